@@ -1,0 +1,270 @@
+"""Diagnostics: what archform tells a person about their file.
+
+A diagnostic is a value: a severity, a one-line summary, an optional detail, the primary span
+(the offending text, underlined), secondary labelled spans ("declared here") and an optional
+help line (a did-you-mean or the rule's fix). Every stage returns a list of them; only the CLI
+boundary turns them into an exit code. Rendering is deterministic: no colour unless asked.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+class Source:
+    """A file's text and where its lines start, shared by every span into it."""
+
+    __slots__ = ("file", "text", "_starts")
+
+    def __init__(self, file: str, text: str):
+        self.file = file
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        if self._starts is None:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._starts = starts
+        line = bisect_right(self._starts, pos)
+        return line, pos - self._starts[line - 1] + 1
+
+    def __reduce__(self):
+        return (Source, (self.file, self.text))
+
+
+class Span:
+    """A range of source text, by offset; lines and columns (1-based, end exclusive) are
+    computed when asked, so building spans while parsing costs almost nothing."""
+
+    __slots__ = ("source", "start_pos", "end_pos")
+
+    def __init__(self, source: Source, start_pos: int, end_pos: int):
+        self.source = source
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+    @property
+    def start_line(self) -> int:
+        return self.source.line_col(self.start_pos)[0]
+
+    @property
+    def start_col(self) -> int:
+        return self.source.line_col(self.start_pos)[1]
+
+    @property
+    def end_line(self) -> int:
+        return self.source.line_col(self.end_pos)[0]
+
+    @property
+    def end_col(self) -> int:
+        return self.source.line_col(self.end_pos)[1]
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start_pos:self.end_pos]
+
+    def __eq__(self, other):
+        return (isinstance(other, Span) and self.start_pos == other.start_pos
+                and self.end_pos == other.end_pos and self.source.file == other.source.file)
+
+    def __hash__(self):
+        return hash((self.source.file, self.start_pos, self.end_pos))
+
+    def __repr__(self) -> str:
+        return f"Span({self})"
+
+    def __str__(self) -> str:
+        line, col = self.source.line_col(self.start_pos)
+        return f"{self.file}:{line}:{col}"
+
+    def __reduce__(self):
+        return (Span, (self.source, self.start_pos, self.end_pos))
+
+    def to(self, other: "Span") -> "Span":
+        """The span covering self up to the end of `other` (same file)."""
+        return Span(self.source, self.start_pos, other.end_pos)
+
+    def json(self) -> dict:
+        sl, sc = self.source.line_col(self.start_pos)
+        el, ec = self.source.line_col(self.end_pos)
+        return {
+            "filename": self.file,
+            "start": {"line": sl, "column": sc, "byte": self.start_pos},
+            "end": {"line": el, "column": ec, "byte": self.end_pos},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: str
+    summary: str
+    span: Span | None = None
+    detail: str = ""
+    help: str = ""
+    labels: tuple[Label, ...] = ()
+    code: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def sort_key(self):
+        s = self.span
+        return (s.file, s.start_pos, s.start_line, s.start_col, self.summary) if s else ("", 0, 0, 0, self.summary)
+
+
+def error(summary: str, span: Span | None = None, *, detail: str = "", help: str = "",
+          labels: Iterable[Label] = (), code: str = "") -> Diagnostic:
+    return Diagnostic(ERROR, summary, span, detail, help, tuple(labels), code)
+
+
+def warning(summary: str, span: Span | None = None, *, detail: str = "", help: str = "",
+            labels: Iterable[Label] = (), code: str = "") -> Diagnostic:
+    return Diagnostic(WARNING, summary, span, detail, help, tuple(labels), code)
+
+
+class DiagnosticError(Exception):
+    """Raised at a boundary that cannot continue; carries the diagnostics gathered so far."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("; ".join(d.summary for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diags)
+
+
+def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    seen = set()
+    out = []
+    for d in sorted(diags, key=Diagnostic.sort_key):
+        key = (d.severity, d.summary, d.span, d.help)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+_COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m",
+            "bold": "\x1b[1m", "blue": "\x1b[1;34m", "reset": "\x1b[0m"}
+
+
+def _line_of(span: Span, line: int) -> str | None:
+    text = span.source.text
+    lines = text.split("\n")
+    if 1 <= line <= len(lines):
+        return lines[line - 1].rstrip("\r").expandtabs(1)
+    return None
+
+
+def _underline(span: Span, line_text: str, line_no: int, mark: str) -> tuple[int, int]:
+    start = span.start_col if span.start_line == line_no else 1
+    end = span.end_col if span.end_line == line_no else len(line_text) + 1
+    if end <= start:
+        end = start + 1
+    return start, end
+
+
+def render(diag: Diagnostic, colour: bool = False) -> str:
+    """Render one diagnostic as text, rustc-style."""
+    c = _COLOURS if colour else {k: "" for k in _COLOURS}
+    out = [f"{c[diag.severity]}{diag.severity}{c['reset']}{c['bold']}: {diag.summary}{c['reset']}"]
+    spans = []
+    if diag.span is not None:
+        spans.append((diag.span, "", "^", True))
+    for lab in diag.labels:
+        spans.append((lab.span, lab.message, "-", False))
+    width = max([len(str(s.end_line)) for s, *_ in spans] + [1])
+    pad = " " * width
+    current_file = None
+    for span, message, mark, primary in spans:
+        if span.file != current_file or not primary:
+            arrow = "-->" if primary else ":::"
+            out.append(f"{pad}{c['blue']}{arrow}{c['reset']} {span}")
+            current_file = span.file
+        text = _line_of(span, span.start_line)
+        if text is None:
+            if message:
+                out.append(f"{pad} {c['blue']}={c['reset']} {message}")
+            continue
+        out.append(f"{pad} {c['blue']}|{c['reset']}")
+        out.append(f"{c['blue']}{str(span.start_line).rjust(width)} |{c['reset']} {text}")
+        start, end = _underline(span, text, span.start_line, mark)
+        colour_mark = c[diag.severity] if primary else c["blue"]
+        under = " " * (start - 1) + mark * (end - start)
+        tail = f" {message}" if message else ""
+        if span.end_line > span.start_line:
+            tail += f" (to line {span.end_line})" if not message else ""
+        out.append(f"{pad} {c['blue']}|{c['reset']} {colour_mark}{under}{tail}{c['reset']}")
+    if diag.detail:
+        for i, line in enumerate(diag.detail.split("\n")):
+            lead = "= note:" if i == 0 else "       "
+            out.append(f"{pad} {c['blue']}{lead}{c['reset']} {line}")
+    if diag.help:
+        out.append(f"{pad} {c['blue']}= help:{c['reset']} {diag.help}")
+    return "\n".join(out)
+
+
+def render_all(diags: Iterable[Diagnostic], colour: bool = False) -> str:
+    diags = list(diags)
+    parts = [render(d, colour) for d in diags]
+    errors = sum(1 for d in diags if d.is_error)
+    warnings = len(diags) - errors
+    if diags:
+        parts.append(summary_line(errors, warnings))
+    return "\n\n".join(parts) + ("\n" if parts else "")
+
+
+def summary_line(errors: int, warnings: int) -> str:
+    bits = []
+    if errors:
+        bits.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        bits.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return "found " + " and ".join(bits) if bits else "no problems found"
+
+
+def to_json(diag: Diagnostic) -> dict:
+    """The machine-readable form (shape follows `terraform validate -json`)."""
+    out: dict = {"severity": diag.severity, "summary": diag.summary, "detail": diag.detail}
+    if diag.code:
+        out["code"] = diag.code
+    if diag.help:
+        out["help"] = diag.help
+    if diag.span is not None:
+        out["range"] = diag.span.json()
+        text = _line_of(diag.span, diag.span.start_line)
+        if text is not None:
+            end = diag.span.end_col if diag.span.end_line == diag.span.start_line else len(text) + 1
+            out["snippet"] = {
+                "code": text,
+                "start_line": diag.span.start_line,
+                "highlight_start_offset": diag.span.start_col - 1,
+                "highlight_end_offset": max(end - 1, diag.span.start_col),
+            }
+    if diag.labels:
+        out["labels"] = [{"message": lab.message, "range": lab.span.json()} for lab in diag.labels]
+    return out

@@ -1,0 +1,459 @@
+"""Text → AST.
+
+The grammar lives in `grammar.lark`; lark compiles it to LALR(1) tables once (cached on disk
+by grammar hash). The tables are driven here by a small loop and a contextual lexer of our
+own: lark's own front end builds a `Token` object per token and runs one callback per
+precedence level, which measured 5.1 s for 10,000 resources on the reference machine; this
+loop with tuple tokens, flat binary chains and the same tables takes a fraction of that.
+
+The lexer is contextual the way lark's is: a word is typed by what the parser state accepts
+(`region` is a keyword where a statement may begin and a name where an attribute may), a
+digit-led word after `.` is a name (`m5.2xlarge`).
+
+`parse(text, file)` returns `(Module | None, diagnostics)`. A syntax error does not stop the
+search: the file is cut into its top-level items and each is parsed on its own, so every
+broken item is reported in one run, each with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from . import ast
+from .diagnostics import Diagnostic, Label, Source, Span, error
+from .transform import Builder
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+KEYWORDS = {"use": "USE", "param": "PARAM", "let": "LET", "output": "OUTPUT", "region": "REGION",
+            "moved": "MOVED", "as": "AS", "for": "FOR", "in": "IN", "if": "IF", "true": "TRUE",
+            "false": "FALSE", "null": "NULL", "not": "NOT", "and": "BINOP", "or": "BINOP"}
+
+_PUNCT = {"{": "LBRACE", "}": "RBRACE", "[": "LSQB", "]": "RSQB", "(": "LPAR", ")": "RPAR",
+          "=": "EQUAL", ":": "COLON", ",": "COMMA", ".": "DOT", "?": "QMARK", "-": "MINUS",
+          "*": "STAR", "!": "NOT", "->": "ARROW"}
+for _op in ("==", "!=", "<=", ">=", "<", ">", "+", "/", "%", "&&", "||"):
+    _PUNCT[_op] = "BINOP"
+
+_LEX = re.compile(r"""[ \t\r\n]*(?:
+  (?P<COMMENT>(?:\#|//)[^\n]*|/\*(?:.|\n)*?\*/)
+| (?P<STRING>"(?:\\.|\$\{[^}\n]*\}|[^"\\\n])*")
+| (?P<CIDR>[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,3})
+| (?P<IP>[0-9]{1,3}(?:\.[0-9]{1,3}){3})
+| (?P<PORT_RANGE>[0-9]+\.\.[0-9]+)
+| (?P<QUANTITY>[0-9]+(?:\.[0-9]+)?(?:[A-Za-z][A-Za-z0-9_]*|%))
+| (?P<NUMBER>[0-9]+(?:\.[0-9]+)?)
+| (?P<NAME>[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)
+| (?P<PUNCT>==|!=|<=|>=|&&|\|\||->|[-{}\[\]()=:,.?*!<>+/%])
+| (?P<BAD>.)
+| (?P<EOF>$)
+)""", re.VERBOSE)
+
+_DESCRIBE = {
+    "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'", "LPAR": "'('", "RPAR": "')'",
+    "EQUAL": "'='", "COMMA": "','", "COLON": "':'", "DOT": "'.'", "QMARK": "'?'", "ARROW": "'->'",
+    "MINUS": "'-'", "STAR": "'*'", "NOT": "'!'", "BINOP": "an operator",
+    "NAME": "a name", "STRING": "a string", "NUMBER": "a number", "QUANTITY": "a quantity",
+    "CIDR": "a CIDR block", "IP": "an IP address", "PORT_RANGE": "a port range",
+    "DIGIT_WORD": "a name", "$END": "the end of the file",
+}
+
+
+def _describe(tok_type: str) -> str:
+    return _DESCRIBE.get(tok_type) or f"'{tok_type.lower()}'"
+
+
+class ParseError(Exception):
+    def __init__(self, token, expected: set[str]):
+        super().__init__(f"unexpected {token}")
+        self.token = token  # (type, text, start, end)
+        self.expected = {t for t in expected if t.isupper() or t == "$END"}
+
+
+# --- tables --------------------------------------------------------------------------------
+
+class _Tables:
+    """LALR tables from lark, flattened into plain dicts for a fast driver loop."""
+
+    def __init__(self):
+        from lark import Lark
+        from lark.lexer import Lexer
+        from lark.parsers.lalr_analysis import Shift
+
+        class _NoLexer(Lexer):  # lark needs a lexer class; ours runs in `_drive`
+            def __init__(self, conf):
+                pass
+
+            def lex(self, *a):  # pragma: no cover - never called
+                raise NotImplementedError
+
+        lark = Lark(GRAMMAR.read_text(), parser="lalr", lexer=_NoLexer, keep_all_tokens=True,
+                    start=["start", "expr"], maybe_placeholders=False)
+        table = lark.parser.parser.parser.parse_table
+        rules = {}
+        actions = {}
+        for state, acts in table.states.items():
+            row = {}
+            for sym, (action, arg) in acts.items():
+                sym = str(sym)
+                if action is Shift:
+                    row[sym] = arg  # int: shift/goto target
+                else:
+                    rid = id(arg)
+                    if rid not in rules:
+                        origin = str(arg.origin.name)
+                        name = str(arg.alias) if arg.alias else origin
+                        inline = origin.startswith("_")
+                        expand1 = bool(arg.options.expand1) and not arg.alias
+                        splice = any(not sym.is_term and sym.name.startswith("_") for sym in arg.expansion)
+                        rules[rid] = (origin, len(arg.expansion), name, inline, expand1, splice)
+                    row[sym] = -1 - list(rules).index(rid)  # negative: reduce by rule index
+            actions[state] = row
+        self.rules = list(rules.values())
+        self.actions = actions
+        self.start_states = {str(k): v for k, v in table.start_states.items()}
+        self.end_states = {str(k): v for k, v in table.end_states.items()}
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    cache_dir = Path(os.environ.get("ARCHFORM_CACHE", Path.home() / ".cache" / "archform"))
+    digest = hashlib.sha256(GRAMMAR.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+    path = cache_dir / f"tables-{digest}.pickle"
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, AttributeError):
+        pass
+    tables = _Tables()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(tables, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return tables
+
+
+class _Inline(list):
+    """Children of an inlined rule (`_rule`), spliced into the parent's children."""
+
+    __slots__ = ()
+
+
+# --- lexer + driver ------------------------------------------------------------------------
+
+def _drive(source: Source, start: str, begin: int, end: int, builder: Builder):
+    """Parse source.text[begin:end] from start symbol `start`; returns the built value."""
+    tables = _tables()
+    actions = tables.actions
+    rules = tables.rules
+    end_state = tables.end_states[start]
+    callbacks = [getattr(builder, name, None) for (_, _, name, _, _, _) in rules]
+    states = [tables.start_states[start]]
+    values: list = []
+    keywords = KEYWORDS
+    punct = _PUNCT
+    Inline = _Inline
+    row = actions[states[-1]]
+    for m in _LEX.finditer(source.text, begin, end):
+        kind = group = m.lastgroup
+        # contextual typing
+        if kind == "NAME":
+            value = m.group(kind)
+            kw = keywords.get(value)
+            if kw is not None and kw in row:
+                kind = kw
+        elif kind == "PUNCT":
+            value = m.group(kind)
+            kind = punct[value]
+        elif kind == "COMMENT":
+            continue
+        elif kind == "EOF":
+            kind, value = "$END", ""
+        else:
+            value = m.group(kind)
+            if kind == "QUANTITY" or kind == "NUMBER":
+                if "DIGIT_WORD" in row and kind not in row:
+                    kind = "DIGIT_WORD"
+            elif kind == "BAD":
+                raise ParseError((kind, value, m.start(group), m.end(group)), set(row))
+        tok = (kind, value, m.start(group), m.end(group))
+        while True:
+            act = row.get(kind)
+            if act is None:
+                raise ParseError(tok, set(row))
+            if act >= 0:
+                states.append(act)
+                values.append(tok)
+                row = actions[act]
+                break
+            rule_no = -1 - act
+            origin, size, name, inline, expand1, splice = rules[rule_no]
+            if size == 1 and expand1:
+                # unit reduction (`?rule` with one child): the value stays as it is
+                del states[-1]
+            else:
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del states[-size:]
+                else:
+                    children = []
+                if splice:
+                    first = children[0]
+                    if inline and type(first) is Inline:
+                        # left-recursive repetition (`x*`): grow the list in place, not O(n²)
+                        flat = first
+                        for c in children[1:]:
+                            if type(c) is Inline:
+                                flat.extend(c)
+                            else:
+                                flat.append(c)
+                        values.append(flat)
+                        goto = actions[states[-1]][origin]
+                        states.append(goto)
+                        row = actions[goto]
+                        continue
+                    flat = []
+                    for c in children:
+                        if type(c) is Inline:
+                            flat.extend(c)
+                        else:
+                            flat.append(c)
+                    children = flat
+                if inline:
+                    values.append(Inline(children))
+                elif expand1 and len(children) == 1:
+                    values.append(children[0])
+                else:
+                    cb = callbacks[rule_no]
+                    values.append(cb(children) if cb is not None else Inline(children))
+            goto = actions[states[-1]][origin]
+            states.append(goto)
+            if kind == "$END" and goto == end_state:
+                return values[-1]
+            row = actions[goto]
+        if kind == "$END":
+            break
+    raise AssertionError("parser ended without accepting")  # pragma: no cover
+
+
+def parse_interpolation(source: Source, begin: int, end: int, diagnostics: list[Diagnostic]):
+    """Parse the expression inside `${...}` (source.text[begin:end])."""
+    builder = Builder(source, parse_interpolation)
+    if not source.text[begin:end].strip():
+        diagnostics.append(error("empty interpolation '${}'", Span(source, begin - 2, end + 1),
+                                 help="put an expression inside: \"${name}\""))
+        return None
+    try:
+        expr = _drive(source, "expr", begin, end, builder)
+    except ParseError as e:
+        diagnostics.append(_syntax_diagnostic(e, source, in_interpolation=True))
+        return None
+    diagnostics.extend(builder.diagnostics)
+    return expr
+
+
+def parse(text: str, file: str) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Parse a whole `.arch` file."""
+    source = Source(file, text)
+    source_hash = hashlib.sha256(text.encode()).hexdigest()
+    builder = Builder(source, parse_interpolation)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the parse allocates many small acyclic objects: collections only cost time
+    try:
+        items = _drive(source, "start", 0, len(text), builder)
+    except ParseError:
+        return None, _recover(source)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return ast.Module(file, items, tuple(comments(source)), source_hash), builder.diagnostics
+
+
+# --- comments (for fmt) ----------------------------------------------------------------------
+
+_COMMENT_SCAN = re.compile(r'"(?:\\.|[^"\\\n])*"|(?:#|//)[^\n]*|/\*(?:.|\n)*?\*/')
+
+
+def comments(source: Source):
+    text = source.text
+    if "#" not in text and "/" not in text:
+        return
+    for m in _COMMENT_SCAN.finditer(text):
+        if m.group(0).startswith('"'):
+            continue
+        yield ast.Comment(m.group(0), Span(source, m.start(), m.end()))
+
+
+# --- error recovery --------------------------------------------------------------------------
+
+_TOP_START = re.compile(
+    r"(use|param|let|output|region|moved)\b|[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)?[ \t]+[A-Za-z_\"][^=\n]*\{")
+
+
+def _scan_items(text: str):
+    """Cut text into top-level items by brace depth, outside strings and comments.
+
+    Yields (start, end, unclosed): `unclosed` is the offset of a `{` still open when a new
+    top-level item began at column 1 (a missing `}`), else None.
+    """
+    i, n = 0, len(text)
+    depth = 0
+    opens: list[int] = []
+    item_start = None
+    line_start = True
+    in_region = False
+    while i < n:
+        ch = text[i]
+        if line_start:
+            line_start = False
+            if depth > 0 and _TOP_START.match(text, i) and not (in_region and depth == 1):
+                if item_start is not None:
+                    yield item_start, i, opens[0] if opens else None
+                depth, opens, item_start, in_region = 0, [], None, False
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"' and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "#" or text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        if ch == "\n":
+            line_start = True
+            i += 1
+            continue
+        if not ch.isspace() and item_start is None:
+            item_start = i
+            in_region = text.startswith("region", i)
+        if ch == "{":
+            depth += 1
+            opens.append(i)
+        elif ch == "}":
+            depth -= 1
+            if opens:
+                opens.pop()
+            if depth <= 0:
+                depth = 0
+                yield item_start if item_start is not None else i, i + 1, None
+                item_start, in_region = None, False
+        i += 1
+    if item_start is not None:
+        yield item_start, n, opens[0] if opens else None
+
+
+def _recover(source: Source) -> list[Diagnostic]:
+    text = source.text
+    diags: list[Diagnostic] = []
+    for start, end, unclosed in _scan_items(text):
+        builder = Builder(source, parse_interpolation)
+        if unclosed is not None:
+            line_start = text.rfind("\n", 0, unclosed) + 1
+            header = " ".join(text[line_start:unclosed].split())
+            labels = []
+            if end < len(text):
+                labels.append(Label(Span(source, end, end + 1), "the next item starts here"))
+            diags.append(error(
+                f"block '{header}' is not closed: expected '}}' before the next item",
+                Span(source, unclosed, unclosed + 1), labels=labels,
+                help="add a '}' to close the block"))
+            # still parse what is there, closed, to report other mistakes inside it
+            patched = Source(source.file, text[:end] + "}" * _open_count(text[start:end]))
+            try:
+                _drive(patched, "start", start, len(patched.text), Builder(patched, parse_interpolation))
+            except ParseError as e:
+                if e.token[2] < end:
+                    diags.append(_syntax_diagnostic(e, source))
+            continue
+        try:
+            _drive(source, "start", start, end, builder)
+            diags.extend(builder.diagnostics)
+        except ParseError as e:
+            diags.append(_syntax_diagnostic(e, source))
+    if not diags:
+        try:
+            _drive(source, "start", 0, len(text), Builder(source, parse_interpolation))
+        except ParseError as e:
+            diags.append(_syntax_diagnostic(e, source))
+    return diags
+
+
+def _open_count(chunk: str) -> int:
+    depth = 0
+    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"|#[^\n]*|//[^\n]*|[{}]', chunk):
+        s = m.group(0)
+        if s == "{":
+            depth += 1
+        elif s == "}":
+            depth -= 1
+    return max(depth, 1)
+
+
+def _syntax_diagnostic(e: ParseError, source: Source, in_interpolation: bool = False) -> Diagnostic:
+    where = " in string interpolation" if in_interpolation else ""
+    kind, value, s, end = e.token
+    expected = e.expected
+    text = source.text
+    if kind == "BAD":
+        span = Span(source, s, end)
+        if value == "'":
+            return error(f"unexpected character \"'\"{where}", span,
+                         help='strings are written in double quotes: "like this"')
+        if value == '"':
+            return error(f"unterminated string{where}", span, help='close the string with " on the same line')
+        if value == ";":
+            return error(f"unexpected ';'{where}", span,
+                         help="attributes are separated by newlines or commas, not semicolons")
+        return error(f"unexpected character '{value}'{where}", span)
+    names = sorted({_describe(t) for t in expected if t != "DIGIT_WORD" or "NAME" not in expected})
+    detail = ("expected " + _join(names)) if len(names) <= 8 else ""
+    if kind == "$END":
+        last = len(text.rstrip())
+        span = Span(source, max(0, last - 1), last)
+        return error(f"unexpected end of {'interpolation' if in_interpolation else 'file'}", span,
+                     detail=detail, help="a '}' is missing" if "RBRACE" in expected else "")
+    span = Span(source, s, end)
+    shown = repr(value) if kind in ("NAME", "NUMBER", "QUANTITY", "STRING", "CIDR", "IP") else _describe(kind)
+    summary = f"unexpected {shown}{where}"
+    help_ = ""
+    if kind == "COLON" and "EQUAL" in expected:
+        help_ = "set an attribute with '=', not ':'"
+    elif kind == "EQUAL" and "LBRACE" in expected:
+        help_ = "a block is written without '=': kind name { ... }"
+    elif kind == "EQUAL" and "COLON" in expected:
+        help_ = "a param is declared with a type: param name: type = default"
+    elif kind == "RBRACE" and "EQUAL" not in expected and expected & {"NAME", "NUMBER", "STRING"}:
+        help_ = "a value is missing before '}'"
+    elif kind == "NAME" and "EQUAL" in expected:
+        help_ = "expected '=' after the attribute name"
+    elif kind == "NAME" and "LBRACE" in expected and "FOR" in expected:
+        help_ = "a block takes at most one name: kind name { ... }"
+    elif kind == "LBRACE" and "NAME" in expected and "EQUAL" not in expected and "FOR" not in expected:
+        help_ = "a resource needs a kind and a name: kind name { ... }"
+    elif "COMMA" in expected and (expected & {"RSQB", "RPAR"}) and kind not in ("RSQB", "RPAR"):
+        help_ = "a ',' is missing between items"
+    elif kind in ("RSQB", "RPAR", "RBRACE"):
+        help_ = "brackets do not match here"
+    return error(summary, span, detail=detail, help=help_)
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]

@@ -1,0 +1,45 @@
+"""Did-you-mean: the nearest known name to a misspelt one."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (Levenshtein plus adjacent transpositions)."""
+    la, lb = len(a), len(b)
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        for j in range(1, lb + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[lb]
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate nearest to `name`, or None when nothing is plausibly meant."""
+    best, best_d = None, None
+    low = name.lower()
+    for cand in sorted(set(candidates)):
+        if cand.lower() == low:
+            return cand
+        d = _distance(low, cand.lower())
+        limit = max(1, min(3, len(name) // 3 + (1 if len(name) > 4 else 0)))
+        if d <= limit and (best_d is None or d < best_d):
+            best, best_d = cand, d
+    if best is None:
+        # a prefix or a word inside (e.g. "instance" for "instance_type")
+        for cand in sorted(set(candidates)):
+            if len(low) >= 4 and (cand.lower().startswith(low) or low.startswith(cand.lower())):
+                return cand
+    return best
+
+
+def did_you_mean(name: str, candidates: Iterable[str], quote: str = "'") -> str:
+    best = closest(name, candidates)
+    return f"did you mean {quote}{best}{quote}?" if best else ""
