@@ -133,6 +133,7 @@ class Unknown:
     address: str
     attr: str
     type: str = "string"
+    kind: str = ""  # the kind of the resource the value comes from
 
     def __str__(self) -> str:
         return f"{self.address}.{self.attr}"
