@@ -423,3 +423,91 @@ def _az(x, info):
 
 
 AZ = Annotated[Any, PlainValidator(_az, json_schema_input_type=str), _SER]
+
+
+# --- combinations, case-insensitive words, regions (added for the service families) ----------
+
+def _validator_fn(t):
+    """The plain validator function behind one of the Annotated types above."""
+    for meta in getattr(t, "__metadata__", ()):
+        if isinstance(meta, PlainValidator):
+            return meta.func
+    raise TypeError(f"{t!r} is not an archform attribute type")
+
+
+def OneOf(*types, what: str):
+    """The first of several attribute types that accepts the value: OneOf(Ref["s3_bucket"], Str, what=...).
+
+    A list is validated element by element when `list` is among the types' shapes: write
+    OneOf(Ref["target_group"], ListOf(Ref["instance"]), what=...)."""
+    checks = [_validator_fn(t) for t in types]
+
+    def check(x):
+        for c in checks:
+            try:
+                return c(x)
+            except PydanticCustomError:
+                continue
+        raise fail(f"expected {what}, got {_describe(x)}")
+
+    return Annotated[Any, PlainValidator(check), _SER]
+
+
+def ListOf(t):
+    """A list whose elements are validated by the attribute type `t` (for use inside OneOf)."""
+    inner = _validator_fn(t)
+
+    def check(x):
+        if not isinstance(x, (list, tuple)):
+            raise fail(f"expected a list, got {_describe(x)}")
+        return [inner(e) for e in x]
+
+    return Annotated[Any, PlainValidator(check), _SER]
+
+
+def Choice(*choices: str, aliases: dict[str, str] | None = None, what: str = "value"):
+    """Like Enum, but case-insensitive (and `-`/`_` alike), with aliases mapping to a choice.
+
+    Choice("HTTP", "HTTPS", what="protocol") accepts `https`; Choice("multi_site",
+    aliases={"active_active": "multi_site"}) accepts `active_active` and stores `multi_site`."""
+    def key(text: str) -> str:
+        return text.lower().replace("-", "_")
+
+    table = {key(c): c for c in choices}
+    for alias, target in (aliases or {}).items():
+        table.setdefault(key(alias), target)
+    shown = ", ".join(choices)
+
+    def check(x):
+        if isinstance(x, v.Word):
+            text = x.text
+        elif isinstance(x, str):
+            text = x
+        elif isinstance(x, Fraction) and x.denominator == 1:
+            text = str(x.numerator)
+        elif _unknown_ok(x, "string"):
+            return x
+        else:
+            raise fail(f"expected one of {shown}, got {_describe(x)}")
+        found = table.get(key(text))
+        if found is not None:
+            return found
+        raise fail(f"'{text}' is not a valid {what}: expected one of {shown}", did_you_mean(text, choices))
+
+    return Annotated[Any, PlainValidator(check), _SER]
+
+
+def _region(x):
+    from archform.stdlib.regions import REGIONS
+    if _unknown_ok(x, "string"):
+        return x
+    if isinstance(x, v.Word):
+        x = x.text
+    if not isinstance(x, str):
+        raise fail(f"expected a region name such as \"us-east-1\", got {_describe(x)}")
+    if x not in REGIONS:
+        raise fail(f"'{x}' is not an AWS region", did_you_mean(x, REGIONS))
+    return x
+
+
+Region = Annotated[Any, PlainValidator(_region), _SER]
