@@ -1,0 +1,74 @@
+"""Checks: each kind's own rules, then the cross-resource rules, as diagnostics.
+
+Rules speak in attribute paths (`("cidr",)`, `("ingress", 0, "port")`); this module turns a
+path into the span of the text that set it, or the block's header when the value is a
+default nobody wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from archform.stdlib.rules import rules
+from archform.stdlib.schema import Issue, View, ViewGraph
+
+from .desired import Desired
+from .diagnostics import Diagnostic, Label, Span, error, warning
+
+
+def build_graph(desired: Desired) -> ViewGraph:
+    return ViewGraph(View(r.address, r.kind, r.region, r.model, frozenset(r.attrs)) for r in desired.resources.values())
+
+
+def run_checks(desired: Desired, resolver) -> list[Diagnostic]:
+    graph = build_graph(desired)
+
+    def span_of(address: str, path: tuple) -> Span | None:
+        inst = resolver.by_address.get(address)
+        if inst is None:
+            return None
+        p = tuple(path)
+        while p:
+            s = inst.spans.get(p)
+            if s is not None:
+                return s
+            p = p[:-1]
+        return inst.group.block.header_span
+
+    return check_graph(graph, span_of)
+
+
+def check_graph(graph: ViewGraph, span_of: Callable[[str, tuple], Span | None]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for view in graph.all():
+        try:
+            issues = list(view.model.check(view, graph))
+        except Exception as e:  # a bug in a check must not hide the user's other problems
+            out.append(error(f"internal error while checking {view.address}: {type(e).__name__}: {e}",
+                             span_of(view.address, ()),
+                             help="please report this; the other checks still ran"))
+            continue
+        for issue in issues:
+            out.append(_diagnostic(issue, view.address, span_of))
+    for rule in rules():
+        try:
+            issues = list(rule(graph))
+        except Exception as e:
+            out.append(error(f"internal error in rule {rule.__name__}: {type(e).__name__}: {e}",
+                             help="please report this; the other checks still ran"))
+            continue
+        for issue in issues:
+            out.append(_diagnostic(issue, issue.address, span_of))
+    return out
+
+
+def _diagnostic(issue: Issue, address: str, span_of) -> Diagnostic:
+    span = span_of(address, issue.path) if address else None
+    labels = []
+    for rel in issue.related:
+        s = span_of(rel.address, rel.path)
+        if s is not None and s != span:
+            labels.append(Label(s, rel.label or rel.address))
+    where = f"{address}: " if address else ""
+    make = warning if issue.severity == "warning" else error
+    return make(f"{where}{issue.message}", span, help=issue.help, labels=labels)

@@ -1,0 +1,69 @@
+"""The desired resource graph: what the language hands to the planner.
+
+Every resource has a stable address (`primary.web_fleet`, `primary.net.private[a]`), its kind,
+its checked attributes in canonical JSON (references as `{"$ref": address}` or
+`{"$ref": address, "attr": name}`), the addresses it depends on, and its lifecycle options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Span
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    prevent_destroy: bool = False
+    create_before_destroy: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    replace_triggered_by: tuple[str, ...] = ()
+
+    def json(self) -> dict:
+        return {"prevent_destroy": self.prevent_destroy, "create_before_destroy": self.create_before_destroy,
+                "ignore_changes": list(self.ignore_changes), "replace_triggered_by": list(self.replace_triggered_by)}
+
+
+@dataclass(frozen=True)
+class Resource:
+    address: str
+    kind: str
+    name: str
+    key: str | None
+    region: str | None
+    attrs: dict
+    deps: tuple[str, ...]
+    lifecycle: Lifecycle = Lifecycle()
+    span: Span | None = field(default=None, compare=False)
+    model: Any = field(default=None, compare=False, repr=False)
+
+    def json(self) -> dict:
+        return {"address": self.address, "kind": self.kind, "name": self.name, "key": self.key,
+                "region": self.region, "attributes": self.attrs, "depends_on": list(self.deps),
+                "lifecycle": self.lifecycle.json()}
+
+
+@dataclass(frozen=True)
+class Moved:
+    from_: str
+    to: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Desired:
+    resources: dict[str, Resource]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    moved: tuple[Moved, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    source_hash: str = ""
+
+    def json(self) -> dict:
+        return {
+            "resources": [self.resources[a].json() for a in sorted(self.resources)],
+            "outputs": {k: self.outputs[k] for k in sorted(self.outputs)},
+            "moved": [{"from": m.from_, "to": m.to} for m in self.moved],
+            "params": {k: self.params[k] for k in sorted(self.params)},
+        }

@@ -1,0 +1,121 @@
+"""Finding and loading `.arch` files, with parsed modules cached by content hash.
+
+`use "stdlib/network/three_tier" as net` finds archform's own library; any other path is
+relative to the file that uses it. The `.arch` extension may be left off. Parsed modules are
+kept in memory and, when a cache directory is set, pickled under their content hash, so a
+re-run skips unchanged files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from . import ast
+from .diagnostics import Diagnostic, error
+from .parser import parse
+
+STDLIB_DIR = Path(__file__).resolve().parent.parent / "stdlib" / "modules"
+STDLIB_PREFIX = "stdlib/"
+
+_VERSION = None
+
+
+def _code_version() -> str:
+    """A hash of the code that shapes the AST: a cached parse is valid only for the same code."""
+    global _VERSION
+    if _VERSION is None:
+        here = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for name in ("grammar.lark", "parser.py", "transform.py", "ast.py", "values.py", "diagnostics.py"):
+            h.update((here / name).read_bytes())
+        _VERSION = h.hexdigest()[:16]
+    return _VERSION
+
+
+def default_cache_dir() -> Path | None:
+    if os.environ.get("ARCHFORM_NO_CACHE"):
+        return None
+    return Path(os.environ.get("ARCHFORM_CACHE", Path.home() / ".cache" / "archform")) / "modules"
+
+
+class Loader:
+    def __init__(self, cache_dir: Path | None = None):
+        self.cache_dir = cache_dir
+        self._memory: dict[str, tuple] = {}
+
+    def display_name(self, path: Path) -> str:
+        path = Path(path)
+        try:
+            rel = path.resolve().relative_to(STDLIB_DIR)
+            return STDLIB_PREFIX + rel.as_posix()
+        except ValueError:
+            pass
+        try:
+            return os.path.relpath(path)
+        except ValueError:
+            return str(path)
+
+    def find(self, spec: str, from_file: Path) -> Path | None:
+        """The file `use "<spec>"` names, or None."""
+        if spec.startswith(STDLIB_PREFIX):
+            base = STDLIB_DIR / spec[len(STDLIB_PREFIX):]
+        else:
+            base = Path(from_file).parent / spec
+        for candidate in (base, base.with_name(base.name + ".arch")):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def load(self, path: Path) -> tuple[ast.Module | None, list[Diagnostic]]:
+        path = Path(path)
+        name = self.display_name(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            return None, [error(f"cannot read {name}: {getattr(e, 'strerror', None) or e}")]
+        return self.load_text(text, name)
+
+    def load_text(self, text: str, name: str) -> tuple[ast.Module | None, list[Diagnostic]]:
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        key = f"{_code_version()}-{digest}"
+        hit = self._memory.get((key, name))
+        if hit is not None:
+            return hit
+        result = self._from_disk(key, name)
+        if result is None:
+            result = parse(text, name)
+            self._to_disk(key, name, result)
+        self._memory[(key, name)] = result
+        return result
+
+    def _cache_path(self, key: str, name: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        name_hash = hashlib.sha256(name.encode()).hexdigest()[:12]
+        return self.cache_dir / f"{key}-{name_hash}.pickle"
+
+    def _from_disk(self, key, name):
+        p = self._cache_path(key, name)
+        if p is None:
+            return None
+        try:
+            with open(p, "rb") as f:
+                return pickle.load(f)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError):
+            return None
+
+    def _to_disk(self, key, name, result):
+        p = self._cache_path(key, name)
+        if p is None or result[0] is None:
+            return
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, p)
+        except (OSError, pickle.PickleError, RecursionError):
+            pass
