@@ -435,6 +435,16 @@ def _validator_fn(t):
     raise TypeError(f"{t!r} is not an archform attribute type")
 
 
+def validator_of(t):
+    """The function that validates one value for an attribute type: validator_of(Ref["vpc"])(x)."""
+    return _validator_fn(t)
+
+
+def Validated(func, what: str = ""):
+    """An attribute type from a one-argument validator function (raising `fail(...)`)."""
+    return Annotated[Any, PlainValidator(func), _SER]
+
+
 def OneOf(*types, what: str):
     """The first of several attribute types that accepts the value: OneOf(Ref["s3_bucket"], Str, what=...).
 
