@@ -440,7 +440,7 @@ def validator_of(t):
     return _validator_fn(t)
 
 
-def Validated(func, what: str = ""):
+def Validated(func):
     """An attribute type from a one-argument validator function (raising `fail(...)`)."""
     return Annotated[Any, PlainValidator(func), _SER]
 
