@@ -1,0 +1,37 @@
+# The two commands of the README, and what they need.
+#   make demo   plan and apply the flagship example on the embedded defaults
+#   make test   the whole test suite
+# Both create .venv (reusing packages the machine already has) and install what is missing,
+# Python packages and system tools alike.
+
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+STAMP   := $(VENV)/.installed
+
+.PHONY: demo test install system-deps bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv --system-site-packages $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@command -v dot >/dev/null 2>&1 || { echo "installing graphviz (dot)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+
+demo: $(STAMP)
+	@rm -rf .archform/demo
+	$(BIN)/archform --chdir examples validate .
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/run.py --quick
+
+clean:
+	rm -rf $(VENV) .archform

@@ -1,0 +1,97 @@
+"""The `archform` command line.
+
+Commands import what they need when they run, so `archform --help` stays fast. A user's
+mistake ends in diagnostics and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .cli_common import (Context, echo_diagnostics, fail_with, parse_params, pass_ctx, use_colour)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="archform", prog_name="archform")
+@click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
+@click.option("--chdir", type=click.Path(file_okay=False), help="Work from this directory.")
+@click.pass_context
+def main(ctx, no_color, chdir):
+    """Typed cloud architectures: validate, plan, apply, diagram, break on purpose."""
+    if chdir:
+        os.chdir(chdir)
+    ctx.obj = Context(colour=use_colour(no_color))
+
+
+# --- the language --------------------------------------------------------------------------
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
+@pass_ctx
+def validate(ctx: Context, paths, fmt, params):
+    """Check .arch files (or directories of them): syntax, names, types, limits, rules.
+
+    Exits 0 when clean (warnings allowed), 1 when there are errors."""
+    from .validate_cmd import run_validate
+    sys.exit(run_validate(ctx, paths or (".",), fmt, parse_params(params)))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not formatted.")
+@click.option("--diff", is_flag=True, help="Show what would change.")
+@pass_ctx
+def fmt(ctx: Context, paths, check, diff):
+    """Rewrite .arch files in the canonical layout (idempotent; meaning unchanged)."""
+    from .fmt_cmd import run_fmt
+    sys.exit(run_fmt(ctx, paths or (".",), check, diff))
+
+
+@main.command()
+@click.argument("path", type=click.Path())
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE")
+@pass_ctx
+def inspect(ctx: Context, path, params):
+    """Print the resolved resources (addresses, kinds, attributes, dependencies) as JSON."""
+    import json
+    from archform.dsl.resolve import resolve
+    desired, diags = resolve(path, parse_params(params))
+    if any(d.is_error for d in diags) or desired is None:
+        echo_diagnostics(ctx, diags)
+        sys.exit(1)
+    echo_diagnostics(ctx, [d for d in diags if not d.is_error], summary=False)
+    click.echo(json.dumps(desired.json(), indent=2, sort_keys=True))
+
+
+@main.command()
+@click.argument("kind", required=False)
+@pass_ctx
+def kinds(ctx: Context, kind):
+    """List the resource kinds, or show one kind's attributes, exports and defaults."""
+    from .kinds_cmd import run_kinds
+    sys.exit(run_kinds(ctx, kind))
+
+
+def _register_late_commands():
+    """Commands defined in their own modules (planner, modeled cloud, outputs)."""
+    import importlib
+    for name in ("plan_cmds", "state_cmds", "sim_cmds", "chaos_cmd", "cfn_cmd", "diagram_cmd"):
+        try:
+            module = importlib.import_module(f"archform.planner.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"archform.planner.{name}":
+                raise
+            continue
+        module.register(main)
+
+
+_register_late_commands()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

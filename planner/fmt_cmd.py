@@ -1,0 +1,56 @@
+"""`archform fmt`: the canonical layout, written atomically."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import click
+
+from .cli_common import Context, echo_diagnostics
+
+
+def _files(paths) -> list[Path]:
+    out = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(f for f in path.rglob("*.arch") if not any(x.startswith(".") for x in f.parts)))
+        else:
+            out.append(path)
+    return out
+
+
+def run_fmt(ctx: Context, paths, check: bool, diff: bool) -> int:
+    from archform.dsl.diagnostics import error
+    from archform.dsl.fmt import format_source
+    status = 0
+    changed = []
+    for f in _files(paths):
+        try:
+            text = f.read_text(encoding="utf-8")
+        except OSError as e:
+            echo_diagnostics(ctx, [error(f"cannot read {f}: {e.strerror}")])
+            status = 1
+            continue
+        out, diags = format_source(text, str(f))
+        if out is None:
+            echo_diagnostics(ctx, diags)
+            status = 1
+            continue
+        if out == text:
+            continue
+        changed.append(f)
+        if diff:
+            click.echo("".join(difflib.unified_diff(text.splitlines(True), out.splitlines(True),
+                                                    str(f), str(f) + " (formatted)")))
+        if check:
+            status = 1
+        else:
+            tmp = f.with_name(f".{f.name}.fmt-{os.getpid()}")
+            tmp.write_text(out, encoding="utf-8")
+            os.replace(tmp, f)
+    for f in changed:
+        click.echo(f"{'would reformat' if check else 'formatted'} {f}")
+    return status
