@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from typing import Annotated, Any, ClassVar, Iterable, Literal
+from typing import ClassVar, Iterable, Literal
 
-from pydantic import Field, PlainSerializer, PlainValidator, model_validator
+from pydantic import Field, model_validator
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import AZ, Bool, Cidr, Enum, Int, IntRange, Port, PortRange, Ref, Str, Tags, cidr, fail
+from archform.stdlib.types import AZ, Bool, Cidr, Enum, Int, IntRange, Port, PortRange, Ref, Str, Tags, Validated, cidr, fail
 
 # RFC 1918 private ranges (notes §24.2.2: "only IP addresses in the Private IPv4 ranges are
 # allowed"), plus 100.64.0.0/10 which AWS also accepts for secondary blocks.
@@ -139,7 +139,8 @@ def short(address: str) -> str:
     return address.rsplit(".", 1)[-1]
 
 
-def _region_issue(me: View, other: View, path: tuple, what: str) -> Issue | None:
+def region_issue(me: View, other: View, path: tuple, what: str) -> Issue | None:
+    """An issue when `other` is declared in another region than `me`, else None."""
     if other.region and me.region and other.region != me.region:
         return Issue(f"{what} '{other.address}' is in {other.region}, but this resource is declared in {me.region}",
                      path, related=(Related(other.address, (), f"{what} declared here"),),
@@ -210,9 +211,8 @@ def _peer(x):
     return _cidr_or_internet(x)
 
 
-_JSON = PlainSerializer(v.to_json, return_type=Any)
-CidrOrInternet = Annotated[Any, PlainValidator(_cidr_or_internet), _JSON]
-Peer = Annotated[Any, PlainValidator(_peer), _JSON]
+CidrOrInternet = Validated(_cidr_or_internet)
+Peer = Validated(_peer)
 
 PROTOCOL = Enum("tcp", "udp", "icmp", "all", what="protocol")
 ALL_PORTS = v.PortRange(0, 65535)
@@ -302,7 +302,7 @@ class SecurityGroup(Kind):
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
         if vpc is not None:
-            problem = _region_issue(me, vpc, ("vpc",), "VPC")
+            problem = region_issue(me, vpc, ("vpc",), "VPC")
             if problem:
                 yield problem
         for direction in ("ingress", "egress"):
@@ -345,7 +345,7 @@ class InternetGateway(Kind):
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
-        problem = _region_issue(me, vpc, ("vpc",), "VPC") if vpc else None
+        problem = region_issue(me, vpc, ("vpc",), "VPC") if vpc else None
         if problem:
             yield problem
 
@@ -366,7 +366,7 @@ class EgressOnlyInternetGateway(Kind):
         vpc = deref(graph, self.vpc)
         if vpc is None:
             return
-        problem = _region_issue(me, vpc, ("vpc",), "VPC")
+        problem = region_issue(me, vpc, ("vpc",), "VPC")
         if problem:
             yield problem
         if vpc.get("ipv6") is False:
@@ -394,7 +394,7 @@ class ElasticIp(Kind):
                         ("network_interface",))
         for field in ("instance", "network_interface"):
             other = deref(graph, getattr(self, field))
-            problem = _region_issue(me, other, (field,), field.replace("_", " ")) if other else None
+            problem = region_issue(me, other, (field,), field.replace("_", " ")) if other else None
             if problem:
                 yield problem
 
@@ -422,13 +422,13 @@ class NatGateway(Kind):
             yield Issue("a private NAT gateway has no public address: remove elastic_ip or use connectivity = public",
                         ("elastic_ip",))
         eip = deref(graph, self.elastic_ip)
-        problem = _region_issue(me, eip, ("elastic_ip",), "Elastic IP") if eip else None
+        problem = region_issue(me, eip, ("elastic_ip",), "Elastic IP") if eip else None
         if problem:
             yield problem
         subnet = deref(graph, self.subnet)
         if subnet is None:
             return
-        problem = _region_issue(me, subnet, ("subnet",), "subnet")
+        problem = region_issue(me, subnet, ("subnet",), "subnet")
         if problem:
             yield problem
         if self.connectivity == "public":
@@ -477,7 +477,7 @@ class RouteTable(Kind):
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
         if vpc is not None:
-            problem = _region_issue(me, vpc, ("vpc",), "VPC")
+            problem = region_issue(me, vpc, ("vpc",), "VPC")
             if problem:
                 yield problem
         mine = self.vpc.address if isinstance(self.vpc, v.ResourceRef) else None
@@ -580,7 +580,7 @@ class VpcPeering(Kind):
             return
         ours, theirs = deref(graph, self.vpc), deref(graph, self.peer_vpc)
         if ours is not None:
-            problem = _region_issue(me, ours, ("vpc",), "VPC")
+            problem = region_issue(me, ours, ("vpc",), "VPC")
             if problem:
                 yield problem
         if ours is None or theirs is None:
@@ -684,7 +684,7 @@ class NetworkAcl(Kind):
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
         if vpc is not None:
-            problem = _region_issue(me, vpc, ("vpc",), "VPC")
+            problem = region_issue(me, vpc, ("vpc",), "VPC")
             if problem:
                 yield problem
         mine = self.vpc.address if isinstance(self.vpc, v.ResourceRef) else None
@@ -732,7 +732,7 @@ class NetworkInterface(Kind):
         subnet = deref(graph, self.subnet)
         if subnet is None:
             return
-        problem = _region_issue(me, subnet, ("subnet",), "subnet")
+        problem = region_issue(me, subnet, ("subnet",), "subnet")
         if problem:
             yield problem
             return
@@ -754,7 +754,7 @@ def security_group_vpc_issues(graph: Graph, groups: list, vpc: str | None, subne
         group = deref(graph, ref)
         if group is None:
             continue
-        problem = _region_issue(me, group, (*path, i), "security group")
+        problem = region_issue(me, group, (*path, i), "security group")
         if problem:
             yield problem
             continue

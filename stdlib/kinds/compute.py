@@ -1,0 +1,611 @@
+"""Compute: instances, launch templates, Auto Scaling groups, placement groups, EBS volumes.
+
+Limits and defaults from notes §3 (EC2), §4.3 (placement groups), §4.5 (hibernate), §5.1 (EBS),
+§6.4 (ASG) and aws-facts "Placement". Instance types come from `stdlib/instance_types.py`.
+Rules across resources: `stdlib/rules/spread_placement_limit.py` and
+`stdlib/rules/cluster_placement_single_az.py`, which count members with `placement_members`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar, Iterable, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from archform.dsl import values as v
+from archform.dsl.suggest import did_you_mean
+from archform.stdlib import instance_types
+from archform.stdlib.kinds.network import region_issue, az_of, security_group_vpc_issues, short, vpc_of
+from archform.stdlib.schema import _CONFIG, Block, Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.types import (AZ, Bool, Duration, Enum, Int, IntRange, Number, Percent, Ref, Size, SizeRange,
+                                   Str, Tags, Validated, dur, fail, pct, size, validator_of)
+
+GIB = 2**30
+
+
+# --- attribute types ---------------------------------------------------------------------------
+
+def _instance_type(x):
+    """An instance type of the table (`m5.large`), written bare or quoted."""
+    if isinstance(x, (v.Unknown, v.Interpolated)):
+        return x
+    text = x.text if isinstance(x, v.Word) else x
+    if not isinstance(text, str):
+        raise fail(f"expected an instance type such as m5.large, got {v.type_name(x)}")
+    if instance_types.lookup(text):
+        return text
+    family = instance_types.family_of(text)
+    if family in instance_types.FAMILIES:
+        shown = ", ".join(s.split(".", 1)[1] for s in instance_types.sizes(family))
+        raise fail(f"'{text}' is not an instance type: {family} comes in {shown}",
+                   did_you_mean(text, instance_types.sizes(family)))
+    raise fail(f"'{text}' is not an instance type archform knows",
+               did_you_mean(text, instance_types.names()) or "write family.size, e.g. m5.large or t3.micro")
+
+
+InstanceType = Validated(_instance_type)
+
+SSD_TYPES = ("gp2", "gp3", "io1", "io2")
+VOLUME_TYPES = SSD_TYPES + ("st1", "sc1")
+VolumeType = Enum(*VOLUME_TYPES, what="EBS volume type")
+
+
+def _boot_volume_type(x):
+    """Only SSD volume types can boot an instance (notes §5.1.5)."""
+    name = validator_of(VolumeType)(x)
+    if name in ("st1", "sc1"):
+        raise fail(f"only SSD volume types ({', '.join(SSD_TYPES)}) can be boot volumes; {name} is an HDD type",
+                   "use gp3, or attach the HDD as a separate ebs_volume")
+    return name
+
+
+BootVolumeType = Validated(_boot_volume_type)
+
+
+def _gib(s) -> float | None:
+    return float(s.bytes) / GIB if isinstance(s, v.Size) else None
+
+
+# --- launch settings: shared by instance, launch_template and an ASG's launch block ---------------
+
+class RootVolume(Block):
+    """The boot EBS volume. Delete-on-termination is on by default for it (notes §5.1.1)."""
+
+    size: SizeRange("1GiB", "16TiB", what="root volume size") = size("8GiB")
+    type: BootVolumeType = "gp3"
+    encrypted: Bool = False
+    kms_key: Ref["kms_key"] | None = None
+    iops: Int | None = None
+    throughput: Int | None = None
+    delete_on_termination: Bool = True
+
+
+class LaunchSettings(BaseModel):
+    """What it takes to launch an instance (notes §6.4.1: the launch template's contents)."""
+
+    model_config = _CONFIG
+
+    ami: Str
+    instance_type: InstanceType
+    security_groups: list[Ref["security_group"]] = []
+    key_name: Str | None = None
+    iam_role: Ref["iam_role", "instance_profile"] | None = None
+    user_data: Str | None = None
+    root_volume: RootVolume = Field(default_factory=RootVolume)
+    hibernation: Bool = False
+    tenancy: Enum("default", "dedicated", "host", what="tenancy") = "default"
+    purchase: Enum("on_demand", "spot", what="purchase option") = "on_demand"
+    spot_max_price: Number | None = None
+    ebs_optimized: Bool | None = None  # None: the instance type's default
+    monitoring: Bool = False  # detailed (1-minute) CloudWatch monitoring
+    associate_public_ip: Bool | None = None  # None: the subnet's map_public_ip
+    placement_group: Ref["placement_group"] | None = None
+    tags: Tags = {}
+
+
+USER_DATA_LIMIT = 16 * 1024  # bytes, before base64 encoding
+HIBERNATION_RAM_LIMIT_GIB = 150  # notes §4.5
+
+
+def launch_issues(s: LaunchSettings, me: View, graph: Graph, path: tuple = ()) -> Iterable[Issue]:
+    """Rules about launch settings alone (or with the placement group they name)."""
+    yield from hibernation_issues(s, path)
+    if s.spot_max_price is not None and s.purchase != "spot":
+        yield Issue("spot_max_price applies only to spot instances", (*path, "spot_max_price"),
+                    help="set purchase = spot, or remove spot_max_price")
+    if isinstance(s.spot_max_price, (int, float)) and s.spot_max_price <= 0:
+        yield Issue(f"spot_max_price is a price per hour and must be above 0, got {s.spot_max_price}",
+                    (*path, "spot_max_price"))
+    if isinstance(s.user_data, str) and len(s.user_data.encode()) > USER_DATA_LIMIT:
+        yield Issue(f"user data is limited to 16 KB, this is {len(s.user_data.encode())} bytes", (*path, "user_data"),
+                    help="download a larger script from S3 in a short bootstrap, or bake it into the AMI (notes §5.2)")
+    group = deref(graph, s.placement_group)
+    if group is not None:
+        problem = region_issue(me, group, (*path, "placement_group"), "placement group")
+        if problem:
+            yield problem
+        t = instance_types.lookup(s.instance_type) if isinstance(s.instance_type, str) else None
+        if group.get("strategy") == "cluster" and t is not None and t.burstable:
+            yield Issue(f"burstable instances ({s.instance_type}) are not supported in cluster placement groups",
+                        (*path, "instance_type"), severity="warning",
+                        related=(Related(group.address, ("strategy",), "cluster placement group"),),
+                        help="use a fixed-performance type such as c5 or m5 for low-latency clusters")
+
+
+def hibernation_issues(s: LaunchSettings, path: tuple = ()) -> Iterable[Issue]:
+    """Notes §4.5: RAM under 150 GB, and an encrypted EBS root volume larger than the RAM."""
+    if s.hibernation is not True:
+        return
+    t = instance_types.lookup(s.instance_type) if isinstance(s.instance_type, str) else None
+    if t is not None and t.memory_gib >= HIBERNATION_RAM_LIMIT_GIB:
+        yield Issue(f"hibernation needs an instance type with less than {HIBERNATION_RAM_LIMIT_GIB} GiB of RAM; "
+                    f"{t.name} has {t.memory_gib:g} GiB", (*path, "instance_type"),
+                    help="pick a smaller type, or turn hibernation off (notes §4.5)")
+    elif t is not None and t.bare_metal:
+        yield Issue(f"hibernation is not supported on bare metal instances ({t.name})", (*path, "instance_type"))
+    root = s.root_volume
+    if root.encrypted is not True:
+        yield Issue("hibernation saves RAM to the root volume, which must be encrypted", (*path, "root_volume", "encrypted"),
+                    help="set root_volume { encrypted = true } (notes §4.5.2)")
+    root_gib = _gib(root.size)
+    if t is not None and root_gib is not None and root_gib <= t.memory_gib:
+        yield Issue(f"hibernation needs a root volume larger than the RAM: {root.size} root volume, "
+                    f"{t.memory_gib:g} GiB of RAM in {t.name}", (*path, "root_volume", "size"),
+                    help=f"make the root volume bigger, e.g. size = {math.ceil(t.memory_gib) + 8}GiB (notes §4.5)")
+
+
+def placement_vpc_issues(graph: Graph, groups: list, subnet_refs: list, me: View, path: tuple) -> Iterable[Issue]:
+    """Security groups must be in the VPC of the subnet(s) the instances launch into."""
+    for ref in subnet_refs:
+        subnet = deref(graph, ref)
+        if subnet is not None:
+            yield from security_group_vpc_issues(graph, groups, vpc_of(graph, subnet), subnet.address, path, me)
+            return
+
+
+# --- instance ---------------------------------------------------------------------------------
+
+class Instance(Kind, LaunchSettings):
+    """A virtual machine in one subnet, and so one AZ (notes §3, §26.5: not highly available
+    by itself)."""
+
+    kind: Literal["instance"] = "instance"
+    title: ClassVar[str] = "EC2 instance"
+    family: ClassVar[str] = "compute"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "private_ip": "string",
+                                         "public_ip": "string", "private_dns": "string", "public_dns": "string",
+                                         "az": "string"}
+    force_new: ClassVar[frozenset[str]] = frozenset({
+        "ami", "subnet", "key_name", "tenancy", "hibernation", "purchase", "spot_max_price", "placement_group",
+        "root_volume.encrypted", "root_volume.kms_key"})
+
+    subnet: Ref["subnet"]
+    source_dest_check: Bool = True
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        yield from launch_issues(self, me, graph)
+        subnet = deref(graph, self.subnet)
+        if subnet is None:
+            return
+        problem = region_issue(me, subnet, ("subnet",), "subnet")
+        if problem:
+            yield problem
+            return
+        yield from placement_vpc_issues(graph, self.security_groups, [self.subnet], me, ("security_groups",))
+        if self.associate_public_ip is True and subnet.get("public") is False:
+            yield Issue(f"a public IP on an instance in private subnet '{subnet.address}' is unreachable from the "
+                        "internet", ("associate_public_ip",), severity="warning",
+                        help="place it in a public subnet, or reach it through a bastion host (notes §24.2.3)")
+
+
+# --- launch template ------------------------------------------------------------------------------
+
+class LaunchTemplate(Kind, LaunchSettings):
+    """Reusable launch settings for Auto Scaling groups (notes §6.4.1). A change makes a new
+    version rather than a new template."""
+
+    kind: Literal["launch_template"] = "launch_template"
+    title: ClassVar[str] = "Launch template"
+    family: ClassVar[str] = "compute"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "latest_version": "number"}
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        yield from launch_issues(self, me, graph)
+        vpcs = {}
+        for i, ref in enumerate(self.security_groups):
+            group = deref(graph, ref)
+            if group is None:
+                continue
+            problem = region_issue(me, group, ("security_groups", i), "security group")
+            if problem:
+                yield problem
+                continue
+            vpc = vpc_of(graph, group)
+            if vpc and vpcs and vpc not in vpcs:
+                first = next(iter(vpcs.values()))
+                yield Issue(f"security groups of one launch must share a VPC: '{group.address}' is in '{vpc}', "
+                            f"'{first}' in '{next(iter(vpcs))}'", ("security_groups", i),
+                            related=(Related(first, ("vpc",), "the other group's VPC"),))
+            vpcs.setdefault(vpc, group.address)
+
+
+# --- Auto Scaling group --------------------------------------------------------------------------
+
+class LaunchBlock(Block, LaunchSettings):
+    """`launch { ... }` inside an ASG: launch settings written in place."""
+
+
+METRICS = ("cpu", "request_count", "network_in", "network_out")
+
+
+def _metric(x):
+    """A predefined metric written bare (`cpu`), or a custom CloudWatch metric name in quotes."""
+    if isinstance(x, v.Word):
+        if x.text in METRICS:
+            return x.text
+        raise fail(f"'{x.text}' is not a predefined metric: expected one of {', '.join(METRICS)}",
+                   did_you_mean(x.text, METRICS) or "quote the name of a custom CloudWatch metric")
+    if isinstance(x, (str, v.Unknown, v.Interpolated)):
+        return x
+    raise fail(f"expected a metric (cpu, request_count, network_in, network_out or a quoted custom name), "
+               f"got {v.type_name(x)}")
+
+
+def _level(x):
+    """A metric level: a percentage, a plain number, or a size (bytes for network metrics)."""
+    if isinstance(x, (v.Percent, v.Size, v.Unknown)):
+        if isinstance(x, v.Percent) and not 0 <= x.value <= 100:
+            raise fail(f"a percentage must be between 0% and 100%, got {x}")
+        return x
+    return validator_of(Number)(x)
+
+
+Metric = Validated(_metric)
+Level = Validated(_level)
+
+POLICY_TYPES = ("target_tracking", "step", "simple", "scheduled", "predictive")
+
+
+class ScalingPolicy(Block):
+    """`scaling_policy NAME { ... }` (notes §6.4.2): target tracking keeps a metric at `target`;
+    step and simple scaling add `adjustment` when the metric passes `threshold`; scheduled sets
+    capacities on a `schedule`; predictive forecasts load for a metric and target."""
+
+    name: Str
+    type: Enum(*POLICY_TYPES, what="scaling policy type") = "target_tracking"
+    metric: Metric | None = None
+    target: Level | None = None
+    threshold: Level | None = None
+    adjustment: Int | None = None
+    adjustment_type: Enum("change_in_capacity", "exact_capacity", "percent_change_in_capacity",
+                          what="adjustment type") = "change_in_capacity"
+    cooldown: Duration | None = None
+    warmup: Duration | None = None
+    disable_scale_in: Bool = False
+    schedule: Str | None = None  # cron expression, e.g. "0 9 * * MON-FRI"
+    min: IntRange(0, what="min") | None = None
+    max: IntRange(0, what="max") | None = None
+    desired: IntRange(0, what="desired") | None = None
+
+    def needs(self) -> tuple[str, ...]:
+        """The attributes this policy's type requires."""
+        return {"target_tracking": ("metric", "target"), "predictive": ("metric", "target"),
+                "step": ("metric", "threshold", "adjustment"), "simple": ("metric", "threshold", "adjustment"),
+                "scheduled": ("schedule",)}.get(self.type, ())
+
+
+class InstanceRefresh(Block):
+    """Rolling replacement of instances when the launch settings change."""
+
+    min_healthy: Percent = pct(90)
+    warmup: Duration | None = None
+    skip_matching: Bool = False
+
+
+class AutoscalingGroup(Kind):
+    """Keeps between `min` and `max` instances running across its subnets' AZs, replacing
+    unhealthy ones and scaling on policies (notes §6.4). Default cooldown 300 s (§6.4.3)."""
+
+    kind: Literal["autoscaling_group"] = "autoscaling_group"
+    title: ClassVar[str] = "Auto Scaling group"
+    family: ClassVar[str] = "compute"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
+
+    subnets: list[Ref["subnet"]]
+    min: IntRange(0, what="min")
+    max: IntRange(0, what="max")
+    desired: IntRange(0, what="desired") | None = None  # None: starts at min
+    launch_template: Ref["launch_template"] | None = None
+    launch: LaunchBlock | None = None
+    health_check_type: Enum("ec2", "elb", what="health check type") = "ec2"
+    health_check_grace_period: Duration = dur("300s")
+    cooldown: Duration = dur("300s")
+    target_groups: list[Ref["target_group"]] = []
+    placement_group: Ref["placement_group"] | None = None
+    scaling_policy: list[ScalingPolicy] = []
+    capacity_rebalance: Bool = False
+    instance_refresh: InstanceRefresh | None = None
+    tags: Tags = {}
+
+    @field_validator("instance_refresh", mode="before")
+    @classmethod
+    def _refresh_flag(cls, x):
+        """`instance_refresh = true` means the default refresh settings."""
+        if x is True:
+            return {}
+        return None if x is False else x
+
+    def launch_settings(self, graph: Graph) -> LaunchSettings | None:
+        """The settings instances launch with: the launch block, or the template's."""
+        if self.launch is not None:
+            return self.launch
+        template = deref(graph, self.launch_template)
+        return template.model if template is not None else None
+
+    def effective_placement_group(self, graph: Graph):
+        if self.placement_group is not None:
+            return self.placement_group
+        settings = self.launch_settings(graph)
+        return settings.placement_group if settings is not None else None
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        yield from self._capacity_issues()
+        yield from self._launch_issues(me, graph)
+        yield from self._subnet_issues(me, graph)
+        yield from self._policy_issues()
+        if self.health_check_type == "elb" and not self.target_groups:
+            yield Issue("health_check_type = elb needs the group attached to a load balancer's target groups",
+                        ("health_check_type",), help="add target_groups = [...], or use health_check_type = ec2")
+
+    def _capacity_issues(self) -> Iterable[Issue]:
+        """min ≤ desired ≤ max, naming the first pair that breaks it (desired defaults to min)."""
+        values = {"min": self.min, "desired": self.desired, "max": self.max}
+        for low, high, path in (("min", "max", "max"), ("min", "desired", "desired"), ("desired", "max", "desired")):
+            a, b = values[low], values[high]
+            if isinstance(a, int) and isinstance(b, int) and a > b:
+                yield Issue(f"an Auto Scaling group needs min ≤ desired ≤ max; {low} = {a} is greater than {high} = {b}",
+                            (path,), help="the group keeps between min and max instances, starting at desired (notes §6.4.1)")
+                return
+
+    def _launch_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if (self.launch is None) == (self.launch_template is None):
+            yield Issue("an Auto Scaling group launches from launch_template = <template> or a launch { ... } "
+                        "block; write exactly one", ("launch",) if self.launch is not None else (),
+                        help="launch { ami = \"ami-…\", instance_type = m5.large }")
+            return
+        if self.launch is not None:
+            yield from launch_issues(self.launch, me, graph, ("launch",))
+            yield from placement_vpc_issues(graph, self.launch.security_groups, self.subnets, me,
+                                            ("launch", "security_groups"))
+            return
+        template = deref(graph, self.launch_template)
+        if template is None:
+            return
+        problem = region_issue(me, template, ("launch_template",), "launch template")
+        if problem:
+            yield problem
+            return
+        for issue in placement_vpc_issues(graph, template.model.security_groups, self.subnets, me,
+                                          ("security_groups",)):
+            yield Issue(f"launch template '{template.address}': {issue.message}", ("launch_template",),
+                        help=issue.help, severity=issue.severity,
+                        related=(Related(template.address, issue.path, "chosen in the launch template"), *issue.related))
+
+    def _subnet_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if not self.subnets:
+            yield Issue("an Auto Scaling group needs at least one subnet", ("subnets",))
+            return
+        vpcs: dict[str, str] = {}
+        for i, ref in enumerate(self.subnets):
+            subnet = deref(graph, ref)
+            if subnet is None:
+                continue
+            problem = region_issue(me, subnet, ("subnets", i), "subnet")
+            if problem:
+                yield problem
+                continue
+            vpc = vpc_of(graph, subnet)
+            if vpc and vpcs and vpc not in vpcs:
+                yield Issue(f"the subnets of an Auto Scaling group must share one VPC: '{subnet.address}' is in "
+                            f"'{vpc}', '{next(iter(vpcs.values()))}' in '{next(iter(vpcs))}'", ("subnets", i))
+            vpcs.setdefault(vpc, subnet.address)
+        for i, ref in enumerate(self.target_groups):
+            group = deref(graph, ref)
+            theirs = group.get("vpc") if group is not None else None
+            if isinstance(theirs, v.ResourceRef) and vpcs and theirs.address not in vpcs:
+                yield Issue(f"target group '{group.address}' is in VPC '{theirs.address}', but this group's subnets "
+                            f"are in '{next(iter(vpcs))}'", ("target_groups", i),
+                            related=(Related(group.address, ("vpc",), "the target group's VPC"),))
+        zones = {az_of(graph, deref(graph, r)) for r in self.subnets}
+        group = deref(graph, self.effective_placement_group(graph))
+        if len(zones) == 1 and None not in zones and (group is None or group.get("strategy") != "cluster"):
+            yield Issue(f"all subnets of this Auto Scaling group are in {next(iter(zones))}: it does not survive the "
+                        "loss of that AZ", ("subnets",), severity="warning",
+                        help="add subnets in at least two Availability Zones (notes §26.5)")
+
+    def _policy_issues(self) -> Iterable[Issue]:
+        seen: dict = {}
+        for i, policy in enumerate(self.scaling_policy):
+            path = ("scaling_policy", i)
+            if policy.name in seen:
+                yield Issue(f"two scaling policies are called '{policy.name}'", path)
+            seen.setdefault(policy.name, i)
+            missing = [f for f in policy.needs() if getattr(policy, f) is None]
+            if missing:
+                yield Issue(f"a {policy.type.replace('_', ' ')} scaling policy needs {' and '.join(missing)}", path,
+                            help=_POLICY_EXAMPLES[policy.type])
+            if policy.metric == "cpu":
+                for field in ("target", "threshold"):
+                    level = getattr(policy, field)
+                    if level is not None and not isinstance(level, (v.Percent, v.Unknown)):
+                        yield Issue(f"CPU utilisation is a percentage: write {field} = {level}%", (*path, field))
+            if policy.metric == "request_count" and not self.target_groups:
+                yield Issue("request_count (requests per target) needs the group attached to target_groups",
+                            (*path, "metric"))
+            if policy.type == "scheduled":
+                low, high = policy.min, policy.max
+                if isinstance(low, int) and isinstance(high, int) and low > high:
+                    yield Issue(f"scheduled min = {low} is greater than max = {high}", (*path, "min"))
+                elif policy.schedule is not None and (low, high, policy.desired) == (None, None, None):
+                    yield Issue("a scheduled action sets at least one of min, max or desired", path)
+
+
+_POLICY_EXAMPLES = {
+    "target_tracking": "e.g. scaling_policy cpu { metric = cpu, target = 40% }",
+    "predictive": "e.g. scaling_policy forecast { type = predictive, metric = cpu, target = 40% }",
+    "step": "e.g. scaling_policy burst { type = step, metric = cpu, threshold = 70%, adjustment = 2 }",
+    "simple": "e.g. scaling_policy burst { type = simple, metric = cpu, threshold = 70%, adjustment = 2 }",
+    "scheduled": "e.g. scaling_policy open { type = scheduled, schedule = \"0 9 * * MON-FRI\", desired = 10 }",
+}
+
+
+# --- placement groups ----------------------------------------------------------------------------
+
+SPREAD_LIMIT_PER_AZ = 7  # notes §4.3, aws-facts "Placement"
+
+
+class PlacementGroup(Kind):
+    """Where instances land relative to each other (notes §4.3): `cluster` packs them in one AZ
+    for low latency; `spread` puts each on distinct hardware, at most 7 per AZ; `partition`
+    splits them over up to 7 partitions per AZ, each on its own racks."""
+
+    kind: Literal["placement_group"] = "placement_group"
+    title: ClassVar[str] = "Placement group"
+    family: ClassVar[str] = "compute"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"strategy", "partitions", "spread_level"})
+
+    strategy: Enum("cluster", "spread", "partition", what="placement strategy")
+    partitions: IntRange(1, 7, what="partitions per AZ of a partition placement group") | None = None
+    spread_level: Enum("rack", "host", what="spread level") | None = None
+    tags: Tags = {}
+
+    @model_validator(mode="after")
+    def _options_fit_strategy(self):
+        if self.partitions is not None and self.strategy != "partition":
+            raise fail(f"partitions applies only to strategy = partition, not {self.strategy}")
+        if self.spread_level is not None and self.strategy != "spread":
+            raise fail(f"spread_level applies only to strategy = spread, not {self.strategy}")
+        return self
+
+    @property
+    def partition_count(self) -> int:
+        return self.partitions if isinstance(self.partitions, int) else (2 if self.strategy == "partition" else 0)
+
+
+def placement_members(graph: Graph, group: str) -> list[tuple[View, dict[str, int]]]:
+    """Who runs in placement group `group`, and how many instances each puts in which AZ.
+
+    An instance counts 1 in its subnet's AZ. An Auto Scaling group (its own placement_group,
+    else its launch settings') counts its `max` spread evenly over the distinct AZs of its
+    subnets, rounded up per AZ: ceil(max / AZs) in each, the most any one AZ holds once the
+    group has balanced. Members whose AZ is not known yet are left out."""
+    members = []
+    for instance in graph.of_kind("instance"):
+        ref = instance.get("placement_group")
+        az = az_of(graph, instance)
+        if isinstance(ref, v.ResourceRef) and ref.address == group and az:
+            members.append((instance, {az: 1}))
+    for asg in graph.of_kind("autoscaling_group"):
+        ref = asg.model.effective_placement_group(graph)
+        if not (isinstance(ref, v.ResourceRef) and ref.address == group and isinstance(asg.model.max, int)):
+            continue
+        zones = sorted({az_of(graph, deref(graph, s)) for s in asg.model.subnets} - {None})
+        if zones:
+            each = math.ceil(asg.model.max / len(zones))
+            members.append((asg, {az: each for az in zones}))
+    return sorted(members, key=lambda m: m[0].address)
+
+
+def member_path(member: View) -> tuple:
+    """Where a member names its placement group, for diagnostics."""
+    if member.kind == "instance" or member.get("placement_group") is not None:
+        return ("placement_group",)
+    return ("launch", "placement_group") if member.get("launch") is not None else ("launch_template",)
+
+
+# --- EBS volumes ---------------------------------------------------------------------------------
+
+MULTI_ATTACH_LIMIT = 16  # notes §5.1.6
+
+# AWS's size and IOPS bounds per volume type (notes §5.1.5 names the types; figures from AWS docs)
+_SIZE_GIB = {"gp2": (1, 16384), "gp3": (1, 16384), "io1": (4, 16384), "io2": (4, 65536),
+             "st1": (125, 16384), "sc1": (125, 16384)}
+_IOPS = {"gp3": (3000, 16000), "io1": (100, 64000), "io2": (100, 256000)}
+_IOPS_PER_GIB = {"gp3": 500, "io1": 50, "io2": 1000}
+
+
+class EbsVolume(Kind):
+    """A network drive bound to one AZ (notes §5.1): attached to one instance at a time, or up
+    to 16 in the same AZ with io1/io2 multi-attach. A volume can grow in place but not shrink."""
+
+    kind: Literal["ebs_volume"] = "ebs_volume"
+    title: ClassVar[str] = "EBS volume"
+    family: ClassVar[str] = "compute"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"az", "snapshot", "encrypted", "kms_key", "multi_attach"})
+
+    az: AZ
+    size: Size | None = None  # None: the snapshot's size
+    type: VolumeType = "gp3"
+    iops: Int | None = None
+    throughput: Int | None = None  # MiB/s, gp3 only
+    encrypted: Bool = False
+    kms_key: Ref["kms_key"] | None = None
+    snapshot: Str | None = None
+    multi_attach: Bool = False
+    attachments: list[Ref["instance"]] = []
+    delete_on_termination: Bool = False  # off for volumes other than the root (notes §5.1.1)
+    tags: Tags = {}
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if isinstance(self.type, str):  # known before apply
+            yield from self._shape_issues()
+        yield from self._attachment_issues(graph)
+
+    def _shape_issues(self) -> Iterable[Issue]:
+        if self.size is None and self.snapshot is None:
+            yield Issue("an EBS volume needs a size unless it is created from a snapshot", ("size",),
+                        help="e.g. size = 100GiB")
+        gib = _gib(self.size)
+        low, high = _SIZE_GIB[self.type]
+        if gib is not None and not low <= gib <= high:
+            yield Issue(f"a {self.type} volume is between {low} GiB and {high} GiB, got {self.size}", ("size",))
+        if self.iops is not None and self.type not in _IOPS:
+            yield Issue(f"iops can be set only on gp3, io1 and io2 volumes, not {self.type}", ("iops",),
+                        help="gp2 IOPS follow its size (3 per GiB); st1 and sc1 are throughput-based HDDs")
+        elif isinstance(self.iops, int):
+            lo, hi = _IOPS[self.type]
+            if not lo <= self.iops <= hi:
+                yield Issue(f"a {self.type} volume has between {lo} and {hi} IOPS, got {self.iops}", ("iops",))
+            elif gib is not None and self.iops > gib * _IOPS_PER_GIB[self.type] and self.iops > lo:
+                yield Issue(f"a {self.type} volume allows at most {_IOPS_PER_GIB[self.type]} IOPS per GiB: "
+                            f"{self.size} allows {int(gib * _IOPS_PER_GIB[self.type])}, got {self.iops}", ("iops",))
+        if self.type in ("io1", "io2") and self.iops is None:
+            yield Issue(f"a {self.type} volume needs provisioned iops", ("iops",), help="e.g. iops = 3000")
+        if self.throughput is not None and self.type != "gp3":
+            yield Issue(f"throughput can be set only on gp3 volumes, not {self.type}", ("throughput",))
+        elif isinstance(self.throughput, int) and not 125 <= self.throughput <= 1000:
+            yield Issue(f"a gp3 volume has between 125 and 1000 MiB/s of throughput, got {self.throughput}",
+                        ("throughput",))
+        if self.multi_attach is True and self.type not in ("io1", "io2"):
+            yield Issue(f"EBS multi-attach is available only for io1 and io2 volumes, not {self.type}",
+                        ("multi_attach",), help="use type = io2, or EFS for a file system shared across instances")
+
+    def _attachment_issues(self, graph: Graph) -> Iterable[Issue]:
+        count = len(self.attachments)
+        if count > 1 and self.multi_attach is not True:
+            yield Issue(f"an EBS volume is attached to one instance at a time; this one lists {count}",
+                        ("attachments",), help="set multi_attach = true on an io1/io2 volume, or use EFS (notes §5.5)")
+        if count > MULTI_ATTACH_LIMIT:
+            yield Issue(f"a multi-attach EBS volume is attached to at most {MULTI_ATTACH_LIMIT} instances, "
+                        f"this one to {count}", ("attachments",), help="use EFS for more (notes §5.4)")
+        for i, ref in enumerate(self.attachments):
+            instance = deref(graph, ref)
+            az = az_of(graph, instance)
+            if az and isinstance(self.az, str) and az != self.az:
+                yield Issue(f"an EBS volume is bound to its AZ: this one is in {self.az}, instance "
+                            f"'{instance.address}' in {az}", ("attachments", i),
+                            related=(Related(instance.address, ("subnet",), f"instance in {az}"),),
+                            help="create the volume in the instance's AZ, or move it with a snapshot (notes §5.1.1)")
