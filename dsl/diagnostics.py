@@ -158,7 +158,7 @@ def has_errors(diags: Iterable[Diagnostic]) -> bool:
 def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     seen = set()
     out = []
-    for d in sorted(diags, key=Diagnostic.sort_key):
+    for d in sorted((d for d in diags if d is not None), key=Diagnostic.sort_key):
         key = (d.severity, d.summary, d.span, d.help)
         if key not in seen:
             seen.add(key)

@@ -20,8 +20,10 @@ from .suggest import did_you_mean
 
 
 class EvalError(Exception):
-    def __init__(self, diagnostic: Diagnostic):
-        super().__init__(diagnostic.summary)
+    """One mistake, as a diagnostic; None when it was already reported where it happened."""
+
+    def __init__(self, diagnostic: Diagnostic | None):
+        super().__init__(diagnostic.summary if diagnostic else "reported elsewhere")
         self.diagnostic = diagnostic
 
 

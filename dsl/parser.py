@@ -360,26 +360,14 @@ def _scan_items(text: str):
 
 def _recover(source: Source) -> list[Diagnostic]:
     text = source.text
+    unclosed = _unclosed_by_indentation(text)
+    if unclosed:
+        return [_unclosed_diagnostic(source, open_pos, next_pos) for open_pos, next_pos in unclosed]
     diags: list[Diagnostic] = []
-    for start, end, unclosed in _scan_items(text):
+    for start, end, open_at in _scan_items(text):
         builder = Builder(source, parse_interpolation)
-        if unclosed is not None:
-            line_start = text.rfind("\n", 0, unclosed) + 1
-            header = " ".join(text[line_start:unclosed].split())
-            labels = []
-            if end < len(text):
-                labels.append(Label(Span(source, end, end + 1), "the next item starts here"))
-            diags.append(error(
-                f"block '{header}' is not closed: expected '}}' before the next item",
-                Span(source, unclosed, unclosed + 1), labels=labels,
-                help="add a '}' to close the block"))
-            # still parse what is there, closed, to report other mistakes inside it
-            patched = Source(source.file, text[:end] + "}" * _open_count(text[start:end]))
-            try:
-                _drive(patched, "start", start, len(patched.text), Builder(patched, parse_interpolation))
-            except ParseError as e:
-                if e.token[2] < end:
-                    diags.append(_syntax_diagnostic(e, source))
+        if open_at is not None:
+            diags.append(_unclosed_diagnostic(source, open_at, end if end < len(text) else None))
             continue
         try:
             _drive(source, "start", start, end, builder)
@@ -392,6 +380,56 @@ def _recover(source: Source) -> list[Diagnostic]:
         except ParseError as e:
             diags.append(_syntax_diagnostic(e, source))
     return diags
+
+
+def _unclosed_diagnostic(source: Source, open_pos: int, next_pos: int | None) -> Diagnostic:
+    text = source.text
+    line_start = text.rfind("\n", 0, open_pos) + 1
+    header = " ".join(text[line_start:open_pos].split())
+    labels = []
+    if next_pos is not None and next_pos < len(text):
+        line_end = text.find("\n", next_pos)
+        line_end = len(text) if line_end < 0 else line_end
+        labels.append(Label(Span(source, next_pos, line_end), "this line is outside the block by its indentation"))
+    return error(f"block '{header}' is not closed", Span(source, open_pos, open_pos + 1), labels=labels,
+                 help="add a '}' where the block ends")
+
+
+def _unclosed_by_indentation(text: str) -> list[tuple[int, int | None]]:
+    """Blocks whose `}` is missing, found by indentation: a line indented no deeper than the
+    line that opened a block, while the block is still open, is outside it. Used only once
+    the parse has failed, so a file with odd indentation but good braces never sees it."""
+    stack: list[tuple[int, int]] = []  # (offset of '{', indentation of its line)
+    found: list[tuple[int, int | None]] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" \t"))
+        if stripped and not stripped.startswith(("#", "//", "}", "]", ")")):
+            while stack and indent <= stack[-1][1]:
+                open_pos, _ = stack.pop()
+                found.append((open_pos, pos + indent))
+        for kind, offset in _brackets_in_line(line):
+            if kind == "{":
+                stack.append((pos + offset, indent))
+            elif kind == "}" and stack:
+                stack.pop()
+        pos += len(line) + 1
+    if found:
+        return found
+    if stack:  # still open at the end: report only when nothing else explains the failure
+        return []
+    return []
+
+
+_LINE_TOKENS = re.compile(r'"(?:\\.|[^"\\\n])*"|#.*|//.*|[{}]')
+
+
+def _brackets_in_line(line: str):
+    for m in _LINE_TOKENS.finditer(line):
+        t = m.group(0)
+        if t in "{}":
+            yield t, m.start()
 
 
 def _open_count(chunk: str) -> int:
@@ -432,7 +470,21 @@ def _syntax_diagnostic(e: ParseError, source: Source, in_interpolation: bool = F
     shown = repr(value) if kind in ("NAME", "NUMBER", "QUANTITY", "STRING", "CIDR", "IP") else _describe(kind)
     summary = f"unexpected {shown}{where}"
     help_ = ""
-    if kind == "COLON" and "EQUAL" in expected:
+    closing = {"RSQB": "']'", "RPAR": "')'", "RBRACE": "'}'"}
+    labels = []
+    if kind in closing and kind not in expected and expected & set(closing):
+        opener = _innermost_open(text, s)
+        if opener is not None:
+            ch, at = opener
+            close = {"[": "]", "(": ")", "{": "}"}[ch]
+            labels = [Label(Span(source, at, at + 1), f"this '{ch}' is not closed")]
+            help_ = f"brackets do not match: add '{close}' before this {closing[kind]}"
+        else:
+            help_ = "brackets do not match here"
+        return error(summary, span, detail=detail, help=help_, labels=labels)
+    if kind == "COMMA" and "COMMA" not in expected:
+        help_ = "remove this ','"
+    elif kind == "COLON" and "EQUAL" in expected:
         help_ = "set an attribute with '=', not ':'"
     elif kind == "EQUAL" and "LBRACE" in expected:
         help_ = "a block is written without '=': kind name { ... }"
@@ -451,6 +503,19 @@ def _syntax_diagnostic(e: ParseError, source: Source, in_interpolation: bool = F
     elif kind in ("RSQB", "RPAR", "RBRACE"):
         help_ = "brackets do not match here"
     return error(summary, span, detail=detail, help=help_)
+
+
+def _innermost_open(text: str, upto: int):
+    """The innermost bracket still open at offset `upto` (outside strings and comments)."""
+    stack = []
+    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"|#[^\n]*|//[^\n]*|[\[\](){}]', text[:upto]):
+        t = m.group(0)
+        if t in "[({":
+            stack.append((t, m.start()))
+        elif t in "])}":
+            if stack:
+                stack.pop()
+    return stack[-1] if stack else None
 
 
 def _join(items: list[str]) -> str:

@@ -283,6 +283,7 @@ class Resolver:
         self.raw_params = dict(params or {})
         self.diags: list[Diagnostic] = []
         self.groups: list[Group] = []
+        self.lets: list[LetBinding] = []
         self.by_address: dict[str, Instance] = {}
         self.resources: list[Instance] = []
         self.kinds = catalogue.kinds()
@@ -350,7 +351,7 @@ class Resolver:
             elif t is ast.Param:
                 continue  # bound by the caller
             elif t is ast.Let:
-                self._bind(scope, item.name, LetBinding(item, scope), item.name_span)
+                self._declare_let(item, scope)
             elif t is ast.Output:
                 if item.name in ctx.outputs:
                     self._duplicate("output", item.name, item.name_span, ctx.outputs[item.name].name_span)
@@ -370,6 +371,11 @@ class Resolver:
                     self.diags.append(error("`moved` belongs in the root file, not in a module", item.span))
             elif t is ast.Block:
                 self.declare_block(item, scope, None)
+
+    def _declare_let(self, item: ast.Let, scope: Scope):
+        b = LetBinding(item, scope)
+        if self._bind(scope, item.name, b, item.name_span):
+            self.lets.append(b)
 
     def declare_region(self, item: ast.Region, ctx: ModuleCtx, scope: Scope):
         env = EvalEnv(self, scope, set())
@@ -391,7 +397,7 @@ class Resolver:
         self._bind(scope, item.alias, RegionBinding(item.alias, rscope, item), item.alias_span)
         for sub in item.body:
             if type(sub) is ast.Let:
-                self._bind(rscope, sub.name, LetBinding(sub, rscope), sub.name_span)
+                self._declare_let(sub, rscope)
             elif type(sub) is ast.Output:
                 oname = item.alias + "." + sub.name
                 if oname in ctx.outputs:
@@ -682,10 +688,15 @@ class Resolver:
     def _let_value(self, b: LetBinding, span: Span):
         if b.state == 2:
             return b.value
+        if b.state == 3:
+            raise EvalError(None)  # already reported where it broke
         label = f"let {b.name}"
         self._enter(label, span)
         try:
             b.value = evaluate(b.decl.value, EvalEnv(self, b.scope, self.current_deps()))
+        except EvalError:
+            b.state = 3
+            raise
         finally:
             b.deps = self._leave()
         b.state = 2
@@ -817,7 +828,10 @@ class Resolver:
                     self._depends_on(entry, env, inst)
                     continue
                 try:
-                    attrs[name] = evaluate(entry.value, env)
+                    if _word_like(cls, name) and self._is_bare_word(entry.value, env.scope):
+                        attrs[name] = v.Word(_dotted(entry.value))
+                    else:
+                        attrs[name] = evaluate(entry.value, env)
                 except EvalError as e:
                     self.diags.append(e.diagnostic)
                     failed.add(name)
@@ -871,6 +885,17 @@ class Resolver:
                 else:
                     attrs[key] = sub
         return attrs, failed
+
+    def _is_bare_word(self, expr, scope: Scope) -> bool:
+        """`az = a`, `type = application`: a bare name where a word is expected means the
+        word, unless it names a value (a let, a param, a loop variable)."""
+        head = expr
+        while type(head) is ast.GetAttr:
+            head = head.obj
+        if type(head) is not ast.Var or _dotted(expr) is None:
+            return False
+        b = scope.find(head.name)
+        return b is None or type(b) in (Group, RegionBinding, UseBinding)
 
     def _expand_nested(self, b: ast.Block, env: EvalEnv) -> list[EvalEnv]:
         if b.for_ is None:
@@ -1008,6 +1033,12 @@ class Resolver:
                 self.diags.append(e.diagnostic)
                 inst.state = 2
                 inst.broken = True
+        for b in self.lets:  # a let nobody uses is still checked
+            if b.state == 0:
+                try:
+                    self._let_value(b, b.decl.name_span)
+                except EvalError as e:
+                    self.diags.append(e.diagnostic)
         outputs = self._outputs(ctx)
         resources = {}
         for inst in self.resources:
@@ -1194,6 +1225,23 @@ def _field_for(cls, name: str) -> str | None:
     for fname, f in fields.items():
         if f.alias == name:
             return fname
+    return None
+
+
+def _word_like(cls, name: str) -> bool:
+    from archform.stdlib.types import WordLike
+    fname = _field_for(cls, name)
+    if fname is None:
+        return False
+    return any(isinstance(m, WordLike) for m in cls.model_fields[fname].metadata)
+
+
+def _dotted(expr) -> str | None:
+    if type(expr) is ast.Var:
+        return expr.name
+    if type(expr) is ast.GetAttr:
+        head = _dotted(expr.obj)
+        return None if head is None else f"{head}.{expr.name}"
     return None
 
 

@@ -25,6 +25,21 @@ from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
 
 
+class RefTo:
+    """Metadata on a type that holds references: which kinds it accepts."""
+
+    def __init__(self, kinds: tuple[str, ...]):
+        self.kinds = kinds
+
+
+class WordLike:
+    """Metadata on a type whose values are written as bare words (enums, zones): a bare name
+    there is the word itself, even when a resource of that name exists."""
+
+
+WORD = WordLike()
+
+
 def fail(message: str, help: str = "") -> PydanticCustomError:
     """The error a validator raises; `help` becomes the diagnostic's help line."""
     return PydanticCustomError("archform", "{message}", {"message": message, "help": help})
@@ -306,7 +321,7 @@ def Enum(*choices: str, what: str = "value"):
         hint = did_you_mean(text, choices)
         raise fail(f"'{text}' is not a valid {what}: expected one of {shown}", hint)
 
-    return Annotated[Any, PlainValidator(check), _SER]
+    return Annotated[Any, PlainValidator(check), _SER, WORD]
 
 
 class _RefFactory:
@@ -337,7 +352,7 @@ class _RefFactory:
                            f"refer to the resource by name without quotes, e.g. {allowed[0]} = main")
             raise fail(f"expected a reference to a {shown}, got {_describe(x)}")
 
-        return Annotated[Any, PlainValidator(check), _SER]
+        return Annotated[Any, PlainValidator(check), _SER, RefTo(allowed)]
 
 
 def _ref_hint(x: v.ResourceRef, allowed) -> str:
@@ -422,7 +437,7 @@ def _az(x, info):
     return name
 
 
-AZ = Annotated[Any, PlainValidator(_az, json_schema_input_type=str), _SER]
+AZ = Annotated[Any, PlainValidator(_az, json_schema_input_type=str), _SER, WORD]
 
 
 # --- combinations, case-insensitive words, regions (added for the service families) ----------
@@ -453,12 +468,14 @@ def OneOf(*types, what: str):
     checks = [_validator_fn(t) for t in types]
 
     def check(x):
+        specific = None  # a failure about the value's content, not its type: the one worth showing
         for c in checks:
             try:
                 return c(x)
-            except PydanticCustomError:
-                continue
-        raise fail(f"expected {what}, got {_describe(x)}")
+            except PydanticCustomError as e:
+                if specific is None and not str((e.context or {}).get("message", "")).startswith("expected "):
+                    specific = e
+        raise specific or fail(f"expected {what}, got {_describe(x)}")
 
     return Annotated[Any, PlainValidator(check), _SER]
 
