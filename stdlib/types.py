@@ -455,9 +455,17 @@ def validator_of(t):
     return _validator_fn(t)
 
 
-def Validated(func):
-    """An attribute type from a one-argument validator function (raising `fail(...)`)."""
-    return Annotated[Any, PlainValidator(func), _SER]
+def Validated(func, word: bool = False, refs: tuple[str, ...] = ()):
+    """An attribute type from a one-argument validator function (raising `fail(...)`).
+
+    `word`: a bare name written there is a word (`db.m5.large`), as for Enum; `refs`: the
+    kinds of resource it may reference."""
+    meta = ([WORD] if word else []) + ([RefTo(tuple(refs))] if refs else [])
+    return Annotated[(Any, PlainValidator(func), _SER, *meta)]
+
+
+def _metadata(t, cls):
+    return [m for m in getattr(t, "__metadata__", ()) if isinstance(m, cls)]
 
 
 def OneOf(*types, what: str):
@@ -477,7 +485,9 @@ def OneOf(*types, what: str):
                     specific = e
         raise specific or fail(f"expected {what}, got {_describe(x)}")
 
-    return Annotated[Any, PlainValidator(check), _SER]
+    kinds = tuple(k for t in types for m in _metadata(t, RefTo) for k in m.kinds)
+    word = not kinds and any(_metadata(t, WordLike) for t in types)
+    return Validated(check, word=word, refs=kinds)
 
 
 def ListOf(t):
@@ -489,7 +499,8 @@ def ListOf(t):
             raise fail(f"expected a list, got {_describe(x)}")
         return [inner(e) for e in x]
 
-    return Annotated[Any, PlainValidator(check), _SER]
+    kinds = tuple(k for m in _metadata(t, RefTo) for k in m.kinds)
+    return Validated(check, word=bool(_metadata(t, WordLike)) and not kinds, refs=kinds)
 
 
 def Choice(*choices: str, aliases: dict[str, str] | None = None, what: str = "value"):
@@ -521,7 +532,7 @@ def Choice(*choices: str, aliases: dict[str, str] | None = None, what: str = "va
             return found
         raise fail(f"'{text}' is not a valid {what}: expected one of {shown}", did_you_mean(text, choices))
 
-    return Annotated[Any, PlainValidator(check), _SER]
+    return Annotated[Any, PlainValidator(check), _SER, WORD]
 
 
 def _region(x):
