@@ -64,6 +64,8 @@ class Namespace:
 def evaluate(expr, env: Env):
     t = type(expr)
     if t is ast.Literal:
+        if expr.value is v.INVALID:
+            raise EvalError(None)  # the lexer reported it
         return expr.value
     if t is ast.Str:
         return _string(expr, env)

@@ -411,8 +411,10 @@ class Resolver:
     def declare_block(self, block: ast.Block, scope: Scope, parent: Instance | None, kind: str | None = None):
         if block.label is None:
             what = block.type
+            known = what in self.kinds or isinstance(scope.find(what), UseBinding)
             self.diags.append(error(f"'{what}' needs a name: {what} <name> {{ ... }}", block.type_span,
-                                    help=self._kind_hint(block.type, scope)))
+                                    help="the name makes its address, e.g. primary.main" if known
+                                    else self._kind_hint(what, scope)))
             return None
         if block.label_quoted:
             self.diags.append(error("a resource name is a bare identifier, not a string", block.label_span,
@@ -615,6 +617,7 @@ class Resolver:
                 self.diags.append(error(f"module '{use.alias}' needs the parameter '{name}' ({decl.type})",
                                         group.block.header_span,
                                         labels=[Label(decl.name_span, "declared here")]))
+                mscope.names[name] = ParamBinding(name, decl, state=3)  # uses stay silent
         self.declare_module(inst.module_ctx, mscope, in_region=group.scope.region is not None)
 
     def _declare_children(self, inst: Instance):
@@ -706,7 +709,7 @@ class Resolver:
         if b.state == 2:
             return b.value
         if b.state == 3:
-            raise fail(f"parameter '{b.name}' has no valid value", span)
+            raise EvalError(None)  # reported where the value was given (or missing)
         label = f"param {b.name}"
         self._enter(label, span)
         try:
@@ -758,7 +761,7 @@ class Resolver:
             if field_name is not None:
                 self.evaluate_instance(inst, span)
                 if inst.model is None:
-                    raise fail(f"'{obj.address}' has errors, so its '{name}' is unknown", name_span)
+                    raise EvalError(None)  # its own errors are reported where they are
                 return to_value(getattr(inst.model, field_name))
             if name in cls.exports:
                 return v.Unknown(obj.address, name, cls.exports[name], inst.kind)
@@ -990,7 +993,7 @@ class Resolver:
                 field = loc[-1]
                 span = inst.spans.get(loc + ("$name",)) or self._span_for(inst, loc)
                 names = _user_names(owner)
-                yield error(f"{_what(owner)} has no attribute '{field}'", span,
+                yield error(f"{inst.address}: {_what(owner)} has no attribute '{field}'", span,
                             help=did_you_mean(str(field), names) or f"its attributes: {', '.join(sorted(names))}")
             else:
                 message = ctx.get("message") or err["msg"]
@@ -1000,8 +1003,9 @@ class Resolver:
                     close = did_you_mean(value.text, inst.scope.visible())
                     message = f"'{value.text}' is not a name in scope"
                     help_ = close or help_
-                field = ".".join(str(p) for p in loc) if loc else _what(cls)
-                yield error(f"{field}: {message}" if loc else message, self._span_for(inst, loc), help=help_)
+                field = ".".join(str(p) for p in loc)
+                summary = f"{inst.address}: {field}: {message}" if loc else f"{inst.address}: {message}"
+                yield error(summary, self._span_for(inst, loc), help=help_)
 
     def _span_for(self, inst: Instance, path: tuple) -> Span:
         p = tuple(path)

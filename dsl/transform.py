@@ -14,7 +14,7 @@ from fractions import Fraction
 from . import ast
 from .diagnostics import Diagnostic, Source, Span, error
 from .suggest import did_you_mean
-from .values import DURATION_UNITS, SIZE_UNITS, UNIT_NAMES, Cidr, Duration, Ip, Percent, PortRange, Size
+from .values import INVALID, DURATION_UNITS, SIZE_UNITS, UNIT_NAMES, Cidr, Duration, Ip, Percent, PortRange, Size
 
 _QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z]+|%)")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
@@ -220,7 +220,7 @@ class Builder:
                 f"unknown unit '{unit}' in '{t[1]}'", span,
                 detail="durations: ms s m h d w · sizes: B KB MB GB TB PB KiB MiB GiB TiB PiB · percent: %",
                 help=hint or "write the number and its unit with no space, e.g. 30s, 10GiB, 40%"))
-            value = amount
+            value = INVALID
         return ast.Literal(value, span, t[1])
 
     def cidr(self, c):
@@ -235,7 +235,7 @@ class Builder:
             except ValueError:
                 hint = "each octet is 0-255 and the prefix length 0-32"
             self.diagnostics.append(error(f"invalid CIDR block '{t[1]}'", span, detail=str(e), help=hint))
-            return ast.Literal(None, span, t[1])
+            return ast.Literal(INVALID, span, t[1])
         return ast.Literal(Cidr(net), span, t[1])
 
     def ip(self, c):
@@ -246,7 +246,7 @@ class Builder:
         except ValueError as e:
             self.diagnostics.append(error(f"invalid IP address '{t[1]}'", span, detail=str(e),
                                           help="each octet is 0-255"))
-            return ast.Literal(None, span, t[1])
+            return ast.Literal(INVALID, span, t[1])
 
     def port_range(self, c):
         t = c[0]

@@ -149,6 +149,16 @@ class Interpolated:
         return "".join(p if isinstance(p, str) else "${" + str(p) + "}" for p in self.parts)
 
 
+class _Invalid:
+    """A literal the lexer already reported as broken (`10.0.0.300/16`): using it is silent."""
+
+    def __repr__(self):
+        return "INVALID"
+
+
+INVALID = _Invalid()
+
+
 def type_name(v) -> str:
     """The language's name for a value's type, as diagnostics print it."""
     if v is None:
