@@ -16,10 +16,11 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
 from archform.stdlib import instance_types
-from archform.stdlib.kinds.network import region_issue, az_of, security_group_vpc_issues, short, vpc_of
+from archform.stdlib.kinds.network import az_of, region_issue, security_group_vpc_issues, vpc_of
 from archform.stdlib.schema import _CONFIG, Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (AZ, Bool, Duration, Enum, Int, IntRange, Number, Percent, Ref, Size, SizeRange,
-                                   Str, Tags, Validated, dur, fail, pct, size, validator_of)
+                                   Str, Tags, Validated, dur, fail, pct, validator_of)
+from archform.stdlib.types import size as size_literal
 
 GIB = 2**30
 
@@ -72,7 +73,7 @@ def _gib(s) -> float | None:
 class RootVolume(Block):
     """The boot EBS volume. Delete-on-termination is on by default for it (notes §5.1.1)."""
 
-    size: SizeRange("1GiB", "16TiB", what="root volume size") = size("8GiB")
+    size: SizeRange("1GiB", "16TiB", what="root volume size") = size_literal("8GiB")
     type: BootVolumeType = "gp3"
     encrypted: Bool = False
     kms_key: Ref["kms_key"] | None = None
@@ -149,7 +150,8 @@ def hibernation_issues(s: LaunchSettings, path: tuple = ()) -> Iterable[Issue]:
         yield Issue("hibernation saves RAM to the root volume, which must be encrypted", (*path, "root_volume", "encrypted"),
                     help="set root_volume { encrypted = true } (notes §4.5.2)")
     root_gib = _gib(root.size)
-    if t is not None and root_gib is not None and root_gib <= t.memory_gib:
+    fits = t is not None and t.memory_gib < HIBERNATION_RAM_LIMIT_GIB
+    if fits and root_gib is not None and root_gib <= t.memory_gib:
         yield Issue(f"hibernation needs a root volume larger than the RAM: {root.size} root volume, "
                     f"{t.memory_gib:g} GiB of RAM in {t.name}", (*path, "root_volume", "size"),
                     help=f"make the root volume bigger, e.g. size = {math.ceil(t.memory_gib) + 8}GiB (notes §4.5)")
@@ -353,10 +355,17 @@ class AutoscalingGroup(Kind):
         yield from self._capacity_issues()
         yield from self._launch_issues(me, graph)
         yield from self._subnet_issues(me, graph)
-        yield from self._policy_issues()
-        if self.health_check_type == "elb" and not self.target_groups:
-            yield Issue("health_check_type = elb needs the group attached to a load balancer's target groups",
-                        ("health_check_type",), help="add target_groups = [...], or use health_check_type = ec2")
+        balanced = self.behind_load_balancer(me, graph)
+        yield from self._policy_issues(balanced)
+        if self.health_check_type == "elb" and not balanced:
+            yield Issue("health_check_type = elb needs the group behind a load balancer", ("health_check_type",),
+                        help="add target_groups = [...] (or forward a listener to this group), or use "
+                             "health_check_type = ec2")
+
+    def behind_load_balancer(self, me: View, graph: Graph) -> bool:
+        """Attached through target_groups, or named by a load balancer or target group."""
+        return bool(self.target_groups) or any(r.kind in ("load_balancer", "target_group")
+                                               for r in graph.referrers(me.address))
 
     def _capacity_issues(self) -> Iterable[Issue]:
         """min ≤ desired ≤ max, naming the first pair that breaks it (desired defaults to min)."""
@@ -424,7 +433,7 @@ class AutoscalingGroup(Kind):
                         "loss of that AZ", ("subnets",), severity="warning",
                         help="add subnets in at least two Availability Zones (notes §26.5)")
 
-    def _policy_issues(self) -> Iterable[Issue]:
+    def _policy_issues(self, balanced: bool) -> Iterable[Issue]:
         seen: dict = {}
         for i, policy in enumerate(self.scaling_policy):
             path = ("scaling_policy", i)
@@ -440,9 +449,9 @@ class AutoscalingGroup(Kind):
                     level = getattr(policy, field)
                     if level is not None and not isinstance(level, (v.Percent, v.Unknown)):
                         yield Issue(f"CPU utilisation is a percentage: write {field} = {level}%", (*path, field))
-            if policy.metric == "request_count" and not self.target_groups:
-                yield Issue("request_count (requests per target) needs the group attached to target_groups",
-                            (*path, "metric"))
+            if policy.metric == "request_count" and not balanced:
+                yield Issue("request_count (requests per target) needs the group behind a load balancer",
+                            (*path, "metric"), help="add target_groups = [...], or forward a listener to this group")
             if policy.type == "scheduled":
                 low, high = policy.min, policy.max
                 if isinstance(low, int) and isinstance(high, int) and low > high:

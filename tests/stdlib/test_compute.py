@@ -253,9 +253,24 @@ def test_scaling_policy_rules():
     assert messages(network() + [asg(scaling_policy=bad)]) == [
         "CPU utilisation is a percentage: write target = 40%",
         "a step scaling policy needs threshold and adjustment",
-        "request_count (requests per target) needs the group attached to target_groups"]
+        "request_count (requests per target) needs the group behind a load balancer"]
     with pytest.raises(ValidationError, match="'cpuu' is not a predefined metric"):
         asg(scaling_policy=[{"name": "x", "metric": w("cpuu"), "target": v.Percent(n(40))}])
+
+
+def test_elb_health_checks_need_a_load_balancer():
+    alone = asg(health_check_type=w("elb"))
+    assert messages(network() + [alone]) == ["health_check_type = elb needs the group behind a load balancer"]
+    tg = view("tg", "target_group", {"vpc": ref("main", "vpc"), "port": n(80), "protocol": w("HTTP")})
+    attached = asg(health_check_type=w("elb"), target_groups=[ref("tg", "target_group")])
+    assert messages(network() + [tg, attached]) == []
+
+
+def test_target_group_of_another_vpc():
+    tg = view("tg", "target_group", {"vpc": ref("other", "vpc"), "port": n(80), "protocol": w("HTTP")})
+    fleet = asg(target_groups=[ref("tg", "target_group")])
+    assert messages(network() + network("other", 1) + [tg, fleet]) == [
+        "target group 'tg' is in VPC 'other', but this group's subnets are in 'main'"]
 
 
 def test_instance_refresh_accepts_true():
