@@ -426,12 +426,25 @@ class AutoscalingGroup(Kind):
                 yield Issue(f"target group '{group.address}' is in VPC '{theirs.address}', but this group's subnets "
                             f"are in '{next(iter(vpcs))}'", ("target_groups", i),
                             related=(Related(group.address, ("vpc",), "the target group's VPC"),))
+        yield from self._address_issues(graph)
         zones = {az_of(graph, deref(graph, r)) for r in self.subnets}
         group = deref(graph, self.effective_placement_group(graph))
         if len(zones) == 1 and None not in zones and (group is None or group.get("strategy") != "cluster"):
             yield Issue(f"all subnets of this Auto Scaling group are in {next(iter(zones))}: it does not survive the "
                         "loss of that AZ", ("subnets",), severity="warning",
                         help="add subnets in at least two Availability Zones (notes §26.5)")
+
+    def _address_issues(self, graph: Graph) -> Iterable[Issue]:
+        """Every instance needs a private IP of its subnets; AWS reserves 5 per subnet (notes §24.2.3)."""
+        blocks = [deref(graph, r) for r in self.subnets]
+        nets = [s.get("cidr").network for s in blocks if s is not None and isinstance(s.get("cidr"), v.Cidr)]
+        if len(nets) != len(self.subnets) or not isinstance(self.max, int) or any(n.version != 4 for n in nets):
+            return
+        usable = sum(max(n.num_addresses - 5, 0) for n in nets)
+        if self.max > usable:
+            yield Issue(f"max = {self.max} instances do not fit in this group's subnets: they have {usable} usable "
+                        "addresses (AWS reserves 5 per subnet)", ("max",),
+                        help="use larger subnets, or add subnets")
 
     def _policy_issues(self, balanced: bool) -> Iterable[Issue]:
         seen: dict = {}
@@ -477,7 +490,8 @@ SPREAD_LIMIT_PER_AZ = 7  # notes §4.3, aws-facts "Placement"
 class PlacementGroup(Kind):
     """Where instances land relative to each other (notes §4.3): `cluster` packs them in one AZ
     for low latency; `spread` puts each on distinct hardware, at most 7 per AZ; `partition`
-    splits them over up to 7 partitions per AZ, each on its own racks."""
+    splits them over up to 7 partitions per AZ (2 when not written), each on its own racks.
+    `spread_level` is rack unless written (host-level spread exists only on AWS Outposts)."""
 
     kind: Literal["placement_group"] = "placement_group"
     title: ClassVar[str] = "Placement group"

@@ -14,7 +14,7 @@ from archform.stdlib.rules import rules
 from archform.stdlib.schema import View, ViewGraph
 
 REGION = "us-east-1"
-MY_RULES = {"spread_placement_limit", "cluster_placement_single_az"}
+MY_RULES = {"spread_placement_limit", "cluster_placement_single_az", "placement_group_limit"}
 
 
 def ref(address: str, kind: str) -> v.ResourceRef:
@@ -235,6 +235,15 @@ def test_asg_subnets_share_one_vpc_and_span_azs():
         ("fleet", "all subnets of this Auto Scaling group are in us-east-1a: it does not survive the loss of that AZ")]
 
 
+def test_asg_max_must_fit_in_its_subnets_addresses():
+    small = view("tiny", "subnet", {"vpc": ref("main", "vpc"), "az": w("a"),
+                                    "cidr": v.Cidr(ipaddress.ip_network("10.0.200.0/28"))})
+    assert messages(network() + [small, asg(subnets=("tiny", "main_b"), hi=262)]) == []  # 11 + 251
+    assert messages(network() + [small, asg(subnets=("tiny", "main_b"), hi=263)]) == [
+        "max = 263 instances do not fit in this group's subnets: they have 262 usable addresses "
+        "(AWS reserves 5 per subnet)"]
+
+
 def test_scaling_policies():
     policies = [{"name": "cpu", "metric": w("cpu"), "target": v.Percent(n(40))},
                 {"name": "burst", "type": w("step"), "metric": w("cpu"), "threshold": v.Percent(n(70)),
@@ -286,6 +295,13 @@ def test_partition_count_is_at_most_seven():
         group(strategy="partition", partitions=n(8))
     with pytest.raises(ValidationError, match="partitions applies only to strategy = partition"):
         group(strategy="spread", partitions=n(3))
+
+
+def test_at_most_500_placement_groups_per_region():
+    groups = [group(f"pg{k:03}") for k in range(501)]
+    assert problems(groups) == [("pg500", "an account has at most 500 placement groups per region; 501 are declared "
+                                          "in us-east-1")]
+    assert group(strategy="partition").model.partition_count == 2
 
 
 def test_spread_group_with_seven_instances_per_az_is_fine():
