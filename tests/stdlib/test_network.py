@@ -380,3 +380,43 @@ def test_more_than_five_vpcs_per_region_warns():
     assert messages(vpcs[:5]) == []
     assert problems(vpcs, "warning") == [("v5", "an account has at most 5 VPCs per region by default; 6 are declared "
                                                 "in us-east-1")]
+
+
+# --- network interfaces ----------------------------------------------------------------------------
+
+def instance_in(address, subnet):
+    return view(address, "instance", {"ami": "ami-1", "instance_type": w("t3.micro"), "subnet": ref(subnet, "subnet")})
+
+
+def test_network_interface_is_bound_to_its_az():
+    eni = view("eni", "network_interface", {"subnet": ref("main_priv_a", "subnet"), "instance": ref("a", "instance")})
+    assert messages(base() + [instance_in("a", "main_pub_a"), eni]) == []
+    moved = view("eni", "network_interface", {"subnet": ref("main_priv_a", "subnet"), "instance": ref("b", "instance")})
+    assert messages(base() + [instance_in("b", "main_priv_b"), moved]) == [
+        "a network interface is bound to its AZ: this one is in us-east-1a, instance 'b' in us-east-1b"]
+
+
+def test_network_interface_security_groups_share_its_vpc():
+    eni = view("eni", "network_interface", {"subnet": ref("main_priv_a", "subnet"),
+                                            "security_groups": [ref("far", "security_group")]})
+    assert messages(base() + base("other", "10.1.0.0/16") + [sg("far", "other"), eni]) == [
+        "a security group is locked to its VPC: 'far' belongs to VPC 'other', but subnet 'main_priv_a' is in VPC 'main'"]
+
+
+def test_security_group_source_written_as_an_id():
+    web = sg("web")
+    app = sg("app", ingress=[{"port": n(80), "from": v.Unknown("web", "id", "string", "security_group")}])
+    assert app.model.ingress[0].from_ == ref("web", "security_group")
+    assert messages(base() + [web, app]) == []
+
+
+def test_route_to_a_nat_instance_needs_source_dest_check_off():
+    nat = view("nat_box", "instance", {"ami": "ami-1", "instance_type": w("t3.micro"),
+                                       "subnet": ref("main_pub_a", "subnet"), "source_dest_check": False})
+    rt = view("rt", "route_table", {"vpc": ref("main", "vpc"), "subnets": [ref("main_priv_a", "subnet")],
+                                    "route": [route(w("internet"), ref("nat_box", "instance"))]})
+    assert messages(base() + [nat, rt]) == []
+    checked = view("nat_box", "instance", {"ami": "ami-1", "instance_type": w("t3.micro"),
+                                           "subnet": ref("main_pub_a", "subnet")})
+    assert messages(base() + [checked, rt]) == [
+        "instance 'nat_box' forwards traffic for others only with source_dest_check = false"]
