@@ -1,0 +1,519 @@
+"""Databases: RDS, Aurora, ElastiCache (notes §7) and DynamoDB (notes §16.2).
+
+`rds` is one database instance (or, with `deployment = cluster`, a Multi-AZ DB cluster with two
+readable standbys); a read replica is an `rds` with `replica_of`. `aurora` is a cluster: a
+writer and up to 15 replicas over storage that keeps 6 copies in 3 AZs. An Aurora Global
+Database is declared on its primary: `global_secondary = [standby_cluster, ...]` lists the
+clusters of other regions that replicate from it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Iterable, Literal
+
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
+
+from archform.dsl import values as v
+from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.types import (Bool, Choice, Duration, DurationRange, Int, IntRange, Number, Port, Ref, Region,
+                                   Size, SizeRange, Str, Tags, Validated, dur, fail, size, validator_of)
+
+DAY = 86400
+
+# Default ports (notes §7.5.4; its "1433 - MySQL Server" is Microsoft SQL Server). DB2: AWS's default.
+ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "oracle": 1521, "sqlserver": 1433, "db2": 50000,
+                "aurora-postgresql": 5432, "aurora-mysql": 3306, "redis": 6379, "memcached": 11211}
+EDITIONS = {"oracle": ("ee", "se2"), "sqlserver": ("ee", "se", "ex", "web"), "db2": ("se", "ae")}
+
+
+def _class_validator(prefix: str, example: str, what: str):
+    pattern = re.compile(rf"{re.escape(prefix)}\.[a-z0-9-]+(\.[a-z0-9-]+)?")
+
+    def check(x):
+        text = validator_of(Str)(x)
+        if isinstance(text, str) and not pattern.fullmatch(text):
+            raise fail(f"{text!r} is not {what}: they look like {example}")
+        return text
+
+    return Validated(check, word=True)
+
+
+DbClass = _class_validator("db", "db.m5.large or db.r6g.xlarge", "a database instance class")
+CacheNode = _class_validator("cache", "cache.r6g.large or cache.t3.micro", "a cache node type")
+
+
+def _rds_engine(x):
+    text = x.text if isinstance(x, v.Word) else x
+    if isinstance(text, str) and text.lower().startswith("aurora"):
+        raise fail(f"'{text}' is an Aurora engine: Aurora is its own kind",
+                   "write aurora NAME { engine = postgresql ... } instead of rds")
+    return validator_of(_RDS_ENGINE_CHOICE)(x)
+
+
+_RDS_ENGINE_CHOICE = Choice("postgres", "mysql", "mariadb", "oracle", "sqlserver", "db2", what="RDS engine",
+                            aliases={"postgresql": "postgres", "sql_server": "sqlserver", "mssql": "sqlserver"})
+RdsEngine = Validated(_rds_engine, word=True)
+
+
+def _fill_port(data, engine_type):
+    """Set `port` from the engine when the author did not write one."""
+    if not isinstance(data, dict) or "port" in data or "engine" not in data:
+        return data
+    try:
+        engine = validator_of(engine_type)(data["engine"])
+    except PydanticCustomError:
+        return data  # the engine's own error is reported by its field
+    return {**data, "port": ENGINE_PORTS[engine]} if engine in ENGINE_PORTS else data
+
+
+def _days(d) -> float | None:
+    return float(d.seconds) / DAY if isinstance(d, v.Duration) else None
+
+
+def _subnet_issues(graph: Graph, subnets: list, min_zones: int, what: str) -> Iterable[Issue]:
+    """A DB subnet group: subnets of one VPC covering at least `min_zones` AZs."""
+    zones, vpcs = set(), set()
+    for ref in subnets:
+        s = deref(graph, ref)
+        if s is not None:
+            zones.add(s.get("az"))
+            vpcs.add(getattr(s.get("vpc"), "address", None))
+    if len(vpcs - {None}) > 1:
+        yield Issue(f"{what}'s subnets are all in one VPC, these are in {len(vpcs - {None})}", ("subnets",))
+    if zones and len(zones) < min_zones:
+        yield Issue(f"{what} needs subnets in at least {min_zones} Availability Zones, these cover {len(zones)}",
+                    ("subnets",), help="add subnets of other AZs")
+
+
+def _replicas_of(graph: Graph, me: View) -> list[View]:
+    return [r for r in graph.referrers(me.address)
+            if r.kind == "rds" and getattr(r.model.replica_of, "address", None) == me.address]
+
+
+# --- RDS ---------------------------------------------------------------------------------------
+
+class Rds(Kind):
+    """An RDS database (notes §7.1): managed Postgres, MySQL, MariaDB, Oracle, SQL Server or DB2."""
+
+    kind: Literal["rds"] = "rds"
+    title: ClassVar[str] = "RDS database"
+    family: ClassVar[str] = "database"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string", "port": "number"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"engine", "edition", "encrypted", "kms_key", "deployment"})
+
+    engine: RdsEngine = None
+    edition: Choice("ee", "se2", "se", "ex", "web", "ae", what="edition") = None
+    engine_version: Str = None
+    instance_class: DbClass
+    storage: SizeRange("20GiB", "64TiB", what="storage") = size("20GiB")
+    storage_type: Choice("gp2", "gp3", "io1", "io2", "standard", what="storage type",
+                         aliases={"magnetic": "standard"}) = "gp3"
+    iops: Int = None
+    max_storage: Size = None
+    multi_az: Bool = False
+    deployment: Choice("instance", "cluster", what="deployment") = "instance"
+    replica_of: Ref["rds"] = None
+    subnets: list[Ref["subnet"]] = []
+    security_groups: list[Ref["security_group"]] = []
+    backup_retention: DurationRange("0d", "35d", what="backup_retention") = dur("7d")
+    encrypted: Bool = False
+    kms_key: Str = None
+    port: Port = None
+    publicly_accessible: Bool = False
+    deletion_protection: Bool = False
+    tags: Tags = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _port_default(cls, data):
+        return _fill_port(data, RdsEngine)
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if self.engine is None and self.replica_of is None:
+            yield Issue("an RDS database needs an engine: postgres, mysql, mariadb, oracle, sqlserver or db2",
+                        ("engine",))
+        yield from self._edition()
+        yield from self._storage()
+        yield from self._placement(me, graph)
+        days = _days(self.backup_retention)
+        if days is not None and days != int(days):
+            yield Issue(f"backup_retention counts whole days, got {self.backup_retention}", ("backup_retention",))
+        if self.kms_key is not None and not self.encrypted:
+            yield Issue("kms_key needs encrypted = true", ("kms_key",))
+        if self.replica_of is not None:
+            yield from self._replica(me, graph)
+        replicas = _replicas_of(graph, me)
+        if len(replicas) > 15:
+            yield Issue(f"a database has at most 15 read replicas, '{me.address}' has {len(replicas)} (notes §7.1.3)",
+                        (), related=tuple(Related(r.address, ("replica_of",), "replica") for r in replicas[15:]))
+
+    def _edition(self) -> Iterable[Issue]:
+        if self.edition is None:
+            return
+        allowed = EDITIONS.get(self.engine, ())
+        if self.edition not in allowed:
+            shown = f"{self.engine} editions are {', '.join(allowed)}" if allowed else f"{self.engine} has no editions"
+            yield Issue(f"edition {self.edition} does not exist: {shown}", ("edition",))
+
+    def _storage(self) -> Iterable[Issue]:
+        if self.storage_type in ("io1", "io2") and self.iops is None:
+            yield Issue(f"{self.storage_type} storage needs iops: the provisioned I/O operations per second", ("iops",))
+        if self.storage_type in ("gp2", "standard") and self.iops is not None:
+            yield Issue(f"iops is provisioned on io1, io2 or gp3 storage, not {self.storage_type}", ("iops",))
+        if isinstance(self.max_storage, v.Size) and isinstance(self.storage, v.Size) \
+                and self.max_storage.bytes <= self.storage.bytes:
+            yield Issue(f"max_storage, the storage autoscaling threshold, must be above storage ({self.storage}), "
+                        f"got {self.max_storage} (notes §7.1.2)", ("max_storage",))
+        limit = size("16TiB") if self.engine == "sqlserver" else size("64TiB")
+        for attr in ("storage", "max_storage"):
+            amount = getattr(self, attr)
+            if isinstance(amount, v.Size) and amount.bytes > limit.bytes:
+                yield Issue(f"{self.engine} storage is at most {limit}, {attr} is {amount}", (attr,))
+
+    def _placement(self, me: View, graph: Graph) -> Iterable[Issue]:
+        same_region_replica = False
+        if self.replica_of is not None:
+            source = deref(graph, self.replica_of)
+            same_region_replica = source is not None and source.region == me.region
+        if not self.subnets and not same_region_replica:
+            yield Issue("an RDS database needs subnets (its DB subnet group) in at least two Availability Zones",
+                        ("subnets",))
+        if self.deployment == "cluster":
+            if self.engine not in (None, "postgres", "mysql"):
+                yield Issue(f"a Multi-AZ DB cluster runs postgres or mysql, not {self.engine}", ("deployment",))
+            if self.multi_az is False and "multi_az" in me.written:
+                yield Issue("a Multi-AZ DB cluster is always Multi-AZ: a writer and two readable standbys",
+                            ("multi_az",))
+        zones = 3 if self.deployment == "cluster" else 2
+        yield from _subnet_issues(graph, self.subnets, zones, "a Multi-AZ DB cluster" if zones == 3 else "an RDS database")
+        if self.publicly_accessible:
+            subnets = [deref(graph, s) for s in self.subnets]
+            if subnets and all(s is not None and s.get("public") is False for s in subnets):
+                yield Issue("a publicly accessible database in private subnets cannot be reached from the internet",
+                            ("publicly_accessible",), severity="warning")
+
+    def _replica(self, me: View, graph: Graph) -> Iterable[Issue]:
+        source = deref(graph, self.replica_of)
+        if source is None:
+            return
+        if source.address == me.address:
+            yield Issue("a database cannot be a replica of itself", ("replica_of",))
+            return
+        related = (Related(source.address, (), "source database"),)
+        src = source.model
+        if self.engine is not None and src.engine is not None and self.engine != src.engine:
+            yield Issue(f"a read replica runs its source's engine ({src.engine}), not {self.engine}", ("engine",),
+                        related=related)
+        if _days(src.backup_retention) == 0:
+            yield Issue(f"read replicas need automated backups on their source: '{source.address}' has "
+                        f"backup_retention = 0", ("replica_of",),
+                        related=(Related(source.address, ("backup_retention",), "backups disabled here"),))
+        if self.encrypted and not src.encrypted:
+            yield Issue(f"if the source is not encrypted its read replicas cannot be encrypted (notes §7.4); "
+                        f"'{source.address}' is not", ("encrypted",), related=related,
+                        help="snapshot the source and restore it encrypted, then replicate")
+        if src.encrypted and not self.encrypted and "encrypted" in me.written:
+            yield Issue(f"a replica of an encrypted database is encrypted; '{source.address}' is", ("encrypted",),
+                        related=related)
+
+
+# --- Aurora ------------------------------------------------------------------------------------
+
+def _aurora_retention(x):
+    d = validator_of(DurationRange("0d", "35d", what="backup_retention"))(x)
+    if isinstance(d, v.Duration) and d.seconds < DAY:
+        raise fail(f"Aurora backups cannot be disabled: backup_retention is between 1d and 35d, got {d} "
+                   f"(notes §7.3.2)")
+    return d
+
+
+AuroraEngine = Choice("aurora-postgresql", "aurora-mysql", what="Aurora engine",
+                      aliases={"postgresql": "aurora-postgresql", "postgres": "aurora-postgresql",
+                               "mysql": "aurora-mysql"})
+
+
+class CustomEndpoint(Block):
+    """A custom endpoint over a subset of the cluster's instances (notes §7.2.2)."""
+
+    name: Str
+    type: Choice("reader", "any", what="custom endpoint type") = "reader"
+    instances: IntRange(1, 16, what="custom endpoint instances")
+
+
+class Aurora(Kind):
+    """An Aurora cluster (notes §7.2): a writer and up to 15 replicas, or Aurora Serverless."""
+
+    kind: Literal["aurora"] = "aurora"
+    title: ClassVar[str] = "Aurora cluster"
+    family: ClassVar[str] = "database"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string",
+                                         "reader_endpoint": "string", "port": "number"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"engine", "encrypted", "kms_key"})
+
+    engine: AuroraEngine
+    engine_version: Str = None
+    instances: IntRange(1, 16, what="instances (a writer and up to 15 replicas)") = 2
+    instance_class: DbClass = None
+    serverless: Bool = False
+    min_capacity: Number = 0.5
+    max_capacity: Number = 16
+    subnets: list[Ref["subnet"]]
+    security_groups: list[Ref["security_group"]] = []
+    backup_retention: Validated(_aurora_retention) = dur("7d")
+    encrypted: Bool = False
+    kms_key: Str = None
+    global_secondary: list[Ref["aurora"]] = []
+    endpoint: list[CustomEndpoint] = []
+    port: Port = None
+    deletion_protection: Bool = False
+    tags: Tags = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _port_default(cls, data):
+        return _fill_port(data, AuroraEngine)
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        yield from self._capacity()
+        yield from _subnet_issues(graph, self.subnets, 2, "an Aurora cluster")
+        if not self.subnets:
+            yield Issue("an Aurora cluster needs subnets (its DB subnet group) in at least two Availability Zones",
+                        ("subnets",))
+        days = _days(self.backup_retention)
+        if days is not None and days != int(days):
+            yield Issue(f"backup_retention counts whole days, got {self.backup_retention}", ("backup_retention",))
+        if self.kms_key is not None and not self.encrypted:
+            yield Issue("kms_key needs encrypted = true", ("kms_key",))
+        yield from self._endpoints()
+        yield from self._global(me, graph)
+
+    def _capacity(self) -> Iterable[Issue]:
+        if self.serverless:
+            if self.instance_class not in (None, "db.serverless"):
+                yield Issue(f"Aurora Serverless instances are db.serverless, not {self.instance_class}",
+                            ("instance_class",))
+            lo, hi = self.min_capacity, self.max_capacity
+            for attr, n in (("min_capacity", lo), ("max_capacity", hi)):
+                if isinstance(n, (int, float)) and (not 0 <= n <= 256 or (n * 2) != int(n * 2)):
+                    yield Issue(f"{attr} is between 0 and 256 ACUs in steps of 0.5, got {n}", (attr,))
+            if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
+                yield Issue(f"min_capacity ({lo}) is above max_capacity ({hi})", ("min_capacity",))
+        elif self.instance_class is None:
+            yield Issue("a provisioned Aurora cluster needs instance_class, e.g. db.r6g.large", ("instance_class",),
+                        help="or set serverless = true")
+        elif self.instance_class == "db.serverless":
+            yield Issue("db.serverless instances belong to Aurora Serverless", ("instance_class",),
+                        help="set serverless = true")
+
+    def _endpoints(self) -> Iterable[Issue]:
+        if len(self.endpoint) > 5:
+            yield Issue(f"an Aurora cluster has at most 5 custom endpoints, got {len(self.endpoint)}", ("endpoint",))
+        names: set = set()
+        for i, ep in enumerate(self.endpoint):
+            if ep.name in names:
+                yield Issue(f"two custom endpoints are named '{ep.name}'", ("endpoint", i))
+            names.add(ep.name)
+            if not isinstance(ep.instances, int) or not isinstance(self.instances, int):
+                continue
+            available = self.instances - 1 if ep.type == "reader" else self.instances
+            if ep.instances > available:
+                yield Issue(f"custom endpoint '{ep.name}' wants {ep.instances} {'replicas' if ep.type == 'reader' else 'instances'}, "
+                            f"the cluster has {available}", ("endpoint", i, "instances"))
+
+    def _global(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if len(self.global_secondary) > 5:
+            yield Issue(f"an Aurora Global Database has at most 5 secondary regions, got {len(self.global_secondary)} "
+                        f"(notes §7.2.2)", ("global_secondary",))
+        regions: dict = {me.region: me.address}
+        for i, ref in enumerate(self.global_secondary):
+            yield from self._secondary(me, graph, ref, ("global_secondary", i), regions)
+        primaries = [p for p in graph.referrers(me.address) if p.kind == "aurora"
+                     and any(getattr(r, "address", None) == me.address for r in p.model.global_secondary)]
+        if len(primaries) > 1:
+            yield Issue(f"a cluster is the secondary of one global database, '{me.address}' is listed by "
+                        + ", ".join(f"'{p.address}'" for p in primaries), (),
+                        related=tuple(Related(p.address, ("global_secondary",), "lists it") for p in primaries))
+
+    def _secondary(self, me: View, graph: Graph, ref, path: tuple, regions: dict) -> Iterable[Issue]:
+        if ref.address == me.address:
+            yield Issue("a cluster cannot be its own global secondary", path)
+            return
+        sec = deref(graph, ref)
+        if sec is None:
+            return
+        related = (Related(sec.address, (), "secondary cluster"),)
+        if sec.region in regions:
+            where = "the primary's region" if regions[sec.region] == me.address else f"the region of '{regions[sec.region]}'"
+            yield Issue(f"each secondary of a global database is in its own region; '{sec.address}' is in "
+                        f"{sec.region}, {where}", path, related=related)
+        regions.setdefault(sec.region, sec.address)
+        if sec.model.engine != self.engine:
+            yield Issue(f"a global database runs one engine: '{sec.address}' is {sec.model.engine}, the primary "
+                        f"{self.engine}", path, related=related)
+        if self.engine_version and sec.model.engine_version and self.engine_version != sec.model.engine_version:
+            yield Issue(f"a global database runs one engine version: '{sec.address}' is {sec.model.engine_version}, "
+                        f"the primary {self.engine_version}", path, related=related)
+        if sec.model.global_secondary:
+            yield Issue(f"'{sec.address}' is a secondary, so it cannot have secondaries of its own", path,
+                        related=(Related(sec.address, ("global_secondary",), "its secondaries"),))
+        if self.encrypted and not sec.model.encrypted:
+            yield Issue(f"the primary is encrypted, so its secondaries must be too; '{sec.address}' is not", path,
+                        related=(Related(sec.address, ("encrypted",), "not encrypted"),))
+
+
+# --- ElastiCache -------------------------------------------------------------------------------
+
+CacheEngine = Choice("redis", "memcached", what="cache engine")
+
+
+class ElastiCache(Kind):
+    """Managed Redis or Memcached (notes §7.5): Redis replicates, Memcached shards."""
+
+    kind: Literal["elasticache"] = "elasticache"
+    title: ClassVar[str] = "ElastiCache cluster"
+    family: ClassVar[str] = "database"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string",
+                                         "reader_endpoint": "string", "port": "number"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"engine", "encrypted"})
+
+    engine: CacheEngine
+    engine_version: Str = None
+    node_type: CacheNode
+    nodes: IntRange(1, 60, what="nodes") = None
+    shards: IntRange(1, 500, what="shards") = 1
+    replicas_per_shard: IntRange(0, 5, what="replicas_per_shard") = 0
+    multi_az: Bool = False
+    automatic_failover: Bool = None
+    subnets: list[Ref["subnet"]] = []
+    security_groups: list[Ref["security_group"]] = []
+    port: Port = None
+    encrypted: Bool = False
+    transit_encryption: Bool = False
+    tags: Tags = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _port_default(cls, data):
+        return _fill_port(data, CacheEngine)
+
+    @property
+    def failover_enabled(self) -> bool:
+        """Redis fails over automatically with Multi-AZ or cluster mode (several shards)."""
+        if self.automatic_failover is not None:
+            return self.automatic_failover
+        return self.engine == "redis" and (self.multi_az is True or (isinstance(self.shards, int) and self.shards > 1))
+
+    @property
+    def node_count(self) -> int | None:
+        if self.engine == "memcached":
+            return self.nodes if self.nodes is not None else 1
+        if isinstance(self.shards, int) and isinstance(self.replicas_per_shard, int):
+            return self.shards * (1 + self.replicas_per_shard)
+        return None
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if self.engine == "memcached":
+            yield from self._memcached()
+        else:
+            yield from self._redis()
+        if not self.subnets:
+            yield Issue("a cache cluster needs subnets (its cache subnet group)", ("subnets",))
+        yield from _subnet_issues(graph, self.subnets, 2 if self.multi_az else 1, "a Multi-AZ cache" if self.multi_az
+                                  else "a cache cluster")
+
+    def _memcached(self) -> Iterable[Issue]:
+        why = "Memcached has no replication, it shards across nodes (notes §7.5.2)"
+        if self.replicas_per_shard:
+            yield Issue(f"{why}: replicas_per_shard is for redis", ("replicas_per_shard",))
+        if isinstance(self.shards, int) and self.shards != 1:
+            yield Issue(f"{why}: write nodes = {self.shards} for {self.shards} partitions", ("shards",))
+        if self.multi_az:
+            yield Issue(f"{why}, so it has no Multi-AZ failover", ("multi_az",))
+        if self.automatic_failover:
+            yield Issue(f"{why}, so it has no automatic failover", ("automatic_failover",))
+        if self.encrypted:
+            yield Issue("encryption at rest is a Redis feature; Memcached keeps data only in memory", ("encrypted",))
+
+    def _redis(self) -> Iterable[Issue]:
+        if self.nodes is not None:
+            yield Issue("a Redis cluster's nodes are shards × (1 + replicas_per_shard): set those instead of nodes",
+                        ("nodes",))
+        no_replicas = self.replicas_per_shard == 0
+        if self.multi_az and no_replicas:
+            yield Issue("Multi-AZ needs at least one replica per shard to fail over to", ("multi_az",),
+                        help="set replicas_per_shard = 1 or more")
+        if self.multi_az and self.automatic_failover is False:
+            yield Issue("Multi-AZ comes with automatic failover: automatic_failover cannot be false", ("automatic_failover",))
+        if self.automatic_failover and no_replicas:
+            yield Issue("automatic failover promotes a replica: it needs replicas_per_shard = 1 or more",
+                        ("automatic_failover",))
+        count = self.node_count
+        if count is not None and count > 500:
+            yield Issue(f"a Redis cluster has at most 500 nodes, shards × (1 + replicas_per_shard) = {count}",
+                        ("shards",))
+
+
+# --- DynamoDB -----------------------------------------------------------------------------------
+
+KeyType = Choice("S", "N", "B", what="key type", aliases={"string": "S", "number": "N", "binary": "B"})
+STREAMS = ("keys_only", "new_image", "old_image", "new_and_old_images")
+
+
+class DynamoDbTable(Kind):
+    """A DynamoDB table (notes §16.2); `replicas` makes it a global table in those regions too."""
+
+    kind: Literal["dynamodb_table"] = "dynamodb_table"
+    title: ClassVar[str] = "DynamoDB table"
+    family: ClassVar[str] = "database"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string", "stream_arn": "string"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"hash_key", "hash_key_type", "range_key", "range_key_type"})
+
+    hash_key: Str
+    hash_key_type: KeyType = "S"
+    range_key: Str = None
+    range_key_type: KeyType = "S"
+    billing: Choice("on_demand", "provisioned", what="billing mode", aliases={"pay_per_request": "on_demand"}) = \
+        "on_demand"
+    read_capacity: IntRange(1, what="read_capacity") = None
+    write_capacity: IntRange(1, what="write_capacity") = None
+    table_class: Choice("standard", "standard_ia", what="table class",
+                        aliases={"standard_infrequent_access": "standard_ia"}) = "standard"
+    replicas: list[Region] = []
+    point_in_time_recovery: Bool = False
+    ttl_attribute: Str = None
+    stream: Choice(*STREAMS, what="stream view") = None
+    deletion_protection: Bool = False
+    tags: Tags = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _global_stream(cls, data):
+        """Global tables replicate through DynamoDB Streams (notes §16.2.4): on unless written."""
+        if isinstance(data, dict) and data.get("replicas") and "stream" not in data:
+            return {**data, "stream": "new_and_old_images"}
+        return data
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if self.billing == "provisioned":
+            for attr in ("read_capacity", "write_capacity"):
+                if getattr(self, attr) is None:
+                    yield Issue(f"provisioned billing needs {attr} (capacity units per second)", (attr,))
+        else:
+            for attr in ("read_capacity", "write_capacity"):
+                if getattr(self, attr) is not None:
+                    yield Issue(f"{attr} is for billing = provisioned; on-demand tables scale by themselves", (attr,))
+        if self.range_key is not None and self.range_key == self.hash_key:
+            yield Issue("the range key is a different attribute from the hash key", ("range_key",))
+        seen: set = set()
+        for i, region in enumerate(self.replicas):
+            if region == me.region:
+                yield Issue(f"replicas are the other regions of a global table; this table is already in {region}",
+                            ("replicas", i))
+            if region in seen:
+                yield Issue(f"{region} is listed twice in replicas", ("replicas", i))
+            seen.add(region)
+        if self.replicas and self.stream != "new_and_old_images":
+            yield Issue("a global table replicates through DynamoDB Streams with new and old images (notes §16.2.4)",
+                        ("stream",), help="set stream = new_and_old_images, or leave stream out")
