@@ -42,8 +42,11 @@ def default_cache_dir() -> Path | None:
 
 
 class Loader:
-    def __init__(self, cache_dir: Path | None = None):
+    """Loads modules from disk, or from `sources` (path → text) when given (tests, editors)."""
+
+    def __init__(self, cache_dir: Path | None = None, sources: dict[str, str] | None = None):
         self.cache_dir = cache_dir
+        self.sources = {str(Path(k)): t for k, t in (sources or {}).items()}
         self._memory: dict[str, tuple] = {}
 
     def display_name(self, path: Path) -> str:
@@ -60,11 +63,23 @@ class Loader:
 
     def find(self, spec: str, from_file: Path) -> Path | None:
         """The file `use "<spec>"` names, or None."""
+        try:
+            return self._find(spec, from_file)
+        except (ValueError, OSError):
+            return None
+
+    def _find(self, spec: str, from_file: Path) -> Path | None:
+        if not spec.strip() or "\0" in spec:
+            return None
         if spec.startswith(STDLIB_PREFIX):
             base = STDLIB_DIR / spec[len(STDLIB_PREFIX):]
         else:
             base = Path(from_file).parent / spec
+        if not base.name:
+            return None
         for candidate in (base, base.with_name(base.name + ".arch")):
+            if str(Path(os.path.normpath(candidate))) in self.sources:
+                return Path(os.path.normpath(candidate))
             if candidate.is_file():
                 return candidate
         return None
@@ -72,6 +87,8 @@ class Loader:
     def load(self, path: Path) -> tuple[ast.Module | None, list[Diagnostic]]:
         path = Path(path)
         name = self.display_name(path)
+        if str(path) in self.sources:
+            return self.load_text(self.sources[str(path)], str(path))
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:

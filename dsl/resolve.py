@@ -304,7 +304,7 @@ class Resolver:
 
     # -- loading ---------------------------------------------------------------------------
     def load_module(self, path: Path, use_span: Span | None = None) -> ModuleCtx | None:
-        key = path.resolve()
+        key = path.resolve() if str(path) not in self.loader.sources else path
         if key in self.module_cache:
             return self.module_cache[key]
         if key in self.loading:
@@ -1345,6 +1345,14 @@ def _names_in(expr) -> list[tuple[str, Span]] | None:
 
 
 # --- entry point -----------------------------------------------------------------------------
+
+def resolve_text(text: str, file: str = "main.arch", params: dict[str, str] | None = None,
+                 modules: dict[str, str] | None = None) -> tuple[Desired | None, list[Diagnostic]]:
+    """Resolve source held in memory (`modules` maps further paths to their text)."""
+    sources = dict(modules or {})
+    sources[file] = text
+    return resolve(file, params, loader=Loader(None, sources))
+
 
 def resolve(path: str | Path, params: dict[str, str] | None = None, loader: Loader | None = None,
             check: bool = True) -> tuple[Desired | None, list[Diagnostic]]:

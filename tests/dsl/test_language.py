@@ -1,0 +1,224 @@
+"""The language's behaviour as a user sees it: values, units, expansion, modules, addresses."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from archform.dsl.diagnostics import render_all
+from archform.dsl.resolve import resolve
+
+
+def run(tmp_path: Path, source: str, params=None, files=None):
+    for name, text in (files or {}).items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    main = tmp_path / "main.arch"
+    main.write_text(textwrap.dedent(source))
+    return resolve(main, params)
+
+
+def ok(tmp_path, source, params=None, files=None):
+    desired, diags = run(tmp_path, source, params, files)
+    assert not [d for d in diags if d.is_error], render_all(diags)
+    return desired
+
+
+def errors(tmp_path, source, params=None, files=None) -> str:
+    _, diags = run(tmp_path, source, params, files)
+    assert any(d.is_error for d in diags)
+    return render_all(diags)
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("1h == 60m", True),
+    ("90s == 1.5m", True),
+    ("1GiB == 1024MiB", True),
+    ("1GiB == 1GB", False),
+    ("10GiB > 10GB", True),
+    ("2 * 30s == 1m", True),
+    ("40% * 10GiB == 4GiB", True),
+    ("1d / 1h", 24),
+    ("7 % 3", 1),
+    ("-(2 + 3) * 2", -10),
+    ("2 + 3 * 4", 14),
+    ("true && !false", True),
+    ("1 < 2 ? \"yes\" : \"no\"", "yes"),
+    ("\"a-${1 + 1}\"", "a-2"),
+    ("length([1, 2, 3])", 3),
+    ("join(\",\", [\"a\", \"b\"])", "a,b"),
+    ("format(\"%s-%03d\", \"web\", 7)", "web-007"),
+    ("max(30s, 2m, 90s)", "2m"),
+    ("min(3, 1, 2)", 1),
+    ("cidrsubnet(10.0.0.0/16, 8, 2)", "10.0.2.0/24"),
+    ("cidrhost(10.0.1.0/24, 5)", "10.0.1.5"),
+    ("cidrsubnets(10.0.0.0/16, 8, 8, 4)", ["10.0.0.0/24", "10.0.1.0/24", "10.0.16.0/20"]),
+    ("keys({ b = 1, a = 2 })", ["a", "b"]),
+    ("values({ b = 1, a = 2 })", [2, 1]),
+    ("lookup({ a = 1 }, \"b\", 0)", 0),
+    ("concat([1], [2, 3])", [1, 2, 3]),
+    ("split(\"-\", \"a-b\")", ["a", "b"]),
+    ("range(3)", [0, 1, 2]),
+    ("[for x in [1, 2, 3] : x * 2 if x != 2]", [2, 6]),
+    ("[for k, v in { a = 1, b = 2 } : \"${k}=${v}\"]", ["a=1", "b=2"]),
+    ("seconds(5m)", 300),
+    ("gib(2048MiB)", 2),
+    ("upper(\"ab\")", "AB"),
+    ("m5.2xlarge", "m5.2xlarge"),
+    ("aurora-postgresql", "aurora-postgresql"),
+    ("1024..65535", "1024..65535"),
+])
+def test_expressions(tmp_path, expr, expected):
+    desired = ok(tmp_path, f"output x = {expr}\n")
+    assert desired.outputs["x"] == expected
+
+
+def test_for_each_keys_are_values_not_positions(tmp_path):
+    src = """
+    let zones = ["a", "b", "c"]
+    region "us-east-1" as primary {
+      vpc main { cidr = 10.0.0.0/16 }
+      subnet private for z in zones {
+        vpc  = main
+        cidr = cidrsubnet(main.cidr, 8, index(zones, z))
+        az   = z
+      }
+    }
+    """
+    first = ok(tmp_path, src)
+    assert sorted(first.resources) == ["primary.main", "primary.private[a]", "primary.private[b]",
+                                       "primary.private[c]"]
+    # removing the first zone keeps the addresses of the others
+    second = ok(tmp_path, src.replace('["a", "b", "c"]', '["b", "c"]').replace("index(zones, z)", "index([\"a\", \"b\", \"c\"], z)"))
+    assert second.resources["primary.private[b]"].attrs == first.resources["primary.private[b]"].attrs
+
+
+def test_for_over_a_map_and_if(tmp_path):
+    desired = ok(tmp_path, """
+    param env: string = "prod"
+    region "eu-west-1" as eu {
+      vpc net for name, block in { app = 10.0.0.0/16, data = 10.1.0.0/16 } if name != "data" || env == "prod" {
+        cidr = block
+        tags = { name = name }
+      }
+    }
+    """)
+    assert sorted(desired.resources) == ["eu.net[app]", "eu.net[data]"]
+    desired = ok(tmp_path, (tmp_path / "main.arch").read_text(), params={"env": "dev"})
+    assert sorted(desired.resources) == ["eu.net[app]"]
+
+
+def test_references_make_dependencies_in_any_order(tmp_path):
+    desired = ok(tmp_path, """
+    region "us-east-1" as primary {
+      subnet a { vpc = main, cidr = cidrsubnet(main.cidr, 8, 1), az = a }
+      vpc main { cidr = 10.0.0.0/16 }
+    }
+    """)
+    a = desired.resources["primary.a"]
+    assert a.deps == ("primary.main",)
+    assert a.attrs["cidr"] == "10.0.1.0/24"
+    assert a.attrs["vpc"] == {"$ref": "primary.main"}
+    assert a.attrs["az"] == "us-east-1a"
+
+
+def test_exported_attributes_are_unknown_until_apply(tmp_path):
+    desired = ok(tmp_path, """
+    region "us-east-1" as primary {
+      vpc main { cidr = 10.0.0.0/16, tags = { owner = "vpc-${main.id}" } }
+    }
+    output id = primary.main.id
+    """.replace("vpc-${main.id}", "team"))
+    assert desired.outputs["id"] == {"$ref": "primary.main", "attr": "id"}
+
+
+def test_modules_with_parameters_and_outputs(tmp_path):
+    desired = ok(tmp_path, """
+    use "./net" as net
+    region "us-east-1" as primary {
+      net core { cidr = 10.20.0.0/16, zones = ["a", "b"] }
+      subnet extra { vpc = core.vpc, cidr = cidrsubnet(core.vpc.cidr, 8, 9), az = c }
+    }
+    output subnets = primary.core.subnets
+    """, files={"net.arch": """
+    param cidr: cidr
+    param zones: list(string)
+
+    vpc vpc { cidr = cidr }
+    subnet private for z in zones {
+      vpc  = vpc
+      cidr = cidrsubnet(cidr, 8, index(zones, z))
+      az   = z
+    }
+    output vpc = vpc
+    output subnets = private[*].id
+    """})
+    assert "primary.core.vpc" in desired.resources
+    assert "primary.core.private[b]" in desired.resources
+    assert desired.resources["primary.extra"].deps == ("primary.core.vpc",)
+    assert desired.resources["primary.extra"].attrs["cidr"] == "10.20.9.0/24"
+    assert desired.outputs["subnets"] == [{"$ref": "primary.core.private[a]", "attr": "id"},
+                                          {"$ref": "primary.core.private[b]", "attr": "id"}]
+
+
+def test_cli_params_are_typed(tmp_path):
+    src = """
+    param zones: number = 2
+    param cidr: cidr = 10.0.0.0/16
+    output z = zones
+    output c = cidr
+    """
+    d = ok(tmp_path, src, params={"zones": "3", "cidr": "172.16.0.0/16"})
+    assert d.outputs == {"z": 3, "c": "172.16.0.0/16"}
+    assert "expected a number" in errors(tmp_path, src, params={"zones": "three"})
+    assert "declares no parameter 'zone'" in errors(tmp_path, src, params={"zone": "3"})
+
+
+def test_moved_statements_are_collected(tmp_path):
+    d = ok(tmp_path, """
+    region "us-east-1" as primary {
+      vpc main { cidr = 10.0.0.0/16 }
+    }
+    moved primary.old -> primary.main
+    """)
+    assert [(m.from_, m.to) for m in d.moved] == [("primary.old", "primary.main")]
+
+
+def test_lifecycle_options(tmp_path):
+    d = ok(tmp_path, """
+    region "us-east-1" as primary {
+      vpc main {
+        cidr = 10.0.0.0/16
+        lifecycle {
+          prevent_destroy       = true
+          create_before_destroy = true
+          ignore_changes        = [tags]
+        }
+      }
+    }
+    """)
+    lc = d.resources["primary.main"].lifecycle
+    assert lc.prevent_destroy and lc.create_before_destroy and lc.ignore_changes == ("tags",)
+
+
+def test_cross_region_references(tmp_path):
+    d = ok(tmp_path, """
+    region "us-east-1" as primary { vpc main { cidr = 10.0.0.0/16 } }
+    region "eu-west-1" as standby {
+      vpc main { cidr = 10.1.0.0/16, tags = { peer = primary.main.cidr } }
+    }
+    """)
+    assert d.resources["standby.main"].attrs["tags"] == {"peer": "10.0.0.0/16"}
+    assert d.resources["standby.main"].deps == ("primary.main",)
+
+
+def test_resolution_is_deterministic(tmp_path):
+    src = """
+    region "us-east-1" as primary {
+      vpc main for k in ["x", "y", "z"] { cidr = cidrsubnet(10.0.0.0/8, 8, index(["x", "y", "z"], k)) }
+    }
+    """
+    a = ok(tmp_path, src).json()
+    b = ok(tmp_path, src).json()
+    assert a == b
