@@ -1,0 +1,68 @@
+"""Disaster recovery plans (notes §25.1)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from pydantic import ValidationError
+
+from archform.dsl import values as v
+from archform.stdlib import catalogue
+from archform.stdlib.schema import View, ViewGraph
+
+
+def secs(x) -> v.Duration:
+    return v.Duration(Fraction(x))
+
+
+def plan(**attrs) -> View:
+    base = {"strategy": v.Word("warm_standby"), "primary": v.Word("primary"), "secondary": v.Word("standby"),
+            "rpo": secs(5), "rto": secs(600)}
+    model = catalogue.get("dr_plan").model_validate({**base, **attrs}, context={"region": None})
+    return View("shop", "dr_plan", None, model)
+
+
+def messages(me: View) -> list[str]:
+    return [i.message for i in me.model.check(me, ViewGraph([me]))]
+
+
+def test_a_plan():
+    p = plan()
+    assert (p.model.strategy, p.model.primary, p.model.secondary) == ("warm_standby", "primary", "standby")
+    assert messages(p) == []
+    assert catalogue.get("dr_plan").scope == "global"
+
+
+def test_strategies_and_the_active_active_alias():
+    assert plan(strategy=v.Word("active_active")).model.strategy == "multi_site"
+    assert plan(strategy="pilot-light").model.strategy == "pilot_light"
+    with pytest.raises(ValidationError, match="not a valid DR strategy"):
+        plan(strategy=v.Word("cold_standby"))
+
+
+def test_region_names_as_strings():
+    assert messages(plan(primary="us-east-1", secondary="eu-west-1")) == []
+    assert any("'eu-west-9' is not an AWS region" in m for m in messages(plan(primary="us-east-1",
+                                                                              secondary="eu-west-9")))
+
+
+def test_primary_and_secondary_differ():
+    assert any("primary and secondary are the same scope" in m
+               for m in messages(plan(secondary=v.Word("primary"))))
+
+
+def test_rpo_and_rto_are_required_positive_durations():
+    assert "rpo is a positive duration, got 0s" in messages(plan(rpo=secs(0)))
+    with pytest.raises(ValidationError, match="expected a duration"):
+        plan(rto=Fraction(10))
+    with pytest.raises(ValidationError, match="rto"):
+        catalogue.get("dr_plan").model_validate({"strategy": "multi_site", "primary": "a", "secondary": "b",
+                                                 "rpo": secs(1)})
+
+
+def test_scope_lists_resources():
+    p = plan(scope=[v.ResourceRef("primary.orders", "aurora"), v.ResourceRef("primary.web", "load_balancer")])
+    assert [r.address for r in p.model.covers] == ["primary.orders", "primary.web"]
+    assert p.model.model_dump(by_alias=True, mode="json")["scope"] == [{"$ref": "primary.orders"},
+                                                                      {"$ref": "primary.web"}]
