@@ -112,13 +112,13 @@ class Rds(Kind):
                          aliases={"magnetic": "standard"}) = "gp3"
     iops: Int = None
     max_storage: Size = None
-    multi_az: Bool = False
+    multi_az: Bool = False  # default: true for deployment = cluster
     deployment: Choice("instance", "cluster", what="deployment") = "instance"
     replica_of: Ref["rds"] = None
     subnets: list[Ref["subnet"]] = []
     security_groups: list[Ref["security_group"]] = []
     backup_retention: DurationRange("0d", "35d", what="backup_retention") = dur("7d")
-    encrypted: Bool = False
+    encrypted: Bool = None  # false, except a read replica left unset (None) is encrypted as its source
     kms_key: Str = None
     port: Port = None
     publicly_accessible: Bool = False
@@ -127,8 +127,17 @@ class Rds(Kind):
 
     @model_validator(mode="before")
     @classmethod
-    def _port_default(cls, data):
-        return _fill_port(data, RdsEngine)
+    def _defaults(cls, data):
+        """Defaults that depend on other attributes: port (engine), multi_az (deployment), and
+        encrypted, which a read replica inherits from its source."""
+        data = _fill_port(data, RdsEngine)
+        if not isinstance(data, dict):
+            return data
+        if "multi_az" not in data:
+            data = {**data, "multi_az": str(data.get("deployment", "")).lower() == "cluster"}
+        if "encrypted" not in data and "replica_of" not in data:
+            data = {**data, "encrypted": False}
+        return data
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if self.engine is None and self.replica_of is None:
@@ -183,7 +192,7 @@ class Rds(Kind):
         if self.deployment == "cluster":
             if self.engine not in (None, "postgres", "mysql"):
                 yield Issue(f"a Multi-AZ DB cluster runs postgres or mysql, not {self.engine}", ("deployment",))
-            if self.multi_az is False and "multi_az" in me.written:
+            if self.multi_az is False:
                 yield Issue("a Multi-AZ DB cluster is always Multi-AZ: a writer and two readable standbys",
                             ("multi_az",))
         zones = 3 if self.deployment == "cluster" else 2
@@ -210,11 +219,11 @@ class Rds(Kind):
             yield Issue(f"read replicas need automated backups on their source: '{source.address}' has "
                         f"backup_retention = 0", ("replica_of",),
                         related=(Related(source.address, ("backup_retention",), "backups disabled here"),))
-        if self.encrypted and not src.encrypted:
+        if self.encrypted is True and not src.encrypted:
             yield Issue(f"if the source is not encrypted its read replicas cannot be encrypted (notes §7.4); "
                         f"'{source.address}' is not", ("encrypted",), related=related,
                         help="snapshot the source and restore it encrypted, then replicate")
-        if src.encrypted and not self.encrypted and "encrypted" in me.written:
+        if src.encrypted and self.encrypted is False:
             yield Issue(f"a replica of an encrypted database is encrypted; '{source.address}' is", ("encrypted",),
                         related=related)
 
@@ -265,7 +274,7 @@ class Aurora(Kind):
     encrypted: Bool = False
     kms_key: Str = None
     global_secondary: list[Ref["aurora"]] = []
-    endpoint: list[CustomEndpoint] = []
+    custom_endpoint: list[CustomEndpoint] = []  # not `endpoint`: that is the writer endpoint it exports
     port: Port = None
     deletion_protection: Bool = False
     tags: Tags = {}
@@ -308,19 +317,20 @@ class Aurora(Kind):
                         help="set serverless = true")
 
     def _endpoints(self) -> Iterable[Issue]:
-        if len(self.endpoint) > 5:
-            yield Issue(f"an Aurora cluster has at most 5 custom endpoints, got {len(self.endpoint)}", ("endpoint",))
+        if len(self.custom_endpoint) > 5:
+            yield Issue(f"an Aurora cluster has at most 5 custom endpoints, got {len(self.custom_endpoint)}",
+                        ("custom_endpoint",))
         names: set = set()
-        for i, ep in enumerate(self.endpoint):
+        for i, ep in enumerate(self.custom_endpoint):
             if ep.name in names:
-                yield Issue(f"two custom endpoints are named '{ep.name}'", ("endpoint", i))
+                yield Issue(f"two custom endpoints are named '{ep.name}'", ("custom_endpoint", i))
             names.add(ep.name)
             if not isinstance(ep.instances, int) or not isinstance(self.instances, int):
                 continue
             available = self.instances - 1 if ep.type == "reader" else self.instances
             if ep.instances > available:
                 yield Issue(f"custom endpoint '{ep.name}' wants {ep.instances} {'replicas' if ep.type == 'reader' else 'instances'}, "
-                            f"the cluster has {available}", ("endpoint", i, "instances"))
+                            f"the cluster has {available}", ("custom_endpoint", i, "instances"))
 
     def _global(self, me: View, graph: Graph) -> Iterable[Issue]:
         if len(self.global_secondary) > 5:

@@ -192,7 +192,7 @@ class HealthCheck(Kind):
     def _shape(self) -> Iterable[Issue]:
         endpoint = self.type in ("http", "https", "tcp")
         if endpoint and self.target is None:
-            yield Issue(f"a {self.type} health check needs a target: a resource, an IP address or a domain name",
+            yield Issue(f"{_a(self.type)} health check needs a target: a resource, an IP address or a domain name",
                         ("target",))
         if not endpoint:
             for attr in ("target", "path", "port", "search_string"):
@@ -442,7 +442,7 @@ class DnsRecord(Kind):
         if self.alias is not None and self.values:
             yield Issue("a record has either values or an alias, not both", ("values",))
         if self.alias is None and not self.values:
-            yield Issue(f"a {self.type} record needs values, or an alias to an AWS resource", ("values",))
+            yield Issue(f"{_a(self.type)} record needs values, or an alias to an AWS resource", ("values",))
         if self.alias is None and self.ttl is None:
             yield Issue("ttl is mandatory for all records except alias records (notes §8.2.4)", ("ttl",),
                         help="e.g. ttl = 300s")
@@ -535,6 +535,11 @@ def _alias_lb(record: DnsRecord, me: View, lb: View, fqdn: str | None) -> Iterab
 
 _ALIAS_CHECKS = {"s3_bucket": _alias_s3, "dns_record": _alias_record, "cloudfront": _alias_cloudfront,
                  "load_balancer": _alias_lb}
+
+
+def _a(word: str) -> str:
+    """The indefinite article and the word, for acronyms read letter by letter: "an A", "a TXT"."""
+    return f"{'an' if word[0].upper() in 'AEFHILMNORSX' else 'a'} {word}"
 
 
 def _value_problem(rtype: str, value: str) -> str | None:

@@ -205,13 +205,14 @@ class LoadBalancer(Kind):
         allowed = PROTOCOLS_OF[self.type]
         protocol = listener.protocol
         if protocol not in allowed:
-            yield Issue(f"a {self.type} load balancer listens on {' or '.join(allowed)}, not {protocol}",
+            yield Issue(f"{_a(self.type)} load balancer listens on {' or '.join(allowed)}, not {protocol}",
                         path + ("protocol",))
         if listener.port is None:
             yield Issue(f"listener '{listener.name}' needs a port", path + ("port",))
         if self.type == "gateway" and listener.port not in (None, 6081):
             yield Issue(f"a gateway load balancer uses GENEVE on port 6081, not {listener.port}", path + ("port",))
-        yield from self._tls(me, graph, listener, path)
+        if protocol in allowed:
+            yield from self._tls(me, graph, listener, path)
         yield from _action(listener, path, "listener")
         if listener.forward is not None:
             yield from self._forward(me, graph, listener.forward, protocol, path + ("forward",))
@@ -235,7 +236,7 @@ class LoadBalancer(Kind):
 
     def _tls(self, me: View, graph: Graph, listener: Listener, path: tuple) -> Iterable[Issue]:
         if listener.protocol in SECURE and listener.certificate is None:
-            yield Issue(f"an {listener.protocol} listener needs a certificate (notes §6.3)", path + ("certificate",),
+            yield Issue(f"{_a(listener.protocol)} listener needs a certificate (notes §6.3)", path + ("certificate",),
                         help="certificate = an ACM certificate in this region")
         if listener.protocol not in SECURE:
             for attr in ("certificate", "sni_certificates", "ssl_policy"):
@@ -265,7 +266,7 @@ class LoadBalancer(Kind):
             yield Issue("only a network load balancer can forward to a target group of application load balancers",
                         path, related=related)
         elif isinstance(m.protocol, str) and protocol in FORWARDS_TO and m.protocol not in FORWARDS_TO[protocol]:
-            yield Issue(f"a {protocol} listener cannot forward to {m.protocol} target group '{tg.address}'", path,
+            yield Issue(f"{_a(protocol)} listener cannot forward to {m.protocol} target group '{tg.address}'", path,
                         related=(Related(tg.address, ("protocol",), f"{m.protocol} here"),),
                         help=f"use a target group of protocol {' or '.join(FORWARDS_TO[protocol])}")
         mine = self.vpc_address(graph)
@@ -283,6 +284,13 @@ class LoadBalancer(Kind):
               and redirect.host is None and redirect.path is None):
             yield Issue(f"this redirect sends {listener.protocol} port {listener.port} to itself, a loop",
                         path + ("redirect",), help="redirect = https sends HTTP on 80 to HTTPS on 443")
+
+
+def _a(word: str) -> str:
+    """The indefinite article and the word: "an HTTPS", "a TCP", "an application"."""
+    spelled = word.isupper() or word in ("http", "https", "tcp", "udp", "tls")  # read letter by letter
+    an = word[0].upper() in "AEFHILMNORSX" if spelled else word[0].lower() in "aeiou"
+    return f"{'an' if an else 'a'} {word}"
 
 
 def _action(block, path: tuple, what: str) -> Iterable[Issue]:
@@ -371,7 +379,7 @@ class TargetGroup(Kind):
         if not http:
             for attr in ("path", "matcher"):
                 if getattr(hc, attr) is not None:
-                    yield Issue(f"a {self.health_protocol} health check has no {attr}; it only opens a connection",
+                    yield Issue(f"{_a(self.health_protocol)} health check has no {attr}; it only opens a connection",
                                 ("health_check", attr))
         if isinstance(hc.path, str) and not hc.path.startswith("/"):
             yield Issue(f"a health check path starts with '/', got {hc.path!r}", ("health_check", "path"))

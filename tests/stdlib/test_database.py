@@ -40,8 +40,8 @@ def build(kind: str, attrs: dict, region: str | None = REGION):
     return catalogue.get(kind).model_validate(attrs, context={"region": region})
 
 
-def view(address: str, kind: str, attrs: dict, region: str | None = REGION, written=()) -> View:
-    return View(address, kind, region, build(kind, attrs, region), frozenset(written or attrs))
+def view(address: str, kind: str, attrs: dict, region: str | None = REGION) -> View:
+    return View(address, kind, region, build(kind, attrs, region))
 
 
 def messages(views: list[View], severity: str | None = None) -> list[str]:
@@ -109,6 +109,9 @@ def test_multi_az_cluster_deployment():
     assert any("a Multi-AZ DB cluster needs subnets in at least 3 Availability Zones" in m for m in msgs)
     ok = rds(deployment=w("cluster"), subnets=AB + [ref("c", "subnet")])
     assert messages(network() + [ok]) == []
+    assert ok.model.multi_az is True
+    msgs = messages(network() + [rds(deployment=w("cluster"), multi_az=False, subnets=AB + [ref("c", "subnet")])])
+    assert any("a Multi-AZ DB cluster is always Multi-AZ" in m for m in msgs)
     msgs = messages(network() + [rds(engine=w("oracle"), deployment=w("cluster"), subnets=AB + [ref("c", "subnet")])])
     assert any("a Multi-AZ DB cluster runs postgres or mysql, not oracle" in m for m in msgs)
 
@@ -150,6 +153,9 @@ def test_replica_of_an_encrypted_source_stays_encrypted():
                          view("r", "rds", {"instance_class": w("db.m5.large"), "replica_of": ref("db", "rds"),
                                            "encrypted": False})]
     assert any("a replica of an encrypted database is encrypted" in m for m in messages(views))
+    inherits = view("r", "rds", {"instance_class": w("db.m5.large"), "replica_of": ref("db", "rds")})
+    assert inherits.model.encrypted is None
+    assert messages(network() + [rds(encrypted=True), inherits]) == []
 
 
 def test_at_most_15_replicas():
@@ -233,9 +239,9 @@ def test_global_secondary_engine_and_encryption():
 
 
 def test_custom_endpoints():
-    ok = aurora(instances=n(3), endpoint=[{"name": "analytics", "instances": n(2)}])
+    ok = aurora(instances=n(3), custom_endpoint=[{"name": "analytics", "instances": n(2)}])
     assert messages(network() + [ok]) == []
-    bad = aurora(instances=n(2), endpoint=[{"name": "analytics", "instances": n(2)}])
+    bad = aurora(instances=n(2), custom_endpoint=[{"name": "analytics", "instances": n(2)}])
     assert any("wants 2 replicas, the cluster has 1" in m for m in messages(network() + [bad]))
 
 

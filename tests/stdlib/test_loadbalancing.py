@@ -96,7 +96,7 @@ def test_listener_protocol_and_port_come_from_label_or_port():
 
 def test_protocol_must_fit_the_type():
     views = network() + [tg(), alb({"name": "x", "port": n(53), "protocol": w("udp"), "forward": TG})]
-    assert any("a application load balancer listens on HTTP or HTTPS, not UDP" in m for m in messages(views))
+    assert any("an application load balancer listens on HTTP or HTTPS, not UDP" in m for m in messages(views))
     nlb = view("n", "load_balancer", {"type": w("network"), "subnets": PUBLIC,
                                       "listener": [{"name": "x", "port": n(80), "protocol": w("HTTP"),
                                                     "forward": TG}]})
@@ -146,7 +146,7 @@ def test_duplicate_listener_ports():
 
 def test_forward_must_match_protocols():
     views = network() + [tg(protocol=w("TCP")), alb({"name": "http", "forward": TG})]
-    assert any("a HTTP listener cannot forward to TCP target group" in m for m in messages(views))
+    assert any("an HTTP listener cannot forward to TCP target group" in m for m in messages(views))
 
 
 def test_forward_accepts_groups_and_instances_only():
