@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import (Bool, Choice, Duration, DurationRange, Int, IntRange, Number, Port, Ref, Region,
+from archform.stdlib.types import (Bool, Choice, DurationRange, Int, IntRange, Number, Port, Ref, Region,
                                    Size, SizeRange, Str, Tags, Validated, dur, fail, size, validator_of)
 
 DAY = 86400

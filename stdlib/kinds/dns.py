@@ -69,17 +69,21 @@ def covers(pattern: str, host: str) -> bool:
     return False
 
 
-def _domain(x):
-    text = validator_of(Str)(x)
-    if isinstance(text, str):
-        problem = domain_problem(text)
-        if problem:
-            raise fail(problem)
-        return normalize_domain(text)
-    return text
+def _domain_type(wildcard: bool):
+    def check(x):
+        text = validator_of(Str)(x)
+        if isinstance(text, str):
+            problem = domain_problem(text, wildcard=wildcard)
+            if problem:
+                raise fail(problem)
+            return normalize_domain(text)
+        return text
+
+    return Validated(check)
 
 
-Domain = Validated(_domain)
+Domain = _domain_type(wildcard=False)
+WildcardDomain = _domain_type(wildcard=True)  # certificate names, CloudFront aliases: `*.example.com`
 
 
 # --- zones ---------------------------------------------------------------------------------
@@ -135,7 +139,7 @@ def _interval(x):
 
 
 Interval = Validated(_interval)
-HealthTarget = OneOf(Ref["*"], Ip, Str, what="a resource, an IP address or a domain name")
+HealthTarget = OneOf(Ref["*"], Ip, Domain, what="a resource, an IP address or a domain name")
 
 
 class HealthCheck(Kind):
@@ -281,9 +285,13 @@ class IpBased(Block):
     cidrs: list[Cidr] = []
 
 
+_NAME_EXPORTS = ("dns_name", "domain_name", "website_endpoint", "public_dns", "private_dns", "fqdn")
+
+
 def _alias(x):
-    """A reference to the alias target, or a domain name. `web.dns_name` means `web`."""
-    if isinstance(x, v.Unknown) and x.attr in ("dns_name", "domain_name", "website_endpoint") and x.kind:
+    """A reference to the alias target, or a domain name. `web.dns_name` means `web` (and an
+    instance's `public_dns` means the instance, which the record's check then rejects)."""
+    if isinstance(x, v.Unknown) and x.attr in _NAME_EXPORTS and x.kind:
         return v.ResourceRef(x.address, x.kind)
     return _ALIAS_VALUE(x)
 

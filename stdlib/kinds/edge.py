@@ -16,23 +16,13 @@ from pydantic import Field, model_validator
 
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
-from archform.stdlib.kinds.dns import Domain, domain_problem, normalize_domain
+from archform.stdlib.kinds.dns import Domain, WildcardDomain
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Choice, DurationRange, IntRange, OneOf, Percent, PortRange, Ref, Str, Tags,
-                                   Validated, dur, fail, validator_of)
+                                   Validated, dur, validator_of)
 
 ORIGIN_KINDS = ("s3_bucket", "load_balancer", "instance")
 VIEWER_PROTOCOL = Choice("allow_all", "redirect_to_https", "https_only", what="viewer protocol policy")
-
-
-def _origin_domain(x):
-    text = validator_of(Str)(x)
-    if isinstance(text, str):
-        problem = domain_problem(text)
-        if problem:
-            raise fail(problem)
-        return normalize_domain(text)
-    return text
 
 
 def _label(x):
@@ -43,7 +33,7 @@ def _label(x):
 
 
 Label = Validated(_label, word=True)
-OriginTarget = OneOf(Ref[ORIGIN_KINDS], Validated(_origin_domain),
+OriginTarget = OneOf(Ref[ORIGIN_KINDS], Domain,
                      what="an s3_bucket, a load_balancer, an instance or a domain name")
 
 
@@ -87,7 +77,7 @@ class CloudFront(Kind):
     origin: list[Origin] = []
     default_origin: Label = None
     behavior: list[Behavior] = []
-    aliases: list[Domain] = []
+    aliases: list[WildcardDomain] = []
     certificate: Ref["certificate"] = None
     price_class: Choice("all", "200", "100", what="price class",
                         aliases={"priceclass_all": "all", "priceclass_200": "200", "priceclass_100": "100"}) = "all"

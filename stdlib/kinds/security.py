@@ -14,7 +14,7 @@ from pydantic import field_validator
 
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
-from archform.stdlib.kinds.dns import covers, domain_problem, normalize_domain
+from archform.stdlib.kinds.dns import WildcardDomain, covers
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Choice, Document, DurationRange, OneOf, Ref, Str, Tags, Validated, dur, fail,
                                    validator_of)
@@ -22,17 +22,7 @@ from archform.stdlib.types import (Choice, Document, DurationRange, OneOf, Ref, 
 # --- certificates ----------------------------------------------------------------------------
 
 
-def _cert_name(x):
-    text = validator_of(Str)(x)
-    if isinstance(text, str):
-        problem = domain_problem(text, wildcard=True)
-        if problem:
-            raise fail(problem)
-        return normalize_domain(text)
-    return text
-
-
-CertName = Validated(_cert_name)
+CertName = WildcardDomain
 
 
 class Certificate(Kind):

@@ -170,6 +170,11 @@ def test_alias_to_an_instance_is_an_error():
     assert any("an alias record cannot point at an EC2 instance; valid alias targets are" in m for m in msgs)
 
 
+def test_alias_to_an_instance_dns_export_is_an_error():
+    msgs = messages([zone(), record("www", alias=v.Unknown("primary.box", "public_dns", "string", "instance"))])
+    assert any("an alias record cannot point at an EC2 instance" in m for m in msgs)
+
+
 def test_alias_to_an_ec2_dns_name_is_an_error():
     msgs = messages([zone(), record("www", alias="ec2-3-80-1-2.compute-1.amazonaws.com", alias_zone_id="Z1")])
     assert any("cannot point at an EC2 DNS name" in m for m in msgs)
