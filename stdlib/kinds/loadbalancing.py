@@ -122,22 +122,28 @@ class LoadBalancer(Kind):
     internal: Bool = False
     subnets: list[Ref["subnet"]]
     security_groups: list[Ref["security_group"]] = []
-    cross_zone: Bool = None
+    cross_zone: Bool = None  # default by type: on for application, off for network and gateway
     listener: list[Listener] = []
     deletion_protection: Bool = False
     tags: Tags = {}
 
     @model_validator(mode="before")
     @classmethod
-    def _listener_defaults(cls, data):
-        if not isinstance(data, dict) or "listener" not in data:
+    def _defaults(cls, data):
+        """Defaults that depend on the type: cross_zone (on for ALB, off for NLB and GWLB, notes
+        §6.2.7) and each listener's protocol and port."""
+        if not isinstance(data, dict):
             return data
         lb_type = str(data.get("type", "application")).lower()
         if lb_type not in PROTOCOLS_OF:
             return data
-        items = data["listener"]
-        filled = [_fill_listener(x, lb_type) if isinstance(x, dict) else x for x in _one_or_many(items)]
-        return {**data, "listener": filled if isinstance(items, (list, tuple)) else filled[0]}
+        if "cross_zone" not in data:
+            data = {**data, "cross_zone": lb_type == "application"}
+        if "listener" in data:
+            items = data["listener"]
+            filled = [_fill_listener(x, lb_type) if isinstance(x, dict) else x for x in _one_or_many(items)]
+            data = {**data, "listener": filled if isinstance(items, (list, tuple)) else filled[0]}
+        return data
 
     @property
     def cross_zone_enabled(self) -> bool:

@@ -169,9 +169,10 @@ def test_alb_needs_two_zones_and_one_subnet_per_zone():
 
 
 def test_cross_zone_defaults_per_type():
-    assert alb().model.cross_zone_enabled is True
+    assert alb().model.cross_zone is True
     nlb = view("n", "load_balancer", {"type": w("network"), "subnets": PUBLIC}).model
-    assert nlb.cross_zone_enabled is False
+    assert nlb.cross_zone is False and nlb.cross_zone_enabled is False
+    assert view("n", "load_balancer", {"type": w("network"), "subnets": PUBLIC, "cross_zone": True}).model.cross_zone
     msgs = messages(network() + [alb(cross_zone=False)])
     assert any("cross-zone load balancing is always on for an application load balancer" in m for m in msgs)
 
