@@ -17,7 +17,7 @@ import ipaddress
 import re
 from typing import ClassVar, Iterable, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
@@ -334,6 +334,15 @@ class DnsRecord(Kind):
     multivalue: Bool = False
     health_check: Ref["health_check"] = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _target_health_default(cls, data):
+        """An alias evaluates its target's health by default, except CloudFront's, which cannot."""
+        if isinstance(data, dict) and data.get("alias") is not None and "evaluate_target_health" not in data:
+            kind = getattr(data["alias"], "kind", "")
+            return {**data, "evaluate_target_health": bool(kind) and kind != "cloudfront"}
+        return data
+
     # --- derived ---------------------------------------------------------------------------
 
     def policies(self) -> list[str]:
@@ -364,9 +373,7 @@ class DnsRecord(Kind):
     @property
     def target_health(self) -> bool:
         """Whether the alias evaluates its target's health (default on, off for CloudFront)."""
-        if self.evaluate_target_health is not None:
-            return self.evaluate_target_health
-        return self.alias is not None and getattr(self.alias, "kind", "") != "cloudfront"
+        return self.alias is not None and self.evaluate_target_health is True
 
     # --- checks ----------------------------------------------------------------------------
 
