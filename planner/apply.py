@@ -1,0 +1,249 @@
+"""Applying a plan: walk the change graph with bounded parallelism, persisting as we go.
+
+Before each provider call a pending record is written; the finished operation and the
+removal of its pending record are one transaction. When an operation fails, everything that
+depends on it is skipped, independent operations still run, and all that finished is kept.
+A create-before-destroy replacement records the old object as `ADDR~deposed` in the same
+transaction as the new one, so an interruption never loses track of it.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Callable
+
+from archform.providers.base import ProviderError
+
+from . import graph as change_graph
+from .changes import Action, Change, Plan
+from .references import resolve as resolve_refs
+from .state import StateResource, StateStore
+
+
+@dataclass
+class OpResult:
+    op: str
+    address: str
+    action: str
+    ok: bool
+    id: str | None = None
+    error: str = ""
+    skipped_because: str = ""
+
+
+@dataclass
+class ApplyResult:
+    results: list[OpResult] = field(default_factory=list)
+    outputs: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[OpResult]:
+        return [r for r in self.results if not r.ok and not r.skipped_because]
+
+    @property
+    def skipped(self) -> list[OpResult]:
+        return [r for r in self.results if r.skipped_because]
+
+    def counts(self) -> dict[str, int]:
+        out = {"added": 0, "changed": 0, "destroyed": 0}
+        for r in self.results:
+            if not r.ok:
+                continue
+            if r.action == "create":
+                out["added"] += 1
+            elif r.action == "update":
+                out["changed"] += 1
+            elif r.action == "delete":
+                out["destroyed"] += 1
+        return out
+
+
+class _Live:
+    """The state as it is during the apply: ids and exports as operations finish."""
+
+    def __init__(self, resources: dict[str, StateResource]):
+        self._lock = threading.Lock()
+        self.resources = dict(resources)
+
+    def get(self, address):
+        with self._lock:
+            return self.resources.get(address)
+
+    def set(self, r: StateResource):
+        with self._lock:
+            self.resources[r.address] = r
+
+    def drop(self, address):
+        with self._lock:
+            self.resources.pop(address, None)
+
+    def lookup(self, address: str, attr: str | None):
+        r = self.get(address)
+        if r is None:
+            raise KeyError(address)
+        if attr is None or attr == "id":
+            return r.id
+        if attr in r.outputs:
+            return r.outputs[attr]
+        if attr in r.applied:
+            return r.applied[attr]
+        raise KeyError(f"{address}.{attr}")
+
+
+Progress = Callable[[str, str, str], None]  # (event, address, detail)
+
+
+def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
+               progress: Progress | None = None) -> ApplyResult:
+    progress = progress or (lambda *a: None)
+    snapshot = store.read()
+    serial = store.bump_serial()
+    live = _Live(snapshot.resources)
+    changes = [c for c in plan.changes if c.action is not Action.NOOP]
+    g = change_graph.build(changes)
+    result = ApplyResult()
+    failed_ops: dict[str, str] = {}
+    indegree = {n: g.in_degree(n) for n in g.nodes}
+    ready = sorted(n for n, d in indegree.items() if d == 0)
+    running = {}
+    token_base = f"{snapshot.lineage}/{serial}"
+
+    def run(op: str) -> OpResult:
+        c: Change = g.nodes[op]["change"]
+        action = op.split(":", 1)[0]
+        try:
+            if action == "create":
+                return _create(c, op, store, provider, live, token_base, progress)
+            if action == "update":
+                return _update(c, op, store, provider, live, progress)
+            return _delete(c, op, store, provider, live, progress)
+        except ProviderError as e:
+            progress("error", c.address, str(e))
+            return OpResult(op, c.address, action, False, error=str(e))
+        except KeyError as e:
+            msg = f"a value it needs is missing: {e.args[0]}"
+            progress("error", c.address, msg)
+            return OpResult(op, c.address, action, False, error=msg)
+
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        while ready or running:
+            while ready and len(running) < max(1, parallelism):
+                op = ready.pop(0)
+                running[pool.submit(run, op)] = op
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=lambda f: running[f]):
+                op = running.pop(fut)
+                r = fut.result()
+                result.results.append(r)
+                newly = []
+                for succ in sorted(g.successors(op)):
+                    if not r.ok:
+                        _skip_descendants(g, succ, op, failed_ops)
+                        continue
+                    if succ in failed_ops:
+                        continue
+                    indegree[succ] -= 1
+                    if indegree[succ] == 0:
+                        newly.append(succ)
+                ready = sorted(set(ready) | set(newly))
+    for op, because in sorted(failed_ops.items()):
+        c = g.nodes[op]["change"]
+        result.results.append(OpResult(op, c.address, op.split(":", 1)[0], False, skipped_because=because))
+        progress("skipped", c.address, f"not attempted: it depends on {because.split(':', 1)[1]}, which failed")
+    result.outputs = _record_outputs(plan, store, live)
+    store.snapshot("destroy" if plan.mode == "destroy" else "apply")
+    return result
+
+
+def _skip_descendants(g, start: str, cause: str, failed: dict[str, str]):
+    stack = [start]
+    while stack:
+        n = stack.pop()
+        if n in failed:
+            continue
+        failed[n] = cause
+        stack.extend(g.successors(n))
+
+
+def _record(c: Change, remote, status="ok") -> StateResource:
+    return StateResource(c.address, c.kind, remote.id, c.region, c.name, c.key, c.after or {}, remote.attrs,
+                         remote.outputs, tuple(c.deps), c.lifecycle or {}, status)
+
+
+def _create(c: Change, op, store: StateStore, provider, live: _Live, token_base: str, progress) -> OpResult:
+    attrs = resolve_refs(c.after or {}, live.lookup)
+    token = f"{token_base}/{c.address}"
+    old = live.get(c.address) if c.action is Action.REPLACE and c.create_before_destroy else None
+    detail = {"address": c.address, "config": c.after or {}, "deps": list(c.deps), "lifecycle": c.lifecycle or {},
+              "region": c.region, "name": c.name, "key": c.key, "deposed_id": old.id if old else None}
+    progress("start", c.address, "creating")
+    pending = store.begin(c.address, c.kind, "create", token=token, detail=detail)
+    try:
+        remote = provider.create(c.kind, c.address, c.region, attrs, token)
+    except BaseException:
+        store.end(pending)
+        raise
+    record = _record(c, remote)
+    if old is not None:
+        deposed = StateResource(f"{c.address}~deposed", old.kind, old.id, old.region, old.name, old.key, old.config,
+                                old.applied, old.outputs, old.deps, old.lifecycle, "deposed")
+        store.put_many([deposed, record], clear_pending=pending)
+        live.set(deposed)
+    else:
+        store.put(record, clear_pending=pending)
+    live.set(record)
+    progress("done", c.address, f"created [id={remote.id}]")
+    return OpResult(op, c.address, "create", True, remote.id)
+
+
+def _update(c: Change, op, store: StateStore, provider, live: _Live, progress) -> OpResult:
+    current = live.get(c.address)
+    attrs = resolve_refs(c.after or {}, live.lookup)
+    progress("start", c.address, "updating")
+    pending = store.begin(c.address, c.kind, "update", provider_id=current.id, detail={"changed": list(c.changed)})
+    try:
+        remote = provider.update(c.kind, current.id, attrs, c.changed)
+    except BaseException:
+        store.end(pending)
+        raise
+    record = _record(c, remote)
+    store.put(record, clear_pending=pending)
+    live.set(record)
+    progress("done", c.address, f"updated [id={remote.id}]")
+    return OpResult(op, c.address, "update", True, remote.id)
+
+
+def _delete(c: Change, op, store: StateStore, provider, live: _Live, progress) -> OpResult:
+    address = c.address
+    if c.action is Action.REPLACE and c.create_before_destroy:
+        address = f"{c.address}~deposed"
+    current = live.get(address)
+    if current is None:  # nothing recorded (already gone)
+        return OpResult(op, c.address, "delete", True)
+    progress("start", c.address, "destroying" + (" the old copy" if address != c.address else ""))
+    pending = store.begin(address, current.kind, "delete", provider_id=current.id, detail={"address": address})
+    try:
+        provider.delete(current.kind, current.id)
+    except BaseException:
+        store.end(pending)
+        raise
+    store.remove(address, clear_pending=pending)
+    live.drop(address)
+    progress("done", c.address, "destroyed")
+    return OpResult(op, c.address, "delete", True, current.id)
+
+
+def _record_outputs(plan: Plan, store: StateStore, live: _Live) -> dict:
+    outputs = {}
+    for name, (_, after) in plan.outputs.items():
+        if after is None:
+            continue
+        try:
+            value = resolve_refs(after, live.lookup)
+        except KeyError:
+            value = None
+        outputs[name] = {"config": after, "value": value}
+    store.set_outputs(outputs)
+    return outputs

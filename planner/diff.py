@@ -1,0 +1,247 @@
+"""Diff: desired graph × recorded state → changes. A pure function.
+
+Rules, in the order they decide:
+- a `moved` statement renames a recorded resource, so it is compared, not destroyed and made;
+- a resource deleted outside archform (refresh found it gone) is created again;
+- a recorded kind that differs, a tainted resource, `--replace`, or `replace_triggered_by`
+  naming something that changes: replace;
+- attributes that differ (configuration against record, plus drift found by refresh that the
+  configuration would undo) minus `ignore_changes`: replace when any forces a new resource
+  (the kind's `force_new`, nested paths allowed), else update;
+- an attribute that references a resource being created or replaced is known only after
+  apply, so it counts as changed;
+- a recorded resource no longer configured: delete;
+- `prevent_destroy` (configured, or recorded when the block is gone) turns a planned delete
+  or replace into an error naming the resource.
+`--target` keeps only the named resources and what they depend on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace as dc_replace
+
+from archform.dsl.desired import Desired
+from archform.dsl.diagnostics import Diagnostic, error
+from archform.stdlib import catalogue
+
+from .changes import (DELETE_BY_DESTROY, DELETE_DEPOSED, DELETE_NO_CONFIG, REPLACE_BY_REQUEST, REPLACE_BY_TRIGGERS,
+                      REPLACE_CANNOT_UPDATE, REPLACE_TAINTED, Action, Change)
+from .references import refs_in
+from .state import Snapshot, StateResource
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    targets: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    destroy: bool = False
+    actual: dict | None = None  # address -> attributes the provider reports now (None: gone)
+
+
+@dataclass
+class DiffResult:
+    changes: list[Change]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()) -> DiffResult:
+    diags: list[Diagnostic] = []
+    kinds = catalogue.kinds()
+    recorded: dict[str, StateResource] = dict(prior.resources)
+    previous: dict[str, str] = {}
+
+    for m in desired.moved:
+        if m.from_ in recorded and m.to in recorded:
+            diags.append(error(f"cannot move '{m.from_}' to '{m.to}': both are in the state", m.span,
+                               help="remove one of them with `archform state rm`, or drop the moved statement"))
+        elif m.from_ in recorded:
+            if m.to not in desired.resources:
+                diags.append(error(f"moved target '{m.to}' is not declared", m.span,
+                                   help="the address after -> must name a resource of this configuration"))
+                continue
+            res = recorded.pop(m.from_)
+            recorded[m.to] = dc_replace(res, address=m.to)
+            previous[m.to] = m.from_
+
+    actual = options.actual or {}
+    wanted = {} if options.destroy else desired.resources
+    changes: dict[str, Change] = {}
+    pending: set[str] = set()  # created or replaced: their ids are unknown until apply
+
+    for address in _topological(wanted):
+        d = wanted[address]
+        cls = kinds.get(d.kind)
+        p = recorded.get(address)
+        if p is not None and address in actual and actual[address] is None:
+            p = None  # deleted outside archform: make it again
+        exports = tuple(sorted(cls.exports)) if cls else ()
+        if p is None:
+            unknown = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending)))
+            changes[address] = Change(address, d.kind, Action.CREATE, d.name, d.key, d.region,
+                                      previous.get(address), None, d.attrs, tuple(sorted(d.attrs)),
+                                      after_unknown=unknown, deps=d.deps,
+                                      create_before_destroy=d.lifecycle.create_before_destroy,
+                                      lifecycle=d.lifecycle.json())
+            pending.add(address)
+            continue
+        before = dict(p.config)
+        drifted = []
+        now = actual.get(address)
+        if now is not None:
+            for k in sorted(set(now) | set(p.applied)):
+                if k in p.applied and now.get(k) != p.applied.get(k):
+                    drifted.append(k)
+                    before[k] = now.get(k)
+        changed = {k for k in set(d.attrs) | set(p.config) if d.attrs.get(k) != p.config.get(k)}
+        changed |= set(drifted)
+        unknown = _unknown_attrs(d.attrs, pending)
+        changed |= unknown
+        ignore = set(d.lifecycle.ignore_changes)
+        if "all" in ignore:
+            changed = set()
+        else:
+            changed -= ignore
+        force = _forcing(cls, changed, before, d.attrs) if cls else []
+        triggers = set(d.lifecycle.replace_triggered_by)
+        reason = None
+        if p.kind != d.kind:
+            action, reason = Action.REPLACE, REPLACE_CANNOT_UPDATE
+            force = [("kind",)]
+        elif p.status == "tainted":
+            action, reason = Action.REPLACE, REPLACE_TAINTED
+        elif address in options.replace or any(_matches(address, t) for t in options.replace):
+            action, reason = Action.REPLACE, REPLACE_BY_REQUEST
+        elif triggers and any(changes.get(t) is not None and changes[t].action in (Action.REPLACE, Action.UPDATE,
+                                                                                    Action.CREATE) for t in triggers):
+            action, reason = Action.REPLACE, REPLACE_BY_TRIGGERS
+        elif force:
+            action, reason = Action.REPLACE, REPLACE_CANNOT_UPDATE
+        elif changed:
+            action = Action.UPDATE
+        else:
+            action = Action.NOOP
+        if action is Action.REPLACE:
+            pending.add(address)
+            unknown = unknown | set(exports)
+        changes[address] = Change(
+            address, d.kind, action, d.name, d.key, d.region, previous.get(address), before, d.attrs,
+            tuple(sorted(changed)), tuple(force) if action is Action.REPLACE else (), reason,
+            d.lifecycle.create_before_destroy, tuple(sorted(unknown)), tuple(x for x in drifted if x in changed),
+            d.deps, d.lifecycle.json(), p.id)
+
+    for address in sorted(recorded):
+        if address in wanted:
+            continue
+        p = recorded[address]
+        reason = DELETE_BY_DESTROY if options.destroy else DELETE_NO_CONFIG
+        if p.status == "deposed":
+            reason = DELETE_DEPOSED
+        changes[address] = Change(address, p.kind, Action.DELETE, p.name, p.key, p.region, None, p.config, None,
+                                  reason=reason, deps=p.deps, lifecycle=p.lifecycle, prior_id=p.id,
+                                  deposed=p.status == "deposed")
+
+    result = list(changes.values())
+    if options.targets:
+        result = _targeted(result, options.targets, wanted, recorded, diags)
+    for c in result:
+        if c.action in (Action.DELETE, Action.REPLACE):
+            protected = _prevent_destroy(c, wanted, recorded)
+            if protected:
+                what = "destroy" if c.action is Action.DELETE else "replace"
+                diags.append(error(
+                    f"{c.address} has lifecycle.prevent_destroy set, and this plan would {what} it",
+                    wanted[c.address].span if c.address in wanted else None,
+                    detail=_why(c),
+                    help="to allow it, set prevent_destroy = false and apply that first; or keep the resource "
+                         "(use a `moved` statement if it was renamed)"))
+    return DiffResult(result, diags)
+
+
+def _why(c: Change) -> str:
+    if c.action is Action.DELETE:
+        return "it is in the state but no longer in the configuration" if c.reason == DELETE_NO_CONFIG \
+            else "destroy removes everything"
+    if c.replace_paths:
+        return "changing " + ", ".join(".".join(p) for p in c.replace_paths) + " forces a new resource"
+    return c.reason or ""
+
+
+def _prevent_destroy(c: Change, wanted, recorded) -> bool:
+    if c.address in wanted:
+        return wanted[c.address].lifecycle.prevent_destroy
+    p = recorded.get(c.address)
+    return bool(p and p.lifecycle.get("prevent_destroy"))
+
+
+def _unknown_attrs(attrs: dict, pending: set[str]) -> set[str]:
+    if not pending:
+        return set()
+    return {k for k, v in attrs.items() if any(r in pending for r in refs_in(v))}
+
+
+def _forcing(cls, changed: set[str], before: dict, after: dict) -> list[tuple[str, ...]]:
+    """Paths among the changed attributes that force a new resource."""
+    out = []
+    for path in sorted(cls.force_new):
+        parts = tuple(path.split("."))
+        if parts[0] not in changed:
+            continue
+        if len(parts) == 1 or _at(before, parts) != _at(after, parts):
+            out.append(parts)
+    return out
+
+
+def _at(value, parts):
+    for p in parts:
+        if isinstance(value, dict):
+            value = value.get(p)
+        else:
+            return None
+    return value
+
+
+def _matches(address: str, pattern: str) -> bool:
+    """`primary.private` matches `primary.private[a]`; `primary.net` matches `primary.net.vpc`."""
+    return address == pattern or address.startswith(pattern + "[") or address.startswith(pattern + ".")
+
+
+def _targeted(changes: list[Change], targets, wanted, recorded, diags) -> list[Change]:
+    known = set(wanted) | set(recorded)
+    keep: set[str] = set()
+    for t in targets:
+        hits = {a for a in known if _matches(a, t)}
+        if not hits:
+            from archform.dsl.suggest import did_you_mean
+            diags.append(error(f"--target {t}: no such resource", help=did_you_mean(t, known)))
+        keep |= hits
+    stack = list(keep)
+    while stack:  # what targets depend on comes along
+        a = stack.pop()
+        deps = wanted[a].deps if a in wanted else recorded[a].deps if a in recorded else ()
+        for d in deps:
+            if d not in keep:
+                keep.add(d)
+                stack.append(d)
+    return [c for c in changes if c.address in keep]
+
+
+def _topological(resources: dict) -> list[str]:
+    """Dependencies first; source order breaks ties (iterative DFS, no recursion limit)."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+    for root in resources:
+        if state.get(root):
+            continue
+        stack = [(root, iter(resources[root].deps))]
+        state[root] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                order.append(node)
+                stack.pop()
+            elif nxt in resources and not state.get(nxt):
+                state[nxt] = 1
+                stack.append((nxt, iter(resources[nxt].deps)))
+    return order

@@ -1,0 +1,159 @@
+"""Making a plan: resolve the configuration, reconcile interrupted operations, refresh, diff,
+order.
+
+Reconciliation: an apply that died between a provider call and the state write leaves a
+pending record. A create is looked up by its idempotency token and adopted if the provider
+made it; a delete is checked and dropped if the object is gone. Refresh reads every recorded
+resource from the provider: what changed or vanished outside archform is drift, reported
+apart from the planned changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace as dc_replace
+
+from archform.dsl.diagnostics import Diagnostic, error, warning
+from archform.dsl.desired import Desired
+
+from . import graph as change_graph
+from .changes import Action, Drift, Plan
+from .diff import DiffOptions, diff
+from .state import Snapshot, StateResource
+
+
+@dataclass
+class Reconciled:
+    snapshot: Snapshot
+    adopted: list[str] = field(default_factory=list)   # creates found done by token
+    dropped: list[str] = field(default_factory=list)   # pending records with nothing behind them
+    removed: list[str] = field(default_factory=list)   # deletes found done
+    puts: list[tuple[StateResource, str]] = field(default_factory=list)
+    removes: list[tuple[str, str]] = field(default_factory=list)
+    ends: list[str] = field(default_factory=list)
+
+
+def reconcile(snapshot: Snapshot, provider) -> Reconciled:
+    """What the pending records of an interrupted apply mean now (nothing is written)."""
+    out = Reconciled(snapshot=snapshot)
+    resources = dict(snapshot.resources)
+    for p in snapshot.pending:
+        detail = p.detail or {}
+        if p.action == "create":
+            remote = provider.find_by_token(p.token) if p.token else None
+            if remote is None:
+                out.dropped.append(p.address)
+                out.ends.append(p.op_id)
+                continue
+            target = detail.get("address", p.address)
+            old = resources.get(target)
+            res = StateResource(target, p.kind, remote.id, detail.get("region"), detail.get("name", ""),
+                                detail.get("key"), detail.get("config", {}), remote.attrs, remote.outputs,
+                                tuple(detail.get("deps", ())), detail.get("lifecycle", {}), "ok")
+            if detail.get("deposed_id") and old is not None and old.id == detail["deposed_id"]:
+                deposed = dc_replace(old, address=f"{target}~deposed", status="deposed")
+                resources[deposed.address] = deposed
+                out.puts.append((deposed, ""))
+            resources[target] = res
+            out.adopted.append(target)
+            out.puts.append((res, p.op_id))
+        elif p.action == "delete":
+            gone = p.provider_id is None or provider.read(p.kind, p.provider_id) is None
+            if gone:
+                address = detail.get("address", p.address)
+                if address in resources and resources[address].id == p.provider_id:
+                    del resources[address]
+                    out.removes.append((address, p.op_id))
+                    out.removed.append(address)
+                else:
+                    out.ends.append(p.op_id)
+            else:
+                out.ends.append(p.op_id)
+        else:  # an update: refresh will show what the provider holds
+            out.ends.append(p.op_id)
+    out.snapshot = dc_replace(snapshot, resources=resources, pending=[])
+    return out
+
+
+def persist_reconcile(store, rec: Reconciled):
+    for res, op in rec.puts:
+        store.put(res, clear_pending=op or None)
+    for address, op in rec.removes:
+        store.remove(address, clear_pending=op)
+    for op in rec.ends:
+        store.end(op)
+
+
+def refresh(snapshot: Snapshot, provider) -> tuple[dict, list[Drift]]:
+    """The attributes the provider reports for each recorded resource (None when gone), and
+    the drift: what differs from the record."""
+    actual: dict[str, dict | None] = {}
+    drift: list[Drift] = []
+    for address in sorted(snapshot.resources):
+        r = snapshot.resources[address]
+        if r.id is None:
+            continue
+        remote = provider.read(r.kind, r.id)
+        if remote is None:
+            actual[address] = None
+            drift.append(Drift(address, r.kind, r.applied, None))
+            continue
+        actual[address] = remote.attrs
+        changed = tuple(sorted(k for k in set(remote.attrs) | set(r.applied)
+                               if k in r.applied and remote.attrs.get(k) != r.applied.get(k)))
+        if changed:
+            drift.append(Drift(address, r.kind, {k: r.applied.get(k) for k in changed},
+                               {k: remote.attrs.get(k) for k in changed}, changed))
+    return actual, drift
+
+
+@dataclass
+class PlanRequest:
+    targets: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    destroy: bool = False
+    refresh: bool = True
+    refresh_only: bool = False
+
+
+def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: PlanRequest = PlanRequest()
+              ) -> tuple[Plan | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    rec = reconcile(snapshot, provider) if snapshot.pending else Reconciled(snapshot)
+    snapshot = rec.snapshot
+    for a in rec.adopted:
+        diags.append(warning(f"{a}: an interrupted apply had created this; it is now recorded"))
+    actual, drift = (refresh(snapshot, provider) if request.refresh or request.refresh_only else ({}, []))
+    mode = "destroy" if request.destroy else "refresh-only" if request.refresh_only else "normal"
+    if desired is None:
+        from archform.dsl.desired import Desired as _D
+        desired = _D(resources={})
+    plan = Plan(changes=[], drift=drift, lineage=snapshot.lineage, serial=snapshot.serial,
+                workspace=snapshot.workspace, source_hash=desired.source_hash, files=desired.files,
+                mode=mode, desired=desired, params=desired.params, targets=request.targets)
+    if request.refresh_only:
+        return plan, diags
+    result = diff(desired, snapshot, DiffOptions(targets=request.targets, replace=request.replace,
+                                                 destroy=request.destroy, actual=actual))
+    diags.extend(result.diagnostics)
+    changes = change_graph.propagate_create_before_destroy(result.changes)
+    g = change_graph.build(changes)
+    cycle = change_graph.cycle_diagnostic(g)
+    if cycle is not None:
+        diags.append(cycle)
+        plan.changes = changes
+        plan.errored = True
+        return plan, diags
+    position = {op: i for i, op in enumerate(change_graph.order(g))}
+    first_op = {}
+    for op, i in position.items():
+        address = op.split(":", 1)[1]
+        first_op[address] = min(i, first_op.get(address, i))
+    ordered = sorted(changes, key=lambda c: (first_op.get(c.address, len(position)), c.address))
+    plan.changes = ordered
+    plan.order = change_graph.waves(g)
+    plan.errored = any(d.is_error for d in diags)
+    # outputs: before is what the state recorded, after what the configuration says
+    after = {} if request.destroy else dict(desired.outputs)
+    names = set(snapshot.outputs) | set(after)
+    plan.outputs = {n: ((snapshot.outputs.get(n) or {}).get("config"), after.get(n)) for n in sorted(names)}
+    return plan, diags

@@ -1,0 +1,54 @@
+"""References inside attribute values, and turning them into concrete values.
+
+Desired attributes refer to other resources symbolically: `{"$ref": address}` (the
+resource's id), `{"$ref": address, "attr": name}` (an exported value) and
+`{"$format": [parts]}` (a string with such values inside). At apply time they become the
+values the provider reported for those resources.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+
+def is_ref(v) -> bool:
+    return isinstance(v, dict) and "$ref" in v and len(v) <= 2 and set(v) <= {"$ref", "attr"}
+
+
+def is_format(v) -> bool:
+    return isinstance(v, dict) and set(v) == {"$format"}
+
+
+def refs_in(value) -> Iterator[str]:
+    """Addresses referenced anywhere inside a value."""
+    if isinstance(value, dict):
+        if is_ref(value):
+            yield value["$ref"]
+            return
+        for v in value.values():
+            yield from refs_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from refs_in(v)
+
+
+def resolve(value, lookup: Callable[[str, str | None], object]):
+    """Replace every reference with `lookup(address, attr)` (attr None means the id)."""
+    if isinstance(value, dict):
+        if is_ref(value):
+            return lookup(value["$ref"], value.get("attr"))
+        if is_format(value):
+            return "".join(str(resolve(p, lookup)) for p in value["$format"])
+        return {k: resolve(v, lookup) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, lookup) for v in value]
+    return value
+
+
+def display(value) -> str:
+    """A reference as a person reads it in a plan: `primary.main.id`, `web.dns_name`."""
+    if is_ref(value):
+        return f"{value['$ref']}.{value.get('attr') or 'id'}"
+    if is_format(value):
+        return '"' + "".join(p if isinstance(p, str) else "${" + display(p) + "}" for p in value["$format"]) + '"'
+    raise TypeError

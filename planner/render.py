@@ -1,0 +1,291 @@
+"""Plans as text (for people) and JSON (for machines).
+
+Text shows each resource with its action symbol (`+ ~ -/+ +/- -`), only the attributes that
+change (`before → after`, a marker on those that force replacement, the reason), drift
+found by refresh apart from the planned changes, a recap of everything that will be
+destroyed, and the summary line. `summary=True` prints one line per resource. JSON follows
+the field names of `terraform show -json` (`resource_changes[].change.actions`, `before`,
+`after`, `after_unknown`, `replace_paths`, `action_reason`, `resource_drift`,
+`output_changes`), with sorted keys and nothing that depends on the clock.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .changes import Action, Change, Drift, Plan
+from .references import display as ref_display, is_format, is_ref
+
+FORMAT_VERSION = "1.0"
+
+_COLOURS = {"+": "\x1b[32m", "~": "\x1b[33m", "-": "\x1b[31m", "-/+": "\x1b[35m", "+/-": "\x1b[35m",
+            "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
+
+_HEADLINE = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated in place",
+    Action.DELETE: "will be destroyed",
+}
+
+
+class _Style:
+    def __init__(self, colour: bool):
+        self.on = colour
+
+    def __call__(self, key: str, text: str) -> str:
+        if not self.on:
+            return text
+        return f"{_COLOURS[key]}{text}{_COLOURS['reset']}"
+
+
+# --- values ----------------------------------------------------------------------------------
+
+def value_text(v, unknown: bool = False) -> str:
+    if unknown and not is_ref(v) and not is_format(v):
+        return "(known after apply)"
+    if is_ref(v) or is_format(v):
+        text = ref_display(v)
+        return f"{text} (known after apply)" if unknown else text
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return json.dumps(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        if not v:
+            return "[]"
+        return "[" + ", ".join(value_text(x) for x in v) + "]"
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        return "{ " + ", ".join(f"{k} = {value_text(v[k])}" for k in sorted(v)) + " }"
+    return str(v)
+
+
+def _block_lines(name: str, v, indent: str, sign: str, style, unknown=False) -> list[str]:
+    """`name = value`, expanding maps and lists of maps one level per line when long."""
+    text = value_text(v, unknown)
+    head = f"{indent}{style(sign, sign) if sign.strip() else sign} {name}"
+    if len(text) <= 80 or not isinstance(v, (dict, list)) or is_ref(v) or is_format(v):
+        return [f"{head} = {text}"]
+    lines = []
+    if isinstance(v, dict):
+        lines.append(f"{head} = {{")
+        width = max(len(k) for k in v)
+        for k in sorted(v):
+            lines.extend(_block_lines(k.ljust(width), v[k], indent + "    ", " ", style))
+        lines.append(f"{indent}    }}")
+    else:
+        lines.append(f"{head} = [")
+        for x in v:
+            lines.append(f"{indent}      {value_text(x)},")
+        lines.append(f"{indent}    ]")
+    return lines
+
+
+# --- text ------------------------------------------------------------------------------------
+
+def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
+    style = _Style(colour)
+    out: list[str] = []
+    if plan.drift:
+        out.append(style("bold", "Changed outside archform") + " (found by refresh; not part of the plan below):")
+        out.append("")
+        for d in plan.drift:
+            out.extend(_drift_lines(d, style))
+        out.append("")
+    changes = [c for c in plan.changes if c.action is not Action.NOOP]
+    if plan.mode == "refresh-only":
+        if not plan.drift:
+            out.append("No changes. The state matches what the provider reports.")
+        else:
+            out.append(f"Refresh-only plan: {len(plan.drift)} resource(s) will be recorded as they are now.")
+        return "\n".join(out) + "\n"
+    if not changes and not plan.output_changes():
+        out.append("No changes. Your infrastructure matches the configuration.")
+        return "\n".join(out) + "\n"
+    if summary:
+        width = max((len(c.address) for c in changes), default=0)
+        for c in changes:
+            sym = c.symbol
+            note = ""
+            if c.action is Action.REPLACE and c.replace_paths:
+                note = "  (" + ", ".join(".".join(p) for p in c.replace_paths) + " forces replacement)"
+            elif c.action is Action.REPLACE and c.reason:
+                note = f"  ({c.reason})"
+            elif c.action is Action.UPDATE and c.changed:
+                note = "  (" + ", ".join(c.changed) + ")"
+            out.append(f"{style(sym, sym.rjust(3))} {c.address.ljust(width)}  {c.kind}{note}")
+    else:
+        out.append("archform will perform the following actions:")
+        out.append("")
+        for c in changes:
+            out.extend(_change_lines(c, style))
+            out.append("")
+    if plan.output_changes():
+        if not summary:
+            out.append("Changes to outputs:")
+        for name, (before, after) in sorted(plan.outputs.items()):
+            if before == after:
+                continue
+            if before is None:
+                out.append(f"  {style('+', '+')} {name} = {value_text(after)}")
+            elif after is None:
+                out.append(f"  {style('-', '-')} {name} = {value_text(before)}")
+            else:
+                out.append(f"  {style('~', '~')} {name} = {value_text(before)} → {value_text(after)}")
+        out.append("")
+    destroys = [c for c in changes if c.action in (Action.DELETE, Action.REPLACE)]
+    if destroys and not summary and len(changes) > 1:
+        out.append(style("bold", "Will destroy") + " (including the old copy of each replacement):")
+        for c in destroys:
+            out.append(f"  {style(c.symbol, c.symbol.rjust(3))} {c.address} ({c.kind})")
+        out.append("")
+    out.append(style("bold", plan.summary.line()))
+    return "\n".join(out) + "\n"
+
+
+def _change_lines(c: Change, style) -> list[str]:
+    if c.action is Action.REPLACE:
+        how = "replaced, create before destroy" if c.create_before_destroy else "replaced"
+        head = f"  # {c.address} must be {how}"
+    else:
+        head = f"  # {c.address} {_HEADLINE[c.action]}"
+    if c.reason and c.action is not Action.CREATE:
+        head += f" ({c.reason})"
+    lines = [style("bold", head)]
+    if c.previous_address:
+        lines.append(f"  # (moved from {c.previous_address})")
+    sym = c.symbol
+    lines.append(f"{style(sym, sym.rjust(3))} {c.kind} \"{c.address}\" {{")
+    indent = "      "
+    unknown = set(c.after_unknown)
+    if c.action is Action.CREATE:
+        after = c.after or {}
+        names = sorted(set(after) | unknown)
+        width = max((len(n) for n in names), default=0)
+        for name in names:
+            if name in after:
+                lines.extend(_block_lines(name.ljust(width), after[name], indent, "+", style, name in unknown))
+            else:
+                lines.append(f"{indent}{style('+', '+')} {name.ljust(width)} = (known after apply)")
+    elif c.action is Action.DELETE:
+        before = c.before or {}
+        width = max((len(n) for n in before), default=0)
+        for name in sorted(before):
+            lines.extend(_block_lines(name.ljust(width), before[name], indent, "-", style))
+    else:
+        before, after = c.before or {}, c.after or {}
+        forcing = {p[0] for p in c.replace_paths}
+        changed = sorted(c.changed)
+        width = max((len(n) for n in changed), default=0)
+        for name in changed:
+            mark = style("-/+", " # forces replacement") if name in forcing else ""
+            drift = " # changed outside archform" if name in c.drifted else ""
+            b, a = before.get(name), after.get(name)
+            if isinstance(b, dict) and isinstance(a, dict) and not (is_ref(a) or is_ref(b) or is_format(a)):
+                lines.append(f"{indent}{style('~', '~')} {name} {{{mark}{drift}")
+                lines.extend(_dict_diff(b, a, indent + "    ", style))
+                lines.append(f"{indent}  }}")
+                continue
+            bt = value_text(b)
+            at = value_text(a, name in unknown)
+            if a is None:
+                lines.append(f"{indent}{style('-', '-')} {name.ljust(width)} = {bt}{mark}{drift}")
+            elif b is None:
+                lines.append(f"{indent}{style('+', '+')} {name.ljust(width)} = {at}{mark}{drift}")
+            else:
+                lines.append(f"{indent}{style('~', '~')} {name.ljust(width)} = {bt} → {at}{mark}{drift}")
+        hidden = len([k for k in after if k not in c.changed])
+        if hidden:
+            lines.append(style("dim", f"{indent}  ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)"))
+    lines.append("    }")
+    return lines
+
+
+def _dict_diff(b: dict, a: dict, indent: str, style) -> list[str]:
+    lines = []
+    keys = sorted(set(a) | set(b))
+    width = max((len(k) for k in keys), default=0)
+    for k in keys:
+        if k not in b:
+            lines.append(f"{indent}{style('+', '+')} {k.ljust(width)} = {value_text(a[k])}")
+        elif k not in a:
+            lines.append(f"{indent}{style('-', '-')} {k.ljust(width)} = {value_text(b[k])}")
+        elif a[k] != b[k]:
+            lines.append(f"{indent}{style('~', '~')} {k.ljust(width)} = {value_text(b[k])} → {value_text(a[k])}")
+    return lines
+
+
+def _drift_lines(d: Drift, style) -> list[str]:
+    if d.after is None:
+        return [f"  {style('-', '-')} {d.address} ({d.kind}) was deleted outside archform"]
+    lines = [f"  {style('~', '~')} {d.address} ({d.kind}) changed outside archform:"]
+    for name in d.changed:
+        lines.append(f"      {name} = {value_text((d.before or {}).get(name))} → {value_text(d.after.get(name))}")
+    return lines
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+def to_json(plan: Plan) -> dict:
+    changes = []
+    for c in plan.changes:
+        entry = {
+            "address": c.address,
+            "previous_address": c.previous_address,
+            "type": c.kind,
+            "name": c.name,
+            "index": c.key,
+            "region": c.region,
+            "change": {
+                "actions": c.json_actions,
+                "before": c.before,
+                "after": c.after,
+                "after_unknown": {k: True for k in c.after_unknown},
+                "before_sensitive": {},
+                "after_sensitive": {},
+                "replace_paths": [list(p) for p in c.replace_paths],
+            },
+        }
+        if c.reason:
+            entry["action_reason"] = c.reason
+        if c.drifted:
+            entry["drifted_attributes"] = list(c.drifted)
+        changes.append(entry)
+    drift = [{"address": d.address, "type": d.kind,
+              "change": {"actions": ["delete"] if d.after is None else ["update"], "before": d.before,
+                         "after": d.after, "changed": list(d.changed)}} for d in plan.drift]
+    outputs = {}
+    for name, (before, after) in sorted(plan.outputs.items()):
+        if before is None and after is not None:
+            actions = ["create"]
+        elif after is None and before is not None:
+            actions = ["delete"]
+        elif before == after:
+            actions = ["no-op"]
+        else:
+            actions = ["update"]
+        outputs[name] = {"actions": actions, "before": before, "after": after}
+    return {
+        "format_version": FORMAT_VERSION,
+        "plan_mode": plan.mode,
+        "workspace": plan.workspace,
+        "applyable": plan.has_changes and not plan.errored,
+        "complete": True,
+        "errored": plan.errored,
+        "prior_state": {"lineage": plan.lineage, "serial": plan.serial},
+        "configuration": {"files": list(plan.files), "source_hash": plan.source_hash, "params": plan.params},
+        "resource_changes": changes,
+        "resource_drift": drift,
+        "output_changes": outputs,
+        "order": plan.order,
+        "summary": plan.summary.json(),
+    }
+
+
+def json_text(plan: Plan) -> str:
+    return json.dumps(to_json(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,323 @@
+"""archform's state: what it has made, kept in SQLite (`.archform/state.db` by default).
+
+Per workspace: a lineage (fixed when the workspace is born) and a serial (bumped once per
+apply or state edit, so a saved plan knows when it is stale); one row per resource
+(address, kind, provider id, the configuration it was made from, the attributes the
+provider reported, its exports, dependencies and lifecycle); outputs; a pending-operation
+row written before every provider call and removed after it; a lock naming its holder; and a
+history of snapshots.
+
+Every finished resource operation is its own committed transaction, so a crash loses nothing
+that finished; SQLite's journal makes each write atomic (no truncate-then-write).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_PATH = Path(".archform") / "state.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS workspaces (
+  name TEXT PRIMARY KEY, lineage TEXT NOT NULL, serial INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+  workspace TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL, provider_id TEXT,
+  region TEXT, name TEXT, key TEXT, config TEXT NOT NULL, applied TEXT NOT NULL,
+  outputs TEXT NOT NULL, deps TEXT NOT NULL, lifecycle TEXT NOT NULL, status TEXT NOT NULL,
+  PRIMARY KEY (workspace, address));
+CREATE TABLE IF NOT EXISTS outputs (
+  workspace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (workspace, name));
+CREATE TABLE IF NOT EXISTS pending (
+  workspace TEXT NOT NULL, op_id TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL,
+  action TEXT NOT NULL, token TEXT, provider_id TEXT, detail TEXT NOT NULL,
+  PRIMARY KEY (workspace, op_id));
+CREATE TABLE IF NOT EXISTS locks (
+  workspace TEXT PRIMARY KEY, lock_id TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
+  command TEXT NOT NULL, since TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+  workspace TEXT NOT NULL, serial INTEGER NOT NULL, lineage TEXT NOT NULL, reason TEXT NOT NULL,
+  snapshot TEXT NOT NULL, PRIMARY KEY (workspace, lineage, serial));
+"""
+
+
+def _dumps(x) -> str:
+    return json.dumps(x, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class StateResource:
+    address: str
+    kind: str
+    id: str | None
+    region: str | None = None
+    name: str = ""
+    key: str | None = None
+    config: dict = field(default_factory=dict)   # attributes as configured (references symbolic)
+    applied: dict = field(default_factory=dict)  # attributes as the provider reported them
+    outputs: dict = field(default_factory=dict)  # exported values
+    deps: tuple[str, ...] = ()
+    lifecycle: dict = field(default_factory=dict)
+    status: str = "ok"                           # ok | tainted
+
+    def json(self) -> dict:
+        return {"address": self.address, "kind": self.kind, "id": self.id, "region": self.region,
+                "name": self.name, "key": self.key, "config": self.config, "applied": self.applied,
+                "outputs": self.outputs, "depends_on": list(self.deps), "lifecycle": self.lifecycle,
+                "status": self.status}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "StateResource":
+        return cls(d["address"], d["kind"], d.get("id"), d.get("region"), d.get("name", ""), d.get("key"),
+                   d.get("config", {}), d.get("applied", {}), d.get("outputs", {}),
+                   tuple(d.get("depends_on", ())), d.get("lifecycle", {}), d.get("status", "ok"))
+
+
+@dataclass(frozen=True)
+class Pending:
+    op_id: str
+    address: str
+    kind: str
+    action: str
+    token: str | None
+    provider_id: str | None
+    detail: dict
+
+
+@dataclass
+class Snapshot:
+    workspace: str
+    lineage: str
+    serial: int
+    resources: dict[str, StateResource] = field(default_factory=dict)
+    outputs: dict = field(default_factory=dict)
+    pending: list[Pending] = field(default_factory=list)
+
+    def json(self) -> dict:
+        return {"workspace": self.workspace, "lineage": self.lineage, "serial": self.serial,
+                "resources": [self.resources[a].json() for a in sorted(self.resources)],
+                "outputs": {k: self.outputs[k] for k in sorted(self.outputs)}}
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    lock_id: str
+    pid: int
+    host: str
+    command: str
+    since: str
+
+    def describe(self) -> str:
+        return f"{self.command!r} (pid {self.pid} on {self.host}, since {self.since}, lock id {self.lock_id})"
+
+
+class StateLocked(Exception):
+    def __init__(self, workspace: str, holder: LockInfo):
+        super().__init__(f"state of workspace '{workspace}' is locked by {holder.describe()}")
+        self.workspace = workspace
+        self.holder = holder
+
+
+class StateStore:
+    """One SQLite database; safe to share between the threads of one apply."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_PATH, workspace: str = "default"):
+        self.path = Path(path)
+        self.workspace = workspace
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._mutex = threading.RLock()
+        with self._tx() as conn:
+            for stmt in SCHEMA.strip().split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+        self._lock_id: str | None = None
+        self.released_stale: LockInfo | None = None
+
+    def close(self):
+        with self._mutex:
+            self._conn.close()
+
+    @contextmanager
+    def _tx(self):
+        with self._mutex:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+
+    # -- workspace ---------------------------------------------------------------------------
+    def _ensure_workspace(self, conn) -> tuple[str, int]:
+        row = conn.execute("SELECT lineage, serial FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
+        if row is None:
+            lineage = str(uuid.uuid4())
+            conn.execute("INSERT INTO workspaces VALUES (?,?,?)", (self.workspace, lineage, 0))
+            return lineage, 0
+        return row[0], row[1]
+
+    def workspaces(self) -> list[str]:
+        with self._mutex:
+            return [r[0] for r in self._conn.execute("SELECT name FROM workspaces ORDER BY name")]
+
+    def read(self) -> Snapshot:
+        """The whole state of this workspace, read in one transaction."""
+        with self._tx() as conn:
+            lineage, serial = self._ensure_workspace(conn)
+            resources = {}
+            for row in conn.execute(
+                    "SELECT address, kind, provider_id, region, name, key, config, applied, outputs, deps, "
+                    "lifecycle, status FROM resources WHERE workspace=? ORDER BY address", (self.workspace,)):
+                resources[row[0]] = StateResource(row[0], row[1], row[2], row[3], row[4] or "", row[5],
+                                                  json.loads(row[6]), json.loads(row[7]), json.loads(row[8]),
+                                                  tuple(json.loads(row[9])), json.loads(row[10]), row[11])
+            outputs = {r[0]: json.loads(r[1]) for r in conn.execute(
+                "SELECT name, value FROM outputs WHERE workspace=? ORDER BY name", (self.workspace,))}
+            pending = [Pending(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in conn.execute(
+                "SELECT op_id, address, kind, action, token, provider_id, detail FROM pending "
+                "WHERE workspace=? ORDER BY op_id", (self.workspace,))]
+        return Snapshot(self.workspace, lineage, serial, resources, outputs, pending)
+
+    def bump_serial(self) -> int:
+        with self._tx() as conn:
+            _, serial = self._ensure_workspace(conn)
+            conn.execute("UPDATE workspaces SET serial=? WHERE name=?", (serial + 1, self.workspace))
+            return serial + 1
+
+    # -- resources ---------------------------------------------------------------------------
+    def put(self, r: StateResource, clear_pending: str | None = None):
+        """Record a finished operation (and drop its pending row) in one transaction."""
+        self.put_many([r], clear_pending)
+
+    def put_many(self, rs: list[StateResource], clear_pending: str | None = None):
+        with self._tx() as conn:
+            self._ensure_workspace(conn)
+            conn.executemany(
+                "INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(self.workspace, r.address, r.kind, r.id, r.region, r.name, r.key, _dumps(r.config),
+                  _dumps(r.applied), _dumps(r.outputs), _dumps(list(r.deps)), _dumps(r.lifecycle), r.status)
+                 for r in rs])
+            if clear_pending:
+                conn.execute("DELETE FROM pending WHERE workspace=? AND op_id=?", (self.workspace, clear_pending))
+
+    def remove(self, address: str, clear_pending: str | None = None):
+        with self._tx() as conn:
+            conn.execute("DELETE FROM resources WHERE workspace=? AND address=?", (self.workspace, address))
+            if clear_pending:
+                conn.execute("DELETE FROM pending WHERE workspace=? AND op_id=?", (self.workspace, clear_pending))
+
+    def rename(self, old: str, new: str):
+        with self._tx() as conn:
+            row = conn.execute("SELECT 1 FROM resources WHERE workspace=? AND address=?",
+                               (self.workspace, new)).fetchone()
+            if row is not None:
+                raise KeyError(f"'{new}' is already in the state")
+            cur = conn.execute("UPDATE resources SET address=? WHERE workspace=? AND address=?",
+                               (new, self.workspace, old))
+            if cur.rowcount == 0:
+                raise KeyError(f"'{old}' is not in the state")
+
+    def set_outputs(self, outputs: dict):
+        with self._tx() as conn:
+            conn.execute("DELETE FROM outputs WHERE workspace=?", (self.workspace,))
+            conn.executemany("INSERT INTO outputs VALUES (?,?,?)",
+                             [(self.workspace, k, _dumps(v)) for k, v in sorted(outputs.items())])
+
+    # -- pending operations ------------------------------------------------------------------
+    def begin(self, address: str, kind: str, action: str, token: str | None = None,
+              provider_id: str | None = None, detail: dict | None = None) -> str:
+        """Write the pending record before a provider call; returns its id."""
+        op_id = uuid.uuid4().hex
+        with self._tx() as conn:
+            conn.execute("INSERT INTO pending VALUES (?,?,?,?,?,?,?,?)",
+                         (self.workspace, op_id, address, kind, action, token, provider_id, _dumps(detail or {})))
+        return op_id
+
+    def end(self, op_id: str):
+        with self._tx() as conn:
+            conn.execute("DELETE FROM pending WHERE workspace=? AND op_id=?", (self.workspace, op_id))
+
+    # -- history -----------------------------------------------------------------------------
+    def snapshot(self, reason: str):
+        snap = self.read()
+        with self._tx() as conn:
+            conn.execute("INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)",
+                         (self.workspace, snap.serial, snap.lineage, reason, _dumps(snap.json())))
+
+    def history(self) -> list[tuple[int, str, str]]:
+        with self._mutex:
+            return [(r[0], r[1], r[2]) for r in self._conn.execute(
+                "SELECT serial, lineage, reason FROM history WHERE workspace=? ORDER BY serial",
+                (self.workspace,))]
+
+    def history_snapshot(self, serial: int) -> dict | None:
+        with self._mutex:
+            row = self._conn.execute("SELECT snapshot FROM history WHERE workspace=? AND serial=? "
+                                     "ORDER BY lineage", (self.workspace, serial)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    # -- locking -----------------------------------------------------------------------------
+    def lock(self, command: str, since: str) -> LockInfo:
+        """Take the workspace lock or raise StateLocked naming the holder. A lock whose holder
+        process is gone (same host, pid no longer running) is released with a note."""
+        info = LockInfo(uuid.uuid4().hex[:12], os.getpid(), socket.gethostname(), command, since)
+        with self._tx() as conn:
+            row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
+                               (self.workspace,)).fetchone()
+            if row is not None:
+                holder = LockInfo(*row)
+                if not (holder.host == info.host and not _pid_alive(holder.pid)):
+                    raise StateLocked(self.workspace, holder)
+                self.released_stale = holder
+                conn.execute("DELETE FROM locks WHERE workspace=?", (self.workspace,))
+            else:
+                self.released_stale = None
+            conn.execute("INSERT INTO locks VALUES (?,?,?,?,?,?)",
+                         (self.workspace, info.lock_id, info.pid, info.host, info.command, info.since))
+        self._lock_id = info.lock_id
+        return info
+
+    def unlock(self):
+        if self._lock_id is None:
+            return
+        with self._tx() as conn:
+            conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, self._lock_id))
+        self._lock_id = None
+
+    def lock_holder(self) -> LockInfo | None:
+        with self._mutex:
+            row = self._conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
+                                     (self.workspace,)).fetchone()
+        return LockInfo(*row) if row else None
+
+    def force_unlock(self, lock_id: str) -> bool:
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, lock_id))
+            return cur.rowcount > 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (killed, not yet reaped) is not alive
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except OSError:
+        return True
