@@ -1,0 +1,48 @@
+"""`archform import ADDR ID`: adopt a resource the provider already has.
+
+The address must be declared in the configuration (so archform knows its kind and what it
+should look like). The record takes the provider's attributes; references to resources
+archform already knows are written back as references, so the next plan shows only real
+differences between the configuration and what exists.
+"""
+
+from __future__ import annotations
+
+from .state import StateResource
+
+
+def import_resource(store, provider, desired, address: str, id: str) -> tuple[str, bool]:
+    from archform.dsl.suggest import did_you_mean
+    d = desired.resources.get(address)
+    if d is None:
+        hint = did_you_mean(address, desired.resources)
+        return (f"error: '{address}' is not declared in the configuration" + (f"; {hint}" if hint else "") +
+                "\n  declare the resource first, then import it into that address"), False
+    snapshot = store.read()
+    if address in snapshot.resources:
+        return f"error: '{address}' is already managed (id {snapshot.resources[address].id})", False
+    for other in snapshot.resources.values():
+        if other.id == id:
+            return f"error: {id} is already managed as '{other.address}'", False
+    remote = provider.read(d.kind, id)
+    if remote is None:
+        return f"error: the provider has no {d.kind} with id {id}", False
+    if remote.kind != d.kind:
+        return f"error: {id} is a {remote.kind}, but '{address}' is a {d.kind}", False
+    by_id = {r.id: r.address for r in snapshot.resources.values() if r.id}
+    config = {k: _symbolic(v, by_id) for k, v in remote.attrs.items()}
+    store.bump_serial()
+    store.put(StateResource(address, d.kind, remote.id, d.region, d.name, d.key, config, remote.attrs,
+                            remote.outputs, d.deps, d.lifecycle.json(), "ok"))
+    store.snapshot(f"import {address}")
+    return f"Imported {id} as {address}. Run `archform plan` to see how it differs from the configuration.", True
+
+
+def _symbolic(value, by_id: dict):
+    if isinstance(value, str) and value in by_id:
+        return {"$ref": by_id[value]}
+    if isinstance(value, list):
+        return [_symbolic(v, by_id) for v in value]
+    if isinstance(value, dict):
+        return {k: _symbolic(v, by_id) for k, v in value.items()}
+    return value

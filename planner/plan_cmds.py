@@ -1,0 +1,381 @@
+"""`archform plan`, `apply`, `destroy`, `refresh`, `import`, `output`, `force-unlock`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .cli_common import Context, echo_diagnostics, parse_params, pass_ctx
+
+
+def _common(f):
+    options = [
+        click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter."),
+        click.option("--state", "state_path", default=".archform/state.db", show_default=True,
+                     type=click.Path(dir_okay=False), help="The state database."),
+        click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
+        click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
+                     help="The modeled cloud's database (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def _plan_options(f):
+    options = [
+        click.option("--target", "targets", multiple=True, metavar="ADDR",
+                     help="Plan only this resource (and what it depends on). Repeatable."),
+        click.option("--replace", "replace", multiple=True, metavar="ADDR", help="Replace this resource."),
+        click.option("--refresh/--no-refresh", default=True, show_default=True,
+                     help="Read every recorded resource from the provider first."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+class Session:
+    """State store + provider for one command, with the lock held while needed."""
+
+    def __init__(self, state_path, workspace, cloud_path, command: str):
+        from archform.providers import open_provider
+        from .state import StateStore
+        self.store = StateStore(state_path, workspace)
+        self.provider = open_provider("simulated", cloud=cloud_path)
+        self.command = command
+        self.locked = False
+
+    def lock(self):
+        from .state import StateLocked
+        from .clock import now_text
+        try:
+            self.store.lock(self.command, now_text())
+        except StateLocked as e:
+            click.echo(f"error: {e}", err=True)
+            click.echo("  another archform command is working on this state; wait for it, or if it is gone, "
+                       f"run: archform force-unlock {e.holder.lock_id}", err=True)
+            sys.exit(1)
+        if self.store.released_stale is not None:
+            click.echo(f"note: released a lock left by a process that no longer runs: "
+                       f"{self.store.released_stale.describe()}", err=True)
+        self.locked = True
+
+    def close(self):
+        if self.locked:
+            self.store.unlock()
+        self.store.close()
+        close = getattr(self.provider, "close", None)
+        if close:
+            close()
+
+
+def _root(path: str) -> Path:
+    from archform.dsl.diagnostics import error
+    from .validate_cmd import find_roots
+    p = Path(path)
+    if p.is_file():
+        return p
+    roots, problems = find_roots([path])
+    if problems or not roots:
+        echo_diagnostics(Context(), problems or [error(f"no .arch configuration in {path}")])
+        sys.exit(1)
+    if len(roots) > 1:
+        click.echo(f"error: {path} holds {len(roots)} configurations; name one:", err=True)
+        for r in roots:
+            click.echo(f"  {r}", err=True)
+        sys.exit(1)
+    return roots[0]
+
+
+def _resolve(ctx: Context, path: str, params) -> object:
+    from archform.dsl.resolve import resolve
+    desired, diags = resolve(_root(path), parse_params(params))
+    if any(d.is_error for d in diags) or desired is None:
+        echo_diagnostics(ctx, diags)
+        sys.exit(1)
+    echo_diagnostics(ctx, diags, summary=False)
+    return desired
+
+
+def _make_plan(ctx, session: Session, desired, targets=(), replace=(), destroy=False, refresh=True,
+               refresh_only=False):
+    from .planning import PlanRequest, make_plan
+    snapshot = session.store.read()
+    plan, diags = make_plan(desired, snapshot, session.provider,
+                            PlanRequest(tuple(targets), tuple(replace), destroy, refresh, refresh_only))
+    if diags:
+        echo_diagnostics(ctx, diags, summary=any(d.is_error for d in diags))
+    if plan is None or plan.errored:
+        sys.exit(1)
+    return plan
+
+
+def _print_plan(ctx, plan, fmt="text", summary=False):
+    from . import render
+    if fmt == "json":
+        click.echo(render.json_text(plan), nl=False)
+    else:
+        click.echo(render.text(plan, colour=ctx.colour, summary=summary), nl=False)
+
+
+def register(main: click.Group):
+
+    @main.command()
+    @click.argument("path", default=".", type=click.Path())
+    @_common
+    @_plan_options
+    @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `archform apply FILE`.")
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @click.option("--summary", is_flag=True, help="One line per resource.")
+    @click.option("--destroy", is_flag=True, help="Plan to destroy everything.")
+    @click.option("--refresh-only", is_flag=True, help="Only report what changed outside archform.")
+    @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 1 on error, 2 with changes.")
+    @pass_ctx
+    def plan(ctx: Context, path, params, state_path, workspace, cloud_path, targets, replace, refresh, out, fmt,
+             summary, destroy, refresh_only, detailed_exitcode):
+        """Show what apply would change, and why."""
+        desired = _resolve(ctx, path, params)
+        session = Session(state_path, workspace, cloud_path, "plan")
+        try:
+            session.lock()
+            the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only)
+        finally:
+            session.close()
+        _print_plan(ctx, the_plan, fmt, summary)
+        if out:
+            from .planfile import save
+            save(the_plan, out)
+            if fmt == "text":
+                click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: archform apply {out}")
+        changed = bool(the_plan.drift) if refresh_only else the_plan.has_changes
+        sys.exit(2 if detailed_exitcode and changed else 0)
+
+    @main.command()
+    @click.argument("path", default=".", type=click.Path())
+    @_common
+    @_plan_options
+    @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+    @click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 256))
+    @click.option("--refresh-only", is_flag=True, help="Record what changed outside archform; change nothing.")
+    @click.option("--summary", is_flag=True, help="Show the plan one line per resource.")
+    @pass_ctx
+    def apply(ctx: Context, path, params, state_path, workspace, cloud_path, targets, replace, refresh,
+              auto_approve, parallelism, refresh_only, summary):
+        """Apply the configuration at PATH, or a plan saved with `plan --out`."""
+        _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
+               parallelism, destroy=False, refresh_only=refresh_only, summary=summary)
+
+    @main.command()
+    @click.argument("path", default=".", type=click.Path())
+    @_common
+    @click.option("--target", "targets", multiple=True, metavar="ADDR")
+    @click.option("--auto-approve", is_flag=True)
+    @click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 256))
+    @pass_ctx
+    def destroy(ctx: Context, path, params, state_path, workspace, cloud_path, targets, auto_approve, parallelism):
+        """Destroy everything this configuration manages."""
+        _apply(ctx, path, params, state_path, workspace, cloud_path, targets, (), True, auto_approve, parallelism,
+               destroy=True)
+
+    @main.command()
+    @click.argument("path", default=".", type=click.Path())
+    @_common
+    @pass_ctx
+    def refresh(ctx: Context, path, params, state_path, workspace, cloud_path):
+        """Record what the provider reports now (drift), changing nothing in the cloud."""
+        _apply(ctx, path, params, state_path, workspace, cloud_path, (), (), True, True, 10, destroy=False,
+               refresh_only=True)
+
+    @main.command(name="import")
+    @click.argument("address")
+    @click.argument("id")
+    @click.argument("path", default=".", type=click.Path())
+    @_common
+    @pass_ctx
+    def import_(ctx: Context, address, id, path, params, state_path, workspace, cloud_path):
+        """Adopt an existing resource (provider ID) as ADDRESS of the configuration."""
+        from .importing import import_resource
+        desired = _resolve(ctx, path, params)
+        session = Session(state_path, workspace, cloud_path, f"import {address}")
+        try:
+            session.lock()
+            message, ok = import_resource(session.store, session.provider, desired, address, id)
+        finally:
+            session.close()
+        click.echo(message, err=not ok)
+        sys.exit(0 if ok else 1)
+
+    @main.command()
+    @click.argument("name", required=False)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--state", "state_path", default=".archform/state.db", type=click.Path(dir_okay=False))
+    @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
+    def output(name, as_json, state_path, workspace):
+        """Show the outputs recorded by the last apply."""
+        from .state import StateStore
+        if not Path(state_path).exists():
+            click.echo("No outputs: nothing has been applied yet.", err=True)
+            sys.exit(1)
+        store = StateStore(state_path, workspace)
+        outputs = {k: v.get("value") for k, v in store.read().outputs.items()}
+        store.close()
+        if name:
+            if name not in outputs:
+                from archform.dsl.suggest import did_you_mean
+                hint = did_you_mean(name, outputs)
+                click.echo(f"error: no output '{name}'" + (f"; {hint}" if hint else ""), err=True)
+                sys.exit(1)
+            value = outputs[name]
+            click.echo(json.dumps(value, sort_keys=True) if as_json or not isinstance(value, str) else value)
+            return
+        if as_json:
+            click.echo(json.dumps(outputs, indent=2, sort_keys=True))
+            return
+        for k in sorted(outputs):
+            click.echo(f"{k} = {json.dumps(outputs[k], sort_keys=True)}")
+
+    @main.command(name="force-unlock")
+    @click.argument("lock_id")
+    @click.option("--state", "state_path", default=".archform/state.db", type=click.Path(dir_okay=False))
+    @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
+    def force_unlock(lock_id, state_path, workspace):
+        """Remove a lock left by a command that will not finish (name it by its lock id)."""
+        from .state import StateStore
+        store = StateStore(state_path, workspace)
+        holder = store.lock_holder()
+        ok = store.force_unlock(lock_id)
+        store.close()
+        if ok:
+            click.echo(f"Unlocked (was held by {holder.describe()}).")
+        else:
+            current = f"; the current lock is {holder.lock_id}" if holder else "; the state is not locked"
+            click.echo(f"error: no lock with id {lock_id}{current}", err=True)
+            sys.exit(1)
+
+
+def _is_plan_file(path: str) -> bool:
+    p = Path(path)
+    if not p.is_file() or p.suffix == ".arch":
+        return False
+    try:
+        with open(p, "rb") as f:
+            return b'"format": "archform-plan"' in f.read(4096)
+    except OSError:
+        return False
+
+
+def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
+           parallelism, destroy=False, refresh_only=False, summary=False):
+    from .apply import apply_plan
+    from .planning import persist_reconcile, reconcile, refresh as do_refresh
+    saved = _is_plan_file(path)
+    desired = None if saved else _resolve(ctx, path, params)
+    session = Session(state_path, workspace, cloud_path, "destroy" if destroy else "apply")
+    try:
+        session.lock()
+        snapshot = session.store.read()
+        if snapshot.pending:
+            rec = reconcile(snapshot, session.provider)
+            persist_reconcile(session.store, rec)
+            for a in rec.adopted:
+                click.echo(f"note: {a} was created by an interrupted apply; it is now recorded", err=True)
+            for a in rec.removed:
+                click.echo(f"note: {a} was destroyed by an interrupted apply; it is now forgotten", err=True)
+        if saved:
+            from .planfile import PlanFileError, load, stale_reason
+            try:
+                the_plan = load(path)
+            except PlanFileError as e:
+                click.echo(f"error: {e}", err=True)
+                sys.exit(1)
+            snapshot = session.store.read()
+            if the_plan.workspace != workspace:
+                click.echo(f"error: the plan is for workspace '{the_plan.workspace}', not '{workspace}'", err=True)
+                sys.exit(1)
+            why = stale_reason(the_plan, snapshot.lineage, snapshot.serial)
+            if why:
+                click.echo(f"error: saved plan is stale: {why}", err=True)
+                click.echo("  make a new plan: archform plan --out FILE", err=True)
+                sys.exit(1)
+            _print_plan(ctx, the_plan, summary=True)
+        else:
+            the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only)
+            if refresh_only:
+                _print_plan(ctx, the_plan)
+                if the_plan.drift and (auto_approve or _confirm("Record these changes in the state?")):
+                    _record_drift(session, the_plan)
+                    click.echo(f"Refresh complete: {len(the_plan.drift)} resource(s) updated in the state.")
+                return
+            _print_plan(ctx, the_plan, summary=summary)
+            if not the_plan.has_changes:
+                return
+            if not auto_approve and not _confirm("Do you want to perform these actions?"):
+                click.echo("Apply cancelled.")
+                sys.exit(1)
+        if the_plan.drift and not saved:
+            pass  # drift is reverted by the planned changes; the record is refreshed by them
+        progress = _progress_printer(ctx)
+        result = apply_plan(the_plan, session.store, session.provider, parallelism, progress)
+    finally:
+        session.close()
+    counts = result.counts()
+    if result.failed:
+        click.echo("", err=True)
+        for r in result.failed:
+            click.echo(f"error: {r.address}: {r.action} failed: {r.error}", err=True)
+        if result.skipped:
+            click.echo(f"{len(result.skipped)} operation(s) were not attempted because something they need failed.",
+                       err=True)
+        click.echo(f"Apply failed. Finished: {counts['added']} added, {counts['changed']} changed, "
+                   f"{counts['destroyed']} destroyed (all recorded in the state).", err=True)
+        sys.exit(1)
+    what = "Destroy" if destroy else "Apply"
+    click.echo(f"\n{what} complete! Resources: {counts['added']} added, {counts['changed']} changed, "
+               f"{counts['destroyed']} destroyed.")
+    if result.outputs:
+        click.echo("\nOutputs:")
+        for k in sorted(result.outputs):
+            click.echo(f"  {k} = {json.dumps(result.outputs[k]['value'], sort_keys=True)}")
+
+
+def _record_drift(session: Session, plan):
+    from dataclasses import replace as dc_replace
+    snapshot = session.store.read()
+    session.store.bump_serial()
+    for d in plan.drift:
+        r = snapshot.resources.get(d.address)
+        if r is None:
+            continue
+        if d.after is None:
+            session.store.remove(d.address)
+        else:
+            session.store.put(dc_replace(r, applied={**r.applied, **d.after}))
+    session.store.snapshot("refresh")
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        click.echo(f"{question} Refusing without a terminal: pass --auto-approve.", err=True)
+        return False
+    answer = click.prompt(f"\n{question}\n  Only 'yes' will be accepted", default="", show_default=False)
+    return answer.strip() == "yes"
+
+
+def _progress_printer(ctx: Context):
+    tty = sys.stderr.isatty()
+    lock = __import__("threading").Lock()
+
+    def progress(event: str, address: str, detail: str):
+        if event == "start" and not tty:
+            return
+        with lock:
+            if event == "error":
+                click.echo(f"{address}: failed: {detail}", err=True)
+            else:
+                click.echo(f"{address}: {detail}", err=True)
+    return progress

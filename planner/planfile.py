@@ -1,0 +1,86 @@
+"""Saved plans (`plan --out FILE`): exactly what `apply FILE` will do.
+
+The file records the changes in full, the outputs, and the state they were made against
+(workspace, lineage, serial) plus the source's content hash. `apply FILE` refuses the plan
+when the state has moved on since (another apply, a state edit): the plan would no longer
+mean what was reviewed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .changes import Action, Change, Drift, Plan
+
+MAGIC = "archform-plan"
+VERSION = 1
+
+
+class PlanFileError(Exception):
+    pass
+
+
+def _change_json(c: Change) -> dict:
+    return {"address": c.address, "kind": c.kind, "action": c.action.value, "name": c.name, "key": c.key,
+            "region": c.region, "previous_address": c.previous_address, "before": c.before, "after": c.after,
+            "changed": list(c.changed), "replace_paths": [list(p) for p in c.replace_paths], "reason": c.reason,
+            "create_before_destroy": c.create_before_destroy, "after_unknown": list(c.after_unknown),
+            "drifted": list(c.drifted), "deps": list(c.deps), "lifecycle": c.lifecycle, "prior_id": c.prior_id,
+            "deposed": c.deposed}
+
+
+def _change_from(d: dict) -> Change:
+    return Change(d["address"], d["kind"], Action(d["action"]), d.get("name", ""), d.get("key"), d.get("region"),
+                  d.get("previous_address"), d.get("before"), d.get("after"), tuple(d.get("changed", ())),
+                  tuple(tuple(p) for p in d.get("replace_paths", ())), d.get("reason"),
+                  d.get("create_before_destroy", False), tuple(d.get("after_unknown", ())),
+                  tuple(d.get("drifted", ())), tuple(d.get("deps", ())), d.get("lifecycle"), d.get("prior_id"),
+                  d.get("deposed", False))
+
+
+def save(plan: Plan, path: str | os.PathLike):
+    doc = {
+        "format": MAGIC, "version": VERSION, "workspace": plan.workspace, "lineage": plan.lineage,
+        "serial": plan.serial, "source_hash": plan.source_hash, "files": list(plan.files), "mode": plan.mode,
+        "params": plan.params, "targets": list(plan.targets),
+        "changes": [_change_json(c) for c in plan.changes],
+        "drift": [{"address": d.address, "kind": d.kind, "before": d.before, "after": d.after,
+                   "changed": list(d.changed)} for d in plan.drift],
+        "outputs": {k: [b, a] for k, (b, a) in sorted(plan.outputs.items())},
+        "order": plan.order,
+    }
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def load(path: str | os.PathLike) -> Plan:
+    try:
+        doc = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise PlanFileError(f"no plan file at {path}")
+    except (OSError, ValueError) as e:
+        raise PlanFileError(f"{path} is not a readable plan file: {e}")
+    if not isinstance(doc, dict) or doc.get("format") != MAGIC:
+        raise PlanFileError(f"{path} is not an archform plan file")
+    if doc.get("version") != VERSION:
+        raise PlanFileError(f"{path} was written by another archform version (plan format {doc.get('version')})")
+    return Plan(changes=[_change_from(c) for c in doc["changes"]],
+                drift=[Drift(d["address"], d["kind"], d["before"], d["after"], tuple(d["changed"]))
+                       for d in doc.get("drift", [])],
+                outputs={k: (v[0], v[1]) for k, v in doc.get("outputs", {}).items()},
+                lineage=doc["lineage"], serial=doc["serial"], workspace=doc["workspace"],
+                source_hash=doc.get("source_hash", ""), files=tuple(doc.get("files", ())), mode=doc.get("mode", "normal"),
+                order=doc.get("order", []), params=doc.get("params", {}), targets=tuple(doc.get("targets", ())))
+
+
+def stale_reason(plan: Plan, lineage: str, serial: int) -> str | None:
+    if plan.lineage != lineage:
+        return (f"the plan was made for state lineage {plan.lineage}, but the state's lineage is {lineage} "
+                "(a different state)")
+    if plan.serial != serial:
+        return f"the state has changed since the plan was made (serial {plan.serial} → {serial})"
+    return None
