@@ -37,6 +37,7 @@ class Resource:
     lifecycle: Lifecycle = Lifecycle()
     span: Span | None = field(default=None, compare=False)
     model: Any = field(default=None, compare=False, repr=False)
+    written: frozenset = field(default=frozenset(), compare=False, repr=False)  # attributes the author set
 
     def json(self) -> dict:
         return {"address": self.address, "kind": self.kind, "name": self.name, "key": self.key,

@@ -799,6 +799,8 @@ class Resolver:
         attrs, failed = self._evaluate_entries(block.body, env, cls, inst, (), top=True)
         if inst.group.parent is not None and cls.parent:
             attrs[cls.parent] = v.ResourceRef(inst.group.parent.address, inst.group.parent.kind)
+            if "name" in cls.model_fields and "name" not in attrs:
+                attrs["name"] = inst.group.name  # a child's name is its label unless written
         inst.values = attrs
         inst.written = set(attrs)
         try:
@@ -1054,7 +1056,7 @@ class Resolver:
             resources[inst.address] = Resource(
                 address=inst.address, kind=inst.kind, name=inst.group.name, key=inst.key,
                 region=inst.scope.region, attrs=dumped, deps=deps, lifecycle=inst.lifecycle,
-                span=inst.group.block.header_span, model=inst.model)
+                span=inst.group.block.header_span, model=inst.model, written=frozenset(inst.written))
         self._check_dependency_cycles(resources)
         digest = hashlib.sha256()
         for f in sorted(self.files):

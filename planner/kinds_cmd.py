@@ -18,7 +18,7 @@ def run_kinds(ctx: Context, kind: str | None) -> int:
         for family in sorted(by_family):
             click.echo(f"{family}:")
             for name, cls in by_family[family]:
-                click.echo(f"  {name:<22} {cls.title}{'  (global)' if cls.scope == 'global' else ''}")
+                click.echo(f"  {name:<30} {cls.title}{'  (global)' if cls.scope == 'global' else ''}")
         return 0
     cls = kinds.get(kind)
     if cls is None:
@@ -38,7 +38,10 @@ def run_kinds(ctx: Context, kind: str | None) -> int:
             default = "required"
         else:
             d = f.get_default(call_default_factory=True)
-            default = "default " + repr(v.to_json(d)) if not hasattr(d, "model_dump") else "default {…}"
+            try:
+                default = "default " + repr(v.to_json(d))
+            except TypeError:
+                default = "default {…}"
         marker = "  (forces replacement)" if name in cls.force_new or shown in cls.force_new else ""
         click.echo(f"  {shown:<26} {default}{marker}")
     click.echo("exports: " + ", ".join(sorted(cls.exports)))
