@@ -251,6 +251,28 @@ def _order_key(x):
     return x
 
 
+def first(args, ctx):
+    _arity("first", args, 1)
+    xs = _list(args[0], 0, "first")
+    if not xs:
+        raise FunctionError("first() of an empty list", 0)
+    return xs[0]
+
+
+def last(args, ctx):
+    _arity("last", args, 1)
+    xs = _list(args[0], 0, "last")
+    if not xs:
+        raise FunctionError("last() of an empty list", 0)
+    return xs[-1]
+
+
+def slice_(args, ctx):
+    _arity("slice", args, 3)
+    xs = _list(args[0], 0, "slice")
+    return xs[_int(args[1], 1, "slice"):_int(args[2], 2, "slice")]
+
+
 def keys(args, ctx):
     _arity("keys", args, 1)
     return sorted(_map(args[0], 0, "keys"))
@@ -546,7 +568,7 @@ def display(x) -> str:
 FUNCTIONS: dict[str, Callable] = {
     "cidrsubnet": cidrsubnet, "cidrsubnets": cidrsubnets, "cidrhost": cidrhost,
     "cidrnetmask": cidrnetmask, "cidrcontains": cidrcontains, "zones": zones,
-    "length": length, "concat": concat, "flatten": flatten, "distinct": distinct,
+    "length": length, "first": first, "last": last, "slice": slice_, "concat": concat, "flatten": flatten, "distinct": distinct,
     "reverse": reverse, "sort": sort, "keys": keys, "values": values_, "lookup": lookup,
     "merge": merge, "zipmap": zipmap, "contains": contains, "index": index, "range": range_,
     "sum": sum_, "min": _extreme("min", min), "max": _extreme("max", max), "abs": abs_,

@@ -190,6 +190,8 @@ class Replicated(Namespace):
             keys = [k for k in self.group.instances]
             raise fail(f"'{self.group.base}' has no instance with key '{key}'", span,
                        help=did_you_mean(key, keys) or f"keys: {', '.join(keys) or 'none'}")
+        if inst.module_scope is None:
+            self.resolver.current_deps().add(inst.address)
         return self.resolver.ref_of(inst)
 
     def get_attr(self, name, span, name_span):
@@ -198,10 +200,18 @@ class Replicated(Namespace):
         raise fail(f"'{self.group.base}' is replicated, so it has no single '{name}'", span,
                    help=f"pick one instance, {self.group.name}[\"{example}\"].{name}, or all: {self.group.name}[*].{name}")
 
+    def _use_all(self):
+        deps = self.resolver.current_deps()
+        for inst in self.group.instances.values():
+            if inst.module_scope is None:
+                deps.add(inst.address)
+
     def as_list(self):
+        self._use_all()
         return [ref for _, ref in self._items()]
 
     def as_map(self):
+        self._use_all()
         return dict(self._items())
 
 
@@ -497,6 +507,7 @@ class Resolver:
                        group.block.header_span)
         group.state = 1
         block = group.block
+        self.deps_stack.append(set())  # what decides replication is not a dependency of the user
         try:
             scope = group.scope
             items: list[tuple[str | None, dict]] = []
@@ -535,6 +546,8 @@ class Resolver:
                 group.disabled = block.if_ is not None and block.for_ is None
         except EvalError as e:
             self.diags.append(e.diagnostic)
+        finally:
+            self.deps_stack.pop()
         group.state = 2
 
     def _iterate(self, clause: ast.ForClause, scope: Scope) -> list[tuple[str, dict]]:
@@ -558,7 +571,7 @@ class Resolver:
         if isinstance(src, dict):
             raise fail("a map is iterated with two names: for key, value in map", clause.iterable.span)
         if isinstance(src, Replicated):
-            for k, ref in src._items():
+            for k, ref in src._items():  # each instance is a dependency where it is used
                 out.append((k, {clause.var: ref}))
             return out
         if not isinstance(src, (list, tuple)):
@@ -642,10 +655,7 @@ class Resolver:
                 raise fail(f"'{b.base}' is not declared: its `if` condition is false", span,
                            labels=[Label(b.block.if_.span, "condition")])
             if b.replicated:
-                for inst in b.instances.values():
-                    if inst.module_scope is None:
-                        deps.add(inst.address)
-                return Replicated(self, b)
+                return Replicated(self, b)  # dependencies are taken when instances are used
             inst = b.instances.get(None)
             if inst is None:
                 raise fail(f"'{b.base}' could not be declared", span)
@@ -836,7 +846,7 @@ class Resolver:
                     if _word_like(cls, name) and self._is_bare_word(entry.value, env.scope):
                         attrs[name] = v.Word(_dotted(entry.value))
                     else:
-                        attrs[name] = evaluate(entry.value, env)
+                        attrs[name] = _materialize(evaluate(entry.value, env), entry.value.span)
                 except EvalError as e:
                     self.diags.append(e.diagnostic)
                     failed.add(name)
@@ -1197,6 +1207,23 @@ def to_value(x):
     if isinstance(x, dict):
         return {k: to_value(i) for k, i in x.items()}
     return x
+
+
+def _materialize(val, span):
+    """An attribute's value as plain data: a replicated resource becomes the list of its
+    instances; a module instance is not data."""
+    if isinstance(val, Replicated):
+        return val.as_list()
+    if isinstance(val, ModuleRef):
+        raise fail(f"{val.describe()} is a module, not a value", span,
+                   help="use one of its outputs: name.output")
+    if isinstance(val, RegionRef):
+        raise fail(f"{val.describe()} is a region scope, not a value", span)
+    if isinstance(val, list):
+        return [_materialize(x, span) for x in val]
+    if isinstance(val, dict):
+        return {k: _materialize(x, span) for k, x in val.items()}
+    return val
 
 
 def _plain(val):
