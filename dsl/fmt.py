@@ -36,7 +36,9 @@ class Printer:
 
     # -- comments ----------------------------------------------------------------------------
     def _leading(self, before: int, depth: int):
-        """Emit comments that start before offset `before`, each on its own line."""
+        """Emit comments that start before offset `before`, each on its own line, keeping a
+        blank line that separates them from what follows."""
+        last_end = None
         while self.ci < len(self.comments) and self.comments[self.ci].span.start_pos < before:
             c = self.comments[self.ci]
             self.ci += 1
@@ -44,6 +46,11 @@ class Printer:
                 self._blank()
             for i, line in enumerate(c.text.split("\n")):
                 self.out.append((INDENT * depth + line.rstrip()) if i == 0 else line.rstrip())
+            last_end = c.span.end_pos
+        if last_end is not None and before <= len(self.text):
+            gap = self.text[last_end:before]
+            if gap.count("\n") >= 2 and not gap.strip():
+                self._blank()
 
     def _trailing(self, end: int) -> str:
         """A comment on the same line right after offset `end`, attached to that line."""
