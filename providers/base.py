@@ -82,6 +82,12 @@ class Unsupported(ProviderError):
     code = "Unsupported"
 
 
+class InsufficientAddresses(ProviderError):
+    """No free address left: a subnet's private range, or the pool of public addresses."""
+
+    code = "InsufficientFreeAddressesInSubnet"
+
+
 class Provider(Protocol):
     """What the planner needs from a cloud."""
 

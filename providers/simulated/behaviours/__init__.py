@@ -1,0 +1,24 @@
+"""Per-kind behaviour of the modeled cloud, one module per service family.
+
+`behaviour(kind)` is the registry: an explicit table merged from each family's `BEHAVIOURS`;
+a kind without an entry (a catalogue kind added later) is stored with its attributes and an
+id, and nothing more.
+"""
+
+from __future__ import annotations
+
+from . import compute, database, dns, dr, edge, loadbalancing, network, security, storage
+from .base import Behaviour
+
+_FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr)
+_TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
+_PLAIN = Behaviour()
+
+
+def behaviour(kind: str) -> Behaviour:
+    return _TABLE.get(kind, _PLAIN)
+
+
+def covered() -> frozenset[str]:
+    """The kinds with a behaviour of their own."""
+    return frozenset(_TABLE)

@@ -1,0 +1,175 @@
+"""`SimulatedCloud`: the `Provider` interface over the modeled cloud's store.
+
+Each call is one transaction: look up, check what AWS would check (the catalogue's attribute
+rules, every reference, the kind's own behaviour), write, commit. Safe to call from many
+threads; the store serializes writers and other processes wait on SQLite's busy timeout.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Iterable
+
+from archform.providers.base import Conflict, InvalidParameter, Remote, Unsupported
+from archform.stdlib.regions import REGIONS
+
+from . import attributes
+from .behaviours import behaviour
+from .errors import not_found
+from .limits import merged
+from .operation import Op, regional
+from .store import Record, Store, Tx
+
+DEFAULT_REGION = "us-east-1"
+
+
+class SimulatedCloud:
+    """The modeled cloud. `path`: its database (default `$ARCHFORM_CLOUD` or
+    `.archform/cloud.db`); `seed`: for a new store, what every id derives from; `limits`:
+    account quotas other than AWS's defaults; `durable`: fsync every commit (survive power loss,
+    not just a killed process)."""
+
+    name = "simulated"
+
+    def __init__(self, path: str | os.PathLike | None = None, *, seed: int | None = None,
+                 limits: dict | None = None, durable: bool = False):
+        self.store = Store(path, seed=seed, durable=durable)
+        self.path = self.store.path
+        self.limits = merged(limits)
+
+    # --- the Provider interface ---------------------------------------------------------------
+
+    def create(self, kind: str, address: str, region: str | None, attrs: dict, token: str) -> Remote:
+        region = self._region(kind, region)
+        with self.store.transaction() as tx:
+            op = Op(tx, self.limits)
+            if token:
+                prior = tx.token(token)
+                if prior is not None:
+                    return self._replay(op, prior, kind, address, token)
+            rec = self._create(op, kind, address, region, attrs)
+            if token:
+                tx.remember_token(token, rec.id, kind, address)
+            return self._remote(op, rec, token)
+
+    def read(self, kind: str, id: str) -> Remote | None:
+        with self.store.reading() as tx:
+            rec = tx.get(id)
+            if rec is None or rec.kind != kind:
+                return None
+            return self._remote(Op(tx, self.limits), rec, tx.token_for(id))
+
+    def update(self, kind: str, id: str, attrs: dict, changed: Iterable[str] = ()) -> Remote:
+        with self.store.transaction() as tx:
+            op = Op(tx, self.limits)
+            rec = self._existing(tx, kind, id)
+            new_attrs = attributes.complete(kind, {**rec.attrs, **copy.deepcopy(attrs)})
+            replaced = attributes.force_new_changes(kind, rec.attrs, new_attrs)
+            if replaced:
+                raise Unsupported(f"{kind} {id}: {', '.join(replaced)} cannot be changed in place; the resource "
+                                  "must be replaced", code="Unsupported")
+            old = copy.deepcopy(rec)
+            rec.attrs = new_attrs
+            b = behaviour(kind)
+            refs = op.resolve_references(rec)
+            b.validate(op, rec, old)
+            b.update(op, rec, old)
+            rec.outputs = self._outputs(op, rec)
+            tx.save(rec)
+            tx.set_refs(rec.id, refs + b.extra_refs(op, rec))
+            return self._remote(op, rec, tx.token_for(id))
+
+    def delete(self, kind: str, id: str) -> None:
+        with self.store.transaction() as tx:
+            rec = tx.get(id)
+            if rec is None:
+                return
+            if rec.kind != kind:
+                raise InvalidParameter(f"'{id}' is a {rec.kind}, not a {kind}", code="InvalidParameterValue")
+            op = Op(tx, self.limits)
+            b = behaviour(kind)
+            b.check_delete(op, rec)
+            b.delete(op, rec)
+            op.remove(rec)
+
+    def list(self, kind: str | None = None) -> list[Remote]:
+        with self.store.reading() as tx:
+            op = Op(tx, self.limits)
+            if kind is None:
+                records = tx.query("owner IS NULL")
+            else:
+                records = tx.query("owner IS NULL AND kind = ?", (kind,))
+            return [self._remote(op, r, tx.token_for(r.id)) for r in records]
+
+    def find_by_token(self, token: str) -> Remote | None:
+        with self.store.reading() as tx:
+            prior = tx.token(token)
+            rec = tx.get(prior[0]) if prior else None
+            return self._remote(Op(tx, self.limits), rec, token) if rec is not None else None
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- inside a transaction ------------------------------------------------------------------
+
+    def _create(self, op: Op, kind: str, address: str | None, region: str | None, attrs: dict) -> Record:
+        rec = Record("", kind, region, attributes.complete(kind, copy.deepcopy(attrs)), {}, address=address)
+        b = behaviour(kind)
+        refs = op.resolve_references(rec)
+        b.validate(op, rec, None)
+        b.identity(op, rec)
+        op.tx.insert(rec)
+        b.create(op, rec)
+        rec.outputs = self._outputs(op, rec)
+        op.tx.save(rec)
+        op.tx.set_refs(rec.id, refs + b.extra_refs(op, rec))
+        return rec
+
+    def _replay(self, op: Op, prior: tuple, kind: str, address: str | None, token: str) -> Remote:
+        id, first_kind, first_address = prior
+        if first_kind != kind or first_address != address:
+            raise Conflict(f"The client token '{token}' was already used to create {first_kind} {id} "
+                           f"({first_address}) with different parameters", code="IdempotentParameterMismatch")
+        rec = op.tx.get(id)
+        if rec is None:
+            raise Conflict(f"The client token '{token}' was already used to create {kind} {id}, which has since "
+                           "been deleted", code="IdempotentParameterMismatch")
+        return self._remote(op, rec, token)
+
+    @staticmethod
+    def _existing(tx: Tx, kind: str, id: str) -> Record:
+        rec = tx.get(id)
+        if rec is None:
+            raise not_found(kind, id)
+        if rec.kind != kind:
+            raise InvalidParameter(f"'{id}' is a {rec.kind}, not a {kind}", code="InvalidParameterValue")
+        return rec
+
+    @staticmethod
+    def _outputs(op: Op, rec: Record) -> dict:
+        b = behaviour(rec.kind)
+        out = {"id": rec.id}
+        arn = b.arn(rec)
+        if arn:
+            out["arn"] = arn
+        out.update(b.outputs(op, rec))
+        model = attributes.catalogue.get(rec.kind)
+        for name in getattr(model, "exports", {}) if model is not None else {}:
+            out.setdefault(name, None)  # an export added to the catalogue later: known to be unknown
+        return out
+
+    @staticmethod
+    def _remote(op: Op, rec: Record, token: str | None) -> Remote:
+        outputs = behaviour(rec.kind).live(op, rec)
+        return Remote(rec.id, rec.kind, copy.deepcopy(rec.attrs), copy.deepcopy(outputs), rec.region, token)
+
+    @staticmethod
+    def _region(kind: str, region: str | None) -> str | None:
+        if not attributes.known(kind):
+            raise Unsupported(f"The modeled cloud has no resource kind '{kind}'", code="UnsupportedResourceType")
+        if region is not None and region not in REGIONS:
+            raise InvalidParameter(f"'{region}' is not a region of the modeled cloud", code="InvalidRegion")
+        if regional(kind):
+            return region or DEFAULT_REGION
+        return region

@@ -1,0 +1,326 @@
+"""The modeled cloud's own database: one SQLite file, apart from archform's state.
+
+Every provider operation is one `transaction()`: BEGIN IMMEDIATE, the reads and writes, COMMIT
+(or ROLLBACK when the cloud refuses). WAL journal, a busy timeout for other processes (the
+`archform sim` commands while an apply runs), and a lock so the threads of one process share a
+connection safely. A process killed at any moment leaves the last committed operation intact.
+
+Tables:
+- `meta`: seed, the id counter, schema version.
+- `resources`: every record the cloud holds. Top-level resources (what archform creates) have
+  `owner` NULL; records a resource owns (an Auto Scaling group's instances, a load balancer's
+  nodes, an Aurora cluster's instances, a VPC's default security group…) carry the owner's id
+  and a `role`. `az` and `subnet` are columns so placement can be queried; `attrs` and
+  `outputs` are JSON.
+- `tokens`: idempotency token → the id its create made.
+- `private_ips`: addresses taken in each subnet (integers, for ordering) and who holds them.
+- `public_ips`: public addresses taken, who holds them, whether they are Elastic IPs
+  (counted against the region's limit) and the VPC they are mapped into.
+- `refs`: which record references which id, at which attribute path (for "still in use").
+
+A later issue extends this store (racks, hosts, placement, failures): add a step to
+`MIGRATIONS`, never edit an old one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+DEFAULT_PATH = ".archform/cloud.db"
+ENV_VAR = "ARCHFORM_CLOUD"
+
+MIGRATIONS: list[str] = [
+    # 1: the first modeled cloud
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE resources (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        region TEXT,
+        az TEXT,
+        subnet TEXT,
+        owner TEXT,
+        role TEXT,
+        address TEXT,
+        name TEXT,
+        seq INTEGER NOT NULL,
+        attrs TEXT NOT NULL,
+        outputs TEXT NOT NULL
+    );
+    CREATE INDEX resources_kind ON resources(kind, region);
+    CREATE INDEX resources_owner ON resources(owner);
+    CREATE INDEX resources_az ON resources(az);
+    CREATE INDEX resources_name ON resources(kind, name);
+    CREATE TABLE tokens (token TEXT PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, address TEXT);
+    CREATE INDEX tokens_id ON tokens(id);
+    CREATE TABLE private_ips (subnet TEXT NOT NULL, ip INTEGER NOT NULL, holder TEXT NOT NULL,
+                              PRIMARY KEY (subnet, ip));
+    CREATE INDEX private_ips_holder ON private_ips(holder);
+    CREATE TABLE public_ips (ip INTEGER PRIMARY KEY, holder TEXT NOT NULL, region TEXT,
+                             elastic INTEGER NOT NULL DEFAULT 0, vpc TEXT);
+    CREATE INDEX public_ips_holder ON public_ips(holder);
+    CREATE TABLE refs (src TEXT NOT NULL, dst TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (src, path, dst));
+    CREATE INDEX refs_dst ON refs(dst);
+    """,
+]
+
+
+def default_path() -> str:
+    return os.environ.get(ENV_VAR) or DEFAULT_PATH
+
+
+@dataclass
+class Record:
+    """One row of `resources`."""
+
+    id: str
+    kind: str
+    region: str | None
+    attrs: dict
+    outputs: dict = field(default_factory=dict)
+    az: str | None = None
+    subnet: str | None = None
+    owner: str | None = None
+    role: str | None = None
+    address: str | None = None
+    name: str | None = None
+    seq: int = 0
+
+    @classmethod
+    def from_row(cls, row) -> "Record":
+        (id, kind, region, az, subnet, owner, role, address, name, seq, attrs, outputs) = row
+        return cls(id, kind, region, json.loads(attrs), json.loads(outputs), az, subnet, owner, role, address,
+                   name, seq)
+
+
+_COLUMNS = "id, kind, region, az, subnet, owner, role, address, name, seq, attrs, outputs"
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+class Store:
+    """The database, opened once per provider; `transaction()` for every operation."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, seed: int | None = None, durable: bool = False):
+        self.path = str(path or default_path())
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA busy_timeout = 30000")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL survives a killed process (the WAL is written before COMMIT returns); FULL also
+        # survives power loss, at a cost per operation.
+        self._conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        self._migrate(seed)
+
+    def _migrate(self, seed: int | None):
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                for step, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            self._conn.execute(statement)
+                    self._conn.execute(f"PRAGMA user_version = {step}")
+                row = self._conn.execute("SELECT value FROM meta WHERE key = 'seed'").fetchone()
+                if row is None:
+                    self._conn.execute("INSERT INTO meta VALUES ('seed', ?), ('counter', '0')", (str(seed or 0),))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    @property
+    def seed(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT value FROM meta WHERE key = 'seed'").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator["Tx"]:
+        """One operation: everything inside commits together or not at all."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(self._conn)
+            try:
+                yield tx
+                tx.flush()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def reading(self) -> Iterator["Tx"]:
+        """A consistent read (no writes)."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield Tx(self._conn)
+            finally:
+                self._conn.execute("COMMIT")
+
+    def reset(self, seed: int = 0):
+        """Forget everything: an empty cloud with this seed."""
+        with self.transaction() as tx:
+            for table in ("resources", "tokens", "private_ips", "public_ips", "refs", "meta"):
+                tx.conn.execute(f"DELETE FROM {table}")
+            tx.conn.execute("INSERT INTO meta VALUES ('seed', ?), ('counter', '0')", (str(seed),))
+            tx._counter = None
+
+    def integrity(self) -> str:
+        with self._lock:
+            return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def close(self):
+        with self._lock:
+            self._conn.close()
+
+
+class Tx:
+    """The reads and writes of one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self._counter: int | None = None
+        self._seed: int | None = None
+
+    # --- the seeded counter -------------------------------------------------------------------
+
+    @property
+    def seed(self) -> int:
+        if self._seed is None:
+            self._seed = int(self.conn.execute("SELECT value FROM meta WHERE key = 'seed'").fetchone()[0])
+        return self._seed
+
+    def next_number(self) -> int:
+        """The next value of the counter every generated id and name is derived from."""
+        if self._counter is None:
+            self._counter = int(self.conn.execute("SELECT value FROM meta WHERE key = 'counter'").fetchone()[0])
+        self._counter += 1
+        return self._counter
+
+    def flush(self):
+        if self._counter is not None:
+            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'counter'", (str(self._counter),))
+
+    # --- records ----------------------------------------------------------------------------------
+
+    def get(self, id: str) -> Record | None:
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM resources WHERE id = ?", (id,)).fetchone()
+        return Record.from_row(row) if row else None
+
+    def query(self, where: str = "1", params: tuple = (), order: str = "seq") -> list[Record]:
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM resources WHERE {where} ORDER BY {order}", params)
+        return [Record.from_row(r) for r in rows]
+
+    def owned(self, owner: str, kind: str | None = None) -> list[Record]:
+        if kind is None:
+            return self.query("owner = ?", (owner,))
+        return self.query("owner = ? AND kind = ?", (owner, kind))
+
+    def by_name(self, kind: str, name: str, region: str | None = None) -> Record | None:
+        if region is None:
+            found = self.query("kind = ? AND name = ?", (kind, name))
+        else:
+            found = self.query("kind = ? AND name = ? AND region = ?", (kind, name, region))
+        return found[0] if found else None
+
+    def insert(self, rec: Record):
+        self.conn.execute(f"INSERT INTO resources ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                          (rec.id, rec.kind, rec.region, rec.az, rec.subnet, rec.owner, rec.role, rec.address,
+                           rec.name, rec.seq, _dumps(rec.attrs), _dumps(rec.outputs)))
+
+    def save(self, rec: Record):
+        self.conn.execute("UPDATE resources SET region=?, az=?, subnet=?, owner=?, role=?, address=?, name=?, "
+                          "attrs=?, outputs=? WHERE id = ?",
+                          (rec.region, rec.az, rec.subnet, rec.owner, rec.role, rec.address, rec.name,
+                           _dumps(rec.attrs), _dumps(rec.outputs), rec.id))
+
+    def remove(self, id: str):
+        self.conn.execute("DELETE FROM resources WHERE id = ?", (id,))
+        self.conn.execute("DELETE FROM refs WHERE src = ?", (id,))
+        self.conn.execute("DELETE FROM private_ips WHERE holder = ?", (id,))
+        self.conn.execute("DELETE FROM public_ips WHERE holder = ?", (id,))
+
+    # --- idempotency tokens -----------------------------------------------------------------------
+
+    def token(self, token: str) -> tuple[str, str, str | None] | None:
+        row = self.conn.execute("SELECT id, kind, address FROM tokens WHERE token = ?", (token,)).fetchone()
+        return tuple(row) if row else None
+
+    def token_for(self, id: str) -> str | None:
+        row = self.conn.execute("SELECT token FROM tokens WHERE id = ? ORDER BY rowid LIMIT 1", (id,)).fetchone()
+        return row[0] if row else None
+
+    def remember_token(self, token: str, id: str, kind: str, address: str | None):
+        self.conn.execute("INSERT INTO tokens VALUES (?,?,?,?)", (token, id, kind, address))
+
+    # --- references ---------------------------------------------------------------------------------
+
+    def set_refs(self, src: str, refs: list[tuple[str, str]]):
+        """`refs`: (attribute path, referenced id) pairs, replacing what `src` referenced before."""
+        self.conn.execute("DELETE FROM refs WHERE src = ?", (src,))
+        self.conn.executemany("INSERT OR IGNORE INTO refs VALUES (?,?,?)", [(src, dst, path) for path, dst in refs])
+
+    def drop_ref(self, src: str, dst: str):
+        self.conn.execute("DELETE FROM refs WHERE src = ? AND dst = ?", (src, dst))
+
+    def referrers(self, dst: str) -> list[tuple[Record, str]]:
+        """The records that reference `dst`, with the attribute path, in creation order."""
+        rows = self.conn.execute(
+            f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}, f.path FROM refs f "
+            "JOIN resources r ON r.id = f.src WHERE f.dst = ? ORDER BY r.seq, f.path", (dst,))
+        return [(Record.from_row(row[:-1]), row[-1]) for row in rows]
+
+    # --- addresses ----------------------------------------------------------------------------------
+
+    def private_ips(self, subnet: str) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT ip FROM private_ips WHERE subnet = ? ORDER BY ip", (subnet,))]
+
+    def count_private_ips(self, subnet: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM private_ips WHERE subnet = ?", (subnet,)).fetchone()[0]
+
+    def private_ip_holders(self, subnet: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT holder FROM private_ips WHERE subnet = ? ORDER BY holder", (subnet,))]
+
+    def take_private_ip(self, subnet: str, ip: int, holder: str):
+        self.conn.execute("INSERT INTO private_ips VALUES (?,?,?)", (subnet, ip, holder))
+
+    def release_private_ip(self, subnet: str, ip: int):
+        self.conn.execute("DELETE FROM private_ips WHERE subnet = ? AND ip = ?", (subnet, ip))
+
+    def public_ips(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT ip FROM public_ips ORDER BY ip")]
+
+    def take_public_ip(self, ip: int, holder: str, region: str | None, elastic: bool, vpc: str | None):
+        self.conn.execute("INSERT INTO public_ips VALUES (?,?,?,?,?)", (ip, holder, region, int(elastic), vpc))
+
+    def release_public_ips(self, holder: str):
+        self.conn.execute("DELETE FROM public_ips WHERE holder = ?", (holder,))
+
+    def set_public_ip_vpc(self, holder: str, vpc: str | None):
+        self.conn.execute("UPDATE public_ips SET vpc = ? WHERE holder = ?", (vpc, holder))
+
+    def count_elastic_ips(self, region: str | None) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM public_ips WHERE elastic = 1 AND region IS ?",
+                                 (region,)).fetchone()[0]
+
+    def public_ip_holders_in_vpc(self, vpc: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT holder FROM public_ips WHERE vpc = ? ORDER BY ip", (vpc,))]
+
+    def release_ips(self, holder: str):
+        self.conn.execute("DELETE FROM private_ips WHERE holder = ?", (holder,))
+        self.conn.execute("DELETE FROM public_ips WHERE holder = ?", (holder,))
