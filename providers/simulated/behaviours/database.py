@@ -148,7 +148,7 @@ class Aurora(Named):
             place_members(op, rec, "aurora_instance", roles, names, start=have)
 
     def outputs(self, op: Op, rec: Record) -> dict:
-        h = region_hash(op, rec.region, "rds")
+        h = "c" + region_hash(op, rec.region, "rds")[:11]
         host = f"{h}.{rec.region}.rds.amazonaws.com"
         members = op.tx.owned(rec.id, "aurora_instance")
         return {"endpoint": f"{rec.name}.cluster-{host}", "reader_endpoint": f"{rec.name}.cluster-ro-{host}",

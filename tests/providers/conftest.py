@@ -1,0 +1,179 @@
+"""Fixtures for the modeled cloud: a fresh cloud on a real file, and a builder that makes
+attributes the way the planner sends them — validated by the catalogue model (so defaults are
+filled and the JSON form is the real one), dumped with `model_dump(mode="json", by_alias=True)`,
+references replaced by provider ids and exported values by their concrete values."""
+
+from __future__ import annotations
+
+import pytest
+
+from archform.dsl import values as v
+from archform.stdlib import catalogue
+from archform.stdlib.types import cidr, dur, size
+
+__all__ = ["cidr", "dur", "size"]
+
+
+class Ref:
+    def __init__(self, name: str, attr: str | None = None):
+        self.name, self.attr = name, attr
+
+
+class Builder:
+    """`b.add(name, kind, **attrs)` creates `name` in the cloud; attribute values are language
+    values, with `b.ref(name)` / `b.out(name, attr)` for references."""
+
+    def __init__(self, cloud):
+        self.cloud = cloud
+        self.kinds: dict[str, str] = {}
+        self.remotes: dict = {}
+        self.sent: dict = {}
+
+    ref = staticmethod(lambda name: Ref(name))
+    out = staticmethod(lambda name, attr: Ref(name, attr))
+
+    def _language(self, x):
+        if isinstance(x, Ref):
+            if x.attr is None:
+                return v.ResourceRef(x.name, self.kinds[x.name])
+            return v.Unknown(x.name, x.attr, "string", self.kinds[x.name])
+        if isinstance(x, list):
+            return [self._language(i) for i in x]
+        if isinstance(x, dict):
+            return {k: self._language(i) for k, i in x.items()}
+        return x
+
+    def _resolve(self, x):
+        if isinstance(x, dict):
+            if "$ref" in x and set(x) <= {"$ref", "attr"}:
+                remote = self.remotes[x["$ref"]]
+                return remote.id if x.get("attr") is None else remote.outputs[x["attr"]]
+            return {k: self._resolve(i) for k, i in x.items()}
+        if isinstance(x, list):
+            return [self._resolve(i) for i in x]
+        return x
+
+    def attrs(self, kind: str, region: str | None = "us-east-1", **data) -> dict:
+        model = catalogue.get(kind)
+        data = {k.rstrip("_"): self._language(x) for k, x in data.items()}
+        obj = model.model_validate(data, context={"region": region})
+        dumped = obj.model_dump(mode="json", by_alias=True)
+        dumped.pop("kind", None)
+        return self._resolve(dumped)
+
+    def add(self, handle: str, kind: str, region: str | None = "us-east-1", **data):
+        attrs = self.attrs(kind, region, **data)
+        self.kinds[handle] = kind
+        self.sent[handle] = attrs
+        remote = self.cloud.create(kind, handle, region, attrs, f"token/{handle}")
+        self.remotes[handle] = remote
+        return remote
+
+    def __getitem__(self, name):
+        return self.remotes[name]
+
+
+# One of every kind, in an order where references come first: a three-tier VPC in us-east-1
+# with everything that hangs off it, plus a bucket in eu-west-1.
+def build_world(b: Builder, primary: str = "us-east-1"):
+    r, o = b.ref, b.out
+    b.add("main", "vpc", cidr="10.0.0.0/16", ipv6=True)
+    b.add("peer", "vpc", cidr="10.1.0.0/16")
+    for i, z in enumerate("abc"):
+        b.add(f"pub_{z}", "subnet", vpc=r("main"), cidr=f"10.0.{i}.0/24", az=f"{primary}{z}", public=True,
+              map_public_ip=True)
+        b.add(f"app_{z}", "subnet", vpc=r("main"), cidr=f"10.0.{10 + i}.0/24", az=f"{primary}{z}")
+    b.add("data_a", "subnet", vpc=r("main"), cidr="10.0.20.0/24", az=f"{primary}a")
+    b.add("data_b", "subnet", vpc=r("main"), cidr="10.0.21.0/24", az=f"{primary}b")
+    b.add("igw", "internet_gateway", vpc=r("main"))
+    b.add("eigw", "egress_only_internet_gateway", vpc=r("main"))
+    b.add("nat_ip", "elastic_ip")
+    b.add("nat_a", "nat_gateway", subnet=r("pub_a"), elastic_ip=r("nat_ip"))
+    b.add("public_rt", "route_table", vpc=r("main"), route=[{"destination": "internet", "target": r("igw")}],
+          subnets=[r("pub_a"), r("pub_b"), r("pub_c")])
+    b.add("private_rt", "route_table", vpc=r("main"), route=[{"destination": "internet", "target": r("nat_a")}],
+          subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("data_acl", "network_acl", vpc=r("main"), subnets=[r("data_a"), r("data_b")],
+          ingress=[{"rule": 100, "protocol": "tcp", "ports": v.PortRange(5432, 5432), "cidr": "10.0.0.0/16"}],
+          egress=[{"rule": 100, "protocol": "tcp", "ports": v.PortRange(1024, 65535), "cidr": "10.0.0.0/16"}])
+    b.add("web_sg", "security_group", vpc=r("main"), ingress=[{"port": 443, "from": "internet"}])
+    b.add("app_sg", "security_group", vpc=r("main"), ingress=[{"port": 8080, "from": r("web_sg")}])
+    b.add("db_sg", "security_group", vpc=r("main"), ingress=[{"port": 5432, "from": r("app_sg")}])
+    b.add("peering", "vpc_peering", vpc=r("main"), peer_vpc=r("peer"))
+    b.add("s3_endpoint", "vpc_endpoint", vpc=r("main"), service="s3", type="gateway", route_tables=[r("private_rt")])
+    b.add("sqs_endpoint", "vpc_endpoint", vpc=r("main"), service="sqs", subnets=[r("app_a"), r("app_b")],
+          security_groups=[r("app_sg")])
+    b.add("spread", "placement_group", strategy="spread")
+    b.add("read_policy", "iam_policy", region=None,
+          document={"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    b.add("app_role", "iam_role", region=None, assumed_by=["ec2"], policies=[r("read_policy")])
+    b.add("bastion", "instance", ami="ami-0abcdef1234567890", instance_type="t3.micro", subnet=r("pub_a"),
+          security_groups=[r("web_sg")], iam_role=r("app_role"))
+    b.add("bastion_eni", "network_interface", subnet=r("pub_a"), instance=r("bastion"),
+          security_groups=[r("web_sg")], secondary_private_ips=2)
+    b.add("bastion_ip", "elastic_ip", instance=r("bastion"))
+    b.add("data_volume", "ebs_volume", az=f"{primary}a", size=size("100GiB"), attachments=[r("bastion")])
+    b.add("app_lt", "launch_template", ami="ami-0abcdef1234567890", instance_type="m5.large",
+          security_groups=[r("app_sg")])
+    b.add("cert", "certificate", domain="example.com", alternative_names=["*.example.com"])
+    b.add("app_tg", "target_group", vpc=r("main"), port=8080, protocol="HTTP")
+    b.add("app", "autoscaling_group", subnets=[r("app_a"), r("app_b"), r("app_c")], min=2, max=6, desired=4,
+          launch_template=r("app_lt"), target_groups=[r("app_tg")], placement_group=r("spread"))
+    b.add("web", "load_balancer", subnets=[r("pub_a"), r("pub_b"), r("pub_c")], security_groups=[r("web_sg")],
+          listener=[{"name": "https", "port": 443, "certificate": r("cert"), "forward": r("app_tg")}])
+    b.add("db", "rds", engine="postgres", instance_class="db.m5.large", subnets=[r("data_a"), r("data_b")],
+          multi_az=True, security_groups=[r("db_sg")])
+    b.add("orders", "aurora", engine="postgresql", subnets=[r("data_a"), r("data_b")], instances=3,
+          security_groups=[r("db_sg")])
+    b.add("cache", "elasticache", engine="redis", node_type="cache.t3.micro", subnets=[r("data_a"), r("data_b")],
+          replicas_per_shard=1, multi_az=True, automatic_failover=True)
+    b.add("sessions", "dynamodb_table", hash_key="id", stream="new_and_old_images")
+    b.add("site", "s3_bucket", bucket="archform-example-site", versioning=True, website={"index": "index.html"})
+    b.add("logs", "s3_bucket", region="eu-west-1")
+    b.add("shared", "efs", subnets=[r("app_a"), r("app_b")], security_groups=[r("app_sg")])
+    b.add("zone", "dns_zone", region=None, domain="example.com")
+    b.add("web_health", "health_check", region=None, type="https", target=r("web"), path="/health")
+    b.add("www", "dns_record", region=None, zone=r("zone"), name="www", type="A", alias=o("web", "dns_name"),
+          health_check=r("web_health"))
+    b.add("cdn", "cloudfront", region=None, origin=[{"name": "site", "target": r("site"), "access": "oac"}],
+          default_origin="site", aliases=["cdn.example.com"], certificate=r("cert"))
+    b.add("accelerator", "global_accelerator", region=None, endpoint=[{"target": r("web")}])
+    b.add("dr", "dr_plan", region=None, strategy="warm_standby", primary="us-east-1", secondary="eu-west-1",
+          rpo=dur("5s"), rto=dur("10m"), scope=[r("orders")])
+    return b
+
+
+@pytest.fixture
+def cloud(tmp_path):
+    from archform.providers.simulated import SimulatedCloud
+    c = SimulatedCloud(tmp_path / "cloud.db")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def builder(cloud):
+    return Builder(cloud)
+
+
+@pytest.fixture
+def world(builder):
+    return build_world(builder)
+
+
+@pytest.fixture
+def network(builder):
+    """A VPC with two subnets in two AZs, and a security group."""
+    r = builder.ref
+    builder.add("main", "vpc", cidr="10.0.0.0/16")
+    builder.add("a", "subnet", vpc=r("main"), cidr="10.0.1.0/24", az="us-east-1a")
+    builder.add("b", "subnet", vpc=r("main"), cidr="10.0.2.0/24", az="us-east-1b")
+    builder.add("sg", "security_group", vpc=r("main"))
+    return builder
+
+
+@pytest.fixture
+def world_in():
+    """Build the whole world in a given cloud: `world_in(cloud)` → its Builder."""
+    return lambda cloud: build_world(Builder(cloud))
