@@ -104,8 +104,11 @@ def register(main: click.Group):
     @sim.command(name="set")
     @click.argument("id")
     @click.argument("assignments", nargs=-1, required=True, metavar="NAME=VALUE...")
+    @click.option("--react", is_flag=True,
+                  help="Change it through the cloud's API instead: checked as an update, and the cloud reacts "
+                       "(a group given desired=5 launches instances).")
     @cloud_opt
-    def set_(id, assignments, cloud_path):
+    def set_(id, assignments, react, cloud_path):
         """Change attributes directly (drift). VALUE is JSON when it parses (3, true, null,
         ["a"], {"k": "v"}), else a string; NAME may be dotted (root_volume.size=16GiB)."""
         from archform.providers.base import ProviderError
@@ -116,7 +119,7 @@ def register(main: click.Group):
             _fail(e)
         cloud = _open(cloud_path)
         try:
-            console.set_attributes(cloud, id, values)
+            console.set_attributes(cloud, id, values, react=react)
         except ProviderError as e:
             _fail(e)
         finally:

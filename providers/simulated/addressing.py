@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from archform.providers.base import InsufficientAddresses
+from archform.providers.base import InsufficientAddresses, InvalidParameter
 
 from .store import Tx
 
@@ -21,23 +21,26 @@ RESERVED = RESERVED_LOW + RESERVED_HIGH
 PUBLIC_RANGES = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
 
 
+def network(cidr, what: str = "cidrBlock"):
+    """A CIDR block from its JSON form, refused as AWS refuses a malformed one."""
+    try:
+        return ipaddress.ip_network(cidr, strict=True)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"Value ({cidr}) for parameter {what} is invalid. This is not a valid CIDR block.",
+                               code="InvalidParameterValue") from None
+
+
 def usable(cidr: str) -> int:
-    net = ipaddress.ip_network(cidr)
+    net = network(cidr)
     return max(net.num_addresses - RESERVED, 0)
 
 
 def allocate_private(tx: Tx, subnet_id: str, cidr: str, holder: str) -> str:
     """The lowest free address of the subnet, now held by `holder`."""
-    net = ipaddress.ip_network(cidr)
+    net = network(cidr)
     first = int(net.network_address) + RESERVED_LOW
     last = int(net.broadcast_address) - RESERVED_HIGH
-    candidate = first
-    for taken in tx.private_ips(subnet_id):  # ascending
-        if taken < candidate:
-            continue
-        if taken > candidate:
-            break
-        candidate += 1
+    candidate = tx.lowest_free_ip(subnet_id, first)
     if candidate > last:
         raise InsufficientAddresses(
             f"There are not enough free addresses in subnet '{subnet_id}' ({cidr}: {usable(cidr)} usable, "

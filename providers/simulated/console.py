@@ -2,7 +2,8 @@
 operations under `archform sim`. They go straight to the store, so drift is real.
 
 - `set_attributes`: write attribute values as given (dotted names reach into nested blocks);
-  the cloud's behaviours do not run and nothing is refused.
+  the cloud's behaviours do not run and nothing is refused — unless `react` asks for an update
+  through the API.
 - `remove`: the resource and what it owns disappear, whatever still uses it.
 - `create`: a resource archform did not make (through the provider, with AWS's checks), for
   `archform import` to adopt.
@@ -54,7 +55,18 @@ def _assign(attrs: dict, dotted: str, value):
     target[parts[-1]] = value
 
 
-def set_attributes(cloud: SimulatedCloud, id: str, assignments: dict) -> Remote:
+def set_attributes(cloud: SimulatedCloud, id: str, assignments: dict, *, react: bool = False) -> Remote:
+    """Write the values. With `react`, the change goes through the cloud's API instead: it is
+    checked as an update is, and the cloud reacts (an Auto Scaling group given a new desired
+    capacity launches or terminates instances)."""
+    if react:
+        current = cloud.store_record(id)
+        if current is None:
+            raise NotFound(f"The modeled cloud has no resource '{id}'", code="NotFound")
+        attrs = copy.deepcopy(current.attrs)
+        for name, value in assignments.items():
+            _assign(attrs, name, value)
+        return cloud.update(current.kind, id, attrs, sorted({n.split(".")[0] for n in assignments}))
     with cloud.store.transaction() as tx:
         rec = tx.get(id)
         if rec is None:
@@ -70,7 +82,7 @@ def set_attributes(cloud: SimulatedCloud, id: str, assignments: dict) -> Remote:
             refs = [(attributes.format_path(p), v) for p, v, _ in attributes.references(rec.kind, attrs)
                     if isinstance(v, str) and tx.get(v) is not None]
             tx.set_refs(rec.id, refs)
-        return cloud._remote(Op(tx, cloud.limits), rec, tx.token_for(id))
+        return cloud.remote_of(Op(tx, cloud.limits), rec, tx.token_for(id))
 
 
 def remove(cloud: SimulatedCloud, id: str) -> list[str]:

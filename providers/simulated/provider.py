@@ -51,14 +51,14 @@ class SimulatedCloud:
             rec = self._create(op, kind, address, region, attrs)
             if token:
                 tx.remember_token(token, rec.id, kind, address)
-            return self._remote(op, rec, token)
+            return self.remote_of(op, rec, token)
 
     def read(self, kind: str, id: str) -> Remote | None:
         with self.store.reading() as tx:
             rec = tx.get(id)
             if rec is None or rec.kind != kind:
                 return None
-            return self._remote(Op(tx, self.limits), rec, tx.token_for(id))
+            return self.remote_of(Op(tx, self.limits), rec, tx.token_for(id))
 
     def update(self, kind: str, id: str, attrs: dict, changed: Iterable[str] = ()) -> Remote:
         with self.store.transaction() as tx:
@@ -78,7 +78,7 @@ class SimulatedCloud:
             rec.outputs = self._outputs(op, rec)
             tx.save(rec)
             tx.set_refs(rec.id, refs + b.extra_refs(op, rec))
-            return self._remote(op, rec, tx.token_for(id))
+            return self.remote_of(op, rec, tx.token_for(id))
 
     def delete(self, kind: str, id: str) -> None:
         with self.store.transaction() as tx:
@@ -100,16 +100,21 @@ class SimulatedCloud:
                 records = tx.query("owner IS NULL")
             else:
                 records = tx.query("owner IS NULL AND kind = ?", (kind,))
-            return [self._remote(op, r, tx.token_for(r.id)) for r in records]
+            return [self.remote_of(op, r, tx.token_for(r.id)) for r in records]
 
     def find_by_token(self, token: str) -> Remote | None:
         with self.store.reading() as tx:
             prior = tx.token(token)
             rec = tx.get(prior[0]) if prior else None
-            return self._remote(Op(tx, self.limits), rec, token) if rec is not None else None
+            return self.remote_of(Op(tx, self.limits), rec, token) if rec is not None else None
 
     def close(self) -> None:
         self.store.close()
+
+    def store_record(self, id: str) -> Record | None:
+        """The raw record behind an id (whatever its kind; owned records included)."""
+        with self.store.reading() as tx:
+            return tx.get(id)
 
     # --- inside a transaction ------------------------------------------------------------------
 
@@ -135,7 +140,7 @@ class SimulatedCloud:
         if rec is None:
             raise Conflict(f"The client token '{token}' was already used to create {kind} {id}, which has since "
                            "been deleted", code="IdempotentParameterMismatch")
-        return self._remote(op, rec, token)
+        return self.remote_of(op, rec, token)
 
     @staticmethod
     def _existing(tx: Tx, kind: str, id: str) -> Record:
@@ -160,7 +165,7 @@ class SimulatedCloud:
         return out
 
     @staticmethod
-    def _remote(op: Op, rec: Record, token: str | None) -> Remote:
+    def remote_of(op: Op, rec: Record, token: str | None) -> Remote:
         outputs = behaviour(rec.kind).live(op, rec)
         return Remote(rec.id, rec.kind, copy.deepcopy(rec.attrs), copy.deepcopy(outputs), rec.region, token)
 

@@ -276,17 +276,26 @@ class Tx:
     def drop_ref(self, src: str, dst: str):
         self.conn.execute("DELETE FROM refs WHERE src = ? AND dst = ?", (src, dst))
 
-    def referrers(self, dst: str) -> list[tuple[Record, str]]:
-        """The records that reference `dst`, with the attribute path, in creation order."""
-        rows = self.conn.execute(
-            f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}, f.path FROM refs f "
-            "JOIN resources r ON r.id = f.src WHERE f.dst = ? ORDER BY r.seq, f.path", (dst,))
+    def referrers(self, dst: str, kind: str | None = None) -> list[tuple[Record, str]]:
+        """The records (of `kind`) that reference `dst`, with the attribute path, in creation order."""
+        columns = ", ".join("r." + c.strip() for c in _COLUMNS.split(","))
+        where, params = "f.dst = ?", (dst,)
+        if kind is not None:
+            where, params = "f.dst = ? AND r.kind = ?", (dst, kind)
+        rows = self.conn.execute(f"SELECT {columns}, f.path FROM refs f JOIN resources r ON r.id = f.src "
+                                 f"WHERE {where} ORDER BY r.seq, f.path", params)
         return [(Record.from_row(row[:-1]), row[-1]) for row in rows]
 
     # --- addresses ----------------------------------------------------------------------------------
 
-    def private_ips(self, subnet: str) -> list[int]:
-        return [r[0] for r in self.conn.execute("SELECT ip FROM private_ips WHERE subnet = ? ORDER BY ip", (subnet,))]
+    def lowest_free_ip(self, subnet: str, first: int) -> int:
+        """The lowest address from `first` up that nobody holds in the subnet."""
+        if self.conn.execute("SELECT 1 FROM private_ips WHERE subnet = ? AND ip = ?", (subnet, first)).fetchone() is None:
+            return first
+        return self.conn.execute(
+            "SELECT p.ip + 1 FROM private_ips p WHERE p.subnet = ? AND p.ip >= ? AND NOT EXISTS "
+            "(SELECT 1 FROM private_ips q WHERE q.subnet = p.subnet AND q.ip = p.ip + 1) ORDER BY p.ip LIMIT 1",
+            (subnet, first)).fetchone()[0]
 
     def count_private_ips(self, subnet: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM private_ips WHERE subnet = ?", (subnet,)).fetchone()[0]

@@ -145,3 +145,19 @@ def test_importing_the_commands_stays_light():
     assert out.strip() == "False"
     helped = CliRunner().invoke(main, ["--help"])
     assert helped.exit_code == 0 and "sim" in helped.output
+
+
+def test_set_with_react_goes_through_the_api(sim):
+    from archform.providers.simulated import SimulatedCloud
+    vpc, subnet, _ = _basic(sim)
+    other = sim("create", "subnet", f"vpc={vpc}", "cidr=10.0.2.0/24", "az=us-east-1b").output.strip()
+    group = sim("create", "autoscaling_group", f'subnets=["{subnet}", "{other}"]', "min=1", "max=6",
+                'launch={"ami": "ami-1", "instance_type": "t3.micro"}').output.strip()
+    sim("set", group, "desired=4", "--react")
+    cloud = SimulatedCloud(sim.path)
+    assert cloud.read("autoscaling_group", group).outputs["desired_capacity"] == 4
+    cloud.close()
+    refused = sim("set", subnet, "cidr=10.0.9.0/24", "--react", ok=False)
+    assert refused.exit_code == 1 and "Unsupported" in refused.output
+    raw = sim("set", subnet, "cidr=10.0.9.0/24")  # without --react nothing is refused
+    assert raw.exit_code == 0

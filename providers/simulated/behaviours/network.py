@@ -19,11 +19,11 @@ ALL_TRAFFIC = "0.0.0.0/0"
 
 
 def _blocks(vpc: Record) -> list:
-    return [ipaddress.ip_network(c) for c in [vpc.attrs["cidr"], *(vpc.attrs.get("secondary_cidrs") or [])]]
+    return [addressing.network(c) for c in [vpc.attrs["cidr"], *(vpc.attrs.get("secondary_cidrs") or [])]]
 
 
 def _subnets_of(op: Op, vpc_id: str, skip: str | None = None) -> list[Record]:
-    return [u for u, path in op.tx.referrers(vpc_id) if u.kind == "subnet" and path == "vpc" and u.id != skip]
+    return [u for u, path in op.tx.referrers(vpc_id, "subnet") if path == "vpc" and u.id != skip]
 
 
 class Vpc(Behaviour):
@@ -31,7 +31,7 @@ class Vpc(Behaviour):
         blocks = [rec.attrs["cidr"], *(rec.attrs.get("secondary_cidrs") or [])]
         nets = []
         for block in blocks:
-            net = ipaddress.ip_network(block)
+            net = addressing.network(block)
             require(net.version != 4 or 16 <= net.prefixlen <= 28,
                     f"The CIDR '{block}' is invalid: a VPC block is between /16 and /28", "InvalidVpc.Range")
             for other in nets:
@@ -48,7 +48,7 @@ class Vpc(Behaviour):
                                     code="VpcLimitExceeded")
         else:
             for subnet in _subnets_of(op, rec.id):
-                net = ipaddress.ip_network(subnet.attrs["cidr"])
+                net = addressing.network(subnet.attrs["cidr"])
                 if not any(net.version == b.version and net.subnet_of(b) for b in nets):
                     raise DependencyViolation(f"The CIDR block cannot be removed: subnet {subnet.id} "
                                               f"({net}) uses it", code="InvalidCidrBlock.InUse")
@@ -96,7 +96,7 @@ class Subnet(Behaviour):
         zones = op.zones(rec.region)
         require(az in zones, f"Value ({az}) for parameter availabilityZone is invalid. Subnets can currently only be "
                              f"created in the following availability zones: {', '.join(zones)}.")
-        net = ipaddress.ip_network(rec.attrs["cidr"])
+        net = addressing.network(rec.attrs["cidr"])
         require(net.version != 4 or 16 <= net.prefixlen <= 28,
                 f"The CIDR '{net}' is invalid: a subnet block is between /16 and /28", "InvalidSubnet.Range")
         blocks = _blocks(vpc)
@@ -104,7 +104,7 @@ class Subnet(Behaviour):
                 f"The CIDR '{net}' is invalid: it is outside VPC {vpc.id}'s range "
                 f"({', '.join(str(b) for b in blocks)})", "InvalidSubnet.Range")
         for other in _subnets_of(op, vpc.id, skip=rec.id):
-            other_net = ipaddress.ip_network(other.attrs["cidr"])
+            other_net = addressing.network(other.attrs["cidr"])
             if net.overlaps(other_net):
                 raise Conflict(f"The CIDR '{net}' conflicts with another subnet: {other.id} ({other_net})",
                                code="InvalidSubnet.Conflict")
@@ -126,8 +126,8 @@ class Subnet(Behaviour):
 class InternetGateway(Behaviour):
     def validate(self, op: Op, rec: Record, old: Record | None):
         vpc = rec.attrs["vpc"]
-        for user, path in op.tx.referrers(vpc):
-            if user.kind == "internet_gateway" and user.id != rec.id and path == "vpc":
+        for user, path in op.tx.referrers(vpc, "internet_gateway"):
+            if user.id != rec.id and path == "vpc":
                 raise Conflict(f"resource {vpc} is already associated with {user.id}: a VPC has one internet gateway",
                                code="Resource.AlreadyAssociated")
 
