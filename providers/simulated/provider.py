@@ -23,6 +23,15 @@ from .store import Record, Store, Tx
 
 DEFAULT_REGION = "us-east-1"
 
+# What a behaviour raises when an attribute value is not of the shape the catalogue gives it
+# (min = "abc" from `archform sim create`): the cloud answers InvalidParameterValue.
+_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def _malformed(kind: str, e: Exception) -> InvalidParameter:
+    return InvalidParameter(f"{kind}: an attribute value is malformed ({type(e).__name__}: {e})",
+                            code="InvalidParameterValue")
+
 
 class SimulatedCloud:
     """The modeled cloud. `path`: its database (default `$ARCHFORM_CLOUD` or
@@ -48,7 +57,10 @@ class SimulatedCloud:
                 prior = tx.token(token)
                 if prior is not None:
                     return self._replay(op, prior, kind, address, token)
-            rec = self._create(op, kind, address, region, attrs)
+            try:
+                rec = self._create(op, kind, address, region, attrs)
+            except _MALFORMED as e:
+                raise _malformed(kind, e) from e
             if token:
                 tx.remember_token(token, rec.id, kind, address)
             return self.remote_of(op, rec, token)
@@ -72,9 +84,12 @@ class SimulatedCloud:
             old = copy.deepcopy(rec)
             rec.attrs = new_attrs
             b = behaviour(kind)
-            refs = op.resolve_references(rec)
-            b.validate(op, rec, old)
-            b.update(op, rec, old)
+            try:
+                refs = op.resolve_references(rec)
+                b.validate(op, rec, old)
+                b.update(op, rec, old)
+            except _MALFORMED as e:
+                raise _malformed(kind, e) from e
             rec.outputs = self._outputs(op, rec)
             tx.save(rec)
             tx.set_refs(rec.id, refs + b.extra_refs(op, rec))

@@ -587,3 +587,13 @@ def test_console_changes_are_what_the_provider_reads_next(network, cloud):
     made = console.create(cloud, "s3_bucket", {"bucket": "made-by-hand"}, "eu-west-1")
     assert made.id == "made-by-hand" and cloud.read("s3_bucket", "made-by-hand").region == "eu-west-1"
     assert json.dumps(console.records(cloud), sort_keys=True)  # plain data
+
+
+def test_malformed_values_are_refused_not_crashed_on(network, cloud):
+    with pytest.raises(InvalidParameter) as e:
+        cloud.create("autoscaling_group", "g", "us-east-1",
+                     {"subnets": [network["a"].id], "min": "abc", "max": 2,
+                      "launch": {"ami": "ami-1", "instance_type": "t3.micro"}}, "t")
+    assert code_of(e) == "InvalidParameterValue"
+    with pytest.raises(InvalidParameter):
+        cloud.create("vpc", "v", "us-east-1", {"cidr": "10.0.0.300/16"}, "t2")

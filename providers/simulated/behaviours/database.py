@@ -87,7 +87,8 @@ class Rds(Named):
         return ["primary", "standby"] if rec.attrs.get("multi_az") else ["primary"]
 
     def create(self, op: Op, rec: Record):
-        place_members(op, rec, "rds_instance", self.roles(rec))
+        roles = self.roles(rec)
+        place_members(op, rec, "rds_instance", roles, [f"{rec.name}-instance-{k + 1}" for k in range(len(roles))])
 
     def update(self, op: Op, rec: Record, old: Record):
         members = op.tx.owned(rec.id, "rds_instance")
@@ -95,7 +96,8 @@ class Rds(Named):
         for extra in members[len(wanted):]:
             op.remove(extra)
         if len(members) < len(wanted):
-            place_members(op, rec, "rds_instance", wanted[len(members):], start=len(members))
+            names = [f"{rec.name}-instance-{k + 1}" for k in range(len(members), len(wanted))]
+            place_members(op, rec, "rds_instance", wanted[len(members):], names, start=len(members))
 
     def outputs(self, op: Op, rec: Record) -> dict:
         h = "c" + region_hash(op, rec.region, "rds")[:11]
@@ -189,13 +191,14 @@ class ElastiCache(Named):
         return roles
 
     def create(self, op: Op, rec: Record):
-        place_members(op, rec, "cache_node", self.roles(rec))
+        roles = self.roles(rec)
+        place_members(op, rec, "cache_node", roles, [f"{rec.name}-{k + 1:03d}" for k in range(len(roles))])
 
     def update(self, op: Op, rec: Record, old: Record):
         if self.roles(rec) != self.roles(old):
             for node in op.tx.owned(rec.id, "cache_node"):
                 op.remove(node)
-            place_members(op, rec, "cache_node", self.roles(rec))
+            self.create(op, rec)
 
     def outputs(self, op: Op, rec: Record) -> dict:
         h = region_hash(op, rec.region, "cache")[:6]
