@@ -13,6 +13,7 @@ Every problem is collected; nothing raises to the caller.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import typing
 from dataclasses import dataclass, field
@@ -1261,6 +1262,7 @@ def _field_for(cls, name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
 def _word_like(cls, name: str) -> bool:
     from archform.stdlib.types import WordLike
     fname = _field_for(cls, name)
@@ -1386,13 +1388,20 @@ def resolve_text(text: str, file: str = "main.arch", params: dict[str, str] | No
 def resolve(path: str | Path, params: dict[str, str] | None = None, loader: Loader | None = None,
             check: bool = True) -> tuple[Desired | None, list[Diagnostic]]:
     """Resolve (and check) the architecture rooted at `path`. Never raises for user mistakes."""
+    import gc
     from .check import run_checks
     loader = loader or Loader(default_cache_dir())
     r = Resolver(loader, params)
-    desired = r.run(Path(path))
-    diags = r.diags
-    if desired is not None and check:
-        diags = diags + run_checks(desired, r)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # resolution builds many small objects and frees almost none: collections only cost
+    try:
+        desired = r.run(Path(path))
+        diags = r.diags
+        if desired is not None and check:
+            diags = diags + run_checks(desired, r)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     diags = sort_diagnostics(diags)
     if any(d.is_error for d in diags):
         return desired, diags

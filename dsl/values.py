@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 DURATION_UNITS = {"ms": Fraction(1, 1000), "s": Fraction(1), "m": Fraction(60), "min": Fraction(60),
                   "h": Fraction(3600), "d": Fraction(86400), "w": Fraction(604800)}
@@ -29,6 +30,26 @@ def _num(x: Fraction) -> str:
     return format(float(x), "g")
 
 
+@lru_cache(maxsize=4096)
+def _duration_text(s: Fraction) -> str:
+    if s == 0:
+        return "0s"
+    for unit, size in _DURATION_CANON:
+        if s % size == 0:
+            return f"{_num(s / size)}{unit}"
+    return f"{_num(s * 1000)}ms"
+
+
+@lru_cache(maxsize=4096)
+def _size_text(b: Fraction) -> str:
+    if b == 0:
+        return "0B"
+    for unit, size in _SIZE_CANON:
+        if b % size == 0:
+            return f"{_num(b / size)}{unit}"
+    return f"{_num(b)}B"
+
+
 @dataclass(frozen=True, slots=True)
 class Duration:
     seconds: Fraction
@@ -38,13 +59,7 @@ class Duration:
         return cls(Fraction(amount) * DURATION_UNITS[unit])
 
     def __str__(self) -> str:
-        s = self.seconds
-        if s == 0:
-            return "0s"
-        for unit, size in _DURATION_CANON:
-            if s % size == 0:
-                return f"{_num(s / size)}{unit}"
-        return f"{_num(s * 1000)}ms"
+        return _duration_text(self.seconds)
 
     @property
     def total_seconds(self) -> float:
@@ -60,13 +75,7 @@ class Size:
         return cls(Fraction(amount) * SIZE_UNITS[unit])
 
     def __str__(self) -> str:
-        b = self.bytes
-        if b == 0:
-            return "0B"
-        for unit, size in _SIZE_CANON:
-            if b % size == 0:
-                return f"{_num(b / size)}{unit}"
-        return f"{_num(b)}B"
+        return _size_text(self.bytes)
 
     def in_unit(self, unit: str) -> float:
         return float(self.bytes / SIZE_UNITS[unit])

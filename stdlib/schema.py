@@ -52,7 +52,7 @@ class Issue:
 
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, validate_default=False,
-                     hide_input_in_errors=True, populate_by_name=True)
+                     hide_input_in_errors=True, populate_by_name=True, defer_build=True)
 
 
 class Block(BaseModel):
