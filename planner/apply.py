@@ -151,7 +151,12 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     for op, because in sorted(failed_ops.items()):
         c = g.nodes[op]["change"]
         result.results.append(OpResult(op, c.address, op.split(":", 1)[0], False, skipped_because=because))
-        progress("skipped", c.address, f"not attempted: it depends on {because.split(':', 1)[1]}, which failed")
+        cause_action, cause = because.split(":", 1)
+        if cause == c.address:
+            why = f"not attempted: the {cause_action} of its old copy failed"
+        else:
+            why = f"not attempted: it depends on {cause}, whose {cause_action} failed"
+        progress("skipped", c.address, why)
     result.outputs = _record_outputs(plan, store, live)
     store.snapshot("destroy" if plan.mode == "destroy" else "apply")
     return result

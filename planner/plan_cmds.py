@@ -264,9 +264,10 @@ def _is_plan_file(path: str) -> bool:
         return False
     try:
         with open(p, "rb") as f:
-            return b'"format": "archform-plan"' in f.read(4096)
+            head = f.read(64)
     except OSError:
         return False
+    return head.lstrip().startswith(b'{\n "format": "archform-plan"')
 
 
 def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,

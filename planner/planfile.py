@@ -53,7 +53,10 @@ def save(plan: Plan, path: str | os.PathLike):
     }
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    # the format marker first, so a plan file is recognised from its first bytes
+    head = {"format": doc.pop("format"), "version": doc.pop("version")}
+    body = json.dumps(doc, indent=1, sort_keys=True)
+    tmp.write_text(json.dumps(head, indent=1)[:-2] + ",\n" + body[2:] + "\n")
     os.replace(tmp, path)
 
 

@@ -143,6 +143,7 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
         plan.changes = changes
         plan.errored = True
         return plan, diags
+    diags.extend(_in_use_warnings(changes))
     position = {op: i for i, op in enumerate(change_graph.order(g))}
     first_op = {}
     for op, i in position.items():
@@ -157,3 +158,24 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
     names = set(snapshot.outputs) | set(after)
     plan.outputs = {n: ((snapshot.outputs.get(n) or {}).get("config"), after.get(n)) for n in sorted(names)}
     return plan, diags
+
+
+def _in_use_warnings(changes) -> list[Diagnostic]:
+    """A delete-then-create replacement of something others keep using is refused by AWS
+    for many kinds (a security group attached, a target group in use): say so before apply."""
+    by_dep: dict[str, list[str]] = {}
+    for c in changes:
+        if c.action is Action.UPDATE:
+            for dep in c.deps:
+                by_dep.setdefault(dep, []).append(c.address)
+    out = []
+    for c in changes:
+        if c.action is Action.REPLACE and not c.create_before_destroy and by_dep.get(c.address):
+            users = ", ".join(sorted(by_dep[c.address]))
+            out.append(warning(
+                f"{c.address} will be destroyed before its replacement exists, while {users} still use it",
+                detail="AWS refuses to delete a resource that is still in use (a DependencyViolation), "
+                       "so this apply may stop there",
+                help=f"set lifecycle {{ create_before_destroy = true }} on {c.address}: the new copy is made "
+                     "first, the users move to it, then the old copy goes"))
+    return out

@@ -40,8 +40,20 @@ class _Style:
 
 # --- values ----------------------------------------------------------------------------------
 
+def _has_ref(v) -> bool:
+    if is_ref(v) or is_format(v):
+        return True
+    if isinstance(v, dict):
+        return any(_has_ref(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_ref(x) for x in v)
+    return False
+
+
 def value_text(v, unknown: bool = False) -> str:
     if unknown and not is_ref(v) and not is_format(v):
+        if _has_ref(v):
+            return value_text(v) + " (known after apply)"
         return "(known after apply)"
     if is_ref(v) or is_format(v):
         text = ref_display(v)
@@ -186,6 +198,11 @@ def _change_lines(c: Change, style) -> list[str]:
             mark = style("-/+", " # forces replacement") if name in forcing else ""
             drift = " # changed outside archform" if name in c.drifted else ""
             b, a = before.get(name), after.get(name)
+            if b == a and name in unknown:
+                for path, sub in _ref_parts(name, a):
+                    lines.append(f"{indent}{style('~', '~')} {path} = {value_text(sub)} "
+                                 f"(known after apply: it refers to a resource being replaced){mark}")
+                continue
             if isinstance(b, dict) and isinstance(a, dict) and not (is_ref(a) or is_ref(b) or is_format(a)):
                 lines.append(f"{indent}{style('~', '~')} {name} {{{mark}{drift}")
                 lines.extend(_dict_diff(b, a, indent + "    ", style))
@@ -204,6 +221,16 @@ def _change_lines(c: Change, style) -> list[str]:
             lines.append(style("dim", f"{indent}  ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)"))
     lines.append("    }")
     return lines
+
+
+def _ref_parts(path: str, v):
+    """The parts of a value that hold references, as (dotted path, value)."""
+    if isinstance(v, dict) and not (is_ref(v) or is_format(v)):
+        for k in sorted(v):
+            if _has_ref(v[k]):
+                yield from _ref_parts(f"{path}.{k}", v[k])
+    else:
+        yield path, v
 
 
 def _dict_diff(b: dict, a: dict, indent: str, style) -> list[str]:
