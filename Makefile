@@ -23,9 +23,15 @@ system-deps:
 	@command -v dot >/dev/null 2>&1 || { echo "installing graphviz (dot)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 
+# The main job: plan and apply the flagship example (SQLite state and the modeled cloud in
+# .archform/demo), then plan again to show there is nothing left to do.
+DEMO := .archform/demo
 demo: $(STAMP)
-	@rm -rf .archform/demo
-	$(BIN)/archform --chdir examples validate .
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/archform validate examples/
+	$(BIN)/archform plan examples/ha_web.arch --state $(DEMO)/state.db --cloud $(DEMO)/cloud.db
+	$(BIN)/archform apply examples/ha_web.arch --auto-approve --state $(DEMO)/state.db --cloud $(DEMO)/cloud.db
+	$(BIN)/archform plan examples/ha_web.arch --detailed-exitcode --state $(DEMO)/state.db --cloud $(DEMO)/cloud.db
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q

@@ -90,8 +90,8 @@ def refresh(snapshot: Snapshot, provider) -> tuple[dict, list[Drift]]:
     drift: list[Drift] = []
     for address in sorted(snapshot.resources):
         r = snapshot.resources[address]
-        if r.id is None:
-            continue
+        if r.id is None or r.status == "deposed":
+            continue  # an old copy waiting to be destroyed: its drift does not matter
         remote = provider.read(r.kind, r.id)
         if remote is None:
             actual[address] = None
