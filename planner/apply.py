@@ -100,6 +100,11 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     progress = progress or (lambda *a: None)
     snapshot = store.read()
     serial = store.bump_serial()
+    for c in plan.changes:  # `moved`: the record takes its new address before anything runs
+        if c.previous_address and c.previous_address in snapshot.resources and c.address not in snapshot.resources:
+            store.rename(c.previous_address, c.address)
+            progress("done", c.address, f"moved from {c.previous_address}")
+    snapshot = store.read()
     live = _Live(snapshot.resources)
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
     g = change_graph.build(changes)

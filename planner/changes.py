@@ -140,8 +140,12 @@ class Plan:
         return Summary.of(self.changes)
 
     @property
+    def moves(self) -> list[Change]:
+        return [c for c in self.changes if c.previous_address]
+
+    @property
     def has_changes(self) -> bool:
-        return not self.summary.empty or self.output_changes()
+        return not self.summary.empty or bool(self.moves) or self.output_changes()
 
     def output_changes(self) -> bool:
         return any(before != after for before, after in self.outputs.values())

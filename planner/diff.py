@@ -63,6 +63,10 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             recorded[m.to] = dc_replace(res, address=m.to)
             previous[m.to] = m.from_
 
+    if previous:  # references in the record follow the renames too, or every user would churn
+        renamed = {old: new for new, old in previous.items()}
+        recorded = {a: dc_replace(r, config=_rename_refs(r.config, renamed), deps=tuple(renamed.get(d, d) for d in r.deps))
+                    for a, r in recorded.items()}
     actual = options.actual or {}
     wanted = {} if options.destroy else desired.resources
     changes: dict[str, Change] = {}
@@ -171,6 +175,16 @@ def _prevent_destroy(c: Change, wanted, recorded) -> bool:
         return wanted[c.address].lifecycle.prevent_destroy
     p = recorded.get(c.address)
     return bool(p and p.lifecycle.get("prevent_destroy"))
+
+
+def _rename_refs(value, renamed: dict):
+    if isinstance(value, dict):
+        if "$ref" in value and value["$ref"] in renamed:
+            return {**value, "$ref": renamed[value["$ref"]]}
+        return {k: _rename_refs(v, renamed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rename_refs(v, renamed) for v in value]
+    return value
 
 
 def _unknown_attrs(attrs: dict, pending: set[str]) -> set[str]:

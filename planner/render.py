@@ -110,15 +110,20 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
             out.extend(_drift_lines(d, style))
         out.append("")
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
+    moved_only = [c for c in plan.changes if c.action is Action.NOOP and c.previous_address]
     if plan.mode == "refresh-only":
         if not plan.drift:
             out.append("No changes. The state matches what the provider reports.")
         else:
             out.append(f"Refresh-only plan: {len(plan.drift)} resource(s) will be recorded as they are now.")
         return "\n".join(out) + "\n"
-    if not changes and not plan.output_changes():
+    if not changes and not moved_only and not plan.output_changes():
         out.append("No changes. Your infrastructure matches the configuration.")
         return "\n".join(out) + "\n"
+    for c in moved_only:
+        out.append(f"  # {c.previous_address} has moved to {c.address}")
+    if moved_only:
+        out.append("")
     if summary:
         width = max((len(c.address) for c in changes), default=0)
         for c in changes:

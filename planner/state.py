@@ -229,6 +229,15 @@ class StateStore:
                                (new, self.workspace, old))
             if cur.rowcount == 0:
                 raise KeyError(f"'{old}' is not in the state")
+            # references to the old address in other records follow the rename
+            needle = _dumps({"$ref": old})[1:-1]
+            rows = conn.execute("SELECT address, config, deps FROM resources WHERE workspace=? AND "
+                                "(instr(config, ?) > 0 OR instr(deps, ?) > 0)",
+                                (self.workspace, needle, _dumps(old))).fetchall()
+            for address, config, deps in rows:
+                conn.execute("UPDATE resources SET config=?, deps=? WHERE workspace=? AND address=?",
+                             (_dumps(_rename_refs(json.loads(config), old, new)),
+                              _dumps([new if d == old else d for d in json.loads(deps)]), self.workspace, address))
 
     def set_outputs(self, outputs: dict):
         with self._tx() as conn:
@@ -307,6 +316,16 @@ class StateStore:
         with self._tx() as conn:
             cur = conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, lock_id))
             return cur.rowcount > 0
+
+
+def _rename_refs(value, old: str, new: str):
+    if isinstance(value, dict):
+        if value.get("$ref") == old:
+            return {**value, "$ref": new}
+        return {k: _rename_refs(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rename_refs(v, old, new) for v in value]
+    return value
 
 
 def _pid_alive(pid: int) -> bool:
