@@ -3,12 +3,19 @@
 Each call is one transaction: look up, check what AWS would check (the catalogue's attribute
 rules, every reference, the kind's own behaviour), write, commit. Safe to call from many
 threads; the store serializes writers and other processes wait on SQLite's busy timeout.
+
+Latency: `$ARCHFORM_SIM_LATENCY` (seconds, default 0) makes every create, update and delete
+take that long, as a real API call does: half while the cloud works (inside the transaction,
+nothing committed yet) and half while the answer travels back (committed, not yet known to
+the caller). It changes no result; it widens the windows a killed `archform apply` can die in,
+which is what the crash tests need, and makes progress visible in demonstrations.
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import time
 from typing import Iterable
 
 from archform.providers.base import Conflict, InvalidParameter, Remote, Unsupported
@@ -22,10 +29,18 @@ from .operation import Op, regional
 from .store import Record, Store, Tx
 
 DEFAULT_REGION = "us-east-1"
+LATENCY_ENV = "ARCHFORM_SIM_LATENCY"
 
 # What a behaviour raises when an attribute value is not of the shape the catalogue gives it
 # (min = "abc" from `archform sim create`): the cloud answers InvalidParameterValue.
 _MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def _env_latency() -> float:
+    try:
+        return max(0.0, float(os.environ.get(LATENCY_ENV) or 0))
+    except ValueError:
+        return 0.0
 
 
 def _malformed(kind: str, e: Exception) -> InvalidParameter:
@@ -42,10 +57,11 @@ class SimulatedCloud:
     name = "simulated"
 
     def __init__(self, path: str | os.PathLike | None = None, *, seed: int | None = None,
-                 limits: dict | None = None, durable: bool = False):
+                 limits: dict | None = None, durable: bool = False, latency: float | None = None):
         self.store = Store(path, seed=seed, durable=durable)
         self.path = self.store.path
         self.limits = merged(limits)
+        self.latency = _env_latency() if latency is None else max(0.0, latency)
 
     # --- the Provider interface ---------------------------------------------------------------
 
@@ -63,7 +79,10 @@ class SimulatedCloud:
                 raise _malformed(kind, e) from e
             if token:
                 tx.remember_token(token, rec.id, kind, address)
-            return self.remote_of(op, rec, token)
+            remote = self.remote_of(op, rec, token)
+            self._pause()  # the cloud at work: nothing committed yet
+        self._pause()      # the answer on its way back: committed, not yet known to the caller
+        return remote
 
     def read(self, kind: str, id: str) -> Remote | None:
         with self.store.reading() as tx:
@@ -93,7 +112,10 @@ class SimulatedCloud:
             rec.outputs = self._outputs(op, rec)
             tx.save(rec)
             tx.set_refs(rec.id, refs + b.extra_refs(op, rec))
-            return self.remote_of(op, rec, tx.token_for(id))
+            remote = self.remote_of(op, rec, tx.token_for(id))
+            self._pause()
+        self._pause()
+        return remote
 
     def delete(self, kind: str, id: str) -> None:
         with self.store.transaction() as tx:
@@ -107,6 +129,8 @@ class SimulatedCloud:
             b.check_delete(op, rec)
             b.delete(op, rec)
             op.remove(rec)
+            self._pause()
+        self._pause()
 
     def list(self, kind: str | None = None) -> list[Remote]:
         with self.store.reading() as tx:
@@ -130,6 +154,10 @@ class SimulatedCloud:
         """The raw record behind an id (whatever its kind; owned records included)."""
         with self.store.reading() as tx:
             return tx.get(id)
+
+    def _pause(self):
+        if self.latency:
+            time.sleep(self.latency / 2)
 
     # --- inside a transaction ------------------------------------------------------------------
 
