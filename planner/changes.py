@@ -64,6 +64,7 @@ class Change:
     lifecycle: dict | None = None        # the desired lifecycle options (recorded in state on apply)
     prior_id: str | None = None          # the provider id of the recorded object (update/replace/delete)
     deposed: bool = False                # a leftover old copy of a create-before-destroy replacement
+    prior_deps: tuple[str, ...] = ()     # what the recorded object depends on (orders its deletion)
 
     @property
     def json_actions(self) -> list[str]:

@@ -131,7 +131,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             address, d.kind, action, d.name, d.key, d.region, previous.get(address), before, d.attrs,
             tuple(sorted(changed)), tuple(force) if action is Action.REPLACE else (), reason,
             d.lifecycle.create_before_destroy, tuple(sorted(unknown)), tuple(x for x in drifted if x in changed),
-            d.deps, d.lifecycle.json(), p.id)
+            d.deps, d.lifecycle.json(), p.id, prior_deps=p.deps)
 
     for address in sorted(recorded):
         if address in wanted:
@@ -142,7 +142,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             reason = DELETE_DEPOSED
         changes[address] = Change(address, p.kind, Action.DELETE, p.name, p.key, p.region, None, p.config, None,
                                   reason=reason, deps=p.deps, lifecycle=p.lifecycle, prior_id=p.id,
-                                  deposed=p.status == "deposed")
+                                  deposed=p.status == "deposed", prior_deps=p.deps)
 
     result = list(changes.values())
     if options.targets:

@@ -83,13 +83,24 @@ def build(changes: list[Change]) -> nx.DiGraph:
                 theirs = make_op(dep)
                 if theirs is not None:
                     g.add_edge(theirs, mine)
-        # deletes run in reverse dependency order: delete me before what I depended on
+        # deletes run in reverse dependency order: the old object goes before what it depended on
         if c.action in (Action.DELETE, Action.REPLACE):
             me_delete = op_id("delete", c.address)
-            for dep in c.deps:
+            for dep in c.prior_deps:
                 d = by_addr.get(dep)
                 if d is not None and d.action in (Action.DELETE, Action.REPLACE):
                     g.add_edge(me_delete, op_id("delete", dep))
+    # what used an object that goes away stops using it first (an instance drops a security
+    # group before the group is deleted); a delete-first replacement cannot wait for that
+    users: dict[str, list[Change]] = {}
+    for other in changes:
+        for dep in other.prior_deps:
+            users.setdefault(dep, []).append(other)
+    for c in changes:
+        if c.action is Action.DELETE or (c.action is Action.REPLACE and c.create_before_destroy):
+            for other in users.get(c.address, ()):
+                if other.action is Action.UPDATE and other.address != c.address:
+                    g.add_edge(op_id("update", other.address), op_id("delete", c.address))
     # a replaced resource's old copy goes only after what depended on it has moved
     dependents: dict[str, list[Change]] = {}
     for other in changes:

@@ -28,7 +28,7 @@ def _change_json(c: Change) -> dict:
             "changed": list(c.changed), "replace_paths": [list(p) for p in c.replace_paths], "reason": c.reason,
             "create_before_destroy": c.create_before_destroy, "after_unknown": list(c.after_unknown),
             "drifted": list(c.drifted), "deps": list(c.deps), "lifecycle": c.lifecycle, "prior_id": c.prior_id,
-            "deposed": c.deposed}
+            "deposed": c.deposed, "prior_deps": list(c.prior_deps)}
 
 
 def _change_from(d: dict) -> Change:
@@ -37,7 +37,7 @@ def _change_from(d: dict) -> Change:
                   tuple(tuple(p) for p in d.get("replace_paths", ())), d.get("reason"),
                   d.get("create_before_destroy", False), tuple(d.get("after_unknown", ())),
                   tuple(d.get("drifted", ())), tuple(d.get("deps", ())), d.get("lifecycle"), d.get("prior_id"),
-                  d.get("deposed", False))
+                  d.get("deposed", False), tuple(d.get("prior_deps", ())))
 
 
 def save(plan: Plan, path: str | os.PathLike):
