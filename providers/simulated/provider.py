@@ -5,9 +5,9 @@ rules, every reference, the kind's own behaviour), write, commit. Safe to call f
 threads; the store serializes writers and other processes wait on SQLite's busy timeout.
 
 Latency: `$ARCHFORM_SIM_LATENCY` (seconds, default 0) makes every create, update and delete
-take that long, as a real API call does: half while the cloud works (inside the transaction,
-nothing committed yet) and half while the answer travels back (committed, not yet known to
-the caller). It changes no result; it widens the windows a killed `archform apply` can die in,
+take that long, as a real API call does: half while the cloud works (before the transaction:
+nothing committed yet, and other threads' calls proceed meanwhile, as on a real API) and half
+while the answer travels back (committed, not yet known to the caller). It changes no result; it widens the windows a killed `archform apply` can die in,
 which is what the crash tests need, and makes progress visible in demonstrations.
 """
 
@@ -67,6 +67,7 @@ class SimulatedCloud:
 
     def create(self, kind: str, address: str, region: str | None, attrs: dict, token: str) -> Remote:
         region = self._region(kind, region)
+        self._pause()  # the cloud at work: nothing committed yet
         with self.store.transaction() as tx:
             op = Op(tx, self.limits)
             if token:
@@ -80,8 +81,7 @@ class SimulatedCloud:
             if token:
                 tx.remember_token(token, rec.id, kind, address)
             remote = self.remote_of(op, rec, token)
-            self._pause()  # the cloud at work: nothing committed yet
-        self._pause()      # the answer on its way back: committed, not yet known to the caller
+        self._pause()  # the answer on its way back: committed, not yet known to the caller
         return remote
 
     def read(self, kind: str, id: str) -> Remote | None:
@@ -92,6 +92,7 @@ class SimulatedCloud:
             return self.remote_of(Op(tx, self.limits), rec, tx.token_for(id))
 
     def update(self, kind: str, id: str, attrs: dict, changed: Iterable[str] = ()) -> Remote:
+        self._pause()
         with self.store.transaction() as tx:
             op = Op(tx, self.limits)
             rec = self._existing(tx, kind, id)
@@ -113,11 +114,11 @@ class SimulatedCloud:
             tx.save(rec)
             tx.set_refs(rec.id, refs + b.extra_refs(op, rec))
             remote = self.remote_of(op, rec, tx.token_for(id))
-            self._pause()
         self._pause()
         return remote
 
     def delete(self, kind: str, id: str) -> None:
+        self._pause()
         with self.store.transaction() as tx:
             rec = tx.get(id)
             if rec is None:
@@ -129,7 +130,6 @@ class SimulatedCloud:
             b.check_delete(op, rec)
             b.delete(op, rec)
             op.remove(rec)
-            self._pause()
         self._pause()
 
     def list(self, kind: str | None = None) -> list[Remote]:
@@ -156,6 +156,8 @@ class SimulatedCloud:
             return tx.get(id)
 
     def _pause(self):
+        """Half the latency, outside any transaction: a sleep holding the store's write lock would
+        make ten parallel calls take ten times as long."""
         if self.latency:
             time.sleep(self.latency / 2)
 
