@@ -325,11 +325,3 @@ class Tx:
     def count_elastic_ips(self, region: str | None) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM public_ips WHERE elastic = 1 AND region IS ?",
                                  (region,)).fetchone()[0]
-
-    def public_ip_holders_in_vpc(self, vpc: str) -> list[str]:
-        return [r[0] for r in self.conn.execute(
-            "SELECT holder FROM public_ips WHERE vpc = ? ORDER BY ip", (vpc,))]
-
-    def release_ips(self, holder: str):
-        self.conn.execute("DELETE FROM private_ips WHERE holder = ?", (holder,))
-        self.conn.execute("DELETE FROM public_ips WHERE holder = ?", (holder,))

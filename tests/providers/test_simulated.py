@@ -78,6 +78,9 @@ def code_of(excinfo) -> str:
 def test_the_world_holds_one_of_every_catalogue_kind(world):
     missing = sorted(set(catalogue.kinds()) - set(world.kinds.values()))
     assert not missing, f"add a realistic example of {missing} to build_world in tests/providers/conftest.py"
+    from archform.providers.simulated.behaviours import covered
+    plain = sorted(set(catalogue.kinds()) - covered())
+    assert not plain, f"{plain} have no behaviour of their own in providers/simulated/behaviours/"
 
 
 def test_every_export_is_in_the_outputs(world):
@@ -407,6 +410,18 @@ def test_autoscaling_group_launches_and_adjusts_instances_across_azs(world, clou
     moved = cloud.update("autoscaling_group", asg.id, {**asg.attrs, "desired": 3, "subnets": two_zones}, ["subnets"])
     assert {m[2] for m in _members(cloud, asg.id, "instance")} == set(two_zones)
     assert moved.outputs["desired_capacity"] == 3
+
+    kept = set(moved.outputs["instances"])
+    bigger = {"ami": "ami-1", "instance_type": "m5.xlarge"}
+    relaunched = cloud.update("autoscaling_group", asg.id, {**asg.attrs, "desired": 3, "subnets": two_zones,
+                                                            "launch_template": None, "launch": bigger}, ["launch"])
+    assert set(relaunched.outputs["instances"]) == kept  # without an instance refresh, instances stay
+    refreshed = cloud.update("autoscaling_group", asg.id, {**asg.attrs, "desired": 3, "subnets": two_zones,
+                                                           "launch_template": None, "instance_refresh": {},
+                                                           "launch": {**bigger, "instance_type": "m5.2xlarge"}},
+                             ["launch", "instance_refresh"])
+    assert not set(refreshed.outputs["instances"]) & kept
+    assert {cloud.read("instance", i).attrs["instance_type"] for i in refreshed.outputs["instances"]} == {"m5.2xlarge"}
 
     with pytest.raises(InvalidParameter) as e:
         cloud.update("autoscaling_group", asg.id, {**asg.attrs, "desired": 9}, ["desired"])

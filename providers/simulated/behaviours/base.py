@@ -123,11 +123,3 @@ def users_of(op: Op, rec: Record, kinds: tuple[str, ...] | None = None,
 def require(condition: bool, message: str, code: str = "InvalidParameterValue", error=InvalidParameter):
     if not condition:
         raise error(message, code=code)
-
-
-def ids_of(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return [value] if isinstance(value, str) else []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from archform.providers.base import InvalidParameter, LimitExceeded
 
-from .. import addressing
 from ..operation import Op
 from ..store import Record
 
@@ -125,7 +124,3 @@ def check_elastic_ip_quota(op: Op, region: str | None):
     if op.tx.count_elastic_ips(region) >= limit:
         raise LimitExceeded(f"The maximum number of addresses has been reached: {limit} Elastic IPs in {region} "
                             "(a public NAT gateway without an Elastic IP allocates one)", code="AddressLimitExceeded")
-
-
-def usable_ips(subnet: Record) -> int:
-    return addressing.usable(subnet.attrs["cidr"])

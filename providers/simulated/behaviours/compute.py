@@ -95,7 +95,8 @@ class AutoscalingGroup(Named):
     """Launches `desired` instances (its own records, kind instance, role asg) spread over the
     AZs of its subnets: each new one goes to the AZ with the fewest; scaling in terminates the
     newest instance of the AZ with the most. Instances in subnets the group no longer lists
-    are terminated and replaced."""
+    are terminated and replaced. New launch settings apply to instances launched from then
+    on, or to all of them at once when the group has an `instance_refresh`."""
 
     service = "autoscaling"
     name_max = 255
@@ -141,6 +142,12 @@ class AutoscalingGroup(Named):
         if desired is None:
             current = len(op.tx.owned(rec.id, "instance"))
             desired = min(max(current, int(rec.attrs["min"])), int(rec.attrs["max"]))
+        relaunch = any(rec.attrs.get(k) != old.attrs.get(k) for k in ("launch", "launch_template"))
+        if relaunch and rec.attrs.get("instance_refresh") is not None:
+            # an instance refresh replaces every instance with one of the new launch settings
+            # (AWS rolls them in batches; the end state is this)
+            for member in op.tx.owned(rec.id, "instance"):
+                op.remove(member)
         self._scale(op, rec, int(desired))
 
     def _scale(self, op: Op, rec: Record, target: int):
