@@ -82,6 +82,13 @@ class Unsupported(ProviderError):
     code = "Unsupported"
 
 
+class Throttled(ProviderError):
+    """The cloud is too busy to answer now (AWS's RequestLimitExceeded); try again."""
+
+    code = "RequestLimitExceeded"
+    retryable = True
+
+
 class InsufficientAddresses(ProviderError):
     """No free address left: a subnet's private range, or the pool of public addresses."""
 

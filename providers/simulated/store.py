@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from archform.providers.base import Throttled
+
 DEFAULT_PATH = ".archform/cloud.db"
 ENV_VAR = "ARCHFORM_CLOUD"
 
@@ -110,13 +112,14 @@ def _dumps(value) -> str:
 class Store:
     """The database, opened once per provider; `transaction()` for every operation."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *, seed: int | None = None, durable: bool = False):
+    def __init__(self, path: str | os.PathLike | None = None, *, seed: int | None = None, durable: bool = False,
+                 busy_timeout: float = 30.0):
         self.path = str(path or default_path())
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA busy_timeout = 30000")
+        self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         self._conn.execute("PRAGMA journal_mode = WAL")
         # NORMAL survives a killed process (the WAL is written before COMMIT returns); FULL also
         # survives power loss, at a cost per operation.
@@ -148,9 +151,13 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator["Tx"]:
-        """One operation: everything inside commits together or not at all."""
+        """One operation: everything inside commits together or not at all. When another
+        process holds the database past the busy timeout, the cloud answers Throttled."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise Throttled(f"The modeled cloud's store is busy ({e}); try again", code="RequestLimitExceeded") from e
             tx = Tx(self._conn)
             try:
                 yield tx

@@ -612,3 +612,21 @@ def test_malformed_values_are_refused_not_crashed_on(network, cloud):
     assert code_of(e) == "InvalidParameterValue"
     with pytest.raises(InvalidParameter):
         cloud.create("vpc", "v", "us-east-1", {"cidr": "10.0.0.300/16"}, "t2")
+
+
+def test_a_store_held_by_another_process_answers_throttled(tmp_path):
+    from archform.providers.base import Throttled
+    from archform.providers.simulated.store import Store
+    path = tmp_path / "cloud.db"
+    busy = Store(path, busy_timeout=0.1)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    with pytest.raises(Throttled) as e:
+        with busy.transaction():
+            pass
+    assert e.value.retryable and code_of(e) == "RequestLimitExceeded"
+    holder.execute("ROLLBACK")
+    with busy.transaction() as tx:  # free again
+        assert tx.next_number() == 1
+    busy.close()
+    holder.close()
