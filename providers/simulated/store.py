@@ -128,7 +128,10 @@ class Store:
 
     def _migrate(self, seed: int | None):
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise Throttled(f"The modeled cloud's store is busy ({e}); try again", code="RequestLimitExceeded") from e
             try:
                 version = self._conn.execute("PRAGMA user_version").fetchone()[0]
                 for step, script in enumerate(MIGRATIONS[version:], start=version + 1):
