@@ -225,12 +225,15 @@ def _call(expr: ast.Call, env: Env):
     args = [evaluate(a, env) for a in expr.args]
     args = [a.as_list() if isinstance(a, Namespace) and _listish(a) else a for a in args]
     try:
-        return fn(args, env)
+        result = fn(args, env)
     except Unknowable:
         return v.Unknown("(function)", expr.name, "any")
     except FunctionError as e:
         span = expr.args[e.arg].span if e.arg is not None and e.arg < len(expr.args) else expr.span
         raise fail(e.message, span, help=e.help)
+    if isinstance(result, (str, list)):
+        charge(env, len(result) // 16 if isinstance(result, str) else len(result), expr.span)
+    return result
 
 
 def _listish(ns: Namespace) -> bool:
@@ -256,11 +259,28 @@ def _list_comp(expr: ast.ListComp, env: Env):
             if expr.cond is None or _truth(evaluate(expr.cond, inner), expr.cond):
                 out.append(evaluate(expr.body, inner))
         return out
-    for val in _as_list(src, expr.iterable.span, "for"):
+    items = _as_list(src, expr.iterable.span, "for")
+    charge(env, len(items), expr.span)
+    for val in items:
         inner = env.child({expr.var: val})
         if expr.cond is None or _truth(evaluate(expr.cond, inner), expr.cond):
             out.append(evaluate(expr.body, inner))
     return out
+
+
+MAX_VALUES = 2_000_000  # values a configuration may compute before evaluation stops
+
+
+def charge(env, n: int, span: Span):
+    """Count computed values against the budget: a runaway expression is a diagnostic, not a
+    machine out of memory."""
+    budget = getattr(env, "budget", None)
+    if budget is None:
+        return
+    budget[0] += n
+    if budget[0] > MAX_VALUES:
+        raise fail(f"this configuration computes more than {MAX_VALUES:,} values", span,
+                   help="a loop or list is far larger than intended")
 
 
 def _truth(x, expr) -> bool:

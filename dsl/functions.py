@@ -420,6 +420,8 @@ def format_(args, ctx):
             text = display(x)
         if width:
             w = int(width)
+            if abs(w) > 1000:
+                raise FunctionError(f"format(): a width of {abs(w)} is more than the limit of 1000", 0)
             text = text.ljust(-w) if w < 0 else (text.zfill(w) if width.startswith("0") else text.rjust(w))
         return text
 

@@ -255,6 +255,10 @@ class EvalEnv:
         self.resolver, self.scope, self.deps = resolver, scope, deps
 
     @property
+    def budget(self) -> list[int]:
+        return self.resolver.budget
+
+    @property
     def region(self):
         return self.scope.region
 
@@ -295,6 +299,7 @@ class Resolver:
         self.diags: list[Diagnostic] = []
         self.groups: list[Group] = []
         self.lets: list[LetBinding] = []
+        self.budget = [0]  # values computed so far (see evaluate.charge)
         self.by_address: dict[str, Instance] = {}
         self.resources: list[Instance] = []
         self.kinds = catalogue.kinds()
@@ -810,6 +815,7 @@ class Resolver:
         attrs, failed = self._evaluate_entries(block.body, env, cls, inst, (), top=True)
         if inst.group.parent is not None and cls.parent:
             attrs[cls.parent] = v.ResourceRef(inst.group.parent.address, inst.group.parent.kind)
+            env.deps.add(inst.group.parent.address)  # the implicit reference orders like a written one
             if "name" in cls.model_fields and "name" not in attrs:
                 attrs["name"] = inst.group.name  # a child's name is its label unless written
         inst.values = attrs
@@ -819,6 +825,10 @@ class Resolver:
         except ValidationError as e:
             for d in self._validation_diagnostics(e, inst, cls, attrs, failed):
                 self.diags.append(d)
+            inst.broken = True
+        except Exception as e:  # a bug in a validator must not hide the user's other problems
+            self.diags.append(error(f"internal error while checking {inst.address}: {type(e).__name__}: {e}",
+                                    inst.group.block.header_span, help="please report this"))
             inst.broken = True
 
     def _evaluate_entries(self, body, env: EvalEnv, cls, inst: Instance, path: tuple, top: bool):

@@ -16,7 +16,7 @@ from .diagnostics import Diagnostic, Source, Span, error
 from .suggest import did_you_mean
 from .values import INVALID, DURATION_UNITS, SIZE_UNITS, UNIT_NAMES, Cidr, Duration, Ip, Percent, PortRange, Size
 
-_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z]+|%)")
+_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z][A-Za-z0-9_]*|%)")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 # Binary operators by precedence, loosest first.
@@ -319,6 +319,11 @@ class Builder:
                 continue
             if ch == "$" and raw.startswith("${", i):
                 end = raw.find("}", i)
+                if end < 0:
+                    self.diagnostics.append(error(
+                        "'${' is not closed in this string", Span(self.source, base + i, base + i + 2),
+                        help="close it with '}', or write \\$ for a literal dollar sign"))
+                    break
                 if buf:
                     parts.append("".join(buf))
                     buf = []

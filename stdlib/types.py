@@ -415,6 +415,8 @@ def cidr(text: str) -> v.Cidr:
 def _az(x, info):
     from archform.stdlib.regions import REGIONS, az_region
     region = (info.context or {}).get("region") if info is not None else None
+    if region not in REGIONS:
+        region = None  # an unknown region is reported where it is named
     if _unknown_ok(x, "string"):
         return x
     if isinstance(x, v.Word):
