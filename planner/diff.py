@@ -154,7 +154,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
                 what = "destroy" if c.action is Action.DELETE else "replace"
                 diags.append(error(
                     f"{c.address} has lifecycle.prevent_destroy set, and this plan would {what} it",
-                    wanted[c.address].span if c.address in wanted else None,
+                    desired.resources[c.address].span if c.address in desired.resources else None,
                     detail=_why(c),
                     help="to allow it, set prevent_destroy = false and apply that first; or keep the resource "
                          "(use a `moved` statement if it was renamed)"))
