@@ -1,4 +1,4 @@
-"""The change graph: operations and the order they must run in (networkx).
+"""The change graph: operations and the order they must run in.
 
 Each change becomes operations, `create:ADDR`, `update:ADDR`, `delete:ADDR` (a replacement
 is a delete and a create). Edges say "must finish before":
@@ -12,18 +12,19 @@ is a delete and a create). Edges say "must finish before":
   replacement become create-before-destroy too, or the graph would have a cycle.
 
 The order is deterministic: a topological sort with the address as the tie-break. Waves
-are the sets of operations that may run at once. A cycle is reported with its path.
+are the sets of operations that may run at once. A cycle is reported with its path. The
+graph is a `planner.dag.DAG` (networkx's model, without its import cost on every plan);
+`to_networkx()` gives the same graph as a networkx DiGraph.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace as dc_replace
 
-import networkx as nx
-
 from archform.dsl.diagnostics import Diagnostic, error
 
 from .changes import Action, Change
+from .dag import DAG
 
 
 def op_id(action: str, address: str) -> str:
@@ -47,8 +48,8 @@ def propagate_create_before_destroy(changes: list[Change]) -> list[Change]:
             for c in changes]
 
 
-def build(changes: list[Change]) -> nx.DiGraph:
-    g = nx.DiGraph()
+def build(changes: list[Change]) -> DAG:
+    g = DAG()
     by_addr = {c.address: c for c in changes}
     for c in changes:
         if c.action is Action.CREATE:
@@ -123,21 +124,19 @@ def build(changes: list[Change]) -> nx.DiGraph:
     return g
 
 
-def cycle_diagnostic(g: nx.DiGraph) -> Diagnostic | None:
-    try:
-        cycle = nx.find_cycle(g)
-    except nx.NetworkXNoCycle:
+def cycle_diagnostic(g: DAG) -> Diagnostic | None:
+    path = g.find_cycle()
+    if path is None:
         return None
-    path = [u for u, _ in cycle] + [cycle[0][0]]
     return error("the changes cannot be ordered: " + " → ".join(path),
                  help="set lifecycle.create_before_destroy on the replaced resources in this loop, "
                       "or apply the change in two steps")
 
 
-def waves(g: nx.DiGraph) -> list[list[str]]:
+def waves(g: DAG) -> list[list[str]]:
     """Operations grouped into waves that may run in parallel, each sorted."""
-    return [sorted(gen) for gen in nx.topological_generations(g)]
+    return g.generations()
 
 
-def order(g: nx.DiGraph) -> list[str]:
-    return list(nx.lexicographical_topological_sort(g))
+def order(g: DAG) -> list[str]:
+    return g.order()

@@ -116,3 +116,22 @@ def test_a_configuration_against_its_own_state_is_all_no_ops(text):
             assert {c.action for c in plan.changes} <= {Action.NOOP}
         finally:
             bench.close()
+
+
+@settings(max_examples=40)
+@given(architectures(), architectures())
+def test_the_change_graph_orders_as_networkx_does(current, desired):
+    """planner.dag stands in for networkx on the hot path; both must agree on every plan."""
+    import networkx as nx
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = Workbench(Path(tmp))
+        try:
+            bench.apply(current)
+            plan = bench.plan(desired)
+            g = change_graph.build([c for c in plan.changes if c.action is not Action.NOOP])
+            ng = g.to_networkx()
+            assert g.order() == list(nx.lexicographical_topological_sort(ng))
+            assert g.generations() == [sorted(w) for w in nx.topological_generations(ng)]
+            assert g.find_cycle() is None and nx.is_directed_acyclic_graph(ng)
+        finally:
+            bench.close()
