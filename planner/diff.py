@@ -71,6 +71,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
     wanted = {} if options.destroy else desired.resources
     changes: dict[str, Change] = {}
     pending: set[str] = set()  # created or replaced: their ids are unknown until apply
+    deposed_ids = {r.id for r in recorded.values() if r.status == "deposed" and r.id}
 
     for address in _topological(wanted):
         d = wanted[address]
@@ -100,6 +101,12 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         changed |= set(drifted)
         unknown = _unknown_attrs(d.attrs, pending)
         changed |= unknown
+        # still on the old copy of a create-before-destroy replacement an interrupted apply left
+        # behind (`ADDR~deposed`): the update moves it onto the new copy, then the old one goes
+        stale = _holding(p.applied, d.attrs, deposed_ids)
+        for k in stale:
+            before[k] = p.applied[k]
+        changed |= stale
         ignore = set(d.lifecycle.ignore_changes)
         if "all" in ignore:
             changed = set()
@@ -185,6 +192,21 @@ def _rename_refs(value, renamed: dict):
     if isinstance(value, list):
         return [_rename_refs(v, renamed) for v in value]
     return value
+
+
+def _holding(applied: dict, wanted: dict, ids: set[str]) -> set[str]:
+    """The configured attributes whose applied value still holds one of `ids`."""
+    def holds(v) -> bool:
+        if isinstance(v, str):
+            return v in ids
+        if isinstance(v, dict):
+            return any(holds(x) for x in v.values())
+        if isinstance(v, list):
+            return any(holds(x) for x in v)
+        return False
+    if not ids:
+        return set()
+    return {k for k in wanted if k in applied and holds(applied[k])}
 
 
 def _unknown_attrs(attrs: dict, pending: set[str]) -> set[str]:

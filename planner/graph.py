@@ -99,7 +99,10 @@ def build(changes: list[Change]) -> DAG:
             users.setdefault(dep, []).append(other)
     for c in changes:
         if c.action is Action.DELETE or (c.action is Action.REPLACE and c.create_before_destroy):
-            for other in users.get(c.address, ()):
+            # the old copy left by an interrupted create-before-destroy (`ADDR~deposed`) is used
+            # under its address
+            used_as = c.address.split("~", 1)[0] if c.deposed else c.address
+            for other in users.get(used_as, ()):
                 if other.action is Action.UPDATE and other.address != c.address:
                     g.add_edge(op_id("update", other.address), op_id("delete", c.address))
     # a replaced resource's old copy goes only after what depended on it has moved
