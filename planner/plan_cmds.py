@@ -51,18 +51,7 @@ class Session:
         self.locked = False
 
     def lock(self):
-        from .state import StateLocked
-        from .clock import now_text
-        try:
-            self.store.lock(self.command, now_text())
-        except StateLocked as e:
-            click.echo(f"error: {e}", err=True)
-            click.echo("  another archform command is working on this state; wait for it, or if it is gone, "
-                       f"run: archform force-unlock {e.holder.lock_id}", err=True)
-            sys.exit(1)
-        if self.store.released_stale is not None:
-            click.echo(f"note: released a lock left by a process that no longer runs: "
-                       f"{self.store.released_stale.describe()}", err=True)
+        take_lock(self.store, self.command)
         self.locked = True
 
     def close(self):
@@ -72,6 +61,35 @@ class Session:
         close = getattr(self.provider, "close", None)
         if close:
             close()
+
+
+def take_lock(store, command: str):
+    """Take the state's lock for `command`, or name its holder and how to remove it, and exit 1.
+    A lock left by a process that no longer runs (same host) is released, and the user told."""
+    from .clock import now_text
+    from .state import StateLocked
+    try:
+        store.lock(command, now_text())
+    except StateLocked as e:
+        click.echo(f"error: {e}", err=True)
+        click.echo("  another archform command is working on this state; wait for it, or if it is gone, "
+                   f"run: {force_unlock_command(store, e.holder.lock_id)}", err=True)
+        sys.exit(1)
+    if store.released_stale is not None:
+        click.echo(f"note: released a lock left by a process that no longer runs: "
+                   f"{store.released_stale.describe()}", err=True)
+
+
+def force_unlock_command(store, lock_id: str) -> str:
+    """The command that removes this lock, naming the state and workspace unless defaults."""
+    import shlex
+    from .state import DEFAULT_PATH
+    words = ["archform", "force-unlock", lock_id]
+    if Path(store.path) != DEFAULT_PATH:
+        words += ["--state", str(store.path)]
+    if store.workspace != "default":
+        words += ["--workspace", store.workspace]
+    return shlex.join(words)
 
 
 def _root(path: str) -> Path:

@@ -18,13 +18,8 @@ def _store(state_path, workspace):
 
 
 def _locked(store, command):
-    from .clock import now_text
-    from .state import StateLocked
-    try:
-        store.lock(command, now_text())
-    except StateLocked as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+    from .plan_cmds import take_lock
+    take_lock(store, command)
 
 
 def register(main: click.Group):
