@@ -1,0 +1,60 @@
+"""`archform cfn`: CloudFormation templates from an architecture.
+
+The generator lives in `archform.providers.cloudformation`; it is imported when the command
+runs, so `archform --help` stays fast."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .cli_common import Context, echo_diagnostics, parse_params, pass_ctx
+
+
+def register(main: click.Group):
+    @main.command()
+    @click.argument("path", type=click.Path())
+    @click.option("-o", "--output", "out", default="cfn", show_default=True, metavar="DIR",
+                  help="Folder for the templates and manifest.json; '-' prints a single template.")
+    @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+    @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
+    @click.option("--name", default=None, help="Deployment name: prefix of stack names and exports "
+                                               "(default: the file's name).")
+    @click.option("--templates-url", default=None, metavar="URL",
+                  help="Where nested stack templates will be uploaded (default: local paths for "
+                       "`aws cloudformation package`).")
+    @pass_ctx
+    def cfn(ctx: Context, path, out, fmt, params, name, templates_url):
+        """Write CloudFormation templates: one stack per region, global stacks where needed,
+        nested stacks beyond 500 resources, and manifest.json with the deploy order."""
+        sys.exit(run_cfn(ctx, path, out, fmt, parse_params(params), name, templates_url))
+
+
+def run_cfn(ctx: Context, path, out: str, fmt: str, params: dict, name, templates_url) -> int:
+    from pathlib import Path
+
+    from archform.providers.cloudformation import Options, generate
+    from archform.providers.cloudformation.write import text_of, write
+    if not Path(path).is_file():
+        click.echo(f"error: no such file: {path}", err=True)
+        return 1
+    result = generate(path, params, Options(name=name, templates_url=templates_url, extension=fmt))
+    echo_diagnostics(ctx, [d for d in result.diagnostics if d.is_error] or result.diagnostics,
+                     summary=not result.ok)
+    if not result.ok:
+        return 1
+    if out == "-":
+        if len(result.templates) != 1:
+            click.echo(f"error: {len(result.templates)} templates; write them to a folder with -o DIR", err=True)
+            return 1
+        click.echo(text_of(result.templates[0][1], fmt), nl=False)
+        return 0
+    files = write(result, Path(out), fmt)
+    resources = sum(len(body["Resources"]) for t, body in result.templates if not t.children)
+    click.echo(f"{len(result.templates)} template{'s' if len(result.templates) != 1 else ''}, "
+               f"{resources} resources, in {out}/ (deploy order in manifest.json):", err=True)
+    for stack in result.manifest["stacks"]:
+        nested = f", {len(stack['nested'])} nested stacks" if stack.get("nested") else ""
+        click.echo(f"  {stack['name']} ({stack['region']}): {stack['template']}{nested}", err=True)
+    return 0

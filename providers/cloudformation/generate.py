@@ -1,0 +1,484 @@
+"""From a resolved architecture to CloudFormation templates: the passes, in order.
+
+1. `params.trace`: where each root `param` flows (template parameters).
+2. `placement.place`: which stack (region, or global) each resource goes in.
+3. the mappings (`mapping/`): each resource's parts, with placeholders for references.
+4. logical IDs from addresses; lifecycle to deletion policies; `DependsOn` for the
+   dependencies no reference carries.
+5. `split`: stacks beyond the resource limit become nested stacks.
+6. rendering (`stacks.Linker`): references become `Ref`, `Fn::GetAtt`, `Fn::Sub`, imports or
+   parameters; outputs and exports are added where other templates need them.
+7. the deploy order of the stacks, and the manifest that tells how to wire them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archform.dsl.diagnostics import Diagnostic, error, warning
+
+from . import params as params_mod
+from .context import Context
+from .intrinsics import Att, render, walk_atts
+from .logical_ids import base_ids, camel, part_id, short_hash
+from .mapping import EXPORTS, MAPPERS, missing_kinds
+from .placement import GLOBAL, GLOBAL_BASE, place
+from .split import architecture_order, chunks, part_order
+from .stacks import LIST_ATTRIBUTES, Layout, Linker, Template
+
+RESOURCE_LIMIT = 500
+PARAMETER_LIMIT = 200
+OUTPUT_LIMIT = 200
+FORMAT_VERSION = "2010-09-09"
+
+
+@dataclass
+class Options:
+    name: str | None = None  # the deployment name: prefix of stack names and exports
+    templates_url: str | None = None  # where nested templates will be uploaded (else local paths)
+    limit: int = RESOURCE_LIMIT
+    extension: str = "yaml"
+
+
+@dataclass
+class Result:
+    templates: list = field(default_factory=list)  # Template, in deploy order (children after parents)
+    manifest: dict = field(default_factory=dict)
+    diagnostics: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def deployment_name(path) -> str:
+    stem = Path(str(path)).stem
+    slug = re.sub(r"[^A-Za-z0-9-]+", "-", stem).strip("-").lower()
+    return slug or "archform"
+
+
+def generate(path, params: dict | None = None, options: Options | None = None, sources: dict | None = None,
+             loader=None) -> Result:
+    """Resolve the architecture at `path` and generate its templates."""
+    from archform.dsl.modules import Loader, default_cache_dir
+    from archform.dsl.resolve import resolve
+    options = options or Options()
+    if loader is None:
+        loader = Loader(None, sources) if sources is not None else Loader(default_cache_dir())
+    desired, diags = resolve(path, params, loader=loader)
+    if desired is None or any(d.is_error for d in diags):
+        return Result(diagnostics=list(diags))
+    module, _ = loader.load(Path(path))
+    decls = params_mod.root_params(module)
+
+    def again(values):
+        return resolve(path, values, loader=loader)
+
+    result = from_desired(desired, decls, again, params or {}, options, source=loader.display_name(Path(path)))
+    result.diagnostics = list(diags) + result.diagnostics
+    return result
+
+
+def from_desired(desired, decls, resolve_again, given: dict, options: Options, source: str = "") -> Result:
+    name = options.name or deployment_name(source or "archform")
+    tracing = params_mod.trace(source, given, desired, decls, resolve_again) if decls else \
+        params_mod.Tracing(values=dict(desired.params))
+    placement = place(desired)
+    diagnostics: list[Diagnostic] = []
+    for address, message in placement.problems:
+        diagnostics.append(error(f"CloudFormation: '{address}' cannot be placed in a stack: {message}",
+                                 desired.resources[address].span))
+    missing = missing_kinds({r.kind for r in desired.resources.values()})
+    for kind in missing:
+        where = next(r for r in desired.resources.values() if r.kind == kind)
+        diagnostics.append(error(f"CloudFormation: no mapping for kind '{kind}'", where.span,
+                                 help="every catalogue kind needs a mapping in providers/cloudformation/mapping"))
+    if diagnostics:
+        return Result(diagnostics=diagnostics)
+
+    # 3. map, fixing the parameters a mapping had to read as literals
+    while True:
+        ctx = Context(desired, placement, EXPORTS, tracing.bindings, tracing.output_bindings)
+        parts = []
+        for address in sorted(desired.resources):
+            src = ctx.source(address)
+            MAPPERS[src.kind](src)
+            parts.extend(src.parts)
+        newly = {n: why for n, why in ctx.fixed.items() if n in tracing.specs}
+        if not newly:
+            break
+        tracing = tracing.without(newly)
+        tracing.fixed.update(newly)
+    diagnostics.extend(ctx.diagnostics)
+    if any(d.is_error for d in diagnostics):
+        return Result(diagnostics=diagnostics)
+
+    lids = _logical_ids(parts)
+    _deletion_policies(parts, desired)
+    edges = _edges(parts)
+    _implicit_depends(parts, edges, desired, placement)
+
+    # 5. templates, split where too big
+    by_stack: dict[str, list] = {}
+    for p in parts:
+        by_stack.setdefault(placement.stack_of(p.address), []).append(p)
+    position = architecture_order(desired.resources, {a: r.deps for a, r in desired.resources.items()})
+    roots: dict[str, Template] = {}
+    location: dict = {}
+    ext = options.extension
+    for sid in sorted(by_stack):
+        stack = placement.stacks[sid]
+        stack_name = f"{name}-{sid}"
+        root = Template(sid, stack_name, stack.region, f"{stack_name}.{ext}")
+        roots[sid] = root
+        group = by_stack[sid]
+        if len(group) <= options.limit:
+            root.parts = sorted(group, key=lambda p: lids[p.key])
+            for p in group:
+                location[p.key] = root
+            continue
+        ordered = part_order(group, edges, position)
+        pieces = chunks(ordered, options.limit)
+        width = max(2, len(str(len(pieces))))
+        if len(pieces) > options.limit:
+            diagnostics.append(error(f"CloudFormation: stack {stack_name} needs {len(pieces)} nested stacks, more "
+                                     f"than the {options.limit} a template holds"))
+            return Result(diagnostics=diagnostics)
+        for i, piece in enumerate(pieces, 1):
+            label = f"{i:0{width}d}"
+            child = Template(sid, stack_name, stack.region, f"{stack_name}.part-{label}.{ext}", parent=root,
+                             lid=f"Part{label}")
+            child.parts = sorted(piece, key=lambda p: lids[p.key])
+            root.children.append(child)
+            for p in piece:
+                location[p.key] = child
+
+    specs = dict(tracing.specs)
+    for pname, ptype in ctx.param_types.items():
+        if pname in specs:
+            specs[pname].type = ptype
+    specs.update(ctx.synthetic)
+    _unique_param_names(specs, lids)
+    layout = Layout(name, lids, location, specs)
+    templates = []
+    for sid in sorted(roots):
+        root = roots[sid]
+        templates.append(root)
+        templates.extend(root.children)
+    for t in templates:
+        _render_resources(t, layout)
+    _outputs(desired, tracing, layout, roots, ctx, diagnostics)
+    for t in templates:
+        _check_limits(t, diagnostics)
+    for problem in layout.problems:
+        diagnostics.append(error(f"CloudFormation: {problem}"))
+    order, cycle = _deploy_order(roots)
+    if cycle:
+        diagnostics.append(error("CloudFormation: the stacks refer to each other in a cycle: " + " → ".join(cycle),
+                                 help="CloudFormation reads outputs of stacks deployed before; move the resources "
+                                      "that close the loop into one region"))
+    if any(d.is_error for d in diagnostics):
+        return Result(diagnostics=diagnostics)
+    for root in roots.values():
+        _nest(root, options)
+    bodies = {}
+    for t in templates:
+        bodies[t.file] = _body(t, source, placement, tracing, ctx)
+    ordered_templates = []
+    for sid in order:
+        ordered_templates.append(roots[sid])
+        ordered_templates.extend(roots[sid].children)
+    result = Result(templates=[(t, bodies[t.file]) for t in ordered_templates], diagnostics=diagnostics)
+    result.manifest = _manifest(name, source, order, roots, tracing)
+    return result
+
+
+# --- logical IDs, deletion policies, dependencies ------------------------------------------------
+
+def _unique_param_names(specs: dict, lids: dict):
+    """Template parameters share the namespace of resources: rename on a clash."""
+    taken = set(lids.values())
+    for key in sorted(specs):
+        spec = specs[key]
+        name = spec.cfn_name
+        while name in taken:
+            name += "Param"
+        spec.cfn_name = name
+        taken.add(name)
+
+
+def _logical_ids(parts) -> dict:
+    base = base_ids(sorted({p.address for p in parts}))
+    lids = {p.key: part_id(base[p.address], p.suffix) for p in parts}
+    seen: dict[str, list] = {}
+    for key, lid in lids.items():
+        seen.setdefault(lid, []).append(key)
+    for lid, keys in seen.items():
+        if len(keys) > 1:
+            for key in keys:
+                lids[key] = lid + short_hash(f"{key[0]}#{key[1]}")
+    return lids
+
+
+def _deletion_policies(parts, desired):
+    for p in parts:
+        if desired.resources[p.address].lifecycle.prevent_destroy:
+            p.deletion = "Retain"
+
+
+def _edges(parts) -> dict:
+    """Part key → the part keys it refers to or must follow."""
+    edges = {}
+    for p in parts:
+        found: list = []
+        walk_atts(p.props, found)
+        keys = {a.key for a in found}
+        keys.update(d.key for d in p.depends)
+        keys.discard(p.key)
+        edges[p.key] = keys
+    return edges
+
+
+def _implicit_depends(parts, edges: dict, desired, placement):
+    """`DependsOn` for a dependency of the architecture that no reference of the template
+    carries (within one stack; between stacks the deploy order keeps it)."""
+    by_address: dict[str, list] = {}
+    for p in parts:
+        by_address.setdefault(p.address, []).append(p)
+    main = {a: ps[0] for a, ps in by_address.items()}
+    for address in sorted(desired.resources):
+        res = desired.resources[address]
+        mine = by_address.get(address)
+        if not mine:
+            continue
+        for dep in sorted(set(res.deps)):
+            theirs = by_address.get(dep)
+            if not theirs or placement.stack_of(dep) != placement.stack_of(address):
+                continue
+            targets = {p.key for p in theirs}
+            if _reaches([p.key for p in mine], targets, edges):
+                continue
+            if _reaches([main[dep].key], {p.key for p in mine}, edges):
+                continue  # the template orders them the other way: keep it
+            a, b = main[address], main[dep]
+            a.depends.append(Att(b.address, b.suffix))
+            edges[a.key].add(b.key)
+
+
+def _reaches(starts, targets: set, edges: dict) -> bool:
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        k = stack.pop()
+        for n in edges.get(k, ()):
+            if n in targets:
+                return True
+            if n not in seen:
+                seen.add(n)
+                stack.append(n)
+    return False
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def _render_resources(t: Template, layout: Layout):
+    linker = Linker(layout, t)
+    for p in t.parts:
+        lid = layout.lids[p.key]
+        resource = {"Type": p.type}
+        local, elsewhere = [], []
+        for d in p.depends:
+            where = layout.location.get(d.key)
+            if where is t:
+                local.append(layout.lids[d.key])
+            elif where is not None:
+                elsewhere.append(where)
+        for where in elsewhere:
+            if where.root is t.root and t.parent is not None and where is not t:
+                t.parent.child_depends.setdefault(t.lid, set()).add(where.lid)
+            elif where.root is not t.root:
+                t.root.after.add(where.root.stack_name)
+        local = sorted(set(local))
+        if local:
+            resource["DependsOn"] = local[0] if len(local) == 1 else local
+        if p.deletion:
+            resource["DeletionPolicy"] = p.deletion
+            resource["UpdateReplacePolicy"] = p.deletion
+        if p.update_policy:
+            resource["UpdatePolicy"] = p.update_policy
+        resource["Metadata"] = {"archform:address": p.address}
+        if p.props:
+            resource["Properties"] = render(p.props, linker)
+        t.resources[lid] = resource
+
+
+def _output_value(value):
+    """Outputs are strings: lists are joined, numbers and booleans written out."""
+    if isinstance(value, list):
+        return {"Fn::Join": [",", value]}
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict) and "Fn::GetAtt" in value and value["Fn::GetAtt"][1] in LIST_ATTRIBUTES:
+        return {"Fn::Join": [",", value]}
+    return value
+
+
+def _outputs(desired, tracing, layout: Layout, roots: dict, ctx, diagnostics: list):
+    """The architecture's `output`s, in the stack holding what they name (the first region's
+    stack when they name nothing)."""
+    if not desired.outputs:
+        return
+    regional = sorted(s for s in roots if s not in (GLOBAL, GLOBAL_BASE))
+    fallback = roots[regional[0]] if regional else roots[sorted(roots)[0]]
+    for name in sorted(desired.outputs):
+        value = desired.outputs[name]
+        bound = tracing.output_bindings.get(name)
+        holder = _Holder(ctx, name, value, bound, diagnostics)
+        converted = holder.value()
+        found: list = []
+        walk_atts(converted, found)
+        target = fallback
+        for att in found:
+            where = layout.location.get(att.key)
+            if where is not None:
+                target = where.root
+                break
+        rendered = render(converted, Linker(layout, target))
+        out_name = camel(name) or "Output"
+        while out_name in target.outputs:
+            out_name += "Output"
+        target.outputs[out_name] = {"Description": f"output {name}", "Value": _output_value(rendered)}
+
+
+class _Holder:
+    """An output value read like a resource attribute (references, interpolation, params)."""
+
+    def __init__(self, ctx, name: str, value, bound, diagnostics: list):
+        self.ctx, self.name, self.raw, self.bound, self.diagnostics = ctx, name, value, bound or {}, diagnostics
+
+    def error(self, message: str, path: tuple = (), help: str = ""):
+        self.diagnostics.append(error(f"CloudFormation: output {self.name}: {message}", help=help))
+
+    def value(self):
+        from .intrinsics import Param, sub
+        convert = self.ctx.convert
+
+        def conv(v, path):
+            if path in self.bound:
+                return sub(*[p if type(p) in (str, Param) else convert(p, self) for p in self.bound[path].parts])
+            if type(v) is dict and "$ref" not in v and "$format" not in v:
+                return {k: conv(x, path + (k,)) for k, x in v.items()}
+            if type(v) is list:
+                return [conv(x, path + (i,)) for i, x in enumerate(v)]
+            return convert(v, self)
+        return conv(self.raw, ())
+
+
+def _check_limits(t: Template, diagnostics: list):
+    for what, table, limit in (("resources", t.resources, RESOURCE_LIMIT), ("parameters", t.params, PARAMETER_LIMIT),
+                               ("outputs", t.outputs, OUTPUT_LIMIT)):
+        if len(table) > limit:
+            diagnostics.append(error(f"CloudFormation: template {t.file} has {len(table)} {what}, more than the "
+                                     f"{limit} CloudFormation allows"))
+
+
+def _deploy_order(roots: dict) -> tuple[list, list]:
+    """Stack ids, each after the stacks it reads; or the stacks of a cycle."""
+    by_name = {t.stack_name: sid for sid, t in roots.items()}
+    needs = {sid: {by_name[n] for n in t.after if n in by_name and by_name[n] != sid} for sid, t in roots.items()}
+    order: list = []
+    done: set = set()
+    while len(order) < len(roots):
+        ready = sorted(s for s in roots if s not in done and needs[s] <= done)
+        if not ready:
+            return order, _cycle(needs, [s for s in roots if s not in done], roots)
+        order.append(ready[0])
+        done.add(ready[0])
+    return order, []
+
+
+def _cycle(needs: dict, left: list, roots: dict) -> list:
+    start = sorted(left)[0]
+    path = [start]
+    seen = {start}
+    node = start
+    while True:
+        node = sorted(n for n in needs[node] if n in left)[0]
+        if node in seen:
+            i = path.index(node)
+            return [roots[s].stack_name for s in path[i:] + [node]]
+        seen.add(node)
+        path.append(node)
+
+
+def _nest(root: Template, options: Options):
+    """The parent's resources: one nested stack per child, with its parameters wired."""
+    if not root.children:
+        return
+    implied: dict[str, set] = {}
+    for child in root.children:
+        for value in root.child_params.get(child.lid, {}).values():
+            if isinstance(value, dict) and "Fn::GetAtt" in value:
+                implied.setdefault(child.lid, set()).add(value["Fn::GetAtt"][0])
+    for child in root.children:
+        url = (options.templates_url.rstrip("/") + "/" + child.file) if options.templates_url else f"./{child.file}"
+        resource = {"Type": "AWS::CloudFormation::Stack"}
+        depends = sorted(root.child_depends.get(child.lid, set()) - implied.get(child.lid, set()))
+        if depends:
+            resource["DependsOn"] = depends[0] if len(depends) == 1 else depends
+        props = {"TemplateURL": url}
+        params = root.child_params.get(child.lid)
+        if params:
+            props["Parameters"] = {k: params[k] for k in sorted(params)}
+        resource["Properties"] = props
+        root.resources[child.lid] = resource
+
+
+def _body(t: Template, source: str, placement, tracing, ctx) -> dict:
+    stack = placement.stacks[t.stack]
+    where = t.region + (f" ({', '.join(stack.aliases)})" if stack.aliases else "")
+    if t.stack in (GLOBAL, GLOBAL_BASE):
+        where = f"global resources, deployed in {t.region}"
+    description = f"archform {source}: {where}"
+    if t.parent is not None:
+        description += f", nested stack {t.lid}"
+    meta = {"source": source, "stack": t.stack_name, "region": t.region}
+    if t.parent is None:
+        fixed = {n: {"value": tracing.values.get(n), "why": why} for n, why in sorted(tracing.fixed.items())}
+        if fixed:
+            meta["parameters_fixed_at_generation"] = fixed
+        notes = ctx.unexpressed.get(t.stack)
+        if notes:
+            meta["not_expressed"] = sorted(notes)
+    body = {"AWSTemplateFormatVersion": FORMAT_VERSION, "Description": description,
+            "Metadata": {"archform": meta}}
+    if t.params:
+        body["Parameters"] = {k: t.params[k] for k in sorted(t.params)}
+    body["Resources"] = {k: t.resources[k] for k in sorted(t.resources)}
+    if t.outputs:
+        body["Outputs"] = {k: t.outputs[k] for k in sorted(t.outputs)}
+    return body
+
+
+def _manifest(name: str, source: str, order: list, roots: dict, tracing) -> dict:
+    stacks = []
+    for sid in order:
+        t = roots[sid]
+        entry = {"name": t.stack_name, "region": t.region, "template": t.file}
+        if t.children:
+            entry["nested"] = [c.file for c in t.children]
+        after = sorted(t.after - {t.stack_name})
+        if after:
+            entry["after"] = after
+        if t.wiring:
+            entry["parameters_from"] = {p: {"stack": s, "output": o} for p, (s, o) in sorted(t.wiring.items())}
+        stacks.append(entry)
+    return {"name": name, "source": source, "stacks": stacks,
+            "parameters": {n: tracing.values.get(n) for n in sorted(tracing.values)}}
+
+
+__all__ = ["generate", "from_desired", "Options", "Result", "deployment_name", "warning"]

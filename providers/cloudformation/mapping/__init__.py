@@ -1,0 +1,26 @@
+"""Each catalogue kind's CloudFormation: one module per service family, as in `stdlib/kinds/`.
+
+A family module declares `MAPPERS` (kind → a function that reads a `Source` and emits its
+parts) and `EXPORTS` (kind → how to obtain each value the kind exports: `(suffix, attribute)`
+for a part's `Ref`/`Fn::GetAtt`, a function for a computed value, None when CloudFormation
+cannot give it). `missing_kinds()` names the catalogue kinds without a mapping, which the
+generator reports as errors rather than leave anything out.
+"""
+
+from __future__ import annotations
+
+from . import compute, database, dns, dr, edge, loadbalancing, network, security, storage
+
+FAMILIES = (compute, database, dns, dr, edge, loadbalancing, network, security, storage)
+
+MAPPERS: dict = {}
+EXPORTS: dict = {}
+TYPES: dict = {}
+for _family in FAMILIES:
+    MAPPERS.update(_family.MAPPERS)
+    EXPORTS.update(_family.EXPORTS)
+    TYPES.update(_family.TYPES)
+
+
+def missing_kinds(kinds) -> list[str]:
+    return sorted(k for k in kinds if k not in MAPPERS)

@@ -1,0 +1,67 @@
+"""Small helpers the family mappings share."""
+
+from __future__ import annotations
+
+import re
+
+from ..intrinsics import Att, arn, sub
+from ..logical_ids import camel
+
+REF = ("", None)
+
+
+def getatt(attr: str, suffix: str = "") -> tuple:
+    return (suffix, attr)
+
+
+def arn_export(service: str, prefix: str, suffix: str = "", attr: str | None = None, region=True, account=True):
+    """An export computed as an ARN around the part's Ref (or attribute)."""
+    def build(src):
+        return arn(service, sub(prefix, Att(src.address, suffix, attr)), region, account)
+    return build
+
+
+def short(address: str) -> str:
+    """The last part of an address: `primary.net.private[us-east-1a]` → `private[us-east-1a]`."""
+    depth = 0
+    for i in range(len(address) - 1, -1, -1):
+        c = address[i]
+        if c == "]":
+            depth += 1
+        elif c == "[":
+            depth -= 1
+        elif c == "." and depth == 0:
+            return address[i + 1:]
+    return address
+
+
+def suffixes(addresses, prefix: str = "") -> dict[str, str]:
+    """A readable, unique suffix for each of several referenced resources: their short names
+    (`PrivateUsEast1a`), or their whole addresses where short names clash."""
+    names = {a: camel(short(a)) for a in addresses}
+    counts: dict[str, int] = {}
+    for n in names.values():
+        counts[n] = counts.get(n, 0) + 1
+    return {a: prefix + (n if counts[n] == 1 else camel(a)) for a, n in names.items()}
+
+
+def unique(names: list[str]) -> list[str]:
+    """Make a list of suffixes unique by numbering repeats (`Rule`, `Rule2`)."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n}{seen[n]}")
+        else:
+            seen[n] = 1
+            out.append(n)
+    return out
+
+
+def words(text: str) -> str:
+    return camel(re.sub(r"[^A-Za-z0-9]+", " ", str(text)))
+
+
+def ipv6(cidr) -> bool:
+    return isinstance(cidr, str) and ":" in cidr

@@ -1,0 +1,131 @@
+"""Security: ACM certificates, IAM managed policies and roles (with the instance profile that
+instances and launch templates use, made when an instance, template or Auto Scaling group
+launches with the role, or when EC2 may assume it).
+
+A certificate validated by DNS whose names lie in a hosted zone of the same stack gets its
+validation records written there (`DomainValidationOptions`), so the stack completes without
+anyone copying CNAMEs by hand; otherwise a warning says the stack waits for them.
+"""
+
+from __future__ import annotations
+
+from ..intrinsics import Att
+from ..units import seconds
+from .common import REF, getatt
+
+_LAUNCHERS = ("instance", "launch_template", "autoscaling_group")
+
+
+def _validation_zone(r) -> str | None:
+    zone = r.target("validation_zone")
+    if zone:
+        return zone
+    names = [n for n in [r.raw("domain"), *(r.raw("alternative_names") or [])] if isinstance(n, str)]
+    best = None
+    for z in r.ctx.of_kind("dns_zone"):
+        src = r.ctx.source(z)
+        domain = src.raw("domain")
+        if src.raw("private") or not isinstance(domain, str) or not r.ctx.same_stack(z, r.address):
+            continue
+        bare = [n[2:] if n.startswith("*.") else n for n in names]
+        if all(n == domain or n.endswith("." + domain) for n in bare):
+            if best is None or len(domain) > len(r.ctx.source(best).raw("domain")):
+                best = z
+    return best
+
+
+def certificate(r):
+    dns = r.raw("validation") == "dns"
+    zone = _validation_zone(r) if dns else None
+    options = None
+    if zone:
+        zone_ref = r.ctx.out(zone, "id", r)
+        names = [r.val("domain")] + [r.val("alternative_names", i) for i in range(len(r.raw("alternative_names") or []))]
+        options = [{"DomainName": n, "HostedZoneId": zone_ref} for n in names]
+    elif dns:
+        r.warn(f"certificate '{r.address}' is validated by DNS, and no hosted zone of this stack holds its names: "
+               f"the stack waits until the validation records ACM lists are created",
+               help="set validation_zone = <a dns_zone> to have them written for you")
+    algorithm = r.raw("key_algorithm")
+    r.part("AWS::CertificateManager::Certificate", {
+        "DomainName": r.val("domain"),
+        "SubjectAlternativeNames": r.val("alternative_names") or None,
+        "ValidationMethod": "DNS" if dns else "EMAIL",
+        "DomainValidationOptions": options,
+        "KeyAlgorithm": algorithm if algorithm != "RSA_2048" else None,
+        "Tags": r.tags(),
+    })
+
+
+def iam_policy(r):
+    r.part("AWS::IAM::ManagedPolicy", {
+        "PolicyDocument": r.val("document"),
+        "Description": r.val("description"),
+    })
+    if r.raw("tags"):
+        r.unsupported("tags", "IAM managed policies take no tags in CloudFormation")
+
+
+def _principals(r) -> dict:
+    services, others = [], []
+    for i, p in enumerate(r.raw("assumed_by") or []):
+        if type(p) is dict:
+            others.append(r.ref("assumed_by", i, export="arn"))
+        elif isinstance(p, str) and p.endswith(".amazonaws.com"):
+            services.append(r.val("assumed_by", i))
+        else:
+            others.append(r.val("assumed_by", i))
+    out = {}
+    if services:
+        out["Service"] = services if len(services) > 1 else services[0]
+    if others:
+        out["AWS"] = others if len(others) > 1 else others[0]
+    return out
+
+
+def needs_profile(r) -> bool:
+    if any(p == "ec2.amazonaws.com" for p in r.raw("assumed_by") or []):
+        return True
+    for a in r.ctx.referrers(r.address):
+        if r.ctx.kind(a) in _LAUNCHERS:
+            return True
+    return False
+
+
+def iam_role(r):
+    policies = []
+    for i, p in enumerate(r.raw("policies") or []):
+        policies.append(r.ref("policies", i) if type(p) is dict else r.val("policies", i))
+    inline = r.raw("inline_policies") or {}
+    boundary = r.raw("permissions_boundary")
+    r.part("AWS::IAM::Role", {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": _principals(r), "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": policies or None,
+        "Policies": [{"PolicyName": name, "PolicyDocument": r.val("inline_policies", name)} for name in sorted(inline)]
+        or None,
+        "PermissionsBoundary": (r.ref("permissions_boundary") if type(boundary) is dict else r.val("permissions_boundary"))
+        if boundary is not None else None,
+        "MaxSessionDuration": seconds(r.get("max_session")) if r.raw("max_session") != "1h" else None,
+        "Tags": r.tags(),
+    })
+    if needs_profile(r):
+        r.part("AWS::IAM::InstanceProfile", {"Roles": [r.att()]}, suffix="Profile")
+
+
+MAPPERS = {"certificate": certificate, "iam_policy": iam_policy, "iam_role": iam_role}
+
+TYPES = {
+    "certificate": ["AWS::CertificateManager::Certificate"],
+    "iam_policy": ["AWS::IAM::ManagedPolicy"],
+    "iam_role": ["AWS::IAM::Role", "AWS::IAM::InstanceProfile"],
+}
+
+EXPORTS = {
+    "certificate": {"id": REF, "arn": REF},
+    "iam_policy": {"id": REF, "arn": REF},
+    "iam_role": {"id": REF, "arn": getatt("Arn"), "name": REF,
+                 "profile_arn": getatt("Arn", "Profile"), "profile_name": ("Profile", None)},
+}
+
+__all__ = ["MAPPERS", "EXPORTS", "TYPES", "Att"]

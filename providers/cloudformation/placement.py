@@ -1,0 +1,136 @@
+"""Which stack each resource goes in.
+
+A stack lives in one region, so every regional resource goes in its region's stack. Global
+resources (Route 53, CloudFront, IAM, DR plans) go where they are used:
+
+- Global Accelerator is managed only through us-west-2, so accelerators go in that region's
+  stack; a DR plan goes in the stack of its primary region.
+- The other global resources, taken in groups that refer to each other, go in the stack of
+  the one region whose resources they refer to or are referred to by (us-east-1 when none).
+- A group that touches several regions goes in the global stacks, deployed in us-east-1:
+  `global-base` for what regional resources use (deployed before the regions) and `global`
+  for what uses regional resources (deployed after them: failover records, health checks,
+  distributions in front of several regions). A global resource that is both is a cycle
+  between stacks, reported as an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HOME = "us-east-1"
+FORCED = {"global_accelerator": "us-west-2"}
+GLOBAL = "global"
+GLOBAL_BASE = "global-base"
+
+
+@dataclass
+class Stack:
+    id: str  # the region, "global" or "global-base"
+    region: str
+    aliases: tuple = ()
+
+
+@dataclass
+class Placement:
+    stacks: dict[str, Stack] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)  # address -> stack id
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (address, message)
+
+    def stack_of(self, address: str) -> str:
+        return self.where[address]
+
+    def region_of(self, address: str) -> str:
+        return self.stacks[self.where[address]].region
+
+
+def _aliases(desired) -> dict[str, str]:
+    """Region alias → region, read from the addresses (`primary.web` in us-east-1)."""
+    out: dict[str, str] = {}
+    for address, res in desired.resources.items():
+        if res.region and "." in address:
+            out.setdefault(address.split(".", 1)[0], res.region)
+    return out
+
+
+def place(desired) -> Placement:
+    resources = desired.resources
+    aliases = _aliases(desired)
+    placement = Placement()
+    region_of: dict[str, str] = {}
+    for address, res in resources.items():
+        if res.region:
+            region_of[address] = res.region
+        elif res.kind in FORCED:
+            region_of[address] = FORCED[res.kind]
+        elif res.kind == "dr_plan":
+            primary = (res.attrs or {}).get("primary")
+            region = aliases.get(primary, primary)
+            if isinstance(region, str) and region in _known_regions():
+                region_of[address] = region
+    floating = sorted(a for a in resources if a not in region_of)
+    referrers: dict[str, list[str]] = {}
+    for address in sorted(resources):
+        for d in resources[address].deps:
+            if d in resources:
+                referrers.setdefault(d, []).append(address)
+
+    def neighbours(a):
+        return list(resources[a].deps) + referrers.get(a, [])
+
+    seen: set[str] = set()
+    for start in floating:
+        if start in seen:
+            continue
+        group, stack = [], [start]
+        seen.add(start)
+        while stack:
+            a = stack.pop()
+            group.append(a)
+            for n in neighbours(a):
+                if n in resources and n not in region_of and n not in seen:
+                    seen.add(n)
+                    stack.append(n)
+        regions = sorted({region_of[n] for a in group for n in neighbours(a) if n in region_of})
+        if len(regions) <= 1:
+            for a in group:
+                region_of[a] = regions[0] if regions else HOME
+            continue
+        for a in sorted(group):
+            before = _reaches(a, lambda x: referrers.get(x, []), region_of)  # regional resources use it
+            after = _reaches(a, lambda x: [d for d in resources[x].deps if d in resources], region_of)
+            if before and after:
+                placement.problems.append((a, "it is used by regional resources and uses regional resources of "
+                                              "several regions, so no stack can be deployed before the other"))
+            placement.where[a] = GLOBAL_BASE if before and not after else GLOBAL
+    for address, region in region_of.items():
+        placement.where.setdefault(address, region)
+    for address, sid in placement.where.items():
+        if sid not in placement.stacks:
+            region = HOME if sid in (GLOBAL, GLOBAL_BASE) else sid
+            placement.stacks[sid] = Stack(sid, region)
+    for alias, region in sorted(aliases.items()):
+        if region in placement.stacks:
+            s = placement.stacks[region]
+            s.aliases = tuple(sorted(set(s.aliases) | {alias}))
+    return placement
+
+
+def _reaches(start: str, step, region_of: dict) -> bool:
+    """Whether following `step` from `start` through global resources reaches a regional one."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        a = stack.pop()
+        for n in step(a):
+            if n in region_of:
+                return True
+            if n not in seen:
+                seen.add(n)
+                stack.append(n)
+    return False
+
+
+def _known_regions():
+    from archform.stdlib.regions import REGIONS
+    return REGIONS
