@@ -30,8 +30,7 @@ CREATE TABLE IF NOT EXISTS workspaces (
   name TEXT PRIMARY KEY, lineage TEXT NOT NULL, serial INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS resources (
   workspace TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL, provider_id TEXT,
-  region TEXT, name TEXT, key TEXT, config TEXT NOT NULL, applied TEXT NOT NULL,
-  outputs TEXT NOT NULL, deps TEXT NOT NULL, lifecycle TEXT NOT NULL, status TEXT NOT NULL,
+  status TEXT NOT NULL, doc TEXT NOT NULL,
   PRIMARY KEY (workspace, address));
 CREATE TABLE IF NOT EXISTS outputs (
   workspace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (workspace, name));
@@ -50,6 +49,12 @@ CREATE TABLE IF NOT EXISTS history (
 
 def _dumps(x) -> str:
     return json.dumps(x, sort_keys=True, separators=(",", ":"))
+
+
+def _doc(r: "StateResource") -> str:
+    """One JSON document per resource: one decode per row when the state is read."""
+    return _dumps({"region": r.region, "name": r.name, "key": r.key, "config": r.config, "applied": r.applied,
+                   "outputs": r.outputs, "deps": list(r.deps), "lifecycle": r.lifecycle})
 
 
 @dataclass(frozen=True)
@@ -178,12 +183,14 @@ class StateStore:
         with self._tx() as conn:
             lineage, serial = self._ensure_workspace(conn)
             resources = {}
-            for row in conn.execute(
-                    "SELECT address, kind, provider_id, region, name, key, config, applied, outputs, deps, "
-                    "lifecycle, status FROM resources WHERE workspace=? ORDER BY address", (self.workspace,)):
-                resources[row[0]] = StateResource(row[0], row[1], row[2], row[3], row[4] or "", row[5],
-                                                  json.loads(row[6]), json.loads(row[7]), json.loads(row[8]),
-                                                  tuple(json.loads(row[9])), json.loads(row[10]), row[11])
+            loads = json.loads
+            for address, kind, pid, status, doc in conn.execute(
+                    "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=? "
+                    "ORDER BY address", (self.workspace,)):
+                d = loads(doc)
+                resources[address] = StateResource(address, kind, pid, d["region"], d["name"], d["key"],
+                                                   d["config"], d["applied"], d["outputs"], tuple(d["deps"]),
+                                                   d["lifecycle"], status)
             outputs = {r[0]: json.loads(r[1]) for r in conn.execute(
                 "SELECT name, value FROM outputs WHERE workspace=? ORDER BY name", (self.workspace,))}
             pending = [Pending(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in conn.execute(
@@ -205,11 +212,8 @@ class StateStore:
     def put_many(self, rs: list[StateResource], clear_pending: str | None = None):
         with self._tx() as conn:
             self._ensure_workspace(conn)
-            conn.executemany(
-                "INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(self.workspace, r.address, r.kind, r.id, r.region, r.name, r.key, _dumps(r.config),
-                  _dumps(r.applied), _dumps(r.outputs), _dumps(list(r.deps)), _dumps(r.lifecycle), r.status)
-                 for r in rs])
+            conn.executemany("INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?)",
+                             [(self.workspace, r.address, r.kind, r.id, r.status, _doc(r)) for r in rs])
             if clear_pending:
                 conn.execute("DELETE FROM pending WHERE workspace=? AND op_id=?", (self.workspace, clear_pending))
 
@@ -230,14 +234,14 @@ class StateStore:
             if cur.rowcount == 0:
                 raise KeyError(f"'{old}' is not in the state")
             # references to the old address in other records follow the rename
-            needle = _dumps({"$ref": old})[1:-1]
-            rows = conn.execute("SELECT address, config, deps FROM resources WHERE workspace=? AND "
-                                "(instr(config, ?) > 0 OR instr(deps, ?) > 0)",
-                                (self.workspace, needle, _dumps(old))).fetchall()
-            for address, config, deps in rows:
-                conn.execute("UPDATE resources SET config=?, deps=? WHERE workspace=? AND address=?",
-                             (_dumps(_rename_refs(json.loads(config), old, new)),
-                              _dumps([new if d == old else d for d in json.loads(deps)]), self.workspace, address))
+            rows = conn.execute("SELECT address, doc FROM resources WHERE workspace=? AND instr(doc, ?) > 0",
+                                (self.workspace, _dumps(old))).fetchall()
+            for address, doc in rows:
+                d = json.loads(doc)
+                d["config"] = _rename_refs(d["config"], old, new)
+                d["deps"] = [new if x == old else x for x in d["deps"]]
+                conn.execute("UPDATE resources SET doc=? WHERE workspace=? AND address=?",
+                             (_dumps(d), self.workspace, address))
 
     def set_outputs(self, outputs: dict):
         with self._tx() as conn:

@@ -212,7 +212,8 @@ class SimulatedCloud:
     @staticmethod
     def remote_of(op: Op, rec: Record, token: str | None) -> Remote:
         outputs = behaviour(rec.kind).live(op, rec)
-        return Remote(rec.id, rec.kind, copy.deepcopy(rec.attrs), copy.deepcopy(outputs), rec.region, token)
+        # `rec` was decoded from the store for this call alone: nothing else holds its values
+        return Remote(rec.id, rec.kind, rec.attrs, outputs, rec.region, token)
 
     @staticmethod
     def _region(kind: str, region: str | None) -> str | None:

@@ -349,7 +349,7 @@ class TargetGroup(Kind):
     port: Port = None
     protocol: Choice(*PROTOCOLS, what="target group protocol") = None
     target_type: Choice("instance", "ip", "lambda", "alb", what="target type") = "instance"
-    health_check: TargetHealthCheck = TargetHealthCheck()
+    health_check: TargetHealthCheck = Field(default_factory=TargetHealthCheck)
     deregistration_delay: DurationRange("0s", "3600s", what="deregistration_delay") = dur("300s")
     stickiness: Stickiness = None
     cross_zone: Bool = None

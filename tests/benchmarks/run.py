@@ -44,14 +44,16 @@ STEPS = ["validate", "plan", "apply", "noop_plan", "replan_1pct"]
 def timed(cmd, cwd, env=None, stdin=None) -> tuple[float, float, int]:
     """(seconds, peak MB, exit code) of one fresh process."""
     import time
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    proc.returncode = code
+    with tempfile.TemporaryFile() as errfile:  # a file, not a pipe: a chatty child never blocks
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errfile,
+                                stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = code
+        errfile.seek(0)
+        err = errfile.read().decode(errors="replace")
     if code not in (0, 2):
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({code}):\n{err[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024, code
