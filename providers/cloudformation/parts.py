@@ -114,8 +114,9 @@ class Source:
     def name(self) -> str:
         return self.res.name
 
-    def raw(self, *path, default=None):
-        """The canonical value at `path`, as written (no parameter bookkeeping)."""
+    def peek(self, *path, default=None):
+        """The canonical value at `path`, for naming and presence checks only: a mapping must not
+        write it into the template (it may be a parameter's)."""
         value = self.attrs
         for step in path:
             if type(value) is dict:
@@ -128,20 +129,22 @@ class Source:
                 return default
         return default if value is None else value
 
-    def get(self, *path, default=None):
+    def raw(self, *path, default=None):
         """The literal value at `path`. A mapping that reads a parameter-bound value this way
-        transforms it, so that parameter is fixed at generation time."""
+        writes or transforms the literal, so that parameter is fixed at generation time."""
         if self.bound:
             n = len(path)
             for p in self.bound:
                 if p[:n] == path:
-                    self.ctx.fix_params(self.bound[p], f"{self.kind} '{self.address}' converts "
+                    self.ctx.fix_params(self.bound[p], f"{self.kind} '{self.address}' writes "
                                         f"{'.'.join(map(str, p))}")
-        return self.raw(*path, default=default)
+        return self.peek(*path, default=default)
+
+    get = raw
 
     def val(self, *path):
         """The value at `path` as CloudFormation writes it."""
-        value = self.raw(*path)
+        value = self.peek(*path)
         if self.bound:
             return self._convert_bound(value, path)
         return self.ctx.convert(value, self)
@@ -170,11 +173,11 @@ class Source:
 
     def target(self, *path) -> str | None:
         """The address a reference at `path` names."""
-        value = self.raw(*path)
+        value = self.peek(*path)
         return value.get("$ref") if type(value) is dict else None
 
     def targets(self, *path) -> list[str]:
-        return [v["$ref"] for v in (self.raw(*path) or []) if type(v) is dict and "$ref" in v]
+        return [v["$ref"] for v in (self.peek(*path) or []) if type(v) is dict and "$ref" in v]
 
     def ref(self, *path, export: str = "id"):
         """What the reference at `path` names, as the export `export` of its target."""

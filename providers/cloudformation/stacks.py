@@ -72,7 +72,8 @@ class Layout:
             value = {"Ref": lid} if att.attr is None else {"Fn::GetAtt": [lid, att.attr]}
             if att.attr in LIST_ATTRIBUTES:
                 value = {"Fn::Join": [",", value]}
-            producer.outputs[name] = {"Value": value}
+            producer.outputs[name] = {"Description": f"{att.address}: {att.attr or 'Ref'}, for other stacks",
+                                       "Value": value}
         return name
 
     def expose_top(self, producer: Template, att: Att, lid: str, export: bool) -> str:
@@ -82,7 +83,8 @@ class Layout:
         root = producer.root
         if producer is not root:
             if name not in root.outputs:
-                root.outputs[name] = {"Value": {"Fn::GetAtt": [producer.lid, f"Outputs.{name}"]}}
+                root.outputs[name] = {"Description": producer.outputs[name]["Description"],
+                                      "Value": {"Fn::GetAtt": [producer.lid, f"Outputs.{name}"]}}
         if export:
             root.outputs[name]["Export"] = {"Name": self.export_name(name)}
         return name

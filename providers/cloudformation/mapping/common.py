@@ -65,3 +65,31 @@ def words(text: str) -> str:
 
 def ipv6(cidr) -> bool:
     return isinstance(cidr, str) and ":" in cidr
+
+
+_DOCUMENT_KEYS = ("Version", "Id", "Statement")
+_STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
+                   "Condition")
+
+
+def policy_document(doc):
+    """A policy document with its elements in the order AWS's documentation writes them
+    (Version, Statement; Sid, Effect, Principal, Action, Resource, Condition)."""
+    if type(doc) is not dict:
+        return doc
+    out = {k: doc[k] for k in _DOCUMENT_KEYS if k in doc}
+    out.update({k: v for k, v in doc.items() if k not in out})
+    statements = out.get("Statement")
+    if type(statements) is list:
+        out["Statement"] = [_statement(s) for s in statements]
+    elif type(statements) is dict:
+        out["Statement"] = _statement(statements)
+    return out
+
+
+def _statement(st):
+    if type(st) is not dict:
+        return st
+    out = {k: st[k] for k in _STATEMENT_KEYS if k in st}
+    out.update({k: v for k, v in st.items() if k not in out})
+    return out

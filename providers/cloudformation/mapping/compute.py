@@ -52,7 +52,7 @@ def _root_volume(r, p: tuple):
 
 
 def _user_data(r, p: tuple):
-    return base64(r.val(*p, "user_data")) if r.raw(*p, "user_data") is not None else None
+    return base64(r.val(*p, "user_data")) if r.peek(*p, "user_data") is not None else None
 
 
 def _spot(r, p: tuple):
@@ -248,7 +248,7 @@ def _policy(r, i: int, policy: dict, asg):
 
 
 def autoscaling_group(r):
-    if r.raw("launch") is not None:
+    if r.peek("launch") is not None:
         data = launch_data(r, ("launch",))
         r.part("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": data}, suffix="LaunchTemplate")
         template = {"LaunchTemplateId": r.att("LaunchTemplate"),
@@ -292,7 +292,7 @@ def placement_group(r):
     strategy = r.raw("strategy")
     r.part("AWS::EC2::PlacementGroup", {
         "Strategy": r.val("strategy"),
-        "PartitionCount": (r.val("partitions") if r.raw("partitions") is not None else 2)
+        "PartitionCount": (r.val("partitions") if r.peek("partitions") is not None else 2)
         if strategy == "partition" else None,
         "SpreadLevel": r.val("spread_level"),
         "Tags": r.tags(),

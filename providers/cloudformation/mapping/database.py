@@ -119,7 +119,7 @@ def aurora(r):
     serverless = bool(r.raw("serverless"))
     secondaries = r.targets("global_secondary")
     encrypted = bool(r.raw("encrypted"))
-    if primary and encrypted and r.raw("kms_key") is None:
+    if primary and encrypted and r.peek("kms_key") is None:
         r.warn("an encrypted secondary of a global database needs kms_key, a KMS key of its own region",
                help="set kms_key to a key ARN in this region")
     r.part("AWS::RDS::DBCluster", {
@@ -235,8 +235,8 @@ _CLASS = {"standard": "STANDARD", "standard_ia": "STANDARD_INFREQUENT_ACCESS"}
 
 def dynamodb_table(r):
     keys = [("hash_key", "hash_key_type", "HASH"), ("range_key", "range_key_type", "RANGE")]
-    attributes = [{"AttributeName": r.val(k), "AttributeType": r.val(t)} for k, t, _ in keys if r.raw(k) is not None]
-    schema = [{"AttributeName": r.val(k), "KeyType": kt} for k, _, kt in keys if r.raw(k) is not None]
+    attributes = [{"AttributeName": r.val(k), "AttributeType": r.val(t)} for k, t, _ in keys if r.peek(k) is not None]
+    schema = [{"AttributeName": r.val(k), "KeyType": kt} for k, _, kt in keys if r.peek(k) is not None]
     provisioned = r.raw("billing") == "provisioned"
     stream = r.raw("stream")
     ttl = {"AttributeName": r.val("ttl_attribute"), "Enabled": True} if r.raw("ttl_attribute") else None

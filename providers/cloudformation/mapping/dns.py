@@ -45,8 +45,9 @@ def dns_zone(r):
         if src.kind != "dns_record" or src.target("zone") != r.address or not src.raw("ip_based"):
             continue
         block = src.raw("ip_based")
-        collections.setdefault(block["collection"], {}).setdefault(block["location"], []).extend(
-            block.get("cidrs") or [])
+        locations = collections.setdefault(block["collection"], {})
+        if block["location"] != "*":  # the default location is implicit in every collection
+            locations.setdefault(block["location"], []).extend(block.get("cidrs") or [])
     for name in sorted(collections):
         locations = collections[name]
         r.part("AWS::Route53::CidrCollection", {
@@ -64,11 +65,11 @@ def record_name(r):
     """The record's full name: relative names joined to the zone's domain."""
     zone = r.target("zone")
     domain = zone_domain(r, zone)
-    raw = r.raw("name")
+    raw = r.peek("name")
     label = label_of(r.address) if raw is None else raw.strip()
     if label in ("@", ""):
         return domain
-    literal = r.ctx.source(zone).raw("domain")
+    literal = r.ctx.source(zone).peek("domain")
     text = label.rstrip(".").lower()
     if text == literal:
         return domain
@@ -123,7 +124,7 @@ def dns_record(r):
     geo = r.raw("geolocation")
     prox = r.raw("geoproximity")
     ttl = r.raw("ttl")
-    alias = r.raw("alias") is not None
+    alias = r.peek("alias") is not None
     ip_based = r.raw("ip_based")
     view = _View(r)
     r.part("AWS::Route53::RecordSet", {
@@ -133,7 +134,7 @@ def dns_record(r):
         "TTL": str(seconds(r.get("ttl"))) if ttl is not None else None,
         "ResourceRecords": _values(r) if not alias else None,
         "AliasTarget": _alias_target(r) if alias else None,
-        "SetIdentifier": (r.val("set_id") if r.raw("set_id") is not None else set_identifier(view))
+        "SetIdentifier": (r.val("set_id") if r.peek("set_id") is not None else set_identifier(view))
         if policy != "simple" else None,
         "Weight": r.val("weight"),
         "Region": r.val("latency_region"),
@@ -205,7 +206,7 @@ def health_check(r):
     config = {
         "Type": htype,
         **(_health_target(r) if endpoint else {}),
-        "Port": r.val("port") if endpoint and r.raw("port") is not None else None,
+        "Port": r.val("port") if endpoint and r.peek("port") is not None else None,
         "ResourcePath": r.val("path"),
         "SearchString": r.val("search_string"),
         "RequestInterval": seconds(r.get("interval")) if endpoint else None,

@@ -26,7 +26,7 @@ def effective_access(r, i: int) -> str:
     target = r.target("origin", i, "target")
     kind = r.ctx.kind(target) if target else None
     if kind == "s3_bucket":
-        return "public" if r.ctx.source(target).raw("website") is not None else "oac"
+        return "public" if r.ctx.source(target).peek("website") is not None else "oac"
     if kind == "load_balancer" and r.ctx.source(target).raw("internal"):
         return "vpc_origin"
     return "public"

@@ -27,7 +27,7 @@ def vpc(r):
         "InstanceTenancy": r.val("instance_tenancy") if r.raw("instance_tenancy") != "default" else None,
         "Tags": r.tags(),
     })
-    for i, block in enumerate(r.raw("secondary_cidrs") or []):
+    for i, block in enumerate(r.peek("secondary_cidrs") or []):
         r.part("AWS::EC2::VPCCidrBlock", {"VpcId": r.att(), "CidrBlock": r.val("secondary_cidrs", i)},
                suffix="Cidr" + camel(block))
     if r.raw("ipv6"):
@@ -40,17 +40,17 @@ def _secondary_block(r, vpc_address: str | None, cidr) -> Att | None:
         return None
     vpc_src = r.ctx.source(vpc_address)
     net = ipaddress.ip_network(cidr)
-    primary = vpc_src.raw("cidr")
+    primary = vpc_src.peek("cidr")
     if isinstance(primary, str) and net.subnet_of(ipaddress.ip_network(primary)):
         return None
-    for block in vpc_src.raw("secondary_cidrs") or []:
+    for block in vpc_src.peek("secondary_cidrs") or []:
         if net.version == 4 and net.subnet_of(ipaddress.ip_network(block)):
             return Att(vpc_address, "Cidr" + camel(block))
     return None
 
 
 def subnet(r):
-    cidr = r.raw("cidr")
+    cidr = r.peek("cidr")
     r.part("AWS::EC2::Subnet", {
         "VpcId": r.ref("vpc"),
         "CidrBlock": r.val("cidr") if not ipv6(cidr) else None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..intrinsics import Att
 from ..units import seconds
-from .common import REF, getatt
+from .common import REF, getatt, policy_document
 
 _LAUNCHERS = ("instance", "launch_template", "autoscaling_group")
 
@@ -20,16 +20,16 @@ def _validation_zone(r) -> str | None:
     zone = r.target("validation_zone")
     if zone:
         return zone
-    names = [n for n in [r.raw("domain"), *(r.raw("alternative_names") or [])] if isinstance(n, str)]
+    names = [n for n in [r.peek("domain"), *(r.peek("alternative_names") or [])] if isinstance(n, str)]
     best = None
     for z in r.ctx.of_kind("dns_zone"):
         src = r.ctx.source(z)
-        domain = src.raw("domain")
+        domain = src.peek("domain")
         if src.raw("private") or not isinstance(domain, str) or not r.ctx.same_stack(z, r.address):
             continue
         bare = [n[2:] if n.startswith("*.") else n for n in names]
         if all(n == domain or n.endswith("." + domain) for n in bare):
-            if best is None or len(domain) > len(r.ctx.source(best).raw("domain")):
+            if best is None or len(domain) > len(r.ctx.source(best).peek("domain")):
                 best = z
     return best
 
@@ -40,7 +40,7 @@ def certificate(r):
     options = None
     if zone:
         zone_ref = r.ctx.out(zone, "id", r)
-        names = [r.val("domain")] + [r.val("alternative_names", i) for i in range(len(r.raw("alternative_names") or []))]
+        names = [r.val("domain")] + [r.val("alternative_names", i) for i in range(len(r.peek("alternative_names") or []))]
         options = [{"DomainName": n, "HostedZoneId": zone_ref} for n in names]
     elif dns:
         r.warn(f"certificate '{r.address}' is validated by DNS, and no hosted zone of this stack holds its names: "
@@ -59,7 +59,7 @@ def certificate(r):
 
 def iam_policy(r):
     r.part("AWS::IAM::ManagedPolicy", {
-        "PolicyDocument": r.val("document"),
+        "PolicyDocument": policy_document(r.val("document")),
         "Description": r.val("description"),
     })
     if r.raw("tags"):
@@ -102,7 +102,8 @@ def iam_role(r):
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": _principals(r), "Action": "sts:AssumeRole"}]},
         "ManagedPolicyArns": policies or None,
-        "Policies": [{"PolicyName": name, "PolicyDocument": r.val("inline_policies", name)} for name in sorted(inline)]
+        "Policies": [{"PolicyName": name, "PolicyDocument": policy_document(r.val("inline_policies", name))}
+                     for name in sorted(inline)]
         or None,
         "PermissionsBoundary": (r.ref("permissions_boundary") if type(boundary) is dict else r.val("permissions_boundary"))
         if boundary is not None else None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..intrinsics import ACCOUNT, PARTITION, REGION, URL_SUFFIX, Att, sub
 from ..logical_ids import camel
 from ..units import days
-from .common import REF, getatt, short, suffixes
+from .common import REF, getatt, policy_document, short, suffixes
 
 _CLASSES = {"standard_ia": "STANDARD_IA", "onezone_ia": "ONEZONE_IA", "intelligent_tiering": "INTELLIGENT_TIERING",
             "glacier_ir": "GLACIER_IR", "glacier": "GLACIER", "deep_archive": "DEEP_ARCHIVE", "standard": "STANDARD"}
@@ -160,7 +160,8 @@ def s3_bucket(r):
         user = r.val("policy") or {}
         document = {"Version": user.get("Version", "2012-10-17") if isinstance(user, dict) else "2012-10-17",
                     "Statement": statements}
-        r.part("AWS::S3::BucketPolicy", {"Bucket": r.att(), "PolicyDocument": document}, suffix="Policy")
+        r.part("AWS::S3::BucketPolicy", {"Bucket": r.att(), "PolicyDocument": policy_document(document)},
+               suffix="Policy")
     if r.raw("requester_pays"):
         r.unsupported("requester_pays", help="turn it on after deploying: aws s3api put-bucket-request-payment")
 
@@ -183,9 +184,9 @@ _AFTER = {1: "AFTER_1_DAY", 7: "AFTER_7_DAYS", 14: "AFTER_14_DAYS", 30: "AFTER_3
 
 def efs(r):
     policies = []
-    if r.raw("transition_to_ia") is not None:
+    if r.peek("transition_to_ia") is not None:
         policies.append({"TransitionToIA": _AFTER[days(r.get("transition_to_ia"))]})
-    if r.raw("transition_to_archive") is not None:
+    if r.peek("transition_to_archive") is not None:
         policies.append({"TransitionToArchive": _AFTER[days(r.get("transition_to_archive"))]})
     if r.raw("transition_to_primary_on_access"):
         policies.append({"TransitionToPrimaryStorageClass": "AFTER_1_ACCESS"})
