@@ -118,11 +118,17 @@ class Loader:
         p = self._cache_path(key, name)
         if p is None:
             return None
+        import gc
+        enabled = gc.isenabled()
+        gc.disable()  # loading builds many small acyclic objects: collections would only cost time
         try:
             with open(p, "rb") as f:
                 return pickle.load(f)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError):
             return None
+        finally:
+            if enabled:
+                gc.enable()
 
     def _to_disk(self, key, name, result):
         p = self._cache_path(key, name)

@@ -21,6 +21,7 @@ from .cli_common import (Context, echo_diagnostics, fail_with, parse_params, pas
 @click.pass_context
 def main(ctx, no_color, chdir):
     """Typed cloud architectures: validate, plan, apply, diagram, break on purpose."""
+    _tune_runtime()
     if chdir:
         os.chdir(chdir)
     ctx.obj = Context(colour=use_colour(no_color))
@@ -75,6 +76,15 @@ def kinds(ctx: Context, kind):
     """List the resource kinds, or show one kind's attributes, exports and defaults."""
     from .kinds_cmd import run_kinds
     sys.exit(run_kinds(ctx, kind))
+
+
+def _tune_runtime():
+    """A command runs briefly and builds large acyclic structures: collect garbage rarely and
+    never rescan what exists at start-up; pydantic needs no plugin discovery here."""
+    import gc
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def _register_late_commands():

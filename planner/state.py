@@ -47,6 +47,29 @@ CREATE TABLE IF NOT EXISTS history (
 """
 
 
+SCHEMA_VERSION = 2
+
+
+def _migrate(conn):
+    """Bring an older state database up to SCHEMA_VERSION, keeping every record."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(resources)")]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(f"this state was written by a newer archform (schema {version}); upgrade archform")
+    if columns and "doc" not in columns:  # version 1: one column per part of the record
+        rows = conn.execute("SELECT workspace, address, kind, provider_id, region, name, key, config, applied, "
+                            "outputs, deps, lifecycle, status FROM resources").fetchall()
+        conn.execute("ALTER TABLE resources RENAME TO resources_v1")
+        conn.execute("CREATE TABLE resources (workspace TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL, "
+                     "provider_id TEXT, status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (workspace, address))")
+        for (ws, address, kind, pid, region, name, key, config, applied, outputs, deps, lifecycle, status) in rows:
+            doc = {"region": region, "name": name or "", "key": key, "config": json.loads(config),
+                   "applied": json.loads(applied), "outputs": json.loads(outputs), "deps": json.loads(deps),
+                   "lifecycle": json.loads(lifecycle)}
+            conn.execute("INSERT INTO resources VALUES (?,?,?,?,?,?)", (ws, address, kind, pid, status, _dumps(doc)))
+        conn.execute("DROP TABLE resources_v1")
+
+
 def _dumps(x) -> str:
     return json.dumps(x, sort_keys=True, separators=(",", ":"))
 
@@ -143,9 +166,11 @@ class StateStore:
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._mutex = threading.RLock()
         with self._tx() as conn:
+            _migrate(conn)
             for stmt in SCHEMA.strip().split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._lock_id: str | None = None
         self.released_stale: LockInfo | None = None
 
