@@ -81,7 +81,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             p = None  # deleted outside archform: make it again
         exports = tuple(sorted(cls.exports)) if cls else ()
         if p is None:
-            unknown = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending)))
+            unknown = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending, d.deps)))
             changes[address] = Change(address, d.kind, Action.CREATE, d.name, d.key, d.region,
                                       previous.get(address), None, d.attrs, tuple(sorted(d.attrs)),
                                       after_unknown=unknown, deps=d.deps,
@@ -89,17 +89,21 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
                                       lifecycle=d.lifecycle.json())
             pending.add(address)
             continue
-        before = dict(p.config)
+        before = p.config
         drifted = []
         now = actual.get(address)
-        if now is not None:
+        if now is not None and now != p.applied:
+            before = dict(p.config)
             for k in sorted(set(now) | set(p.applied)):
                 if k in p.applied and now.get(k) != p.applied.get(k):
                     drifted.append(k)
                     before[k] = now.get(k)
-        changed = {k for k in set(d.attrs) | set(p.config) if d.attrs.get(k) != p.config.get(k)}
-        changed |= set(drifted)
-        unknown = _unknown_attrs(d.attrs, pending)
+        if d.attrs == p.config:  # the common case, compared in C
+            changed = set(drifted)
+        else:
+            changed = {k for k in set(d.attrs) | set(p.config) if d.attrs.get(k) != p.config.get(k)}
+            changed |= set(drifted)
+        unknown = _unknown_attrs(d.attrs, pending, d.deps)
         changed |= unknown
         # still on the old copy of a create-before-destroy replacement an interrupted apply left
         # behind (`ADDR~deposed`): the update moves it onto the new copy, then the old one goes
@@ -209,10 +213,16 @@ def _holding(applied: dict, wanted: dict, ids: set[str]) -> set[str]:
     return {k for k in wanted if k in applied and holds(applied[k])}
 
 
-def _unknown_attrs(attrs: dict, pending: set[str]) -> set[str]:
-    if not pending:
-        return set()
-    return {k for k, v in attrs.items() if any(r in pending for r in refs_in(v))}
+def _unknown_attrs(attrs: dict, pending: set[str], deps=None) -> set[str]:
+    """Attributes that reference a resource being created or replaced."""
+    if not pending or (deps is not None and pending.isdisjoint(deps)):
+        return set()  # every reference is among the dependencies: none is pending
+    out = set()
+    for k, v in attrs.items():
+        t = type(v)
+        if (t is dict or t is list) and not pending.isdisjoint(refs_in(v)):
+            out.add(k)
+    return out
 
 
 def _forcing(cls, changed: set[str], before: dict, after: dict) -> list[tuple[str, ...]]:

@@ -88,16 +88,22 @@ def refresh(snapshot: Snapshot, provider) -> tuple[dict, list[Drift]]:
     the drift: what differs from the record."""
     actual: dict[str, dict | None] = {}
     drift: list[Drift] = []
-    for address in sorted(snapshot.resources):
-        r = snapshot.resources[address]
-        if r.id is None or r.status == "deposed":
-            continue  # an old copy waiting to be destroyed: its drift does not matter
-        remote = provider.read(r.kind, r.id)
+    wanted = [(a, r) for a, r in sorted(snapshot.resources.items())
+              if r.id is not None and r.status != "deposed"]  # an old copy's drift does not matter
+    read_many = getattr(provider, "read_many", None)
+    if read_many is not None:  # one round trip for the whole state, when the provider offers it
+        remotes = read_many([(r.kind, r.id) for _, r in wanted])
+    else:
+        remotes = {r.id: provider.read(r.kind, r.id) for _, r in wanted}
+    for address, r in wanted:
+        remote = remotes.get(r.id)
         if remote is None:
             actual[address] = None
             drift.append(Drift(address, r.kind, r.applied, None))
             continue
         actual[address] = remote.attrs
+        if remote.attrs == r.applied:
+            continue
         changed = tuple(sorted(k for k in set(remote.attrs) | set(r.applied)
                                if k in r.applied and remote.attrs.get(k) != r.applied.get(k)))
         if changed:

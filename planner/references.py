@@ -8,7 +8,7 @@ values the provider reported for those resources.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Callable
 
 
 def is_ref(v) -> bool:
@@ -19,17 +19,27 @@ def is_format(v) -> bool:
     return isinstance(v, dict) and set(v) == {"$format"}
 
 
-def refs_in(value) -> Iterator[str]:
-    """Addresses referenced anywhere inside a value."""
-    if isinstance(value, dict):
-        if is_ref(value):
-            yield value["$ref"]
-            return
-        for v in value.values():
-            yield from refs_in(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from refs_in(v)
+def refs_in(value) -> list[str]:
+    """Addresses referenced anywhere inside a value (a plain loop: this runs for every
+    attribute of every resource in a plan)."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is dict:
+            ref = x.get("$ref")
+            if ref is not None:
+                out.append(ref)
+                continue
+            for v in x.values():
+                if type(v) is dict or type(v) is list:
+                    stack.append(v)
+        elif t is list:
+            for v in x:
+                if type(v) is dict or type(v) is list:
+                    stack.append(v)
+    return out
 
 
 def resolve(value, lookup: Callable[[str, str | None], object]):

@@ -108,6 +108,9 @@ class Provider(Protocol):
         """The resource as it is now, or None if it no longer exists."""
         ...
 
+    # Optional: `read_many(items: list[tuple[kind, id]]) -> dict[id, Remote | None]`, many reads
+    # in one round trip; refresh uses it when a provider has it.
+
     def update(self, kind: str, id: str, attrs: dict, changed: Iterable[str]) -> Remote:
         """Change attributes in place (`changed` names those that differ)."""
         ...

@@ -91,6 +91,23 @@ class SimulatedCloud:
                 return None
             return self.remote_of(Op(tx, self.limits), rec, tx.token_for(id))
 
+    def read_many(self, items: list[tuple[str, str]]) -> dict[str, Remote | None]:
+        """`read` for many (kind, id) pairs in one consistent transaction (what refresh uses)."""
+        out: dict[str, Remote | None] = {}
+        with self.store.reading() as tx:
+            op = Op(tx, self.limits)
+            ids = [id for _, id in items]
+            found = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for rec in tx.query(f"id IN ({marks})", tuple(chunk)):
+                    found[rec.id] = rec
+            for kind, id in items:
+                rec = found.get(id)
+                out[id] = None if rec is None or rec.kind != kind else self.remote_of(op, rec, None)
+        return out
+
     def update(self, kind: str, id: str, attrs: dict, changed: Iterable[str] = ()) -> Remote:
         self._pause()
         with self.store.transaction() as tx:
