@@ -1,7 +1,12 @@
 """Applying a plan: walk the change graph with bounded parallelism, persisting as we go.
 
-Before each provider call a pending record is written; the finished operation and the
-removal of its pending record are one transaction. When an operation fails, everything that
+Before the first provider call the apply writes its whole intent: one pending record per
+operation (a create carries its idempotency token), in one transaction. Each finished
+operation's record, and the removal of its pending record, are committed by a journal
+thread that writes whatever has finished in one transaction at a time (group commit): a
+crash at any moment leaves every operation either recorded or pending, and the next run
+reconciles the pending ones with the provider (a create is found by its token), so nothing
+that finished is lost and nothing is made twice. When an operation fails, everything that
 depends on it is skipped, independent operations still run, and all that finished is kept.
 A create-before-destroy replacement records the old object as `ADDR~deposed` in the same
 transaction as the new one, so an interruption never loses track of it.
@@ -9,6 +14,8 @@ transaction as the new one, so an interruption never loses track of it.
 
 from __future__ import annotations
 
+import heapq
+import queue
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -95,6 +102,81 @@ class _Live:
 Progress = Callable[[str, str, str], None]  # (event, address, detail)
 
 
+class _Journal:
+    """Commits finished operations from one thread, batching what finished meanwhile."""
+
+    def __init__(self, store: StateStore):
+        self.store = store
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="archform-journal", daemon=True)
+        self.thread.start()
+
+    def put(self, records: list[StateResource], intent: str):
+        self.queue.put((records, None, intent))
+
+    def remove(self, address: str, intent: str):
+        self.queue.put(([], address, intent))
+
+    def end(self, intent: str):
+        self.queue.put(([], None, intent))
+
+    def close(self):
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self):
+        done = False
+        while not done:
+            item = self.queue.get()
+            batch = []
+            while item is not None:
+                batch.append(item)
+                try:
+                    item = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+            else:
+                done = True
+            if not batch:
+                continue
+            puts = [r for records, _, _ in batch for r in records]
+            removes = [a for _, a, _ in batch if a is not None]
+            try:
+                self.store.finish_many(puts, removes, [i for _, _, i in batch])
+            except BaseException as e:  # reported by close(); the pending records stay
+                self.error = e
+                return
+
+
+def _intents(g, live: "_Live", token_base: str) -> list[tuple[str, dict]]:
+    """(operation, pending record) for every operation of the plan."""
+    out = []
+    for op in g.order():
+        c: Change = g.nodes[op]["change"]
+        action = op.split(":", 1)[0]
+        if action == "create":
+            old = live.get(c.address) if c.action is Action.REPLACE and c.create_before_destroy else None
+            out.append((op, {"address": c.address, "kind": c.kind, "action": "create",
+                             "token": f"{token_base}/{c.address}",
+                             "detail": {"address": c.address, "config": c.after or {}, "deps": list(c.deps),
+                                        "lifecycle": c.lifecycle or {}, "region": c.region, "name": c.name,
+                                        "key": c.key, "deposed_id": old.id if old else None}}))
+        elif action == "update":
+            current = live.get(c.address)
+            out.append((op, {"address": c.address, "kind": c.kind, "action": "update",
+                             "provider_id": current.id if current else None,
+                             "detail": {"changed": list(c.changed)}}))
+        else:
+            address = f"{c.address}~deposed" if c.action is Action.REPLACE and c.create_before_destroy else c.address
+            current = live.get(c.address)
+            out.append((op, {"address": address, "kind": c.kind, "action": "delete",
+                             "provider_id": current.id if current else None, "detail": {"address": address}}))
+    return out
+
+
 def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
                progress: Progress | None = None) -> ApplyResult:
     progress = progress or (lambda *a: None)
@@ -111,48 +193,59 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     result = ApplyResult()
     failed_ops: dict[str, str] = {}
     indegree = {n: g.in_degree(n) for n in g.nodes}
-    ready = sorted(n for n, d in indegree.items() if d == 0)
+    ready = [n for n, d in indegree.items() if d == 0]
+    heapq.heapify(ready)  # smallest name first: the same order as the plan shows
     running = {}
     token_base = f"{snapshot.lineage}/{serial}"
+    planned = _intents(g, live, token_base)
+    intent = dict(zip((op for op, _ in planned), store.begin_many([rec for _, rec in planned])))
+    journal = _Journal(store)
 
     def run(op: str) -> OpResult:
         c: Change = g.nodes[op]["change"]
         action = op.split(":", 1)[0]
         try:
             if action == "create":
-                return _create(c, op, store, provider, live, token_base, progress)
+                return _create(c, op, intent[op], journal, provider, live, progress, token_base)
             if action == "update":
-                return _update(c, op, store, provider, live, progress)
-            return _delete(c, op, store, provider, live, progress)
+                return _update(c, op, intent[op], journal, provider, live, progress)
+            return _delete(c, op, intent[op], journal, provider, live, progress)
         except ProviderError as e:
             progress("error", c.address, str(e))
             return OpResult(op, c.address, action, False, error=str(e))
         except KeyError as e:
+            journal.end(intent[op])
             msg = f"a value it needs is missing: {e.args[0]}"
             progress("error", c.address, msg)
             return OpResult(op, c.address, action, False, error=msg)
 
-    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        while ready or running:
-            while ready and len(running) < max(1, parallelism):
-                op = ready.pop(0)
-                running[pool.submit(run, op)] = op
-            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: running[f]):
-                op = running.pop(fut)
-                r = fut.result()
-                result.results.append(r)
-                newly = []
-                for succ in sorted(g.successors(op)):
-                    if not r.ok:
-                        _skip_descendants(g, succ, op, failed_ops)
-                        continue
-                    if succ in failed_ops:
-                        continue
-                    indegree[succ] -= 1
-                    if indegree[succ] == 0:
-                        newly.append(succ)
-                ready = sorted(set(ready) | set(newly))
+    # a provider that serializes every call itself (the modeled cloud's single-writer store)
+    # gains nothing from threads but their hand-offs: it says so, and runs in this thread
+    width = max(1, min(parallelism, getattr(provider, "max_parallelism", parallelism) or parallelism))
+    try:
+        with (ThreadPoolExecutor(max_workers=width) if width > 1 else _Inline()) as pool:
+            while ready or running:
+                while ready and len(running) < width:
+                    op = heapq.heappop(ready)
+                    running[pool.submit(run, op)] = op
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: running[f]):
+                    op = running.pop(fut)
+                    r = fut.result()
+                    result.results.append(r)
+                    for succ in sorted(g.successors(op)):
+                        if not r.ok:
+                            _skip_descendants(g, succ, op, failed_ops)
+                            continue
+                        if succ in failed_ops:
+                            continue
+                        indegree[succ] -= 1
+                        if indegree[succ] == 0:
+                            heapq.heappush(ready, succ)
+        for op in failed_ops:  # never attempted: nothing is pending for them
+            journal.end(intent[op])
+    finally:
+        journal.close()
     for op, because in sorted(failed_ops.items()):
         c = g.nodes[op]["change"]
         result.results.append(OpResult(op, c.address, op.split(":", 1)[0], False, skipped_because=because))
@@ -165,6 +258,25 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     result.outputs = _record_outputs(plan, store, live)
     store.snapshot("destroy" if plan.mode == "destroy" else "apply")
     return result
+
+
+class _Inline:
+    """An executor that runs each call at once, in this thread (for one-at-a-time providers)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+        fut = Future()
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as e:
+            fut.set_exception(e)
+        return fut
 
 
 def _skip_descendants(g, start: str, cause: str, failed: dict[str, str]):
@@ -182,65 +294,62 @@ def _record(c: Change, remote, status="ok") -> StateResource:
                          remote.outputs, tuple(c.deps), c.lifecycle or {}, status)
 
 
-def _create(c: Change, op, store: StateStore, provider, live: _Live, token_base: str, progress) -> OpResult:
+def _create(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress,
+            token_base: str) -> OpResult:
     attrs = resolve_refs(c.after or {}, live.lookup)
-    token = f"{token_base}/{c.address}"
+    token = f"{token_base}/{c.address}"  # the same token the pending record carries
     old = live.get(c.address) if c.action is Action.REPLACE and c.create_before_destroy else None
-    detail = {"address": c.address, "config": c.after or {}, "deps": list(c.deps), "lifecycle": c.lifecycle or {},
-              "region": c.region, "name": c.name, "key": c.key, "deposed_id": old.id if old else None}
     progress("start", c.address, "creating")
-    pending = store.begin(c.address, c.kind, "create", token=token, detail=detail)
     try:
         remote = provider.create(c.kind, c.address, c.region, attrs, token)
     except BaseException:
-        store.end(pending)
+        journal.end(intent)  # the provider made nothing
         raise
     record = _record(c, remote)
     if old is not None:
         deposed = StateResource(f"{c.address}~deposed", old.kind, old.id, old.region, old.name, old.key, old.config,
                                 old.applied, old.outputs, old.deps, old.lifecycle, "deposed")
-        store.put_many([deposed, record], clear_pending=pending)
         live.set(deposed)
+        journal.put([deposed, record], intent)
     else:
-        store.put(record, clear_pending=pending)
+        journal.put([record], intent)
     live.set(record)
     progress("done", c.address, f"created [id={remote.id}]")
     return OpResult(op, c.address, "create", True, remote.id)
 
 
-def _update(c: Change, op, store: StateStore, provider, live: _Live, progress) -> OpResult:
+def _update(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress) -> OpResult:
     current = live.get(c.address)
     attrs = resolve_refs(c.after or {}, live.lookup)
     progress("start", c.address, "updating")
-    pending = store.begin(c.address, c.kind, "update", provider_id=current.id, detail={"changed": list(c.changed)})
     try:
         remote = provider.update(c.kind, current.id, attrs, c.changed)
     except BaseException:
-        store.end(pending)
+        journal.end(intent)
         raise
     record = _record(c, remote)
-    store.put(record, clear_pending=pending)
     live.set(record)
+    journal.put([record], intent)
     progress("done", c.address, f"updated [id={remote.id}]")
     return OpResult(op, c.address, "update", True, remote.id)
 
 
-def _delete(c: Change, op, store: StateStore, provider, live: _Live, progress) -> OpResult:
+def _delete(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress) -> OpResult:
     address = c.address
     if c.action is Action.REPLACE and c.create_before_destroy:
         address = f"{c.address}~deposed"
     current = live.get(address)
     if current is None:  # nothing recorded (already gone)
+        journal.end(intent)
         return OpResult(op, c.address, "delete", True)
     progress("start", c.address, "destroying" + (" the old copy" if address != c.address else ""))
-    pending = store.begin(address, current.kind, "delete", provider_id=current.id, detail={"address": address})
     try:
         provider.delete(current.kind, current.id)
     except BaseException:
-        store.end(pending)
+        journal.end(intent)
         raise
-    store.remove(address, clear_pending=pending)
     live.drop(address)
+    journal.remove(address, intent)
     progress("done", c.address, "destroyed")
     return OpResult(op, c.address, "delete", True, current.id)
 

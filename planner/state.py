@@ -284,6 +284,31 @@ class StateStore:
                          (self.workspace, op_id, address, kind, action, token, provider_id, _dumps(detail or {})))
         return op_id
 
+    def begin_many(self, ops: list[dict]) -> list[str]:
+        """Pending records for many operations in one transaction (an apply writes its whole
+        intent before the first provider call). Each dict: address, kind, action, token,
+        provider_id, detail."""
+        ids = [uuid.uuid4().hex for _ in ops]
+        with self._tx() as conn:
+            conn.executemany("INSERT INTO pending VALUES (?,?,?,?,?,?,?,?)",
+                             [(self.workspace, op_id, o["address"], o["kind"], o["action"], o.get("token"),
+                               o.get("provider_id"), _dumps(o.get("detail") or {})) for op_id, o in zip(ids, ops)])
+        return ids
+
+    def finish_many(self, puts: list[StateResource], removes: list[str], ends: list[str]):
+        """Finished operations, in one transaction: records written, records removed, and their
+        pending records dropped."""
+        with self._tx() as conn:
+            if puts:
+                conn.executemany("INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?)",
+                                 [(self.workspace, r.address, r.kind, r.id, r.status, _doc(r)) for r in puts])
+            if removes:
+                conn.executemany("DELETE FROM resources WHERE workspace=? AND address=?",
+                                 [(self.workspace, a) for a in removes])
+            if ends:
+                conn.executemany("DELETE FROM pending WHERE workspace=? AND op_id=?",
+                                 [(self.workspace, op) for op in ends])
+
     def end(self, op_id: str):
         with self._tx() as conn:
             conn.execute("DELETE FROM pending WHERE workspace=? AND op_id=?", (self.workspace, op_id))

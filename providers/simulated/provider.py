@@ -65,6 +65,12 @@ class SimulatedCloud:
 
     # --- the Provider interface ---------------------------------------------------------------
 
+    @property
+    def max_parallelism(self) -> int:
+        """Calls are serialized by the store's single writer; with simulated latency, parallel
+        calls overlap their waits as a real cloud's would."""
+        return 10 if self.latency else 1
+
     def create(self, kind: str, address: str, region: str | None, attrs: dict, token: str) -> Remote:
         region = self._region(kind, region)
         self._pause()  # the cloud at work: nothing committed yet
