@@ -155,6 +155,7 @@ def _errored(diagnostics: tuple[str, ...]) -> PlanResult:
 def plan(path, where: ArchformState, root: Path, params=None, destroy: bool = False,
          targets: Sequence[str] = (), replace: Sequence[str] = (), refresh: bool = True) -> PlanResult:
     """Plan `path` against the state `where` (nothing is written to it)."""
+    from archform.dsl.diagnostics import render as render_diag
     from archform.planner import render
     from archform.planner.planning import PlanRequest, make_plan
     desired, diags, rendered = _resolve(Path(path), params, root)
@@ -163,7 +164,6 @@ def plan(path, where: ArchformState, root: Path, params=None, destroy: bool = Fa
     with _session(where, "plan") as (store, cloud):
         the_plan, plan_diags = make_plan(desired, store.read(), cloud,
                                          PlanRequest(tuple(targets), tuple(replace), destroy, refresh))
-    from archform.dsl.diagnostics import render as render_diag
     rendered += tuple(render_diag(d) for d in plan_diags)
     if the_plan is None or the_plan.errored:
         return _errored(rendered)
@@ -174,6 +174,7 @@ def plan(path, where: ArchformState, root: Path, params=None, destroy: bool = Fa
 
 def apply(path, where: ArchformState, root: Path, params=None, destroy: bool = False) -> ArchformState:
     """Apply `path` to the state `where`, one operation at a time; raise ArchformError on failure."""
+    from archform.dsl.diagnostics import render
     from archform.planner.apply import apply_plan
     from archform.planner.planning import PlanRequest, make_plan, persist_reconcile, reconcile
     desired, diags, rendered = _resolve(Path(path), params, root)
@@ -185,7 +186,6 @@ def apply(path, where: ArchformState, root: Path, params=None, destroy: bool = F
             persist_reconcile(store, reconcile(snapshot, cloud))
         the_plan, plan_diags = make_plan(desired, store.read(), cloud, PlanRequest(destroy=destroy))
         if the_plan is None or the_plan.errored:
-            from archform.dsl.diagnostics import render
             raise ArchformError(f"cannot plan {path}:\n\n" + "\n\n".join(render(d) for d in plan_diags))
         if the_plan.has_changes:
             result = apply_plan(the_plan, store, cloud, parallelism=1)
