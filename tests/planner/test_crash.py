@@ -57,7 +57,7 @@ from archform.providers.simulated import SimulatedCloud
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ha_web.arch"
 SEED = 20260504
-EPISODES = 15
+EPISODES = 12
 LATENCY = "0.03"       # seconds per provider call, half before and half after the cloud commits
 STALE_NOTE = "released a lock left by a process that no longer runs"
 UPDATE = ("-p", "env=staging")  # in-place tag updates: the VPC and its nine subnets
