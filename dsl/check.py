@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from archform.stdlib.rules import rules
+from archform.stdlib.rules import rules_for
 from archform.stdlib.schema import Issue, View, ViewGraph
 
 from .desired import Desired
@@ -50,7 +50,7 @@ def check_graph(graph: ViewGraph, span_of: Callable[[str, tuple], Span | None]) 
             continue
         for issue in issues:
             out.append(_diagnostic(issue, view.address, span_of))
-    for rule in rules():
+    for rule in rules_for({v.kind for v in graph.all()}):
         try:
             issues = list(rule(graph))
         except Exception as e:

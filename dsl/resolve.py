@@ -302,7 +302,7 @@ class Resolver:
         self.budget = [0]  # values computed so far (see evaluate.charge)
         self.by_address: dict[str, Instance] = {}
         self.resources: list[Instance] = []
-        self.kinds = catalogue.kinds()
+        self.kinds = catalogue.LAZY
         self.kind_names = set(self.kinds)
         self.stack: list[str] = []  # addresses and names being evaluated, for cycle reports
         self.stack_spans: list[Span | None] = []

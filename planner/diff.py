@@ -46,7 +46,7 @@ class DiffResult:
 
 def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()) -> DiffResult:
     diags: list[Diagnostic] = []
-    kinds = catalogue.kinds()
+    kinds = catalogue.LAZY
     recorded: dict[str, StateResource] = dict(prior.resources)
     previous: dict[str, str] = {}
 

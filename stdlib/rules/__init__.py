@@ -2,7 +2,9 @@
 
 Each rule is one module of this package exporting one function of the same name,
 `rule(graph) -> Iterable[Issue]`, whose issues carry the `address` they are about. Rules are
-discovered in module-name order and are pure functions of the resolved graph.
+discovered in module-name order and are pure functions of the resolved graph. `KINDS` says
+which kinds a rule looks at, so a configuration without them does not import it (a test
+keeps it true); a rule missing from `KINDS` always runs.
 """
 
 from __future__ import annotations
@@ -10,6 +12,38 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import lru_cache
+
+
+KINDS: dict[str, tuple[str, ...]] = {
+    "cloudfront_certificate_region": ("cloudfront",),
+    "cluster_placement_single_az": ("placement_group",),
+    "dns_cname_exclusive": ("dns_record",),
+    "dns_record_sets": ("dns_record",),
+    "elastic_ip_association": ("elastic_ip", "nat_gateway"),
+    "elastic_ip_limit": ("elastic_ip", "nat_gateway"),
+    "internet_gateway_per_vpc": ("internet_gateway",),
+    "network_acl_association": ("network_acl",),
+    "placement_group_limit": ("placement_group",),
+    "route_table_association": ("route_table",),
+    "s3_bucket_names_unique": ("s3_bucket",),
+    "s3_replication_chain": ("s3_bucket",),
+    "spread_placement_limit": ("placement_group",),
+    "subnet_overlap": ("subnet",),
+    "vpc_limit": ("vpc",),
+}
+
+
+def rules_for(kinds_present) -> tuple:
+    """The rules that can find something in a graph holding these kinds, in name order."""
+    present = set(kinds_present)
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        wanted = KINDS.get(info.name)
+        if wanted is not None and present.isdisjoint(wanted):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found.append(getattr(module, info.name))
+    return tuple(found)
 
 
 @lru_cache(maxsize=1)
