@@ -23,19 +23,21 @@ from generate import arch  # noqa: E402
 RUNS = 3
 
 CODE = r"""
-import sys, time
+import sys, time, resource
 t0 = time.perf_counter()
 from archform.dsl.modules import Loader, default_cache_dir
 from archform.dsl.resolve import resolve
 desired, diags = resolve(sys.argv[1], loader=Loader(default_cache_dir()))
 errors = [d for d in diags if d.is_error]
 assert not errors, errors[0].summary
-print(time.perf_counter() - t0, len(desired.resources))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t0, len(desired.resources), ru.ru_utime + ru.ru_stime)
 """
 
 
-def measure(path: Path, cache_dir: Path, cold: bool) -> float:
-    times = []
+def measure(path: Path, cache_dir: Path, cold: bool) -> tuple[float, float]:
+    """(median wall seconds, median CPU seconds) from interpreter start to resolved and checked."""
+    times, cpus = [], []
     for _ in range(RUNS):
         if cold:
             for f in cache_dir.glob("**/*.pickle"):
@@ -44,12 +46,15 @@ def measure(path: Path, cache_dir: Path, cold: bool) -> float:
         env.pop("ARCHFORM_NO_CACHE", None)
         out = subprocess.run([sys.executable, "-c", CODE, str(path)], capture_output=True, text=True, env=env,
                              check=True)
-        times.append(float(out.stdout.split()[0]))
-    return statistics.median(times)
+        wall, _, cpu = out.stdout.split()
+        times.append(float(wall))
+        cpus.append(float(cpu))
+    return statistics.median(times), statistics.median(cpus)
 
 
 def main(sizes):
-    print(f"{'N':>7} {'lines':>8} {'cold s':>8} {'warm s':>8} {'lines/s':>10} {'resources/s':>12}")
+    print(f"{'N':>7} {'lines':>8} {'cold s':>8} {'cpu s':>7} {'warm s':>8} {'cpu s':>7} {'lines/s':>10} "
+          f"{'resources/s':>12}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for n in sizes:
@@ -57,9 +62,10 @@ def main(sizes):
             text = arch(n)
             path.write_text(text)
             lines = text.count("\n")
-            cold = measure(path, tmp / "cache", cold=True)
-            warm = measure(path, tmp / "cache", cold=False)
-            print(f"{n:>7} {lines:>8} {cold:>8.3f} {warm:>8.3f} {lines / cold:>10.0f} {n / cold:>12.0f}")
+            cold, cold_cpu = measure(path, tmp / "cache", cold=True)
+            warm, warm_cpu = measure(path, tmp / "cache", cold=False)
+            print(f"{n:>7} {lines:>8} {cold:>8.3f} {cold_cpu:>7.3f} {warm:>8.3f} {warm_cpu:>7.3f} "
+                  f"{lines / cold:>10.0f} {n / cold:>12.0f}")
 
 
 if __name__ == "__main__":
