@@ -21,16 +21,13 @@ from typing import Protocol
 
 
 class Att:
-    __slots__ = ("address", "suffix", "attr")
+    __slots__ = ("address", "suffix", "attr", "key")
 
     def __init__(self, address: str, suffix: str = "", attr: str | None = None):
         self.address = address
         self.suffix = suffix
         self.attr = attr
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.address, self.suffix)
+        self.key = (address, suffix)
 
     def __eq__(self, other):
         return type(other) is Att and (self.address, self.suffix, self.attr) == (other.address, other.suffix, other.attr)
@@ -140,25 +137,10 @@ def split(separator: str, value):
     return {"Fn::Split": [separator, value]}
 
 
-def join(separator: str, values: list):
-    return {"Fn::Join": [separator, values]}
-
-
 def arn(service: str, resource, region: bool = True, account: bool = True):
     """An ARN in the stack's partition, region and account: arn(\"ec2\", sub(\"vpc/\", x))."""
     return sub("arn:", PARTITION, f":{service}:", REGION if region else "", ":",
                ACCOUNT if account else "", ":", resource)
-
-
-def has_placeholders(value) -> bool:
-    t = type(value)
-    if t in PLACEHOLDERS:
-        return True
-    if t is dict:
-        return any(has_placeholders(v) for v in value.values())
-    if t is list:
-        return any(has_placeholders(v) for v in value)
-    return False
 
 
 def walk_atts(value, found: list):

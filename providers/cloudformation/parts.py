@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Part:
-    __slots__ = ("address", "suffix", "type", "props", "depends", "deletion", "update_policy", "seq")
+    __slots__ = ("address", "suffix", "type", "props", "depends", "deletion", "update_policy", "seq", "key")
 
     def __init__(self, address: str, suffix: str, type: str, props: dict, depends=None, deletion=None,
                  update_policy=None, seq: int = 0):
@@ -36,10 +36,7 @@ class Part:
         self.deletion = deletion
         self.update_policy = update_policy
         self.seq = seq
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.address, self.suffix)
+        self.key = (address, suffix)
 
     def __repr__(self):
         return f"Part({self.address!r}, {self.suffix!r}, {self.type!r})"
@@ -117,6 +114,9 @@ class Source:
     def peek(self, *path, default=None):
         """The canonical value at `path`, for naming and presence checks only: a mapping must not
         write it into the template (it may be a parameter's)."""
+        if len(path) == 1:
+            value = self.attrs.get(path[0])
+            return default if value is None else value
         value = self.attrs
         for step in path:
             if type(value) is dict:
@@ -217,6 +217,3 @@ class Source:
     def unsupported(self, attribute: str, what: str = "", help: str = ""):
         """An attribute CloudFormation cannot express: a warning, and a note in the template."""
         self.ctx.unsupported(self, attribute, what, help)
-
-
-__all__ = ["Part", "Source", "prune", "tag_list", "Att", "Param", "sub"]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archform.dsl.diagnostics import Diagnostic, error, warning
+from archform.dsl.diagnostics import Diagnostic, error
 
 from . import params as params_mod
 from .context import Context
@@ -62,6 +62,17 @@ def deployment_name(path) -> str:
 def generate(path, params: dict | None = None, options: Options | None = None, sources: dict | None = None,
              loader=None) -> Result:
     """Resolve the architecture at `path` and generate its templates."""
+    import gc
+    enabled = gc.isenabled()
+    gc.disable()  # many small objects, almost none freed: collections only cost time
+    try:
+        return _generate(path, params, options, sources, loader)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _generate(path, params, options, sources, loader) -> Result:
     from archform.dsl.modules import Loader, default_cache_dir
     from archform.dsl.resolve import resolve
     options = options or Options()
@@ -247,7 +258,7 @@ def _implicit_depends(parts, edges: dict, desired, placement):
     by_address: dict[str, list] = {}
     for p in parts:
         by_address.setdefault(p.address, []).append(p)
-    main = {a: ps[0] for a, ps in by_address.items()}
+    main = {a: next((p for p in ps if p.suffix == ""), ps[0]) for a, ps in by_address.items()}
     for address in sorted(desired.resources):
         res = desired.resources[address]
         mine = by_address.get(address)
@@ -260,7 +271,7 @@ def _implicit_depends(parts, edges: dict, desired, placement):
             targets = {p.key for p in theirs}
             if _reaches([p.key for p in mine], targets, edges):
                 continue
-            if _reaches([main[dep].key], {p.key for p in mine}, edges):
+            if _reaches([p.key for p in theirs], {p.key for p in mine}, edges):
                 continue  # the template orders them the other way: keep it
             a, b = main[address], main[dep]
             a.depends.append(Att(b.address, b.suffix))
@@ -479,6 +490,3 @@ def _manifest(name: str, source: str, order: list, roots: dict, tracing) -> dict
         stacks.append(entry)
     return {"name": name, "source": source, "stacks": stacks,
             "parameters": {n: tracing.values.get(n) for n in sorted(tracing.values)}}
-
-
-__all__ = ["generate", "from_desired", "Options", "Result", "deployment_name", "warning"]

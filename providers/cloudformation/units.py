@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 from archform.dsl.values import DURATION_UNITS, SIZE_UNITS
 
@@ -19,6 +20,7 @@ def _split(text: str) -> tuple[Fraction, str]:
     return Fraction(m.group(1)), m.group(2)
 
 
+@lru_cache(maxsize=1024)
 def seconds(text) -> int:
     """`5m` → 300 (rounded down to whole seconds)."""
     if text is None:
@@ -36,6 +38,7 @@ def size_bytes(text) -> Fraction:
     return amount * SIZE_UNITS[unit]
 
 
+@lru_cache(maxsize=1024)
 def gib(text) -> int:
     """A size in whole GiB, rounded up (EBS and RDS sizes are whole GiB)."""
     if text is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from ..intrinsics import Att, arn, sub
 from ..logical_ids import camel
 
@@ -57,10 +55,6 @@ def unique(names: list[str]) -> list[str]:
             seen[n] = 1
             out.append(n)
     return out
-
-
-def words(text: str) -> str:
-    return camel(re.sub(r"[^A-Za-z0-9]+", " ", str(text)))
 
 
 def ipv6(cidr) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..intrinsics import Att, REGION, sub
 from ..units import days, gib
-from .common import REF, arn_export, getatt
+from .common import REF, getatt
 
 MASTER_USERNAME = "archform"
 SNAPSHOT = "Snapshot"
@@ -297,5 +297,3 @@ EXPORTS = {
                     "reader_endpoint": _cache_reader, "port": _cache_endpoint("Port")},
     "dynamodb_table": {"id": REF, "arn": getatt("Arn"), "name": REF, "stream_arn": getatt("StreamArn")},
 }
-
-__all__ = ["MAPPERS", "EXPORTS", "TYPES", "arn_export"]

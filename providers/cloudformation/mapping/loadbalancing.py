@@ -9,9 +9,8 @@ a `priority` are numbered after the highest one written, in the order they appea
 
 from __future__ import annotations
 
-from ..intrinsics import Att
 from ..logical_ids import camel
-from ..units import percent, seconds
+from ..units import seconds
 from .common import REF, getatt
 
 
@@ -201,5 +200,3 @@ EXPORTS = {
     "load_balancer": {"id": REF, "arn": REF, "dns_name": getatt("DNSName"), "zone_id": getatt("CanonicalHostedZoneID")},
     "target_group": {"id": REF, "arn": REF},
 }
-
-__all__ = ["MAPPERS", "EXPORTS", "TYPES", "Att", "percent"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ..intrinsics import Att, arn, sub, REGION
+from ..intrinsics import REGION, Att, sub
 from ..logical_ids import camel
 from ..units import port_range
 from .common import REF, arn_export, getatt, ipv6, suffixes, unique
@@ -339,5 +339,3 @@ EXPORTS = {
     "vpc_endpoint": {"id": REF, "dns_name": _endpoint_dns, "prefix_list": None},
     "network_interface": {"id": REF, "private_ip": getatt("PrimaryPrivateIpAddress"), "mac_address": None},
 }
-
-__all__ = ["MAPPERS", "EXPORTS", "TYPES", "arn"]

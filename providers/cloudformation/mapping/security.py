@@ -9,7 +9,6 @@ anyone copying CNAMEs by hand; otherwise a warning says the stack waits for them
 
 from __future__ import annotations
 
-from ..intrinsics import Att
 from ..units import seconds
 from .common import REF, getatt, policy_document
 
@@ -128,5 +127,3 @@ EXPORTS = {
     "iam_role": {"id": REF, "arn": getatt("Arn"), "name": REF,
                  "profile_arn": getatt("Arn", "Profile"), "profile_name": ("Profile", None)},
 }
-
-__all__ = ["MAPPERS", "EXPORTS", "TYPES", "Att"]
