@@ -187,7 +187,9 @@ class SimulatedCloud:
     # --- inside a transaction ------------------------------------------------------------------
 
     def _create(self, op: Op, kind: str, address: str | None, region: str | None, attrs: dict) -> Record:
-        rec = Record("", kind, region, attributes.complete(kind, copy.deepcopy(attrs)), {}, address=address)
+        # callers hand in attributes built for this call (the planner resolves references into
+        # new dicts and lists): storing them without a deep copy shares nothing mutable
+        rec = Record("", kind, region, attributes.complete(kind, attrs), {}, address=address)
         b = behaviour(kind)
         refs = op.resolve_references(rec)
         b.validate(op, rec, None)

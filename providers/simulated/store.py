@@ -17,9 +17,15 @@ Tables:
 - `public_ips`: public addresses taken, who holds them, whether they are Elastic IPs
   (counted against the region's limit) and the VPC they are mapped into.
 - `refs`: which record references which id, at which attribute path (for "still in use").
+- `hosts` (step 2): the physical hosts of the pools instances have launched into (written a
+  pool at a time, `physical/pools.py`), with what they hold (vCPUs, memory, instances, and the
+  tenancy they serve) and whether they run; `pools` names the pools written.
+- `placements` (step 2): which host each instance runs on, its rack, data centre and AZ, its
+  placement group and partition. Triggers keep the hosts' usage in step: placing an instance
+  takes capacity, removing the placement (or the instance's record) gives it back.
 
-A later issue extends this store (racks, hosts, placement, failures): add a step to
-`MIGRATIONS`, never edit an old one.
+Add a step to `MIGRATIONS` to extend the store, never edit an old one. A step is a script of
+statements separated by ";", or a list of statements (for triggers, whose bodies hold ";").
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from archform.providers.base import Throttled
 DEFAULT_PATH = ".archform/cloud.db"
 ENV_VAR = "ARCHFORM_CLOUD"
 
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | list[str]] = [
     # 1: the first modeled cloud
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,6 +77,35 @@ MIGRATIONS: list[str] = [
     CREATE TABLE refs (src TEXT NOT NULL, dst TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (src, path, dst));
     CREATE INDEX refs_dst ON refs(dst);
     """,
+    # 2: the physical world (hosts in pools) and where each instance runs
+    [
+        """CREATE TABLE pools (az TEXT NOT NULL, family TEXT NOT NULL, PRIMARY KEY (az, family))""",
+        """CREATE TABLE hosts (
+            id TEXT PRIMARY KEY, region TEXT NOT NULL, az TEXT NOT NULL, dc TEXT NOT NULL, rack TEXT NOT NULL,
+            rack_index INTEGER NOT NULL, slot INTEGER NOT NULL, family TEXT NOT NULL,
+            vcpus INTEGER NOT NULL, memory REAL NOT NULL,
+            used_vcpus INTEGER NOT NULL DEFAULT 0, used_memory REAL NOT NULL DEFAULT 0,
+            instances INTEGER NOT NULL DEFAULT 0, tenancy TEXT, state TEXT NOT NULL DEFAULT 'running')""",
+        "CREATE INDEX hosts_pool ON hosts(az, family, used_vcpus, rack_index, slot)",
+        "CREATE INDEX hosts_rack ON hosts(rack)",
+        """CREATE TABLE placements (
+            instance TEXT PRIMARY KEY, host TEXT NOT NULL, region TEXT, az TEXT NOT NULL, dc TEXT NOT NULL,
+            rack TEXT NOT NULL, rack_index INTEGER NOT NULL, family TEXT NOT NULL, instance_type TEXT NOT NULL,
+            vcpus INTEGER NOT NULL, memory REAL NOT NULL, tenancy TEXT NOT NULL, group_id TEXT,
+            partition INTEGER, instance_store_gb INTEGER NOT NULL DEFAULT 0)""",
+        "CREATE INDEX placements_host ON placements(host)",
+        "CREATE INDEX placements_group ON placements(group_id, az)",
+        """CREATE TRIGGER placements_take AFTER INSERT ON placements BEGIN
+            UPDATE hosts SET used_vcpus = used_vcpus + NEW.vcpus, used_memory = used_memory + NEW.memory,
+                instances = instances + 1, tenancy = COALESCE(tenancy, NEW.tenancy)
+            WHERE id = NEW.host; END""",
+        """CREATE TRIGGER placements_release AFTER DELETE ON placements BEGIN
+            UPDATE hosts SET used_vcpus = used_vcpus - OLD.vcpus, used_memory = used_memory - OLD.memory,
+                instances = instances - 1, tenancy = CASE WHEN instances <= 1 THEN NULL ELSE tenancy END
+            WHERE id = OLD.host; END""",
+        """CREATE TRIGGER resources_unplace AFTER DELETE ON resources WHEN OLD.kind = 'instance' BEGIN
+            DELETE FROM placements WHERE instance = OLD.id; END""",
+    ],
 ]
 
 
@@ -123,7 +158,9 @@ class Store:
         self._conn.execute("PRAGMA journal_mode = WAL")
         # NORMAL survives a killed process (the WAL is written before COMMIT returns); FULL also
         # survives power loss, at a cost per operation.
-        self._conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        # the modeled cloud needs to survive its process being killed, not the machine losing power:
+        # without syncs a commit is a write to the OS cache, which a SIGKILL does not lose
+        self._conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'OFF'}")
         self._migrate(seed)
 
     def _migrate(self, seed: int | None):
@@ -135,7 +172,7 @@ class Store:
             try:
                 version = self._conn.execute("PRAGMA user_version").fetchone()[0]
                 for step, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                    for statement in script.split(";"):
+                    for statement in (script if isinstance(script, list) else script.split(";")):
                         if statement.strip():
                             self._conn.execute(statement)
                     self._conn.execute(f"PRAGMA user_version = {step}")
@@ -183,7 +220,8 @@ class Store:
     def reset(self, seed: int = 0):
         """Forget everything: an empty cloud with this seed."""
         with self.transaction() as tx:
-            for table in ("resources", "tokens", "private_ips", "public_ips", "refs", "meta"):
+            for table in ("resources", "tokens", "private_ips", "public_ips", "refs", "meta", "placements", "hosts",
+                          "pools"):
                 tx.conn.execute(f"DELETE FROM {table}")
             tx.conn.execute("INSERT INTO meta VALUES ('seed', ?), ('counter', '0')", (str(seed),))
             tx._counter = None
