@@ -168,31 +168,39 @@ def _duration(x):
 Duration = Annotated[Any, PlainValidator(_duration), _SER]
 
 
-def DurationRange(lo: str | None = None, hi: str | None = None, what: str = "duration"):
-    """A duration within bounds written as literals: DurationRange("0s", "3600s")."""
-    lo_v = _parse_duration(lo) if lo else None
-    hi_v = _parse_duration(hi) if hi else None
+def _bounded(base, parse, cls, magnitude: str, lo: str | None, hi: str | None, what: str):
+    """`base` (a quantity validator) plus bounds written as literals ("0s", "16TiB")."""
+    lo_m = getattr(parse(lo), magnitude) if lo else None
+    hi_m = getattr(parse(hi), magnitude) if hi else None
 
     def check(x):
-        d = _duration(x)
-        if isinstance(d, v.Duration):
-            if (lo_v is not None and d.seconds < lo_v.seconds) or (hi_v is not None and d.seconds > hi_v.seconds):
-                raise fail(f"{what} must be {_range_text(lo, hi)}, got {d}")
-        return d
+        q = base(x)
+        if isinstance(q, cls):
+            m = getattr(q, magnitude)
+            if (lo_m is not None and m < lo_m) or (hi_m is not None and m > hi_m):
+                raise fail(f"{what} must be {_range_text(lo, hi)}, got {q}")
+        return q
 
     return Annotated[Any, PlainValidator(check), _SER]
 
 
-def _parse_duration(text: str) -> v.Duration:
+def DurationRange(lo: str | None = None, hi: str | None = None, what: str = "duration"):
+    """A duration within bounds written as literals: DurationRange("0s", "3600s")."""
+    return _bounded(_duration, _parse_duration, v.Duration, "seconds", lo, hi, what)
+
+
+def _literal(text: str) -> tuple[Fraction, str]:
     import re
-    m = re.fullmatch(r"([0-9.]+)([a-z]+)", text)
-    return v.Duration.of(Fraction(m.group(1)), m.group(2))
+    m = re.fullmatch(r"([0-9.]+)([A-Za-z]+)", text)
+    return Fraction(m.group(1)), m.group(2)
+
+
+def _parse_duration(text: str) -> v.Duration:
+    return v.Duration.of(*_literal(text))
 
 
 def _parse_size(text: str) -> v.Size:
-    import re
-    m = re.fullmatch(r"([0-9.]+)([A-Za-z]+)", text)
-    return v.Size.of(Fraction(m.group(1)), m.group(2))
+    return v.Size.of(*_literal(text))
 
 
 def _size(x):
@@ -210,17 +218,8 @@ Size = Annotated[Any, PlainValidator(_size), _SER]
 
 
 def SizeRange(lo: str | None = None, hi: str | None = None, what: str = "size"):
-    lo_v = _parse_size(lo) if lo else None
-    hi_v = _parse_size(hi) if hi else None
-
-    def check(x):
-        s = _size(x)
-        if isinstance(s, v.Size):
-            if (lo_v is not None and s.bytes < lo_v.bytes) or (hi_v is not None and s.bytes > hi_v.bytes):
-                raise fail(f"{what} must be {_range_text(lo, hi)}, got {s}")
-        return s
-
-    return Annotated[Any, PlainValidator(check), _SER]
+    """A size within bounds written as literals: SizeRange("1GiB", "16TiB")."""
+    return _bounded(_size, _parse_size, v.Size, "bytes", lo, hi, what)
 
 
 def _percent(x):

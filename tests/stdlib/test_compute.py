@@ -12,17 +12,10 @@ from archform.dsl import values as v
 from archform.stdlib import catalogue, instance_types
 from archform.stdlib.rules import rules
 from archform.stdlib.schema import View, ViewGraph
+from catalogue_bench import build, ref, view, w
 
 REGION = "us-east-1"
 MY_RULES = {"spread_placement_limit", "cluster_placement_single_az", "placement_group_limit"}
-
-
-def ref(address: str, kind: str) -> v.ResourceRef:
-    return v.ResourceRef(address, kind)
-
-
-def w(text: str) -> v.Word:
-    return v.Word(text)
 
 
 def n(x) -> Fraction:
@@ -31,14 +24,6 @@ def n(x) -> Fraction:
 
 def gib(x) -> v.Size:
     return v.Size.of(x, "GiB")
-
-
-def build(kind: str, attrs: dict, region: str | None = REGION):
-    return catalogue.get(kind).model_validate(attrs, context={"region": region})
-
-
-def view(address: str, kind: str, attrs: dict, region: str | None = REGION) -> View:
-    return View(address, kind, region, build(kind, attrs, region))
 
 
 def problems(views: list[View], severity: str | None = None) -> list[tuple[str, str]]:

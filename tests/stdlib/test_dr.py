@@ -10,10 +10,7 @@ from pydantic import ValidationError
 from archform.dsl import values as v
 from archform.stdlib import catalogue
 from archform.stdlib.schema import View, ViewGraph
-
-
-def secs(x) -> v.Duration:
-    return v.Duration(Fraction(x))
+from catalogue_bench import secs
 
 
 def plan(**attrs) -> View:

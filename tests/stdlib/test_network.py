@@ -12,34 +12,19 @@ from archform.dsl import values as v
 from archform.stdlib import catalogue
 from archform.stdlib.rules import rules
 from archform.stdlib.schema import View, ViewGraph
+from catalogue_bench import build, ref, view, w
 
 REGION = "us-east-1"
 MY_RULES = {"elastic_ip_association", "elastic_ip_limit", "internet_gateway_per_vpc", "network_acl_association",
             "route_table_association", "subnet_overlap", "vpc_limit"}
 
 
-def ref(address: str, kind: str) -> v.ResourceRef:
-    return v.ResourceRef(address, kind)
-
-
 def net(text: str) -> v.Cidr:
     return v.Cidr(ipaddress.ip_network(text))
 
 
-def w(text: str) -> v.Word:
-    return v.Word(text)
-
-
 def n(x) -> Fraction:
     return Fraction(x)
-
-
-def build(kind: str, attrs: dict, region: str | None = REGION):
-    return catalogue.get(kind).model_validate(attrs, context={"region": region})
-
-
-def view(address: str, kind: str, attrs: dict, region: str | None = REGION) -> View:
-    return View(address, kind, region, build(kind, attrs, region))
 
 
 def problems(views: list[View], severity: str | None = None) -> list[tuple[str, str]]:

@@ -11,24 +11,9 @@ from archform.dsl import values as v
 from archform.stdlib import catalogue
 from archform.stdlib.kinds.security import policy_problems
 from archform.stdlib.schema import View, ViewGraph
+from catalogue_bench import build, ref, view, w
 
 REGION = "us-east-1"
-
-
-def ref(address: str, kind: str) -> v.ResourceRef:
-    return v.ResourceRef(address, kind)
-
-
-def w(text: str) -> v.Word:
-    return v.Word(text)
-
-
-def build(kind: str, attrs: dict, region: str | None = REGION):
-    return catalogue.get(kind).model_validate(attrs, context={"region": region})
-
-
-def view(address: str, kind: str, attrs: dict, region: str | None = REGION) -> View:
-    return View(address, kind, region, build(kind, attrs, region))
 
 
 def messages(views: list[View], severity: str | None = None) -> list[str]:
