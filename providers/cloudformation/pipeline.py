@@ -131,58 +131,39 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     edges = _edges(parts)
     _implicit_depends(parts, edges, desired, placement)
 
-    # 5. templates, split where too big
-    by_stack: dict[str, list] = {}
-    for p in parts:
-        by_stack.setdefault(placement.stack_of(p.address), []).append(p)
+    # 5. templates, split where too big (smaller children when one has too many parameters or
+    # outputs), and 6. rendering
     position = architecture_order(desired.resources, {a: r.deps for a, r in desired.resources.items()})
-    roots: dict[str, Template] = {}
-    location: dict = {}
-    ext = options.extension
-    for sid in sorted(by_stack):
-        stack = placement.stacks[sid]
-        stack_name = f"{name}-{sid}"
-        root = Template(sid, stack_name, stack.region, f"{stack_name}.{ext}")
-        roots[sid] = root
-        group = by_stack[sid]
-        if len(group) <= options.limit:
-            root.parts = sorted(group, key=lambda p: lids[p.key])
-            for p in group:
-                location[p.key] = root
-            continue
-        ordered = part_order(group, edges, position)
-        pieces = chunks(ordered, options.limit)
-        width = max(2, len(str(len(pieces))))
-        if len(pieces) > options.limit:
-            diagnostics.append(error(f"CloudFormation: stack {stack_name} needs {len(pieces)} nested stacks, more "
-                                     f"than the {options.limit} a template holds"))
-            return Result(diagnostics=diagnostics)
-        for i, piece in enumerate(pieces, 1):
-            label = f"{i:0{width}d}"
-            child = Template(sid, stack_name, stack.region, f"{stack_name}.part-{label}.{ext}", parent=root,
-                             lid=f"Part{label}")
-            child.parts = sorted(piece, key=lambda p: lids[p.key])
-            root.children.append(child)
-            for p in piece:
-                location[p.key] = child
-
     specs = dict(tracing.specs)
     for pname, ptype in ctx.param_types.items():
         if pname in specs:
             specs[pname].type = ptype
     specs.update(ctx.synthetic)
     _unique_param_names(specs, lids)
-    layout = Layout(name, lids, location, specs)
-    templates = []
-    for sid in sorted(roots):
-        root = roots[sid]
-        templates.append(root)
-        templates.extend(root.children)
-    for t in templates:
-        _render_resources(t, layout)
-    _outputs(desired, tracing, layout, roots, ctx, diagnostics)
-    for t in templates:
-        _check_limits(t, diagnostics)
+    limit = options.limit
+    while True:
+        roots, location, problem = _lay_out(parts, lids, edges, position, placement, name, options.extension, limit)
+        if problem:
+            diagnostics.append(error(f"CloudFormation: {problem}"))
+            return Result(diagnostics=diagnostics)
+        layout = Layout(name, lids, location, specs)
+        templates = []
+        for sid in sorted(roots):
+            templates.append(roots[sid])
+            templates.extend(roots[sid].children)
+        for t in templates:
+            _render_resources(t, layout)
+        found: list = []
+        _outputs(desired, tracing, layout, roots, ctx, found)
+        for t in templates:
+            _check_limits(t, found)
+        crowded = any(t.parent is not None and (len(t.params) > PARAMETER_LIMIT or len(t.outputs) > OUTPUT_LIMIT)
+                      for t in templates)
+        if crowded and limit > 25:
+            limit = limit * 3 // 4
+            continue
+        diagnostics.extend(found)
+        break
     for problem in layout.problems:
         diagnostics.append(error(f"CloudFormation: {problem}"))
     order, cycle = _deploy_order(roots)
@@ -204,6 +185,41 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     result = Result(templates=[(t, bodies[t.file]) for t in ordered_templates], diagnostics=diagnostics)
     result.manifest = _manifest(name, source, order, roots, tracing)
     return result
+
+
+def _lay_out(parts, lids, edges, position, placement, name, ext, limit):
+    """The templates of every stack, and where each part is: a stack within `limit` parts is one
+    template; a bigger one is a parent and children (`split`)."""
+    by_stack: dict[str, list] = {}
+    for p in parts:
+        by_stack.setdefault(placement.stack_of(p.address), []).append(p)
+    roots: dict[str, Template] = {}
+    location: dict = {}
+    for sid in sorted(by_stack):
+        stack = placement.stacks[sid]
+        stack_name = f"{name}-{sid}"
+        root = Template(sid, stack_name, stack.region, f"{stack_name}.{ext}")
+        roots[sid] = root
+        group = by_stack[sid]
+        if len(group) <= limit:
+            root.parts = sorted(group, key=lambda p: lids[p.key])
+            for p in group:
+                location[p.key] = root
+            continue
+        pieces = chunks(part_order(group, edges, position), limit)
+        if len(pieces) > RESOURCE_LIMIT:
+            return roots, location, (f"stack {stack_name} needs {len(pieces)} nested stacks, more than the "
+                                     f"{RESOURCE_LIMIT} a template holds")
+        width = max(2, len(str(len(pieces))))
+        for i, piece in enumerate(pieces, 1):
+            label = f"{i:0{width}d}"
+            child = Template(sid, stack_name, stack.region, f"{stack_name}.part-{label}.{ext}", parent=root,
+                             lid=f"Part{label}")
+            child.parts = sorted(piece, key=lambda p: lids[p.key])
+            root.children.append(child)
+            for p in piece:
+                location[p.key] = child
+    return roots, location, None
 
 
 # --- logical IDs, deletion policies, dependencies ------------------------------------------------

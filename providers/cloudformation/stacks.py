@@ -42,6 +42,7 @@ class Template:
     child_depends: dict = field(default_factory=dict)  # child lid -> set of child lids
     wiring: dict = field(default_factory=dict)  # cross-region param -> (stack name, output)
     after: set = field(default_factory=set)  # stack names deployed before this one
+    taken: set | None = None  # logical IDs of the template's resources (computed when needed)
 
     @property
     def root(self) -> "Template":
@@ -67,14 +68,11 @@ class Layout:
 
     def expose(self, producer: Template, att: Att, lid: str) -> str:
         """Make `producer` output the value of `att`; return the output's name."""
-        name = output_name(lid, att.attr)
-        if name not in producer.outputs:
-            value = {"Ref": lid} if att.attr is None else {"Fn::GetAtt": [lid, att.attr]}
-            if att.attr in LIST_ATTRIBUTES:
-                value = {"Fn::Join": [",", value]}
-            producer.outputs[name] = {"Description": f"{att.address}: {att.attr or 'Ref'}, for other stacks",
-                                       "Value": value}
-        return name
+        value = {"Ref": lid} if att.attr is None else {"Fn::GetAtt": [lid, att.attr]}
+        if att.attr in LIST_ATTRIBUTES:
+            value = {"Fn::Join": [",", value]}
+        return _add_output(producer, output_name(lid, att.attr), value,
+                           f"{att.address}: {att.attr or 'Ref'}, for other stacks")
 
     def expose_top(self, producer: Template, att: Att, lid: str, export: bool) -> str:
         """Make the top-level template of `producer`'s stack output `att` (from its child when
@@ -82,12 +80,20 @@ class Layout:
         name = self.expose(producer, att, lid)
         root = producer.root
         if producer is not root:
-            if name not in root.outputs:
-                root.outputs[name] = {"Description": producer.outputs[name]["Description"],
-                                      "Value": {"Fn::GetAtt": [producer.lid, f"Outputs.{name}"]}}
+            name = _add_output(root, name, {"Fn::GetAtt": [producer.lid, f"Outputs.{name}"]},
+                               producer.outputs[name]["Description"])
         if export:
             root.outputs[name]["Export"] = {"Name": self.export_name(name)}
         return name
+
+
+def _add_output(t: Template, name: str, value, description: str) -> str:
+    """Add an output (once); a name another output holds gets "Out" appended."""
+    while name in t.outputs and t.outputs[name]["Value"] != value:
+        name += "Out"
+    if name not in t.outputs:
+        t.outputs[name] = {"Description": description, "Value": value}
+    return name
 
 
 class Linker:
@@ -116,9 +122,10 @@ class Linker:
             name = layout.expose(producer, att, lid)
             if t.parent is None:  # the parent reads its child's output
                 return name, {"Fn::GetAtt": [producer.lid, f"Outputs.{name}"]}, False
-            self._param(t, name, is_list, f"Output {name} of {producer.lid}")
-            t.parent.child_params.setdefault(t.lid, {})[name] = {"Fn::GetAtt": [producer.lid, f"Outputs.{name}"]}
-            return name, self._value(name, is_list), True
+            pname = self._free(t, name)
+            self._param(t, pname, is_list, f"Output {name} of {producer.lid}")
+            t.parent.child_params.setdefault(t.lid, {})[pname] = {"Fn::GetAtt": [producer.lid, f"Outputs.{name}"]}
+            return pname, {"Ref": pname}, True
         same_region = producer.region == t.region
         name = layout.expose_top(producer, att, lid, export=same_region)
         t.root.after.add(producer.root.stack_name)
@@ -129,21 +136,27 @@ class Linker:
             return name, value, False
         root = t.root
         description = f"Output {name} of stack {producer.root.stack_name} ({producer.region})"
-        self._param(root, name, is_list, description)
-        root.wiring[name] = (producer.root.stack_name, name)
-        if t is not root:
-            self._param(t, name, is_list, description)
-            root.child_params.setdefault(t.lid, {})[name] = {"Ref": name}
-        return name, self._value(name, is_list), True
+        rname = self._free(root, name)
+        self._param(root, rname, is_list, description)
+        root.wiring[rname] = (producer.root.stack_name, name)
+        if t is root:
+            return rname, {"Ref": rname}, True
+        cname = self._free(t, name)
+        self._param(t, cname, is_list, description)
+        root.child_params.setdefault(t.lid, {})[cname] = {"Ref": rname}
+        return cname, {"Ref": cname}, True
+
+    def _free(self, t: Template, name: str) -> str:
+        """`name`, or `name` + "In" when a resource of `t` has that logical ID (parameters and
+        resources share one namespace)."""
+        if t.taken is None:
+            t.taken = {self.layout.lids[p.key] for p in t.parts} | {c.lid for c in t.children}
+        return name + "In" if name in t.taken else name
 
     @staticmethod
     def _param(t: Template, name: str, is_list: bool, description: str):
         if name not in t.params:
             t.params[name] = {"Type": "CommaDelimitedList" if is_list else "String", "Description": description}
-
-    @staticmethod
-    def _value(name: str, is_list: bool) -> dict:
-        return {"Ref": name}
 
     # --- the Linker protocol of intrinsics.render ----------------------------------------------
 
