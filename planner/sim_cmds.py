@@ -1,5 +1,6 @@
-"""`archform sim list|show|set|delete|create|reset`: look at the modeled cloud, and change it
-behind archform's back so drift is real.
+"""`archform sim list|show|set|delete|create|reset|placement`: look at the modeled cloud, and
+change it behind archform's back so drift is real; `placement` shows where each instance of an
+applied architecture landed (host, rack, data centre, AZ).
 
 The modeled cloud lives in its own database (`--cloud`, else `$ARCHFORM_CLOUD`, else
 `.archform/cloud.db`). Output is sorted and carries no clock, so it can be snapshot-tested.
@@ -167,6 +168,8 @@ def register(main: click.Group):
             cloud.close()
         click.echo(remote.id)
 
+    register_placement(sim, cloud_opt)
+
     @sim.command()
     @click.option("--seed", default=0, show_default=True, type=int, help="What the new cloud's ids derive from.")
     @cloud_opt
@@ -179,3 +182,70 @@ def register(main: click.Group):
         finally:
             cloud.close()
         click.echo(f"the modeled cloud at {_path(cloud_path)} is empty (seed {seed})")
+
+
+def _placement_rows(found: list[dict]) -> str:
+    rows = [["ADDRESS", "INSTANCE", "TYPE", "AZ", "RACK", "HOST", "GROUP", "PARTITION"]]
+    for p in found:
+        rows.append([p["address"], p["instance"], p["instance_type"] or "-", p["az"] or "-", p["rack"] or "-",
+                     p["host"] or "-", p["placement_group"] or "-",
+                     "-" if p["partition"] is None else str(p["partition"] + 1)])
+    hosts = {p["host"] for p in found if p["host"]}
+    racks = {p["rack"] for p in found if p["rack"]}
+    centres = {p["data_centre"] for p in found if p["data_centre"]}
+    zones = {p["az"] for p in found if p["az"]}
+    n = len(found)
+    summary = (f"{n} instance{'s' if n != 1 else ''} on {len(hosts)} host{'s' if len(hosts) != 1 else ''}, "
+               f"{len(racks)} rack{'s' if len(racks) != 1 else ''}, {len(centres)} data "
+               f"centre{'s' if len(centres) != 1 else ''}, {len(zones)} AZ{'s' if len(zones) != 1 else ''}")
+    return _table(rows) + "\n\n" + summary
+
+
+def register_placement(sim: click.Group, cloud_opt):
+    @sim.command()
+    @click.argument("path", type=click.Path())
+    @click.argument("address", required=False)
+    @click.option("--state", "state_path", default=".archform/state.db", show_default=True,
+                  type=click.Path(dir_okay=False), help="The state database the architecture was applied with.")
+    @click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE")
+    @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @cloud_opt
+    def placement(path, address, state_path, workspace, params, fmt, cloud_path):
+        """Where each instance of the applied architecture PATH landed: host, rack, data centre,
+        AZ, placement group and partition (instances of Auto Scaling groups included). ADDRESS
+        shows one resource, or every resource under a prefix (`primary`, `primary.net`)."""
+        from archform.dsl.suggest import did_you_mean
+        from archform.providers.simulated import console
+        from .cli_common import Context
+        from .plan_cmds import _resolve
+        from .state import StateStore
+        desired = _resolve(Context(), path, params)
+        kinds = ("instance", "autoscaling_group")
+        declared = sorted(a for a, r in desired.resources.items() if r.kind in kinds)
+        if address:
+            chosen = [a for a in declared if a == address or a.startswith(address + ".")]
+            if not chosen:
+                hint = did_you_mean(address, declared)
+                _fail(f"'{address}' is not an instance or Auto Scaling group of {path}" + (f"; {hint}" if hint else ""))
+        else:
+            chosen = declared
+        if not os.path.exists(state_path):
+            _fail(f"no state at {state_path}: apply {path} first")
+        store = StateStore(state_path, workspace)
+        try:
+            recorded = store.read().resources
+        finally:
+            store.close()
+        ids = {a: recorded[a].id for a in chosen if a in recorded and recorded[a].id}
+        cloud = _open(cloud_path)
+        try:
+            found = console.placements(cloud, ids)
+        finally:
+            cloud.close()
+        if fmt == "json":
+            click.echo(_dump(found))
+        elif not found:
+            click.echo("no instances (nothing of it is applied yet)")
+        else:
+            click.echo(_placement_rows(found))

@@ -143,3 +143,35 @@ def describe(cloud: SimulatedCloud, id: str) -> dict | None:
         out["used_by"] = sorted({(u.id, path) for u, path in tx.referrers(id)})
         out["used_by"] = [{"id": u, "path": p} for u, p in out["used_by"]]
         return out
+
+
+def placements(cloud: SimulatedCloud, resources: dict[str, str]) -> list[dict]:
+    """Where the instances of these resources (address → id: instances, and Auto Scaling
+    groups for the instances they launched) run: host, rack, data centre, AZ, group and
+    partition; sorted by address, then instance id. An instance with no placement (launched
+    before the cloud modeled hosts) has None for each."""
+    from . import placement
+    with cloud.store.reading() as tx:
+        found: list[tuple[str, Record]] = []
+        for address, id in sorted(resources.items()):
+            rec = tx.get(id)
+            if rec is None:
+                continue
+            if rec.kind == "instance":
+                found.append((address, rec))
+            found.extend((address, m) for m in sorted(tx.owned(rec.id, "instance"), key=lambda m: m.id))
+        where = placement.where(tx, [rec.id for _, rec in found])
+        groups = {}
+        for p in where.values():
+            if p["group"] and p["group"] not in groups:
+                g = tx.get(p["group"])
+                groups[p["group"]] = g.name if g is not None else p["group"]
+        out = []
+        for address, rec in found:
+            p = where.get(rec.id, {})
+            out.append({"address": address, "instance": rec.id, "instance_type": rec.attrs.get("instance_type"),
+                        "az": p.get("az", rec.az), "data_centre": p.get("dc"), "rack": p.get("rack"),
+                        "host": p.get("host"), "tenancy": p.get("tenancy"),
+                        "placement_group": groups.get(p.get("group")), "partition": p.get("partition"),
+                        "instance_store_gb": p.get("instance_store_gb", 0)})
+        return out

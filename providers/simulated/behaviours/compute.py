@@ -1,13 +1,18 @@
 """EC2 compute: instances, launch templates, Auto Scaling groups (which launch and terminate
-instances of their own), placement groups and EBS volumes."""
+instances of their own), placement groups and EBS volumes.
+
+Every instance lands on a host of its family in its AZ (`placement.py`); a launch that fits
+nowhere fails with InsufficientInstanceCapacity. An Auto Scaling group that cannot launch in
+one AZ (no capacity, a cluster group living elsewhere) tries its other AZs, as AWS does."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from archform.providers.base import Conflict, InsufficientAddresses, InvalidParameter, LimitExceeded
+from archform.providers.base import (Conflict, InsufficientAddresses, InsufficientCapacity, InvalidParameter,
+                                     LimitExceeded)
 
-from .. import addressing, ids
+from .. import addressing, ids, placement
 from ..operation import Op
 from ..store import Record
 from .base import Behaviour, Named, in_use, require, users_of
@@ -52,9 +57,19 @@ class Instance(Behaviour):
 
     def create(self, op: Op, rec: Record):
         place_instance(op, rec, op.the(rec.attrs["subnet"]), rec.attrs.get("associate_public_ip"))
+        self._land(op, rec)
         rec.outputs["state"] = "running"
 
+    @staticmethod
+    def _land(op: Op, rec: Record):
+        req = placement.request_for(op.tx, rec.region, rec.az, rec.attrs)
+        placement.bind(op.tx, rec, req, placement.choose(op.tx, req))
+
     def update(self, op: Op, rec: Record, old: Record):
+        if rec.attrs.get("instance_type") != old.attrs.get("instance_type"):
+            # a new type is a stop and start: the instance may land on another host (notes §3.7.1)
+            placement.unbind(op.tx, rec.id)
+            self._land(op, rec)
         subnet = op.the(rec.attrs["subnet"])
         wanted = rec.attrs.get("associate_public_ip")
         wants_public = wanted if wanted is not None else bool(subnet.attrs.get("map_public_ip"))
@@ -173,21 +188,36 @@ class AutoscalingGroup(Named):
 
     def _launch(self, op: Op, rec: Record, groups: dict, members: list, settings: dict) -> Record:
         counts = Counter(m.az for m in members)
+        refused: list[Exception] = []
         for az in sorted(groups, key=lambda z: (counts.get(z, 0), z)):
             for subnet in groups[az]:
                 if addressing.available(op.tx, subnet.id, subnet.attrs["cidr"]) > 0:
-                    return self._launch_in(op, rec, subnet, settings)
+                    req = placement.request_for(op.tx, rec.region, az, {**settings, **self._group(rec, settings)})
+                    try:
+                        spot = placement.choose(op.tx, req)
+                    except (InsufficientCapacity, Conflict, InvalidParameter) as e:
+                        refused.append(e)  # this AZ cannot take it: try the next, as AWS does
+                        break
+                    return self._launch_in(op, rec, subnet, settings, req, spot)
+        if refused:
+            first = refused[0]
+            raise type(first)(f"Auto Scaling group {rec.name} could not launch an instance in any of its "
+                              f"Availability Zones: " + "; ".join(e.message for e in refused), code=first.code)
         raise InsufficientAddresses(f"Auto Scaling group {rec.name}: there are not enough free addresses in its "
                                     f"subnets ({', '.join(s.id for g in groups.values() for s in g)}) to launch "
                                     "another instance", code="InsufficientFreeAddressesInSubnet")
 
-    def _launch_in(self, op: Op, rec: Record, subnet: Record, settings: dict) -> Record:
+    @staticmethod
+    def _group(rec: Record, settings: dict) -> dict:
+        return {"placement_group": rec.attrs.get("placement_group") or settings.get("placement_group")}
+
+    def _launch_in(self, op: Op, rec: Record, subnet: Record, settings: dict, req, spot) -> Record:
         attrs = {k: settings.get(k) for k in LAUNCH_KEYS if k in settings}
-        attrs.update(subnet=subnet.id, launch_template=rec.attrs.get("launch_template"),
-                     placement_group=rec.attrs.get("placement_group") or settings.get("placement_group"))
+        attrs.update(subnet=subnet.id, launch_template=rec.attrs.get("launch_template"), **self._group(rec, settings))
         inst = op.add_owned(rec, "instance", "asg", attrs)
         inst.outputs["arn"] = ids.ec2_arn("instance", inst.region, inst.id)
         place_instance(op, inst, subnet, settings.get("associate_public_ip"))
+        placement.bind(op.tx, inst, req, spot)
         inst.outputs["state"] = "running"
         op.tx.save(inst)
         refs = [("subnet", subnet.id)] + [(f"security_groups[{i}]", g)
