@@ -1,0 +1,153 @@
+"""`archform chaos PATH --fail DOMAIN …`: break an architecture on purpose and measure what it
+survives.
+
+Without `--state`, the architecture is applied to a fresh modeled cloud in a temporary folder
+(ids seeded by `--seed`); with `--state`, the run uses the cloud that state was applied to
+(`--cloud`, default `.archform/cloud.db`) and changes nothing in it. The faults run on a
+virtual clock (docs/chaos.md); the report is text or JSON. Exit 0 when every DR target is met
+(or there is no DR plan), 3 when one is breached, 1 on a mistake (an unknown domain, a
+configuration with errors, an apply that failed).
+
+`--at` and `--for` pair with the `--fail` flags in order (the first `--at` with the first
+`--fail`…); a fault without its own takes the last one given, else 1m and "until the end".
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def register(main: click.Group):
+    @main.command()
+    @click.argument("path", type=click.Path())
+    @click.option("--fail", "fails", multiple=True, required=True, metavar="DOMAIN",
+                  help="host:ID, rack:NAME, dc:NAME, az:AZ, region:REGION, a resource address (ADDR[/PART]), or a "
+                       "scenario: spot-interruption[:ADDR], rds-failover:ADDR, az-power-interruption:AZ, "
+                       "insufficient-capacity:AZ. Repeatable.")
+    @click.option("--at", "ats", multiple=True, metavar="T", help="When the fault starts (virtual time, e.g. 90s, "
+                                                                    "5m; default 1m). Pairs with --fail in order.")
+    @click.option("--for", "fors", multiple=True, metavar="D",
+                  help="How long the fault lasts (default: until the end). Pairs with --fail in order.")
+    @click.option("--duration", default="1h", show_default=True, metavar="D", help="Virtual time to simulate.")
+    @click.option("--seed", default=0, show_default=True, type=int, help="Randomness and ids derive from it.")
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+                  help="Also write the JSON report to this file.")
+    @click.option("--state", "state_path", default=None, type=click.Path(dir_okay=False),
+                  help="Use the cloud this state was applied to, instead of a fresh one.")
+    @click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE")
+    @click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
+                  help="With --state: the modeled cloud's database (default .archform/cloud.db).")
+    @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
+    def chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, workspace, cloud_path, params):
+        """Fail hosts, racks, AZs, regions or resources of PATH on a virtual clock, and report the
+        timeline, each service's availability and capacity, data lost, and each DR plan's
+        achieved RTO/RPO against its targets (exit 3 when one is breached)."""
+        run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, workspace, cloud_path, params)
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def fault_specs(fails, ats, fors):
+    from archform.providers.simulated.chaos.faults import FaultSpec
+    from archform.providers.simulated.chaos.units import parse
+    specs = []
+    for i, domain in enumerate(fails):
+        at = ats[min(i, len(ats) - 1)] if ats else "1m"
+        length = fors[min(i, len(fors) - 1)] if fors else None
+        specs.append(FaultSpec(domain, parse(at), parse(length) if length else None))
+    return specs
+
+
+def fresh_cloud(path, params: dict, seed: int, folder: str):
+    """Apply the architecture at `path` to a new modeled cloud in `folder`: (cloud, failures)."""
+    from archform.dsl.resolve import resolve
+    from archform.providers.simulated import SimulatedCloud
+    from .apply import apply_plan
+    from .planning import PlanRequest, make_plan
+    from .state import StateStore
+    desired, diags = resolve(path, params)
+    errors = [d for d in diags if d.is_error]
+    if errors or desired is None:
+        return None, errors
+    store = StateStore(f"{folder}/state.db")
+    cloud = SimulatedCloud(f"{folder}/cloud.db", seed=seed)
+    try:
+        plan, plan_diags = make_plan(desired, store.read(), cloud, PlanRequest())
+        if plan is None or plan.errored:
+            cloud.close()
+            return None, [d for d in plan_diags if d.is_error]
+        result = apply_plan(plan, store, cloud, parallelism=1)
+    finally:
+        store.close()
+    if result.failed:
+        cloud.close()
+        return None, [f"{r.address}: {r.action} failed: {r.error}" for r in result.failed]
+    return cloud, []
+
+
+def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, workspace, cloud_path, params):
+    import json
+    import os
+    import tempfile
+
+    from archform.providers.simulated.chaos.faults import FaultError
+    from archform.providers.simulated.chaos.report import render_text
+    from archform.providers.simulated.chaos.units import parse
+
+    from .cli_common import Context, echo_diagnostics, parse_params
+    from .plan_cmds import _root
+
+    try:
+        specs = fault_specs(fails, ats, fors)
+        length = parse(duration)
+    except ValueError as e:
+        _fail(str(e))
+    if length <= 0:
+        _fail("--duration must be longer than 0s")
+    root = _root(path)
+    with tempfile.TemporaryDirectory(prefix="archform-chaos-") as folder:
+        if state_path:
+            from archform.providers.simulated import SimulatedCloud
+            from .state import StateStore
+            where = cloud_path or os.environ.get("ARCHFORM_CLOUD") or ".archform/cloud.db"
+            if not os.path.exists(state_path) or not os.path.exists(where):
+                _fail(f"nothing applied: no state at {state_path} or no modeled cloud at {where}")
+            store = StateStore(state_path, workspace)
+            try:
+                if not store.read().resources:
+                    _fail(f"the state at {state_path} records nothing: apply {path} first")
+            finally:
+                store.close()
+            cloud = SimulatedCloud(where)
+        else:
+            cloud, problems = fresh_cloud(root, parse_params(params), seed, folder)
+            if cloud is None:
+                if problems and not isinstance(problems[0], str):
+                    echo_diagnostics(Context(), problems)
+                else:
+                    for p in problems:
+                        click.echo(f"error: {p}", err=True)
+                    click.echo("The architecture could not be applied to a fresh modeled cloud.", err=True)
+                sys.exit(1)
+        try:
+            from archform.providers.simulated.chaos import run
+            doc = run(cloud.store, specs, seed=seed, duration=length, architecture=str(path))
+        except FaultError as e:
+            _fail(str(e))
+        finally:
+            cloud.close()
+    if out:
+        with open(out, "w") as f:
+            json.dump(doc, f, indent=2, sort_keys=True)
+            f.write("\n")
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        click.echo(render_text(doc), nl=False)
+    sys.exit(doc["summary"]["exit_code"])

@@ -1,0 +1,78 @@
+"""A run: load the world from the modeled cloud, schedule the faults, let the clock go, report.
+
+    report = run(cloud, [FaultSpec("az:us-east-1a", at=60)], seed=0, duration=3600)
+
+The loops run in a fixed order (`LOOPS`), which is also the order they hear about a fault.
+After every instant in which something observable changed, the load is routed again
+(`traffic.py`) and every service sampled (`measure.py`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import figures, report as reporting
+from .events import Simulation
+from .faults import Fault, FaultSpec, parse, schedule
+from .loops.asg import Asg
+from .loops.aurora import Aurora
+from .loops.cache import Caches
+from .loops.dr import Dr
+from .loops.ec2 import Ec2
+from .loops.elb import Elb
+from .loops.network import Network
+from .loops.rds import Rds
+from .loops.route53 import Route53
+from .loops.storage import Storage
+from .traffic import Traffic
+from .world import World
+
+LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
+         ("network", Network), ("storage", Storage), ("route53", Route53), ("dr", Dr))
+
+
+class Run:
+    def __init__(self, store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0):
+        self.sim = Simulation(seed)
+        self.world = World(self.sim)
+        self.duration = duration
+        w = self.world
+        w.backup_phase = round(self.sim.rng("backup-phase").uniform(0, figures.BACKUP_INTERVAL_SECONDS), 1)
+        for name, cls in LOOPS:
+            loop = cls(w)
+            setattr(w, name, loop)
+            w.loops.append(loop)
+        started = time.perf_counter()
+        w.load(store)
+        self.load_seconds = time.perf_counter() - started
+        self.faults: list[Fault] = [parse(spec, i + 1, w) for i, spec in enumerate(specs)]
+        self.traffic = Traffic(w)
+
+    def go(self) -> dict:
+        w, sim = self.world, self.sim
+        for loop in w.loops:
+            loop.start()
+        self.traffic.start()
+        sim.after_instant.append(self._measure)
+        self._measure(0.0)
+        for fault in self.faults:
+            schedule(w, fault)
+        started = time.perf_counter()
+        sim.run(self.duration)
+        self.run_seconds = time.perf_counter() - started
+        return reporting.build(self)
+
+    def _measure(self, t: float) -> None:
+        w = self.world
+        if not w.dirty:
+            return
+        self.traffic.update()
+        for service in w.services:
+            service.record(t)
+        w.dirty = False
+
+
+def run(store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0, architecture: str | None = None) -> dict:
+    r = Run(store, specs, seed, duration)
+    r.architecture = architecture
+    return r.go()

@@ -1,0 +1,71 @@
+"""Every duration and count the failure engine uses, with where it comes from.
+
+"notes §x" is `reference/aws-architect-notes.txt`, "facts" is `reference/aws-facts.md`. A
+figure marked "model" is not in either: the modeled cloud chooses it, and says so here so a
+reader can tell AWS's numbers from the model's. Ranges are drawn with the run's seeded
+random streams, so the same seed gives the same draws.
+"""
+
+from __future__ import annotations
+
+# --- EC2 and Auto Scaling ----------------------------------------------------------------------
+
+BOOT_SECONDS = 90.0                 # model: launch request to a running OS (notes §6.4.3: a ready AMI boots quicker)
+STATUS_CHECK_SECONDS = 60.0         # model: EC2 reports instance status checks once a minute; ASGs with
+                                    # health_check_type = ec2 act on them
+ASG_RETRY_SECONDS = 60.0            # model: an ASG whose launch failed tries again after this
+SCALING_EVALUATION_SECONDS = 60.0   # model: target tracking reads its metric once a minute
+DEFAULT_COOLDOWN_SECONDS = 300.0    # notes §6.4.3, facts: default scaling cooldown 300 s
+REBALANCE_OVERSHOOT = 0.10          # facts: while rebalancing an ASG may exceed max by up to 10%
+DEFAULT_TARGET_UTILISATION = 0.5    # model: the load per instance of a group without a target-tracking policy
+SPOT_NOTICE_SECONDS = 120.0         # notes §3.7.3: a 2 minute grace period before a spot instance goes
+
+# --- Elastic Load Balancing -----------------------------------------------------------------------
+
+TARGET_INTERVAL_SECONDS = 30.0      # catalogue default (target_group.health_check.interval)
+TARGET_HEALTHY_THRESHOLD = 5        # catalogue default
+TARGET_UNHEALTHY_THRESHOLD = 2      # catalogue default
+LB_NODE_DNS_SECONDS = 60.0          # model: a dead load-balancer node leaves the LB's DNS answer within the
+                                    # 60 s TTL of ELB names; until then clients sent to it fail
+
+# --- RDS, Aurora, ElastiCache ------------------------------------------------------------------
+
+RDS_FAILOVER_SECONDS = (60.0, 120.0)          # facts: Multi-AZ DB instance failover typically 60–120 s
+RDS_CLUSTER_FAILOVER_SECONDS = (15.0, 35.0)   # facts: Multi-AZ DB cluster failover typically under 35 s
+RDS_REPLICA_PROMOTION_SECONDS = 300.0         # model: promoting a read replica to its own DB (notes §7.1.3
+                                              # says replicas can be promoted; the time is a model figure)
+RDS_REPLICA_LAG_SECONDS = (1.0, 5.0)          # model: asynchronous replicas (notes §7.1.3) lag by seconds
+AURORA_FAILOVER_SECONDS = (10.0, 30.0)        # notes §7.2.1, facts: failover within 30 s with a replica
+AURORA_NEW_INSTANCE_SECONDS = 600.0           # facts: without a replica Aurora creates a new instance
+                                              # ("minutes"); model: 10 min
+AURORA_COPIES = 6                             # notes §7.2.1, facts: 6 copies across 3 AZs
+AURORA_COPY_AZS = 3
+AURORA_WRITE_QUORUM = 4                       # 4 of 6 for writes
+AURORA_READ_QUORUM = 3                        # 3 of 6 for reads
+AURORA_GLOBAL_LAG_SECONDS = (0.2, 1.0)        # notes §7.2.2, facts: replication lag under 1 s
+AURORA_GLOBAL_PROMOTION_SECONDS = (30.0, 60.0)  # notes §7.2.2, facts: secondary promoted in under a minute
+DYNAMODB_GLOBAL_LAG_SECONDS = (0.5, 1.5)      # model: global tables replicate asynchronously (notes §16.2.4)
+S3_REPLICATION_LAG_SECONDS = (5.0, 60.0)      # model: replication is asynchronous (notes §10.5)
+CACHE_FAILOVER_SECONDS = (20.0, 60.0)         # model: Redis Multi-AZ auto-failover (notes §7.5.2) takes
+                                              # tens of seconds
+RESTART_AFTER_ZONE_SECONDS = 300.0            # model: a single-AZ database or cache node back in service
+                                              # after its AZ returns (crash recovery)
+
+# --- Route 53 --------------------------------------------------------------------------------------
+
+CHECKERS = 15                       # notes §8.4: 15 global health checkers
+HEALTHY_ABOVE = 0.18                # notes §8.4, facts: healthy when more than 18% of checkers see it healthy
+ALIAS_TARGET_SECONDS = 10.0         # model: how often Route 53 re-evaluates an alias target's health
+ALIAS_TTL_SECONDS = 60.0            # model: resolvers cache an alias answer to a load balancer for 60 s
+                                    # (AWS sets alias TTLs, notes §8.2.5)
+
+# --- disaster recovery runbooks -------------------------------------------------------------------
+
+ALARM_PERIOD_SECONDS = 60.0         # model: the alarm that starts a DR runbook reads 1-minute periods…
+ALARM_PERIODS = 3                   # …and fires after 3 bad ones in a row
+BACKUP_INTERVAL_SECONDS = 86400.0   # notes §7.3.1: a full backup daily (the transaction logs of every
+                                    # 5 min stay in the region, so a region loss falls back to the daily copy)
+RESTORE_SECONDS = 1800.0            # model: restore a database from a snapshot copied to the secondary region
+PROVISION_SECONDS = 900.0           # model: recreate the compute and front of an environment from templates
+                                    # (notes §25.2: CloudFormation recreates environments)
+DNS_CHANGE_SECONDS = 60.0           # model: an operator's DNS change propagates within the record's TTL
