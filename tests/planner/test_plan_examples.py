@@ -28,6 +28,11 @@ CASES = {
         "rename": ("address", "public_address", "ireland"),
         "drift": ("ireland.server_group", "max", 3),
     },
+    "dr_warm_standby": {
+        "edit": ("rto       = 10m", "rto       = 15m"),
+        "rename": ("site", "site_certificate", "primary"),
+        "drift": ("standby.web_fleet", "max", 3),
+    },
 }
 
 
