@@ -400,6 +400,8 @@ CHECKS = {
 # moto does not create, or uses one (or an attribute moto cannot read), so the comparison says
 # exactly what was left out:
 # - ha_web: Aurora (DBCluster), the ACM certificate;
+# - dr_warm_standby: Aurora in both regions, the certificates, the DR plan, the primary failover
+#   record (its health check id);
 # - static_site: CloudFront, the certificate, and the alias records to the distribution;
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups — and what
@@ -414,6 +416,8 @@ NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
     "ha_ec2_eip": [],
+    "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
+                        "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.cache",
                    "primary.cert", "primary.data[a]", "primary.data[b]", "primary.data_acl", "primary.db",
                    "primary.db_replica", "primary.eigw", "primary.orders", "primary.parts", "primary.spread",
@@ -427,9 +431,8 @@ NOT_DEPLOYED = {
 
 def _architectures():
     sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
-    return [ROOT / "examples" / "ha_web.arch", ROOT / "examples" / "static_site.arch",
-            ROOT / "examples" / "ha_ec2_eip.arch", CASES / "every_kind.arch", CASES / "multi_region.arch",
-            "forest"]
+    return sorted((ROOT / "examples").glob("*.arch")) + [CASES / "every_kind.arch", CASES / "multi_region.arch",
+                                                          "forest"]
 
 
 @pytest.fixture
