@@ -214,7 +214,8 @@ def register_placement(sim: click.Group, cloud_opt):
     def placement(path, address, state_path, workspace, params, fmt, cloud_path):
         """Where each instance of the applied architecture PATH landed: host, rack, data centre,
         AZ, placement group and partition (instances of Auto Scaling groups included). ADDRESS
-        shows one resource, or every resource under a prefix (`primary`, `primary.net`)."""
+        shows one resource, all of a replicated one (`primary.sap` for `primary.sap[…]`), or
+        every resource under a prefix (`primary`, `primary.net`)."""
         from archform.dsl.suggest import did_you_mean
         from archform.providers.simulated import console
         from .cli_common import Context
@@ -224,9 +225,9 @@ def register_placement(sim: click.Group, cloud_opt):
         kinds = ("instance", "autoscaling_group")
         declared = sorted(a for a, r in desired.resources.items() if r.kind in kinds)
         if address:
-            chosen = [a for a in declared if a == address or a.startswith(address + ".")]
+            chosen = [a for a in declared if a == address or a.startswith((address + ".", address + "["))]
             if not chosen:
-                hint = did_you_mean(address, declared)
+                hint = did_you_mean(address, sorted({a.split("[", 1)[0] for a in declared} | set(declared)))
                 _fail(f"'{address}' is not an instance or Auto Scaling group of {path}" + (f"; {hint}" if hint else ""))
         else:
             chosen = declared

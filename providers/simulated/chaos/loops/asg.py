@@ -76,9 +76,14 @@ class Group:
         self.moving_out = 0  # instances to terminate once those run
         self.registered: set[str] = set()  # registered with the group's target groups
         self.last_failure = None
+        self.leaving: set[str] = set()  # to terminate once their replacements are in service
 
     def live(self) -> list[Instance]:
         return [i for i in self.members.values() if i.state != TERMINATED]
+
+    def staying(self) -> list[Instance]:
+        """The live instances not marked to go (a spot instance with its interruption notice)."""
+        return [i for i in self.members.values() if i.state != TERMINATED and i.id not in self.leaving]
 
     def in_service(self) -> int:
         return sum(1 for i in self.members.values() if i.state == RUNNING)
@@ -120,6 +125,7 @@ class Asg(Loop):
         w.ec2.watch(self.instances_changed)
         w.ec2.watch_notices(self.spot_notices)
         w.elb.unhealthy_watchers.append(self.targets_unhealthy)
+        w.elb.healthy_watchers.append(self.targets_healthy)
 
     def start(self):
         for g in self.groups:
@@ -157,10 +163,21 @@ class Asg(Loop):
     def _booted(self, g: Group, inst: Instance) -> None:
         g.registered.add(inst.id)
         self.world.elb.register(inst, g.target_groups)
-        if inst.id in g.moving_in:
+        if not g.target_groups:  # no load balancer to wait for: in service once it runs
+            self._in_service(g, [inst])
+
+    def targets_healthy(self, tg, instances: list[Instance]) -> None:
+        for g in self.groups:
+            if tg in g.target_groups:
+                self._in_service(g, [i for i in instances if i.id in g.members])
+
+    def _in_service(self, g: Group, instances: list[Instance]) -> None:
+        """New instances in service: a rebalance waiting for them terminates what they replace."""
+        waiting = bool(g.moving_in)
+        for inst in instances:
             g.moving_in.discard(inst.id)
-            if not g.moving_in:
-                self._finish_rebalance(g)
+        if waiting and not g.moving_in:
+            self._finish_rebalance(g)
 
     def _status(self, g: Group) -> None:
         g.status_ticking = False
@@ -203,7 +220,7 @@ class Asg(Loop):
 
     def reconcile(self, g: Group) -> None:
         """Launch until the group holds `desired` instances (AZs with the fewest first)."""
-        missing = g.desired - len(g.live())
+        missing = g.desired - len(g.staying())
         if missing > 0:
             self._launch(g, missing, "to restore desired capacity")
 
@@ -322,7 +339,10 @@ class Asg(Loop):
         running_new = g.moving_out
         live = g.live()
         counts = Counter(i.az for i in live)
-        victims = []
+        victims = [i for i in live if i.id in g.leaving][:running_new]
+        running_new -= len(victims)
+        for inst in victims:
+            counts[inst.az] -= 1
         while running_new > 0 and len(live) - len(victims) > g.desired:
             high = max(counts, key=lambda z: (counts[z], z))
             candidates = [i for i in live if i.az == high and i not in victims]
@@ -335,27 +355,30 @@ class Asg(Loop):
         g.moving_out = 0
         if victims:
             zones = sorted({i.az for i in victims})
+            spot = all(i.id in g.leaving for i in victims)
+            why = ("whose replacements are in service (capacity rebalancing)" if spot else "to balance its AZs")
             self.sim.log("asg.rebalance", g.address, f"terminating {len(victims)} instance"
-                         f"{'s' if len(victims) != 1 else ''} in {', '.join(zones)} to balance its AZs", len(victims),
+                         f"{'s' if len(victims) != 1 else ''} in {', '.join(zones)} {why}", len(victims),
                          ids=[i.id for i in victims], azs=zones)
             for inst in victims:
                 self.world.elb.deregister(inst)
                 del g.members[inst.id]
-            self.world.ec2.terminate(victims, "rebalanced across AZs")
+                g.leaving.discard(inst.id)
+            self.world.ec2.terminate(victims, "capacity rebalancing" if spot else "rebalanced across AZs")
         self.sim.after(figures.STATUS_CHECK_SECONDS, self._rebalance, g)
 
     # --- spot ---------------------------------------------------------------------------------------------
 
     def spot_notices(self, instances: list[Instance]) -> None:
+        """Capacity rebalancing: replacements launch on the notice; the interrupted instances keep
+        serving until their replacements are in service (or the interruption comes first)."""
         for g in self.groups:
             mine = [i for i in instances if i.id in g.members]
             if mine and g.capacity_rebalance:
-                self.sim.log("asg.capacity_rebalance", g.address, f"launching {len(mine)} replacement"
-                             f"{'s' if len(mine) != 1 else ''} ahead of the interruption", len(mine))
-                for inst in mine:
-                    self.world.elb.deregister(inst)
-                    del g.members[inst.id]
-                self.reconcile(g)
+                g.leaving.update(i.id for i in mine)
+                made = self._launch(g, len(mine), "ahead of the spot interruption (capacity rebalancing)")
+                g.moving_in.update(i.id for i in made)
+                g.moving_out += len(made)
 
     # --- target tracking ----------------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ class Cluster:
         self.secondaries: list["Cluster"] = []
         self.promoted = False
         self.lag = 0.0
-        self.writes = self.reads = True  # what the last review found (for the timeline)
+        self.live_copies = 6  # what the last review found (for the timeline)
 
     @property
     def writer(self) -> Node | None:
@@ -89,6 +89,7 @@ class Aurora(Loop):
             zones = zones[:figures.AURORA_COPY_AZS]
             per = figures.AURORA_COPIES // max(1, len(zones))
             c.copies = [Copy(i + 1, zones[i // per]) for i in range(figures.AURORA_COPIES)] if zones else []
+            c.live_copies = len(c.copies)
             self.clusters.append(c)
             self.by_id[c.id] = c
         for c in self.clusters:
@@ -124,8 +125,6 @@ class Aurora(Loop):
         return w is not None and self._up(w) and self._copies(c) >= figures.AURORA_WRITE_QUORUM
 
     def readable(self, c: Cluster) -> bool:
-        if c.state == PROMOTING and c.is_secondary:
-            return any(self._up(n) for n in c.nodes) and self._copies(c) >= figures.AURORA_READ_QUORUM
         return any(self._up(n) for n in c.nodes) and self._copies(c) >= figures.AURORA_READ_QUORUM
 
     # --- faults ----------------------------------------------------------------------------------------
@@ -178,15 +177,14 @@ class Aurora(Loop):
                 self.sim.log("aurora.no_replica", c.address, f"its writer in {w.az} is down ({why}) and no replica is "
                              f"healthy: creating a new instance (minutes; facts)")
                 self.sim.after(figures.AURORA_NEW_INSTANCE_SECONDS, self._created, c, w)
-        writes, reads = self.writable(c), self.readable(c)
         copies = int(self._copies(c))
-        if not c.is_secondary and (writes, reads) != (c.writes, c.reads):
-            if c.writer is not None and self._up(c.writer) and c.state == AVAILABLE:
-                what = ("reads and writes" if writes else "reads only" if reads else "unavailable")
-                self.sim.log("aurora.quorum", c.address, f"{copies} of {len(c.copies)} storage copies live: {what} "
-                             f"(writes need {figures.AURORA_WRITE_QUORUM}, reads {figures.AURORA_READ_QUORUM})",
-                             copies=copies, writes=writes, reads=reads)
-        c.writes, c.reads = writes, reads
+        if copies != c.live_copies:
+            c.live_copies = copies
+            what = ("reads and writes" if copies >= figures.AURORA_WRITE_QUORUM else
+                    "reads only" if copies >= figures.AURORA_READ_QUORUM else "neither reads nor writes")
+            self.sim.log("aurora.quorum", c.address, f"{copies} of {len(c.copies)} storage copies live: {what} "
+                         f"(writes need {figures.AURORA_WRITE_QUORUM}, reads {figures.AURORA_READ_QUORUM}; notes §7.2.1)",
+                         copies=copies)
 
     def _start_failover(self, c: Cluster, why: str) -> None:
         c.state = FAILING_OVER
