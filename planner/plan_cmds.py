@@ -16,7 +16,8 @@ def _common(f):
     options = [
         click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter."),
         click.option("--state", "state_path", default=".archform/state.db", show_default=True,
-                     type=click.Path(dir_okay=False), help="The state database."),
+                     envvar="ARCHFORM_STATE", type=click.Path(dir_okay=False),
+                     help="The state: a SQLite file, or postgresql://host/db?schema=project for a team."),
         click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
         click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
                      help="The modeled cloud's database (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
@@ -44,8 +45,8 @@ class Session:
 
     def __init__(self, state_path, workspace, cloud_path, command: str):
         from archform.providers import open_provider
-        from .state import StateStore
-        self.store = StateStore(state_path, workspace)
+        from .state import exists, open_state
+        self.store = open_state(state_path, workspace)
         self.provider = open_provider("simulated", cloud=cloud_path)
         self.command = command
         self.locked = False
@@ -235,11 +236,11 @@ def register(main: click.Group):
     @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
     def output(name, as_json, state_path, workspace):
         """Show the outputs recorded by the last apply."""
-        from .state import StateStore
-        if not Path(state_path).exists():
+        from .state import exists, open_state
+        if not exists(state_path):
             click.echo("No outputs: nothing has been applied yet.", err=True)
             sys.exit(1)
-        store = StateStore(state_path, workspace)
+        store = open_state(state_path, workspace)
         outputs = {k: v.get("value") for k, v in store.read().outputs.items()}
         store.close()
         if name:
@@ -263,8 +264,8 @@ def register(main: click.Group):
     @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
     def force_unlock(lock_id, state_path, workspace):
         """Remove a lock left by a command that will not finish (name it by its lock id)."""
-        from .state import StateStore
-        store = StateStore(state_path, workspace)
+        from .state import exists, open_state
+        store = open_state(state_path, workspace)
         holder = store.lock_holder()
         ok = store.force_unlock(lock_id)
         store.close()

@@ -98,8 +98,8 @@ def _working_directory(path: Path):
 
 
 def _open_store(where: ArchformState):
-    from archform.planner.state import StateStore
-    return StateStore(where.state, where.workspace)
+    from archform.planner.state import open_state
+    return open_state(where.state, where.workspace)
 
 
 @contextmanager

@@ -153,6 +153,22 @@ class StateLocked(Exception):
         self.holder = holder
 
 
+def is_url(spec) -> bool:
+    return str(spec).startswith(("postgresql://", "postgres://"))
+
+
+def open_state(spec=DEFAULT_PATH, workspace: str = "default") -> "StateStore":
+    """The state named by `spec`: a SQLite file path, or a `postgresql://` URL (for teams)."""
+    if is_url(spec):
+        from .state_postgres import PostgresStateStore
+        return PostgresStateStore(str(spec), workspace)
+    return StateStore(spec, workspace)
+
+
+def exists(spec) -> bool:
+    return is_url(spec) or Path(spec).exists()
+
+
 class StateStore:
     """One SQLite database; safe to share between the threads of one apply."""
 

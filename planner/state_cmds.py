@@ -10,11 +10,11 @@ import click
 
 
 def _store(state_path, workspace):
-    from .state import StateStore
-    if not Path(state_path).exists():
+    from .state import exists, open_state
+    if not exists(state_path):
         click.echo(f"error: no state at {state_path}", err=True)
         sys.exit(1)
-    return StateStore(state_path, workspace)
+    return open_state(state_path, workspace)
 
 
 def _locked(store, command):
