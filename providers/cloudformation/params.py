@@ -86,7 +86,7 @@ def root_params(module) -> list:
     return [item for item in (module.items if module else ()) if type(item) is ast.Param]
 
 
-def trace(path, params: dict, desired, decls: list, resolve) -> Tracing:
+def trace(params: dict, desired, decls: list, resolve) -> Tracing:
     """Where each root parameter flows. `resolve(params)` resolves the architecture again."""
     tracing = Tracing(values=dict(desired.params))
     given = {k: _text(v) for k, v in (params or {}).items()}
@@ -114,12 +114,25 @@ def trace(path, params: dict, desired, decls: list, resolve) -> Tracing:
         if not bindings and not outputs:
             tracing.fixed[name] = "nothing in the architecture uses it"
             continue
+        shared = _shared(tracing.bindings, bindings) or _shared(tracing.output_bindings, outputs)
+        if shared:  # one value made of two parameters: the first one traced carries it
+            tracing.fixed[name] = f"{shared} also uses another parameter"
+            continue
         for address, paths in bindings.items():
             tracing.bindings.setdefault(address, {}).update(paths)
         for output, paths in outputs.items():
             tracing.output_bindings.setdefault(output, {}).update(paths)
         tracing.specs[name] = _spec(decl, value, desired, bindings)
     return tracing
+
+
+def _shared(table: dict, new: dict) -> str:
+    """An attribute already bound to another parameter, or ""."""
+    for key, paths in new.items():
+        for path in paths:
+            if path in table.get(key, {}):
+                return f"{key} {_show(path)}"
+    return ""
 
 
 def _text(value) -> str:

@@ -44,7 +44,7 @@ class Options:
 
 @dataclass
 class Result:
-    templates: list = field(default_factory=list)  # Template, in deploy order (children after parents)
+    templates: list = field(default_factory=list)  # (Template, body), in deploy order, children after parents
     manifest: dict = field(default_factory=dict)
     diagnostics: list = field(default_factory=list)
 
@@ -93,35 +93,16 @@ def _generate(path, params, options, sources, loader) -> Result:
 
 
 def from_desired(desired, decls, resolve_again, given: dict, options: Options, source: str = "") -> Result:
+    """Templates for a resolved architecture. `decls` are the root `param` declarations and
+    `resolve_again(params)` resolves the architecture with other values for them."""
     name = options.name or deployment_name(source or "archform")
-    tracing = params_mod.trace(source, given, desired, decls, resolve_again) if decls else \
+    tracing = params_mod.trace(given, desired, decls, resolve_again) if decls else \
         params_mod.Tracing(values=dict(desired.params))
     placement = place(desired)
-    diagnostics: list[Diagnostic] = []
-    for address, message in placement.problems:
-        diagnostics.append(error(f"CloudFormation: '{address}' cannot be placed in a stack: {message}",
-                                 desired.resources[address].span))
-    missing = missing_kinds({r.kind for r in desired.resources.values()})
-    for kind in missing:
-        where = next(r for r in desired.resources.values() if r.kind == kind)
-        diagnostics.append(error(f"CloudFormation: no mapping for kind '{kind}'", where.span,
-                                 help="every catalogue kind needs a mapping in providers/cloudformation/mapping"))
+    diagnostics = _unplaceable(desired, placement)
     if diagnostics:
         return Result(diagnostics=diagnostics)
-
-    # 3. map, fixing the parameters a mapping had to read as literals
-    while True:
-        ctx = Context(desired, placement, EXPORTS, tracing.bindings, tracing.output_bindings)
-        parts = []
-        for address in sorted(desired.resources):
-            src = ctx.source(address)
-            MAPPERS[src.kind](src)
-            parts.extend(src.parts)
-        newly = {n: why for n, why in ctx.fixed.items() if n in tracing.specs}
-        if not newly:
-            break
-        tracing = tracing.without(newly)
-        tracing.fixed.update(newly)
+    ctx, parts, tracing = _map(desired, placement, tracing)
     diagnostics.extend(ctx.diagnostics)
     if any(d.is_error for d in diagnostics):
         return Result(diagnostics=diagnostics)
@@ -130,42 +111,10 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     _deletion_policies(parts, desired)
     edges = _edges(parts)
     _implicit_depends(parts, edges, desired, placement)
-
-    # 5. templates, split where too big (smaller children when one has too many parameters or
-    # outputs), and 6. rendering
-    position = architecture_order(desired.resources, {a: r.deps for a, r in desired.resources.items()})
-    specs = dict(tracing.specs)
-    for pname, ptype in ctx.param_types.items():
-        if pname in specs:
-            specs[pname].type = ptype
-    specs.update(ctx.synthetic)
-    _unique_param_names(specs, lids)
-    limit = options.limit
-    while True:
-        roots, location, problem = _lay_out(parts, lids, edges, position, placement, name, options.extension, limit)
-        if problem:
-            diagnostics.append(error(f"CloudFormation: {problem}"))
-            return Result(diagnostics=diagnostics)
-        layout = Layout(name, lids, location, specs)
-        templates = []
-        for sid in sorted(roots):
-            templates.append(roots[sid])
-            templates.extend(roots[sid].children)
-        for t in templates:
-            _render_resources(t, layout)
-        found: list = []
-        _outputs(desired, tracing, layout, roots, ctx, found)
-        for t in templates:
-            _check_limits(t, found)
-        crowded = any(t.parent is not None and (len(t.params) > PARAMETER_LIMIT or len(t.outputs) > OUTPUT_LIMIT)
-                      for t in templates)
-        if crowded and limit > 25:
-            limit = limit * 3 // 4
-            continue
-        diagnostics.extend(found)
-        break
-    for problem in layout.problems:
-        diagnostics.append(error(f"CloudFormation: {problem}"))
+    specs = _template_params(tracing, ctx, lids)
+    roots, templates, problems = _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name,
+                                            options)
+    diagnostics.extend(problems)
     order, cycle = _deploy_order(roots)
     if cycle:
         diagnostics.append(error("CloudFormation: the stacks refer to each other in a cycle: " + " → ".join(cycle),
@@ -175,16 +124,75 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
         return Result(diagnostics=diagnostics)
     for root in roots.values():
         _nest(root, options)
-    bodies = {}
-    for t in templates:
-        bodies[t.file] = _body(t, source, placement, tracing, ctx)
-    ordered_templates = []
-    for sid in order:
-        ordered_templates.append(roots[sid])
-        ordered_templates.extend(roots[sid].children)
-    result = Result(templates=[(t, bodies[t.file]) for t in ordered_templates], diagnostics=diagnostics)
+    ordered = [t for sid in order for t in [roots[sid], *roots[sid].children]]
+    result = Result(templates=[(t, _body(t, source, placement, tracing, ctx)) for t in ordered],
+                    diagnostics=diagnostics)
     result.manifest = _manifest(name, source, order, roots, tracing)
     return result
+
+
+def _unplaceable(desired, placement) -> list[Diagnostic]:
+    """Resources no stack can hold, and kinds without a mapping."""
+    found = [error(f"CloudFormation: '{address}' cannot be placed in a stack: {message}",
+                   desired.resources[address].span) for address, message in placement.problems]
+    for kind in missing_kinds({r.kind for r in desired.resources.values()}):
+        where = next(r for r in desired.resources.values() if r.kind == kind)
+        found.append(error(f"CloudFormation: no mapping for kind '{kind}'", where.span,
+                           help="every catalogue kind needs a mapping in providers/cloudformation/mapping"))
+    return found
+
+
+def _map(desired, placement, tracing):
+    """Every resource's parts. A parameter a mapping had to read as a literal is fixed, and the
+    resources are mapped again without it."""
+    while True:
+        ctx = Context(desired, placement, EXPORTS, tracing.bindings, tracing.output_bindings)
+        parts = []
+        for address in sorted(desired.resources):
+            src = ctx.source(address)
+            MAPPERS[src.kind](src)
+            parts.extend(src.parts)
+        newly = {n: why for n, why in ctx.fixed.items() if n in tracing.specs}
+        if not newly:
+            return ctx, parts, tracing
+        tracing = tracing.without(newly)
+        tracing.fixed.update(newly)
+
+
+def _template_params(tracing, ctx, lids) -> dict:
+    """The template parameters: the traced `param`s (with the types mappings asked for, such as
+    AWS::EC2::Image::Id) and the mappings' own (AMIs), named apart from the resources."""
+    from dataclasses import replace
+    specs = {n: replace(s, type=ctx.param_types.get(n, s.type)) for n, s in tracing.specs.items()}
+    specs.update(ctx.synthetic)
+    _unique_param_names(specs, lids)
+    return specs
+
+
+def _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name, options):
+    """Lay the parts out in templates (children of at most `limit` parts; smaller when a child
+    would have too many parameters or outputs) and render them."""
+    position = architecture_order(desired.resources, {a: r.deps for a, r in desired.resources.items()})
+    limit = options.limit
+    while True:
+        roots, location, problem = _lay_out(parts, lids, edges, position, placement, name, options.extension, limit)
+        if problem:
+            return roots, [], [error(f"CloudFormation: {problem}")]
+        layout = Layout(name, lids, location, specs)
+        templates = [t for sid in sorted(roots) for t in [roots[sid], *roots[sid].children]]
+        for t in templates:
+            _render_resources(t, layout)
+        problems: list = []
+        _outputs(desired, tracing, layout, roots, ctx, problems)
+        for t in templates:
+            _check_limits(t, problems)
+        crowded = any(t.parent is not None and (len(t.params) > PARAMETER_LIMIT or len(t.outputs) > OUTPUT_LIMIT)
+                      for t in templates)
+        if crowded and limit > 25:
+            limit = limit * 3 // 4
+            continue
+        problems.extend(error(f"CloudFormation: {p}") for p in layout.problems)
+        return roots, templates, problems
 
 
 def _lay_out(parts, lids, edges, position, placement, name, ext, limit):

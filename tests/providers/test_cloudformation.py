@@ -203,6 +203,21 @@ def test_a_param_that_shapes_the_architecture_is_fixed_and_recorded(tmp_path):
     assert fixed == {"count": {"value": 2, "why": "it changes which resources exist"}}
 
 
+def test_a_value_made_of_two_params_carries_the_first(tmp_path):
+    """`"${app}-${env}"`: one parameter per value; the other is fixed everywhere, so a deploy-time
+    override never leaves a stale literal behind."""
+    source = tmp_path / "two.arch"
+    source.write_text('param env: string = "prod"\nparam app: string = "shop"\n'
+                      'region "us-east-1" as r {\n  s3_bucket b {\n    bucket = "${app}-${env}-assets"\n'
+                      '    tags = { env = env, app = app }\n  }\n}\n')
+    body = generated(source).templates[0][1]
+    assert set(body["Parameters"]) == {"Env"}
+    props = body["Resources"]["RB"]["Properties"]
+    assert props["BucketName"] == {"Fn::Sub": "shop-${Env}-assets"}
+    assert props["Tags"] == [{"Key": "app", "Value": "shop"}, {"Key": "env", "Value": {"Ref": "Env"}}]
+    assert body["Metadata"]["archform"]["parameters_fixed_at_generation"]["app"]["value"] == "shop"
+
+
 def test_amis_are_parameters_of_the_image_type():
     body = generated(ROOT / "examples" / "ha_ec2_eip.arch").templates[0][1]
     assert body["Parameters"]["Ami"]["Type"] == "AWS::EC2::Image::Id"
