@@ -394,6 +394,16 @@ def test_command_writes_templates_and_manifest(tmp_path):
     assert "ha-web-us-east-1 (us-east-1)" in run.stderr
 
 
+def test_writing_again_replaces_the_earlier_templates(tmp_path):
+    out = tmp_path / "cfn"
+    (tmp_path / "notes.txt").write_text("mine")
+    write(generated(ROOT / "examples" / "ha_web.arch", limit=20), out, "yaml")
+    assert len(list(out.glob("*.yaml"))) > 2
+    write(generated(ROOT / "examples" / "ha_web.arch"), out, "json")
+    assert sorted(p.name for p in out.iterdir()) == ["ha-web-us-east-1.json", "manifest.json"]
+    assert (tmp_path / "notes.txt").exists()
+
+
 def test_command_prints_a_single_template(tmp_path):
     run = _archform("cfn", str(ROOT / "examples" / "static_site.arch"), "-o", "-", "-p", "domain=docs.example.net")
     assert run.returncode == 0, run.stderr
