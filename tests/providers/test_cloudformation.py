@@ -399,7 +399,7 @@ def test_writing_again_replaces_the_earlier_templates(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     write(generated(ROOT / "examples" / "ha_web.arch", limit=20), out, "yaml")
     assert len(list(out.glob("*.yaml"))) > 2
-    write(generated(ROOT / "examples" / "ha_web.arch"), out, "json")
+    write(generated(ROOT / "examples" / "ha_web.arch", extension="json"), out, "json")
     assert sorted(p.name for p in out.iterdir()) == ["ha-web-us-east-1.json", "manifest.json"]
     assert (tmp_path / "notes.txt").exists()
 
