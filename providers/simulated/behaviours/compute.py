@@ -182,12 +182,14 @@ class AutoscalingGroup(Named):
         if len(members) < target:
             groups = by_az(op, subnet_ids)
             settings = self.settings(op, rec)
+            counts = Counter(m.az for m in members)  # kept up to date: no recount per launch
             while len(members) < target:
-                members.append(self._launch(op, rec, groups, members, settings))
+                inst = self._launch(op, rec, groups, counts, settings)
+                members.append(inst)
+                counts[inst.az] += 1
         rec.outputs["instances"] = [m.id for m in sorted(members, key=lambda m: m.seq)]
 
-    def _launch(self, op: Op, rec: Record, groups: dict, members: list, settings: dict) -> Record:
-        counts = Counter(m.az for m in members)
+    def _launch(self, op: Op, rec: Record, groups: dict, counts: Counter, settings: dict) -> Record:
         refused: list[Exception] = []
         for az in sorted(groups, key=lambda z: (counts.get(z, 0), z)):
             for subnet in groups[az]:

@@ -66,10 +66,11 @@ class Run:
         w = self.world
         if not w.dirty:
             return
+        w.version += 1
+        w.dirty = False  # from here until the next change, computed values may be kept
         self.traffic.update()
         for service in w.services:
             service.record(t)
-        w.dirty = False
 
 
 def run(store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0, architecture: str | None = None) -> dict:

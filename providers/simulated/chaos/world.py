@@ -73,13 +73,21 @@ class World:
         self.down_zones: Counter = Counter()
         self.down_regions: Counter = Counter()
         self.no_capacity: Counter = Counter()  # AZs where launches fail (FIS insufficient capacity)
-        self.dirty = True
+        self.dirty = True  # something observable changed since the last measurement
+        self._kinds: dict[str, list[Record]] | None = None
+        self.version = 0  # counts measurements: values computed at one version hold until the next
 
     # --- loading --------------------------------------------------------------------------------
 
     def load(self, store: Store) -> None:
         with store.reading() as tx:
-            for rec in tx.query("1"):
+            # the instances Auto Scaling groups own are most of a large world: their attributes
+            # (the group's launch settings again) are not decoded; placements say their type
+            fleet = tx.conn.execute("SELECT id, kind, region, az, subnet, owner, role, address, name, seq "
+                                    "FROM resources WHERE kind = 'instance' AND owner IS NOT NULL").fetchall()
+            found = tx.query("NOT (kind = 'instance' AND owner IS NOT NULL)")
+            found += [Record(r[0], r[1], r[2], {}, {}, r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in fleet]
+            for rec in found:
                 self.records[rec.id] = rec
                 if rec.owner is None and rec.address:
                     self.by_address[rec.address] = rec
@@ -119,7 +127,12 @@ class World:
         return f"{owner.address}/{rec.attrs.get('name') or rec.id}" if owner is not None and owner.address else rec.id
 
     def of_kind(self, kind: str) -> list[Record]:
-        return sorted((r for r in self.records.values() if r.kind == kind and r.owner is None), key=lambda r: r.seq)
+        """The top-level records of a kind, in creation order."""
+        if self._kinds is None:
+            self._kinds = {}
+            for r in sorted((r for r in self.records.values() if r.owner is None), key=lambda r: r.seq):
+                self._kinds.setdefault(r.kind, []).append(r)
+        return list(self._kinds.get(kind, ()))
 
     # --- the state of failure domains ------------------------------------------------------------
 

@@ -77,6 +77,7 @@ class Group:
         self.registered: set[str] = set()  # registered with the group's target groups
         self.last_failure = None
         self.leaving: set[str] = set()  # to terminate once their replacements are in service
+        self.running: set[str] = set()  # members running now (kept as they change: no recount per sample)
 
     def live(self) -> list[Instance]:
         return [i for i in self.members.values() if i.state != TERMINATED]
@@ -86,7 +87,7 @@ class Group:
         return [i for i in self.members.values() if i.state != TERMINATED and i.id not in self.leaving]
 
     def in_service(self) -> int:
-        return sum(1 for i in self.members.values() if i.state == RUNNING)
+        return len(self.running)
 
 
 def _fraction(value) -> float | None:
@@ -122,6 +123,11 @@ class Asg(Loop):
             for inst in g.members.values():
                 w.elb.register(inst, g.target_groups, "healthy" if inst.alive else "unhealthy")
                 g.registered.add(inst.id)
+                inst.spot = g.spot
+                if not inst.itype:  # launched before the cloud recorded placements
+                    inst.itype = g.itype
+                if inst.alive:
+                    g.running.add(inst.id)
         w.ec2.watch(self.instances_changed)
         w.ec2.watch_notices(self.spot_notices)
         w.elb.unhealthy_watchers.append(self.targets_unhealthy)
@@ -148,6 +154,10 @@ class Asg(Loop):
             g = self.by_id.get(inst.group or "")
             if g is None or inst.id not in g.members:
                 continue
+            if inst.state == RUNNING:
+                g.running.add(inst.id)
+            else:
+                g.running.discard(inst.id)
             if inst.state == RUNNING and inst.id not in g.registered:
                 self._booted(g, inst)
             if inst.state in (IMPAIRED, TERMINATED):
@@ -210,11 +220,17 @@ class Asg(Loop):
         self.sim.log("asg.replace", g.address, f"replacing {len(instances)} unhealthy instance"
                      f"{'s' if len(instances) != 1 else ''} in {', '.join(zones)} ({why})", len(instances),
                      ids=[i.id for i in instances], azs=zones)
-        for inst in instances:
-            self.world.elb.deregister(inst)
-            del g.members[inst.id]
+        self._drop(g, instances)
         self.world.ec2.terminate([i for i in instances if i.state != TERMINATED], "replaced by its Auto Scaling group")
         self.reconcile(g)
+
+    def _drop(self, g: Group, instances: list[Instance]) -> None:
+        """Members leave the group: out of its target groups and its counts."""
+        for inst in instances:
+            self.world.elb.deregister(inst)
+            g.members.pop(inst.id, None)
+            g.running.discard(inst.id)
+            g.leaving.discard(inst.id)
 
     # --- launching -----------------------------------------------------------------------------------
 
@@ -295,9 +311,7 @@ class Asg(Loop):
             az = max(counts, key=lambda z: (counts[z], z))
             victim = max((i for i in live if i.az == az and i not in victims), key=lambda i: (i.launched, i.id))
             victims.append(victim)
-        for inst in victims:
-            self.world.elb.deregister(inst)
-            del g.members[inst.id]
+        self._drop(g, victims)
         self.world.ec2.terminate(victims, "scaled in by its Auto Scaling group")
 
     # --- zones come back: rebalance ------------------------------------------------------------------
@@ -360,10 +374,7 @@ class Asg(Loop):
             self.sim.log("asg.rebalance", g.address, f"terminating {len(victims)} instance"
                          f"{'s' if len(victims) != 1 else ''} in {', '.join(zones)} {why}", len(victims),
                          ids=[i.id for i in victims], azs=zones)
-            for inst in victims:
-                self.world.elb.deregister(inst)
-                del g.members[inst.id]
-                g.leaving.discard(inst.id)
+            self._drop(g, victims)
             self.world.ec2.terminate(victims, "capacity rebalancing" if spot else "rebalanced across AZs")
         self.sim.after(figures.STATUS_CHECK_SECONDS, self._rebalance, g)
 

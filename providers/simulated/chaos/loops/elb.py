@@ -89,6 +89,7 @@ class LoadBalancer:
         self.groups = groups
         self.demand = 0.0  # in instance-units at full load (traffic.py)
         self.broken = 0
+        self.cached = (-1, 1.0)  # (world version, served)
 
     def node_alive(self, node: Node) -> bool:
         return node.down_since is None and not self.broken
@@ -136,6 +137,7 @@ class Elb(Loop):
         super().__init__(world)
         self.groups: dict[str, TargetGroup] = {}
         self.lbs: list[LoadBalancer] = []
+        self.by_id: dict[str, LoadBalancer] = {}
         self.by_instance: dict[str, list[TargetGroup]] = defaultdict(list)
         self.unhealthy_watchers: list = []
         self.healthy_watchers: list = []
@@ -166,6 +168,7 @@ class Elb(Loop):
             for g in groups:
                 g.lbs.append(lb)
             self.lbs.append(lb)
+            self.by_id[lb.id] = lb
 
     def _group(self, id, address, region, health) -> TargetGroup:
         tg = self.groups.get(id)
@@ -185,8 +188,15 @@ class Elb(Loop):
         return None
 
     def served(self, lb: LoadBalancer) -> float:
-        """The fraction of the load balancer's requests answered now, overload included."""
-        return lb.served() * _carried(lb)
+        """The fraction of the load balancer's requests answered now, overload included. Kept
+        until something changes (`World.version`): Route 53's probes read it often."""
+        w = self.world
+        if not w.dirty and lb.cached[0] == w.version:
+            return lb.cached[1]
+        value = lb.served() * _carried(lb)
+        if not w.dirty:
+            lb.cached = (w.version, value)
+        return value
 
     def implicit_group(self, asg_id: str) -> TargetGroup | None:
         return self.groups.get(f"{asg_id}#targets")

@@ -211,7 +211,7 @@ class Route53(Loop):
 
     def endpoint_healthy(self, id: str) -> bool:
         w = self.world
-        lb = next((lb for lb in w.elb.lbs if lb.id == id), None)
+        lb = w.elb.by_id.get(id)
         if lb is not None:
             return lb.healthy()
         rs = self.by_record.get(id)
@@ -226,7 +226,7 @@ class Route53(Loop):
         w = self.world
         if not isinstance(id, str):
             return 1.0  # literal values: outside the modeled cloud
-        lb = next((lb for lb in w.elb.lbs if lb.id == id), None)
+        lb = w.elb.by_id.get(id)
         if lb is not None:
             return w.elb.served(lb)
         rs = self.by_record.get(id)
