@@ -26,7 +26,8 @@ SHORT_FORMS = {
 
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9 _./:=+()@,*-]*$")
 _RESERVED = re.compile(r"^(y|n|yes|no|true|false|on|off|null|nan|inf)$", re.IGNORECASE)
-_BAD_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]")
+# what YAML cannot hold raw: non-printable characters, and the ones it reads as line breaks
+_UNSAFE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
 _PLAIN_CACHE: dict[str, bool] = {}
@@ -44,7 +45,14 @@ def _plain(s: str) -> bool:
 
 
 def _quoted(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    """A double-quoted scalar (JSON's escapes are YAML's), with what YAML cannot hold raw escaped."""
+    text = json.dumps(s, ensure_ascii=False)
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def _escape(m) -> str:
+    c = ord(m.group())
+    return f"\\u{c:04x}" if c <= 0xFFFF else f"\\U{c:08x}"
 
 
 def _scalar(value) -> str:
@@ -75,7 +83,7 @@ def _key(k: str) -> str:
 
 def _literal_ok(s: str) -> bool:
     """Multi-line text that a literal block (`|`) keeps exactly."""
-    if "\n" not in s or _BAD_TEXT.search(s) or "\r" in s or "\t" in s:
+    if "\n" not in s or _UNSAFE.search(s):
         return False
     lines = s.split("\n")
     if lines[0].startswith(" ") or lines[0] == "":

@@ -11,10 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archform.providers.cloudformation import Options, generate
 from archform.providers.cloudformation.write import text_of, write
 from archform.providers.cloudformation.yaml_out import load as load_yaml
+from archform.providers.cloudformation.yaml_out import to_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.arch"))
@@ -162,6 +165,27 @@ def test_output_is_deterministic(tmp_path):
 def test_yaml_and_json_say_the_same(path):
     for _, body in generated(path).templates:
         assert load_yaml(text_of(body, "yaml")) == json.loads(text_of(body, "json"))
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_SCALARS = st.one_of(_TEXT, st.integers(-10**6, 10**6), st.booleans(),
+                     st.sampled_from(["yes", "No", "null", "~", "2012-10-17", "10.0.0.0/16", "1e3", "0x1F", "- a",
+                                      "a: b", "#x", "x #y", "*a", "&a", "!Ref", "@x", "%x", "`x", "", " ", "a ",
+                                      "line\nline\n", "tab\there", "${X}", "[a]", "{a}", "a,b", "'q'", '"q"']))
+_KEYS = st.one_of(st.from_regex(r"[A-Za-z][A-Za-z0-9:._-]{0,12}", fullmatch=True), _TEXT)
+_FUNCS = st.sampled_from(["Ref", "Fn::Sub", "Fn::ImportValue", "Fn::Base64", "Fn::Join", "Fn::Select"])
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4),
+    # a function's argument is text, a list or a map (CloudFormation has no other)
+    st.builds(lambda f, v: {f: v}, _FUNCS, st.one_of(_TEXT, st.lists(inner, max_size=3),
+                                                      st.dictionaries(_KEYS, inner, min_size=1, max_size=3)))),
+    max_leaves=25)
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(_KEYS, _VALUES, min_size=1, max_size=5))
+def test_yaml_reads_back_as_written(doc):
+    assert load_yaml(to_yaml(doc)) == doc
 
 
 # --- references, parameters, dependencies, policies --------------------------------------------
