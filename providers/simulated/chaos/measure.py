@@ -21,7 +21,7 @@ class Service:
     region: str | None
     measure: str  # what "served" means: "requests answered", "writes accepted", "egress"…
     unit: str  # what capacity counts: "healthy targets", "instances", "writable copies"…
-    nominal: float  # capacity when nothing is wrong
+    nominal: float  # capacity when nothing is wrong: what the first sample (t = 0) finds
     sample: Callable[[], tuple[float, float]]
     points: list = field(default_factory=list)  # [t, served, capacity], a point where either changed
 
@@ -29,6 +29,8 @@ class Service:
         served, capacity = self.sample()
         served = round(min(1.0, max(0.0, served)), 6)
         capacity = round(capacity, 3)
+        if not self.points:
+            self.nominal = capacity
         if self.points and self.points[-1][1] == served and self.points[-1][2] == capacity:
             return
         if self.points and self.points[-1][0] == t:

@@ -198,6 +198,13 @@ class Elb(Loop):
             lb.cached = (w.version, value)
         return value
 
+    def answered(self, lb: LoadBalancer) -> float:
+        """The service's view: the share of the requests sent to it that were answered (none
+        sent — a standby nobody routes to — is nothing failed)."""
+        if lb.groups and lb.demand <= 0:
+            return 1.0 if any(lb.node_alive(n) for n in lb.nodes) else 0.0
+        return self.served(lb)
+
     def implicit_group(self, asg_id: str) -> TargetGroup | None:
         return self.groups.get(f"{asg_id}#targets")
 
@@ -206,7 +213,7 @@ class Elb(Loop):
             nominal = float(lb.capacity()) if lb.groups else float(len(lb.nodes))
             yield Service(lb.address, "load_balancer", lb.region, "requests answered",
                           "healthy targets" if lb.groups else "nodes", nominal,
-                          lambda lb=lb: (self.served(lb), float(lb.capacity()) if lb.groups else
+                          lambda lb=lb: (self.answered(lb), float(lb.capacity()) if lb.groups else
                                          float(sum(1 for n in lb.nodes if lb.node_alive(n)))))
 
     # --- registration and health ---------------------------------------------------------------
