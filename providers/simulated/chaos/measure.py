@@ -24,6 +24,7 @@ class Service:
     nominal: float  # capacity when nothing is wrong: what the first sample (t = 0) finds
     sample: Callable[[], tuple[float, float]]
     points: list = field(default_factory=list)  # [t, served, capacity], a point where either changed
+    records: tuple = ()  # a DNS name: the addresses of its records
 
     def record(self, t: float):
         served, capacity = self.sample()

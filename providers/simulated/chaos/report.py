@@ -31,7 +31,7 @@ def build(run) -> dict:
         address, _, facet = s.key.partition("#")
         services.append({
             "address": address, "facet": facet or None, "kind": s.kind, "region": s.region, "measure": s.measure,
-            "capacity_unit": s.unit, "nominal_capacity": _r(s.nominal, 3), **summary,
+            "records": list(s.records), "capacity_unit": s.unit, "nominal_capacity": _r(s.nominal, 3), **summary,
             "series": [[_r(t), p, c] for t, p, c in s.points]})
     faults = [{"id": f.id, "domain": f.domain, "kind": f.kind, "target": f.target, "part": f.part,
                "disruption_type": f.disruption, "start": _r(f.start), "end": _r(f.end), "affected": f.affected}

@@ -142,7 +142,8 @@ class Route53(Loop):
         for rs in self.sets:
             yield Service(rs.name, "dns_record", None, f"{rs.type} answers reaching a serving endpoint "
                           f"({rs.policy} routing)", "healthy records", float(len(rs.records)),
-                          lambda rs=rs: (self.served(rs), float(sum(1 for r in rs.records if self._healthy(r)))))
+                          lambda rs=rs: (self.served(rs), float(sum(1 for r in rs.records if self._healthy(r)))),
+                          records=tuple(r.address for r in rs.records))
 
     # --- health checks -------------------------------------------------------------------------------
 
