@@ -3,7 +3,8 @@
 The shape: a forest of trees with fan-out 10, every resource depending on its parent. Each
 tree is a VPC with 10 subnets, each subnet with 10 instances, each instance with 10 EBS
 volumes attached (1,111 resources); trees are added until N resources exist, the last one
-partly filled. Every resource is written out as its own block (no `for`), so parsing cost
+partly filled. Four VPCs to a region (AWS allows five by default, and the modeled cloud
+holds to it), regions taken in name order. Every resource is written out as its own block (no `for`), so parsing cost
 grows with N as it would for a hand-written architecture.
 """
 
@@ -51,17 +52,34 @@ def nodes(n: int, fanout: int = FANOUT):
         tree += 1
 
 
+VPCS_PER_REGION = 4  # under AWS's default quota of 5 per region, which the modeled cloud enforces
+
+
+def _regions():
+    from archform.stdlib.regions import REGIONS
+    return [REGIONS[name] for name in sorted(REGIONS)]
+
+
 def arch(n: int, fanout: int = FANOUT) -> str:
-    out = ['region "us-east-1" as primary {']
+    """Trees VPCS_PER_REGION to a region (regions in name order), each in its own region block."""
+    regions = _regions()
+    out = []
     subnet_az: dict[str, str] = {}
     instance_subnet: dict[str, str] = {}
+    current = None
     for level, name, parent in nodes(n, fanout):
         if level == 0:
             tree = int(name[3:])
+            region = regions[(tree // VPCS_PER_REGION) % len(regions)]
+            if region is not current:
+                if current is not None:
+                    out.append("}")
+                out.append(f'region "{region.name}" as r{tree // VPCS_PER_REGION} {{')
+                current = region
             out.append(f"  vpc {name} {{\n    cidr = 10.{tree % 256}.0.0/16\n  }}")
         elif level == 1:
             k = int(name.rsplit("_s", 1)[1])
-            az = AZS[k % len(AZS)]
+            az = AZS[k % current.azs]
             subnet_az[name] = az
             out.append(f"  subnet {name} {{\n    vpc  = {parent}\n    cidr = cidrsubnet({parent}.cidr, 8, {k})\n"
                        f"    az   = {az}\n  }}")
