@@ -98,8 +98,13 @@ class Dr(Loop):
             plan.secondary_lbs = [lb for lb in w.elb.lbs if lb.region == secondary]
             lb_ids = {lb.id for lb in plan.primary_lbs}
             plan.sets = [rs for rs in w.route53.sets if any(r.endpoint in lb_ids for r in rs.records)]
-            by_name = {g.address.split(".", 1)[-1]: g for g in w.asg.groups if g.region == primary}
-            plan.asgs = [(g, by_name.get(g.address.split(".", 1)[-1])) for g in w.asg.groups if g.region == secondary]
+            # each secondary group grows to its primary counterpart: the group of the same name, or
+            # the only group of the primary when each region has one
+            theirs = [g for g in w.asg.groups if g.region == primary]
+            ours = [g for g in w.asg.groups if g.region == secondary]
+            by_name = {g.address.split(".", 1)[-1]: g for g in theirs}
+            only = theirs[0] if len(theirs) == 1 and len(ours) == 1 else None
+            plan.asgs = [(g, by_name.get(g.address.split(".", 1)[-1]) or only) for g in ours]
             self.plans.append(plan)
 
     def _store(self, rec, secondary: str | None) -> Store | None:
