@@ -54,6 +54,7 @@ class Hosts:
         self.by_az: dict[str, list[Host]] = {}
         self.members: dict[str, list] = {}  # placement group id → [(instance id, host, partition)]
         self._group_of: dict[str, str] = {}
+        self._full: dict[tuple[str, str], tuple] = {}  # pool → the smallest need it could not take
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -103,6 +104,9 @@ class Hosts:
 
     def _least_used(self, az: str, family: str, pool: list[Host], need: tuple) -> Host | None:
         key = (az, family)
+        full = self._full.get(key)
+        if full is not None and need[0] >= full[0] and need[1] >= full[1] and need[2] == full[2]:
+            return None  # nothing was given back since the pool could not take less
         heap = self._heaps.get(key)
         if heap is None:
             heap = self._heaps[key] = [(h.used_vcpus, h.rack_index, h.slot, h.id) for h in pool]
@@ -120,6 +124,8 @@ class Hosts:
             skipped.append((used, ri, slot, hid))  # full or down now: kept for later
         for entry in skipped:
             heapq.heappush(heap, entry)
+        if found is None:
+            self._full[key] = need
         return found
 
     def _grouped(self, group: dict, az: str, pool: list[Host], need: tuple) -> tuple[Host | None, int | None]:
@@ -174,6 +180,7 @@ class Hosts:
         host.used_memory -= memory
         if not host.instances:
             host.tenancy = None
+        self._full.pop((host.az, host.family), None)
         group = self._group_of.pop(instance_id, None)
         if group is not None:
             self.members[group] = [m for m in self.members[group] if m[0] != instance_id]
@@ -182,6 +189,7 @@ class Hosts:
             heapq.heappush(heap, (host.used_vcpus, host.rack_index, host.slot, host.id))
 
     def host_up_again(self, host: Host):
+        self._full.pop((host.az, host.family), None)
         heap = self._heaps.get((host.az, host.family))
         if heap is not None:
             heapq.heappush(heap, (host.used_vcpus, host.rack_index, host.slot, host.id))
