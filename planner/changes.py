@@ -43,7 +43,7 @@ DELETE_DEPOSED = "delete_because_deposed"  # the old copy left by an interrupted
 UPDATE_DRIFT = "update_because_changed_outside"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a plan makes one per resource and frozen init is slow; never mutated
 class Change:
     address: str
     kind: str

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import orjson
+
 DEFAULT_PATH = Path(".archform") / "state.db"
 
 SCHEMA = """
@@ -71,7 +73,10 @@ def _migrate(conn):
 
 
 def _dumps(x) -> str:
-    return json.dumps(x, sort_keys=True, separators=(",", ":"))
+    try:  # orjson: the same compact, sorted text, several times faster
+        return orjson.dumps(x, option=orjson.OPT_SORT_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):  # an integer beyond 64 bits, say
+        return json.dumps(x, sort_keys=True, separators=(",", ":"))
 
 
 def _doc(r: "StateResource") -> str:
@@ -224,7 +229,7 @@ class StateStore:
         with self._tx() as conn:
             lineage, serial = self._ensure_workspace(conn)
             resources = {}
-            loads = json.loads
+            loads = orjson.loads
             for address, kind, pid, status, doc in conn.execute(
                     "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=? "
                     "ORDER BY address", (self.workspace,)):

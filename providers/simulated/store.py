@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import orjson
+
 from archform.providers.base import Throttled
 
 DEFAULT_PATH = ".archform/cloud.db"
@@ -133,7 +135,7 @@ class Record:
     @classmethod
     def from_row(cls, row) -> "Record":
         (id, kind, region, az, subnet, owner, role, address, name, seq, attrs, outputs) = row
-        return cls(id, kind, region, json.loads(attrs), json.loads(outputs), az, subnet, owner, role, address,
+        return cls(id, kind, region, orjson.loads(attrs), orjson.loads(outputs), az, subnet, owner, role, address,
                    name, seq)
 
 
@@ -141,7 +143,10 @@ _COLUMNS = "id, kind, region, az, subnet, owner, role, address, name, seq, attrs
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    try:  # orjson: the same compact, sorted text, several times faster
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):  # an integer beyond 64 bits, say
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 class Store:
