@@ -57,7 +57,7 @@ class Printer:
         if self.ci < len(self.comments):
             c = self.comments[self.ci]
             between = self.text[end:c.span.start_pos]
-            if c.span.start_pos >= end and not between.strip() and "\n" not in c.text:
+            if c.span.start_pos >= end and not between.strip(" \t") and "\n" not in c.text:
                 self.ci += 1
                 return " " + c.text.rstrip()
         return ""
