@@ -19,9 +19,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Graphviz's dot lays out diagrams; Chromium (headless) opens the HTML report in the tests.
 system-deps:
 	@command -v dot >/dev/null 2>&1 || { echo "installing graphviz (dot)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (headless, for the report tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || { echo "installing postgresql"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 

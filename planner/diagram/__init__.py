@@ -1,0 +1,73 @@
+"""Diagrams and reports of architectures: `archform diagram` and `archform report`.
+
+The desired resource graph becomes a scene (`scene.py`): a strict tree of frames — Region >
+VPC > Availability Zone > Subnet, global services outside the regions (`nesting.py`) — with
+nodes styled by service category (`styles.py`, `labels.py`) and the edges an architect reads:
+traffic, replication, DR pairs (`edges.py`). Overlays annotate a scene: the planned action of
+each resource (`overlays.plan`), a failure and what failed over where (`overlays.chaos`), every
+instance of a group (`overlays.instances`), hosts and racks (`physical.py`). `dot.py` writes
+DOT and runs Graphviz; `report.py` puts a diagram, the plan, the checks and a chaos run's
+timeline and capacity chart (`charts.py`) into one self-contained HTML file.
+
+Every step is a function of values; nothing reads the clock, and output is sorted.
+"""
+
+from __future__ import annotations
+
+from .scene import Item, Scene
+
+
+def items_of(desired) -> dict[str, Item]:
+    """The resources of a Desired graph as the diagram reads them."""
+    return {a: Item(a, r.kind, r.region, r.attrs) for a, r in sorted(desired.resources.items())}
+
+
+def build_scene(items: dict[str, Item], *, title: str = "", legend: bool = True) -> Scene:
+    """Frames, nodes and edges for these resources (no overlay)."""
+    from . import edges, nesting
+    from .legend import base_legend
+    dr_regions = _dr_primaries(items)
+    scene = nesting.build(items, dr_regions)
+    edges.connect(scene)
+    scene.title = title
+    if legend:
+        scene.legend = base_legend(scene)
+    return scene
+
+
+def diagram(desired, *, title: str = "", plan=None, chaos: dict | None = None, placements=None,
+            hosts: dict | None = None, instances: bool = False, legend: bool = True) -> Scene:
+    """The scene of an architecture, with the overlays asked for: `plan` (a Plan against the
+    current state), `chaos` (an `archform-chaos` report), `placements` (rows of
+    `archform sim placement`, with `hosts`), `instances` (every instance of each group)."""
+    from . import overlays
+    items = items_of(desired)
+    if plan is not None:
+        items = overlays.plan_items(items, plan)
+    scene = build_scene(items, title=title, legend=legend)
+    if placements is not None:
+        overlays.physical(scene, placements, hosts)
+    elif instances:
+        overlays.instances(scene)
+    if plan is not None:
+        overlays.plan(scene, plan)
+    if chaos is not None:
+        overlays.chaos(scene, chaos)
+    if not legend:
+        scene.legend = []
+    return scene
+
+
+def _dr_primaries(items: dict[str, Item]) -> list[str]:
+    from .nesting import region_aliases
+    alias_of = {a: r for r, names in region_aliases(items).items() for a in names}
+    out = []
+    for it in items.values():
+        if it.kind == "dr_plan" and isinstance(it.attrs.get("primary"), str):
+            region = alias_of.get(it.attrs["primary"], it.attrs["primary"])
+            if region not in out:
+                out.append(region)
+    return sorted(out)
+
+
+__all__ = ["Item", "Scene", "build_scene", "diagram", "items_of"]

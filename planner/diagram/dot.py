@@ -1,0 +1,198 @@
+"""A scene as DOT text, and DOT rendered by Graphviz's `dot`.
+
+The text is deterministic (frames, nodes and edges sorted; no clock), so it is snapshot-tested
+as it is. Layout choices that stay fast at a thousand resources: `newrank` (global ranks, so
+frames side by side line up) with the tiers of subnets stacked inside each AZ by invisible
+edges, so a VPC reads as AZ columns and tier rows; spline edges (never
+`splines=ortho`, whose router is quadratic and unusable above a few thousand nodes); edges that
+only annotate (uses, spans, replication, DR pairs, monitors) do not constrain the ranks. Every
+node and frame carries an `id` (its address, or `cluster_…`), so the SVG can be searched and
+styled.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .hints import layout_hints
+from .scene import Edge, Frame, Node, Scene
+from .styles import ACTIONS, CATEGORIES, CHAOS, EDGES, FONT, FRAMES
+
+# edges that annotate rather than order: they take no part in ranking
+UNCONSTRAINED = {"uses", "span", "replication", "dr", "monitors", "chaos"}
+
+
+def q(s: str) -> str:
+    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def h(s) -> str:
+    return escape(str(s), quote=True)
+
+
+def _attrs(d: dict) -> str:
+    return " ".join(f"{k}={v if v.startswith('<') and v.endswith('>') else q(v)}" for k, v in d.items())
+
+
+def node_label(n: Node) -> str:
+    size = 9 if n.minor else 11
+    sub = 8 if n.minor else 9
+    prefix = ""
+    if n.state in ACTIONS and ACTIONS[n.state][2]:
+        prefix = ACTIONS[n.state][2] + " "
+    parts = [f'<FONT POINT-SIZE="{size}"><B>{h(prefix + n.title)}</B></FONT>']
+    for line in n.lines:
+        parts.append(f'<FONT POINT-SIZE="{sub}" COLOR="#414D5C">{h(line)}</FONT>')
+    if n.note:
+        colour = (CHAOS.get(n.state) or ACTIONS.get(n.state) or ("#D13212",))[0]
+        parts.append(f'<FONT POINT-SIZE="{sub}" COLOR="{colour}"><B>{h(n.note)}</B></FONT>')
+    return "<" + "<BR/>".join(parts) + ">"
+
+
+def node_attrs(n: Node) -> dict:
+    if n.anchor:
+        text = n.lines[-1] if n.kind in ("vpc", "subnet") and n.lines else n.title
+        d = {"id": n.id, "shape": "plaintext", "label": f'<<FONT POINT-SIZE="8" COLOR="#545B64">{h(text)}</FONT>>',
+             "tooltip": n.tooltip or n.id, "width": "0.3", "height": "0.2", "margin": "0.02"}
+        if n.state in ACTIONS and n.state != "no-op":
+            colour = ACTIONS[n.state][0]
+            d["label"] = f'<<FONT POINT-SIZE="8" COLOR="{colour}"><B>{h(ACTIONS[n.state][2] + " " + text)}</B></FONT>>'
+        return d
+    colour, fill, shape, style, _ = CATEGORIES.get(n.category, CATEGORIES["other"])
+    styles = ["filled"] + ([style] if style else [])
+    penwidth = "1" if n.minor else "1.5"
+    fontcolor = "#16191F"
+    if n.state in ACTIONS:
+        colour, fill = ACTIONS[n.state][0], ACTIONS[n.state][1]
+        if n.state == "delete":
+            styles.append("dashed")
+        if n.state == "no-op":
+            fontcolor = "#687078"
+        else:
+            penwidth = "2.2"
+    elif n.state in CHAOS:
+        colour, fill = CHAOS[n.state][0], CHAOS[n.state][1]
+        penwidth = "2.4"
+        if n.state == "failed":
+            styles.append("dashed")
+    d = {"id": n.id, "label": node_label(n), "shape": shape, "style": ",".join(styles), "color": colour,
+         "fillcolor": fill, "penwidth": penwidth, "fontcolor": fontcolor, "tooltip": n.tooltip or n.id}
+    if n.minor:
+        d["margin"] = "0.06,0.03"
+    if n.kind == "users":
+        d.update({"shape": "box", "style": "rounded,filled", "color": "#232F3E", "fillcolor": "#FFFFFF"})
+    if n.kind == "placeholder":
+        d.update({"shape": "plaintext", "style": "solid"})
+    return d
+
+
+def frame_attrs(f: Frame) -> dict:
+    key = f"subnet_{'public' if f.public else 'private'}" if f.kind == "subnet" else f.kind
+    d = dict(FRAMES.get(key, FRAMES["dc"]))
+    label = f.label
+    colour = None
+    if f.state in ACTIONS and f.state != "no-op":
+        colour = ACTIONS[f.state][0]
+        label = f"{ACTIONS[f.state][2]} {label}"
+    elif f.state in CHAOS:
+        colour = CHAOS[f.state][0]
+        d["penwidth"] = "3"
+        d["fillcolor"] = CHAOS[f.state][1]
+        d["style"] = "filled," + ("dashed" if f.state == "failed" else "solid")
+    if colour:
+        d["color"] = colour
+        d["fontcolor"] = colour
+    text = f"<B>{h(label)}</B>"
+    if f.note:
+        text += f'<BR/><FONT POINT-SIZE="10">{h(f.note)}</FONT>'
+    size = {"region": 14, "vpc": 13, "global": 13}.get(f.kind, 11)
+    d.update({"id": f.id, "label": f"<{text}>", "labeljust": "l", "fontsize": str(size), "margin": "10"})
+    return d
+
+
+def edge_attrs(e: Edge) -> dict:
+    d = dict(EDGES.get(e.kind, EDGES["uses"]))
+    if e.label:
+        # xlabel, not label: an edge label is a virtual node in dot's ranking, and with clusters
+        # those trip its old "trouble in init_rank" bug; external labels are placed afterwards
+        d["xlabel"] = e.label
+        d["fontsize"] = "10" if e.kind in ("dr", "chaos") else "8"
+    if e.ltail:
+        d["ltail"] = e.ltail
+    if e.lhead:
+        d["lhead"] = e.lhead
+    if e.kind in UNCONSTRAINED:
+        d["constraint"] = "false"
+    if e.kind == "failover" and e.label:
+        d["fontcolor"] = "#545B64"
+    return d
+
+
+def legend_label(scene: Scene) -> str:
+    rows = ['<TR><TD COLSPAN="2" ALIGN="LEFT"><B>Legend</B></TD></TR>']
+    for swatch, colour, text in scene.legend:
+        if swatch == "edge-solid":
+            mark = f'<FONT COLOR="{colour}"><B>───▶</B></FONT>'
+        elif swatch == "edge-dashed":
+            mark = f'<FONT COLOR="{colour}"><B>- - ▶</B></FONT>'
+        else:
+            mark = f'<FONT COLOR="{colour}">■</FONT>'
+        rows.append(f'<TR><TD ALIGN="CENTER">{mark}</TD><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{h(text)}</FONT></TD></TR>')
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">' + "".join(rows) + "</TABLE>>"
+
+
+def to_dot(scene: Scene) -> str:
+    frames, nodes = scene.children()
+    big = len(scene.nodes) > 400
+    out = ["digraph archform {"]
+    graph = {"compound": "true", "newrank": "true", "rankdir": "LR", "fontname": FONT, "fontsize": "12",
+             "nodesep": "0.25", "ranksep": "0.45", "splines": "spline", "pad": "0.3", "outputorder": "edgesfirst",
+             "bgcolor": "white", "labelloc": "t", "labeljust": "l", "id": "archform-diagram",
+             "forcelabels": "true"}
+    if big:
+        graph.update({"nodesep": "0.2", "ranksep": "0.35", "remincross": "false", "mclimit": "0.5"})
+    if scene.title:
+        lines = [f'<FONT POINT-SIZE="16"><B>{h(scene.title)}</B></FONT>']
+        lines += [f'<FONT POINT-SIZE="10" COLOR="#414D5C">{h(n)}</FONT>' for n in scene.notes]
+        graph["label"] = "<" + "<BR ALIGN=\"LEFT\"/>".join(lines) + '<BR ALIGN="LEFT"/>>'
+    out.append(f"  graph [{_attrs(graph)}];")
+    out.append(f"  node [{_attrs({'fontname': FONT, 'fontsize': '10', 'margin': '0.1,0.05'})}];")
+    out.append(f"  edge [{_attrs({'fontname': FONT, 'fontsize': '8'})}];")
+
+    def emit(parent: str | None, depth: int):
+        pad = "  " * depth
+        for n in nodes.get(parent, []):
+            out.append(f"{pad}{q(n.id)} [{_attrs(node_attrs(n))}];")
+        for f in frames.get(parent, []):
+            out.append(f"{pad}subgraph {q(f.id)} {{")
+            out.append(f"{pad}  graph [{_attrs(frame_attrs(f))}];")
+            emit(f.id, depth + 1)
+            out.append(f"{pad}}}")
+
+    emit(None, 1)
+    if scene.legend:
+        out.append(f"  \"~legend\" [{_attrs({'id': '~legend', 'shape': 'box', 'style': 'rounded', 'color': '#AAB7B8', 'label': legend_label(scene)})}];")
+    extra, hints = layout_hints(scene)
+    for node_id, frame in extra:
+        out.append(f"  {q(node_id)} [shape=point style=invis width=0 height=0 label=\"\"];")
+    for a, b, weight in hints:
+        out.append(f"  {q(a)} -> {q(b)} [style=invis weight={weight}];")
+    for e in sorted(scene.edges, key=Edge.key):
+        out.append(f"  {q(e.tail)} -> {q(e.head)} [{_attrs(edge_attrs(e))}];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+class RenderError(Exception):
+    pass
+
+
+def render(dot_text: str, fmt: str) -> bytes:
+    """Lay out and draw DOT with Graphviz's `dot` (svg, png, pdf…)."""
+    import graphviz
+    try:
+        return graphviz.pipe("dot", fmt, dot_text.encode("utf-8"), quiet=True)
+    except graphviz.ExecutableNotFound as e:
+        raise RenderError("Graphviz's `dot` is not installed (on Debian or Ubuntu: apt-get install graphviz)") from e
+    except graphviz.CalledProcessError as e:
+        raise RenderError(f"dot failed: {(e.stderr or b'').decode(errors='replace').strip()}") from e

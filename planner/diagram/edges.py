@@ -1,0 +1,265 @@
+"""The lines between resources: what an architect reads a diagram for.
+
+- traffic (solid): users → DNS → CloudFront / Global Accelerator → load balancer → target
+  group → fleet, and fleet → database as security groups allow it (a rule letting members of
+  `app_sg` reach members of `db_sg` on 5432 is traffic from the one to the other);
+- failover (dashed): a secondary failover record to its target;
+- replication (dashed blue): Aurora global databases, S3 replication, RDS read replicas,
+  DynamoDB global tables — across regions where they cross;
+- DR pairs (dashed pink, frame to frame): a DR plan's primary region to its secondary;
+- monitors: a Route 53 health check to what it checks;
+- uses (dotted grey): certificates, roles, policies, launch templates, placement groups,
+  Elastic IPs, volumes, route targets and associations — drawn without weight in the layout.
+
+`connect(scene)` appends them; edges to a frame end at its border (`lhead`/`ltail`).
+"""
+
+from __future__ import annotations
+
+from .nesting import GLOBAL, region_frame, zone_frame
+from .scene import Edge, Node, Scene, all_refs, ref, refs
+
+USERS = "~users"
+PUBLIC_CIDRS = ("0.0.0.0/0", "::/0")
+SOURCES = ("instance", "autoscaling_group")  # what opens connections a security group admits
+
+
+def _label_ports(ports: set) -> str:
+    shown = sorted(ports, key=lambda p: (not isinstance(p, int), str(p) if not isinstance(p, int) else f"{p:08d}"))
+    return ", ".join(f":{p}" if p != "all" else "all" for p in shown)
+
+
+def security_group_members(scene: Scene) -> dict[str, list[str]]:
+    """Security group address → the resources it protects (Auto Scaling groups through their
+    launch settings or template), sorted."""
+    items = scene.items
+    members: dict[str, set[str]] = {}
+    template_groups = {a: refs(it.attrs.get("security_groups")) for a, it in items.items()
+                       if it.kind == "launch_template"}
+    for a, it in items.items():
+        groups = list(refs(it.attrs.get("security_groups")))
+        if it.kind == "autoscaling_group":
+            launch = it.attrs.get("launch")
+            if isinstance(launch, dict):
+                groups += refs(launch.get("security_groups"))
+            lt = ref(it.attrs.get("launch_template"))
+            if lt:
+                groups += template_groups.get(lt, [])
+        if it.kind == "launch_template":
+            continue
+        for g in groups:
+            members.setdefault(g, set()).add(a)
+    return {g: sorted(m) for g, m in members.items()}
+
+
+def connect(scene: Scene) -> None:
+    items = scene.items
+    edges: dict[tuple, Edge] = {}
+    ports: dict[tuple, set] = {}
+
+    def add(tail, head, kind, label="", ltail=None, lhead=None):
+        if tail == head and not (ltail or lhead):
+            return
+        if tail not in scene.nodes or head not in scene.nodes:
+            return
+        key = (tail, head, kind, ltail, lhead)
+        if key not in edges:
+            edges[key] = Edge(tail, head, kind, label, ltail, lhead)
+        elif label and label not in edges[key].label.split(", "):
+            edges[key].label = ", ".join(x for x in (edges[key].label, label) if x)
+
+    def traffic_port(tail, head, port):
+        ports.setdefault((tail, head), set()).add(port)
+
+    # --- traffic along declared wiring
+    served: set[str] = set()   # resources something else sends traffic to
+    for a, it in sorted(items.items()):
+        at, k = it.attrs, it.kind
+        if k == "dns_record":
+            target = ref(at.get("alias"))
+            if target:
+                if at.get("failover") == "secondary":
+                    add(a, target, "failover", "secondary")
+                else:
+                    add(a, target, "traffic", "primary" if at.get("failover") == "primary" else "")
+                served.add(target)
+            hc = ref(at.get("health_check"))
+            if hc:
+                add(hc, a, "uses")
+        elif k == "cloudfront":
+            for origin in at.get("origin") or []:
+                target = ref(origin.get("target"))
+                if target:
+                    add(a, target, "traffic", origin.get("access") or "")
+                    served.add(target)
+        elif k == "global_accelerator":
+            for ep in at.get("endpoint") or []:
+                target = ref(ep.get("target"))
+                if target:
+                    add(a, target, "traffic")
+                    served.add(target)
+        elif k == "load_balancer":
+            for lst in at.get("listener") or []:
+                targets = refs(lst.get("forward")) + [ref(r.get("forward")) for r in lst.get("rule") or []]
+                for tg in targets:
+                    if tg:
+                        traffic_port(a, tg, lst.get("port"))
+                        served.add(tg)
+        elif k == "autoscaling_group":
+            for tg in refs(at.get("target_groups")):
+                port = items[tg].attrs.get("port") if tg in items else None
+                traffic_port(tg, a, port)
+                served.add(a)
+        elif k == "target_group":
+            for t in at.get("targets") or []:
+                target = ref(t.get("target") if isinstance(t, dict) else t)
+                if target:
+                    traffic_port(a, target, at.get("port"))
+                    served.add(target)
+        elif k == "health_check":
+            target = ref(at.get("target"))
+            if target:
+                add(a, target, "monitors", at.get("path") or "")
+            for child in refs(at.get("child_checks")):
+                add(a, child, "uses")
+
+    # --- traffic allowed by security groups: from the compute a rule admits to what the group
+    # protects (a load balancer sends only to its target groups, drawn above; egress rules
+    # restate ingress from the other side and are not drawn)
+    members = security_group_members(scene)
+    exposed: set[str] = set()
+    for g, it in sorted(items.items()):
+        if it.kind != "security_group":
+            continue
+        for rule in it.attrs.get("ingress") or []:
+            src = rule.get("from")
+            port = rule.get("port") if rule.get("port") is not None else rule.get("ports")
+            port = "all" if port is None else port
+            source = ref(src)
+            if source is None:
+                if isinstance(src, str) and src in PUBLIC_CIDRS:
+                    exposed.update(members.get(g, []))
+                continue
+            for s_member in members.get(source, []):
+                if items[s_member].kind not in SOURCES:
+                    continue
+                for d_member in members.get(g, []):
+                    if s_member != d_member:
+                        traffic_port(s_member, d_member, port)
+    for (tail, head), ps in sorted(ports.items()):
+        add(tail, head, "traffic", _label_ports({p for p in ps if p is not None}))
+        served.add(head)
+
+    # --- users: to each hosted zone, and to what is exposed that nothing in front serves
+    entries: list[tuple[str, str | None]] = []
+    for a, it in sorted(items.items()):
+        if it.kind == "dns_zone" and not it.attrs.get("private"):
+            entries.append((a, zone_frame(a)))
+        elif it.kind in ("cloudfront", "global_accelerator") and a not in served:
+            entries.append((a, None))
+        elif a in exposed and a not in served and it.kind in ("load_balancer", "instance", "autoscaling_group"):
+            entries.append((a, None))
+    if entries:
+        scene.add_node(Node(USERS, None, "users", "Users", ["internet"], "other", minor=False))
+        for a, frame in entries:
+            add(USERS, a, "traffic", "", lhead=frame)
+
+    # --- replication
+    for a, it in sorted(items.items()):
+        at, k = it.attrs, it.kind
+        if k == "aurora":
+            for sec in refs(at.get("global_secondary")):
+                add(a, sec, "replication", "global database")
+        elif k == "s3_bucket":
+            for rule in at.get("replication") or []:
+                dest = ref(rule.get("destination"))
+                if dest:
+                    add(a, dest, "replication", "replication")
+        elif k == "rds":
+            source = ref(at.get("replica_of"))
+            if source:
+                add(source, a, "replication", "read replica")
+        elif k == "dynamodb_table" and at.get("replicas"):
+            for region in at.get("replicas") or []:
+                frame = region_frame(region)
+                if frame in scene.frames:
+                    head = _inside(scene, frame)
+                    if head:
+                        add(a, head, "replication", "global table", lhead=frame)
+
+    # --- DR pairs: primary region → secondary region
+    for a, it in sorted(items.items()):
+        if it.kind != "dr_plan":
+            continue
+        p_frame, s_frame = dr_frames(scene, it)
+        label = f"{a}: {it.attrs.get('strategy')} (RTO {it.attrs.get('rto')}, RPO {it.attrs.get('rpo')})"
+        if p_frame and s_frame:
+            tail, head = _inside(scene, p_frame), _inside(scene, s_frame)
+            if tail and head:
+                add(tail, head, "dr", label, ltail=p_frame, lhead=s_frame)
+        for store in refs(at_scope(it)):
+            add(a, store, "uses")
+
+    # --- uses: what one resource names of another, where nesting does not already show it.
+    # Drawn from the thing used to its user, except a route table to its subnets and route
+    # targets, a certificate to its validation zone and a peering to the peer VPC.
+    for a, it in sorted(items.items()):
+        at, k = it.attrs, it.kind
+        outgoing: list[str] = []
+        incoming: list[str] = []
+        if k in ("route_table", "network_acl"):
+            associated = refs(at.get("subnets"))
+            if len(associated) > 1:
+                outgoing += associated
+            outgoing += [t for r in at.get("route") or [] for t in refs(r.get("target"))]
+        outgoing += refs(at.get("validation_zone")) + refs(at.get("peer_vpc"))
+        for attr in ("certificate", "iam_role", "launch_template", "placement_group", "instance",
+                     "network_interface", "elastic_ip"):
+            incoming += refs(at.get(attr))
+        incoming += refs(at.get("policies")) + refs(at.get("attachments")) + refs(at.get("route_tables"))
+        if k == "autoscaling_group" and isinstance(at.get("launch"), dict):
+            for attr in ("iam_role", "placement_group"):
+                incoming += refs(at["launch"].get(attr))
+        if k == "load_balancer":
+            incoming += [c for lst in at.get("listener") or [] for c in refs(lst.get("certificate"))]
+        for other in outgoing:
+            if other != a and other in scene.nodes:
+                framed = scene.frame_of.get(other)
+                inside = framed in scene.ancestors(scene.nodes[a].frame) if framed else False
+                add(a, other, "uses", "", lhead=framed if framed and not inside else None)
+        for other in incoming:
+            if other != a and other in scene.nodes:
+                add(other, a, "uses")
+
+    scene.edges.extend(sorted(edges.values(), key=Edge.key))
+
+
+def at_scope(it) -> list:
+    return it.attrs.get("scope") or it.attrs.get("covers") or []
+
+
+def dr_frames(scene: Scene, it) -> tuple[str | None, str | None]:
+    """The region frames a DR plan pairs (a secondary with nothing deployed gets an empty frame)."""
+    from .nesting import region_aliases
+    aliases = region_aliases(scene.items)
+    alias_of = {a: r for r, names in aliases.items() for a in names}
+    out = []
+    for role in ("primary", "secondary"):
+        value = it.attrs.get(role)
+        if not isinstance(value, str):
+            out.append(None)
+            continue
+        region = alias_of.get(value, value)
+        frame = region_frame(region)
+        if frame not in scene.frames:
+            from .scene import Frame
+            scene.add_frame(Frame(frame, "region", f"Region {region} (nothing deployed)", None, order=(1, 2, region)))
+            scene.add_node(Node(f"~region:{region}", frame, "placeholder", region, ["no resources"], "other",
+                                minor=True))
+        out.append(frame)
+    return out[0], out[1]
+
+
+def _inside(scene: Scene, frame: str) -> str | None:
+    reps = scene.representatives()
+    return reps.get(frame)

@@ -1,0 +1,230 @@
+"""What a node says: its name, what it is, and the one or two facts an architect looks for
+(an Auto Scaling group's capacity, a database's engine and size, a record's target…).
+
+`describe(item)` returns the lines under the title; each line is short, so a diagram of a
+hundred resources stays readable. Nothing here reads anything but the item's attributes.
+"""
+
+from __future__ import annotations
+
+from .scene import Item, ref
+from .styles import kind_info
+
+
+def local_name(address: str, region_alias: str | None) -> str:
+    """The address without its region prefix (the region frame already says it)."""
+    if region_alias and address.startswith(region_alias + "."):
+        return address[len(region_alias) + 1:]
+    return address
+
+
+def _short(address: str | None) -> str:
+    if not address:
+        return "?"
+    return address.rsplit(".", 1)[-1] if "[" not in address.rsplit(".", 1)[-1] else address.split(".", 1)[-1]
+
+
+def _ports(listeners) -> str:
+    out = []
+    for lst in listeners or []:
+        port = lst.get("port")
+        proto = lst.get("protocol") or ""
+        if port is not None:
+            out.append(f"{proto} :{port}".strip())
+    return ", ".join(out)
+
+
+def _capacity(a: dict) -> str:
+    desired, lo, hi = a.get("desired"), a.get("min"), a.get("max")
+    shown = desired if desired is not None else lo
+    return f"{shown} (min {lo}, max {hi})"
+
+
+def _instance_type(a: dict) -> str | None:
+    launch = a.get("launch")
+    if isinstance(launch, dict):
+        return launch.get("instance_type")
+    return a.get("instance_type")
+
+
+def describe(item: Item) -> list[str]:
+    a, k = item.attrs, item.kind
+    _, display, _ = kind_info(k)
+    lines = [display]
+    fn = _DETAILS.get(k)
+    if fn is not None:
+        extra = fn(a)
+        if isinstance(extra, str):
+            extra = [extra]
+        lines.extend(x for x in extra if x)
+    return lines
+
+
+def _asg(a):
+    itype = _instance_type(a)
+    return [f"{_capacity(a)}" + (f" × {itype}" if itype else "")]
+
+
+def _lb(a):
+    kind = {"application": "ALB", "network": "NLB", "gateway": "GWLB", "classic": "CLB"}.get(a.get("type"), a.get("type"))
+    facing = "internal" if a.get("internal") else "internet-facing"
+    return [f"{kind} · {facing}", _ports(a.get("listener"))]
+
+
+def _aurora(a):
+    if a.get("serverless"):
+        size = f"serverless {a.get('min_capacity')}–{a.get('max_capacity')} ACU"
+    else:
+        size = f"{a.get('instances')} × {a.get('instance_class')}"
+    out = [f"{a.get('engine')} · {size}"]
+    if a.get("global_secondary"):
+        out.append("global database (writer)")
+    return out
+
+
+def _rds(a):
+    out = [f"{a.get('engine') or 'replica'} · {a.get('instance_class')}"]
+    flags = []
+    if a.get("multi_az"):
+        flags.append("Multi-AZ")
+    if a.get("deployment") and a.get("deployment") != "instance":
+        flags.append(str(a.get("deployment")).replace("_", " "))
+    if ref(a.get("replica_of")):
+        flags.append("read replica")
+    if flags:
+        out.append(" · ".join(flags))
+    return out
+
+
+def _cache(a):
+    nodes = a.get("nodes")
+    if a.get("engine") == "redis" or nodes is None:
+        shape = f"{a.get('shards') or 1} shard × {1 + (a.get('replicas_per_shard') or 0)}"
+    else:
+        shape = f"{nodes} nodes"
+    return [f"{a.get('engine')} · {a.get('node_type')}", shape + (" · Multi-AZ" if a.get("multi_az") else "")]
+
+
+def _dynamo(a):
+    replicas = a.get("replicas") or []
+    return [a.get("billing", "").replace("_", "-") + (f" · global ({len(replicas) + 1} regions)" if replicas else "")]
+
+
+def _s3(a):
+    flags = []
+    if a.get("versioning"):
+        flags.append("versioned")
+    if a.get("website"):
+        flags.append("website")
+    if a.get("replication"):
+        flags.append("replicated")
+    return [a.get("bucket") or "", " · ".join(flags)]
+
+
+def _record(a):
+    target = ref(a.get("alias"))
+    what = f"{a.get('type')} → alias" if target else f"{a.get('type')}"
+    policy = []
+    if a.get("failover"):
+        policy.append(f"failover {a.get('failover')}")
+    if a.get("weight") is not None:
+        policy.append(f"weight {a.get('weight')}")
+    if a.get("latency_region"):
+        policy.append(f"latency {a.get('latency_region')}")
+    name = a.get("name") or ""
+    return [f"{name} {what}".strip(), " · ".join(policy)]
+
+
+def _cdn(a):
+    aliases = a.get("aliases") or []
+    return [aliases[0] if aliases else "", f"price class {a.get('price_class')}" if a.get("price_class") else ""]
+
+
+def _ga(a):
+    ports = a.get("ports") or []
+    return [f"{a.get('protocol')} " + ", ".join(str(p) for p in ports)]
+
+
+def _sg(a):
+    rules = []
+    for r in a.get("ingress") or []:
+        port = r.get("port") if r.get("port") is not None else r.get("ports")
+        rules.append("all" if port is None else str(port))
+    return ["in: " + ", ".join(dict.fromkeys(rules)) if rules else "no ingress"]
+
+
+def _tg(a):
+    return [f"{a.get('protocol')} :{a.get('port')}" if a.get("port") else str(a.get("target_type"))]
+
+
+def _instance(a):
+    return [str(a.get("instance_type"))]
+
+
+def _dr(a):
+    return [f"{a.get('strategy')}", f"RTO {a.get('rto')} · RPO {a.get('rpo')}"]
+
+
+def _health(a):
+    return [f"{a.get('type')}" + (f" {a.get('path')}" if a.get("path") else "")]
+
+
+def _cert(a):
+    return [a.get("domain") or ""]
+
+
+def _ebs(a):
+    return [f"{a.get('size')} {a.get('type')}"]
+
+
+def _efs(a):
+    return [str(a.get("performance_mode") or "").replace("_", " ")]
+
+
+def _endpoint(a):
+    return [f"{a.get('service')} ({a.get('type')})"]
+
+
+def _placement(a):
+    parts = a.get("partitions")
+    return [str(a.get("strategy")) + (f" · {parts} partitions" if parts else "")]
+
+
+def _role(a):
+    who = [str(x).split(".")[0] for x in a.get("assumed_by") or []]
+    return ["assumed by " + ", ".join(who) if who else ""]
+
+
+def _nacl(a):
+    return [f"{len(a.get('ingress') or [])} in / {len(a.get('egress') or [])} out rules"]
+
+
+def _routes(a):
+    out = []
+    for r in a.get("route") or []:
+        target = ref(r.get("target"))
+        out.append(f"{r.get('destination')} → {_short(target) if target else r.get('target')}")
+    return out[:2]
+
+
+def _nat(a):
+    return [str(a.get("connectivity"))]
+
+
+def _zone(a):
+    return [str(a.get("domain")) + (" (private)" if a.get("private") else "")]
+
+
+def _cidr(a):
+    return [str(a.get("cidr"))]
+
+
+_DETAILS = {
+    "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
+    "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
+    "global_accelerator": _ga, "security_group": _sg, "target_group": _tg, "instance": _instance,
+    "dr_plan": _dr, "health_check": _health, "certificate": _cert, "ebs_volume": _ebs, "efs": _efs,
+    "vpc_endpoint": _endpoint, "placement_group": _placement, "iam_role": _role, "network_acl": _nacl,
+    "route_table": _routes, "nat_gateway": _nat, "dns_zone": _zone, "subnet": _cidr, "vpc": _cidr,
+    "launch_template": _instance,
+}

@@ -1,0 +1,323 @@
+"""Overlays: what a plan, a failure or a fleet's instances add to a built scene.
+
+- `plan_items` / `plan`: every resource coloured by its planned action (create, update,
+  replace, delete, no change), with what changes; resources the plan deletes are drawn too,
+  where they were (dashed).
+- `chaos`: the failed domain (a region, an AZ, a host, a rack, a resource) in red, what it hit
+  and what lost capacity, and each failover as a bold edge from where it was to where it went,
+  with the virtual time it happened; DR plans carry their measured RTO and RPO.
+- `instances`: every instance of each Auto Scaling group, in its subnet (spread over the
+  group's AZs as Auto Scaling balances them).
+
+Each takes values (a plan, a chaos report as its JSON document) and changes only the scene.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .legend import chaos_legend, plan_legend
+from .nesting import region_frame
+from .scene import Edge, Frame, Item, Node, Scene, ref, refs
+from .styles import kind_info
+
+# --- plan --------------------------------------------------------------------------------------
+
+
+def plan_items(items: dict[str, Item], plan) -> dict[str, Item]:
+    """The desired items with their planned actions, plus the resources the plan deletes."""
+    out = dict(items)
+    for c in plan.changes:
+        action = c.action.value
+        if c.address in out:
+            it = out[c.address]
+            out[c.address] = Item(it.address, it.kind, it.region, it.attrs, action, tuple(c.changed))
+        elif action == "delete" and not getattr(c, "deposed", False):
+            out[c.address] = Item(c.address, c.kind, c.region, dict(c.before or {}), "delete")
+    for a, it in out.items():
+        if it.action is None:
+            out[a] = Item(it.address, it.kind, it.region, it.attrs, "no-op")
+    return dict(sorted(out.items()))
+
+
+def plan(scene: Scene, the_plan) -> None:
+    """Colour the scene by action; a note says what changes."""
+    counts: dict[str, int] = {}
+    replace_paths = {c.address: c.replace_paths for c in the_plan.changes}
+    for address, it in scene.items.items():
+        action = it.action or "no-op"
+        counts[action] = counts.get(action, 0) + 1
+        node = scene.nodes.get(address)
+        if node is None:
+            continue
+        node.state = action
+        if action == "update" and it.changed:
+            node.note = "~ " + ", ".join(it.changed[:3]) + (" …" if len(it.changed) > 3 else "")
+        elif action == "replace":
+            forced = sorted({p[0] for p in replace_paths.get(address, ()) if p})
+            node.note = "replace: " + (", ".join(forced[:3]) if forced else "requested")
+        elif action == "delete":
+            node.note = "will be destroyed"
+        node.tooltip = f"{address} ({it.kind}): {action}"
+        frame = scene.frame_of.get(address)
+        if frame is not None:
+            scene.frames[frame].state = action
+    s = the_plan.summary
+    scene.notes.append(s.line())
+    scene.legend = plan_legend(counts) + [r for r in scene.legend if r[0] != "box"]
+
+
+# --- chaos -------------------------------------------------------------------------------------
+
+def _addresses(text) -> list[str]:
+    """'standby.web (50%), primary.web' → the addresses named."""
+    if not isinstance(text, str):
+        return []
+    return [re.sub(r"\s*\(\d+%\)$", "", part.strip()) for part in text.split(",") if part.strip()]
+
+
+def _az_frames(scene: Scene, az: str) -> list[str]:
+    return sorted(f.id for f in scene.frames.values() if f.kind == "az" and f.label.endswith(" " + az))
+
+
+def _inside(scene: Scene, frame: str, reps: dict[str, str]) -> str | None:
+    return reps.get(frame)
+
+
+def chaos(scene: Scene, report: dict) -> None:
+    """Mark the failure the report ran and what it did (`report` is an `archform-chaos` document)."""
+    reps = scene.representatives()
+    failed_frames: set[str] = set()
+    states: set[str] = set()
+    for fault in report.get("faults", []):
+        kind, target = fault.get("kind"), fault.get("target")
+        frames: list[str] = []
+        if kind == "region":
+            frames = [region_frame(target)] if region_frame(target) in scene.frames else []
+        elif kind in ("az", "az-power-interruption"):
+            frames = _az_frames(scene, target)
+        elif kind in ("host", "rack", "dc"):
+            frames = sorted(f.id for f in scene.frames.values() if f.kind == kind and f.address == target)
+        when = _clock(fault.get("start"))
+        until = "" if fault.get("end") is None else f" until {_clock(fault['end'])}"
+        for f in frames:
+            scene.frames[f].state = "failed"
+            scene.frames[f].note = f"FAILED at {when}{until} ({fault.get('domain')})"
+            failed_frames.add(f)
+            states.add("failed")
+        if kind == "resource" and target in scene.nodes:
+            node = scene.nodes[target]
+            node.state = "failed"
+            node.note = f"failed at {when}" + (f" ({fault['part']})" if fault.get("part") else "")
+            states.add("failed")
+        for instance in (fault.get("affected") or {}).get("instances", []):
+            if instance in scene.nodes:
+                scene.nodes[instance].state = "failed"
+                scene.nodes[instance].note = f"stopped at {when}"
+                states.add("failed")
+        for address in (fault.get("affected") or {}).get("resources", []):
+            node = scene.nodes.get(address)
+            if node is None or node.state == "failed":
+                continue
+            inside = any(f in failed_frames for f in scene.ancestors(node.frame))
+            own = scene.frame_of.get(address)
+            if inside or (own and own in failed_frames):
+                node.state = "failed"
+                states.add("failed")
+            else:
+                node.state = "impaired"
+                node.note = node.note or f"hit at {when}"
+                states.add("impaired")
+    # capacity lost somewhere in the run
+    for svc in report.get("services", []):
+        node = scene.nodes.get(svc.get("address"))
+        if node is None or node.state == "failed":
+            continue
+        nominal = svc.get("nominal_capacity") or 0
+        low = min((c for _, _, c in svc.get("series", [])), default=nominal)
+        if nominal and low < nominal:
+            node.state = node.state or "impaired"
+            states.add(node.state)
+            unit = svc.get("capacity_unit") or ""
+            node.note = node.note or f"{_num(low)}/{_num(nominal)} {unit} at worst"
+    # failovers: from where to where
+    for fo in report.get("failovers", []):
+        label = f"{fo.get('at', '')} {fo.get('what', '')}".strip()
+        resource = fo.get("resource")
+        pairs = _failover_ends(scene, fo, reps)
+        for (tail, ltail), (head, lhead) in pairs:
+            if tail and head and (tail != head or ltail or lhead):
+                scene.add_edge(Edge(tail, head, "chaos", label, ltail, lhead))
+                node = scene.nodes.get(head)
+                if node is not None and node.state not in ("failed",) and not lhead:
+                    node.state = "took_over"
+                    node.note = f"took over at {fo.get('at', '')}"
+                    states.add("took_over")
+        if resource in scene.nodes and not pairs:
+            node = scene.nodes[resource]
+            node.note = f"{fo.get('what')}: {fo.get('from')} → {fo.get('to')} at {fo.get('at')}"
+    # DR plans: measured against their targets
+    for p in report.get("dr_plans", []):
+        node = scene.nodes.get(p.get("address"))
+        if node is None:
+            continue
+        parts = []
+        for a in p.get("assessments", []):
+            rto = "not recovered" if not a.get("recovered") else f"RTO {_span(a.get('achieved_rto_seconds'))}"
+            parts.append(f"{rto}, RPO {_span(a.get('achieved_rpo_seconds'))}: "
+                         f"{'met' if a.get('status') == 'PolicyMet' else 'BREACHED'}")
+        node.note = "; ".join(parts)
+        breached = any(a.get("status") != "PolicyMet" for a in p.get("assessments", []))
+        node.state = "failed" if breached else "took_over"
+        states.add(node.state)
+    summary = report.get("summary", {})
+    domains = ", ".join(f.get("domain", "") for f in report.get("faults", []))
+    verdict = {"PolicyMet": "every DR target met", "PolicyBreached": "a DR target was breached",
+               "NoPolicy": "no DR plan to judge"}.get(summary.get("compliance"), "")
+    scene.notes.append(f"Chaos: {domains} (seed {report.get('seed')}, "
+                       f"{_span(report.get('duration_seconds'))} of virtual time) — {verdict}")
+    scene.legend = chaos_legend(states, bool(report.get("failovers"))) + scene.legend
+
+
+def _failover_ends(scene: Scene, fo: dict, reps: dict[str, str]) -> list[tuple[tuple, tuple]]:
+    """The (tail, ltail), (head, lhead) ends of a failover edge: addresses, regions or AZs."""
+    resource = fo.get("resource")
+    sources, targets = _addresses(fo.get("from")), _addresses(fo.get("to"))
+    if all(s in scene.nodes for s in sources) and all(t in scene.nodes for t in targets) and sources and targets:
+        return [((s, None), (t, None)) for s in sources for t in targets if s != t]
+    source, target = fo.get("from"), fo.get("to")
+    if isinstance(source, str) and isinstance(target, str) and region_frame(target) in scene.frames:
+        tail = resource if resource in scene.nodes else reps.get(region_frame(source))
+        # a replica in the target region takes over: point at it
+        for e in scene.edges:
+            if e.kind == "replication" and e.tail == resource and scene.items.get(e.head) \
+                    and scene.items[e.head].region == target:
+                return [((tail, None), (e.head, None))]
+        head = reps.get(region_frame(target))
+        return [((tail, None), (head, region_frame(target)))] if tail and head else []
+    if resource in scene.nodes and isinstance(source, str) and isinstance(target, str):
+        node = scene.nodes[resource]
+        vpc = next((f for f in scene.ancestors(node.frame) if scene.frames[f].kind == "vpc"), None)
+        a = [f for f in _az_frames(scene, source) if vpc is None or vpc in scene.ancestors(f)]
+        b = [f for f in _az_frames(scene, target) if vpc is None or vpc in scene.ancestors(f)]
+        if a and b and reps.get(a[0]) and reps.get(b[0]):
+            return [((reps[a[0]], a[0]), (reps[b[0]], b[0]))]
+    return []
+
+
+def _clock(t) -> str:
+    if t is None:
+        return "the end"
+    t = float(t)
+    h, rest = divmod(t, 3600)
+    m, s = divmod(rest, 60)
+    return f"{int(h):02d}:{int(m):02d}:{s:04.1f}"
+
+
+def _span(seconds) -> str:
+    if seconds is None:
+        return "-"
+    s = float(seconds)
+    if s < 60:
+        return f"{s:g}s"
+    m, sec = divmod(s, 60)
+    if m < 60:
+        return f"{int(m)}m{int(round(sec)):02d}s"
+    h, m = divmod(m, 60)
+    return f"{int(h)}h{int(m):02d}m"
+
+
+def _num(x) -> str:
+    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+
+
+# --- instances ---------------------------------------------------------------------------------
+
+def instances(scene: Scene) -> None:
+    """Each Auto Scaling group's desired instances as nodes in its subnets, balanced across AZs
+    (one per AZ in turn, AZs in name order), managed by the group's node."""
+    for address, it in sorted(scene.items.items()):
+        if it.kind != "autoscaling_group" or address not in scene.nodes:
+            continue
+        subnets = [s for s in refs(it.attrs.get("subnets")) if s in scene.frame_of]
+        if not subnets:
+            continue
+        subnets.sort(key=lambda s: (str(scene.items[s].attrs.get("az")), s))
+        desired = it.attrs.get("desired")
+        count = int(desired if desired is not None else it.attrs.get("min") or 0)
+        launch = it.attrs.get("launch") if isinstance(it.attrs.get("launch"), dict) else {}
+        itype = launch.get("instance_type")
+        lt = ref(it.attrs.get("launch_template"))
+        if itype is None and lt in scene.items:
+            itype = scene.items[lt].attrs.get("instance_type")
+        category = kind_info("instance")[0]
+        for i in range(count):
+            subnet = subnets[i % len(subnets)]
+            nid = f"{address}/instance-{i + 1}"
+            az = scene.items[subnet].attrs.get("az")
+            scene.add_node(Node(nid, scene.frame_of[subnet], "instance", f"instance {i + 1} of {count}",
+                                [str(itype or "instance"), str(az or "")], category, address, minor=True,
+                                tooltip=f"{address}: instance {i + 1} of {count} in {subnet}"))
+            scene.add_edge(Edge(address, nid, "manages"))
+
+
+# --- physical ----------------------------------------------------------------------------------
+
+def physical(scene: Scene, placements: list[dict], hosts: dict[str, dict] | None = None) -> None:
+    """Hosts and racks per AZ: each instance (from `archform sim placement`'s rows) on its host,
+    in its rack and data centre, inside the AZ frame of its resource's VPC; placement groups and
+    partitions on the instance."""
+    hosts = hosts or {}
+    for p in sorted(placements, key=lambda p: (p["address"], p["instance"])):
+        address = p["address"]
+        node = scene.nodes.get(address)
+        az = p.get("az")
+        if node is None or not az:
+            continue
+        vpc = _vpc_of(scene, address)
+        candidates = [f for f in _az_frames(scene, az) if vpc is None or vpc in scene.ancestors(f)]
+        if candidates:
+            az_id = candidates[0]
+        else:
+            region = scene.items[address].region if address in scene.items else None
+            parent = vpc or (region_frame(region) if region and region_frame(region) in scene.frames else None)
+            az_id = f"cluster_az_{(vpc or region or '')}_{az}"
+            scene.add_frame(Frame(az_id, "az", f"Availability Zone {az}", parent, order=(3, az)))
+        parent = az_id
+        for kind, name, label in (("dc", p.get("data_centre"), "Data centre"), ("rack", p.get("rack"), "Rack"),
+                                  ("host", p.get("host"), "Host")):
+            if not name:
+                continue
+            fid = f"cluster_{kind}_{parent}_{name}"
+            text = f"{label} {name}"
+            if kind == "host" and name in hosts:
+                h = hosts[name]
+                text += f" · {h.get('family')} · {h.get('used_vcpus')}/{h.get('vcpus')} vCPU"
+            scene.add_frame(Frame(fid, kind, text, parent, name, order=(6, name)))
+            parent = fid
+        lines = [str(p.get("instance_type") or "")]
+        if p.get("placement_group"):
+            group = p["placement_group"]
+            alias = group.split(".", 1)[1] if "." in group else group
+            lines.append(f"group {alias}" + ("" if p.get("partition") is None else f" · partition {p['partition'] + 1}"))
+        title = p["instance"]
+        scene.add_node(Node(p["instance"], parent, "instance", title, lines, "compute", address, minor=True,
+                            tooltip=f"{p['instance']} of {address} on {p.get('host')}"))
+        scene.add_edge(Edge(address, p["instance"], "manages"))
+
+
+def _vpc_of(scene: Scene, address: str) -> str | None:
+    it = scene.items.get(address)
+    node = scene.nodes.get(address)
+    if node is not None:
+        for f in scene.ancestors(node.frame):
+            if scene.frames[f].kind == "vpc":
+                return f
+    if it is not None:
+        for s in refs(it.attrs.get("subnets")) + refs(it.attrs.get("subnet")):
+            frame = scene.frame_of.get(s)
+            if frame:
+                for f in scene.ancestors(frame):
+                    if scene.frames[f].kind == "vpc":
+                        return f
+    return None

@@ -1,0 +1,144 @@
+"""Where a diagram's overlays come from: a plan against a state, and a modeled cloud to fail or
+to read placements from.
+
+A plan is made as `archform plan` makes it (refreshing from the state's modeled cloud, under
+the state's lock); with no state file yet it is planned against an empty state in a temporary
+folder, so looking at a diagram never creates `.archform/`. Chaos runs and placements use a
+fresh modeled cloud in a temporary folder, the architecture applied to it with ids seeded by
+`seed` (as `archform chaos` does), or — for placements — the cloud of an existing state.
+Nothing here prints: problems are raised as `SourceError` with the message to show.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class SourceError(Exception):
+    def __init__(self, message: str, diagnostics=None):
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+
+
+def make_plan(desired, state_path: str | None, workspace: str = "default", cloud_path: str | None = None):
+    """The plan from the state at `state_path` (if it exists) to `desired`."""
+    from archform.planner.planning import PlanRequest, make_plan as _make_plan
+    from archform.planner.state import StateStore, StateLocked
+    from archform.planner.clock import now_text
+    from archform.providers import open_provider
+    with _maybe_temporary(state_path) as (state, cloud):
+        cloud = cloud_path or os.environ.get("ARCHFORM_CLOUD") or cloud or str(Path(state).parent / "cloud.db")
+        store = StateStore(state, workspace)
+        provider = open_provider("simulated", cloud=cloud)
+        locked = False
+        try:
+            try:
+                store.lock("diagram", now_text())
+                locked = True
+            except StateLocked as e:
+                raise SourceError(f"{e}; wait for the other archform command to finish") from e
+            plan, diags = _make_plan(desired, store.read(), provider, PlanRequest())
+        finally:
+            if locked:
+                store.unlock()
+            store.close()
+            getattr(provider, "close", lambda: None)()
+    errors = [d for d in diags if d.is_error]
+    if plan is None or plan.errored or errors:
+        raise SourceError("the plan could not be made", errors)
+    return plan
+
+
+@contextmanager
+def _maybe_temporary(state_path):
+    if state_path and os.path.exists(state_path):
+        yield state_path, None
+        return
+    with tempfile.TemporaryDirectory(prefix="archform-diagram-") as folder:
+        yield str(Path(folder) / "state.db"), str(Path(folder) / "cloud.db")
+
+
+@contextmanager
+def fresh_cloud(path, params: dict, seed: int):
+    """The architecture at `path` applied to a new modeled cloud in a temporary folder:
+    yields (cloud, address → provider id)."""
+    from archform.planner.chaos_cmd import fresh_cloud as _fresh
+    from archform.planner.state import StateStore
+    with tempfile.TemporaryDirectory(prefix="archform-diagram-") as folder:
+        cloud, problems = _fresh(path, params, seed, folder)
+        if cloud is None:
+            diags = [p for p in problems if not isinstance(p, str)]
+            text = "; ".join(p for p in problems if isinstance(p, str))
+            raise SourceError(text or "the architecture has errors", diags)
+        store = StateStore(f"{folder}/state.db")
+        try:
+            ids = {a: r.id for a, r in store.read().resources.items() if r.id}
+        finally:
+            store.close()
+        try:
+            yield cloud, ids
+        finally:
+            cloud.close()
+
+
+@contextmanager
+def applied_cloud(state_path: str, workspace: str, cloud_path: str | None):
+    """The modeled cloud an existing state was applied to: yields (cloud, address → id)."""
+    from archform.planner.state import StateStore
+    from archform.providers.simulated import SimulatedCloud
+    where = cloud_path or os.environ.get("ARCHFORM_CLOUD") or str(Path(state_path).parent / "cloud.db")
+    if not os.path.exists(state_path) or not os.path.exists(where):
+        raise SourceError(f"nothing applied: no state at {state_path} or no modeled cloud at {where}")
+    store = StateStore(state_path, workspace)
+    try:
+        ids = {a: r.id for a, r in store.read().resources.items() if r.id}
+    finally:
+        store.close()
+    cloud = SimulatedCloud(where)
+    try:
+        yield cloud, ids
+    finally:
+        cloud.close()
+
+
+def chaos_report(cloud, path, fails, ats=(), fors=(), duration: str = "30m", seed: int = 0) -> dict:
+    """Run `archform chaos` on `cloud` (its faults paired with --at/--for as that command
+    pairs them) and return the report document."""
+    from archform.planner.chaos_cmd import fault_specs
+    from archform.providers.simulated.chaos import run
+    from archform.providers.simulated.chaos.faults import FaultError
+    from archform.providers.simulated.chaos.units import parse
+    try:
+        specs = fault_specs(fails, ats, fors)
+        length = parse(duration)
+        return run(cloud.store, specs, seed=seed, duration=length, architecture=str(path))
+    except (FaultError, ValueError) as e:
+        raise SourceError(str(e)) from e
+
+
+def placements(cloud, ids: dict[str, str], desired) -> tuple[list[dict], dict[str, dict]]:
+    """Where the instances of the architecture's instances and Auto Scaling groups run, and the
+    hosts they run on (id → family, vCPUs, vCPUs used)."""
+    from archform.providers.simulated import console
+    wanted = {a: ids[a] for a, r in desired.resources.items()
+              if r.kind in ("instance", "autoscaling_group") and a in ids}
+    rows = console.placements(cloud, wanted)
+    host_ids = sorted({p["host"] for p in rows if p.get("host")})
+    hosts: dict[str, dict] = {}
+    with cloud.store.reading() as tx:
+        # placement groups by the address the architecture gives them, not the cloud's name
+        named = {}
+        for a, r in desired.resources.items():
+            rec = tx.get(ids[a]) if r.kind == "placement_group" and a in ids else None
+            if rec is not None:
+                named[rec.name] = a
+        rows = [{**p, "placement_group": named.get(p.get("placement_group"), p.get("placement_group"))} for p in rows]
+        if host_ids:
+            marks = ",".join("?" * len(host_ids))
+            for hid, family, vcpus, used in tx.conn.execute(
+                    f"SELECT id, family, vcpus, used_vcpus FROM hosts WHERE id IN ({marks})", tuple(host_ids)):
+                hosts[hid] = {"family": family, "vcpus": vcpus, "used_vcpus": used}
+    return rows, hosts

@@ -1,0 +1,125 @@
+"""How things look: a colour and a shape per service category, AWS's group-frame conventions,
+and the colours of the plan and chaos overlays.
+
+Categories follow the AWS Architecture Icons families (compute orange, storage green, database
+magenta, networking purple, security red, management pink), each with its own shape so a
+diagram printed in grey still reads. Frames follow AWS's group conventions: a Region is a
+dashed teal frame, a VPC a solid purple one, an Availability Zone dashed blue, a public subnet
+green-filled, a private subnet teal-filled; a Route 53 hosted zone is a dashed purple frame
+and the global services sit in a grey frame outside every region.
+"""
+
+from __future__ import annotations
+
+FONT = "Helvetica,Arial,sans-serif"
+
+# category → (border colour, fill colour, shape, extra node style, legend text)
+CATEGORIES: dict[str, tuple[str, str, str, str, str]] = {
+    "edge": ("#8C4FFF", "#F3EDFF", "octagon", "", "DNS and edge (Route 53, CloudFront, Global Accelerator)"),
+    "loadbalancing": ("#7D3CD8", "#F1E9FD", "hexagon", "", "Load balancing"),
+    "compute": ("#ED7100", "#FDF0E3", "box", "rounded", "Compute (EC2, Auto Scaling)"),
+    "database": ("#C925D1", "#F9E8FA", "cylinder", "", "Databases (RDS, Aurora, ElastiCache, DynamoDB)"),
+    "storage": ("#3F8624", "#EAF3E6", "folder", "", "Storage (S3, EBS, EFS)"),
+    "network": ("#0972D3", "#E6F0FB", "ellipse", "", "Networking (gateways, routes, endpoints)"),
+    "security": ("#DD344C", "#FCE9EC", "note", "", "Security and identity (security groups, IAM, ACM)"),
+    "management": ("#E7157B", "#FDE7F2", "component", "", "Resilience (DR plans)"),
+    "other": ("#545B64", "#F2F3F3", "box", "", "Other"),
+}
+CATEGORY_ORDER = list(CATEGORIES)
+
+# kind → (category, display name, minor)
+KINDS: dict[str, tuple[str, str, bool]] = {
+    "aurora": ("database", "Aurora", False),
+    "autoscaling_group": ("compute", "Auto Scaling group", False),
+    "certificate": ("security", "ACM certificate", True),
+    "cloudfront": ("edge", "CloudFront", False),
+    "dns_record": ("edge", "Route 53 record", False),
+    "dns_zone": ("edge", "Route 53 hosted zone", False),
+    "dr_plan": ("management", "DR plan", False),
+    "dynamodb_table": ("database", "DynamoDB table", False),
+    "ebs_volume": ("storage", "EBS volume", True),
+    "efs": ("storage", "EFS file system", False),
+    "egress_only_internet_gateway": ("network", "Egress-only IGW", True),
+    "elastic_ip": ("network", "Elastic IP", True),
+    "elasticache": ("database", "ElastiCache", False),
+    "global_accelerator": ("edge", "Global Accelerator", False),
+    "health_check": ("edge", "Route 53 health check", True),
+    "iam_policy": ("security", "IAM policy", True),
+    "iam_role": ("security", "IAM role", True),
+    "instance": ("compute", "EC2 instance", False),
+    "internet_gateway": ("network", "Internet gateway", False),
+    "launch_template": ("compute", "Launch template", True),
+    "load_balancer": ("loadbalancing", "Load balancer", False),
+    "nat_gateway": ("network", "NAT gateway", False),
+    "network_acl": ("security", "Network ACL", True),
+    "network_interface": ("network", "Network interface", True),
+    "placement_group": ("compute", "Placement group", True),
+    "rds": ("database", "RDS", False),
+    "route_table": ("network", "Route table", True),
+    "s3_bucket": ("storage", "S3 bucket", False),
+    "security_group": ("security", "Security group", True),
+    "subnet": ("network", "Subnet", True),
+    "target_group": ("loadbalancing", "Target group", True),
+    "vpc": ("network", "VPC", True),
+    "vpc_endpoint": ("network", "VPC endpoint", True),
+    "vpc_peering": ("network", "VPC peering", False),
+}
+
+
+def kind_info(kind: str) -> tuple[str, str, bool]:
+    return KINDS.get(kind, ("other", kind.replace("_", " "), False))
+
+
+# frame kind → DOT attributes (AWS group conventions)
+FRAMES: dict[str, dict[str, str]] = {
+    "global": {"style": "dashed,rounded", "color": "#7D8998", "fontcolor": "#545B64", "penwidth": "1.2"},
+    "region": {"style": "dashed", "color": "#00A4A6", "fontcolor": "#007E80", "penwidth": "1.6"},
+    "vpc": {"style": "solid", "color": "#8C4FFF", "fontcolor": "#6B35D9", "penwidth": "1.6"},
+    "az": {"style": "dashed", "color": "#147EBA", "fontcolor": "#147EBA", "penwidth": "1.2"},
+    "subnet_public": {"style": "filled", "color": "#7AA116", "fillcolor": "#F2F6E8", "fontcolor": "#248814",
+                      "penwidth": "1.2"},
+    "subnet_private": {"style": "filled", "color": "#00A4A6", "fillcolor": "#E6F6F7", "fontcolor": "#007E80",
+                       "penwidth": "1.2"},
+    "zone": {"style": "dashed,rounded", "color": "#8C4FFF", "fontcolor": "#6B35D9", "penwidth": "1.2"},
+    "dc": {"style": "dashed", "color": "#545B64", "fontcolor": "#545B64", "penwidth": "1"},
+    "rack": {"style": "filled", "color": "#879196", "fillcolor": "#F2F3F3", "fontcolor": "#414D5C", "penwidth": "1"},
+    "host": {"style": "filled,rounded", "color": "#AAB7B8", "fillcolor": "#FFFFFF", "fontcolor": "#414D5C",
+             "penwidth": "1"},
+}
+
+# edge kind → DOT attributes
+EDGES: dict[str, dict[str, str]] = {
+    "traffic": {"color": "#232F3E", "penwidth": "1.4", "arrowsize": "0.7"},
+    "failover": {"color": "#232F3E", "penwidth": "1.2", "style": "dashed", "arrowsize": "0.7"},
+    "replication": {"color": "#0972D3", "penwidth": "1.8", "style": "dashed", "arrowsize": "0.8",
+                    "fontcolor": "#0972D3"},
+    "dr": {"color": "#E7157B", "penwidth": "2.4", "style": "dashed", "arrowsize": "1", "fontcolor": "#B0105D",
+           "dir": "both", "arrowtail": "dot"},
+    "chaos": {"color": "#D13212", "penwidth": "2.6", "arrowsize": "1", "fontcolor": "#D13212"},
+    "monitors": {"color": "#8C4FFF", "penwidth": "1", "style": "dotted", "arrowsize": "0.6"},
+    "span": {"color": "#AAB7B8", "penwidth": "1", "style": "dotted", "arrowhead": "none"},
+    "manages": {"color": "#ED7100", "penwidth": "1", "style": "dotted", "arrowsize": "0.5"},
+    "uses": {"color": "#AAB7B8", "penwidth": "0.9", "style": "dotted", "arrowsize": "0.5"},
+}
+EDGE_LEGEND = [
+    ("traffic", "Traffic (requests, with their port)"),
+    ("failover", "DNS failover to the secondary"),
+    ("replication", "Replication (dashed, across regions)"),
+    ("dr", "DR pair: primary ⇄ secondary region"),
+]
+
+# plan actions: (colour, fill, symbol, legend)
+ACTIONS: dict[str, tuple[str, str, str, str]] = {
+    "create": ("#1D8102", "#E9F7E5", "+", "create"),
+    "update": ("#0972D3", "#E6F0FB", "~", "update in place"),
+    "replace": ("#E07700", "#FFF1E0", "-/+", "replace"),
+    "delete": ("#D13212", "#FDECEA", "-", "delete"),
+    "no-op": ("#AAB7B8", "#FFFFFF", "", "no change"),
+}
+
+# chaos states: (colour, fill, legend)
+CHAOS: dict[str, tuple[str, str, str]] = {
+    "failed": ("#D13212", "#FDECEA", "failed (in the failed domain)"),
+    "impaired": ("#E07700", "#FFF1E0", "impaired (lost capacity)"),
+    "took_over": ("#1D8102", "#E9F7E5", "took over (failed over to)"),
+}

@@ -1,0 +1,168 @@
+"""`archform diagram` and `archform report`: an architecture drawn (SVG, PNG, PDF or DOT), and
+one self-contained HTML page with the diagram, the plan, the checks and a failure rehearsal.
+
+The work is in `planner/diagram/`; this module only reads options, gathers what the overlays
+need (a plan, a chaos run, placements) and writes the file. Imports happen inside the commands
+so `archform --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg"}
+
+
+def _shared(f):
+    options = [
+        click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter."),
+        click.option("--state", "state_path", default=".archform/state.db", show_default=True,
+                     type=click.Path(dir_okay=False), help="The state a plan starts from (none yet: an empty one)."),
+        click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
+        click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
+                     help="The state's modeled cloud (default: cloud.db beside the state, or $ARCHFORM_CLOUD)."),
+        click.option("--chaos", "fails", multiple=True, metavar="DOMAIN",
+                     help="Fail this domain on a fresh modeled cloud, as `archform chaos --fail` does (region:R, az:AZ, "
+                          "host:ID, rack:NAME, a resource address, a scenario). Repeatable."),
+        click.option("--at", "ats", multiple=True, metavar="T", help="When each --chaos fault starts (default 1m)."),
+        click.option("--for", "fors", multiple=True, metavar="D", help="How long each --chaos fault lasts."),
+        click.option("--duration", default="30m", show_default=True, metavar="D", help="Virtual time a --chaos run lasts."),
+        click.option("--seed", default=0, show_default=True, type=int, help="Ids and randomness of the fresh cloud."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def register(main: click.Group):
+    @main.command()
+    @click.argument("path", default=".", type=click.Path())
+    @click.option("--out", "-o", "out", type=click.Path(dir_okay=False), default=None,
+                  help="Write here; the suffix picks the format: .svg .png .pdf .dot (default: DOT on stdout).")
+    @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot"]), default=None,
+                  help="The format, whatever the suffix.")
+    @click.option("--plan", "with_plan", is_flag=True,
+                  help="Colour each resource by its planned action against the state (create, update, replace, delete).")
+    @click.option("--physical", is_flag=True,
+                  help="Hosts, racks and data centres per AZ, with each instance where it runs (placement groups).")
+    @click.option("--instances", is_flag=True, help="Every instance of each Auto Scaling group, not one node per group.")
+    @click.option("--title", default=None, help="The diagram's title (default: the file's name).")
+    @click.option("--no-legend", is_flag=True, help="Leave the legend out.")
+    @_shared
+    def diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
+                cloud_path, fails, ats, fors, duration, seed):
+        """Draw the architecture PATH: Region > VPC > Availability Zone > Subnet, global services
+        outside the regions, traffic, replication and DR pairs between them.
+
+        \b
+        archform diagram web.arch -o web.svg
+        archform diagram web.arch --plan -o plan.png          # what the next apply changes
+        archform diagram dr.arch --chaos region:us-east-1 -o dr.svg
+        archform diagram web.arch --physical -o hosts.svg     # where the instances run"""
+        run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
+                    cloud_path, fails, ats, fors, duration, seed)
+
+    @main.command()
+    @click.argument("path", default=".", type=click.Path())
+    @click.option("--out", "-o", "out", type=click.Path(dir_okay=False), default="report.html", show_default=True)
+    @_shared
+    def report(path, out, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed):
+        """One self-contained HTML page about the architecture PATH: the plan against the state,
+        the diagram (coloured by the plan), the checks, and with --chaos the failure's timeline,
+        each service's capacity over time, failovers, data lost and DR targets. Works offline."""
+        run_report(path, out, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed)
+
+
+def _fail(message: str, diagnostics=()):
+    from .cli_common import Context, echo_diagnostics
+    if diagnostics:
+        echo_diagnostics(Context(), diagnostics)
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _format(out, fmt) -> str:
+    if fmt:
+        return fmt
+    if out is None:
+        return "dot"
+    from pathlib import Path
+    suffix = Path(out).suffix.lower()
+    if suffix not in FORMATS:
+        _fail(f"cannot tell the format of '{out}': use .svg, .png, .pdf or .dot (or --format)")
+    return FORMATS[suffix]
+
+
+def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed, *, with_plan=False,
+           physical=False):
+    """What the overlays need: (root, desired, diagnostics, plan, chaos report, placements, hosts)."""
+    import os
+    from archform.dsl.resolve import resolve
+    from .cli_common import Context, echo_diagnostics, parse_params
+    from .diagram.sources import SourceError, applied_cloud, chaos_report, fresh_cloud, make_plan, placements
+    from .plan_cmds import _root
+    root = _root(path)
+    desired, diags = resolve(root, parse_params(params))
+    if desired is None or any(d.is_error for d in diags):
+        echo_diagnostics(Context(), diags)
+        sys.exit(1)
+    echo_diagnostics(Context(), diags, summary=False)
+    the_plan = report = rows = hosts = None
+    try:
+        if with_plan:
+            the_plan = make_plan(desired, state_path, workspace, cloud_path)
+        if fails or (physical and not os.path.exists(state_path)):
+            with fresh_cloud(root, parse_params(params), seed) as (cloud, ids):
+                if physical:
+                    rows, hosts = placements(cloud, ids, desired)
+                if fails:
+                    report = chaos_report(cloud, root, fails, ats, fors, duration, seed)
+        elif physical:
+            with applied_cloud(state_path, workspace, cloud_path) as (cloud, ids):
+                rows, hosts = placements(cloud, ids, desired)
+    except SourceError as e:
+        _fail(str(e), e.diagnostics)
+    return root, desired, diags, the_plan, report, rows, hosts
+
+
+def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
+                cloud_path, fails, ats, fors, duration, seed):
+    from .diagram import diagram
+    from .diagram.dot import RenderError, render, to_dot
+    fmt = _format(out, fmt)
+    root, desired, _, the_plan, report, rows, hosts = gather(
+        path, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed,
+        with_plan=with_plan, physical=physical)
+    scene = diagram(desired, title=title if title is not None else root.name, plan=the_plan, chaos=report,
+                    placements=rows, hosts=hosts, instances=instances, legend=not no_legend)
+    text = to_dot(scene)
+    if fmt == "dot":
+        data = text.encode("utf-8")
+    else:
+        try:
+            data = render(text, fmt)
+        except RenderError as e:
+            _fail(str(e))
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    with open(out, "wb") as f:
+        f.write(data)
+    click.echo(f"wrote {out} ({len(scene.items)} resources, {fmt})", err=True)
+
+
+def run_report(path, out, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed):
+    from .diagram.dot import RenderError
+    from .diagram.report import build_report
+    root, desired, diags, the_plan, report, _, _ = gather(path, params, state_path, workspace, cloud_path, fails, ats,
+                                                          fors, duration, seed, with_plan=True)
+    try:
+        html = build_report(root, desired, diags, the_plan, report)
+    except RenderError as e:
+        _fail(str(e))
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(html)
+    click.echo(f"wrote {out}", err=True)

@@ -1,0 +1,357 @@
+"""Diagrams: the DOT of every example (snapshots), each laid out by the real `dot` into SVG that
+holds every resource and the frames it should; the strict nesting; the overlays (plan, chaos,
+instances, physical); the command line."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archform.dsl.resolve import resolve, resolve_text
+from archform.planner.cli import main
+from archform.planner.diagram import build_scene, diagram, items_of
+from archform.planner.diagram.dot import to_dot
+from workbench import Workbench
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+SVG = "{http://www.w3.org/2000/svg}"
+NAMES = sorted(p.stem for p in EXAMPLES.glob("*.arch"))
+
+# per example: the frames its diagram must have (kind → how many), beyond one per VPC/subnet
+EXPECTED = {
+    "dr_warm_standby": {"global": 1, "region": 2, "vpc": 2, "az": 6, "subnet": 18, "zone": 1},
+    "ha_ec2_eip": {"global": 1, "region": 1, "vpc": 1, "az": 2, "subnet": 2},
+    "ha_web": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9, "zone": 1},
+    "static_site": {"global": 1, "region": 1, "zone": 1},
+}
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (make system-deps)")
+
+
+def desired_of(name: str):
+    desired, diags = resolve(EXAMPLES / f"{name}.arch")
+    assert desired is not None and not [d for d in diags if d.is_error]
+    return desired
+
+
+def layout(dot_text: str) -> tuple[ET.Element, str]:
+    """The real dot's SVG of this DOT, parsed, and what dot said on stderr."""
+    proc = subprocess.run(["dot", "-Tsvg"], input=dot_text.encode(), capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return ET.fromstring(proc.stdout), proc.stderr.decode()
+
+
+def svg_groups(root: ET.Element, cls: str) -> dict[str, ET.Element]:
+    return {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("class") == cls}
+
+
+def test_every_example_has_expectations():
+    assert NAMES == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_dot_snapshot(name, snapshot):
+    scene = build_scene(items_of(desired_of(name)), title=f"{name}.arch")
+    assert to_dot(scene) == snapshot
+
+
+@needs_dot
+@pytest.mark.parametrize("name", NAMES)
+def test_example_renders_every_resource_and_frame(name):
+    desired = desired_of(name)
+    scene = build_scene(items_of(desired), title=f"{name}.arch")
+    root, stderr = layout(to_dot(scene))
+    assert stderr.strip() == "", stderr            # no warning: every compound edge found its frame
+    nodes = svg_groups(root, "node")
+    clusters = svg_groups(root, "cluster")
+    assert set(desired.resources) <= set(nodes)    # every resource is a node, by its address
+    kinds: dict[str, int] = {}
+    for f in scene.frames.values():
+        assert f.id in clusters, f.id              # every frame is drawn
+        kinds[f.kind] = kinds.get(f.kind, 0) + 1
+    assert kinds == EXPECTED[name]
+    # every VPC and subnet is a frame holding the node that carries its address
+    for address, r in desired.resources.items():
+        if r.kind in ("vpc", "subnet", "dns_zone"):
+            frame = scene.frame_of[address]
+            assert scene.nodes[address].frame == frame
+            assert clusters[frame] is not None
+    # the title and legend are there
+    texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    assert f"{name}.arch" in texts and "Legend" in texts
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nesting_is_a_strict_tree(name):
+    """Region > VPC > AZ > Subnet; global resources never inside a region; a node's region is its frame's."""
+    desired = desired_of(name)
+    scene = build_scene(items_of(desired))
+    order = {"global": 0, "region": 0, "vpc": 1, "az": 2, "subnet": 3, "zone": 1}
+    for f in scene.frames.values():
+        if f.parent is not None:
+            parent = scene.frames[f.parent]
+            assert order[parent.kind] < order[f.kind], (parent.id, f.id)
+            if f.kind == "subnet":
+                assert parent.kind == "az"
+            if f.kind == "az":
+                assert parent.kind == "vpc"
+    for address, r in desired.resources.items():
+        path = [scene.frames[f] for f in scene.ancestors(scene.nodes[address].frame)]
+        regions = [f for f in path if f.kind == "region"]
+        if r.region is None:
+            assert not regions and path[-1].kind == "global", address
+        else:
+            assert regions and regions[0].id == f"cluster_region_{r.region}", address
+
+
+def test_dot_is_deterministic():
+    first = to_dot(build_scene(items_of(desired_of("dr_warm_standby")), title="x"))
+    second = to_dot(build_scene(items_of(desired_of("dr_warm_standby")), title="x"))
+    assert first == second
+
+
+def test_edges_traffic_replication_and_dr_pairs():
+    scene = build_scene(items_of(desired_of("dr_warm_standby")))
+    by_kind: dict[str, set] = {}
+    for e in scene.edges:
+        by_kind.setdefault(e.kind, set()).add((e.tail, e.head, e.ltail, e.lhead))
+    traffic = {(t, h) for t, h, _, _ in by_kind["traffic"]}
+    # DNS → load balancer → target group → fleet → database, in each region
+    for region in ("primary", "standby"):
+        assert (f"{region}.web", f"{region}.app") in traffic
+        assert (f"{region}.app", f"{region}.web_fleet") in traffic
+        assert (f"{region}.web_fleet", f"{region}.orders") in traffic
+    assert ("shop.www_primary", "primary.web") in traffic
+    assert ("shop.www_standby", "standby.web") in {(t, h) for t, h, _, _ in by_kind["failover"]}
+    assert ("~users", "shop", None, "cluster_zone_shop") in by_kind["traffic"]   # users reach the zone's frame
+    # replication across regions, dashed
+    assert ("primary.orders", "standby.orders", None, None) in by_kind["replication"]
+    # the DR pair joins the region frames
+    (dr,) = by_kind["dr"]
+    assert dr[2:] == ("cluster_region_us-east-1", "cluster_region_eu-west-1")
+    text = to_dot(scene)
+    assert 'ltail="cluster_region_us-east-1" lhead="cluster_region_eu-west-1"' in text
+    assert 'style="dashed"' in re.search(r'"primary.orders" -> "standby.orders" \[[^\]]*\]', text).group(0)
+
+
+def test_static_site_edge_chain():
+    scene = build_scene(items_of(desired_of("static_site")))
+    traffic = {(e.tail, e.head) for e in scene.edges if e.kind == "traffic"}
+    assert {("docs.www", "cdn"), ("cdn", "edge.content")} <= traffic
+    assert scene.nodes["cdn"].frame == "cluster_global"            # CloudFront is global
+    assert scene.nodes["edge.content"].frame == "cluster_region_us-east-1"
+
+
+def test_categories_have_their_own_colour_and_shape():
+    from archform.planner.diagram.styles import CATEGORIES, KINDS
+    from archform.stdlib import catalogue
+    assert set(catalogue.INDEX) <= set(KINDS)                   # every kind has a category
+    colours = [c[0] for c in CATEGORIES.values()]
+    shapes = [c[2] for k, c in CATEGORIES.items() if k != "other"]
+    assert len(set(colours)) == len(colours)
+    assert len(set(shapes)) == len(shapes)
+    text = to_dot(build_scene(items_of(desired_of("ha_web"))))
+    assert re.search(r'"primary.orders" \[[^\]]*shape="cylinder"', text)
+    assert re.search(r'"primary.web" \[[^\]]*shape="hexagon"', text)
+
+
+def test_asg_is_one_node_with_its_capacity_unless_instances():
+    desired = desired_of("ha_web")
+    scene = build_scene(items_of(desired))
+    fleet = scene.nodes["primary.web_fleet"]
+    assert "3 (min 3, max 12) × m5.large" in fleet.lines
+    assert not [n for n in scene.nodes if n.startswith("primary.web_fleet/")]
+    scene = diagram(desired, instances=True)
+    members = sorted(n for n in scene.nodes if n.startswith("primary.web_fleet/"))
+    assert members == [f"primary.web_fleet/instance-{i}" for i in (1, 2, 3)]
+    subnets = {scene.nodes[m].frame for m in members}
+    assert subnets == {f"cluster_subnet_primary.net.private[us-east-1{z}]" for z in "abc"}   # one per AZ
+    assert {(e.tail, e.head) for e in scene.edges if e.kind == "manages"} == {("primary.web_fleet", m) for m in members}
+
+
+# --- plan ---------------------------------------------------------------------------------------
+
+def test_plan_overlay_colours_by_action(tmp_path, snapshot):
+    text = (EXAMPLES / "ha_web.arch").read_text()
+    bench = Workbench(tmp_path)
+    try:
+        bench.apply(text)
+        edited = (text.replace("desired                   = 3", "desired                   = 5")
+                      .replace("record apex {", "record root {")
+                      .replace("engine           = aurora-postgresql", "engine           = aurora-mysql"))
+        plan = bench.plan(edited)
+        desired = bench.desired(edited)
+    finally:
+        bench.close()
+    scene = diagram(desired, plan=plan, title="ha_web.arch")
+    states = {a: n.state for a, n in scene.nodes.items() if n.address}
+    assert states["primary.web_fleet"] == "update" and "desired" in scene.nodes["primary.web_fleet"].note
+    assert states["shop.root"] == "create"
+    assert states["shop.apex"] == "delete"                 # drawn where it was, though no longer configured
+    assert scene.nodes["shop.apex"].frame == "cluster_zone_shop"
+    assert states["primary.orders"] == "replace" and "engine" in scene.nodes["primary.orders"].note
+    assert states["primary.web"] == "no-op"
+    assert "Plan: 1 to add, 1 to change, 1 to replace, 1 to destroy." in scene.notes
+    dot_text = to_dot(scene)
+    assert re.search(r'"primary.web_fleet" \[[^\]]*color="#0972D3"', dot_text)      # update: blue
+    assert re.search(r'"shop.apex" \[[^\]]*style="filled,dashed"', dot_text)       # delete: dashed
+    assert dot_text == snapshot
+
+
+# --- chaos --------------------------------------------------------------------------------------
+
+@needs_dot
+def test_chaos_shows_the_failed_region_and_failovers(in_tmp):
+    result = CliRunner().invoke(main, ["diagram", str(EXAMPLES / "dr_warm_standby.arch"), "--chaos", "region:us-east-1",
+                                       "-o", "dr.dot"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = (in_tmp / "dr.dot").read_text()
+    region = re.search(r'subgraph "cluster_region_us-east-1" \{\n\s*graph \[([^\n]*)\]', text).group(1)
+    assert 'color="#D13212"' in region and "FAILED at 00:01:00.0" in region
+    chaos_edges = re.findall(r'"([^"]+)" -> "([^"]+)" \[[^\]]*color="#D13212" penwidth="2.6"[^\]]*xlabel="([^"]*)"',
+                             text)
+    pairs = {(t, h) for t, h, _ in chaos_edges}
+    assert ("primary.web", "standby.web") in pairs            # DNS failed over to the standby's load balancer
+    assert ("primary.orders", "standby.orders") in pairs      # the global database was promoted there
+    assert any("global database" in label for _, _, label in chaos_edges)
+    assert "took over at" in text and "every DR target met" in text
+    root, stderr = layout(text)
+    assert "cluster_region_us-east-1" in svg_groups(root, "cluster")
+
+
+def test_chaos_overlay_of_an_az_marks_the_az_and_the_writer_move():
+    desired = desired_of("ha_web")
+    report = {
+        "faults": [{"id": "f1", "domain": "az:us-east-1a", "kind": "az", "target": "us-east-1a", "part": None,
+                    "start": 60.0, "end": None, "disruption_type": "az",
+                    "affected": {"resources": ["primary.net.private[us-east-1a]", "primary.web_fleet"],
+                                 "instances": []}}],
+        "services": [{"address": "primary.web_fleet", "facet": None, "kind": "autoscaling_group",
+                      "capacity_unit": "instances", "nominal_capacity": 3.0, "series": [[0.0, 1.0, 3.0],
+                                                                                        [60.0, 0.67, 2.0]]}],
+        "failovers": [{"t": 88.1, "at": "00:01:28.1", "resource": "primary.orders", "what": "writer",
+                       "from": "us-east-1a", "to": "us-east-1b", "fault": "f1"}],
+        "dr_plans": [], "seed": 0, "duration_seconds": 600.0, "summary": {"compliance": "NoPolicy"},
+    }
+    scene = diagram(desired, chaos=report)
+    az = scene.frames["cluster_az_primary.net.vpc_us-east-1a"]
+    assert az.state == "failed"
+    assert scene.nodes["primary.net.private[us-east-1a]"].state == "failed"     # inside the failed AZ
+    assert scene.nodes["primary.web_fleet"].state == "impaired"                 # spans AZs: lost a third
+    (edge,) = [e for e in scene.edges if e.kind == "chaos"]
+    assert (edge.ltail, edge.lhead) == ("cluster_az_primary.net.vpc_us-east-1a", "cluster_az_primary.net.vpc_us-east-1b")
+    assert "writer" in edge.label
+
+
+# --- physical -----------------------------------------------------------------------------------
+
+SPREAD = """
+region "us-east-1" as primary {
+  vpc main {
+    cidr = 10.0.0.0/16
+  }
+  subnet app for az in ["a", "b"] {
+    vpc  = main
+    cidr = cidrsubnet(main.cidr, 8, index(["a", "b"], az))
+    az   = az
+  }
+  placement_group spread {
+    strategy = spread
+  }
+  autoscaling_group fleet {
+    subnets = app
+    min     = 4
+    max     = 4
+    desired = 4
+    launch {
+      ami             = "ami-0golden2026"
+      instance_type   = m5.large
+      placement_group = spread
+    }
+  }
+}
+"""
+
+
+@needs_dot
+def test_physical_shows_hosts_and_racks_per_az(in_tmp):
+    (in_tmp / "spread.arch").write_text(SPREAD)
+    result = CliRunner().invoke(main, ["diagram", "spread.arch", "--physical", "-o", "spread.dot"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = (in_tmp / "spread.dot").read_text()
+    root, stderr = layout(text)
+    assert stderr.strip() == ""
+    clusters = svg_groups(root, "cluster")
+    racks = [c for c in clusters if c.startswith("cluster_rack_")]
+    hosts = [c for c in clusters if c.startswith("cluster_host_")]
+    instances = [n for n in svg_groups(root, "node") if n.startswith("i-")]
+    assert len(instances) == 4
+    assert len(racks) == 4 and len(hosts) == 4               # spread: every instance on its own rack
+    for az in ("us-east-1a", "us-east-1b"):
+        assert sum(1 for r in racks if f"_{az}" in r) == 2   # two per AZ, inside that AZ's frame
+    assert text.count("group spread") == 4
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+@needs_dot
+def test_cli_formats(in_tmp):
+    runner = CliRunner()
+    web = str(EXAMPLES / "ha_web.arch")
+    for out, magic in (("web.svg", b"<?xml"), ("web.png", b"\x89PNG"), ("web.dot", b"digraph archform")):
+        result = runner.invoke(main, ["diagram", web, "-o", out], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert (in_tmp / out).read_bytes().startswith(magic)
+    result = runner.invoke(main, ["diagram", web])                     # no -o: DOT on stdout
+    assert result.exit_code == 0 and result.output.startswith("digraph archform")
+    result = runner.invoke(main, ["diagram", web, "-o", "web.bmpx"])
+    assert result.exit_code == 1 and "cannot tell the format" in result.output
+
+
+def test_cli_reports_configuration_errors_without_a_traceback(in_tmp):
+    (in_tmp / "bad.arch").write_text('region "us-east-1" as p {\n  vpc v { cidr = 10.0.0.0/8 }\n}\n')
+    result = CliRunner().invoke(main, ["diagram", "bad.arch", "-o", "bad.svg"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "error" in result.output
+    assert not (in_tmp / "bad.svg").exists()
+
+
+def test_cli_plan_needs_no_state_file(in_tmp):
+    result = CliRunner().invoke(main, ["diagram", str(EXAMPLES / "static_site.arch"), "--plan", "-o", "s.dot"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy." in (in_tmp / "s.dot").read_text()
+    assert not (in_tmp / ".archform").exists()                         # looking creates nothing
+
+
+def test_help_stays_light():
+    """`archform --help` does not import Graphviz, jinja2 or the diagram package."""
+    code = ("import sys; from archform.planner.cli import main\n"
+            "import click.testing; click.testing.CliRunner().invoke(main, ['--help'])\n"
+            "bad = [m for m in ('graphviz', 'jinja2', 'archform.planner.diagram') if m in sys.modules]\n"
+            "print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+@needs_dot
+def test_a_hundred_resources_lay_out_cleanly():
+    sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+    from bench_diagram import architecture
+    desired, diags = resolve_text(architecture(100))
+    assert desired is not None and not [d for d in diags if d.is_error]
+    assert 90 <= len(desired.resources) <= 120
+    text = to_dot(build_scene(items_of(desired), title="estate"))
+    assert "ortho" not in text
+    root, stderr = layout(text)
+    assert stderr.strip() == ""
+    assert set(desired.resources) <= set(svg_groups(root, "node"))

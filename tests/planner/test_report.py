@@ -1,0 +1,123 @@
+"""The HTML report: one self-contained page (nothing fetched, no script) with the plan, the
+diagram inline, the checks, and with --chaos the timeline and capacity chart as inline SVG."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archform.planner.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+
+
+class Page(HTMLParser):
+    """What a page asks for from elsewhere, its element ids, and whether its tags balance."""
+
+    VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "source", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.fetches: list[str] = []
+        self.scripts = 0
+        self.stack: list[str] = []
+        self.unbalanced: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "script":
+            self.scripts += 1
+        for name in ("src", "href", "xlink:href", "data"):
+            value = a.get(name)
+            if value and not value.startswith("#"):
+                self.fetches.append(f"{tag} {name}={value}")
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.unbalanced.append(tag)
+            if tag in self.stack:
+                while self.stack and self.stack.pop() != tag:
+                    pass
+            return
+        self.stack.pop()
+
+
+def make_report(tmp: Path, name: str, *extra) -> tuple[str, Page]:
+    out = tmp / f"{name}.html"
+    result = CliRunner().invoke(main, ["report", str(EXAMPLES / f"{name}.arch"), "-o", str(out), *extra],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    page = Page()
+    page.feed(html)
+    page.close()
+    return html, page
+
+
+def assert_self_contained(html: str, page: Page):
+    assert page.scripts == 0
+    assert page.fetches == []                          # no stylesheet, image, font or script from elsewhere
+    assert not re.search(r"@import|url\(|@font-face", html)
+    # the only URLs are XML namespaces, which are names and never fetched
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert page.unbalanced == [] and page.stack == []
+
+
+def test_report_without_chaos(in_tmp):
+    html, page = make_report(in_tmp, "ha_web")
+    assert_self_contained(html, page)
+    assert {"summary", "plan", "diagram", "checks", "archform-diagram"} <= page.ids
+    assert "capacity-chart" not in page.ids
+    assert "Plan: 29 to add, 0 to change, 0 to replace, 0 to destroy." in html   # no state yet: all new
+    assert "0 errors, 0 warnings" in html
+    assert "subnet_overlap" in html                                             # the rules that ran are named
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    root = ET.fromstring(svg)                                                   # the inline diagram is well-formed SVG
+    ids = {g.get("id") for g in root.iter("{http://www.w3.org/2000/svg}g")}
+    assert {"primary.web", "primary.web_fleet", "primary.orders", "cluster_region_us-east-1"} <= ids
+
+
+def test_report_with_chaos(in_tmp):
+    html, page = make_report(in_tmp, "dr_warm_standby", "--chaos", "region:us-east-1", "--duration", "20m")
+    assert_self_contained(html, page)
+    assert {"chaos", "timeline", "timeline-chart", "capacity", "capacity-chart", "dr", "archform-diagram"} <= page.ids
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(svgs) == 3
+    charts = {ET.fromstring(s).get("id"): ET.fromstring(s) for s in svgs}
+    capacity = charts["capacity-chart"]
+    rows = [g.get("data-service") for g in capacity.iter("{http://www.w3.org/2000/svg}g")
+            if g.get("class") == "service-row"]
+    assert rows[0] == "shop_dr"                                                  # DR plans first
+    assert "standby.web_fleet" in rows and "primary.web_fleet" in rows
+    assert len(list(capacity.iter("{http://www.w3.org/2000/svg}polyline"))) == len(rows)
+    events = [c for c in charts["timeline-chart"].iter("{http://www.w3.org/2000/svg}circle")]
+    assert len(events) >= 10
+    assert "every DR target met" in html and "PolicyMet" in html
+    assert "global database" in html and "route53.record_flipped" in html
+    assert "FAILED at 00:01:00.0" in html                                        # the failed region in the diagram
+
+
+def test_report_is_deterministic(in_tmp):
+    first, _ = make_report(in_tmp, "static_site")
+    second, _ = make_report(in_tmp, "static_site")
+    assert first == second
