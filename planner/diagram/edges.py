@@ -160,7 +160,8 @@ def connect(scene: Scene) -> None:
         elif a in exposed and a not in served and it.kind in ("load_balancer", "instance", "autoscaling_group"):
             entries.append((a, None))
     if entries:
-        scene.add_node(Node(USERS, None, "users", "Users", ["internet"], "other", minor=False))
+        scene.add_node(Node(USERS, None, "users", "Users", ["internet"], "other", minor=False,
+                            tooltip="Users on the internet"))
         for a, frame in entries:
             add(USERS, a, "traffic", "", lhead=frame)
 

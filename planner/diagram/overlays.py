@@ -268,6 +268,14 @@ def physical(scene: Scene, placements: list[dict], hosts: dict[str, dict] | None
     in its rack and data centre, inside the AZ frame of its resource's VPC; placement groups and
     partitions on the instance."""
     hosts = hosts or {}
+    shown = [p for p in placements if p["address"] in scene.nodes and p.get("az")]
+    if shown:
+        counts = [len({p.get(k) for p in shown if p.get(k)}) for k in ("host", "rack", "data_centre", "az")]
+        names = ("host", "rack", "data centre", "AZ")
+        scene.notes.append(f"Physical: {len(shown)} instance{'s' if len(shown) != 1 else ''} on " + ", ".join(
+            f"{n} {name}{'s' if n != 1 else ''}" for n, name in zip(counts, names)))
+    else:
+        scene.notes.append("Physical: no instances (nothing of it is applied yet)")
     for p in sorted(placements, key=lambda p: (p["address"], p["instance"])):
         address = p["address"]
         node = scene.nodes.get(address)

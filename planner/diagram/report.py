@@ -76,8 +76,10 @@ def build_report(root, desired, diags, plan, chaos: dict | None) -> str:
     from .dot import render, to_dot
     from .overlays import _span
     name = Path(root).name
-    # one story per picture: the failure when there is one, else the plan when it changes something
-    shown_plan = plan if chaos is None and plan is not None and plan.has_changes else None
+    # one story per picture: the failure when there is one, else the plan when it changes
+    # something that exists (a first apply creates everything: the categories tell more)
+    shown_plan = plan if (chaos is None and plan is not None and plan.has_changes
+                          and any(c.action.value != "create" for c in plan.changes)) else None
     scene = diagram(desired, title=name, plan=shown_plan, chaos=chaos)
     if chaos is not None and plan is not None:
         scene.notes.insert(0, plan.summary.line())

@@ -120,6 +120,6 @@ ACTIONS: dict[str, tuple[str, str, str, str]] = {
 # chaos states: (colour, fill, legend)
 CHAOS: dict[str, tuple[str, str, str]] = {
     "failed": ("#D13212", "#FDECEA", "failed (in the failed domain)"),
-    "impaired": ("#E07700", "#FFF1E0", "impaired (lost capacity)"),
+    "impaired": ("#B8860B", "#FFF8DC", "impaired (lost capacity)"),
     "took_over": ("#1D8102", "#E9F7E5", "took over (failed over to)"),
 }

@@ -4,13 +4,15 @@
     python tests/benchmarks/bench_diagram.py 1000 --runs 5
 
 The architecture is a realistic estate, not a forest: `architecture(n)` writes VPCs of the
-three-tier module (3 AZs × public/private/data subnets, an internet gateway, one NAT gateway —
-five Elastic IPs per region allow no more — and a route table per AZ) spread over four regions, each holding services of a web tier — two
-security groups that name each other (the second also admitting itself to the database), a target group, an Application Load Balancer, an Auto
-Scaling group, and by turns an Aurora cluster, an RDS database or an ElastiCache cluster — with
-S3 buckets, one hosted zone whose records alias every load balancer, Aurora global databases
-and S3 replication from each VPC to its twin in the paired region, and a DR plan per pair.
-About 100 resources per VPC; VPCs come in pairs.
+three-tier module (3 AZs × public, private and data subnets, an internet gateway, one NAT
+gateway — five Elastic IPs per region allow no more — and a route table per AZ) spread over
+four regions, each VPC holding twelve services of a web tier: a security group for the load
+balancer and one for the fleet (which also admits itself to the database), a target group, an
+Application Load Balancer, an Auto Scaling group, and by turns an Aurora cluster, an RDS
+database or an S3 bucket. VPCs come in pairs across paired regions: the second holds Aurora
+global secondaries, RDS read replicas and S3 replication targets of the first, and a DR plan
+(warm standby) covers each pair of regions. One hosted zone's records alias every load
+balancer. About 100 resources per VPC.
 
 For each size it measures, in one process, the median of several runs of:
 
@@ -19,8 +21,8 @@ For each size it measures, in one process, the median of several runs of:
   layout  Graphviz's `dot -Tsvg` on that text (the real binary, as `archform diagram` runs it)
   total   scene + dot + layout (the target: under 3 s at 1,000 resources)
 
-and, once, `archform diagram` as a whole process (parse, resolve, check, diagram, layout, write).
-"""
+with what dot said on stderr (warnings: none expected), and, once, `archform diagram ... -o
+FILE.svg` as a whole process (parse, resolve, check, diagram, layout, write)."""
 
 from __future__ import annotations
 
@@ -180,14 +182,16 @@ def measure(text: str, runs: int) -> dict:
         t1 = time.perf_counter()
         text_dot = to_dot(scene)
         t2 = time.perf_counter()
-        subprocess.run([dot_bin, "-Tsvg"], input=text_dot.encode(), capture_output=True, check=True)
+        proc = subprocess.run([dot_bin, "-Tsvg"], input=text_dot.encode(), capture_output=True, check=True)
         t3 = time.perf_counter()
+        warnings = len(proc.stderr.decode(errors="replace").strip().splitlines())
         for k, v in (("scene", t1 - t0), ("dot", t2 - t1), ("layout", t3 - t2), ("total", t3 - t0)):
             rows[k].append(v)
     out = {k: statistics.median(v) for k, v in rows.items()}
     out["nodes"] = len(scene.nodes)
     out["frames"] = len(scene.frames)
     out["edges"] = len(scene.edges)
+    out["warnings"] = warnings
     return out
 
 
@@ -210,14 +214,14 @@ def main(argv=None):
     parser.add_argument("--no-cli", action="store_true", help="Skip timing the whole `archform diagram` process.")
     args = parser.parse_args(argv)
     print(f"{'resources':>9} {'nodes':>6} {'frames':>6} {'edges':>6} {'scene':>8} {'dot':>8} {'layout':>8} "
-          f"{'total':>8} {'archform diagram':>17}")
+          f"{'total':>8} {'dot warnings':>12} {'archform diagram':>17}")
     for n in args.sizes:
         text = architecture(n)
         resources = count(text)
         m = measure(text, args.runs)
         cli = "" if args.no_cli else f"{whole_command(text):16.2f}s"
         print(f"{resources:>9} {m['nodes']:>6} {m['frames']:>6} {m['edges']:>6} {m['scene']:7.3f}s {m['dot']:7.3f}s "
-              f"{m['layout']:7.2f}s {m['total']:7.2f}s {cli:>17}", flush=True)
+              f"{m['layout']:7.2f}s {m['total']:7.2f}s {m['warnings']:>12} {cli:>17}", flush=True)
 
 
 if __name__ == "__main__":

@@ -299,6 +299,7 @@ def test_physical_shows_hosts_and_racks_per_az(in_tmp):
     for az in ("us-east-1a", "us-east-1b"):
         assert sum(1 for r in racks if f"_{az}" in r) == 2   # two per AZ, inside that AZ's frame
     assert text.count("group spread") == 4
+    assert "Physical: 4 instances on 4 hosts, 4 racks, 2 data centres, 2 AZs" in text
 
 
 # --- the command line ---------------------------------------------------------------------------

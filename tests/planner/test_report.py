@@ -121,3 +121,22 @@ def test_report_is_deterministic(in_tmp):
     first, _ = make_report(in_tmp, "static_site")
     second, _ = make_report(in_tmp, "static_site")
     assert first == second
+
+
+def test_report_plans_against_the_state(in_tmp):
+    web = in_tmp / "web.arch"
+    web.write_text((EXAMPLES / "ha_web.arch").read_text())
+    runner = CliRunner()
+    state = ["--state", str(in_tmp / "s" / "state.db"), "--cloud", str(in_tmp / "s" / "cloud.db")]
+    result = runner.invoke(main, ["apply", str(web), "--auto-approve", *state], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["report", str(web), "-o", "same.html", *state], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "No changes. The state matches the configuration." in (in_tmp / "same.html").read_text()
+    web.write_text(web.read_text().replace("max                       = 12", "max                       = 20"))
+    result = runner.invoke(main, ["report", str(web), "-o", "edit.html", *state], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    html = (in_tmp / "edit.html").read_text()
+    assert "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy." in html
+    assert "<code>primary.web_fleet</code>" in html and "<td>max</td>" in html   # what changes
+    assert "~ web_fleet" in html                                   # the diagram is coloured by the plan
