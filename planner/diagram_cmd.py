@@ -22,7 +22,7 @@ def _shared(f):
                      type=click.Path(dir_okay=False), help="The state a plan starts from (none yet: an empty one)."),
         click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
         click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
-                     help="The state's modeled cloud (default: cloud.db beside the state, or $ARCHFORM_CLOUD)."),
+                     help="The state's modeled cloud (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
         click.option("--chaos", "fails", multiple=True, metavar="DOMAIN",
                      help="Fail this domain on a fresh modeled cloud, as `archform chaos --fail` does (region:R, az:AZ, "
                           "host:ID, rack:NAME, a resource address, a scenario). Repeatable."),

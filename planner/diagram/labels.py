@@ -19,9 +19,10 @@ def local_name(address: str, region_alias: str | None) -> str:
 
 
 def _short(address: str | None) -> str:
+    """A route target without its region alias (`net.nat_gw[us-east-1a]`)."""
     if not address:
         return "?"
-    return address.rsplit(".", 1)[-1] if "[" not in address.rsplit(".", 1)[-1] else address.split(".", 1)[-1]
+    return address.split(".", 1)[-1]
 
 
 def _ports(listeners) -> str:

@@ -19,7 +19,7 @@ import re
 from .legend import chaos_legend, plan_legend
 from .nesting import region_frame
 from .scene import Edge, Frame, Item, Node, Scene, ref, refs
-from .styles import kind_info
+from .styles import ACTIONS, kind_info
 
 # --- plan --------------------------------------------------------------------------------------
 
@@ -80,10 +80,6 @@ def _az_frames(scene: Scene, az: str) -> list[str]:
     return sorted(f.id for f in scene.frames.values() if f.kind == "az" and f.label.endswith(" " + az))
 
 
-def _inside(scene: Scene, frame: str, reps: dict[str, str]) -> str | None:
-    return reps.get(frame)
-
-
 def chaos(scene: Scene, report: dict) -> None:
     """Mark the failure the report ran and what it did (`report` is an `archform-chaos` document)."""
     reps = scene.representatives()
@@ -136,7 +132,7 @@ def chaos(scene: Scene, report: dict) -> None:
         nominal = svc.get("nominal_capacity") or 0
         low = min((c for _, _, c in svc.get("series", [])), default=nominal)
         if nominal and low < nominal:
-            node.state = node.state or "impaired"
+            node.state = "impaired" if _plain(node) else node.state
             states.add(node.state)
             unit = svc.get("capacity_unit") or ""
             node.note = node.note or f"{_num(low)}/{_num(nominal)} {unit} at worst"
@@ -177,6 +173,11 @@ def chaos(scene: Scene, report: dict) -> None:
     scene.notes.append(f"Chaos: {domains} (seed {report.get('seed')}, "
                        f"{_span(report.get('duration_seconds'))} of virtual time) — {verdict}")
     scene.legend = chaos_legend(states, bool(report.get("failovers"))) + scene.legend
+
+
+def _plain(node: Node) -> bool:
+    """No chaos state yet (a plan's colour gives way to the failure's)."""
+    return node.state is None or node.state in ACTIONS
 
 
 def _failover_ends(scene: Scene, fo: dict, reps: dict[str, str]) -> list[tuple[tuple, tuple]]:

@@ -32,7 +32,7 @@ class Frame:
     kind: str                        # global, region, vpc, az, subnet, zone, dc, rack, host, legend
     label: str
     parent: str | None = None
-    address: str | None = None       # the resource drawn as this frame, if any
+    address: str | None = None       # the resource drawn as this frame; for dc/rack/host, its name
     public: bool = False             # subnets: public or private
     state: str | None = None         # overlays: create/update/replace/delete/no-op, failed
     note: str = ""                   # a line added by an overlay ("failed at 00:01:00")
@@ -59,7 +59,7 @@ class Node:
 class Edge:
     tail: str
     head: str
-    kind: str                        # traffic, replication, dr, failover, uses, span, monitors, manages
+    kind: str                        # traffic, replication, dr, failover, uses, monitors, manages, chaos
     label: str = ""
     ltail: str | None = None         # the frame the edge leaves from (compound edge)
     lhead: str | None = None         # the frame the edge ends at
@@ -69,8 +69,7 @@ class Edge:
         return (EDGE_ORDER.get(self.kind, 99), self.tail, self.head, self.ltail or "", self.lhead or "", self.label)
 
 
-EDGE_ORDER = {"traffic": 0, "failover": 1, "replication": 2, "dr": 3, "chaos": 4, "monitors": 5, "span": 6,
-              "manages": 7, "uses": 8}
+EDGE_ORDER = {"traffic": 0, "failover": 1, "replication": 2, "dr": 3, "chaos": 4, "monitors": 5, "manages": 6, "uses": 7}
 
 
 @dataclass

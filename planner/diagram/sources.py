@@ -1,9 +1,10 @@
 """Where a diagram's overlays come from: a plan against a state, and a modeled cloud to fail or
 to read placements from.
 
-A plan is made as `archform plan` makes it (refreshing from the state's modeled cloud, under
-the state's lock); with no state file yet it is planned against an empty state in a temporary
-folder, so looking at a diagram never creates `.archform/`. Chaos runs and placements use a
+A plan is made as `archform plan` makes it (refreshing from the modeled cloud — `--cloud`, else
+`$ARCHFORM_CLOUD`, else `.archform/cloud.db` — under the state's lock); with no state file yet
+it is planned against an empty state in a temporary folder, so looking at a diagram never
+creates `.archform/`. Chaos runs and placements use a
 fresh modeled cloud in a temporary folder, the architecture applied to it with ids seeded by
 `seed` (as `archform chaos` does), or — for placements — the cloud of an existing state.
 Nothing here prints: problems are raised as `SourceError` with the message to show.
@@ -15,6 +16,9 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+
+DEFAULT_CLOUD = ".archform/cloud.db"   # as `archform plan` and `archform sim placement` default
 
 
 class SourceError(Exception):
@@ -30,7 +34,7 @@ def make_plan(desired, state_path: str | None, workspace: str = "default", cloud
     from archform.planner.clock import now_text
     from archform.providers import open_provider
     with _maybe_temporary(state_path) as (state, cloud):
-        cloud = cloud_path or os.environ.get("ARCHFORM_CLOUD") or cloud or str(Path(state).parent / "cloud.db")
+        cloud = cloud or cloud_path or os.environ.get("ARCHFORM_CLOUD") or DEFAULT_CLOUD
         store = StateStore(state, workspace)
         provider = open_provider("simulated", cloud=cloud)
         locked = False
@@ -89,7 +93,7 @@ def applied_cloud(state_path: str, workspace: str, cloud_path: str | None):
     """The modeled cloud an existing state was applied to: yields (cloud, address → id)."""
     from archform.planner.state import StateStore
     from archform.providers.simulated import SimulatedCloud
-    where = cloud_path or os.environ.get("ARCHFORM_CLOUD") or str(Path(state_path).parent / "cloud.db")
+    where = cloud_path or os.environ.get("ARCHFORM_CLOUD") or DEFAULT_CLOUD
     if not os.path.exists(state_path) or not os.path.exists(where):
         raise SourceError(f"nothing applied: no state at {state_path} or no modeled cloud at {where}")
     store = StateStore(state_path, workspace)

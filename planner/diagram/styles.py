@@ -97,7 +97,6 @@ EDGES: dict[str, dict[str, str]] = {
            "dir": "both", "arrowtail": "dot"},
     "chaos": {"color": "#D13212", "penwidth": "2.6", "arrowsize": "1", "fontcolor": "#D13212"},
     "monitors": {"color": "#8C4FFF", "penwidth": "1", "style": "dotted", "arrowsize": "0.6"},
-    "span": {"color": "#AAB7B8", "penwidth": "1", "style": "dotted", "arrowhead": "none"},
     "manages": {"color": "#ED7100", "penwidth": "1", "style": "dotted", "arrowsize": "0.5"},
     "uses": {"color": "#AAB7B8", "penwidth": "0.9", "style": "dotted", "arrowsize": "0.5"},
 }
