@@ -4,8 +4,9 @@
     python tests/benchmarks/bench_cfn.py 2000 --no-cdk
 
 The architecture is the benchmark forest of `generate.py` (VPC → 10 subnets → 10 instances
-each → 10 volumes each, every resource depending on its parent); 10,000 resources become
-19,000 CloudFormation resources (a volume is a volume and its attachment) in 39 nested stacks.
+each → 10 volumes each, every resource depending on its parent; four VPCs to a region);
+10,000 resources become 19,000 CloudFormation resources (a volume is a volume and its
+attachment) in three regional stacks, split into nested stacks.
 
 1. `archform cfn` as a whole process (interpreter start, parse, resolve, check, generate,
    write), median of several runs, YAML and JSON, with the parse cache cold and warm.
@@ -23,7 +24,9 @@ No assertions: numbers only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,11 +36,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import arch  # noqa: E402
+from generate import _regions, arch  # noqa: E402
 
 RUNS = 3
 AMI = "ami-0123456789abcdef0"  # a well-formed AMI ID, so neither tool warns about the placeholder
 CDK_SIZES = (1000, 5000)
+REGIONS_JSON = json.dumps([[r.name, r.azs] for r in _regions()])
 
 
 def forest(n: int) -> str:
@@ -49,17 +53,23 @@ def archform_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "archform.planner.cli"]
 
 
-def timed(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> float:
+def timed(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of a whole process: on a shared machine the CPU time is the
+    steadier of the two."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if run.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{run.stderr[-2000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
-def median(f, runs: int = RUNS) -> float:
-    return statistics.median(f() for _ in range(runs))
+def median(f, runs: int = RUNS) -> tuple[float, float]:
+    results = [f() for _ in range(runs)]
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
 
 
 def measure_archform(path: Path, out: Path, fmt: str, cache: Path, cold: bool) -> float:
@@ -110,22 +120,27 @@ def phases(path: Path, out: Path, fmt: str, cache: Path) -> list[float]:
 # --- the CDK -------------------------------------------------------------------------------------
 
 CDK_APP = r"""
-// The benchmark forest with AWS CDK L1 constructs, one stack per 400 CloudFormation resources.
+// The benchmark forest with AWS CDK L1 constructs: the same regions (four VPCs to a region), one
+// stack per 400 CloudFormation resources (and per region).
 const cdk = require('aws-cdk-lib');
 const ec2 = require('aws-cdk-lib/aws-ec2');
 const n = parseInt(process.argv[2], 10);
 const app = new cdk.App({ outdir: process.argv[3] });
-const env = { account: '111111111111', region: 'us-east-1' };
-const PER_STACK = 400, FANOUT = 10, AZS = 'abcdef', DEVICES = 'fghijklmnopqrstuvwxyz';
-let stack = null, inStack = 0, stacks = 0;
+const REGIONS = JSON.parse(process.argv[4]);  // [[name, AZ count], ...] as generate.py takes them
+const PER_STACK = 400, FANOUT = 10, VPCS_PER_REGION = 4, AZS = 'abcdef', DEVICES = 'fghijklmnopqrstuvwxyz';
+let stack = null, inStack = 0, stacks = 0, region = null;
 function host(size) {
-  if (!stack || inStack + size > PER_STACK) { stack = new cdk.Stack(app, `Bench${stacks++}`, { env }); inStack = 0; }
+  if (!stack || inStack + size > PER_STACK || stack.region !== region[0]) {
+    stack = new cdk.Stack(app, `Bench${stacks++}`, { env: { account: '111111111111', region: region[0] } });
+    inStack = 0;
+  }
   inStack += size;
   return stack;
 }
 let emitted = 0, tree = 0;
 const made = {}, azOf = {}, subnetOf = {}, devices = {};
 outer: while (emitted < n) {
+  region = REGIONS[Math.floor(tree / VPCS_PER_REGION) % REGIONS.length];
   const vpcName = `vpc${tree}`;
   made[vpcName] = new ec2.CfnVPC(host(1), vpcName, { cidrBlock: `10.${tree % 256}.0.0/16` });
   emitted++;
@@ -138,7 +153,7 @@ outer: while (emitted < n) {
         const name = level > 1 ? `${parent}_${k}` : `${vpcName}_s${k}`;
         current.push(name);
         if (level === 1) {
-          azOf[name] = 'us-east-1' + AZS[k % AZS.length];
+          azOf[name] = region[0] + AZS[k % region[1]];
           made[name] = new ec2.CfnSubnet(host(1), name, { vpcId: made[parent].ref,
             cidrBlock: `10.${tree % 256}.${k}.0/24`, availabilityZone: azOf[name] });
         } else if (level === 2) {
@@ -189,7 +204,7 @@ def measure_cdk(folder: Path, n: int, validation: bool) -> float:
 
     def once():
         shutil.rmtree(out, ignore_errors=True)
-        return timed(["node", "app.js", str(n), str(out)], env=env, cwd=str(folder))
+        return timed(["node", "app.js", str(n), str(out), REGIONS_JSON], env=env, cwd=str(folder))
     return median(once)
 
 
@@ -204,9 +219,9 @@ def main(argv=None):
         for n in sorted(set(args.sizes) | (set() if args.no_cdk else set(CDK_SIZES))):
             paths[n] = tmp / f"forest_{n}.arch"
             paths[n].write_text(forest(n))
-        print("archform cfn, whole process (median of %d runs, seconds)" % RUNS)
-        print(f"{'N':>7} {'CFN res.':>9} {'templates':>9} {'yaml cold':>10} {'yaml warm':>10} {'json cold':>10} "
-              f"{'json warm':>10}")
+        print("archform cfn, whole process (median of %d runs; wall seconds, CPU seconds in brackets)" % RUNS)
+        print(f"{'N':>7} {'CFN res.':>9} {'templates':>9} {'yaml cold':>15} {'yaml warm':>15} {'json cold':>15} "
+              f"{'json warm':>15}")
         totals = {}
         for n in sorted(paths):
             cache = tmp / f"cache{n}"
@@ -216,8 +231,9 @@ def main(argv=None):
                     row[(fmt, cold)] = measure_archform(paths[n], tmp / f"out{n}", fmt, cache, cold)
             _, _, _, _, templates, parts = phases(paths[n], tmp / f"phase{n}", "json", cache)
             totals[n] = row
-            print(f"{n:>7} {int(parts):>9} {int(templates):>9} {row[('yaml', True)]:>10.3f} "
-                  f"{row[('yaml', False)]:>10.3f} {row[('json', True)]:>10.3f} {row[('json', False)]:>10.3f}")
+            cells = " ".join(f"{w:>7.3f} ({c:>5.2f})" for w, c in (row[("yaml", True)], row[("yaml", False)],
+                                                                  row[("json", True)], row[("json", False)]))
+            print(f"{n:>7} {int(parts):>9} {int(templates):>9} {cells}")
         print("\nin one process, by phase (warm parse cache, median, seconds)")
         print(f"{'N':>7} {'imports':>8} {'resolve':>8} {'generate':>9} {'write yaml':>11} {'write json':>11}")
         for n in sorted(paths):
@@ -233,13 +249,15 @@ def main(argv=None):
         folder.mkdir()
         if not install_cdk(folder):
             return
-        print(f"{'N':>7} {'CDK':>8} {'CDK, no validation':>19} {'archform json':>14} {'CDK/archform':>13} "
+        print(f"{'N':>7} {'CDK':>15} {'CDK, no validation':>19} {'archform json':>15} {'CDK/archform':>13} "
               f"{'(no validation)':>16}")
         for n in CDK_SIZES:
             cdk = measure_cdk(folder, n, validation=True)
             bare = measure_cdk(folder, n, validation=False)
             ours = totals[n][("json", False)]
-            print(f"{n:>7} {cdk:>8.3f} {bare:>19.3f} {ours:>14.3f} {cdk / ours:>12.1f}x {bare / ours:>15.1f}x")
+            print(f"{n:>7} {cdk[0]:>7.3f} ({cdk[1]:>5.2f}) {bare[0]:>11.3f} ({bare[1]:>5.2f}) "
+                  f"{ours[0]:>7.3f} ({ours[1]:>5.2f}) {cdk[0] / ours[0]:>12.1f}x {bare[0] / ours[0]:>15.1f}x")
+            print(f"{'':>7} {'':>15} {'':>19} {'CPU time:':>15} {cdk[1] / ours[1]:>12.1f}x {bare[1] / ours[1]:>15.1f}x")
 
 
 if __name__ == "__main__":
