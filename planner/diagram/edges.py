@@ -16,8 +16,8 @@
 
 from __future__ import annotations
 
-from .nesting import GLOBAL, region_frame, zone_frame
-from .scene import Edge, Node, Scene, all_refs, ref, refs
+from .nesting import region_frame, zone_frame
+from .scene import Edge, Node, Scene, ref, refs
 
 USERS = "~users"
 PUBLIC_CIDRS = ("0.0.0.0/0", "::/0")

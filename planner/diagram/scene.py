@@ -146,23 +146,3 @@ def refs(value) -> list[str]:
         return [a for a in (ref(v) for v in value) if a]
     a = ref(value)
     return [a] if a else []
-
-
-def all_refs(value) -> list[str]:
-    """Every address referred to anywhere inside a value, in order, without repeats."""
-    out: list[str] = []
-
-    def walk(v):
-        if isinstance(v, dict):
-            a = ref(v)
-            if a is not None:
-                if a not in out:
-                    out.append(a)
-                return
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-    walk(value)
-    return out
