@@ -4,7 +4,7 @@ survives.
 Without `--state`, the architecture is applied to a fresh modeled cloud in a temporary folder
 (ids seeded by `--seed`); with `--state`, the run uses the cloud that state was applied to
 (`--cloud`, default `.archform/cloud.db`) and changes nothing in it. The faults run on a
-virtual clock (docs/chaos.md); the report is text or JSON. Exit 0 when every DR target is met
+virtual clock (providers/simulated/chaos/README.md); the report is text or JSON. Exit 0 when every DR target is met
 (or there is no DR plan), 3 when one is breached, 1 on a mistake (an unknown domain, a
 configuration with errors, an apply that failed).
 

@@ -8,7 +8,7 @@ service family — EC2 instances on hosts, load-balancer target health, Auto Sca
 Aurora, ElastiCache, NAT and egress, storage, Route 53, DR runbooks — each reacting on its own
 clock with the timings of `figures.py`. `traffic.py` routes the load, `measure.py` keeps each
 service's served fraction and capacity over time and the data lost, `faults.py` parses and
-applies `--fail` domains, `report.py` writes the report (docs/chaos.md) and `engine.py` runs
+applies `--fail` domains, `report.py` writes the report (providers/simulated/chaos/README.md) and `engine.py` runs
 it all.
 """
 

@@ -1,5 +1,5 @@
 """The report of a run: a JSON document (format `archform-chaos`, version 1, documented in
-docs/chaos.md) and its text rendering.
+providers/simulated/chaos/README.md) and its text rendering.
 
 DR plans are judged as AWS Resilience Hub judges a resiliency policy (facts): for each fault —
 each disruption, typed software, hardware, az or region — the achieved RTO (from the fault's
