@@ -272,7 +272,7 @@ region "us-east-1" as primary {
     max     = 4
     desired = 4
     launch {
-      ami             = "ami-0golden2026"
+      ami             = "ami-0a1b2c3d4e5f60718"
       instance_type   = m5.large
       placement_group = spread
     }

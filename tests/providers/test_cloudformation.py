@@ -30,9 +30,6 @@ KEPT_WARNINGS = {
     # them); writing `!Select [n, !GetAZs ""]` instead would place subnets in other zones for
     # accounts that lack one.
     "W3010",
-    # The examples' AMI IDs are placeholders (`ami-0golden2026`), not AWS's ami-<8|17 hex> form;
-    # the template takes them as AWS::EC2::Image::Id parameters, and cfn-lint checks the default.
-    "W1030",
     # Nested stack templates are local files for `aws cloudformation package` to upload (pass
     # --templates-url to write S3 URLs instead).
     "W3002",
