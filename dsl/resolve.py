@@ -1039,6 +1039,41 @@ class Resolver:
             p = p[:-1]
         return inst.group.block.header_span
 
+    def dispose(self):
+        """Break the reference cycles of a finished resolution (groups and their instances,
+        scopes and the bindings that point back at them) so that reference counting frees
+        it all, AST included, the moment the caller lets go: the command line runs without
+        the cycle collector (planner/cli.py), and a full collection of 50,000 resources'
+        worth of objects costs more than a second."""
+        scopes = {id(self.root_scope): self.root_scope} if self.root_scope is not None else {}
+        for g in self.groups:
+            scopes[id(g.scope)] = g.scope
+            g.instances = g.parent = g.use = g.scope = None
+        for inst in self.resources:
+            for sc in (inst.scope, inst.module_scope):
+                if sc is not None:
+                    scopes[id(sc)] = sc
+            inst.group = inst.scope = inst.module_scope = inst.module_ctx = inst.children = None
+        for b in self.lets:
+            if b.scope is not None:
+                scopes[id(b.scope)] = b.scope
+            b.scope = None
+        seen = set()
+        for sc in list(scopes.values()):
+            while sc is not None and id(sc) not in seen:
+                seen.add(id(sc))
+                sc.names = {}
+                sc.spans = {}
+                parent = sc.parent
+                sc.parent = sc.module = None
+                sc = parent
+        for ctx in self.module_cache.values():
+            if ctx is not None:
+                ctx.uses = {}
+                ctx.output_scope = {}
+        self.groups, self.lets, self.resources, self.by_address = [], [], [], {}
+        self.module_cache, self.root_ctx, self.root_scope = {}, None, None
+
     # -- the whole run -------------------------------------------------------------------------
     def run(self, path: Path) -> Desired | None:
         ctx = self.load_module(path)
@@ -1410,6 +1445,7 @@ def resolve(path: str | Path, params: dict[str, str] | None = None, loader: Load
         if desired is not None and check:
             diags = diags + run_checks(desired, r)
     finally:
+        r.dispose()
         if gc_was_enabled:
             gc.enable()
     diags = sort_diagnostics(diags)

@@ -145,25 +145,23 @@ class Builder:
         # c = operand, op, operand, op, operand ... ; precedence climbing, left associative
         if len(c) == 1:
             return c[0]
-        operands = c[0::2]
-        ops = c[1::2]
-        pos = 0
+        tree, _ = self._climb(c[0::2], c[1::2], 0, 0)
+        return tree
 
-        def climb(min_prec):
-            nonlocal pos
-            left = operands[pos]
-            while pos < len(ops):
-                op = ops[pos][1]
-                prec = _PRECEDENCE[op]
-                if prec < min_prec:
-                    break
-                pos += 1
-                right = climb(prec + 1)
-                left = ast.Binary(_CANON_OP.get(op, op), left, right,
-                                  Span(self.source, left.span.start_pos, right.span.end_pos))
-            return left
-
-        return climb(0)
+    def _climb(self, operands, ops, pos, min_prec):
+        """(tree, next position) for the operators from `pos` binding at least `min_prec`.
+        A method, not a closure that calls itself: such a closure is a reference cycle, and
+        the parse runs without the cycle collector."""
+        left = operands[pos]
+        while pos < len(ops):
+            op = ops[pos][1]
+            prec = _PRECEDENCE[op]
+            if prec < min_prec:
+                break
+            right, pos = self._climb(operands, ops, pos + 1, prec + 1)
+            left = ast.Binary(_CANON_OP.get(op, op), left, right,
+                              Span(self.source, left.span.start_pos, right.span.end_pos))
+        return left, pos
 
     def unop(self, c):
         op = c[0][1]

@@ -26,7 +26,7 @@ from archform.providers.base import ProviderError
 from . import graph as change_graph
 from .changes import Action, Change, Plan
 from .references import resolve as resolve_refs
-from .state import StateResource, StateStore
+from .state import Snapshot, StateResource, StateStore
 
 
 @dataclass
@@ -178,15 +178,21 @@ def _intents(g, live: "_Live", token_base: str) -> list[tuple[str, dict]]:
 
 
 def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
-               progress: Progress | None = None) -> ApplyResult:
+               progress: Progress | None = None, snapshot: Snapshot | None = None) -> ApplyResult:
+    """Carry out `plan`. `snapshot` is the state as the caller last read it under the lock
+    it still holds (read here when not given)."""
     progress = progress or (lambda *a: None)
-    snapshot = store.read()
+    if snapshot is None:
+        snapshot = store.read()
     serial = store.bump_serial()
+    moved = False
     for c in plan.changes:  # `moved`: the record takes its new address before anything runs
         if c.previous_address and c.previous_address in snapshot.resources and c.address not in snapshot.resources:
             store.rename(c.previous_address, c.address)
             progress("done", c.address, f"moved from {c.previous_address}")
-    snapshot = store.read()
+            moved = True
+    if moved:
+        snapshot = store.read()
     live = _Live(snapshot.resources)
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
     g = change_graph.build(changes)

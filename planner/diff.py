@@ -198,19 +198,21 @@ def _rename_refs(value, renamed: dict):
     return value
 
 
+def _holds(v, ids: set[str]) -> bool:
+    if isinstance(v, str):
+        return v in ids
+    if isinstance(v, dict):
+        return any(_holds(x, ids) for x in v.values())
+    if isinstance(v, list):
+        return any(_holds(x, ids) for x in v)
+    return False
+
+
 def _holding(applied: dict, wanted: dict, ids: set[str]) -> set[str]:
     """The configured attributes whose applied value still holds one of `ids`."""
-    def holds(v) -> bool:
-        if isinstance(v, str):
-            return v in ids
-        if isinstance(v, dict):
-            return any(holds(x) for x in v.values())
-        if isinstance(v, list):
-            return any(holds(x) for x in v)
-        return False
     if not ids:
         return set()
-    return {k for k in wanted if k in applied and holds(applied[k])}
+    return {k for k in wanted if k in applied and _holds(applied[k], ids)}
 
 
 def _unknown_attrs(attrs: dict, pending: set[str], deps=None) -> set[str]:

@@ -336,10 +336,32 @@ class StateStore:
 
     # -- history -----------------------------------------------------------------------------
     def snapshot(self, reason: str):
-        snap = self.read()
+        """Keep a copy of the state as it is now, as `state pull` shows it (Snapshot.json()).
+
+        Built row by row in the one transaction that stores it: a copy of 50,000 records is
+        written without holding the whole state as objects at once."""
+        loads = orjson.loads
         with self._tx() as conn:
+            lineage, serial = self._ensure_workspace(conn)
+            rows = []
+            for address, kind, pid, status, doc in conn.execute(
+                    "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=?",
+                    (self.workspace,)):
+                d = loads(doc)
+                rows.append((address, _dumps({
+                    "address": address, "kind": kind, "id": pid, "region": d["region"], "name": d["name"],
+                    "key": d["key"], "config": d["config"], "applied": d["applied"], "outputs": d["outputs"],
+                    "depends_on": d["deps"], "lifecycle": d["lifecycle"], "status": status})))
+            rows.sort()  # by address, as Python orders text (a server's collation may not)
+            outputs = {r[0]: loads(r[1]) for r in conn.execute(
+                "SELECT name, value FROM outputs WHERE workspace=?", (self.workspace,))}
+            # the keys in sorted order, as _dumps writes every object
+            text = "".join(['{"lineage":', _dumps(lineage), ',"outputs":', _dumps(outputs), ',"resources":[',
+                            ",".join(doc for _, doc in rows), '],"serial":', str(serial), ',"workspace":',
+                            _dumps(self.workspace), "}"])
+            del rows
             conn.execute("INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)",
-                         (self.workspace, snap.serial, snap.lineage, reason, _dumps(snap.json())))
+                         (self.workspace, serial, lineage, reason, text))
 
     def history(self) -> list[tuple[int, str, str]]:
         with self._mutex:

@@ -58,6 +58,9 @@ REGIONS: dict[str, RegionInfo] = {r.name: r for r in [
 ]}
 
 
+ZONES: dict[str, frozenset[str]] = {r.name: frozenset(r.zones) for r in REGIONS.values()}
+
+
 def az_region(az: str) -> str | None:
     """The region an AZ name belongs to ("us-east-1a" → "us-east-1")."""
     if len(az) > 1 and az[:-1] in REGIONS and az[-1].isalpha():
@@ -67,4 +70,4 @@ def az_region(az: str) -> str | None:
 
 def valid_az(az: str) -> bool:
     region = az_region(az)
-    return region is not None and az in REGIONS[region].zones
+    return region is not None and az in ZONES[region]

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
+from archform.stdlib.regions import REGIONS, ZONES, az_region
 
 
 class RefTo:
@@ -412,7 +413,6 @@ def cidr(text: str) -> v.Cidr:
 # --- availability zones (need the region the resource is declared in) -------------------------
 
 def _az(x, info):
-    from archform.stdlib.regions import REGIONS, az_region
     region = (info.context or {}).get("region") if info is not None else None
     if region not in REGIONS:
         region = None  # an unknown region is reported where it is named
@@ -432,7 +432,7 @@ def _az(x, info):
     if region and owner != region:
         raise fail(f"Availability Zone '{name}' is in {owner}, but this resource is declared in {region}",
                    f"use a zone of {region}: {', '.join(REGIONS[region].zones)}")
-    if name not in REGIONS[owner].zones:
+    if name not in ZONES[owner]:
         zones = REGIONS[owner].zones
         raise fail(f"{owner} has {len(zones)} Availability Zones ({zones[0]}…{zones[-1]}); '{name}' does not exist")
     return name

@@ -89,7 +89,7 @@ class LaunchSettings(BaseModel):
 
     ami: Str
     instance_type: InstanceType
-    security_groups: list[Ref["security_group"]] = []
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     key_name: Str | None = None
     iam_role: Ref["iam_role", "instance_profile"] | None = None
     user_data: Str | None = None
@@ -102,7 +102,7 @@ class LaunchSettings(BaseModel):
     monitoring: Bool = False  # detailed (1-minute) CloudWatch monitoring
     associate_public_ip: Bool | None = None  # None: the subnet's map_public_ip
     placement_group: Ref["placement_group"] | None = None
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
 
 USER_DATA_LIMIT = 16 * 1024  # bytes, before base64 encoding
@@ -323,12 +323,12 @@ class AutoscalingGroup(Kind):
     health_check_type: Enum("ec2", "elb", what="health check type") = "ec2"
     health_check_grace_period: Duration = dur("300s")
     cooldown: Duration = dur("300s")
-    target_groups: list[Ref["target_group"]] = []
+    target_groups: list[Ref["target_group"]] = Field(default_factory=list)
     placement_group: Ref["placement_group"] | None = None
-    scaling_policy: list[ScalingPolicy] = []
+    scaling_policy: list[ScalingPolicy] = Field(default_factory=list)
     capacity_rebalance: Bool = False
     instance_refresh: InstanceRefresh | None = None
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @field_validator("instance_refresh", mode="before")
     @classmethod
@@ -502,7 +502,7 @@ class PlacementGroup(Kind):
     strategy: Enum("cluster", "spread", "partition", what="placement strategy")
     partitions: IntRange(1, 7, what="partitions per AZ of a partition placement group") | None = None
     spread_level: Enum("rack", "host", what="spread level") | None = None
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _options_fit_strategy(self):
@@ -578,9 +578,9 @@ class EbsVolume(Kind):
     kms_key: Ref["kms_key"] | None = None
     snapshot: Str | None = None
     multi_attach: Bool = False
-    attachments: list[Ref["instance"]] = []
+    attachments: list[Ref["instance"]] = Field(default_factory=list)
     delete_on_termination: Bool = False  # off for volumes other than the root (notes §5.1.1)
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if isinstance(self.type, str):  # known before apply

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Iterable, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from archform.dsl import values as v
@@ -115,15 +115,15 @@ class Rds(Kind):
     multi_az: Bool = False  # default: true for deployment = cluster
     deployment: Choice("instance", "cluster", what="deployment") = "instance"
     replica_of: Ref["rds"] = None
-    subnets: list[Ref["subnet"]] = []
-    security_groups: list[Ref["security_group"]] = []
+    subnets: list[Ref["subnet"]] = Field(default_factory=list)
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: DurationRange("0d", "35d", what="backup_retention") = dur("7d")
     encrypted: Bool = None  # false, except a read replica left unset (None) is encrypted as its source
     kms_key: Str = None
     port: Port = None
     publicly_accessible: Bool = False
     deletion_protection: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -269,15 +269,15 @@ class Aurora(Kind):
     min_capacity: Number = 0.5
     max_capacity: Number = 16
     subnets: list[Ref["subnet"]]
-    security_groups: list[Ref["security_group"]] = []
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: Validated(_aurora_retention) = dur("7d")
     encrypted: Bool = False
     kms_key: Str = None
-    global_secondary: list[Ref["aurora"]] = []
-    custom_endpoint: list[CustomEndpoint] = []  # not `endpoint`: that is the writer endpoint it exports
+    global_secondary: list[Ref["aurora"]] = Field(default_factory=list)
+    custom_endpoint: list[CustomEndpoint] = Field(default_factory=list)  # not `endpoint`: that is the writer endpoint it exports
     port: Port = None
     deletion_protection: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -396,12 +396,12 @@ class ElastiCache(Kind):
     replicas_per_shard: IntRange(0, 5, what="replicas_per_shard") = 0
     multi_az: Bool = False
     automatic_failover: Bool = None
-    subnets: list[Ref["subnet"]] = []
-    security_groups: list[Ref["security_group"]] = []
+    subnets: list[Ref["subnet"]] = Field(default_factory=list)
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     port: Port = None
     encrypted: Bool = False
     transit_encryption: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -490,12 +490,12 @@ class DynamoDbTable(Kind):
     write_capacity: IntRange(1, what="write_capacity") = None
     table_class: Choice("standard", "standard_ia", what="table class",
                         aliases={"standard_infrequent_access": "standard_ia"}) = "standard"
-    replicas: list[Region] = []
+    replicas: list[Region] = Field(default_factory=list)
     point_in_time_recovery: Bool = False
     ttl_attribute: Str = None
     stream: Choice(*STREAMS, what="stream view") = None
     deletion_protection: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

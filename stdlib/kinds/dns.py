@@ -102,9 +102,9 @@ class DnsZone(Kind):
 
     domain: Domain
     private: Bool = False
-    vpcs: list[Ref["vpc"]] = []
+    vpcs: list[Ref["vpc"]] = Field(default_factory=list)
     comment: Str = None
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if self.private and not self.vpcs:
@@ -162,15 +162,15 @@ class HealthCheck(Kind):
     search_string: Str = None
     interval: Interval = dur("30s")
     failure_threshold: IntRange(1, 10, what="failure_threshold") = 3
-    regions: list[Region] = []
-    child_checks: list[Ref["health_check"]] = Field([], alias="children")  # `children` is a Kind ClassVar
+    regions: list[Region] = Field(default_factory=list)
+    child_checks: list[Ref["health_check"]] = Field(default_factory=list, alias="children")  # `children` is a Kind ClassVar
     min_healthy: Int = None
     alarm: Str = None
     alarm_region: Region = None
     insufficient_data: Choice("healthy", "unhealthy", "last_known_status", what="insufficient-data status") = \
         "last_known_status"
     invert: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @property
     def effective_port(self):
@@ -282,7 +282,7 @@ class GeoProximity(Block):
 class IpBased(Block):
     collection: Str
     location: Str
-    cidrs: list[Cidr] = []
+    cidrs: list[Cidr] = Field(default_factory=list)
 
 
 _NAME_EXPORTS = ("dns_name", "domain_name", "website_endpoint", "public_dns", "private_dns", "fqdn")
@@ -319,7 +319,7 @@ class DnsRecord(Kind):
     zone: Ref["dns_zone"]
     name: Str = None  # default: the record's label (`record www { }` is www); "@" or "" for the apex
     type: Choice(*RECORD_TYPES, what="record type") = "A"
-    values: list[RecordValue] = []
+    values: list[RecordValue] = Field(default_factory=list)
     ttl: DurationRange("0s", "2147483647s", what="ttl") = None
     alias: Alias = None
     alias_zone_id: Str = None

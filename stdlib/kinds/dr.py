@@ -50,8 +50,8 @@ class DrPlan(Kind):
     secondary: ScopeName
     rpo: Duration
     rto: Duration
-    covers: list[Ref["*"]] = Field([], alias="scope")  # `scope` is a Kind ClassVar
-    tags: Tags = {}
+    covers: list[Ref["*"]] = Field(default_factory=list, alias="scope")  # `scope` is a Kind ClassVar
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if isinstance(self.primary, str) and self.primary == self.secondary:

@@ -76,8 +76,8 @@ class CloudFront(Kind):
 
     origin: list[Origin] = []
     default_origin: Label = None
-    behavior: list[Behavior] = []
-    aliases: list[WildcardDomain] = []
+    behavior: list[Behavior] = Field(default_factory=list)
+    aliases: list[WildcardDomain] = Field(default_factory=list)
     certificate: Ref["certificate"] = None
     price_class: Choice("all", "200", "100", what="price class",
                         aliases={"priceclass_all": "all", "priceclass_200": "200", "priceclass_100": "100"}) = "all"
@@ -89,7 +89,7 @@ class CloudFront(Kind):
     default_root_object: Str = None
     ipv6: Bool = True
     enabled: Bool = True
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def default_origin_name(self) -> str | None:
         if self.default_origin is not None:
@@ -236,14 +236,14 @@ class GlobalAccelerator(Kind):
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "dns_name": "string", "ips": "list",
                                          "dual_stack_dns_name": "string"}
 
-    endpoints: list[AcceleratorEndpoint] = Field([], alias="endpoint")
+    endpoints: list[AcceleratorEndpoint] = Field(default_factory=list, alias="endpoint")
     protocol: Choice("TCP", "UDP", what="accelerator protocol") = "TCP"
     ports: list[PortRange] = [v.PortRange(80, 80), v.PortRange(443, 443)]
-    traffic_dial: dict[str, Percent] = {}
+    traffic_dial: dict[str, Percent] = Field(default_factory=dict)
     client_affinity: Choice("none", "source_ip", what="client affinity") = "none"
     ip_address_type: Choice("ipv4", "dual_stack", what="IP address type") = "ipv4"
     enabled: Bool = True
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if not self.endpoints:

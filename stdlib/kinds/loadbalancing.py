@@ -64,10 +64,10 @@ class ListenerRule(Block):
 
     name: Str
     priority: IntRange(1, 50000, what="rule priority") = None
-    path: list[Str] = []
-    host: list[Str] = []
-    header: dict[str, Str] = {}
-    query: dict[str, Str] = {}
+    path: list[Str] = Field(default_factory=list)
+    host: list[Str] = Field(default_factory=list)
+    header: dict[str, Str] = Field(default_factory=dict)
+    query: dict[str, Str] = Field(default_factory=dict)
     forward: Forward = None
     redirect: Redirect = None
 
@@ -82,11 +82,11 @@ class Listener(Block):
     port: Port = None
     protocol: Choice(*PROTOCOLS, what="listener protocol") = None
     certificate: Ref["certificate"] = None
-    sni_certificates: list[Ref["certificate"]] = []
+    sni_certificates: list[Ref["certificate"]] = Field(default_factory=list)
     ssl_policy: Str = None
     forward: Forward = None
     redirect: Redirect = None
-    rule: list[ListenerRule] = Field([], validation_alias=AliasChoices("rule", "rules"))
+    rule: list[ListenerRule] = Field(default_factory=list, validation_alias=AliasChoices("rule", "rules"))
 
 
 def _fill_listener(listener: dict, lb_type: str) -> dict:
@@ -121,11 +121,11 @@ class LoadBalancer(Kind):
     type: Choice(*LB_TYPES, what="load balancer type") = "application"
     internal: Bool = False
     subnets: list[Ref["subnet"]]
-    security_groups: list[Ref["security_group"]] = []
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     cross_zone: Bool = None  # default by type: on for application, off for network and gateway
-    listener: list[Listener] = []
+    listener: list[Listener] = Field(default_factory=list)
     deletion_protection: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -353,8 +353,8 @@ class TargetGroup(Kind):
     deregistration_delay: DurationRange("0s", "3600s", what="deregistration_delay") = dur("300s")
     stickiness: Stickiness = None
     cross_zone: Bool = None
-    targets: list[Target] = []
-    tags: Tags = {}
+    targets: list[Target] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=dict)
 
     @property
     def health_protocol(self) -> str:

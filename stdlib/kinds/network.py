@@ -36,12 +36,12 @@ class Vpc(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"cidr", "instance_tenancy"})
 
     cidr: Cidr
-    secondary_cidrs: list[Cidr] = []
+    secondary_cidrs: list[Cidr] = Field(default_factory=list)
     enable_dns_support: Bool = True
     enable_dns_hostnames: Bool = True
     instance_tenancy: Enum("default", "dedicated", what="tenancy") = "default"
     ipv6: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         blocks = [("cidr", self.cidr)] + [(("secondary_cidrs", i), c) for i, c in enumerate(self.secondary_cidrs)]
@@ -80,7 +80,7 @@ class Subnet(Kind):
     az: AZ
     public: Bool = False
     map_public_ip: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if not isinstance(self.cidr, v.Cidr):
@@ -293,11 +293,11 @@ class SecurityGroup(Kind):
 
     vpc: Ref["vpc"]
     description: Str = "Managed by archform"
-    ingress: list[SecurityGroupIngress] = []
+    ingress: list[SecurityGroupIngress] = Field(default_factory=list)
     egress: list[SecurityGroupEgress] = Field(
         default_factory=lambda: [SecurityGroupEgress.model_construct(protocol="all", port=None, ports=None,
                                                                      description=None, to=INTERNET)])
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
@@ -341,7 +341,7 @@ class InternetGateway(Kind):
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
 
     vpc: Ref["vpc"]
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
@@ -360,7 +360,7 @@ class EgressOnlyInternetGateway(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"vpc"})
 
     vpc: Ref["vpc"]
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
@@ -386,7 +386,7 @@ class ElasticIp(Kind):
 
     instance: Ref["instance"] | None = None
     network_interface: Ref["network_interface"] | None = None
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if self.instance is not None and self.network_interface is not None:
@@ -415,7 +415,7 @@ class NatGateway(Kind):
     subnet: Ref["subnet"]
     elastic_ip: Ref["elastic_ip"] | None = None
     connectivity: Enum("public", "private", what="NAT connectivity") = "public"
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if self.connectivity == "private" and self.elastic_ip is not None:
@@ -470,9 +470,9 @@ class RouteTable(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"vpc"})
 
     vpc: Ref["vpc"]
-    route: list[Route] = []
-    subnets: list[Ref["subnet"]] = []
-    tags: Tags = {}
+    route: list[Route] = Field(default_factory=list)
+    subnets: list[Ref["subnet"]] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
@@ -572,7 +572,7 @@ class VpcPeering(Kind):
 
     vpc: Ref["vpc"]
     peer_vpc: Ref["vpc"]
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if self.vpc == self.peer_vpc:
@@ -612,11 +612,11 @@ class VpcEndpoint(Kind):
     vpc: Ref["vpc"]
     service: Str
     type: Enum("gateway", "interface", what="endpoint type") = "interface"
-    route_tables: list[Ref["route_table"]] = []
-    subnets: list[Ref["subnet"]] = []
-    security_groups: list[Ref["security_group"]] = []
+    route_tables: list[Ref["route_table"]] = Field(default_factory=list)
+    subnets: list[Ref["subnet"]] = Field(default_factory=list)
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     private_dns: Bool = True
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         service = self.service.rsplit(".", 1)[-1] if isinstance(self.service, str) else None
@@ -676,10 +676,10 @@ class NetworkAcl(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"vpc"})
 
     vpc: Ref["vpc"]
-    subnets: list[Ref["subnet"]] = []
-    ingress: list[NaclRule] = []
-    egress: list[NaclRule] = []
-    tags: Tags = {}
+    subnets: list[Ref["subnet"]] = Field(default_factory=list)
+    ingress: list[NaclRule] = Field(default_factory=list)
+    egress: list[NaclRule] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         vpc = deref(graph, self.vpc)
@@ -720,13 +720,13 @@ class NetworkInterface(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"subnet"})
 
     subnet: Ref["subnet"]
-    security_groups: list[Ref["security_group"]] = []
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     secondary_private_ips: IntRange(0, 49, what="the number of secondary private IPs") = 0
     instance: Ref["instance"] | None = None
     device_index: IntRange(1, 15, what="device_index (0 is the instance's primary interface)") = 1
     source_dest_check: Bool = True
     description: Str | None = None
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         subnet = deref(graph, self.subnet)

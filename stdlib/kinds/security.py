@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Iterable, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
@@ -35,11 +35,11 @@ class Certificate(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"domain", "alternative_names", "validation", "key_algorithm"})
 
     domain: CertName
-    alternative_names: list[CertName] = []
+    alternative_names: list[CertName] = Field(default_factory=list)
     validation: Choice("dns", "email", what="validation method") = "dns"
     validation_zone: Ref["dns_zone"] = None
     key_algorithm: Choice("RSA_2048", "EC_prime256v1", "EC_secp384r1", what="key algorithm") = "RSA_2048"
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [n for n in [self.domain, *self.alternative_names] if isinstance(n, str)]
@@ -210,7 +210,7 @@ class IamPolicy(Kind):
 
     document: Document
     description: Str = None
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         yield from document_issues(self.document, ("document",), "identity")
@@ -261,11 +261,11 @@ class IamRole(Kind):
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
 
     assumed_by: list[Principal]
-    policies: list[PolicyRef] = []
-    inline_policies: dict[str, Document] = {}
+    policies: list[PolicyRef] = Field(default_factory=list)
+    inline_policies: dict[str, Document] = Field(default_factory=dict)
     permissions_boundary: PolicyRef = None
     max_session: DurationRange("1h", "12h", what="max_session") = dur("1h")
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @field_validator("assumed_by", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import ClassVar, Iterable, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from archform.dsl import values as v
 from archform.stdlib.kinds.security import document_issues
@@ -148,8 +148,8 @@ class S3Bucket(Kind):
     encryption: Choice("sse-s3", "sse-kms", "dsse-kms", what="encryption",
                        aliases={"aes256": "sse-s3", "aws:kms": "sse-kms"}) = "sse-s3"
     kms_key: Str = None
-    replication: list[Replication] = []
-    lifecycle_rule: list[LifecycleRule] = []
+    replication: list[Replication] = Field(default_factory=list)
+    lifecycle_rule: list[LifecycleRule] = Field(default_factory=list)
     website: Website = None
     block_public_access: Bool = True
     policy: Document = None
@@ -157,7 +157,7 @@ class S3Bucket(Kind):
     requester_pays: Bool = False
     access_logging: AccessLogging = None
     transfer_acceleration: Bool = False
-    tags: Tags = {}
+    tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -318,9 +318,9 @@ class Efs(Kind):
     transition_to_archive: Duration = None
     transition_to_primary_on_access: Bool = False
     backup: Bool = False
-    subnets: list[Ref["subnet"]] = []
-    security_groups: list[Ref["security_group"]] = []
-    tags: Tags = {}
+    subnets: list[Ref["subnet"]] = Field(default_factory=list)
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

@@ -52,8 +52,10 @@ def test_records_serial_lineage_pending_and_history(pg):
     assert snap.resources["primary.a"].config == {"vpc": {"$ref": "primary.core"}}
     assert snap.resources["primary.a"].deps == ("primary.core",)
     assert snap.pending == []
+    store.set_outputs({"zeta": {"value": 1}, "alpha": {"value": "a"}})
     store.snapshot("test")
     assert [h[0] for h in store.history()] == [1]
+    assert store.history_snapshot(1) == store.read().json()  # what `state pull --serial 1` shows
     store.close()
     again = open_state(_url(pg, "records"))  # a second connection sees the same lineage
     assert again.read().lineage == snap.lineage
