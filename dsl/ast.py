@@ -5,45 +5,45 @@ Nothing here knows what a VPC is: meaning is checked in `resolve` and `check`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Union
 
 from .diagnostics import Span
+from .record import Record, record
 
 
-class Node:
-    """Base of AST nodes: pickles as a constructor call, which is several times faster to load
-    than dataclasses' default for frozen slotted classes (the parse cache loads whole files)."""
+class Node(Record):
+    """Base of AST nodes (see record.py for why they are not dataclasses)."""
 
     __slots__ = ()
 
-    def __reduce__(self):
-        return (self.__class__, tuple(getattr(self, n) for n in self.__match_args__))
+
+node = record
 
 
 # --- expressions ---------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@node
 class Literal(Node):
     value: object  # Fraction, bool, None, Duration, Size, Percent, Cidr, Ip, PortRange
     span: Span
     text: str = ""  # the source spelling, kept so fmt prints `60m` as the author wrote it
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Str(Node):
     parts: tuple  # str | Expr
     span: Span
     raw: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Var(Node):
     name: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class GetAttr(Node):
     obj: "Expr"
     name: str
@@ -51,20 +51,20 @@ class GetAttr(Node):
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Index(Node):
     obj: "Expr"
     key: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Splat(Node):
     obj: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Call(Node):
     name: str
     args: tuple
@@ -72,13 +72,13 @@ class Call(Node):
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ListExpr(Node):
     items: tuple
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class MapEntry(Node):
     key: str
     key_span: Span
@@ -86,20 +86,20 @@ class MapEntry(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class MapExpr(Node):
     entries: tuple  # MapEntry
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Unary(Node):
     op: str  # "-" or "!"
     operand: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Binary(Node):
     op: str  # || && == != < <= > >= + - * / %
     left: "Expr"
@@ -107,7 +107,7 @@ class Binary(Node):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Cond(Node):
     test: "Expr"
     then: "Expr"
@@ -115,7 +115,7 @@ class Cond(Node):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ListComp(Node):
     var: str
     key_var: str | None  # `for k, v in map`
@@ -125,7 +125,7 @@ class ListComp(Node):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Paren(Node):
     expr: "Expr"
     span: Span
@@ -137,7 +137,7 @@ Expr = Union[Literal, Str, Var, GetAttr, Index, Splat, Call, ListExpr, MapExpr, 
 
 # --- statements ----------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@node
 class Attribute(Node):
     name: str
     value: Expr
@@ -146,7 +146,7 @@ class Attribute(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ForClause(Node):
     key_var: str | None  # the first name in `for k, v in m`; None in `for v in xs`
     var: str
@@ -154,7 +154,7 @@ class ForClause(Node):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Block(Node):
     type: str
     type_span: Span
@@ -178,7 +178,7 @@ class Block(Node):
         return [x for x in self.body if isinstance(x, Block)]
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class TypeExpr(Node):
     name: str
     args: tuple  # TypeExpr
@@ -190,7 +190,7 @@ class TypeExpr(Node):
         return f"{self.name}({', '.join(str(a) for a in self.args)})"
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Use(Node):
     path: str
     alias: str
@@ -199,7 +199,7 @@ class Use(Node):
     alias_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Param(Node):
     name: str
     type: TypeExpr
@@ -208,7 +208,7 @@ class Param(Node):
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Let(Node):
     name: str
     value: Expr
@@ -216,7 +216,7 @@ class Let(Node):
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Output(Node):
     name: str
     value: Expr
@@ -224,7 +224,7 @@ class Output(Node):
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Region(Node):
     name: Expr
     alias: str
@@ -233,14 +233,14 @@ class Region(Node):
     alias_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Moved(Node):
     from_: Expr
     to: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Comment(Node):
     text: str
     span: Span

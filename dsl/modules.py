@@ -29,7 +29,7 @@ def _code_version() -> str:
     if _VERSION is None:
         here = Path(__file__).resolve().parent
         h = hashlib.sha256()
-        for name in ("grammar.lark", "parser.py", "transform.py", "ast.py", "values.py", "diagnostics.py"):
+        for name in ("grammar.lark", "parser.py", "transform.py", "ast.py", "record.py", "values.py", "diagnostics.py"):
             h.update((here / name).read_bytes())
         _VERSION = h.hexdigest()[:16]
     return _VERSION

@@ -8,7 +8,7 @@ store, so writing `60m` after `1h` is not a change.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from .record import record
 from fractions import Fraction
 from functools import lru_cache
 
@@ -50,7 +50,7 @@ def _size_text(b: Fraction) -> str:
     return f"{_num(b)}B"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Duration:
     seconds: Fraction
 
@@ -66,7 +66,7 @@ class Duration:
         return float(self.seconds)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Size:
     bytes: Fraction
 
@@ -81,7 +81,7 @@ class Size:
         return float(self.bytes / SIZE_UNITS[unit])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Percent:
     value: Fraction
 
@@ -89,7 +89,7 @@ class Percent:
         return f"{_num(self.value)}%"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cidr:
     network: ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -97,7 +97,7 @@ class Cidr:
         return str(self.network)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ip:
     address: ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -105,7 +105,7 @@ class Ip:
         return str(self.address)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortRange:
     low: int
     high: int
@@ -114,7 +114,7 @@ class PortRange:
         return str(self.low) if self.low == self.high else f"{self.low}..{self.high}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Word:
     """A bare enum word: `m5.large`, `gp3`, `aurora-postgresql`, `per_zone`."""
 
@@ -124,7 +124,7 @@ class Word:
         return self.text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResourceRef:
     """A reference to a whole resource (`vpc = main`)."""
 
@@ -135,7 +135,7 @@ class ResourceRef:
         return self.address
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unknown:
     """A value known only after apply: an attribute a resource exports (`web.dns_name`)."""
 
@@ -148,7 +148,7 @@ class Unknown:
         return f"{self.address}.{self.attr}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interpolated:
     """A string built from known text and unknown values: `"${web.dns_name}/health"`."""
 

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from archform.dsl import values as v
+from archform.stdlib.engines import ENGINE_PORTS
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Choice, DurationRange, Int, IntRange, Number, Port, Ref, Region,
                                    Size, SizeRange, Str, Tags, Validated, dur, fail, size, validator_of)
@@ -23,8 +24,6 @@ from archform.stdlib.types import (Bool, Choice, DurationRange, Int, IntRange, N
 DAY = 86400
 
 # Default ports (notes §7.5.4; its "1433 - MySQL Server" is Microsoft SQL Server). DB2: AWS's default.
-ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "oracle": 1521, "sqlserver": 1433, "db2": 50000,
-                "aurora-postgresql": 5432, "aurora-mysql": 3306, "redis": 6379, "memcached": 11211}
 EDITIONS = {"oracle": ("ee", "se2"), "sqlserver": ("ee", "se", "ex", "web"), "db2": ("se", "ae")}
 
 

@@ -13,14 +13,9 @@ from ..store import Record
 from .base import Named, require
 from .common import add_node, by_az, check_groups_in_vpc, subnets_vpc
 
-try:  # the catalogue's table of default ports
-    from archform.stdlib.kinds.database import ENGINE_PORTS
-except ImportError:  # pragma: no cover
-    ENGINE_PORTS = {}
+from archform.stdlib.engines import ENGINE_PORTS
 
-DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "oracle": 1521, "sqlserver": 1433, "db2": 50000,
-                 "aurora-postgresql": 5432, "aurora-mysql": 3306, "redis": 6379, "valkey": 6379, "memcached": 11211,
-                 **ENGINE_PORTS}
+DEFAULT_PORTS = {**ENGINE_PORTS, "valkey": 6379}
 
 
 def port_of(rec: Record) -> int | None:
