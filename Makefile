@@ -15,6 +15,8 @@ STAMP   := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv --system-site-packages $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@# bytecode now, as a regular install has it (some machines tell Python not to cache it)
+	@$(BIN)/python -m compileall -q dsl planner stdlib providers >/dev/null
 	@touch $(STAMP)
 
 install: $(STAMP)

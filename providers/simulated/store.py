@@ -229,7 +229,7 @@ class Store:
                           "pools"):
                 tx.conn.execute(f"DELETE FROM {table}")
             tx.conn.execute("INSERT INTO meta VALUES ('seed', ?), ('counter', '0')", (str(seed),))
-            tx._counter = None
+            tx._counter = tx._seed = None
 
     def integrity(self) -> str:
         with self._lock:
@@ -246,25 +246,34 @@ class Tx:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self._counter: int | None = None
+        self._counter_read: int | None = None
         self._seed: int | None = None
 
     # --- the seeded counter -------------------------------------------------------------------
 
+    def _read_meta(self):
+        """The seed and the counter, in one query: every operation that makes an id needs both."""
+        meta = dict(self.conn.execute("SELECT key, value FROM meta WHERE key IN ('seed', 'counter')"))
+        if self._seed is None:
+            self._seed = int(meta["seed"])
+        if self._counter is None:
+            self._counter = self._counter_read = int(meta["counter"])
+
     @property
     def seed(self) -> int:
         if self._seed is None:
-            self._seed = int(self.conn.execute("SELECT value FROM meta WHERE key = 'seed'").fetchone()[0])
+            self._read_meta()
         return self._seed
 
     def next_number(self) -> int:
         """The next value of the counter every generated id and name is derived from."""
         if self._counter is None:
-            self._counter = int(self.conn.execute("SELECT value FROM meta WHERE key = 'counter'").fetchone()[0])
+            self._read_meta()
         self._counter += 1
         return self._counter
 
     def flush(self):
-        if self._counter is not None:
+        if self._counter is not None and self._counter != self._counter_read:
             self.conn.execute("UPDATE meta SET value = ? WHERE key = 'counter'", (str(self._counter),))
 
     # --- records ----------------------------------------------------------------------------------
