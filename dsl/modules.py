@@ -36,9 +36,9 @@ def _code_version() -> str:
 
 
 def default_cache_dir() -> Path | None:
-    if os.environ.get("ARCHFORM_NO_CACHE"):
-        return None
-    return Path(os.environ.get("ARCHFORM_CACHE", Path.home() / ".cache" / "archform")) / "modules"
+    from .resolved_cache import cache_base
+    base = cache_base()
+    return None if base is None else base / "modules"
 
 
 class Loader:
@@ -48,6 +48,9 @@ class Loader:
         self.cache_dir = cache_dir
         self.sources = {str(Path(k)): t for k, t in (sources or {}).items()}
         self._memory: dict[str, tuple] = {}
+        # what was read from disk (absolute path → hash of its text) and what was looked for and
+        # missing (→ None): the inputs a cached resolution is checked against (resolved_cache.py)
+        self.inputs: dict[str, str | None] = {}
 
     def display_name(self, path: Path) -> str:
         path = Path(path)
@@ -82,6 +85,7 @@ class Loader:
                 return Path(os.path.normpath(candidate))
             if candidate.is_file():
                 return candidate
+            self.inputs.setdefault(os.path.abspath(candidate), None)
         return None
 
     def load(self, path: Path) -> tuple[ast.Module | None, list[Diagnostic]]:
@@ -90,10 +94,17 @@ class Loader:
         if str(path) in self.sources:
             return self.load_text(self.sources[str(path)], str(path))
         try:
-            text = path.read_text(encoding="utf-8")
+            text = self.read_text(path)
         except (OSError, UnicodeDecodeError) as e:
             return None, [error(f"cannot read {name}: {getattr(e, 'strerror', None) or e}")]
         return self.load_text(text, name)
+
+    def read_text(self, path: Path) -> str:
+        """A file's text, recorded as an input of this resolution."""
+        from .resolved_cache import text_digest
+        text = Path(path).read_text(encoding="utf-8")
+        self.inputs[os.path.abspath(path)] = text_digest(text)
+        return text
 
     def load_text(self, text: str, name: str) -> tuple[ast.Module | None, list[Diagnostic]]:
         digest = hashlib.sha256(text.encode()).hexdigest()

@@ -287,7 +287,7 @@ class EvalEnv:
 
     def read_file(self, path: str) -> str:
         base = self.scope.module.path.parent if self.scope.module else Path(".")
-        return (base / path).read_text(encoding="utf-8")
+        return self.resolver.loader.read_text(base / path)
 
 
 # --- the resolver ----------------------------------------------------------------------------
@@ -1432,7 +1432,8 @@ def resolve_text(text: str, file: str = "main.arch", params: dict[str, str] | No
 
 def resolve(path: str | Path, params: dict[str, str] | None = None, loader: Loader | None = None,
             check: bool = True) -> tuple[Desired | None, list[Diagnostic]]:
-    """Resolve (and check) the architecture rooted at `path`. Never raises for user mistakes."""
+    """Resolve (and check) the architecture rooted at `path`. Never raises for user mistakes.
+    (`resolved_cache.resolve_reusing` reuses a result while its inputs are unchanged.)"""
     import gc
     from .check import run_checks
     loader = loader or Loader(default_cache_dir())

@@ -102,7 +102,7 @@ def conform(value, t: ast.TypeExpr, kinds: set[str]):
         return out, None
     wanted = [a.name for a in t.args] if name == "ref" else [name]
     if isinstance(value, v.ResourceRef):
-        if value.kind in wanted:
+        if value.kind in wanted or not wanted:  # a bare `ref` takes a resource of any kind
             return value, None
         return None, f"expected a {' or '.join(wanted)}, got {value.kind} '{value.address}'"
-    return None, f"expected a reference to a {' or '.join(wanted)}, got {v.type_name(value)}"
+    return None, f"expected a reference to a {' or '.join(wanted) or 'resource'}, got {v.type_name(value)}"

@@ -112,8 +112,8 @@ def _root(path: str) -> Path:
 
 
 def _resolve(ctx: Context, path: str, params) -> object:
-    from archform.dsl.resolve import resolve
-    desired, diags = resolve(_root(path), parse_params(params))
+    from archform.dsl.resolved_cache import resolve_reusing
+    desired, diags = resolve_reusing(_root(path), parse_params(params))
     if any(d.is_error for d in diags) or desired is None:
         echo_diagnostics(ctx, diags)
         sys.exit(1)
@@ -346,7 +346,10 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
         if the_plan.drift and not saved:
             pass  # drift is reverted by the planned changes; the record is refreshed by them
         progress = _progress_printer(ctx)
-        result = apply_plan(the_plan, session.store, session.provider, parallelism, progress, snapshot)
+        try:
+            result = apply_plan(the_plan, session.store, session.provider, parallelism, progress, snapshot)
+        finally:
+            progress.flush()
     finally:
         session.close()
     counts = result.counts()
@@ -392,16 +395,43 @@ def _confirm(question: str) -> bool:
     return answer.strip() == "yes"
 
 
-def _progress_printer(ctx: Context):
-    tty = sys.stderr.isatty()
-    lock = __import__("threading").Lock()
+class _Progress:
+    """Prints each operation as it finishes, on stderr. On a terminal each line at once; into a
+    file or pipe (CI logs) lines are written together at most every 0.1 s — one write instead of
+    one per resource, which cost 60 ms per 1,000 resources — and all of them by `flush()`."""
 
-    def progress(event: str, address: str, detail: str):
-        if event == "start" and not tty:
+    INTERVAL = 0.1
+
+    def __init__(self):
+        import threading
+        import time
+        self.err = sys.stderr
+        self.tty = self.err.isatty()
+        self.lock = threading.Lock()
+        self.pending: list[str] = []
+        self.clock = time.monotonic
+        self.last = self.clock()
+
+    def __call__(self, event: str, address: str, detail: str):
+        if event == "start" and not self.tty:
             return
-        with lock:
-            if event == "error":
-                click.echo(f"{address}: failed: {detail}", err=True)
-            else:
-                click.echo(f"{address}: {detail}", err=True)
-    return progress
+        line = f"{address}: failed: {detail}\n" if event == "error" else f"{address}: {detail}\n"
+        with self.lock:
+            self.pending.append(line)
+            if self.tty or event == "error" or self.clock() - self.last >= self.INTERVAL:
+                self._write()
+
+    def flush(self):
+        with self.lock:
+            self._write()
+
+    def _write(self):
+        if self.pending:
+            self.err.write("".join(self.pending))
+            self.pending.clear()
+        self.err.flush()
+        self.last = self.clock()
+
+
+def _progress_printer(ctx: Context) -> _Progress:
+    return _Progress()

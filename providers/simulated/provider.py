@@ -23,6 +23,7 @@ from archform.stdlib.regions import REGIONS
 
 from . import attributes
 from .behaviours import behaviour
+from .behaviours.base import Behaviour
 from .errors import not_found
 from .limits import merged
 from .operation import Op, regional
@@ -194,11 +195,16 @@ class SimulatedCloud:
         refs = op.resolve_references(rec)
         b.validate(op, rec, None)
         b.identity(op, rec)
-        op.tx.insert(rec)
-        b.create(op, rec)
-        rec.outputs = self._outputs(op, rec)
-        op.tx.save(rec)
-        op.tx.set_refs(rec.id, refs + b.extra_refs(op, rec))
+        fresh = type(b).create is Behaviour.create
+        if fresh:  # nothing is made alongside it: one write, and no references to replace
+            rec.outputs = self._outputs(op, rec)
+            op.tx.insert(rec)
+        else:  # what it makes (default groups, addresses, placements) refers to its row
+            op.tx.insert(rec)
+            b.create(op, rec)
+            rec.outputs = self._outputs(op, rec)
+            op.tx.save(rec)
+        op.tx.set_refs(rec.id, refs + b.extra_refs(op, rec), new=fresh)
         return rec
 
     def _replay(self, op: Op, prior: tuple, kind: str, address: str | None, token: str) -> Remote:

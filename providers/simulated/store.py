@@ -330,10 +330,13 @@ class Tx:
 
     # --- references ---------------------------------------------------------------------------------
 
-    def set_refs(self, src: str, refs: list[tuple[str, str]]):
-        """`refs`: (attribute path, referenced id) pairs, replacing what `src` referenced before."""
-        self.conn.execute("DELETE FROM refs WHERE src = ?", (src,))
-        self.conn.executemany("INSERT OR IGNORE INTO refs VALUES (?,?,?)", [(src, dst, path) for path, dst in refs])
+    def set_refs(self, src: str, refs: list[tuple[str, str]], new: bool = False):
+        """`refs`: (attribute path, referenced id) pairs, replacing what `src` referenced before
+        (`new`: a record just inserted, which referenced nothing)."""
+        if not new:
+            self.conn.execute("DELETE FROM refs WHERE src = ?", (src,))
+        if refs:
+            self.conn.executemany("INSERT OR IGNORE INTO refs VALUES (?,?,?)", [(src, dst, path) for path, dst in refs])
 
     def drop_ref(self, src: str, dst: str):
         self.conn.execute("DELETE FROM refs WHERE src = ? AND dst = ?", (src, dst))

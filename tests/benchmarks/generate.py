@@ -106,11 +106,13 @@ def terraform(n: int, fanout: int = FANOUT) -> str:
     return "\n".join(out) + "\n"
 
 
-def change_one_percent(text: str, n: int) -> str:
-    """Change 1% of the resources (volume sizes first, then instance types)."""
+def change_one_percent(text: str, n: int, variant: int = 0) -> str:
+    """Change 1% of the resources (volume sizes first, then instance types); each `variant`
+    is another edit, so that no cache has seen it."""
     budget = max(1, n // 100)
-    changed = text.replace("size        = 20GiB", "size        = 40GiB", budget)
+    changed = text.replace("size        = 20GiB", f"size        = {40 + variant}GiB", budget)
     done = min(budget, text.count("size        = 20GiB"))
     if done < budget:
-        changed = changed.replace("instance_type = m5.large", "instance_type = m5.xlarge", budget - done)
+        bigger = ("m5.xlarge", "m5.2xlarge", "m5.4xlarge", "m5.8xlarge")[variant % 4]
+        changed = changed.replace("instance_type = m5.large", f"instance_type = {bigger}", budget - done)
     return changed

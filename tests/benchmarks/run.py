@@ -99,7 +99,6 @@ def bench_archform(n: int, work: Path, runs: int) -> dict[str, tuple[float, floa
     src.write_text(arch(n))
     changed = work / "changed" / "bench.arch"
     changed.parent.mkdir(exist_ok=True)
-    changed.write_text(change_one_percent(src.read_text(), n))
     out: dict[str, tuple[float, float]] = {}
 
     def fresh(tag):
@@ -107,8 +106,10 @@ def bench_archform(n: int, work: Path, runs: int) -> dict[str, tuple[float, floa
         d.mkdir()
         return ["--state", str(d / "state.db"), "--cloud", str(d / "cloud.db")]
 
-    def run(args):
-        t, m, _ = timed(archform_cmd(*args), work, env)
+    def run(args, expect=None):
+        t, m, code = timed(archform_cmd(*args), work, env)
+        if expect is not None and code != expect:  # a no-op that plans changes measures nothing
+            raise RuntimeError(f"archform {' '.join(args)} exited {code}, expected {expect}")
         return t, m
 
     out["validate"] = median_of(runs, lambda: run(["validate", str(src)]))
@@ -123,8 +124,14 @@ def bench_archform(n: int, work: Path, runs: int) -> dict[str, tuple[float, floa
 
     out["apply"] = median_of(runs, apply_once)
     where = applied[-1]
-    out["noop_plan"] = median_of(runs, lambda: run(["plan", str(src), "--detailed-exitcode", *where]))
-    out["replan_1pct"] = median_of(runs, lambda: run(["plan", str(changed), *where]))
+    out["noop_plan"] = median_of(runs, lambda: run(["plan", str(src), "--detailed-exitcode", *where], expect=0))
+    edits = iter(range(runs))
+
+    def replan():  # every run plans an edit not seen before: nothing of it is cached
+        changed.write_text(change_one_percent(src.read_text(), n, next(edits)))
+        return run(["plan", str(changed), "--detailed-exitcode", *where], expect=2)
+
+    out["replan_1pct"] = median_of(runs, replan)
     return out
 
 
@@ -160,8 +167,10 @@ def bench_terraform(n: int, work: Path, runs: int, max_apply: int) -> dict[str, 
                    capture_output=True)
     out: dict[str, tuple[float, float]] = {}
 
-    def run(args, cwd=root):
-        t, m, _ = timed([tf, *args], cwd, env)
+    def run(args, cwd=root, expect=None):
+        t, m, code = timed([tf, *args], cwd, env)
+        if expect is not None and code != expect:
+            print(f"note: terraform {' '.join(args)} exited {code}, expected {expect}", file=sys.stderr)
         return t, m
 
     out["validate"] = median_of(runs, lambda: run(["validate", "-no-color"]))
@@ -183,7 +192,7 @@ def bench_terraform(n: int, work: Path, runs: int, max_apply: int) -> dict[str, 
     else:
         (root / "terraform.tfstate").write_text(json.dumps(terraform_state(n, str(uuid.uuid4()))))
     out["noop_plan"] = median_of(runs, lambda: run(["plan", "-input=false", "-lock=false", "-no-color",
-                                                    "-detailed-exitcode"]))
+                                                    "-detailed-exitcode"], expect=0))
     changed = root / "changed"
     changed.mkdir()
     text = (root / "main.tf").read_text()

@@ -162,6 +162,30 @@ def test_modules_with_parameters_and_outputs(tmp_path):
                                           {"$ref": "primary.core.private[b]", "attr": "id"}]
 
 
+def test_a_ref_parameter_names_the_kinds_it_takes_or_takes_any(tmp_path):
+    module = {"tag.arch": """
+    param any: ref
+    param net: ref(vpc)
+    subnet s { vpc = net, cidr = cidrsubnet(net.cidr, 8, 1), az = "us-east-1a", tags = { Of = any.id } }
+    """}
+    desired = ok(tmp_path, """
+    use "./tag" as tag
+    region "us-east-1" as primary {
+      vpc main { cidr = 10.0.0.0/16 }
+      tag t { any = main, net = main }
+    }
+    """, files=module)
+    assert desired.resources["primary.t.s"].deps == ("primary.main",)
+    text = errors(tmp_path, """
+    use "./tag" as tag
+    region "us-east-1" as primary {
+      vpc main { cidr = 10.0.0.0/16 }
+      tag t { any = 3, net = main }
+    }
+    """, files=module)
+    assert "expected a reference to a resource, got number" in text
+
+
 def test_cli_params_are_typed(tmp_path):
     src = """
     param zones: number = 2

@@ -1,0 +1,145 @@
+"""The resolved architecture of a root file, cached and reused while nothing it came from changed.
+
+Resolution is a pure function of the files it reads, the parameters it is given and archform's
+own code, so `plan` and `apply` keep what it returned (the desired resources and the warnings)
+beside the parse cache and reuse it when all of those are unchanged — as a compiler's
+incremental cache does. An entry is found by (archform's code, the root file, the working
+directory, the parameters) and holds every input it was made from: each file read (`use`d
+modules, `file()` arguments) with the hash of its content, and each path probed and found
+missing (`use "./net"` tries `net` before `net.arch`). It is reused only when every file still
+has that content and every missing path is still missing; anything else resolves afresh and
+replaces the entry. Results with errors are never kept.
+
+The entry holds what the planner reads: the pydantic models checked while resolving are
+dropped (`Resource.model` is None on a reused result).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+
+FORMAT = 1
+_CODE: str | None = None
+
+
+def _code_fingerprint() -> str:
+    """What archform's resolver and catalogue are made of: every source file's size and
+    modification time (an edited checkout or another release gives another fingerprint)."""
+    global _CODE
+    if _CODE is None:
+        here = Path(__file__).resolve().parent
+        h = hashlib.sha256(f"{FORMAT} {sys.version}".encode())
+        for folder in (here, here.parent / "stdlib"):
+            for root, dirs, files in os.walk(folder):
+                dirs.sort()
+                dirs[:] = [d for d in dirs if d != "__pycache__"]
+                for name in sorted(files):
+                    if name.endswith((".py", ".lark")):
+                        st = os.stat(os.path.join(root, name))
+                        h.update(f"{os.path.join(root, name)} {st.st_size} {st.st_mtime_ns}\n".encode())
+        # the validators' library (found, not imported): its release changes what a model accepts
+        from importlib.util import find_spec
+        spec = find_spec("pydantic_core")
+        st = os.stat(spec.origin) if spec is not None and spec.origin else None
+        h.update(f"{st.st_size if st else 0} {st.st_mtime_ns if st else 0}".encode())
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+def cache_base() -> Path | None:
+    """archform's cache folder: $ARCHFORM_CACHE, else ~/.cache/archform; none with $ARCHFORM_NO_CACHE."""
+    if os.environ.get("ARCHFORM_NO_CACHE"):
+        return None
+    return Path(os.environ.get("ARCHFORM_CACHE", Path.home() / ".cache" / "archform"))
+
+
+def resolve_reusing(path: str | Path, params: dict[str, str] | None = None):
+    """`resolve(path, params)`, or the result kept from an earlier run with the same inputs."""
+    params = dict(params or {})
+    base = cache_base()
+    cache_dir = None if base is None else base / "resolved"
+    kept = load(cache_dir, Path(path), params)
+    if kept is not None:
+        return kept
+    from .modules import Loader, default_cache_dir
+    from .resolve import resolve
+    loader = Loader(default_cache_dir())
+    desired, diags = resolve(path, params, loader=loader)
+    store(cache_dir, Path(path), params, loader.inputs, desired, diags)
+    return desired, diags
+
+
+def _entry_path(cache_dir: Path, root: Path, params: dict) -> Path:
+    h = hashlib.sha256(_code_fingerprint().encode())
+    h.update(os.path.abspath(root).encode() + b"\0" + os.getcwd().encode() + b"\0")
+    for k in sorted(params):
+        h.update(f"{k}={params[k]}\0".encode())
+    return cache_dir / f"{h.hexdigest()[:32]}.pickle"
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unchanged(inputs: dict[str, str | None]) -> bool:
+    for path, digest in inputs.items():
+        if digest is None:
+            if os.path.isfile(path):
+                return False
+            continue
+        try:
+            with open(path, encoding="utf-8") as f:
+                if text_digest(f.read()) != digest:
+                    return False
+        except (OSError, UnicodeDecodeError):
+            return False
+    return True
+
+
+def load(cache_dir: Path | None, root: Path, params: dict):
+    """(desired, diagnostics) resolved earlier from exactly these inputs, or None."""
+    if cache_dir is None:
+        return None
+    path = _entry_path(cache_dir, root, params)
+    import gc
+    enabled = gc.isenabled()
+    gc.disable()  # many small acyclic objects: collections would only cost time
+    try:
+        with open(path, "rb") as f:
+            entry = pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError,
+            ValueError):
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT or not _unchanged(entry["inputs"]):
+        return None
+    return entry["desired"], entry["diagnostics"]
+
+
+def store(cache_dir: Path | None, root: Path, params: dict, inputs: dict[str, str | None], desired,
+          diagnostics) -> None:
+    """Keep a result without errors for the next run; a cache that cannot be written is skipped."""
+    if cache_dir is None or desired is None or any(d.is_error for d in diagnostics):
+        return
+    resources = {a: dataclasses.replace(r, model=None) for a, r in desired.resources.items()}
+    entry = {"format": FORMAT, "inputs": dict(sorted(inputs.items())),
+             "desired": dataclasses.replace(desired, resources=resources), "diagnostics": list(diagnostics)}
+    path = _entry_path(cache_dir, root, params)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PickleError, RecursionError, TypeError, AttributeError):
+        try:
+            tmp.unlink()
+        except (OSError, UnboundLocalError):
+            pass
