@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from pathlib import Path
 
-from . import ast
+from . import ast, cache_files
 from .diagnostics import Diagnostic, error
 from .parser import parse
 
@@ -36,9 +35,7 @@ def _code_version() -> str:
 
 
 def default_cache_dir() -> Path | None:
-    from .resolved_cache import cache_base
-    base = cache_base()
-    return None if base is None else base / "modules"
+    return cache_files.folder("modules")
 
 
 class Loader:
@@ -101,9 +98,8 @@ class Loader:
 
     def read_text(self, path: Path) -> str:
         """A file's text, recorded as an input of this resolution."""
-        from .resolved_cache import text_digest
         text = Path(path).read_text(encoding="utf-8")
-        self.inputs[os.path.abspath(path)] = text_digest(text)
+        self.inputs[os.path.abspath(path)] = hashlib.sha256(text.encode()).hexdigest()
         return text
 
     def load_text(self, text: str, name: str) -> tuple[ast.Module | None, list[Diagnostic]]:
@@ -126,30 +122,8 @@ class Loader:
         return self.cache_dir / f"{key}-{name_hash}.pickle"
 
     def _from_disk(self, key, name):
-        p = self._cache_path(key, name)
-        if p is None:
-            return None
-        import gc
-        enabled = gc.isenabled()
-        gc.disable()  # loading builds many small acyclic objects: collections would only cost time
-        try:
-            with open(p, "rb") as f:
-                return pickle.load(f)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError):
-            return None
-        finally:
-            if enabled:
-                gc.enable()
+        return cache_files.read(self._cache_path(key, name))
 
     def _to_disk(self, key, name, result):
-        p = self._cache_path(key, name)
-        if p is None or result[0] is None:
-            return
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            tmp = p.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, p)
-        except (OSError, pickle.PickleError, RecursionError):
-            pass
+        if result[0] is not None:
+            cache_files.write(self._cache_path(key, name), result)

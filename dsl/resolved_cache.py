@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import pickle
 import sys
 from pathlib import Path
+
+from . import cache_files
 
 FORMAT = 1
 _CODE: str | None = None
@@ -51,18 +52,10 @@ def _code_fingerprint() -> str:
     return _CODE
 
 
-def cache_base() -> Path | None:
-    """archform's cache folder: $ARCHFORM_CACHE, else ~/.cache/archform; none with $ARCHFORM_NO_CACHE."""
-    if os.environ.get("ARCHFORM_NO_CACHE"):
-        return None
-    return Path(os.environ.get("ARCHFORM_CACHE", Path.home() / ".cache" / "archform"))
-
-
 def resolve_reusing(path: str | Path, params: dict[str, str] | None = None):
     """`resolve(path, params)`, or the result kept from an earlier run with the same inputs."""
     params = dict(params or {})
-    base = cache_base()
-    cache_dir = None if base is None else base / "resolved"
+    cache_dir = cache_files.folder("resolved")
     kept = load(cache_dir, Path(path), params)
     if kept is not None:
         return kept
@@ -105,19 +98,7 @@ def load(cache_dir: Path | None, root: Path, params: dict):
     """(desired, diagnostics) resolved earlier from exactly these inputs, or None."""
     if cache_dir is None:
         return None
-    path = _entry_path(cache_dir, root, params)
-    import gc
-    enabled = gc.isenabled()
-    gc.disable()  # many small acyclic objects: collections would only cost time
-    try:
-        with open(path, "rb") as f:
-            entry = pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError,
-            ValueError):
-        return None
-    finally:
-        if enabled:
-            gc.enable()
+    entry = cache_files.read(_entry_path(cache_dir, root, params))
     if not isinstance(entry, dict) or entry.get("format") != FORMAT or not _unchanged(entry["inputs"]):
         return None
     return entry["desired"], entry["diagnostics"]
@@ -125,21 +106,10 @@ def load(cache_dir: Path | None, root: Path, params: dict):
 
 def store(cache_dir: Path | None, root: Path, params: dict, inputs: dict[str, str | None], desired,
           diagnostics) -> None:
-    """Keep a result without errors for the next run; a cache that cannot be written is skipped."""
+    """Keep a result without errors for the next run."""
     if cache_dir is None or desired is None or any(d.is_error for d in diagnostics):
         return
     resources = {a: dataclasses.replace(r, model=None) for a, r in desired.resources.items()}
-    entry = {"format": FORMAT, "inputs": dict(sorted(inputs.items())),
-             "desired": dataclasses.replace(desired, resources=resources), "diagnostics": list(diagnostics)}
-    path = _entry_path(cache_dir, root, params)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except (OSError, pickle.PickleError, RecursionError, TypeError, AttributeError):
-        try:
-            tmp.unlink()
-        except (OSError, UnboundLocalError):
-            pass
+    cache_files.write(_entry_path(cache_dir, root, params), {
+        "format": FORMAT, "inputs": dict(sorted(inputs.items())),
+        "desired": dataclasses.replace(desired, resources=resources), "diagnostics": list(diagnostics)})
