@@ -44,10 +44,10 @@ class Session:
     """State store + provider for one command, with the lock held while needed."""
 
     def __init__(self, state_path, workspace, cloud_path, command: str):
-        from archform.providers import open_provider
-        from .state import exists, open_state
+        from .state import open_state
         self.store = open_state(state_path, workspace)
-        self.provider = open_provider("simulated", cloud=cloud_path)
+        self.provider = _OnFirstUse(lambda: __import__("archform.providers", fromlist=["open_provider"])
+                                    .open_provider("simulated", cloud=cloud_path))
         self.command = command
         self.locked = False
 
@@ -59,9 +59,24 @@ class Session:
         if self.locked:
             self.store.unlock()
         self.store.close()
-        close = getattr(self.provider, "close", None)
-        if close:
-            close()
+        if self.provider.opened is not None:
+            close = getattr(self.provider.opened, "close", None)
+            if close:
+                close()
+
+
+class _OnFirstUse:
+    """Stands for the provider and opens it when first asked anything: a plan against an empty
+    state never asks, so it neither loads the modeled cloud's code nor creates its store."""
+
+    def __init__(self, open_it):
+        self._open = open_it
+        self.opened = None
+
+    def __getattr__(self, name):
+        if self.opened is None:
+            self.opened = self._open()
+        return getattr(self.opened, name)
 
 
 def take_lock(store, command: str):

@@ -90,6 +90,8 @@ def refresh(snapshot: Snapshot, provider) -> tuple[dict, list[Drift]]:
     drift: list[Drift] = []
     wanted = [(a, r) for a, r in sorted(snapshot.resources.items())
               if r.id is not None and r.status != "deposed"]  # an old copy's drift does not matter
+    if not wanted:
+        return actual, drift
     read_many = getattr(provider, "read_many", None)
     if read_many is not None:  # one round trip for the whole state, when the provider offers it
         remotes = read_many([(r.kind, r.id) for _, r in wanted])
