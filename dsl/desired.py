@@ -53,6 +53,14 @@ class Moved:
 
 
 @dataclass(frozen=True)
+class KindFacts:
+    """What the planner needs of a kind's catalogue entry: the values known only after apply,
+    and the attribute paths whose change forces a new resource."""
+    exports: tuple[str, ...]
+    force_new: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Desired:
     resources: dict[str, Resource]
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -60,6 +68,18 @@ class Desired:
     params: dict[str, Any] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     source_hash: str = ""
+    # kind → its facts, for every kind used: the planner reads these, not the typed catalogue
+    kinds: dict[str, KindFacts] = field(default_factory=dict, compare=False)
+
+    def facts(self, kind: str) -> KindFacts | None:
+        found = self.kinds.get(kind)
+        if found is None:  # built without them (by hand, in a test): ask the catalogue
+            from archform.stdlib import catalogue
+            model = catalogue.get(kind)
+            if model is None:
+                return None
+            found = KindFacts(tuple(sorted(model.exports)), tuple(sorted(model.force_new)))
+        return found
 
     def json(self) -> dict:
         return {

@@ -27,7 +27,7 @@ from archform.stdlib.regions import REGIONS
 
 from . import ast
 from . import values as v
-from .desired import Desired, Lifecycle, Moved, Resource
+from .desired import Desired, KindFacts, Lifecycle, Moved, Resource
 from .diagnostics import Diagnostic, Label, Span, error, sort_diagnostics, warning
 from .evaluate import EvalError, Namespace, evaluate, fail
 from .modules import Loader, default_cache_dir
@@ -1120,9 +1120,14 @@ class Resolver:
         for ctx_ in self.module_cache.values():
             if ctx_ is not None:
                 digest.update(ctx_.module.source_hash.encode())
+        facts = {}
+        for kind in sorted({r.kind for r in resources.values()}):
+            model = self.kinds.get(kind)
+            if model is not None:
+                facts[kind] = KindFacts(tuple(sorted(model.exports)), tuple(sorted(model.force_new)))
         return Desired(resources=resources, outputs=outputs, moved=tuple(self.moved),
                        params=self.params_out, files=tuple(sorted(set(self.files))),
-                       source_hash=digest.hexdigest())
+                       source_hash=digest.hexdigest(), kinds=facts)
 
     def _bind_root_params(self, ctx: ModuleCtx, root: Scope):
         from .parser import ParseError, _drive

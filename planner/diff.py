@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace as dc_replace
 
 from archform.dsl.desired import Desired
 from archform.dsl.diagnostics import Diagnostic, error
-from archform.stdlib import catalogue
 
 from .changes import (DELETE_BY_DESTROY, DELETE_DEPOSED, DELETE_NO_CONFIG, REPLACE_BY_REQUEST, REPLACE_BY_TRIGGERS,
                       REPLACE_CANNOT_UPDATE, REPLACE_TAINTED, Action, Change)
@@ -46,7 +45,6 @@ class DiffResult:
 
 def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()) -> DiffResult:
     diags: list[Diagnostic] = []
-    kinds = catalogue.LAZY
     recorded: dict[str, StateResource] = dict(prior.resources)
     previous: dict[str, str] = {}
 
@@ -75,11 +73,11 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
 
     for address in _topological(wanted):
         d = wanted[address]
-        cls = kinds.get(d.kind)
+        cls = desired.facts(d.kind)
         p = recorded.get(address)
         if p is not None and address in actual and actual[address] is None:
             p = None  # deleted outside archform: make it again
-        exports = tuple(sorted(cls.exports)) if cls else ()
+        exports = cls.exports if cls else ()
         if p is None:
             unknown = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending, d.deps)))
             changes[address] = Change(address, d.kind, Action.CREATE, d.name, d.key, d.region,
@@ -228,9 +226,9 @@ def _unknown_attrs(attrs: dict, pending: set[str], deps=None) -> set[str]:
 
 
 def _forcing(cls, changed: set[str], before: dict, after: dict) -> list[tuple[str, ...]]:
-    """Paths among the changed attributes that force a new resource."""
+    """Paths among the changed attributes that force a new resource (`cls`: the kind's facts)."""
     out = []
-    for path in sorted(cls.force_new):
+    for path in cls.force_new:
         parts = tuple(path.split("."))
         if parts[0] not in changed:
             continue

@@ -5,10 +5,9 @@ new ids, looking up what a reference names, addresses, owned records, removal.
 from __future__ import annotations
 
 from archform.providers.base import InvalidParameter
-from archform.stdlib import catalogue
 from archform.stdlib.regions import REGIONS
 
-from . import addressing, attributes, ids
+from . import addressing, ids
 from .errors import not_found
 from .store import Record, Tx
 
@@ -25,6 +24,7 @@ _ARN_PREFIX = {
 
 
 def regional(kind: str) -> bool:
+    from archform.stdlib import catalogue
     model = catalogue.get(kind)
     return model is None or getattr(model, "scope", "regional") == "regional"
 
@@ -83,6 +83,8 @@ class Op:
     def resolve_references(self, rec: Record) -> list[tuple[str, str]]:
         """Check every reference of `rec` names an existing resource of an accepted kind, visible
         from its region; (path, id) for each, to record who uses what."""
+        from archform.stdlib import catalogue
+        from . import attributes
         found = []
         for path, value, site in attributes.references(rec.kind, rec.attrs):
             where = f"{rec.kind}.{attributes.format_path(path)}"

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 from archform.providers.base import Conflict, InsufficientCapacity, InvalidParameter
 from archform.stdlib import instance_types
-from archform.stdlib.kinds.compute import SPREAD_LIMIT_PER_AZ
 from archform.stdlib.regions import REGIONS
 
 from .physical import pools
@@ -129,6 +128,7 @@ def _cluster(tx: Tx, req: Request, fits: tuple) -> Spot:
 
 
 def _spread(tx: Tx, req: Request, fits: tuple) -> Spot:
+    from archform.stdlib.kinds.compute import SPREAD_LIMIT_PER_AZ
     group = req.group
     running = tx.conn.execute("SELECT COUNT(*) FROM placements WHERE group_id = ? AND az = ?",
                               (group.id, req.az)).fetchone()[0]

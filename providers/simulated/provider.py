@@ -21,7 +21,8 @@ from typing import Iterable
 from archform.providers.base import Conflict, InvalidParameter, Remote, Unsupported
 from archform.stdlib.regions import REGIONS
 
-from . import attributes
+# `attributes` (the typed catalogue, and pydantic with it) is imported by the calls that change
+# things: reading the cloud back, as every plan's refresh does, never needs it
 from .behaviours import behaviour
 from .behaviours.base import Behaviour
 from .errors import not_found
@@ -116,6 +117,7 @@ class SimulatedCloud:
         return out
 
     def update(self, kind: str, id: str, attrs: dict, changed: Iterable[str] = ()) -> Remote:
+        from . import attributes
         self._pause()
         with self.store.transaction() as tx:
             op = Op(tx, self.limits)
@@ -188,6 +190,7 @@ class SimulatedCloud:
     # --- inside a transaction ------------------------------------------------------------------
 
     def _create(self, op: Op, kind: str, address: str | None, region: str | None, attrs: dict) -> Record:
+        from . import attributes
         # callers hand in attributes built for this call (the planner resolves references into
         # new dicts and lists): storing them without a deep copy shares nothing mutable
         rec = Record("", kind, region, attributes.complete(kind, attrs), {}, address=address)
@@ -229,6 +232,7 @@ class SimulatedCloud:
 
     @staticmethod
     def _outputs(op: Op, rec: Record) -> dict:
+        from . import attributes
         b = behaviour(rec.kind)
         out = {"id": rec.id}
         arn = b.arn(rec)
@@ -248,6 +252,7 @@ class SimulatedCloud:
 
     @staticmethod
     def _region(kind: str, region: str | None) -> str | None:
+        from . import attributes
         if not attributes.known(kind):
             raise Unsupported(f"The modeled cloud has no resource kind '{kind}'", code="UnsupportedResourceType")
         if region is not None and region not in REGIONS:
