@@ -2,8 +2,9 @@
 
 Before the first provider call the apply writes its whole intent: one pending record per
 operation (a create carries its idempotency token), in one transaction. Each finished
-operation's record, and the removal of its pending record, are committed by a journal
-thread that writes whatever has finished in one transaction at a time (group commit): a
+operation's record, and the removal of its pending record, are committed within about
+10 ms, whatever has finished in one transaction (group commit: by a journal thread
+when calls run in parallel, in the calling thread when the provider runs them one at a time): a
 crash at any moment leaves every operation either recorded or pending, and the next run
 reconciles the pending ones with the provider (a create is found by its token), so nothing
 that finished is lost and nothing is made twice. When an operation fails, everything that
@@ -129,9 +130,9 @@ class _Journal:
             raise self.error
 
     # how long a commit waits for more finished operations to join it: each is still committed
-    # within a few milliseconds of finishing (and its pending record covers that window), while
+    # within about 10 ms of finishing (and its pending record covers that window), while
     # a fast provider's thousand creates make tens of commits, not a thousand
-    LINGER = 0.003
+    LINGER = 0.01
 
     def _run(self):
         done = False
@@ -157,6 +158,44 @@ class _Journal:
             except BaseException as e:  # reported by close(); the pending records stay
                 self.error = e
                 return
+
+
+class _InlineJournal:
+    """`_Journal` for an apply whose provider calls run in this thread: finished operations are
+    committed here, together, once LINGER has passed since the oldest uncommitted one (and all of
+    them at close) — no thread hand-off per operation."""
+
+    LINGER = _Journal.LINGER
+
+    def __init__(self, store: StateStore):
+        self.store = store
+        self.batch: list = []
+        self.since = 0.0
+
+    def _add(self, item):
+        if not self.batch:
+            self.since = time.monotonic()
+        self.batch.append(item)
+        if time.monotonic() - self.since >= self.LINGER:
+            self._commit()
+
+    def put(self, records: list[StateResource], intent: str):
+        self._add((records, None, intent))
+
+    def remove(self, address: str, intent: str):
+        self._add(([], address, intent))
+
+    def end(self, intent: str):
+        self._add(([], None, intent))
+
+    def _commit(self):
+        batch, self.batch = self.batch, []
+        if batch:
+            self.store.finish_many([r for records, _, _ in batch for r in records],
+                                   [a for _, a, _ in batch if a is not None], [i for _, _, i in batch])
+
+    def close(self):
+        self._commit()
 
 
 def _intents(g, live: "_Live", token_base: str) -> list[tuple[str, dict]]:
@@ -213,7 +252,10 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     token_base = f"{snapshot.lineage}/{serial}"
     planned = _intents(g, live, token_base)
     intent = dict(zip((op for op, _ in planned), store.begin_many([rec for _, rec in planned])))
-    journal = _Journal(store)
+    # a provider that serializes every call itself (the modeled cloud's single-writer store)
+    # gains nothing from threads but their hand-offs: it says so, and runs in this thread
+    width = max(1, min(parallelism, getattr(provider, "max_parallelism", parallelism) or parallelism))
+    journal = _Journal(store) if width > 1 else _InlineJournal(store)
 
     def run(op: str) -> OpResult:
         c: Change = g.nodes[op]["change"]
@@ -233,9 +275,6 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
             progress("error", c.address, msg)
             return OpResult(op, c.address, action, False, error=msg)
 
-    # a provider that serializes every call itself (the modeled cloud's single-writer store)
-    # gains nothing from threads but their hand-offs: it says so, and runs in this thread
-    width = max(1, min(parallelism, getattr(provider, "max_parallelism", parallelism) or parallelism))
     try:
         with (ThreadPoolExecutor(max_workers=width) if width > 1 else _Inline()) as pool:
             while ready or running:
