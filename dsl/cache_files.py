@@ -9,11 +9,17 @@ day does not fill the disk.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from pathlib import Path
 
 BUDGET = 512 * 1024 * 1024  # bytes per folder (parsed modules; resolved architectures)
+
+
+def text_digest(text: str) -> str:
+    """The hash a cached result is keyed or checked by: of a file's text, as read."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def cache_base() -> Path | None:

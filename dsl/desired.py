@@ -59,6 +59,10 @@ class KindFacts:
     exports: tuple[str, ...]
     force_new: tuple[str, ...]
 
+    @classmethod
+    def of(cls, model) -> "KindFacts":
+        return cls(tuple(sorted(model.exports)), tuple(sorted(model.force_new)))
+
 
 @dataclass(frozen=True)
 class Desired:
@@ -76,9 +80,7 @@ class Desired:
         if found is None:  # built without them (by hand, in a test): ask the catalogue
             from archform.stdlib import catalogue
             model = catalogue.get(kind)
-            if model is None:
-                return None
-            found = KindFacts(tuple(sorted(model.exports)), tuple(sorted(model.force_new)))
+            return None if model is None else KindFacts.of(model)
         return found
 
     def json(self) -> dict:

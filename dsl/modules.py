@@ -94,16 +94,16 @@ class Loader:
             text = self.read_text(path)
         except (OSError, UnicodeDecodeError) as e:
             return None, [error(f"cannot read {name}: {getattr(e, 'strerror', None) or e}")]
-        return self.load_text(text, name)
+        return self.load_text(text, name, self.inputs[os.path.abspath(path)])
 
     def read_text(self, path: Path) -> str:
-        """A file's text, recorded as an input of this resolution."""
+        """A file's text, recorded (with its digest) as an input of this resolution."""
         text = Path(path).read_text(encoding="utf-8")
-        self.inputs[os.path.abspath(path)] = hashlib.sha256(text.encode()).hexdigest()
+        self.inputs[os.path.abspath(path)] = cache_files.text_digest(text)
         return text
 
-    def load_text(self, text: str, name: str) -> tuple[ast.Module | None, list[Diagnostic]]:
-        digest = hashlib.sha256(text.encode()).hexdigest()
+    def load_text(self, text: str, name: str, digest: str | None = None) -> tuple[ast.Module | None, list[Diagnostic]]:
+        digest = digest or cache_files.text_digest(text)
         key = f"{_code_version()}-{digest}"
         hit = self._memory.get((key, name))
         if hit is not None:

@@ -1120,11 +1120,8 @@ class Resolver:
         for ctx_ in self.module_cache.values():
             if ctx_ is not None:
                 digest.update(ctx_.module.source_hash.encode())
-        facts = {}
-        for kind in sorted({r.kind for r in resources.values()}):
-            model = self.kinds.get(kind)
-            if model is not None:
-                facts[kind] = KindFacts(tuple(sorted(model.exports)), tuple(sorted(model.force_new)))
+        models = {kind: self.kinds.get(kind) for kind in sorted({r.kind for r in resources.values()})}
+        facts = {kind: KindFacts.of(model) for kind, model in models.items() if model is not None}
         return Desired(resources=resources, outputs=outputs, moved=tuple(self.moved),
                        params=self.params_out, files=tuple(sorted(set(self.files))),
                        source_hash=digest.hexdigest(), kinds=facts)

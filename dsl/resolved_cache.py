@@ -75,10 +75,6 @@ def _entry_path(cache_dir: Path, root: Path, params: dict) -> Path:
     return cache_dir / f"{h.hexdigest()[:32]}.pickle"
 
 
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _unchanged(inputs: dict[str, str | None]) -> bool:
     for path, digest in inputs.items():
         if digest is None:
@@ -87,7 +83,7 @@ def _unchanged(inputs: dict[str, str | None]) -> bool:
             continue
         try:
             with open(path, encoding="utf-8") as f:
-                if text_digest(f.read()) != digest:
+                if cache_files.text_digest(f.read()) != digest:
                     return False
         except (OSError, UnicodeDecodeError):
             return False

@@ -151,13 +151,17 @@ class _Journal:
                 done = True
             if not batch:
                 continue
-            puts = [r for records, _, _ in batch for r in records]
-            removes = [a for _, a, _ in batch if a is not None]
             try:
-                self.store.finish_many(puts, removes, [i for _, _, i in batch])
+                _commit_batch(self.store, batch)
             except BaseException as e:  # reported by close(); the pending records stay
                 self.error = e
                 return
+
+
+def _commit_batch(store: StateStore, batch: list[tuple[list[StateResource], str | None, str]]):
+    """One transaction for finished operations: (records to write, address to forget, intent)."""
+    store.finish_many([r for records, _, _ in batch for r in records],
+                      [a for _, a, _ in batch if a is not None], [i for _, _, i in batch])
 
 
 class _InlineJournal:
@@ -191,8 +195,7 @@ class _InlineJournal:
     def _commit(self):
         batch, self.batch = self.batch, []
         if batch:
-            self.store.finish_many([r for records, _, _ in batch for r in records],
-                                   [a for _, a, _ in batch if a is not None], [i for _, _, i in batch])
+            _commit_batch(self.store, batch)
 
     def close(self):
         self._commit()

@@ -44,10 +44,10 @@ class Session:
     """State store + provider for one command, with the lock held while needed."""
 
     def __init__(self, state_path, workspace, cloud_path, command: str):
+        from archform.providers import open_provider
         from .state import open_state
         self.store = open_state(state_path, workspace)
-        self.provider = _OnFirstUse(lambda: __import__("archform.providers", fromlist=["open_provider"])
-                                    .open_provider("simulated", cloud=cloud_path))
+        self.provider = _OnFirstUse(lambda: open_provider("simulated", cloud=cloud_path))
         self.command = command
         self.locked = False
 
@@ -360,7 +360,7 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
                 sys.exit(1)
         if the_plan.drift and not saved:
             pass  # drift is reverted by the planned changes; the record is refreshed by them
-        progress = _progress_printer(ctx)
+        progress = _Progress()
         try:
             result = apply_plan(the_plan, session.store, session.provider, parallelism, progress, snapshot)
         finally:
@@ -446,7 +446,3 @@ class _Progress:
             self.pending.clear()
         self.err.flush()
         self.last = self.clock()
-
-
-def _progress_printer(ctx: Context) -> _Progress:
-    return _Progress()
