@@ -130,13 +130,13 @@ def _cluster(tx: Tx, req: Request, fits: tuple) -> Spot:
 def _spread(tx: Tx, req: Request, fits: tuple) -> Spot:
     from archform.stdlib.kinds.compute import SPREAD_LIMIT_PER_AZ
     group = req.group
-    running = tx.conn.execute("SELECT COUNT(*) FROM placements WHERE group_id = ? AND az = ?",
-                              (group.id, req.az)).fetchone()[0]
     if group.attrs.get("spread_level") == "host":
         sql = (f"SELECT {_COLUMNS} FROM hosts WHERE {_FITS} AND id NOT IN "
                f"(SELECT host FROM placements WHERE group_id = ?) ORDER BY {_LEAST_USED} LIMIT 1")
         return _one(tx, req, sql, fits + (group.id,), why=f" on a host apart from the other instances of spread "
                                                           f"placement group '{group.name}'")
+    running = tx.conn.execute("SELECT COUNT(*) FROM placements WHERE group_id = ? AND az = ?",
+                              (group.id, req.az)).fetchone()[0]
     if running >= SPREAD_LIMIT_PER_AZ:
         raise InvalidParameter(f"Spread placement group '{group.name}' already has {running} running instances in "
                                f"{req.az}: a rack spread placement group holds at most {SPREAD_LIMIT_PER_AZ} "

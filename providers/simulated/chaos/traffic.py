@@ -18,12 +18,15 @@ class Traffic:
         self.lb_nominal: dict[str, float] = {}
         self.set_demand: dict[str, float] = {}
         self.lb_groups: dict[str, list] = {}
+        self.lb_total: dict[str, float] = {}  # the normal load of a load balancer's groups
+        self.fronted: set[str] = set()        # load balancers some DNS name answers with
 
     def start(self) -> None:
         w = self.world
         for lb in w.elb.lbs:
             groups = [g for g in w.asg.groups if any(tg in g.target_groups for tg in lb.groups)]
             self.lb_groups[lb.id] = groups
+            self.lb_total[lb.id] = sum(g.nominal_demand for g in groups)
             standalone = sum(1 for tg in lb.groups for t in tg.targets.values() if t.inst.group is None)
             self.lb_nominal[lb.id] = sum(g.nominal_demand for g in groups) + standalone * 0.5
         # names answering with the same load balancer share its load (www and the apex, say)
@@ -32,6 +35,7 @@ class Traffic:
             for r, _ in rs.answer:
                 if isinstance(r.endpoint, str):
                     names_of[r.endpoint] = names_of.get(r.endpoint, 0) + 1
+        self.fronted = {r.endpoint for rs in w.route53.sets for r in rs.records if isinstance(r.endpoint, str)}
         for rs in w.route53.sets:
             self.set_demand[rs.name] = sum(share * self.lb_nominal.get(r.endpoint, 0.0) / names_of[r.endpoint]
                                            for r, share in rs.answer if isinstance(r.endpoint, str))
@@ -40,23 +44,19 @@ class Traffic:
     def update(self) -> None:
         w = self.world
         demand = {lb.id: 0.0 for lb in w.elb.lbs}
-        fronted = set()
         for rs in w.route53.sets:
             load = self.set_demand.get(rs.name, 0.0)
             for r, share in rs.seen:
                 if isinstance(r.endpoint, str) and r.endpoint in demand:
                     demand[r.endpoint] += load * share
-            fronted.update(r.endpoint for r in rs.records if isinstance(r.endpoint, str))
         for lb in w.elb.lbs:
-            if lb.id not in fronted:
+            if lb.id not in self.fronted:
                 demand[lb.id] = self.lb_nominal.get(lb.id, 0.0)
             lb.demand = demand[lb.id]
-        carried: dict[str, float] = {}
+        carried: dict[str, float] = {}  # every group behind a load balancer gets its share here
         for lb in w.elb.lbs:
-            groups = self.lb_groups.get(lb.id, [])
-            total = sum(g.nominal_demand for g in groups)
-            for g in groups:
+            total = self.lb_total.get(lb.id, 0.0)
+            for g in self.lb_groups.get(lb.id, []):
                 carried[g.id] = carried.get(g.id, 0.0) + (lb.demand * g.nominal_demand / total if total else 0.0)
         for g in w.asg.groups:
-            g.demand = carried.get(g.id, g.nominal_demand) if any(g in gs for gs in self.lb_groups.values()) \
-                else g.nominal_demand
+            g.demand = carried.get(g.id, g.nominal_demand)

@@ -79,6 +79,10 @@ class World:
 
     # --- loading --------------------------------------------------------------------------------
 
+    def owned_of(self, owner: str, kind: str) -> list[Record]:
+        """What `owner` owns of `kind` (a cluster's instances, a group's nodes), oldest first."""
+        return sorted((r for r in self.owned.get(owner, []) if r.kind == kind), key=lambda r: r.seq)
+
     def load(self, store: Store) -> None:
         with store.reading() as tx:
             # the instances Auto Scaling groups own are most of a large world: their attributes

@@ -74,7 +74,7 @@ class Aurora(Loop):
         w = self.world
         for rec in w.of_kind("aurora"):
             c = Cluster(rec)
-            for m in sorted((r for r in w.owned.get(rec.id, []) if r.kind == "aurora_instance"), key=lambda r: r.seq):
+            for m in w.owned_of(rec.id, "aurora_instance"):
                 c.nodes.append(Node(m.id, m.attrs.get("name") or m.id, m.role, m.az))
             zones = []
             for sid in rec.attrs.get("subnets") or []:

@@ -53,7 +53,7 @@ class Caches(Loop):
         for rec in w.of_kind("elasticache"):
             c = Cache(rec)
             shard = -1
-            for m in sorted((r for r in w.owned.get(rec.id, []) if r.kind == "cache_node"), key=lambda r: r.seq):
+            for m in w.owned_of(rec.id, "cache_node"):
                 if c.engine == "memcached" or m.role == "primary":
                     shard += 1
                 c.nodes.append(Node(m.id, m.attrs.get("name") or m.id, m.role, shard, m.az))

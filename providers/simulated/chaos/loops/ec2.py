@@ -127,9 +127,6 @@ class Ec2(Loop):
                     batch.append(inst)
         self._changed(batch)
 
-    def parts(self, rec) -> list[str]:
-        return []
-
     def fail_part(self, rec, part, up) -> bool:
         if rec.kind != "instance":
             return False

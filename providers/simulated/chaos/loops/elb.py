@@ -361,9 +361,9 @@ class Elb(Loop):
     def fail_part(self, rec, part, up) -> bool:
         if rec.kind != "load_balancer":
             return False
-        for lb in self.lbs:
-            if lb.id == rec.id:
-                lb.broken += -1 if up else 1
+        lb = self.by_id.get(rec.id)
+        if lb is not None:
+            lb.broken += -1 if up else 1
         self.world.dirty = True
         return True
 

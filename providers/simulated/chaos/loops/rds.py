@@ -64,7 +64,7 @@ class Rds(Loop):
         w = self.world
         for rec in w.of_kind("rds"):
             db = Db(rec)
-            for m in sorted((r for r in w.owned.get(rec.id, []) if r.kind == "rds_instance"), key=lambda r: r.seq):
+            for m in w.owned_of(rec.id, "rds_instance"):
                 db.members.append(Member(m.id, m.role, m.az))
             self.dbs.append(db)
             self.by_id[db.id] = db

@@ -104,6 +104,7 @@ class Route53(Loop):
         self.checks: dict[str, Check] = {}
         self.sets: list[RecordSet] = []
         self.by_record: dict[str, RecordSet] = {}
+        self._targets: dict[str, str | None] = {}  # a check's target → the record it names
 
     # --- loading -----------------------------------------------------------------------------------
 
@@ -166,13 +167,17 @@ class Route53(Loop):
 
     def _target_answers(self, target) -> float:
         """The probability that a request to the target is answered."""
-        w = self.world
-        rec = w.records.get(target) if isinstance(target, str) else None
-        if rec is None and isinstance(target, str):
-            rec = next((r for r in w.records.values() if r.owner is None and r.outputs.get("dns_name") == target), None)
-        if rec is None:
+        if not isinstance(target, str):
             return 1.0
-        return self.endpoint_served(rec.id)
+        found = self._targets.get(target, False)
+        if found is False:  # what a target names is fixed for the run: looked up once
+            w = self.world
+            rec = w.records.get(target)
+            if rec is None:
+                rec = next((r for r in w.records.values()
+                            if r.owner is None and r.outputs.get("dns_name") == target), None)
+            found = self._targets[target] = rec.id if rec is not None else None
+        return 1.0 if found is None else self.endpoint_served(found)
 
     def _evaluate(self, c: Check) -> None:
         if c.type == "calculated":
