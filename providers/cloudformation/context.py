@@ -10,19 +10,16 @@ from __future__ import annotations
 
 from archform.dsl.diagnostics import Diagnostic, error, warning
 
-from .intrinsics import Att, sub
+from .intrinsics import Att, Param, sub
 from .parts import Source
 
 
 class Context:
-    def __init__(self, desired, placement, exports: dict, bindings: dict | None = None,
-                 output_bindings: dict | None = None):
-        self.desired = desired
+    def __init__(self, desired, placement, exports: dict, bindings: dict | None = None):
         self.resources = desired.resources
         self.placement = placement
         self.exports = exports
         self.bindings = bindings or {}
-        self.output_bindings = output_bindings or {}
         self.diagnostics: list[Diagnostic] = []
         self.unexpressed: dict[str, list[str]] = {}  # stack id -> notes for the template
         self.fixed: dict[str, str] = {}  # param -> why it is fixed at generation time
@@ -70,6 +67,17 @@ class Context:
         return sorted(a for a, r in self.resources.items() if r.kind == kind)
 
     # --- values ----------------------------------------------------------------------------
+
+    def convert_bound(self, value, bound: dict, user, path: tuple = ()):
+        """`convert`, where the values at `bound` paths follow template parameters (`Fn::Sub`)."""
+        if path in bound:
+            return sub(*[p if type(p) in (str, Param) else self.convert(p, user) for p in bound[path].parts])
+        t = type(value)
+        if t is dict and "$ref" not in value and "$format" not in value:
+            return {k: self.convert_bound(v, bound, user, path + (k,)) for k, v in value.items()}
+        if t is list:
+            return [self.convert_bound(v, bound, user, path + (i,)) for i, v in enumerate(value)]
+        return self.convert(value, user)
 
     def convert(self, value, src: Source):
         """A canonical attribute value as CloudFormation writes it."""

@@ -93,7 +93,6 @@ PARTITION = Pseudo("AWS::Partition")
 URL_SUFFIX = Pseudo("AWS::URLSuffix")
 STACK_NAME = Pseudo("AWS::StackName")
 
-PLACEHOLDERS = (Att, Param, Pseudo, Sub)
 
 
 def sub(*parts):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .intrinsics import Att, Param, sub
+from .intrinsics import Att
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import Context
@@ -107,10 +107,6 @@ class Source:
     def model(self):
         return self.res.model
 
-    @property
-    def name(self) -> str:
-        return self.res.name
-
     def peek(self, *path, default=None):
         """The canonical value at `path`, for naming and presence checks only: a mapping must not
         write it into the template (it may be a parameter's)."""
@@ -146,18 +142,7 @@ class Source:
         """The value at `path` as CloudFormation writes it."""
         value = self.peek(*path)
         if self.bound:
-            return self._convert_bound(value, path)
-        return self.ctx.convert(value, self)
-
-    def _convert_bound(self, value, path: tuple):
-        if path in self.bound:
-            convert = self.ctx.convert
-            return sub(*[p if type(p) in (str, Param) else convert(p, self) for p in self.bound[path].parts])
-        t = type(value)
-        if t is dict and "$ref" not in value and "$format" not in value:
-            return {k: self._convert_bound(v, path + (k,)) for k, v in value.items()}
-        if t is list:
-            return [self._convert_bound(v, path + (i,)) for i, v in enumerate(value)]
+            return self.ctx.convert_bound(value, self.bound, self, path)
         return self.ctx.convert(value, self)
 
     def text(self, *path):

@@ -146,7 +146,7 @@ def _map(desired, placement, tracing):
     """Every resource's parts. A parameter a mapping had to read as a literal is fixed, and the
     resources are mapped again without it."""
     while True:
-        ctx = Context(desired, placement, EXPORTS, tracing.bindings, tracing.output_bindings)
+        ctx = Context(desired, placement, EXPORTS, tracing.bindings)
         parts = []
         for address in sorted(desired.resources):
             src = ctx.source(address)
@@ -399,18 +399,7 @@ class _Holder:
         self.diagnostics.append(error(f"CloudFormation: output {self.name}: {message}", help=help))
 
     def value(self):
-        from .intrinsics import Param, sub
-        convert = self.ctx.convert
-
-        def conv(v, path):
-            if path in self.bound:
-                return sub(*[p if type(p) in (str, Param) else convert(p, self) for p in self.bound[path].parts])
-            if type(v) is dict and "$ref" not in v and "$format" not in v:
-                return {k: conv(x, path + (k,)) for k, x in v.items()}
-            if type(v) is list:
-                return [conv(x, path + (i,)) for i, x in enumerate(v)]
-            return convert(v, self)
-        return conv(self.raw, ())
+        return self.ctx.convert_bound(self.raw, self.bound, self)
 
 
 def _check_limits(t: Template, diagnostics: list):

@@ -126,7 +126,6 @@ def dns_record(r):
     ttl = r.raw("ttl")
     alias = r.peek("alias") is not None
     ip_based = r.raw("ip_based")
-    view = _View(r)
     r.part("AWS::Route53::RecordSet", {
         "HostedZoneId": r.ref("zone"),
         "Name": record_name(r),
@@ -134,7 +133,7 @@ def dns_record(r):
         "TTL": str(seconds(r.get("ttl"))) if ttl is not None else None,
         "ResourceRecords": _values(r) if not alias else None,
         "AliasTarget": _alias_target(r) if alias else None,
-        "SetIdentifier": (r.val("set_id") if r.peek("set_id") is not None else set_identifier(view))
+        "SetIdentifier": (r.val("set_id") if r.peek("set_id") is not None else set_identifier(r))
         if policy != "simple" else None,
         "Weight": r.val("weight"),
         "Region": r.val("latency_region"),
@@ -155,14 +154,6 @@ def dns_record(r):
         "MultiValueAnswer": True if r.raw("multivalue") else None,
         "HealthCheckId": r.ref("health_check"),
     })
-
-
-class _View:
-    """Just enough of a catalogue View for `set_identifier`."""
-
-    def __init__(self, r):
-        self.model = r.model
-        self.address = r.address
 
 
 _HEALTH_TYPES = {"http": "HTTP", "https": "HTTPS", "tcp": "TCP", "calculated": "CALCULATED",
