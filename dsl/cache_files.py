@@ -14,6 +14,8 @@ import os
 import pickle
 from pathlib import Path
 
+from . import collector
+
 BUDGET = 512 * 1024 * 1024  # bytes per folder (parsed modules; resolved architectures)
 
 
@@ -37,18 +39,12 @@ def read(path: Path | None):
     """The object pickled at `path`, or None (missing, damaged, or from other code)."""
     if path is None:
         return None
-    import gc
-    enabled = gc.isenabled()
-    gc.disable()  # loading builds many small acyclic objects: collections would only cost time
     try:
-        with open(path, "rb") as f:
+        with open(path, "rb") as f, collector.paused():
             found = pickle.load(f)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError,
             ValueError, KeyError):
         return None
-    finally:
-        if enabled:
-            gc.enable()
     try:
         os.utime(path)  # used now: pruning removes the least recently used first
     except OSError:

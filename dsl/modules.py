@@ -110,7 +110,7 @@ class Loader:
             return hit
         result = self._from_disk(key, name)
         if result is None:
-            result = parse(text, name)
+            result = parse(text, name, digest)
             self._to_disk(key, name, result)
         self._memory[(key, name)] = result
         return result

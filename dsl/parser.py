@@ -17,7 +17,6 @@ broken item is reported in one run, each with a message a person can act on.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
@@ -25,7 +24,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from . import ast
+from . import ast, collector
 from .diagnostics import Diagnostic, Label, Source, Span, error
 from .transform import Builder
 
@@ -263,20 +262,16 @@ def parse_interpolation(source: Source, begin: int, end: int, diagnostics: list[
     return expr
 
 
-def parse(text: str, file: str) -> tuple[ast.Module | None, list[Diagnostic]]:
-    """Parse a whole `.arch` file."""
+def parse(text: str, file: str, source_hash: str | None = None) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Parse a whole `.arch` file (`source_hash`: the hash of `text`, when the caller has it)."""
     source = Source(file, text)
-    source_hash = hashlib.sha256(text.encode()).hexdigest()
+    source_hash = source_hash or hashlib.sha256(text.encode()).hexdigest()
     builder = Builder(source, parse_interpolation)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the parse allocates many small acyclic objects: collections only cost time
     try:
-        items = _drive(source, "start", 0, len(text), builder)
+        with collector.paused():
+            items = _drive(source, "start", 0, len(text), builder)
     except ParseError:
         return None, _recover(source)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return ast.Module(file, items, tuple(comments(source)), source_hash), builder.diagnostics
 
 

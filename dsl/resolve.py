@@ -1436,21 +1436,18 @@ def resolve(path: str | Path, params: dict[str, str] | None = None, loader: Load
             check: bool = True) -> tuple[Desired | None, list[Diagnostic]]:
     """Resolve (and check) the architecture rooted at `path`. Never raises for user mistakes.
     (`resolved_cache.resolve_reusing` reuses a result while its inputs are unchanged.)"""
-    import gc
+    from . import collector
     from .check import run_checks
     loader = loader or Loader(default_cache_dir())
     r = Resolver(loader, params)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # resolution builds many small objects and frees almost none: collections only cost
     try:
-        desired = r.run(Path(path))
-        diags = r.diags
-        if desired is not None and check:
-            diags = diags + run_checks(desired, r)
+        with collector.paused():
+            desired = r.run(Path(path))
+            diags = r.diags
+            if desired is not None and check:
+                diags = diags + run_checks(desired, r)
     finally:
         r.dispose()
-        if gc_was_enabled:
-            gc.enable()
     diags = sort_diagnostics(diags)
     if any(d.is_error for d in diags):
         return desired, diags

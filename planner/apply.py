@@ -104,7 +104,21 @@ class _Live:
 Progress = Callable[[str, str, str], None]  # (event, address, detail)
 
 
-class _Journal:
+class _Journaling:
+    """What an operation tells the journal when it finishes: records to write, an address to
+    forget, or nothing — each ending its pending record (`intent`)."""
+
+    def put(self, records: list[StateResource], intent: str):
+        self._add((records, None, intent))
+
+    def remove(self, address: str, intent: str):
+        self._add(([], address, intent))
+
+    def end(self, intent: str):
+        self._add(([], None, intent))
+
+
+class _Journal(_Journaling):
     """Commits finished operations from one thread, batching what finished meanwhile."""
 
     def __init__(self, store: StateStore):
@@ -114,14 +128,8 @@ class _Journal:
         self.thread = threading.Thread(target=self._run, name="archform-journal", daemon=True)
         self.thread.start()
 
-    def put(self, records: list[StateResource], intent: str):
-        self.queue.put((records, None, intent))
-
-    def remove(self, address: str, intent: str):
-        self.queue.put(([], address, intent))
-
-    def end(self, intent: str):
-        self.queue.put(([], None, intent))
+    def _add(self, item):
+        self.queue.put(item)
 
     def close(self):
         self.queue.put(None)
@@ -164,7 +172,7 @@ def _commit_batch(store: StateStore, batch: list[tuple[list[StateResource], str 
                       [a for _, a, _ in batch if a is not None], [i for _, _, i in batch])
 
 
-class _InlineJournal:
+class _InlineJournal(_Journaling):
     """`_Journal` for an apply whose provider calls run in this thread: finished operations are
     committed here, together, once LINGER has passed since the oldest uncommitted one (and all of
     them at close) — no thread hand-off per operation."""
@@ -182,15 +190,6 @@ class _InlineJournal:
         self.batch.append(item)
         if time.monotonic() - self.since >= self.LINGER:
             self._commit()
-
-    def put(self, records: list[StateResource], intent: str):
-        self._add((records, None, intent))
-
-    def remove(self, address: str, intent: str):
-        self._add(([], address, intent))
-
-    def end(self, intent: str):
-        self._add(([], None, intent))
 
     def _commit(self):
         batch, self.batch = self.batch, []

@@ -330,7 +330,6 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
             except PlanFileError as e:
                 click.echo(f"error: {e}", err=True)
                 sys.exit(1)
-            snapshot = session.store.read()
             if the_plan.workspace != workspace:
                 click.echo(f"error: the plan is for workspace '{the_plan.workspace}', not '{workspace}'", err=True)
                 sys.exit(1)

@@ -62,14 +62,9 @@ def deployment_name(path) -> str:
 def generate(path, params: dict | None = None, options: Options | None = None, sources: dict | None = None,
              loader=None) -> Result:
     """Resolve the architecture at `path` and generate its templates."""
-    import gc
-    enabled = gc.isenabled()
-    gc.disable()  # many small objects, almost none freed: collections only cost time
-    try:
+    from archform.dsl import collector
+    with collector.paused():  # many small objects, almost none freed
         return _generate(path, params, options, sources, loader)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _generate(path, params, options, sources, loader) -> Result:
