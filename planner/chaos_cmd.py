@@ -114,11 +114,12 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
     with tempfile.TemporaryDirectory(prefix="archform-chaos-") as folder:
         if state_path:
             from archform.providers.simulated import SimulatedCloud
-            from .state import StateStore
-            where = cloud_path or os.environ.get("ARCHFORM_CLOUD") or ".archform/cloud.db"
-            if not os.path.exists(state_path) or not os.path.exists(where):
+            from archform.providers.simulated.store import default_path
+            from .state import exists, open_state
+            where = cloud_path or default_path()
+            if not exists(state_path) or not os.path.exists(where):
                 _fail(f"nothing applied: no state at {state_path} or no modeled cloud at {where}")
-            store = StateStore(state_path, workspace)
+            store = open_state(state_path, workspace)
             try:
                 if not store.read().resources:
                     _fail(f"the state at {state_path} records nothing: apply {path} first")

@@ -98,8 +98,8 @@ def _format(out, fmt) -> str:
 def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed, *, with_plan=False,
            physical=False):
     """What the overlays need: (root, desired, diagnostics, plan, chaos report, placements, hosts)."""
-    import os
     from archform.dsl.resolve import resolve
+    from .state import exists as state_exists
     from .cli_common import Context, echo_diagnostics, parse_params
     from .diagram.sources import SourceError, applied_cloud, chaos_report, fresh_cloud, make_plan, placements
     from .plan_cmds import _root
@@ -113,7 +113,7 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
     try:
         if with_plan:
             the_plan = make_plan(desired, state_path, workspace, cloud_path)
-        if fails or (physical and not os.path.exists(state_path)):
+        if fails or (physical and not state_exists(state_path)):
             with fresh_cloud(root, parse_params(params), seed) as (cloud, ids):
                 if physical:
                     rows, hosts = placements(cloud, ids, desired)

@@ -19,7 +19,11 @@ from __future__ import annotations
 
 from archform.dsl import values as v
 from archform.stdlib.regions import REGIONS
-from archform.stdlib.schema import Graph, View
+from archform.stdlib.schema import Graph, View, deref
+
+# an RPO under this is "seconds" (continuous replication needed: dr_rpo_replication); from it
+# up to a day, backups must run often enough (dr_rpo_backups)
+RPO_SECONDS = 60
 
 DATA_KINDS = ("aurora", "rds", "dynamodb_table", "s3_bucket", "efs")
 
@@ -71,7 +75,7 @@ def replica_in(graph: Graph, store: View, region: str) -> str | None:
     m = store.model
     if store.kind == "aurora":
         for ref in m.global_secondary:
-            sec = graph.get(getattr(ref, "address", ""))
+            sec = deref(graph, ref)
             if sec is not None and sec.region == region:
                 return f"Aurora Global Database secondary '{sec.address}'"
     elif store.kind == "rds":
@@ -83,7 +87,7 @@ def replica_in(graph: Graph, store: View, region: str) -> str | None:
             return f"global table replica in {region}"
     elif store.kind == "s3_bucket":
         for rule in m.replication:
-            dest = graph.get(getattr(rule.destination, "address", ""))
+            dest = deref(graph, rule.destination)
             if dest is not None and dest.region == region:
                 return f"replication to '{dest.address}'"
     return None

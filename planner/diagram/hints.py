@@ -171,23 +171,3 @@ def _enclosing(scene: Scene, frame_id: str, kind: str) -> str | None:
         if scene.frames[f].kind == kind:
             return f
     return None
-
-
-def spans(scene: Scene) -> list[tuple[str, str]]:
-    from .scene import refs
-    out = []
-    for n in sorted(scene.nodes.values(), key=lambda n: n.id):
-        it = scene.items.get(n.id)
-        if it is None or n.anchor or n.minor:
-            continue
-        subnets = [s for s in refs(it.attrs.get("subnets")) if s in scene.frame_of and s in scene.nodes]
-        if len(subnets) > 1:
-            out.extend((n.id, s) for s in subnets)
-    return out
-
-
-def _enclosing(scene: Scene, frame_id: str, kind: str) -> str | None:
-    for f in scene.ancestors(frame_id):
-        if scene.frames[f].kind == kind:
-            return f
-    return None

@@ -21,6 +21,10 @@ from .nesting import region_frame
 from .scene import Edge, Frame, Item, Node, Scene, ref, refs
 from .styles import ACTIONS, kind_info
 
+# a chaos run's compliance, as the diagram's note and the report's headline say it
+VERDICTS = {"PolicyMet": "every DR target met", "PolicyBreached": "a DR target was breached",
+            "NoPolicy": "no DR plan to judge"}
+
 # --- plan --------------------------------------------------------------------------------------
 
 
@@ -168,8 +172,7 @@ def chaos(scene: Scene, report: dict) -> None:
         states.add(node.state)
     summary = report.get("summary", {})
     domains = ", ".join(f.get("domain", "") for f in report.get("faults", []))
-    verdict = {"PolicyMet": "every DR target met", "PolicyBreached": "a DR target was breached",
-               "NoPolicy": "no DR plan to judge"}.get(summary.get("compliance"), "")
+    verdict = VERDICTS.get(summary.get("compliance"), "")
     scene.notes.append(f"Chaos: {domains} (seed {report.get('seed')}, "
                        f"{_span(report.get('duration_seconds'))} of virtual time) — {verdict}")
     scene.legend = chaos_legend(states, bool(report.get("failovers"))) + scene.legend
@@ -207,12 +210,8 @@ def _failover_ends(scene: Scene, fo: dict, reps: dict[str, str]) -> list[tuple[t
 
 
 def _clock(t) -> str:
-    if t is None:
-        return "the end"
-    t = float(t)
-    h, rest = divmod(t, 3600)
-    m, s = divmod(rest, 60)
-    return f"{int(h):02d}:{int(m):02d}:{s:04.1f}"
+    from archform.providers.simulated.chaos.units import clock
+    return "the end" if t is None else clock(float(t))
 
 
 def _span(seconds) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .overlays import VERDICTS
 from .styles import ACTIONS, CATEGORIES, kind_info
 
 
@@ -98,7 +99,6 @@ def build_report(root, desired, diags, plan, chaos: dict | None) -> str:
         context.update({
             "capacity_svg": capacity_chart(chaos), "timeline_svg": timeline_chart(chaos),
             "charted": len(chart_services(chaos)),
-            "verdict": {"PolicyMet": "every DR target met", "PolicyBreached": "a DR target was breached",
-                        "NoPolicy": "no DR plan to judge"}.get(chaos["summary"]["compliance"], ""),
+            "verdict": VERDICTS.get(chaos["summary"]["compliance"], ""),
         })
     return _environment().get_template("report.html.j2").render(**context)

@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-DEFAULT_CLOUD = ".archform/cloud.db"   # as `archform plan` and `archform sim placement` default
 
 
 class SourceError(Exception):
@@ -30,12 +29,13 @@ class SourceError(Exception):
 def make_plan(desired, state_path: str | None, workspace: str = "default", cloud_path: str | None = None):
     """The plan from the state at `state_path` (if it exists) to `desired`."""
     from archform.planner.planning import PlanRequest, make_plan as _make_plan
-    from archform.planner.state import StateStore, StateLocked
+    from archform.planner.state import StateLocked, open_state
     from archform.planner.clock import now_text
+    from archform.providers.simulated.store import default_path
     from archform.providers import open_provider
     with _maybe_temporary(state_path) as (state, cloud):
-        cloud = cloud or cloud_path or os.environ.get("ARCHFORM_CLOUD") or DEFAULT_CLOUD
-        store = StateStore(state, workspace)
+        cloud = cloud or cloud_path or default_path()
+        store = open_state(state, workspace)
         provider = open_provider("simulated", cloud=cloud)
         locked = False
         try:
@@ -58,7 +58,8 @@ def make_plan(desired, state_path: str | None, workspace: str = "default", cloud
 
 @contextmanager
 def _maybe_temporary(state_path):
-    if state_path and os.path.exists(state_path):
+    from archform.planner.state import exists
+    if state_path and exists(state_path):
         yield state_path, None
         return
     with tempfile.TemporaryDirectory(prefix="archform-diagram-") as folder:
@@ -91,12 +92,13 @@ def fresh_cloud(path, params: dict, seed: int):
 @contextmanager
 def applied_cloud(state_path: str, workspace: str, cloud_path: str | None):
     """The modeled cloud an existing state was applied to: yields (cloud, address → id)."""
-    from archform.planner.state import StateStore
+    from archform.planner.state import exists, open_state
     from archform.providers.simulated import SimulatedCloud
-    where = cloud_path or os.environ.get("ARCHFORM_CLOUD") or DEFAULT_CLOUD
-    if not os.path.exists(state_path) or not os.path.exists(where):
+    from archform.providers.simulated.store import default_path
+    where = cloud_path or default_path()
+    if not exists(state_path) or not os.path.exists(where):
         raise SourceError(f"nothing applied: no state at {state_path} or no modeled cloud at {where}")
-    store = StateStore(state_path, workspace)
+    store = open_state(state_path, workspace)
     try:
         ids = {a: r.id for a, r in store.read().resources.items() if r.id}
     finally:

@@ -13,7 +13,7 @@ from archform.stdlib import dr_sites
 from archform.stdlib.schema import Graph, Issue, Related
 
 DAY = 86400
-SECONDS = 60  # below this, dr_rpo_replication speaks
+SECONDS = dr_sites.RPO_SECONDS  # below this, dr_rpo_replication speaks
 
 
 def dr_rpo_backups(graph: Graph) -> Iterable[Issue]:

@@ -12,7 +12,7 @@ from archform.dsl import values as v
 from archform.stdlib import dr_sites
 from archform.stdlib.schema import Graph, Issue, Related
 
-SECONDS = 60  # an RPO under this is "seconds"
+SECONDS = dr_sites.RPO_SECONDS  # an RPO under this is "seconds"
 
 
 def dr_rpo_replication(graph: Graph) -> Iterable[Issue]:

@@ -18,9 +18,10 @@ def dr_warm_standby_copy(graph: Graph) -> Iterable[Issue]:
         if primary is None or secondary is None:
             continue
         theirs = [(view, n) for view, n in dr_sites.compute(graph, primary) if n > 0]
-        ours = [(view, n) for view, n in dr_sites.compute(graph, secondary) if n > 0]
+        standby = dr_sites.compute(graph, secondary)
+        ours = [(view, n) for view, n in standby if n > 0]
         if theirs and not ours:
-            idle = [view.address for view, _ in dr_sites.compute(graph, secondary)]
+            idle = [view.address for view, _ in standby]
             what = (f"its groups run no instances ({', '.join(idle)})" if idle else "it runs no compute")
             yield Issue(f"warm standby needs a running scaled-down copy in the secondary region: {secondary} runs "
                         f"nothing — {what} — while the primary runs {_listed(theirs)}", ("strategy",),
