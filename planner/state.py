@@ -174,6 +174,17 @@ def exists(spec) -> bool:
     return is_url(spec) or Path(spec).exists()
 
 
+# the statements that write a row whether or not it exists (state_postgres translates them)
+UPSERT_RESOURCE = "INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?)"
+UPSERT_HISTORY = "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)"
+
+
+def _resource(address: str, kind: str, provider_id, status: str, doc: dict) -> StateResource:
+    """A resources row (its JSON document decoded) as a record."""
+    return StateResource(address, kind, provider_id, doc["region"], doc["name"], doc["key"], doc["config"],
+                         doc["applied"], doc["outputs"], tuple(doc["deps"]), doc["lifecycle"], status)
+
+
 class StateStore:
     """One SQLite database; safe to share between the threads of one apply."""
 
@@ -233,10 +244,7 @@ class StateStore:
             for address, kind, pid, status, doc in conn.execute(
                     "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=? "
                     "ORDER BY address", (self.workspace,)):
-                d = loads(doc)
-                resources[address] = StateResource(address, kind, pid, d["region"], d["name"], d["key"],
-                                                   d["config"], d["applied"], d["outputs"], tuple(d["deps"]),
-                                                   d["lifecycle"], status)
+                resources[address] = _resource(address, kind, pid, status, loads(doc))
             outputs = {r[0]: json.loads(r[1]) for r in conn.execute(
                 "SELECT name, value FROM outputs WHERE workspace=? ORDER BY name", (self.workspace,))}
             pending = [Pending(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in conn.execute(
@@ -258,16 +266,11 @@ class StateStore:
     def put_many(self, rs: list[StateResource], clear_pending: str | None = None):
         with self._tx() as conn:
             self._ensure_workspace(conn)
-            conn.executemany("INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?)",
-                             [(self.workspace, r.address, r.kind, r.id, r.status, _doc(r)) for r in rs])
-            if clear_pending:
-                conn.execute("DELETE FROM pending WHERE workspace=? AND op_id=?", (self.workspace, clear_pending))
+            self._finish(conn, rs, [], [clear_pending] if clear_pending else [])
 
     def remove(self, address: str, clear_pending: str | None = None):
         with self._tx() as conn:
-            conn.execute("DELETE FROM resources WHERE workspace=? AND address=?", (self.workspace, address))
-            if clear_pending:
-                conn.execute("DELETE FROM pending WHERE workspace=? AND op_id=?", (self.workspace, clear_pending))
+            self._finish(conn, [], [address], [clear_pending] if clear_pending else [])
 
     def rename(self, old: str, new: str):
         with self._tx() as conn:
@@ -320,19 +323,22 @@ class StateStore:
         """Finished operations, in one transaction: records written, records removed, and their
         pending records dropped."""
         with self._tx() as conn:
-            if puts:
-                conn.executemany("INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?)",
-                                 [(self.workspace, r.address, r.kind, r.id, r.status, _doc(r)) for r in puts])
-            if removes:
-                conn.executemany("DELETE FROM resources WHERE workspace=? AND address=?",
-                                 [(self.workspace, a) for a in removes])
-            if ends:
-                conn.executemany("DELETE FROM pending WHERE workspace=? AND op_id=?",
-                                 [(self.workspace, op) for op in ends])
+            self._finish(conn, puts, removes, ends)
 
     def end(self, op_id: str):
         with self._tx() as conn:
-            conn.execute("DELETE FROM pending WHERE workspace=? AND op_id=?", (self.workspace, op_id))
+            self._finish(conn, [], [], [op_id])
+
+    def _finish(self, conn, puts: list[StateResource], removes: list[str], ends: list[str]):
+        if puts:
+            conn.executemany(UPSERT_RESOURCE, [(self.workspace, r.address, r.kind, r.id, r.status, _doc(r))
+                                               for r in puts])
+        if removes:
+            conn.executemany("DELETE FROM resources WHERE workspace=? AND address=?",
+                             [(self.workspace, a) for a in removes])
+        if ends:
+            conn.executemany("DELETE FROM pending WHERE workspace=? AND op_id=?",
+                             [(self.workspace, op) for op in ends])
 
     # -- history -----------------------------------------------------------------------------
     def snapshot(self, reason: str):
@@ -343,15 +349,10 @@ class StateStore:
         loads = orjson.loads
         with self._tx() as conn:
             lineage, serial = self._ensure_workspace(conn)
-            rows = []
-            for address, kind, pid, status, doc in conn.execute(
-                    "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=?",
-                    (self.workspace,)):
-                d = loads(doc)
-                rows.append((address, _dumps({
-                    "address": address, "kind": kind, "id": pid, "region": d["region"], "name": d["name"],
-                    "key": d["key"], "config": d["config"], "applied": d["applied"], "outputs": d["outputs"],
-                    "depends_on": d["deps"], "lifecycle": d["lifecycle"], "status": status})))
+            rows = [(address, _dumps(_resource(address, kind, pid, status, loads(doc)).json()))
+                    for address, kind, pid, status, doc in conn.execute(
+                        "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=?",
+                        (self.workspace,))]
             rows.sort()  # by address, as Python orders text (a server's collation may not)
             outputs = {r[0]: loads(r[1]) for r in conn.execute(
                 "SELECT name, value FROM outputs WHERE workspace=?", (self.workspace,))}
@@ -360,7 +361,7 @@ class StateStore:
                             ",".join(doc for _, doc in rows), '],"serial":', str(serial), ',"workspace":',
                             _dumps(self.workspace), "}"])
             del rows
-            conn.execute("INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)",
+            conn.execute(UPSERT_HISTORY,
                          (self.workspace, serial, lineage, reason, text))
 
     def history(self) -> list[tuple[int, str, str]]:

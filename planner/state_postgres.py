@@ -14,13 +14,13 @@ import threading
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode
 
-from .state import SCHEMA, SCHEMA_VERSION, StateStore
+from .state import SCHEMA, SCHEMA_VERSION, UPSERT_HISTORY, UPSERT_RESOURCE, StateStore
 
 _UPSERTS = {
-    "INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?)":
+    UPSERT_RESOURCE:
         "INSERT INTO resources VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (workspace, address) DO UPDATE SET "
         "kind = EXCLUDED.kind, provider_id = EXCLUDED.provider_id, status = EXCLUDED.status, doc = EXCLUDED.doc",
-    "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)":
+    UPSERT_HISTORY:
         "INSERT INTO history VALUES (%s,%s,%s,%s,%s) ON CONFLICT (workspace, lineage, serial) DO UPDATE SET "
         "reason = EXCLUDED.reason, snapshot = EXCLUDED.snapshot",
 }
