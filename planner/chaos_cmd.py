@@ -67,14 +67,19 @@ def fault_specs(fails, ats, fors):
 def fresh_cloud(path, params: dict, seed: int, folder: str):
     """Apply the architecture at `path` to a new modeled cloud in `folder`: (cloud, failures)."""
     from archform.dsl.resolve import resolve
-    from archform.providers.simulated import SimulatedCloud
-    from .apply import apply_plan
-    from .planning import PlanRequest, make_plan
-    from .state import StateStore
     desired, diags = resolve(path, params)
     errors = [d for d in diags if d.is_error]
     if errors or desired is None:
         return None, errors
+    return apply_fresh(desired, seed, folder)
+
+
+def apply_fresh(desired, seed: int, folder: str):
+    """Apply a resolved architecture to a new modeled cloud in `folder`: (cloud, failures)."""
+    from archform.providers.simulated import SimulatedCloud
+    from .apply import apply_plan
+    from .planning import PlanRequest, make_plan
+    from .state import StateStore
     store = StateStore(f"{folder}/state.db")
     cloud = SimulatedCloud(f"{folder}/cloud.db", seed=seed)
     try:

@@ -114,7 +114,7 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
         if with_plan:
             the_plan = make_plan(desired, state_path, workspace, cloud_path)
         if fails or (physical and not state_exists(state_path)):
-            with fresh_cloud(root, parse_params(params), seed) as (cloud, ids):
+            with fresh_cloud(desired, seed) as (cloud, ids):
                 if physical:
                     rows, hosts = placements(cloud, ids, desired)
                 if fails:

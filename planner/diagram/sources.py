@@ -67,13 +67,13 @@ def _maybe_temporary(state_path):
 
 
 @contextmanager
-def fresh_cloud(path, params: dict, seed: int):
-    """The architecture at `path` applied to a new modeled cloud in a temporary folder:
+def fresh_cloud(desired, seed: int):
+    """The resolved architecture applied to a new modeled cloud in a temporary folder:
     yields (cloud, address → provider id)."""
-    from archform.planner.chaos_cmd import fresh_cloud as _fresh
+    from archform.planner.chaos_cmd import apply_fresh
     from archform.planner.state import StateStore
     with tempfile.TemporaryDirectory(prefix="archform-diagram-") as folder:
-        cloud, problems = _fresh(path, params, seed, folder)
+        cloud, problems = apply_fresh(desired, seed, folder)
         if cloud is None:
             diags = [p for p in problems if not isinstance(p, str)]
             text = "; ".join(p for p in problems if isinstance(p, str))
