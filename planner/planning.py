@@ -75,12 +75,9 @@ def reconcile(snapshot: Snapshot, provider) -> Reconciled:
 
 
 def persist_reconcile(store, rec: Reconciled):
-    for res, op in rec.puts:
-        store.put(res, clear_pending=op or None)
-    for address, op in rec.removes:
-        store.remove(address, clear_pending=op)
-    for op in rec.ends:
-        store.end(op)
+    """What reconciling found, written in one transaction (as an apply's journal writes)."""
+    store.finish_many([res for res, _ in rec.puts], [address for address, _ in rec.removes],
+                      [op for _, op in rec.puts if op] + [op for _, op in rec.removes if op] + rec.ends)
 
 
 def refresh(snapshot: Snapshot, provider) -> tuple[dict, list[Drift]]:
