@@ -1,8 +1,8 @@
 """What a DR plan's two regions hold, for the rules that judge a strategy before anything runs
 (`stdlib/rules/dr_*.py`; notes §25.1, facts).
 
-- `regions(graph, plan)`: the plan's primary and secondary as region names (a scope alias —
-  `primary = primary` — is the region of the resources declared under it).
+- `sited_plans(graph)`: each plan with its primary and secondary as region names (a scope
+  alias — `primary = primary` — is the region of the resources declared under it).
 - `data_stores(graph, plan, region)`: the databases, tables, buckets and file systems the plan
   must recover (its `scope`, else all of the primary region's), without the copies themselves
   (Aurora Global secondaries, read replicas).
@@ -45,9 +45,16 @@ def region_of(name, known: dict[str, str]) -> str | None:
     return name if name in REGIONS else None
 
 
-def regions(graph: Graph, plan: View) -> tuple[str | None, str | None]:
+def sited_plans(graph: Graph) -> list[tuple[View, str, str]]:
+    """(plan, primary region, secondary region) for each DR plan whose two regions are known, by
+    address (the rules about what a strategy needs start here; dr_plan_regions reports the rest)."""
     known = scopes(graph)
-    return region_of(plan.model.primary, known), region_of(plan.model.secondary, known)
+    out = []
+    for plan in sorted(graph.of_kind("dr_plan"), key=lambda p: p.address):
+        primary, secondary = region_of(plan.model.primary, known), region_of(plan.model.secondary, known)
+        if primary is not None and secondary is not None:
+            out.append((plan, primary, secondary))
+    return out
 
 
 def covered(plan: View) -> set[str]:

@@ -15,11 +15,8 @@ DATABASES = ("aurora", "rds", "dynamodb_table")
 
 
 def dr_data_tier_running(graph: Graph) -> Iterable[Issue]:
-    for plan in sorted(graph.of_kind("dr_plan"), key=lambda p: p.address):
+    for plan, primary, secondary in dr_sites.sited_plans(graph):
         if plan.model.strategy not in RUNNING_DATA:
-            continue
-        primary, secondary = dr_sites.regions(graph, plan)
-        if primary is None or secondary is None:
             continue
         name = dr_sites.STRATEGY_NAMES[plan.model.strategy]
         for store in dr_sites.data_stores(graph, plan, primary):

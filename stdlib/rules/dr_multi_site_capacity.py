@@ -11,11 +11,8 @@ from archform.stdlib.schema import Graph, Issue, Related
 
 
 def dr_multi_site_capacity(graph: Graph) -> Iterable[Issue]:
-    for plan in sorted(graph.of_kind("dr_plan"), key=lambda p: p.address):
+    for plan, primary, secondary in dr_sites.sited_plans(graph):
         if plan.model.strategy != "multi_site":
-            continue
-        primary, secondary = dr_sites.regions(graph, plan)
-        if primary is None or secondary is None:
             continue
         theirs, ours = dr_sites.compute(graph, primary), dr_sites.compute(graph, secondary)
         need, have = sum(n for _, n in theirs), sum(n for _, n in ours)

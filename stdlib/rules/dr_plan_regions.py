@@ -25,7 +25,7 @@ def dr_plan_regions(graph: Graph) -> Iterable[Issue]:
             yield Issue(f"{attr} '{name}' is not a region scope of this architecture (scopes: {scopes})", (attr,),
                         address=plan.address, help=did_you_mean(name, sorted(known)) or
                         "write the alias of a region block (region \"eu-west-1\" as standby { … }) or a region name")
-        primary, _ = dr_sites.regions(graph, plan)
+        primary = dr_sites.region_of(plan.model.primary, known)
         if primary is not None and not any(v.region == primary for v in graph.all()):
             yield Issue(f"the primary region {primary} holds nothing to recover", ("primary",),
                         address=plan.address)

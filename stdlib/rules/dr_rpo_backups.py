@@ -17,12 +17,9 @@ SECONDS = dr_sites.RPO_SECONDS  # below this, dr_rpo_replication speaks
 
 
 def dr_rpo_backups(graph: Graph) -> Iterable[Issue]:
-    for plan in sorted(graph.of_kind("dr_plan"), key=lambda p: p.address):
+    for plan, primary, secondary in dr_sites.sited_plans(graph):
         rpo = plan.model.rpo
         if not isinstance(rpo, v.Duration) or rpo.seconds <= 0:
-            continue
-        primary, secondary = dr_sites.regions(graph, plan)
-        if primary is None or secondary is None:
             continue
         for store in dr_sites.data_stores(graph, plan, primary):
             if dr_sites.replica_in(graph, store, secondary):

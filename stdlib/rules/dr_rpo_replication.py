@@ -16,12 +16,9 @@ SECONDS = dr_sites.RPO_SECONDS  # an RPO under this is "seconds"
 
 
 def dr_rpo_replication(graph: Graph) -> Iterable[Issue]:
-    for plan in sorted(graph.of_kind("dr_plan"), key=lambda p: p.address):
+    for plan, primary, secondary in dr_sites.sited_plans(graph):
         rpo = plan.model.rpo
         if not isinstance(rpo, v.Duration) or not 0 < rpo.seconds < SECONDS:
-            continue
-        primary, secondary = dr_sites.regions(graph, plan)
-        if primary is None or secondary is None:
             continue
         for store in dr_sites.data_stores(graph, plan, primary):
             if dr_sites.replica_in(graph, store, secondary):

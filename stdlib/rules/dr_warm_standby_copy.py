@@ -11,11 +11,8 @@ from archform.stdlib.schema import Graph, Issue, Related
 
 
 def dr_warm_standby_copy(graph: Graph) -> Iterable[Issue]:
-    for plan in sorted(graph.of_kind("dr_plan"), key=lambda p: p.address):
+    for plan, primary, secondary in dr_sites.sited_plans(graph):
         if plan.model.strategy != "warm_standby":
-            continue
-        primary, secondary = dr_sites.regions(graph, plan)
-        if primary is None or secondary is None:
             continue
         theirs = [(view, n) for view, n in dr_sites.compute(graph, primary) if n > 0]
         standby = dr_sites.compute(graph, secondary)
