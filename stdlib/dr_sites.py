@@ -30,10 +30,15 @@ DATA_KINDS = ("aurora", "rds", "dynamodb_table", "s3_bucket", "efs")
 
 def scopes(graph: Graph) -> dict[str, str]:
     """Region scope alias → region name, read off the addresses declared in each scope."""
+    return scopes_of((view.address, view.region) for view in graph.all())
+
+
+def scopes_of(placed) -> dict[str, str]:
+    """`scopes` from (address, region) pairs (the first resource of a scope names its region)."""
     found: dict[str, str] = {}
-    for view in graph.all():
-        if view.region and "." in view.address:
-            found.setdefault(view.address.split(".", 1)[0], view.region)
+    for address, region in placed:
+        if region and "." in address:
+            found.setdefault(address.split(".", 1)[0], region)
     return found
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archform.stdlib import dr_sites
+
 HOME = "us-east-1"
 FORCED = {"global_accelerator": "us-west-2"}
 GLOBAL = "global"
@@ -44,18 +46,9 @@ class Placement:
         return self.stacks[self.where[address]].region
 
 
-def _aliases(desired) -> dict[str, str]:
-    """Region alias → region, read from the addresses (`primary.web` in us-east-1)."""
-    out: dict[str, str] = {}
-    for address, res in desired.resources.items():
-        if res.region and "." in address:
-            out.setdefault(address.split(".", 1)[0], res.region)
-    return out
-
-
 def place(desired) -> Placement:
     resources = desired.resources
-    aliases = _aliases(desired)
+    aliases = dr_sites.scopes_of((address, res.region) for address, res in resources.items())
     placement = Placement()
     region_of: dict[str, str] = {}
     for address, res in resources.items():
@@ -64,9 +57,8 @@ def place(desired) -> Placement:
         elif res.kind in FORCED:
             region_of[address] = FORCED[res.kind]
         elif res.kind == "dr_plan":
-            primary = (res.attrs or {}).get("primary")
-            region = aliases.get(primary, primary)
-            if isinstance(region, str) and region in _known_regions():
+            region = dr_sites.region_of((res.attrs or {}).get("primary"), aliases)
+            if region is not None:
                 region_of[address] = region
     floating = sorted(a for a in resources if a not in region_of)
     referrers: dict[str, list[str]] = {}
@@ -129,8 +121,3 @@ def _reaches(start: str, step, region_of: dict) -> bool:
                 seen.add(n)
                 stack.append(n)
     return False
-
-
-def _known_regions():
-    from archform.stdlib.regions import REGIONS
-    return REGIONS
