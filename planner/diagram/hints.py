@@ -132,7 +132,7 @@ def tiers(scene: Scene) -> list[tuple[str, str]]:
     for f in scene.frames.values():
         if f.kind != "subnet" or not f.address or f.address not in scene.nodes:
             continue
-        vpc = _enclosing(scene, f.id, "vpc") or _enclosing(scene, f.id, "region") or ""
+        vpc = scene.enclosing(f.id, "vpc") or scene.enclosing(f.id, "region") or ""
         key = (vpc, re.sub(r"\[[^\]]*\]$", "", f.address))
         tier_of[f.address] = key
         first[key] = min(first.get(key, f.order), f.order)
@@ -164,10 +164,3 @@ def spans(scene: Scene) -> list[tuple[str, str]]:
         if len(subnets) > 1:
             out.extend((n.id, s) for s in subnets)
     return out
-
-
-def _enclosing(scene: Scene, frame_id: str, kind: str) -> str | None:
-    for f in scene.ancestors(frame_id):
-        if scene.frames[f].kind == kind:
-            return f
-    return None

@@ -162,10 +162,7 @@ def build(items: dict[str, Item], dr_regions: list[str] = ()) -> Scene:
                 if target is None:
                     continue
                 frame = where(target)
-                for f in scene.ancestors(frame):
-                    if scene.frames[f].kind == "az":
-                        return f
-                return frame
+                return scene.enclosing(frame, "az") or frame
         return home
 
     for address in sorted(items):

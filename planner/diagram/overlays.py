@@ -201,7 +201,7 @@ def _failover_ends(scene: Scene, fo: dict, reps: dict[str, str]) -> list[tuple[t
         return [((tail, None), (head, region_frame(target)))] if tail and head else []
     if resource in scene.nodes and isinstance(source, str) and isinstance(target, str):
         node = scene.nodes[resource]
-        vpc = next((f for f in scene.ancestors(node.frame) if scene.frames[f].kind == "vpc"), None)
+        vpc = scene.enclosing(node.frame, "vpc")
         a = [f for f in _az_frames(scene, source) if vpc is None or vpc in scene.ancestors(f)]
         b = [f for f in _az_frames(scene, target) if vpc is None or vpc in scene.ancestors(f)]
         if a and b and reps.get(a[0]) and reps.get(b[0]):
@@ -317,15 +317,11 @@ def physical(scene: Scene, placements: list[dict], hosts: dict[str, dict] | None
 def _vpc_of(scene: Scene, address: str) -> str | None:
     it = scene.items.get(address)
     node = scene.nodes.get(address)
-    if node is not None:
-        for f in scene.ancestors(node.frame):
-            if scene.frames[f].kind == "vpc":
-                return f
+    if node is not None and (vpc := scene.enclosing(node.frame, "vpc")):
+        return vpc
     if it is not None:
         for s in refs(it.attrs.get("subnets")) + refs(it.attrs.get("subnet")):
             frame = scene.frame_of.get(s)
-            if frame:
-                for f in scene.ancestors(frame):
-                    if scene.frames[f].kind == "vpc":
-                        return f
+            if frame and (vpc := scene.enclosing(frame, "vpc")):
+                return vpc
     return None

@@ -114,6 +114,13 @@ class Scene:
             frame_id = self.frames[frame_id].parent
         return out
 
+    def enclosing(self, frame_id: str | None, kind: str) -> str | None:
+        """The nearest frame of `kind` holding `frame_id` (itself included), or None."""
+        for f in self.ancestors(frame_id):
+            if self.frames[f].kind == kind:
+                return f
+        return None
+
     def representatives(self) -> dict[str, str]:
         """For each frame, the node an edge to its border is drawn to: its own anchor, else the
         first node (by id) anywhere inside it."""
