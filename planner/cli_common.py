@@ -10,6 +10,15 @@ from functools import update_wrapper
 import click
 
 
+STATE_HELP = "The state: a SQLite file, or postgresql://host/db?schema=project for a team."
+
+
+def state_option(help: str = STATE_HELP):
+    """`--state`, the same on every command that reads or writes the state ($ARCHFORM_STATE)."""
+    return click.option("--state", "state_path", default=".archform/state.db", show_default=True,
+                        envvar="ARCHFORM_STATE", type=click.Path(dir_okay=False), help=help)
+
+
 @dataclass
 class Context:
     colour: bool = False

@@ -12,14 +12,15 @@ import sys
 
 import click
 
+from .cli_common import state_option
+
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
 def _shared(f):
     options = [
         click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter."),
-        click.option("--state", "state_path", default=".archform/state.db", show_default=True,
-                     type=click.Path(dir_okay=False), help="The state a plan starts from (none yet: an empty one)."),
+        state_option("The state a plan starts from (none yet: an empty one)."),
         click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
         click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
                      help="The state's modeled cloud (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),

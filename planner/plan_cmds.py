@@ -9,15 +9,13 @@ from pathlib import Path
 
 import click
 
-from .cli_common import Context, echo_diagnostics, parse_params, pass_ctx
+from .cli_common import Context, echo_diagnostics, parse_params, pass_ctx, state_option
 
 
 def _common(f):
     options = [
         click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter."),
-        click.option("--state", "state_path", default=".archform/state.db", show_default=True,
-                     envvar="ARCHFORM_STATE", type=click.Path(dir_okay=False),
-                     help="The state: a SQLite file, or postgresql://host/db?schema=project for a team."),
+        state_option(),
         click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
         click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
                      help="The modeled cloud's database (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
@@ -248,7 +246,7 @@ def register(main: click.Group):
     @main.command()
     @click.argument("name", required=False)
     @click.option("--json", "as_json", is_flag=True)
-    @click.option("--state", "state_path", default=".archform/state.db", type=click.Path(dir_okay=False))
+    @state_option()
     @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
     def output(name, as_json, state_path, workspace):
         """Show the outputs recorded by the last apply."""
@@ -276,7 +274,7 @@ def register(main: click.Group):
 
     @main.command(name="force-unlock")
     @click.argument("lock_id")
-    @click.option("--state", "state_path", default=".archform/state.db", type=click.Path(dir_okay=False))
+    @state_option()
     @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
     def force_unlock(lock_id, state_path, workspace):
         """Remove a lock left by a command that will not finish (name it by its lock id)."""

@@ -14,6 +14,8 @@ import sys
 
 import click
 
+from .cli_common import state_option
+
 
 def _path(cloud_path) -> str:
     return cloud_path or os.environ.get("ARCHFORM_CLOUD") or ".archform/cloud.db"
@@ -205,8 +207,7 @@ def register_placement(sim: click.Group, cloud_opt):
     @sim.command()
     @click.argument("path", type=click.Path())
     @click.argument("address", required=False)
-    @click.option("--state", "state_path", default=".archform/state.db", show_default=True,
-                  type=click.Path(dir_okay=False), help="The state database the architecture was applied with.")
+    @state_option("The state the architecture was applied with.")
     @click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE")
     @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from .cli_common import state_option
+
 
 def _store(state_path, workspace):
     from .state import exists, open_state
@@ -23,7 +25,7 @@ def _locked(store, command):
 
 
 def register(main: click.Group):
-    state_opt = click.option("--state", "state_path", default=".archform/state.db", type=click.Path(dir_okay=False))
+    state_opt = state_option()
     ws_opt = click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
 
     @main.group()

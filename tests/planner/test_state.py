@@ -40,3 +40,26 @@ def test_a_history_snapshot_is_the_state_as_it_was(tmp_path):
     assert store.history_snapshot(1) == expected
     assert [r["address"] for r in store.history_snapshot(2)["resources"]] == ["prod.Zed", "prod.vpc", "prod.é"]
     store.close()
+
+
+def test_every_command_finds_the_state_named_by_archform_state(tmp_path, monkeypatch):
+    """$ARCHFORM_STATE names the state for every command that reads it, not only plan/apply."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from archform.planner.cli import main
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARCHFORM_STATE", str(tmp_path / "team" / "state.db"))
+    (tmp_path / "team").mkdir()
+    example = Path(__file__).resolve().parents[2] / "examples" / "static_site.arch"
+    runner = CliRunner()
+    applied = runner.invoke(main, ["apply", str(example), "--auto-approve", "--cloud", "cloud.db"])
+    assert applied.exit_code == 0, applied.output
+    assert (tmp_path / "team" / "state.db").exists() and not (tmp_path / ".archform").exists()
+    listed = runner.invoke(main, ["state", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.startswith("cdn\tcloudfront\t")
+    output = runner.invoke(main, ["output"])
+    assert output.exit_code == 0, output.output
+    assert 'bucket = "docs.example.org"' in output.output
