@@ -25,7 +25,7 @@ from archform.dsl.diagnostics import Diagnostic, error
 
 from .changes import (DELETE_BY_DESTROY, DELETE_DEPOSED, DELETE_NO_CONFIG, REPLACE_BY_REQUEST, REPLACE_BY_TRIGGERS,
                       REPLACE_CANNOT_UPDATE, REPLACE_TAINTED, Action, Change)
-from .references import refs_in
+from .references import refs_in, rename_refs
 from .state import Snapshot, StateResource
 
 
@@ -63,7 +63,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
 
     if previous:  # references in the record follow the renames too, or every user would churn
         renamed = {old: new for new, old in previous.items()}
-        recorded = {a: dc_replace(r, config=_rename_refs(r.config, renamed), deps=tuple(renamed.get(d, d) for d in r.deps))
+        recorded = {a: dc_replace(r, config=rename_refs(r.config, renamed), deps=tuple(renamed.get(d, d) for d in r.deps))
                     for a, r in recorded.items()}
     actual = options.actual or {}
     wanted = {} if options.destroy else desired.resources
@@ -184,16 +184,6 @@ def _prevent_destroy(c: Change, wanted, recorded) -> bool:
         return wanted[c.address].lifecycle.prevent_destroy
     p = recorded.get(c.address)
     return bool(p and p.lifecycle.get("prevent_destroy"))
-
-
-def _rename_refs(value, renamed: dict):
-    if isinstance(value, dict):
-        if "$ref" in value and value["$ref"] in renamed:
-            return {**value, "$ref": renamed[value["$ref"]]}
-        return {k: _rename_refs(v, renamed) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rename_refs(v, renamed) for v in value]
-    return value
 
 
 def _holds(v, ids: set[str]) -> bool:

@@ -42,6 +42,17 @@ def refs_in(value) -> list[str]:
     return out
 
 
+def rename_refs(value, renamed: dict[str, str]):
+    """`value` with its references to the old addresses in `renamed` pointing at the new ones."""
+    if isinstance(value, dict):
+        if "$ref" in value and value["$ref"] in renamed:
+            return {**value, "$ref": renamed[value["$ref"]]}
+        return {k: rename_refs(v, renamed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rename_refs(v, renamed) for v in value]
+    return value
+
+
 def resolve(value, lookup: Callable[[str, str | None], object]):
     """Replace every reference with `lookup(address, attr)` (attr None means the id)."""
     if isinstance(value, dict):

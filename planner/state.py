@@ -25,6 +25,8 @@ from pathlib import Path
 
 import orjson
 
+from .references import rename_refs
+
 DEFAULT_PATH = Path(".archform") / "state.db"
 
 SCHEMA = """
@@ -287,7 +289,7 @@ class StateStore:
                                 (self.workspace, _dumps(old))).fetchall()
             for address, doc in rows:
                 d = json.loads(doc)
-                d["config"] = _rename_refs(d["config"], old, new)
+                d["config"] = rename_refs(d["config"], {old: new})
                 d["deps"] = [new if x == old else x for x in d["deps"]]
                 conn.execute("UPDATE resources SET doc=? WHERE workspace=? AND address=?",
                              (_dumps(d), self.workspace, address))
@@ -414,16 +416,6 @@ class StateStore:
         with self._tx() as conn:
             cur = conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, lock_id))
             return cur.rowcount > 0
-
-
-def _rename_refs(value, old: str, new: str):
-    if isinstance(value, dict):
-        if value.get("$ref") == old:
-            return {**value, "$ref": new}
-        return {k: _rename_refs(v, old, new) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rename_refs(v, old, new) for v in value]
-    return value
 
 
 def _pid_alive(pid: int) -> bool:
