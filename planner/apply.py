@@ -27,7 +27,7 @@ from archform.providers.base import ProviderError
 
 from . import graph as change_graph
 from .changes import Action, Change, Plan
-from .references import resolve as resolve_refs
+from .references import resolve as resolve_refs, symbolic
 from .state import Snapshot, StateResource, StateStore
 
 
@@ -167,9 +167,15 @@ class _Journal(_Journaling):
 
 
 def _commit_batch(store: StateStore, batch: list[tuple[list[StateResource], str | None, str]]):
-    """One transaction for finished operations: (records to write, address to forget, intent)."""
-    store.finish_many([r for records, _, _ in batch for r in records],
-                      [a for _, a, _ in batch if a is not None], [i for _, _, i in batch])
+    """One transaction for finished operations: (records to write, address to forget, intent),
+    in the order they finished — a replacement's delete and then its create of the same
+    address may share a batch, and the record the create wrote is what must stay."""
+    writes: list[tuple[str, StateResource | None]] = []
+    for records, forget, _ in batch:
+        if forget is not None:
+            writes.append((forget, None))
+        writes.extend((r.address, r) for r in records)
+    store.commit(writes, [i for _, _, i in batch])
 
 
 class _InlineJournal(_Journaling):
@@ -233,14 +239,16 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     progress = progress or (lambda *a: None)
     if snapshot is None:
         snapshot = store.read()
-    serial = store.bump_serial()
-    moved = False
-    for c in plan.changes:  # `moved`: the record takes its new address before anything runs
-        if c.previous_address and c.previous_address in snapshot.resources and c.address not in snapshot.resources:
-            store.rename(c.previous_address, c.address)
-            progress("done", c.address, f"moved from {c.previous_address}")
-            moved = True
-    if moved:
+    moves = [c for c in plan.changes if c.previous_address and c.previous_address in snapshot.resources
+             and c.address not in snapshot.resources]
+    with store.edit("apply") as edit:  # the new serial and the renames, together
+        edit.snapshot = False  # taken when the apply ends
+        serial = edit.serial
+        for c in moves:  # `moved`: the record takes its new address before anything runs
+            edit.rename(c.previous_address, c.address)
+    for c in moves:
+        progress("done", c.address, f"moved from {c.previous_address}")
+    if moves:
         snapshot = store.read()
     live = _Live(snapshot.resources)
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
@@ -421,3 +429,33 @@ def _record_outputs(plan: Plan, store: StateStore, live: _Live) -> dict:
         outputs[name] = {"config": after, "value": value}
     store.set_outputs(outputs)
     return outputs
+
+
+def record_drift(plan: Plan, store: StateStore) -> int:
+    """A refresh-only apply: record what the provider holds now, in one state edit. A drifted
+    attribute's record takes the provider's value both as applied and, in the configuration's
+    terms, as what the record was made from — so the next plan compares the configuration with
+    what really exists and still reverts the drift (unless `ignore_changes` covers it). A
+    resource gone from the provider is forgotten (the next plan makes it again). Returns the
+    number of records changed."""
+    changed = 0
+    with store.edit("refresh") as edit:
+        by_id = {}
+        for address in edit.addresses():
+            r = edit.get(address)
+            if r is not None and r.id:
+                by_id[r.id] = address
+        for d in plan.drift:
+            r = edit.get(d.address)
+            if r is None:
+                continue
+            changed += 1
+            if d.after is None:
+                edit.remove(d.address)
+                continue
+            config = dict(r.config)
+            for k in d.changed:
+                config[k] = symbolic(d.after.get(k), by_id)
+            edit.put(StateResource(r.address, r.kind, r.id, r.region, r.name, r.key, config,
+                                   {**r.applied, **d.after}, r.outputs, r.deps, r.lifecycle, r.status))
+    return changed

@@ -14,7 +14,35 @@ import click
 from .cli_common import (Context, echo_diagnostics, fail_with, parse_params, pass_ctx, use_colour)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Archform(click.Group):
+    """The command group, and the boundary where a failure the user can act on — a damaged or
+    unreachable state, a bad plan file, a file that cannot be written — becomes one line
+    saying what and what to do, and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        from .planfile import PlanFileError
+        from .state_integrity import StateError
+        try:
+            return super().invoke(ctx)
+        except StateError as e:
+            _fail(f"error: {e}", e.hint)
+        except PlanFileError as e:
+            _fail(f"error: {e}", "make a new plan: archform plan --out FILE")
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            where = f" {e.filename}" if getattr(e, "filename", None) else ""
+            _fail(f"error: cannot use{where}: {e.strerror or e}")
+
+
+def _fail(message: str, hint: str = ""):
+    click.echo(message, err=True)
+    if hint:
+        click.echo(f"  {hint}", err=True)
+    sys.exit(1)
+
+
+@click.group(cls=_Archform, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="archform", prog_name="archform")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
 @click.option("--chdir", type=click.Path(file_okay=False), help="Work from this directory.")

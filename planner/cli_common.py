@@ -19,6 +19,20 @@ def state_option(help: str = STATE_HELP):
                         envvar="ARCHFORM_STATE", type=click.Path(dir_okay=False), help=help)
 
 
+def lock_timeout_option():
+    """`--lock-timeout`: wait this long for another command's lock instead of failing at once."""
+    def parse(ctx, param, value):
+        import re
+        from archform.dsl.values import DURATION_UNITS
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", str(value))
+        if not m or (m.group(2) or "s") not in DURATION_UNITS:
+            raise click.BadParameter(f"'{value}' is not a duration (30s, 5m, 1h)")
+        return float(m.group(1)) * float(DURATION_UNITS[m.group(2) or "s"])
+    return click.option("--lock-timeout", "lock_timeout", default="0s", show_default=True, metavar="DURATION",
+                        callback=parse, envvar="ARCHFORM_LOCK_TIMEOUT",
+                        help="Wait this long (30s, 5m) for a lock another command holds, then fail.")
+
+
 @dataclass
 class Context:
     colour: bool = False

@@ -8,6 +8,7 @@ differences between the configuration and what exists.
 
 from __future__ import annotations
 
+from .references import symbolic
 from .state import StateResource
 
 
@@ -30,19 +31,8 @@ def import_resource(store, provider, desired, address: str, id: str) -> tuple[st
     if remote.kind != d.kind:
         return f"error: {id} is a {remote.kind}, but '{address}' is a {d.kind}", False
     by_id = {r.id: r.address for r in snapshot.resources.values() if r.id}
-    config = {k: _symbolic(v, by_id) for k, v in remote.attrs.items()}
-    store.bump_serial()
-    store.put(StateResource(address, d.kind, remote.id, d.region, d.name, d.key, config, remote.attrs,
-                            remote.outputs, d.deps, d.lifecycle.json(), "ok"))
-    store.snapshot(f"import {address}")
+    config = {k: symbolic(v, by_id) for k, v in remote.attrs.items()}
+    with store.edit(f"import {address}") as edit:
+        edit.put(StateResource(address, d.kind, remote.id, d.region, d.name, d.key, config, remote.attrs,
+                               remote.outputs, d.deps, d.lifecycle.json(), "ok"))
     return f"Imported {id} as {address}. Run `archform plan` to see how it differs from the configuration.", True
-
-
-def _symbolic(value, by_id: dict):
-    if isinstance(value, str) and value in by_id:
-        return {"$ref": by_id[value]}
-    if isinstance(value, list):
-        return [_symbolic(v, by_id) for v in value]
-    if isinstance(value, dict):
-        return {k: _symbolic(v, by_id) for k, v in value.items()}
-    return value

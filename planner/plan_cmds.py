@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli_common import Context, echo_diagnostics, parse_params, pass_ctx, state_option
+from .cli_common import Context, echo_diagnostics, lock_timeout_option, parse_params, pass_ctx, state_option
 
 
 def _common(f):
@@ -19,6 +19,7 @@ def _common(f):
         click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
         click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
                      help="The modeled cloud's database (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
+        lock_timeout_option(),
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -41,16 +42,17 @@ def _plan_options(f):
 class Session:
     """State store + provider for one command, with the lock held while needed."""
 
-    def __init__(self, state_path, workspace, cloud_path, command: str):
+    def __init__(self, state_path, workspace, cloud_path, command: str, lock_timeout: float = 0.0):
         from archform.providers import open_provider
         from .state import open_state
         self.store = open_state(state_path, workspace)
         self.provider = _OnFirstUse(lambda: open_provider("simulated", cloud=cloud_path))
         self.command = command
+        self.lock_timeout = lock_timeout
         self.locked = False
 
     def lock(self):
-        take_lock(self.store, self.command)
+        take_lock(self.store, self.command, self.lock_timeout)
         self.locked = True
 
     def close(self):
@@ -77,17 +79,20 @@ class _OnFirstUse:
         return getattr(self.opened, name)
 
 
-def take_lock(store, command: str):
-    """Take the state's lock for `command`, or name its holder and how to remove it, and exit 1.
-    A lock left by a process that no longer runs (same host) is released, and the user told."""
+def take_lock(store, command: str, timeout: float = 0.0):
+    """Take the state's lock for `command` (waiting up to `timeout` seconds), or name its holder
+    and how to remove it, and exit 1. A lock left by a process that no longer runs is released,
+    and the user told."""
     from .clock import now_text
     from .state import StateLocked
     try:
-        store.lock(command, now_text())
+        store.lock(command, now_text(), timeout)
     except StateLocked as e:
-        click.echo(f"error: {e}", err=True)
-        click.echo("  another archform command is working on this state; wait for it, or if it is gone, "
-                   f"run: {force_unlock_command(store, e.holder.lock_id)}", err=True)
+        waited = f" (waited {timeout:g}s)" if timeout else ""
+        click.echo(f"error: {e}{waited}", err=True)
+        click.echo("  another archform command is working on this state; wait for it (--lock-timeout 5m waits "
+                   f"for you), or if it will never finish, run: {force_unlock_command(store, e.holder.lock_id)}",
+                   err=True)
         sys.exit(1)
     if store.released_stale is not None:
         click.echo(f"note: released a lock left by a process that no longer runs: "
@@ -169,11 +174,11 @@ def register(main: click.Group):
     @click.option("--refresh-only", is_flag=True, help="Only report what changed outside archform.")
     @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 1 on error, 2 with changes.")
     @pass_ctx
-    def plan(ctx: Context, path, params, state_path, workspace, cloud_path, targets, replace, refresh, out, fmt,
-             summary, destroy, refresh_only, detailed_exitcode):
+    def plan(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
+             out, fmt, summary, destroy, refresh_only, detailed_exitcode):
         """Show what apply would change, and why."""
         desired = _resolve(ctx, path, params)
-        session = Session(state_path, workspace, cloud_path, "plan")
+        session = Session(state_path, workspace, cloud_path, "plan", lock_timeout)
         try:
             session.lock()
             the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only)
@@ -182,7 +187,7 @@ def register(main: click.Group):
         _print_plan(ctx, the_plan, fmt, summary)
         if out:
             from .planfile import save
-            save(the_plan, out)
+            save(the_plan, out)  # a file that cannot be written is a PlanFileError: one line
             if fmt == "text":
                 click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: archform apply {out}")
         changed = bool(the_plan.drift) if refresh_only else the_plan.has_changes
@@ -197,11 +202,11 @@ def register(main: click.Group):
     @click.option("--refresh-only", is_flag=True, help="Record what changed outside archform; change nothing.")
     @click.option("--summary", is_flag=True, help="Show the plan one line per resource.")
     @pass_ctx
-    def apply(ctx: Context, path, params, state_path, workspace, cloud_path, targets, replace, refresh,
+    def apply(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
               auto_approve, parallelism, refresh_only, summary):
         """Apply the configuration at PATH, or a plan saved with `plan --out`."""
         _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
-               parallelism, destroy=False, refresh_only=refresh_only, summary=summary)
+               parallelism, destroy=False, refresh_only=refresh_only, summary=summary, lock_timeout=lock_timeout)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
@@ -210,19 +215,23 @@ def register(main: click.Group):
     @click.option("--auto-approve", is_flag=True)
     @click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 256))
     @pass_ctx
-    def destroy(ctx: Context, path, params, state_path, workspace, cloud_path, targets, auto_approve, parallelism):
+    def destroy(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, auto_approve,
+                parallelism):
         """Destroy everything this configuration manages."""
         _apply(ctx, path, params, state_path, workspace, cloud_path, targets, (), True, auto_approve, parallelism,
-               destroy=True)
+               destroy=True, lock_timeout=lock_timeout)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
     @_common
     @pass_ctx
-    def refresh(ctx: Context, path, params, state_path, workspace, cloud_path):
-        """Record what the provider reports now (drift), changing nothing in the cloud."""
+    def refresh(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout):
+        """Record what the provider reports now (drift), changing nothing in the cloud.
+
+        The configuration is not changed by it: the next plan still reverts the drift, unless
+        `ignore_changes` covers it."""
         _apply(ctx, path, params, state_path, workspace, cloud_path, (), (), True, True, 10, destroy=False,
-               refresh_only=True)
+               refresh_only=True, lock_timeout=lock_timeout)
 
     @main.command(name="import")
     @click.argument("address")
@@ -230,11 +239,11 @@ def register(main: click.Group):
     @click.argument("path", default=".", type=click.Path())
     @_common
     @pass_ctx
-    def import_(ctx: Context, address, id, path, params, state_path, workspace, cloud_path):
+    def import_(ctx: Context, address, id, path, params, state_path, workspace, cloud_path, lock_timeout):
         """Adopt an existing resource (provider ID) as ADDRESS of the configuration."""
         from .importing import import_resource
         desired = _resolve(ctx, path, params)
-        session = Session(state_path, workspace, cloud_path, f"import {address}")
+        session = Session(state_path, workspace, cloud_path, f"import {address}", lock_timeout)
         try:
             session.lock()
             message, ok = import_resource(session.store, session.provider, desired, address, id)
@@ -254,9 +263,11 @@ def register(main: click.Group):
         if not exists(state_path):
             click.echo("No outputs: nothing has been applied yet.", err=True)
             sys.exit(1)
-        store = open_state(state_path, workspace)
-        outputs = {k: v.get("value") for k, v in store.read().outputs.items()}
-        store.close()
+        store = open_state(state_path, workspace, readonly=True)
+        try:
+            outputs = {k: v.get("value") for k, v in store.read().outputs.items()}
+        finally:
+            store.close()
         if name:
             if name not in outputs:
                 from archform.dsl.suggest import did_you_mean
@@ -276,19 +287,34 @@ def register(main: click.Group):
     @click.argument("lock_id")
     @state_option()
     @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
-    def force_unlock(lock_id, state_path, workspace):
-        """Remove a lock left by a command that will not finish (name it by its lock id)."""
+    @click.option("--force", is_flag=True, help="Do not ask, even when the holder is still running.")
+    def force_unlock(lock_id, state_path, workspace, force):
+        """Remove a lock left by a command that will not finish (name it by its lock id).
+
+        When the holder is still running, this asks first: removing its lock lets another
+        command change the state beside it."""
         from .state import exists, open_state
-        store = open_state(state_path, workspace)
-        holder = store.lock_holder()
-        ok = store.force_unlock(lock_id)
-        store.close()
-        if ok:
-            click.echo(f"Unlocked (was held by {holder.describe()}).")
-        else:
-            current = f"; the current lock is {holder.lock_id}" if holder else "; the state is not locked"
-            click.echo(f"error: no lock with id {lock_id}{current}", err=True)
+        if not exists(state_path):
+            click.echo(f"error: no state at {state_path}", err=True)
             sys.exit(1)
+        store = open_state(state_path, workspace)
+        try:
+            holder = store.lock_holder()
+            if holder is None or holder.lock_id != lock_id:
+                current = f"; the current lock is {holder.lock_id}" if holder else "; the state is not locked"
+                click.echo(f"error: no lock with id {lock_id}{current}", err=True)
+                sys.exit(1)
+            if store.holder_alive() and not force:
+                click.echo(f"warning: the lock's holder is still running: {holder.describe()}", err=True)
+                click.echo("  removing its lock lets another command change the state at the same time; stopping "
+                           "the holder is safer", err=True)
+                if not _confirm("Remove the lock of a running command?", "--force"):
+                    click.echo("Lock kept.", err=True)
+                    sys.exit(1)
+            store.force_unlock(lock_id)
+        finally:
+            store.close()
+        click.echo(f"Unlocked (was held by {holder.describe()}).")
 
 
 def _is_plan_file(path: str) -> bool:
@@ -304,12 +330,12 @@ def _is_plan_file(path: str) -> bool:
 
 
 def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
-           parallelism, destroy=False, refresh_only=False, summary=False):
+           parallelism, destroy=False, refresh_only=False, summary=False, lock_timeout=0.0):
     from .apply import apply_plan
     from .planning import persist_reconcile, reconcile, refresh as do_refresh
     saved = _is_plan_file(path)
     desired = None if saved else _resolve(ctx, path, params)
-    session = Session(state_path, workspace, cloud_path, "destroy" if destroy else "apply")
+    session = Session(state_path, workspace, cloud_path, "destroy" if destroy else "apply", lock_timeout)
     try:
         session.lock()
         snapshot = session.store.read()
@@ -346,7 +372,8 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
             if refresh_only:
                 _print_plan(ctx, the_plan)
                 if the_plan.drift and (auto_approve or _confirm("Record these changes in the state?")):
-                    _record_drift(session, the_plan)
+                    from .apply import record_drift
+                    record_drift(the_plan, session.store)
                     click.echo(f"Refresh complete: {len(the_plan.drift)} resource(s) updated in the state.")
                 return
             _print_plan(ctx, the_plan, summary=summary)
@@ -384,25 +411,20 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
             click.echo(f"  {k} = {json.dumps(result.outputs[k]['value'], sort_keys=True)}")
 
 
-def _record_drift(session: Session, plan):
-    from dataclasses import replace as dc_replace
-    snapshot = session.store.read()
-    session.store.bump_serial()
-    for d in plan.drift:
-        r = snapshot.resources.get(d.address)
-        if r is None:
-            continue
-        if d.after is None:
-            session.store.remove(d.address)
-        else:
-            session.store.put(dc_replace(r, applied={**r.applied, **d.after}))
-    session.store.snapshot("refresh")
-
-
-def _confirm(question: str) -> bool:
+def _confirm(question: str, flag: str = "--auto-approve") -> bool:
+    """Ask for "yes". On a terminal, at a prompt; otherwise the answer is read from standard
+    input (`echo yes | archform apply`), and nothing there is a refusal."""
     if not sys.stdin.isatty():
-        click.echo(f"{question} Refusing without a terminal: pass --auto-approve.", err=True)
-        return False
+        try:
+            answer = sys.stdin.readline()
+        except (OSError, ValueError):
+            answer = ""
+        if not answer:
+            click.echo(f"{question} Refusing without a terminal: pass {flag}, or answer yes on standard input.",
+                       err=True)
+            return False
+        click.echo(f"{question} (answer read from standard input: {answer.strip()!r})", err=True)
+        return answer.strip() == "yes"
     answer = click.prompt(f"\n{question}\n  Only 'yes' will be accepted", default="", show_default=False)
     return answer.strip() == "yes"
 

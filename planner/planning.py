@@ -27,57 +27,60 @@ class Reconciled:
     adopted: list[str] = field(default_factory=list)   # creates found done by token
     dropped: list[str] = field(default_factory=list)   # pending records with nothing behind them
     removed: list[str] = field(default_factory=list)   # deletes found done
-    puts: list[tuple[StateResource, str]] = field(default_factory=list)
-    removes: list[tuple[str, str]] = field(default_factory=list)
-    ends: list[str] = field(default_factory=list)
+    writes: list[tuple[str, StateResource | None]] = field(default_factory=list)  # in order
+    ends: list[str] = field(default_factory=list)      # pending records to drop
+
+
+_RECONCILE_ORDER = {"create": 0, "update": 1, "delete": 2}
 
 
 def reconcile(snapshot: Snapshot, provider) -> Reconciled:
-    """What the pending records of an interrupted apply mean now (nothing is written)."""
+    """What the pending records of an interrupted apply mean now (nothing is written).
+
+    Creates are settled first, then deletes: a create-before-destroy replacement's old copy
+    becomes `ADDR~deposed` when its new copy is adopted, and only then can the pending delete
+    of that old copy be matched to it; a delete-then-create replacement's record is removed by
+    its delete only while it still holds the old id."""
     out = Reconciled(snapshot=snapshot)
     resources = dict(snapshot.resources)
-    for p in snapshot.pending:
+    for p in sorted(snapshot.pending, key=lambda p: (_RECONCILE_ORDER.get(p.action, 1), p.op_id)):
         detail = p.detail or {}
+        out.ends.append(p.op_id)
         if p.action == "create":
             remote = provider.find_by_token(p.token) if p.token else None
             if remote is None:
                 out.dropped.append(p.address)
-                out.ends.append(p.op_id)
                 continue
             target = detail.get("address", p.address)
             old = resources.get(target)
             res = StateResource(target, p.kind, remote.id, detail.get("region"), detail.get("name", ""),
                                 detail.get("key"), detail.get("config", {}), remote.attrs, remote.outputs,
                                 tuple(detail.get("deps", ())), detail.get("lifecycle", {}), "ok")
+            if old is not None and old.id == remote.id:
+                continue  # recorded already (the journal committed it; only the pending row stayed)
             if detail.get("deposed_id") and old is not None and old.id == detail["deposed_id"]:
                 deposed = dc_replace(old, address=f"{target}~deposed", status="deposed")
                 resources[deposed.address] = deposed
-                out.puts.append((deposed, ""))
+                out.writes.append((deposed.address, deposed))
             resources[target] = res
             out.adopted.append(target)
-            out.puts.append((res, p.op_id))
+            out.writes.append((target, res))
         elif p.action == "delete":
             gone = p.provider_id is None or provider.read(p.kind, p.provider_id) is None
-            if gone:
-                address = detail.get("address", p.address)
-                if address in resources and resources[address].id == p.provider_id:
-                    del resources[address]
-                    out.removes.append((address, p.op_id))
-                    out.removed.append(address)
-                else:
-                    out.ends.append(p.op_id)
-            else:
-                out.ends.append(p.op_id)
-        else:  # an update: refresh will show what the provider holds
-            out.ends.append(p.op_id)
+            address = detail.get("address", p.address)
+            if gone and address in resources and resources[address].id == p.provider_id:
+                del resources[address]
+                out.writes.append((address, None))
+                out.removed.append(address)
+        # an update: refresh will show what the provider holds
     out.snapshot = dc_replace(snapshot, resources=resources, pending=[])
     return out
 
 
 def persist_reconcile(store, rec: Reconciled):
-    """What reconciling found, written in one transaction (as an apply's journal writes)."""
-    store.finish_many([res for res, _ in rec.puts], [address for address, _ in rec.removes],
-                      [op for _, op in rec.puts if op] + [op for _, op in rec.removes if op] + rec.ends)
+    """What reconciling found, written in one transaction (as an apply's journal writes), in
+    the order it was found."""
+    store.commit(rec.writes, rec.ends)
 
 
 def refresh(snapshot: Snapshot, provider) -> tuple[dict, list[Drift]]:

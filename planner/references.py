@@ -53,6 +53,18 @@ def rename_refs(value, renamed: dict[str, str]):
     return value
 
 
+def symbolic(value, by_id: dict[str, str]):
+    """A value as the provider reports it, in the configuration's terms: every id of a recorded
+    resource (`by_id`: id → address) becomes a reference to that resource."""
+    if isinstance(value, str) and value in by_id:
+        return {"$ref": by_id[value]}
+    if isinstance(value, list):
+        return [symbolic(v, by_id) for v in value]
+    if isinstance(value, dict):
+        return {k: symbolic(v, by_id) for k, v in value.items()}
+    return value
+
+
 def resolve(value, lookup: Callable[[str, str | None], object]):
     """Replace every reference with `lookup(address, attr)` (attr None means the id)."""
     if isinstance(value, dict):

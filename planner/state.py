@@ -3,12 +3,18 @@
 Per workspace: a lineage (fixed when the workspace is born) and a serial (bumped once per
 apply or state edit, so a saved plan knows when it is stale); one row per resource
 (address, kind, provider id, the configuration it was made from, the attributes the
-provider reported, its exports, dependencies and lifecycle); outputs; a pending-operation
-row written before every provider call and removed after it; a lock naming its holder; and a
-history of snapshots.
+provider reported, its exports, dependencies and lifecycle) with its checksum; outputs; a
+pending-operation row written before every provider call and removed after it; a lock row
+naming its holder; and a history of snapshots.
 
-Every finished resource operation is its own committed transaction, so a crash loses nothing
-that finished; SQLite's journal makes each write atomic (no truncate-then-write).
+Every finished resource operation is committed within milliseconds, so a crash loses nothing
+that finished; SQLite's journal makes each write atomic (no truncate-then-write). Writes to
+one address in one transaction take effect in the order they were made (a replacement's
+delete, then its create). Every state edit — an apply's start, `state rm A B C`, `state mv`,
+import, refresh, restore — is one transaction with its serial bump and history snapshot:
+all of it happens or none. Reading checks every record against its checksum
+(`state_integrity`); the lock is an OS lock held for the command's life (`state_lock`);
+snapshots are kept as history and as files beside the state (`state_backup`).
 """
 
 from __future__ import annotations
@@ -18,23 +24,30 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterable
 
 import orjson
 
 from .references import rename_refs
+from .state_backup import history_keep, newest_backup_with_resources, write_backup
+from .state_integrity import (APPLICATION_ID, StateDamaged, StateError, check_file, damaged_records,
+                              restore_hint, row_digest, sqlite_error)
+from .state_lock import FileLock
 
 DEFAULT_PATH = Path(".archform") / "state.db"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workspaces (
-  name TEXT PRIMARY KEY, lineage TEXT NOT NULL, serial INTEGER NOT NULL);
+  name TEXT PRIMARY KEY, lineage TEXT NOT NULL, serial INTEGER NOT NULL,
+  records INTEGER NOT NULL DEFAULT 0, digest BIGINT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS resources (
   workspace TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL, provider_id TEXT,
-  status TEXT NOT NULL, doc TEXT NOT NULL,
+  status TEXT NOT NULL, doc TEXT NOT NULL, digest BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (workspace, address));
 CREATE TABLE IF NOT EXISTS outputs (
   workspace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (workspace, name));
@@ -50,28 +63,52 @@ CREATE TABLE IF NOT EXISTS history (
   snapshot TEXT NOT NULL, PRIMARY KEY (workspace, lineage, serial));
 """
 
+SCHEMA_VERSION = 3  # 3: checksums on records and workspaces
 
-SCHEMA_VERSION = 2
+NEWER = "this state was written by a newer archform (schema {}); upgrade archform"
+
+# the statements that write a row whether or not it exists (state_postgres translates them)
+UPSERT_RESOURCE = ("INSERT OR REPLACE INTO resources (workspace, address, kind, provider_id, status, doc, digest) "
+                   "VALUES (?,?,?,?,?,?,?)")
+UPSERT_HISTORY = "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)"
 
 
-def _migrate(conn):
-    """Bring an older state database up to SCHEMA_VERSION, keeping every record."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def _migrate_v1(conn):
+    """Version 1 kept one column per part of the record; version 2 one JSON document."""
     columns = [r[1] for r in conn.execute("PRAGMA table_info(resources)")]
-    if version > SCHEMA_VERSION:
-        raise RuntimeError(f"this state was written by a newer archform (schema {version}); upgrade archform")
-    if columns and "doc" not in columns:  # version 1: one column per part of the record
-        rows = conn.execute("SELECT workspace, address, kind, provider_id, region, name, key, config, applied, "
-                            "outputs, deps, lifecycle, status FROM resources").fetchall()
-        conn.execute("ALTER TABLE resources RENAME TO resources_v1")
-        conn.execute("CREATE TABLE resources (workspace TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL, "
-                     "provider_id TEXT, status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (workspace, address))")
-        for (ws, address, kind, pid, region, name, key, config, applied, outputs, deps, lifecycle, status) in rows:
-            doc = {"region": region, "name": name or "", "key": key, "config": json.loads(config),
-                   "applied": json.loads(applied), "outputs": json.loads(outputs), "deps": json.loads(deps),
-                   "lifecycle": json.loads(lifecycle)}
-            conn.execute("INSERT INTO resources VALUES (?,?,?,?,?,?)", (ws, address, kind, pid, status, _dumps(doc)))
-        conn.execute("DROP TABLE resources_v1")
+    if not columns or "doc" in columns:
+        return
+    rows = conn.execute("SELECT workspace, address, kind, provider_id, region, name, key, config, applied, "
+                        "outputs, deps, lifecycle, status FROM resources").fetchall()
+    conn.execute("ALTER TABLE resources RENAME TO resources_v1")
+    conn.execute("CREATE TABLE resources (workspace TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL, "
+                 "provider_id TEXT, status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (workspace, address))")
+    for (ws, address, kind, pid, region, name, key, config, applied, outputs, deps, lifecycle, status) in rows:
+        doc = {"region": region, "name": name or "", "key": key, "config": json.loads(config),
+               "applied": json.loads(applied), "outputs": json.loads(outputs), "deps": json.loads(deps),
+               "lifecycle": json.loads(lifecycle)}
+        conn.execute("INSERT INTO resources VALUES (?,?,?,?,?,?)", (ws, address, kind, pid, status, _dumps(doc)))
+    conn.execute("DROP TABLE resources_v1")
+
+
+def add_checksums(conn, columns):
+    """Version 2 → 3: a checksum on every record, and each workspace's count and sum of them.
+    `columns(conn, table)` lists a table's columns (the dialect's way)."""
+    if "digest" in columns(conn, "resources"):
+        return
+    conn.execute("ALTER TABLE resources ADD COLUMN digest BIGINT NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE workspaces ADD COLUMN records INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE workspaces ADD COLUMN digest BIGINT NOT NULL DEFAULT 0")
+    totals: dict[str, list[int]] = {}
+    rows = conn.execute("SELECT workspace, address, kind, provider_id, status, doc FROM resources").fetchall()
+    for ws, address, kind, pid, status, doc in rows:
+        d = row_digest(address, kind, pid, status, doc)
+        conn.execute("UPDATE resources SET digest=? WHERE workspace=? AND address=?", (d, ws, address))
+        t = totals.setdefault(ws, [0, 0])
+        t[0] += 1
+        t[1] ^= d
+    for ws, (n, d) in totals.items():
+        conn.execute("UPDATE workspaces SET records=?, digest=? WHERE name=?", (n, d, ws))
 
 
 def _dumps(x) -> str:
@@ -100,7 +137,7 @@ class StateResource:
     outputs: dict = field(default_factory=dict)  # exported values
     deps: tuple[str, ...] = ()
     lifecycle: dict = field(default_factory=dict)
-    status: str = "ok"                           # ok | tainted
+    status: str = "ok"                           # ok | tainted | deposed
 
     def json(self) -> dict:
         return {"address": self.address, "kind": self.kind, "id": self.id, "region": self.region,
@@ -153,6 +190,9 @@ class LockInfo:
         return f"{self.command!r} (pid {self.pid} on {self.host}, since {self.since}, lock id {self.lock_id})"
 
 
+UNKNOWN_HOLDER = LockInfo("unknown", 0, "an unknown host", "another archform command", "a moment ago")
+
+
 class StateLocked(Exception):
     def __init__(self, workspace: str, holder: LockInfo):
         super().__init__(f"state of workspace '{workspace}' is locked by {holder.describe()}")
@@ -164,21 +204,17 @@ def is_url(spec) -> bool:
     return str(spec).startswith(("postgresql://", "postgres://"))
 
 
-def open_state(spec=DEFAULT_PATH, workspace: str = "default") -> "StateStore":
-    """The state named by `spec`: a SQLite file path, or a `postgresql://` URL (for teams)."""
+def open_state(spec=DEFAULT_PATH, workspace: str = "default", *, readonly: bool = False) -> "StateStore":
+    """The state named by `spec`: a SQLite file path, or a `postgresql://` URL (for teams).
+    `readonly`: for commands that only look (never creates, migrates or locks anything)."""
     if is_url(spec):
         from .state_postgres import PostgresStateStore
         return PostgresStateStore(str(spec), workspace)
-    return StateStore(spec, workspace)
+    return StateStore(spec, workspace, readonly=readonly)
 
 
 def exists(spec) -> bool:
     return is_url(spec) or Path(spec).exists()
-
-
-# the statements that write a row whether or not it exists (state_postgres translates them)
-UPSERT_RESOURCE = "INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?)"
-UPSERT_HISTORY = "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)"
 
 
 def _resource(address: str, kind: str, provider_id, status: str, doc: dict) -> StateResource:
@@ -187,128 +223,373 @@ def _resource(address: str, kind: str, provider_id, status: str, doc: dict) -> S
                          doc["applied"], doc["outputs"], tuple(doc["deps"]), doc["lifecycle"], status)
 
 
+Writes = Iterable[tuple[str, "StateResource | None"]]
+
+
 class StateStore:
     """One SQLite database; safe to share between the threads of one apply."""
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_PATH, workspace: str = "default"):
+    keeps_backup_files = True
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_PATH, workspace: str = "default", *,
+                 readonly: bool = False, restoring: bool = False):
         self.path = Path(path)
         self.workspace = workspace
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.readonly = readonly
+        self._restoring = restoring
+        self._mutex = threading.RLock()
+        self._lock_id: str | None = None
+        self.released_stale: LockInfo | None = None
+        self._exclusive = FileLock(self.path, workspace)
+        check_file(self.path)
+        try:
+            if readonly:
+                self._open_readonly()
+            else:
+                self._open_writable()
+        except sqlite3.Error as e:
+            raise sqlite_error(self.path, e) from None
+        except OSError as e:
+            raise StateError(f"cannot open the state at {self.path}: {e.strerror or e}",
+                             "name a state you can write to with --state") from None
+
+    # -- opening -----------------------------------------------------------------------------
+    def _open_writable(self):
+        if not self.path.exists():
+            if not self._restoring:
+                self._refuse_when_backups_disagree()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._create_file()
+        self._conn = self._connect(str(self.path))
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        self._mutex = threading.RLock()
         with self._tx() as conn:
-            _migrate(conn)
+            self._check_owner(conn)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StateError(NEWER.format(version))
+            _migrate_v1(conn)
             for stmt in SCHEMA.strip().split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
+            add_checksums(conn, self._columns)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self._lock_id: str | None = None
-        self.released_stale: LockInfo | None = None
+
+    def _open_readonly(self):
+        if not self.path.exists():
+            raise StateError(f"no state at {self.path}")
+        try:
+            self._conn = self._connect(f"file:{self.path}?mode=ro", uri=True)
+            self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            # a WAL database in a folder this user cannot write: read it as it is on disk
+            self._conn = self._connect(f"file:{self.path}?mode=ro&immutable=1", uri=True)
+        with self._read():
+            self._check_owner(self._conn, write=False)
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StateError(NEWER.format(version))
+            if version < SCHEMA_VERSION:
+                raise StateError(f"the state at {self.path} was written by an older archform (schema {version})",
+                                 "run `archform plan` once where the state can be written, to upgrade it")
+
+    def _connect(self, target: str, uri: bool = False):
+        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False, uri=uri)
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def _create_file(self):
+        """A new state, made whole beside its final name and then linked into place: a process
+        killed while creating it never leaves an empty file that would later read as damaged."""
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.new")
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.executescript(SCHEMA)
+        finally:
+            conn.close()
+        try:
+            os.link(tmp, self.path)
+        except FileExistsError:
+            pass  # another command created it meanwhile: use theirs
+        except OSError:
+            if not self.path.exists():
+                os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _check_owner(self, conn, write: bool = True):
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id == APPLICATION_ID:
+            return
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if app_id != 0 or (tables and "workspaces" not in tables):
+            raise StateError(f"{self.path} is not an archform state (it holds another program's tables)",
+                             "name the state's file with --state")
+        if write:  # a state written before states carried their application id
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _refuse_when_backups_disagree(self):
+        """A missing state whose backups hold resources was lost, not never made: starting afresh
+        would make every resource again beside the ones that exist."""
+        newest = newest_backup_with_resources(self.path, self.workspace)
+        if newest is not None:
+            serial, count = newest
+            raise StateError(f"the state {self.path} is missing, but its backup of serial {serial} records "
+                             f"{count} resource(s)",
+                             f"restore it with `archform state restore --state {self.path}`; to start a new "
+                             f"state instead, delete {self.path}.backups")
+
+    @staticmethod
+    def _columns(conn, table: str) -> list[str]:
+        return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
 
     def close(self):
         with self._mutex:
-            self._conn.close()
+            self._exclusive.release()
+            conn = getattr(self, "_conn", None)
+            if conn is not None:
+                conn.close()
+
+    def _failure(self, e: Exception) -> StateError:
+        return sqlite_error(self.path, e)
 
     @contextmanager
     def _tx(self):
+        if self.readonly:
+            raise StateError(f"the state at {self.path} was opened read-only")
         with self._mutex:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as e:
+                raise self._failure(e) from None
             try:
                 yield self._conn
+            except sqlite3.Error as e:
+                self._rollback()
+                raise self._failure(e) from None
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
-                self._conn.execute("COMMIT")
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error as e:
+                    self._rollback()
+                    raise self._failure(e) from None
+
+    def _rollback(self):
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    @contextmanager
+    def _read(self):
+        """A consistent read that writes nothing (what read-only commands use)."""
+        with self._mutex:
+            try:
+                self._conn.execute("BEGIN")
+                try:
+                    yield self._conn
+                finally:
+                    self._rollback()
+            except sqlite3.Error as e:
+                raise self._failure(e) from None
 
     # -- workspace ---------------------------------------------------------------------------
     def _ensure_workspace(self, conn) -> tuple[str, int]:
         row = conn.execute("SELECT lineage, serial FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
         if row is None:
             lineage = str(uuid.uuid4())
-            conn.execute("INSERT INTO workspaces VALUES (?,?,?)", (self.workspace, lineage, 0))
+            conn.execute("INSERT INTO workspaces (name, lineage, serial) VALUES (?,?,?)", (self.workspace, lineage, 0))
             return lineage, 0
         return row[0], row[1]
 
     def workspaces(self) -> list[str]:
-        with self._mutex:
-            return [r[0] for r in self._conn.execute("SELECT name FROM workspaces ORDER BY name")]
+        with self._read() as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM workspaces ORDER BY name")]
 
     def read(self) -> Snapshot:
-        """The whole state of this workspace, read in one transaction."""
-        with self._tx() as conn:
-            lineage, serial = self._ensure_workspace(conn)
-            resources = {}
-            loads = orjson.loads
-            for address, kind, pid, status, doc in conn.execute(
-                    "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=? "
-                    "ORDER BY address", (self.workspace,)):
-                resources[address] = _resource(address, kind, pid, status, loads(doc))
-            outputs = {r[0]: json.loads(r[1]) for r in conn.execute(
-                "SELECT name, value FROM outputs WHERE workspace=? ORDER BY name", (self.workspace,))}
-            pending = [Pending(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in conn.execute(
-                "SELECT op_id, address, kind, action, token, provider_id, detail FROM pending "
-                "WHERE workspace=? ORDER BY op_id", (self.workspace,))]
+        """The whole state of this workspace, read in one transaction and checked against its
+        checksums (a damaged state raises StateDamaged, naming what is wrong)."""
+        with (self._read() if self.readonly else self._tx()) as conn:
+            if self.readonly:
+                row = conn.execute("SELECT lineage, serial FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
+                lineage, serial = row if row else ("", 0)
+            else:
+                lineage, serial = self._ensure_workspace(conn)
+            resources = self._read_resources(conn)
+            try:
+                outputs = {r[0]: json.loads(r[1]) for r in conn.execute(
+                    "SELECT name, value FROM outputs WHERE workspace=? ORDER BY name", (self.workspace,))}
+                pending = [Pending(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in conn.execute(
+                    "SELECT op_id, address, kind, action, token, provider_id, detail FROM pending "
+                    "WHERE workspace=? ORDER BY op_id", (self.workspace,))]
+            except (ValueError, TypeError) as e:
+                raise StateDamaged(f"the state at {self.path} is damaged: an output or pending operation "
+                                   f"cannot be read ({e})", restore_hint(self.path)) from None
+            if pending:
+                self._check_after_crash(conn)
         return Snapshot(self.workspace, lineage, serial, resources, outputs, pending)
+
+    def _read_resources(self, conn) -> dict[str, StateResource]:
+        row = conn.execute("SELECT records, digest FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
+        expected_count, expected_sum = row if row else (0, 0)
+        resources = {}
+        bad: list[str] = []
+        total = 0
+        loads = orjson.loads
+        for address, kind, pid, status, doc, digest in conn.execute(
+                "SELECT address, kind, provider_id, status, doc, digest FROM resources WHERE workspace=? "
+                "ORDER BY address", (self.workspace,)):
+            total ^= digest
+            try:
+                if row_digest(address, kind, pid, status, doc) != digest:
+                    raise ValueError("checksum")
+                resources[address] = _resource(address, kind, pid, status, loads(doc))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                bad.append(str(address))
+        if bad or len(resources) + len(bad) != expected_count or total != expected_sum:
+            raise damaged_records(self.path, bad, len(resources) + len(bad), expected_count, total == expected_sum)
+        return resources
+
+    def _check_after_crash(self, conn):
+        """An interrupted apply left pending operations: check the file as a whole as well."""
+        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise StateDamaged(f"the state at {self.path} is damaged ({result})", restore_hint(self.path))
 
     def bump_serial(self) -> int:
         with self._tx() as conn:
-            _, serial = self._ensure_workspace(conn)
-            conn.execute("UPDATE workspaces SET serial=? WHERE name=?", (serial + 1, self.workspace))
-            return serial + 1
+            return self._bump(conn)
+
+    def _bump(self, conn) -> int:
+        _, serial = self._ensure_workspace(conn)
+        conn.execute("UPDATE workspaces SET serial=? WHERE name=?", (serial + 1, self.workspace))
+        return serial + 1
 
     # -- resources ---------------------------------------------------------------------------
+    def commit(self, writes: Writes = (), ends: Iterable[str] = ()):
+        """Finished operations, in one transaction: records written (address, record) or
+        forgotten (address, None) in the order given — the last write to an address wins — and
+        their pending records dropped."""
+        with self._tx() as conn:
+            self._write(conn, writes, ends)
+
     def put(self, r: StateResource, clear_pending: str | None = None):
-        """Record a finished operation (and drop its pending row) in one transaction."""
-        self.put_many([r], clear_pending)
+        """Record a finished operation (and drop its pending record) in one transaction."""
+        self.commit([(r.address, r)], [clear_pending] if clear_pending else [])
 
     def put_many(self, rs: list[StateResource], clear_pending: str | None = None):
-        with self._tx() as conn:
-            self._ensure_workspace(conn)
-            self._finish(conn, rs, [], [clear_pending] if clear_pending else [])
+        self.commit([(r.address, r) for r in rs], [clear_pending] if clear_pending else [])
 
     def remove(self, address: str, clear_pending: str | None = None):
-        with self._tx() as conn:
-            self._finish(conn, [], [address], [clear_pending] if clear_pending else [])
+        self.commit([(address, None)], [clear_pending] if clear_pending else [])
 
     def rename(self, old: str, new: str):
         with self._tx() as conn:
-            row = conn.execute("SELECT 1 FROM resources WHERE workspace=? AND address=?",
-                               (self.workspace, new)).fetchone()
-            if row is not None:
-                raise KeyError(f"'{new}' is already in the state")
-            cur = conn.execute("UPDATE resources SET address=? WHERE workspace=? AND address=?",
-                               (new, self.workspace, old))
-            if cur.rowcount == 0:
-                raise KeyError(f"'{old}' is not in the state")
-            # references to the old address in other records follow the rename
-            rows = conn.execute("SELECT address, doc FROM resources WHERE workspace=? AND instr(doc, ?) > 0",
-                                (self.workspace, _dumps(old))).fetchall()
-            for address, doc in rows:
-                d = json.loads(doc)
-                d["config"] = rename_refs(d["config"], {old: new})
-                d["deps"] = [new if x == old else x for x in d["deps"]]
-                conn.execute("UPDATE resources SET doc=? WHERE workspace=? AND address=?",
-                             (_dumps(d), self.workspace, address))
+            self._rename(conn, old, new)
 
     def set_outputs(self, outputs: dict):
         with self._tx() as conn:
-            conn.execute("DELETE FROM outputs WHERE workspace=?", (self.workspace,))
-            conn.executemany("INSERT INTO outputs VALUES (?,?,?)",
-                             [(self.workspace, k, _dumps(v)) for k, v in sorted(outputs.items())])
+            self._set_outputs(conn, outputs)
+
+    def _set_outputs(self, conn, outputs: dict):
+        conn.execute("DELETE FROM outputs WHERE workspace=?", (self.workspace,))
+        conn.executemany("INSERT INTO outputs VALUES (?,?,?)",
+                         [(self.workspace, k, _dumps(v)) for k, v in sorted(outputs.items())])
+
+    def _write(self, conn, writes: Writes, ends: Iterable[str] = ()):
+        final: dict[str, StateResource | None] = {}
+        for address, record in writes:
+            final[address] = record  # in order: the last write to an address is what stays
+        if final:
+            self._ensure_workspace(conn)
+            old = {}
+            addresses = list(final)
+            for start in range(0, len(addresses), 500):
+                chunk = addresses[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                old.update(conn.execute(f"SELECT address, digest FROM resources WHERE workspace=? AND address IN "
+                                        f"({marks})", (self.workspace, *chunk)).fetchall())
+            count, total = conn.execute("SELECT records, digest FROM workspaces WHERE name=?",
+                                        (self.workspace,)).fetchone()
+            puts, removes = [], []
+            for address, r in final.items():
+                if address in old:
+                    count -= 1
+                    total ^= old[address]
+                if r is None:
+                    if address in old:
+                        removes.append((self.workspace, address))
+                    continue
+                doc = _doc(r)
+                digest = row_digest(address, r.kind, r.id, r.status, doc)
+                count += 1
+                total ^= digest
+                puts.append((self.workspace, address, r.kind, r.id, r.status, doc, digest))
+            if removes:
+                conn.executemany("DELETE FROM resources WHERE workspace=? AND address=?", removes)
+            if puts:
+                conn.executemany(UPSERT_RESOURCE, puts)
+            conn.execute("UPDATE workspaces SET records=?, digest=? WHERE name=?", (count, total, self.workspace))
+        ends = list(ends)
+        if ends:
+            conn.executemany("DELETE FROM pending WHERE workspace=? AND op_id=?",
+                             [(self.workspace, op) for op in ends])
+
+    def _record_at(self, conn, address: str) -> StateResource | None:
+        row = conn.execute("SELECT kind, provider_id, status, doc FROM resources WHERE workspace=? AND address=?",
+                           (self.workspace, address)).fetchone()
+        if row is None:
+            return None
+        return _resource(address, row[0], row[1], row[2], orjson.loads(row[3]))
+
+    def _rename(self, conn, old: str, new: str):
+        if self._record_at(conn, new) is not None:
+            raise KeyError(f"'{new}' is already in the state")
+        record = self._record_at(conn, old)
+        if record is None:
+            raise KeyError(f"'{old}' is not in the state")
+        writes: list[tuple[str, StateResource | None]] = [(old, None)]
+        # references to the old address in other records follow the rename
+        users = [a for (a,) in conn.execute("SELECT address FROM resources WHERE workspace=? AND instr(doc, ?) > 0",
+                                             (self.workspace, _dumps(old)))]
+        moved = {old: new}
+        for address in users:
+            r = record if address == old else self._record_at(conn, address)
+            followed = replace(r, config=rename_refs(r.config, moved), deps=tuple(moved.get(x, x) for x in r.deps))
+            if address == old:
+                record = followed
+            else:
+                writes.append((address, followed))
+        writes.append((new, replace(record, address=new)))
+        self._write(conn, writes)
+
+    # -- edits: all or nothing ---------------------------------------------------------------
+    @contextmanager
+    def edit(self, reason: str):
+        """One change of the state by a command (`state rm A B C`, `state mv`, import, refresh,
+        restore, the renames an apply starts with): the serial bumped, the changes, and the
+        history snapshot, in one transaction — all of it happens or none."""
+        with self._tx() as conn:
+            serial = self._bump(conn)
+            editor = StateEdit(self, conn)
+            editor.serial = serial
+            yield editor
+            text = self._snapshot_in(conn, reason) if editor.snapshot else None
+        if text is not None:
+            self._backup(editor.serial, text)
 
     # -- pending operations ------------------------------------------------------------------
     def begin(self, address: str, kind: str, action: str, token: str | None = None,
               provider_id: str | None = None, detail: dict | None = None) -> str:
         """Write the pending record before a provider call; returns its id."""
-        op_id = uuid.uuid4().hex
-        with self._tx() as conn:
-            conn.execute("INSERT INTO pending VALUES (?,?,?,?,?,?,?,?)",
-                         (self.workspace, op_id, address, kind, action, token, provider_id, _dumps(detail or {})))
-        return op_id
+        return self.begin_many([{"address": address, "kind": kind, "action": action, "token": token,
+                                 "provider_id": provider_id, "detail": detail}])[0]
 
     def begin_many(self, ops: list[dict]) -> list[str]:
         """Pending records for many operations in one transaction (an apply writes its whole
@@ -321,112 +602,190 @@ class StateStore:
                                o.get("provider_id"), _dumps(o.get("detail") or {})) for op_id, o in zip(ids, ops)])
         return ids
 
-    def finish_many(self, puts: list[StateResource], removes: list[str], ends: list[str]):
-        """Finished operations, in one transaction: records written, records removed, and their
-        pending records dropped."""
-        with self._tx() as conn:
-            self._finish(conn, puts, removes, ends)
-
     def end(self, op_id: str):
-        with self._tx() as conn:
-            self._finish(conn, [], [], [op_id])
-
-    def _finish(self, conn, puts: list[StateResource], removes: list[str], ends: list[str]):
-        if puts:
-            conn.executemany(UPSERT_RESOURCE, [(self.workspace, r.address, r.kind, r.id, r.status, _doc(r))
-                                               for r in puts])
-        if removes:
-            conn.executemany("DELETE FROM resources WHERE workspace=? AND address=?",
-                             [(self.workspace, a) for a in removes])
-        if ends:
-            conn.executemany("DELETE FROM pending WHERE workspace=? AND op_id=?",
-                             [(self.workspace, op) for op in ends])
+        self.commit((), [op_id])
 
     # -- history -----------------------------------------------------------------------------
     def snapshot(self, reason: str):
-        """Keep a copy of the state as it is now, as `state pull` shows it (Snapshot.json()).
+        """Keep a copy of the state as it is now, as `state pull` shows it (Snapshot.json()),
+        in the history (the newest $ARCHFORM_STATE_HISTORY) and, for a SQLite state, as a
+        backup file beside it."""
+        with self._tx() as conn:
+            _, serial = self._ensure_workspace(conn)
+            text = self._snapshot_in(conn, reason)
+        self._backup(serial, text)
 
-        Built row by row in the one transaction that stores it: a copy of 50,000 records is
+    def _snapshot_in(self, conn, reason: str) -> str:
+        """Built row by row in the transaction that stores it: a copy of 50,000 records is
         written without holding the whole state as objects at once."""
         loads = orjson.loads
-        with self._tx() as conn:
-            lineage, serial = self._ensure_workspace(conn)
-            rows = [(address, _dumps(_resource(address, kind, pid, status, loads(doc)).json()))
-                    for address, kind, pid, status, doc in conn.execute(
-                        "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=?",
-                        (self.workspace,))]
-            rows.sort()  # by address, as Python orders text (a server's collation may not)
-            outputs = {r[0]: loads(r[1]) for r in conn.execute(
-                "SELECT name, value FROM outputs WHERE workspace=?", (self.workspace,))}
-            # the keys in sorted order, as _dumps writes every object
-            text = "".join(['{"lineage":', _dumps(lineage), ',"outputs":', _dumps(outputs), ',"resources":[',
-                            ",".join(doc for _, doc in rows), '],"serial":', str(serial), ',"workspace":',
-                            _dumps(self.workspace), "}"])
-            del rows
-            conn.execute(UPSERT_HISTORY,
-                         (self.workspace, serial, lineage, reason, text))
+        lineage, serial = self._ensure_workspace(conn)
+        rows = [(address, _dumps(_resource(address, kind, pid, status, loads(doc)).json()))
+                for address, kind, pid, status, doc in conn.execute(
+                    "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=?",
+                    (self.workspace,))]
+        rows.sort()  # by address, as Python orders text (a server's collation may not)
+        outputs = {r[0]: loads(r[1]) for r in conn.execute(
+            "SELECT name, value FROM outputs WHERE workspace=?", (self.workspace,))}
+        # the keys in sorted order, as _dumps writes every object
+        text = "".join(['{"lineage":', _dumps(lineage), ',"outputs":', _dumps(outputs), ',"resources":[',
+                        ",".join(doc for _, doc in rows), '],"serial":', str(serial), ',"workspace":',
+                        _dumps(self.workspace), "}"])
+        del rows
+        conn.execute(UPSERT_HISTORY, (self.workspace, serial, lineage, reason, text))
+        conn.execute("DELETE FROM history WHERE workspace=? AND serial NOT IN (SELECT serial FROM history "
+                     "WHERE workspace=? ORDER BY serial DESC LIMIT ?)", (self.workspace, self.workspace,
+                                                                          history_keep()))
+        return text
+
+    def _backup(self, serial: int, text: str):
+        if not self.keeps_backup_files:
+            return
+        try:
+            write_backup(self.path, self.workspace, serial, text)
+        except OSError as e:
+            raise StateError(f"the state at {self.path} is saved, but its backup could not be written: "
+                             f"{e.strerror or e}", "free some space; the next apply writes it again") from None
 
     def history(self) -> list[tuple[int, str, str]]:
-        with self._mutex:
-            return [(r[0], r[1], r[2]) for r in self._conn.execute(
+        with self._read() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(
                 "SELECT serial, lineage, reason FROM history WHERE workspace=? ORDER BY serial",
                 (self.workspace,))]
 
     def history_snapshot(self, serial: int) -> dict | None:
-        with self._mutex:
-            row = self._conn.execute("SELECT snapshot FROM history WHERE workspace=? AND serial=? "
-                                     "ORDER BY lineage", (self.workspace, serial)).fetchone()
-        return json.loads(row[0]) if row else None
+        with self._read() as conn:
+            row = conn.execute("SELECT snapshot FROM history WHERE workspace=? AND serial=? "
+                               "ORDER BY lineage", (self.workspace, serial)).fetchone()
+        try:
+            return json.loads(row[0]) if row else None
+        except ValueError:
+            raise StateDamaged(f"the snapshot of serial {serial} in {self.path} is damaged") from None
 
     # -- locking -----------------------------------------------------------------------------
-    def lock(self, command: str, since: str) -> LockInfo:
-        """Take the workspace lock or raise StateLocked naming the holder. A lock whose holder
-        process is gone (same host, pid no longer running) is released with a note."""
+    def lock(self, command: str, since: str, timeout: float = 0.0) -> LockInfo:
+        """Take the workspace lock — waiting up to `timeout` seconds for a holder to finish — or
+        raise StateLocked naming the holder. A lock row whose holder is gone (its OS lock is
+        free, however it died) is released, and noted in `released_stale`."""
         info = LockInfo(uuid.uuid4().hex[:12], os.getpid(), socket.gethostname(), command, since)
-        with self._tx() as conn:
-            row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
-                               (self.workspace,)).fetchone()
-            if row is not None:
-                holder = LockInfo(*row)
-                if not (holder.host == info.host and not _pid_alive(holder.pid)):
-                    raise StateLocked(self.workspace, holder)
-                self.released_stale = holder
+        deadline = time.monotonic() + max(0.0, timeout)
+        while not self._acquire_exclusive():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StateLocked(self.workspace, self._holder_for_message())
+            time.sleep(min(0.2, left))
+        try:
+            with self._tx() as conn:
+                row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
+                                   (self.workspace,)).fetchone()
+                if row is not None and not self._gone(LockInfo(*row)):
+                    raise StateLocked(self.workspace, LockInfo(*row))
+                self.released_stale = LockInfo(*row) if row is not None else None
                 conn.execute("DELETE FROM locks WHERE workspace=?", (self.workspace,))
-            else:
-                self.released_stale = None
-            conn.execute("INSERT INTO locks VALUES (?,?,?,?,?,?)",
-                         (self.workspace, info.lock_id, info.pid, info.host, info.command, info.since))
+                conn.execute("INSERT INTO locks VALUES (?,?,?,?,?,?)",
+                             (self.workspace, info.lock_id, info.pid, info.host, info.command, info.since))
+        except BaseException:
+            self._release_exclusive()
+            raise
         self._lock_id = info.lock_id
         return info
+
+    def _gone(self, holder: LockInfo) -> bool:
+        """Whether the holder of a lock row whose OS lock is free has surely ended. On this host,
+        yes. A row written on another host may come from a file system that does not share
+        locks between machines: that holder is released only by `force-unlock`."""
+        return holder.host == socket.gethostname()
+
+    def _holder_for_message(self) -> LockInfo:
+        """The lock row of the process that holds the OS lock (it writes it just after taking it)."""
+        for _ in range(20):
+            holder = self.lock_holder()
+            if holder is not None:
+                return holder
+            time.sleep(0.05)
+        return UNKNOWN_HOLDER
 
     def unlock(self):
         if self._lock_id is None:
             return
-        with self._tx() as conn:
-            conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, self._lock_id))
-        self._lock_id = None
+        try:
+            with self._tx() as conn:
+                conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, self._lock_id))
+        except StateError:
+            pass  # the row stays; with its OS lock free, the next command releases it as stale
+        finally:
+            self._release_exclusive()
+            self._lock_id = None
 
     def lock_holder(self) -> LockInfo | None:
-        with self._mutex:
-            row = self._conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
-                                     (self.workspace,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
+                               (self.workspace,)).fetchone()
         return LockInfo(*row) if row else None
 
+    def holder_alive(self) -> bool:
+        """Whether a running command holds this workspace's lock (not a guess from its pid)."""
+        return self._exclusive.held_elsewhere()
+
     def force_unlock(self, lock_id: str) -> bool:
+        """Remove the lock with this id. If its holder still runs, the OS lock is broken too, so
+        the next command can start (the CLI asks before doing that)."""
         with self._tx() as conn:
             cur = conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, lock_id))
-            return cur.rowcount > 0
+            removed = cur.rowcount > 0
+        if removed and self.holder_alive():
+            self._exclusive.break_()
+        return removed
+
+    def _acquire_exclusive(self) -> bool:
+        try:
+            return self._exclusive.acquire()
+        except OSError as e:
+            raise StateError(f"cannot lock the state at {self.path}: {e.strerror or e}",
+                             "run from a folder you can write to, or name another state with --state") from None
+
+    def _release_exclusive(self):
+        self._exclusive.release()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped) is not alive
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except OSError:
-        return True
+class StateEdit:
+    """What a command changes inside `StateStore.edit()`: reads see the edits made so far."""
+
+    def __init__(self, store: StateStore, conn):
+        self._store = store
+        self._conn = conn
+        self.snapshot = True
+        self.serial = 0
+
+    def get(self, address: str) -> StateResource | None:
+        return self._store._record_at(self._conn, address)
+
+    def addresses(self) -> list[str]:
+        return [a for (a,) in self._conn.execute("SELECT address FROM resources WHERE workspace=? ORDER BY address",
+                                                 (self._store.workspace,))]
+
+    def put(self, r: StateResource):
+        self._store._write(self._conn, [(r.address, r)])
+
+    def remove(self, address: str):
+        self._store._write(self._conn, [(address, None)])
+
+    def rename(self, old: str, new: str):
+        self._store._rename(self._conn, old, new)
+
+    def set_outputs(self, outputs: dict):
+        self._store._set_outputs(self._conn, outputs)
+
+    def set_identity(self, lineage: str, serial: int):
+        """The workspace's lineage and serial (a restore keeps the lineage, raises the serial)."""
+        self._conn.execute("UPDATE workspaces SET lineage=?, serial=? WHERE name=?",
+                           (lineage, serial, self._store.workspace))
+        self.serial = serial
+
+    def replace_all(self, resources: list[StateResource], outputs: dict):
+        """The workspace's records become exactly these (a restore)."""
+        writes: list[tuple[str, StateResource | None]] = [(a, None) for a in self.addresses()]
+        writes += [(r.address, r) for r in resources]
+        self._store._write(self._conn, writes)
+        self._conn.execute("DELETE FROM pending WHERE workspace=?", (self._store.workspace,))
+        self.set_outputs(outputs)

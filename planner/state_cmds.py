@@ -1,27 +1,31 @@
-"""`archform state list|show|rm|mv|history|pull` and `archform workspace list`."""
+"""`archform state list|show|rm|mv|history|pull|restore` and `archform workspace list`.
+
+Commands that only look open the state read-only (they work in a folder the user cannot
+write); every command that changes it holds the lock and makes its whole change in one
+transaction, so an interruption leaves all of it done or none of it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
-from .cli_common import state_option
+from .cli_common import lock_timeout_option, state_option
 
 
-def _store(state_path, workspace):
+def _store(state_path, workspace, readonly=False):
     from .state import exists, open_state
     if not exists(state_path):
         click.echo(f"error: no state at {state_path}", err=True)
         sys.exit(1)
-    return open_state(state_path, workspace)
+    return open_state(state_path, workspace, readonly=readonly)
 
 
-def _locked(store, command):
+def _locked(store, command, timeout=0.0):
     from .plan_cmds import take_lock
-    take_lock(store, command)
+    take_lock(store, command, timeout)
 
 
 def register(main: click.Group):
@@ -37,9 +41,11 @@ def register(main: click.Group):
     @ws_opt
     def list_(state_path, workspace):
         """Every recorded address, with its kind and id."""
-        store = _store(state_path, workspace)
-        snap = store.read()
-        store.close()
+        store = _store(state_path, workspace, readonly=True)
+        try:
+            snap = store.read()
+        finally:
+            store.close()
         for a in sorted(snap.resources):
             r = snap.resources[a]
             extra = f" ({r.status})" if r.status != "ok" else ""
@@ -51,9 +57,11 @@ def register(main: click.Group):
     @ws_opt
     def show(address, state_path, workspace):
         """One resource's record as JSON."""
-        store = _store(state_path, workspace)
-        snap = store.read()
-        store.close()
+        store = _store(state_path, workspace, readonly=True)
+        try:
+            snap = store.read()
+        finally:
+            store.close()
         r = snap.resources.get(address)
         if r is None:
             from archform.dsl.suggest import did_you_mean
@@ -66,21 +74,26 @@ def register(main: click.Group):
     @click.argument("addresses", nargs=-1, required=True)
     @state_opt
     @ws_opt
-    def rm(addresses, state_path, workspace):
-        """Forget resources (they keep existing in the cloud)."""
+    @lock_timeout_option()
+    def rm(addresses, state_path, workspace, lock_timeout):
+        """Forget resources (they keep existing in the cloud). All of them, or none."""
         store = _store(state_path, workspace)
-        _locked(store, "state rm")
+        _locked(store, "state rm", lock_timeout)
         try:
             snap = store.read()
             missing = [a for a in addresses if a not in snap.resources]
             if missing:
-                click.echo(f"error: not in the state: {', '.join(missing)}", err=True)
+                from archform.dsl.suggest import did_you_mean
+                hint = did_you_mean(missing[0], snap.resources)
+                click.echo(f"error: not in the state: {', '.join(missing)}" + (f"; {hint}" if hint else ""),
+                           err=True)
+                click.echo("  nothing was removed", err=True)
                 sys.exit(1)
-            store.bump_serial()
-            for a in addresses:
-                store.remove(a)
+            with store.edit("state rm") as edit:
+                for a in dict.fromkeys(addresses):
+                    edit.remove(a)
+            for a in dict.fromkeys(addresses):
                 click.echo(f"Removed {a} (it still exists in the provider)")
-            store.snapshot("state rm")
         finally:
             store.unlock()
             store.close()
@@ -90,18 +103,18 @@ def register(main: click.Group):
     @click.argument("destination")
     @state_opt
     @ws_opt
-    def mv(source, destination, state_path, workspace):
+    @lock_timeout_option()
+    def mv(source, destination, state_path, workspace, lock_timeout):
         """Rename a recorded resource (prefer a `moved` statement, which reviewers see)."""
         store = _store(state_path, workspace)
-        _locked(store, "state mv")
+        _locked(store, "state mv", lock_timeout)
         try:
-            store.bump_serial()
             try:
-                store.rename(source, destination)
+                with store.edit("state mv") as edit:
+                    edit.rename(source, destination)
             except KeyError as e:
                 click.echo(f"error: {e.args[0]}", err=True)
                 sys.exit(1)
-            store.snapshot("state mv")
             click.echo(f"Moved {source} to {destination}")
         finally:
             store.unlock()
@@ -111,11 +124,13 @@ def register(main: click.Group):
     @state_opt
     @ws_opt
     def history(state_path, workspace):
-        """The snapshots kept after each apply or edit."""
-        store = _store(state_path, workspace)
-        for serial, lineage, reason in store.history():
-            click.echo(f"{serial}\t{reason}\t{lineage}")
-        store.close()
+        """The snapshots kept after each apply or edit (the newest $ARCHFORM_STATE_HISTORY)."""
+        store = _store(state_path, workspace, readonly=True)
+        try:
+            for serial, lineage, reason in store.history():
+                click.echo(f"{serial}\t{reason}\t{lineage}")
+        finally:
+            store.close()
 
     @state.command()
     @click.option("--serial", type=int, help="A snapshot from the history instead of the current state.")
@@ -123,13 +138,32 @@ def register(main: click.Group):
     @ws_opt
     def pull(serial, state_path, workspace):
         """The whole state (or a past snapshot) as JSON."""
-        store = _store(state_path, workspace)
-        doc = store.history_snapshot(serial) if serial is not None else store.read().json()
-        store.close()
+        store = _store(state_path, workspace, readonly=True)
+        try:
+            doc = store.history_snapshot(serial) if serial is not None else store.read().json()
+        finally:
+            store.close()
         if doc is None:
             click.echo(f"error: no snapshot with serial {serial}", err=True)
             sys.exit(1)
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
+
+    @state.command()
+    @click.option("--serial", type=int, help="Go back to this snapshot (from the history, or a backup file).")
+    @click.option("--file", "from_file", type=click.Path(dir_okay=False, exists=True),
+                  help="Restore a snapshot file (a backup, or what `state pull` wrote).")
+    @state_opt
+    @ws_opt
+    @lock_timeout_option()
+    def restore(serial, from_file, state_path, workspace, lock_timeout):
+        """Restore the state from a snapshot: the newest backup when the state is damaged or
+        missing, or the one named by --serial or --file.
+
+        A damaged file is kept beside the new one (state.db.damaged…). The restored state gets
+        a new serial, so plans saved before are refused."""
+        from .state_restore import restore_state
+        message = restore_state(state_path, workspace, serial, from_file, lock_timeout)
+        click.echo(message)
 
     @main.group()
     def workspace():
@@ -138,7 +172,9 @@ def register(main: click.Group):
     @workspace.command(name="list")
     @state_opt
     def ws_list(state_path):
-        store = _store(state_path, "default")
-        for name in store.workspaces():
-            click.echo(name)
-        store.close()
+        store = _store(state_path, "default", readonly=True)
+        try:
+            for name in store.workspaces():
+                click.echo(name)
+        finally:
+            store.close()

@@ -135,7 +135,15 @@ def test_force_unlock_needs_the_lock_id(tmp_path):
         assert f"error: no lock with id 0123456789ab; the current lock is {lock_id}" in wrong.stderr
         assert _lock_row(state)[0] == lock_id
 
-        right = runner.invoke(main, ["force-unlock", lock_id, "--state", str(state)])
+        # its holder still runs: force-unlock asks, and without an answer keeps the lock
+        asked = runner.invoke(main, ["force-unlock", lock_id, "--state", str(state)])
+        assert asked.exit_code == 1
+        assert f"warning: the lock's holder is still running: 'apply' (pid {hung.pid}" in asked.stderr
+        assert "Lock kept." in asked.stderr and _lock_row(state)[0] == lock_id
+        declined = runner.invoke(main, ["force-unlock", lock_id, "--state", str(state)], input="no\n")
+        assert declined.exit_code == 1 and _lock_row(state)[0] == lock_id
+
+        right = runner.invoke(main, ["force-unlock", lock_id, "--state", str(state)], input="yes\n")
         assert right.exit_code == 0, right.output
         assert re.search(rf"Unlocked \(was held by 'apply' \(pid {hung.pid} on .*lock id {lock_id}\)\)\.",
                          right.stdout), right.stdout
