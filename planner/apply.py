@@ -20,10 +20,10 @@ import queue
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from archform.providers.base import ProviderError
+from archform.providers.base import OutcomeUnknown, ProviderError
 
 from . import graph as change_graph
 from .changes import Action, Change, Plan
@@ -352,9 +352,16 @@ def _skip_descendants(g, start: str, cause: str, failed: dict[str, str]):
         stack.extend(g.successors(n))
 
 
-def _record(c: Change, remote, status="ok") -> StateResource:
+def _record(c: Change, remote, live: "_Live", status="ok") -> StateResource:
+    """The record of a finished create or update, with the ids of what it refers to now (so a
+    later plan sees when one of them was replaced and this never moved onto the new copy)."""
+    ref_ids = []
+    for dep in c.deps:
+        r = live.get(dep)
+        if r is not None and r.id:
+            ref_ids.append(r.id)
     return StateResource(c.address, c.kind, remote.id, c.region, c.name, c.key, c.after or {}, remote.attrs,
-                         remote.outputs, tuple(c.deps), c.lifecycle or {}, status)
+                         remote.outputs, tuple(c.deps), c.lifecycle or {}, status, tuple(sorted(ref_ids)))
 
 
 def _create(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress,
@@ -365,13 +372,14 @@ def _create(c: Change, op, intent: str, journal: _Journal, provider, live: _Live
     progress("start", c.address, "creating")
     try:
         remote = provider.create(c.kind, c.address, c.region, attrs, token)
-    except BaseException:
-        journal.end(intent)  # the provider made nothing
+    except OutcomeUnknown:
+        raise  # it may exist: the pending record (with its token) stays for the next run to settle
+    except ProviderError:
+        journal.end(intent)  # the provider refused: it made nothing
         raise
-    record = _record(c, remote)
+    record = _record(c, remote, live)
     if old is not None:
-        deposed = StateResource(f"{c.address}~deposed", old.kind, old.id, old.region, old.name, old.key, old.config,
-                                old.applied, old.outputs, old.deps, old.lifecycle, "deposed")
+        deposed = replace(old, address=f"{c.address}~deposed", status="deposed")
         live.set(deposed)
         journal.put([deposed, record], intent)
     else:
@@ -387,10 +395,12 @@ def _update(c: Change, op, intent: str, journal: _Journal, provider, live: _Live
     progress("start", c.address, "updating")
     try:
         remote = provider.update(c.kind, current.id, attrs, c.changed)
-    except BaseException:
+    except OutcomeUnknown:
+        raise  # pending: the next run's refresh reads what the cloud holds
+    except ProviderError:
         journal.end(intent)
         raise
-    record = _record(c, remote)
+    record = _record(c, remote, live)
     live.set(record)
     journal.put([record], intent)
     progress("done", c.address, f"updated [id={remote.id}]")
@@ -408,7 +418,9 @@ def _delete(c: Change, op, intent: str, journal: _Journal, provider, live: _Live
     progress("start", c.address, "destroying" + (" the old copy" if address != c.address else ""))
     try:
         provider.delete(current.kind, current.id)
-    except BaseException:
+    except OutcomeUnknown:
+        raise  # pending: the next run reads whether it is gone
+    except ProviderError:
         journal.end(intent)
         raise
     live.drop(address)
@@ -456,6 +468,5 @@ def record_drift(plan: Plan, store: StateStore) -> int:
             config = dict(r.config)
             for k in d.changed:
                 config[k] = symbolic(d.after.get(k), by_id)
-            edit.put(StateResource(r.address, r.kind, r.id, r.region, r.name, r.key, config,
-                                   {**r.applied, **d.after}, r.outputs, r.deps, r.lifecycle, r.status))
+            edit.put(replace(r, config=config, applied={**r.applied, **d.after}))
     return changed

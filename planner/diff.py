@@ -47,29 +47,30 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
     diags: list[Diagnostic] = []
     recorded: dict[str, StateResource] = dict(prior.resources)
     previous: dict[str, str] = {}
+    actual = dict(options.actual or {})
 
-    for m in desired.moved:
-        if m.from_ in recorded and m.to in recorded:
-            diags.append(error(f"cannot move '{m.from_}' to '{m.to}': both are in the state", m.span,
+    for m, final in _chains(desired.moved, diags):
+        if m.from_ in recorded and final in recorded:
+            diags.append(error(f"cannot move '{m.from_}' to '{final}': both are in the state", m.span,
                                help="remove one of them with `archform state rm`, or drop the moved statement"))
         elif m.from_ in recorded:
-            if m.to not in desired.resources:
-                diags.append(error(f"moved target '{m.to}' is not declared", m.span,
+            if final not in desired.resources:
+                diags.append(error(f"moved target '{final}' is not declared", m.span,
                                    help="the address after -> must name a resource of this configuration"))
                 continue
             res = recorded.pop(m.from_)
-            recorded[m.to] = dc_replace(res, address=m.to)
-            previous[m.to] = m.from_
+            recorded[final] = dc_replace(res, address=final)
+            previous[final] = m.from_
+            if m.from_ in actual:  # what refresh read under the old address belongs to the new one
+                actual[final] = actual.pop(m.from_)
 
     if previous:  # references in the record follow the renames too, or every user would churn
         renamed = {old: new for new, old in previous.items()}
         recorded = {a: dc_replace(r, config=rename_refs(r.config, renamed), deps=tuple(renamed.get(d, d) for d in r.deps))
                     for a, r in recorded.items()}
-    actual = options.actual or {}
     wanted = {} if options.destroy else desired.resources
     changes: dict[str, Change] = {}
     pending: set[str] = set()  # created or replaced: their ids are unknown until apply
-    deposed_ids = {r.id for r in recorded.values() if r.status == "deposed" and r.id}
 
     for address in _topological(wanted):
         d = wanted[address]
@@ -103,12 +104,15 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             changed |= set(drifted)
         unknown = _unknown_attrs(d.attrs, pending, d.deps)
         changed |= unknown
-        # still on the old copy of a create-before-destroy replacement an interrupted apply left
-        # behind (`ADDR~deposed`): the update moves it onto the new copy, then the old one goes
-        stale = _holding(p.applied, d.attrs, deposed_ids)
-        for k in stale:
-            before[k] = p.applied[k]
-        changed |= stale
+        # still holding what a referenced resource was before it was replaced: an apply that
+        # stopped half-way, or an interrupted create-before-destroy (`ADDR~deposed`) — the
+        # update moves it onto what exists now (then the old copy goes)
+        stale = _stale_references(d, p, recorded, pending) if d.deps else set()
+        if stale:
+            before = dict(before)
+            for k in stale:
+                before[k] = p.applied.get(k)
+            changed |= stale
         ignore = set(d.lifecycle.ignore_changes)
         if "all" in ignore:
             changed = set()
@@ -154,6 +158,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
                                   deposed=p.status == "deposed", prior_deps=p.deps)
 
     result = list(changes.values())
+    _check_replace_requests(options.replace, set(wanted) | set(recorded), diags)
     if options.targets:
         result = _targeted(result, options.targets, wanted, recorded, diags)
     for c in result:
@@ -168,6 +173,27 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
                     help="to allow it, set prevent_destroy = false and apply that first; or keep the resource "
                          "(use a `moved` statement if it was renamed)"))
     return DiffResult(result, diags)
+
+
+def _chains(moved, diags: list[Diagnostic]):
+    """Each `moved` statement with the address its chain ends at: `a -> b` and `b -> c` move a
+    record at `a` to `c` (renamed twice between two applies, as Terraform allows)."""
+    to = {m.from_: m for m in moved}
+    out = []
+    for m in moved:
+        seen = {m.from_}
+        final = m.to
+        while final in to:
+            if final in seen:
+                diags.append(error(f"the moved statements from '{m.from_}' go round in a loop", m.span,
+                                   help="each address may be moved away from once"))
+                final = None
+                break
+            seen.add(final)
+            final = to[final].to
+        if final is not None:
+            out.append((m, final))
+    return out
 
 
 def _why(c: Change) -> str:
@@ -186,6 +212,33 @@ def _prevent_destroy(c: Change, wanted, recorded) -> bool:
     return bool(p and p.lifecycle.get("prevent_destroy"))
 
 
+def _stale_references(d, p: StateResource, recorded: dict[str, StateResource], pending: set[str]) -> set[str]:
+    """The configured attributes of `d` that refer to a resource whose recorded id is not the one
+    `p` was applied with (`p.ref_ids`): it was replaced or made again and this resource never
+    moved onto it. A record written before ids were kept falls back to looking for the ids of
+    old copies (`ADDR~deposed`) in its applied values."""
+    if p.ref_ids:
+        held = set(p.ref_ids)
+        moved_on = set()
+        for dep in d.deps:
+            r = recorded.get(dep)
+            if r is not None and r.id and r.id not in held and dep not in pending:
+                moved_on.add(dep)
+    else:
+        moved_on = set()
+        deposed = {r.id for r in recorded.values() if r.status == "deposed" and r.id}
+        if deposed and any(_holds(p.applied.get(k), deposed) for k in d.attrs):
+            moved_on = {dep for dep in d.deps if f"{dep}~deposed" in recorded}
+    if not moved_on:
+        return set()
+    out = set()
+    for k, v in d.attrs.items():
+        t = type(v)
+        if (t is dict or t is list) and not moved_on.isdisjoint(refs_in(v)):
+            out.add(k)
+    return out
+
+
 def _holds(v, ids: set[str]) -> bool:
     if isinstance(v, str):
         return v in ids
@@ -194,13 +247,6 @@ def _holds(v, ids: set[str]) -> bool:
     if isinstance(v, list):
         return any(_holds(x, ids) for x in v)
     return False
-
-
-def _holding(applied: dict, wanted: dict, ids: set[str]) -> set[str]:
-    """The configured attributes whose applied value still holds one of `ids`."""
-    if not ids:
-        return set()
-    return {k for k in wanted if k in applied and _holds(applied[k], ids)}
 
 
 def _unknown_attrs(attrs: dict, pending: set[str], deps=None) -> set[str]:
@@ -239,6 +285,14 @@ def _at(value, parts):
 def _matches(address: str, pattern: str) -> bool:
     """`primary.private` matches `primary.private[a]`; `primary.net` matches `primary.net.vpc`."""
     return address == pattern or address.startswith(pattern + "[") or address.startswith(pattern + ".")
+
+
+def _check_replace_requests(requests, known: set[str], diags: list[Diagnostic]):
+    """`--replace ADDR` must name something that exists (a typo is not silently ignored)."""
+    for t in requests:
+        if not any(_matches(a, t) for a in known):
+            from archform.dsl.suggest import did_you_mean
+            diags.append(error(f"--replace {t}: no such resource", help=did_you_mean(t, known)))
 
 
 def _targeted(changes: list[Change], targets, wanted, recorded, diags) -> list[Change]:

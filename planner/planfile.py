@@ -3,11 +3,14 @@
 The file records the changes in full, the outputs, and the state they were made against
 (workspace, lineage, serial) plus the source's content hash. `apply FILE` refuses the plan
 when the state has moved on since (another apply, a state edit): the plan would no longer
-mean what was reviewed.
+mean what was reviewed. A SHA-256 checksum of the plan's content is written with it, so a
+file damaged or edited after review is refused instead of applied; so is a file whose
+changes are not what `plan` writes (an unknown action, a change without an address).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -51,13 +54,28 @@ def save(plan: Plan, path: str | os.PathLike):
         "outputs": {k: [b, a] for k, (b, a) in sorted(plan.outputs.items())},
         "order": plan.order,
     }
+    doc["checksum"] = _checksum(doc)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # the format marker first, so a plan file is recognised from its first bytes
     head = {"format": doc.pop("format"), "version": doc.pop("version")}
     body = json.dumps(doc, indent=1, sort_keys=True)
-    tmp.write_text(json.dumps(head, indent=1)[:-2] + ",\n" + body[2:] + "\n")
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(head, indent=1)[:-2] + ",\n" + body[2:] + "\n")
+        os.replace(tmp, path)
+    except OSError as e:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        why = f"{path.parent} does not exist" if not path.parent.is_dir() else (e.strerror or str(e))
+        raise PlanFileError(f"cannot write the plan to {path}: {why}") from None
+
+
+def _checksum(doc: dict) -> str:
+    """SHA-256 of everything in the plan but the checksum itself, in a canonical form."""
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def load(path: str | os.PathLike) -> Plan:
@@ -71,6 +89,18 @@ def load(path: str | os.PathLike) -> Plan:
         raise PlanFileError(f"{path} is not an archform plan file")
     if doc.get("version") != VERSION:
         raise PlanFileError(f"{path} was written by another archform version (plan format {doc.get('version')})")
+    if doc.get("checksum") != _checksum(doc):
+        raise PlanFileError(f"{path} has been changed since `archform plan` wrote it (its checksum does not match)")
+    try:
+        return _plan_from(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise PlanFileError(f"{path} is not a plan archform can apply ({type(e).__name__}: {e})") from None
+
+
+def _plan_from(doc: dict) -> Plan:
+    for c in doc["changes"]:
+        if not isinstance(c, dict) or not isinstance(c.get("address"), str) or not isinstance(c.get("kind"), str):
+            raise ValueError("a change has no address or kind")
     return Plan(changes=[_change_from(c) for c in doc["changes"]],
                 drift=[Drift(d["address"], d["kind"], d["before"], d["after"], tuple(d["changed"]))
                        for d in doc.get("drift", [])],

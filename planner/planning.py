@@ -53,9 +53,11 @@ def reconcile(snapshot: Snapshot, provider) -> Reconciled:
                 continue
             target = detail.get("address", p.address)
             old = resources.get(target)
+            deps = tuple(detail.get("deps", ()))
+            ref_ids = tuple(sorted(resources[d].id for d in deps if d in resources and resources[d].id))
             res = StateResource(target, p.kind, remote.id, detail.get("region"), detail.get("name", ""),
                                 detail.get("key"), detail.get("config", {}), remote.attrs, remote.outputs,
-                                tuple(detail.get("deps", ())), detail.get("lifecycle", {}), "ok")
+                                deps, detail.get("lifecycle", {}), "ok", ref_ids)
             if old is not None and old.id == remote.id:
                 continue  # recorded already (the journal committed it; only the pending row stayed)
             if detail.get("deposed_id") and old is not None and old.id == detail["deposed_id"]:

@@ -53,6 +53,26 @@ def _detail(r: dict) -> str:
     return ""
 
 
+def _recorded_ids(state_path) -> set[str]:
+    """The provider ids every workspace of the state records (none if there is no state)."""
+    from .state import exists, open_state
+    if not exists(state_path):
+        return set()
+    store = open_state(state_path, "default", readonly=True)
+    try:
+        names = store.workspaces()
+    finally:
+        store.close()
+    ids = set()
+    for name in names:
+        store = open_state(state_path, name, readonly=True)
+        try:
+            ids |= {r.id for r in store.read().resources.values() if r.id}
+        finally:
+            store.close()
+    return ids
+
+
 def register(main: click.Group):
     cloud_opt = click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
                              help="The modeled cloud's database (default $ARCHFORM_CLOUD or .archform/cloud.db).")
@@ -66,18 +86,24 @@ def register(main: click.Group):
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
     @click.option("--all", "include_owned", is_flag=True,
                   help="Also what resources own: group instances, load balancer nodes, database instances…")
+    @click.option("--orphans", is_flag=True,
+                  help="Only what no workspace of the state (--state) records: made and then lost track of.")
+    @state_option()
     @cloud_opt
-    def list_(kind, fmt, include_owned, cloud_path):
+    def list_(kind, fmt, include_owned, orphans, state_path, cloud_path):
         """Every resource the cloud holds, sorted by kind, region and id."""
         from archform.providers.simulated import console
         if not os.path.exists(_path(cloud_path)):
             click.echo("[]" if fmt == "json" else "", nl=fmt == "json")
             return
+        recorded = _recorded_ids(state_path) if orphans else None
         cloud = _open(cloud_path)
         try:
             found = console.records(cloud, kind, include_owned)
         finally:
             cloud.close()
+        if recorded is not None:  # what resources own (instances of a group…) belongs to its owner
+            found = [r for r in found if not r["owner"] and r["id"] not in recorded]
         if fmt == "json":
             click.echo(_dump(found))
             return

@@ -120,8 +120,11 @@ def _dumps(x) -> str:
 
 def _doc(r: "StateResource") -> str:
     """One JSON document per resource: one decode per row when the state is read."""
-    return _dumps({"region": r.region, "name": r.name, "key": r.key, "config": r.config, "applied": r.applied,
-                   "outputs": r.outputs, "deps": list(r.deps), "lifecycle": r.lifecycle})
+    doc = {"region": r.region, "name": r.name, "key": r.key, "config": r.config, "applied": r.applied,
+           "outputs": r.outputs, "deps": list(r.deps), "lifecycle": r.lifecycle}
+    if r.ref_ids:
+        doc["ref_ids"] = list(r.ref_ids)
+    return _dumps(doc)
 
 
 @dataclass(frozen=True)
@@ -138,18 +141,23 @@ class StateResource:
     deps: tuple[str, ...] = ()
     lifecycle: dict = field(default_factory=dict)
     status: str = "ok"                           # ok | tainted | deposed
+    ref_ids: tuple[str, ...] = ()                # ids of what it referred to when it was applied
 
     def json(self) -> dict:
-        return {"address": self.address, "kind": self.kind, "id": self.id, "region": self.region,
-                "name": self.name, "key": self.key, "config": self.config, "applied": self.applied,
-                "outputs": self.outputs, "depends_on": list(self.deps), "lifecycle": self.lifecycle,
-                "status": self.status}
+        out = {"address": self.address, "kind": self.kind, "id": self.id, "region": self.region,
+               "name": self.name, "key": self.key, "config": self.config, "applied": self.applied,
+               "outputs": self.outputs, "depends_on": list(self.deps), "lifecycle": self.lifecycle,
+               "status": self.status}
+        if self.ref_ids:
+            out["ref_ids"] = list(self.ref_ids)
+        return out
 
     @classmethod
     def from_json(cls, d: dict) -> "StateResource":
         return cls(d["address"], d["kind"], d.get("id"), d.get("region"), d.get("name", ""), d.get("key"),
                    d.get("config", {}), d.get("applied", {}), d.get("outputs", {}),
-                   tuple(d.get("depends_on", ())), d.get("lifecycle", {}), d.get("status", "ok"))
+                   tuple(d.get("depends_on", ())), d.get("lifecycle", {}), d.get("status", "ok"),
+                   tuple(d.get("ref_ids", ())))
 
 
 @dataclass(frozen=True)
@@ -220,7 +228,8 @@ def exists(spec) -> bool:
 def _resource(address: str, kind: str, provider_id, status: str, doc: dict) -> StateResource:
     """A resources row (its JSON document decoded) as a record."""
     return StateResource(address, kind, provider_id, doc["region"], doc["name"], doc["key"], doc["config"],
-                         doc["applied"], doc["outputs"], tuple(doc["deps"]), doc["lifecycle"], status)
+                         doc["applied"], doc["outputs"], tuple(doc["deps"]), doc["lifecycle"], status,
+                         tuple(doc.get("ref_ids", ())))
 
 
 Writes = Iterable[tuple[str, "StateResource | None"]]
@@ -302,23 +311,24 @@ class StateStore:
         """A new state, made whole beside its final name and then linked into place: a process
         killed while creating it never leaves an empty file that would later read as damaged."""
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.new")
-        conn = sqlite3.connect(tmp, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.executescript(SCHEMA)
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.executescript(SCHEMA)
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another command created it meanwhile: use theirs
+            except OSError:
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
         finally:
-            conn.close()
-        try:
-            os.link(tmp, self.path)
-        except FileExistsError:
-            pass  # another command created it meanwhile: use theirs
-        except OSError:
-            if not self.path.exists():
-                os.replace(tmp, self.path)
-        finally:
-            tmp.unlink(missing_ok=True)
+            for leftover in (tmp, Path(f"{tmp}-journal")):
+                leftover.unlink(missing_ok=True)
 
     def _check_owner(self, conn, write: bool = True):
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]

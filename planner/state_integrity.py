@@ -87,6 +87,9 @@ def sqlite_error(path, e: Exception) -> StateError:
     """What a SQLite failure means for the user."""
     text = str(e)
     low = text.lower()
+    if "could not decode" in low:  # a record's text is not UTF-8: say so without echoing it
+        return StateDamaged(f"the state at {path} is damaged (a record is not valid text)", restore_hint(path))
+    text = text if len(text) <= 200 else text[:200] + "…"
     if "malformed" in low or "not a database" in low or "file is encrypted" in low:
         return StateDamaged(f"the state at {path} is damaged ({text})", restore_hint(path))
     if "disk is full" in low or "disk i/o error" in low:

@@ -95,6 +95,15 @@ class InsufficientAddresses(ProviderError):
     code = "InsufficientFreeAddressesInSubnet"
 
 
+class OutcomeUnknown(ProviderError):
+    """The call may or may not have taken effect: the request went out and no answer came back
+    (a timeout, a dropped connection). The planner keeps the operation pending, and the next
+    run settles it (a create is looked up by its idempotency token, a delete by reading)."""
+
+    code = "RequestTimeout"
+    retryable = True
+
+
 class Provider(Protocol):
     """What the planner needs from a cloud."""
 

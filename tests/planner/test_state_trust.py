@@ -1,0 +1,332 @@
+"""The state is the truth about what archform made: ordinary commands never lose a record,
+orphan an object in the cloud, make one twice, or make drift permanent.
+
+Each test reproduces a way it once failed (issue 11): replacements that dropped their new
+record, a crash with both halves of a replacement pending, a refresh that made drift
+permanent, `--replace` with a typo silently ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from archform.planner.cli import main
+from archform.planner.planning import persist_reconcile, reconcile
+from archform.planner.state import StateStore
+from archform.providers.simulated import SimulatedCloud
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+class Folder:
+    """A working folder with its own state and modeled cloud, driven through the CLI."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.where = ["--state", str(path / "state.db"), "--cloud", str(path / "cloud.db")]
+
+    def write(self, text: str, name: str = "main.arch") -> Path:
+        f = self.path / name
+        f.write_text(text)
+        return f
+
+    def run(self, *args, input=None, where=True):
+        extra = self.where if where else []
+        if args and args[0] in ("state", "force-unlock", "output"):
+            extra = extra[:2]  # those commands know only the state
+        if args and args[0] == "sim":
+            extra = extra[2:]
+        result = CliRunner().invoke(main, [*args, *extra], input=input)
+        assert "Traceback" not in result.output, result.output
+        return result
+
+    def apply(self, config: Path, *args):
+        result = self.run("apply", str(config), "--auto-approve", *args)
+        assert result.exit_code == 0, result.output
+        return result
+
+    def records(self) -> dict[str, str]:
+        store = StateStore(self.path / "state.db")
+        try:
+            return {a: r.id for a, r in store.read().resources.items()}
+        finally:
+            store.close()
+
+    def cloud(self) -> dict[str, str]:
+        """address → id of every top-level object the modeled cloud holds."""
+        cloud = SimulatedCloud(self.path / "cloud.db")
+        try:
+            with cloud.store.reading() as tx:
+                out = {}
+                for r in tx.query("owner IS NULL"):
+                    assert r.address not in out, f"two objects for {r.address}: {out[r.address]} and {r.id}"
+                    out[r.address] = r.id
+                return out
+        finally:
+            cloud.close()
+
+    def converged(self, config: Path, *args):
+        """State and cloud hold the same objects, each once, and nothing is left to do."""
+        assert self.records() == self.cloud()
+        plan = self.run("plan", str(config), "--detailed-exitcode", *args)
+        assert plan.exit_code == 0, plan.output
+
+
+VOLUMES = """
+region "us-east-1" as primary {{
+  ebs_volume data for n in [{names}] {{
+    az = "us-east-1a"
+    size = 20GiB
+    {extra}
+  }}
+}}
+"""
+
+
+def _volumes(count: int, extra: str = "") -> str:
+    return VOLUMES.format(names=", ".join(f'"v{i:03d}"' for i in range(count)), extra=extra)
+
+
+def test_a_replacement_keeps_the_record_of_its_new_object(tmp_path):
+    """Adding `encrypted = true` replaces a volume: the state must record the new one, and the
+    next plan must find nothing to do (it once recorded nothing, and the next apply made a
+    second volume, orphaning the first)."""
+    f = Folder(tmp_path)
+    config = f.write(_volumes(1))
+    f.apply(config)
+    old = f.records()["primary.data[v000]"]
+    f.write(_volumes(1, "encrypted = true"))
+    result = f.apply(config)
+    assert "1 added, 0 changed, 1 destroyed" in result.output
+    new = f.records()
+    assert list(new) == ["primary.data[v000]"] and new["primary.data[v000]"] != old
+    f.converged(config)
+
+
+def test_sixty_replacements_in_one_apply_lose_nothing(tmp_path):
+    """Many replacements finishing together share the journal's commits: none is lost."""
+    f = Folder(tmp_path)
+    config = f.write(_volumes(60))
+    f.apply(config)
+    f.write(_volumes(60, "encrypted = true"))
+    f.apply(config, "--parallelism", "10")
+    assert len(f.records()) == 60
+    f.converged(config)
+
+
+def test_replace_by_request_keeps_the_record(tmp_path):
+    f = Folder(tmp_path)
+    config = EXAMPLES / "ha_web.arch"
+    f.apply(config)
+    before = f.records()["primary.net.nat_gw[us-east-1a]"]
+    result = f.apply(config, "--replace", "primary.net.nat_gw[us-east-1a]")
+    assert "1 destroyed" in result.output
+    assert f.records()["primary.net.nat_gw[us-east-1a]"] != before
+    f.converged(config)
+
+
+TARGET_GROUPS = """
+region "us-east-1" as primary {{
+  vpc main {{ cidr = 10.0.0.0/16 }}
+  subnet a {{ vpc = main, cidr = 10.0.1.0/24, az = "us-east-1a", public = true }}
+  subnet b {{ vpc = main, cidr = 10.0.2.0/24, az = "us-east-1b", public = true }}
+  internet_gateway igw {{ vpc = main }}
+  target_group behind {{
+    vpc = main
+    port = {port}
+    protocol = HTTP
+    lifecycle {{ create_before_destroy = true }}
+  }}
+  target_group plain {{ vpc = main, port = {port}, protocol = HTTP }}
+  load_balancer web {{
+    type = application
+    subnets = [a, b]
+    listener http {{ port = 80, protocol = HTTP, forward = behind }}
+  }}
+}}
+"""
+
+
+def test_two_target_groups_replaced_in_one_apply_are_both_recorded(tmp_path):
+    """One create-before-destroy behind a listener, one plain, both replaced by a new port."""
+    f = Folder(tmp_path)
+    config = f.write(TARGET_GROUPS.format(port=8080))
+    f.apply(config)
+    f.write(TARGET_GROUPS.format(port=9090))
+    f.apply(config)
+    assert {"primary.behind", "primary.plain"} <= set(f.records())
+    f.converged(config)
+
+
+def test_a_crash_with_both_halves_of_a_replacement_pending_is_settled_once(tmp_path):
+    """Killed after the cloud deleted the old volume and made the new one, before either was
+    recorded: both pending records are settled — whatever order their ids sort in — leaving
+    one record with the new id, and no duplicate on the next apply."""
+    for delete_first in (True, False):
+        folder = tmp_path / f"delete-first-{delete_first}"
+        folder.mkdir()
+        f = Folder(folder)
+        config = f.write(_volumes(1))
+        f.apply(config)
+        store, cloud = StateStore(folder / "state.db"), SimulatedCloud(folder / "cloud.db")
+        try:
+            old = store.read().resources["primary.data[v000]"]
+            ops = [{"address": old.address, "kind": "ebs_volume", "action": "delete", "provider_id": old.id,
+                    "detail": {"address": old.address}},
+                   {"address": old.address, "kind": "ebs_volume", "action": "create", "token": "crash/1",
+                    "detail": {"address": old.address, "config": old.config, "deps": [], "lifecycle": {},
+                               "region": "us-east-1", "name": "data", "key": "v000"}}]
+            if not delete_first:
+                ops.reverse()
+            store.begin_many(ops)
+            cloud.delete("ebs_volume", old.id)
+            made = cloud.create("ebs_volume", old.address, "us-east-1", {**old.applied, "encrypted": True},
+                                "crash/1")
+            rec = reconcile(store.read(), cloud)
+            persist_reconcile(store, rec)
+            after = store.read()
+            assert after.pending == [] and after.resources[old.address].id == made.id
+        finally:
+            store.close()
+            cloud.close()
+        f.write(_volumes(1, "encrypted = true"))
+        f.apply(config)
+        f.converged(config)
+
+
+BUCKET = """
+region "us-east-1" as primary {{
+  s3_bucket logs {{
+    bucket = "archform-trust-logs"
+    versioning = false
+    {lifecycle}
+  }}
+}}
+"""
+
+
+def test_after_a_refresh_the_plan_still_reverts_the_drift(tmp_path):
+    f = Folder(tmp_path)
+    config = f.write(BUCKET.format(lifecycle=""))
+    f.apply(config)
+    assert f.run("sim", "set", "archform-trust-logs", "versioning=true").exit_code == 0
+    refreshed = f.run("refresh", str(config))
+    assert refreshed.exit_code == 0 and "1 resource(s) updated in the state" in refreshed.output
+    assert f.run("state", "show", "primary.logs").output.count('"versioning": true') == 2  # applied and config
+    plan = f.run("plan", str(config), "--detailed-exitcode")
+    assert plan.exit_code == 2, plan.output
+    assert "~ versioning = true → false" in plan.output
+    f.apply(config)
+    f.converged(config)
+
+
+def test_a_refreshed_drift_that_ignore_changes_covers_stays(tmp_path):
+    f = Folder(tmp_path)
+    config = f.write(BUCKET.format(lifecycle="lifecycle { ignore_changes = [versioning] }"))
+    f.apply(config)
+    f.run("sim", "set", "archform-trust-logs", "versioning=true")
+    assert f.run("refresh", str(config)).exit_code == 0
+    plan = f.run("plan", str(config), "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+
+
+def test_replace_of_an_unknown_address_is_an_error_that_suggests_the_right_one(tmp_path):
+    f = Folder(tmp_path)
+    config = f.write(_volumes(2))
+    f.apply(config)
+    result = f.run("plan", str(config), "--replace", "primary.dat[v000]")
+    assert result.exit_code == 1
+    assert "--replace primary.dat[v000]: no such resource" in result.output
+    assert "did you mean 'primary.data[v000]'?" in result.output
+
+
+def test_sim_list_orphans_shows_what_no_state_records(tmp_path):
+    f = Folder(tmp_path)
+    config = f.write(_volumes(2))
+    f.apply(config)
+    assert f.run("sim", "list", "--orphans", "--state", str(tmp_path / "state.db")).output == ""
+    victim = f.records()["primary.data[v001]"]
+    assert f.run("state", "rm", "primary.data[v001]").exit_code == 0
+    listed = f.run("sim", "list", "--orphans", "--state", str(tmp_path / "state.db"))
+    assert victim in listed.output and f.records()["primary.data[v000]"] not in listed.output
+
+
+ELASTIC_IP = """
+region "us-east-1" as primary {{
+  vpc main {{ cidr = 10.0.0.0/16 }}
+  subnet a {{ vpc = main, cidr = 10.0.1.0/24, az = "us-east-1a" }}
+  instance web {{ subnet = a, ami = "{ami}", instance_type = t3.micro }}
+  elastic_ip ip {{ instance = web }}
+}}
+"""
+
+
+class _RefusingUpdates:
+    """The modeled cloud, refusing every update (an apply stops after its creates and deletes)."""
+
+    def __init__(self, cloud):
+        self._cloud = cloud
+
+    def __getattr__(self, name):
+        return getattr(self._cloud, name)
+
+    def update(self, kind, id, attrs, changed=()):
+        from archform.providers.base import ProviderError
+        raise ProviderError("the test refuses updates", code="Throttling")
+
+
+def test_what_failed_to_move_onto_a_replacement_moves_on_the_next_apply(tmp_path):
+    """The instance is replaced and the Elastic IP's update onto the new one fails: the next plan
+    must still move the address (it once compared the configuration only, found it unchanged,
+    and left the IP on an instance that no longer exists)."""
+    from archform.dsl.resolve import resolve_text
+    from archform.planner.apply import apply_plan
+    from archform.planner.planning import make_plan
+    f = Folder(tmp_path)
+    config = f.write(ELASTIC_IP.format(ami="ami-0a1b2c3d4e5f60718"))
+    f.apply(config)
+    text = ELASTIC_IP.format(ami="ami-0123456789abcdef0")
+    config.write_text(text)
+    store, cloud = StateStore(tmp_path / "state.db"), SimulatedCloud(tmp_path / "cloud.db")
+    try:
+        desired, _ = resolve_text(text, str(config))
+        plan, _ = make_plan(desired, store.read(), cloud)
+        result = apply_plan(plan, store, _RefusingUpdates(cloud))
+        assert [r.address for r in result.failed] == ["primary.ip"]
+        plan, _ = make_plan(desired, store.read(), cloud)
+        planned = {c.address: c for c in plan.changes if c.action.value != "no-op"}
+        assert list(planned) == ["primary.ip"] and planned["primary.ip"].changed == ("instance",)
+    finally:
+        store.close()
+        cloud.close()
+    f.apply(config)
+    cloud = SimulatedCloud(tmp_path / "cloud.db")
+    try:
+        ip = cloud.read("elastic_ip", f.records()["primary.ip"])
+        assert ip.attrs["instance"] == f.records()["primary.web"]
+    finally:
+        cloud.close()
+    f.converged(config)
+
+
+def test_moved_statements_chain_and_carry_what_refresh_found(tmp_path):
+    """`a -> b` and `b -> c` written between two applies move the record from a to c; and a
+    resource deleted outside archform before its rename is made again under its new name."""
+    f = Folder(tmp_path)
+    base = 'region "us-east-1" as primary {{\n  s3_bucket {name} {{ bucket = "{bucket}" }}\n}}\n{moved}'
+    config = f.write(base.format(name="a", bucket="archform-trust-chain", moved=""))
+    f.apply(config)
+    f.write(base.format(name="c", bucket="archform-trust-chain",
+                        moved="moved primary.a -> primary.b\nmoved primary.b -> primary.c\n"))
+    plan = f.run("plan", str(config), "--summary")
+    assert plan.exit_code == 0 and "0 to add, 0 to change, 0 to replace, 0 to destroy" in plan.output, plan.output
+    f.apply(config)
+    assert list(f.records()) == ["primary.c"]
+    assert f.run("sim", "delete", "archform-trust-chain").exit_code == 0
+    f.write(base.format(name="d", bucket="archform-trust-chain", moved="moved primary.c -> primary.d\n"))
+    plan = f.run("plan", str(config), "--detailed-exitcode")
+    assert plan.exit_code == 2 and "1 to add" in plan.output, plan.output
+    f.apply(config)
+    f.converged(config)
