@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -332,7 +331,7 @@ def _is_plan_file(path: str) -> bool:
 def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
            parallelism, destroy=False, refresh_only=False, summary=False, lock_timeout=0.0):
     from .apply import apply_plan
-    from .planning import persist_reconcile, reconcile, refresh as do_refresh
+    from .planning import persist_reconcile, reconcile
     saved = _is_plan_file(path)
     desired = None if saved else _resolve(ctx, path, params)
     session = Session(state_path, workspace, cloud_path, "destroy" if destroy else "apply", lock_timeout)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace as dc_replace
 
-from archform.dsl.diagnostics import Diagnostic, error, warning
+from archform.dsl.diagnostics import Diagnostic, warning
 from archform.dsl.desired import Desired
 
 from . import graph as change_graph

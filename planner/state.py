@@ -21,95 +21,25 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import threading
-import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
 import orjson
 
 from .references import rename_refs
+from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, UPSERT_HISTORY, UPSERT_RESOURCE, add_checksums, _migrate_v1
+from .state_records import LockInfo, Pending, Snapshot, StateLocked, StateResource  # noqa: F401 (re-exported)
 from .state_backup import history_keep, newest_backup_with_resources, write_backup
 from .state_integrity import (APPLICATION_ID, StateDamaged, StateError, check_file, damaged_records,
                               restore_hint, row_digest, sqlite_error)
-from .state_lock import FileLock
+from .state_lock import FileLock, Locking
 
 DEFAULT_PATH = Path(".archform") / "state.db"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS workspaces (
-  name TEXT PRIMARY KEY, lineage TEXT NOT NULL, serial INTEGER NOT NULL,
-  records INTEGER NOT NULL DEFAULT 0, digest BIGINT NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS resources (
-  workspace TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL, provider_id TEXT,
-  status TEXT NOT NULL, doc TEXT NOT NULL, digest BIGINT NOT NULL DEFAULT 0,
-  PRIMARY KEY (workspace, address));
-CREATE TABLE IF NOT EXISTS outputs (
-  workspace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (workspace, name));
-CREATE TABLE IF NOT EXISTS pending (
-  workspace TEXT NOT NULL, op_id TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL,
-  action TEXT NOT NULL, token TEXT, provider_id TEXT, detail TEXT NOT NULL,
-  PRIMARY KEY (workspace, op_id));
-CREATE TABLE IF NOT EXISTS locks (
-  workspace TEXT PRIMARY KEY, lock_id TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
-  command TEXT NOT NULL, since TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS history (
-  workspace TEXT NOT NULL, serial INTEGER NOT NULL, lineage TEXT NOT NULL, reason TEXT NOT NULL,
-  snapshot TEXT NOT NULL, PRIMARY KEY (workspace, lineage, serial));
-"""
-
-SCHEMA_VERSION = 3  # 3: checksums on records and workspaces
-
-NEWER = "this state was written by a newer archform (schema {}); upgrade archform"
-
-# the statements that write a row whether or not it exists (state_postgres translates them)
-UPSERT_RESOURCE = ("INSERT OR REPLACE INTO resources (workspace, address, kind, provider_id, status, doc, digest) "
-                   "VALUES (?,?,?,?,?,?,?)")
-UPSERT_HISTORY = "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)"
-
-
-def _migrate_v1(conn):
-    """Version 1 kept one column per part of the record; version 2 one JSON document."""
-    columns = [r[1] for r in conn.execute("PRAGMA table_info(resources)")]
-    if not columns or "doc" in columns:
-        return
-    rows = conn.execute("SELECT workspace, address, kind, provider_id, region, name, key, config, applied, "
-                        "outputs, deps, lifecycle, status FROM resources").fetchall()
-    conn.execute("ALTER TABLE resources RENAME TO resources_v1")
-    conn.execute("CREATE TABLE resources (workspace TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL, "
-                 "provider_id TEXT, status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (workspace, address))")
-    for (ws, address, kind, pid, region, name, key, config, applied, outputs, deps, lifecycle, status) in rows:
-        doc = {"region": region, "name": name or "", "key": key, "config": json.loads(config),
-               "applied": json.loads(applied), "outputs": json.loads(outputs), "deps": json.loads(deps),
-               "lifecycle": json.loads(lifecycle)}
-        conn.execute("INSERT INTO resources VALUES (?,?,?,?,?,?)", (ws, address, kind, pid, status, _dumps(doc)))
-    conn.execute("DROP TABLE resources_v1")
-
-
-def add_checksums(conn, columns):
-    """Version 2 → 3: a checksum on every record, and each workspace's count and sum of them.
-    `columns(conn, table)` lists a table's columns (the dialect's way)."""
-    if "digest" in columns(conn, "resources"):
-        return
-    conn.execute("ALTER TABLE resources ADD COLUMN digest BIGINT NOT NULL DEFAULT 0")
-    conn.execute("ALTER TABLE workspaces ADD COLUMN records INTEGER NOT NULL DEFAULT 0")
-    conn.execute("ALTER TABLE workspaces ADD COLUMN digest BIGINT NOT NULL DEFAULT 0")
-    totals: dict[str, list[int]] = {}
-    rows = conn.execute("SELECT workspace, address, kind, provider_id, status, doc FROM resources").fetchall()
-    for ws, address, kind, pid, status, doc in rows:
-        d = row_digest(address, kind, pid, status, doc)
-        conn.execute("UPDATE resources SET digest=? WHERE workspace=? AND address=?", (d, ws, address))
-        t = totals.setdefault(ws, [0, 0])
-        t[0] += 1
-        t[1] ^= d
-    for ws, (n, d) in totals.items():
-        conn.execute("UPDATE workspaces SET records=?, digest=? WHERE name=?", (n, d, ws))
-
 
 def _dumps(x) -> str:
     try:  # orjson: the same compact, sorted text, several times faster
@@ -125,87 +55,6 @@ def _doc(r: "StateResource") -> str:
     if r.ref_ids:
         doc["ref_ids"] = list(r.ref_ids)
     return _dumps(doc)
-
-
-@dataclass(frozen=True)
-class StateResource:
-    address: str
-    kind: str
-    id: str | None
-    region: str | None = None
-    name: str = ""
-    key: str | None = None
-    config: dict = field(default_factory=dict)   # attributes as configured (references symbolic)
-    applied: dict = field(default_factory=dict)  # attributes as the provider reported them
-    outputs: dict = field(default_factory=dict)  # exported values
-    deps: tuple[str, ...] = ()
-    lifecycle: dict = field(default_factory=dict)
-    status: str = "ok"                           # ok | tainted | deposed
-    ref_ids: tuple[str, ...] = ()                # ids of what it referred to when it was applied
-
-    def json(self) -> dict:
-        out = {"address": self.address, "kind": self.kind, "id": self.id, "region": self.region,
-               "name": self.name, "key": self.key, "config": self.config, "applied": self.applied,
-               "outputs": self.outputs, "depends_on": list(self.deps), "lifecycle": self.lifecycle,
-               "status": self.status}
-        if self.ref_ids:
-            out["ref_ids"] = list(self.ref_ids)
-        return out
-
-    @classmethod
-    def from_json(cls, d: dict) -> "StateResource":
-        return cls(d["address"], d["kind"], d.get("id"), d.get("region"), d.get("name", ""), d.get("key"),
-                   d.get("config", {}), d.get("applied", {}), d.get("outputs", {}),
-                   tuple(d.get("depends_on", ())), d.get("lifecycle", {}), d.get("status", "ok"),
-                   tuple(d.get("ref_ids", ())))
-
-
-@dataclass(frozen=True)
-class Pending:
-    op_id: str
-    address: str
-    kind: str
-    action: str
-    token: str | None
-    provider_id: str | None
-    detail: dict
-
-
-@dataclass
-class Snapshot:
-    workspace: str
-    lineage: str
-    serial: int
-    resources: dict[str, StateResource] = field(default_factory=dict)
-    outputs: dict = field(default_factory=dict)
-    pending: list[Pending] = field(default_factory=list)
-
-    def json(self) -> dict:
-        return {"workspace": self.workspace, "lineage": self.lineage, "serial": self.serial,
-                "resources": [self.resources[a].json() for a in sorted(self.resources)],
-                "outputs": {k: self.outputs[k] for k in sorted(self.outputs)}}
-
-
-@dataclass(frozen=True)
-class LockInfo:
-    lock_id: str
-    pid: int
-    host: str
-    command: str
-    since: str
-
-    def describe(self) -> str:
-        return f"{self.command!r} (pid {self.pid} on {self.host}, since {self.since}, lock id {self.lock_id})"
-
-
-UNKNOWN_HOLDER = LockInfo("unknown", 0, "an unknown host", "another archform command", "a moment ago")
-
-
-class StateLocked(Exception):
-    def __init__(self, workspace: str, holder: LockInfo):
-        super().__init__(f"state of workspace '{workspace}' is locked by {holder.describe()}")
-        self.workspace = workspace
-        self.holder = holder
 
 
 def is_url(spec) -> bool:
@@ -235,7 +84,7 @@ def _resource(address: str, kind: str, provider_id, status: str, doc: dict) -> S
 Writes = Iterable[tuple[str, "StateResource | None"]]
 
 
-class StateStore:
+class StateStore(Locking):
     """One SQLite database; safe to share between the threads of one apply."""
 
     keeps_backup_files = True
@@ -671,92 +520,6 @@ class StateStore:
             return json.loads(row[0]) if row else None
         except ValueError:
             raise StateDamaged(f"the snapshot of serial {serial} in {self.path} is damaged") from None
-
-    # -- locking -----------------------------------------------------------------------------
-    def lock(self, command: str, since: str, timeout: float = 0.0) -> LockInfo:
-        """Take the workspace lock — waiting up to `timeout` seconds for a holder to finish — or
-        raise StateLocked naming the holder. A lock row whose holder is gone (its OS lock is
-        free, however it died) is released, and noted in `released_stale`."""
-        info = LockInfo(uuid.uuid4().hex[:12], os.getpid(), socket.gethostname(), command, since)
-        deadline = time.monotonic() + max(0.0, timeout)
-        while not self._acquire_exclusive():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise StateLocked(self.workspace, self._holder_for_message())
-            time.sleep(min(0.2, left))
-        try:
-            with self._tx() as conn:
-                row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
-                                   (self.workspace,)).fetchone()
-                if row is not None and not self._gone(LockInfo(*row)):
-                    raise StateLocked(self.workspace, LockInfo(*row))
-                self.released_stale = LockInfo(*row) if row is not None else None
-                conn.execute("DELETE FROM locks WHERE workspace=?", (self.workspace,))
-                conn.execute("INSERT INTO locks VALUES (?,?,?,?,?,?)",
-                             (self.workspace, info.lock_id, info.pid, info.host, info.command, info.since))
-        except BaseException:
-            self._release_exclusive()
-            raise
-        self._lock_id = info.lock_id
-        return info
-
-    def _gone(self, holder: LockInfo) -> bool:
-        """Whether the holder of a lock row whose OS lock is free has surely ended. On this host,
-        yes. A row written on another host may come from a file system that does not share
-        locks between machines: that holder is released only by `force-unlock`."""
-        return holder.host == socket.gethostname()
-
-    def _holder_for_message(self) -> LockInfo:
-        """The lock row of the process that holds the OS lock (it writes it just after taking it)."""
-        for _ in range(20):
-            holder = self.lock_holder()
-            if holder is not None:
-                return holder
-            time.sleep(0.05)
-        return UNKNOWN_HOLDER
-
-    def unlock(self):
-        if self._lock_id is None:
-            return
-        try:
-            with self._tx() as conn:
-                conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, self._lock_id))
-        except StateError:
-            pass  # the row stays; with its OS lock free, the next command releases it as stale
-        finally:
-            self._release_exclusive()
-            self._lock_id = None
-
-    def lock_holder(self) -> LockInfo | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
-                               (self.workspace,)).fetchone()
-        return LockInfo(*row) if row else None
-
-    def holder_alive(self) -> bool:
-        """Whether a running command holds this workspace's lock (not a guess from its pid)."""
-        return self._exclusive.held_elsewhere()
-
-    def force_unlock(self, lock_id: str) -> bool:
-        """Remove the lock with this id. If its holder still runs, the OS lock is broken too, so
-        the next command can start (the CLI asks before doing that)."""
-        with self._tx() as conn:
-            cur = conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, lock_id))
-            removed = cur.rowcount > 0
-        if removed and self.holder_alive():
-            self._exclusive.break_()
-        return removed
-
-    def _acquire_exclusive(self) -> bool:
-        try:
-            return self._exclusive.acquire()
-        except OSError as e:
-            raise StateError(f"cannot lock the state at {self.path}: {e.strerror or e}",
-                             "run from a folder you can write to, or name another state with --state") from None
-
-    def _release_exclusive(self):
-        self._exclusive.release()
-
 
 class StateEdit:
     """What a command changes inside `StateStore.edit()`: reads see the edits made so far."""

@@ -14,7 +14,13 @@ import fcntl
 import hashlib
 import os
 import re
+import socket
+import time
+import uuid
 from pathlib import Path
+
+from .state_integrity import StateError
+from .state_records import UNKNOWN_HOLDER, LockInfo, StateLocked
 
 
 def lock_key(text: str) -> int:
@@ -91,3 +97,92 @@ class FileLock:
             self.path.unlink()
         except FileNotFoundError:
             pass
+
+
+class Locking:
+    """The workspace lock of a `StateStore` (which provides `_tx`, `_read`, `workspace`, `path`
+    and `_exclusive`, the OS lock)."""
+
+    def lock(self, command: str, since: str, timeout: float = 0.0) -> LockInfo:
+        """Take the workspace lock — waiting up to `timeout` seconds for a holder to finish — or
+        raise StateLocked naming the holder. A lock row whose holder is gone (its OS lock is
+        free, however it died) is released, and noted in `released_stale`."""
+        info = LockInfo(uuid.uuid4().hex[:12], os.getpid(), socket.gethostname(), command, since)
+        deadline = time.monotonic() + max(0.0, timeout)
+        while not self._acquire_exclusive():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StateLocked(self.workspace, self._holder_for_message())
+            time.sleep(min(0.2, left))
+        try:
+            with self._tx() as conn:
+                row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
+                                   (self.workspace,)).fetchone()
+                if row is not None and not self._gone(LockInfo(*row)):
+                    raise StateLocked(self.workspace, LockInfo(*row))
+                self.released_stale = LockInfo(*row) if row is not None else None
+                conn.execute("DELETE FROM locks WHERE workspace=?", (self.workspace,))
+                conn.execute("INSERT INTO locks VALUES (?,?,?,?,?,?)",
+                             (self.workspace, info.lock_id, info.pid, info.host, info.command, info.since))
+        except BaseException:
+            self._release_exclusive()
+            raise
+        self._lock_id = info.lock_id
+        return info
+
+    def _gone(self, holder: LockInfo) -> bool:
+        """Whether the holder of a lock row whose OS lock is free has surely ended. On this host,
+        yes. A row written on another host may come from a file system that does not share
+        locks between machines: that holder is released only by `force-unlock`."""
+        return holder.host == socket.gethostname()
+
+    def _holder_for_message(self) -> LockInfo:
+        """The lock row of the process that holds the OS lock (it writes it just after taking it)."""
+        for _ in range(20):
+            holder = self.lock_holder()
+            if holder is not None:
+                return holder
+            time.sleep(0.05)
+        return UNKNOWN_HOLDER
+
+    def unlock(self):
+        if self._lock_id is None:
+            return
+        try:
+            with self._tx() as conn:
+                conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, self._lock_id))
+        except StateError:
+            pass  # the row stays; with its OS lock free, the next command releases it as stale
+        finally:
+            self._release_exclusive()
+            self._lock_id = None
+
+    def lock_holder(self) -> LockInfo | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
+                               (self.workspace,)).fetchone()
+        return LockInfo(*row) if row else None
+
+    def holder_alive(self) -> bool:
+        """Whether a running command holds this workspace's lock (not a guess from its pid)."""
+        return self._exclusive.held_elsewhere()
+
+    def force_unlock(self, lock_id: str) -> bool:
+        """Remove the lock with this id. If its holder still runs, the OS lock is broken too, so
+        the next command can start (the CLI asks before doing that)."""
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, lock_id))
+            removed = cur.rowcount > 0
+        if removed and self.holder_alive():
+            self._exclusive.break_()
+        return removed
+
+    def _acquire_exclusive(self) -> bool:
+        try:
+            return self._exclusive.acquire()
+        except OSError as e:
+            raise StateError(f"cannot lock the state at {self.path}: {e.strerror or e}",
+                             "run from a folder you can write to, or name another state with --state") from None
+
+    def _release_exclusive(self):
+        self._exclusive.release()

@@ -19,7 +19,8 @@ import threading
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode
 
-from .state import SCHEMA, SCHEMA_VERSION, UPSERT_HISTORY, UPSERT_RESOURCE, NEWER, StateStore, add_checksums
+from .state import StateStore
+from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, UPSERT_HISTORY, UPSERT_RESOURCE, add_checksums
 from .state_integrity import APPLICATION_ID, StateError
 from .state_lock import lock_key
 

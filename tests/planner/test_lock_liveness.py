@@ -98,12 +98,21 @@ def test_two_applies_in_different_pid_namespaces_never_run_together(tmp_path):
     """An apply inside its own PID namespace (as in a container) holds the lock; an apply
     outside, on the same host, is refused while it runs — and neither makes duplicates."""
     env = dict(os.environ, ARCHFORM_SIM_LATENCY="0.3")
-    inside = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-m",
-                               "archform.planner.cli", "apply", str(EXAMPLE), "--auto-approve", *_where(tmp_path)],
+    # inside, the apply gets a pid no process out here can have (beyond this host's pid_max)
+    command = " ".join([sys.executable, "-m", "archform.planner.cli", "apply", str(EXAMPLE), "--auto-approve",
+                        *_where(tmp_path)])
+    inside = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",
+                               f"echo 3999990 > /proc/sys/kernel/ns_last_pid; {command}"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         row = _wait_for_row(tmp_path / "state.db", inside)
         assert row[1] != inside.pid  # the pid it recorded means something else out here
+        try:
+            os.kill(row[1], 0)
+            visible = True
+        except ProcessLookupError:
+            visible = False
+        assert not visible, "the holder's pid should not be visible outside its namespace"
         outside = CliRunner().invoke(main, ["apply", str(EXAMPLE), "--auto-approve", *_where(tmp_path)])
         assert outside.exit_code == 1, outside.output
         assert "is locked by 'apply'" in outside.stderr and "released a lock" not in outside.stderr

@@ -8,6 +8,6 @@ from hypothesis import HealthCheck, Phase, settings
 from planner_model import PlannerModel
 
 TestPlannerModel = PlannerModel.TestCase
-TestPlannerModel.settings = settings(max_examples=4, stateful_step_count=30, deadline=None, derandomize=True,
+TestPlannerModel.settings = settings(max_examples=6, stateful_step_count=40, deadline=None, derandomize=True,
                                      database=None, suppress_health_check=list(HealthCheck),
                                      phases=[Phase.explicit, Phase.generate])  # no shrinking: bounded time

@@ -122,3 +122,52 @@ def test_plan_apply_plan_through_the_cli(pg, tmp_path):
     assert "No changes." in again.output
     listed = runner.invoke(main, ["state", "list", "--state", state])
     assert listed.exit_code == 0 and "primary.orders" in listed.output
+
+
+def test_a_damaged_record_is_found_and_restored_from_history(pg, tmp_path):
+    import psycopg
+    from archform.planner.state_integrity import StateDamaged
+    state = _url(pg, "damage")
+    cloud = str(tmp_path / "cloud.db")
+    runner = CliRunner()
+    assert runner.invoke(main, ["apply", str(EXAMPLE), "--auto-approve", "--state", state, "--cloud", cloud]).exit_code == 0
+    with psycopg.connect(pg.split("&schema")[0], autocommit=True) as conn:
+        conn.execute("UPDATE damage.resources SET doc = replace(doc, 'm5.large', 'm5.small') "
+                     "WHERE address = 'primary.web_fleet'")
+    store = open_state(state)
+    with pytest.raises(StateDamaged, match="primary.web_fleet"):
+        store.read()
+    store.close()
+    listed = runner.invoke(main, ["state", "list", "--state", state])
+    assert listed.exit_code == 1 and "damaged" in listed.stderr and "Traceback" not in listed.output
+    restored = runner.invoke(main, ["state", "restore", "--state", state])
+    assert restored.exit_code == 0, restored.output
+    assert "from the history snapshot of serial 1" in restored.output
+    again = runner.invoke(main, ["plan", str(EXAMPLE), "--detailed-exitcode", "--state", state, "--cloud", cloud])
+    assert again.exit_code == 0, again.output
+
+
+def test_a_killed_holder_releases_its_lock_with_its_session(pg):
+    import signal
+    import subprocess
+    import sys
+    url = _url(pg, "killed")
+    code = ("import sys, time; from archform.planner.state import open_state; "
+            "s = open_state(sys.argv[1]); s.lock('apply', 'then'); print('locked', flush=True); time.sleep(600)")
+    proc = subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    store = open_state(url)
+    try:
+        with pytest.raises(StateLocked):
+            store.lock("plan", "now")
+        assert store.holder_alive()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while store.holder_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the server notices the closed connection
+        store.lock("plan", "now", timeout=5)
+        assert store.released_stale is not None and store.released_stale.pid == proc.pid
+        store.unlock()
+    finally:
+        store.close()
