@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode
 
@@ -112,8 +113,12 @@ class _SessionLock:
         return bool(self._query(f"SELECT count(*) {self._holders()}")[0])
 
     def break_(self):
-        """End the holder's session: its lock goes with it, and so does its next write."""
+        """End the holder's session: its lock goes with it, and so does its next write. The
+        server ends a session asynchronously: wait (a few seconds at most) until it has."""
         self._query(f"SELECT bool_and(pg_terminate_backend(pid)) {self._holders()}")
+        deadline = time.monotonic() + 5
+        while self.held_elsewhere() and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 class PostgresStateStore(StateStore):
