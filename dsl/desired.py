@@ -38,6 +38,7 @@ class Resource:
     span: Span | None = field(default=None, compare=False)
     model: Any = field(default=None, compare=False, repr=False)
     written: frozenset = field(default=frozenset(), compare=False, repr=False)  # attributes the author set
+    sensitive: frozenset = frozenset()  # attributes made from a sensitive value (beside the kind's own)
 
     def json(self) -> dict:
         return {"address": self.address, "kind": self.kind, "name": self.name, "key": self.key,
@@ -58,10 +59,12 @@ class KindFacts:
     and the attribute paths whose change forces a new resource."""
     exports: tuple[str, ...]
     force_new: tuple[str, ...]
+    sensitive: tuple[str, ...] = ()  # attributes whose values are secrets
 
     @classmethod
     def of(cls, model) -> "KindFacts":
-        return cls(tuple(sorted(model.exports)), tuple(sorted(model.force_new)))
+        return cls(tuple(sorted(model.exports)), tuple(sorted(model.force_new)),
+                   tuple(sorted(getattr(model, "sensitive", ()))))
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,16 @@ class Desired:
     source_hash: str = ""
     # kind → its facts, for every kind used: the planner reads these, not the typed catalogue
     kinds: dict[str, KindFacts] = field(default_factory=dict, compare=False)
+    sensitive_outputs: frozenset = frozenset()  # outputs made from a sensitive value
+    sensitive_params: frozenset = frozenset()   # params declared sensitive
+
+    def sensitive_attrs(self, address: str) -> tuple[str, ...]:
+        """The attributes of a resource whose values are secrets (the kind's, and those made from
+        a sensitive value)."""
+        r = self.resources[address]
+        facts = self.facts(r.kind)
+        names = set(facts.sensitive if facts else ()) | set(r.sensitive)
+        return tuple(sorted(n for n in names if n in r.attrs))
 
     def facts(self, kind: str) -> KindFacts | None:
         found = self.kinds.get(kind)

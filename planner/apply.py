@@ -28,6 +28,7 @@ from archform.providers.base import OutcomeUnknown, ProviderError
 from . import graph as change_graph
 from .changes import Action, Change, Plan
 from .references import resolve as resolve_refs, symbolic
+from .secrets import seal
 from .state import Snapshot, StateResource, StateStore
 
 
@@ -216,9 +217,10 @@ def _intents(g, live: "_Live", token_base: str) -> list[tuple[str, dict]]:
             old = live.get(c.address) if c.action is Action.REPLACE and c.create_before_destroy else None
             out.append((op, {"address": c.address, "kind": c.kind, "action": "create",
                              "token": f"{token_base}/{c.address}",
-                             "detail": {"address": c.address, "config": c.after or {}, "deps": list(c.deps),
-                                        "lifecycle": c.lifecycle or {}, "region": c.region, "name": c.name,
-                                        "key": c.key, "deposed_id": old.id if old else None}}))
+                             "detail": {"address": c.address, "config": seal(c.after or {}, c.sensitive),
+                                        "deps": list(c.deps), "lifecycle": c.lifecycle or {}, "region": c.region,
+                                        "name": c.name, "key": c.key, "deposed_id": old.id if old else None,
+                                        "sensitive": list(c.sensitive)}}))
         elif action == "update":
             current = live.get(c.address)
             out.append((op, {"address": c.address, "kind": c.kind, "action": "update",
@@ -361,7 +363,8 @@ def _record(c: Change, remote, live: "_Live", status="ok") -> StateResource:
         if r is not None and r.id:
             ref_ids.append(r.id)
     return StateResource(c.address, c.kind, remote.id, c.region, c.name, c.key, c.after or {}, remote.attrs,
-                         remote.outputs, tuple(c.deps), c.lifecycle or {}, status, tuple(sorted(ref_ids)))
+                         remote.outputs, tuple(c.deps), c.lifecycle or {}, status, tuple(sorted(ref_ids)),
+                         tuple(c.sensitive))
 
 
 def _create(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress,
@@ -439,6 +442,8 @@ def _record_outputs(plan: Plan, store: StateStore, live: _Live) -> dict:
         except KeyError:
             value = None
         outputs[name] = {"config": after, "value": value}
+        if name in plan.sensitive_outputs:
+            outputs[name]["sensitive"] = True
     store.set_outputs(outputs)
     return outputs
 

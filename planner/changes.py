@@ -65,6 +65,7 @@ class Change:
     prior_id: str | None = None          # the provider id of the recorded object (update/replace/delete)
     deposed: bool = False                # a leftover old copy of a create-before-destroy replacement
     prior_deps: tuple[str, ...] = ()     # what the recorded object depends on (orders its deletion)
+    sensitive: tuple[str, ...] = ()      # attributes whose values are secrets: shown as (sensitive)
 
     @property
     def json_actions(self) -> list[str]:
@@ -135,6 +136,8 @@ class Plan:
     desired: object = None                                # the Desired graph (not serialized)
     params: dict = field(default_factory=dict)
     targets: tuple[str, ...] = ()
+    sensitive_outputs: frozenset = frozenset()            # outputs made from a secret
+    sensitive_params: frozenset = frozenset()             # params declared sensitive
 
     @property
     def summary(self) -> Summary:

@@ -79,13 +79,14 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         if p is not None and address in actual and actual[address] is None:
             p = None  # deleted outside archform: make it again
         exports = cls.exports if cls else ()
+        secret = desired.sensitive_attrs(address)
         if p is None:
             unknown = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending, d.deps)))
             changes[address] = Change(address, d.kind, Action.CREATE, d.name, d.key, d.region,
                                       previous.get(address), None, d.attrs, tuple(sorted(d.attrs)),
                                       after_unknown=unknown, deps=d.deps,
                                       create_before_destroy=d.lifecycle.create_before_destroy,
-                                      lifecycle=d.lifecycle.json())
+                                      lifecycle=d.lifecycle.json(), sensitive=secret)
             pending.add(address)
             continue
         before = p.config
@@ -144,7 +145,8 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             address, d.kind, action, d.name, d.key, d.region, previous.get(address), before, d.attrs,
             tuple(sorted(changed)), tuple(force) if action is Action.REPLACE else (), reason,
             d.lifecycle.create_before_destroy, tuple(sorted(unknown)), tuple(x for x in drifted if x in changed),
-            d.deps, d.lifecycle.json(), p.id, prior_deps=p.deps)
+            d.deps, d.lifecycle.json(), p.id, prior_deps=p.deps,
+            sensitive=tuple(sorted(set(secret) | set(p.sensitive))))
 
     for address in sorted(recorded):
         if address in wanted:
@@ -155,7 +157,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             reason = DELETE_DEPOSED
         changes[address] = Change(address, p.kind, Action.DELETE, p.name, p.key, p.region, None, p.config, None,
                                   reason=reason, deps=p.deps, lifecycle=p.lifecycle, prior_id=p.id,
-                                  deposed=p.status == "deposed", prior_deps=p.deps)
+                                  deposed=p.status == "deposed", prior_deps=p.deps, sensitive=p.sensitive)
 
     result = list(changes.values())
     _check_replace_requests(options.replace, set(wanted) | set(recorded), diags)

@@ -254,19 +254,27 @@ def register(main: click.Group):
     @main.command()
     @click.argument("name", required=False)
     @click.option("--json", "as_json", is_flag=True)
+    @click.option("--raw", is_flag=True, help="Show sensitive outputs' values (decrypted with the state key).")
     @state_option()
     @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
-    def output(name, as_json, state_path, workspace):
-        """Show the outputs recorded by the last apply."""
+    def output(name, as_json, raw, state_path, workspace):
+        """Show the outputs recorded by the last apply (a sensitive one as (sensitive), unless --raw)."""
         from .state import exists, open_state
         if not exists(state_path):
             click.echo("No outputs: nothing has been applied yet.", err=True)
             sys.exit(1)
         store = open_state(state_path, workspace, readonly=True)
         try:
-            outputs = {k: v.get("value") for k, v in store.read().outputs.items()}
+            recorded = store.read(unsealed=False).outputs
         finally:
             store.close()
+        outputs = {}
+        for k, v in recorded.items():
+            if v.get("sensitive") and not raw:
+                outputs[k] = "(sensitive)"
+            else:
+                from .secrets import unseal
+                outputs[k] = unseal(v).get("value")
         if name:
             if name not in outputs:
                 from archform.dsl.suggest import did_you_mean
@@ -407,7 +415,9 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
     if result.outputs:
         click.echo("\nOutputs:")
         for k in sorted(result.outputs):
-            click.echo(f"  {k} = {json.dumps(result.outputs[k]['value'], sort_keys=True)}")
+            o = result.outputs[k]
+            shown = "(sensitive)" if o.get("sensitive") else json.dumps(o["value"], sort_keys=True)
+            click.echo(f"  {k} = {shown}")
 
 
 def _confirm(question: str, flag: str = "--auto-approve") -> bool:

@@ -18,6 +18,7 @@ from archform.dsl.desired import Desired
 from . import graph as change_graph
 from .changes import Action, Drift, Plan
 from .diff import DiffOptions, diff
+from .secrets import unseal
 from .state import Snapshot, StateResource
 
 
@@ -56,8 +57,8 @@ def reconcile(snapshot: Snapshot, provider) -> Reconciled:
             deps = tuple(detail.get("deps", ()))
             ref_ids = tuple(sorted(resources[d].id for d in deps if d in resources and resources[d].id))
             res = StateResource(target, p.kind, remote.id, detail.get("region"), detail.get("name", ""),
-                                detail.get("key"), detail.get("config", {}), remote.attrs, remote.outputs,
-                                deps, detail.get("lifecycle", {}), "ok", ref_ids)
+                                detail.get("key"), unseal(detail.get("config", {})), remote.attrs, remote.outputs,
+                                deps, detail.get("lifecycle", {}), "ok", ref_ids, tuple(detail.get("sensitive", ())))
             if old is not None and old.id == remote.id:
                 continue  # recorded already (the journal committed it; only the pending row stayed)
             if detail.get("deposed_id") and old is not None and old.id == detail["deposed_id"]:
@@ -139,7 +140,10 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
         desired = _D(resources={})
     plan = Plan(changes=[], drift=drift, lineage=snapshot.lineage, serial=snapshot.serial,
                 workspace=snapshot.workspace, source_hash=desired.source_hash, files=desired.files,
-                mode=mode, desired=desired, params=desired.params, targets=request.targets)
+                mode=mode, desired=desired, params=desired.params, targets=request.targets,
+                sensitive_outputs=desired.sensitive_outputs | {n for n, o in snapshot.outputs.items()
+                                                               if (o or {}).get("sensitive")},
+                sensitive_params=desired.sensitive_params)
     if request.refresh_only:
         return plan, diags
     result = diff(desired, snapshot, DiffOptions(targets=request.targets, replace=request.replace,

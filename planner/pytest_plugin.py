@@ -57,7 +57,7 @@ class ArchformState:
         """Recorded address → provider id."""
         store = _open_store(self)
         try:
-            return {a: r.id for a, r in sorted(store.read().resources.items())}
+            return {a: r.id for a, r in sorted(store.read(unsealed=False).resources.items())}
         finally:
             store.close()
 

@@ -16,6 +16,7 @@ from json.encoder import encode_basestring as _quote  # json.dumps(s, ensure_asc
 
 from .changes import Action, Change, Drift, Plan
 from .references import display as ref_display, is_format, is_ref
+from .secrets import SHOWN
 
 FORMAT_VERSION = "1.0"
 
@@ -157,6 +158,12 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
         for name, (before, after) in sorted(plan.outputs.items()):
             if before == after:
                 continue
+            if name in plan.sensitive_outputs:
+                before = SHOWN if before is not None else None
+                after = SHOWN if after is not None else None
+                sign = "+" if before is None else "-" if after is None else "~"
+                out.append(f"  {style(sign, sign)} {name} = (sensitive)")
+                continue
             if before is None:
                 out.append(f"  {style('+', '+')} {name} = {value_text(after)}")
             elif after is None:
@@ -189,12 +196,15 @@ def _change_lines(c: Change, style) -> list[str]:
     lines.append(f"{style(sym, sym.rjust(3))} {c.kind} \"{c.address}\" {{")
     indent = "      "
     unknown = set(c.after_unknown)
+    secret = set(c.sensitive)
     if c.action is Action.CREATE:
         after = c.after or {}
         names = sorted(set(after) | unknown)
         width = max((len(n) for n in names), default=0)
         for name in names:
-            if name in after:
+            if name in secret and after.get(name) is not None:
+                lines.append(f"{indent}{style('+', '+')} {name.ljust(width)} = {SHOWN}")
+            elif name in after:
                 lines.extend(_block_lines(name.ljust(width), after[name], indent, "+", style, name in unknown))
             else:
                 lines.append(f"{indent}{style('+', '+')} {name.ljust(width)} = (known after apply)")
@@ -202,6 +212,9 @@ def _change_lines(c: Change, style) -> list[str]:
         before = c.before or {}
         width = max((len(n) for n in before), default=0)
         for name in sorted(before):
+            if name in secret and before[name] is not None:
+                lines.append(f"{indent}{style('-', '-')} {name.ljust(width)} = {SHOWN}")
+                continue
             lines.extend(_block_lines(name.ljust(width), before[name], indent, "-", style))
     else:
         before, after = c.before or {}, c.after or {}
@@ -212,6 +225,10 @@ def _change_lines(c: Change, style) -> list[str]:
             mark = style("-/+", " # forces replacement") if name in forcing else ""
             drift = " # changed outside archform" if name in c.drifted else ""
             b, a = before.get(name), after.get(name)
+            if name in secret:
+                sign = "+" if b is None else "-" if a is None else "~"
+                lines.append(f"{indent}{style(sign, sign)} {name.ljust(width)} = {SHOWN}{mark}{drift}")
+                continue
             if b == a and name in unknown:
                 for path, sub in _ref_parts(name, a):
                     lines.append(f"{indent}{style('~', '~')} {path} = {value_text(sub)} "
@@ -284,11 +301,11 @@ def to_json(plan: Plan) -> dict:
             "region": c.region,
             "change": {
                 "actions": c.json_actions,
-                "before": c.before,
-                "after": c.after,
+                "before": _hidden(c.before, c.sensitive),
+                "after": _hidden(c.after, c.sensitive),
                 "after_unknown": {k: True for k in c.after_unknown},
-                "before_sensitive": {},
-                "after_sensitive": {},
+                "before_sensitive": {k: True for k in c.sensitive if (c.before or {}).get(k) is not None},
+                "after_sensitive": {k: True for k in c.sensitive if (c.after or {}).get(k) is not None},
                 "replace_paths": [list(p) for p in c.replace_paths],
             },
         }
@@ -311,6 +328,9 @@ def to_json(plan: Plan) -> dict:
         else:
             actions = ["update"]
         outputs[name] = {"actions": actions, "before": before, "after": after}
+        if name in plan.sensitive_outputs:
+            outputs[name].update(before=None, after=None, before_sensitive=before is not None,
+                                 after_sensitive=after is not None)
     return {
         "format_version": FORMAT_VERSION,
         "plan_mode": plan.mode,
@@ -319,13 +339,29 @@ def to_json(plan: Plan) -> dict:
         "complete": True,
         "errored": plan.errored,
         "prior_state": {"lineage": plan.lineage, "serial": plan.serial},
-        "configuration": {"files": list(plan.files), "source_hash": plan.source_hash, "params": plan.params},
+        "configuration": _configuration(plan),
         "resource_changes": changes,
         "resource_drift": drift,
         "output_changes": outputs,
         "order": plan.order,
         "summary": plan.summary.json(),
     }
+
+
+def _configuration(plan: Plan) -> dict:
+    out = {"files": list(plan.files), "source_hash": plan.source_hash,
+           "params": {k: (None if k in plan.sensitive_params else v) for k, v in plan.params.items()}}
+    if plan.sensitive_params:
+        out["sensitive_params"] = sorted(plan.sensitive_params)
+    return out
+
+
+def _hidden(values: dict | None, names) -> dict | None:
+    """`values` without the secrets: a sensitive attribute's value is null (and marked in
+    before_sensitive / after_sensitive)."""
+    if values is None or not names:
+        return values
+    return {k: (None if k in names else v) for k, v in values.items()}
 
 
 def json_text(plan: Plan) -> str:

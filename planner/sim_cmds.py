@@ -67,7 +67,7 @@ def _recorded_ids(state_path) -> set[str]:
     for name in names:
         store = open_state(state_path, name, readonly=True)
         try:
-            ids |= {r.id for r in store.read().resources.values() if r.id}
+            ids |= {r.id for r in store.read(unsealed=False).resources.values() if r.id}
         finally:
             store.close()
     return ids
@@ -262,7 +262,7 @@ def register_placement(sim: click.Group, cloud_opt):
             _fail(f"no state at {state_path}: apply {path} first")
         store = StateStore(state_path, workspace)
         try:
-            recorded = store.read().resources
+            recorded = store.read(unsealed=False).resources
         finally:
             store.close()
         ids = {a: recorded[a].id for a in chosen if a in recorded and recorded[a].id}

@@ -32,6 +32,7 @@ from typing import Iterable
 import orjson
 
 from .references import rename_refs
+from .secrets import seal, unseal
 from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, UPSERT_HISTORY, UPSERT_RESOURCE, add_checksums, _migrate_v1
 from .state_records import LockInfo, Pending, Snapshot, StateLocked, StateResource  # noqa: F401 (re-exported)
 from .state_backup import history_keep, newest_backup_with_resources, write_backup
@@ -49,11 +50,16 @@ def _dumps(x) -> str:
 
 
 def _doc(r: "StateResource") -> str:
-    """One JSON document per resource: one decode per row when the state is read."""
+    """One JSON document per resource: one decode per row when the state is read. The values
+    of sensitive attributes are written encrypted (`planner.secrets`)."""
     doc = {"region": r.region, "name": r.name, "key": r.key, "config": r.config, "applied": r.applied,
            "outputs": r.outputs, "deps": list(r.deps), "lifecycle": r.lifecycle}
     if r.ref_ids:
         doc["ref_ids"] = list(r.ref_ids)
+    if r.sensitive:
+        doc["sensitive"] = list(r.sensitive)
+        for part in ("config", "applied", "outputs"):
+            doc[part] = seal(doc[part], r.sensitive)
     return _dumps(doc)
 
 
@@ -74,11 +80,16 @@ def exists(spec) -> bool:
     return is_url(spec) or Path(spec).exists()
 
 
-def _resource(address: str, kind: str, provider_id, status: str, doc: dict) -> StateResource:
-    """A resources row (its JSON document decoded) as a record."""
-    return StateResource(address, kind, provider_id, doc["region"], doc["name"], doc["key"], doc["config"],
-                         doc["applied"], doc["outputs"], tuple(doc["deps"]), doc["lifecycle"], status,
-                         tuple(doc.get("ref_ids", ())))
+def _resource(address: str, kind: str, provider_id, status: str, doc: dict, unsealed: bool = False) -> StateResource:
+    """A resources row (its JSON document decoded) as a record; `unsealed`: with its sensitive
+    values decrypted (for planning), else as stored (for snapshots and listings)."""
+    config, applied, outputs = doc["config"], doc["applied"], doc["outputs"]
+    sensitive = tuple(doc.get("sensitive", ()))
+    if sensitive and unsealed:
+        config, applied, outputs = unseal(config), unseal(applied), unseal(outputs)
+    return StateResource(address, kind, provider_id, doc["region"], doc["name"], doc["key"], config,
+                         applied, outputs, tuple(doc["deps"]), doc["lifecycle"], status,
+                         tuple(doc.get("ref_ids", ())), sensitive)
 
 
 Writes = Iterable[tuple[str, "StateResource | None"]]
@@ -271,19 +282,23 @@ class StateStore(Locking):
         with self._read() as conn:
             return [r[0] for r in conn.execute("SELECT name FROM workspaces ORDER BY name")]
 
-    def read(self) -> Snapshot:
+    def read(self, unsealed: bool = True) -> Snapshot:
         """The whole state of this workspace, read in one transaction and checked against its
-        checksums (a damaged state raises StateDamaged, naming what is wrong)."""
+        checksums (a damaged state raises StateDamaged, naming what is wrong). `unsealed`:
+        sensitive values decrypted (planning needs them; listings and snapshots do not, and
+        then need no key)."""
         with (self._read() if self.readonly else self._tx()) as conn:
             if self.readonly:
                 row = conn.execute("SELECT lineage, serial FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
                 lineage, serial = row if row else ("", 0)
             else:
                 lineage, serial = self._ensure_workspace(conn)
-            resources = self._read_resources(conn)
+            resources = self._read_resources(conn, unsealed)
             try:
                 outputs = {r[0]: json.loads(r[1]) for r in conn.execute(
                     "SELECT name, value FROM outputs WHERE workspace=? ORDER BY name", (self.workspace,))}
+                if unsealed:
+                    outputs = {k: unseal(v) if isinstance(v, dict) else v for k, v in outputs.items()}
                 pending = [Pending(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in conn.execute(
                     "SELECT op_id, address, kind, action, token, provider_id, detail FROM pending "
                     "WHERE workspace=? ORDER BY op_id", (self.workspace,))]
@@ -294,7 +309,7 @@ class StateStore(Locking):
                 self._check_after_crash(conn)
         return Snapshot(self.workspace, lineage, serial, resources, outputs, pending)
 
-    def _read_resources(self, conn) -> dict[str, StateResource]:
+    def _read_resources(self, conn, unsealed: bool = True) -> dict[str, StateResource]:
         row = conn.execute("SELECT records, digest FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
         expected_count, expected_sum = row if row else (0, 0)
         resources = {}
@@ -308,8 +323,13 @@ class StateStore(Locking):
             try:
                 if row_digest(address, kind, pid, status, doc) != digest:
                     raise ValueError("checksum")
-                resources[address] = _resource(address, kind, pid, status, loads(doc))
+                decoded = loads(doc)
             except (ValueError, KeyError, TypeError, AttributeError):
+                bad.append(str(address))
+                continue
+            try:
+                resources[address] = _resource(address, kind, pid, status, decoded, unsealed)
+            except (KeyError, TypeError, AttributeError):
                 bad.append(str(address))
         if bad or len(resources) + len(bad) != expected_count or total != expected_sum:
             raise damaged_records(self.path, bad, len(resources) + len(bad), expected_count, total == expected_sum)
@@ -357,9 +377,15 @@ class StateStore(Locking):
             self._set_outputs(conn, outputs)
 
     def _set_outputs(self, conn, outputs: dict):
+        """Each output: {"config", "value", "sensitive"}; a sensitive one's config and value are
+        written encrypted."""
+        rows = []
+        for k, v in sorted(outputs.items()):
+            if isinstance(v, dict) and v.get("sensitive"):
+                v = seal(v, ("config", "value"))
+            rows.append((self.workspace, k, _dumps(v)))
         conn.execute("DELETE FROM outputs WHERE workspace=?", (self.workspace,))
-        conn.executemany("INSERT INTO outputs VALUES (?,?,?)",
-                         [(self.workspace, k, _dumps(v)) for k, v in sorted(outputs.items())])
+        conn.executemany("INSERT INTO outputs VALUES (?,?,?)", rows)
 
     def _write(self, conn, writes: Writes, ends: Iterable[str] = ()):
         final: dict[str, StateResource | None] = {}

@@ -43,7 +43,7 @@ def register(main: click.Group):
         """Every recorded address, with its kind and id."""
         store = _store(state_path, workspace, readonly=True)
         try:
-            snap = store.read()
+            snap = store.read(unsealed=False)
         finally:
             store.close()
         for a in sorted(snap.resources):
@@ -59,7 +59,7 @@ def register(main: click.Group):
         """One resource's record as JSON."""
         store = _store(state_path, workspace, readonly=True)
         try:
-            snap = store.read()
+            snap = store.read(unsealed=False)
         finally:
             store.close()
         r = snap.resources.get(address)
@@ -68,7 +68,11 @@ def register(main: click.Group):
             hint = did_you_mean(address, snap.resources)
             click.echo(f"error: '{address}' is not in the state" + (f"; {hint}" if hint else ""), err=True)
             sys.exit(1)
-        click.echo(json.dumps(r.json(), indent=2, sort_keys=True))
+        from .secrets import is_encrypted, SHOWN
+        doc = r.json()
+        for part in ("config", "applied", "outputs"):  # encrypted values as a person reads them
+            doc[part] = {k: SHOWN if is_encrypted(v) else v for k, v in doc[part].items()}
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
 
     @state.command()
     @click.argument("addresses", nargs=-1, required=True)
@@ -80,7 +84,7 @@ def register(main: click.Group):
         store = _store(state_path, workspace)
         _locked(store, "state rm", lock_timeout)
         try:
-            snap = store.read()
+            snap = store.read(unsealed=False)
             missing = [a for a in addresses if a not in snap.resources]
             if missing:
                 from archform.dsl.suggest import did_you_mean
@@ -140,7 +144,7 @@ def register(main: click.Group):
         """The whole state (or a past snapshot) as JSON."""
         store = _store(state_path, workspace, readonly=True)
         try:
-            doc = store.history_snapshot(serial) if serial is not None else store.read().json()
+            doc = store.history_snapshot(serial) if serial is not None else store.read(unsealed=False).json()
         finally:
             store.close()
         if doc is None:

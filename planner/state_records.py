@@ -21,6 +21,7 @@ class StateResource:
     lifecycle: dict = field(default_factory=dict)
     status: str = "ok"                           # ok | tainted | deposed
     ref_ids: tuple[str, ...] = ()                # ids of what it referred to when it was applied
+    sensitive: tuple[str, ...] = ()              # attributes holding secrets (encrypted at rest)
 
     def json(self) -> dict:
         out = {"address": self.address, "kind": self.kind, "id": self.id, "region": self.region,
@@ -29,6 +30,8 @@ class StateResource:
                "status": self.status}
         if self.ref_ids:
             out["ref_ids"] = list(self.ref_ids)
+        if self.sensitive:
+            out["sensitive"] = list(self.sensitive)
         return out
 
     @classmethod
@@ -36,7 +39,7 @@ class StateResource:
         return cls(d["address"], d["kind"], d.get("id"), d.get("region"), d.get("name", ""), d.get("key"),
                    d.get("config", {}), d.get("applied", {}), d.get("outputs", {}),
                    tuple(d.get("depends_on", ())), d.get("lifecycle", {}), d.get("status", "ok"),
-                   tuple(d.get("ref_ids", ())))
+                   tuple(d.get("ref_ids", ())), tuple(d.get("sensitive", ())))
 
 
 @dataclass(frozen=True)

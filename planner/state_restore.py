@@ -56,7 +56,7 @@ def _restore_in_place(state_path, workspace, serial, from_file, lock_timeout) ->
     take_lock(store, "state restore", lock_timeout)
     try:
         try:
-            snap = store.read()
+            snap = store.read(unsealed=False)
             damaged = None
         except StateDamaged as e:
             snap, damaged = None, e

@@ -71,6 +71,8 @@ class Kind(BaseModel):
     scope: ClassVar[str] = "regional"  # "regional" or "global"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
     force_new: ClassVar[frozenset[str]] = frozenset()
+    # attributes whose values are secrets: never shown, encrypted at rest, not stored by the cloud
+    sensitive: ClassVar[frozenset[str]] = frozenset()
     children: ClassVar[dict[str, str]] = {}
     parent: ClassVar[str | None] = None
     doc: ClassVar[str] = ""

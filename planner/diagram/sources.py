@@ -80,7 +80,7 @@ def fresh_cloud(desired, seed: int):
             raise SourceError(text or "the architecture has errors", diags)
         store = StateStore(f"{folder}/state.db")
         try:
-            ids = {a: r.id for a, r in store.read().resources.items() if r.id}
+            ids = {a: r.id for a, r in store.read(unsealed=False).resources.items() if r.id}
         finally:
             store.close()
         try:
@@ -100,7 +100,7 @@ def applied_cloud(state_path: str, workspace: str, cloud_path: str | None):
         raise SourceError(f"nothing applied: no state at {state_path} or no modeled cloud at {where}")
     store = open_state(state_path, workspace)
     try:
-        ids = {a: r.id for a, r in store.read().resources.items() if r.id}
+        ids = {a: r.id for a, r in store.read(unsealed=False).resources.items() if r.id}
     finally:
         store.close()
     cloud = SimulatedCloud(where)

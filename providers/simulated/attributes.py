@@ -162,6 +162,24 @@ def _fields(kind: str) -> tuple[dict, tuple[str, ...], tuple[str, ...]]:
     return defaults, required, order
 
 
+def conceal(kind: str, attrs: dict, secret: bytes) -> dict:
+    """`attrs` with each sensitive attribute's value (a master password, an auth token) kept as
+    a keyed fingerprint, never as it was sent: as AWS, the cloud answers no describe call with
+    a password, and `cloud.db` or `sim show` never hold one."""
+    import hashlib
+    import hmac
+    names = getattr(catalogue.get(kind), "sensitive", ()) or ()
+    out = attrs
+    for name in names:
+        value = attrs.get(name)
+        if isinstance(value, str) and not value.startswith("(set, hmac-sha256 "):
+            if out is attrs:
+                out = dict(attrs)
+            digest = hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:16]
+            out[name] = f"(set, hmac-sha256 {digest})"
+    return out
+
+
 def known(kind: str) -> bool:
     return catalogue.get(kind) is not None
 

@@ -122,7 +122,8 @@ class SimulatedCloud:
         with self.store.transaction() as tx:
             op = Op(tx, self.limits)
             rec = self._existing(tx, kind, id)
-            new_attrs = attributes.complete(kind, {**rec.attrs, **copy.deepcopy(attrs)})
+            new_attrs = attributes.conceal(kind, attributes.complete(kind, {**rec.attrs, **copy.deepcopy(attrs)}),
+                                           self._secret(op))
             replaced = attributes.force_new_changes(kind, rec.attrs, new_attrs)
             if replaced:
                 raise Unsupported(f"{kind} {id}: {', '.join(replaced)} cannot be changed in place; the resource "
@@ -193,7 +194,8 @@ class SimulatedCloud:
         from . import attributes
         # callers hand in attributes built for this call (the planner resolves references into
         # new dicts and lists): storing them without a deep copy shares nothing mutable
-        rec = Record("", kind, region, attributes.complete(kind, attrs), {}, address=address)
+        rec = Record("", kind, region, attributes.conceal(kind, attributes.complete(kind, attrs), self._secret(op)),
+                     {}, address=address)
         b = behaviour(kind)
         refs = op.resolve_references(rec)
         b.validate(op, rec, None)
@@ -220,6 +222,11 @@ class SimulatedCloud:
             raise Conflict(f"The client token '{token}' was already used to create {kind} {id}, which has since "
                            "been deleted", code="IdempotentParameterMismatch")
         return self.remote_of(op, rec, token)
+
+    def _secret(self, op: Op) -> bytes:
+        """This cloud's key for fingerprints of secrets (from its seed: the same cloud, the same
+        fingerprint for the same value)."""
+        return f"archform-sim-secret/{op.tx.seed}".encode()
 
     @staticmethod
     def _existing(tx: Tx, kind: str, id: str) -> Record:

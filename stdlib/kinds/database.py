@@ -86,6 +86,46 @@ def _subnet_issues(graph: Graph, subnets: list, min_zones: int, what: str) -> It
                     ("subnets",), help="add subnets of other AZs")
 
 
+# Master passwords (AWS's CreateDBInstance / CreateDBCluster rules): printable ASCII but / " @
+# and space, of an engine's length. Messages never quote the value: it is a secret.
+PASSWORD_LENGTHS = {"mysql": 41, "mariadb": 41, "oracle": 30, "postgres": 128, "sqlserver": 128, "db2": 255,
+                    "aurora-mysql": 41, "aurora-postgresql": 99, "redis": 128}
+DEFAULT_USERNAMES = {"postgres": "postgres", "aurora-postgresql": "postgres", "sqlserver": "admin",
+                     "oracle": "admin", "db2": "admin"}
+
+
+def _password_issues(password, engine, field_name="master_password", shortest=8) -> Iterable[Issue]:
+    if not isinstance(password, str):
+        return
+    longest = PASSWORD_LENGTHS.get(str(engine), 128)
+    if not shortest <= len(password) <= longest:
+        yield Issue(f"{field_name} must be {shortest}–{longest} characters for {engine} (it has {len(password)})",
+                    (field_name,))
+    bad = sorted({c for c in password if c in '/"@ ' or not (32 < ord(c) < 127)})
+    if bad:
+        shown = ", ".join("space" if c == " " else repr(c) if 32 <= ord(c) < 127 else "a non-ASCII character"
+                          for c in bad)
+        yield Issue(f"{field_name} may hold printable ASCII except / \" @ and spaces; it has {shown}",
+                    (field_name,))
+
+
+def _credentials(data):
+    """`manage_master_password` (RDS keeps the password in Secrets Manager and rotates it) is
+    on unless the author writes a password of their own."""
+    if isinstance(data, dict) and "manage_master_password" not in data:
+        data = {**data, "manage_master_password": data.get("master_password") is None}
+    return data
+
+
+def _credential_issues(model, engine) -> Iterable[Issue]:
+    if model.master_password is not None and model.manage_master_password:
+        yield Issue("master_password and manage_master_password = true exclude each other: with the latter, RDS "
+                    "makes the password and keeps it in Secrets Manager", ("master_password",),
+                    help="drop master_password (safest), or set manage_master_password = false")
+    if model.master_password is not None:
+        yield from _password_issues(model.master_password, engine)
+
+
 def _replicas_of(graph: Graph, me: View) -> list[View]:
     return [r for r in graph.referrers(me.address)
             if r.kind == "rds" and getattr(r.model.replica_of, "address", None) == me.address]
@@ -100,7 +140,9 @@ class Rds(Kind):
     title: ClassVar[str] = "RDS database"
     family: ClassVar[str] = "database"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string", "port": "number"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"engine", "edition", "encrypted", "kms_key", "deployment"})
+    force_new: ClassVar[frozenset[str]] = frozenset({"engine", "edition", "encrypted", "kms_key", "deployment",
+                                                      "master_username"})
+    sensitive: ClassVar[frozenset[str]] = frozenset({"master_password"})
 
     engine: RdsEngine = None
     edition: Choice("ee", "se2", "se", "ex", "web", "ae", what="edition") = None
@@ -122,14 +164,19 @@ class Rds(Kind):
     port: Port = None
     publicly_accessible: Bool = False
     deletion_protection: Bool = False
+    master_username: Str = None
+    master_password: Str = None
+    manage_master_password: Bool = None
     tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _defaults(cls, data):
-        """Defaults that depend on other attributes: port (engine), multi_az (deployment), and
-        encrypted, which a read replica inherits from its source."""
+        """Defaults that depend on other attributes: port (engine), multi_az (deployment),
+        encrypted, which a read replica inherits from its source, and who keeps the password."""
         data = _fill_port(data, RdsEngine)
+        if isinstance(data, dict) and "replica_of" not in data:
+            data = _credentials(data)
         if not isinstance(data, dict):
             return data
         if "multi_az" not in data:
@@ -145,6 +192,10 @@ class Rds(Kind):
         yield from self._edition()
         yield from self._storage()
         yield from self._placement(me, graph)
+        if self.replica_of is not None and self.master_password is not None:
+            yield Issue("a read replica has its source's users: it takes no master_password", ("master_password",))
+        elif self.replica_of is None:
+            yield from _credential_issues(self, self.engine)
         days = _days(self.backup_retention)
         if days is not None and days != int(days):
             yield Issue(f"backup_retention counts whole days, got {self.backup_retention}", ("backup_retention",))
@@ -258,7 +309,8 @@ class Aurora(Kind):
     family: ClassVar[str] = "database"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string",
                                          "reader_endpoint": "string", "port": "number"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"engine", "encrypted", "kms_key"})
+    force_new: ClassVar[frozenset[str]] = frozenset({"engine", "encrypted", "kms_key", "master_username"})
+    sensitive: ClassVar[frozenset[str]] = frozenset({"master_password"})
 
     engine: AuroraEngine
     engine_version: Str = None
@@ -276,14 +328,18 @@ class Aurora(Kind):
     custom_endpoint: list[CustomEndpoint] = Field(default_factory=list)  # not `endpoint`: that is the writer endpoint it exports
     port: Port = None
     deletion_protection: Bool = False
+    master_username: Str = None
+    master_password: Str = None
+    manage_master_password: Bool = None
     tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _port_default(cls, data):
-        return _fill_port(data, AuroraEngine)
+        return _credentials(_fill_port(data, AuroraEngine))
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        yield from _credential_issues(self, self.engine)
         yield from self._capacity()
         yield from _subnet_issues(graph, self.subnets, 2, "an Aurora cluster")
         if not self.subnets:
@@ -386,6 +442,7 @@ class ElastiCache(Kind):
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string",
                                          "reader_endpoint": "string", "port": "number"}
     force_new: ClassVar[frozenset[str]] = frozenset({"engine", "encrypted"})
+    sensitive: ClassVar[frozenset[str]] = frozenset({"auth_token"})
 
     engine: CacheEngine
     engine_version: Str = None
@@ -400,12 +457,25 @@ class ElastiCache(Kind):
     port: Port = None
     encrypted: Bool = False
     transit_encryption: Bool = False
+    auth_token: Str = None  # Redis AUTH (notes §7.5): a password on top of security groups
     tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _port_default(cls, data):
         return _fill_port(data, CacheEngine)
+
+    def _auth_issues(self) -> Iterable[Issue]:
+        """Redis AUTH (AWS's rules): 16–128 printable characters but @ " / and spaces, only over
+        in-transit encryption, and not for Memcached (which uses SASL)."""
+        if self.auth_token is None:
+            return
+        if self.engine == "memcached":
+            yield Issue("auth_token is Redis AUTH; Memcached authenticates with SASL users instead", ("auth_token",))
+        if not self.transit_encryption:
+            yield Issue("auth_token needs transit_encryption = true (Redis AUTH is sent only over TLS)",
+                        ("auth_token",), help="set transit_encryption = true")
+        yield from _password_issues(self.auth_token, "redis", "auth_token", shortest=16)
 
     @property
     def failover_enabled(self) -> bool:
@@ -423,6 +493,7 @@ class ElastiCache(Kind):
         return None
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        yield from self._auth_issues()
         if self.engine == "memcached":
             yield from self._memcached()
         else:
