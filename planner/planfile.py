@@ -16,6 +16,15 @@ import os
 from pathlib import Path
 
 from .changes import Action, Change, Drift, Plan
+from .secrets import is_encrypted, seal, unseal
+
+
+def _sealed_value(v):
+    return None if v is None else seal({"v": v}, ("v",))["v"]
+
+
+def _unsealed_value(v):
+    return unseal({"v": v})["v"] if is_encrypted(v) else v
 
 MAGIC = "archform-plan"
 VERSION = 1
@@ -25,9 +34,19 @@ class PlanFileError(Exception):
     pass
 
 
+def _sealed(values, names):
+    return seal(values, names) if isinstance(values, dict) else values
+
+
+def _unsealed(values):
+    return unseal(values) if isinstance(values, dict) else values
+
+
 def _change_json(c: Change) -> dict:
     return {"address": c.address, "kind": c.kind, "action": c.action.value, "name": c.name, "key": c.key,
-            "region": c.region, "previous_address": c.previous_address, "before": c.before, "after": c.after,
+            "region": c.region, "previous_address": c.previous_address,
+            "before": _sealed(c.before, c.sensitive), "after": _sealed(c.after, c.sensitive),
+            "sensitive": list(c.sensitive),
             "changed": list(c.changed), "replace_paths": [list(p) for p in c.replace_paths], "reason": c.reason,
             "create_before_destroy": c.create_before_destroy, "after_unknown": list(c.after_unknown),
             "drifted": list(c.drifted), "deps": list(c.deps), "lifecycle": c.lifecycle, "prior_id": c.prior_id,
@@ -36,22 +55,25 @@ def _change_json(c: Change) -> dict:
 
 def _change_from(d: dict) -> Change:
     return Change(d["address"], d["kind"], Action(d["action"]), d.get("name", ""), d.get("key"), d.get("region"),
-                  d.get("previous_address"), d.get("before"), d.get("after"), tuple(d.get("changed", ())),
+                  d.get("previous_address"), _unsealed(d.get("before")), _unsealed(d.get("after")),
+                  tuple(d.get("changed", ())),
                   tuple(tuple(p) for p in d.get("replace_paths", ())), d.get("reason"),
                   d.get("create_before_destroy", False), tuple(d.get("after_unknown", ())),
                   tuple(d.get("drifted", ())), tuple(d.get("deps", ())), d.get("lifecycle"), d.get("prior_id"),
-                  d.get("deposed", False), tuple(d.get("prior_deps", ())))
+                  d.get("deposed", False), tuple(d.get("prior_deps", ())), tuple(d.get("sensitive", ())))
 
 
 def save(plan: Plan, path: str | os.PathLike):
     doc = {
         "format": MAGIC, "version": VERSION, "workspace": plan.workspace, "lineage": plan.lineage,
         "serial": plan.serial, "source_hash": plan.source_hash, "files": list(plan.files), "mode": plan.mode,
-        "params": plan.params, "targets": list(plan.targets),
+        "params": seal(plan.params, plan.sensitive_params), "targets": list(plan.targets),
+        "sensitive_params": sorted(plan.sensitive_params), "sensitive_outputs": sorted(plan.sensitive_outputs),
         "changes": [_change_json(c) for c in plan.changes],
         "drift": [{"address": d.address, "kind": d.kind, "before": d.before, "after": d.after,
                    "changed": list(d.changed)} for d in plan.drift],
-        "outputs": {k: [b, a] for k, (b, a) in sorted(plan.outputs.items())},
+        "outputs": {k: ([_sealed_value(b), _sealed_value(a)] if k in plan.sensitive_outputs else [b, a])
+                    for k, (b, a) in sorted(plan.outputs.items())},
         "order": plan.order,
     }
     doc["checksum"] = _checksum(doc)
@@ -104,10 +126,12 @@ def _plan_from(doc: dict) -> Plan:
     return Plan(changes=[_change_from(c) for c in doc["changes"]],
                 drift=[Drift(d["address"], d["kind"], d["before"], d["after"], tuple(d["changed"]))
                        for d in doc.get("drift", [])],
-                outputs={k: (v[0], v[1]) for k, v in doc.get("outputs", {}).items()},
+                outputs={k: (_unsealed_value(v[0]), _unsealed_value(v[1])) for k, v in doc.get("outputs", {}).items()},
                 lineage=doc["lineage"], serial=doc["serial"], workspace=doc["workspace"],
                 source_hash=doc.get("source_hash", ""), files=tuple(doc.get("files", ())), mode=doc.get("mode", "normal"),
-                order=doc.get("order", []), params=doc.get("params", {}), targets=tuple(doc.get("targets", ())))
+                order=doc.get("order", []), params=unseal(doc.get("params", {})), targets=tuple(doc.get("targets", ())),
+                sensitive_params=frozenset(doc.get("sensitive_params", ())),
+                sensitive_outputs=frozenset(doc.get("sensitive_outputs", ())))
 
 
 def stale_reason(plan: Plan, lineage: str, serial: int) -> str | None:

@@ -127,7 +127,7 @@ class StateStore(Locking):
         if not self.path.exists():
             if not self._restoring:
                 self._refuse_when_backups_disagree()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._create_file()
         self._conn = self._connect(str(self.path))
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -172,6 +172,7 @@ class StateStore(Locking):
         killed while creating it never leaves an empty file that would later read as damaged."""
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.new")
         try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # only its owner reads it
             conn = sqlite3.connect(tmp, isolation_level=None)
             try:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

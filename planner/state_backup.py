@@ -63,7 +63,8 @@ def write_backup(state_path, workspace: str, serial: int, text: str):
     folder = _workspace_folder(state_path, workspace)
     if folder is None:
         return
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.parent.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / f"{serial:08d}.json"
     tmp = folder / f".{serial:08d}.json.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
