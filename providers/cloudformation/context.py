@@ -113,12 +113,15 @@ class Context:
             return Att(address, spec[0], spec[1])
         return spec(self.source(address))
 
-    def synthetic_param(self, key: str, cfn_name: str, type_: str, default, description: str):
-        """A template parameter no `param` declares (an AMI): `Param(key)`, defined once."""
+    def synthetic_param(self, key: str, cfn_name: str, type_: str, default, description: str,
+                        no_echo: bool = False):
+        """A template parameter no `param` declares (an AMI; a secret, NoEcho and without a
+        default): `Param(key)`, defined once."""
         from .intrinsics import Param
         from .params import Spec
         if key not in self.synthetic:
-            self.synthetic[key] = Spec(key, cfn_name, type_, default, description=description)
+            self.synthetic[key] = Spec(key, cfn_name, type_, None if no_echo else default, description=description,
+                                       no_echo=no_echo)
         return Param(key)
 
     def fix_params(self, bound_value, reason: str):

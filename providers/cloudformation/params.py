@@ -44,10 +44,13 @@ class Spec:
     allowed: list | None = None
     pattern: str | None = None
     description: str = ""
+    no_echo: bool = False  # a secret: NoEcho, and never a Default (given at deploy time)
 
     def definition(self) -> dict:
         out = {"Type": self.type, "Description": self.description}
-        if self.default is not None:
+        if self.no_echo:
+            out["NoEcho"] = True
+        elif self.default is not None:
             out["Default"] = self.default
         if self.allowed:
             out["AllowedValues"] = self.allowed

@@ -149,9 +149,34 @@ def _map(desired, placement, tracing):
             parts.extend(src.parts)
         newly = {n: why for n, why in ctx.fixed.items() if n in tracing.specs}
         if not newly:
+            _hide_secrets(desired, tracing)
             return ctx, parts, tracing
         tracing = tracing.without(newly)
         tracing.fixed.update(newly)
+
+
+SHOWN = "(sensitive)"
+
+
+def _hide_secrets(desired, tracing):
+    """Params that carry a secret — declared `sensitive`, or flowing into a sensitive attribute
+    (a master password) — become NoEcho parameters without a default, and their values are
+    written nowhere (not in the metadata, not in manifest.json)."""
+    from .params import _names
+    secret = set(getattr(desired, "sensitive_params", ()) or ())
+    for address, paths in tracing.bindings.items():
+        names = set(desired.sensitive_attrs(address)) if address in desired.resources else set()
+        for path, bound in paths.items():
+            if path and path[0] in names:
+                secret |= _names(bound)
+    tracing.secret = secret
+    for name in secret:
+        if name in tracing.specs:
+            tracing.specs[name].no_echo = True
+
+
+def _shown(tracing, name):
+    return SHOWN if name in getattr(tracing, "secret", ()) else tracing.values.get(name)
 
 
 def _template_params(tracing, ctx, lids) -> dict:
@@ -364,9 +389,19 @@ def _outputs(desired, tracing, layout: Layout, roots: dict, ctx, diagnostics: li
         return
     regional = sorted(s for s in roots if s not in (GLOBAL, GLOBAL_BASE))
     fallback = roots[regional[0]] if regional else roots[sorted(roots)[0]]
+    from .params import _names
+    from archform.dsl.diagnostics import warning
+    secret_params = getattr(tracing, "secret", set())
     for name in sorted(desired.outputs):
         value = desired.outputs[name]
         bound = tracing.output_bindings.get(name)
+        carries = name in getattr(desired, "sensitive_outputs", ()) or any(
+            _names(b) & secret_params for b in (bound or {}).values())
+        if carries:  # CloudFormation shows outputs to anyone who can describe the stack, NoEcho or not
+            diagnostics.append(warning(f"CloudFormation: output {name} carries a secret and is left out of the "
+                                       "template (stack outputs are shown in plain text)",
+                                       help="read it from where the secret lives (Secrets Manager) instead"))
+            continue
         holder = _Holder(ctx, name, value, bound, diagnostics)
         converted = holder.value()
         found: list = []
@@ -467,7 +502,7 @@ def _body(t: Template, source: str, placement, tracing, ctx) -> dict:
         description += f", nested stack {t.lid}"
     meta = {"source": source, "stack": t.stack_name, "region": t.region}
     if t.parent is None:
-        fixed = {n: {"value": tracing.values.get(n), "why": why} for n, why in sorted(tracing.fixed.items())}
+        fixed = {n: {"value": _shown(tracing, n), "why": why} for n, why in sorted(tracing.fixed.items())}
         if fixed:
             meta["parameters_fixed_at_generation"] = fixed
         notes = ctx.unexpressed.get(t.stack)
@@ -497,4 +532,4 @@ def _manifest(name: str, source: str, order: list, roots: dict, tracing) -> dict
             entry["parameters_from"] = {p: {"stack": s, "output": o} for p, (s, o) in sorted(t.wiring.items())}
         stacks.append(entry)
     return {"name": name, "source": source, "stacks": stacks,
-            "parameters": {n: tracing.values.get(n) for n in sorted(tracing.values)}}
+            "parameters": {n: _shown(tracing, n) for n in sorted(tracing.values)}}

@@ -20,6 +20,30 @@ MASTER_USERNAME = "archform"
 SNAPSHOT = "Snapshot"
 
 
+def _secret_param(r, attribute: str, what: str):
+    """A secret the template takes at deploy time: the root `param` it comes from (made NoEcho),
+    or a NoEcho parameter of its own, with no default — its value is never written in a
+    template, a manifest or a parameter file."""
+    from ..intrinsics import Param
+    from ..logical_ids import camel
+    value = r.val(attribute)
+    if isinstance(value, Param) or (not isinstance(value, str) and value is not None):
+        return value  # from a root param: the pipeline makes that parameter NoEcho
+    return r.ctx.synthetic_param(f"secret:{r.address}:{attribute}", camel(r.address.replace(".", "_")) + camel(attribute),
+                                 "String", None, f"{what} of {r.address} (given at deploy time)", no_echo=True)
+
+
+def _credentials(r, replica: bool) -> dict:
+    """Who keeps the master password: RDS in Secrets Manager (the default), or the author's
+    own, passed at deploy time through a NoEcho parameter."""
+    if replica:
+        return {"MasterUsername": None, "ManageMasterUserPassword": None}
+    username = r.val("master_username") or MASTER_USERNAME
+    if r.peek("manage_master_password") is False and r.peek("master_password") is not None:
+        return {"MasterUsername": username, "MasterUserPassword": _secret_param(r, "master_password", "Master password")}
+    return {"MasterUsername": username, "ManageMasterUserPassword": True}
+
+
 def _subnet_group(r, type_: str, description_key: str, name_key: str | None = None):
     if not r.raw("subnets"):
         return None
@@ -62,8 +86,7 @@ def rds(r):
             "Port": r.val("port"),
             "PubliclyAccessible": True if r.raw("publicly_accessible") else None,
             "DeletionProtection": True if r.raw("deletion_protection") else None,
-            "MasterUsername": MASTER_USERNAME,
-            "ManageMasterUserPassword": True,
+            **_credentials(r, False),
             "Tags": r.tags(),
         }, deletion=SNAPSHOT)
         if max_storage is not None:
@@ -91,8 +114,7 @@ def rds(r):
         "PubliclyAccessible": True if r.raw("publicly_accessible") else None,
         "DeletionProtection": True if r.raw("deletion_protection") else None,
         "SourceDBInstanceIdentifier": source,
-        "MasterUsername": MASTER_USERNAME if not replica else None,
-        "ManageMasterUserPassword": True if not replica else None,
+        **_credentials(r, bool(replica)),
         "Tags": r.tags(),
     }, deletion=SNAPSHOT if not replica else None)
 
@@ -133,8 +155,7 @@ def aurora(r):
         "Port": r.val("port"),
         "DeletionProtection": True if r.raw("deletion_protection") else None,
         "GlobalClusterIdentifier": Att(primary, "GlobalCluster") if primary else None,
-        "MasterUsername": MASTER_USERNAME if not primary else None,
-        "ManageMasterUserPassword": True if not primary else None,
+        **_credentials(r, bool(primary)),
         "ServerlessV2ScalingConfiguration": {"MinCapacity": r.val("min_capacity"),
                                              "MaxCapacity": r.val("max_capacity")} if serverless else None,
         "Tags": r.tags(),
@@ -198,6 +219,7 @@ def elasticache(r):
         "Port": r.val("port"),
         "AtRestEncryptionEnabled": True if r.raw("encrypted") else None,
         "TransitEncryptionEnabled": True if r.raw("transit_encryption") else None,
+        "AuthToken": _secret_param(r, "auth_token", "Redis AUTH token") if r.peek("auth_token") else None,
         "Tags": r.tags(),
     }, deletion=SNAPSHOT)
 
