@@ -17,16 +17,22 @@ WARNING = "warning"
 
 
 class Source:
-    """A file's text and where its lines start, shared by every span into it."""
+    """A file's text and where its lines start, shared by every span into it.
 
-    __slots__ = ("file", "text", "_starts")
+    The line starts are found once, the first time a position or a line is asked for, so
+    reporting many diagnostics in a large file costs a lookup each, not a pass over the file.
+    `quote` is False for text that is not `.arch` source (a `use` of some other file, a file
+    named on the command line): diagnostics then give its position but never its lines."""
 
-    def __init__(self, file: str, text: str):
+    __slots__ = ("file", "text", "quote", "_starts")
+
+    def __init__(self, file: str, text: str, quote: bool = True):
         self.file = file
         self.text = text
+        self.quote = quote
         self._starts: list[int] | None = None
 
-    def line_col(self, pos: int) -> tuple[int, int]:
+    def _line_starts(self) -> list[int]:
         if self._starts is None:
             starts = [0]
             find = self.text.find
@@ -35,11 +41,23 @@ class Source:
                 starts.append(i + 1)
                 i = find("\n", i + 1)
             self._starts = starts
-        line = bisect_right(self._starts, pos)
-        return line, pos - self._starts[line - 1] + 1
+        return self._starts
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        starts = self._line_starts()
+        line = bisect_right(starts, pos)
+        return line, pos - starts[line - 1] + 1
+
+    def line(self, number: int) -> str | None:
+        """The text of line `number` (1-based, without its newline), or None past the end."""
+        starts = self._line_starts()
+        if not 1 <= number <= len(starts):
+            return None
+        end = starts[number] - 1 if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1]:end]
 
     def __reduce__(self):
-        return (Source, (self.file, self.text))
+        return (Source, (self.file, self.text, self.quote))
 
 
 class Span:
@@ -173,11 +191,11 @@ _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m"
 
 
 def _line_of(span: Span, line: int) -> str | None:
-    text = span.source.text
-    lines = text.split("\n")
-    if 1 <= line <= len(lines):
-        return lines[line - 1].rstrip("\r").expandtabs(1)
-    return None
+    """The source line a snippet shows, or None (past the end, or text that is not quoted)."""
+    if not span.source.quote:
+        return None
+    text = span.source.line(line)
+    return None if text is None else text.rstrip("\r").expandtabs(1)
 
 
 def _underline(span: Span, line_text: str, line_no: int, mark: str) -> tuple[int, int]:
