@@ -2,8 +2,8 @@
 
 `use "stdlib/network/three_tier" as net` finds archform's own library; any other path is
 relative to the file that uses it. The `.arch` extension may be left off. Parsed modules are
-kept in memory and, when a cache directory is set, pickled under their content hash, so a
-re-run skips unchanged files.
+kept in memory and, when a cache directory is set, on disk under their content hash
+(cache_files.py), so a re-run skips unchanged files.
 """
 
 from __future__ import annotations
@@ -119,10 +119,13 @@ class Loader:
         if self.cache_dir is None:
             return None
         name_hash = hashlib.sha256(name.encode()).hexdigest()[:12]
-        return self.cache_dir / f"{key}-{name_hash}.pickle"
+        return self.cache_dir / f"{key}-{name_hash}{cache_files.SUFFIX}"
 
     def _from_disk(self, key, name):
-        return cache_files.read(self._cache_path(key, name))
+        found = cache_files.read(self._cache_path(key, name))
+        if type(found) is tuple and len(found) == 2 and type(found[0]) is ast.Module and type(found[1]) is list:
+            return found
+        return None
 
     def _to_disk(self, key, name, result):
         if result[0] is not None:

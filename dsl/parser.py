@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -122,23 +121,17 @@ class _Tables:
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
+    """The tables, kept in the cache folder (authenticated like every cache file) by the hash
+    of the grammar and of this module."""
+    from . import cache_files
     cache_dir = Path(os.environ.get("ARCHFORM_CACHE", Path.home() / ".cache" / "archform"))
     digest = hashlib.sha256(GRAMMAR.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
-    path = cache_dir / f"tables-{digest}.pickle"
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, AttributeError):
-        pass
+    path = cache_dir / f"tables-{digest}{cache_files.SUFFIX}"
+    tables = cache_files.read(path)
+    if type(tables) is _Tables:
+        return tables
     tables = _Tables()
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(tables, f)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cache_files.write(path, tables)
     return tables
 
 

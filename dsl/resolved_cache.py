@@ -72,7 +72,7 @@ def _entry_path(cache_dir: Path, root: Path, params: dict) -> Path:
     h.update(os.path.abspath(root).encode() + b"\0" + os.getcwd().encode() + b"\0")
     for k in sorted(params):
         h.update(f"{k}={params[k]}\0".encode())
-    return cache_dir / f"{h.hexdigest()[:32]}.pickle"
+    return cache_dir / f"{h.hexdigest()[:32]}{cache_files.SUFFIX}"
 
 
 def _unchanged(inputs: dict[str, str | None]) -> bool:
@@ -95,7 +95,8 @@ def load(cache_dir: Path | None, root: Path, params: dict):
     if cache_dir is None:
         return None
     entry = cache_files.read(_entry_path(cache_dir, root, params))
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT or not _unchanged(entry["inputs"]):
+    if (type(entry) is not dict or entry.get("format") != FORMAT or type(entry.get("inputs")) is not dict
+            or not _unchanged(entry["inputs"])):
         return None
     return entry["desired"], entry["diagnostics"]
 

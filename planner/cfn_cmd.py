@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .cli_common import Context, echo_diagnostics, parse_params, pass_ctx
+from .cli_common import Context, cannot_write, echo_diagnostics, parse_params, pass_ctx
 
 
 def register(main: click.Group):
@@ -68,7 +68,10 @@ def run_cfn(ctx: Context, path, out: str, fmt: str, params: dict, name, template
             return 1
         click.echo(text_of(result.templates[0][1], fmt), nl=False)
         return 0
-    files = write(result, Path(out), fmt)
+    try:
+        write(result, Path(out), fmt)
+    except OSError as e:
+        cannot_write(e.filename or out, e)
     resources = sum(len(body["Resources"]) for t, body in result.templates if not t.children)
     click.echo(f"{len(result.templates)} template{'s' if len(result.templates) != 1 else ''}, "
                f"{resources} resources, in {out}/ (deploy order in manifest.json):", err=True)

@@ -105,7 +105,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
     from archform.providers.simulated.chaos.report import render_text
     from archform.providers.simulated.chaos.units import parse
 
-    from .cli_common import Context, echo_diagnostics, parse_params
+    from .cli_common import Context, echo_diagnostics, parse_params, write_output
     from .plan_cmds import _root
 
     try:
@@ -149,9 +149,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
         finally:
             cloud.close()
     if out:
-        with open(out, "w") as f:
-            json.dump(doc, f, indent=2, sort_keys=True)
-            f.write("\n")
+        write_output(out, json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if fmt == "json":
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:

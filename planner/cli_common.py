@@ -1,4 +1,5 @@
-"""What every command shares: output colour, diagnostics printing, --param parsing."""
+"""What every command shares: output colour, diagnostics printing, --param parsing, writing
+an output file."""
 
 from __future__ import annotations
 
@@ -64,3 +65,28 @@ def echo_diagnostics(ctx: Context, diags, summary: bool = True, err: bool = True
 def fail_with(ctx: Context, diags, code: int = 1):
     echo_diagnostics(ctx, diags)
     sys.exit(code)
+
+
+def write_output(path, data: bytes | str) -> None:
+    """Write a command's output file (`-o`). A path that cannot be written — its folder
+    missing, a directory, no permission — ends the command with one line and exit code 1."""
+    try:
+        if isinstance(data, bytes):
+            with open(path, "wb") as f:
+                f.write(data)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(data)
+    except OSError as e:
+        cannot_write(path, e)
+
+
+def cannot_write(path, e: OSError):
+    """The one line for an output that cannot be written, then exit 1."""
+    from pathlib import Path
+    folder = Path(path).parent
+    why = e.strerror or str(e)
+    if isinstance(e, FileNotFoundError) and not folder.is_dir():
+        why = f"the folder {folder} does not exist"
+    click.echo(f"error: cannot write {path}: {why}", err=True)
+    sys.exit(1)

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .cli_common import state_option
+from .cli_common import state_option, write_output
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg"}
 
@@ -150,8 +150,7 @@ def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    with open(out, "wb") as f:
-        f.write(data)
+    write_output(out, data)
     click.echo(f"wrote {out} ({len(scene.items)} resources, {fmt})", err=True)
 
 
@@ -164,6 +163,5 @@ def run_report(path, out, params, state_path, workspace, cloud_path, fails, ats,
         html = build_report(root, desired, diags, the_plan, report)
     except RenderError as e:
         _fail(str(e))
-    with open(out, "w", encoding="utf-8") as f:
-        f.write(html)
+    write_output(out, html)
     click.echo(f"wrote {out}", err=True)

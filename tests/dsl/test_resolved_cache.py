@@ -132,7 +132,7 @@ def test_results_with_errors_are_never_kept(project, resolves):
         desired, diags = resolve_reusing("main.arch")
         assert any(d.is_error for d in diags)
     assert len(resolves) == 2
-    assert not list((project / "cache" / "resolved").glob("*.pickle"))
+    assert not list((project / "cache" / "resolved").glob("*.cache"))
 
 
 def test_no_cache_means_no_reuse(project, resolves, monkeypatch):
@@ -145,8 +145,8 @@ def test_no_cache_means_no_reuse(project, resolves, monkeypatch):
 
 def test_a_damaged_entry_is_resolved_again(project, resolves):
     resolve_reusing("main.arch")
-    [entry] = (project / "cache" / "resolved").glob("*.pickle")
-    entry.write_bytes(b"not a pickle")
+    [entry] = (project / "cache" / "resolved").glob("*.cache")
+    entry.write_bytes(b"not a cache file")
     desired, _ = resolve_reusing("main.arch")
     assert "primary.main" in desired.resources
     assert len(resolves) == 2
@@ -157,7 +157,7 @@ def test_other_code_gives_another_entry(project, resolves, monkeypatch):
     monkeypatch.setattr(resolved_cache, "_CODE", "another release")
     resolve_reusing("main.arch")
     assert len(resolves) == 2
-    assert len(list((project / "cache" / "resolved").glob("*.pickle"))) == 2
+    assert len(list((project / "cache" / "resolved").glob("*.cache"))) == 2
 
 
 def test_plan_output_is_the_same_from_a_kept_result(project):
