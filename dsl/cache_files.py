@@ -33,6 +33,14 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def universal_newlines(text: str) -> str:
+    """Line ends as Python's text files give them (\\r\\n and \\r become \\n): the text that
+    inputs are read and hashed as."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def cache_base() -> Path | None:
     if os.environ.get("ARCHFORM_NO_CACHE"):
         return None

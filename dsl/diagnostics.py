@@ -161,6 +161,15 @@ def warning(summary: str, span: Span | None = None, *, detail: str = "", help: s
     return Diagnostic(WARNING, summary, span, detail, help, tuple(labels), code)
 
 
+class EvalError(Exception):
+    """One mistake found while evaluating, as a diagnostic; None when it was already reported
+    where it happened. Raised inside evaluation, caught by whoever reports it and moves on."""
+
+    def __init__(self, diagnostic: Diagnostic | None):
+        super().__init__(diagnostic.summary if diagnostic else "reported elsewhere")
+        self.diagnostic = diagnostic
+
+
 class DiagnosticError(Exception):
     """Raised at a boundary that cannot continue; carries the diagnostics gathered so far."""
 
@@ -206,6 +215,21 @@ def _underline(span: Span, line_text: str, line_no: int, mark: str) -> tuple[int
     return start, end
 
 
+SNIPPET_WIDTH = 160  # a longer line is shown as the part around its caret
+
+
+def _window(text: str, start: int, end: int) -> tuple[str, int]:
+    """(what to show of a long line, how many columns were cut before it) for columns
+    start..end (1-based): the underlined text with some context, marked with `…` where cut."""
+    if len(text) <= SNIPPET_WIDTH:
+        return text, 0
+    first = max(0, min(start - 1 - 40, len(text) - SNIPPET_WIDTH))
+    shown = text[first:first + SNIPPET_WIDTH]
+    lead = "…" if first > 0 else ""
+    tail = "…" if first + SNIPPET_WIDTH < len(text) else ""
+    return lead + shown + tail, first - len(lead)
+
+
 def render(diag: Diagnostic, colour: bool = False) -> str:
     """Render one diagnostic as text, rustc-style."""
     c = _COLOURS if colour else {k: "" for k in _COLOURS}
@@ -228,9 +252,13 @@ def render(diag: Diagnostic, colour: bool = False) -> str:
             if message:
                 out.append(f"{pad} {c['blue']}={c['reset']} {message}")
             continue
+        start, end = _underline(span, text, span.start_line, mark)
+        text, cut = _window(text, start, end)
+        start, end = max(1, start - cut), max(1, min(end - cut, len(text) + 1))
+        if end <= start:
+            end = start + 1
         out.append(f"{pad} {c['blue']}|{c['reset']}")
         out.append(f"{c['blue']}{str(span.start_line).rjust(width)} |{c['reset']} {text}")
-        start, end = _underline(span, text, span.start_line, mark)
         colour_mark = c[diag.severity] if primary else c["blue"]
         under = " " * (start - 1) + mark * (end - start)
         tail = f" {message}" if message else ""
@@ -276,12 +304,14 @@ def to_json(diag: Diagnostic) -> dict:
         out["range"] = diag.span.json()
         text = _line_of(diag.span, diag.span.start_line)
         if text is not None:
+            start = diag.span.start_col
             end = diag.span.end_col if diag.span.end_line == diag.span.start_line else len(text) + 1
+            text, cut = _window(text, start, end)
             out["snippet"] = {
                 "code": text,
                 "start_line": diag.span.start_line,
-                "highlight_start_offset": diag.span.start_col - 1,
-                "highlight_end_offset": max(end - 1, diag.span.start_col),
+                "highlight_start_offset": max(0, start - 1 - cut),
+                "highlight_end_offset": min(max(end - 1, start) - cut, len(text)),
             }
     if diag.labels:
         out["labels"] = [{"message": lab.message, "range": lab.span.json()} for lab in diag.labels]

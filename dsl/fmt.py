@@ -211,7 +211,11 @@ class Printer:
         if t is ast.Call:
             return f"{e.name}({', '.join(self.expr(a, depth) for a in e.args)})"
         if t is ast.Binary:
-            return f"{self.expr(e.left, depth)} {e.op} {self.expr(e.right, depth)}"
+            parts = [self.expr(e.operands[0], depth)]
+            for op, operand in zip(e.ops, e.operands[1:]):
+                parts.append(op)
+                parts.append(self.expr(operand, depth))
+            return " ".join(parts)
         if t is ast.Unary:
             return f"{e.op}{self.expr(e.operand, depth)}"
         if t is ast.Cond:

@@ -343,8 +343,10 @@ def range_(args, ctx):
     if step == 0:
         raise FunctionError("range(): the step cannot be 0", 2)
     count = math.ceil((stop - start) / step)
-    if count > 10_000:
-        raise FunctionError(f"range(): {count} elements is more than the limit of 10000")
+    limit = ctx.meter.limits.range
+    if count > limit:
+        raise FunctionError(f"range(): {count:,} elements, over the limit of {limit:,}",
+                            help=f'if this is intended, raise the limit: ARCHFORM_LIMITS="range={limit * 4}"')
     return [start + i * step for i in range(max(0, count))]
 
 
@@ -543,12 +545,12 @@ def _contains_unknown(x) -> bool:
 
 
 def file_(args, ctx):
+    """The text of a file beside the configuration (ctx.read_file bounds and confines it)."""
     _arity("file", args, 1)
     path = _str(args[0], 0, "file")
-    try:
-        return ctx.read_file(path)
-    except OSError as e:
-        raise FunctionError(f"file(): cannot read '{path}': {e.strerror}", 0)
+    if not path or "\0" in path:
+        raise FunctionError("file(): the path is empty or holds a NUL character", 0)
+    return ctx.read_file(path)
 
 
 def display(x) -> str:

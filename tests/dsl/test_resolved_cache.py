@@ -103,13 +103,14 @@ def test_a_file_read_by_file_is_an_input(project, resolves):
     assert len(resolves) == 2
 
 
-def test_a_path_probed_and_missing_is_an_input(project, resolves):
-    """`use "./net"` tries `net` before `net.arch`: creating `net` changes what is used."""
+def test_a_file_that_is_not_arch_source_is_never_a_module(project, resolves):
+    """`use "./net"` names `net.arch`: a file called `net` beside it is not a module, so
+    creating one changes nothing and the kept result stays good."""
     first, _ = resolve_reusing("main.arch")
     (project / "net").write_text(NET.format(index=3))
     second, _ = resolve_reusing("main.arch")
-    assert len(resolves) == 2
-    assert second.resources["primary.app.app"].attrs["cidr"] == "10.0.3.0/24"
+    assert len(resolves) == 1
+    assert second.resources["primary.app.app"].attrs["cidr"] == "10.0.1.0/24"
 
 
 def test_parameters_and_working_directory_are_part_of_the_key(project, resolves):
