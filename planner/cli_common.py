@@ -23,6 +23,29 @@ def state_option(help: str = STATE_HELP):
 @dataclass
 class Context:
     colour: bool = False
+    allow: tuple = ()  # --allow-path: folders a configuration may read besides its own
+
+
+def allow_path_option(f):
+    """`--allow-path DIR` (repeatable; $ARCHFORM_ALLOW_PATH, separated by ':'): a folder that
+    `use` and `file()` may read besides the configuration's own and archform's library. Kept
+    on the command's Context; `allowed_paths()` reads it where the configuration is resolved."""
+    def remember(click_ctx, param, value):
+        obj = click_ctx.find_object(Context)
+        if obj is not None:
+            obj.allow = tuple(value or ())
+        return value
+    return click.option("--allow-path", "allow_paths", multiple=True, metavar="DIR", envvar="ARCHFORM_ALLOW_PATH",
+                        type=click.Path(exists=True, file_okay=False), expose_value=False, callback=remember,
+                        help="Let `use` and file() read this folder too (besides the configuration's own and "
+                             "archform's library). Repeatable.")(f)
+
+
+def allowed_paths() -> tuple:
+    """The folders --allow-path named for the command running now."""
+    click_ctx = click.get_current_context(silent=True)
+    obj = click_ctx.find_object(Context) if click_ctx is not None else None
+    return obj.allow if obj is not None else ()
 
 
 def use_colour(no_color: bool) -> bool:

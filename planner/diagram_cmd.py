@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .cli_common import state_option, write_output
+from .cli_common import allow_path_option, allowed_paths, state_option, write_output
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg"}
 
@@ -31,6 +31,7 @@ def _shared(f):
         click.option("--for", "fors", multiple=True, metavar="D", help="How long each --chaos fault lasts."),
         click.option("--duration", default="30m", show_default=True, metavar="D", help="Virtual time a --chaos run lasts."),
         click.option("--seed", default=0, show_default=True, type=int, help="Ids and randomness of the fresh cloud."),
+        allow_path_option,
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -105,7 +106,7 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
     from .diagram.sources import SourceError, applied_cloud, chaos_report, fresh_cloud, make_plan, placements
     from .plan_cmds import _root
     root = _root(path)
-    desired, diags = resolve(root, parse_params(params))
+    desired, diags = resolve(root, parse_params(params), allow=allowed_paths())
     if desired is None or any(d.is_error for d in diags):
         echo_diagnostics(Context(), diags)
         sys.exit(1)
