@@ -382,8 +382,12 @@ class Resolver:
             names = [STDLIB_PREFIX + p.relative_to(STDLIB_DIR).with_suffix("").as_posix()
                      for p in STDLIB_DIR.rglob("*.arch")]
             return did_you_mean(spec, names, quote='"') or "stdlib modules: " + ", ".join(sorted(names))
-        if Path(spec).suffix not in ("", ".arch"):
-            return "a module is an .arch file"
+        try:
+            named = Path(from_file).parent / spec
+            if named.suffix != ".arch" and named.is_file():
+                return "a module is an .arch file"
+        except (OSError, ValueError):
+            pass
         return f"paths are relative to {self.loader.display_name(Path(from_file).parent) or '.'}"
 
     # -- declaring --------------------------------------------------------------------------
