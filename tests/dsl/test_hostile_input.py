@@ -100,7 +100,7 @@ def test_a_malformed_limits_setting_is_one_error(tmp_path, monkeypatch):
     (" - ".join(["1000"] * 300), 1000 - 299 * 1000),
     ("1 + " + " * ".join(["1"] * 400) + " == 2 && " + " || ".join(["false"] * 300 + ["true"]), True),
     (" + ".join(["1s"] * 500) + " == 500s", True),
-])
+], ids=["sum", "and", "or", "difference", "mixed", "durations"])
 def test_long_operator_chains_are_evaluated(tmp_path, expr, expected):
     assert outputs(tmp_path, f"output x = {expr}\n") == {"x": expected}
 
@@ -116,7 +116,7 @@ def test_a_long_chain_of_string_additions_is_the_usual_diagnostic(tmp_path):
     ("output x = " + "(" * 1000 + "1" + ")" * 1000 + "\n", 112, "brackets and braces open more than 100 levels"),
     ("output x = " + "!" * 1000 + "true\n", None, "operators and brackets nest more than 100 levels"),
     ("output x = a" + ".b" * 1000 + "\n", 12, "'.name' and '[key]' chain more than 100 levels"),
-])
+], ids=["lists", "parentheses", "negations", "attributes"])
 def test_deep_nesting_is_one_diagnostic_where_it_happens(tmp_path, source, column, what):
     diag, text = error_of(tmp_path, source)
     assert diag.summary == f"nesting too deep: {what} deep here"
@@ -151,7 +151,8 @@ def test_a_chain_longer_than_the_limit_is_one_diagnostic(tmp_path):
     assert diag.span.start_line == 2000
 
 
-@pytest.mark.parametrize("literal", ["9" * 100_000, "9" * 5000 + "s", "1.5" + "0" * 200, "1.." + "9" * 5000])
+@pytest.mark.parametrize("literal", ["9" * 100_000, "9" * 5000 + "s", "1.5" + "0" * 200, "1.." + "9" * 5000],
+                         ids=["number", "quantity", "decimal", "port range"])
 def test_numbers_with_absurdly_many_digits_are_a_diagnostic(tmp_path, literal):
     diag, _ = error_of(tmp_path, f"output x = {literal}\n")
     assert diag.summary.endswith("digits; a number has at most 100")
