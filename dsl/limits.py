@@ -7,26 +7,28 @@ real need:
 
     ARCHFORM_LIMITS="string=4MiB,steps=50000000" archform validate big.arch
 
-| name    | default    | what                                                                |
-|---------|------------|---------------------------------------------------------------------|
-| string  | 1 MiB      | characters in one string                                            |
-| list    | 100,000    | elements of one list, entries of one map                            |
-| value   | 1,000,000  | size of one value, nested: elements, entries and characters / 16    |
-| values  | 2,000,000  | the same, made by computation in all: loops, functions and strings  |
-|         |            | built with `${}` (what a configuration writes literally is free)     |
-| steps   | 20,000,000 | evaluation steps: expressions evaluated, resource and module        |
-|         |            | instances made                                                      |
-| range   | 10,000     | elements one `range()` makes                                        |
-| file    | 1 MiB      | bytes `file()` reads                                                |
-| source  | 64 MiB     | bytes of one `.arch` file                                           |
-| nesting | 100        | brackets open at once in the source (and prefix operators, `? :`,   |
-|         |            | `.name`/`[key]` chains as long); lists and maps inside each other   |
-| chain   | 2,000      | names waiting on each other: a let using a let declared after it,   |
-|         |            | using another... (resources, outputs and module instances alike)    |
+| name      | default    | what                                                                 |
+|-----------|------------|----------------------------------------------------------------------|
+| string    | 1 MiB      | characters in one string                                             |
+| list      | 100,000    | elements of one list, entries of one map                             |
+| value     | 1,000,000  | size of one value, nested: elements, entries and characters / 16     |
+| values    | 2,000,000  | the same, made by computation in all: loops, functions and strings   |
+|           |            | built with `${}` (what a configuration writes literally is free)     |
+| steps     | 5,000,000  | evaluation steps: expressions evaluated, loop iterations             |
+| instances | 50,000     | resources and module instances made by `for` and by modules, in all  |
+|           |            | (what the root file declares block by block is free)                 |
+| range     | 10,000     | elements one `range()` makes                                         |
+| file      | 1 MiB      | bytes `file()` reads                                                 |
+| source    | 64 MiB     | bytes of one `.arch` file                                            |
+| nesting   | 100        | brackets open at once in the source (and prefix operators, `? :`,    |
+|           |            | `.name`/`[key]` chains as long); lists and maps inside each other    |
+| chain     | 2,000      | names waiting on each other: a let using a let declared after it,    |
+|           |            | using another... (resources, outputs and module instances alike)     |
 
-`values` bounds the memory a small file can make archform use (about 100 bytes an element);
-`steps` bounds the time (about 10 s at the default); `value` bounds what one attribute or
-output can grow to when written out. Long operator chains (`1 + 1 + …`, `a && b && …`) are not
+`values` and `instances` bound the memory a small file can make archform use (about 100 bytes
+an element, a few KB an instance); `steps` bounds the time (a few seconds at the default);
+`value` bounds what one attribute or output can grow to when written out. A configuration
+written out in full — a generated file of 200,000 resources — meets none of them. Long operator chains (`1 + 1 + …`, `a && b && …`) are not
 nesting: they are evaluated in a loop, whatever their length. The size of a value is counted
 when it is made, from the sizes of its parts, so a value shared many times over (`[a, a]`,
 doubled forty times) is measured as what it would become when written out, without being
@@ -52,7 +54,8 @@ class Limits:
     list: int = 100_000
     value: int = 1_000_000
     values: int = 2_000_000
-    steps: int = 20_000_000
+    steps: int = 5_000_000
+    instances: int = 50_000
     range: int = 10_000
     file: int = 2**20
     source: int = 64 * 2**20
@@ -120,30 +123,48 @@ class Meter:
     and the sizes of the large values it made (by identity, each kept alive with its size, so
     an id is never reused while it is known)."""
 
-    __slots__ = ("limits", "steps", "max_steps", "made_total", "_sizes")
+    __slots__ = ("limits", "steps", "max_steps", "made_total", "instances", "stopped", "_sizes")
 
     def __init__(self, limits: Limits):
         self.limits = limits
         self.steps = 0
         self.max_steps = limits.steps
         self.made_total = 0
+        self.instances = 0
+        self.stopped = False  # a budget (steps, values, instances) ran out: evaluation has stopped
         self._sizes: dict[int, tuple[object, int, int]] = {}
+
+    def _stop(self, name: str, summary: str, span: Span | None):
+        """Running out of a budget stops the whole evaluation: reported once, where it
+        happened; whatever is evaluated after fails silently."""
+        self.max_steps = -1  # every evaluation step now ends here
+        if self.stopped:
+            raise EvalError(None)
+        self.stopped = True
+        raise EvalError(exceeded(self.limits, name, summary, span))
 
     # -- time ------------------------------------------------------------------------------
     def charge(self, n: int, span: Span | None):
         """Count `n` steps; crossing the limit raises EvalError."""
         self.steps += n
         if self.steps > self.max_steps:
-            raise EvalError(exceeded(self.limits, "steps", f"evaluation stopped here after {self.max_steps:,} steps, "
-                                     "the limit: a loop, module or list is far larger than intended", span))
+            self._stop("steps", f"evaluation stopped here after {self.limits.steps:,} steps, the limit: a loop, "
+                       "module or list is far larger than intended", span)
 
     # -- memory ----------------------------------------------------------------------------
+    def instance(self, span: Span | None):
+        """Count one resource or module instance made by `for` or by a module."""
+        self.instances += 1
+        if self.instances > self.limits.instances:
+            self._stop("instances", f"`for` loops and modules make more than {self.limits.instances:,} instances "
+                       "here, the limit", span)
+
     def spend(self, n: int, span: Span | None):
         """Count `n` elements made by computation; crossing the limit raises EvalError."""
         self.made_total += n
         if self.made_total > self.limits.values:
-            raise EvalError(exceeded(self.limits, "values", f"evaluation stopped here: loops, functions and strings "
-                                     f"have made more than {self.limits.values:,} values, the limit", span))
+            self._stop("values", f"evaluation stopped here: loops, functions and strings have made more than "
+                       f"{self.limits.values:,} values, the limit", span)
 
     def string(self, text: str, span: Span | None, computed: bool = True) -> str:
         """Check a string (made by computation unless `computed` is False); returns it."""

@@ -569,7 +569,8 @@ class Resolver:
                     if not cond:
                         continue
                 address = group.base if key is None else f"{group.base}[{format_key(key)}]"
-                self.meter.charge(1, block.header_span)
+                if key is not None or scope.module is not self.root_ctx:
+                    self.meter.instance(block.header_span)  # made by a loop or a module: counted
                 inst = Instance(address, group, key, iscope)
                 group.instances[key] = inst
                 if group.use is not None:

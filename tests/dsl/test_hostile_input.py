@@ -222,3 +222,18 @@ def test_a_root_file_that_is_not_arch_source_is_located_but_not_quoted(tmp_path)
     _, diags = resolve(secret)
     text = render_all(diags)
     assert "notes.txt:1:" in text and "hunter2" not in text
+
+
+def test_instances_multiplied_by_loops_and_modules_stop(tmp_path, monkeypatch):
+    files = {"twice0.arch": 'vpc v { cidr = 10.0.0.0/16 }\n'}
+    for i in range(1, 30):  # each module uses the one below twice: 2^29 VPCs from 30 small files
+        files[f"twice{i}.arch"] = f'use "./twice{i - 1}" as t\nt a {{}}\nt b {{}}\n'
+    source = 'use "./twice29" as t\nregion "us-east-1" as r {\n  t top {}\n}\n'
+    diag, text = error_of(tmp_path, source, files=files)
+    assert diag.summary == "`for` loops and modules make more than 50,000 instances here, the limit"
+    assert 'ARCHFORM_LIMITS="instances=200000"' in text
+    monkeypatch.setenv("ARCHFORM_LIMITS", "instances=500")
+    source = 'region "us-east-1" as r {\n  vpc v for i in range(1000) { cidr = 10.0.0.0/16 }\n}\n'
+    diag, _ = error_of(tmp_path, source)
+    assert diag.summary == "`for` loops and modules make more than 500 instances here, the limit"
+    assert diag.span.start_line == 2
