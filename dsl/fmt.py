@@ -19,8 +19,10 @@ WIDTH = 100
 INDENT = "  "
 
 
-def format_source(text: str, file: str = "<input>") -> tuple[str | None, list[Diagnostic]]:
-    module, diags = parse(text, file)
+def format_source(text: str, file: str = "<input>", nesting: int = 100) -> tuple[str | None, list[Diagnostic]]:
+    """The canonical layout of `text`, or None and the diagnostics when it does not parse (lines
+    of a file that is not `.arch` source are never quoted in them)."""
+    module, diags = parse(text, file, nesting=nesting, quote=file.endswith(".arch") or file == "<input>")
     if module is None or any(d.is_error for d in diags):
         return None, diags
     return Printer(text, module).run(), diags
