@@ -91,8 +91,10 @@ def _unchanged(inputs: dict[str, str | None], limit: int) -> bool:
             continue
         try:
             with open(path, "rb") as f:
-                data = f.read(limit + 1)  # a file grown past every limit is changed, not read
-            if len(data) > limit or cache_files.text_digest(cache_files.universal_newlines(data.decode("utf-8"))) != digest:
+                if os.fstat(f.fileno()).st_size > limit:  # grown past every limit: changed, not read
+                    return False
+                data = f.read()
+            if cache_files.text_digest(cache_files.universal_newlines(data.decode("utf-8"))) != digest:
                 return False
         except (OSError, UnicodeDecodeError, ValueError):
             return False
