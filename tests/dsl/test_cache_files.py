@@ -100,3 +100,15 @@ def test_without_a_place_for_the_key_nothing_is_cached(tmp_path, monkeypatch):
     cache_files.write(tmp_path / "x.cache", {"a": 1})
     assert not (tmp_path / "x.cache").exists()
     assert cache_files.read(tmp_path / "x.cache") is None
+
+
+def test_a_parse_read_back_from_the_cache_reports_what_the_first_did(tmp_path, monkeypatch):
+    from archform.dsl.diagnostics import render_all
+    from archform.dsl.modules import Loader
+    from archform.dsl.resolve import resolve
+    main = tmp_path / "main.arch"
+    main.write_text('region "us-east-1" as r {\n  vpc v { cidr = 10.0.0.300/16 }\n}\noutput n = ' + "9" * 200 + "\n")
+    first = render_all(resolve(main, loader=Loader(tmp_path / "cache"))[1])
+    again = render_all(resolve(main, loader=Loader(tmp_path / "cache"))[1])  # the parse, from the cache
+    assert list((tmp_path / "cache").glob("*.cache")) and again == first
+    assert "internal error" not in again and "found 2 errors" in again
