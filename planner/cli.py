@@ -123,6 +123,10 @@ def run():
         code = 0
     except SystemExit as e:
         code = _exit_code(e.code)
+    except MemoryError:  # the machine's limit (ulimit -v), not a bug: one line, not a traceback
+        sys.stderr.write("error: archform ran out of memory (a limit on this process's memory is lower "
+                         "than this command needs)\n")
+        code = 1
     _leave(code)
 
 
