@@ -91,6 +91,8 @@ class Harness:
                     _run(args)
             from archform.providers.cloudformation import generate
             generate(str(examples[0]), {})
+        import gc
+        gc.enable()  # a command turns the cycle collector off for its run; the fuzzer runs on
 
     def check(self, data: bytes) -> Outcome:
         path = self.work / "main.arch"

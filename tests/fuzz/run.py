@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 
 from hypothesis import HealthCheck, Phase, given, seed as with_seed, settings, strategies as st  # noqa: E402
 
-from harness import Harness  # noqa: E402
+from harness import Harness, _rss_mb  # noqa: E402
 from inputs import inputs, mutants, programs  # noqa: E402
 
 BATCH = 1000
@@ -95,7 +95,8 @@ def report(tried, outcomes, start, slowest, largest, final=False):
     elapsed = time.monotonic() - start
     kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(outcomes.items()))
     print(f"{'done' if final else 'progress'}: {tried:,} inputs in {elapsed:,.0f} s ({tried / max(elapsed, 1e-9):.1f}/s): "
-          f"{kinds}; slowest {slowest[0]:.2f} s, largest peak {largest[0]:.0f} MB", flush=True)
+          f"{kinds}; slowest {slowest[0]:.2f} s, largest peak {largest[0]:.0f} MB (fuzzer {_rss_mb():.0f} MB)",
+          flush=True)
 
 
 if __name__ == "__main__":
