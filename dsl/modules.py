@@ -48,7 +48,12 @@ def default_cache_dir() -> Path | None:
 
 
 class ReadProblem(Exception):
-    """A file that may not or cannot be read, said for a person."""
+    """A file that may not or cannot be read, said for a person (`over_limit`: it is too
+    large, and raising the limit would let it be read)."""
+
+    def __init__(self, message: str, over_limit: bool = False):
+        super().__init__(message)
+        self.over_limit = over_limit
 
 
 class Loader:
@@ -100,7 +105,7 @@ class Loader:
             if not stat.S_ISREG(st.st_mode):
                 raise ReadProblem("not a regular file")
             if st.st_size > limit:
-                raise ReadProblem(f"{st.st_size:,} bytes, over the limit of {limit:,} ({what})")
+                raise ReadProblem(f"{st.st_size:,} bytes, over the limit of {limit:,} ({what})", True)
             chunks, size = [], 0
             while size <= limit:  # the size said may be wrong (a file still growing, /proc)
                 chunk = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -109,7 +114,7 @@ class Loader:
                 chunks.append(chunk)
                 size += len(chunk)
             if size > limit:
-                raise ReadProblem(f"more than {limit:,} bytes, over the limit ({what})")
+                raise ReadProblem(f"more than {limit:,} bytes, over the limit ({what})", True)
         except OSError as e:
             raise ReadProblem(e.strerror or str(e)) from None
         finally:
@@ -167,8 +172,8 @@ class Loader:
             text = self.read_bounded(path, self.limits.source, "source")
         except ReadProblem as e:
             return None, [error(f"cannot read {name}: {e}",
-                                help='if the file is meant to be this large: ARCHFORM_LIMITS="source=..."'
-                                if "limit" in str(e) else "")]
+                                help=f'if the file is meant to be this large: ARCHFORM_LIMITS="source={self.limits.source * 4}"'
+                                if e.over_limit else "")]
         return self.load_text(text, name, self.inputs[os.path.abspath(path)])
 
     def load_text(self, text: str, name: str, digest: str | None = None) -> tuple[ast.Module | None, list[Diagnostic]]:

@@ -368,8 +368,8 @@ class Resolver:
             return self.loader.read_bounded(path, self.limits.file, "file")
         except ReadProblem as e:
             raise FunctionError(f"file(): cannot read '{written}': {e}", 0,
-                                help='if the file is meant to be this large: ARCHFORM_LIMITS="file=..."'
-                                if "limit" in str(e) else "")
+                                help=f'if the file is meant to be this large: ARCHFORM_LIMITS="file={self.limits.file * 4}"'
+                                if e.over_limit else "")
 
     def _outside_hint(self) -> str:
         folder = self.loader.display_name(self.root_dir) or "."
@@ -730,8 +730,9 @@ class Resolver:
             raise EvalError(error(f"dependency cycle: {' → '.join(path)}", span or self.stack_spans[i],
                                   labels=labels, help="break the loop: one of these must not depend on the other"))
         if len(self.stack) >= self.limits.chain:
+            path = " needs ".join(f"'{n}'" for n in (self.stack[:2] if len(self.stack) > 2 else self.stack))
             raise EvalError(exceeded(self.limits, "chain", f"more than {self.limits.chain:,} names wait on each "
-                                     f"other here: '{self.stack[0]}' needs '{self.stack[1]}' needs … '{what}'", span))
+                                     f"other here: {path} needs … '{what}'", span))
         self.stack.append(what)
         self.stack_spans.append(span)
         self.deps_stack.append(set())
