@@ -237,3 +237,21 @@ def test_instances_multiplied_by_loops_and_modules_stop(tmp_path, monkeypatch):
     diag, _ = error_of(tmp_path, source)
     assert diag.summary == "`for` loops and modules make more than 500 instances here, the limit"
     assert diag.span.start_line == 2
+
+
+@pytest.mark.parametrize("call, message", [
+    ('replace(s, "a", s)', "replace(): the result would be 10,000,000,000 characters long; the limit is 1,048,576"),
+    ("join(s, range(10000))", "join(): the result would be 999,938,890 characters long; the limit is 1,048,576"),
+    ('split("", s)', "split(): the separator is empty"),
+    ('format("%' + "9" * 5000 + 's", 1)', "format(): a width of 1000000 is more than the limit of 1000"),
+], ids=["replace", "join", "split", "format"])
+def test_functions_refuse_results_over_the_limits_before_making_them(tmp_path, call, message):
+    source = f'let s = join("", [for i in range(10000) : "aaaaaaaaaa"])\noutput o = length({call})\n'
+    diag, _ = error_of(tmp_path, source)
+    assert diag.summary == message
+
+
+def test_distinct_of_a_long_list_is_quick_and_keeps_first_occurrences(tmp_path):
+    source = 'output o = distinct(concat(range(10000), range(10000), [[1], [1], "1", 1, "a"]))\n'
+    out = outputs(tmp_path, source)["o"]
+    assert len(out) == 10003 and out[-3:] == [[1], "1", "a"]
