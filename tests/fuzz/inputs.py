@@ -6,7 +6,8 @@ Both are hypothesis strategies of bytes, each drawing a seed that a fast generat
 a millisecond). `programs()` expands the rules of `dsl/grammar.lark` at random, bounded in
 depth and size, with terminals drawn from ordinary and hostile spellings: the catalogue's kinds
 and attributes where a block or an attribute begins, huge numbers, long and broken strings,
-odd units, interpolations. `mutants()` takes a corpus file and applies one to
+odd units, interpolations. `function_calls()` calls the function library on ordinary and
+hostile arguments (empty separators, huge widths, long strings and lists). `mutants()` takes a corpus file and applies one to
 eight byte-level edits drawn from a seed: bit flips, interesting bytes, deletions, insertions of
 tokens and random bytes, duplications, a chunk repeated up to thousands of times (long chains,
 deep nesting, big files), splices from another file, swapped lines, truncation. Mutants may
@@ -211,5 +212,29 @@ def programs() -> st.SearchStrategy[bytes]:
     return st.integers(0, 2**63).map(lambda seed: g.program(random.Random(seed)).encode())
 
 
+_ARGUMENTS = ['0', '1', '-1', '3', '1.5', '1/3', '9' * 30, '"a"', '""', '"a,b,c"', '"%s"', '"%5d"', '"%1000s"',
+              '"%' + '9' * 50 + 's"', '[]', '[1, 2]', '["b", "a"]', '[[1], [2, [3]]]', '{}', '{ a = 1 }',
+              '10.0.0.0/16', '10.0.0.0/32', '0.0.0.0/0', '30s', '10GiB', '40%', 'true', 'null', 'm5.large',
+              '[1, "a", true]', '[null]', '65536', '[for x in range(10000) : "${x}"]', 'range(10000)',
+              'join("", [for x in range(10000) : "aaaaaaaaaa"])', '"${"x"}${"y"}"', 'file("main.arch")']
+
+
+def calls(rng: random.Random) -> str:
+    """`output o = f(...)`: a function of the library on ordinary and hostile arguments, the
+    arguments themselves sometimes calls."""
+    from archform.dsl.functions import FUNCTIONS
+    names = sorted(FUNCTIONS)
+
+    def call(depth: int) -> str:
+        args = [call(depth + 1) if depth < 2 and rng.random() < 0.2 else rng.choice(_ARGUMENTS)
+                for _ in range(rng.choice([0, 1, 1, 2, 2, 2, 3, 4]))]
+        return f"{rng.choice(names)}({', '.join(args)})"
+    return f"output o = {call(0)}\n"
+
+
+def function_calls() -> st.SearchStrategy[bytes]:
+    return st.integers(0, 2**63).map(lambda seed: calls(random.Random(seed)).encode())
+
+
 def inputs() -> st.SearchStrategy[bytes]:
-    return st.one_of(programs(), mutants())
+    return st.one_of(programs(), mutants(), function_calls())

@@ -3,8 +3,8 @@
     python tests/fuzz/run.py --inputs 100000 [--seed 1] [--timeout 20] [--max-mb 200]
                              [--failures DIR] [--only grammar|mutants]
 
-Inputs come from tests/fuzz/inputs.py (programs of the grammar and byte-level mutants of every
-example, library and test `.arch` file, half and half), drawn by hypothesis in batches of
+Inputs come from tests/fuzz/inputs.py (programs of the grammar, byte-level mutants of every
+example, library and test `.arch` file, and calls of the function library, a third each), drawn by hypothesis in batches of
 1,000 with seeds `seed`, `seed + 1`, ... so a run is reproducible and the next run with a new
 seed explores elsewhere. Each input goes through tests/fuzz/harness.py (`validate`, `validate
 --format json`, `fmt --check`, and `inspect` and `cfn` when valid, in a forked child under an
@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 from hypothesis import HealthCheck, Phase, given, seed as with_seed, settings, strategies as st  # noqa: E402
 
 from harness import Harness, _rss_mb  # noqa: E402
-from inputs import inputs, mutants, programs  # noqa: E402
+from inputs import function_calls, inputs, mutants, programs  # noqa: E402
 
 BATCH = 1000
 
@@ -41,12 +41,12 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds an input may take")
     ap.add_argument("--max-mb", type=float, default=200.0, help="peak memory an input may take (fresh process)")
     ap.add_argument("--failures", default="fuzz-failures", help="folder for failing inputs")
-    ap.add_argument("--only", choices=["grammar", "mutants"], help="one source of inputs only")
+    ap.add_argument("--only", choices=["grammar", "mutants", "calls"], help="one source of inputs only")
     ap.add_argument("--every", type=int, default=1000, help="print progress every N inputs")
     args = ap.parse_args(argv)
 
     harness = Harness(timeout=args.timeout, max_mb=args.max_mb)
-    source = {"grammar": programs(), "mutants": mutants(), None: inputs()}[args.only]
+    source = {"grammar": programs(), "mutants": mutants(), "calls": function_calls(), None: inputs()}[args.only]
     failures = Path(args.failures)
     outcomes: Counter = Counter()
     seen_failures: set[str] = set()
