@@ -81,3 +81,34 @@ def test_anything_planted_in_the_cache_is_a_miss_and_runs_nothing(tmp_path, cach
     r = no_traceback(archform("plan", str(src), "--state", str(tmp_path / "s.db"), env=cached_env))
     assert r.returncode == 0 and "Plan:" in r.stdout
     assert not marker.exists()
+
+
+# --- reading outside the configuration ------------------------------------------------------------
+
+def test_allow_path_lets_every_command_read_another_folder(tmp_path):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "note.txt").write_text("shared note")
+    (tmp_path / "infra").mkdir()
+    src = tmp_path / "infra" / "main.arch"
+    src.write_text('output note = file("../shared/note.txt")\n')
+    r = no_traceback(archform("validate", str(src)))
+    assert r.returncode == 1 and "file(): '../shared/note.txt' is outside the configuration's folder" in r.stderr
+    assert "allow another folder with --allow-path DIR" in r.stderr
+    for command in (["validate"], ["inspect"], ["plan", "--state", str(tmp_path / "s.db")]):
+        r = no_traceback(archform(command[0], str(src), *command[1:], "--allow-path", str(tmp_path / "shared")))
+        assert r.returncode == 0, r.stderr
+    env = dict(os.environ, ARCHFORM_ALLOW_PATH=str(tmp_path / "shared"))
+    r = no_traceback(archform("inspect", str(src), env=env))
+    assert '"note": "shared note"' in r.stdout
+
+
+def test_limits_are_raised_from_the_environment(tmp_path):
+    src = tmp_path / "main.arch"
+    src.write_text("output n = length(range(20000))\n")
+    r = no_traceback(archform("validate", str(src)))
+    assert r.returncode == 1 and "range(): 20,000 elements, over the limit of 10,000" in r.stderr
+    assert 'ARCHFORM_LIMITS="range=40000"' in r.stderr
+    r = no_traceback(archform("validate", str(src), env=dict(os.environ, ARCHFORM_LIMITS="range=40000")))
+    assert r.returncode == 0, r.stderr
+    r = no_traceback(archform("validate", str(src), env=dict(os.environ, ARCHFORM_LIMITS="range")))
+    assert r.returncode == 1 and "ARCHFORM_LIMITS: 'range' is not name=value with a known limit" in r.stderr
