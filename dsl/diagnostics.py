@@ -151,14 +151,23 @@ class Diagnostic:
         return (s.file, s.start_pos, s.start_line, s.start_col, self.summary) if s else ("", 0, 0, 0, self.summary)
 
 
+SUMMARY_WIDTH = 300  # a summary quoting a huge value is cut in the middle
+
+
+def _short(text: str) -> str:
+    if len(text) <= SUMMARY_WIDTH:
+        return text
+    return f"{text[:200]}…({len(text) - 260:,} characters)…{text[-60:]}"
+
+
 def error(summary: str, span: Span | None = None, *, detail: str = "", help: str = "",
           labels: Iterable[Label] = (), code: str = "") -> Diagnostic:
-    return Diagnostic(ERROR, summary, span, detail, help, tuple(labels), code)
+    return Diagnostic(ERROR, _short(summary), span, detail, _short(help), tuple(labels), code)
 
 
 def warning(summary: str, span: Span | None = None, *, detail: str = "", help: str = "",
             labels: Iterable[Label] = (), code: str = "") -> Diagnostic:
-    return Diagnostic(WARNING, summary, span, detail, help, tuple(labels), code)
+    return Diagnostic(WARNING, _short(summary), span, detail, _short(help), tuple(labels), code)
 
 
 class EvalError(Exception):

@@ -58,6 +58,17 @@ def test_the_cases_issue_12_found_end_cleanly_within_200_mb(name):
     assert outcome.peak_mb <= 200
 
 
+FOUND_BY_FUZZING = sorted((Path(__file__).resolve().parent / "found").glob("*.arch"))
+
+
+@pytest.mark.parametrize("path", FOUND_BY_FUZZING, ids=[p.stem for p in FOUND_BY_FUZZING])
+def test_what_fuzzing_found_ends_cleanly(path):
+    """tests/fuzz/found/: inputs the fuzzer once failed on (fmt-not-utf8: a traceback in fmt;
+    did-you-mean-long-word: 50 s and more spent suggesting a name for a long misspelt word)."""
+    outcome = harness().check(path.read_bytes())
+    assert outcome.kind == "ok", f"{outcome.kind}: {outcome.detail}"
+
+
 def test_the_harness_sees_each_kind_of_failure(tmp_path):
     def raises(name):
         raise ValueError("a bug")
