@@ -532,6 +532,8 @@ class Resolver:
             if type(key) is ast.Var:
                 return self._address_of(expr.obj) + f"[{format_key(key.name)}]"
             if type(key) is ast.Literal:
+                if key.value is v.INVALID:
+                    return "?"  # the broken literal is reported where it is written
                 return self._address_of(expr.obj) + f"[{format_key(str(v.to_json(key.value)))}]"
         self.diags.append(error("`moved` takes resource addresses: moved old_name -> new_name", expr.span))
         return "?"
