@@ -101,9 +101,13 @@ class Unary(Node):
 
 @node
 class Binary(Node):
-    op: str  # || && == != < <= > >= + - * / %
-    left: "Expr"
-    right: "Expr"
+    """`operands[0] ops[0] operands[1] ops[1] ...`, evaluated left to right: a run of operators
+    of one precedence (`a + b - c`, `x && y && z`) is one node, however long, so a generated
+    500-term sum is flat rather than 500 levels deep. Tighter operators are operands
+    (`a + b * c` is `+` over `a` and `b * c`)."""
+
+    ops: tuple  # str: || && == != < <= > >= + - * / %, all of one precedence
+    operands: tuple  # Expr, one more than ops
     span: Span
 
 

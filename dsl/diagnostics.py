@@ -17,16 +17,22 @@ WARNING = "warning"
 
 
 class Source:
-    """A file's text and where its lines start, shared by every span into it."""
+    """A file's text and where its lines start, shared by every span into it.
 
-    __slots__ = ("file", "text", "_starts")
+    The line starts are found once, the first time a position or a line is asked for, so
+    reporting many diagnostics in a large file costs a lookup each, not a pass over the file.
+    `quote` is False for text that is not `.arch` source (a `use` of some other file, a file
+    named on the command line): diagnostics then give its position but never its lines."""
 
-    def __init__(self, file: str, text: str):
+    __slots__ = ("file", "text", "quote", "_starts")
+
+    def __init__(self, file: str, text: str, quote: bool = True):
         self.file = file
         self.text = text
+        self.quote = quote
         self._starts: list[int] | None = None
 
-    def line_col(self, pos: int) -> tuple[int, int]:
+    def _line_starts(self) -> list[int]:
         if self._starts is None:
             starts = [0]
             find = self.text.find
@@ -35,11 +41,23 @@ class Source:
                 starts.append(i + 1)
                 i = find("\n", i + 1)
             self._starts = starts
-        line = bisect_right(self._starts, pos)
-        return line, pos - self._starts[line - 1] + 1
+        return self._starts
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        starts = self._line_starts()
+        line = bisect_right(starts, pos)
+        return line, pos - starts[line - 1] + 1
+
+    def line(self, number: int) -> str | None:
+        """The text of line `number` (1-based, without its newline), or None past the end."""
+        starts = self._line_starts()
+        if not 1 <= number <= len(starts):
+            return None
+        end = starts[number] - 1 if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1]:end]
 
     def __reduce__(self):
-        return (Source, (self.file, self.text))
+        return (Source, (self.file, self.text, self.quote))
 
 
 class Span:
@@ -133,14 +151,32 @@ class Diagnostic:
         return (s.file, s.start_pos, s.start_line, s.start_col, self.summary) if s else ("", 0, 0, 0, self.summary)
 
 
+SUMMARY_WIDTH = 300  # a summary quoting a huge value is cut in the middle
+
+
+def _short(text: str) -> str:
+    if len(text) <= SUMMARY_WIDTH:
+        return text
+    return f"{text[:200]}…({len(text) - 260:,} characters)…{text[-60:]}"
+
+
 def error(summary: str, span: Span | None = None, *, detail: str = "", help: str = "",
           labels: Iterable[Label] = (), code: str = "") -> Diagnostic:
-    return Diagnostic(ERROR, summary, span, detail, help, tuple(labels), code)
+    return Diagnostic(ERROR, _short(summary), span, detail, _short(help), tuple(labels), code)
 
 
 def warning(summary: str, span: Span | None = None, *, detail: str = "", help: str = "",
             labels: Iterable[Label] = (), code: str = "") -> Diagnostic:
-    return Diagnostic(WARNING, summary, span, detail, help, tuple(labels), code)
+    return Diagnostic(WARNING, _short(summary), span, detail, _short(help), tuple(labels), code)
+
+
+class EvalError(Exception):
+    """One mistake found while evaluating, as a diagnostic; None when it was already reported
+    where it happened. Raised inside evaluation, caught by whoever reports it and moves on."""
+
+    def __init__(self, diagnostic: Diagnostic | None):
+        super().__init__(diagnostic.summary if diagnostic else "reported elsewhere")
+        self.diagnostic = diagnostic
 
 
 class DiagnosticError(Exception):
@@ -173,11 +209,11 @@ _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m"
 
 
 def _line_of(span: Span, line: int) -> str | None:
-    text = span.source.text
-    lines = text.split("\n")
-    if 1 <= line <= len(lines):
-        return lines[line - 1].rstrip("\r").expandtabs(1)
-    return None
+    """The source line a snippet shows, or None (past the end, or text that is not quoted)."""
+    if not span.source.quote:
+        return None
+    text = span.source.line(line)
+    return None if text is None else text.rstrip("\r").expandtabs(1)
 
 
 def _underline(span: Span, line_text: str, line_no: int, mark: str) -> tuple[int, int]:
@@ -186,6 +222,21 @@ def _underline(span: Span, line_text: str, line_no: int, mark: str) -> tuple[int
     if end <= start:
         end = start + 1
     return start, end
+
+
+SNIPPET_WIDTH = 160  # a longer line is shown as the part around its caret
+
+
+def _window(text: str, start: int, end: int) -> tuple[str, int]:
+    """(what to show of a long line, how many columns were cut before it) for columns
+    start..end (1-based): the underlined text with some context, marked with `…` where cut."""
+    if len(text) <= SNIPPET_WIDTH:
+        return text, 0
+    first = max(0, min(start - 1 - 40, len(text) - SNIPPET_WIDTH))
+    shown = text[first:first + SNIPPET_WIDTH]
+    lead = "…" if first > 0 else ""
+    tail = "…" if first + SNIPPET_WIDTH < len(text) else ""
+    return lead + shown + tail, first - len(lead)
 
 
 def render(diag: Diagnostic, colour: bool = False) -> str:
@@ -210,9 +261,13 @@ def render(diag: Diagnostic, colour: bool = False) -> str:
             if message:
                 out.append(f"{pad} {c['blue']}={c['reset']} {message}")
             continue
+        start, end = _underline(span, text, span.start_line, mark)
+        text, cut = _window(text, start, end)
+        start, end = max(1, start - cut), max(1, min(end - cut, len(text) + 1))
+        if end <= start:
+            end = start + 1
         out.append(f"{pad} {c['blue']}|{c['reset']}")
         out.append(f"{c['blue']}{str(span.start_line).rjust(width)} |{c['reset']} {text}")
-        start, end = _underline(span, text, span.start_line, mark)
         colour_mark = c[diag.severity] if primary else c["blue"]
         under = " " * (start - 1) + mark * (end - start)
         tail = f" {message}" if message else ""
@@ -258,12 +313,14 @@ def to_json(diag: Diagnostic) -> dict:
         out["range"] = diag.span.json()
         text = _line_of(diag.span, diag.span.start_line)
         if text is not None:
+            start = diag.span.start_col
             end = diag.span.end_col if diag.span.end_line == diag.span.start_line else len(text) + 1
+            text, cut = _window(text, start, end)
             out["snippet"] = {
                 "code": text,
                 "start_line": diag.span.start_line,
-                "highlight_start_offset": diag.span.start_col - 1,
-                "highlight_end_offset": max(end - 1, diag.span.start_col),
+                "highlight_start_offset": max(0, start - 1 - cut),
+                "highlight_end_offset": min(max(end - 1, start) - cut, len(text)),
             }
     if diag.labels:
         out["labels"] = [{"message": lab.message, "range": lab.span.json()} for lab in diag.labels]

@@ -5,6 +5,11 @@ access on resources, and the current region come from `env` (the resolver's scop
 arithmetic of quantities lives here: `1h == 60m`, `10GiB > 10GB`, `2 * 30s == 1m`,
 `40% * 10GiB == 4GiB`. Values known only after apply propagate as unknowns. A mistake raises
 `EvalError` carrying one diagnostic; the caller reports it and moves on.
+
+Every step is counted and every string, list and map made is measured against the limits
+(limits.py, through `env.meter`), so a runaway expression is a diagnostic on that expression.
+Operator chains are evaluated in a loop (`ast.Binary` is n-ary), so their length costs no
+stack; the recursion that remains follows brackets, which the parser limits.
 """
 
 from __future__ import annotations
@@ -14,17 +19,11 @@ from typing import Protocol
 
 from . import ast
 from . import values as v
-from .diagnostics import Diagnostic, Span, error
+from .diagnostics import EvalError, Span, error
 from .functions import FUNCTIONS, FunctionError, Unknowable, display
 from .suggest import did_you_mean
 
-
-class EvalError(Exception):
-    """One mistake, as a diagnostic; None when it was already reported where it happened."""
-
-    def __init__(self, diagnostic: Diagnostic | None):
-        super().__init__(diagnostic.summary if diagnostic else "reported elsewhere")
-        self.diagnostic = diagnostic
+__all__ = ["EvalError", "Env", "Namespace", "evaluate", "fail", "arith", "compare", "index_value"]
 
 
 def fail(message: str, span: Span, help: str = "", detail: str = "", labels=()) -> EvalError:
@@ -33,6 +32,7 @@ def fail(message: str, span: Span, help: str = "", detail: str = "", labels=()) 
 
 class Env(Protocol):
     region: str | None
+    meter: "Meter"  # limits.Meter: steps taken and sizes of values made
 
     def lookup(self, name: str, span: Span): ...
 
@@ -62,6 +62,10 @@ class Namespace:
 
 
 def evaluate(expr, env: Env):
+    meter = env.meter
+    meter.steps += 1
+    if meter.steps > meter.max_steps:
+        meter.charge(0, expr.span)  # raises
     t = type(expr)
     if t is ast.Literal:
         if expr.value is v.INVALID:
@@ -79,16 +83,16 @@ def evaluate(expr, env: Env):
         return index_value(obj, key, expr, env)
     if t is ast.Splat:
         obj = evaluate(expr.obj, env)
-        return SplatList(_as_list(obj, expr.obj.span, "[*]"))
+        return meter.made(SplatList(_as_list(obj, expr.obj.span, "[*]")), expr.span)
     if t is ast.ListExpr:
-        return [evaluate(x, env) for x in expr.items]
+        return meter.made([evaluate(x, env) for x in expr.items], expr.span, computed=False)
     if t is ast.MapExpr:
         out = {}
         for entry in expr.entries:
             if entry.key in out:
                 raise fail(f"duplicate key '{entry.key}' in map", entry.key_span)
             out[entry.key] = evaluate(entry.value, env)
-        return out
+        return meter.made(out, expr.span, computed=False)
     if t is ast.Binary:
         return _binary(expr, env)
     if t is ast.Unary:
@@ -101,7 +105,7 @@ def evaluate(expr, env: Env):
             return x
         try:
             return arith("*", Fraction(-1), x)
-        except TypeError:
+        except (TypeError, OverflowError):
             raise fail(f"cannot negate {_desc(x)}", expr.span)
     if t is ast.Cond:
         test = evaluate(expr.test, env)
@@ -128,14 +132,18 @@ def _desc(x) -> str:
     shown = v.to_json(x) if not isinstance(x, (list, dict)) else None
     if shown is None or isinstance(shown, (dict, list)):
         return v.type_name(x)
+    if isinstance(shown, str) and len(shown) > 60:  # a diagnostic names a value, never spills it
+        return f"{v.type_name(x)} {shown[:40]!r}… ({len(shown):,} characters)"
     return f"{v.type_name(x)} {shown!r}" if isinstance(shown, str) else f"{v.type_name(x)} {shown}"
 
 
 def _string(expr: ast.Str, env: Env):
     parts = expr.parts
     if len(parts) == 1 and type(parts[0]) is str:
-        return parts[0]
+        return env.meter.string(parts[0], expr.span, computed=False)
     out: list = []
+    length = 0
+    limit = env.meter.limits.string
     for part in parts:
         if type(part) is str:
             out.append(part)
@@ -147,12 +155,18 @@ def _string(expr: ast.Str, env: Env):
             out.append(val)
         elif isinstance(val, v.Interpolated):
             out.extend(val.parts)
+            length += sum(len(p) for p in val.parts if type(p) is str)
         else:
             try:
-                out.append(display(val))
+                text = display(val)
             except FunctionError as e:
                 raise fail(e.message, part.span,
                            help="use join() for lists, or pick one element")
+            out.append(text)
+            length += len(text)
+        if length > limit:  # checked as it grows: "${s}${s}" doubled 40 times stops at the limit
+            env.meter.too_long(length, expr.span)
+    env.meter.spend(length // 16, expr.span)
     if any(isinstance(p, v.Unknown) for p in out):
         merged: list = []
         for p in out:
@@ -231,8 +245,13 @@ def _call(expr: ast.Call, env: Env):
     except FunctionError as e:
         span = expr.args[e.arg].span if e.arg is not None and e.arg < len(expr.args) else expr.span
         raise fail(e.message, span, help=e.help)
-    if isinstance(result, (str, list)):
-        charge(env, len(result) // 16 if isinstance(result, str) else len(result), expr.span)
+    t = type(result)
+    if t is str:
+        return env.meter.string(result, expr.span)
+    if t is list or t is dict:
+        return env.meter.made(result, expr.span)
+    if t is Fraction:
+        return _number(result, expr.span)
     return result
 
 
@@ -254,33 +273,31 @@ def _list_comp(expr: ast.ListComp, env: Env):
             raise fail(f"`for {expr.key_var}, {expr.var} in ...` iterates a map, got {_desc(src)}", expr.iterable.span,
                        help="iterate a list with one variable: [for x in list : ...]")
         items = [(k, src[k]) for k in sorted(src)]
+        env.meter.charge(len(items), expr.span)
         for k, val in items:
             inner = env.child({expr.key_var: k, expr.var: val})
             if expr.cond is None or _truth(evaluate(expr.cond, inner), expr.cond):
                 out.append(evaluate(expr.body, inner))
-        return out
+        return env.meter.made(out, expr.span)
     items = _as_list(src, expr.iterable.span, "for")
-    charge(env, len(items), expr.span)
+    env.meter.charge(len(items), expr.span)
     for val in items:
         inner = env.child({expr.var: val})
         if expr.cond is None or _truth(evaluate(expr.cond, inner), expr.cond):
             out.append(evaluate(expr.body, inner))
-    return out
+    return env.meter.made(out, expr.span)
 
 
-MAX_VALUES = 2_000_000  # values a configuration may compute before evaluation stops
+MAX_BITS = 1024  # numerator and denominator of a number: about 300 digits
 
 
-def charge(env, n: int, span: Span):
-    """Count computed values against the budget: a runaway expression is a diagnostic, not a
-    machine out of memory."""
-    budget = getattr(env, "budget", None)
-    if budget is None:
-        return
-    budget[0] += n
-    if budget[0] > MAX_VALUES:
-        raise fail(f"this configuration computes more than {MAX_VALUES:,} values", span,
-                   help="a loop or list is far larger than intended")
+def _number(x, span: Span):
+    """A number (or a quantity's magnitude) kept to a size arithmetic stays fast on."""
+    m = _magnitude(x)
+    if type(m) is Fraction and (m.numerator.bit_length() > MAX_BITS or m.denominator.bit_length() > MAX_BITS):
+        raise fail("this number is too large (or too finely divided) to work with: more than about 300 digits",
+                   span, help="numbers in a configuration are counts, sizes, ports and durations")
+    return x
 
 
 def _truth(x, expr) -> bool:
@@ -391,38 +408,48 @@ def _equal(a, b) -> bool:
 
 
 def _binary(expr: ast.Binary, env: Env):
-    op = expr.op
-    if op in ("&&", "||"):
-        left = evaluate(expr.left, env)
+    """A run of operators of one precedence, left to right, in a loop."""
+    ops, operands = expr.ops, expr.operands
+    first = operands[0]
+    left = evaluate(first, env)
+    op = ops[0]
+    if op == "&&" or op == "||":  # a run of one precedence is all && or all ||
         if not isinstance(left, bool):
-            raise fail(f"'{op}' needs true or false, got {_desc(left)}", expr.left.span)
-        if (op == "&&" and not left) or (op == "||" and left):
-            return left
-        right = evaluate(expr.right, env)
-        if not isinstance(right, bool):
-            raise fail(f"'{op}' needs true or false, got {_desc(right)}", expr.right.span)
-        return right
-    left = evaluate(expr.left, env)
-    right = evaluate(expr.right, env)
+            raise fail(f"'{op}' needs true or false, got {_desc(left)}", first.span)
+        for operand in operands[1:]:
+            if (op == "&&" and not left) or (op == "||" and left):
+                return left
+            left = evaluate(operand, env)
+            if not isinstance(left, bool):
+                raise fail(f"'{op}' needs true or false, got {_desc(left)}", operand.span)
+        return left
+    source, start = first.span.source, first.span.start_pos
+    for op, operand in zip(ops, operands[1:]):
+        right = evaluate(operand, env)
+        left = _apply(op, left, right, Span(source, start, operand.span.end_pos), operand.span)
+    return left
+
+
+def _apply(op: str, left, right, span: Span, right_span: Span):
     if v.is_unknown(left) or v.is_unknown(right):
         if op in ("==", "!=", "<", "<=", ">", ">="):
-            raise fail("a value known only after apply cannot be compared when planning", expr.span)
+            raise fail("a value known only after apply cannot be compared when planning", span)
         return left if v.is_unknown(left) else right
     if op in ("==", "!=", "<", "<=", ">", ">="):
         try:
             return compare(op, left, right)
         except TypeError:
-            raise fail(f"cannot compare {_desc(left)} with {_desc(right)} using '{op}'", expr.span,
+            raise fail(f"cannot compare {_desc(left)} with {_desc(right)} using '{op}'", span,
                        help=_unit_hint(left, right))
     if op == "+" and isinstance(left, str) and isinstance(right, str):
-        raise fail("strings are not added with '+'", expr.span,
+        raise fail("strings are not added with '+'", span,
                    help='use interpolation: "${a}${b}", or join() / format()')
     try:
-        return arith(op, left, right)
+        return _number(arith(op, left, right), span)
     except ZeroDivisionError:
-        raise fail("division by zero", expr.right.span)
+        raise fail("division by zero", right_span)
     except TypeError:
-        raise fail(f"cannot apply '{op}' to {_desc(left)} and {_desc(right)}", expr.span,
+        raise fail(f"cannot apply '{op}' to {_desc(left)} and {_desc(right)}", span,
                    help=_unit_hint(left, right))
 
 

@@ -19,8 +19,10 @@ WIDTH = 100
 INDENT = "  "
 
 
-def format_source(text: str, file: str = "<input>") -> tuple[str | None, list[Diagnostic]]:
-    module, diags = parse(text, file)
+def format_source(text: str, file: str = "<input>", nesting: int = 100) -> tuple[str | None, list[Diagnostic]]:
+    """The canonical layout of `text`, or None and the diagnostics when it does not parse (lines
+    of a file that is not `.arch` source are never quoted in them)."""
+    module, diags = parse(text, file, nesting=nesting, quote=file.endswith(".arch") or file == "<input>")
     if module is None or any(d.is_error for d in diags):
         return None, diags
     return Printer(text, module).run(), diags
@@ -211,7 +213,11 @@ class Printer:
         if t is ast.Call:
             return f"{e.name}({', '.join(self.expr(a, depth) for a in e.args)})"
         if t is ast.Binary:
-            return f"{self.expr(e.left, depth)} {e.op} {self.expr(e.right, depth)}"
+            parts = [self.expr(e.operands[0], depth)]
+            for op, operand in zip(e.ops, e.operands[1:]):
+                parts.append(op)
+                parts.append(self.expr(operand, depth))
+            return " ".join(parts)
         if t is ast.Unary:
             return f"{e.op}{self.expr(e.operand, depth)}"
         if t is ast.Cond:

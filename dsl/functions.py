@@ -215,11 +215,21 @@ def flatten(args, ctx):
 
 
 def distinct(args, ctx):
+    """The list without repeats, first occurrences kept in order. Values that can be hashed are
+    found in a set (a list of 100,000 takes no 10^10 comparisons); others are compared."""
     _arity("distinct", args, 1)
-    out = []
+    out, seen, others = [], set(), []
     for x in _list(args[0], 0, "distinct"):
-        if x not in out:
-            out.append(x)
+        try:
+            key = (type(x), x)
+            if key in seen:
+                continue
+            seen.add(key)
+        except TypeError:  # a list or a map
+            if x in others:
+                continue
+            others.append(x)
+        out.append(x)
     return out
 
 
@@ -343,8 +353,10 @@ def range_(args, ctx):
     if step == 0:
         raise FunctionError("range(): the step cannot be 0", 2)
     count = math.ceil((stop - start) / step)
-    if count > 10_000:
-        raise FunctionError(f"range(): {count} elements is more than the limit of 10000")
+    limit = ctx.meter.limits.range
+    if count > limit:
+        raise FunctionError(f"range(): {count:,} elements, over the limit of {limit:,}",
+                            help=f'if this is intended, raise the limit: ARCHFORM_LIMITS="range={limit * 4}"')
     return [start + i * step for i in range(max(0, count))]
 
 
@@ -419,7 +431,7 @@ def format_(args, ctx):
         else:
             text = display(x)
         if width:
-            w = int(width)
+            w = int(width) if len(width) <= 6 else 10**6
             if abs(w) > 1000:
                 raise FunctionError(f"format(): a width of {abs(w)} is more than the limit of 1000", 0)
             text = text.ljust(-w) if w < 0 else (text.zfill(w) if width.startswith("0") else text.rjust(w))
@@ -437,12 +449,26 @@ def join(args, ctx):
     xs = _list(args[1], 1, "join")
     if any(v.is_unknown(x) for x in xs):
         raise Unknowable()
-    return sep.join(display(x) for x in xs)
+    parts = [display(x) for x in xs]
+    _fits(ctx, len(sep) * max(0, len(parts) - 1) + sum(map(len, parts)), "join")
+    return sep.join(parts)
 
 
 def split(args, ctx):
     _arity("split", args, 2)
-    return _str(args[1], 1, "split").split(_str(args[0], 0, "split"))
+    sep = _str(args[0], 0, "split")
+    if not sep:
+        raise FunctionError("split(): the separator is empty", 0, help="split(\",\", text) splits at each comma")
+    return _str(args[1], 1, "split").split(sep)
+
+
+def _fits(ctx, length: int, fn: str):
+    """A string of `length` characters is about to be made: refuse it before it is, when it
+    would be over the string limit."""
+    limit = ctx.meter.limits.string
+    if length > limit:
+        raise FunctionError(f"{fn}(): the result would be {length:,} characters long; the limit is {limit:,}",
+                            help=f'if this is intended, raise the limit: ARCHFORM_LIMITS="string={limit * 4}"')
 
 
 def _strfn(name, f):
@@ -454,7 +480,11 @@ def _strfn(name, f):
 
 def replace(args, ctx):
     _arity("replace", args, 3)
-    return _str(args[0], 0, "replace").replace(_str(args[1], 1, "replace"), _str(args[2], 2, "replace"))
+    s, old, new = _str(args[0], 0, "replace"), _str(args[1], 1, "replace"), _str(args[2], 2, "replace")
+    if len(new) > len(old):
+        times = s.count(old) if old else len(s) + 1
+        _fits(ctx, len(s) + times * (len(new) - len(old)), "replace")
+    return s.replace(old, new)
 
 
 def substr(args, ctx):
@@ -543,12 +573,12 @@ def _contains_unknown(x) -> bool:
 
 
 def file_(args, ctx):
+    """The text of a file beside the configuration (ctx.read_file bounds and confines it)."""
     _arity("file", args, 1)
     path = _str(args[0], 0, "file")
-    try:
-        return ctx.read_file(path)
-    except OSError as e:
-        raise FunctionError(f"file(): cannot read '{path}': {e.strerror}", 0)
+    if not path or "\0" in path:
+        raise FunctionError("file(): the path is empty or holds a NUL character", 0)
+    return ctx.read_file(path)
 
 
 def display(x) -> str:

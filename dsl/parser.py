@@ -13,13 +13,19 @@ digit-led word after `.` is a name (`m5.2xlarge`).
 `parse(text, file)` returns `(Module | None, diagnostics)`. A syntax error does not stop the
 search: the file is cut into its top-level items and each is parsed on its own, so every
 broken item is reported in one run, each with a message a person can act on.
+
+The parse uses no recursion, whatever the input: the driver keeps its own stack, and the
+lexer's patterns match a long string or comment in one step rather than one per character
+(10 MB of string took 1.2 GB of backtracking state). Nesting is what later stages walk by
+recursion, so it is bounded here: more than `nesting` brackets open at once (or a run of
+prefix operators and `? :` as deep), or a chain of `.name`/`[key]` as long, is one
+diagnostic, "nesting too deep", at the place it happens.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -41,8 +47,8 @@ for _op in ("==", "!=", "<=", ">=", "<", ">", "+", "/", "%", "&&", "||"):
     _PUNCT[_op] = "BINOP"
 
 _LEX = re.compile(r"""[ \t\r\n\f]*(?:
-  (?P<COMMENT>(?:\#|//)[^\n]*|/\*(?:.|\n)*?\*/)
-| (?P<STRING>"(?:\\.|\$\{[^}\n]*\}|[^"\\\n])*")
+  (?P<COMMENT>(?:\#|//)[^\n]*+|/\*(?:[^*]++|\*(?!/))*+\*/)
+| (?P<STRING>"(?:(?:[^"\\\n$]|\\.|\$(?!\{))++|\$\{[^}\n]*+\})*+")
 | (?P<CIDR>[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,3})
 | (?P<IP>[0-9]{1,3}(?:\.[0-9]{1,3}){3})
 | (?P<PORT_RANGE>[0-9]+\.\.[0-9]+)
@@ -73,6 +79,24 @@ class ParseError(Exception):
         super().__init__(f"unexpected {token}")
         self.token = token  # (type, text, start, end)
         self.expected = {t for t in expected if t.isupper() or t == "$END"}
+
+
+class NestingError(Exception):
+    """The input nests deeper than the limit; carries the diagnostic. The parse stops there."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.summary)
+        self.diagnostic = diagnostic
+
+
+def nesting_error(source: Source, start: int, end: int, nesting: int, what: str) -> NestingError:
+    return NestingError(error(
+        f"nesting too deep: {what} more than {nesting} levels deep here", Span(source, start, end), code="limit",
+        help=f"name an inner part with a `let`, or raise the limit: ARCHFORM_LIMITS=\"nesting={nesting * 2}\""))
+
+
+_OPENING = frozenset(("LBRACE", "LSQB", "LPAR"))
+_CLOSING = frozenset(("RBRACE", "RSQB", "RPAR"))
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -122,23 +146,17 @@ class _Tables:
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
+    """The tables, kept in the cache folder (authenticated like every cache file) by the hash
+    of the grammar and of this module."""
+    from . import cache_files
     cache_dir = Path(os.environ.get("ARCHFORM_CACHE", Path.home() / ".cache" / "archform"))
     digest = hashlib.sha256(GRAMMAR.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
-    path = cache_dir / f"tables-{digest}.pickle"
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, AttributeError):
-        pass
+    path = cache_dir / f"tables-{digest}{cache_files.SUFFIX}"
+    tables = cache_files.read(path)
+    if type(tables) is _Tables:
+        return tables
     tables = _Tables()
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(tables, f)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cache_files.write(path, tables)
     return tables
 
 
@@ -163,6 +181,9 @@ def _drive(source: Source, start: str, begin: int, end: int, builder: Builder):
     punct = _PUNCT
     Inline = _Inline
     row = actions[states[-1]]
+    nesting = builder.nesting
+    max_stack = 4 * nesting + 100  # prefix operators and `? :` nest without brackets
+    depth = 0  # brackets open
     for m in _LEX.finditer(source.text, begin, end):
         kind = group = m.lastgroup
         # contextual typing
@@ -174,6 +195,12 @@ def _drive(source: Source, start: str, begin: int, end: int, builder: Builder):
         elif kind == "PUNCT":
             value = m.group(kind)
             kind = punct[value]
+            if kind in _OPENING:
+                depth += 1
+                if depth > nesting:
+                    raise nesting_error(source, m.start(group), m.end(group), nesting, "brackets and braces open")
+            elif kind in _CLOSING:
+                depth -= 1
         elif kind == "COMMENT":
             continue
         elif kind == "EOF":
@@ -194,6 +221,8 @@ def _drive(source: Source, start: str, begin: int, end: int, builder: Builder):
                 states.append(act)
                 values.append(tok)
                 row = actions[act]
+                if len(states) > max_stack:
+                    raise nesting_error(source, tok[2], tok[3], nesting, "operators and brackets nest")
                 break
             rule_no = -1 - act
             origin, size, name, inline, expand1, splice = rules[rule_no]
@@ -246,9 +275,9 @@ def _drive(source: Source, start: str, begin: int, end: int, builder: Builder):
     raise AssertionError("parser ended without accepting")  # pragma: no cover
 
 
-def parse_interpolation(source: Source, begin: int, end: int, diagnostics: list[Diagnostic]):
+def parse_interpolation(source: Source, begin: int, end: int, diagnostics: list[Diagnostic], nesting: int = 100):
     """Parse the expression inside `${...}` (source.text[begin:end])."""
-    builder = Builder(source, parse_interpolation)
+    builder = Builder(source, parse_interpolation, nesting)
     if not source.text[begin:end].strip():
         diagnostics.append(error("empty interpolation '${}'", Span(source, begin - 2, end + 1),
                                  help="put an expression inside: \"${name}\""))
@@ -262,22 +291,30 @@ def parse_interpolation(source: Source, begin: int, end: int, diagnostics: list[
     return expr
 
 
-def parse(text: str, file: str, source_hash: str | None = None) -> tuple[ast.Module | None, list[Diagnostic]]:
-    """Parse a whole `.arch` file (`source_hash`: the hash of `text`, when the caller has it)."""
-    source = Source(file, text)
+def parse(text: str, file: str, source_hash: str | None = None, nesting: int = 100,
+          quote: bool = True) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Parse a whole `.arch` file (`source_hash`: the hash of `text`, when the caller has it;
+    `nesting`: how deep it may nest; `quote`: False for text that is not `.arch` source, whose
+    lines diagnostics must not show)."""
+    source = Source(file, text, quote)
     source_hash = source_hash or hashlib.sha256(text.encode()).hexdigest()
-    builder = Builder(source, parse_interpolation)
+    builder = Builder(source, parse_interpolation, nesting)
     try:
         with collector.paused():
             items = _drive(source, "start", 0, len(text), builder)
+    except NestingError as e:
+        return None, [e.diagnostic]
     except ParseError:
-        return None, _recover(source)
+        try:
+            return None, _recover(source, nesting)
+        except NestingError as e:
+            return None, [e.diagnostic]
     return ast.Module(file, items, tuple(comments(source)), source_hash), builder.diagnostics
 
 
 # --- comments (for fmt) ----------------------------------------------------------------------
 
-_COMMENT_SCAN = re.compile(r'"(?:\\.|[^"\\\n])*"|(?:#|//)[^\n]*|/\*(?:.|\n)*?\*/')
+_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*+"|(?:#|//)[^\n]*+|/\*(?:[^*]++|\*(?!/))*+\*/')
 
 
 def comments(source: Source):
@@ -353,14 +390,14 @@ def _scan_items(text: str):
         yield item_start, n, opens[0] if opens else None
 
 
-def _recover(source: Source) -> list[Diagnostic]:
+def _recover(source: Source, nesting: int) -> list[Diagnostic]:
     text = source.text
     unclosed = _unclosed_by_indentation(text)
     if unclosed:
         return [_unclosed_diagnostic(source, open_pos, next_pos) for open_pos, next_pos in unclosed]
     diags: list[Diagnostic] = []
     for start, end, open_at in _scan_items(text):
-        builder = Builder(source, parse_interpolation)
+        builder = Builder(source, parse_interpolation, nesting)
         if open_at is not None:
             diags.append(_unclosed_diagnostic(source, open_at, end if end < len(text) else None))
             continue
@@ -371,7 +408,7 @@ def _recover(source: Source) -> list[Diagnostic]:
             diags.append(_syntax_diagnostic(e, source))
     if not diags:
         try:
-            _drive(source, "start", 0, len(text), Builder(source, parse_interpolation))
+            _drive(source, "start", 0, len(text), Builder(source, parse_interpolation, nesting))
         except ParseError as e:
             diags.append(_syntax_diagnostic(e, source))
     return diags
@@ -417,7 +454,7 @@ def _unclosed_by_indentation(text: str) -> list[tuple[int, int | None]]:
     return []
 
 
-_LINE_TOKENS = re.compile(r'"(?:\\.|[^"\\\n])*"|#.*|//.*|[{}]')
+_LINE_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*+"|#.*+|//.*+|[{}]')
 
 
 def _brackets_in_line(line: str):
@@ -429,7 +466,7 @@ def _brackets_in_line(line: str):
 
 def _open_count(chunk: str) -> int:
     depth = 0
-    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"|#[^\n]*|//[^\n]*|[{}]', chunk):
+    for m in re.finditer(r'"(?:[^"\\\n]|\\.)*+"|#[^\n]*+|//[^\n]*+|[{}]', chunk):
         s = m.group(0)
         if s == "{":
             depth += 1
@@ -503,7 +540,7 @@ def _syntax_diagnostic(e: ParseError, source: Source, in_interpolation: bool = F
 def _innermost_open(text: str, upto: int):
     """The innermost bracket still open at offset `upto` (outside strings and comments)."""
     stack = []
-    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"|#[^\n]*|//[^\n]*|[\[\](){}]', text[:upto]):
+    for m in re.finditer(r'"(?:[^"\\\n]|\\.)*+"|#[^\n]*+|//[^\n]*+|[\[\](){}]', text[:upto]):
         t = m.group(0)
         if t in "[({":
             stack.append((t, m.start()))

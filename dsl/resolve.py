@@ -30,7 +30,9 @@ from . import values as v
 from .desired import Desired, KindFacts, Lifecycle, Moved, Resource
 from .diagnostics import Diagnostic, Label, Span, error, sort_diagnostics, warning
 from .evaluate import EvalError, Namespace, evaluate, fail
-from .modules import Loader, default_cache_dir
+from .functions import FunctionError
+from .limits import Meter, exceeded
+from .modules import Loader, ReadProblem, default_cache_dir
 from .suggest import did_you_mean
 from .typesys import conform, type_problems
 
@@ -247,16 +249,14 @@ class RegionRef(Namespace):
 # --- evaluation environment ------------------------------------------------------------------
 
 class EvalEnv:
-    """What `evaluate` sees: a scope, plus where to record dependencies."""
+    """What `evaluate` sees: a scope, where to record dependencies, and the meter that holds the
+    evaluation to its limits."""
 
-    __slots__ = ("resolver", "scope", "deps")
+    __slots__ = ("resolver", "scope", "deps", "meter")
 
     def __init__(self, resolver: "Resolver", scope: Scope, deps: set[str]):
         self.resolver, self.scope, self.deps = resolver, scope, deps
-
-    @property
-    def budget(self) -> list[int]:
-        return self.resolver.budget
+        self.meter = resolver.meter
 
     @property
     def region(self):
@@ -287,7 +287,7 @@ class EvalEnv:
 
     def read_file(self, path: str) -> str:
         base = self.scope.module.path.parent if self.scope.module else Path(".")
-        return self.resolver.loader.read_text(base / path)
+        return self.resolver.read_file(base / path, path)
 
 
 # --- the resolver ----------------------------------------------------------------------------
@@ -299,13 +299,16 @@ class Resolver:
         self.diags: list[Diagnostic] = []
         self.groups: list[Group] = []
         self.lets: list[LetBinding] = []
-        self.budget = [0]  # values computed so far (see evaluate.charge)
+        self.limits = loader.limits
+        self.meter = Meter(self.limits)  # steps taken and values made (limits.py)
+        self.root_dir = Path(".")  # the folder a configuration may read (with the library and --allow-path)
         self.by_address: dict[str, Instance] = {}
         self.resources: list[Instance] = []
         self.kinds = catalogue.LAZY
         self.kind_names = set(self.kinds)
         self.stack: list[str] = []  # addresses and names being evaluated, for cycle reports
         self.stack_spans: list[Span | None] = []
+        self._deepest: tuple[int, Span | None] = (0, None)
         self.deps_stack: list[set[str]] = [set()]
         self.moved: list[Moved] = []
         self.files: list[str] = []
@@ -345,10 +348,33 @@ class Resolver:
                                             help=self._use_hint(item.path, path)))
                     ctx.uses[item.alias] = None
                     continue
+                if not self.loader.may_read(target, self.root_dir):
+                    self.diags.append(error(f"module '{item.path}' is outside the configuration's folder",
+                                            item.path_span, help=self._outside_hint()))
+                    ctx.uses[item.alias] = None
+                    continue
                 ctx.uses[item.alias] = self.load_module(target, item.path_span)
         self.loading.pop()
         self.module_cache[key] = ctx
         return ctx
+
+    def read_file(self, path: Path, written: str) -> str:
+        """What `file("written")` reads (`path`, from the file that calls it), within the
+        folders a configuration may read and the file limit."""
+        if not self.loader.may_read(path, self.root_dir):
+            raise FunctionError(f"file(): '{written}' is outside the configuration's folder", 0,
+                                help=self._outside_hint())
+        try:
+            return self.loader.read_bounded(path, self.limits.file, "file")
+        except ReadProblem as e:
+            raise FunctionError(f"file(): cannot read '{written}': {e}", 0,
+                                help=f'if the file is meant to be this large: ARCHFORM_LIMITS="file={self.limits.file * 4}"'
+                                if e.over_limit else "")
+
+    def _outside_hint(self) -> str:
+        folder = self.loader.display_name(self.root_dir) or "."
+        return (f"a configuration reads files in its own folder ({folder}) and archform's library; "
+                "allow another folder with --allow-path DIR")
 
     def _use_hint(self, spec: str, from_file: Path) -> str:
         from .modules import STDLIB_DIR, STDLIB_PREFIX
@@ -356,6 +382,12 @@ class Resolver:
             names = [STDLIB_PREFIX + p.relative_to(STDLIB_DIR).with_suffix("").as_posix()
                      for p in STDLIB_DIR.rglob("*.arch")]
             return did_you_mean(spec, names, quote='"') or "stdlib modules: " + ", ".join(sorted(names))
+        try:
+            named = Path(from_file).parent / spec
+            if named.suffix != ".arch" and named.is_file():
+                return "a module is an .arch file"
+        except (OSError, ValueError):
+            pass
         return f"paths are relative to {self.loader.display_name(Path(from_file).parent) or '.'}"
 
     # -- declaring --------------------------------------------------------------------------
@@ -500,6 +532,8 @@ class Resolver:
             if type(key) is ast.Var:
                 return self._address_of(expr.obj) + f"[{format_key(key.name)}]"
             if type(key) is ast.Literal:
+                if key.value is v.INVALID:
+                    return "?"  # the broken literal is reported where it is written
                 return self._address_of(expr.obj) + f"[{format_key(str(v.to_json(key.value)))}]"
         self.diags.append(error("`moved` takes resource addresses: moved old_name -> new_name", expr.span))
         return "?"
@@ -537,6 +571,8 @@ class Resolver:
                     if not cond:
                         continue
                 address = group.base if key is None else f"{group.base}[{format_key(key)}]"
+                if key is not None or scope.module is not self.root_ctx:
+                    self.meter.instance(block.header_span)  # made by a loop or a module: counted
                 inst = Instance(address, group, key, iscope)
                 group.instances[key] = inst
                 if group.use is not None:
@@ -695,9 +731,19 @@ class Resolver:
                       if s is not None]
             raise EvalError(error(f"dependency cycle: {' → '.join(path)}", span or self.stack_spans[i],
                                   labels=labels, help="break the loop: one of these must not depend on the other"))
+        if len(self.stack) >= self.limits.chain:
+            path = " needs ".join(f"'{n}'" for n in (self.stack[:2] if len(self.stack) > 2 else self.stack))
+            raise EvalError(exceeded(self.limits, "chain", f"more than {self.limits.chain:,} names wait on each "
+                                     f"other here: {path} needs … '{what}'", span))
         self.stack.append(what)
         self.stack_spans.append(span)
         self.deps_stack.append(set())
+        if len(self.stack) > self._deepest[0] and span is not None:
+            self._deepest = (len(self.stack), span)
+
+    def deepest_span(self) -> Span | None:
+        """Where the deepest evaluation so far was (the innermost statement with a place)."""
+        return self._deepest[1]
 
     def _leave(self) -> set[str]:
         self.stack.pop()
@@ -1076,6 +1122,11 @@ class Resolver:
 
     # -- the whole run -------------------------------------------------------------------------
     def run(self, path: Path) -> Desired | None:
+        if self.loader.limits_problem:
+            self.diags.append(error(self.loader.limits_problem,
+                                    help='ARCHFORM_LIMITS is name=value,... e.g. "string=4MiB,steps=50000000"'))
+            return None
+        self.root_dir = Path(path).parent
         ctx = self.load_module(path)
         if ctx is None:
             return None
@@ -1127,7 +1178,7 @@ class Resolver:
                        source_hash=digest.hexdigest(), kinds=facts)
 
     def _bind_root_params(self, ctx: ModuleCtx, root: Scope):
-        from .parser import ParseError, _drive
+        from .parser import NestingError, ParseError, _drive
         from .transform import Builder
         from .diagnostics import Source
         decls = {p.name: p for p in ctx.module.items if type(p) is ast.Param}
@@ -1143,8 +1194,8 @@ class Resolver:
                 text = self.raw_params[name]
                 source = Source(f"--param {name}", text)
                 try:
-                    expr = _drive(source, "expr", 0, len(text), Builder(source, lambda *a: None))
-                except ParseError:
+                    expr = _drive(source, "expr", 0, len(text), Builder(source, lambda *a: None, self.limits.nesting))
+                except (ParseError, NestingError):
                     expr = ast.Str((text,), Span(source, 0, len(text)), text)
                 if decl.type.name == "string" and type(expr) is not ast.Str:
                     expr = ast.Str((text,), Span(source, 0, len(text)), text)
@@ -1433,22 +1484,32 @@ def resolve_text(text: str, file: str = "main.arch", params: dict[str, str] | No
 
 
 def resolve(path: str | Path, params: dict[str, str] | None = None, loader: Loader | None = None,
-            check: bool = True) -> tuple[Desired | None, list[Diagnostic]]:
+            check: bool = True, allow=()) -> tuple[Desired | None, list[Diagnostic]]:
     """Resolve (and check) the architecture rooted at `path`. Never raises for user mistakes.
-    (`resolved_cache.resolve_reusing` reuses a result while its inputs are unchanged.)"""
+    `allow`: folders it may read besides its own and archform's library (when no `loader` is
+    given). (`resolved_cache.resolve_reusing` reuses a result while its inputs are unchanged.)"""
+    from .stack import call_deep
+    loader = loader or Loader(default_cache_dir(), allow=allow)
+    return call_deep(_resolve, path, params, loader, check)
+
+
+def _resolve(path, params, loader: Loader, check: bool):
     from . import collector
     from .check import run_checks
-    loader = loader or Loader(default_cache_dir())
     r = Resolver(loader, params)
+    desired = None
     try:
         with collector.paused():
-            desired = r.run(Path(path))
-            diags = r.diags
-            if desired is not None and check:
-                diags = diags + run_checks(desired, r)
+            try:
+                desired = r.run(Path(path))
+                diags = r.diags
+                if desired is not None and check:
+                    diags = diags + run_checks(desired, r)
+            except RecursionError:  # the limits keep well inside the stack; this is the last guard
+                desired, diags = None, r.diags + [error(
+                    "this configuration nests too deeply to evaluate", r.deepest_span(),
+                    help="name inner parts with `let`s, and declare what is used before what uses it")]
     finally:
+        r.meter.forget()
         r.dispose()
-    diags = sort_diagnostics(diags)
-    if any(d.is_error for d in diags):
-        return desired, diags
-    return desired, diags
+    return desired, sort_diagnostics(diags)

@@ -4,9 +4,9 @@ Resolution is a pure function of the files it reads, the parameters it is given 
 own code, so `plan` and `apply` keep what it returned (the desired resources and the warnings)
 beside the parse cache and reuse it when all of those are unchanged — as a compiler's
 incremental cache does. An entry is found by (archform's code, the root file, the working
-directory, the parameters) and holds every input it was made from: each file read (`use`d
-modules, `file()` arguments) with the hash of its content, and each path probed and found
-missing (`use "./net"` tries `net` before `net.arch`). It is reused only when every file still
+directory, the parameters, the limits and the folders allowed to be read) and holds every
+input it was made from: each file read (`use`d modules, `file()` arguments) with the hash of
+its content, and each path probed and found missing. It is reused only when every file still
 has that content and every missing path is still missing; anything else resolves afresh and
 replaces the entry. Results with errors are never kept.
 
@@ -52,60 +52,74 @@ def _code_fingerprint() -> str:
     return _CODE
 
 
-def resolve_reusing(path: str | Path, params: dict[str, str] | None = None):
-    """`resolve(path, params)`, or the result kept from an earlier run with the same inputs."""
+def resolve_reusing(path: str | Path, params: dict[str, str] | None = None, allow=()):
+    """`resolve(path, params, allow=allow)`, or the result kept from an earlier run with the same
+    inputs."""
+    from .limits import Limits
     params = dict(params or {})
     cache_dir = cache_files.folder("resolved")
-    kept = load(cache_dir, Path(path), params)
+    try:
+        setting = Limits.from_environment().key()
+    except ValueError as e:
+        setting = str(e)  # never stored: the resolution reports it as an error
+    setting += "\0" + "\0".join(os.path.realpath(p) for p in allow)
+    kept = load(cache_dir, Path(path), params, setting)
     if kept is not None:
         return kept
     from .modules import Loader, default_cache_dir
     from .resolve import resolve
-    loader = Loader(default_cache_dir())
+    loader = Loader(default_cache_dir(), allow=allow)
     desired, diags = resolve(path, params, loader=loader)
-    store(cache_dir, Path(path), params, loader.inputs, desired, diags)
+    store(cache_dir, Path(path), params, loader.inputs, desired, diags, setting)
     return desired, diags
 
 
-def _entry_path(cache_dir: Path, root: Path, params: dict) -> Path:
+def _entry_path(cache_dir: Path, root: Path, params: dict, setting: str = "") -> Path:
     h = hashlib.sha256(_code_fingerprint().encode())
     h.update(os.path.abspath(root).encode() + b"\0" + os.getcwd().encode() + b"\0")
+    h.update(setting.encode("utf-8", "surrogateescape") + b"\0")
     for k in sorted(params):
-        h.update(f"{k}={params[k]}\0".encode())
-    return cache_dir / f"{h.hexdigest()[:32]}.pickle"
+        h.update(f"{k}={params[k]}\0".encode("utf-8", "surrogateescape"))
+    return cache_dir / f"{h.hexdigest()[:32]}{cache_files.SUFFIX}"
 
 
-def _unchanged(inputs: dict[str, str | None]) -> bool:
+def _unchanged(inputs: dict[str, str | None], limit: int) -> bool:
     for path, digest in inputs.items():
         if digest is None:
             if os.path.isfile(path):
                 return False
             continue
         try:
-            with open(path, encoding="utf-8") as f:
-                if cache_files.text_digest(f.read()) != digest:
+            with open(path, "rb") as f:
+                if os.fstat(f.fileno()).st_size > limit:  # grown past every limit: changed, not read
                     return False
-        except (OSError, UnicodeDecodeError):
+                data = f.read()
+            if cache_files.text_digest(cache_files.universal_newlines(data.decode("utf-8"))) != digest:
+                return False
+        except (OSError, UnicodeDecodeError, ValueError):
             return False
     return True
 
 
-def load(cache_dir: Path | None, root: Path, params: dict):
+def load(cache_dir: Path | None, root: Path, params: dict, setting: str = ""):
     """(desired, diagnostics) resolved earlier from exactly these inputs, or None."""
     if cache_dir is None:
         return None
-    entry = cache_files.read(_entry_path(cache_dir, root, params))
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT or not _unchanged(entry["inputs"]):
+    from .limits import Limits
+    limit = max(Limits().source, Limits().file)
+    entry = cache_files.read(_entry_path(cache_dir, root, params, setting))
+    if (type(entry) is not dict or entry.get("format") != FORMAT or type(entry.get("inputs")) is not dict
+            or not _unchanged(entry["inputs"], limit)):
         return None
     return entry["desired"], entry["diagnostics"]
 
 
 def store(cache_dir: Path | None, root: Path, params: dict, inputs: dict[str, str | None], desired,
-          diagnostics) -> None:
+          diagnostics, setting: str = "") -> None:
     """Keep a result without errors for the next run."""
     if cache_dir is None or desired is None or any(d.is_error for d in diagnostics):
         return
     resources = {a: dataclasses.replace(r, model=None) for a, r in desired.resources.items()}
-    cache_files.write(_entry_path(cache_dir, root, params), {
+    cache_files.write(_entry_path(cache_dir, root, params, setting), {
         "format": FORMAT, "inputs": dict(sorted(inputs.items())),
         "desired": dataclasses.replace(desired, resources=resources), "diagnostics": list(diagnostics)})

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Iterable
 
 
-def _distance(a: str, b: str) -> int:
-    """Optimal string alignment distance (Levenshtein plus adjacent transpositions)."""
+def _distance(a: str, b: str, bound: int | None = None) -> int:
+    """Optimal string alignment distance (Levenshtein plus adjacent transpositions); with
+    `bound`, anything above it is reported as bound + 1 as soon as that is certain."""
     la, lb = len(a), len(b)
+    if bound is not None and abs(la - lb) > bound:
+        return bound + 1
     prev2: list[int] = []
     prev = list(range(lb + 1))
     for i in range(1, la + 1):
@@ -17,19 +20,21 @@ def _distance(a: str, b: str) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if bound is not None and min(cur) > bound and (not prev2 or min(prev) > bound):
+            return bound + 1  # every later row is at least this far
         prev2, prev = prev, cur
-    return prev[lb]
+    return prev[lb] if bound is None else min(prev[lb], bound + 1)
 
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate nearest to `name`, or None when nothing is plausibly meant."""
     best, best_d = None, None
     low = name.lower()
+    limit = max(1, min(3, len(name) // 3 + (1 if len(name) > 4 else 0)))
     for cand in sorted(set(candidates)):
         if cand.lower() == low:
             return cand
-        d = _distance(low, cand.lower())
-        limit = max(1, min(3, len(name) // 3 + (1 if len(name) > 4 else 0)))
+        d = _distance(low, cand.lower(), limit)  # bounded: a 3,000-character name costs no 10^7 steps
         if d <= limit and (best_d is None or d < best_d):
             best, best_d = cand, d
     if best is None:

@@ -29,13 +29,40 @@ def _is_tok(x) -> bool:
     return type(x) is tuple
 
 
-class Builder:
-    """One per parse: holds the source and the lexical diagnostics found while building."""
+MAX_DIGITS = 100  # in a number literal: counts, sizes and ports need a few dozen at most
 
-    def __init__(self, source: Source, parse_interpolation):
+_POSTFIX = (ast.GetAttr, ast.Index, ast.Splat)
+
+
+class Builder:
+    """One per parse: holds the source and the lexical diagnostics found while building.
+    `nesting` bounds chains of `.name` and `[key]` (the parser bounds brackets)."""
+
+    def __init__(self, source: Source, parse_interpolation, nesting: int = 100):
         self.source = source
         self.diagnostics: list[Diagnostic] = []
         self._parse_interpolation = parse_interpolation
+        self.nesting = nesting
+
+    def _postfix(self, node):
+        """`node` (an attribute access, index or splat), once its chain is known to be no longer
+        than the nesting limit: each link is a level that evaluation and formatting walk."""
+        x, n = node.obj, 1
+        while type(x) in _POSTFIX:
+            n += 1
+            if n > self.nesting:
+                from .parser import nesting_error
+                raise nesting_error(self.source, node.span.start_pos, node.span.end_pos, self.nesting,
+                                    "'.name' and '[key]' chain")
+            x = x.obj
+        return node
+
+    def _digits(self, t, digits: str) -> bool:
+        if len(digits) <= MAX_DIGITS:
+            return True
+        self.diagnostics.append(error(f"this number has {len(digits):,} digits; a number has at most {MAX_DIGITS}",
+                                      Span(self.source, t[2], t[3])))
+        return False
 
     # -- helpers ------------------------------------------------------------------------
     def _tspan(self, t) -> Span:
@@ -150,18 +177,33 @@ class Builder:
 
     def _climb(self, operands, ops, pos, min_prec):
         """(tree, next position) for the operators from `pos` binding at least `min_prec`.
-        A method, not a closure that calls itself: such a closure is a reference cycle, and
-        the parse runs without the cycle collector."""
+        Consecutive operators of one precedence make one n-ary node; the recursion goes one
+        level per precedence, never one per operator. A method, not a closure that calls
+        itself: such a closure is a reference cycle, and the parse runs without the cycle
+        collector."""
         left = operands[pos]
+        run_prec = None
+        run_ops: list[str] = []
+        run_operands: list = []
         while pos < len(ops):
             op = ops[pos][1]
             prec = _PRECEDENCE[op]
             if prec < min_prec:
                 break
             right, pos = self._climb(operands, ops, pos + 1, prec + 1)
-            left = ast.Binary(_CANON_OP.get(op, op), left, right,
-                              Span(self.source, left.span.start_pos, right.span.end_pos))
+            if prec != run_prec:
+                if run_ops:
+                    left = self._binary(run_ops, run_operands)
+                run_prec, run_ops, run_operands = prec, [], [left]
+            run_ops.append(_CANON_OP.get(op, op))
+            run_operands.append(right)
+        if run_ops:
+            left = self._binary(run_ops, run_operands)
         return left, pos
+
+    def _binary(self, ops, operands):
+        return ast.Binary(tuple(ops), tuple(operands),
+                          Span(self.source, operands[0].span.start_pos, operands[-1].span.end_pos))
 
     def unop(self, c):
         op = c[0][1]
@@ -169,16 +211,16 @@ class Builder:
 
     def getattr(self, c):
         name_tok = c[2]
-        return ast.GetAttr(c[0], name_tok[1], self._span(c), self._tspan(name_tok))
+        return self._postfix(ast.GetAttr(c[0], name_tok[1], self._span(c), self._tspan(name_tok)))
 
     def attr_name(self, c):
         return c[0]
 
     def index(self, c):
-        return ast.Index(c[0], c[2], self._span(c))
+        return self._postfix(ast.Index(c[0], c[2], self._span(c)))
 
     def splat(self, c):
-        return ast.Splat(c[0], self._span(c))
+        return self._postfix(ast.Splat(c[0], self._span(c)))
 
     def var(self, c):
         t = c[0]
@@ -199,12 +241,16 @@ class Builder:
     def number(self, c):
         t = c[0]
         text = t[1]
+        if not self._digits(t, text):
+            return ast.Literal(INVALID, self._tspan(t), text)
         return ast.Literal(Fraction(int(text)) if text.isdigit() else Fraction(text), self._tspan(t), text)
 
     def quantity(self, c):
         t = c[0]
         span = self._tspan(t)
         m = _QUANTITY.fullmatch(t[1])
+        if not self._digits(t, m.group(1)):
+            return ast.Literal(INVALID, span, t[1])
         amount, unit = Fraction(m.group(1)), m.group(2)
         if unit == "%":
             value = Percent(amount)
@@ -249,6 +295,8 @@ class Builder:
     def port_range(self, c):
         t = c[0]
         span = self._tspan(t)
+        if not self._digits(t, t[1].replace("..", "")):
+            return ast.Literal(INVALID, span, t[1])
         lo, hi = (int(x) for x in t[1].split(".."))
         if not (0 <= lo <= hi <= 65535):
             self.diagnostics.append(error(f"invalid port range '{t[1]}'", span,
@@ -325,7 +373,8 @@ class Builder:
                 if buf:
                     parts.append("".join(buf))
                     buf = []
-                expr = self._parse_interpolation(self.source, base + i + 2, base + end, self.diagnostics)
+                expr = self._parse_interpolation(self.source, base + i + 2, base + end, self.diagnostics,
+                                                 self.nesting)
                 if expr is not None:
                     parts.append(expr)
                 i = end + 1

@@ -164,6 +164,9 @@ class _Invalid:
     def __repr__(self):
         return "INVALID"
 
+    def __reduce__(self):  # one of it, also in a parse read back from the cache
+        return "INVALID"
+
 
 INVALID = _Invalid()
 

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .cli_common import Context, echo_diagnostics, parse_params, pass_ctx
+from .cli_common import Context, allow_path_option, cannot_write, echo_diagnostics, parse_params, pass_ctx
 
 
 def register(main: click.Group):
@@ -21,6 +21,7 @@ def register(main: click.Group):
     @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
     @click.option("--name", default=None, help="Deployment name: prefix of stack names and exports "
                                                "(default: the file's name).")
+    @allow_path_option
     @click.option("--templates-url", default=None, metavar="URL",
                   help="Where nested stack templates will be uploaded (default: local paths for "
                        "`aws cloudformation package`).")
@@ -57,7 +58,9 @@ def run_cfn(ctx: Context, path, out: str, fmt: str, params: dict, name, template
     if not Path(path).is_file():
         click.echo(f"error: no such file: {path}", err=True)
         return 1
-    result = generate(path, params, Options(name=name, templates_url=templates_url, extension=fmt))
+    from archform.dsl.modules import Loader, default_cache_dir
+    loader = Loader(default_cache_dir(), allow=ctx.allow)
+    result = generate(path, params, Options(name=name, templates_url=templates_url, extension=fmt), loader=loader)
     echo_diagnostics(ctx, [d for d in result.diagnostics if d.is_error] or result.diagnostics,
                      summary=not result.ok)
     if not result.ok:
@@ -68,7 +71,10 @@ def run_cfn(ctx: Context, path, out: str, fmt: str, params: dict, name, template
             return 1
         click.echo(text_of(result.templates[0][1], fmt), nl=False)
         return 0
-    files = write(result, Path(out), fmt)
+    try:
+        write(result, Path(out), fmt)
+    except OSError as e:
+        cannot_write(e.filename or out, e)
     resources = sum(len(body["Resources"]) for t, body in result.templates if not t.children)
     click.echo(f"{len(result.templates)} template{'s' if len(result.templates) != 1 else ''}, "
                f"{resources} resources, in {out}/ (deploy order in manifest.json):", err=True)

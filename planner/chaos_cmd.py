@@ -18,6 +18,8 @@ import sys
 
 import click
 
+from .cli_common import allow_path_option, allowed_paths
+
 
 def register(main: click.Group):
     @main.command()
@@ -41,6 +43,7 @@ def register(main: click.Group):
     @click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
                   help="With --state: the modeled cloud's database (default .archform/cloud.db).")
     @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
+    @allow_path_option
     def chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, workspace, cloud_path, params):
         """Fail hosts, racks, AZs, regions or resources of PATH on a virtual clock, and report the
         timeline, each service's availability and capacity, data lost, and each DR plan's
@@ -64,10 +67,11 @@ def fault_specs(fails, ats, fors):
     return specs
 
 
-def fresh_cloud(path, params: dict, seed: int, folder: str):
-    """Apply the architecture at `path` to a new modeled cloud in `folder`: (cloud, failures)."""
+def fresh_cloud(path, params: dict, seed: int, folder: str, allow=()):
+    """Apply the architecture at `path` to a new modeled cloud in `folder`: (cloud, failures).
+    `allow`: folders it may read besides its own (--allow-path)."""
     from archform.dsl.resolve import resolve
-    desired, diags = resolve(path, params)
+    desired, diags = resolve(path, params, allow=allow)
     errors = [d for d in diags if d.is_error]
     if errors or desired is None:
         return None, errors
@@ -105,7 +109,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
     from archform.providers.simulated.chaos.report import render_text
     from archform.providers.simulated.chaos.units import parse
 
-    from .cli_common import Context, echo_diagnostics, parse_params
+    from .cli_common import Context, echo_diagnostics, parse_params, write_output
     from .plan_cmds import _root
 
     try:
@@ -132,7 +136,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
                 store.close()
             cloud = SimulatedCloud(where)
         else:
-            cloud, problems = fresh_cloud(root, parse_params(params), seed, folder)
+            cloud, problems = fresh_cloud(root, parse_params(params), seed, folder, allowed_paths())
             if cloud is None:
                 if problems and not isinstance(problems[0], str):
                     echo_diagnostics(Context(), problems)
@@ -149,9 +153,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
         finally:
             cloud.close()
     if out:
-        with open(out, "w") as f:
-            json.dump(doc, f, indent=2, sort_keys=True)
-            f.write("\n")
+        write_output(out, json.dumps(doc, indent=2, sort_keys=True) + "\n")
     if fmt == "json":
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:

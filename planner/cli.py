@@ -11,7 +11,8 @@ import sys
 
 import click
 
-from .cli_common import (Context, echo_diagnostics, fail_with, parse_params, pass_ctx, use_colour)
+from .cli_common import (Context, allow_path_option, allowed_paths, echo_diagnostics, fail_with, parse_params,
+                         pass_ctx, use_colour)
 
 
 class _Archform(click.Group):
@@ -61,6 +62,7 @@ def main(ctx, no_color, chdir):
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
+@allow_path_option
 @pass_ctx
 def validate(ctx: Context, paths, fmt, params):
     """Check .arch files (or directories of them): syntax, names, types, limits, rules.
@@ -84,12 +86,13 @@ def fmt(ctx: Context, paths, check, diff):
 @main.command()
 @click.argument("path", type=click.Path())
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE")
+@allow_path_option
 @pass_ctx
 def inspect(ctx: Context, path, params):
     """Print the resolved resources (addresses, kinds, attributes, dependencies) as JSON."""
     import json
     from archform.dsl.resolve import resolve
-    desired, diags = resolve(path, parse_params(params))
+    desired, diags = resolve(path, parse_params(params), allow=allowed_paths())
     if any(d.is_error for d in diags) or desired is None:
         echo_diagnostics(ctx, diags)
         sys.exit(1)
@@ -148,6 +151,10 @@ def run():
         code = 0
     except SystemExit as e:
         code = _exit_code(e.code)
+    except MemoryError:  # the machine's limit (ulimit -v), not a bug: one line, not a traceback
+        sys.stderr.write("error: archform ran out of memory (a limit on this process's memory is lower "
+                         "than this command needs)\n")
+        code = 1
     _leave(code)
 
 

@@ -1,4 +1,5 @@
-"""What every command shares: output colour, diagnostics printing, --param parsing."""
+"""What every command shares: output colour, diagnostics printing, --param parsing, writing
+an output file."""
 
 from __future__ import annotations
 
@@ -36,6 +37,29 @@ def lock_timeout_option():
 @dataclass
 class Context:
     colour: bool = False
+    allow: tuple = ()  # --allow-path: folders a configuration may read besides its own
+
+
+def allow_path_option(f):
+    """`--allow-path DIR` (repeatable; $ARCHFORM_ALLOW_PATH, separated by ':'): a folder that
+    `use` and `file()` may read besides the configuration's own and archform's library. Kept
+    on the command's Context; `allowed_paths()` reads it where the configuration is resolved."""
+    def remember(click_ctx, param, value):
+        obj = click_ctx.find_object(Context)
+        if obj is not None:
+            obj.allow = tuple(value or ())
+        return value
+    return click.option("--allow-path", "allow_paths", multiple=True, metavar="DIR", envvar="ARCHFORM_ALLOW_PATH",
+                        type=click.Path(exists=True, file_okay=False), expose_value=False, callback=remember,
+                        help="Let `use` and file() read this folder too (besides the configuration's own and "
+                             "archform's library). Repeatable.")(f)
+
+
+def allowed_paths() -> tuple:
+    """The folders --allow-path named for the command running now."""
+    click_ctx = click.get_current_context(silent=True)
+    obj = click_ctx.find_object(Context) if click_ctx is not None else None
+    return obj.allow if obj is not None else ()
 
 
 def use_colour(no_color: bool) -> bool:
@@ -78,3 +102,28 @@ def echo_diagnostics(ctx: Context, diags, summary: bool = True, err: bool = True
 def fail_with(ctx: Context, diags, code: int = 1):
     echo_diagnostics(ctx, diags)
     sys.exit(code)
+
+
+def write_output(path, data: bytes | str) -> None:
+    """Write a command's output file (`-o`). A path that cannot be written — its folder
+    missing, a directory, no permission — ends the command with one line and exit code 1."""
+    try:
+        if isinstance(data, bytes):
+            with open(path, "wb") as f:
+                f.write(data)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(data)
+    except OSError as e:
+        cannot_write(path, e)
+
+
+def cannot_write(path, e: OSError):
+    """The one line for an output that cannot be written, then exit 1."""
+    from pathlib import Path
+    folder = Path(path).parent
+    why = e.strerror or str(e)
+    if isinstance(e, FileNotFoundError) and not folder.is_dir():
+        why = f"the folder {folder} does not exist"
+    click.echo(f"error: cannot write {path}: {why}", err=True)
+    sys.exit(1)

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .cli_common import state_option
+from .cli_common import allow_path_option, allowed_paths, state_option, write_output
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg"}
 
@@ -31,6 +31,7 @@ def _shared(f):
         click.option("--for", "fors", multiple=True, metavar="D", help="How long each --chaos fault lasts."),
         click.option("--duration", default="30m", show_default=True, metavar="D", help="Virtual time a --chaos run lasts."),
         click.option("--seed", default=0, show_default=True, type=int, help="Ids and randomness of the fresh cloud."),
+        allow_path_option,
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -105,7 +106,7 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
     from .diagram.sources import SourceError, applied_cloud, chaos_report, fresh_cloud, make_plan, placements
     from .plan_cmds import _root
     root = _root(path)
-    desired, diags = resolve(root, parse_params(params))
+    desired, diags = resolve(root, parse_params(params), allow=allowed_paths())
     if desired is None or any(d.is_error for d in diags):
         echo_diagnostics(Context(), diags)
         sys.exit(1)
@@ -150,8 +151,7 @@ def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    with open(out, "wb") as f:
-        f.write(data)
+    write_output(out, data)
     click.echo(f"wrote {out} ({len(scene.items)} resources, {fmt})", err=True)
 
 
@@ -164,6 +164,5 @@ def run_report(path, out, params, state_path, workspace, cloud_path, fails, ats,
         html = build_report(root, desired, diags, the_plan, report)
     except RenderError as e:
         _fail(str(e))
-    with open(out, "w", encoding="utf-8") as f:
-        f.write(html)
+    write_output(out, html)
     click.echo(f"wrote {out}", err=True)

@@ -25,16 +25,18 @@ def _files(paths) -> list[Path]:
 def run_fmt(ctx: Context, paths, check: bool, diff: bool) -> int:
     from archform.dsl.diagnostics import error
     from archform.dsl.fmt import format_source
+    from archform.dsl.modules import Loader, ReadProblem
+    loader = Loader(None)  # reads within the limits (ARCHFORM_LIMITS "source"), UTF-8 only
     status = 0
     changed = []
     for f in _files(paths):
         try:
-            text = f.read_text(encoding="utf-8")
-        except OSError as e:
-            echo_diagnostics(ctx, [error(f"cannot read {f}: {e.strerror}")])
+            text = loader.read_bounded(f, loader.limits.source, "source")
+        except ReadProblem as e:
+            echo_diagnostics(ctx, [error(f"cannot read {f}: {e}")])
             status = 1
             continue
-        out, diags = format_source(text, str(f))
+        out, diags = format_source(text, str(f), loader.limits.nesting)
         if out is None:
             echo_diagnostics(ctx, diags)
             status = 1

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from .cli_common import Context, echo_diagnostics, lock_timeout_option, parse_params, pass_ctx, state_option
+from .cli_common import (Context, allow_path_option, allowed_paths, echo_diagnostics, lock_timeout_option,
+                         parse_params, pass_ctx, state_option)
 
 
 def _common(f):
@@ -19,6 +20,7 @@ def _common(f):
         click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
                      help="The modeled cloud's database (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
         lock_timeout_option(),
+        allow_path_option,
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -130,7 +132,7 @@ def _root(path: str) -> Path:
 
 def _resolve(ctx: Context, path: str, params) -> object:
     from archform.dsl.resolved_cache import resolve_reusing
-    desired, diags = resolve_reusing(_root(path), parse_params(params))
+    desired, diags = resolve_reusing(_root(path), parse_params(params), allow=allowed_paths())
     if any(d.is_error for d in diags) or desired is None:
         echo_diagnostics(ctx, diags)
         sys.exit(1)

@@ -133,8 +133,9 @@ def _params(params: Mapping[str, object] | None) -> dict[str, str]:
 def _resolve(path: Path, params, root: Path):
     from archform.dsl.diagnostics import render
     from archform.dsl.resolve import resolve
+    allow = [p for p in os.environ.get("ARCHFORM_ALLOW_PATH", "").split(os.pathsep) if p]  # as the CLI
     with _working_directory(root):  # file names in diagnostics and plans: relative to the rootdir
-        desired, diags = resolve(path, _params(params))
+        desired, diags = resolve(path, _params(params), allow=allow)
     return desired, diags, tuple(render(d) for d in diags)
 
 

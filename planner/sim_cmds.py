@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from .cli_common import state_option
+from .cli_common import allow_path_option, state_option
 
 
 def _path(cloud_path) -> str:
@@ -238,6 +238,7 @@ def register_placement(sim: click.Group, cloud_opt):
     @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
     @cloud_opt
+    @allow_path_option
     def placement(path, address, state_path, workspace, params, fmt, cloud_path):
         """Where each instance of the applied architecture PATH landed: host, rack, data centre,
         AZ, placement group and partition (instances of Auto Scaling groups included). ADDRESS

@@ -49,7 +49,7 @@ def run_validate(ctx: Context, paths, fmt: str, params: dict) -> int:
     from archform.dsl.modules import Loader, default_cache_dir
     from archform.dsl.resolve import resolve
     roots, diags = find_roots(paths)
-    loader = Loader(default_cache_dir())
+    loader = Loader(default_cache_dir(), allow=ctx.allow)
     counts = {}
     for root in roots:
         desired, found = resolve(root, params, loader=loader)

@@ -90,6 +90,9 @@ def _generate(path, params, options, sources, loader) -> Result:
 def from_desired(desired, decls, resolve_again, given: dict, options: Options, source: str = "") -> Result:
     """Templates for a resolved architecture. `decls` are the root `param` declarations and
     `resolve_again(params)` resolves the architecture with other values for them."""
+    if not desired.resources:  # a template holds at least one resource
+        return Result(diagnostics=[error("nothing to write: the architecture declares no resources",
+                                         help="a CloudFormation template holds at least one resource")])
     name = options.name or deployment_name(source or "archform")
     tracing = params_mod.trace(given, desired, decls, resolve_again) if decls else \
         params_mod.Tracing(values=dict(desired.params))

@@ -40,7 +40,7 @@ def measure(path: Path, cache_dir: Path, cold: bool) -> tuple[float, float]:
     times, cpus = [], []
     for _ in range(RUNS):
         if cold:
-            for f in cache_dir.glob("**/*.pickle"):
+            for f in cache_dir.glob("**/*.cache"):
                 f.unlink()
         env = dict(os.environ, ARCHFORM_CACHE=str(cache_dir))
         env.pop("ARCHFORM_NO_CACHE", None)

@@ -103,13 +103,14 @@ def test_a_file_read_by_file_is_an_input(project, resolves):
     assert len(resolves) == 2
 
 
-def test_a_path_probed_and_missing_is_an_input(project, resolves):
-    """`use "./net"` tries `net` before `net.arch`: creating `net` changes what is used."""
+def test_a_file_that_is_not_arch_source_is_never_a_module(project, resolves):
+    """`use "./net"` names `net.arch`: a file called `net` beside it is not a module, so
+    creating one changes nothing and the kept result stays good."""
     first, _ = resolve_reusing("main.arch")
     (project / "net").write_text(NET.format(index=3))
     second, _ = resolve_reusing("main.arch")
-    assert len(resolves) == 2
-    assert second.resources["primary.app.app"].attrs["cidr"] == "10.0.3.0/24"
+    assert len(resolves) == 1
+    assert second.resources["primary.app.app"].attrs["cidr"] == "10.0.1.0/24"
 
 
 def test_parameters_and_working_directory_are_part_of_the_key(project, resolves):
@@ -132,7 +133,7 @@ def test_results_with_errors_are_never_kept(project, resolves):
         desired, diags = resolve_reusing("main.arch")
         assert any(d.is_error for d in diags)
     assert len(resolves) == 2
-    assert not list((project / "cache" / "resolved").glob("*.pickle"))
+    assert not list((project / "cache" / "resolved").glob("*.cache"))
 
 
 def test_no_cache_means_no_reuse(project, resolves, monkeypatch):
@@ -145,8 +146,8 @@ def test_no_cache_means_no_reuse(project, resolves, monkeypatch):
 
 def test_a_damaged_entry_is_resolved_again(project, resolves):
     resolve_reusing("main.arch")
-    [entry] = (project / "cache" / "resolved").glob("*.pickle")
-    entry.write_bytes(b"not a pickle")
+    [entry] = (project / "cache" / "resolved").glob("*.cache")
+    entry.write_bytes(b"not a cache file")
     desired, _ = resolve_reusing("main.arch")
     assert "primary.main" in desired.resources
     assert len(resolves) == 2
@@ -157,7 +158,7 @@ def test_other_code_gives_another_entry(project, resolves, monkeypatch):
     monkeypatch.setattr(resolved_cache, "_CODE", "another release")
     resolve_reusing("main.arch")
     assert len(resolves) == 2
-    assert len(list((project / "cache" / "resolved").glob("*.pickle"))) == 2
+    assert len(list((project / "cache" / "resolved").glob("*.cache"))) == 2
 
 
 def test_plan_output_is_the_same_from_a_kept_result(project):
