@@ -210,6 +210,7 @@ class Param(Node):
     default: Expr | None
     span: Span
     name_span: Span
+    sensitive: bool = False  # `sensitive param`: its value is a secret
 
 
 @node
@@ -226,6 +227,7 @@ class Output(Node):
     value: Expr
     span: Span
     name_span: Span
+    sensitive: bool = False  # `sensitive output` (an output made from a secret is one anyway)
 
 
 @node

@@ -97,9 +97,24 @@ class Desired:
         return found
 
     def json(self) -> dict:
-        return {
-            "resources": [self.resources[a].json() for a in sorted(self.resources)],
-            "outputs": {k: self.outputs[k] for k in sorted(self.outputs)},
+        """What `inspect` prints: secrets are null, and named in `sensitive` lists (as in a plan's
+        JSON)."""
+        resources = []
+        for a in sorted(self.resources):
+            doc = self.resources[a].json()
+            secret = self.sensitive_attrs(a)
+            if secret:
+                doc["attributes"] = {k: (None if k in secret else val) for k, val in doc["attributes"].items()}
+                doc["sensitive"] = list(secret)
+            resources.append(doc)
+        out = {
+            "resources": resources,
+            "outputs": {k: (None if k in self.sensitive_outputs else self.outputs[k]) for k in sorted(self.outputs)},
             "moved": [{"from": m.from_, "to": m.to} for m in self.moved],
-            "params": {k: self.params[k] for k in sorted(self.params)},
+            "params": {k: (None if k in self.sensitive_params else self.params[k]) for k in sorted(self.params)},
         }
+        if self.sensitive_outputs:
+            out["sensitive_outputs"] = sorted(self.sensitive_outputs)
+        if self.sensitive_params:
+            out["sensitive_params"] = sorted(self.sensitive_params)
+        return out

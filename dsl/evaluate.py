@@ -44,6 +44,10 @@ class Env(Protocol):
 
     def read_file(self, path: str) -> str: ...
 
+    def secret_mark(self): ...
+
+    def secret_forget(self, mark) -> None: ...
+
 
 class Namespace:
     """Base of resolver values that answer `.name`, `[key]` and iteration themselves."""
@@ -236,7 +240,12 @@ def _call(expr: ast.Call, env: Env):
     if fn is None:
         raise fail(f"unknown function '{expr.name}'", expr.name_span,
                    help=did_you_mean(expr.name, FUNCTIONS) or "see the function list in the README")
-    args = [evaluate(a, env) for a in expr.args]
+    if expr.name == "nonsensitive":  # what its argument read of secrets is not passed on
+        mark = env.secret_mark()
+        args = [evaluate(a, env) for a in expr.args]
+        env.secret_forget(mark)
+    else:
+        args = [evaluate(a, env) for a in expr.args]
     args = [a.as_list() if isinstance(a, Namespace) and _listish(a) else a for a in args]
     try:
         result = fn(args, env)

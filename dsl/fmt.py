@@ -114,14 +114,14 @@ class Printer:
             line = f'{pad}use {self._raw(item.path_span)} as {item.alias}'
             self.out.append(line + self._trailing(item.span.end_pos))
         elif t is ast.Param:
-            line = f"{pad}param {item.name}: {item.type}"
+            line = f"{pad}{'sensitive ' if item.sensitive else ''}param {item.name}: {item.type}"
             if item.default is not None:
                 line += " = " + self.expr(item.default, depth)
             self.out.append(line + self._trailing(item.span.end_pos))
         elif t is ast.Let:
             self.out.append(f"{pad}let {item.name} = {self.expr(item.value, depth)}" + self._trailing(item.span.end_pos))
         elif t is ast.Output:
-            self.out.append(f"{pad}output {item.name} = {self.expr(item.value, depth)}" + self._trailing(item.span.end_pos))
+            self.out.append(f"{pad}{'sensitive ' if item.sensitive else ''}output {item.name} = {self.expr(item.value, depth)}" + self._trailing(item.span.end_pos))
         elif t is ast.Moved:
             self.out.append(f"{pad}moved {self.expr(item.from_, depth)} -> {self.expr(item.to, depth)}"
                             + self._trailing(item.span.end_pos))

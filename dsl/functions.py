@@ -597,6 +597,13 @@ def display(x) -> str:
     raise FunctionError(f"a {v.type_name(x)} cannot be written inside a string")
 
 
+def nonsensitive(args, env):
+    """nonsensitive(x): x, no longer treated as a secret (for a value derived from a secret that
+    reveals nothing, such as its length). The resolver stops following secrets through it."""
+    _arity("nonsensitive", args, 1)
+    return args[0]
+
+
 FUNCTIONS: dict[str, Callable] = {
     "cidrsubnet": cidrsubnet, "cidrsubnets": cidrsubnets, "cidrhost": cidrhost,
     "cidrnetmask": cidrnetmask, "cidrcontains": cidrcontains, "zones": zones,
@@ -617,5 +624,5 @@ FUNCTIONS: dict[str, Callable] = {
     "bytes": _unit("bytes", v.Size, "bytes", 1, "size"),
     "gib": _unit("gib", v.Size, "bytes", 2**30, "size"),
     "gb": _unit("gb", v.Size, "bytes", 10**9, "size"),
-    "jsonencode": jsonencode, "file": file_,
+    "jsonencode": jsonencode, "file": file_, "nonsensitive": nonsensitive,
 }

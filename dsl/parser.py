@@ -37,7 +37,7 @@ from .transform import Builder
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 
 KEYWORDS = {"use": "USE", "param": "PARAM", "let": "LET", "output": "OUTPUT", "region": "REGION",
-            "moved": "MOVED", "as": "AS", "for": "FOR", "in": "IN", "if": "IF", "true": "TRUE",
+            "moved": "MOVED", "sensitive": "SENSITIVE", "as": "AS", "for": "FOR", "in": "IN", "if": "IF", "true": "TRUE",
             "false": "FALSE", "null": "NULL", "not": "NOT", "and": "BINOP", "or": "BINOP"}
 
 _PUNCT = {"{": "LBRACE", "}": "RBRACE", "[": "LSQB", "]": "RSQB", "(": "LPAR", ")": "RPAR",
@@ -330,7 +330,7 @@ def comments(source: Source):
 # --- error recovery --------------------------------------------------------------------------
 
 _TOP_START = re.compile(
-    r"(use|param|let|output|region|moved)\b|[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)?[ \t]+[A-Za-z_\"][^=\n]*\{")
+    r"(use|param|let|output|region|moved|sensitive)\b|[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)?[ \t]+[A-Za-z_\"][^=\n]*\{")
 
 
 def _scan_items(text: str):
@@ -492,7 +492,7 @@ def _syntax_diagnostic(e: ParseError, source: Source, in_interpolation: bool = F
                          help="attributes are separated by newlines or commas, not semicolons")
         return error(f"unexpected character '{value}'{where}", span)
     names = sorted({_describe(t) for t in expected if t != "DIGIT_WORD" or "NAME" not in expected})
-    detail = ("expected " + _join(names)) if len(names) <= 8 else ""
+    detail = ("expected " + _join(names)) if len(names) <= 9 else ""
     if kind == "$END":
         last = len(text.rstrip())
         span = Span(source, max(0, last - 1), last)

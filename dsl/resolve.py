@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from archform.stdlib import catalogue
 from archform.stdlib.regions import REGIONS
 
-from . import ast
+from . import ast, redact
 from . import values as v
 from .desired import Desired, KindFacts, Lifecycle, Moved, Resource
 from .diagnostics import Diagnostic, Label, Span, error, sort_diagnostics, warning
@@ -87,26 +87,28 @@ class ModuleCtx:
 
 
 class ParamBinding:
-    __slots__ = ("name", "decl", "value", "state", "expr", "expr_scope", "deps")
+    __slots__ = ("name", "decl", "value", "state", "expr", "expr_scope", "deps", "secret")
 
     def __init__(self, name, decl, expr=None, expr_scope=None, value=None, state=0):
         self.name, self.decl, self.expr, self.expr_scope = name, decl, expr, expr_scope
         self.value, self.state, self.deps = value, state, set()
+        self.secret = decl.sensitive  # declared sensitive, or given a value made from a secret
 
 
 class LetBinding:
-    __slots__ = ("name", "decl", "scope", "value", "state", "deps")
+    __slots__ = ("name", "decl", "scope", "value", "state", "deps", "secret")
 
     def __init__(self, decl: ast.Let, scope: Scope):
         self.name, self.decl, self.scope = decl.name, decl, scope
         self.value, self.state, self.deps = None, 0, set()
+        self.secret = False  # its value was made from a secret
 
 
 class Loop:
-    __slots__ = ("value",)
+    __slots__ = ("value", "secret")
 
-    def __init__(self, value):
-        self.value = value
+    def __init__(self, value, secret=False):
+        self.value, self.secret = value, secret
 
 
 class UseBinding:
@@ -145,7 +147,7 @@ class Group:
 
 class Instance:
     __slots__ = ("address", "group", "key", "scope", "state", "model", "attrs", "deps", "spans", "broken",
-                 "lifecycle", "children", "module_scope", "module_ctx", "written", "values")
+                 "lifecycle", "children", "module_scope", "module_ctx", "written", "values", "sensitive")
 
     def __init__(self, address, group, key, scope):
         self.address, self.group, self.key, self.scope = address, group, key, scope
@@ -161,6 +163,7 @@ class Instance:
         self.module_scope: Scope | None = None
         self.module_ctx: ModuleCtx | None = None
         self.written: set[str] = set()
+        self.sensitive: set[str] = set()  # attributes made from a secret
 
     @property
     def kind(self):
@@ -285,6 +288,12 @@ class EvalEnv:
             s.names[k] = Loop(val)
         return EvalEnv(self.resolver, s, self.deps)
 
+    def secret_mark(self) -> int:
+        return self.resolver.secret_reads
+
+    def secret_forget(self, mark: int) -> None:
+        self.resolver.secret_reads = mark
+
     def read_file(self, path: str) -> str:
         base = self.scope.module.path.parent if self.scope.module else Path(".")
         return self.resolver.read_file(base / path, path)
@@ -317,9 +326,43 @@ class Resolver:
         self.root_ctx: ModuleCtx | None = None
         self.root_scope: Scope | None = None
         self.params_out: dict = {}
+        # Secrets are followed statically: every read of a secret (a sensitive param, a let or
+        # loop value made from one, a sensitive attribute or output) advances this count, so an
+        # expression whose evaluation moved it made its value from a secret.
+        self.secret_reads = 0
+        self.sensitive_outputs: set[str] = set()
 
     def current_deps(self) -> set[str]:
         return self.deps_stack[-1]
+
+    def _eval(self, expr, env: EvalEnv):
+        """`evaluate`, with a mistake found after reading a secret reported without the values it
+        quotes."""
+        before = self.secret_reads
+        try:
+            return evaluate(expr, env)
+        except EvalError as e:
+            if e.diagnostic is not None and self.secret_reads != before:
+                e.diagnostic = redact.quoted_hidden(e.diagnostic)
+            raise
+
+    def secrets(self) -> set[str]:
+        """The texts of the secrets this configuration was given or made (for `redact.scrub`)."""
+        out: set[str] = set()
+        for name, text in self.raw_params.items():
+            b = self.root_scope.names.get(name) if self.root_scope is not None else None
+            if type(b) is ParamBinding and b.secret:
+                redact.secret_texts(text, out)
+                redact.secret_texts(b.value, out)
+        for b in self.lets:
+            if b.secret and b.state == 2:
+                redact.secret_texts(_json_or_none(b.value), out)
+        for inst in self.resources:
+            cls = self.kinds.get(inst.kind)
+            for key in inst.sensitive | set(getattr(cls, "sensitive", ())):
+                if key in inst.values:
+                    redact.secret_texts(_json_or_none(inst.values[key]), out)
+        return out
 
     # -- loading ---------------------------------------------------------------------------
     def load_module(self, path: Path, use_span: Span | None = None) -> ModuleCtx | None:
@@ -428,7 +471,7 @@ class Resolver:
     def declare_region(self, item: ast.Region, ctx: ModuleCtx, scope: Scope):
         env = EvalEnv(self, scope, set())
         try:
-            name = evaluate(item.name, env)
+            name = self._eval(item.name, env)
         except EvalError as e:
             self.diags.append(e.diagnostic)
             return
@@ -548,11 +591,15 @@ class Resolver:
         group.state = 1
         block = group.block
         self.deps_stack.append(set())  # what decides replication is not a dependency of the user
+        reads = self.secret_reads  # nor a secret the user read
         try:
             scope = group.scope
             items: list[tuple[str | None, dict]] = []
+            secret = False
             if block.for_ is not None:
+                before = self.secret_reads
                 items = self._iterate(block.for_, scope)
+                secret = self.secret_reads != before
             else:
                 items = [(None, {})]
             for key, loop in items:
@@ -560,10 +607,10 @@ class Resolver:
                 if loop:
                     iscope = Scope(scope)
                     for k, val in loop.items():
-                        iscope.names[k] = Loop(val)
+                        iscope.names[k] = Loop(val, secret)
                 if block.if_ is not None:
                     env = EvalEnv(self, iscope, set())
-                    cond = evaluate(block.if_, env)
+                    cond = self._eval(block.if_, env)
                     if v.is_unknown(cond):
                         raise fail("an `if` condition must be known when planning", block.if_.span)
                     if not isinstance(cond, bool):
@@ -590,11 +637,12 @@ class Resolver:
             self.diags.append(e.diagnostic)
         finally:
             self.deps_stack.pop()
+            self.secret_reads = reads
         group.state = 2
 
     def _iterate(self, clause: ast.ForClause, scope: Scope) -> list[tuple[str, dict]]:
         env = EvalEnv(self, scope, set())
-        src = evaluate(clause.iterable, env)
+        src = self._eval(clause.iterable, env)
         if v.is_unknown(src):
             raise fail("`for` needs a collection known when planning", clause.iterable.span,
                        help="iterate inputs (params, lets, lists), not values known only after apply")
@@ -690,6 +738,7 @@ class Resolver:
             val = b.value
             for ref in _refs_in(val):
                 deps.add(ref)
+            self.secret_reads += b.secret
             return val
         if t is Group:
             self.expand(b)
@@ -707,10 +756,12 @@ class Resolver:
         if t is LetBinding:
             val = self._let_value(b, span)
             deps.update(b.deps)
+            self.secret_reads += b.secret
             return val
         if t is ParamBinding:
             val = self._param_value(b, span)
             deps.update(b.deps)
+            self.secret_reads += b.secret
             return val
         if t is RegionBinding:
             return RegionRef(self, b)
@@ -757,13 +808,15 @@ class Resolver:
             raise EvalError(None)  # already reported where it broke
         label = f"let {b.name}"
         self._enter(label, span)
+        before = self.secret_reads
         try:
-            b.value = evaluate(b.decl.value, EvalEnv(self, b.scope, self.current_deps()))
+            b.value = self._eval(b.decl.value, EvalEnv(self, b.scope, self.current_deps()))
         except EvalError:
             b.state = 3
             raise
         finally:
             b.deps = self._leave()
+            b.secret = self.secret_reads != before
         b.state = 2
         return b.value
 
@@ -774,16 +827,21 @@ class Resolver:
             raise EvalError(None)  # reported where the value was given (or missing)
         label = f"param {b.name}"
         self._enter(label, span)
+        before = self.secret_reads
         try:
-            raw = evaluate(b.expr, EvalEnv(self, b.expr_scope, self.current_deps()))
+            raw = self._eval(b.expr, EvalEnv(self, b.expr_scope, self.current_deps()))
         except EvalError:
             b.state = 3
             self._leave()
             raise
         b.deps = self._leave()
+        b.secret = b.secret or self.secret_reads != before
         value, problem = conform(raw, b.decl.type, self.kind_names)
         if problem:
             b.state = 3
+            if b.secret:  # the value is not quoted: the problem is shown where the param is declared
+                raise fail(f"parameter '{b.name}' ({b.decl.type}, sensitive): the value given is not a "
+                           f"{b.decl.type}", b.decl.name_span)
             raise fail(f"parameter '{b.name}' ({b.decl.type}): {problem}", b.expr.span,
                        labels=[Label(b.decl.name_span, "declared here")])
         b.value, b.state = value, 2
@@ -800,10 +858,11 @@ class Resolver:
         label = f"{inst.address}.{name}"
         self._enter(label, span)
         try:
-            val = evaluate(out.value, EvalEnv(self, ctx.output_scope[name], self.current_deps()))
+            val = self._eval(out.value, EvalEnv(self, ctx.output_scope[name], self.current_deps()))
         finally:
             deps = self._leave()
         self.current_deps().update(deps)
+        self.secret_reads += out.sensitive
         return val
 
     def attr(self, obj, name: str, span: Span, name_span: Span, deps: set[str]):
@@ -824,6 +883,9 @@ class Resolver:
                 self.evaluate_instance(inst, span)
                 if inst.model is None:
                     raise EvalError(None)  # its own errors are reported where they are
+                key = cls.model_fields[field_name].alias or field_name
+                if key in cls.sensitive or key in inst.sensitive:
+                    self.secret_reads += 1
                 return to_value(getattr(inst.model, field_name))
             if name in cls.exports:
                 return v.Unknown(obj.address, name, cls.exports[name], inst.kind)
@@ -846,10 +908,12 @@ class Resolver:
         if inst.state == 2:
             return
         self._enter(inst.address, used_at)
+        reads = self.secret_reads  # what another resource reads is not read by whoever asked
         try:
             self._evaluate_body(inst)
         finally:
             deps = self._leave()
+            self.secret_reads = reads
         inst.deps |= deps
         inst.deps.discard(inst.address)
         inst.state = 2
@@ -869,7 +933,9 @@ class Resolver:
         try:
             inst.model = cls.model_validate(attrs, context={"region": inst.scope.region})
         except ValidationError as e:
-            for d in self._validation_diagnostics(e, inst, cls, attrs, failed):
+            for d, key in self._validation_diagnostics(e, inst, cls, attrs, failed):
+                if key in inst.sensitive or key in cls.sensitive:
+                    d = redact.quoted_hidden(d)
                 self.diags.append(d)
             inst.broken = True
         except Exception as e:  # a bug in a validator must not hide the user's other problems
@@ -884,79 +950,91 @@ class Resolver:
         seen_attr: dict[str, Span] = {}
         model_fields = cls.model_fields if cls is not None else {}
         for entry in body:
-            if type(entry) is ast.Attribute:
-                name = entry.name
-                if name in seen_attr:
-                    self.diags.append(error(f"attribute '{name}' is set twice", entry.name_span,
-                                            labels=[Label(seen_attr[name], "first set here")]))
-                    continue
-                seen_attr[name] = entry.name_span
-                inst.spans[path + (name,)] = entry.value.span
-                inst.spans[path + (name, "$name")] = entry.name_span
-                if type(entry.value) is ast.ListExpr:
-                    for i, item in enumerate(entry.value.items):
-                        inst.spans[path + (name, i)] = item.span
-                if top and name == "depends_on":
-                    self._depends_on(entry, env, inst)
-                    continue
-                try:
-                    if _word_like(cls, name) and self._is_bare_word(entry.value, env.scope):
-                        attrs[name] = v.Word(_dotted(entry.value))
-                    else:
-                        attrs[name] = _materialize(evaluate(entry.value, env), entry.value.span)
-                except EvalError as e:
-                    self.diags.append(e.diagnostic)
-                    failed.add(name)
-                continue
-            # a nested block
-            b = entry
-            if top and b.type == "lifecycle":
-                self._lifecycle(b, env, inst, cls)
-                continue
-            if top and cls is not None and b.type in cls.children:
-                continue  # declared as its own resource
-            field_name = _field_for(cls, b.type) if cls is not None else None
-            if field_name is None:
-                candidates = [f for f in model_fields if _nested_model(model_fields[f].annotation)] + list(
-                    getattr(cls, "children", {}) or {}) + (["lifecycle"] if top else [])
-                self.diags.append(error(f"{_what(cls)} has no block '{b.type}'", b.type_span,
-                                        help=did_you_mean(b.type, candidates) or
-                                        (f"its blocks: {', '.join(candidates)}" if candidates else
-                                         "it takes no nested blocks")))
-                failed.add(b.type)
-                continue
-            annotation = model_fields[field_name].annotation
-            sub_cls = _nested_model(annotation)
-            many = _is_list(annotation)
-            key = model_fields[field_name].alias or field_name
+            if top:
+                before = self.secret_reads
+                self._evaluate_entry(entry, attrs, failed, seen_attr, env, cls, inst, path, model_fields)
+                if self.secret_reads != before:
+                    inst.sensitive.add(_entry_key(entry, cls))
+            else:
+                self._evaluate_entry(entry, attrs, failed, seen_attr, env, cls, inst, path, model_fields)
+        return attrs, failed
+
+    def _evaluate_entry(self, entry, attrs: dict, failed: set, seen_attr: dict, env: EvalEnv, cls,
+                        inst: Instance, path: tuple, model_fields):
+        """Evaluate one attribute or nested block of a block body into `attrs`."""
+        top = not path
+        if type(entry) is ast.Attribute:
+            name = entry.name
+            if name in seen_attr:
+                self.diags.append(error(f"attribute '{name}' is set twice", entry.name_span,
+                                        labels=[Label(seen_attr[name], "first set here")]))
+                return
+            seen_attr[name] = entry.name_span
+            inst.spans[path + (name,)] = entry.value.span
+            inst.spans[path + (name, "$name")] = entry.name_span
+            if type(entry.value) is ast.ListExpr:
+                for i, item in enumerate(entry.value.items):
+                    inst.spans[path + (name, i)] = item.span
+            if top and name == "depends_on":
+                self._depends_on(entry, env, inst)
+                return
             try:
-                expansions = self._expand_nested(b, env)
+                if _word_like(cls, name) and self._is_bare_word(entry.value, env.scope):
+                    attrs[name] = v.Word(_dotted(entry.value))
+                else:
+                    attrs[name] = _materialize(self._eval(entry.value, env), entry.value.span)
             except EvalError as e:
                 self.diags.append(e.diagnostic)
+                failed.add(name)
+            return
+        # a nested block
+        b = entry
+        if top and b.type == "lifecycle":
+            self._lifecycle(b, env, inst, cls)
+            return
+        if top and cls is not None and b.type in cls.children:
+            return  # declared as its own resource
+        field_name = _field_for(cls, b.type) if cls is not None else None
+        if field_name is None:
+            candidates = [f for f in model_fields if _nested_model(model_fields[f].annotation)] + list(
+                getattr(cls, "children", {}) or {}) + (["lifecycle"] if top else [])
+            self.diags.append(error(f"{_what(cls)} has no block '{b.type}'", b.type_span,
+                                    help=did_you_mean(b.type, candidates) or
+                                    (f"its blocks: {', '.join(candidates)}" if candidates else
+                                     "it takes no nested blocks")))
+            failed.add(b.type)
+            return
+        annotation = model_fields[field_name].annotation
+        sub_cls = _nested_model(annotation)
+        many = _is_list(annotation)
+        key = model_fields[field_name].alias or field_name
+        try:
+            expansions = self._expand_nested(b, env)
+        except EvalError as e:
+            self.diags.append(e.diagnostic)
+            failed.add(key)
+            return
+        for sub_env in expansions:
+            if many:
+                lst = attrs.setdefault(key, [])
+                sub_path = path + (key, len(lst))
+            else:
+                if key in attrs:
+                    self.diags.append(error(f"block '{b.type}' may appear only once here", b.header_span))
+                    continue
+                sub_path = path + (key,)
+            inst.spans[sub_path] = b.header_span
+            inst.spans[sub_path + ("$name",)] = b.type_span
+            sub, sub_failed = self._evaluate_entries(b.body, sub_env, sub_cls, inst, sub_path, top=False)
+            if b.label is not None:
+                sub["name"] = b.label
+                inst.spans[sub_path + ("name",)] = b.label_span
+            if sub_failed:
                 failed.add(key)
-                continue
-            for sub_env in expansions:
-                if many:
-                    lst = attrs.setdefault(key, [])
-                    sub_path = path + (key, len(lst))
-                else:
-                    if key in attrs:
-                        self.diags.append(error(f"block '{b.type}' may appear only once here", b.header_span))
-                        continue
-                    sub_path = path + (key,)
-                inst.spans[sub_path] = b.header_span
-                inst.spans[sub_path + ("$name",)] = b.type_span
-                sub, sub_failed = self._evaluate_entries(b.body, sub_env, sub_cls, inst, sub_path, top=False)
-                if b.label is not None:
-                    sub["name"] = b.label
-                    inst.spans[sub_path + ("name",)] = b.label_span
-                if sub_failed:
-                    failed.add(key)
-                if many:
-                    attrs[key].append(sub)
-                else:
-                    attrs[key] = sub
-        return attrs, failed
+            if many:
+                attrs[key].append(sub)
+            else:
+                attrs[key] = sub
 
     def _is_bare_word(self, expr, scope: Scope) -> bool:
         """`az = a`, `type = application`: a bare name where a word is expected means the
@@ -978,7 +1056,7 @@ class Resolver:
             return envs
         out = []
         for e in envs:
-            cond = evaluate(b.if_, e)
+            cond = self._eval(b.if_, e)
             if not isinstance(cond, bool):
                 raise fail(f"an `if` condition must be true or false, got {v.type_name(cond)}", b.if_.span)
             if cond:
@@ -987,7 +1065,7 @@ class Resolver:
 
     def _depends_on(self, entry: ast.Attribute, env: EvalEnv, inst: Instance):
         try:
-            val = evaluate(entry.value, env)
+            val = self._eval(entry.value, env)
         except EvalError as e:
             self.diags.append(e.diagnostic)
             return
@@ -1025,7 +1103,7 @@ class Resolver:
                 opts["ignore_changes"] = tuple(sorted(n for n, _ in names))
                 continue
             try:
-                val = evaluate(a.value, env)
+                val = self._eval(a.value, env)
             except EvalError as e:
                 self.diags.append(e.diagnostic)
                 continue
@@ -1044,6 +1122,7 @@ class Resolver:
 
     # -- validation errors as diagnostics --------------------------------------------------------
     def _validation_diagnostics(self, e: ValidationError, inst: Instance, cls, attrs: dict, failed: set[str]):
+        """Each problem pydantic found, as (diagnostic, the top-level attribute it is about or None)."""
         for err in e.errors(include_url=False):
             loc = tuple(err["loc"])
             if loc and loc[0] in failed:
@@ -1056,14 +1135,14 @@ class Resolver:
                 header = inst.spans.get(loc[:-1]) if len(loc) > 1 else inst.group.block.header_span
                 yield error(f"{_what(owner)} '{_short(inst, loc)}' is missing the required attribute '{field}'",
                             header or inst.group.block.header_span,
-                            help=_attr_help(owner, field))
+                            help=_attr_help(owner, field)), None
             elif kind == "extra_forbidden":
                 owner = _owner_of(cls, loc[:-1]) if len(loc) > 1 else cls
                 field = loc[-1]
                 span = inst.spans.get(loc + ("$name",)) or self._span_for(inst, loc)
                 names = _user_names(owner)
                 yield error(f"{inst.address}: {_what(owner)} has no attribute '{field}'", span,
-                            help=did_you_mean(str(field), names) or f"its attributes: {', '.join(sorted(names))}")
+                            help=did_you_mean(str(field), names) or f"its attributes: {', '.join(sorted(names))}"), None
             else:
                 message = ctx.get("message") or err["msg"]
                 help_ = ctx.get("help", "")
@@ -1074,7 +1153,7 @@ class Resolver:
                     help_ = close or help_
                 field = ".".join(str(p) for p in loc)
                 summary = f"{inst.address}: {field}: {message}" if loc else f"{inst.address}: {message}"
-                yield error(summary, self._span_for(inst, loc), help=help_)
+                yield error(summary, self._span_for(inst, loc), help=help_), (loc[0] if loc else None)
 
     def _span_for(self, inst: Instance, path: tuple) -> Span:
         p = tuple(path)
@@ -1163,7 +1242,8 @@ class Resolver:
             resources[inst.address] = Resource(
                 address=inst.address, kind=inst.kind, name=inst.group.name, key=inst.key,
                 region=inst.scope.region, attrs=dumped, deps=deps, lifecycle=inst.lifecycle,
-                span=inst.group.block.header_span, model=inst.model, written=frozenset(inst.written))
+                span=inst.group.block.header_span, model=inst.model, written=frozenset(inst.written),
+                sensitive=frozenset(n for n in inst.sensitive if n in dumped))
         self._check_dependency_cycles(resources)
         digest = hashlib.sha256()
         for f in sorted(self.files):
@@ -1175,7 +1255,10 @@ class Resolver:
         facts = {kind: KindFacts.of(model) for kind, model in models.items() if model is not None}
         return Desired(resources=resources, outputs=outputs, moved=tuple(self.moved),
                        params=self.params_out, files=tuple(sorted(set(self.files))),
-                       source_hash=digest.hexdigest(), kinds=facts)
+                       source_hash=digest.hexdigest(), kinds=facts,
+                       sensitive_outputs=frozenset(self.sensitive_outputs),
+                       sensitive_params=frozenset(p.name for p in ctx.module.items
+                                                  if type(p) is ast.Param and p.sensitive))
 
     def _bind_root_params(self, ctx: ModuleCtx, root: Scope):
         from .parser import NestingError, ParseError, _drive
@@ -1192,7 +1275,7 @@ class Resolver:
                 self.diags.append(error(problem, where.span))
             if name in self.raw_params:
                 text = self.raw_params[name]
-                source = Source(f"--param {name}", text)
+                source = Source(f"--param {name}", text, quote=not decl.sensitive)
                 try:
                     expr = _drive(source, "expr", 0, len(text), Builder(source, lambda *a: None, self.limits.nesting))
                 except (ParseError, NestingError):
@@ -1217,10 +1300,13 @@ class Resolver:
         for name, decl in ctx.outputs.items():
             try:
                 self._enter(f"output {name}", decl.name_span)
+                before = self.secret_reads
                 try:
-                    val = evaluate(decl.value, EvalEnv(self, ctx.output_scope[name], self.current_deps()))
+                    val = self._eval(decl.value, EvalEnv(self, ctx.output_scope[name], self.current_deps()))
                 finally:
                     self._leave()
+                if decl.sensitive or self.secret_reads != before:
+                    self.sensitive_outputs.add(name)
                 out[name] = v.to_json(_plain(val))
             except EvalError as e:
                 self.diags.append(e.diagnostic)
@@ -1346,6 +1432,24 @@ def _refs_in(val):
     elif isinstance(val, dict):
         for x in val.values():
             yield from _refs_in(x)
+
+
+def _json_or_none(val):
+    """A language value as plain data, or None when it holds what cannot be shown (a reference)."""
+    try:
+        return v.to_json(_plain(val))
+    except (TypeError, ValueError, EvalError):
+        return None
+
+
+def _entry_key(entry, cls) -> str:
+    """The attribute a block body entry sets (a nested block: its field's key)."""
+    if type(entry) is ast.Attribute:
+        return entry.name
+    field_name = _field_for(cls, entry.type) if cls is not None else None
+    if field_name is None:
+        return entry.type
+    return cls.model_fields[field_name].alias or field_name
 
 
 def _field_for(cls, name: str) -> str | None:
@@ -1505,6 +1609,7 @@ def _resolve(path, params, loader: Loader, check: bool):
                 diags = r.diags
                 if desired is not None and check:
                     diags = diags + run_checks(desired, r)
+                diags = redact.scrub(diags, r.secrets())
             except RecursionError:  # the limits keep well inside the stack; this is the last guard
                 desired, diags = None, r.diags + [error(
                     "this configuration nests too deeply to evaluate", r.deepest_span(),

@@ -85,8 +85,10 @@ class Builder:
 
     def param_stmt(self, c):
         c = _strip_sep(c)
-        default = c[5] if len(c) > 5 else None
-        return ast.Param(c[1][1], c[3], default, self._span(c), self._tspan(c[1]))
+        secret = c[0][0] == "SENSITIVE"
+        d = c[1:] if secret else c
+        default = d[5] if len(d) > 5 else None
+        return ast.Param(d[1][1], d[3], default, self._span(c), self._tspan(d[1]), secret)
 
     def let_stmt(self, c):
         c = _strip_sep(c)
@@ -94,7 +96,9 @@ class Builder:
 
     def output_stmt(self, c):
         c = _strip_sep(c)
-        return ast.Output(c[1][1], c[3], self._span(c), self._tspan(c[1]))
+        secret = c[0][0] == "SENSITIVE"
+        d = c[1:] if secret else c
+        return ast.Output(d[1][1], d[3], self._span(c), self._tspan(d[1]), secret)
 
     def moved_stmt(self, c):
         c = _strip_sep(c)

@@ -58,20 +58,23 @@ class Keyring:
     """The key, found (or made) only when a sensitive value is first written or read."""
 
     def __init__(self):
-        self._key: bytes | None = None
+        self._keys: dict[str, bytes] = {}  # where the key came from → the key (the environment is read each time)
         self.made: Path | None = None  # set when this run created the user's key file
 
     def key(self, create: bool) -> bytes:
-        if self._key is not None:
-            return self._key
         text = os.environ.get(KEY_ENV)
         if text:
-            self._key = _key_from_text(text)
-            return self._key
+            where = "env:" + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+            if where not in self._keys:
+                self._keys[where] = _key_from_text(text)
+            return self._keys[where]
         path = Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+        where = "file:" + str(path)
+        if where in self._keys:
+            return self._keys[where]
         try:
-            self._key = _key_from_text(path.read_text())
-            return self._key
+            self._keys[where] = _key_from_text(path.read_text())
+            return self._keys[where]
         except FileNotFoundError:
             if not create or os.environ.get(KEY_FILE_ENV):
                 raise StateError(f"no key to read sensitive values: {path} does not exist",
@@ -83,7 +86,7 @@ class Keyring:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(base64.b64encode(raw).decode() + "\n")
-        self._key, self.made = raw, path
+        self._keys[where], self.made = raw, path
         return raw
 
     def key_id(self, key: bytes) -> str:

@@ -89,7 +89,8 @@ def build_report(root, desired, diags, plan, chaos: dict | None) -> str:
     context = {
         "name": name, "path": str(root), "svg": svg, "regions": regions,
         "resources": len(desired.resources), "categories": categories(desired),
-        "params": sorted((k, str(v)) for k, v in desired.params.items()),
+        "params": sorted((k, "(sensitive)" if k in desired.sensitive_params else str(v))
+                          for k, v in desired.params.items()),
         "plan": plan, "plan_line": plan.summary.line() if plan is not None else "",
         "plan_rows": plan_rows(plan) if plan is not None else [],
         "plan_counts": plan.summary.json() if plan is not None else {},
