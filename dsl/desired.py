@@ -88,6 +88,13 @@ class Desired:
         names = set(facts.sensitive if facts else ()) | set(r.sensitive)
         return tuple(sorted(n for n in names if n in r.attrs))
 
+    def holds_secrets(self) -> bool:
+        """Whether any secret has a value here (a sensitive param, output or attribute)."""
+        if self.sensitive_params or self.sensitive_outputs:
+            return True
+        return any(self.resources[a].attrs.get(n) is not None
+                   for a in self.resources for n in self.sensitive_attrs(a))
+
     def facts(self, kind: str) -> KindFacts | None:
         found = self.kinds.get(kind)
         if found is None:  # built without them (by hand, in a test): ask the catalogue

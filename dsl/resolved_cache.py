@@ -120,8 +120,7 @@ def store(cache_dir: Path | None, root: Path, params: dict, inputs: dict[str, st
     outside the state, where it is encrypted) for the next run."""
     if cache_dir is None or desired is None or any(d.is_error for d in diagnostics):
         return
-    if desired.sensitive_params or desired.sensitive_outputs or any(
-            desired.sensitive_attrs(a) for a in desired.resources):
+    if desired.holds_secrets():
         return
     resources = {a: dataclasses.replace(r, model=None) for a, r in desired.resources.items()}
     cache_files.write(_entry_path(cache_dir, root, params, setting), {

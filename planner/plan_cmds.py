@@ -270,10 +270,11 @@ def register(main: click.Group):
             recorded = store.read(unsealed=False).outputs
         finally:
             store.close()
-        outputs = {}
+        outputs, hidden = {}, set()
         for k, v in recorded.items():
             if v.get("sensitive") and not raw:
-                outputs[k] = "(sensitive)"
+                outputs[k] = None  # JSON shows null; text shows (sensitive)
+                hidden.add(k)
             else:
                 from .secrets import unseal
                 outputs[k] = unseal(v).get("value")
@@ -284,13 +285,16 @@ def register(main: click.Group):
                 click.echo(f"error: no output '{name}'" + (f"; {hint}" if hint else ""), err=True)
                 sys.exit(1)
             value = outputs[name]
+            if name in hidden and not as_json:
+                click.echo("(sensitive): show it with --raw")
+                return
             click.echo(json.dumps(value, sort_keys=True) if as_json or not isinstance(value, str) else value)
             return
         if as_json:
             click.echo(json.dumps(outputs, indent=2, sort_keys=True))
             return
         for k in sorted(outputs):
-            click.echo(f"{k} = {json.dumps(outputs[k], sort_keys=True)}")
+            click.echo(f"{k} = {'(sensitive)' if k in hidden else json.dumps(outputs[k], sort_keys=True)}")
 
     @main.command(name="force-unlock")
     @click.argument("lock_id")
