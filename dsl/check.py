@@ -17,7 +17,8 @@ from .diagnostics import Diagnostic, Label, Span, error, warning
 
 
 def build_graph(desired: Desired) -> ViewGraph:
-    return ViewGraph(View(r.address, r.kind, r.region, r.model, r.written) for r in desired.resources.values())
+    return ViewGraph(View(r.address, r.kind, r.region, r.model, r.written, r.attrs)
+                     for r in desired.resources.values())
 
 
 def run_checks(desired: Desired, resolver) -> list[Diagnostic]:

@@ -76,6 +76,9 @@ class Kind(BaseModel):
     children: ClassVar[dict[str, str]] = {}
     parent: ClassVar[str | None] = None
     doc: ClassVar[str] = ""
+    # how a sentence names one ("subnet 'a' is in ..."): the title, lower-cased unless it starts
+    # with a name or an acronym; set it where that guess is wrong ("Elastic IP")
+    noun: ClassVar[str] = ""
 
     def check(self, me: "View", graph: "Graph") -> Iterable[Issue]:
         return ()
@@ -83,6 +86,16 @@ class Kind(BaseModel):
     @classmethod
     def kind_name(cls) -> str:
         return cls.model_fields["kind"].default
+
+    @classmethod
+    def called(cls) -> str:
+        """The kind's name in a sentence (`noun`, or its title lower-cased when it begins with
+        an ordinary word: "Security group" → "security group", "VPC" stays)."""
+        if cls.noun:
+            return cls.noun
+        title = cls.title or cls.kind_name()
+        first = title.split(" ", 1)[0]
+        return title[0].lower() + title[1:] if first[1:].islower() else title
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class View:
     region: str | None
     model: Any  # the Kind instance
     written: frozenset = field(default_factory=frozenset)  # attributes the author wrote
+    attrs: dict | None = field(default=None, compare=False, repr=False)  # the model as JSON, when at hand
 
     def get(self, name: str, default=None):
         return getattr(self.model, name, default)

@@ -27,10 +27,14 @@ from archform.stdlib.regions import REGIONS, ZONES, az_region
 
 
 class RefTo:
-    """Metadata on a type that holds references: which kinds it accepts."""
+    """Metadata on a type that holds references: which kinds it accepts, and which of them may
+    be declared in another region than the resource that refers to them (a cross-region read
+    replica, a replication destination, a peer VPC); every other reference must stay in its
+    region (`stdlib/rules/same_region.py`)."""
 
-    def __init__(self, kinds: tuple[str, ...]):
+    def __init__(self, kinds: tuple[str, ...], across: tuple[str, ...] = ()):
         self.kinds = kinds
+        self.across = across
 
 
 class WordLike:
@@ -325,11 +329,23 @@ def Enum(*choices: str, what: str = "value"):
 
 
 class _RefFactory:
-    """`Ref["vpc"]` or `Ref["alb", "nlb"]`: a reference to a resource of one of these kinds."""
+    """`Ref["vpc"]` or `Ref["alb", "nlb"]`: a reference to a resource of one of these kinds, in
+    the referring resource's region. `Ref.anywhere["rds"]`: one that may be in any region;
+    `Ref.of("nat_gateway", "vpc_peering", across=("vpc_peering",))`: some kinds only."""
+
+    def __init__(self, anywhere: bool = False):
+        self._anywhere = anywhere
+
+    @property
+    def anywhere(self) -> "_RefFactory":
+        return _RefFactory(anywhere=True)
 
     def __getitem__(self, kinds) -> Any:
         if isinstance(kinds, str):
             kinds = (kinds,)
+        return self.of(*kinds, across=tuple(kinds) if self._anywhere else ())
+
+    def of(self, *kinds: str, across: tuple[str, ...] = ()) -> Any:
         allowed = tuple(kinds)
         shown = " or ".join(allowed)
 
@@ -352,7 +368,7 @@ class _RefFactory:
                            f"refer to the resource by name without quotes, e.g. {allowed[0]} = main")
             raise fail(f"expected a reference to a {shown}, got {_describe(x)}")
 
-        return Annotated[Any, PlainValidator(check), _SER, RefTo(allowed)]
+        return Annotated[Any, PlainValidator(check), _SER, RefTo(allowed, tuple(across))]
 
 
 def _ref_hint(x: v.ResourceRef, allowed) -> str:

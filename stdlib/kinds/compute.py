@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
 from archform.stdlib import instance_types
-from archform.stdlib.kinds.network import az_of, region_issue, security_group_vpc_issues, vpc_of
+from archform.stdlib.kinds.network import az_of, elsewhere, security_group_vpc_issues, vpc_of
 from archform.stdlib.schema import _CONFIG, Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (AZ, Bool, Duration, Enum, Int, IntRange, Number, Percent, Ref, Size, SizeRange,
                                    Str, Tags, Validated, dur, fail, pct, validator_of)
@@ -123,9 +123,6 @@ def launch_issues(s: LaunchSettings, me: View, graph: Graph, path: tuple = ()) -
                     help="download a larger script from S3 in a short bootstrap, or bake it into the AMI (notes §5.2)")
     group = deref(graph, s.placement_group)
     if group is not None:
-        problem = region_issue(me, group, (*path, "placement_group"), "placement group")
-        if problem:
-            yield problem
         t = instance_types.lookup(s.instance_type) if isinstance(s.instance_type, str) else None
         if group.get("strategy") == "cluster" and t is not None and t.burstable:
             yield Issue(f"burstable instances ({s.instance_type}) are not supported in cluster placement groups",
@@ -190,9 +187,7 @@ class Instance(Kind, LaunchSettings):
         subnet = deref(graph, self.subnet)
         if subnet is None:
             return
-        problem = region_issue(me, subnet, ("subnet",), "subnet")
-        if problem:
-            yield problem
+        if elsewhere(me, subnet):  # reported by the same-region rule
             return
         yield from placement_vpc_issues(graph, self.security_groups, [self.subnet], me, ("security_groups",))
         if self.associate_public_ip is True and subnet.get("public") is False:
@@ -219,9 +214,7 @@ class LaunchTemplate(Kind, LaunchSettings):
             group = deref(graph, ref)
             if group is None:
                 continue
-            problem = region_issue(me, group, ("security_groups", i), "security group")
-            if problem:
-                yield problem
+            if elsewhere(me, group):  # reported by the same-region rule
                 continue
             vpc = vpc_of(graph, group)
             if vpc and vpcs and vpc not in vpcs:
@@ -310,6 +303,7 @@ class AutoscalingGroup(Kind):
     unhealthy ones and scaling on policies (notes §6.4). Default cooldown 300 s (§6.4.3)."""
 
     kind: Literal["autoscaling_group"] = "autoscaling_group"
+    noun: ClassVar[str] = "Auto Scaling group"
     title: ClassVar[str] = "Auto Scaling group"
     family: ClassVar[str] = "compute"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
@@ -391,9 +385,7 @@ class AutoscalingGroup(Kind):
         template = deref(graph, self.launch_template)
         if template is None:
             return
-        problem = region_issue(me, template, ("launch_template",), "launch template")
-        if problem:
-            yield problem
+        if elsewhere(me, template):  # reported by the same-region rule
             return
         for issue in placement_vpc_issues(graph, template.model.security_groups, self.subnets, me,
                                           ("security_groups",)):
@@ -410,9 +402,7 @@ class AutoscalingGroup(Kind):
             subnet = deref(graph, ref)
             if subnet is None:
                 continue
-            problem = region_issue(me, subnet, ("subnets", i), "subnet")
-            if problem:
-                yield problem
+            if elsewhere(me, subnet):  # reported by the same-region rule
                 continue
             vpc = vpc_of(graph, subnet)
             if vpc and vpcs and vpc not in vpcs:

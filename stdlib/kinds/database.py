@@ -155,7 +155,7 @@ class Rds(Kind):
     max_storage: Size = None
     multi_az: Bool = False  # default: true for deployment = cluster
     deployment: Choice("instance", "cluster", what="deployment") = "instance"
-    replica_of: Ref["rds"] = None
+    replica_of: Ref.anywhere["rds"] = None  # a cross-region read replica
     subnets: list[Ref["subnet"]] = Field(default_factory=list)
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: DurationRange("0d", "35d", what="backup_retention") = dur("7d")
@@ -305,6 +305,7 @@ class Aurora(Kind):
     """An Aurora cluster (notes §7.2): a writer and up to 15 replicas, or Aurora Serverless."""
 
     kind: Literal["aurora"] = "aurora"
+    noun: ClassVar[str] = "Aurora cluster"
     title: ClassVar[str] = "Aurora cluster"
     family: ClassVar[str] = "database"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string",
@@ -324,7 +325,7 @@ class Aurora(Kind):
     backup_retention: Validated(_aurora_retention) = dur("7d")
     encrypted: Bool = False
     kms_key: Str = None
-    global_secondary: list[Ref["aurora"]] = Field(default_factory=list)
+    global_secondary: list[Ref.anywhere["aurora"]] = Field(default_factory=list)
     custom_endpoint: list[CustomEndpoint] = Field(default_factory=list)  # not `endpoint`: that is the writer endpoint it exports
     port: Port = None
     deletion_protection: Bool = False

@@ -92,6 +92,7 @@ class DnsZone(Kind):
     """A Route 53 hosted zone: public (internet) or private (associated VPCs) — notes §8.2.2."""
 
     kind: Literal["dns_zone"] = "dns_zone"
+    noun: ClassVar[str] = "Route 53 hosted zone"
     title: ClassVar[str] = "Route 53 hosted zone"
     family: ClassVar[str] = "dns"
     scope: ClassVar[str] = "global"
@@ -149,6 +150,7 @@ class HealthCheck(Kind):
     (behaviour of the modeled cloud, not configuration)."""
 
     kind: Literal["health_check"] = "health_check"
+    noun: ClassVar[str] = "Route 53 health check"
     title: ClassVar[str] = "Route 53 health check"
     family: ClassVar[str] = "dns"
     scope: ClassVar[str] = "global"
@@ -309,6 +311,7 @@ class DnsRecord(Kind):
     """A Route 53 record set (notes §8.2): values with a TTL, or an alias to an AWS resource."""
 
     kind: Literal["dns_record"] = "dns_record"
+    noun: ClassVar[str] = "Route 53 record"
     title: ClassVar[str] = "Route 53 record"
     family: ClassVar[str] = "dns"
     scope: ClassVar[str] = "global"

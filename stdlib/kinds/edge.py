@@ -230,6 +230,7 @@ class GlobalAccelerator(Kind):
     """Two anycast IPs at the edge, routing over the AWS network to endpoints (notes §12.6)."""
 
     kind: Literal["global_accelerator"] = "global_accelerator"
+    noun: ClassVar[str] = "Global Accelerator"
     title: ClassVar[str] = "Global Accelerator"
     family: ClassVar[str] = "edge"
     scope: ClassVar[str] = "global"

@@ -112,6 +112,7 @@ class LoadBalancer(Kind):
     """An Elastic Load Balancer in one region, spread over subnets of one VPC (notes §6.2)."""
 
     kind: Literal["load_balancer"] = "load_balancer"
+    noun: ClassVar[str] = "load balancer"
     title: ClassVar[str] = "Elastic Load Balancer"
     family: ClassVar[str] = "loadbalancing"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "dns_name": "string",

@@ -139,13 +139,10 @@ def short(address: str) -> str:
     return address.rsplit(".", 1)[-1]
 
 
-def region_issue(me: View, other: View, path: tuple, what: str) -> Issue | None:
-    """An issue when `other` is declared in another region than `me`, else None."""
-    if other.region and me.region and other.region != me.region:
-        return Issue(f"{what} '{other.address}' is in {other.region}, but this resource is declared in {me.region}",
-                     path, related=(Related(other.address, (), f"{what} declared here"),),
-                     help="resources can only use resources of their own region")
-    return None
+def elsewhere(me: View, other: View) -> bool:
+    """Whether `other` is declared in another region than `me` (the same-region rule reports it;
+    a check skips what would follow from it)."""
+    return bool(other.region and me.region and other.region != me.region)
 
 
 def _duplicates(values: Iterable[tuple[object, tuple]]) -> Iterable[tuple[object, tuple, tuple]]:
@@ -300,11 +297,6 @@ class SecurityGroup(Kind):
     tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        vpc = deref(graph, self.vpc)
-        if vpc is not None:
-            problem = region_issue(me, vpc, ("vpc",), "VPC")
-            if problem:
-                yield problem
         for direction in ("ingress", "egress"):
             rules = getattr(self, direction)
             if len(rules) > 60:
@@ -343,12 +335,6 @@ class InternetGateway(Kind):
     vpc: Ref["vpc"]
     tags: Tags = Field(default_factory=dict)
 
-    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        vpc = deref(graph, self.vpc)
-        problem = region_issue(me, vpc, ("vpc",), "VPC") if vpc else None
-        if problem:
-            yield problem
-
 
 class EgressOnlyInternetGateway(Kind):
     """Outbound-only IPv6 internet access, the IPv6 counterpart of a NAT gateway (notes §24.12.2)."""
@@ -366,9 +352,6 @@ class EgressOnlyInternetGateway(Kind):
         vpc = deref(graph, self.vpc)
         if vpc is None:
             return
-        problem = region_issue(me, vpc, ("vpc",), "VPC")
-        if problem:
-            yield problem
         if vpc.get("ipv6") is False:
             yield Issue(f"an egress-only internet gateway carries IPv6 only, but VPC '{vpc.address}' has ipv6 = false",
                         ("vpc",), severity="warning", related=(Related(vpc.address, ("ipv6",), "IPv6 is off here"),),
@@ -379,6 +362,7 @@ class ElasticIp(Kind):
     """A fixed public IPv4 address (notes §4.2): at most 5 per region per account."""
 
     kind: Literal["elastic_ip"] = "elastic_ip"
+    noun: ClassVar[str] = "Elastic IP"
     title: ClassVar[str] = "Elastic IP"
     family: ClassVar[str] = "network"
     exports: ClassVar[dict[str, str]] = {"id": "string", "allocation_id": "string", "public_ip": "string",
@@ -392,11 +376,6 @@ class ElasticIp(Kind):
         if self.instance is not None and self.network_interface is not None:
             yield Issue("an Elastic IP is associated with an instance or a network interface, not both",
                         ("network_interface",))
-        for field in ("instance", "network_interface"):
-            other = deref(graph, getattr(self, field))
-            problem = region_issue(me, other, (field,), field.replace("_", " ")) if other else None
-            if problem:
-                yield problem
 
 
 class NatGateway(Kind):
@@ -421,16 +400,9 @@ class NatGateway(Kind):
         if self.connectivity == "private" and self.elastic_ip is not None:
             yield Issue("a private NAT gateway has no public address: remove elastic_ip or use connectivity = public",
                         ("elastic_ip",))
-        eip = deref(graph, self.elastic_ip)
-        problem = region_issue(me, eip, ("elastic_ip",), "Elastic IP") if eip else None
-        if problem:
-            yield problem
         subnet = deref(graph, self.subnet)
         if subnet is None:
             return
-        problem = region_issue(me, subnet, ("subnet",), "subnet")
-        if problem:
-            yield problem
         if self.connectivity == "public":
             yield from self._public_issues(subnet, graph)
 
@@ -455,7 +427,7 @@ ROUTE_TARGETS = ("internet_gateway", "nat_gateway", "instance", "vpc_peering", "
 
 class Route(Block):
     destination: CidrOrInternet
-    target: Ref[ROUTE_TARGETS]
+    target: Ref.of(*ROUTE_TARGETS, across=("vpc_peering",))  # the accepter routes to a peering made elsewhere
 
 
 class RouteTable(Kind):
@@ -475,11 +447,6 @@ class RouteTable(Kind):
     tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        vpc = deref(graph, self.vpc)
-        if vpc is not None:
-            problem = region_issue(me, vpc, ("vpc",), "VPC")
-            if problem:
-                yield problem
         mine = self.vpc.address if isinstance(self.vpc, v.ResourceRef) else None
         yield from _subnet_issues(me, graph, self.subnets, mine, "route table")
         for dest, path, first in _duplicates((r.destination, ("route", i, "destination"))
@@ -571,7 +538,7 @@ class VpcPeering(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"vpc", "peer_vpc"})
 
     vpc: Ref["vpc"]
-    peer_vpc: Ref["vpc"]
+    peer_vpc: Ref.anywhere["vpc"]  # inter-region peering
     tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
@@ -579,10 +546,6 @@ class VpcPeering(Kind):
             yield Issue("a VPC cannot be peered with itself", ("peer_vpc",))
             return
         ours, theirs = deref(graph, self.vpc), deref(graph, self.peer_vpc)
-        if ours is not None:
-            problem = region_issue(me, ours, ("vpc",), "VPC")
-            if problem:
-                yield problem
         if ours is None or theirs is None:
             return
         for a in _blocks(ours):
@@ -682,11 +645,6 @@ class NetworkAcl(Kind):
     tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        vpc = deref(graph, self.vpc)
-        if vpc is not None:
-            problem = region_issue(me, vpc, ("vpc",), "VPC")
-            if problem:
-                yield problem
         mine = self.vpc.address if isinstance(self.vpc, v.ResourceRef) else None
         yield from _subnet_issues(me, graph, self.subnets, mine, "network ACL")
         for direction in ("ingress", "egress"):
@@ -732,9 +690,7 @@ class NetworkInterface(Kind):
         subnet = deref(graph, self.subnet)
         if subnet is None:
             return
-        problem = region_issue(me, subnet, ("subnet",), "subnet")
-        if problem:
-            yield problem
+        if elsewhere(me, subnet):  # reported by the same-region rule
             return
         yield from security_group_vpc_issues(graph, self.security_groups, vpc_of(graph, subnet), subnet.address,
                                              ("security_groups",), me)
@@ -754,9 +710,7 @@ def security_group_vpc_issues(graph: Graph, groups: list, vpc: str | None, subne
         group = deref(graph, ref)
         if group is None:
             continue
-        problem = region_issue(me, group, (*path, i), "security group")
-        if problem:
-            yield problem
+        if elsewhere(me, group):  # reported by the same-region rule
             continue
         theirs = vpc_of(graph, group)
         if vpc and theirs and theirs != vpc:

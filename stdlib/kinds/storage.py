@@ -78,7 +78,7 @@ def _looks_like_ip(name: str) -> bool:
 class Replication(Block):
     """Copy new objects to another bucket, same region (SRR) or not (CRR) — notes §10.5."""
 
-    destination: Ref["s3_bucket"]
+    destination: Ref.anywhere["s3_bucket"]  # same- or cross-region replication
     storage_class: StorageClass = None
     delete_markers: Bool = False
     prefix: Str = None

@@ -15,7 +15,7 @@ from archform.stdlib.schema import View, ViewGraph
 from catalogue_bench import build, ref, view, w
 
 REGION = "us-east-1"
-MY_RULES = {"spread_placement_limit", "cluster_placement_single_az", "placement_group_limit"}
+MY_RULES = {"same_region", "spread_placement_limit", "cluster_placement_single_az", "placement_group_limit"}
 
 
 def n(x) -> Fraction:

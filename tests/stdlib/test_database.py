@@ -163,7 +163,8 @@ def test_editions():
 # --- Aurora ----------------------------------------------------------------------------------
 
 def aurora(address="orders", region=REGION, **attrs) -> View:
-    base = {"engine": w("postgresql"), "instance_class": w("db.r6g.large"), "subnets": AB}
+    subnets = AB if region == REGION else [ref(f"{region}_a", "subnet"), ref(f"{region}_b", "subnet")]
+    base = {"engine": w("postgresql"), "instance_class": w("db.r6g.large"), "subnets": subnets}
     return view(address, "aurora", {**base, **attrs}, region)
 
 
@@ -196,7 +197,11 @@ def test_aurora_serverless_capacity():
 
 
 def global_db(secondaries, **primary):
-    return [aurora(global_secondary=[ref(s.address, "aurora") for s in secondaries], **primary), *secondaries]
+    """A primary in REGION and its secondaries, each on a network of its own region."""
+    networks = [view for region in sorted({s.region for s in secondaries} - {REGION})
+                for view in network(region, prefix=f"{region}_")]
+    return [aurora(global_secondary=[ref(s.address, "aurora") for s in secondaries], **primary), *secondaries,
+            *networks]
 
 
 def test_aurora_global_database():

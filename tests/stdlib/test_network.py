@@ -15,7 +15,7 @@ from archform.stdlib.schema import View, ViewGraph
 from catalogue_bench import build, ref, view, w
 
 REGION = "us-east-1"
-MY_RULES = {"elastic_ip_association", "elastic_ip_limit", "internet_gateway_per_vpc", "network_acl_association",
+MY_RULES = {"same_region", "elastic_ip_association", "elastic_ip_limit", "internet_gateway_per_vpc", "network_acl_association",
             "route_table_association", "subnet_overlap", "vpc_limit"}
 
 
