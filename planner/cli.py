@@ -102,11 +102,15 @@ def inspect(ctx: Context, path, params):
 
 @main.command()
 @click.argument("kind", required=False)
+@click.option("--matrix", is_flag=True, help="Show what each kind supports: modeled cloud, failures, "
+              "CloudFormation, diagrams.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="With --matrix: a table, or JSON.")
 @pass_ctx
-def kinds(ctx: Context, kind):
+def kinds(ctx: Context, kind, matrix, fmt):
     """List the resource kinds, or show one kind's attributes, exports and defaults."""
-    from .kinds_cmd import run_kinds
-    sys.exit(run_kinds(ctx, kind))
+    from .kinds_cmd import run_kinds, run_matrix
+    sys.exit(run_matrix(fmt) if matrix else run_kinds(ctx, kind))
 
 
 def _tune_runtime():

@@ -48,3 +48,37 @@ def run_kinds(ctx: Context, kind: str | None) -> int:
     if cls.children:
         click.echo("child blocks: " + ", ".join(f"{b} → {k}" for b, k in sorted(cls.children.items())))
     return 0
+
+
+# where each facet is registered (stdlib/facets.py): importing them fills the registry
+FACET_HOMES = ("archform.providers.simulated.behaviours", "archform.providers.simulated.chaos.engine",
+               "archform.providers.cloudformation.mapping", "archform.planner.diagram.styles")
+
+
+def load_facets() -> None:
+    import importlib
+    for module in FACET_HOMES:
+        importlib.import_module(module)
+
+
+def run_matrix(fmt: str) -> int:
+    """`archform kinds --matrix`: every kind and the facets it has."""
+    import json
+    from archform.stdlib import catalogue, facets
+    load_facets()
+    rows = facets.matrix(sorted(catalogue.kinds()))
+    if fmt == "json":
+        click.echo(json.dumps({"facets": facets.FACETS, "kinds": {k: row for k, row in rows}},
+                              indent=2, sort_keys=True))
+        return 0
+    names = list(facets.FACETS)
+    width = max(len(k) for k, _ in rows) + 2
+    click.echo("kind".ljust(width) + "  ".join(names))
+    for kind, row in rows:
+        cells = ["yes".ljust(len(n)) if row[n] else "-".ljust(len(n)) for n in names]
+        click.echo(kind.ljust(width) + "  ".join(cells).rstrip())
+    counts = ", ".join(f"{n} {sum(row[n] for _, row in rows)}" for n in names)
+    click.echo(f"\n{len(rows)} kinds: {counts}")
+    for n in names:
+        click.echo(f"  {n}: {facets.FACETS[n]}")
+    return 0

@@ -11,6 +11,8 @@ and the global services sit in a grey frame outside every region.
 
 from __future__ import annotations
 
+from archform.stdlib import facets
+
 FONT = "Helvetica,Arial,sans-serif"
 
 # category → (border colour, fill colour, shape, extra node style, legend text)
@@ -64,6 +66,10 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "vpc_endpoint": ("network", "VPC endpoint", True),
     "vpc_peering": ("network", "VPC peering", False),
 }
+
+
+for _kind, _info in KINDS.items():
+    facets.register("diagram", _kind, _info)
 
 
 def kind_info(kind: str) -> tuple[str, str, bool]:

@@ -9,6 +9,8 @@ generator reports as errors rather than leave anything out.
 
 from __future__ import annotations
 
+from archform.stdlib import facets
+
 from . import compute, database, dns, dr, edge, loadbalancing, network, security, storage
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, network, security, storage)
@@ -20,6 +22,8 @@ for _family in FAMILIES:
     MAPPERS.update(_family.MAPPERS)
     EXPORTS.update(_family.EXPORTS)
     TYPES.update(_family.TYPES)
+for _kind, _mapper in MAPPERS.items():
+    facets.register("cloudformation", _kind, _mapper)
 
 
 def missing_kinds(kinds) -> list[str]:

@@ -22,6 +22,8 @@ import math
 from collections import Counter
 from typing import Iterable
 
+from archform.stdlib.facets import provides
+
 from .. import figures, units
 from ..measure import Service
 from ..physical import NoCapacity
@@ -100,6 +102,7 @@ def _fraction(value) -> float | None:
         return None
 
 
+@provides("failures", "autoscaling_group")
 class Asg(Loop):
     name = "asg"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from archform.stdlib.facets import provides
 from archform.stdlib.regions import REGIONS
 
 from .. import figures
@@ -62,6 +63,7 @@ class Cluster:
         return self.primary is not None and not self.promoted
 
 
+@provides("failures", "aurora")
 class Aurora(Loop):
     name = "aurora"
 

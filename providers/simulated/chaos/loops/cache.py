@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from archform.stdlib.facets import provides
+
 from .. import figures
 from ..measure import Service
 from ..world import Loop
@@ -40,6 +42,7 @@ class Cache:
         self.lost_shards: set[int] = set()  # data gone until refilled (a down node that comes back empty)
 
 
+@provides("failures", "elasticache")
 class Caches(Loop):
     name = "elasticache"
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from archform.stdlib.facets import provides
+
 from .. import figures, units
 from ..measure import Service
 from ..world import Loop
@@ -66,6 +68,7 @@ class Plan:
         self.provisioned = False
 
 
+@provides("failures", "dr_plan")
 class Dr(Loop):
     name = "dr"
 

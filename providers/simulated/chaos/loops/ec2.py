@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import Callable, Iterable
 
 from archform.stdlib import instance_types
+from archform.stdlib.facets import provides
 
 from .. import figures
 from ..measure import Service
@@ -46,6 +47,7 @@ class Instance:
         return self.state == RUNNING
 
 
+@provides("failures", "instance")
 class Ec2(Loop):
     name = "ec2"
 

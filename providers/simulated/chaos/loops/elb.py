@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
+from archform.stdlib.facets import provides
+
 from .. import figures, units
 from ..measure import Service
 from ..world import Loop
@@ -130,6 +132,7 @@ class LoadBalancer:
         return not self.groups or any(sum(g.healthy.values()) for g in self.groups)
 
 
+@provides("failures", "load_balancer", "target_group")
 class Elb(Loop):
     name = "elb"
 

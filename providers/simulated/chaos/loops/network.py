@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from archform.stdlib.facets import provides
+
 from ..measure import Service
 from ..world import Loop
 
@@ -24,6 +26,7 @@ class Nat:
         self.id, self.address, self.az, self.broken, self.up = id, address, az, 0, True
 
 
+@provides("failures", "nat_gateway")
 class Network(Loop):
     name = "network"
 

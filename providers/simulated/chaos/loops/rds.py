@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from archform.stdlib.facets import provides
+
 from .. import figures
 from ..measure import Service
 from ..world import Loop
@@ -52,6 +54,7 @@ class Db:
         return self.source is not None and not self.promoted
 
 
+@provides("failures", "rds")
 class Rds(Loop):
     name = "rds"
 

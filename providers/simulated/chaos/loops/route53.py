@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+from archform.stdlib.facets import provides
 from archform.stdlib.kinds.dns import CHECKER_REGIONS
 from archform.stdlib.regions import REGIONS
 
@@ -96,6 +97,7 @@ def _distance(a: str | None, b: str | None) -> float:
     return math.hypot(ra.lat - rb.lat, (ra.lon - rb.lon) * math.cos(math.radians((ra.lat + rb.lat) / 2)))
 
 
+@provides("failures", "health_check", "dns_record")
 class Route53(Loop):
     name = "route53"
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from archform.stdlib.facets import provides
+
 from ..measure import Service
 from ..world import Loop
 
@@ -25,6 +27,7 @@ class Item:
         self.rec, self.broken = rec, 0
 
 
+@provides("failures", "ebs_volume", "efs", "s3_bucket", "dynamodb_table")
 class Storage(Loop):
     name = "storage"
 
