@@ -240,6 +240,14 @@ class Region(Node):
 
 
 @node
+class ErrorItem(Node):
+    """An item that does not parse, kept in place by `parse(..., partial=True)`: the text it
+    covers (its diagnostics are reported beside the tree). Resolution skips it, so the rest of
+    a broken file still binds and checks (what an editor needs)."""
+    span: Span
+
+
+@node
 class Moved(Node):
     from_: Expr
     to: Expr

@@ -61,11 +61,14 @@ class Loader:
 
     `limits` bound what is read and parsed (default: the environment's, see limits.py; a
     malformed ARCHFORM_LIMITS is kept in `limits_problem` for the resolver to report);
-    `allow` are folders readable besides the configuration's own and archform's library."""
+    `allow` are folders readable besides the configuration's own and archform's library;
+    `partial`: a file with syntax errors still gives the items that parse (for editors: the
+    rest of a broken file binds and checks), its mistakes reported beside them."""
 
     def __init__(self, cache_dir: Path | None = None, sources: dict[str, str] | None = None,
-                 limits: Limits | None = None, allow=()):
+                 limits: Limits | None = None, allow=(), partial: bool = False):
         self.cache_dir = cache_dir
+        self.partial = partial
         self.sources = {str(Path(k)): t for k, t in (sources or {}).items()}
         self._memory: dict[str, tuple] = {}
         # what was read from disk (absolute path → hash of its text) and what was looked for and
@@ -178,13 +181,14 @@ class Loader:
 
     def load_text(self, text: str, name: str, digest: str | None = None) -> tuple[ast.Module | None, list[Diagnostic]]:
         digest = digest or cache_files.text_digest(text)
-        key = f"{_code_version()}-{self.limits.nesting}-{digest}"
+        key = f"{_code_version()}-{self.limits.nesting}-{'p' if self.partial else ''}{digest}"
         hit = self._memory.get((key, name))
         if hit is not None:
             return hit
         result = self._from_disk(key, name)
         if result is None:
-            result = parse(text, name, digest, nesting=self.limits.nesting, quote=name.endswith(".arch"))
+            result = parse(text, name, digest, nesting=self.limits.nesting, quote=name.endswith(".arch"),
+                           partial=self.partial)
             self._to_disk(key, name, result)
         self._memory[(key, name)] = result
         return result

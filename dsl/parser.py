@@ -292,10 +292,12 @@ def parse_interpolation(source: Source, begin: int, end: int, diagnostics: list[
 
 
 def parse(text: str, file: str, source_hash: str | None = None, nesting: int = 100,
-          quote: bool = True) -> tuple[ast.Module | None, list[Diagnostic]]:
+          quote: bool = True, partial: bool = False) -> tuple[ast.Module | None, list[Diagnostic]]:
     """Parse a whole `.arch` file (`source_hash`: the hash of `text`, when the caller has it;
     `nesting`: how deep it may nest; `quote`: False for text that is not `.arch` source, whose
-    lines diagnostics must not show)."""
+    lines diagnostics must not show). A file with syntax errors gives None and a diagnostic per
+    mistake; with `partial`, it gives the tree of what parses — every good item, inside regions
+    too — with an `ErrorItem` where each bad one was, beside the same diagnostics."""
     source = Source(file, text, quote)
     source_hash = source_hash or hashlib.sha256(text.encode()).hexdigest()
     builder = Builder(source, parse_interpolation, nesting)
@@ -306,9 +308,12 @@ def parse(text: str, file: str, source_hash: str | None = None, nesting: int = 1
         return None, [e.diagnostic]
     except ParseError:
         try:
-            return None, _recover(source, nesting)
+            recovered, diags = _recover(source, nesting)
         except NestingError as e:
             return None, [e.diagnostic]
+        if not partial:
+            return None, diags
+        return ast.Module(file, tuple(recovered), tuple(comments(source)), source_hash), diags
     return ast.Module(file, items, tuple(comments(source)), source_hash), builder.diagnostics
 
 
@@ -353,6 +358,9 @@ def _scan_items(text: str):
                 if item_start is not None:
                     yield item_start, i, opens[0] if opens else None
                 depth, opens, item_start, in_region = 0, [], None, False
+            elif depth == 0 and item_start is not None and _TOP_START.match(text, i):
+                yield item_start, i, None  # a statement without braces ends where the next begins
+                item_start, in_region = None, False
         if ch == '"':
             j = i + 1
             while j < n and text[j] != '"' and text[j] != "\n":
@@ -390,28 +398,74 @@ def _scan_items(text: str):
         yield item_start, n, opens[0] if opens else None
 
 
-def _recover(source: Source, nesting: int) -> list[Diagnostic]:
+def _recover(source: Source, nesting: int) -> tuple[list, list[Diagnostic]]:
+    """After a failed parse: (the items that parse, with an ErrorItem for each that does not;
+    one diagnostic per mistake)."""
     text = source.text
     unclosed = _unclosed_by_indentation(text)
     if unclosed:
-        return [_unclosed_diagnostic(source, open_pos, next_pos) for open_pos, next_pos in unclosed]
+        return ([ast.ErrorItem(Span(source, 0, len(text)))],
+                [_unclosed_diagnostic(source, open_pos, next_pos) for open_pos, next_pos in unclosed])
     diags: list[Diagnostic] = []
+    items: list = []
     for start, end, open_at in _scan_items(text):
-        builder = Builder(source, parse_interpolation, nesting)
         if open_at is not None:
             diags.append(_unclosed_diagnostic(source, open_at, end if end < len(text) else None))
+            items.append(ast.ErrorItem(Span(source, start, end)))
             continue
-        try:
-            _drive(source, "start", start, end, builder)
-            diags.extend(builder.diagnostics)
-        except ParseError as e:
-            diags.append(_syntax_diagnostic(e, source))
+        parsed, found = _parse_item(source, start, end, nesting)
+        items.extend(parsed)
+        diags.extend(found)
     if not diags:
         try:
             _drive(source, "start", 0, len(text), Builder(source, parse_interpolation, nesting))
         except ParseError as e:
             diags.append(_syntax_diagnostic(e, source))
-    return diags
+    return items, diags
+
+
+def _parse_item(source: Source, start: int, end: int, nesting: int) -> tuple[list, list[Diagnostic]]:
+    """One top-level item: its nodes and diagnostics. A region that fails is parsed again item
+    by item inside, so one bad block keeps the region and its other blocks."""
+    builder = Builder(source, parse_interpolation, nesting)
+    try:
+        return list(_drive(source, "start", start, end, builder)), builder.diagnostics
+    except ParseError as e:
+        first = _syntax_diagnostic(e, source)
+    region = _region_parts(source.text, start, end)
+    if region is None:
+        return [ast.ErrorItem(Span(source, start, end))], [first]
+    name_start, name_end, alias_start, alias_end, body_start, body_end = region
+    try:  # the header: `region <expr> as <alias> {`
+        name = _drive(source, "expr", name_start, name_end, Builder(source, parse_interpolation, nesting))
+    except ParseError:
+        return [ast.ErrorItem(Span(source, start, end))], [first]
+    body: list = []
+    diags: list[Diagnostic] = []
+    for s, e, open_at in _scan_items(source.text[body_start:body_end]):
+        if open_at is not None:
+            diags.append(_unclosed_diagnostic(source, body_start + open_at, body_start + e))
+            body.append(ast.ErrorItem(Span(source, body_start + s, body_start + e)))
+            continue
+        parsed, found = _parse_item(source, body_start + s, body_start + e, nesting)
+        body.extend(parsed)
+        diags.extend(found)
+    region_node = ast.Region(name, source.text[alias_start:alias_end], tuple(body), Span(source, start, end),
+                             Span(source, alias_start, alias_end))
+    return [region_node], diags or [first]
+
+
+_REGION_HEAD = re.compile(r"region[ \t]+(.+?)[ \t]+as[ \t]+([A-Za-z_][\w-]*)[ \t]*\{")
+
+
+def _region_parts(text: str, start: int, end: int) -> tuple[int, int, int, int, int, int] | None:
+    """For `region <expr> as <alias> {` ... `}` between start and end: the offsets of the name
+    expression, of the alias, of the body's start and of the closing '}', else None."""
+    m = _REGION_HEAD.match(text, start, end)
+    close = text.rfind("}", start, end)
+    if m is None or close < m.end():
+        return None
+    return m.start(1), m.end(1), m.start(2), m.end(2), m.end(), close
 
 
 def _unclosed_diagnostic(source: Source, open_pos: int, next_pos: int | None) -> Diagnostic:
@@ -447,11 +501,7 @@ def _unclosed_by_indentation(text: str) -> list[tuple[int, int | None]]:
             elif kind == "}" and stack:
                 stack.pop()
         pos += len(line) + 1
-    if found:
-        return found
-    if stack:  # still open at the end: report only when nothing else explains the failure
-        return []
-    return []
+    return found  # a block still open at the end is reported when nothing else explains the failure
 
 
 _LINE_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*+"|#.*+|//.*+|[{}]')
@@ -462,17 +512,6 @@ def _brackets_in_line(line: str):
         t = m.group(0)
         if t in "{}":
             yield t, m.start()
-
-
-def _open_count(chunk: str) -> int:
-    depth = 0
-    for m in re.finditer(r'"(?:[^"\\\n]|\\.)*+"|#[^\n]*+|//[^\n]*+|[{}]', chunk):
-        s = m.group(0)
-        if s == "{":
-            depth += 1
-        elif s == "}":
-            depth -= 1
-    return max(depth, 1)
 
 
 def _syntax_diagnostic(e: ParseError, source: Source, in_interpolation: bool = False) -> Diagnostic:

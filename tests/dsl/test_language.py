@@ -246,3 +246,40 @@ def test_resolution_is_deterministic(tmp_path):
     a = ok(tmp_path, src).json()
     b = ok(tmp_path, src).json()
     assert a == b
+
+
+# --- a broken file keeps what parses (for editors) -------------------------------------------
+
+BROKEN = """
+region "us-east-1" as primary {
+  vpc main { cidr = 10.0.0.0/16 }
+  subnet a { vpc = main, cidr = = 10.0.1.0/24, az = "us-east-1a" }
+  subnet b { vpc = mian, cidr = 10.0.2.0/24, az = "us-east-1b" }
+}
+let x = = 1
+output net = primary.main.cidr
+"""
+
+
+def test_a_broken_file_keeps_the_items_that_parse_with_error_nodes_where_the_others_were():
+    from archform.dsl import ast as a
+    from archform.dsl.parser import parse
+    assert parse(BROKEN, "main.arch")[0] is None  # the planner still refuses a broken file
+    module, diags = parse(BROKEN, "main.arch", partial=True)
+    assert [type(i).__name__ for i in module.items] == ["Region", "ErrorItem", "Output"]
+    region = module.items[0]
+    assert region.alias == "primary"
+    assert [type(i).__name__ for i in region.body] == ["Block", "ErrorItem", "Block"]
+    assert [i.label for i in region.body if type(i) is a.Block] == ["main", "b"]
+    # the same diagnostics as without `partial`: one per mistake
+    assert [d.summary for d in diags] == [d.summary for d in parse(BROKEN, "main.arch")[1]]
+    assert len(diags) == 2
+
+
+def test_the_rest_of_a_broken_file_binds_and_checks():
+    from archform.dsl.modules import Loader
+    desired, diags = resolve("main.arch", loader=Loader(None, {"main.arch": BROKEN}, partial=True))
+    summaries = [d.summary for d in diags]
+    assert any(s.startswith("unexpected") for s in summaries)        # the syntax errors, still
+    assert any("'mian'" in s for s in summaries), summaries           # and a mistake in a good block
+    assert "primary.main" in desired.resources and desired.outputs == {"net": "10.0.0.0/16"}
