@@ -22,7 +22,7 @@ from archform.stdlib.schema import Kind
 
 INDEX: dict[str, str] = {
     "aurora": "database",
-    "autoscaling_group": "compute",
+    "autoscaling_group": "autoscaling",
     "certificate": "security",
     "cloudfront": "edge",
     "dns_record": "dns",
@@ -35,7 +35,7 @@ INDEX: dict[str, str] = {
     "elastic_ip": "network",
     "elasticache": "database",
     "global_accelerator": "edge",
-    "health_check": "dns",
+    "health_check": "health_checks",
     "iam_policy": "security",
     "iam_role": "security",
     "instance": "compute",
@@ -43,18 +43,18 @@ INDEX: dict[str, str] = {
     "launch_template": "compute",
     "load_balancer": "loadbalancing",
     "nat_gateway": "network",
-    "network_acl": "network",
+    "network_acl": "firewall",
     "network_interface": "network",
     "placement_group": "compute",
     "rds": "database",
-    "route_table": "network",
+    "route_table": "routing",
     "s3_bucket": "storage",
-    "security_group": "network",
+    "security_group": "firewall",
     "subnet": "network",
     "target_group": "loadbalancing",
     "vpc": "network",
-    "vpc_endpoint": "network",
-    "vpc_peering": "network",
+    "vpc_endpoint": "routing",
+    "vpc_peering": "routing",
 }
 
 

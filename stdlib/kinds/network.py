@@ -1,5 +1,6 @@
-"""Networking: VPC, subnet, gateways, route tables, network ACLs, security groups, Elastic IPs,
-peering, endpoints and network interfaces.
+"""Networking: VPC, subnet, gateways, Elastic IPs and network interfaces, and the helpers the
+other network families share (security groups and network ACLs: firewall.py; route tables,
+peering and endpoints: routing.py).
 
 Limits and defaults from notes §24 (VPC), §3.4 (security groups), §4.2 (Elastic IP), §4.4
 (ENI), aws-facts "Networking". Rules across resources: `stdlib/rules/` (internet_gateway_per_vpc,
@@ -12,11 +13,11 @@ import ipaddress
 from collections import defaultdict
 from typing import ClassVar, Iterable, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from archform.dsl import values as v
-from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import AZ, Bool, Cidr, Enum, Int, IntRange, Port, PortRange, Ref, Str, Tags, Validated, cidr, fail
+from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.types import AZ, Bool, Cidr, Enum, IntRange, Ref, Str, Tags, cidr
 
 # RFC 1918 private ranges (notes §24.2.2: "only IP addresses in the Private IPv4 ranges are
 # allowed"), plus 100.64.0.0/10 which AWS also accepts for secondary blocks.
@@ -145,7 +146,7 @@ def elsewhere(me: View, other: View) -> bool:
     return bool(other.region and me.region and other.region != me.region)
 
 
-def _duplicates(values: Iterable[tuple[object, tuple]]) -> Iterable[tuple[object, tuple, tuple]]:
+def duplicates(values: Iterable[tuple[object, tuple]]) -> Iterable[tuple[object, tuple, tuple]]:
     """(value, path, first path) for every value seen before, in order."""
     first: dict = {}
     for value, path in values:
@@ -155,7 +156,7 @@ def _duplicates(values: Iterable[tuple[object, tuple]]) -> Iterable[tuple[object
             first[value] = path
 
 
-def _subnet_issues(me: View, graph: Graph, subnets: list, vpc: str | None, what: str) -> Iterable[Issue]:
+def subnet_issues(me: View, graph: Graph, subnets: list, vpc: str | None, what: str) -> Iterable[Issue]:
     """Subnets associated with a VPC-scoped resource must belong to that VPC."""
     for i, ref in enumerate(subnets):
         subnet = deref(graph, ref)
@@ -169,159 +170,6 @@ def _subnet_issues(me: View, graph: Graph, subnets: list, vpc: str | None, what:
 
 
 # --- traffic: CIDR blocks, "internet", or a security group --------------------------------------------
-
-def _describe(x) -> str:
-    if isinstance(x, v.ResourceRef):
-        return f"{x.kind} '{x.address}'"
-    return f"{v.type_name(x)} {v.to_json(x)!r}" if not isinstance(x, (list, dict)) else v.type_name(x)
-
-
-def _cidr_or_internet(x):
-    """A CIDR block; the word `internet` means 0.0.0.0/0 and an IP address its /32."""
-    if isinstance(x, v.Cidr):
-        return x
-    if isinstance(x, v.Ip):
-        bits = 32 if x.address.version == 4 else 128
-        return v.Cidr(ipaddress.ip_network(f"{x.address}/{bits}"))
-    text = x.text if isinstance(x, v.Word) else x
-    if text == "internet":
-        return INTERNET
-    if isinstance(text, str):
-        try:
-            return v.Cidr(ipaddress.ip_network(text, strict=True))
-        except ValueError as e:
-            raise fail(f"invalid CIDR block {text!r}: {e}", "write a block such as 10.0.0.0/16, or internet")
-    if isinstance(x, (v.Unknown, v.Interpolated)):
-        return x
-    raise fail(f"expected a CIDR block such as 10.0.0.0/16 or the word internet, got {_describe(x)}")
-
-
-def _peer(x):
-    """Where security-group traffic comes from or goes to: a CIDR, `internet`, or a security group."""
-    if isinstance(x, v.ResourceRef):
-        if x.kind == "security_group":
-            return x
-        raise fail(f"expected a CIDR block, internet or a security_group, got {_describe(x)}",
-                   "refer to one of its security groups instead" if x.kind != "vpc" else "use the VPC's cidr")
-    if isinstance(x, v.Unknown) and x.kind == "security_group" and x.attr in ("id", "arn"):
-        return v.ResourceRef(x.address, x.kind)
-    return _cidr_or_internet(x)
-
-
-CidrOrInternet = Validated(_cidr_or_internet)
-Peer = Validated(_peer)
-
-PROTOCOL = Enum("tcp", "udp", "icmp", "all", what="protocol")
-ALL_PORTS = v.PortRange(0, 65535)
-
-
-def _port_issue(protocol: str, ports) -> str:
-    """What is wrong with a protocol/ports pair, or ""."""
-    if protocol in ("tcp", "udp") and ports is None:
-        return f"a {protocol} rule needs ports: write port = 443 or ports = 1024..65535"
-    if protocol in ("icmp", "all") and ports is not None:
-        return f"protocol {protocol} has no ports: remove port/ports, or use tcp or udp"
-    if isinstance(ports, v.PortRange) and ports.low > ports.high:
-        return f"port range {ports.low}..{ports.high} is backwards: write {ports.high}..{ports.low}"
-    return ""
-
-
-class SecurityGroupRule(Block):
-    """One allow rule (notes §3.4: security groups only contain allow rules)."""
-
-    protocol: PROTOCOL = "tcp"
-    port: Port | None = None
-    ports: PortRange | None = None
-    description: Str | None = None
-
-    @model_validator(mode="after")
-    def _ports_fit_protocol(self):
-        if self.port is not None and self.ports is not None:
-            raise fail("write either port or ports, not both")
-        problem = _port_issue(self.protocol, self.port_range)
-        if problem:
-            raise fail(problem)
-        return self
-
-    @property
-    def port_range(self) -> v.PortRange | None:
-        if isinstance(self.port, int):
-            return v.PortRange(self.port, self.port)
-        return self.ports
-
-    def covers(self, port: int) -> bool:
-        if self.protocol == "all":
-            return True
-        r = self.port_range
-        return isinstance(r, v.PortRange) and r.low <= port <= r.high
-
-
-class SecurityGroupIngress(SecurityGroupRule):
-    from_: Peer = Field(alias="from")
-
-    @property
-    def peer(self):
-        return self.from_
-
-
-class SecurityGroupEgress(SecurityGroupRule):
-    to: Peer
-
-    @property
-    def peer(self):
-        return self.to
-
-
-# Ports that should not be open to the whole internet (notes §3.4: SSH and RDP; §24.2.3 bastion)
-_ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
-
-
-class SecurityGroup(Kind):
-    """A stateful firewall around instances, locked to one region and VPC (notes §3.4, §24.4).
-
-    With no rules, all inbound traffic is blocked and all outbound traffic allowed: when no
-    `egress` block is written the group keeps AWS's default allow-all egress rule."""
-
-    kind: Literal["security_group"] = "security_group"
-    title: ClassVar[str] = "Security group"
-    family: ClassVar[str] = "network"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"vpc", "description"})
-
-    vpc: Ref["vpc"]
-    description: Str = "Managed by archform"
-    ingress: list[SecurityGroupIngress] = Field(default_factory=list)
-    egress: list[SecurityGroupEgress] = Field(
-        default_factory=lambda: [SecurityGroupEgress.model_construct(protocol="all", port=None, ports=None,
-                                                                     description=None, to=INTERNET)])
-    tags: Tags = Field(default_factory=dict)
-
-    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        for direction in ("ingress", "egress"):
-            rules = getattr(self, direction)
-            if len(rules) > 60:
-                yield Issue(f"a security group has at most 60 {direction} rules by default, this one has {len(rules)}",
-                            (direction,), severity="warning", help="request a quota increase or split the rules over several groups")
-            for i, rule in enumerate(rules):
-                yield from self._peer_issues(me, graph, direction, i, rule)
-        for i, rule in enumerate(self.ingress):
-            for port, name in _ADMIN_PORTS.items():
-                if rule.peer == INTERNET and rule.covers(port):
-                    yield Issue(f"ingress rule opens {name} (port {port}) to the whole internet", ("ingress", i),
-                                severity="warning",
-                                help="restrict it to your network's CIDR or to a bastion's security group (notes §24.2.3)")
-
-    def _peer_issues(self, me: View, graph: Graph, direction: str, i: int, rule) -> Iterable[Issue]:
-        field = "from" if direction == "ingress" else "to"
-        other = deref(graph, rule.peer) if isinstance(rule.peer, v.ResourceRef) else None
-        if other is None or other.address == me.address or not isinstance(self.vpc, v.ResourceRef):
-            return
-        theirs = vpc_of(graph, other)
-        if theirs is not None and theirs != self.vpc.address:
-            yield Issue(f"a security group rule can only reference groups of its own VPC; '{other.address}' "
-                        f"belongs to VPC '{theirs}', this group to '{self.vpc.address}'", (direction, i, field),
-                        related=(Related(other.address, ("vpc",), "the referenced group's VPC"),),
-                        help="reference the other network by CIDR block instead")
 
 
 class InternetGateway(Kind):
@@ -421,248 +269,8 @@ class NatGateway(Kind):
 
 # --- routing ---------------------------------------------------------------------------------
 
-ROUTE_TARGETS = ("internet_gateway", "nat_gateway", "instance", "vpc_peering", "network_interface",
-                 "egress_only_internet_gateway", "transit_gateway", "vpn_gateway")
-
-
-class Route(Block):
-    destination: CidrOrInternet
-    target: Ref.of(*ROUTE_TARGETS, across=("vpc_peering",))  # the accepter routes to a peering made elsewhere
-
-
-class RouteTable(Kind):
-    """Routes for the subnets associated with it (notes §24.2.4). A subnet has one route table;
-    subnets not associated with any use the VPC's main table. The local route for the VPC's
-    own range is implicit."""
-
-    kind: Literal["route_table"] = "route_table"
-    title: ClassVar[str] = "Route table"
-    family: ClassVar[str] = "network"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"vpc"})
-
-    vpc: Ref["vpc"]
-    route: list[Route] = Field(default_factory=list)
-    subnets: list[Ref["subnet"]] = Field(default_factory=list)
-    tags: Tags = Field(default_factory=dict)
-
-    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        mine = self.vpc.address if isinstance(self.vpc, v.ResourceRef) else None
-        yield from _subnet_issues(me, graph, self.subnets, mine, "route table")
-        for dest, path, first in _duplicates((r.destination, ("route", i, "destination"))
-                                             for i, r in enumerate(self.route)):
-            yield Issue(f"two routes for {dest} in one route table", path,
-                        related=(Related(me.address, first, "first route for it"),),
-                        help="a route table has one route per destination")
-        for i, route in enumerate(self.route):
-            target = deref(graph, route.target)
-            if target is not None and mine is not None:
-                yield from self._target_issues(me, graph, mine, i, route, target)
-
-    def _target_issues(self, me, graph, mine: str, i: int, route: Route, target: View) -> Iterable[Issue]:
-        path = ("route", i, "target")
-        if target.kind == "vpc_peering":
-            yield from _peering_route_issues(graph, mine, path, route, target)
-            return
-        theirs = vpc_of(graph, target)
-        if theirs is not None and theirs != mine:
-            yield Issue(f"a route target must be in the route table's VPC; {target.kind} '{target.address}' is in "
-                        f"'{theirs}', this table in '{mine}'", path,
-                        related=(Related(target.address, (), "target declared here"),),
-                        help="to reach another VPC, peer them (vpc_peering) and route to the peering")
-            return
-        if target.kind == "instance" and target.get("source_dest_check") is True:
-            yield Issue(f"instance '{target.address}' forwards traffic for others only with source_dest_check = false",
-                        path, severity="warning", related=(Related(target.address, ("source_dest_check",), "the instance"),),
-                        help="a NAT instance needs the source/destination check disabled (notes §24.3.1)")
-        if target.kind == "nat_gateway":
-            yield from self._nat_issues(graph, path, target)
-        if target.kind == "internet_gateway" and route.destination == INTERNET:
-            yield from self._private_subnets_made_public(graph, path)
-
-    def _nat_issues(self, graph: Graph, path: tuple, nat: View) -> Iterable[Issue]:
-        nat_subnet = nat.get("subnet")
-        nat_az = az_of(graph, nat)
-        for j, ref in enumerate(self.subnets):
-            if nat_subnet == ref:
-                yield Issue(f"NAT gateway '{nat.address}' cannot be used from its own subnet '{ref.address}', which this "
-                            "route table sends through it", ("subnets", j),
-                            related=(Related(nat.address, ("subnet",), "the NAT gateway's subnet"),),
-                            help="route public subnets to the internet gateway; only other subnets use the NAT (notes §24.3.2)")
-                continue
-            az = az_of(graph, deref(graph, ref))
-            if az and nat_az and az != nat_az:
-                yield Issue(f"subnet '{ref.address}' in {az} reaches the internet through NAT gateway '{nat.address}' "
-                            f"in {nat_az}: if {nat_az} fails, it loses internet access", path, severity="warning",
-                            related=(Related(ref.address, ("az",), "subnet in another AZ"),),
-                            help="give each AZ its own NAT gateway and route table (notes §24.3.2)")
-
-    def _private_subnets_made_public(self, graph: Graph, path: tuple) -> Iterable[Issue]:
-        for j, ref in enumerate(self.subnets):
-            subnet = deref(graph, ref)
-            if subnet is not None and subnet.get("public") is False:
-                yield Issue(f"subnet '{subnet.address}' has public = false, but this route table sends 0.0.0.0/0 to an "
-                            "internet gateway, which makes it public", ("subnets", j), severity="warning",
-                            related=(Related(subnet.address, ("public",), "declared private here"),),
-                            help="route private subnets through a NAT gateway, or set public = true")
-
-
-def _peering_route_issues(graph: Graph, mine: str, path: tuple, route: Route, peering: View) -> Iterable[Issue]:
-    ends = [r.address for r in (peering.get("vpc"), peering.get("peer_vpc")) if isinstance(r, v.ResourceRef)]
-    if mine not in ends:
-        yield Issue(f"VPC peering '{peering.address}' connects {' and '.join(repr(e) for e in ends)}, not this "
-                    f"route table's VPC '{mine}'", path, related=(Related(peering.address, (), "the peering"),),
-                    help="VPC peering is not transitive: peer the VPCs directly (notes §24.5)")
-        return
-    other = next((graph.get(e) for e in ends if e != mine), None)
-    if other is None or not isinstance(route.destination, v.Cidr):
-        return
-    blocks = [b.network for b in [other.get("cidr"), *(other.get("secondary_cidrs") or [])] if isinstance(b, v.Cidr)]
-    dest = route.destination.network
-    if blocks and not any(dest.version == b.version and dest.subnet_of(b) for b in blocks):
-        shown = ", ".join(str(b) for b in blocks)
-        yield Issue(f"VPC peering is not transitive: the route to {dest} through '{peering.address}' only reaches "
-                    f"'{other.address}' ({shown})", path, severity="warning",
-                    related=(Related(other.address, ("cidr",), "the peer VPC's range"),),
-                    help="route only the peer VPC's range through a peering (notes §24.5)")
-
-
-class VpcPeering(Kind):
-    """A private connection between two VPCs, across accounts or regions (notes §24.5).
-    Their CIDR blocks must not overlap, and peering is not transitive."""
-
-    kind: Literal["vpc_peering"] = "vpc_peering"
-    title: ClassVar[str] = "VPC peering"
-    family: ClassVar[str] = "network"
-    exports: ClassVar[dict[str, str]] = {"id": "string"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"vpc", "peer_vpc"})
-
-    vpc: Ref["vpc"]
-    peer_vpc: Ref.anywhere["vpc"]  # inter-region peering
-    tags: Tags = Field(default_factory=dict)
-
-    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        if self.vpc == self.peer_vpc:
-            yield Issue("a VPC cannot be peered with itself", ("peer_vpc",))
-            return
-        ours, theirs = deref(graph, self.vpc), deref(graph, self.peer_vpc)
-        if ours is None or theirs is None:
-            return
-        for a in _blocks(ours):
-            for b in _blocks(theirs):
-                if a.version == b.version and a.overlaps(b):
-                    yield Issue(f"peered VPCs cannot have overlapping CIDR blocks: {a} of '{ours.address}' overlaps "
-                                f"{b} of '{theirs.address}'", ("peer_vpc",),
-                                related=(Related(theirs.address, ("cidr",), f"{b} declared here"),),
-                                help="give the VPCs disjoint ranges (notes §24.5)")
-
-
-def _blocks(vpc: View) -> list:
-    return [b.network for b in [vpc.get("cidr"), *(vpc.get("secondary_cidrs") or [])] if isinstance(b, v.Cidr)]
-
-
-class VpcEndpoint(Kind):
-    """Private access to an AWS service (notes §24.6): a gateway endpoint (S3 and DynamoDB only,
-    a route-table target, free) or an interface endpoint (an ENI in each subnet, with security
-    groups)."""
-
-    kind: Literal["vpc_endpoint"] = "vpc_endpoint"
-    title: ClassVar[str] = "VPC endpoint"
-    family: ClassVar[str] = "network"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "dns_name": "string", "prefix_list": "string"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"vpc", "service", "type"})
-
-    vpc: Ref["vpc"]
-    service: Str
-    type: Enum("gateway", "interface", what="endpoint type") = "interface"
-    route_tables: list[Ref["route_table"]] = Field(default_factory=list)
-    subnets: list[Ref["subnet"]] = Field(default_factory=list)
-    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
-    private_dns: Bool = True
-    tags: Tags = Field(default_factory=dict)
-
-    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        service = self.service.rsplit(".", 1)[-1] if isinstance(self.service, str) else None
-        if self.type == "gateway":
-            if service is not None and service not in ("s3", "dynamodb"):
-                yield Issue(f"gateway endpoints exist only for s3 and dynamodb, not '{service}'", ("type",),
-                            help="use type = interface (notes §24.6)")
-            for field in ("subnets", "security_groups"):
-                if getattr(self, field):
-                    yield Issue(f"a gateway endpoint is a route target and takes no {field.replace('_', ' ')}",
-                                (field,), help="use route_tables, or type = interface")
-        else:
-            if self.route_tables:
-                yield Issue("an interface endpoint is reached through its network interfaces, not route tables",
-                            ("route_tables",), help="use subnets and security_groups, or type = gateway for s3/dynamodb")
-            if not self.subnets:
-                yield Issue("an interface endpoint needs subnets to place its network interfaces in", ("subnets",))
-        mine = self.vpc.address if isinstance(self.vpc, v.ResourceRef) else None
-        yield from _subnet_issues(me, graph, self.subnets, mine, "VPC endpoint")
-        for field in ("route_tables", "security_groups"):
-            for i, ref in enumerate(getattr(self, field)):
-                other = deref(graph, ref)
-                theirs = vpc_of(graph, other)
-                if theirs and mine and theirs != mine:
-                    yield Issue(f"{other.kind} '{other.address}' belongs to VPC '{theirs}', this endpoint to '{mine}'",
-                                (field, i), related=(Related(other.address, ("vpc",), "its VPC"),))
-
 
 # --- network ACLs -----------------------------------------------------------------------------
-
-class NaclRule(Block):
-    """A numbered allow or deny rule; the lowest matching number decides (notes §24.4.1)."""
-
-    rule: IntRange(1, 32766, what="a network ACL rule number")
-    action: Enum("allow", "deny", what="NACL action") = "allow"
-    protocol: PROTOCOL = "tcp"
-    ports: PortRange | None = None
-    cidr: CidrOrInternet
-
-    @model_validator(mode="after")
-    def _ports_fit_protocol(self):
-        problem = _port_issue(self.protocol, self.ports)
-        if problem:
-            raise fail(problem)
-        return self
-
-
-class NetworkAcl(Kind):
-    """A stateless firewall in front of subnets (notes §24.4). A subnet has one NACL; rules are
-    evaluated lowest number first, and anything unmatched is denied (the final `*` rule). The
-    VPC's default NACL, used by subnets associated with none, allows everything."""
-
-    kind: Literal["network_acl"] = "network_acl"
-    title: ClassVar[str] = "Network ACL"
-    family: ClassVar[str] = "network"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"vpc"})
-
-    vpc: Ref["vpc"]
-    subnets: list[Ref["subnet"]] = Field(default_factory=list)
-    ingress: list[NaclRule] = Field(default_factory=list)
-    egress: list[NaclRule] = Field(default_factory=list)
-    tags: Tags = Field(default_factory=dict)
-
-    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        mine = self.vpc.address if isinstance(self.vpc, v.ResourceRef) else None
-        yield from _subnet_issues(me, graph, self.subnets, mine, "network ACL")
-        for direction in ("ingress", "egress"):
-            rules = getattr(self, direction)
-            numbered = ((r.rule, (direction, i, "rule")) for i, r in enumerate(rules) if isinstance(r.rule, int))
-            for number, path, first in _duplicates(numbered):
-                yield Issue(f"rule number {number} is used twice in this network ACL's {direction} rules", path,
-                            related=(Related(me.address, first, "first used here"),),
-                            help="each rule needs its own number; leave gaps of 100 to insert rules later (notes §24.4.1)")
-            if len(rules) > 20:
-                yield Issue(f"a network ACL has at most 20 {direction} rules by default, this one has {len(rules)}",
-                            (direction,), severity="warning", help="request a quota increase (up to 40)")
-        allows = {d: any(r.action == "allow" for r in getattr(self, d)) for d in ("ingress", "egress")}
-        if allows["ingress"] and not allows["egress"]:
-            yield Issue("this network ACL allows traffic in but none out; NACLs are stateless, so replies are denied",
-                        ("egress",), severity="warning",
-                        help="allow egress to the ephemeral ports, e.g. egress { rule = 100, ports = 1024..65535, "
-                             "cidr = internet } (notes §24.4.3)")
 
 
 # --- network interfaces ---------------------------------------------------------------------------

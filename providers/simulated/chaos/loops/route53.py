@@ -24,7 +24,7 @@ import math
 from typing import Iterable
 
 from archform.stdlib.facets import provides
-from archform.stdlib.kinds.dns import CHECKER_REGIONS
+from archform.stdlib.kinds.health_checks import CHECKER_REGIONS
 from archform.stdlib.regions import REGIONS
 
 from .. import figures, units
