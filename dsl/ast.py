@@ -18,32 +18,32 @@ class Node(Record):
     __slots__ = ()
 
 
-node = record
+node = record  # the decorator of nodes (kept for readers of older code)
 
 
 # --- expressions ---------------------------------------------------------------------------
 
-@node
+@record
 class Literal(Node):
     value: object  # Fraction, bool, None, Duration, Size, Percent, Cidr, Ip, PortRange
     span: Span
     text: str = ""  # the source spelling, kept so fmt prints `60m` as the author wrote it
 
 
-@node
+@record
 class Str(Node):
     parts: tuple  # str | Expr
     span: Span
     raw: str = ""
 
 
-@node
+@record
 class Var(Node):
     name: str
     span: Span
 
 
-@node
+@record
 class GetAttr(Node):
     obj: "Expr"
     name: str
@@ -51,20 +51,20 @@ class GetAttr(Node):
     name_span: Span
 
 
-@node
+@record
 class Index(Node):
     obj: "Expr"
     key: "Expr"
     span: Span
 
 
-@node
+@record
 class Splat(Node):
     obj: "Expr"
     span: Span
 
 
-@node
+@record
 class Call(Node):
     name: str
     args: tuple
@@ -72,13 +72,13 @@ class Call(Node):
     name_span: Span
 
 
-@node
+@record
 class ListExpr(Node):
     items: tuple
     span: Span
 
 
-@node
+@record
 class MapEntry(Node):
     key: str
     key_span: Span
@@ -86,20 +86,20 @@ class MapEntry(Node):
     quoted: bool = False
 
 
-@node
+@record
 class MapExpr(Node):
     entries: tuple  # MapEntry
     span: Span
 
 
-@node
+@record
 class Unary(Node):
     op: str  # "-" or "!"
     operand: "Expr"
     span: Span
 
 
-@node
+@record
 class Binary(Node):
     """`operands[0] ops[0] operands[1] ops[1] ...`, evaluated left to right: a run of operators
     of one precedence (`a + b - c`, `x && y && z`) is one node, however long, so a generated
@@ -111,7 +111,7 @@ class Binary(Node):
     span: Span
 
 
-@node
+@record
 class Cond(Node):
     test: "Expr"
     then: "Expr"
@@ -119,7 +119,7 @@ class Cond(Node):
     span: Span
 
 
-@node
+@record
 class ListComp(Node):
     var: str
     key_var: str | None  # `for k, v in map`
@@ -129,7 +129,7 @@ class ListComp(Node):
     span: Span
 
 
-@node
+@record
 class Paren(Node):
     expr: "Expr"
     span: Span
@@ -141,7 +141,7 @@ Expr = Union[Literal, Str, Var, GetAttr, Index, Splat, Call, ListExpr, MapExpr, 
 
 # --- statements ----------------------------------------------------------------------------
 
-@node
+@record
 class Attribute(Node):
     name: str
     value: Expr
@@ -150,7 +150,7 @@ class Attribute(Node):
     quoted: bool = False
 
 
-@node
+@record
 class ForClause(Node):
     key_var: str | None  # the first name in `for k, v in m`; None in `for v in xs`
     var: str
@@ -158,7 +158,7 @@ class ForClause(Node):
     span: Span
 
 
-@node
+@record
 class Block(Node):
     type: str
     type_span: Span
@@ -182,7 +182,7 @@ class Block(Node):
         return [x for x in self.body if isinstance(x, Block)]
 
 
-@node
+@record
 class TypeExpr(Node):
     name: str
     args: tuple  # TypeExpr
@@ -194,7 +194,7 @@ class TypeExpr(Node):
         return f"{self.name}({', '.join(str(a) for a in self.args)})"
 
 
-@node
+@record
 class Use(Node):
     path: str
     alias: str
@@ -203,7 +203,7 @@ class Use(Node):
     alias_span: Span
 
 
-@node
+@record
 class Param(Node):
     name: str
     type: TypeExpr
@@ -213,7 +213,7 @@ class Param(Node):
     sensitive: bool = False  # `sensitive param`: its value is a secret
 
 
-@node
+@record
 class Let(Node):
     name: str
     value: Expr
@@ -221,7 +221,7 @@ class Let(Node):
     name_span: Span
 
 
-@node
+@record
 class Output(Node):
     name: str
     value: Expr
@@ -230,7 +230,7 @@ class Output(Node):
     sensitive: bool = False  # `sensitive output` (an output made from a secret is one anyway)
 
 
-@node
+@record
 class Region(Node):
     name: Expr
     alias: str
@@ -239,7 +239,7 @@ class Region(Node):
     alias_span: Span
 
 
-@node
+@record
 class ErrorItem(Node):
     """An item that does not parse, kept in place by `parse(..., partial=True)`: the text it
     covers (its diagnostics are reported beside the tree). Resolution skips it, so the rest of
@@ -247,14 +247,14 @@ class ErrorItem(Node):
     span: Span
 
 
-@node
+@record
 class Moved(Node):
     from_: Expr
     to: Expr
     span: Span
 
 
-@node
+@record
 class Comment(Node):
     text: str
     span: Span

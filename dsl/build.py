@@ -14,11 +14,12 @@ from .evaluate import EvalError, fail
 from .kind_fields import (attr_help, entry_key, field_for, is_list, nested_model, owner_of, short, user_names,
                           value_at, kind_phrase, word_like)
 from .resolve_values import dotted, materialize, names_in
+from .resolver_state import ResolverState
 from .scopes import Cell, EvalEnv, Group, Instance, ModuleRef, RegionBinding, Replicated, Scope, UseBinding
 from .suggest import did_you_mean
 
 
-class Building:
+class Building(ResolverState):
     """Evaluating and validating resources (a part of `Resolver`)."""
 
     # -- evaluating a resource -----------------------------------------------------------------

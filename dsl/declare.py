@@ -14,11 +14,12 @@ from .evaluate import EvalError
 from .functions import FunctionError
 from .modules import ReadProblem
 from .resolve_values import format_key
+from .resolver_state import ResolverState
 from .scopes import RESERVED_NAMES, EvalEnv, Group, Instance, LetBinding, ModuleCtx, RegionBinding, Scope, UseBinding
 from .suggest import did_you_mean
 
 
-class Declaring:
+class Declaring(ResolverState):
     """Loading modules and declaring their names (a part of `Resolver`)."""
 
     # -- loading ---------------------------------------------------------------------------

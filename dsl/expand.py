@@ -8,12 +8,13 @@ from . import values as v
 from .diagnostics import Label, error
 from .evaluate import EvalError, fail
 from .resolve_values import format_key, key_of
+from .resolver_state import ResolverState
 from .scopes import META_ATTRS, Cell, EvalEnv, Group, Instance, Loop, ModuleCtx, ParamBinding, Replicated, Scope
 from .suggest import did_you_mean
 from .typesys import type_problems
 
 
-class Expanding:
+class Expanding(ResolverState):
     """Expanding blocks into instances (a part of `Resolver`)."""
 
     # -- expanding for/if into instances ------------------------------------------------------

@@ -11,13 +11,14 @@ from .evaluate import EvalError, Namespace, evaluate, fail
 from .kind_fields import field_for
 from .limits import exceeded
 from .resolve_values import json_or_none, refs_in, to_value
+from .resolver_state import ResolverState
 from .scopes import (Cell, EvalEnv, Group, Instance, LetBinding, Loop, ModuleRef, ParamBinding, RegionBinding,
                      RegionRef, Replicated, UseBinding)
 from .suggest import did_you_mean
 from .typesys import conform
 
 
-class Lookup:
+class Lookup(ResolverState):
     """What a name or an attribute means when an expression reads it (a part of `Resolver`)."""
 
     def current_deps(self) -> set[str]:

@@ -11,6 +11,8 @@ frozen dataclasses, where it could not).
 
 from __future__ import annotations
 
+from typing import dataclass_transform
+
 
 class Record:
     __slots__ = ()
@@ -32,6 +34,7 @@ class Record:
         return f"{self.__class__.__qualname__}({fields})"
 
 
+@dataclass_transform()  # type checkers read a record's fields as a dataclass's
 def record(cls):
     """Make `cls` a slotted Record whose fields are its annotations, in order."""
     names = tuple(cls.__dict__.get("__annotations__", {}))
