@@ -99,7 +99,7 @@ class Building(ResolverState):
                 return
             try:
                 if word_like(cls, name) and self._is_bare_word(entry.value, env.scope):
-                    attrs[name] = v.Word(dotted(entry.value))
+                    attrs[name] = v.Word(dotted(entry.value) or "")  # a bare word is dotted names
                 else:
                     attrs[name] = materialize(self._eval(entry.value, env), entry.value.span)
             except EvalError as e:
@@ -237,7 +237,7 @@ class Building(ResolverState):
                 self.diags.append(error(f"{a.name} is true or false, got {v.type_name(val)}", a.value.span))
                 continue
             opts[a.name] = val
-        inst.lifecycle = Lifecycle(**opts)
+        inst.lifecycle = Lifecycle(**opts)  # type: ignore[arg-type]  # each option checked above
 
     # -- validation errors as diagnostics --------------------------------------------------------
     def _validation_diagnostics(self, e: ValidationError, inst: Instance, cls, attrs: dict, failed: set[str]):

@@ -205,7 +205,7 @@ class Declaring(ResolverState):
         uses = [n for n in scope.visible() if isinstance(scope.find(n), UseBinding)]
         return did_you_mean(name, list(self.kinds) + uses) or "run `archform kinds` for the list of kinds"
 
-    def _bind(self, scope: Scope, name: str, binding, span: Span) -> bool:
+    def _bind(self, scope: Scope, name: str, binding, span: Span | None) -> bool:
         prior = scope.names.get(name)
         if prior is not None:
             self._duplicate("name", name, span, scope.spans.get(name))

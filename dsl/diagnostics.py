@@ -191,7 +191,7 @@ def has_errors(diags: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diags)
 
 
-def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+def sort_diagnostics(diags: Iterable[Diagnostic | None]) -> list[Diagnostic]:
     seen = set()
     out = []
     for d in sorted((d for d in diags if d is not None), key=Diagnostic.sort_key):

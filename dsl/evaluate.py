@@ -15,13 +15,16 @@ stack; the recursion that remains follows brackets, which the parser limits.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from . import ast
 from . import values as v
 from .diagnostics import EvalError, Span, error
 from .functions import FUNCTIONS, FunctionError, Unknowable, display
 from .suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from .limits import Meter
 
 __all__ = ["EvalError", "Env", "Namespace", "evaluate", "fail", "arith", "compare", "index_value"]
 
@@ -31,8 +34,12 @@ def fail(message: str, span: Span, help: str = "", detail: str = "", labels=()) 
 
 
 class Env(Protocol):
-    region: str | None
-    meter: "Meter"  # limits.Meter: steps taken and sizes of values made
+    @property
+    def region(self) -> str | None: ...
+
+    meter: Meter  # steps taken and sizes of values made
+
+    def is_bound(self, name: str) -> bool: ...
 
     def lookup(self, name: str, span: Span): ...
 
@@ -40,7 +47,7 @@ class Env(Protocol):
 
     def index(self, obj, key, span: Span): ...
 
-    def child(self, names: dict) -> "Env": ...
+    def child(self, names: dict) -> Env: ...
 
     def read_file(self, path: str) -> str: ...
 
@@ -184,7 +191,7 @@ def _string(expr: ast.Str, env: Env):
 
 def _getattr(expr: ast.GetAttr, env: Env):
     # `m5.large`, `db.r6g.xlarge`: a dotted enum word when its head is not a name in scope
-    head = expr
+    head: ast.Expr = expr
     dotted = []
     while type(head) is ast.GetAttr:
         dotted.append(head.name)

@@ -76,7 +76,7 @@ class Expanding(ResolverState):
             self.secret_reads = reads
         group.state = Cell.DONE
 
-    def _iterate(self, clause: ast.ForClause, scope: Scope) -> list[tuple[str, dict]]:
+    def _iterate(self, clause: ast.ForClause, scope: Scope) -> list[tuple[str | None, dict]]:
         env = EvalEnv(self, scope, set())
         src = self._eval(clause.iterable, env)
         if v.is_unknown(src):

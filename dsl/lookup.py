@@ -105,9 +105,9 @@ class Lookup(ResolverState):
             raise EvalError(error(f"dependency cycle: {' → '.join(path)}", span or self.stack_spans[i],
                                   labels=labels, help="break the loop: one of these must not depend on the other"))
         if len(self.stack) >= self.limits.chain:
-            path = " needs ".join(f"'{n}'" for n in (self.stack[:2] if len(self.stack) > 2 else self.stack))
+            waiting = " needs ".join(f"'{n}'" for n in (self.stack[:2] if len(self.stack) > 2 else self.stack))
             raise EvalError(exceeded(self.limits, "chain", f"more than {self.limits.chain:,} names wait on each "
-                                     f"other here: {path} needs … '{what}'", span))
+                                     f"other here: {waiting} needs … '{what}'", span))
         self.stack.append(what)
         self.stack_spans.append(span)
         self.deps_stack.append(set())

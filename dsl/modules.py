@@ -70,7 +70,7 @@ class Loader:
         self.cache_dir = cache_dir
         self.partial = partial
         self.sources = {str(Path(k)): t for k, t in (sources or {}).items()}
-        self._memory: dict[str, tuple] = {}
+        self._memory: dict[tuple[str, str], tuple] = {}
         # what was read from disk (absolute path → hash of its text) and what was looked for and
         # missing (→ None): the inputs a cached resolution is checked against (resolved_cache.py)
         self.inputs: dict[str, str | None] = {}

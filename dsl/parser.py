@@ -184,8 +184,10 @@ def _drive(source: Source, start: str, begin: int, end: int, builder: Builder):
     nesting = builder.nesting
     max_stack = 4 * nesting + 100  # prefix operators and `? :` nest without brackets
     depth = 0  # brackets open
+    kind: str
+    group: str
     for m in _LEX.finditer(source.text, begin, end):
-        kind = group = m.lastgroup
+        kind = group = m.lastgroup  # type: ignore[assignment]  # every alternative is a named group
         # contextual typing
         if kind == "NAME":
             value = m.group(kind)
@@ -240,7 +242,7 @@ def _drive(source: Source, start: str, begin: int, end: int, builder: Builder):
                     first = children[0]
                     if inline and type(first) is Inline:
                         # left-recursive repetition (`x*`): grow the list in place, not O(n²)
-                        flat = first
+                        flat: list = first
                         for c in children[1:]:
                             if type(c) is Inline:
                                 flat.extend(c)
@@ -442,12 +444,12 @@ def _parse_item(source: Source, start: int, end: int, nesting: int) -> tuple[lis
         return [ast.ErrorItem(Span(source, start, end))], [first]
     body: list = []
     diags: list[Diagnostic] = []
-    for s, e, open_at in _scan_items(source.text[body_start:body_end]):
+    for begin, finish, open_at in _scan_items(source.text[body_start:body_end]):
         if open_at is not None:
-            diags.append(_unclosed_diagnostic(source, body_start + open_at, body_start + e))
-            body.append(ast.ErrorItem(Span(source, body_start + s, body_start + e)))
+            diags.append(_unclosed_diagnostic(source, body_start + open_at, body_start + finish))
+            body.append(ast.ErrorItem(Span(source, body_start + begin, body_start + finish)))
             continue
-        parsed, found = _parse_item(source, body_start + s, body_start + e, nesting)
+        parsed, found = _parse_item(source, body_start + begin, body_start + finish, nesting)
         body.extend(parsed)
         diags.extend(found)
     region_node = ast.Region(name, source.text[alias_start:alias_end], tuple(body), Span(source, start, end),

@@ -41,7 +41,7 @@ class Resolver(Declaring, Expanding, Lookup, Building):
     def __init__(self, loader: Loader, params: dict[str, str] | None = None):
         self.loader = loader
         self.raw_params = dict(params or {})
-        self.diags: list[Diagnostic] = []
+        self.diags = []
         self.groups: list[Group] = []
         self.lets: list[LetBinding] = []
         self.limits = loader.limits
@@ -244,8 +244,8 @@ class Resolver(Declaring, Expanding, Lookup, Building):
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
-                        labels = [Label(resources[a].span, f"'{a}' depends on '{b}'")
-                                  for a, b in zip(cycle[1:-1], cycle[2:]) if resources[a].span is not None]
+                        labels = [Label(span, f"'{a}' depends on '{b}'") for a, b in zip(cycle[1:-1], cycle[2:])
+                                  if (span := resources[a].span) is not None]
                         self.diags.append(error(f"dependency cycle: {' → '.join(cycle)}", resources[cycle[0]].span,
                                                 labels=labels,
                                                 help="break the loop: one of these references must go"))
@@ -282,12 +282,12 @@ def _resolve(path, params, loader: Loader, check: bool):
         with collector.paused():
             try:
                 desired = r.run(Path(path))
-                diags = r.diags
+                diags = [d for d in r.diags if d is not None]
                 if desired is not None and check:
                     diags = diags + run_checks(desired, r)
                 diags = redact.scrub(diags, r.secrets())
             except RecursionError:  # the limits keep well inside the stack; this is the last guard
-                desired, diags = None, r.diags + [error(
+                desired, diags = None, [d for d in r.diags if d is not None] + [error(
                     "this configuration nests too deeply to evaluate", r.deepest_span(),
                     help="name inner parts with `let`s, and declare what is used before what uses it")]
     finally:

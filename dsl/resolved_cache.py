@@ -46,8 +46,8 @@ def _code_fingerprint() -> str:
         # the validators' library (found, not imported): its release changes what a model accepts
         from importlib.util import find_spec
         spec = find_spec("pydantic_core")
-        st = os.stat(spec.origin) if spec is not None and spec.origin else None
-        h.update(f"{st.st_size if st else 0} {st.st_mtime_ns if st else 0}".encode())
+        found = os.stat(spec.origin) if spec is not None and spec.origin else None
+        h.update(f"{found.st_size if found else 0} {found.st_mtime_ns if found else 0}".encode())
         _CODE = h.hexdigest()
     return _CODE
 

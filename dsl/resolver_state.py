@@ -15,7 +15,7 @@ from .desired import Moved
 from .diagnostics import Diagnostic, Span
 from .limits import Limits, Meter
 from .modules import Loader
-from .scopes import EvalEnv, Group, Instance, LetBinding, ModuleCtx, Scope
+from .scopes import EvalEnv, Group, Instance, LetBinding, ModuleCtx, ParamBinding, Scope
 
 if typing.TYPE_CHECKING:
     from pydantic import ValidationError
@@ -26,7 +26,7 @@ if typing.TYPE_CHECKING:
 class ResolverState:
     loader: Loader
     raw_params: dict[str, str]
-    diags: list[Diagnostic]
+    diags: list[Diagnostic | None]  # None: a mistake reported where it happened (sort_diagnostics drops it)
     groups: list[Group]
     lets: list[LetBinding]
     limits: Limits
@@ -69,7 +69,7 @@ class ResolverState:
 
         def _kind_hint(self, name: str, scope: Scope) -> str: ...
 
-        def _bind(self, scope: Scope, name: str, binding, span: Span) -> bool: ...
+        def _bind(self, scope: Scope, name: str, binding, span: Span | None) -> bool: ...
 
         def _duplicate(self, what, name, span, first: Span | None): ...
 
@@ -77,7 +77,7 @@ class ResolverState:
 
         def expand(self, group: Group): ...
 
-        def _iterate(self, clause: ast.ForClause, scope: Scope) -> list[tuple[str, dict]]: ...
+        def _iterate(self, clause: ast.ForClause, scope: Scope) -> list[tuple[str | None, dict]]: ...
 
         def _instantiate_module(self, inst: Instance): ...
 

@@ -22,7 +22,7 @@ from .evaluate import Namespace, fail
 from .suggest import did_you_mean
 
 if typing.TYPE_CHECKING:
-    from .resolve import Resolver
+    from .resolver_state import ResolverState
 
 META_ATTRS = {"depends_on"}
 META_BLOCKS = {"lifecycle"}
@@ -46,17 +46,19 @@ class Scope:
 
     __slots__ = ("names", "parent", "region", "region_alias", "prefix", "module", "spans")
 
-    def __init__(self, parent: "Scope | None", *, region=None, region_alias=None, prefix="", module=None):
+    def __init__(self, parent: "Scope | None", *, region: str | None = None, region_alias: str | None = None,
+                 prefix: str = "", module: "ModuleCtx | None" = None):
         self.names: dict[str, object] = {}
-        self.spans: dict[str, Span] = {}
+        self.spans: dict[str, Span | None] = {}
         self.parent = parent
-        self.region = region if region is not None or parent is None else parent.region
-        self.region_alias = region_alias if region_alias is not None or parent is None else parent.region_alias
+        self.region: str | None = region if region is not None or parent is None else parent.region
+        self.region_alias: str | None = (region_alias if region_alias is not None or parent is None
+                                         else parent.region_alias)
         self.prefix = prefix
-        self.module = module if module is not None or parent is None else parent.module
+        self.module: ModuleCtx | None = module if module is not None or parent is None else parent.module
 
     def find(self, name: str):
-        s = self
+        s: Scope | None = self
         while s is not None:
             b = s.names.get(name)
             if b is not None:
@@ -66,7 +68,7 @@ class Scope:
 
     def visible(self) -> set[str]:
         out: set[str] = set()
-        s = self
+        s: Scope | None = self
         while s is not None:
             out.update(s.names)
             s = s.parent
@@ -98,7 +100,8 @@ class LetBinding:
 
     def __init__(self, decl: ast.Let, scope: Scope):
         self.name, self.decl, self.scope = decl.name, decl, scope
-        self.value, self.state, self.deps = None, Cell.NEW, set()
+        self.value, self.state = None, Cell.NEW
+        self.deps: set[str] = set()
         self.secret = False  # its value was made from a secret
 
 
@@ -174,7 +177,7 @@ class Instance:
 class Replicated(Namespace):
     """A `for`-expanded resource or module referenced without a key: its instances by key."""
 
-    def __init__(self, resolver: "Resolver", group: Group):
+    def __init__(self, resolver: "ResolverState", group: Group):
         self.resolver, self.group = resolver, group
 
     def _items(self):
@@ -221,7 +224,7 @@ class Replicated(Namespace):
 
 
 class ModuleRef(Namespace):
-    def __init__(self, resolver: "Resolver", inst: Instance):
+    def __init__(self, resolver: "ResolverState", inst: Instance):
         self.resolver, self.inst = resolver, inst
 
     def describe(self):
@@ -232,7 +235,7 @@ class ModuleRef(Namespace):
 
 
 class RegionRef(Namespace):
-    def __init__(self, resolver: "Resolver", binding: RegionBinding):
+    def __init__(self, resolver: "ResolverState", binding: RegionBinding):
         self.resolver, self.binding = resolver, binding
 
     def describe(self):
@@ -257,7 +260,7 @@ class EvalEnv:
 
     __slots__ = ("resolver", "scope", "deps", "meter")
 
-    def __init__(self, resolver: "Resolver", scope: Scope, deps: set[str]):
+    def __init__(self, resolver: "ResolverState", scope: Scope, deps: set[str]):
         self.resolver, self.scope, self.deps = resolver, scope, deps
         self.meter = resolver.meter
 

@@ -74,7 +74,7 @@ def conform(value, t: ast.TypeExpr, kinds: set[str]):
     if name == "one_of":
         words = [a.name for a in t.args]
         text = value.text if isinstance(value, v.Word) else value if isinstance(value, str) else None
-        if text in words:
+        if text is not None and text in words:
             return v.Word(text), None
         from .suggest import did_you_mean
         hint = did_you_mean(str(text), words) if text is not None else ""
@@ -93,13 +93,13 @@ def conform(value, t: ast.TypeExpr, kinds: set[str]):
     if name == "map":
         if not isinstance(value, dict):
             return None, f"expected a map, got {v.type_name(value)}"
-        out = {}
+        entries: dict = {}
         for k, item in value.items():
             conv, problem = conform(item, t.args[0], kinds)
             if problem:
                 return None, f"key '{k}': {problem}"
-            out[k] = conv
-        return out, None
+            entries[k] = conv
+        return entries, None
     wanted = [a.name for a in t.args] if name == "ref" else [name]
     if isinstance(value, v.ResourceRef):
         if value.kind in wanted or not wanted:  # a bare `ref` takes a resource of any kind
