@@ -1,53 +1,51 @@
-"""`archform validate`: every problem in every file, at once."""
+"""`archform validate`: every problem in every file, at once; and `archform inspect`, the
+resolved resources as JSON."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import sys
 
 import click
 
-from .cli_common import Context, echo_diagnostics
+from .common import Context, allowed_paths, echo_diagnostics, pass_ctx, parse_params
+from .options import allow_path_option, format_option, param_option
 
 
-def find_roots(paths) -> tuple[list[Path], list]:
-    """The configurations to check: each file given, and in each directory every `.arch`
-    file that no other file there `use`s (those are checked through their users)."""
-    from archform.dsl.diagnostics import error
-    from archform.dsl.modules import Loader
-    from archform.dsl import ast
-    roots: list[Path] = []
-    problems = []
-    for p in paths:
-        path = Path(p)
-        if path.is_file():
-            roots.append(path)
-            continue
-        if not path.is_dir():
-            problems.append(error(f"no such file or directory: {p}"))
-            continue
-        files = sorted(f for f in path.rglob("*.arch") if not any(part.startswith(".") for part in f.parts))
-        loader = Loader(None)
-        used: set[Path] = set()
-        for f in files:
-            module, _ = loader.load(f)
-            if module is None:
-                continue
-            for item in module.items:
-                if isinstance(item, ast.Use):
-                    target = loader.find(item.path, f)
-                    if target is not None:
-                        used.add(target.resolve())
-        roots.extend(f for f in files if f.resolve() not in used)
-        if not files:
-            problems.append(error(f"no .arch files under {p}"))
-    return roots, problems
+def register(main: click.Group):
+    @main.command()
+    @click.argument("paths", nargs=-1, type=click.Path())
+    @format_option()
+    @param_option()
+    @allow_path_option
+    @pass_ctx
+    def validate(ctx: Context, paths, fmt, params):
+        """Check .arch files (or directories of them): syntax, names, types, limits, rules.
+
+        Exits 0 when clean (warnings allowed), 1 when there are errors."""
+        sys.exit(run_validate(ctx, paths or (".",), fmt, parse_params(params)))
+
+    @main.command()
+    @click.argument("path", type=click.Path())
+    @param_option(help=None)
+    @allow_path_option
+    @pass_ctx
+    def inspect(ctx: Context, path, params):
+        """Print the resolved resources (addresses, kinds, attributes, dependencies) as JSON."""
+        from archform.dsl.resolve import resolve
+        desired, diags = resolve(path, parse_params(params), allow=allowed_paths())
+        if any(d.is_error for d in diags) or desired is None:
+            echo_diagnostics(ctx, diags)
+            sys.exit(1)
+        echo_diagnostics(ctx, [d for d in diags if not d.is_error], summary=False)
+        click.echo(json.dumps(desired.json(), indent=2, sort_keys=True))
 
 
 def run_validate(ctx: Context, paths, fmt: str, params: dict) -> int:
     from archform.dsl.diagnostics import sort_diagnostics, to_json
     from archform.dsl.modules import Loader, default_cache_dir
     from archform.dsl.resolve import resolve
+    from archform.dsl.roots import find_roots
     roots, diags = find_roots(paths)
     loader = Loader(default_cache_dir(), allow=ctx.allow)
     counts = {}
