@@ -105,25 +105,13 @@ def _open_store(where: ArchformState):
 @contextmanager
 def _session(where: ArchformState, command: str):
     """State store and modeled cloud, with the state's lock held (as the CLI holds it)."""
-    from archform.planner.clock import now_text
-    from archform.planner.state import StateLocked
-    from archform.providers import open_provider
-    store = _open_store(where)
-    cloud = open_provider("simulated", cloud=str(where.cloud))
-    try:
+    from archform.planner.session import LockRefused, open_session
+    with open_session(where.state, where.workspace, str(where.cloud), lazy=False) as session:
         try:
-            store.lock(command, now_text())
-        except StateLocked as e:
-            from archform.planner.plan_cmds import force_unlock_command
-            raise ArchformError(f"{e}; if that command is gone, run: "
-                                f"{force_unlock_command(store, e.holder.lock_id)}") from None
-        try:
-            yield store, cloud
-        finally:
-            store.unlock()
-    finally:
-        store.close()
-        cloud.close()
+            session.lock(command, notify=None)
+        except LockRefused as e:
+            raise ArchformError(f"{e.locked}; if that command is gone, run: {e.unlock_command}") from None
+        yield session.store, session.provider
 
 
 def _params(params: Mapping[str, object] | None) -> dict[str, str]:

@@ -9,7 +9,9 @@ instance of a group (`overlays.instances`), hosts and racks (`physical.py`). `do
 DOT and runs Graphviz; `report.py` puts a diagram, the plan, the checks and a chaos run's
 timeline and capacity chart (`charts.py`) into one self-contained HTML file.
 
-Every step is a function of values; nothing reads the clock, and output is sorted.
+Every step is a function of values; nothing reads the clock, and output is sorted. The
+package is given what it draws: the commands (`planner/cli/diagram.py`) make the plan, run
+the chaos rehearsal, read placements and write the files.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def architecture(instances: int, groups: int) -> str:
 
 
 def main(instances: int = 10_000, groups: int = 10) -> None:
-    from archform.planner.chaos_cmd import fresh_cloud
+    from archform.planner.rehearsal import fresh_cloud
     from archform.providers.simulated.chaos.engine import Run
     from archform.providers.simulated.chaos.faults import FaultSpec
 

@@ -1,4 +1,4 @@
-"""The `archform` executable ends with os._exit once a command is done (planner/cli.py `run`):
+"""The `archform` executable ends with os._exit once a command is done (planner/cli/ `run`):
 what a user sees must be exactly what a normal exit gives — every byte of output, the exit
 code, and state that is committed on disk."""
 

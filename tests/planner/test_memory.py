@@ -1,4 +1,4 @@
-"""The command line runs without Python's cycle collector (planner/cli.py): whatever a
+"""The command line runs without Python's cycle collector (planner/cli/): whatever a
 command builds must be freed by reference counting alone, or a plan of 50,000 resources
 keeps its whole parse tree and resolver alive into apply (hundreds of MB). These tests
 resolve, plan and apply the examples, drop the results, and count what only the cycle

@@ -139,7 +139,7 @@ def test_output_is_deterministic(tmp_path):
 
 
 def test_importing_the_commands_stays_light():
-    code = ("import sys, archform.planner.sim_cmds; "
+    code = ("import sys, archform.planner.cli.sim; "
             "print(any(m.startswith('archform.providers.simulated') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -82,7 +82,7 @@ def test_cross_zone_is_on_for_an_alb_and_off_for_an_nlb():
 # --- Auto Scaling cooldown ------------------------------------------------------------------------------
 
 def test_target_tracking_waits_its_cooldown_between_scaling_activities():
-    from archform.planner.chaos_cmd import fresh_cloud
+    from archform.planner.rehearsal import fresh_cloud
     from archform.providers.simulated.chaos.engine import Run
     from chaosbench import EXAMPLES
     import tempfile

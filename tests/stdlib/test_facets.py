@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from archform.planner.cli import main
-from archform.planner.kinds_cmd import load_facets
+from archform.planner.cli.kinds import load_facets
 from archform.stdlib import catalogue, facets
 
 NO_OWN_FAILURE = "a configuration object with no failure of its own (an AZ's loss acts through what runs in it)"

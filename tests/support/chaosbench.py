@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from archform.planner.chaos_cmd import fresh_cloud
+from archform.planner.rehearsal import fresh_cloud
 from archform.providers.simulated.chaos import run
 from archform.providers.simulated.chaos.faults import FaultSpec
 

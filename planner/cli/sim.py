@@ -14,7 +14,9 @@ import sys
 
 import click
 
-from .cli_common import allow_path_option, state_option
+from .common import Context, resolve_or_exit
+from .options import (allow_path_option, cloud_option, format_option, param_option, state_option,
+                      workspace_option)
 
 
 def _path(cloud_path) -> str:
@@ -55,7 +57,7 @@ def _detail(r: dict) -> str:
 
 def _recorded_ids(state_path) -> set[str]:
     """The provider ids every workspace of the state records (none if there is no state)."""
-    from .state import exists, open_state
+    from ..state import exists, open_state
     if not exists(state_path):
         return set()
     store = open_state(state_path, "default", readonly=True)
@@ -74,8 +76,7 @@ def _recorded_ids(state_path) -> set[str]:
 
 
 def register(main: click.Group):
-    cloud_opt = click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
-                             help="The modeled cloud's database (default $ARCHFORM_CLOUD or .archform/cloud.db).")
+    cloud_opt = cloud_option("The modeled cloud's database (default $ARCHFORM_CLOUD or .archform/cloud.db).")
 
     @main.group()
     def sim():
@@ -83,7 +84,7 @@ def register(main: click.Group):
 
     @sim.command(name="list")
     @click.option("--kind", "-k", default=None, help="Only resources of this kind.")
-    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @format_option()
     @click.option("--all", "include_owned", is_flag=True,
                   help="Also what resources own: group instances, load balancer nodes, database instances…")
     @click.option("--orphans", is_flag=True,
@@ -234,9 +235,9 @@ def register_placement(sim: click.Group, cloud_opt):
     @click.argument("path", type=click.Path())
     @click.argument("address", required=False)
     @state_option("The state the architecture was applied with.")
-    @click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE")
-    @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
-    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @workspace_option()
+    @param_option()
+    @format_option()
     @cloud_opt
     @allow_path_option
     def placement(path, address, state_path, workspace, params, fmt, cloud_path):
@@ -246,10 +247,8 @@ def register_placement(sim: click.Group, cloud_opt):
         every resource under a prefix (`primary`, `primary.net`)."""
         from archform.dsl.suggest import did_you_mean
         from archform.providers.simulated import console
-        from .cli_common import Context
-        from .plan_cmds import _resolve
-        from .state import StateStore
-        desired = _resolve(Context(), path, params)
+        from ..state import StateStore
+        desired = resolve_or_exit(Context(), path, params)
         kinds = ("instance", "autoscaling_group")
         declared = sorted(a for a, r in desired.resources.items() if r.kind in kinds)
         if address:

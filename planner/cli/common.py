@@ -1,5 +1,6 @@
-"""What every command shares: output colour, diagnostics printing, --param parsing, writing
-an output file."""
+"""What every command shares besides its options: the command's Context, output colour,
+diagnostics printing, --param parsing, the configuration a path names, and writing an output
+file."""
 
 from __future__ import annotations
 
@@ -7,52 +8,15 @@ import os
 import sys
 from dataclasses import dataclass
 from functools import update_wrapper
+from pathlib import Path
 
 import click
-
-
-STATE_HELP = "The state: a SQLite file, or postgresql://host/db?schema=project for a team."
-
-
-def state_option(help: str = STATE_HELP):
-    """`--state`, the same on every command that reads or writes the state ($ARCHFORM_STATE)."""
-    return click.option("--state", "state_path", default=".archform/state.db", show_default=True,
-                        envvar="ARCHFORM_STATE", type=click.Path(dir_okay=False), help=help)
-
-
-def lock_timeout_option():
-    """`--lock-timeout`: wait this long for another command's lock instead of failing at once."""
-    def parse(ctx, param, value):
-        import re
-        from archform.dsl.values import DURATION_UNITS
-        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", str(value))
-        if not m or (m.group(2) or "s") not in DURATION_UNITS:
-            raise click.BadParameter(f"'{value}' is not a duration (30s, 5m, 1h)")
-        return float(m.group(1)) * float(DURATION_UNITS[m.group(2) or "s"])
-    return click.option("--lock-timeout", "lock_timeout", default="0s", show_default=True, metavar="DURATION",
-                        callback=parse, envvar="ARCHFORM_LOCK_TIMEOUT",
-                        help="Wait this long (30s, 5m) for a lock another command holds, then fail.")
 
 
 @dataclass
 class Context:
     colour: bool = False
     allow: tuple = ()  # --allow-path: folders a configuration may read besides its own
-
-
-def allow_path_option(f):
-    """`--allow-path DIR` (repeatable; $ARCHFORM_ALLOW_PATH, separated by ':'): a folder that
-    `use` and `file()` may read besides the configuration's own and archform's library. Kept
-    on the command's Context; `allowed_paths()` reads it where the configuration is resolved."""
-    def remember(click_ctx, param, value):
-        obj = click_ctx.find_object(Context)
-        if obj is not None:
-            obj.allow = tuple(value or ())
-        return value
-    return click.option("--allow-path", "allow_paths", multiple=True, metavar="DIR", envvar="ARCHFORM_ALLOW_PATH",
-                        type=click.Path(exists=True, file_okay=False), expose_value=False, callback=remember,
-                        help="Let `use` and file() read this folder too (besides the configuration's own and "
-                             "archform's library). Repeatable.")(f)
 
 
 def allowed_paths() -> tuple:
@@ -104,6 +68,43 @@ def fail_with(ctx: Context, diags, code: int = 1):
     sys.exit(code)
 
 
+def note(text: str) -> None:
+    """A note for the person running the command (a stale lock released…), on stderr."""
+    click.echo(text, err=True)
+
+
+def root_of(path: str) -> Path:
+    """The one configuration PATH names: the file, or the only root of the folder; else the
+    problem, and exit 1."""
+    from archform.dsl.diagnostics import error
+    from archform.dsl.roots import find_roots
+    p = Path(path)
+    if p.is_file():
+        return p
+    roots, problems = find_roots([path])
+    if problems or not roots:
+        echo_diagnostics(Context(), problems or [error(f"no .arch configuration in {path}")])
+        sys.exit(1)
+    if len(roots) > 1:
+        click.echo(f"error: {path} holds {len(roots)} configurations; name one:", err=True)
+        for r in roots:
+            click.echo(f"  {r}", err=True)
+        sys.exit(1)
+    return roots[0]
+
+
+def resolve_or_exit(ctx: Context, path: str, params) -> object:
+    """The resolved configuration PATH names (reusing a cached resolution when its sources
+    are unchanged), its warnings printed; errors printed, and exit 1."""
+    from archform.dsl.resolved_cache import resolve_reusing
+    desired, diags = resolve_reusing(root_of(path), parse_params(params), allow=allowed_paths())
+    if any(d.is_error for d in diags) or desired is None:
+        echo_diagnostics(ctx, diags)
+        sys.exit(1)
+    echo_diagnostics(ctx, diags, summary=False)
+    return desired
+
+
 def write_output(path, data: bytes | str) -> None:
     """Write a command's output file (`-o`). A path that cannot be written — its folder
     missing, a directory, no permission — ends the command with one line and exit code 1."""
@@ -120,7 +121,6 @@ def write_output(path, data: bytes | str) -> None:
 
 def cannot_write(path, e: OSError):
     """The one line for an output that cannot be written, then exit 1."""
-    from pathlib import Path
     folder = Path(path).parent
     why = e.strerror or str(e)
     if isinstance(e, FileNotFoundError) and not folder.is_dir():

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from .cli_common import Context
+from .common import Context, pass_ctx
+from .options import format_option
+
+
+def register(main: click.Group):
+    @main.command()
+    @click.argument("kind", required=False)
+    @click.option("--matrix", is_flag=True, help="Show what each kind supports: modeled cloud, failures, "
+                  "CloudFormation, diagrams.")
+    @format_option(help="With --matrix: a table, or JSON.")
+    @pass_ctx
+    def kinds(ctx: Context, kind, matrix, fmt):
+        """List the resource kinds, or show one kind's attributes, exports and defaults."""
+        sys.exit(run_matrix(fmt) if matrix else run_kinds(ctx, kind))
 
 
 def run_kinds(ctx: Context, kind: str | None) -> int:

@@ -9,7 +9,8 @@ import sys
 
 import click
 
-from .cli_common import Context, allow_path_option, cannot_write, echo_diagnostics, parse_params, pass_ctx
+from .common import Context, cannot_write, echo_diagnostics, parse_params, pass_ctx
+from .options import allow_path_option, param_option
 
 
 def register(main: click.Group):
@@ -18,7 +19,7 @@ def register(main: click.Group):
     @click.option("-o", "--output", "out", default="cfn", show_default=True, metavar="DIR",
                   help="Folder for the templates and manifest.json; '-' prints a single template.")
     @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-    @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
+    @param_option()
     @click.option("--name", default=None, help="Deployment name: prefix of stack names and exports "
                                                "(default: the file's name).")
     @allow_path_option

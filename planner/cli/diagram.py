@@ -1,8 +1,8 @@
 """`archform diagram` and `archform report`: an architecture drawn (SVG, PNG, PDF or DOT), and
 one self-contained HTML page with the diagram, the plan, the checks and a failure rehearsal.
 
-The work is in `planner/diagram/`; this module only reads options, gathers what the overlays
-need (a plan, a chaos run, placements) and writes the file. Imports happen inside the commands
+The drawing is in `planner/diagram/`; this module reads options, gathers what the overlays
+need (a plan, a chaos run, placements: `diagram_sources.py`) and writes the file. Imports happen inside the commands
 so `archform --help` stays fast.
 """
 
@@ -12,30 +12,26 @@ import sys
 
 import click
 
-from .cli_common import allow_path_option, allowed_paths, state_option, write_output
+from .common import Context, allowed_paths, echo_diagnostics, parse_params, root_of, write_output
+from .options import allow_path_option, cloud_option, param_option, stack, state_option, workspace_option
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
-def _shared(f):
-    options = [
-        click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter."),
-        state_option("The state a plan starts from (none yet: an empty one)."),
-        click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
-        click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
-                     help="The state's modeled cloud (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
-        click.option("--chaos", "fails", multiple=True, metavar="DOMAIN",
-                     help="Fail this domain on a fresh modeled cloud, as `archform chaos --fail` does (region:R, az:AZ, "
-                          "host:ID, rack:NAME, a resource address, a scenario). Repeatable."),
-        click.option("--at", "ats", multiple=True, metavar="T", help="When each --chaos fault starts (default 1m)."),
-        click.option("--for", "fors", multiple=True, metavar="D", help="How long each --chaos fault lasts."),
-        click.option("--duration", default="30m", show_default=True, metavar="D", help="Virtual time a --chaos run lasts."),
-        click.option("--seed", default=0, show_default=True, type=int, help="Ids and randomness of the fresh cloud."),
-        allow_path_option,
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
+_shared = stack(
+    param_option(),
+    state_option("The state a plan starts from (none yet: an empty one)."),
+    workspace_option(),
+    cloud_option("The state's modeled cloud (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
+    click.option("--chaos", "fails", multiple=True, metavar="DOMAIN",
+                 help="Fail this domain on a fresh modeled cloud, as `archform chaos --fail` does (region:R, az:AZ, "
+                      "host:ID, rack:NAME, a resource address, a scenario). Repeatable."),
+    click.option("--at", "ats", multiple=True, metavar="T", help="When each --chaos fault starts (default 1m)."),
+    click.option("--for", "fors", multiple=True, metavar="D", help="How long each --chaos fault lasts."),
+    click.option("--duration", default="30m", show_default=True, metavar="D", help="Virtual time a --chaos run lasts."),
+    click.option("--seed", default=0, show_default=True, type=int, help="Ids and randomness of the fresh cloud."),
+    allow_path_option,
+)
 
 
 def register(main: click.Group):
@@ -78,7 +74,6 @@ def register(main: click.Group):
 
 
 def _fail(message: str, diagnostics=()):
-    from .cli_common import Context, echo_diagnostics
     if diagnostics:
         echo_diagnostics(Context(), diagnostics)
     click.echo(f"error: {message}", err=True)
@@ -101,11 +96,9 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
            physical=False):
     """What the overlays need: (root, desired, diagnostics, plan, chaos report, placements, hosts)."""
     from archform.dsl.resolve import resolve
-    from .state import exists as state_exists
-    from .cli_common import Context, echo_diagnostics, parse_params
-    from .diagram.sources import SourceError, applied_cloud, chaos_report, fresh_cloud, make_plan, placements
-    from .plan_cmds import _root
-    root = _root(path)
+    from ..state import exists as state_exists
+    from .diagram_sources import SourceError, applied_cloud, chaos_report, fresh_cloud, make_plan, placements
+    root = root_of(path)
     desired, diags = resolve(root, parse_params(params), allow=allowed_paths())
     if desired is None or any(d.is_error for d in diags):
         echo_diagnostics(Context(), diags)
@@ -131,8 +124,8 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
 
 def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
                 cloud_path, fails, ats, fors, duration, seed):
-    from .diagram import diagram
-    from .diagram.dot import RenderError, render, to_dot
+    from ..diagram import diagram
+    from ..diagram.dot import RenderError, render, to_dot
     fmt = _format(out, fmt)
     root, desired, _, the_plan, report, rows, hosts = gather(
         path, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed,
@@ -156,8 +149,8 @@ def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend
 
 
 def run_report(path, out, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed):
-    from .diagram.dot import RenderError
-    from .diagram.report import build_report
+    from ..diagram.dot import RenderError
+    from ..diagram.report import build_report
     root, desired, diags, the_plan, report, _, _ = gather(path, params, state_path, workspace, cloud_path, fails, ats,
                                                           fors, duration, seed, with_plan=True)
     try:

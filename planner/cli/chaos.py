@@ -18,7 +18,8 @@ import sys
 
 import click
 
-from .cli_common import allow_path_option, allowed_paths
+from .common import Context, allowed_paths, echo_diagnostics, parse_params, root_of, write_output
+from .options import allow_path_option, cloud_option, format_option, param_option, state_option, workspace_option
 
 
 def register(main: click.Group):
@@ -34,15 +35,13 @@ def register(main: click.Group):
                   help="How long the fault lasts (default: until the end). Pairs with --fail in order.")
     @click.option("--duration", default="1h", show_default=True, metavar="D", help="Virtual time to simulate.")
     @click.option("--seed", default=0, show_default=True, type=int, help="Randomness and ids derive from it.")
-    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @format_option()
     @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
                   help="Also write the JSON report to this file.")
-    @click.option("--state", "state_path", default=None, type=click.Path(dir_okay=False),
-                  help="Use the cloud this state was applied to, instead of a fresh one.")
-    @click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE")
-    @click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
-                  help="With --state: the modeled cloud's database (default .archform/cloud.db).")
-    @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
+    @state_option("Use the cloud this state was applied to, instead of a fresh one.", optional=True)
+    @workspace_option()
+    @cloud_option("With --state: the modeled cloud's database (default .archform/cloud.db).")
+    @param_option()
     @allow_path_option
     def chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, workspace, cloud_path, params):
         """Fail hosts, racks, AZs, regions or resources of PATH on a virtual clock, and report the
@@ -56,50 +55,6 @@ def _fail(message: str, code: int = 1):
     sys.exit(code)
 
 
-def fault_specs(fails, ats, fors):
-    from archform.providers.simulated.chaos.faults import FaultSpec
-    from archform.providers.simulated.chaos.units import parse
-    specs = []
-    for i, domain in enumerate(fails):
-        at = ats[min(i, len(ats) - 1)] if ats else "1m"
-        length = fors[min(i, len(fors) - 1)] if fors else None
-        specs.append(FaultSpec(domain, parse(at), parse(length) if length else None))
-    return specs
-
-
-def fresh_cloud(path, params: dict, seed: int, folder: str, allow=()):
-    """Apply the architecture at `path` to a new modeled cloud in `folder`: (cloud, failures).
-    `allow`: folders it may read besides its own (--allow-path)."""
-    from archform.dsl.resolve import resolve
-    desired, diags = resolve(path, params, allow=allow)
-    errors = [d for d in diags if d.is_error]
-    if errors or desired is None:
-        return None, errors
-    return apply_fresh(desired, seed, folder)
-
-
-def apply_fresh(desired, seed: int, folder: str):
-    """Apply a resolved architecture to a new modeled cloud in `folder`: (cloud, failures)."""
-    from archform.providers.simulated import SimulatedCloud
-    from .apply import apply_plan
-    from .planning import PlanRequest, make_plan
-    from .state import StateStore
-    store = StateStore(f"{folder}/state.db")
-    cloud = SimulatedCloud(f"{folder}/cloud.db", seed=seed)
-    try:
-        plan, plan_diags = make_plan(desired, store.read(), cloud, PlanRequest())
-        if plan is None or plan.errored:
-            cloud.close()
-            return None, [d for d in plan_diags if d.is_error]
-        result = apply_plan(plan, store, cloud, parallelism=1)
-    finally:
-        store.close()
-    if result.failed:
-        cloud.close()
-        return None, [f"{r.address}: {r.action} failed: {r.error}" for r in result.failed]
-    return cloud, []
-
-
 def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, workspace, cloud_path, params):
     import json
     import os
@@ -109,8 +64,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
     from archform.providers.simulated.chaos.report import render_text
     from archform.providers.simulated.chaos.units import parse
 
-    from .cli_common import Context, echo_diagnostics, parse_params, write_output
-    from .plan_cmds import _root
+    from ..rehearsal import fault_specs, fresh_cloud
 
     try:
         specs = fault_specs(fails, ats, fors)
@@ -119,12 +73,12 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
         _fail(str(e))
     if length <= 0:
         _fail("--duration must be longer than 0s")
-    root = _root(path)
+    root = root_of(path)
     with tempfile.TemporaryDirectory(prefix="archform-chaos-") as folder:
         if state_path:
             from archform.providers.simulated import SimulatedCloud
             from archform.providers.simulated.store import default_path
-            from .state import exists, open_state
+            from ..state import exists, open_state
             where = cloud_path or default_path()
             if not exists(state_path) or not os.path.exists(where):
                 _fail(f"nothing applied: no state at {state_path} or no modeled cloud at {where}")

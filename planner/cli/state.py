@@ -12,11 +12,12 @@ import sys
 
 import click
 
-from .cli_common import lock_timeout_option, state_option
+from .common import note
+from .options import lock_timeout_option, state_option, workspace_option
 
 
 def _store(state_path, workspace, readonly=False):
-    from .state import exists, open_state
+    from ..state import exists, open_state
     if not exists(state_path):
         click.echo(f"error: no state at {state_path}", err=True)
         sys.exit(1)
@@ -24,13 +25,13 @@ def _store(state_path, workspace, readonly=False):
 
 
 def _locked(store, command, timeout=0.0):
-    from .plan_cmds import take_lock
-    take_lock(store, command, timeout)
+    from ..session import take_lock
+    take_lock(store, command, timeout, notify=note)
 
 
 def register(main: click.Group):
     state_opt = state_option()
-    ws_opt = click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
+    ws_opt = workspace_option(show_default=None)
 
     @main.group()
     def state():
@@ -68,7 +69,7 @@ def register(main: click.Group):
             hint = did_you_mean(address, snap.resources)
             click.echo(f"error: '{address}' is not in the state" + (f"; {hint}" if hint else ""), err=True)
             sys.exit(1)
-        from .secrets import is_encrypted, SHOWN
+        from ..secrets import is_encrypted, SHOWN
         doc = r.json()
         for part in ("config", "applied", "outputs"):  # encrypted values as a person reads them
             doc[part] = {k: SHOWN if is_encrypted(v) else v for k, v in doc[part].items()}
@@ -165,7 +166,7 @@ def register(main: click.Group):
 
         A damaged file is kept beside the new one (state.db.damaged…). The restored state gets
         a new serial, so plans saved before are refused."""
-        from .state_restore import restore_state
+        from ..state_restore import restore_state
         message = restore_state(state_path, workspace, serial, from_file, lock_timeout)
         click.echo(message)
 

@@ -8,141 +8,32 @@ from pathlib import Path
 
 import click
 
-from .cli_common import (Context, allow_path_option, allowed_paths, echo_diagnostics, lock_timeout_option,
-                         parse_params, pass_ctx, state_option)
+from .common import Context, echo_diagnostics, note, pass_ctx, resolve_or_exit
+from .options import (allow_path_option, cloud_option, lock_timeout_option, param_option, stack, state_option,
+                      workspace_option)
 
 
-def _common(f):
-    options = [
-        click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter."),
-        state_option(),
-        click.option("--workspace", "-w", default="default", show_default=True, envvar="ARCHFORM_WORKSPACE"),
-        click.option("--cloud", "cloud_path", default=None, type=click.Path(dir_okay=False),
-                     help="The modeled cloud's database (default .archform/cloud.db, or $ARCHFORM_CLOUD)."),
-        lock_timeout_option(),
-        allow_path_option,
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
+_common = stack(param_option(), state_option(), workspace_option(), cloud_option(), lock_timeout_option(),
+                allow_path_option)
+
+_plan_options = stack(
+    click.option("--target", "targets", multiple=True, metavar="ADDR",
+                 help="Plan only this resource (and what it depends on). Repeatable."),
+    click.option("--replace", "replace", multiple=True, metavar="ADDR", help="Replace this resource."),
+    click.option("--refresh/--no-refresh", default=True, show_default=True,
+                 help="Read every recorded resource from the provider first."),
+)
 
 
-def _plan_options(f):
-    options = [
-        click.option("--target", "targets", multiple=True, metavar="ADDR",
-                     help="Plan only this resource (and what it depends on). Repeatable."),
-        click.option("--replace", "replace", multiple=True, metavar="ADDR", help="Replace this resource."),
-        click.option("--refresh/--no-refresh", default=True, show_default=True,
-                     help="Read every recorded resource from the provider first."),
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
+def _session(state_path, workspace, cloud_path, command: str, lock_timeout: float = 0.0):
+    """The state (its lock taken for `command`) and the modeled cloud, opened when first asked."""
+    from ..session import open_session
+    return open_session(state_path, workspace, cloud_path, command=command, lock_timeout=lock_timeout, notify=note)
 
 
-class Session:
-    """State store + provider for one command, with the lock held while needed."""
-
-    def __init__(self, state_path, workspace, cloud_path, command: str, lock_timeout: float = 0.0):
-        from archform.providers import open_provider
-        from .state import open_state
-        self.store = open_state(state_path, workspace)
-        self.provider = _OnFirstUse(lambda: open_provider("simulated", cloud=cloud_path))
-        self.command = command
-        self.lock_timeout = lock_timeout
-        self.locked = False
-
-    def lock(self):
-        take_lock(self.store, self.command, self.lock_timeout)
-        self.locked = True
-
-    def close(self):
-        if self.locked:
-            self.store.unlock()
-        self.store.close()
-        if self.provider.opened is not None:
-            close = getattr(self.provider.opened, "close", None)
-            if close:
-                close()
-
-
-class _OnFirstUse:
-    """Stands for the provider and opens it when first asked anything: a plan against an empty
-    state never asks, so it neither loads the modeled cloud's code nor creates its store."""
-
-    def __init__(self, open_it):
-        self._open = open_it
-        self.opened = None
-
-    def __getattr__(self, name):
-        if self.opened is None:
-            self.opened = self._open()
-        return getattr(self.opened, name)
-
-
-def take_lock(store, command: str, timeout: float = 0.0):
-    """Take the state's lock for `command` (waiting up to `timeout` seconds), or name its holder
-    and how to remove it, and exit 1. A lock left by a process that no longer runs is released,
-    and the user told."""
-    from .clock import now_text
-    from .state import StateLocked
-    try:
-        store.lock(command, now_text(), timeout)
-    except StateLocked as e:
-        waited = f" (waited {timeout:g}s)" if timeout else ""
-        click.echo(f"error: {e}{waited}", err=True)
-        click.echo("  another archform command is working on this state; wait for it (--lock-timeout 5m waits "
-                   f"for you), or if it will never finish, run: {force_unlock_command(store, e.holder.lock_id)}",
-                   err=True)
-        sys.exit(1)
-    if store.released_stale is not None:
-        click.echo(f"note: released a lock left by a process that no longer runs: "
-                   f"{store.released_stale.describe()}", err=True)
-
-
-def force_unlock_command(store, lock_id: str) -> str:
-    """The command that removes this lock, naming the state and workspace unless defaults."""
-    import shlex
-    from .state import DEFAULT_PATH
-    words = ["archform", "force-unlock", lock_id]
-    if Path(store.path) != DEFAULT_PATH:
-        words += ["--state", str(store.path)]
-    if store.workspace != "default":
-        words += ["--workspace", store.workspace]
-    return shlex.join(words)
-
-
-def _root(path: str) -> Path:
-    from archform.dsl.diagnostics import error
-    from .validate_cmd import find_roots
-    p = Path(path)
-    if p.is_file():
-        return p
-    roots, problems = find_roots([path])
-    if problems or not roots:
-        echo_diagnostics(Context(), problems or [error(f"no .arch configuration in {path}")])
-        sys.exit(1)
-    if len(roots) > 1:
-        click.echo(f"error: {path} holds {len(roots)} configurations; name one:", err=True)
-        for r in roots:
-            click.echo(f"  {r}", err=True)
-        sys.exit(1)
-    return roots[0]
-
-
-def _resolve(ctx: Context, path: str, params) -> object:
-    from archform.dsl.resolved_cache import resolve_reusing
-    desired, diags = resolve_reusing(_root(path), parse_params(params), allow=allowed_paths())
-    if any(d.is_error for d in diags) or desired is None:
-        echo_diagnostics(ctx, diags)
-        sys.exit(1)
-    echo_diagnostics(ctx, diags, summary=False)
-    return desired
-
-
-def _make_plan(ctx, session: Session, desired, targets=(), replace=(), destroy=False, refresh=True,
+def _make_plan(ctx, session, desired, targets=(), replace=(), destroy=False, refresh=True,
                refresh_only=False, snapshot=None):
-    from .planning import PlanRequest, make_plan
+    from ..planning import PlanRequest, make_plan
     if snapshot is None:
         snapshot = session.store.read()
     plan, diags = make_plan(desired, snapshot, session.provider,
@@ -155,7 +46,7 @@ def _make_plan(ctx, session: Session, desired, targets=(), replace=(), destroy=F
 
 
 def _print_plan(ctx, plan, fmt="text", summary=False):
-    from . import render
+    from .. import render
     if fmt == "json":
         click.echo(render.json_text(plan), nl=False)
     else:
@@ -178,16 +69,12 @@ def register(main: click.Group):
     def plan(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
              out, fmt, summary, destroy, refresh_only, detailed_exitcode):
         """Show what apply would change, and why."""
-        desired = _resolve(ctx, path, params)
-        session = Session(state_path, workspace, cloud_path, "plan", lock_timeout)
-        try:
-            session.lock()
+        desired = resolve_or_exit(ctx, path, params)
+        with _session(state_path, workspace, cloud_path, "plan", lock_timeout) as session:
             the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only)
-        finally:
-            session.close()
         _print_plan(ctx, the_plan, fmt, summary)
         if out:
-            from .planfile import save
+            from ..planfile import save
             save(the_plan, out)  # a file that cannot be written is a PlanFileError: one line
             if fmt == "text":
                 click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: archform apply {out}")
@@ -242,14 +129,10 @@ def register(main: click.Group):
     @pass_ctx
     def import_(ctx: Context, address, id, path, params, state_path, workspace, cloud_path, lock_timeout):
         """Adopt an existing resource (provider ID) as ADDRESS of the configuration."""
-        from .importing import import_resource
-        desired = _resolve(ctx, path, params)
-        session = Session(state_path, workspace, cloud_path, f"import {address}", lock_timeout)
-        try:
-            session.lock()
+        from ..importing import import_resource
+        desired = resolve_or_exit(ctx, path, params)
+        with _session(state_path, workspace, cloud_path, f"import {address}", lock_timeout) as session:
             message, ok = import_resource(session.store, session.provider, desired, address, id)
-        finally:
-            session.close()
         click.echo(message, err=not ok)
         sys.exit(0 if ok else 1)
 
@@ -258,10 +141,10 @@ def register(main: click.Group):
     @click.option("--json", "as_json", is_flag=True)
     @click.option("--raw", is_flag=True, help="Show sensitive outputs' values (decrypted with the state key).")
     @state_option()
-    @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
+    @workspace_option(show_default=None)
     def output(name, as_json, raw, state_path, workspace):
         """Show the outputs recorded by the last apply (a sensitive one as (sensitive), unless --raw)."""
-        from .state import exists, open_state
+        from ..state import exists, open_state
         if not exists(state_path):
             click.echo("No outputs: nothing has been applied yet.", err=True)
             sys.exit(1)
@@ -276,7 +159,7 @@ def register(main: click.Group):
                 outputs[k] = None  # JSON shows null; text shows (sensitive)
                 hidden.add(k)
             else:
-                from .secrets import unseal
+                from ..secrets import unseal
                 outputs[k] = unseal(v).get("value")
         if name:
             if name not in outputs:
@@ -299,14 +182,14 @@ def register(main: click.Group):
     @main.command(name="force-unlock")
     @click.argument("lock_id")
     @state_option()
-    @click.option("--workspace", "-w", default="default", envvar="ARCHFORM_WORKSPACE")
+    @workspace_option(show_default=None)
     @click.option("--force", is_flag=True, help="Do not ask, even when the holder is still running.")
     def force_unlock(lock_id, state_path, workspace, force):
         """Remove a lock left by a command that will not finish (name it by its lock id).
 
         When the holder is still running, this asks first: removing its lock lets another
         command change the state beside it."""
-        from .state import exists, open_state
+        from ..state import exists, open_state
         if not exists(state_path):
             click.echo(f"error: no state at {state_path}", err=True)
             sys.exit(1)
@@ -344,13 +227,11 @@ def _is_plan_file(path: str) -> bool:
 
 def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
            parallelism, destroy=False, refresh_only=False, summary=False, lock_timeout=0.0):
-    from .apply import apply_plan
-    from .planning import persist_reconcile, reconcile
+    from ..apply import apply_plan
+    from ..planning import persist_reconcile, reconcile
     saved = _is_plan_file(path)
-    desired = None if saved else _resolve(ctx, path, params)
-    session = Session(state_path, workspace, cloud_path, "destroy" if destroy else "apply", lock_timeout)
-    try:
-        session.lock()
+    desired = None if saved else resolve_or_exit(ctx, path, params)
+    with _session(state_path, workspace, cloud_path, "destroy" if destroy else "apply", lock_timeout) as session:
         snapshot = session.store.read()
         if snapshot.pending:
             rec = reconcile(snapshot, session.provider)
@@ -361,7 +242,7 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
                 click.echo(f"note: {a} was destroyed by an interrupted apply; it is now forgotten", err=True)
             snapshot = session.store.read()
         if saved:
-            from .planfile import PlanFileError, load, stale_reason
+            from ..planfile import PlanFileError, load, stale_reason
             try:
                 the_plan = load(path)
             except PlanFileError as e:
@@ -385,7 +266,7 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
             if refresh_only:
                 _print_plan(ctx, the_plan)
                 if the_plan.drift and (auto_approve or _confirm("Record these changes in the state?")):
-                    from .apply import record_drift
+                    from ..apply import record_drift
                     record_drift(the_plan, session.store)
                     click.echo(f"Refresh complete: {len(the_plan.drift)} resource(s) updated in the state.")
                 return
@@ -402,8 +283,6 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
             result = apply_plan(the_plan, session.store, session.provider, parallelism, progress, snapshot)
         finally:
             progress.flush()
-    finally:
-        session.close()
     counts = result.counts()
     if result.failed:
         click.echo("", err=True)

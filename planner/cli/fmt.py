@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import difflib
 import os
+import sys
 from pathlib import Path
 
 import click
 
-from .cli_common import Context, echo_diagnostics
+from .common import Context, echo_diagnostics, pass_ctx
+
+
+def register(main: click.Group):
+    @main.command()
+    @click.argument("paths", nargs=-1, type=click.Path())
+    @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not formatted.")
+    @click.option("--diff", is_flag=True, help="Show what would change.")
+    @pass_ctx
+    def fmt(ctx: Context, paths, check, diff):
+        """Rewrite .arch files in the canonical layout (idempotent; meaning unchanged)."""
+        sys.exit(run_fmt(ctx, paths or (".",), check, diff))
 
 
 def _files(paths) -> list[Path]:
@@ -23,6 +34,7 @@ def _files(paths) -> list[Path]:
 
 
 def run_fmt(ctx: Context, paths, check: bool, diff: bool) -> int:
+    import difflib
     from archform.dsl.diagnostics import error
     from archform.dsl.fmt import format_source
     from archform.dsl.modules import Loader, ReadProblem

@@ -1,4 +1,6 @@
-"""The `archform` command line.
+"""The `archform` command line: the command group, and one module per group of commands
+(`validate`, `fmt`, `kinds`, `plan`, `state`, `sim`, `chaos`, `cfn`, `diagram`), with what
+they share in `common` and `options`. Nothing outside this package imports it.
 
 Commands import what they need when they run, so `archform --help` stays fast. A user's
 mistake ends in diagnostics and a non-zero exit, never a traceback.
@@ -11,8 +13,7 @@ import sys
 
 import click
 
-from .cli_common import (Context, allow_path_option, allowed_paths, echo_diagnostics, fail_with, parse_params,
-                         pass_ctx, use_colour)
+from .common import Context, use_colour
 
 
 class _Archform(click.Group):
@@ -21,8 +22,8 @@ class _Archform(click.Group):
     saying what and what to do, and exit code 1, never a traceback."""
 
     def invoke(self, ctx):
-        from .planfile import PlanFileError
-        from .state_integrity import StateError
+        from ..planfile import PlanFileError
+        from ..state_integrity import StateError
         try:
             return super().invoke(ctx)
         except StateError as e:
@@ -56,63 +57,6 @@ def main(ctx, no_color, chdir):
     ctx.obj = Context(colour=use_colour(no_color))
 
 
-# --- the language --------------------------------------------------------------------------
-
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Set a root parameter.")
-@allow_path_option
-@pass_ctx
-def validate(ctx: Context, paths, fmt, params):
-    """Check .arch files (or directories of them): syntax, names, types, limits, rules.
-
-    Exits 0 when clean (warnings allowed), 1 when there are errors."""
-    from .validate_cmd import run_validate
-    sys.exit(run_validate(ctx, paths or (".",), fmt, parse_params(params)))
-
-
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not formatted.")
-@click.option("--diff", is_flag=True, help="Show what would change.")
-@pass_ctx
-def fmt(ctx: Context, paths, check, diff):
-    """Rewrite .arch files in the canonical layout (idempotent; meaning unchanged)."""
-    from .fmt_cmd import run_fmt
-    sys.exit(run_fmt(ctx, paths or (".",), check, diff))
-
-
-@main.command()
-@click.argument("path", type=click.Path())
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE")
-@allow_path_option
-@pass_ctx
-def inspect(ctx: Context, path, params):
-    """Print the resolved resources (addresses, kinds, attributes, dependencies) as JSON."""
-    import json
-    from archform.dsl.resolve import resolve
-    desired, diags = resolve(path, parse_params(params), allow=allowed_paths())
-    if any(d.is_error for d in diags) or desired is None:
-        echo_diagnostics(ctx, diags)
-        sys.exit(1)
-    echo_diagnostics(ctx, [d for d in diags if not d.is_error], summary=False)
-    click.echo(json.dumps(desired.json(), indent=2, sort_keys=True))
-
-
-@main.command()
-@click.argument("kind", required=False)
-@click.option("--matrix", is_flag=True, help="Show what each kind supports: modeled cloud, failures, "
-              "CloudFormation, diagrams.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="With --matrix: a table, or JSON.")
-@pass_ctx
-def kinds(ctx: Context, kind, matrix, fmt):
-    """List the resource kinds, or show one kind's attributes, exports and defaults."""
-    from .kinds_cmd import run_kinds, run_matrix
-    sys.exit(run_matrix(fmt) if matrix else run_kinds(ctx, kind))
-
-
 def _tune_runtime():
     """A command runs once and exits; what it builds (the resolved graph, the plan, the state)
     lives until the end and holds almost no reference cycles. Python's cycle collector would
@@ -124,20 +68,14 @@ def _tune_runtime():
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
-def _register_late_commands():
-    """Commands defined in their own modules (planner, modeled cloud, outputs)."""
+def _register_commands():
+    """The commands, each group defined in its own module."""
     import importlib
-    for name in ("plan_cmds", "state_cmds", "sim_cmds", "chaos_cmd", "cfn_cmd", "diagram_cmd"):
-        try:
-            module = importlib.import_module(f"archform.planner.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"archform.planner.{name}":
-                raise
-            continue
-        module.register(main)
+    for name in ("validate", "fmt", "kinds", "plan", "state", "sim", "chaos", "cfn", "diagram"):
+        importlib.import_module(f"{__name__}.{name}").register(main)
 
 
-_register_late_commands()
+_register_commands()
 
 
 def run():
@@ -187,6 +125,3 @@ def _leave(code: int):
         raise SystemExit(code)  # fall back to the interpreter's own shutdown
     os._exit(code)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    run()

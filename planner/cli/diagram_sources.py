@@ -1,4 +1,4 @@
-"""Where a diagram's overlays come from: a plan against a state, and a modeled cloud to fail or
+"""Where `archform diagram` and `report` get their overlays from: a plan against a state, and a modeled cloud to fail or
 to read placements from.
 
 A plan is made as `archform plan` makes it (refreshing from the modeled cloud — `--cloud`, else
@@ -7,7 +7,8 @@ it is planned against an empty state in a temporary folder, so looking at a diag
 creates `.archform/`. Chaos runs and placements use a
 fresh modeled cloud in a temporary folder, the architecture applied to it with ids seeded by
 `seed` (as `archform chaos` does), or — for placements — the cloud of an existing state.
-Nothing here prints: problems are raised as `SourceError` with the message to show.
+Nothing here prints: problems are raised as `SourceError` with the message to show. The
+diagram package only draws what these give it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-
-
 class SourceError(Exception):
     def __init__(self, message: str, diagnostics=None):
         super().__init__(message)
@@ -28,28 +27,17 @@ class SourceError(Exception):
 
 def make_plan(desired, state_path: str | None, workspace: str = "default", cloud_path: str | None = None):
     """The plan from the state at `state_path` (if it exists) to `desired`."""
-    from archform.planner.planning import PlanRequest, make_plan as _make_plan
-    from archform.planner.state import StateLocked, open_state
-    from archform.planner.clock import now_text
     from archform.providers.simulated.store import default_path
-    from archform.providers import open_provider
+    from ..planning import PlanRequest, make_plan as _make_plan
+    from ..session import LockRefused, open_session
     with _maybe_temporary(state_path) as (state, cloud):
         cloud = cloud or cloud_path or default_path()
-        store = open_state(state, workspace)
-        provider = open_provider("simulated", cloud=cloud)
-        locked = False
-        try:
+        with open_session(state, workspace, cloud, lazy=False) as session:
             try:
-                store.lock("diagram", now_text())
-                locked = True
-            except StateLocked as e:
-                raise SourceError(f"{e}; wait for the other archform command to finish") from e
-            plan, diags = _make_plan(desired, store.read(), provider, PlanRequest())
-        finally:
-            if locked:
-                store.unlock()
-            store.close()
-            getattr(provider, "close", lambda: None)()
+                session.lock("diagram", notify=None)
+            except LockRefused as e:
+                raise SourceError(f"{e.locked}; wait for the other archform command to finish") from e.locked
+            plan, diags = _make_plan(desired, session.store.read(), session.provider, PlanRequest())
     errors = [d for d in diags if d.is_error]
     if plan is None or plan.errored or errors:
         raise SourceError("the plan could not be made", errors)
@@ -58,7 +46,7 @@ def make_plan(desired, state_path: str | None, workspace: str = "default", cloud
 
 @contextmanager
 def _maybe_temporary(state_path):
-    from archform.planner.state import exists
+    from ..state import exists
     if state_path and exists(state_path):
         yield state_path, None
         return
@@ -70,8 +58,8 @@ def _maybe_temporary(state_path):
 def fresh_cloud(desired, seed: int):
     """The resolved architecture applied to a new modeled cloud in a temporary folder:
     yields (cloud, address → provider id)."""
-    from archform.planner.chaos_cmd import apply_fresh
-    from archform.planner.state import StateStore
+    from ..rehearsal import apply_fresh
+    from ..state import StateStore
     with tempfile.TemporaryDirectory(prefix="archform-diagram-") as folder:
         cloud, problems = apply_fresh(desired, seed, folder)
         if cloud is None:
@@ -92,9 +80,9 @@ def fresh_cloud(desired, seed: int):
 @contextmanager
 def applied_cloud(state_path: str, workspace: str, cloud_path: str | None):
     """The modeled cloud an existing state was applied to: yields (cloud, address → id)."""
-    from archform.planner.state import exists, open_state
     from archform.providers.simulated import SimulatedCloud
     from archform.providers.simulated.store import default_path
+    from ..state import exists, open_state
     where = cloud_path or default_path()
     if not exists(state_path) or not os.path.exists(where):
         raise SourceError(f"nothing applied: no state at {state_path} or no modeled cloud at {where}")
@@ -113,10 +101,10 @@ def applied_cloud(state_path: str, workspace: str, cloud_path: str | None):
 def chaos_report(cloud, path, fails, ats=(), fors=(), duration: str = "30m", seed: int = 0) -> dict:
     """Run `archform chaos` on `cloud` (its faults paired with --at/--for as that command
     pairs them) and return the report document."""
-    from archform.planner.chaos_cmd import fault_specs
     from archform.providers.simulated.chaos import run
     from archform.providers.simulated.chaos.faults import FaultError
     from archform.providers.simulated.chaos.units import parse
+    from ..rehearsal import fault_specs
     try:
         specs = fault_specs(fails, ats, fors)
         length = parse(duration)

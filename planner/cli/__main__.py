@@ -1,0 +1,5 @@
+"""`python -m archform.planner.cli`: the `archform` executable."""
+
+from . import run
+
+run()

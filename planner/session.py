@@ -1,0 +1,133 @@
+"""A command's session with a state: the state store of one workspace, the provider (the
+modeled cloud) and the workspace's lock.
+
+    with open_session(state_path, workspace, cloud, command="apply", lock_timeout=30) as s:
+        plan = make_plan(desired, s.store.read(), s.provider, request)
+
+However the block ends, the lock is released, then the store closed, then the provider. The
+provider is opened when first asked anything (`lazy`): a plan against an empty state never
+asks, so it neither loads the modeled cloud's code nor creates its database.
+
+A lock another command holds is `LockRefused`, a `StateError` whose message and hint say who
+holds it and how to remove it (`force_unlock_command`); the command line prints them.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from .state_integrity import StateError
+
+STALE_NOTE = "note: released a lock left by a process that no longer runs: "
+
+
+def note_on_stderr(text: str) -> None:
+    """Where a note goes unless the caller says otherwise: standard error, one line."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+class LockRefused(StateError):
+    """Another command holds the workspace's lock. `locked`: the StateLocked naming the
+    holder; `unlock_command`: the command that removes its lock."""
+
+    def __init__(self, locked, store, timeout: float = 0.0):
+        self.locked = locked
+        self.unlock_command = force_unlock_command(store, locked.holder.lock_id)
+        waited = f" (waited {timeout:g}s)" if timeout else ""
+        super().__init__(f"{locked}{waited}",
+                         "another archform command is working on this state; wait for it (--lock-timeout 5m waits "
+                         f"for you), or if it will never finish, run: {self.unlock_command}")
+
+
+def take_lock(store, command: str, timeout: float = 0.0, notify=note_on_stderr) -> None:
+    """Take the state's lock for `command`, waiting up to `timeout` seconds, or raise
+    LockRefused. A lock left by a process that no longer runs is released, and `notify` (if
+    any) told."""
+    from .clock import now_text
+    from .state import StateLocked
+    try:
+        store.lock(command, now_text(), timeout)
+    except StateLocked as e:
+        raise LockRefused(e, store, timeout) from None
+    if store.released_stale is not None and notify is not None:
+        notify(STALE_NOTE + store.released_stale.describe())
+
+
+def force_unlock_command(store, lock_id: str) -> str:
+    """The command that removes this lock, naming the state and workspace unless defaults."""
+    import shlex
+    from .state import DEFAULT_PATH
+    words = ["archform", "force-unlock", lock_id]
+    if Path(store.path) != DEFAULT_PATH:
+        words += ["--state", str(store.path)]
+    if store.workspace != "default":
+        words += ["--workspace", store.workspace]
+    return shlex.join(words)
+
+
+class Session:
+    """The state store and the provider of one command; `lock` takes the workspace's lock
+    until `close`."""
+
+    def __init__(self, state_path, workspace: str = "default", cloud=None, *, lazy: bool = True):
+        from archform.providers import open_provider
+        from .state import open_state
+        self.store = open_state(state_path, workspace)
+        self.locked = False
+        if lazy:
+            self.provider = _OnFirstUse(lambda: open_provider("simulated", cloud=cloud))
+            return
+        try:
+            self.provider = open_provider("simulated", cloud=cloud)
+        except BaseException:
+            self.store.close()
+            raise
+
+    def lock(self, command: str, timeout: float = 0.0, notify=note_on_stderr) -> None:
+        take_lock(self.store, command, timeout, notify)
+        self.locked = True
+
+    def close(self) -> None:
+        try:
+            if self.locked:
+                self.locked = False
+                self.store.unlock()
+        finally:
+            try:
+                self.store.close()
+            finally:
+                provider = self.provider.opened if isinstance(self.provider, _OnFirstUse) else self.provider
+                close = getattr(provider, "close", None)
+                if close:
+                    close()
+
+
+@contextmanager
+def open_session(state_path, workspace: str = "default", cloud=None, *, command: str | None = None,
+                 lock_timeout: float = 0.0, lazy: bool = True, notify=note_on_stderr):
+    """A Session of `workspace` of the state at `state_path` with the modeled cloud `cloud`
+    (None: $ARCHFORM_CLOUD, else .archform/cloud.db); with `command`, its lock taken for it
+    (LockRefused if another command holds it). Closed however the block ends."""
+    session = Session(state_path, workspace, cloud, lazy=lazy)
+    try:
+        if command is not None:
+            session.lock(command, lock_timeout, notify)
+        yield session
+    finally:
+        session.close()
+
+
+class _OnFirstUse:
+    """Stands for the provider and opens it when first asked anything."""
+
+    def __init__(self, open_it):
+        self._open = open_it
+        self.opened = None
+
+    def __getattr__(self, name):
+        if self.opened is None:
+            self.opened = self._open()
+        return getattr(self.opened, name)
