@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import socket
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -186,3 +187,53 @@ class Locking:
 
     def _release_exclusive(self):
         self._exclusive.release()
+
+
+# --- taking a workspace's lock for a command --------------------------------------------------
+
+STALE_NOTE = "note: released a lock left by a process that no longer runs: "
+
+
+def note_on_stderr(text: str) -> None:
+    """Where a note goes unless the caller says otherwise: standard error, one line."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+class LockRefused(StateError):
+    """Another command holds the workspace's lock. `locked`: the StateLocked naming the
+    holder; `unlock_command`: the command that removes its lock."""
+
+    def __init__(self, locked, store, timeout: float = 0.0):
+        self.locked = locked
+        self.unlock_command = force_unlock_command(store, locked.holder.lock_id)
+        waited = f" (waited {timeout:g}s)" if timeout else ""
+        super().__init__(f"{locked}{waited}",
+                         "another archform command is working on this state; wait for it (--lock-timeout 5m waits "
+                         f"for you), or if it will never finish, run: {self.unlock_command}")
+
+
+def take_lock(store, command: str, timeout: float = 0.0, notify=note_on_stderr) -> None:
+    """Take the state's lock for `command`, waiting up to `timeout` seconds, or raise
+    LockRefused. A lock left by a process that no longer runs is released, and `notify` (if
+    any) told."""
+    from .clock import now_text
+    from .state import StateLocked
+    try:
+        store.lock(command, now_text(), timeout)
+    except StateLocked as e:
+        raise LockRefused(e, store, timeout) from None
+    if store.released_stale is not None and notify is not None:
+        notify(STALE_NOTE + store.released_stale.describe())
+
+
+def force_unlock_command(store, lock_id: str) -> str:
+    """The command that removes this lock, naming the state and workspace unless defaults."""
+    import shlex
+    from .state import DEFAULT_PATH
+    words = ["archform", "force-unlock", lock_id]
+    if Path(store.path) != DEFAULT_PATH:
+        words += ["--state", str(store.path)]
+    if store.workspace != "default":
+        words += ["--workspace", store.workspace]
+    return shlex.join(words)

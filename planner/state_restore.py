@@ -51,7 +51,7 @@ def _file_intact(path: Path) -> bool:
 
 
 def _restore_in_place(state_path, workspace, serial, from_file, lock_timeout) -> str:
-    from .session import take_lock
+    from .state_lock import take_lock
     store = open_state(state_path, workspace)
     take_lock(store, "state restore", lock_timeout)
     try:

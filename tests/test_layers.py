@@ -103,6 +103,72 @@ def violations(rule: Rule, modules: dict[str, tuple[str, str, bool]]) -> list[st
     return out
 
 
+# The layers, bottom to top: a module imports only from its own layer and the layers below.
+# Each layer is a list of packages (a package and everything under it); a module belongs to the
+# layer of the longest package that holds it.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("values and diagnostics", ("archform.dsl.values", "archform.dsl.diagnostics", "archform.dsl.suggest",
+                                "archform.dsl.record", "archform.dsl.__init__")),
+    ("catalogue", ("archform.stdlib",)),
+    ("parse, resolve, check", ("archform.dsl",)),
+    ("plan and state", ("archform.planner", "archform.providers.base")),
+    ("providers and views", ("archform.providers", "archform.planner.diagram", "archform.planner.session",
+                             "archform.planner.rehearsal", "archform.planner.pytest_plugin")),
+    ("command line", ("archform.planner.cli",)),
+]
+
+
+def layer_of(module: str) -> int | None:
+    if module in ("archform.dsl", "archform.stdlib", "archform.planner", "archform.providers"):
+        return 0 if module == "archform.dsl" else None  # an empty package marker (dsl's holds nothing)
+    best, level = "", None
+    for i, (_, packages) in enumerate(LAYERS):
+        for package in packages:
+            if _under(module, package) and len(package) > len(best):
+                best, level = package, i
+    return level
+
+
+def layer_violations(modules: dict[str, tuple[str, str, bool]]) -> list[str]:
+    known = set(modules)
+    out = []
+    for name, (where, source, is_package) in sorted(modules.items()):
+        mine = layer_of(name)
+        if mine is None:
+            continue
+        seen = set()
+        for line, imported in imports_of(name, source, is_package):
+            target = max((m for m in known if _under(imported, m)), key=len, default=None)
+            theirs = layer_of(target) if target else None
+            if theirs is not None and theirs > mine and (line, target) not in seen:
+                seen.add((line, target))
+                out.append(f"{where}:{line}: {name} ({LAYERS[mine][0]}) imports {target} ({LAYERS[theirs][0]})")
+    return out
+
+
+def test_imports_go_down_the_layers():
+    found = layer_violations(_read_all())
+    assert not found, ("a module imports only from its own layer and those below (" +
+                       " → ".join(name for name, _ in LAYERS) + "):\n  " + "\n  ".join(found))
+
+
+def test_every_module_has_a_layer():
+    assert [m for m in source_modules() if layer_of(m) is None and m not in (
+        "archform.stdlib", "archform.planner", "archform.providers")] == []
+
+
+def test_a_layer_violation_is_named_with_both_layers():
+    planted = {
+        "archform.stdlib.types": ("stdlib/types.py", "from archform.dsl import values as v\n"
+                                  "from archform.dsl.resolve import resolve\n", False),
+        "archform.dsl.resolve": ("dsl/resolve.py", "from archform.stdlib import catalogue\n", False),
+        "archform.dsl.values": ("dsl/values.py", "", False),
+        "archform.stdlib": ("stdlib/__init__.py", "", True),
+    }
+    assert layer_violations(planted) == [
+        "stdlib/types.py:2: archform.stdlib.types (catalogue) imports archform.dsl.resolve (parse, resolve, check)"]
+
+
 def _read_all() -> dict[str, tuple[str, str, bool]]:
     return {name: (str(path.relative_to(ROOT)), path.read_text(encoding="utf-8"), path.name == "__init__.py")
             for name, path in source_modules().items()}
