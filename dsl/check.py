@@ -21,22 +21,29 @@ def build_graph(desired: Desired) -> ViewGraph:
                      for r in desired.resources.values())
 
 
-def run_checks(desired: Desired, resolver) -> list[Diagnostic]:
-    graph = build_graph(desired)
+class SpanIndex:
+    """Where each resource's attributes were written: address → {attribute path → span}, and
+    its block's header. What resolution hands to the checks (and, later, to an editor)."""
 
-    def span_of(address: str, path: tuple) -> Span | None:
-        inst = resolver.by_address.get(address)
-        if inst is None:
+    def __init__(self, spans: dict[str, dict[tuple, Span]], headers: dict[str, Span]):
+        self.spans, self.headers = spans, headers
+
+    def span_of(self, address: str, path: tuple) -> Span | None:
+        """The text that set `path` (or the nearest enclosing value, else the block's header)."""
+        spans = self.spans.get(address)
+        if spans is None:
             return None
         p = tuple(path)
         while p:
-            s = inst.spans.get(p)
+            s = spans.get(p)
             if s is not None:
                 return s
             p = p[:-1]
-        return inst.group.block.header_span
+        return self.headers.get(address)
 
-    return check_graph(graph, span_of)
+
+def run_checks(desired: Desired, index: SpanIndex) -> list[Diagnostic]:
+    return check_graph(build_graph(desired), index.span_of)
 
 
 def check_graph(graph: ViewGraph, span_of: Callable[[str, tuple], Span | None]) -> list[Diagnostic]:

@@ -21,6 +21,7 @@ from archform.stdlib import catalogue
 from . import ast, redact
 from . import values as v
 from .build import Building
+from .check import SpanIndex
 from .declare import Declaring
 from .desired import Desired, KindFacts, Moved, Resource
 from .diagnostics import Diagnostic, Label, Span, error, sort_diagnostics
@@ -67,6 +68,11 @@ class Resolver(Declaring, Expanding, Lookup, Building):
         # expression whose evaluation moved it made its value from a secret.
         self.secret_reads = 0
         self.sensitive_outputs: set[str] = set()
+
+    def span_index(self) -> SpanIndex:
+        """Where each resource's attributes were written (for the checks)."""
+        return SpanIndex({a: inst.spans for a, inst in self.by_address.items()},
+                         {a: inst.group.block.header_span for a, inst in self.by_address.items()})
 
     def dispose(self):
         """Break the reference cycles of a finished resolution (groups and their instances,
@@ -284,7 +290,7 @@ def _resolve(path, params, loader: Loader, check: bool):
                 desired = r.run(Path(path))
                 diags = [d for d in r.diags if d is not None]
                 if desired is not None and check:
-                    diags = diags + run_checks(desired, r)
+                    diags = diags + run_checks(desired, r.span_index())
                 diags = redact.scrub(diags, r.secrets())
             except RecursionError:  # the limits keep well inside the stack; this is the last guard
                 desired, diags = None, [d for d in r.diags if d is not None] + [error(
