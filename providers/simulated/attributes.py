@@ -38,6 +38,12 @@ def _fields(kind: str) -> tuple[dict, tuple[str, ...], tuple[str, ...]]:
     return defaults, required, order
 
 
+def default_of(kind: str, name: str):
+    """The catalogue's default for one attribute, in JSON form (None when it has none): what a
+    chaos loop assumes of a record without it, so the two never disagree."""
+    return _fields(kind)[0].get(name)
+
+
 def conceal(kind: str, attrs: dict, secret: bytes) -> dict:
     """`attrs` with each sensitive attribute's value (a master password, an auth token) kept as
     a keyed fingerprint, never as it was sent: as AWS, the cloud answers no describe call with

@@ -15,8 +15,10 @@ STATUS_CHECK_SECONDS = 60.0         # model: EC2 reports instance status checks 
                                     # health_check_type = ec2 act on them
 ASG_RETRY_SECONDS = 60.0            # model: an ASG whose launch failed tries again after this
 SCALING_EVALUATION_SECONDS = 60.0   # model: target tracking reads its metric once a minute
-DEFAULT_COOLDOWN_SECONDS = 300.0    # notes §6.4.3, facts: default scaling cooldown 300 s
 REBALANCE_OVERSHOOT = 0.10          # facts: while rebalancing an ASG may exceed max by up to 10%
+# model: the instance type of launch settings that name none (the catalogue requires one; a
+# record written by hand may lack it)
+ASSUMED_INSTANCE_TYPE = "m5.large"
 DEFAULT_TARGET_UTILISATION = 0.5    # model: the load per instance of a group without a target-tracking policy
 SPOT_NOTICE_SECONDS = 120.0         # notes §3.7.3: a 2 minute grace period before a spot instance goes
 

@@ -22,6 +22,7 @@ import math
 from collections import Counter
 from typing import Iterable
 
+from archform.providers.simulated.attributes import default_of
 from archform.stdlib.facets import provides
 
 from .. import figures, units
@@ -44,14 +45,15 @@ class Group:
         self.min, self.max = int(a.get("min") or 0), int(a.get("max") or 0)
         self.desired = int(a["desired"]) if a.get("desired") is not None else self.min
         self.health_type = a.get("health_check_type") or "ec2"
-        self.grace = units.seconds(a.get("health_check_grace_period"), 300.0)
-        self.cooldown = units.seconds(a.get("cooldown"), figures.DEFAULT_COOLDOWN_SECONDS)
+        self.grace = units.seconds(a.get("health_check_grace_period"),
+                                   units.seconds(default_of("autoscaling_group", "health_check_grace_period")))
+        self.cooldown = units.seconds(a.get("cooldown"), units.seconds(default_of("autoscaling_group", "cooldown")))
         self.capacity_rebalance = bool(a.get("capacity_rebalance"))
         settings = dict(a.get("launch") or {})
         if not settings and a.get("launch_template"):
             template = world.records.get(a["launch_template"])
             settings = dict(template.attrs) if template is not None else {}
-        self.itype = settings.get("instance_type") or "m5.large"
+        self.itype = settings.get("instance_type") or figures.ASSUMED_INSTANCE_TYPE
         self.tenancy = settings.get("tenancy") or "default"
         self.spot = settings.get("purchase") == "spot"
         group_id = a.get("placement_group") or settings.get("placement_group")
