@@ -31,10 +31,14 @@ from typing import Iterable
 
 import orjson
 
+from archform.dsl.desired import Lifecycle
+
+from .changes import Action
 from .references import rename_refs
 from .secrets import seal, unseal
 from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, UPSERT_HISTORY, UPSERT_RESOURCE, add_checksums, _migrate_v1
-from .state_records import LockInfo, Pending, Snapshot, StateLocked, StateResource  # noqa: F401 (re-exported)
+from .state_records import (DEPOSED, LockInfo, ObjectKey, Pending, Snapshot, StateLocked,  # noqa: F401 (re-exported)
+                            StateResource, Status)
 from .state_backup import history_keep, newest_backup_with_resources, write_backup
 from .state_integrity import (APPLICATION_ID, StateDamaged, StateError, check_file, damaged_records,
                               restore_hint, row_digest, sqlite_error)
@@ -53,7 +57,7 @@ def _doc(r: "StateResource") -> str:
     """One JSON document per resource: one decode per row when the state is read. The values
     of sensitive attributes are written encrypted (`planner.secrets`)."""
     doc = {"region": r.region, "name": r.name, "key": r.key, "config": r.config, "applied": r.applied,
-           "outputs": r.outputs, "deps": list(r.deps), "lifecycle": r.lifecycle}
+           "outputs": r.outputs, "deps": list(r.deps), "lifecycle": r.lifecycle.json()}
     if r.ref_ids:
         doc["ref_ids"] = list(r.ref_ids)
     if r.sensitive:
@@ -88,7 +92,7 @@ def _resource(address: str, kind: str, provider_id, status: str, doc: dict, unse
     if sensitive and unsealed:
         config, applied, outputs = unseal(config), unseal(applied), unseal(outputs)
     return StateResource(address, kind, provider_id, doc["region"], doc["name"], doc["key"], config,
-                         applied, outputs, tuple(doc["deps"]), doc["lifecycle"], status,
+                         applied, outputs, tuple(doc["deps"]), Lifecycle.from_json(doc["lifecycle"]), Status(status),
                          tuple(doc.get("ref_ids", ())), sensitive)
 
 
@@ -300,7 +304,7 @@ class StateStore(Locking):
                     "SELECT name, value FROM outputs WHERE workspace=? ORDER BY name", (self.workspace,))}
                 if unsealed:
                     outputs = {k: unseal(v) if isinstance(v, dict) else v for k, v in outputs.items()}
-                pending = [Pending(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in conn.execute(
+                pending = [Pending(r[0], r[1], r[2], Action(r[3]), r[4], r[5], json.loads(r[6])) for r in conn.execute(
                     "SELECT op_id, address, kind, action, token, provider_id, detail FROM pending "
                     "WHERE workspace=? ORDER BY op_id", (self.workspace,))]
             except (ValueError, TypeError) as e:
@@ -330,7 +334,7 @@ class StateStore(Locking):
                 continue
             try:
                 resources[address] = _resource(address, kind, pid, status, decoded, unsealed)
-            except (KeyError, TypeError, AttributeError):
+            except (KeyError, TypeError, AttributeError, ValueError):
                 bad.append(str(address))
         if bad or len(resources) + len(bad) != expected_count or total != expected_sum:
             raise damaged_records(self.path, bad, len(resources) + len(bad), expected_count, total == expected_sum)
@@ -413,10 +417,11 @@ class StateStore(Locking):
                         removes.append((self.workspace, address))
                     continue
                 doc = _doc(r)
-                digest = row_digest(address, r.kind, r.id, r.status, doc)
+                status = r.status.value
+                digest = row_digest(address, r.kind, r.id, status, doc)
                 count += 1
                 total ^= digest
-                puts.append((self.workspace, address, r.kind, r.id, r.status, doc, digest))
+                puts.append((self.workspace, address, r.kind, r.id, status, doc, digest))
             if removes:
                 conn.executemany("DELETE FROM resources WHERE workspace=? AND address=?", removes)
             if puts:
@@ -484,7 +489,7 @@ class StateStore(Locking):
         ids = [uuid.uuid4().hex for _ in ops]
         with self._tx() as conn:
             conn.executemany("INSERT INTO pending VALUES (?,?,?,?,?,?,?,?)",
-                             [(self.workspace, op_id, o["address"], o["kind"], o["action"], o.get("token"),
+                             [(self.workspace, op_id, o["address"], o["kind"], str(o["action"]), o.get("token"),
                                o.get("provider_id"), _dumps(o.get("detail") or {})) for op_id, o in zip(ids, ops)])
         return ids
 
