@@ -14,7 +14,8 @@ delete, then its create). Every state edit — an apply's start, `state rm A B C
 import, refresh, restore — is one transaction with its serial bump and history snapshot:
 all of it happens or none. Reading checks every record against its checksum
 (`state_integrity`); the lock is an OS lock held for the command's life (`state_lock`);
-snapshots are kept as history and as files beside the state (`state_backup`).
+snapshots are kept as history and as files beside the state (`state_backup`). The statements
+are the store's `sql`, a `state_sql.Dialect` (PostgreSQL's store is this one with its own).
 """
 
 from __future__ import annotations
