@@ -53,8 +53,12 @@ class DAG:
             self.nodes[node].update(attrs)
 
     def add_nodes(self, nodes: Iterable[Node]):
+        known, succ, pred = self.nodes, self._succ, self._pred
         for n in nodes:
-            self.add_node(n)
+            if n not in known:
+                known[n] = {}
+                succ[n] = {}
+                pred[n] = {}
 
     def add_edge(self, u: Node, v: Node):
         """`u` before `v`."""
@@ -64,6 +68,16 @@ class DAG:
             self.add_node(v)
         self._succ[u][v] = None
         self._pred[v][u] = None
+
+    def add_edges(self, edges: Iterable[tuple[Node, Node]]):
+        known, succ, pred = self.nodes, self._succ, self._pred
+        for u, v in edges:
+            if u not in known:
+                self.add_node(u)
+            if v not in known:
+                self.add_node(v)
+            succ[u][v] = None
+            pred[v][u] = None
 
     # -- reading ---------------------------------------------------------------------------
     def successors(self, node: Node):

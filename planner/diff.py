@@ -326,8 +326,5 @@ def _dependencies_first(resources: dict) -> list[str]:
     """Dependencies first; source order breaks ties (a depth-first post-order)."""
     g = DAG()
     g.add_nodes(resources)
-    for a, r in resources.items():
-        for dep in r.deps:
-            if dep in resources:
-                g.add_edge(dep, a)
+    g.add_edges((dep, a) for a, r in resources.items() for dep in r.deps if dep in resources)
     return g.postorder()

@@ -157,9 +157,13 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
     first_op: dict[str, int] = {}
     for op, i in position.items():
         first_op[op.address] = min(i, first_op.get(op.address, i))
-    at = {id(c): c.object_address for c in changes}
-    ordered = sorted(changes, key=lambda c: (first_op.get(at[id(c)], len(position)), at[id(c)]))
-    plan.changes = ordered
+    last = len(position)
+    keyed = []  # (first operation, object's address): unique, so the index is never compared
+    for i, c in enumerate(changes):
+        at = c.object_address
+        keyed.append((first_op.get(at, last), at, i))
+    keyed.sort()
+    plan.changes = [changes[i] for _, _, i in keyed]
     plan.order = change_graph.waves(g)
     plan.errored = any(d.is_error for d in diags)
     # outputs: before is what the state recorded, after what the configuration says

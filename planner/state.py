@@ -94,11 +94,12 @@ def _resource(address: str, kind: str, provider_id, status: str, doc: dict, unse
     if sensitive and unsealed:
         config, applied, outputs = unseal(config), unseal(applied), unseal(outputs)
     return StateResource(address, kind, provider_id, doc["region"], doc["name"], doc["key"], config,
-                         applied, outputs, tuple(doc["deps"]), Lifecycle.from_json(doc["lifecycle"]), Status(status),
+                         applied, outputs, tuple(doc["deps"]), Lifecycle.from_json(doc["lifecycle"]), _STATUS[status],
                          tuple(doc.get("ref_ids", ())), sensitive)
 
 
 Writes = Iterable[tuple[str, "StateResource | None"]]
+_STATUS = {s.value: s for s in Status}  # an unknown status is a KeyError: a damaged record
 
 
 class StateStore(Locking):
