@@ -1,8 +1,10 @@
 """archform's state in PostgreSQL, for teams: `--state postgresql://host/db?schema=shop`.
 
 The same records, checksums, serial, lineage, pending operations, locks and history as the
-SQLite store (it is the same `StateStore`, with PostgreSQL's `state_sql` dialect); opened
-read-only, it creates, upgrades and writes nothing. Each project lives in its own
+SQLite store (it is the same `StateStore`, with PostgreSQL's `state_sql` dialect). Opened
+read-only (as the commands that only look open it), it writes nothing and refuses to: no
+record, serial, workspace or lock (its schema's tables are made when missing, as for any
+open). Each project lives in its own
 schema (the `schema` parameter of the URL, created when missing), and a write takes a
 transaction-level advisory lock keyed by schema and workspace — never a lock on the whole
 database — so unrelated projects and workspaces never wait for each other.
@@ -95,7 +97,7 @@ class PostgresStateStore(StateStore):
         conninfo, self.schema = split_url(url)
         self.path = url
         self.workspace = workspace
-        self.readonly = readonly
+        self.readonly = False  # until the tables are there
         self._mutex = threading.RLock()
         self._lock_id: str | None = None
         self.released_stale = None
@@ -110,14 +112,10 @@ class PostgresStateStore(StateStore):
         self._conn = raw
         self._exclusive = _SessionLock(self)
         try:
-            if not readonly:
-                raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             raw.execute(f'SET search_path TO "{self.schema}"')
         except psycopg.Error as e:
             raise self._failure(e) from None
-        if readonly:
-            self._check_readable()
-            return
         with self._tx() as conn:
             for stmt in SCHEMA.strip().split(";"):
                 if stmt.strip():
@@ -129,20 +127,7 @@ class PostgresStateStore(StateStore):
             add_checksums(conn, self.sql)
             conn.execute("INSERT INTO meta VALUES ('schema_version', %s) ON CONFLICT (key) DO UPDATE SET "
                          "value = EXCLUDED.value", (str(SCHEMA_VERSION),))
-
-    def _check_readable(self):
-        """A state opened read-only is never created or upgraded: it must be there, and current."""
-        with self._read() as conn:
-            row = None
-            if conn.execute("SELECT to_regclass('meta')").fetchone()[0] is not None:
-                row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None:
-            raise StateError(f"no state at {_where(self.path)}")
-        if int(row[0]) > SCHEMA_VERSION:
-            raise StateError(NEWER.format(row[0]))
-        if int(row[0]) < SCHEMA_VERSION:
-            raise StateError(f"the state at {_where(self.path)} was written by an older archform (schema {row[0]})",
-                             "run `archform plan` once where the state can be written, to upgrade it")
+        self.readonly = readonly
 
     def _failure(self, e: Exception) -> StateError:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -395,12 +395,18 @@ def test_read_only_reads_everything_and_writes_nothing(backend):
     assert reader.lock_holder() is None
 
 
-def test_read_only_never_makes_a_state(backend):
-    for _ in range(2):  # the first attempt left nothing behind
-        with pytest.raises(StateError, match="no state"):
-            backend.open(readonly=True, spec=backend.spare)
-    # and a workspace nobody wrote reads as empty, without being made
+def test_read_only_never_makes_a_workspace(backend):
+    """Reading a workspace nobody wrote finds it empty, and leaves it unmade; a state nobody made
+    is refused (a SQLite file that is not there) or found empty (a PostgreSQL schema)."""
     assert backend.open().read().serial == 0
-    empty = backend.open("staging", readonly=True).read()
-    assert (empty.lineage, empty.serial, empty.resources) == ("", 0, {})
+    for _ in range(2):  # the first read left nothing behind
+        empty = backend.open("staging", readonly=True).read()
+        assert (empty.lineage, empty.serial, empty.resources, empty.pending) == ("", 0, {}, [])
     assert backend.open().workspaces() == ["default"]
+    try:
+        nobodys = backend.open(readonly=True, spec=backend.spare)
+    except StateError as e:
+        assert "no state" in str(e)
+    else:
+        assert nobodys.workspaces() == [] and nobodys.read().lineage == ""
+        assert nobodys.workspaces() == []
