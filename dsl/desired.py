@@ -24,6 +24,21 @@ class Lifecycle:
         return {"prevent_destroy": self.prevent_destroy, "create_before_destroy": self.create_before_destroy,
                 "ignore_changes": list(self.ignore_changes), "replace_triggered_by": list(self.replace_triggered_by)}
 
+    @classmethod
+    def from_json(cls, d: dict | None) -> "Lifecycle":
+        """`json()` read back (as state records, pending operations and saved plans hold it); a
+        missing option has its default."""
+        if not d:
+            return _NO_LIFECYCLE
+        if d == _NO_LIFECYCLE_JSON:  # most resources: one shared value, not one per record
+            return _NO_LIFECYCLE
+        return cls(d.get("prevent_destroy", False), d.get("create_before_destroy", False),
+                   tuple(d.get("ignore_changes", ())), tuple(d.get("replace_triggered_by", ())))
+
+
+_NO_LIFECYCLE = Lifecycle()
+_NO_LIFECYCLE_JSON = _NO_LIFECYCLE.json()
+
 
 @dataclass(frozen=True)
 class Resource:

@@ -9,13 +9,13 @@ crash at any moment leaves every operation either recorded or pending, and the n
 reconciles the pending ones with the provider (a create is found by its token), so nothing
 that finished is lost and nothing is made twice. When an operation fails, everything that
 depends on it is skipped, independent operations still run, and all that finished is kept.
-A create-before-destroy replacement records the old object as `ADDR~deposed` in the same
-transaction as the new one, so an interruption never loses track of it.
+A create-before-destroy replacement records the old object as its deposed copy (`ADDR~deposed`)
+in the same transaction as the new one, so an interruption never loses track of it. The walk is
+`planner.dag`'s (`DAG.walk()`).
 """
 
 from __future__ import annotations
 
-import heapq
 import queue
 import threading
 import time
@@ -25,22 +25,21 @@ from typing import Callable
 
 from archform.providers.base import OutcomeUnknown, ProviderError
 
-from . import graph as change_graph
-from .changes import Action, Change, Plan
+from . import graph as change_graph, intents
+from .changes import Action, Change, Op, Plan, PlanMode
 from .references import resolve as resolve_refs, symbolic
-from .secrets import seal
-from .state import Snapshot, StateResource, StateStore
+from .state import ObjectKey, Snapshot, StateResource, StateStore, Status
 
 
 @dataclass
 class OpResult:
-    op: str
-    address: str
-    action: str
+    op: Op
+    address: str  # the object's (`ADDR~deposed` for an old copy)
+    action: Action
     ok: bool
     id: str | None = None
     error: str = ""
-    skipped_because: str = ""
+    skipped_because: Op | None = None  # the failed operation that kept this one from running
 
 
 @dataclass
@@ -61,11 +60,11 @@ class ApplyResult:
         for r in self.results:
             if not r.ok:
                 continue
-            if r.action == "create":
+            if r.action is Action.CREATE:
                 out["added"] += 1
-            elif r.action == "update":
+            elif r.action is Action.UPDATE:
                 out["changed"] += 1
-            elif r.action == "delete":
+            elif r.action is Action.DELETE:
                 out["destroyed"] += 1
         return out
 
@@ -207,30 +206,28 @@ class _InlineJournal(_Journaling):
         self._commit()
 
 
-def _intents(g, live: "_Live", token_base: str) -> list[tuple[str, dict]]:
+def _deleted(c: Change) -> ObjectKey:
+    """The object a change's delete removes: a create-before-destroy replacement's old copy is
+    kept (deposed) when its new copy is recorded, and deleted as that."""
+    if c.action is Action.REPLACE and c.create_before_destroy:
+        return c.object_key.deposed_copy()
+    return c.object_key
+
+
+def _intents(g, live: "_Live", token_base: str) -> list[tuple[Op, dict]]:
     """(operation, pending record) for every operation of the plan."""
     out = []
     for op in g.order():
         c: Change = g.nodes[op]["change"]
-        action = op.split(":", 1)[0]
-        if action == "create":
+        if op.action is Action.CREATE:
             old = live.get(c.address) if c.action is Action.REPLACE and c.create_before_destroy else None
-            out.append((op, {"address": c.address, "kind": c.kind, "action": "create",
-                             "token": f"{token_base}/{c.address}",
-                             "detail": {"address": c.address, "config": seal(c.after or {}, c.sensitive),
-                                        "deps": list(c.deps), "lifecycle": c.lifecycle or {}, "region": c.region,
-                                        "name": c.name, "key": c.key, "deposed_id": old.id if old else None,
-                                        "sensitive": list(c.sensitive)}}))
-        elif action == "update":
+            out.append((op, intents.create(c, f"{token_base}/{c.address}", old.id if old else None)))
+        elif op.action is Action.UPDATE:
             current = live.get(c.address)
-            out.append((op, {"address": c.address, "kind": c.kind, "action": "update",
-                             "provider_id": current.id if current else None,
-                             "detail": {"changed": list(c.changed)}}))
+            out.append((op, intents.update(c, current.id if current else None)))
         else:
-            address = f"{c.address}~deposed" if c.action is Action.REPLACE and c.create_before_destroy else c.address
-            current = live.get(c.address)
-            out.append((op, {"address": address, "kind": c.kind, "action": "delete",
-                             "provider_id": current.id if current else None, "detail": {"address": address}}))
+            current = live.get(c.object_address)
+            out.append((op, intents.delete(c, _deleted(c), current.id if current else None)))
     return out
 
 
@@ -256,10 +253,7 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
     g = change_graph.build(changes)
     result = ApplyResult()
-    failed_ops: dict[str, str] = {}
-    indegree = {n: g.in_degree(n) for n in g.nodes}
-    ready = [n for n, d in indegree.items() if d == 0]
-    heapq.heapify(ready)  # smallest name first: the same order as the plan shows
+    walk = g.walk()  # the smallest operation first: the same order as the plan shows
     running = {}
     token_base = f"{snapshot.lineage}/{serial}"
     planned = _intents(g, live, token_base)
@@ -269,59 +263,53 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     width = max(1, min(parallelism, getattr(provider, "max_parallelism", parallelism) or parallelism))
     journal = _Journal(store) if width > 1 else _InlineJournal(store)
 
-    def run(op: str) -> OpResult:
+    def run(op: Op) -> OpResult:
         c: Change = g.nodes[op]["change"]
-        action = op.split(":", 1)[0]
         try:
-            if action == "create":
+            if op.action is Action.CREATE:
                 return _create(c, op, intent[op], journal, provider, live, progress, token_base)
-            if action == "update":
+            if op.action is Action.UPDATE:
                 return _update(c, op, intent[op], journal, provider, live, progress)
             return _delete(c, op, intent[op], journal, provider, live, progress)
         except ProviderError as e:
-            progress("error", c.address, str(e))
-            return OpResult(op, c.address, action, False, error=str(e))
+            progress("error", c.object_address, str(e))
+            return OpResult(op, c.object_address, op.action, False, error=str(e))
         except KeyError as e:
             journal.end(intent[op])
             msg = f"a value it needs is missing: {e.args[0]}"
-            progress("error", c.address, msg)
-            return OpResult(op, c.address, action, False, error=msg)
+            progress("error", c.object_address, msg)
+            return OpResult(op, c.object_address, op.action, False, error=msg)
 
     try:
         with (ThreadPoolExecutor(max_workers=width) if width > 1 else _Inline()) as pool:
-            while ready or running:
-                while ready and len(running) < width:
-                    op = heapq.heappop(ready)
+            while walk or running:
+                while walk and len(running) < width:
+                    op = walk.take()
                     running[pool.submit(run, op)] = op
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in sorted(done, key=lambda f: running[f]):
                     op = running.pop(fut)
                     r = fut.result()
                     result.results.append(r)
-                    for succ in sorted(g.successors(op)):
-                        if not r.ok:
-                            _skip_descendants(g, succ, op, failed_ops)
-                            continue
-                        if succ in failed_ops:
-                            continue
-                        indegree[succ] -= 1
-                        if indegree[succ] == 0:
-                            heapq.heappush(ready, succ)
-        for op in failed_ops:  # never attempted: nothing is pending for them
+                    if r.ok:
+                        walk.done(op)
+                    else:
+                        walk.failed(op)
+        for op in walk.skipped:  # never attempted: nothing is pending for them
             journal.end(intent[op])
     finally:
         journal.close()
-    for op, because in sorted(failed_ops.items()):
+    for op, because in sorted(walk.skipped.items()):
         c = g.nodes[op]["change"]
-        result.results.append(OpResult(op, c.address, op.split(":", 1)[0], False, skipped_because=because))
-        cause_action, cause = because.split(":", 1)
-        if cause == c.address:
-            why = f"not attempted: the {cause_action} of its old copy failed"
+        at = c.object_address
+        result.results.append(OpResult(op, at, op.action, False, skipped_because=because))
+        if because.address == at:
+            why = f"not attempted: the {because.action.value} of its old copy failed"
         else:
-            why = f"not attempted: it depends on {cause}, whose {cause_action} failed"
-        progress("skipped", c.address, why)
+            why = f"not attempted: it depends on {because.address}, whose {because.action.value} failed"
+        progress("skipped", at, why)
     result.outputs = _record_outputs(plan, store, live)
-    store.snapshot("destroy" if plan.mode == "destroy" else "apply")
+    store.snapshot("destroy" if plan.mode == PlanMode.DESTROY else "apply")
     return result
 
 
@@ -344,17 +332,7 @@ class _Inline:
         return fut
 
 
-def _skip_descendants(g, start: str, cause: str, failed: dict[str, str]):
-    stack = [start]
-    while stack:
-        n = stack.pop()
-        if n in failed:
-            continue
-        failed[n] = cause
-        stack.extend(g.successors(n))
-
-
-def _record(c: Change, remote, live: "_Live", status="ok") -> StateResource:
+def _record(c: Change, remote, live: "_Live", status: Status = Status.OK) -> StateResource:
     """The record of a finished create or update, with the ids of what it refers to now (so a
     later plan sees when one of them was replaced and this never moved onto the new copy)."""
     ref_ids = []
@@ -363,7 +341,7 @@ def _record(c: Change, remote, live: "_Live", status="ok") -> StateResource:
         if r is not None and r.id:
             ref_ids.append(r.id)
     return StateResource(c.address, c.kind, remote.id, c.region, c.name, c.key, c.after or {}, remote.attrs,
-                         remote.outputs, tuple(c.deps), c.lifecycle or {}, status, tuple(sorted(ref_ids)),
+                         remote.outputs, tuple(c.deps), c.lifecycle, status, tuple(sorted(ref_ids)),
                          tuple(c.sensitive))
 
 
@@ -382,14 +360,14 @@ def _create(c: Change, op, intent: str, journal: _Journal, provider, live: _Live
         raise
     record = _record(c, remote, live)
     if old is not None:
-        deposed = replace(old, address=f"{c.address}~deposed", status="deposed")
+        deposed = replace(old, address=str(c.object_key.deposed_copy()), status=Status.DEPOSED)
         live.set(deposed)
         journal.put([deposed, record], intent)
     else:
         journal.put([record], intent)
     live.set(record)
     progress("done", c.address, f"created [id={remote.id}]")
-    return OpResult(op, c.address, "create", True, remote.id)
+    return OpResult(op, c.address, Action.CREATE, True, remote.id)
 
 
 def _update(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress) -> OpResult:
@@ -407,18 +385,17 @@ def _update(c: Change, op, intent: str, journal: _Journal, provider, live: _Live
     live.set(record)
     journal.put([record], intent)
     progress("done", c.address, f"updated [id={remote.id}]")
-    return OpResult(op, c.address, "update", True, remote.id)
+    return OpResult(op, c.address, Action.UPDATE, True, remote.id)
 
 
 def _delete(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress) -> OpResult:
-    address = c.address
-    if c.action is Action.REPLACE and c.create_before_destroy:
-        address = f"{c.address}~deposed"
+    at = c.object_address
+    address = str(_deleted(c))
     current = live.get(address)
     if current is None:  # nothing recorded (already gone)
         journal.end(intent)
-        return OpResult(op, c.address, "delete", True)
-    progress("start", c.address, "destroying" + (" the old copy" if address != c.address else ""))
+        return OpResult(op, at, Action.DELETE, True)
+    progress("start", at, "destroying" + (" the old copy" if address != at else ""))
     try:
         provider.delete(current.kind, current.id)
     except OutcomeUnknown:
@@ -428,8 +405,8 @@ def _delete(c: Change, op, intent: str, journal: _Journal, provider, live: _Live
         raise
     live.drop(address)
     journal.remove(address, intent)
-    progress("done", c.address, "destroyed")
-    return OpResult(op, c.address, "delete", True, current.id)
+    progress("done", at, "destroyed")
+    return OpResult(op, at, Action.DELETE, True, current.id)
 
 
 def _record_outputs(plan: Plan, store: StateStore, live: _Live) -> dict:

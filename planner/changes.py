@@ -10,16 +10,25 @@
 - delete:  before is the recorded attributes, after is None.
 - no-op:   before == after.
 
-`reason` uses the vocabulary users know from `terraform show -json` (`action_reason`).
+`reason` uses the vocabulary users know from `terraform show -json` (`action_reason`). A change
+is about one object (`ObjectKey`): a resource, or the old copy a create-before-destroy
+replacement left (`deposed`). The change graph is made of `Op`s. `Change.json()` and
+`Change.from_json()` are the one codec of a change (saved plans).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
+from typing import NamedTuple
+
+from archform.dsl.desired import Lifecycle
+
+from .secrets import seal, unseal
+from .state_records import ObjectKey
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     REPLACE = "replace"
@@ -28,44 +37,90 @@ class Action(str, Enum):
 
     @property
     def symbol(self) -> str:
-        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": " "}[self.value]
+        return _SYMBOLS[self]
 
 
-# action_reason values (terraform's vocabulary, plus archform's own for drift)
-REPLACE_CANNOT_UPDATE = "replace_because_cannot_update"
-REPLACE_TAINTED = "replace_because_tainted"
-REPLACE_BY_REQUEST = "replace_by_request"
-REPLACE_BY_TRIGGERS = "replace_by_triggers"
-DELETE_NO_CONFIG = "delete_because_no_resource_config"
-DELETE_NO_MOVE_TARGET = "delete_because_no_move_target"
-DELETE_BY_DESTROY = "delete_because_destroy"
-DELETE_DEPOSED = "delete_because_deposed"  # the old copy left by an interrupted create-before-destroy
-UPDATE_DRIFT = "update_because_changed_outside"
+_SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "-/+", Action.DELETE: "-", Action.NOOP: " "}
 
 
-@dataclass(slots=True)  # not frozen: a plan makes one per resource and frozen init is slow; never mutated
-class Change:
+class Reason(StrEnum):
+    """Why a change is what it is: `action_reason`, terraform's vocabulary (plus archform's own
+    for drift)."""
+    REPLACE_CANNOT_UPDATE = "replace_because_cannot_update"
+    REPLACE_TAINTED = "replace_because_tainted"
+    REPLACE_BY_REQUEST = "replace_by_request"
+    REPLACE_BY_TRIGGERS = "replace_by_triggers"
+    DELETE_NO_CONFIG = "delete_because_no_resource_config"
+    DELETE_NO_MOVE_TARGET = "delete_because_no_move_target"
+    DELETE_BY_DESTROY = "delete_because_destroy"
+    DELETE_DEPOSED = "delete_because_deposed"  # the old copy left by an interrupted create-before-destroy
+    UPDATE_DRIFT = "update_because_changed_outside"
+
+
+class PlanMode(StrEnum):
+    NORMAL = "normal"
+    DESTROY = "destroy"
+    REFRESH_ONLY = "refresh-only"
+
+
+class Op(NamedTuple):
+    """One operation of the change graph: the create, update or delete of one object, whose
+    `address` is the object's as the state records it (`ObjectKey`'s text). Ops sort as their
+    text does (`create:ADDR`), which is how plans show them."""
+    action: Action
     address: str
+
+    def __str__(self) -> str:
+        return f"{self.action.value}:{self.address}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Op":
+        action, _, address = text.partition(":")
+        return cls(Action(action), address)
+
+
+def _sealed(values, names):
+    return seal(values, names) if isinstance(values, dict) else values
+
+
+def _unsealed(values):
+    return unseal(values) if isinstance(values, dict) else values
+
+
+# not frozen: a plan makes one per resource, and a frozen dataclass's __init__ is four times slower
+@dataclass(slots=True, kw_only=True)
+class Change:
+    address: str                         # the resource's address
     kind: str
     action: Action
     name: str = ""
-    key: str | None = None
+    key: str | None = None               # the instance key (`[a]`), if any
     region: str | None = None
     previous_address: str | None = None
     before: dict | None = None
     after: dict | None = None
     changed: tuple[str, ...] = ()
     replace_paths: tuple[tuple[str, ...], ...] = ()
-    reason: str | None = None
+    reason: Reason | None = None
     create_before_destroy: bool = False
     after_unknown: tuple[str, ...] = ()  # attributes known only after apply
     drifted: tuple[str, ...] = ()        # attributes changed outside archform that this change reverts
     deps: tuple[str, ...] = ()           # what this resource depends on (desired, or recorded for deletes)
-    lifecycle: dict | None = None        # the desired lifecycle options (recorded in state on apply)
+    lifecycle: Lifecycle = Lifecycle()   # the desired lifecycle options (recorded in state on apply)
     prior_id: str | None = None          # the provider id of the recorded object (update/replace/delete)
-    deposed: bool = False                # a leftover old copy of a create-before-destroy replacement
+    deposed: str | None = None           # the deposed key of a leftover old copy of a create-before-destroy
     prior_deps: tuple[str, ...] = ()     # what the recorded object depends on (orders its deletion)
     sensitive: tuple[str, ...] = ()      # attributes whose values are secrets: shown as (sensitive)
+
+    @property
+    def object_key(self) -> ObjectKey:
+        return ObjectKey(self.address, self.deposed)
+
+    @property
+    def object_address(self) -> str:
+        """The address of the object this change is about, as the state records it and plans
+        show it: the resource's, or `ADDR~deposed` for an old copy."""
+        return self.address if self.deposed is None else str(ObjectKey(self.address, self.deposed))
 
     @property
     def json_actions(self) -> list[str]:
@@ -78,6 +133,35 @@ class Change:
         if self.action is Action.REPLACE and self.create_before_destroy:
             return "+/-"
         return self.action.symbol
+
+    def json(self) -> dict:
+        """The change as saved plans hold it (the values of its secrets encrypted)."""
+        return {"address": self.object_address, "kind": self.kind, "action": self.action.value, "name": self.name,
+                "key": self.key, "region": self.region, "previous_address": self.previous_address,
+                "before": _sealed(self.before, self.sensitive), "after": _sealed(self.after, self.sensitive),
+                "sensitive": list(self.sensitive), "changed": list(self.changed),
+                "replace_paths": [list(p) for p in self.replace_paths],
+                "reason": None if self.reason is None else self.reason.value,
+                "create_before_destroy": self.create_before_destroy, "after_unknown": list(self.after_unknown),
+                "drifted": list(self.drifted), "deps": list(self.deps), "lifecycle": self.lifecycle.json(),
+                "prior_id": self.prior_id, "deposed": self.deposed is not None, "prior_deps": list(self.prior_deps)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Change":
+        """`json()` read back. Raises KeyError, TypeError or ValueError for what it cannot be."""
+        at = ObjectKey.parse(d["address"]) if d.get("deposed") else ObjectKey(d["address"])
+        reason = d.get("reason")
+        return cls(address=at.address, deposed=at.deposed, kind=d["kind"], action=Action(d["action"]),
+                   name=d.get("name", ""), key=d.get("key"), region=d.get("region"),
+                   previous_address=d.get("previous_address"), before=_unsealed(d.get("before")),
+                   after=_unsealed(d.get("after")), changed=tuple(d.get("changed", ())),
+                   replace_paths=tuple(tuple(p) for p in d.get("replace_paths", ())),
+                   reason=None if reason is None else Reason(reason),
+                   create_before_destroy=d.get("create_before_destroy", False),
+                   after_unknown=tuple(d.get("after_unknown", ())), drifted=tuple(d.get("drifted", ())),
+                   deps=tuple(d.get("deps", ())), lifecycle=Lifecycle.from_json(d.get("lifecycle")),
+                   prior_id=d.get("prior_id"), prior_deps=tuple(d.get("prior_deps", ())),
+                   sensitive=tuple(d.get("sensitive", ())))
 
 
 @dataclass(frozen=True)
@@ -130,9 +214,9 @@ class Plan:
     workspace: str = "default"
     source_hash: str = ""
     files: tuple[str, ...] = ()
-    mode: str = "normal"                                  # normal | destroy | refresh-only
+    mode: PlanMode = PlanMode.NORMAL
     errored: bool = False
-    order: list[list[str]] = field(default_factory=list)  # waves of operation ids
+    order: list[list[Op]] = field(default_factory=list)   # waves of operations
     desired: object = None                                # the Desired graph (not serialized)
     params: dict = field(default_factory=dict)
     targets: tuple[str, ...] = ()

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace as dc_replace
 from archform.dsl.desired import Desired
 from archform.dsl.diagnostics import Diagnostic, error
 
-from .changes import (DELETE_BY_DESTROY, DELETE_DEPOSED, DELETE_NO_CONFIG, REPLACE_BY_REQUEST, REPLACE_BY_TRIGGERS,
-                      REPLACE_CANNOT_UPDATE, REPLACE_TAINTED, Action, Change)
+from .changes import Action, Change, Reason
+from .dag import DAG
 from .references import refs_in, rename_refs
-from .state import Snapshot, StateResource
+from .state import ObjectKey, Snapshot, StateResource, Status
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
     changes: dict[str, Change] = {}
     pending: set[str] = set()  # created or replaced: their ids are unknown until apply
 
-    for address in _topological(wanted):
+    for address in _dependencies_first(wanted):
         d = wanted[address]
         cls = desired.facts(d.kind)
         p = recorded.get(address)
@@ -82,11 +82,11 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         secret = desired.sensitive_attrs(address)
         if p is None:
             unknown = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending, d.deps)))
-            changes[address] = Change(address, d.kind, Action.CREATE, d.name, d.key, d.region,
-                                      previous.get(address), None, d.attrs, tuple(sorted(d.attrs)),
-                                      after_unknown=unknown, deps=d.deps,
+            changes[address] = Change(address=address, kind=d.kind, action=Action.CREATE, name=d.name, key=d.key,
+                                      region=d.region, previous_address=previous.get(address), after=d.attrs,
+                                      changed=tuple(sorted(d.attrs)), after_unknown=unknown, deps=d.deps,
                                       create_before_destroy=d.lifecycle.create_before_destroy,
-                                      lifecycle=d.lifecycle.json(), sensitive=secret)
+                                      lifecycle=d.lifecycle, sensitive=secret)
             pending.add(address)
             continue
         before = p.config
@@ -123,17 +123,17 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         triggers = set(d.lifecycle.replace_triggered_by)
         reason = None
         if p.kind != d.kind:
-            action, reason = Action.REPLACE, REPLACE_CANNOT_UPDATE
+            action, reason = Action.REPLACE, Reason.REPLACE_CANNOT_UPDATE
             force = [("kind",)]
-        elif p.status == "tainted":
-            action, reason = Action.REPLACE, REPLACE_TAINTED
+        elif p.status is Status.TAINTED:
+            action, reason = Action.REPLACE, Reason.REPLACE_TAINTED
         elif address in options.replace or any(_matches(address, t) for t in options.replace):
-            action, reason = Action.REPLACE, REPLACE_BY_REQUEST
+            action, reason = Action.REPLACE, Reason.REPLACE_BY_REQUEST
         elif triggers and any(changes.get(t) is not None and changes[t].action in (Action.REPLACE, Action.UPDATE,
                                                                                     Action.CREATE) for t in triggers):
-            action, reason = Action.REPLACE, REPLACE_BY_TRIGGERS
+            action, reason = Action.REPLACE, Reason.REPLACE_BY_TRIGGERS
         elif force:
-            action, reason = Action.REPLACE, REPLACE_CANNOT_UPDATE
+            action, reason = Action.REPLACE, Reason.REPLACE_CANNOT_UPDATE
         elif changed:
             action = Action.UPDATE
         else:
@@ -142,22 +142,26 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             pending.add(address)
             unknown = unknown | set(exports)
         changes[address] = Change(
-            address, d.kind, action, d.name, d.key, d.region, previous.get(address), before, d.attrs,
-            tuple(sorted(changed)), tuple(force) if action is Action.REPLACE else (), reason,
-            d.lifecycle.create_before_destroy, tuple(sorted(unknown)), tuple(x for x in drifted if x in changed),
-            d.deps, d.lifecycle.json(), p.id, prior_deps=p.deps,
-            sensitive=tuple(sorted(set(secret) | set(p.sensitive))))
+            address=address, kind=d.kind, action=action, name=d.name, key=d.key, region=d.region,
+            previous_address=previous.get(address), before=before, after=d.attrs, changed=tuple(sorted(changed)),
+            replace_paths=tuple(force) if action is Action.REPLACE else (), reason=reason,
+            create_before_destroy=d.lifecycle.create_before_destroy, after_unknown=tuple(sorted(unknown)),
+            drifted=tuple(x for x in drifted if x in changed), deps=d.deps, lifecycle=d.lifecycle, prior_id=p.id,
+            prior_deps=p.deps, sensitive=tuple(sorted(set(secret) | set(p.sensitive))))
 
     for address in sorted(recorded):
         if address in wanted:
             continue
         p = recorded[address]
-        reason = DELETE_BY_DESTROY if options.destroy else DELETE_NO_CONFIG
-        if p.status == "deposed":
-            reason = DELETE_DEPOSED
-        changes[address] = Change(address, p.kind, Action.DELETE, p.name, p.key, p.region, None, p.config, None,
-                                  reason=reason, deps=p.deps, lifecycle=p.lifecycle, prior_id=p.id,
-                                  deposed=p.status == "deposed", prior_deps=p.deps, sensitive=p.sensitive)
+        reason = Reason.DELETE_BY_DESTROY if options.destroy else Reason.DELETE_NO_CONFIG
+        at = ObjectKey(address)
+        if p.status is Status.DEPOSED:
+            reason = Reason.DELETE_DEPOSED
+            at = p.object_key
+        changes[address] = Change(address=at.address, deposed=at.deposed, kind=p.kind, action=Action.DELETE,
+                                  name=p.name, key=p.key, region=p.region, before=p.config, reason=reason,
+                                  deps=p.deps, lifecycle=p.lifecycle, prior_id=p.id, prior_deps=p.deps,
+                                  sensitive=p.sensitive)
 
     result = list(changes.values())
     _check_replace_requests(options.replace, set(wanted) | set(recorded), diags)
@@ -168,9 +172,10 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
             protected = _prevent_destroy(c, wanted, recorded)
             if protected:
                 what = "destroy" if c.action is Action.DELETE else "replace"
+                declared = desired.resources.get(c.address) if c.deposed is None else None
                 diags.append(error(
-                    f"{c.address} has lifecycle.prevent_destroy set, and this plan would {what} it",
-                    desired.resources[c.address].span if c.address in desired.resources else None,
+                    f"{c.object_address} has lifecycle.prevent_destroy set, and this plan would {what} it",
+                    declared.span if declared is not None else None,
                     detail=_why(c),
                     help="to allow it, set prevent_destroy = false and apply that first; or keep the resource "
                          "(use a `moved` statement if it was renamed)"))
@@ -200,7 +205,7 @@ def _chains(moved, diags: list[Diagnostic]):
 
 def _why(c: Change) -> str:
     if c.action is Action.DELETE:
-        return "it is in the state but no longer in the configuration" if c.reason == DELETE_NO_CONFIG \
+        return "it is in the state but no longer in the configuration" if c.reason is Reason.DELETE_NO_CONFIG \
             else "destroy removes everything"
     if c.replace_paths:
         return "changing " + ", ".join(".".join(p) for p in c.replace_paths) + " forces a new resource"
@@ -208,10 +213,10 @@ def _why(c: Change) -> str:
 
 
 def _prevent_destroy(c: Change, wanted, recorded) -> bool:
-    if c.address in wanted:
+    if c.deposed is None and c.address in wanted:
         return wanted[c.address].lifecycle.prevent_destroy
-    p = recorded.get(c.address)
-    return bool(p and p.lifecycle.get("prevent_destroy"))
+    p = recorded.get(c.object_address)
+    return bool(p and p.lifecycle.prevent_destroy)
 
 
 def _stale_references(d, p: StateResource, recorded: dict[str, StateResource], pending: set[str]) -> set[str]:
@@ -228,9 +233,9 @@ def _stale_references(d, p: StateResource, recorded: dict[str, StateResource], p
                 moved_on.add(dep)
     else:
         moved_on = set()
-        deposed = {r.id for r in recorded.values() if r.status == "deposed" and r.id}
+        deposed = {r.id for r in recorded.values() if r.status is Status.DEPOSED and r.id}
         if deposed and any(_holds(p.applied.get(k), deposed) for k in d.attrs):
-            moved_on = {dep for dep in d.deps if f"{dep}~deposed" in recorded}
+            moved_on = {dep for dep in d.deps if str(ObjectKey(dep).deposed_copy()) in recorded}
     if not moved_on:
         return set()
     out = set()
@@ -314,26 +319,12 @@ def _targeted(changes: list[Change], targets, wanted, recorded, diags) -> list[C
             if d not in keep:
                 keep.add(d)
                 stack.append(d)
-    return [c for c in changes if c.address in keep]
+    return [c for c in changes if c.object_address in keep]
 
 
-def _topological(resources: dict) -> list[str]:
-    """Dependencies first; source order breaks ties (iterative DFS, no recursion limit)."""
-    order: list[str] = []
-    state: dict[str, int] = {}
-    for root in resources:
-        if state.get(root):
-            continue
-        stack = [(root, iter(resources[root].deps))]
-        state[root] = 1
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                state[node] = 2
-                order.append(node)
-                stack.pop()
-            elif nxt in resources and not state.get(nxt):
-                state[nxt] = 1
-                stack.append((nxt, iter(resources[nxt].deps)))
-    return order
+def _dependencies_first(resources: dict) -> list[str]:
+    """Dependencies first; source order breaks ties (a depth-first post-order)."""
+    g = DAG()
+    g.add_nodes(resources)
+    g.add_edges((dep, a) for a, r in resources.items() for dep in r.deps if dep in resources)
+    return g.postorder()

@@ -1,7 +1,8 @@
 """The change graph: operations and the order they must run in.
 
-Each change becomes operations, `create:ADDR`, `update:ADDR`, `delete:ADDR` (a replacement
-is a delete and a create). Edges say "must finish before":
+Each change becomes operations (`Op`s), `create:ADDR`, `update:ADDR`, `delete:ADDR` (a
+replacement is a delete and a create; ADDR is the object's, `ADDR~deposed` for an old copy).
+Edges say "must finish before":
 
 - creates and updates follow dependencies: what a resource references is made first;
 - deletes run in reverse: a resource goes before what it depends on (subnet before VPC);
@@ -11,10 +12,9 @@ is a delete and a create). Edges say "must finish before":
   of its dependents), then delete A; the dependencies of a create-before-destroy
   replacement become create-before-destroy too, or the graph would have a cycle.
 
-The order is deterministic: a topological sort with the address as the tie-break. Waves
+The order is deterministic: a topological sort with the operation as the tie-break. Waves
 are the sets of operations that may run at once. A cycle is reported with its path. The
-graph is a `planner.dag.DAG` (networkx's model, without its import cost on every plan);
-`to_networkx()` gives the same graph as a networkx DiGraph.
+graph is a `planner.dag.DAG`.
 """
 
 from __future__ import annotations
@@ -23,18 +23,16 @@ from dataclasses import replace as dc_replace
 
 from archform.dsl.diagnostics import Diagnostic, error
 
-from .changes import Action, Change
+from .changes import Action, Change, Op
 from .dag import DAG
 
-
-def op_id(action: str, address: str) -> str:
-    return f"{action}:{address}"
+CREATE, UPDATE, DELETE = Action.CREATE, Action.UPDATE, Action.DELETE
 
 
 def propagate_create_before_destroy(changes: list[Change]) -> list[Change]:
     """A replaced resource that a create-before-destroy replacement depends on becomes
     create-before-destroy as well (transitively)."""
-    by_addr = {c.address: c for c in changes}
+    by_addr = {c.address: c for c in changes if c.deposed is None}
     cbd = {c.address for c in changes if c.action is Action.REPLACE and c.create_before_destroy}
     stack = list(cbd)
     while stack:
@@ -44,40 +42,41 @@ def propagate_create_before_destroy(changes: list[Change]) -> list[Change]:
             if c is not None and c.action is Action.REPLACE and dep not in cbd:
                 cbd.add(dep)
                 stack.append(dep)
-    return [dc_replace(c, create_before_destroy=True) if c.address in cbd and not c.create_before_destroy else c
-            for c in changes]
+    return [dc_replace(c, create_before_destroy=True)
+            if c.address in cbd and c.deposed is None and not c.create_before_destroy else c for c in changes]
 
 
 def build(changes: list[Change]) -> DAG:
     g = DAG()
-    by_addr = {c.address: c for c in changes}
+    by_addr = {c.address: c for c in changes if c.deposed is None}  # the resources (not their old copies)
+    ops: dict[int, tuple[Op | None, Op | None, Op | None]] = {}  # id(change) -> (create, update, delete)
     for c in changes:
-        if c.action is Action.CREATE:
-            g.add_node(op_id("create", c.address), change=c)
-        elif c.action is Action.UPDATE:
-            g.add_node(op_id("update", c.address), change=c)
-        elif c.action is Action.DELETE:
-            g.add_node(op_id("delete", c.address), change=c)
-        elif c.action is Action.REPLACE:
-            g.add_node(op_id("delete", c.address), change=c)
-            g.add_node(op_id("create", c.address), change=c)
+        at = c.object_address
+        create = Op(CREATE, at) if c.action in (Action.CREATE, Action.REPLACE) else None
+        update = Op(UPDATE, at) if c.action is Action.UPDATE else None
+        delete = Op(DELETE, at) if c.action in (Action.DELETE, Action.REPLACE) else None
+        ops[id(c)] = (create, update, delete)
+        if c.action is Action.REPLACE:
+            g.add_node(delete, change=c)
+            g.add_node(create, change=c)
             if c.create_before_destroy:
-                g.add_edge(op_id("create", c.address), op_id("delete", c.address))
+                g.add_edge(create, delete)
             else:
-                g.add_edge(op_id("delete", c.address), op_id("create", c.address))
+                g.add_edge(delete, create)
+        elif c.action is not Action.NOOP:
+            g.add_node(create or update or delete, change=c)
 
-    def make_op(a: str) -> str | None:
+    def make_op(a: str) -> Op | None:
+        """The operation that makes resource `a` what it is to be (its create or update)."""
         c = by_addr.get(a)
         if c is None:
             return None
-        if c.action in (Action.CREATE, Action.REPLACE):
-            return op_id("create", a)
-        if c.action is Action.UPDATE:
-            return op_id("update", a)
-        return None
+        create, update, _ = ops[id(c)]
+        return create or update
 
     for c in changes:
-        mine = make_op(c.address)
+        create, update, delete = ops[id(c)]
+        mine = create or update
         # creates/updates follow dependencies
         if mine is not None:
             for dep in c.deps:
@@ -85,26 +84,23 @@ def build(changes: list[Change]) -> DAG:
                 if theirs is not None:
                     g.add_edge(theirs, mine)
         # deletes run in reverse dependency order: the old object goes before what it depended on
-        if c.action in (Action.DELETE, Action.REPLACE):
-            me_delete = op_id("delete", c.address)
+        if delete is not None:
             for dep in c.prior_deps:
                 d = by_addr.get(dep)
                 if d is not None and d.action in (Action.DELETE, Action.REPLACE):
-                    g.add_edge(me_delete, op_id("delete", dep))
+                    g.add_edge(delete, ops[id(d)][2])
     # what used an object that goes away stops using it first (an instance drops a security
-    # group before the group is deleted); a delete-first replacement cannot wait for that
+    # group before the group is deleted); a delete-first replacement cannot wait for that. The
+    # old copy of an interrupted create-before-destroy is used under its resource's address.
     users: dict[str, list[Change]] = {}
     for other in changes:
         for dep in other.prior_deps:
             users.setdefault(dep, []).append(other)
     for c in changes:
         if c.action is Action.DELETE or (c.action is Action.REPLACE and c.create_before_destroy):
-            # the old copy left by an interrupted create-before-destroy (`ADDR~deposed`) is used
-            # under its address
-            used_as = c.address.split("~", 1)[0] if c.deposed else c.address
-            for other in users.get(used_as, ()):
-                if other.action is Action.UPDATE and other.address != c.address:
-                    g.add_edge(op_id("update", other.address), op_id("delete", c.address))
+            for other in users.get(c.address, ()):
+                if other.action is Action.UPDATE and other is not c:
+                    g.add_edge(ops[id(other)][1], ops[id(c)][2])
     # a replaced resource's old copy goes only after what depended on it has moved
     dependents: dict[str, list[Change]] = {}
     for other in changes:
@@ -113,17 +109,18 @@ def build(changes: list[Change]) -> DAG:
     for c in changes:
         if c.action is not Action.REPLACE:
             continue
-        delete = op_id("delete", c.address)
+        create, _, delete = ops[id(c)]
         for other in dependents.get(c.address, ()):
-            if other.address == c.address:
+            if other is c:
                 continue
+            theirs_create, theirs_update, _ = ops[id(other)]
             if c.create_before_destroy:
-                theirs = make_op(other.address)
+                theirs = theirs_create or theirs_update
                 if theirs is not None:
                     g.add_edge(theirs, delete)
             elif other.action is Action.UPDATE:
                 # delete-then-create: the dependent is updated after the new copy exists
-                g.add_edge(op_id("create", c.address), op_id("update", other.address))
+                g.add_edge(create, theirs_update)
     return g
 
 
@@ -131,15 +128,15 @@ def cycle_diagnostic(g: DAG) -> Diagnostic | None:
     path = g.find_cycle()
     if path is None:
         return None
-    return error("the changes cannot be ordered: " + " → ".join(path),
+    return error("the changes cannot be ordered: " + " → ".join(map(str, path)),
                  help="set lifecycle.create_before_destroy on the replaced resources in this loop, "
                       "or apply the change in two steps")
 
 
-def waves(g: DAG) -> list[list[str]]:
+def waves(g: DAG) -> list[list[Op]]:
     """Operations grouped into waves that may run in parallel, each sorted."""
     return g.generations()
 
 
-def order(g: DAG) -> list[str]:
+def order(g: DAG) -> list[Op]:
     return g.order()

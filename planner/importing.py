@@ -9,7 +9,7 @@ differences between the configuration and what exists.
 from __future__ import annotations
 
 from .references import symbolic
-from .state import StateResource
+from .state import StateResource, Status
 
 
 def import_resource(store, provider, desired, address: str, id: str) -> tuple[str, bool]:
@@ -34,5 +34,5 @@ def import_resource(store, provider, desired, address: str, id: str) -> tuple[st
     config = {k: symbolic(v, by_id) for k, v in remote.attrs.items()}
     with store.edit(f"import {address}") as edit:
         edit.put(StateResource(address, d.kind, remote.id, d.region, d.name, d.key, config, remote.attrs,
-                               remote.outputs, d.deps, d.lifecycle.json(), "ok"))
+                               remote.outputs, d.deps, d.lifecycle, Status.OK))
     return f"Imported {id} as {address}. Run `archform plan` to see how it differs from the configuration.", True

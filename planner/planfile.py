@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from .changes import Action, Change, Drift, Plan
+from .changes import Change, Drift, Op, Plan, PlanMode
 from .secrets import is_encrypted, seal, unseal
 
 
@@ -34,47 +34,18 @@ class PlanFileError(Exception):
     pass
 
 
-def _sealed(values, names):
-    return seal(values, names) if isinstance(values, dict) else values
-
-
-def _unsealed(values):
-    return unseal(values) if isinstance(values, dict) else values
-
-
-def _change_json(c: Change) -> dict:
-    return {"address": c.address, "kind": c.kind, "action": c.action.value, "name": c.name, "key": c.key,
-            "region": c.region, "previous_address": c.previous_address,
-            "before": _sealed(c.before, c.sensitive), "after": _sealed(c.after, c.sensitive),
-            "sensitive": list(c.sensitive),
-            "changed": list(c.changed), "replace_paths": [list(p) for p in c.replace_paths], "reason": c.reason,
-            "create_before_destroy": c.create_before_destroy, "after_unknown": list(c.after_unknown),
-            "drifted": list(c.drifted), "deps": list(c.deps), "lifecycle": c.lifecycle, "prior_id": c.prior_id,
-            "deposed": c.deposed, "prior_deps": list(c.prior_deps)}
-
-
-def _change_from(d: dict) -> Change:
-    return Change(d["address"], d["kind"], Action(d["action"]), d.get("name", ""), d.get("key"), d.get("region"),
-                  d.get("previous_address"), _unsealed(d.get("before")), _unsealed(d.get("after")),
-                  tuple(d.get("changed", ())),
-                  tuple(tuple(p) for p in d.get("replace_paths", ())), d.get("reason"),
-                  d.get("create_before_destroy", False), tuple(d.get("after_unknown", ())),
-                  tuple(d.get("drifted", ())), tuple(d.get("deps", ())), d.get("lifecycle"), d.get("prior_id"),
-                  d.get("deposed", False), tuple(d.get("prior_deps", ())), tuple(d.get("sensitive", ())))
-
-
 def save(plan: Plan, path: str | os.PathLike):
     doc = {
         "format": MAGIC, "version": VERSION, "workspace": plan.workspace, "lineage": plan.lineage,
-        "serial": plan.serial, "source_hash": plan.source_hash, "files": list(plan.files), "mode": plan.mode,
+        "serial": plan.serial, "source_hash": plan.source_hash, "files": list(plan.files), "mode": str(plan.mode),
         "params": seal(plan.params, plan.sensitive_params), "targets": list(plan.targets),
         "sensitive_params": sorted(plan.sensitive_params), "sensitive_outputs": sorted(plan.sensitive_outputs),
-        "changes": [_change_json(c) for c in plan.changes],
+        "changes": [c.json() for c in plan.changes],
         "drift": [{"address": d.address, "kind": d.kind, "before": d.before, "after": d.after,
                    "changed": list(d.changed)} for d in plan.drift],
         "outputs": {k: ([_sealed_value(b), _sealed_value(a)] if k in plan.sensitive_outputs else [b, a])
                     for k, (b, a) in sorted(plan.outputs.items())},
-        "order": plan.order,
+        "order": [[str(op) for op in wave] for wave in plan.order],
     }
     doc["checksum"] = _checksum(doc)
     path = Path(path)
@@ -123,13 +94,15 @@ def _plan_from(doc: dict) -> Plan:
     for c in doc["changes"]:
         if not isinstance(c, dict) or not isinstance(c.get("address"), str) or not isinstance(c.get("kind"), str):
             raise ValueError("a change has no address or kind")
-    return Plan(changes=[_change_from(c) for c in doc["changes"]],
+    return Plan(changes=[Change.from_json(c) for c in doc["changes"]],
                 drift=[Drift(d["address"], d["kind"], d["before"], d["after"], tuple(d["changed"]))
                        for d in doc.get("drift", [])],
                 outputs={k: (_unsealed_value(v[0]), _unsealed_value(v[1])) for k, v in doc.get("outputs", {}).items()},
                 lineage=doc["lineage"], serial=doc["serial"], workspace=doc["workspace"],
-                source_hash=doc.get("source_hash", ""), files=tuple(doc.get("files", ())), mode=doc.get("mode", "normal"),
-                order=doc.get("order", []), params=unseal(doc.get("params", {})), targets=tuple(doc.get("targets", ())),
+                source_hash=doc.get("source_hash", ""), files=tuple(doc.get("files", ())),
+                mode=PlanMode(doc.get("mode", "normal")),
+                order=[[Op.parse(op) for op in wave] for wave in doc.get("order", [])],
+                params=unseal(doc.get("params", {})), targets=tuple(doc.get("targets", ())),
                 sensitive_params=frozenset(doc.get("sensitive_params", ())),
                 sensitive_outputs=frozenset(doc.get("sensitive_outputs", ())))
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field, replace as dc_replace
 from archform.dsl.diagnostics import Diagnostic, warning
 from archform.dsl.desired import Desired
 
-from . import graph as change_graph
-from .changes import Action, Drift, Plan
+from . import graph as change_graph, intents
+from .changes import Action, Drift, Plan, PlanMode
 from .diff import DiffOptions, diff
-from .secrets import unseal
-from .state import Snapshot, StateResource
+from .state import ObjectKey, Snapshot, StateResource, Status
 
 
 @dataclass
@@ -32,7 +31,7 @@ class Reconciled:
     ends: list[str] = field(default_factory=list)      # pending records to drop
 
 
-_RECONCILE_ORDER = {"create": 0, "update": 1, "delete": 2}
+_RECONCILE_ORDER = {Action.CREATE: 0, Action.UPDATE: 1, Action.DELETE: 2}
 
 
 def reconcile(snapshot: Snapshot, provider) -> Reconciled:
@@ -45,32 +44,28 @@ def reconcile(snapshot: Snapshot, provider) -> Reconciled:
     out = Reconciled(snapshot=snapshot)
     resources = dict(snapshot.resources)
     for p in sorted(snapshot.pending, key=lambda p: (_RECONCILE_ORDER.get(p.action, 1), p.op_id)):
-        detail = p.detail or {}
         out.ends.append(p.op_id)
-        if p.action == "create":
+        if p.action is Action.CREATE:
             remote = provider.find_by_token(p.token) if p.token else None
             if remote is None:
                 out.dropped.append(p.address)
                 continue
-            target = detail.get("address", p.address)
+            target = intents.target(p)
             old = resources.get(target)
-            deps = tuple(detail.get("deps", ()))
-            ref_ids = tuple(sorted(resources[d].id for d in deps if d in resources and resources[d].id))
-            res = StateResource(target, p.kind, remote.id, detail.get("region"), detail.get("name", ""),
-                                detail.get("key"), unseal(detail.get("config", {})), remote.attrs, remote.outputs,
-                                deps, detail.get("lifecycle", {}), "ok", ref_ids, tuple(detail.get("sensitive", ())))
+            res = intents.created_record(p, remote, resources)
             if old is not None and old.id == remote.id:
                 continue  # recorded already (the journal committed it; only the pending row stayed)
-            if detail.get("deposed_id") and old is not None and old.id == detail["deposed_id"]:
-                deposed = dc_replace(old, address=f"{target}~deposed", status="deposed")
+            kept = intents.deposed_id(p)
+            if kept and old is not None and old.id == kept:
+                deposed = dc_replace(old, address=str(ObjectKey(target).deposed_copy()), status=Status.DEPOSED)
                 resources[deposed.address] = deposed
                 out.writes.append((deposed.address, deposed))
             resources[target] = res
             out.adopted.append(target)
             out.writes.append((target, res))
-        elif p.action == "delete":
+        elif p.action is Action.DELETE:
             gone = p.provider_id is None or provider.read(p.kind, p.provider_id) is None
-            address = detail.get("address", p.address)
+            address = intents.target(p)
             if gone and address in resources and resources[address].id == p.provider_id:
                 del resources[address]
                 out.writes.append((address, None))
@@ -92,7 +87,7 @@ def refresh(snapshot: Snapshot, provider) -> tuple[dict, list[Drift]]:
     actual: dict[str, dict | None] = {}
     drift: list[Drift] = []
     wanted = [(a, r) for a, r in sorted(snapshot.resources.items())
-              if r.id is not None and r.status != "deposed"]  # an old copy's drift does not matter
+              if r.id is not None and r.status is not Status.DEPOSED]  # an old copy's drift does not matter
     if not wanted:
         return actual, drift
     read_many = getattr(provider, "read_many", None)
@@ -134,7 +129,7 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
     for a in rec.adopted:
         diags.append(warning(f"{a}: an interrupted apply had created this; it is now recorded"))
     actual, drift = (refresh(snapshot, provider) if request.refresh or request.refresh_only else ({}, []))
-    mode = "destroy" if request.destroy else "refresh-only" if request.refresh_only else "normal"
+    mode = PlanMode.DESTROY if request.destroy else PlanMode.REFRESH_ONLY if request.refresh_only else PlanMode.NORMAL
     if desired is None:
         from archform.dsl.desired import Desired as _D
         desired = _D(resources={})
@@ -159,12 +154,16 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
         return plan, diags
     diags.extend(_in_use_warnings(changes))
     position = {op: i for i, op in enumerate(change_graph.order(g))}
-    first_op = {}
+    first_op: dict[str, int] = {}
     for op, i in position.items():
-        address = op.split(":", 1)[1]
-        first_op[address] = min(i, first_op.get(address, i))
-    ordered = sorted(changes, key=lambda c: (first_op.get(c.address, len(position)), c.address))
-    plan.changes = ordered
+        first_op[op.address] = min(i, first_op.get(op.address, i))
+    last = len(position)
+    keyed = []  # (first operation, object's address): unique, so the index is never compared
+    for i, c in enumerate(changes):
+        at = c.object_address
+        keyed.append((first_op.get(at, last), at, i))
+    keyed.sort()
+    plan.changes = [changes[i] for _, _, i in keyed]
     plan.order = change_graph.waves(g)
     plan.errored = any(d.is_error for d in diags)
     # outputs: before is what the state recorded, after what the configuration says

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring as _quote  # json.dumps(s, ensure_ascii=False), in C
 
-from .changes import Action, Change, Drift, Plan
+from .changes import Action, Change, Drift, Plan, PlanMode
 from .references import display as ref_display, is_format, is_ref
 from .secrets import SHOWN
 
@@ -121,7 +121,7 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
         out.append("")
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
     moved_only = [c for c in plan.changes if c.action is Action.NOOP and c.previous_address]
-    if plan.mode == "refresh-only":
+    if plan.mode == PlanMode.REFRESH_ONLY:
         if not plan.drift:
             out.append("No changes. The state matches what the provider reports.")
         else:
@@ -135,7 +135,7 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
     if moved_only:
         out.append("")
     if summary:
-        width = max((len(c.address) for c in changes), default=0)
+        width = max((len(c.object_address) for c in changes), default=0)
         for c in changes:
             sym = c.symbol
             note = ""
@@ -145,7 +145,7 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
                 note = f"  ({c.reason})"
             elif c.action is Action.UPDATE and c.changed:
                 note = "  (" + ", ".join(c.changed) + ")"
-            out.append(f"{style(sym, sym.rjust(3))} {c.address.ljust(width)}  {c.kind}{note}")
+            out.append(f"{style(sym, sym.rjust(3))} {c.object_address.ljust(width)}  {c.kind}{note}")
     else:
         out.append("archform will perform the following actions:")
         out.append("")
@@ -175,7 +175,7 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
     if destroys and not summary and len(changes) > 1:
         out.append(style("bold", "Will destroy") + " (including the old copy of each replacement):")
         for c in destroys:
-            out.append(f"  {style(c.symbol, c.symbol.rjust(3))} {c.address} ({c.kind})")
+            out.append(f"  {style(c.symbol, c.symbol.rjust(3))} {c.object_address} ({c.kind})")
         out.append("")
     out.append(style("bold", plan.summary.line()))
     return "\n".join(out) + "\n"
@@ -184,16 +184,16 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
 def _change_lines(c: Change, style) -> list[str]:
     if c.action is Action.REPLACE:
         how = "replaced, create before destroy" if c.create_before_destroy else "replaced"
-        head = f"  # {c.address} must be {how}"
+        head = f"  # {c.object_address} must be {how}"
     else:
-        head = f"  # {c.address} {_HEADLINE[c.action]}"
+        head = f"  # {c.object_address} {_HEADLINE[c.action]}"
     if c.reason and c.action is not Action.CREATE:
         head += f" ({c.reason})"
     lines = [style("bold", head)]
     if c.previous_address:
         lines.append(f"  # (moved from {c.previous_address})")
     sym = c.symbol
-    lines.append(f"{style(sym, sym.rjust(3))} {c.kind} \"{c.address}\" {{")
+    lines.append(f"{style(sym, sym.rjust(3))} {c.kind} \"{c.object_address}\" {{")
     indent = "      "
     unknown = set(c.after_unknown)
     secret = set(c.sensitive)
@@ -293,7 +293,7 @@ def to_json(plan: Plan) -> dict:
     changes = []
     for c in plan.changes:
         entry = {
-            "address": c.address,
+            "address": c.object_address,
             "previous_address": c.previous_address,
             "type": c.kind,
             "name": c.name,
@@ -343,7 +343,7 @@ def to_json(plan: Plan) -> dict:
         "resource_changes": changes,
         "resource_drift": drift,
         "output_changes": outputs,
-        "order": plan.order,
+        "order": [[str(op) for op in wave] for wave in plan.order],
         "summary": plan.summary.json(),
     }
 

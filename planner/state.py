@@ -14,7 +14,8 @@ delete, then its create). Every state edit — an apply's start, `state rm A B C
 import, refresh, restore — is one transaction with its serial bump and history snapshot:
 all of it happens or none. Reading checks every record against its checksum
 (`state_integrity`); the lock is an OS lock held for the command's life (`state_lock`);
-snapshots are kept as history and as files beside the state (`state_backup`).
+snapshots are kept as history and as files beside the state (`state_backup`). The statements
+are the store's `sql`, a `state_sql.Dialect` (PostgreSQL's store is this one with its own).
 """
 
 from __future__ import annotations
@@ -31,10 +32,15 @@ from typing import Iterable
 
 import orjson
 
+from archform.dsl.desired import Lifecycle
+
+from .changes import Action
 from .references import rename_refs
 from .secrets import seal, unseal
-from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, UPSERT_HISTORY, UPSERT_RESOURCE, add_checksums, _migrate_v1
-from .state_records import LockInfo, Pending, Snapshot, StateLocked, StateResource  # noqa: F401 (re-exported)
+from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, add_checksums, _migrate_v1
+from .state_sql import SQLITE
+from .state_records import (DEPOSED, LockInfo, ObjectKey, Pending, Snapshot, StateLocked,  # noqa: F401 (re-exported)
+                            StateResource, Status)
 from .state_backup import history_keep, newest_backup_with_resources, write_backup
 from .state_integrity import (APPLICATION_ID, StateDamaged, StateError, check_file, damaged_records,
                               restore_hint, row_digest, sqlite_error)
@@ -53,7 +59,7 @@ def _doc(r: "StateResource") -> str:
     """One JSON document per resource: one decode per row when the state is read. The values
     of sensitive attributes are written encrypted (`planner.secrets`)."""
     doc = {"region": r.region, "name": r.name, "key": r.key, "config": r.config, "applied": r.applied,
-           "outputs": r.outputs, "deps": list(r.deps), "lifecycle": r.lifecycle}
+           "outputs": r.outputs, "deps": list(r.deps), "lifecycle": r.lifecycle.json()}
     if r.ref_ids:
         doc["ref_ids"] = list(r.ref_ids)
     if r.sensitive:
@@ -72,7 +78,7 @@ def open_state(spec=DEFAULT_PATH, workspace: str = "default", *, readonly: bool 
     `readonly`: for commands that only look (never creates, migrates or locks anything)."""
     if is_url(spec):
         from .state_postgres import PostgresStateStore
-        return PostgresStateStore(str(spec), workspace)
+        return PostgresStateStore(str(spec), workspace, readonly=readonly)
     return StateStore(spec, workspace, readonly=readonly)
 
 
@@ -88,17 +94,19 @@ def _resource(address: str, kind: str, provider_id, status: str, doc: dict, unse
     if sensitive and unsealed:
         config, applied, outputs = unseal(config), unseal(applied), unseal(outputs)
     return StateResource(address, kind, provider_id, doc["region"], doc["name"], doc["key"], config,
-                         applied, outputs, tuple(doc["deps"]), doc["lifecycle"], status,
+                         applied, outputs, tuple(doc["deps"]), Lifecycle.from_json(doc["lifecycle"]), _STATUS[status],
                          tuple(doc.get("ref_ids", ())), sensitive)
 
 
 Writes = Iterable[tuple[str, "StateResource | None"]]
+_STATUS = {s.value: s for s in Status}  # an unknown status is a KeyError: a damaged record
 
 
 class StateStore(Locking):
     """One SQLite database; safe to share between the threads of one apply."""
 
     keeps_backup_files = True
+    sql = SQLITE  # the statements, in this database's dialect
 
     def __init__(self, path: str | os.PathLike = DEFAULT_PATH, workspace: str = "default", *,
                  readonly: bool = False, restoring: bool = False):
@@ -141,7 +149,7 @@ class StateStore(Locking):
             for stmt in SCHEMA.strip().split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
-            add_checksums(conn, self._columns)
+            add_checksums(conn, self.sql)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _open_readonly(self):
@@ -213,10 +221,6 @@ class StateStore(Locking):
                              f"restore it with `archform state restore --state {self.path}`; to start a new "
                              f"state instead, delete {self.path}.backups")
 
-    @staticmethod
-    def _columns(conn, table: str) -> list[str]:
-        return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-
     def close(self):
         with self._mutex:
             self._exclusive.release()
@@ -272,16 +276,16 @@ class StateStore(Locking):
 
     # -- workspace ---------------------------------------------------------------------------
     def _ensure_workspace(self, conn) -> tuple[str, int]:
-        row = conn.execute("SELECT lineage, serial FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
+        row = conn.execute(self.sql.workspace, (self.workspace,)).fetchone()
         if row is None:
             lineage = str(uuid.uuid4())
-            conn.execute("INSERT INTO workspaces (name, lineage, serial) VALUES (?,?,?)", (self.workspace, lineage, 0))
+            conn.execute(self.sql.add_workspace, (self.workspace, lineage, 0))
             return lineage, 0
         return row[0], row[1]
 
     def workspaces(self) -> list[str]:
         with self._read() as conn:
-            return [r[0] for r in conn.execute("SELECT name FROM workspaces ORDER BY name")]
+            return [r[0] for r in conn.execute(self.sql.workspace_names)]
 
     def read(self, unsealed: bool = True) -> Snapshot:
         """The whole state of this workspace, read in one transaction and checked against its
@@ -290,19 +294,17 @@ class StateStore(Locking):
         then need no key)."""
         with (self._read() if self.readonly else self._tx()) as conn:
             if self.readonly:
-                row = conn.execute("SELECT lineage, serial FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
+                row = conn.execute(self.sql.workspace, (self.workspace,)).fetchone()
                 lineage, serial = row if row else ("", 0)
             else:
                 lineage, serial = self._ensure_workspace(conn)
             resources = self._read_resources(conn, unsealed)
             try:
-                outputs = {r[0]: json.loads(r[1]) for r in conn.execute(
-                    "SELECT name, value FROM outputs WHERE workspace=? ORDER BY name", (self.workspace,))}
+                outputs = {r[0]: json.loads(r[1]) for r in conn.execute(self.sql.outputs, (self.workspace,))}
                 if unsealed:
                     outputs = {k: unseal(v) if isinstance(v, dict) else v for k, v in outputs.items()}
-                pending = [Pending(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in conn.execute(
-                    "SELECT op_id, address, kind, action, token, provider_id, detail FROM pending "
-                    "WHERE workspace=? ORDER BY op_id", (self.workspace,))]
+                pending = [Pending(r[0], r[1], r[2], Action(r[3]), r[4], r[5], json.loads(r[6]))
+                           for r in conn.execute(self.sql.pending, (self.workspace,))]
             except (ValueError, TypeError) as e:
                 raise StateDamaged(f"the state at {self.path} is damaged: an output or pending operation "
                                    f"cannot be read ({e})", restore_hint(self.path)) from None
@@ -311,15 +313,13 @@ class StateStore(Locking):
         return Snapshot(self.workspace, lineage, serial, resources, outputs, pending)
 
     def _read_resources(self, conn, unsealed: bool = True) -> dict[str, StateResource]:
-        row = conn.execute("SELECT records, digest FROM workspaces WHERE name=?", (self.workspace,)).fetchone()
+        row = conn.execute(self.sql.checksums, (self.workspace,)).fetchone()
         expected_count, expected_sum = row if row else (0, 0)
         resources = {}
         bad: list[str] = []
         total = 0
         loads = orjson.loads
-        for address, kind, pid, status, doc, digest in conn.execute(
-                "SELECT address, kind, provider_id, status, doc, digest FROM resources WHERE workspace=? "
-                "ORDER BY address", (self.workspace,)):
+        for address, kind, pid, status, doc, digest in conn.execute(self.sql.resources, (self.workspace,)):
             total ^= digest
             try:
                 if row_digest(address, kind, pid, status, doc) != digest:
@@ -330,7 +330,7 @@ class StateStore(Locking):
                 continue
             try:
                 resources[address] = _resource(address, kind, pid, status, decoded, unsealed)
-            except (KeyError, TypeError, AttributeError):
+            except (KeyError, TypeError, AttributeError, ValueError):
                 bad.append(str(address))
         if bad or len(resources) + len(bad) != expected_count or total != expected_sum:
             raise damaged_records(self.path, bad, len(resources) + len(bad), expected_count, total == expected_sum)
@@ -348,7 +348,7 @@ class StateStore(Locking):
 
     def _bump(self, conn) -> int:
         _, serial = self._ensure_workspace(conn)
-        conn.execute("UPDATE workspaces SET serial=? WHERE name=?", (serial + 1, self.workspace))
+        conn.execute(self.sql.set_serial, (serial + 1, self.workspace))
         return serial + 1
 
     # -- resources ---------------------------------------------------------------------------
@@ -385,8 +385,8 @@ class StateStore(Locking):
             if isinstance(v, dict) and v.get("sensitive"):
                 v = seal(v, ("config", "value"))
             rows.append((self.workspace, k, _dumps(v)))
-        conn.execute("DELETE FROM outputs WHERE workspace=?", (self.workspace,))
-        conn.executemany("INSERT INTO outputs VALUES (?,?,?)", rows)
+        conn.execute(self.sql.clear_outputs, (self.workspace,))
+        conn.cursor().executemany(self.sql.add_output, rows)
 
     def _write(self, conn, writes: Writes, ends: Iterable[str] = ()):
         final: dict[str, StateResource | None] = {}
@@ -398,11 +398,8 @@ class StateStore(Locking):
             addresses = list(final)
             for start in range(0, len(addresses), 500):
                 chunk = addresses[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                old.update(conn.execute(f"SELECT address, digest FROM resources WHERE workspace=? AND address IN "
-                                        f"({marks})", (self.workspace, *chunk)).fetchall())
-            count, total = conn.execute("SELECT records, digest FROM workspaces WHERE name=?",
-                                        (self.workspace,)).fetchone()
+                old.update(conn.execute(self.sql.digests_in(len(chunk)), (self.workspace, *chunk)).fetchall())
+            count, total = conn.execute(self.sql.checksums, (self.workspace,)).fetchone()
             puts, removes = [], []
             for address, r in final.items():
                 if address in old:
@@ -413,23 +410,22 @@ class StateStore(Locking):
                         removes.append((self.workspace, address))
                     continue
                 doc = _doc(r)
-                digest = row_digest(address, r.kind, r.id, r.status, doc)
+                status = r.status.value
+                digest = row_digest(address, r.kind, r.id, status, doc)
                 count += 1
                 total ^= digest
-                puts.append((self.workspace, address, r.kind, r.id, r.status, doc, digest))
+                puts.append((self.workspace, address, r.kind, r.id, status, doc, digest))
             if removes:
-                conn.executemany("DELETE FROM resources WHERE workspace=? AND address=?", removes)
+                conn.cursor().executemany(self.sql.remove_resource, removes)
             if puts:
-                conn.executemany(UPSERT_RESOURCE, puts)
-            conn.execute("UPDATE workspaces SET records=?, digest=? WHERE name=?", (count, total, self.workspace))
+                conn.cursor().executemany(self.sql.put_resource, puts)
+            conn.execute(self.sql.set_checksums, (count, total, self.workspace))
         ends = list(ends)
         if ends:
-            conn.executemany("DELETE FROM pending WHERE workspace=? AND op_id=?",
-                             [(self.workspace, op) for op in ends])
+            conn.cursor().executemany(self.sql.end_pending, [(self.workspace, op) for op in ends])
 
     def _record_at(self, conn, address: str) -> StateResource | None:
-        row = conn.execute("SELECT kind, provider_id, status, doc FROM resources WHERE workspace=? AND address=?",
-                           (self.workspace, address)).fetchone()
+        row = conn.execute(self.sql.resource, (self.workspace, address)).fetchone()
         if row is None:
             return None
         return _resource(address, row[0], row[1], row[2], orjson.loads(row[3]))
@@ -442,8 +438,7 @@ class StateStore(Locking):
             raise KeyError(f"'{old}' is not in the state")
         writes: list[tuple[str, StateResource | None]] = [(old, None)]
         # references to the old address in other records follow the rename
-        users = [a for (a,) in conn.execute("SELECT address FROM resources WHERE workspace=? AND instr(doc, ?) > 0",
-                                             (self.workspace, _dumps(old)))]
+        users = [a for (a,) in conn.execute(self.sql.mentioning, (self.workspace, _dumps(old)))]
         moved = {old: new}
         for address in users:
             r = record if address == old else self._record_at(conn, address)
@@ -483,9 +478,9 @@ class StateStore(Locking):
         provider_id, detail."""
         ids = [uuid.uuid4().hex for _ in ops]
         with self._tx() as conn:
-            conn.executemany("INSERT INTO pending VALUES (?,?,?,?,?,?,?,?)",
-                             [(self.workspace, op_id, o["address"], o["kind"], o["action"], o.get("token"),
-                               o.get("provider_id"), _dumps(o.get("detail") or {})) for op_id, o in zip(ids, ops)])
+            conn.cursor().executemany(self.sql.add_pending, [
+                (self.workspace, op_id, o["address"], o["kind"], str(o["action"]), o.get("token"),
+                 o.get("provider_id"), _dumps(o.get("detail") or {})) for op_id, o in zip(ids, ops)])
         return ids
 
     def end(self, op_id: str):
@@ -507,21 +502,16 @@ class StateStore(Locking):
         loads = orjson.loads
         lineage, serial = self._ensure_workspace(conn)
         rows = [(address, _dumps(_resource(address, kind, pid, status, loads(doc)).json()))
-                for address, kind, pid, status, doc in conn.execute(
-                    "SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace=?",
-                    (self.workspace,))]
+                for address, kind, pid, status, doc in conn.execute(self.sql.resource_docs, (self.workspace,))]
         rows.sort()  # by address, as Python orders text (a server's collation may not)
-        outputs = {r[0]: loads(r[1]) for r in conn.execute(
-            "SELECT name, value FROM outputs WHERE workspace=?", (self.workspace,))}
+        outputs = {r[0]: loads(r[1]) for r in conn.execute(self.sql.outputs, (self.workspace,))}
         # the keys in sorted order, as _dumps writes every object
         text = "".join(['{"lineage":', _dumps(lineage), ',"outputs":', _dumps(outputs), ',"resources":[',
                         ",".join(doc for _, doc in rows), '],"serial":', str(serial), ',"workspace":',
                         _dumps(self.workspace), "}"])
         del rows
-        conn.execute(UPSERT_HISTORY, (self.workspace, serial, lineage, reason, text))
-        conn.execute("DELETE FROM history WHERE workspace=? AND serial NOT IN (SELECT serial FROM history "
-                     "WHERE workspace=? ORDER BY serial DESC LIMIT ?)", (self.workspace, self.workspace,
-                                                                          history_keep()))
+        conn.execute(self.sql.put_history, (self.workspace, serial, lineage, reason, text))
+        conn.execute(self.sql.trim_history, (self.workspace, self.workspace, history_keep()))
         return text
 
     def _backup(self, serial: int, text: str):
@@ -535,14 +525,11 @@ class StateStore(Locking):
 
     def history(self) -> list[tuple[int, str, str]]:
         with self._read() as conn:
-            return [(r[0], r[1], r[2]) for r in conn.execute(
-                "SELECT serial, lineage, reason FROM history WHERE workspace=? ORDER BY serial",
-                (self.workspace,))]
+            return [(r[0], r[1], r[2]) for r in conn.execute(self.sql.history, (self.workspace,))]
 
     def history_snapshot(self, serial: int) -> dict | None:
         with self._read() as conn:
-            row = conn.execute("SELECT snapshot FROM history WHERE workspace=? AND serial=? "
-                               "ORDER BY lineage", (self.workspace, serial)).fetchone()
+            row = conn.execute(self.sql.history_snapshot, (self.workspace, serial)).fetchone()
         try:
             return json.loads(row[0]) if row else None
         except ValueError:
@@ -561,8 +548,7 @@ class StateEdit:
         return self._store._record_at(self._conn, address)
 
     def addresses(self) -> list[str]:
-        return [a for (a,) in self._conn.execute("SELECT address FROM resources WHERE workspace=? ORDER BY address",
-                                                 (self._store.workspace,))]
+        return [a for (a,) in self._conn.execute(self._store.sql.addresses, (self._store.workspace,))]
 
     def put(self, r: StateResource):
         self._store._write(self._conn, [(r.address, r)])
@@ -578,8 +564,7 @@ class StateEdit:
 
     def set_identity(self, lineage: str, serial: int):
         """The workspace's lineage and serial (a restore keeps the lineage, raises the serial)."""
-        self._conn.execute("UPDATE workspaces SET lineage=?, serial=? WHERE name=?",
-                           (lineage, serial, self._store.workspace))
+        self._conn.execute(self._store.sql.set_identity, (lineage, serial, self._store.workspace))
         self.serial = serial
 
     def replace_all(self, resources: list[StateResource], outputs: dict):
@@ -587,5 +572,5 @@ class StateEdit:
         writes: list[tuple[str, StateResource | None]] = [(a, None) for a in self.addresses()]
         writes += [(r.address, r) for r in resources]
         self._store._write(self._conn, writes)
-        self._conn.execute("DELETE FROM pending WHERE workspace=?", (self._store.workspace,))
+        self._conn.execute(self._store.sql.clear_pending, (self._store.workspace,))
         self.set_outputs(outputs)

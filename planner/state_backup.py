@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from .state_integrity import StateError
+from .state_records import Status
 
 HISTORY_ENV = "ARCHFORM_STATE_HISTORY"
 BACKUPS_ENV = "ARCHFORM_STATE_BACKUPS"
@@ -144,4 +145,9 @@ def snapshot_problem(doc) -> str | None:
                           ("lifecycle", dict)):
             if key in r and not isinstance(r[key], kind):
                 return f"{r['address']}: '{key}' is not a {kind.__name__}"
+        if r.get("status", Status.OK) not in _STATUSES:
+            return f"{r['address']}: 'status' is not one of {', '.join(_STATUSES)}"
     return None
+
+
+_STATUSES = [s.value for s in Status]

@@ -101,8 +101,8 @@ class FileLock:
 
 
 class Locking:
-    """The workspace lock of a `StateStore` (which provides `_tx`, `_read`, `workspace`, `path`
-    and `_exclusive`, the OS lock)."""
+    """The workspace lock of a `StateStore` (which provides `_tx`, `_read`, `workspace`, `path`,
+    `sql`, its dialect, and `_exclusive`, the OS lock)."""
 
     def lock(self, command: str, since: str, timeout: float = 0.0) -> LockInfo:
         """Take the workspace lock — waiting up to `timeout` seconds for a holder to finish — or
@@ -117,14 +117,13 @@ class Locking:
             time.sleep(min(0.2, left))
         try:
             with self._tx() as conn:
-                row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
-                                   (self.workspace,)).fetchone()
+                row = conn.execute(self.sql.lock_row, (self.workspace,)).fetchone()
                 if row is not None and not self._gone(LockInfo(*row)):
                     raise StateLocked(self.workspace, LockInfo(*row))
                 self.released_stale = LockInfo(*row) if row is not None else None
-                conn.execute("DELETE FROM locks WHERE workspace=?", (self.workspace,))
-                conn.execute("INSERT INTO locks VALUES (?,?,?,?,?,?)",
-                             (self.workspace, info.lock_id, info.pid, info.host, info.command, info.since))
+                conn.execute(self.sql.clear_lock, (self.workspace,))
+                conn.execute(self.sql.add_lock, (self.workspace, info.lock_id, info.pid, info.host, info.command,
+                                                 info.since))
         except BaseException:
             self._release_exclusive()
             raise
@@ -151,7 +150,7 @@ class Locking:
             return
         try:
             with self._tx() as conn:
-                conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, self._lock_id))
+                conn.execute(self.sql.remove_lock, (self.workspace, self._lock_id))
         except StateError:
             pass  # the row stays; with its OS lock free, the next command releases it as stale
         finally:
@@ -160,8 +159,7 @@ class Locking:
 
     def lock_holder(self) -> LockInfo | None:
         with self._read() as conn:
-            row = conn.execute("SELECT lock_id, pid, host, command, since FROM locks WHERE workspace=?",
-                               (self.workspace,)).fetchone()
+            row = conn.execute(self.sql.lock_row, (self.workspace,)).fetchone()
         return LockInfo(*row) if row else None
 
     def holder_alive(self) -> bool:
@@ -172,7 +170,7 @@ class Locking:
         """Remove the lock with this id. If its holder still runs, the OS lock is broken too, so
         the next command can start (the CLI asks before doing that)."""
         with self._tx() as conn:
-            cur = conn.execute("DELETE FROM locks WHERE workspace=? AND lock_id=?", (self.workspace, lock_id))
+            cur = conn.execute(self.sql.remove_lock, (self.workspace, lock_id))
             removed = cur.rowcount > 0
         if removed and self.holder_alive():
             self._exclusive.break_()

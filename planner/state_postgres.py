@@ -1,7 +1,10 @@
 """archform's state in PostgreSQL, for teams: `--state postgresql://host/db?schema=shop`.
 
 The same records, checksums, serial, lineage, pending operations, locks and history as the
-SQLite store (it is the same `StateStore`, speaking PostgreSQL). Each project lives in its own
+SQLite store (it is the same `StateStore`, with PostgreSQL's `state_sql` dialect). Opened
+read-only (as the commands that only look open it), it writes nothing and refuses to: no
+record, serial, workspace or lock (its schema's tables are made when missing, as for any
+open). Each project lives in its own
 schema (the `schema` parameter of the URL, created when missing), and a write takes a
 transaction-level advisory lock keyed by schema and workspace — never a lock on the whole
 database — so unrelated projects and workspaces never wait for each other.
@@ -21,46 +24,10 @@ from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode
 
 from .state import StateStore
-from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, UPSERT_HISTORY, UPSERT_RESOURCE, add_checksums
+from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, add_checksums
+from .state_sql import POSTGRESQL
 from .state_integrity import APPLICATION_ID, StateError
 from .state_lock import lock_key
-
-_UPSERTS = {
-    UPSERT_RESOURCE:
-        "INSERT INTO resources (workspace, address, kind, provider_id, status, doc, digest) "
-        "VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (workspace, address) DO UPDATE SET "
-        "kind = EXCLUDED.kind, provider_id = EXCLUDED.provider_id, status = EXCLUDED.status, doc = EXCLUDED.doc, "
-        "digest = EXCLUDED.digest",
-    UPSERT_HISTORY:
-        "INSERT INTO history VALUES (%s,%s,%s,%s,%s) ON CONFLICT (workspace, lineage, serial) DO UPDATE SET "
-        "reason = EXCLUDED.reason, snapshot = EXCLUDED.snapshot",
-}
-
-
-def _translate(sql: str) -> str:
-    """The SQLite dialect of `StateStore` in PostgreSQL's."""
-    if sql in _UPSERTS:
-        return _UPSERTS[sql]
-    sql = sql.replace("instr(", "strpos(")
-    return re.sub(r"\?", "%s", sql)
-
-
-class _Connection:
-    """A psycopg connection that takes the statements `StateStore` writes for SQLite."""
-
-    def __init__(self, conn):
-        self._conn = conn
-
-    def execute(self, sql: str, params=()):
-        return self._conn.execute(_translate(sql), params)
-
-    def executemany(self, sql: str, rows):
-        cur = self._conn.cursor()
-        cur.executemany(_translate(sql), list(rows))
-        return cur
-
-    def close(self):
-        self._conn.close()
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -94,20 +61,20 @@ class _SessionLock:
 
     def acquire(self) -> bool:
         if not self.held:
-            self.held = bool(self._query("SELECT pg_try_advisory_lock(?, ?)")[0])
+            self.held = bool(self._query("SELECT pg_try_advisory_lock(%s, %s)")[0])
         return self.held
 
     def release(self):
         if self.held:
             self.held = False
             try:
-                self._query("SELECT pg_advisory_unlock(?, ?)")
+                self._query("SELECT pg_advisory_unlock(%s, %s)")
             except Exception:
                 pass  # the connection is gone: the server released the lock with the session
 
     def _holders(self) -> str:
-        return ("FROM pg_locks WHERE locktype = 'advisory' AND classid = ?::bigint::oid AND objid = ?::bigint::oid "
-                "AND objsubid = 2 AND granted AND pid <> pg_backend_pid()")
+        return ("FROM pg_locks WHERE locktype = 'advisory' AND classid = %s::bigint::oid "
+                "AND objid = %s::bigint::oid AND objsubid = 2 AND granted AND pid <> pg_backend_pid()")
 
     def held_elsewhere(self) -> bool:
         return bool(self._query(f"SELECT count(*) {self._holders()}")[0])
@@ -123,13 +90,14 @@ class _SessionLock:
 
 class PostgresStateStore(StateStore):
     keeps_backup_files = False
+    sql = POSTGRESQL
 
-    def __init__(self, url: str, workspace: str = "default"):
+    def __init__(self, url: str, workspace: str = "default", *, readonly: bool = False):
         import psycopg
         conninfo, self.schema = split_url(url)
         self.path = url
         self.workspace = workspace
-        self.readonly = False
+        self.readonly = False  # until the tables are there
         self._mutex = threading.RLock()
         self._lock_id: str | None = None
         self.released_stale = None
@@ -141,7 +109,7 @@ class PostgresStateStore(StateStore):
             raise StateError(f"cannot reach the state's PostgreSQL server at {_where(conninfo)}: {first}",
                              "check that the server runs and the URL (host, port, user, database) is right") from None
         self._psycopg_error = psycopg.Error
-        self._conn = _Connection(raw)
+        self._conn = raw
         self._exclusive = _SessionLock(self)
         try:
             raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
@@ -156,14 +124,10 @@ class PostgresStateStore(StateStore):
             row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise StateError(NEWER.format(row[0]))
-            add_checksums(conn, self._columns)
-            conn.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET "
+            add_checksums(conn, self.sql)
+            conn.execute("INSERT INTO meta VALUES ('schema_version', %s) ON CONFLICT (key) DO UPDATE SET "
                          "value = EXCLUDED.value", (str(SCHEMA_VERSION),))
-
-    def _columns(self, conn, table: str) -> list[str]:
-        return [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            (self.schema, table))]
+        self.readonly = readonly
 
     def _failure(self, e: Exception) -> StateError:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -178,11 +142,13 @@ class PostgresStateStore(StateStore):
 
     @contextmanager
     def _tx(self):
+        if self.readonly:
+            raise StateError(f"the state at {_where(self.path)} was opened read-only")
         with self._mutex:
             try:
                 self._conn.execute("BEGIN")
                 # writers of this schema and workspace queue here; nobody else does
-                self._conn.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self._lock_key,))
+                self._conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock_key,))
             except self._psycopg_error as e:
                 self._rollback()
                 raise self._failure(e) from None

@@ -1,5 +1,6 @@
 """The tables of archform's state, and how an older state is brought up to date (every record
-kept). The statements are SQLite's; `state_postgres` translates the few that differ."""
+kept). The tables are the same in SQLite and PostgreSQL; what the statements on them say
+differently is in `state_sql`."""
 
 from __future__ import annotations
 
@@ -34,11 +35,6 @@ SCHEMA_VERSION = 3  # 3: checksums on records and workspaces
 
 NEWER = "this state was written by a newer archform (schema {}); upgrade archform"
 
-# the statements that write a row whether or not it exists (state_postgres translates them)
-UPSERT_RESOURCE = ("INSERT OR REPLACE INTO resources (workspace, address, kind, provider_id, status, doc, digest) "
-                   "VALUES (?,?,?,?,?,?,?)")
-UPSERT_HISTORY = "INSERT OR REPLACE INTO history VALUES (?,?,?,?,?)"
-
 
 def _migrate_v1(conn):
     """Version 1 kept one column per part of the record; version 2 one JSON document."""
@@ -59,21 +55,21 @@ def _migrate_v1(conn):
     conn.execute("DROP TABLE resources_v1")
 
 
-def add_checksums(conn, columns):
-    """Version 2 → 3: a checksum on every record, and each workspace's count and sum of them.
-    `columns(conn, table)` lists a table's columns (the dialect's way)."""
-    if "digest" in columns(conn, "resources"):
+def add_checksums(conn, sql):
+    """Version 2 → 3: a checksum on every record, and each workspace's count and sum of them
+    (`sql`: the database's `state_sql.Dialect`)."""
+    if "digest" in sql.columns(conn, "resources"):
         return
     conn.execute("ALTER TABLE resources ADD COLUMN digest BIGINT NOT NULL DEFAULT 0")
     conn.execute("ALTER TABLE workspaces ADD COLUMN records INTEGER NOT NULL DEFAULT 0")
     conn.execute("ALTER TABLE workspaces ADD COLUMN digest BIGINT NOT NULL DEFAULT 0")
     totals: dict[str, list[int]] = {}
-    rows = conn.execute("SELECT workspace, address, kind, provider_id, status, doc FROM resources").fetchall()
+    rows = conn.execute(sql.all_resource_docs).fetchall()
     for ws, address, kind, pid, status, doc in rows:
         d = row_digest(address, kind, pid, status, doc)
-        conn.execute("UPDATE resources SET digest=? WHERE workspace=? AND address=?", (d, ws, address))
+        conn.execute(sql.set_digest, (d, ws, address))
         t = totals.setdefault(ws, [0, 0])
         t[0] += 1
         t[1] ^= d
     for ws, (n, d) in totals.items():
-        conn.execute("UPDATE workspaces SET records=?, digest=? WHERE name=?", (n, d, ws))
+        conn.execute(sql.set_checksums, (n, d, ws))

@@ -33,9 +33,9 @@ def plan_items(items: dict[str, Item], plan) -> dict[str, Item]:
     out = dict(items)
     for c in plan.changes:
         action = c.action.value
-        if c.address in out:
-            it = out[c.address]
-            out[c.address] = Item(it.address, it.kind, it.region, it.attrs, action, tuple(c.changed))
+        if c.object_address in out:
+            it = out[c.object_address]
+            out[c.object_address] = Item(it.address, it.kind, it.region, it.attrs, action, tuple(c.changed))
         elif action == "delete" and not getattr(c, "deposed", False):
             out[c.address] = Item(c.address, c.kind, c.region, dict(c.before or {}), "delete")
     for a, it in out.items():
@@ -47,7 +47,7 @@ def plan_items(items: dict[str, Item], plan) -> dict[str, Item]:
 def plan(scene: Scene, the_plan) -> None:
     """Colour the scene by action; a note says what changes."""
     counts: dict[str, int] = {}
-    replace_paths = {c.address: c.replace_paths for c in the_plan.changes}
+    replace_paths = {c.object_address: c.replace_paths for c in the_plan.changes}
     for address, it in scene.items.items():
         action = it.action or "no-op"
         counts[action] = counts.get(action, 0) + 1

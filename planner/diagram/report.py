@@ -40,7 +40,7 @@ def plan_rows(plan) -> list[dict]:
             continue
         forced = sorted({p[0] for p in c.replace_paths if p})
         shown = ", ".join(c.changed) if c.action.value in ("update", "replace") else ""
-        rows.append({"symbol": c.symbol, "address": c.address, "kind": c.kind, "action": c.action.value,
+        rows.append({"symbol": c.symbol, "address": c.object_address, "kind": c.kind, "action": c.action.value,
                      "colour": ACTIONS.get(c.action.value, ACTIONS["no-op"])[0],
                      "changed": shown, "forced": ", ".join(forced), "reason": c.reason or ""})
     return rows

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archform.dsl.diagnostics import Diagnostic, error
+from archform.planner.dag import DAG, CycleError
 
 from . import params as params_mod
 from .context import Context
@@ -444,32 +445,19 @@ def _check_limits(t: Template, diagnostics: list):
 
 
 def _deploy_order(roots: dict) -> tuple[list, list]:
-    """Stack ids, each after the stacks it reads; or the stacks of a cycle."""
+    """Stack ids, each after the stacks it reads (the smallest id first); or the stack names of a
+    cycle, followed from a stack to one it reads."""
     by_name = {t.stack_name: sid for sid, t in roots.items()}
-    needs = {sid: {by_name[n] for n in t.after if n in by_name and by_name[n] != sid} for sid, t in roots.items()}
-    order: list = []
-    done: set = set()
-    while len(order) < len(roots):
-        ready = sorted(s for s in roots if s not in done and needs[s] <= done)
-        if not ready:
-            return order, _cycle(needs, [s for s in roots if s not in done], roots)
-        order.append(ready[0])
-        done.add(ready[0])
-    return order, []
-
-
-def _cycle(needs: dict, left: list, roots: dict) -> list:
-    start = sorted(left)[0]
-    path = [start]
-    seen = {start}
-    node = start
-    while True:
-        node = sorted(n for n in needs[node] if n in left)[0]
-        if node in seen:
-            i = path.index(node)
-            return [roots[s].stack_name for s in path[i:] + [node]]
-        seen.add(node)
-        path.append(node)
+    g = DAG()
+    g.add_nodes(roots)
+    for sid, t in roots.items():
+        for n in t.after:
+            if n in by_name and by_name[n] != sid:
+                g.add_edge(by_name[n], sid)
+    try:
+        return g.order(), []
+    except CycleError:
+        return [], [roots[s].stack_name for s in g.find_cycle(reverse=True)]
 
 
 def _nest(root: Template, options: Options):

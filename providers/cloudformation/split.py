@@ -10,63 +10,38 @@ child, so the children form no cycle, and few references cross a cut.
 
 from __future__ import annotations
 
-import heapq
+from archform.planner.dag import DAG
 
 
 def architecture_order(addresses, deps) -> dict[str, int]:
     """A position for every address: dependencies first, and depth first (the resources that
-    become ready when one is placed come right after it)."""
-    addresses = sorted(addresses)
-    present = set(addresses)
-    waiting = {a: sum(1 for d in set(deps.get(a, ())) if d in present and d != a) for a in addresses}
-    dependents: dict[str, list[str]] = {}
-    for a in addresses:
-        for d in set(deps.get(a, ())):
-            if d in present and d != a:
-                dependents.setdefault(d, []).append(a)
-    stack = [a for a in reversed(addresses) if waiting[a] == 0]
-    order: dict[str, int] = {}
-    while stack:
-        a = stack.pop()
-        order[a] = len(order)
-        ready = []
-        for b in dependents.get(a, ()):
-            waiting[b] -= 1
-            if waiting[b] == 0:
-                ready.append(b)
-        stack.extend(sorted(ready, reverse=True))
-    for a in addresses:  # a cycle (reported elsewhere) leaves some out
-        order.setdefault(a, len(order))
-    return order
+    become ready when one is placed come right after it, the smallest address first)."""
+    g = DAG()
+    g.add_nodes(sorted(addresses))
+    for a in g.nodes:
+        for d in deps.get(a, ()):
+            if d in g.nodes and d != a:
+                g.add_edge(d, a)
+    # a cycle (reported elsewhere) puts what it holds last
+    return {a: i for i, a in enumerate(g.order(depth_first=True, partial=True))}
 
 
 def part_order(parts, edges: dict, position: dict[str, int]) -> list:
     """Parts in an order where each comes after every part it refers to, as close to the
     architecture order as that allows. `edges[key]` are the keys a part refers to."""
     by_key = {p.key: p for p in parts}
-    waiting = {}
-    dependents: dict = {}
+    g = DAG()
+    g.add_nodes(by_key)
     for p in parts:
-        needed = {k for k in edges.get(p.key, ()) if k in by_key and k != p.key}
-        waiting[p.key] = len(needed)
-        for k in needed:
-            dependents.setdefault(k, []).append(p.key)
-    heap = [(position[p.address], p.seq, p.address, p.suffix) for p in parts if waiting[p.key] == 0]
-    heapq.heapify(heap)
-    out = []
-    while heap:
-        _, _, address, suffix = heapq.heappop(heap)
-        p = by_key[(address, suffix)]
-        out.append(p)
-        for k in dependents.get(p.key, ()):
-            waiting[k] -= 1
-            if waiting[k] == 0:
-                q = by_key[k]
-                heapq.heappush(heap, (position[q.address], q.seq, q.address, q.suffix))
-    if len(out) != len(parts):
-        placed = {p.key for p in out}
-        out.extend(p for p in parts if p.key not in placed)  # a cycle: CloudFormation will say so
-    return out
+        for k in edges.get(p.key, ()):
+            if k in by_key and k != p.key:
+                g.add_edge(k, p.key)
+
+    def key(k):
+        p = by_key[k]
+        return position[p.address], p.seq, p.address, p.suffix
+    # a cycle: CloudFormation will say so
+    return [by_key[k] for k in g.order(key, partial=True)]
 
 
 def chunks(ordered: list, limit: int) -> list[list]:

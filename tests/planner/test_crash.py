@@ -422,11 +422,11 @@ def test_the_users_of_an_interrupted_replacement_move_before_its_old_copy_goes(t
 
         plan, diags = make_plan(_desired(new_certificate, ()), store.read(), cloud)
         assert not [d for d in diags if d.is_error]
-        planned = {c.address: c.action for c in plan.changes if c.action is not Action.NOOP}
+        planned = {c.object_address: c.action for c in plan.changes if c.action is not Action.NOOP}
         assert planned == {"primary.web": Action.UPDATE, "primary.site~deposed": Action.DELETE}
         web = next(c for c in plan.changes if c.address == "primary.web")
         assert web.changed == ("listener",) and old_id in str(web.before["listener"])
-        order = [op for wave in plan.order for op in wave]
+        order = [str(op) for wave in plan.order for op in wave]
         assert order.index("update:primary.web") < order.index("delete:primary.site~deposed")
     finally:
         store.close()

@@ -61,8 +61,8 @@ def _check_order(plan):
     deletes of what it depended on."""
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
     g = change_graph.build(changes)
-    wave_of = {op: i for i, wave in enumerate(plan.order) for op in wave}
-    assert set(wave_of) == set(g.nodes)
+    wave_of = {str(op): i for i, wave in enumerate(plan.order) for op in wave}
+    assert set(wave_of) == set(map(str, g.nodes))
     by_addr = {c.address: c for c in changes}
     for c in changes:
         mine = {Action.CREATE: "create", Action.UPDATE: "update", Action.REPLACE: "create"}.get(c.action)
