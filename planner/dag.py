@@ -26,9 +26,9 @@ The tests check `order`, `generations` and `find_cycle` against networkx on rand
 from __future__ import annotations
 
 import heapq
-from typing import Callable, Hashable, Iterable
+from typing import Any, Callable, Iterable
 
-Node = Hashable
+Node = Any  # hashable and comparable: addresses, Ops, stack names
 
 
 class CycleError(ValueError):

@@ -81,10 +81,10 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         exports = cls.exports if cls else ()
         secret = desired.sensitive_attrs(address)
         if p is None:
-            unknown = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending, d.deps)))
+            unknown_after = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending, d.deps)))
             changes[address] = Change(address=address, kind=d.kind, action=Action.CREATE, name=d.name, key=d.key,
                                       region=d.region, previous_address=previous.get(address), after=d.attrs,
-                                      changed=tuple(sorted(d.attrs)), after_unknown=unknown, deps=d.deps,
+                                      changed=tuple(sorted(d.attrs)), after_unknown=unknown_after, deps=d.deps,
                                       create_before_destroy=d.lifecycle.create_before_destroy,
                                       lifecycle=d.lifecycle, sensitive=secret)
             pending.add(address)

@@ -45,7 +45,7 @@ def created_record(p: Pending, remote, resources: dict[str, StateResource]) -> S
     would have written it; `resources`: the state, for the ids of what it refers to."""
     detail = p.detail or {}
     deps = tuple(detail.get("deps", ()))
-    ref_ids = tuple(sorted(resources[d].id for d in deps if d in resources and resources[d].id))
+    ref_ids = tuple(sorted(rid for d in deps if d in resources and (rid := resources[d].id)))
     return StateResource(target(p), p.kind, remote.id, detail.get("region"), detail.get("name", ""),
                          detail.get("key"), unseal(detail.get("config", {})), remote.attrs, remote.outputs, deps,
                          Lifecycle.from_json(detail.get("lifecycle")), Status.OK, ref_ids,
