@@ -15,18 +15,30 @@ from archform.dsl import values as v
 from archform.stdlib.kinds.messaging import seconds_of
 from archform.stdlib.kinds.network import az_of, elsewhere, vpc_of
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, OneOf, Ref, SizeRange, Str, Tags, dur,
-                                   size)
+from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, OneOf, Ref, SizeRange, Str, Tags, Validated,
+                                   dur, fail, size, validator_of)
 
-# The runtimes AWS supports for new functions (deprecated ones refuse creation)
-RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
-            "nodejs18.x", "nodejs20.x", "nodejs22.x",
-            "java11", "java17", "java21", "dotnet8", "ruby3.2", "ruby3.3", "ruby3.4",
-            "provided.al2", "provided.al2023")
+# The runtimes AWS supports for new functions, as of December 2026 (AWS's runtime deprecation
+# schedule: nodejs20.x, python3.9-3.11, java11/17, ruby3.2, provided.al2 and dotnet8 are deprecated)
+RUNTIMES = ("python3.12", "python3.13", "python3.14", "nodejs22.x", "nodejs24.x", "java21", "java25",
+            "dotnet10", "ruby3.3", "ruby3.4", "provided.al2023")
+DEPRECATED = ("python3.9", "python3.10", "python3.11", "nodejs18.x", "nodejs20.x", "java8.al2", "java11", "java17",
+              "dotnet8", "ruby3.2", "provided.al2")
 
 ENV_LIMIT = 4096  # bytes of environment variables, keys and values (notes §16.1.2)
 ACCOUNT_CONCURRENCY = 1000  # concurrent executions per region (notes §16.1.3)
 UNRESERVED_MIN = 100  # AWS keeps this many executions unreserved
+
+
+def _runtime(x):
+    text = x.text if isinstance(x, v.Word) else x
+    if isinstance(text, str) and text in DEPRECATED:
+        raise fail(f"runtime {text} is deprecated: Lambda no longer creates functions with it",
+                   f"use a current runtime: {', '.join(r for r in RUNTIMES if r[:3] == text[:3])}")
+    return validator_of(Enum(*RUNTIMES, what="Lambda runtime"))(x)
+
+
+Runtime = Validated(_runtime, word=True)
 
 
 class Code(Block):
@@ -61,7 +73,7 @@ class LambdaFunction(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: Str | None = None
-    runtime: Enum(*RUNTIMES, what="Lambda runtime")
+    runtime: Runtime
     handler: Str | None = None
     code: Code
     role: Ref["iam_role"]
