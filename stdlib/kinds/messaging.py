@@ -180,20 +180,20 @@ class SnsTopic(Kind):
         want = _TARGET_KIND.get(sub.protocol)
         if want is not None:
             if sub.target is None:
-                yield Issue(f"a {sub.protocol} subscription needs target = <{want}>", path,
+                yield Issue(f"{_a(sub.protocol)} subscription needs target = <{want}>", path,
                             help="the endpoint of an sqs or lambda subscription is a resource of this configuration")
             elif getattr(sub.target, "kind", want) != want:
-                yield Issue(f"a {sub.protocol} subscription delivers to a {want}, got {sub.target.kind} "
+                yield Issue(f"{_a(sub.protocol)} subscription delivers to a {want}, got {sub.target.kind} "
                             f"'{sub.target.address}'", (*path, "target"))
             if sub.endpoint is not None:
-                yield Issue(f"a {sub.protocol} subscription takes target, not endpoint", (*path, "endpoint"))
+                yield Issue(f"{_a(sub.protocol)} subscription takes target, not endpoint", (*path, "endpoint"))
         else:
             if sub.target is not None:
-                yield Issue(f"a {sub.protocol} subscription takes an endpoint, not a target", (*path, "target"))
+                yield Issue(f"{_a(sub.protocol)} subscription takes an endpoint, not a target", (*path, "target"))
             if sub.endpoint is None:
-                yield Issue(f"a {sub.protocol} subscription needs an endpoint", path, help=_ENDPOINT_HELP[sub.protocol])
+                yield Issue(f"{_a(sub.protocol)} subscription needs an endpoint", path, help=_ENDPOINT_HELP[sub.protocol])
             elif isinstance(sub.endpoint, str) and not _ENDPOINT_SHAPE[sub.protocol](sub.endpoint):
-                yield Issue(f"'{sub.endpoint}' is not a {sub.protocol} endpoint", (*path, "endpoint"),
+                yield Issue(f"'{sub.endpoint}' is not a valid {sub.protocol} endpoint", (*path, "endpoint"),
                             help=_ENDPOINT_HELP[sub.protocol])
         if sub.protocol == "firehose" and sub.role is None:
             yield Issue("a firehose subscription needs role = <iam_role> that SNS writes to the stream with", path)
@@ -216,6 +216,11 @@ class SnsTopic(Kind):
         if queue is not None and queue.kind == "sqs_queue" and queue.model.fifo is False:
             yield Issue(f"a FIFO topic delivers only to FIFO queues; '{queue.address}' is standard", (*path, "target"),
                         related=(Related(queue.address, ("fifo",), "a standard queue"),))
+
+
+def _a(protocol: str) -> str:
+    """The article before a protocol's name: "an sqs", "an email", "a lambda"."""
+    return ("an " if protocol[0] in "aeios" else "a ") + protocol
 
 
 _ENDPOINT_SHAPE = {

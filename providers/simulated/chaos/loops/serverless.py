@@ -43,7 +43,15 @@ class Serverless(Loop):
         for rec in self.records.values():
             measure, unit = _MEASURES[rec.kind]
             yield Service(rec.address, rec.kind, rec.region, measure, unit, 1.0,
-                          lambda r=rec: (self.capacity(r.id), self.capacity(r.id)))
+                          lambda r=rec: self.sample(r.id))
+
+    def sample(self, id: str) -> tuple[float, float]:
+        """(served, capacity): a function with a subnet left scales there and serves every
+        request; a topic serves the share of subscriptions that still answer."""
+        capacity = self.capacity(id)
+        rec = self.records[id]
+        served = capacity if rec.kind == "sns_topic" else (1.0 if capacity > 0 else 0.0)
+        return served, capacity
 
     def _enis(self, rec) -> list:
         return [e for e in self.world.owned.get(rec.id, []) if e.kind == "lambda_eni"]
@@ -65,7 +73,8 @@ class Serverless(Loop):
         if rec.kind == "lambda_event_source":
             if rec.attrs.get("enabled") is False:
                 return 0.0
-            return min(self.capacity(rec.attrs.get("source")), self.capacity(rec.attrs.get("function")))
+            both = self.capacity(rec.attrs.get("source")) > 0 and self.capacity(rec.attrs.get("function")) > 0
+            return 1.0 if both else 0.0
         return 1.0
 
     def zone_changed(self, az: str, up: bool):
