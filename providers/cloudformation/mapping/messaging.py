@@ -64,7 +64,7 @@ def sqs_queue(r):
             "Principal": {"Service": "sns.amazonaws.com"},
             "Action": "sqs:SendMessage",
             "Resource": r.att("", "Arn"),
-            "Condition": {"ArnEquals": {"aws:SourceArn": source}},
+            "Condition": {"ArnEquals" if same else "ArnLike": {"aws:SourceArn": source}},
         })
     if statements:
         document = {"Version": user.get("Version", "2012-10-17") if isinstance(user, dict) else "2012-10-17",
@@ -96,7 +96,6 @@ def sns_topic(r):
             if sub_.get("filter_policy") and sub_.get("filter_scope") == "message_body" else None,
             "RawMessageDelivery": True if sub_.get("raw_delivery") else None,
             "SubscriptionRoleArn": r.ref(*p, "role", export="arn") if sub_.get("role") else None,
-            "Region": r.ctx.region(r.address) if target and not r.ctx.same_stack(target, r.address) else None,
         }, suffix=suffix)
         if protocol == "lambda" and target:
             if r.ctx.same_stack(target, r.address):
