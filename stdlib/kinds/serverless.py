@@ -112,6 +112,13 @@ class LambdaFunction(Kind):
                         help="keep large settings in SSM Parameter Store or Secrets Manager (notes §16.1.2)")
         yield from self._role_issues(graph)
         yield from self._vpc_issues(me, graph)
+        role = deref(graph, self.role)
+        if self.subnets and role is not None and role_grants(role.model, graph, "ec2:CreateNetworkInterface") is False:
+            yield Issue(f"role '{role.address}' may not create network interfaces: Lambda refuses a function in a "
+                        "VPC whose role lacks ec2:CreateNetworkInterface, DescribeNetworkInterfaces and "
+                        "DeleteNetworkInterface", ("role",),
+                        related=(Related(role.address, ("policies",), "the function's role"),),
+                        help="attach \"service-role/AWSLambdaVPCAccessExecutionRole\" to the role")
         reserved, provisioned = self.reserved_concurrency, self.provisioned_concurrency
         if isinstance(reserved, int) and isinstance(provisioned, int) and provisioned > reserved:
             yield Issue(f"provisioned_concurrency = {provisioned} is more than reserved_concurrency = {reserved}",
@@ -176,6 +183,49 @@ class LambdaFunction(Kind):
                         ("subnets",), severity="warning", help="add subnets in at least two Availability Zones")
 
 
+# AWS managed policies that allow an action (by its service prefix) a function's role needs
+_MANAGED_GRANTS = {
+    "sqs": ("AWSLambdaSQSQueueExecutionRole", "AmazonSQSFullAccess", "AdministratorAccess", "PowerUserAccess"),
+    "ec2": ("service-role/AWSLambdaVPCAccessExecutionRole", "service-role/AWSLambdaENIManagementAccess",
+            "AmazonEC2FullAccess", "AdministratorAccess", "PowerUserAccess"),
+}
+
+
+def _allows(doc, action: str) -> bool:
+    import fnmatch
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    for st in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        actions = st.get("Action")
+        for a in actions if isinstance(actions, list) else [actions]:
+            text = a.text if isinstance(a, v.Word) else a
+            if isinstance(text, str) and fnmatch.fnmatch(action.lower(), text.lower()):
+                return True
+    return False
+
+
+def role_grants(role, graph: Graph, action: str) -> bool | None:
+    """Whether an IAM role's policies allow `action`: True, False, or None when a managed
+    policy archform cannot read (a customer policy outside the configuration) decides it."""
+    unknown = False
+    for doc in role.inline_policies.values():
+        if _allows(doc, action):
+            return True
+    for p in role.policies:
+        policy = deref(graph, p)
+        if policy is not None:
+            if _allows(policy.model.document, action):
+                return True
+        elif isinstance(p, str) and p.startswith("arn:aws:iam::aws:policy/"):
+            names = _MANAGED_GRANTS.get(action.split(":", 1)[0], ())
+            if p.rsplit("/", 1)[-1] in {n.rsplit("/", 1)[-1] for n in names}:
+                return True
+        else:
+            unknown = True
+    return None if unknown else False
+
+
 class LambdaEventSource(Kind):
     """An event source mapping: Lambda polls an SQS queue and invokes the function with batches
     of messages — up to 10,000 from a standard queue (more than 10 needs a batching window),
@@ -212,6 +262,13 @@ class LambdaEventSource(Kind):
         if queue is None or function is None:
             return
         yield from self._timeout_issues(queue, function)
+        role = deref(graph, function.model.role)
+        if role is not None and role_grants(role.model, graph, "sqs:ReceiveMessage") is False:
+            yield Issue(f"the role of function '{function.address}' may not read the queue: Lambda refuses the "
+                        "mapping without sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes",
+                        ("function",), related=(Related(role.address, ("policies",), "the function's role"),),
+                        help="attach \"service-role/AWSLambdaSQSQueueExecutionRole\" to the role, or allow those "
+                             "actions on the queue in an inline policy")
 
     def _timeout_issues(self, queue: View, function: View) -> Iterable[Issue]:
         visibility = seconds_of(queue.model.visibility_timeout)

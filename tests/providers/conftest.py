@@ -145,7 +145,8 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("jobs", "sqs_queue", visibility_timeout=dur("3m"), redrive={"dead_letter": r("jobs_dlq"), "max_receives": 5})
     b.add("events", "sns_topic", subscription=[{"name": "work", "protocol": "sqs", "target": r("jobs")},
                                                {"name": "ops", "protocol": "email", "endpoint": "ops@example.com"}])
-    b.add("fn_role", "iam_role", region=None, assumed_by=["lambda"])
+    b.add("fn_role", "iam_role", region=None, assumed_by=["lambda"],
+          policies=["service-role/AWSLambdaSQSQueueExecutionRole", "service-role/AWSLambdaVPCAccessExecutionRole"])
     b.add("worker", "lambda_function", runtime="python3.12", handler="app.handle", role=r("fn_role"),
           code={"file": "worker.zip"}, timeout=dur("30s"), subnets=[r("app_a"), r("app_b")],
           security_groups=[r("app_sg")], url={})

@@ -17,8 +17,12 @@ def code_of(excinfo) -> str:
     return excinfo.value.code
 
 
-def _role(b):
-    b.add("role", "iam_role", region=None, assumed_by=["lambda"])
+READS_SQS = "service-role/AWSLambdaSQSQueueExecutionRole"
+IN_VPC = "service-role/AWSLambdaVPCAccessExecutionRole"
+
+
+def _role(b, policies=(READS_SQS, IN_VPC)):
+    b.add("role", "iam_role", region=None, assumed_by=["lambda"], policies=list(policies))
 
 
 def _function(b, handle="worker", **attrs):
@@ -116,3 +120,14 @@ def test_a_mapping_batches_as_aws_allows(builder):
     assert m.outputs["state"] == "Enabled" and m.outputs["arn"].endswith(f":event-source-mapping:{m.id}")
     with pytest.raises(InvalidParameter, match="already exists"):
         builder.add("twice", "lambda_event_source", source=builder.ref("q"), function=builder.ref("worker"))
+
+
+def test_lambda_refuses_roles_that_cannot_read_the_queue_or_make_enis(network):
+    b = network
+    _role(b, policies=())
+    with pytest.raises(InvalidParameter, match="does not have permissions to call CreateNetworkInterface on EC2"):
+        _function(b, "in_vpc", subnets=[b.ref("a")], security_groups=[b.ref("sg")])
+    b.add("q", "sqs_queue")
+    _function(b)
+    with pytest.raises(InvalidParameter, match="does not have permissions to call ReceiveMessage on SQS"):
+        b.add("m", "lambda_event_source", source=b.ref("q"), function=b.ref("worker"))

@@ -29,7 +29,9 @@ def queue(address="jobs", **attrs) -> View:
     return view(address, "sqs_queue", attrs)
 
 
-ROLE = view("role", "iam_role", {"assumed_by": [w("lambda")]}, None)
+ROLE = view("role", "iam_role", {"assumed_by": [w("lambda")],
+                                 "policies": ["service-role/AWSLambdaSQSQueueExecutionRole",
+                                              "service-role/AWSLambdaVPCAccessExecutionRole"]}, None)
 
 
 def function(address="worker", **attrs) -> View:
@@ -234,3 +236,21 @@ def test_visibility_timeout_against_the_functions_timeout():
 def test_the_fraction_free_duration_helper():
     from archform.stdlib.kinds.messaging import seconds_of
     assert seconds_of(v.Duration(Fraction(90))) == 90.0 and seconds_of(None) is None
+
+
+def test_the_role_must_allow_reading_the_queue_and_making_enis():
+    bare = view("role", "iam_role", {"assumed_by": [w("lambda")]}, None)
+    found = issues([mapping(), queue(visibility_timeout=dur("1m")), function(), bare])
+    assert any("may not read the queue" in m for m in found)
+    inline = view("role", "iam_role", {"assumed_by": [w("lambda")], "inline_policies": {"q": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:*"], "Resource": "*"}]}}}, None)
+    assert issues([mapping(), queue(visibility_timeout=dur("1m")), function(), inline]) == []
+    unknown = view("role", "iam_role", {"assumed_by": [w("lambda")],
+                                        "policies": ["arn:aws:iam::123456789012:policy/workers"]}, None)
+    assert issues([mapping(), queue(visibility_timeout=dur("1m")), function(), unknown]) == []  # cannot tell
+    vpc = view("main", "vpc", {"cidr": "10.0.0.0/16"})
+    a = view("a", "subnet", {"vpc": ref("main", "vpc"), "cidr": "10.0.1.0/24", "az": "a"})
+    sg = view("sg", "security_group", {"vpc": ref("main", "vpc")})
+    in_vpc = issues([function(subnets=[ref("a", "subnet")], security_groups=[ref("sg", "security_group")]),
+                     bare, vpc, a, sg])
+    assert any("may not create network interfaces" in m for m in in_vpc)

@@ -15,6 +15,25 @@ from .messaging import seconds
 UNRESERVED_MIN = 100
 
 
+def role_allows(op: Op, role: Record | None, action: str) -> bool:
+    """Whether a role's inline and attached policies allow `action` (an attached policy the
+    cloud does not hold, neither AWS-managed nor made here, is taken to allow it)."""
+    from archform.stdlib.kinds.serverless import _MANAGED_GRANTS, _allows
+    if role is None:
+        return True
+    if any(_allows(doc, action) for doc in (role.attrs.get("inline_policies") or {}).values()):
+        return True
+    names = {n.rsplit("/", 1)[-1] for n in _MANAGED_GRANTS.get(action.split(":", 1)[0], ())}
+    for arn in role.attrs.get("policies") or []:
+        policy = op.get(arn)
+        if policy is not None:
+            if _allows(policy.attrs.get("document"), action):
+                return True
+        elif not str(arn).startswith("arn:aws:iam::aws:policy/") or str(arn).rsplit("/", 1)[-1] in names:
+            return True
+    return False
+
+
 def _concurrency_limit(op: Op) -> int:
     return int(op.limits["lambda_concurrency"])
 
@@ -41,6 +60,9 @@ class LambdaFunction(Named):
                     "security group (VpcConfig)", "InvalidParameterValueException")
             vpc = subnets_vpc(op, subnets, "function", code="InvalidParameterValueException")
             check_groups_in_vpc(op, groups, vpc, "the function's subnets", code="InvalidParameterValueException")
+            require(role_allows(op, op.get(at.get("role")), "ec2:CreateNetworkInterface"),
+                    "The provided execution role does not have permissions to call CreateNetworkInterface on EC2",
+                    "InvalidParameterValueException")
         role = op.get(at.get("role"))
         if role is not None:
             principals = role.attrs.get("assumed_by") or []
@@ -109,6 +131,9 @@ class LambdaEventSource(Behaviour):
         else:
             require(batch <= 10 or window > 0, "Maximum batch window in seconds must be greater than 0 if maximum "
                     "batch size is greater than 10", "InvalidParameterValueException")
+        require(role_allows(op, op.get(function.attrs.get("role")), "sqs:ReceiveMessage"),
+                "The provided execution role does not have permissions to call ReceiveMessage on SQS",
+                "InvalidParameterValueException")
         visibility = seconds(queue.attrs.get("visibility_timeout"), 30)
         timeout = seconds(function.attrs.get("timeout"), 3)
         if visibility < timeout:
