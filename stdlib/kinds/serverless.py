@@ -64,12 +64,14 @@ class LambdaFunction(Kind):
     to 10 GiB of memory (128 MiB by default), a timeout of up to 15 min (3 s by default), 512
     MiB to 10 GiB of /tmp, up to 4 KB of environment, an execution role, optionally subnets and
     security groups of a VPC (an ENI in each subnet), reserved and provisioned concurrency, a
-    dead-letter target for failed asynchronous invocations and a function URL."""
+    dead-letter target for failed asynchronous invocations and a function URL (`url { ... }`,
+    whose address is exported as `function_url`)."""
 
     kind: Literal["lambda_function"] = "lambda_function"
     title: ClassVar[str] = "Lambda function"
     family: ClassVar[str] = "serverless"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string", "url": "string"}
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string",
+                                         "function_url": "string"}
     force_new: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: Str | None = None

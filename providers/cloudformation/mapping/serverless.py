@@ -100,6 +100,6 @@ TYPES = {
 }
 
 EXPORTS = {
-    "lambda_function": {"id": REF, "name": REF, "arn": getatt("Arn"), "url": _url},
+    "lambda_function": {"id": REF, "name": REF, "arn": getatt("Arn"), "function_url": _url},
     "lambda_event_source": {"id": REF, "arn": getatt("EventSourceMappingArn")},
 }

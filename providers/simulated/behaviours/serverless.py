@@ -100,7 +100,7 @@ class LambdaFunction(Named):
         if rec.attrs.get("url"):
             url = f"https://{ids.base36(op.seed, rec.seq, 32, 'url')}.lambda-url.{rec.region}.on.aws/"
         enis = op.tx.owned(rec.id, "lambda_eni")
-        return {"name": rec.name, "url": url, "state": "Active", "version": "$LATEST",
+        return {"name": rec.name, "function_url": url, "state": "Active", "version": "$LATEST",
                 "vpc_enis": [{"id": e.id, "az": e.az, "subnet": e.subnet, "ip": e.attrs.get("private_ip")}
                              for e in enis]}
 
