@@ -14,6 +14,7 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field
 
 from archform.dsl import values as v
+from archform.stdlib.kinds.security import document_issues
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Document, DurationRange, Enum, IntRange, Ref, SizeRange, Str, Tags, dur,
                                    size)
@@ -92,6 +93,8 @@ class SqsQueue(Kind):
                         help="remove encryption = none to use SSE-SQS, which costs nothing")
         if self.redrive is not None:
             yield from self._redrive_issues(me, graph)
+        if self.policy is not None:
+            yield from document_issues(self.policy, ("policy",), "resource")
 
     def _redrive_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
         path = ("redrive", "dead_letter")
@@ -168,6 +171,8 @@ class SnsTopic(Kind):
             yield Issue("content_based_deduplication is for FIFO topics", ("content_based_deduplication",))
         if isinstance(self.display_name, str) and len(self.display_name) > 100:
             yield Issue("a topic's display_name has at most 100 characters", ("display_name",))
+        if self.policy is not None:
+            yield from document_issues(self.policy, ("policy",), "resource")
         seen: set = set()
         for i, sub in enumerate(self.subscription):
             path = ("subscription", i)

@@ -68,6 +68,7 @@ MOTO_UNSUPPORTED = [
     "AWS::Route53::CidrCollection",
     "AWS::S3::BucketPolicy",
     "AWS::SNS::Subscription",
+    "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
 ]
 

@@ -254,3 +254,9 @@ def test_the_role_must_allow_reading_the_queue_and_making_enis():
     in_vpc = issues([function(subnets=[ref("a", "subnet")], security_groups=[ref("sg", "security_group")]),
                      bare, vpc, a, sg])
     assert any("may not create network interfaces" in m for m in in_vpc)
+
+
+def test_queue_and_topic_policies_are_resource_policies():
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+    assert any("Principal" in m for m in issues([queue(policy=doc)]))
+    assert any("Principal" in m for m in issues([topic(policy=doc)]))

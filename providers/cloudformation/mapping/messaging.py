@@ -82,6 +82,10 @@ def sns_topic(r):
         "KmsMasterKeyId": r.val("kms_key") if r.raw("encryption") == "kms" else None,
         "Tags": r.tags(),
     })
+    policy = r.val("policy")
+    if policy:
+        r.part("AWS::SNS::TopicPolicy", {"Topics": [r.att()], "PolicyDocument": policy_document(policy)},
+               suffix="Policy")
     for i, sub_ in enumerate(r.raw("subscription") or []):
         p = ("subscription", i)
         protocol = sub_.get("protocol")
@@ -114,7 +118,7 @@ MAPPERS = {"sqs_queue": sqs_queue, "sns_topic": sns_topic}
 
 TYPES = {
     "sqs_queue": ["AWS::SQS::Queue", "AWS::SQS::QueuePolicy"],
-    "sns_topic": ["AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Lambda::Permission"],
+    "sns_topic": ["AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription", "AWS::Lambda::Permission"],
 }
 
 EXPORTS = {
