@@ -42,7 +42,9 @@ def run_kinds(ctx: Context, kind: str | None) -> int:
         return 1
     click.echo(f"{kind}: {cls.title} ({cls.family}, {cls.scope})")
     if cls.__doc__:
-        click.echo("  " + cls.__doc__.strip().split("\n")[0])
+        import inspect
+        for line in inspect.cleandoc(cls.__doc__).splitlines():  # the whole docstring, not its first line
+            click.echo(("  " + line).rstrip())
     click.echo("attributes:")
     from archform.dsl import values as v
     for name, f in cls.model_fields.items():

@@ -8,6 +8,8 @@
   DynamoDB global tables — across regions where they cross;
 - DR pairs (dashed pink, frame to frame): a DR plan's primary region to its secondary;
 - monitors: a Route 53 health check to what it checks;
+- messaging (solid, as traffic): SNS → subscribed queues and functions, queue → Lambda through
+  an event source mapping, queue → dead-letter queue;
 - uses (dotted grey): certificates, roles, policies, launch templates, placement groups,
   Elastic IPs, volumes, route targets and associations — drawn without weight in the layout.
 
@@ -116,6 +118,8 @@ def connect(scene: Scene) -> None:
                 if target:
                     traffic_port(a, target, at.get("port"))
                     served.add(target)
+        elif k in MESSAGING:
+            _messaging(a, it, add, served)
         elif k == "health_check":
             target = ref(at.get("target"))
             if target:
@@ -233,6 +237,41 @@ def connect(scene: Scene) -> None:
                 add(other, a, "uses")
 
     scene.edges.extend(sorted(edges.values(), key=Edge.key))
+
+
+MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function")
+
+
+def _messaging(a, it, add, served: set) -> None:
+    """SNS → its subscribed queues and functions, a queue → its dead-letter queue, a queue →
+    the function an event source mapping feeds (the mapping itself is a use of both), a
+    function → its dead-letter target."""
+    at, k = it.attrs, it.kind
+    if k == "sns_topic":
+        for sub in at.get("subscription") or []:
+            target = ref(sub.get("target"))
+            if target:
+                add(a, target, "traffic", "filtered" if sub.get("filter_policy") else "")
+                served.add(target)
+    elif k == "sqs_queue":
+        dlq = ref((at.get("redrive") or {}).get("dead_letter"))
+        if dlq:
+            add(a, dlq, "traffic", "dead letters")
+    elif k == "lambda_event_source":
+        source, function = ref(at.get("source")), ref(at.get("function"))
+        if source and function:
+            add(source, function, "traffic", f"batch {at.get('batch_size')}")
+            served.add(function)
+        for other in (source, function):
+            if other:
+                add(a, other, "uses")
+    elif k == "lambda_function":
+        dlq = ref(at.get("dead_letter"))
+        if dlq:
+            add(a, dlq, "traffic", "dead letters")
+        role = ref(at.get("role"))
+        if role:
+            add(role, a, "uses")
 
 
 def at_scope(it) -> list:

@@ -220,6 +220,28 @@ def _cidr(a):
     return [str(a.get("cidr"))]
 
 
+def _queue(a):
+    out = ["FIFO" if a.get("fifo") else "standard", f"visibility {a.get('visibility_timeout')}"]
+    redrive = a.get("redrive")
+    if isinstance(redrive, dict):
+        out.append(f"DLQ after {redrive.get('max_receives')} receives")
+    return out
+
+
+def _topic(a):
+    subs = a.get("subscription") or []
+    kind = "FIFO" if a.get("fifo") else "standard"
+    return [f"{kind}, {len(subs)} subscription{'s' if len(subs) != 1 else ''}"]
+
+
+def _function(a):
+    return [f"{a.get('runtime')}, {a.get('memory')}, {a.get('timeout')}"]
+
+
+def _mapping(a):
+    return [f"batch {a.get('batch_size')}"]
+
+
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
@@ -227,5 +249,6 @@ _DETAILS = {
     "dr_plan": _dr, "health_check": _health, "certificate": _cert, "ebs_volume": _ebs, "efs": _efs,
     "vpc_endpoint": _endpoint, "placement_group": _placement, "iam_role": _role, "network_acl": _nacl,
     "route_table": _routes, "nat_gateway": _nat, "dns_zone": _zone, "subnet": _cidr, "vpc": _cidr,
-    "launch_template": _instance,
+    "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
+    "lambda_event_source": _mapping,
 }

@@ -25,6 +25,8 @@ CATEGORIES: dict[str, tuple[str, str, str, str, str]] = {
     "network": ("#0972D3", "#E6F0FB", "ellipse", "", "Networking (gateways, routes, endpoints)"),
     "security": ("#DD344C", "#FCE9EC", "note", "", "Security and identity (security groups, IAM, ACM)"),
     "management": ("#E7157B", "#FDE7F2", "component", "", "Resilience (DR plans)"),
+    "serverless": ("#D45B07", "#FEF1E6", "box3d", "", "Serverless (Lambda)"),
+    "integration": ("#B0084D", "#FBE7EF", "tab", "", "Application integration (SQS, SNS)"),
     "other": ("#545B64", "#F2F3F3", "box", "", "Other"),
 }
 CATEGORY_ORDER = list(CATEGORIES)
@@ -50,6 +52,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "iam_role": ("security", "IAM role", True),
     "instance": ("compute", "EC2 instance", False),
     "internet_gateway": ("network", "Internet gateway", False),
+    "lambda_event_source": ("serverless", "Event source mapping", True),
+    "lambda_function": ("serverless", "Lambda function", False),
     "launch_template": ("compute", "Launch template", True),
     "load_balancer": ("loadbalancing", "Load balancer", False),
     "nat_gateway": ("network", "NAT gateway", False),
@@ -60,6 +64,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "route_table": ("network", "Route table", True),
     "s3_bucket": ("storage", "S3 bucket", False),
     "security_group": ("security", "Security group", True),
+    "sns_topic": ("integration", "SNS topic", False),
+    "sqs_queue": ("integration", "SQS queue", False),
     "subnet": ("network", "Subnet", True),
     "target_group": ("loadbalancing", "Target group", True),
     "vpc": ("network", "VPC", True),

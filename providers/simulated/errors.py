@@ -40,6 +40,10 @@ NOT_FOUND_CODE = {
     "cloudfront": "NoSuchDistribution",
     "global_accelerator": "AcceleratorNotFoundException",
     "dr_plan": "ResourceNotFoundException",
+    "sqs_queue": "AWS.SimpleQueueService.NonExistentQueue",
+    "sns_topic": "NotFound",
+    "lambda_function": "ResourceNotFoundException",
+    "lambda_event_source": "ResourceNotFoundException",
 }
 
 

@@ -19,6 +19,7 @@ EC2_PREFIX = {
     "elastic_ip": "eipalloc", "instance": "i", "launch_template": "lt", "ebs_volume": "vol",
     "vpc_peering": "pcx", "vpc_endpoint": "vpce", "network_interface": "eni", "placement_group": "pg",
     "efs": "fs", "efs_mount_target": "fsmt", "load_balancer_node": "eni", "dr_plan": "drp",
+    "lambda_eni": "eni",
 }
 
 # kind -> the resource type in its EC2 ARN (arn:aws:ec2:<region>:<account>:<type>/<id>)

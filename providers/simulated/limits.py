@@ -14,6 +14,7 @@ DEFAULTS = {
     "multi_attach_instances": 16,      # notes §5.1.6
     "security_groups_per_interface": 5,
     "placement_groups_per_region": 500,  # aws-facts "Placement"
+    "lambda_concurrency": 1000,        # concurrent executions per region (notes §16.1.3)
 }
 
 

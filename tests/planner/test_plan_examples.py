@@ -28,6 +28,11 @@ CASES = {
         "rename": ("address", "public_address", "ireland"),
         "drift": ("ireland.server_group", "max", 3),
     },
+    "serverless_queue_worker": {
+        "edit": ("visibility_timeout = 3m", "visibility_timeout = 5m"),
+        "rename": ("failed", "dead_letters", "primary"),
+        "drift": ("primary.jobs", "long_polling", "0s"),
+    },
     "dr_warm_standby": {
         "edit": ("rto       = 10m", "rto       = 15m"),
         "rename": ("site", "site_certificate", "primary"),

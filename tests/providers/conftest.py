@@ -141,6 +141,16 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("accelerator", "global_accelerator", region=None, endpoint=[{"target": r("web")}])
     b.add("dr", "dr_plan", region=None, strategy="warm_standby", primary="us-east-1", secondary="eu-west-1",
           rpo=dur("5s"), rto=dur("10m"), scope=[r("orders")])
+    b.add("jobs_dlq", "sqs_queue", retention=dur("14d"))
+    b.add("jobs", "sqs_queue", visibility_timeout=dur("3m"), redrive={"dead_letter": r("jobs_dlq"), "max_receives": 5})
+    b.add("events", "sns_topic", subscription=[{"name": "work", "protocol": "sqs", "target": r("jobs")},
+                                               {"name": "ops", "protocol": "email", "endpoint": "ops@example.com"}])
+    b.add("fn_role", "iam_role", region=None, assumed_by=["lambda"],
+          policies=["service-role/AWSLambdaSQSQueueExecutionRole", "service-role/AWSLambdaVPCAccessExecutionRole"])
+    b.add("worker", "lambda_function", runtime="python3.12", handler="app.handle", role=r("fn_role"),
+          code={"file": "worker.zip"}, timeout=dur("30s"), subnets=[r("app_a"), r("app_b")],
+          security_groups=[r("app_sg")], url={})
+    b.add("feed", "lambda_event_source", source=r("jobs"), function=r("worker"))
     return b
 
 

@@ -133,3 +133,28 @@ def test_a_resource_fault_can_end():
     assert value_at(reports, AT + 1)[0] == 0.0
     back = events(doc, "rds.available", "primary.reports")
     assert back and back[0]["t"] == AT + 300 + figures.RESTART_AFTER_ZONE_SECONDS
+
+
+# --- queues, topics and functions ------------------------------------------------------------------
+
+def test_a_function_in_a_vpc_loses_the_subnet_of_a_failed_az_and_keeps_serving():
+    doc = chaos("serverless.arch", "az:us-east-1a", duration=600)
+    worker, plain = service(doc, "primary.worker"), service(doc, "primary.plain")
+    assert value_at(worker, AT + 1) == (1.0, 0.5)  # runs on in us-east-1b
+    assert value_at(plain, AT + 1) == (1.0, 1.0)  # outside a VPC: Lambda's own AZs
+    assert value_at(service(doc, "primary.jobs"), AT + 1) == (1.0, 1.0)
+    assert value_at(service(doc, "primary.feed"), AT + 1) == (1.0, 1.0)
+    assert events(doc, "lambda.available", "primary.worker")
+
+
+def test_a_function_without_a_live_subnet_stops_its_mapping():
+    doc = chaos("serverless.arch", "az:us-east-1a", "az:us-east-1b", duration=600)
+    assert value_at(service(doc, "primary.worker"), AT + 1) == (0.0, 0.0)
+    assert value_at(service(doc, "primary.feed"), AT + 1) == (0.0, 0.0)
+    assert value_at(service(doc, "primary.jobs"), AT + 1) == (1.0, 1.0)
+
+
+def test_a_topic_keeps_delivering_to_the_regions_that_are_up():
+    doc = chaos("serverless.arch", "region:eu-west-1", duration=600)
+    assert value_at(service(doc, "primary.events"), AT + 1) == (0.5, 0.5)
+    assert value_at(service(doc, "ireland.copy"), AT + 1) == (0.0, 0.0)

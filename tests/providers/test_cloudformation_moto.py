@@ -61,11 +61,15 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
+    "AWS::Lambda::Url",
     "AWS::RDS::DBCluster",
     "AWS::RDS::GlobalCluster",
     "AWS::ResilienceHub::ResiliencyPolicy",
     "AWS::Route53::CidrCollection",
     "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SQS::QueuePolicy",
 ]
 
 MOTO_AMI = "ami-12c6146b"  # one of the images moto knows
@@ -167,6 +171,8 @@ def deploy(result) -> dict:
             source = entry.get("parameters_from", {}).get(name)
             if p["Type"] == "AWS::EC2::Image::Id":
                 values[name] = MOTO_AMI
+            elif name == "LambdaCodeBucket":  # the functions' packages, uploaded as a deployer would
+                values[name] = _upload_code(body, region)
             elif source is not None:
                 values[name] = outputs.get((source["stack"], source["output"]))
                 if values[name] is None:
@@ -204,6 +210,24 @@ def deploy(result) -> dict:
             producer, output = out["Value"]["Fn::GetAtt"]
             outputs[(entry["name"], name)] = child_outputs[producer][output.split(".", 1)[1]]
     return created
+
+
+def _upload_code(body: dict, region: str) -> str:
+    """A bucket holding a (tiny) deployment package for each function reading LambdaCodeBucket."""
+    import io
+    import zipfile
+    bucket = f"archform-lambda-code-{region}"
+    s3 = boto3.client("s3", region_name=region)
+    s3.create_bucket(Bucket=bucket, **({} if region == "us-east-1" else
+                                        {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as z:
+        z.writestr("index.py", "def handle(event, context):\n    return None\n")
+    for r in body["Resources"].values():
+        code = r.get("Properties", {}).get("Code", {})
+        if r["Type"] == "AWS::Lambda::Function" and code.get("S3Bucket") == {"Ref": "LambdaCodeBucket"}:
+            s3.put_object(Bucket=bucket, Key=code["S3Key"], Body=package.getvalue())
+    return bucket
 
 
 def _create(cf, name: str, body: dict, values: dict, gone: set, created: dict) -> set:
@@ -348,6 +372,27 @@ def _table(b, pid, after, region, *_):
     assert keys.get("HASH") == after["hash_key"] and keys.get("RANGE") == after["range_key"]
 
 
+def _seconds(text: str) -> int:
+    from archform.providers.cloudformation.units import seconds
+    return seconds(text)
+
+
+def _queue(b, pid, after, region, *_):
+    attrs = b.client("sqs", region_name=region).get_queue_attributes(QueueUrl=pid, AttributeNames=["All"])["Attributes"]
+    assert int(attrs["VisibilityTimeout"]) == _seconds(after["visibility_timeout"])
+    assert int(attrs["MessageRetentionPeriod"]) == _seconds(after["retention"])
+    assert (attrs.get("FifoQueue") == "true") == bool(after["fifo"])
+    if after["name"] is not None:
+        assert pid.endswith("/" + after["name"])
+
+
+def _function(b, pid, after, region, *_):
+    config = b.client("lambda", region_name=region).get_function(FunctionName=pid)["Configuration"]
+    assert config["Runtime"] == after["runtime"] and config["Timeout"] == _seconds(after["timeout"])
+    assert config["MemorySize"] == int(after["memory"].removesuffix("MiB").removesuffix("GiB")) * (
+        1024 if after["memory"].endswith("GiB") else 1)
+
+
 def _bucket(b, pid, after, region, *_):
     s3 = b.client("s3", region_name=region)
     if after["bucket"] is not None:
@@ -392,6 +437,7 @@ CHECKS = {
     "AWS::ElasticLoadBalancingV2::LoadBalancer": _load_balancer,
     "AWS::ElasticLoadBalancingV2::TargetGroup": _target_group,
     "AWS::AutoScaling::AutoScalingGroup": _autoscaling_group, "AWS::RDS::DBInstance": _db_instance,
+    "AWS::SQS::Queue": _queue, "AWS::Lambda::Function": _function,
     "AWS::DynamoDB::Table": _table, "AWS::S3::Bucket": _bucket, "AWS::Route53::HostedZone": _zone,
     "AWS::Route53::RecordSet": _record, "AWS::IAM::Role": _role, "AWS::EFS::FileSystem": _file_system,
 }
@@ -416,6 +462,7 @@ NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
     "ha_ec2_eip": [],
+    "serverless_queue_worker": [],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.cache",

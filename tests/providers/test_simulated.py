@@ -46,6 +46,10 @@ ID_FORMAT = {
     "dns_zone": r"Z[0-9A-Z]{20}", "dns_record": r"Z[0-9A-Z]{20}_www\.example\.com_A", "health_check": UUID,
     "cloudfront": r"E[0-9A-Z]{13}",
     "global_accelerator": rf"arn:aws:globalaccelerator::{ACCT}:accelerator/{UUID}",
+    "sqs_queue": rf"https://sqs\.us-east-1\.amazonaws\.com/{ACCT}/[A-Za-z0-9_-]{{1,80}}",
+    "sns_topic": rf"arn:aws:sns:us-east-1:{ACCT}:[A-Za-z0-9_-]{{1,256}}",
+    "lambda_function": r"[A-Za-z0-9_-]{1,64}",
+    "lambda_event_source": UUID,
 }
 
 ARN_FORMAT = {
@@ -62,6 +66,9 @@ ARN_FORMAT = {
     "dns_zone": r"arn:aws:route53:::hostedzone/{id}",
     "cloudfront": rf"arn:aws:cloudfront::{ACCT}:distribution/{{id}}",
     "efs": rf"arn:aws:elasticfilesystem:us-east-1:{ACCT}:file-system/{{id}}",
+    "sns_topic": r"{id}",
+    "lambda_function": rf"arn:aws:lambda:us-east-1:{ACCT}:function:{{id}}",
+    "lambda_event_source": rf"arn:aws:lambda:us-east-1:{ACCT}:event-source-mapping:{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

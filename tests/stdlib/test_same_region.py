@@ -88,6 +88,7 @@ def test_every_reference_site_says_whether_it_may_cross_regions():
     assert crossing == {
         ("aurora.global_secondary", ("aurora",)),
         ("rds.replica_of", ("rds",)),
+        ("sns_topic.subscription.target", ("sqs_queue", "lambda_function")),  # cross-region fan-out (§14.2)
         ("route_table.route.target", ("vpc_peering",)),
         ("s3_bucket.replication.destination", ("s3_bucket",)),
         ("vpc_peering.peer_vpc", ("vpc",)),

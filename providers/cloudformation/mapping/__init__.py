@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from archform.stdlib import facets
 
-from . import compute, database, dns, dr, edge, loadbalancing, network, security, storage
+from . import compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage
 
-FAMILIES = (compute, database, dns, dr, edge, loadbalancing, network, security, storage)
+FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

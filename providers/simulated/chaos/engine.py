@@ -23,12 +23,14 @@ from .loops.elb import Elb
 from .loops.network import Network
 from .loops.rds import Rds
 from .loops.route53 import Route53
+from .loops.serverless import Serverless
 from .loops.storage import Storage
 from .traffic import Traffic
 from .world import World
 
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
-         ("network", Network), ("storage", Storage), ("route53", Route53), ("dr", Dr))
+         ("network", Network), ("storage", Storage), ("serverless", Serverless),
+         ("route53", Route53), ("dr", Dr))
 
 
 class Run:

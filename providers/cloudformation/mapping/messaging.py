@@ -1,0 +1,127 @@
+"""Messaging: SQS queues (with their queue policy) and SNS topics (with a subscription each).
+
+A queue has one policy, so the queue's mapping writes all of it: the statements the
+configuration gives, and `sqs:SendMessage` for each SNS topic that delivers to it (notes
+§14.2: "make sure the SQS queue access policy allows for SNS to write"). A topic in another
+stack is allowed by account (`sns:*:ACCOUNT:*`), since naming it would make the two stacks
+wait for each other. A topic's Lambda subscriptions get the `lambda:InvokeFunction`
+permission SNS needs, when the function is in the topic's stack.
+"""
+
+from __future__ import annotations
+
+from ..intrinsics import ACCOUNT, PARTITION, Att, sub
+from ..logical_ids import camel
+from ..units import seconds, size_bytes
+from .common import REF, getatt, policy_document, short
+
+_PROTOCOL = {"email_json": "email-json"}
+_SCOPE = {"message_attributes": "MessageAttributes", "message_body": "MessageBody"}
+_DEFAULT_SECONDS = {"retention": 345600, "visibility_timeout": 30, "long_polling": 0, "delay": 0}
+_SQS_PROPS = {"retention": "MessageRetentionPeriod", "visibility_timeout": "VisibilityTimeout",
+              "long_polling": "ReceiveMessageWaitTimeSeconds", "delay": "DelaySeconds"}
+
+
+def _subscribers(r) -> list[str]:
+    """The SNS topics with an sqs subscription to this queue."""
+    return sorted(t for t in r.ctx.referrers(r.address) if r.ctx.kind(t) == "sns_topic"
+                  and any(r.ctx.source(t).target("subscription", i, "target") == r.address
+                          for i in range(len(r.ctx.source(t).peek("subscription") or []))))
+
+
+def sqs_queue(r):
+    encryption = r.raw("encryption")
+    redrive = r.raw("redrive")
+    props = {
+        "QueueName": r.val("name"),
+        "FifoQueue": True if r.raw("fifo") else None,
+        "ContentBasedDeduplication": True if r.raw("content_based_deduplication") else None,
+        "MaximumMessageSize": int(size_bytes(r.get("max_message_size"))) if r.raw("max_message_size") != "256KiB"
+        else None,
+        # written even though AWS now defaults to it: the queue is encrypted whatever the account's settings
+        "SqsManagedSseEnabled": True if encryption == "sqs" else None,
+        "KmsMasterKeyId": (r.val("kms_key") or "alias/aws/sqs") if encryption == "kms" else None,
+        "RedrivePolicy": {"deadLetterTargetArn": r.ref("redrive", "dead_letter", export="arn"),
+                          "maxReceiveCount": r.val("redrive", "max_receives")} if redrive else None,
+        "Tags": r.tags(),
+    }
+    for attr, prop in _SQS_PROPS.items():
+        value = seconds(r.get(attr)) if r.peek(attr) is not None else None
+        if value is not None and value != _DEFAULT_SECONDS[attr]:
+            props[prop] = value
+    r.part("AWS::SQS::Queue", props)
+    statements = []
+    user = r.val("policy")
+    if user:
+        found = user.get("Statement") if isinstance(user, dict) else None
+        statements.extend(found if isinstance(found, list) else [found] if found else [])
+    for topic in _subscribers(r):
+        same = r.ctx.same_stack(topic, r.address)
+        source = Att(topic) if same else sub("arn:", PARTITION, ":sns:*:", ACCOUNT, ":*")
+        statements.append({
+            "Sid": "SnsSend" + camel(short(topic)),
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": r.att("", "Arn"),
+            "Condition": {"ArnEquals" if same else "ArnLike": {"aws:SourceArn": source}},
+        })
+    if statements:
+        document = {"Version": user.get("Version", "2012-10-17") if isinstance(user, dict) else "2012-10-17",
+                    "Statement": statements}
+        r.part("AWS::SQS::QueuePolicy", {"Queues": [r.att()], "PolicyDocument": policy_document(document)},
+               suffix="Policy")
+
+
+def sns_topic(r):
+    r.part("AWS::SNS::Topic", {
+        "TopicName": r.val("name"),
+        "DisplayName": r.val("display_name"),
+        "FifoTopic": True if r.raw("fifo") else None,
+        "ContentBasedDeduplication": True if r.raw("content_based_deduplication") else None,
+        "KmsMasterKeyId": r.val("kms_key") if r.raw("encryption") == "kms" else None,
+        "Tags": r.tags(),
+    })
+    policy = r.val("policy")
+    if policy:
+        r.part("AWS::SNS::TopicPolicy", {"Topics": [r.att()], "PolicyDocument": policy_document(policy)},
+               suffix="Policy")
+    for i, sub_ in enumerate(r.raw("subscription") or []):
+        p = ("subscription", i)
+        protocol = sub_.get("protocol")
+        target = r.target(*p, "target")
+        suffix = "Subscription" + camel(sub_["name"])
+        r.part("AWS::SNS::Subscription", {
+            "TopicArn": r.att(),
+            "Protocol": _PROTOCOL.get(protocol, protocol),
+            "Endpoint": r.ref(*p, "target", export="arn") if target else r.val(*p, "endpoint"),
+            "FilterPolicy": r.val(*p, "filter_policy"),
+            "FilterPolicyScope": _SCOPE[sub_.get("filter_scope") or "message_attributes"]
+            if sub_.get("filter_policy") and sub_.get("filter_scope") == "message_body" else None,
+            "RawMessageDelivery": True if sub_.get("raw_delivery") else None,
+            "SubscriptionRoleArn": r.ref(*p, "role", export="arn") if sub_.get("role") else None,
+        }, suffix=suffix)
+        if protocol == "lambda" and target:
+            if r.ctx.same_stack(target, r.address):
+                r.part("AWS::Lambda::Permission", {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": r.ref(*p, "target", export="arn"),
+                    "Principal": "sns.amazonaws.com",
+                    "SourceArn": r.att(),
+                }, suffix=suffix + "Permission")
+            else:
+                r.warn(f"subscription '{sub_['name']}' invokes a function of another stack: give it a "
+                       "lambda:InvokeFunction permission for sns.amazonaws.com there", p)
+
+
+MAPPERS = {"sqs_queue": sqs_queue, "sns_topic": sns_topic}
+
+TYPES = {
+    "sqs_queue": ["AWS::SQS::Queue", "AWS::SQS::QueuePolicy"],
+    "sns_topic": ["AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription", "AWS::Lambda::Permission"],
+}
+
+EXPORTS = {
+    "sqs_queue": {"id": REF, "url": REF, "arn": getatt("Arn"), "name": getatt("QueueName")},
+    "sns_topic": {"id": REF, "arn": REF, "name": getatt("TopicName")},
+}

@@ -1,0 +1,105 @@
+"""Serverless: Lambda functions (with a published version for provisioned concurrency, a
+function URL, and the permission a public URL needs) and SQS event source mappings.
+
+Code from S3 is written as it is. Code from a local file needs uploading first: the template
+names it by file name in a bucket given as the `LambdaCodeBucket` parameter, and a warning
+says so (`aws cloudformation package` does the upload).
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from ..units import seconds, size_bytes
+from .common import REF, getatt
+
+_MIB = 2 ** 20
+
+
+def _code(r) -> dict:
+    code = r.raw("code") or {}
+    if code.get("file") is not None:
+        bucket = r.ctx.synthetic_param("lambda-code-bucket", "LambdaCodeBucket", "String", None,
+                                       "The S3 bucket the functions' deployment packages are uploaded to")
+        r.warn(f"function '{r.address}' has its code in the file {code['file']}: upload it to the bucket given as "
+               "LambdaCodeBucket before deploying", ("code", "file"),
+               help="or run `aws cloudformation package`, or write code { bucket = …, key = \"…\" }")
+        return {"S3Bucket": bucket, "S3Key": posixpath.basename(str(code["file"]))}
+    bucket = r.ref("code", "bucket") if r.target("code", "bucket") else r.val("code", "bucket")
+    return {"S3Bucket": bucket, "S3Key": r.val("code", "key"), "S3ObjectVersion": r.val("code", "version")}
+
+
+def lambda_function(r):
+    memory = int(size_bytes(r.get("memory")) // _MIB)
+    storage = int(size_bytes(r.get("ephemeral_storage")) // _MIB)
+    subnets = r.refs("subnets")
+    env = r.val("environment")
+    r.part("AWS::Lambda::Function", {
+        "FunctionName": r.val("name"),
+        "Runtime": r.val("runtime"),
+        "Handler": r.val("handler"),
+        "Code": _code(r),
+        "Role": r.ref("role", export="arn"),
+        "Architectures": ["arm64"] if r.raw("architecture") == "arm64" else None,
+        "MemorySize": memory if memory != 128 else None,
+        "Timeout": seconds(r.get("timeout")) if r.raw("timeout") != "3s" else None,
+        "EphemeralStorage": {"Size": storage} if storage != 512 else None,
+        "Environment": {"Variables": env} if env else None,
+        "VpcConfig": {"SubnetIds": subnets, "SecurityGroupIds": r.refs("security_groups")} if subnets else None,
+        "ReservedConcurrentExecutions": r.val("reserved_concurrency"),
+        "DeadLetterConfig": {"TargetArn": r.ref("dead_letter", export="arn")} if r.target("dead_letter") else None,
+        "Tags": r.tags(),
+    })
+    if r.peek("provisioned_concurrency") is not None:
+        r.part("AWS::Lambda::Version", {
+            "FunctionName": r.att(),
+            "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": r.val("provisioned_concurrency")},
+        }, suffix="Version")
+    url = r.raw("url")
+    if url is not None:
+        public = url.get("auth") == "none"
+        r.part("AWS::Lambda::Url", {
+            "TargetFunctionArn": r.att("", "Arn"),
+            "AuthType": "NONE" if public else "AWS_IAM",
+            "InvokeMode": "RESPONSE_STREAM" if url.get("invoke_mode") == "response_stream" else None,
+        }, suffix="Url")
+        if public:
+            r.part("AWS::Lambda::Permission", {
+                "Action": "lambda:InvokeFunctionUrl",
+                "FunctionName": r.att("", "Arn"),
+                "Principal": "*",
+                "FunctionUrlAuthType": "NONE",
+            }, suffix="UrlPermission")
+
+
+def lambda_event_source(r):
+    batch, window = r.raw("batch_size"), r.raw("batching_window")
+    r.part("AWS::Lambda::EventSourceMapping", {
+        "EventSourceArn": r.ref("source", export="arn"),
+        "FunctionName": r.ref("function", export="arn"),
+        "BatchSize": r.val("batch_size") if batch != 10 else None,
+        "MaximumBatchingWindowInSeconds": seconds(r.get("batching_window")) if window not in (None, "0s") else None,
+        "Enabled": False if r.raw("enabled") is False else None,
+        "ScalingConfig": {"MaximumConcurrency": r.val("max_concurrency")}
+        if r.peek("max_concurrency") is not None else None,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"] if r.raw("report_batch_item_failures") else None,
+    })
+
+
+def _url(src):
+    from ..intrinsics import Att
+    return Att(src.address, "Url", "FunctionUrl") if src.peek("url") is not None else None
+
+
+MAPPERS = {"lambda_function": lambda_function, "lambda_event_source": lambda_event_source}
+
+TYPES = {
+    "lambda_function": ["AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Url",
+                        "AWS::Lambda::Permission"],
+    "lambda_event_source": ["AWS::Lambda::EventSourceMapping"],
+}
+
+EXPORTS = {
+    "lambda_function": {"id": REF, "name": REF, "arn": getatt("Arn"), "function_url": _url},
+    "lambda_event_source": {"id": REF, "arn": getatt("EventSourceMappingArn")},
+}

@@ -1,0 +1,105 @@
+"""Queues, topics and functions during a run (notes §14, §16.1).
+
+- SQS and SNS: regional services AWS runs across AZs: unaffected by an AZ, unavailable with
+  their region. A topic delivers to each subscribed queue or function that still answers, in
+  its region or another (cross-region fan-out keeps delivering to the regions that are up).
+- Lambda outside a VPC: regional, like SQS. In a VPC, it runs through a Hyperplane ENI in each
+  of its subnets: losing an AZ loses that subnet's share of its capacity, and losing every
+  AZ it has a subnet in stops it (notes §16.1, "Lambda in VPC").
+- An event source mapping processes messages while its queue and its function both answer.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from archform.stdlib.facets import provides
+
+from ..measure import Service
+from ..world import Loop
+
+KINDS = ("sqs_queue", "sns_topic", "lambda_function", "lambda_event_source")
+_MEASURES = {"sqs_queue": ("messages accepted", "queue"), "sns_topic": ("messages delivered", "subscriptions"),
+             "lambda_function": ("invocations served", "subnet AZs"),
+             "lambda_event_source": ("messages processed", "mapping")}
+
+
+@provides("failures", *KINDS)
+class Serverless(Loop):
+    name = "serverless"
+
+    def __init__(self, world):
+        super().__init__(world)
+        self.records: dict[str, object] = {}
+        self.broken: dict[str, int] = {}
+
+    def load(self):
+        for kind in KINDS:
+            for rec in self.world.of_kind(kind):
+                self.records[rec.id] = rec
+                self.broken[rec.id] = 0
+
+    def services(self) -> Iterable[Service]:
+        for rec in self.records.values():
+            measure, unit = _MEASURES[rec.kind]
+            yield Service(rec.address, rec.kind, rec.region, measure, unit, 1.0,
+                          lambda r=rec: self.sample(r.id))
+
+    def sample(self, id: str) -> tuple[float, float]:
+        """(served, capacity): a function with a subnet left scales there and serves every
+        request; a topic serves the share of subscriptions that still answer."""
+        capacity = self.capacity(id)
+        rec = self.records[id]
+        served = capacity if rec.kind == "sns_topic" else (1.0 if capacity > 0 else 0.0)
+        return served, capacity
+
+    def _enis(self, rec) -> list:
+        return [e for e in self.world.owned.get(rec.id, []) if e.kind == "lambda_eni"]
+
+    def capacity(self, id: str | None) -> float:
+        """The share of the resource that answers (0 to 1)."""
+        rec = self.records.get(id or "")
+        if rec is None or self.broken.get(rec.id):
+            return 0.0
+        w = self.world
+        if not w.region_up(rec.region):
+            return 0.0
+        if rec.kind == "lambda_function":
+            zones = sorted({e.az for e in self._enis(rec)})
+            return sum(w.zone_up(z) for z in zones) / len(zones) if zones else 1.0
+        if rec.kind == "sns_topic":
+            targets = [s.get("target") for s in rec.attrs.get("subscription") or [] if s.get("target")]
+            return sum(self.capacity(t) > 0 for t in targets) / len(targets) if targets else 1.0
+        if rec.kind == "lambda_event_source":
+            if rec.attrs.get("enabled") is False:
+                return 0.0
+            both = self.capacity(rec.attrs.get("source")) > 0 and self.capacity(rec.attrs.get("function")) > 0
+            return 1.0 if both else 0.0
+        return 1.0
+
+    def zone_changed(self, az: str, up: bool):
+        for rec in self.records.values():
+            if rec.kind != "lambda_function":
+                continue
+            zones = sorted({e.az for e in self._enis(rec)})
+            if az not in zones:
+                continue
+            left = [z for z in zones if self.world.zone_up(z)]
+            detail = (f"its subnet in {az} is {'back' if up else 'lost'}: runs in "
+                      f"{', '.join(left) if left else 'no AZ'} ({len(left)} of {len(zones)})")
+            self.sim.log("lambda.available" if left else "lambda.unavailable", rec.address, detail, azs=[az])
+        self.world.dirty = True
+
+    def region_changed(self, region: str, up: bool):
+        for rec in self.records.values():
+            if rec.region == region:
+                self.sim.log(f"{rec.kind}.{'available' if up else 'unavailable'}", rec.address,
+                             f"{'available again' if up else 'unavailable with its region'} {region}")
+        self.world.dirty = True
+
+    def fail_part(self, rec, part, up) -> bool:
+        if rec.id not in self.records:
+            return False
+        self.broken[rec.id] += -1 if up else 1
+        self.world.dirty = True
+        return True

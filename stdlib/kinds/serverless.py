@@ -1,0 +1,290 @@
+"""Serverless: Lambda functions (notes §16.1) and the event source mappings that feed them from
+SQS queues (notes §14.1, §16.1).
+
+Defaults are AWS's (128 MiB, 3 s, 512 MiB of /tmp, x86_64), except that a function URL
+requires IAM authentication unless `auth = none` is written.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Iterable, Literal
+
+from pydantic import Field, field_validator
+
+from archform.dsl import values as v
+from archform.stdlib.kinds.messaging import seconds_of
+from archform.stdlib.kinds.network import az_of, elsewhere, vpc_of
+from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, OneOf, Ref, SizeRange, Str, Tags, Validated,
+                                   dur, fail, size, validator_of)
+
+# The runtimes AWS supports for new functions, as of December 2026 (AWS's runtime deprecation
+# schedule: nodejs20.x, python3.9-3.11, java11/17, ruby3.2, provided.al2 and dotnet8 are deprecated)
+RUNTIMES = ("python3.12", "python3.13", "python3.14", "nodejs22.x", "nodejs24.x", "java21", "java25",
+            "dotnet10", "ruby3.3", "ruby3.4", "provided.al2023")
+DEPRECATED = ("python3.9", "python3.10", "python3.11", "nodejs18.x", "nodejs20.x", "java8.al2", "java11", "java17",
+              "dotnet8", "ruby3.2", "provided.al2")
+
+ENV_LIMIT = 4096  # bytes of environment variables, keys and values (notes §16.1.2)
+ACCOUNT_CONCURRENCY = 1000  # concurrent executions per region (notes §16.1.3)
+UNRESERVED_MIN = 100  # AWS keeps this many executions unreserved
+
+
+def _runtime(x):
+    text = x.text if isinstance(x, v.Word) else x
+    if isinstance(text, str) and text in DEPRECATED:
+        raise fail(f"runtime {text} is deprecated: Lambda no longer creates functions with it",
+                   f"use a current runtime: {', '.join(r for r in RUNTIMES if r[:3] == text[:3])}")
+    return validator_of(Enum(*RUNTIMES, what="Lambda runtime"))(x)
+
+
+Runtime = Validated(_runtime, word=True)
+
+
+class Code(Block):
+    """`code { file = "build/worker.zip" }` or `code { bucket = artifacts, key = "worker.zip" }`:
+    a deployment package on disk (CloudFormation needs it uploaded: `aws cloudformation
+    package`) or an object in S3."""
+
+    file: Str | None = None
+    bucket: OneOf(Ref["s3_bucket"], Str, what="an s3_bucket or a bucket name") | None = None
+    key: Str | None = None
+    version: Str | None = None
+
+
+class FunctionUrl(Block):
+    """`url { auth = aws_iam }`: an HTTPS endpoint of its own. `auth = none` makes it public."""
+
+    auth: Enum("aws_iam", "none", what="function URL auth type") = "aws_iam"
+    invoke_mode: Enum("buffered", "response_stream", what="invoke mode") = "buffered"
+
+
+class LambdaFunction(Kind):
+    """A Lambda function (notes §16.1): a runtime and handler, code from a file or S3, 128 MiB
+    to 10 GiB of memory (128 MiB by default), a timeout of up to 15 min (3 s by default), 512
+    MiB to 10 GiB of /tmp, up to 4 KB of environment, an execution role, optionally subnets and
+    security groups of a VPC (an ENI in each subnet), reserved and provisioned concurrency, a
+    dead-letter target for failed asynchronous invocations and a function URL (`url { ... }`,
+    whose address is exported as `function_url`)."""
+
+    kind: Literal["lambda_function"] = "lambda_function"
+    title: ClassVar[str] = "Lambda function"
+    family: ClassVar[str] = "serverless"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string",
+                                         "function_url": "string"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: Str | None = None
+    runtime: Runtime
+    handler: Str | None = None
+    code: Code
+    role: Ref["iam_role"]
+    architecture: Enum("x86_64", "arm64", what="architecture") = "x86_64"
+    memory: SizeRange("128MiB", "10240MiB", what="memory") = size("128MiB")
+    timeout: DurationRange("1s", "15m", what="timeout") = dur("3s")
+    ephemeral_storage: SizeRange("512MiB", "10240MiB", what="ephemeral_storage") = size("512MiB")
+    environment: dict[str, Str] = Field(default_factory=dict)
+    subnets: list[Ref["subnet"]] = Field(default_factory=list)
+    security_groups: list[Ref["security_group"]] = Field(default_factory=list)
+    reserved_concurrency: IntRange(0, ACCOUNT_CONCURRENCY - UNRESERVED_MIN, what="reserved_concurrency") | None = None
+    provisioned_concurrency: IntRange(1, ACCOUNT_CONCURRENCY, what="provisioned_concurrency") | None = None
+    dead_letter: Ref["sqs_queue", "sns_topic"] | None = None
+    url: FunctionUrl | None = None
+    tags: Tags = Field(default_factory=dict)
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _url_flag(cls, x):
+        """`url = true` means a URL with the default settings (IAM auth)."""
+        if x is True:
+            return {}
+        return None if x is False else x
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if isinstance(self.name, str) and len(self.name) > 64:
+            yield Issue(f"a function name has at most 64 characters, got {len(self.name)}", ("name",))
+        if isinstance(self.runtime, str) and not self.runtime.startswith("provided") and self.handler is None:
+            yield Issue(f"a {self.runtime} function needs a handler", ("handler",),
+                        help="e.g. handler = \"app.handler\" (module.function)")
+        yield from self._code_issues()
+        yield from self._memory_issues()
+        env = sum(len(k) + len(x) for k, x in self.environment.items() if isinstance(x, str))
+        if env > ENV_LIMIT:
+            yield Issue(f"a function's environment holds at most 4 KB, got {env} bytes", ("environment",),
+                        help="keep large settings in SSM Parameter Store or Secrets Manager (notes §16.1.2)")
+        yield from self._role_issues(graph)
+        yield from self._vpc_issues(me, graph)
+        role = deref(graph, self.role)
+        if self.subnets and role is not None and role_grants(role.model, graph, "ec2:CreateNetworkInterface") is False:
+            yield Issue(f"role '{role.address}' may not create network interfaces: Lambda refuses a function in a "
+                        "VPC whose role lacks ec2:CreateNetworkInterface, DescribeNetworkInterfaces and "
+                        "DeleteNetworkInterface", ("role",),
+                        related=(Related(role.address, ("policies",), "the function's role"),),
+                        help="attach \"service-role/AWSLambdaVPCAccessExecutionRole\" to the role")
+        reserved, provisioned = self.reserved_concurrency, self.provisioned_concurrency
+        if isinstance(reserved, int) and isinstance(provisioned, int) and provisioned > reserved:
+            yield Issue(f"provisioned_concurrency = {provisioned} is more than reserved_concurrency = {reserved}",
+                        ("provisioned_concurrency",))
+        if reserved == 0:
+            yield Issue("reserved_concurrency = 0 throttles every invocation of this function", ("reserved_concurrency",),
+                        severity="warning")
+        if self.url is not None and self.url.auth == "none":
+            yield Issue("auth = none lets anyone on the internet invoke this function", ("url", "auth"),
+                        severity="warning", help="keep auth = aws_iam unless the function checks callers itself")
+
+    def _code_issues(self) -> Iterable[Issue]:
+        has_file, has_s3 = self.code.file is not None, self.code.bucket is not None or self.code.key is not None
+        if has_file == has_s3:
+            yield Issue("a function's code comes from a file or from S3: write code { file = \"…\" } or "
+                        "code { bucket = …, key = \"…\" }", ("code",))
+        elif has_s3 and (self.code.bucket is None or self.code.key is None):
+            yield Issue("code from S3 needs both bucket and key", ("code",))
+        if self.code.version is not None and not has_s3:
+            yield Issue("code.version is an S3 object version", ("code", "version"))
+
+    def _memory_issues(self) -> Iterable[Issue]:
+        if isinstance(self.memory, v.Size) and self.memory.bytes % (1 << 20):
+            yield Issue(f"memory is set in whole MiB, got {self.memory}", ("memory",))
+        if isinstance(self.ephemeral_storage, v.Size) and self.ephemeral_storage.bytes % (1 << 20):
+            yield Issue(f"ephemeral_storage is set in whole MiB, got {self.ephemeral_storage}", ("ephemeral_storage",))
+
+    def _role_issues(self, graph: Graph) -> Iterable[Issue]:
+        role = deref(graph, self.role)
+        if role is None:
+            return
+        principals = [p for p in role.model.assumed_by if isinstance(p, str)]
+        if principals and len(principals) == len(role.model.assumed_by) and "lambda.amazonaws.com" not in principals \
+                and "*" not in principals:
+            yield Issue(f"role '{role.address}' cannot be assumed by Lambda", ("role",),
+                        related=(Related(role.address, ("assumed_by",), "who may assume the role"),),
+                        help="add lambda to the role's assumed_by")
+
+    def _vpc_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if bool(self.subnets) != bool(self.security_groups):
+            yield Issue("a function in a VPC needs both subnets and security_groups",
+                        ("subnets",) if not self.subnets else ("security_groups",))
+        vpcs: dict[str, str] = {}
+        for i, ref in enumerate(self.subnets):
+            subnet = deref(graph, ref)
+            if subnet is None or elsewhere(me, subnet):
+                continue
+            vpc = vpc_of(graph, subnet)
+            if vpc and vpcs and vpc not in vpcs:
+                yield Issue(f"the subnets of a function must share one VPC: '{subnet.address}' is in '{vpc}'",
+                            ("subnets", i))
+            vpcs.setdefault(vpc, subnet.address)
+        for i, ref in enumerate(self.security_groups):
+            group = deref(graph, ref)
+            theirs = group.get("vpc") if group is not None else None
+            if isinstance(theirs, v.ResourceRef) and vpcs and theirs.address not in vpcs:
+                yield Issue(f"security group '{group.address}' is in VPC '{theirs.address}', not in the VPC of this "
+                            "function's subnets", ("security_groups", i))
+        zones = {az_of(graph, deref(graph, r)) for r in self.subnets}
+        if len(zones) == 1 and None not in zones:
+            yield Issue(f"all subnets of this function are in {next(iter(zones))}: it stops when that AZ is lost",
+                        ("subnets",), severity="warning", help="add subnets in at least two Availability Zones")
+
+
+# AWS managed policies that allow an action (by its service prefix) a function's role needs
+_MANAGED_GRANTS = {
+    "sqs": ("AWSLambdaSQSQueueExecutionRole", "AmazonSQSFullAccess", "AdministratorAccess", "PowerUserAccess"),
+    "ec2": ("service-role/AWSLambdaVPCAccessExecutionRole", "service-role/AWSLambdaENIManagementAccess",
+            "AmazonEC2FullAccess", "AdministratorAccess", "PowerUserAccess"),
+}
+
+
+def _allows(doc, action: str) -> bool:
+    import fnmatch
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    for st in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        actions = st.get("Action")
+        for a in actions if isinstance(actions, list) else [actions]:
+            text = a.text if isinstance(a, v.Word) else a
+            if isinstance(text, str) and fnmatch.fnmatch(action.lower(), text.lower()):
+                return True
+    return False
+
+
+def role_grants(role, graph: Graph, action: str) -> bool | None:
+    """Whether an IAM role's policies allow `action`: True, False, or None when a managed
+    policy archform cannot read (a customer policy outside the configuration) decides it."""
+    unknown = False
+    for doc in role.inline_policies.values():
+        if _allows(doc, action):
+            return True
+    for p in role.policies:
+        policy = deref(graph, p)
+        if policy is not None:
+            if _allows(policy.model.document, action):
+                return True
+        elif isinstance(p, str) and p.startswith("arn:aws:iam::aws:policy/"):
+            names = _MANAGED_GRANTS.get(action.split(":", 1)[0], ())
+            if p.rsplit("/", 1)[-1] in {n.rsplit("/", 1)[-1] for n in names}:
+                return True
+        else:
+            unknown = True
+    return None if unknown else False
+
+
+class LambdaEventSource(Kind):
+    """An event source mapping: Lambda polls an SQS queue and invokes the function with batches
+    of messages — up to 10,000 from a standard queue (more than 10 needs a batching window),
+    up to 10 from a FIFO queue (notes §14.1, §16.1). The queue's visibility timeout should be
+    at least six times the function's timeout, so a retried batch is not received twice."""
+
+    kind: Literal["lambda_event_source"] = "lambda_event_source"
+    title: ClassVar[str] = "Lambda event source mapping"
+    noun: ClassVar[str] = "event source mapping"
+    family: ClassVar[str] = "serverless"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"source"})
+
+    source: Ref["sqs_queue"]
+    function: Ref["lambda_function"]
+    batch_size: IntRange(1, 10000, what="batch_size") = 10
+    batching_window: DurationRange("0s", "300s", what="batching_window") = dur("0s")
+    enabled: Bool = True
+    max_concurrency: IntRange(2, 1000, what="max_concurrency") | None = None
+    report_batch_item_failures: Bool = False
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        queue, function = deref(graph, self.source), deref(graph, self.function)
+        fifo = queue.model.fifo if queue is not None else None
+        if fifo is True:
+            if isinstance(self.batch_size, int) and self.batch_size > 10:
+                yield Issue(f"a FIFO queue delivers batches of 1 to 10 messages, got batch_size = {self.batch_size}",
+                            ("batch_size",), related=(Related(queue.address, ("fifo",), "a FIFO queue"),))
+            if seconds_of(self.batching_window):
+                yield Issue("a batching window is not supported for FIFO queues", ("batching_window",))
+        elif isinstance(self.batch_size, int) and self.batch_size > 10 and not seconds_of(self.batching_window):
+            yield Issue(f"batch_size = {self.batch_size} (more than 10) needs a batching window of at least 1s",
+                        ("batching_window",), help="e.g. batching_window = 5s")
+        if queue is None or function is None:
+            return
+        yield from self._timeout_issues(queue, function)
+        role = deref(graph, function.model.role)
+        if role is not None and role_grants(role.model, graph, "sqs:ReceiveMessage") is False:
+            yield Issue(f"the role of function '{function.address}' may not read the queue: Lambda refuses the "
+                        "mapping without sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes",
+                        ("function",), related=(Related(role.address, ("policies",), "the function's role"),),
+                        help="attach \"service-role/AWSLambdaSQSQueueExecutionRole\" to the role, or allow those "
+                             "actions on the queue in an inline policy")
+
+    def _timeout_issues(self, queue: View, function: View) -> Iterable[Issue]:
+        visibility = seconds_of(queue.model.visibility_timeout)
+        timeout = seconds_of(function.model.timeout)
+        if visibility is None or timeout is None:
+            return
+        related = (Related(queue.address, ("visibility_timeout",), "the queue's visibility timeout"),
+                   Related(function.address, ("timeout",), "the function's timeout"))
+        if visibility < timeout:
+            yield Issue(f"the queue's visibility timeout ({queue.model.visibility_timeout}) is less than the "
+                        f"function's timeout ({function.model.timeout}): Lambda refuses the mapping", ("source",),
+                        related=related)
+        elif visibility < 6 * timeout:
+            yield Issue(f"the queue's visibility timeout ({queue.model.visibility_timeout}) is less than six times "
+                        f"the function's timeout ({function.model.timeout}): a batch retried after throttling can "
+                        "become visible again while it is still processed", ("source",), severity="warning",
+                        related=related, help=f"set the queue's visibility_timeout to at least {int(6 * timeout)}s")
