@@ -84,7 +84,7 @@ def rds(r):
             "StorageEncrypted": True if r.raw("encrypted") else None,
             "KmsKeyId": r.val("kms_key"),
             "Port": r.val("port"),
-            "PubliclyAccessible": True if r.raw("publicly_accessible") else None,
+            "PubliclyAccessible": bool(r.raw("publicly_accessible")),
             "DeletionProtection": True if r.raw("deletion_protection") else None,
             **_credentials(r, False),
             "Tags": r.tags(),
@@ -111,7 +111,7 @@ def rds(r):
         "StorageEncrypted": True if r.raw("encrypted") and not replica else None,
         "KmsKeyId": r.val("kms_key"),
         "Port": r.text("port"),
-        "PubliclyAccessible": True if r.raw("publicly_accessible") else None,
+        "PubliclyAccessible": bool(r.raw("publicly_accessible")),
         "DeletionProtection": True if r.raw("deletion_protection") else None,
         "SourceDBInstanceIdentifier": source,
         **_credentials(r, bool(replica)),
@@ -165,6 +165,7 @@ def aurora(r):
             "DBClusterIdentifier": r.att(),
             "DBInstanceClass": "db.serverless" if serverless else r.val("instance_class"),
             "Engine": r.val("engine"),
+            "PubliclyAccessible": False,
             "Tags": r.tags(),
         }, suffix=f"Instance{n}")
     if secondaries:

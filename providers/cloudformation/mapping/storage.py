@@ -4,8 +4,9 @@ systems with a mount target per subnet.
 A bucket has one policy, so the bucket's mapping writes all of it: the statements the
 configuration gives, read access for CloudFront distributions that use the bucket through
 origin access control, and write access for S3 server access logs of the buckets that log
-into it. A distribution in another stack is allowed by account (`distribution/*`), since
-naming it would make the two stacks wait for each other.
+into it. A distribution in another stack is allowed by account (`StringLike` on
+`distribution/*`: `StringEquals` would match no request), since naming it would make the two
+stacks wait for each other.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def _policy_statements(r) -> list:
             "Principal": {"Service": "cloudfront.amazonaws.com"},
             "Action": "s3:GetObject",
             "Resource": objects,
-            "Condition": {"StringEquals": {"AWS:SourceArn": source}},
+            "Condition": {"StringEquals" if same else "StringLike": {"AWS:SourceArn": source}},
         })
     sources = [b for b in r.ctx.referrers(r.address) if r.ctx.kind(b) == "s3_bucket"
                and r.ctx.source(b).target("access_logging", "target") == r.address]

@@ -1,0 +1,53 @@
+"""CloudFormation a user can hand to CloudFormation and trust (issue 14): templates that deploy
+the first time (no ordering race, no deadlock), that build what the `.arch` says, and whose
+defaults are safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archform.providers.cloudformation import Options, generate
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = Path(__file__).parent / "test_cloudformation_cases"
+
+
+def generated(path: Path, **options):
+    result = generate(path, {}, Options(**options))
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    return result
+
+
+def resources(result) -> dict:
+    out = {}
+    for _, body in result.templates:
+        out.update(body["Resources"])
+    return out
+
+
+def of_type(found: dict, type_: str) -> dict:
+    return {lid: r for lid, r in found.items() if r["Type"] == type_}
+
+
+# --- wrong architecture --------------------------------------------------------------------------
+
+def test_databases_say_they_are_not_public():
+    """An unset PubliclyAccessible makes an instance public in a VPC with an internet gateway."""
+    for path in (ROOT / "examples" / "ha_web.arch", CASES / "every_kind.arch", CASES / "edge_cases.arch"):
+        found = resources(generated(path))
+        instances = of_type(found, "AWS::RDS::DBInstance")
+        assert instances
+        for lid, r in instances.items():
+            assert r["Properties"]["PubliclyAccessible"] in (False, True), lid
+
+
+def test_cloudfront_in_another_stack_reads_the_bucket_with_a_pattern_that_matches():
+    """`StringEquals` with a `*` matches no distribution ARN: every request would be denied."""
+    found = resources(generated(CASES / "every_kind.arch"))
+    for policy in of_type(found, "AWS::S3::BucketPolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            for operator, values in statement.get("Condition", {}).items():
+                for value in values.values():
+                    text = str(value)
+                    if "distribution/*" in text:
+                        assert operator == "StringLike", statement
