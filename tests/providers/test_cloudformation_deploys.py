@@ -51,3 +51,22 @@ def test_cloudfront_in_another_stack_reads_the_bucket_with_a_pattern_that_matche
                     text = str(value)
                     if "distribution/*" in text:
                         assert operator == "StringLike", statement
+
+
+# --- deploy-blocking ---------------------------------------------------------------------------
+
+def _depends(resource) -> list:
+    found = resource.get("DependsOn", [])
+    return [found] if isinstance(found, str) else found
+
+
+def test_what_faces_the_internet_waits_for_the_gateway_attachment():
+    """Internet-facing load balancers, and groups or instances that get public IPs, fail with
+    "has no internet gateway" when created before the attachment (no reference orders them)."""
+    web = resources(generated(ROOT / "examples" / "ha_web.arch"))
+    assert "PrimaryNetIgwAttachment" in _depends(web["PrimaryWeb"])
+    assert "PrimaryNetIgwAttachment" not in _depends(web["PrimaryWebFleet"])  # private subnets
+    eip = resources(generated(ROOT / "examples" / "ha_ec2_eip.arch"))
+    assert "IrelandIgwAttachment" in _depends(eip["IrelandServerGroup"])  # map_public_ip subnets
+    edge = resources(generated(CASES / "edge_cases.arch"))
+    assert "DependsOn" not in edge["MainInternalAlb"]  # internal

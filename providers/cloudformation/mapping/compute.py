@@ -120,7 +120,7 @@ def instance(r):
         "LaunchTemplate": {"LaunchTemplateId": r.att("LaunchTemplate"),
                            "Version": r.att("LaunchTemplate", "LatestVersionNumber")} if spot else None,
         "Tags": r.tags(),
-    })
+    }, depends=r.ctx.public_ip_attachment(r, public, [r.target("subnet")]))
 
 
 def launch_template(r):
@@ -247,6 +247,14 @@ def _policy(r, i: int, policy: dict, asg):
     }, suffix=suffix + "Alarm")
 
 
+def _launch_public_ip(r):
+    """`associate_public_ip` of the group's launch settings (its `launch` block or template)."""
+    if r.peek("launch") is not None:
+        return r.raw("launch", "associate_public_ip")
+    lt = r.target("launch_template")
+    return r.ctx.source(lt).raw("associate_public_ip") if lt in r.ctx.resources else None
+
+
 def autoscaling_group(r):
     if r.peek("launch") is not None:
         data = launch_data(r, ("launch",))
@@ -282,7 +290,7 @@ def autoscaling_group(r):
         "PlacementGroup": r.ref("placement_group"),
         "CapacityRebalance": True if r.raw("capacity_rebalance") else None,
         "Tags": r.tags(propagate=True),
-    }, update_policy=update)
+    }, update_policy=update, depends=r.ctx.public_ip_attachment(r, _launch_public_ip(r), r.targets("subnets")))
     asg = r.att()
     for i, policy in enumerate(r.raw("scaling_policy") or []):
         _policy(r, i, policy, asg)

@@ -103,7 +103,8 @@ def load_balancer(r):
         "SecurityGroups": r.refs("security_groups") if lb_type != "gateway" else None,
         "LoadBalancerAttributes": attributes or None,
         "Tags": r.tags(),
-    })
+    }, depends=r.ctx.public_ip_attachment(r, not r.raw("internal") and lb_type != "gateway",
+                                          r.targets("subnets")))
     for i, listener in enumerate(r.raw("listener") or []):
         path = ("listener", i)
         suffix = _listener_suffix(listener)
