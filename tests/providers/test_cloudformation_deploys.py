@@ -70,3 +70,18 @@ def test_what_faces_the_internet_waits_for_the_gateway_attachment():
     assert "IrelandIgwAttachment" in _depends(eip["IrelandServerGroup"])  # map_public_ip subnets
     edge = resources(generated(CASES / "edge_cases.arch"))
     assert "DependsOn" not in edge["MainInternalAlb"]  # internal
+
+
+def test_a_request_count_policy_waits_for_the_listener():
+    """ALBRequestCountPerTarget names a target group that AWS accepts only once a listener
+    forwards to it; the policy refers to the load balancer and the group, not the listener."""
+    every = resources(generated(CASES / "every_kind.arch"))
+    assert _depends(every["PrimaryAppFleetPolicyRequests"]) == ["PrimaryWebListenerHttps"]
+    assert "DependsOn" not in every["PrimaryAppFleetPolicyCpu"]
+
+
+def test_scheduled_actions_keep_their_sizes_through_stack_updates():
+    edge = resources(generated(CASES / "edge_cases.arch"))
+    assert edge["MainWorkers"]["UpdatePolicy"]["AutoScalingScheduledAction"] == {
+        "IgnoreUnmodifiedGroupSizeProperties": True}
+    assert "AutoScalingRollingUpdate" in edge["MainWorkers"]["UpdatePolicy"]

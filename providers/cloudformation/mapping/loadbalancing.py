@@ -18,6 +18,18 @@ def _listener_suffix(listener: dict) -> str:
     return "Listener" + camel(str(listener["name"]))
 
 
+def forwarding_parts(r):
+    """(part suffix, forward) for every listener and listener rule of a load balancer."""
+    found = []
+    for listener in r.raw("listener") or []:
+        base = _listener_suffix(listener)
+        for suffix, holder in [(base, listener)] + [(base + "Rule" + camel(str(rule["name"])), rule)
+                                                    for rule in listener.get("rule") or []]:
+            if holder.get("forward") is not None:
+                found.append((suffix, holder.get("forward")))
+    return found
+
+
 def implicit_target_groups(r):
     """(suffix, holder) for every listener or rule whose `forward` is not a target group."""
     found = []
