@@ -223,7 +223,7 @@ def _lay_out(parts, lids, edges, position, placement, name, ext, limit):
     template; a bigger one is a parent and children (`split`)."""
     by_stack: dict[str, list] = {}
     for p in parts:
-        by_stack.setdefault(placement.stack_of(p.address), []).append(p)
+        by_stack.setdefault(placement.stack_of_part(p.address, p.suffix), []).append(p)
     roots: dict[str, Template] = {}
     location: dict = {}
     for sid in sorted(by_stack):

@@ -85,3 +85,21 @@ def test_scheduled_actions_keep_their_sizes_through_stack_updates():
     assert edge["MainWorkers"]["UpdatePolicy"]["AutoScalingScheduledAction"] == {
         "IgnoreUnmodifiedGroupSizeProperties": True}
     assert "AutoScalingRollingUpdate" in edge["MainWorkers"]["UpdatePolicy"]
+
+
+def test_certificates_validate_in_the_zone_the_architecture_holds_deployed_before_them():
+    """dr_warm_standby deadlocked: its certificates waited for validation records in a zone of
+    a stack deployed after them. The zone now goes in `global-base`, its records in `global`."""
+    result = generated(ROOT / "examples" / "dr_warm_standby.arch")
+    assert not [d for d in result.diagnostics if "validated by DNS" in d.summary]
+    order = [s["name"] for s in result.manifest["stacks"]]
+    assert order[0] == "dr-warm-standby-global-base" and order[-1] == "dr-warm-standby-global"
+    by_file = {t.file: body for t, body in result.templates}
+    base = by_file["dr-warm-standby-global-base.yaml"]["Resources"]
+    assert [r["Type"] for r in base.values()] == ["AWS::Route53::HostedZone"]
+    glob = by_file["dr-warm-standby-global.yaml"]["Resources"]
+    assert "AWS::Route53::RecordSet" in {r["Type"] for r in glob.values()}
+    found = resources(result)
+    assert found["PrimarySite"]["Properties"]["DomainValidationOptions"][0]["HostedZoneId"] == {
+        "Fn::ImportValue": "dr-warm-standby:ShopRef"}
+    assert found["StandbyCert"]["Properties"]["DomainValidationOptions"][0]["HostedZoneId"] == {"Ref": "ShopRef"}

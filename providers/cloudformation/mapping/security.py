@@ -2,9 +2,11 @@
 instances and launch templates use, made when an instance, template or Auto Scaling group
 launches with the role, or when EC2 may assume it).
 
-A certificate validated by DNS whose names lie in a hosted zone of the same stack gets its
-validation records written there (`DomainValidationOptions`), so the stack completes without
-anyone copying CNAMEs by hand; otherwise a warning says the stack waits for them.
+A certificate validated by DNS whose names lie in a hosted zone of the architecture (its
+`validation_zone`, or the zone that holds them) gets its validation records written there
+(`DomainValidationOptions`), so the stack completes without anyone copying CNAMEs by hand;
+the zone is placed in a stack deployed no later than the certificate's. Otherwise a warning
+says the stack waits for them.
 """
 
 from __future__ import annotations
@@ -16,21 +18,9 @@ _LAUNCHERS = ("instance", "launch_template", "autoscaling_group")
 
 
 def _validation_zone(r) -> str | None:
-    zone = r.target("validation_zone")
-    if zone:
-        return zone
-    names = [n for n in [r.peek("domain"), *(r.peek("alternative_names") or [])] if isinstance(n, str)]
-    best = None
-    for z in r.ctx.of_kind("dns_zone"):
-        src = r.ctx.source(z)
-        domain = src.peek("domain")
-        if src.raw("private") or not isinstance(domain, str) or not r.ctx.same_stack(z, r.address):
-            continue
-        bare = [n[2:] if n.startswith("*.") else n for n in names]
-        if all(n == domain or n.endswith("." + domain) for n in bare):
-            if best is None or len(domain) > len(r.ctx.source(best).peek("domain")):
-                best = z
-    return best
+    """Its `validation_zone`, or the public zone of the architecture holding all its names
+    (placement puts that zone in a stack deployed no later than the certificate's)."""
+    return r.ctx.placement.validation.get(r.address)
 
 
 def certificate(r):
@@ -42,7 +32,7 @@ def certificate(r):
         names = [r.val("domain")] + [r.val("alternative_names", i) for i in range(len(r.peek("alternative_names") or []))]
         options = [{"DomainName": n, "HostedZoneId": zone_ref} for n in names]
     elif dns:
-        r.warn(f"certificate '{r.address}' is validated by DNS, and no hosted zone of this stack holds its names: "
+        r.warn(f"certificate '{r.address}' is validated by DNS, and no hosted zone of the architecture holds its names: "
                f"the stack waits until the validation records ACM lists are created",
                help="set validation_zone = <a dns_zone> to have them written for you")
     algorithm = r.raw("key_algorithm")
