@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from archform.dsl import values as v
+from archform.stdlib import aurora_global
 from archform.stdlib.engines import ENGINE_PORTS
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Choice, DurationRange, Int, IntRange, Number, Port, Ref, Region,
@@ -352,7 +353,7 @@ class Aurora(Kind):
         if self.kms_key is not None and not self.encrypted:
             yield Issue("kms_key needs encrypted = true", ("kms_key",))
         yield from self._endpoints()
-        yield from self._global(me, graph)
+        yield from aurora_global.issues(self, me, graph)
 
     def _capacity(self) -> Iterable[Issue]:
         if self.serverless:
@@ -387,47 +388,6 @@ class Aurora(Kind):
             if ep.instances > available:
                 yield Issue(f"custom endpoint '{ep.name}' wants {ep.instances} {'replicas' if ep.type == 'reader' else 'instances'}, "
                             f"the cluster has {available}", ("custom_endpoint", i, "instances"))
-
-    def _global(self, me: View, graph: Graph) -> Iterable[Issue]:
-        if len(self.global_secondary) > 5:
-            yield Issue(f"an Aurora Global Database has at most 5 secondary regions, got {len(self.global_secondary)} "
-                        f"(notes §7.2.2)", ("global_secondary",))
-        regions: dict = {me.region: me.address}
-        for i, ref in enumerate(self.global_secondary):
-            yield from self._secondary(me, graph, ref, ("global_secondary", i), regions)
-        primaries = [p for p in graph.referrers(me.address) if p.kind == "aurora"
-                     and any(getattr(r, "address", None) == me.address for r in p.model.global_secondary)]
-        if len(primaries) > 1:
-            yield Issue(f"a cluster is the secondary of one global database, '{me.address}' is listed by "
-                        + ", ".join(f"'{p.address}'" for p in primaries), (),
-                        related=tuple(Related(p.address, ("global_secondary",), "lists it") for p in primaries))
-
-    def _secondary(self, me: View, graph: Graph, ref, path: tuple, regions: dict) -> Iterable[Issue]:
-        if ref.address == me.address:
-            yield Issue("a cluster cannot be its own global secondary", path)
-            return
-        sec = deref(graph, ref)
-        if sec is None:
-            return
-        related = (Related(sec.address, (), "secondary cluster"),)
-        if sec.region in regions:
-            where = "the primary's region" if regions[sec.region] == me.address else f"the region of '{regions[sec.region]}'"
-            yield Issue(f"each secondary of a global database is in its own region; '{sec.address}' is in "
-                        f"{sec.region}, {where}", path, related=related)
-        regions.setdefault(sec.region, sec.address)
-        if sec.model.engine != self.engine:
-            yield Issue(f"a global database runs one engine: '{sec.address}' is {sec.model.engine}, the primary "
-                        f"{self.engine}", path, related=related)
-        if self.engine_version and sec.model.engine_version and self.engine_version != sec.model.engine_version:
-            yield Issue(f"a global database runs one engine version: '{sec.address}' is {sec.model.engine_version}, "
-                        f"the primary {self.engine_version}", path, related=related)
-        if sec.model.global_secondary:
-            yield Issue(f"'{sec.address}' is a secondary, so it cannot have secondaries of its own", path,
-                        related=(Related(sec.address, ("global_secondary",), "its secondaries"),))
-        if self.encrypted and not sec.model.encrypted:
-            yield Issue(f"the primary is encrypted, so its secondaries must be too; '{sec.address}' is not", path,
-                        related=(Related(sec.address, ("encrypted",), "not encrypted"),))
-
 
 # --- ElastiCache -------------------------------------------------------------------------------
 

@@ -103,3 +103,10 @@ def test_certificates_validate_in_the_zone_the_architecture_holds_deployed_befor
     assert found["PrimarySite"]["Properties"]["DomainValidationOptions"][0]["HostedZoneId"] == {
         "Fn::ImportValue": "dr-warm-standby:ShopRef"}
     assert found["StandbyCert"]["Properties"]["DomainValidationOptions"][0]["HostedZoneId"] == {"Ref": "ShopRef"}
+
+
+def test_a_global_database_runs_the_primarys_engine_version_everywhere():
+    found = resources(generated(ROOT / "examples" / "dr_warm_standby.arch"))
+    assert found["PrimaryOrders"]["Properties"]["EngineVersion"] == "15.4"
+    assert found["StandbyOrders"]["Properties"]["EngineVersion"] == "15.4"  # not written on the secondary
+    assert found["StandbyOrders"]["Properties"]["KmsKeyId"] == "alias/aws/rds"

@@ -200,6 +200,9 @@ def global_db(secondaries, **primary):
     """A primary in REGION and its secondaries, each on a network of its own region."""
     networks = [view for region in sorted({s.region for s in secondaries} - {REGION})
                 for view in network(region, prefix=f"{region}_")]
+    primary = {"engine_version": "15.4", **primary}
+    if primary["engine_version"] is None:
+        del primary["engine_version"]
     return [aurora(global_secondary=[ref(s.address, "aurora") for s in secondaries], **primary), *secondaries,
             *networks]
 
@@ -226,6 +229,20 @@ def test_global_secondary_engine_and_encryption():
     msgs = messages(network() + global_db([aurora("eu", "eu-west-1", engine=w("mysql"))], encrypted=True))
     assert any("a global database runs one engine" in m for m in msgs)
     assert any("the primary is encrypted, so its secondaries must be too" in m for m in msgs)
+
+
+def test_an_encrypted_secondary_names_a_key_of_its_region():
+    """A KMS key does not cross regions: CloudFormation cannot create an encrypted secondary
+    without one of its own region (an error at validate, not only a `cfn` warning)."""
+    msgs = messages(network() + global_db([aurora("eu", "eu-west-1", encrypted=True)], encrypted=True))
+    assert any("an encrypted secondary needs kms_key, a KMS key of its own region (eu-west-1)" in m for m in msgs)
+    keyed = aurora("eu", "eu-west-1", encrypted=True, kms_key="alias/aws/rds")
+    assert messages(network() + global_db([keyed], encrypted=True)) == []
+
+
+def test_a_global_database_pins_its_engine_version():
+    msgs = messages(network() + global_db([aurora("eu", "eu-west-1")], engine_version=None))
+    assert any("a global database pins engine_version" in m for m in msgs)
 
 
 def test_custom_endpoints():

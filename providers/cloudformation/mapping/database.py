@@ -141,12 +141,12 @@ def aurora(r):
     serverless = bool(r.raw("serverless"))
     secondaries = r.targets("global_secondary")
     encrypted = bool(r.raw("encrypted"))
-    if primary and encrypted and r.peek("kms_key") is None:
-        r.warn("an encrypted secondary of a global database needs kms_key, a KMS key of its own region",
-               help="set kms_key to a key ARN in this region")
+    version = r.val("engine_version")
+    if primary and version is None:  # one version across the global database: the primary's
+        version = r.ctx.source(primary).val("engine_version")
     r.part("AWS::RDS::DBCluster", {
         "Engine": r.val("engine"),
-        "EngineVersion": r.val("engine_version"),
+        "EngineVersion": version,
         "DBSubnetGroupName": group,
         "VpcSecurityGroupIds": r.refs("security_groups"),
         "BackupRetentionPeriod": days(r.get("backup_retention")),
