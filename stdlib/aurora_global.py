@@ -17,7 +17,7 @@ def issues(self, me: View, graph: Graph) -> Iterable[Issue]:
     if self.global_secondary and not self.engine_version:
         yield Issue("a global database pins engine_version: every cluster of it runs one version, and each region "
                     "would otherwise pick its own default (a secondary made later fails to join)",
-                    ("global_secondary",), help='set engine_version, e.g. "15.4", on the primary')
+                    ("global_secondary",), help='set engine_version, e.g. "16.6", on the primary')
     regions: dict = {me.region: me.address}
     for i, ref in enumerate(self.global_secondary):
         yield from _secondary(self, me, graph, ref, ("global_secondary", i), regions)

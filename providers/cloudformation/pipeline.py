@@ -22,7 +22,7 @@ from archform.dsl.diagnostics import Diagnostic, error
 from . import params as params_mod
 from .context import Context
 from .intrinsics import Att, render, walk_atts
-from .logical_ids import base_ids, camel, part_id, short_hash
+from .logical_ids import assign, camel
 from .mapping import EXPORTS, MAPPERS, missing_kinds
 from .placement import GLOBAL, GLOBAL_BASE, place
 from .split import architecture_order, chunks, part_order
@@ -40,6 +40,7 @@ class Options:
     templates_url: str | None = None  # where nested templates will be uploaded (else local paths)
     limit: int = RESOURCE_LIMIT
     extension: str = "yaml"
+    previous: dict | None = None  # the manifest of the last run: logical IDs to keep
 
 
 @dataclass
@@ -105,7 +106,7 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     if any(d.is_error for d in diagnostics):
         return Result(diagnostics=diagnostics)
 
-    lids = _logical_ids(parts)
+    lids = _logical_ids(parts, options.previous)
     _deletion_policies(parts, desired)
     edges = _edges(parts)
     _implicit_depends(parts, edges, desired, placement)
@@ -126,6 +127,7 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     result = Result(templates=[(t, _body(t, source, placement, tracing, ctx)) for t in ordered],
                     diagnostics=diagnostics)
     result.manifest = _manifest(name, source, order, roots, tracing)
+    result.manifest["logical_ids"] = {f"{k[0]}#{k[1]}": lid for k, lid in sorted(lids.items())}
     return result
 
 
@@ -267,17 +269,8 @@ def _unique_param_names(specs: dict, lids: dict):
         taken.add(name)
 
 
-def _logical_ids(parts) -> dict:
-    base = base_ids(sorted({p.address for p in parts}))
-    lids = {p.key: part_id(base[p.address], p.suffix) for p in parts}
-    seen: dict[str, list] = {}
-    for key, lid in lids.items():
-        seen.setdefault(lid, []).append(key)
-    for lid, keys in seen.items():
-        if len(keys) > 1:
-            for key in keys:
-                lids[key] = lid + short_hash(f"{key[0]}#{key[1]}")
-    return lids
+def _logical_ids(parts, previous: dict | None) -> dict:
+    return assign([p.key for p in parts], (previous or {}).get("logical_ids"))
 
 
 def _deletion_policies(parts, desired):

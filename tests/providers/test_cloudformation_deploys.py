@@ -107,6 +107,64 @@ def test_certificates_validate_in_the_zone_the_architecture_holds_deployed_befor
 
 def test_a_global_database_runs_the_primarys_engine_version_everywhere():
     found = resources(generated(ROOT / "examples" / "dr_warm_standby.arch"))
-    assert found["PrimaryOrders"]["Properties"]["EngineVersion"] == "15.4"
-    assert found["StandbyOrders"]["Properties"]["EngineVersion"] == "15.4"  # not written on the secondary
+    assert found["PrimaryOrders"]["Properties"]["EngineVersion"] == "16.6"
+    assert found["StandbyOrders"]["Properties"]["EngineVersion"] == "16.6"  # not written on the secondary
     assert found["StandbyOrders"]["Properties"]["KmsKeyId"] == "alias/aws/rds"
+
+
+# --- logical IDs survive additions -----------------------------------------------------------------
+
+def _ha_web_with(tmp_path, region_extra: str = "", root_extra: str = "") -> Path:
+    text = (ROOT / "examples" / "ha_web.arch").read_text()
+    head, sep, tail = text.partition('region "us-east-1" as primary {\n')
+    source = tmp_path / "ha_web.arch"
+    source.write_text(head + sep + region_extra + tail + root_extra)
+    return source
+
+
+def _ids(result) -> dict:
+    return {r["Metadata"]["archform:address"] + "#" + lid: lid for lid, r in resources(result).items()}
+
+
+def test_an_addition_never_renames_an_existing_resource(tmp_path):
+    """A newcomer whose ID reads like an existing one takes the hash; the existing keeps its ID
+    (CloudFormation would replace it: a new load balancer, a new DNS name)."""
+    before = resources(generated(ROOT / "examples" / "ha_web.arch"))
+    sg = ('  security_group net_igw_attachment {\n    vpc         = net.vpc\n'
+          '    description = "named like the attachment"\n  }\n')
+    check = '\nhealth_check primary_web {\n  type   = https\n  target = primary.web\n  path   = "/health"\n}\n'
+    after = resources(generated(_ha_web_with(tmp_path, sg, check)))
+    assert set(before) <= set(after)
+    for lid in before:
+        assert after[lid]["Metadata"] == before[lid]["Metadata"], lid
+    assert after["PrimaryWeb"]["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    assert after["PrimaryNetIgwAttachment"]["Type"] == "AWS::EC2::VPCGatewayAttachment"
+
+
+def test_ids_of_the_previous_manifest_are_kept(tmp_path):
+    """Where the plain reading would favour the newcomer, the previous manifest decides."""
+    from archform.providers.cloudformation.logical_ids import assign
+    first = assign([("primary_web", "")])
+    assert first == {("primary_web", ""): "PrimaryWeb"}
+    fresh = assign([("primary_web", ""), ("primary.web", "")])
+    assert fresh[("primary.web", "")] == "PrimaryWeb"  # no history: the deeper address
+    kept = assign([("primary_web", ""), ("primary.web", "")], {"primary_web#": "PrimaryWeb"})
+    assert kept[("primary_web", "")] == "PrimaryWeb" and kept[("primary.web", "")].startswith("PrimaryWeb")
+    assert kept[("primary.web", "")] != "PrimaryWeb"
+    result = generated(ROOT / "examples" / "ha_web.arch")
+    again = generated(ROOT / "examples" / "ha_web.arch", previous=result.manifest)
+    assert result.manifest["logical_ids"] == again.manifest["logical_ids"]
+
+
+def test_the_command_keeps_the_ids_of_the_manifest_in_its_folder(tmp_path):
+    import json
+    import subprocess
+    import sys
+    out = tmp_path / "cfn"
+    run = [sys.executable, "-m", "archform.planner.cli", "cfn"]
+    subprocess.run([*run, str(ROOT / "examples" / "ha_web.arch"), "-o", str(out)], check=True, capture_output=True)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["logical_ids"]["primary.web#"] = "TheShopAlb"  # as an earlier version of archform named it
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    subprocess.run([*run, str(ROOT / "examples" / "ha_web.arch"), "-o", str(out)], check=True, capture_output=True)
+    assert "TheShopAlb:" in (out / "ha-web-us-east-1.yaml").read_text()
