@@ -75,7 +75,7 @@ class RootVolume(Block):
 
     size: SizeRange("1GiB", "16TiB", what="root volume size") = size_literal("8GiB")
     type: BootVolumeType = "gp3"
-    encrypted: Bool = False
+    encrypted: Bool = True  # safe default (AWS's API: the account's EBS default, often off)
     kms_key: Ref["kms_key"] | None = None
     iops: Int | None = None
     throughput: Int | None = None
@@ -322,7 +322,7 @@ class EbsVolume(Kind):
     type: VolumeType = "gp3"
     iops: Int | None = None
     throughput: Int | None = None  # MiB/s, gp3 only
-    encrypted: Bool = False
+    encrypted: Bool = True  # safe default (AWS's API: the account's EBS default, often off)
     kms_key: Ref["kms_key"] | None = None
     snapshot: Str | None = None
     multi_attach: Bool = False

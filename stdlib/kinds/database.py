@@ -160,7 +160,7 @@ class Rds(Kind):
     subnets: list[Ref["subnet"]] = Field(default_factory=list)
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: DurationRange("0d", "35d", what="backup_retention") = dur("7d")
-    encrypted: Bool = None  # false, except a read replica left unset (None) is encrypted as its source
+    encrypted: Bool = None  # safe default: true (AWS's API: false); a read replica left unset is as its source
     kms_key: Str = None
     port: Port = None
     publicly_accessible: Bool = False
@@ -174,7 +174,8 @@ class Rds(Kind):
     @classmethod
     def _defaults(cls, data):
         """Defaults that depend on other attributes: port (engine), multi_az (deployment),
-        encrypted, which a read replica inherits from its source, and who keeps the password."""
+        encrypted (on by default, as AWS's console has it; a read replica inherits it from its
+        source), and who keeps the password."""
         data = _fill_port(data, RdsEngine)
         if isinstance(data, dict) and "replica_of" not in data:
             data = _credentials(data)
@@ -183,7 +184,7 @@ class Rds(Kind):
         if "multi_az" not in data:
             data = {**data, "multi_az": str(data.get("deployment", "")).lower() == "cluster"}
         if "encrypted" not in data and "replica_of" not in data:
-            data = {**data, "encrypted": False}
+            data = {**data, "encrypted": True}
         return data
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
@@ -324,7 +325,7 @@ class Aurora(Kind):
     subnets: list[Ref["subnet"]]
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: Validated(_aurora_retention) = dur("7d")
-    encrypted: Bool = False
+    encrypted: Bool = True  # safe default (AWS's API: false), as AWS's console has it
     kms_key: Str = None
     global_secondary: list[Ref.anywhere["aurora"]] = Field(default_factory=list)
     custom_endpoint: list[CustomEndpoint] = Field(default_factory=list)  # not `endpoint`: that is the writer endpoint it exports
@@ -416,15 +417,19 @@ class ElastiCache(Kind):
     subnets: list[Ref["subnet"]] = Field(default_factory=list)
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     port: Port = None
-    encrypted: Bool = False
-    transit_encryption: Bool = False
+    encrypted: Bool = None  # safe default: true for Redis (AWS's API: false); Memcached cannot
+    transit_encryption: Bool = None  # safe default: true for Redis (TLS; AWS's API: false)
     auth_token: Str = None  # Redis AUTH (notes §7.5): a password on top of security groups
     tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _port_default(cls, data):
-        return _fill_port(data, CacheEngine)
+        data = _fill_port(data, CacheEngine)
+        if isinstance(data, dict):  # encryption at rest and in transit: on for Redis unless written
+            redis = str(data.get("engine", "")).lower() != "memcached"
+            data = {"encrypted": redis, "transit_encryption": redis, **data}
+        return data
 
     def _auth_issues(self) -> Iterable[Issue]:
         """Redis AUTH (AWS's rules): 16–128 printable characters but @ " / and spaces, only over

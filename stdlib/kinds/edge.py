@@ -82,7 +82,7 @@ class CloudFront(Kind):
     price_class: Choice("all", "200", "100", what="price class",
                         aliases={"priceclass_all": "all", "priceclass_200": "200", "priceclass_100": "100"}) = "all"
     geo_restriction: GeoRestriction = None
-    viewer_protocol: VIEWER_PROTOCOL = "allow_all"
+    viewer_protocol: VIEWER_PROTOCOL = "redirect_to_https"  # safe default (AWS's API: allow_all)
     min_ttl: DurationRange("0s", what="min_ttl") = dur("0s")
     default_ttl: DurationRange("0s", what="default_ttl") = dur("1d")
     max_ttl: DurationRange("0s", what="max_ttl") = dur("365d")

@@ -306,7 +306,7 @@ def test_security_groups_that_name_groups_are_separate_rules():
     assert rule["GroupId"] == rule["SourceSecurityGroupId"] == {"Fn::GetAtt": ["PrimaryAppSg", "GroupId"]}
     group = resources["PrimaryAppSg"]["Properties"]
     assert group["SecurityGroupEgress"] == [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                                             "CidrIp": "0.0.0.0/0"}]
+                                             "CidrIp": "0.0.0.0/0", "Description": "tcp 443 to 0.0.0.0/0"}]
     assert "SecurityGroupEgress" not in resources["PrimaryWebSg"]["Properties"]  # AWS's default egress
 
 

