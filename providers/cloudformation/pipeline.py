@@ -273,10 +273,19 @@ def _logical_ids(parts, previous: dict | None) -> dict:
     return assign([p.key for p in parts], (previous or {}).get("logical_ids"))
 
 
+# where a resource type turns on deletion protection (`prevent_destroy`: nobody deletes it by
+# mistake, in the console or by hand, any more than the stack can)
+_PROTECTION = {"AWS::RDS::DBInstance": "DeletionProtection", "AWS::RDS::DBCluster": "DeletionProtection",
+               "AWS::RDS::GlobalCluster": "DeletionProtection", "AWS::DynamoDB::Table": "DeletionProtectionEnabled"}
+
+
 def _deletion_policies(parts, desired):
     for p in parts:
         if desired.resources[p.address].lifecycle.prevent_destroy:
             p.deletion = "Retain"
+            key = _PROTECTION.get(p.type)
+            if key and not (p.type == "AWS::RDS::DBInstance" and "DBClusterIdentifier" in p.props):
+                p.props[key] = True  # an Aurora instance is protected by its cluster
 
 
 def _edges(parts) -> dict:

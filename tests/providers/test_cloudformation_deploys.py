@@ -168,3 +168,46 @@ def test_the_command_keeps_the_ids_of_the_manifest_in_its_folder(tmp_path):
     (out / "manifest.json").write_text(json.dumps(manifest))
     subprocess.run([*run, str(ROOT / "examples" / "ha_web.arch"), "-o", str(out)], check=True, capture_output=True)
     assert "TheShopAlb:" in (out / "ha-web-us-east-1.yaml").read_text()
+
+
+# --- safe by default -------------------------------------------------------------------------------
+
+def test_safe_defaults_are_written():
+    every = resources(generated(CASES / "every_kind.arch"))
+    for lid, r in every.items():
+        props = r.get("Properties", {})
+        if r["Type"] == "AWS::EC2::LaunchTemplate" and "ImageId" in props["LaunchTemplateData"]:
+            assert props["LaunchTemplateData"]["MetadataOptions"] == {"HttpTokens": "required"}, lid
+        if r["Type"] == "AWS::EC2::Instance":
+            assert props["MetadataOptions"] == {"HttpTokens": "required"}, lid
+        if r["Type"] in ("AWS::EFS::FileSystem", "AWS::S3::Bucket"):
+            assert r["DeletionPolicy"] == r["UpdateReplacePolicy"] == "Retain", lid
+        if r["Type"] == "AWS::EC2::Volume":
+            assert r["DeletionPolicy"] == "Snapshot", lid
+        if r["Type"] == "AWS::S3::Bucket":
+            assert "PublicAccessBlockConfiguration" in props, lid
+        if r["Type"] == "AWS::EC2::SecurityGroupIngress":
+            assert props["Description"], lid
+        for arn in props.get("ManagedPolicyArns", []):
+            assert not (isinstance(arn, str) and arn.startswith("arn:aws:")), lid
+    web = resources(generated(ROOT / "examples" / "ha_web.arch"))
+    assert web["PrimaryOrders"]["Properties"]["DeletionProtection"] is True  # prevent_destroy
+    assert web["PrimaryOrders"]["Properties"]["StorageEncrypted"] is True
+    listener = web["PrimaryWebListenerHttps"]["Properties"]
+    assert listener["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    dr = resources(generated(ROOT / "examples" / "dr_warm_standby.arch"))
+    assert dr["StandbyOrders"]["DeletionPolicy"] == "Snapshot"  # a secondary cluster
+
+
+def test_kinds_lists_the_safe_defaults():
+    import subprocess
+    import sys
+    from archform.stdlib import catalogue
+    from archform.stdlib.safe_defaults import SAFE_DEFAULTS
+    assert set(SAFE_DEFAULTS) <= set(catalogue.kinds())
+    shown = subprocess.run([sys.executable, "-m", "archform.planner.cli", "kinds", "aurora"], capture_output=True,
+                           text=True, check=True).stdout
+    assert "safe defaults" in shown and "encrypted" in shown
+    shown = subprocess.run([sys.executable, "-m", "archform.planner.cli", "kinds", "instance"], capture_output=True,
+                           text=True, check=True).stdout
+    assert "metadata                   default {'http_tokens': 'required'}" in shown

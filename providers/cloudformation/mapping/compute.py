@@ -51,6 +51,12 @@ def _root_volume(r, p: tuple):
     }}]
 
 
+def _metadata(r, p: tuple):
+    """IMDSv2 unless the author allows v1 (`metadata { http_tokens = optional }`): written
+    either way, since AWS's default is `optional`."""
+    return {"HttpTokens": r.get(*p, "metadata", "http_tokens") or "required"}
+
+
 def _user_data(r, p: tuple):
     return base64(r.val(*p, "user_data")) if r.peek(*p, "user_data") is not None else None
 
@@ -88,6 +94,7 @@ def launch_data(r, p: tuple = ()) -> dict:
         "InstanceMarketOptions": _spot(r, p),
         "EbsOptimized": r.val(*p, "ebs_optimized"),
         "Monitoring": {"Enabled": True} if r.raw(*p, "monitoring") else None,
+        "MetadataOptions": _metadata(r, p),
         "TagSpecifications": tag_specs,
     }
 
@@ -117,6 +124,7 @@ def instance(r):
         "EbsOptimized": r.val("ebs_optimized"),
         "Monitoring": True if r.raw("monitoring") else None,
         "SourceDestCheck": False if r.raw("source_dest_check") is False else None,
+        "MetadataOptions": _metadata(r, ()),
         "LaunchTemplate": {"LaunchTemplateId": r.att("LaunchTemplate"),
                            "Version": r.att("LaunchTemplate", "LatestVersionNumber")} if spot else None,
         "Tags": r.tags(),
@@ -336,7 +344,7 @@ def ebs_volume(r):
         "SnapshotId": r.val("snapshot"),
         "MultiAttachEnabled": True if r.raw("multi_attach") else None,
         "Tags": r.tags(),
-    })
+    }, deletion="Snapshot")  # a stack deleting or replacing the volume snapshots it first
     instances = r.targets("attachments")
     names = suffixes(instances, "Attachment") if len(instances) > 1 else {i: "Attachment" for i in instances}
     for n, instance in enumerate(instances):

@@ -159,7 +159,7 @@ def aurora(r):
         "ServerlessV2ScalingConfiguration": {"MinCapacity": r.val("min_capacity"),
                                              "MaxCapacity": r.val("max_capacity")} if serverless else None,
         "Tags": r.tags(),
-    }, deletion=SNAPSHOT if not primary else None)
+    }, deletion=SNAPSHOT)  # a secondary too: it holds the data when it has been promoted
     for n in range(1, (r.raw("instances") or 1) + 1):
         r.part("AWS::RDS::DBInstance", {
             "DBClusterIdentifier": r.att(),

@@ -81,10 +81,19 @@ def needs_profile(r) -> bool:
     return False
 
 
+def _partitioned(value):
+    """An AWS managed policy ARN written for the `aws` partition, made to work in every partition
+    (`arn:${AWS::Partition}:iam::aws:policy/...`: GovCloud and China have their own)."""
+    from ..intrinsics import PARTITION, sub
+    if isinstance(value, str) and value.startswith("arn:aws:iam::aws:policy/"):
+        return sub("arn:", PARTITION, value[len("arn:aws"):])
+    return value
+
+
 def iam_role(r):
     policies = []
     for i, p in enumerate(r.raw("policies") or []):
-        policies.append(r.ref("policies", i) if type(p) is dict else r.val("policies", i))
+        policies.append(r.ref("policies", i) if type(p) is dict else _partitioned(r.val("policies", i)))
     inline = r.raw("inline_policies") or {}
     boundary = r.raw("permissions_boundary")
     r.part("AWS::IAM::Role", {
@@ -94,7 +103,8 @@ def iam_role(r):
         "Policies": [{"PolicyName": name, "PolicyDocument": policy_document(r.val("inline_policies", name))}
                      for name in sorted(inline)]
         or None,
-        "PermissionsBoundary": (r.ref("permissions_boundary") if type(boundary) is dict else r.val("permissions_boundary"))
+        "PermissionsBoundary": (r.ref("permissions_boundary") if type(boundary) is dict
+                                else _partitioned(r.val("permissions_boundary")))
         if boundary is not None else None,
         "MaxSessionDuration": seconds(r.get("max_session")) if r.raw("max_session") != "1h" else None,
         "Tags": r.tags(),

@@ -157,7 +157,7 @@ def s3_bucket(r):
         "LoggingConfiguration": {"DestinationBucketName": r.ref("access_logging", "target"),
                                  "LogFilePrefix": r.val("access_logging", "prefix") or None} if logging else None,
         "Tags": r.tags(),
-    })
+    }, deletion="Retain")  # a stack deleting or replacing a bucket keeps it (and its objects)
     statements = _policy_statements(r)
     if statements:
         user = r.val("policy") or {}
@@ -204,7 +204,7 @@ def efs(r):
         "LifecyclePolicies": policies or None,
         "BackupPolicy": {"Status": "ENABLED" if r.raw("backup") else "DISABLED"},
         "FileSystemTags": r.tags(),
-    })
+    }, deletion="Retain")
     subnets = r.targets("subnets")
     groups = r.refs("security_groups")
     if not groups and subnets:
