@@ -104,7 +104,8 @@ def instance(r):
     groups = r.refs("security_groups")
     spot = r.raw("purchase") == "spot"
     if spot:  # an instance buys spot capacity only through a launch template
-        r.part("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": {"InstanceMarketOptions": _spot(r, ())}},
+        r.part("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": {"InstanceMarketOptions": _spot(r, ()),
+                                                                   "MetadataOptions": _metadata(r, ())}},
                suffix="LaunchTemplate")
     tenancy = r.raw("tenancy")
     r.part("AWS::EC2::Instance", {
