@@ -485,7 +485,8 @@ def _nest(root: Template, options: Options):
                 implied.setdefault(child.lid, set()).add(value["Fn::GetAtt"][0])
     for child in root.children:
         url = (options.templates_url.rstrip("/") + "/" + child.file) if options.templates_url else f"./{child.file}"
-        resource = {"Type": "AWS::CloudFormation::Stack"}
+        # Delete, written: the resources inside keep their own deletion policies
+        resource = {"Type": "AWS::CloudFormation::Stack", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
         depends = sorted(root.child_depends.get(child.lid, set()) - implied.get(child.lid, set()))
         if depends:
             resource["DependsOn"] = depends[0] if len(depends) == 1 else depends

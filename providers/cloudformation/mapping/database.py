@@ -18,6 +18,7 @@ from .common import REF, getatt
 
 MASTER_USERNAME = "archform"
 SNAPSHOT = "Snapshot"
+DELETE = "Delete"  # written, not left to the default: a reviewer sees it was decided
 
 
 def _secret_param(r, attribute: str, what: str):
@@ -116,7 +117,7 @@ def rds(r):
         "SourceDBInstanceIdentifier": source,
         **_credentials(r, bool(replica)),
         "Tags": r.tags(),
-    }, deletion=SNAPSHOT if not replica else None)
+    }, deletion=SNAPSHOT if not replica else DELETE)  # a replica's data is its source's
 
 
 def _rds_arn(src):
@@ -167,7 +168,7 @@ def aurora(r):
             "Engine": r.val("engine"),
             "PubliclyAccessible": False,
             "Tags": r.tags(),
-        }, suffix=f"Instance{n}")
+        }, suffix=f"Instance{n}", deletion=DELETE)  # the cluster's snapshot holds the data
     if secondaries:
         r.part("AWS::RDS::GlobalCluster", {
             "SourceDBClusterIdentifier": r.att("", "DBClusterArn"),
@@ -199,7 +200,7 @@ def elasticache(r):
             "VpcSecurityGroupIds": r.refs("security_groups"),
             "Port": r.val("port"),
             "Tags": r.tags(),
-        })
+        }, deletion=DELETE)  # Memcached holds nothing to keep (and cannot snapshot)
         return
     cluster = _cluster_mode(r)
     replicas = r.raw("replicas_per_shard") or 0
