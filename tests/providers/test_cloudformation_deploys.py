@@ -211,3 +211,21 @@ def test_kinds_lists_the_safe_defaults():
     shown = subprocess.run([sys.executable, "-m", "archform.planner.cli", "kinds", "instance"], capture_output=True,
                            text=True, check=True).stdout
     assert "metadata                   default {'http_tokens': 'required'}" in shown
+
+
+def test_cloudfront_reaches_a_load_balancer_by_a_name_its_certificate_covers(tmp_path):
+    """Over HTTPS, CloudFront checks the listener's certificate against the name it connects
+    to: the elb.amazonaws.com name never matches, and every request would fail (502)."""
+    bare = '\ncloudfront cdn {\n  origin web {\n    target = primary.web\n  }\n}\n'
+    result = generate(_ha_web_with(tmp_path, root_extra=bare), {}, Options())
+    assert not result.ok
+    found, = [d for d in result.diagnostics if d.is_error]
+    assert "elb.amazonaws.com" in found.summary and found.span.start_line > 140
+    wrong = bare.replace("target = primary.web", 'target = primary.web\n    domain = "origin.example.org"')
+    result = generate(_ha_web_with(tmp_path, root_extra=wrong), {}, Options())
+    assert any("covers origin.example.org" in d.summary for d in result.diagnostics if d.is_error)
+    named = bare.replace("target = primary.web", 'target = primary.web\n    domain = "www.${domain}"')
+    cdn = resources(generated(_ha_web_with(tmp_path, root_extra=named)))["Cdn"]
+    origin, = cdn["Properties"]["DistributionConfig"]["Origins"]
+    assert origin["DomainName"] in ({"Fn::Sub": "www.${Domain}"}, "www.shop.example.com")
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
