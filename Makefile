@@ -10,7 +10,7 @@ BIN     := $(VENV)/bin
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test install system-deps checkov bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv --system-site-packages $(VENV)
@@ -40,11 +40,21 @@ demo: $(STAMP)
 	$(BIN)/archform apply examples/ha_web.arch --auto-approve --state $(DEMO)/state.db --cloud $(DEMO)/cloud.db
 	$(BIN)/archform plan examples/ha_web.arch --detailed-exitcode --state $(DEMO)/state.db --cloud $(DEMO)/cloud.db
 
-test: $(STAMP) system-deps
+# Checkov (the security scanner the CloudFormation tests run) pins old networkx, so it cannot
+# share .venv: it gets a virtualenv of its own, made once.
+CHECKOV := .venv-checkov/bin/checkov
+$(CHECKOV):
+	@echo "installing checkov (in .venv-checkov)"
+	@$(PY) -m venv .venv-checkov
+	@.venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check 'checkov==3.3.30'
+
+checkov: $(CHECKOV)
+
+test: $(STAMP) system-deps checkov
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) .archform
+	rm -rf $(VENV) .venv-checkov .archform

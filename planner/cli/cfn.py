@@ -49,6 +49,17 @@ def _exit_now(code: int):
     sys.exit(code)
 
 
+def _previous_manifest(folder) -> dict | None:
+    """The manifest an earlier run wrote in the output folder: its logical IDs are kept, so a
+    resource added since never renames (and so replaces) one that exists."""
+    import json
+    try:
+        found = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and isinstance(found.get("logical_ids"), dict) else None
+
+
 def run_cfn(ctx: Context, path, out: str, fmt: str, params: dict, name, templates_url) -> int:
     import gc
     from pathlib import Path
@@ -61,7 +72,9 @@ def run_cfn(ctx: Context, path, out: str, fmt: str, params: dict, name, template
         return 1
     from archform.dsl.modules import Loader, default_cache_dir
     loader = Loader(default_cache_dir(), allow=ctx.allow)
-    result = generate(path, params, Options(name=name, templates_url=templates_url, extension=fmt), loader=loader)
+    previous = _previous_manifest(Path(out)) if out != "-" else None
+    result = generate(path, params, Options(name=name, templates_url=templates_url, extension=fmt,
+                                            previous=previous), loader=loader)
     echo_diagnostics(ctx, [d for d in result.diagnostics if d.is_error] or result.diagnostics,
                      summary=not result.ok)
     if not result.ok:

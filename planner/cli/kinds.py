@@ -58,9 +58,17 @@ def run_kinds(ctx: Context, kind: str | None) -> int:
             try:
                 default = "default " + repr(v.to_json(d))
             except TypeError:
-                default = "default {…}"
+                dumped = d.model_dump() if hasattr(d, "model_dump") else None
+                simple = dumped is not None and all(isinstance(x, (str, int, float, bool, type(None)))
+                                                    for x in dumped.values())
+                default = "default " + (repr(dumped) if simple and len(repr(dumped)) < 60 else "{…}")
         marker = "  (forces replacement)" if name in cls.force_new or shown in cls.force_new else ""
         click.echo(f"  {shown:<26} {default}{marker}")
+    from archform.stdlib.safe_defaults import SAFE_DEFAULTS
+    if kind in SAFE_DEFAULTS:
+        click.echo("safe defaults (where they differ from AWS's):")
+        for name, text in SAFE_DEFAULTS[kind].items():
+            click.echo(f"  {name:<26} {text}")
     click.echo("exports: " + ", ".join(sorted(cls.exports)))
     if cls.children:
         click.echo("child blocks: " + ", ".join(f"{b} → {k}" for b, k in sorted(cls.children.items())))

@@ -144,6 +144,23 @@ class Context:
         gw = self._igw.get(vpc)
         return Att(gw, "Attachment") if gw else None
 
+    def gets_public_ip(self, src: Source, public, subnets) -> bool:
+        """Whether instances launched with `associate_public_ip = public` in `subnets` get a
+        public IP address (unset: the subnet's `map_public_ip`)."""
+        if public is not None:
+            return bool(public)
+        return any(s in self.resources and self.source(s).raw("map_public_ip") for s in subnets)
+
+    def public_ip_attachment(self, src: Source, public, subnets) -> list:
+        """`DependsOn` the internet gateway attachment for what gets a public IP address or faces
+        the internet (instances, Auto Scaling groups, internet-facing load balancers): AWS
+        refuses them while the VPC "has no internet gateway", and no reference orders them."""
+        subnets = [s for s in subnets if s in self.resources]
+        if not subnets or not self.gets_public_ip(src, public, subnets):
+            return []
+        gw = self.igw_attachment(self.source(subnets[0]).target("vpc"))
+        return [gw] if gw is not None else []
+
     def vpc_of(self, address: str | None) -> str | None:
         if address is None or address not in self.resources:
             return None

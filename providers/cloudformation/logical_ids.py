@@ -4,9 +4,15 @@
 `PrimaryNetPrivateUsEast1a`: every run of letters and digits of the address, capitalised and
 joined. A resource made of several CloudFormation resources adds a suffix to its ID
 (`PrimaryWebListenerHttps`). The ID depends on the address alone, so it survives edits
-elsewhere and moves between stacks; two addresses that would read the same (`a.b_c`, `a_b.c`)
-both take a short hash of their address, as does an ID longer than CloudFormation's 255
-characters.
+elsewhere and moves between stacks, as does an ID longer than CloudFormation's 255 characters.
+
+Two parts that would read the same (`primary.web` and a root `primary_web`;
+`primary.igw`'s `Attachment` and `primary.igw_attachment`) must not rename one that exists:
+CloudFormation replaces a resource whose ID changes. So an ID the previous manifest gave a
+part is kept, and only the newcomer takes a short hash of its address; without a previous
+manifest the plain ID goes to the part with the deeper address (`primary.web` before
+`primary_web`), then to a part of a larger resource (`PrimaryIgwAttachment` stays the
+gateway's), and the others take hashes.
 """
 
 from __future__ import annotations
@@ -52,3 +58,57 @@ def part_id(base: str, suffix: str) -> str:
     if len(lid) > MAX_LENGTH:
         lid = lid[:MAX_LENGTH - 8] + short_hash(lid, 8)
     return lid
+
+
+def _plain(address: str, suffix: str) -> str:
+    base = camel(address) or "R"
+    if not base[0].isalpha():
+        base = "R" + base
+    if len(base) > MAX_LENGTH - 40:  # room for a part suffix
+        base = base[:MAX_LENGTH - 48] + short_hash(address, 8)
+    return part_id(base, suffix)
+
+
+def _hashed(address: str, suffix: str) -> str:
+    base = camel(address) or "R"
+    if not base[0].isalpha():
+        base = "R" + base
+    return part_id(base[:MAX_LENGTH - 56] + short_hash(address), suffix) if suffix else \
+        part_id(base[:MAX_LENGTH - 56], short_hash(address))
+
+
+def _precedence(key) -> tuple:
+    address, suffix = key
+    return (-address.count("."), 0 if suffix else 1, address, suffix)
+
+
+def assign(keys, previous: dict | None = None) -> dict:
+    """The logical ID of every part key `(address, suffix)`: the one `previous` (`"address#suffix"`
+    → ID, from the last manifest) gave it, else its plain ID, else — when another part holds or
+    claims that — its hashed one."""
+    previous = previous or {}
+    ids: dict = {}
+    taken: set = set()
+    for key in sorted(keys):
+        old = previous.get(f"{key[0]}#{key[1]}")
+        if old and old not in taken:
+            ids[key] = old
+            taken.add(old)
+    claims: dict[str, list] = {}
+    for key in sorted(keys):
+        if key not in ids:
+            claims.setdefault(_plain(*key), []).append(key)
+    for lid, group in sorted(claims.items()):
+        group.sort(key=_precedence)
+        first = group[0]
+        if lid not in taken and (len(group) == 1 or _precedence(group[1])[:2] != _precedence(first)[:2]):
+            ids[first] = lid
+            taken.add(lid)
+            group = group[1:]
+        for key in group:
+            lid2 = _hashed(*key)
+            while lid2 in taken:
+                lid2 = lid2 + "X"
+            ids[key] = lid2
+            taken.add(lid2)
+    return ids

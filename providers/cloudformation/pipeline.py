@@ -23,7 +23,7 @@ from archform.planner.dag import DAG, CycleError
 from . import params as params_mod
 from .context import Context
 from .intrinsics import Att, render, walk_atts
-from .logical_ids import base_ids, camel, part_id, short_hash
+from .logical_ids import assign, camel
 from .mapping import EXPORTS, MAPPERS, missing_kinds
 from .placement import GLOBAL, GLOBAL_BASE, place
 from .split import architecture_order, chunks, part_order
@@ -41,6 +41,7 @@ class Options:
     templates_url: str | None = None  # where nested templates will be uploaded (else local paths)
     limit: int = RESOURCE_LIMIT
     extension: str = "yaml"
+    previous: dict | None = None  # the manifest of the last run: logical IDs to keep
 
 
 @dataclass
@@ -106,7 +107,7 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     if any(d.is_error for d in diagnostics):
         return Result(diagnostics=diagnostics)
 
-    lids = _logical_ids(parts)
+    lids = _logical_ids(parts, options.previous)
     _deletion_policies(parts, desired)
     edges = _edges(parts)
     _implicit_depends(parts, edges, desired, placement)
@@ -127,6 +128,7 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     result = Result(templates=[(t, _body(t, source, placement, tracing, ctx)) for t in ordered],
                     diagnostics=diagnostics)
     result.manifest = _manifest(name, source, order, roots, tracing)
+    result.manifest["logical_ids"] = {f"{k[0]}#{k[1]}": lid for k, lid in sorted(lids.items())}
     return result
 
 
@@ -224,7 +226,7 @@ def _lay_out(parts, lids, edges, position, placement, name, ext, limit):
     template; a bigger one is a parent and children (`split`)."""
     by_stack: dict[str, list] = {}
     for p in parts:
-        by_stack.setdefault(placement.stack_of(p.address), []).append(p)
+        by_stack.setdefault(placement.stack_of_part(p.address, p.suffix), []).append(p)
     roots: dict[str, Template] = {}
     location: dict = {}
     for sid in sorted(by_stack):
@@ -268,23 +270,23 @@ def _unique_param_names(specs: dict, lids: dict):
         taken.add(name)
 
 
-def _logical_ids(parts) -> dict:
-    base = base_ids(sorted({p.address for p in parts}))
-    lids = {p.key: part_id(base[p.address], p.suffix) for p in parts}
-    seen: dict[str, list] = {}
-    for key, lid in lids.items():
-        seen.setdefault(lid, []).append(key)
-    for lid, keys in seen.items():
-        if len(keys) > 1:
-            for key in keys:
-                lids[key] = lid + short_hash(f"{key[0]}#{key[1]}")
-    return lids
+def _logical_ids(parts, previous: dict | None) -> dict:
+    return assign([p.key for p in parts], (previous or {}).get("logical_ids"))
+
+
+# where a resource type turns on deletion protection (`prevent_destroy`: nobody deletes it by
+# mistake, in the console or by hand, any more than the stack can)
+_PROTECTION = {"AWS::RDS::DBInstance": "DeletionProtection", "AWS::RDS::DBCluster": "DeletionProtection",
+               "AWS::RDS::GlobalCluster": "DeletionProtection", "AWS::DynamoDB::Table": "DeletionProtectionEnabled"}
 
 
 def _deletion_policies(parts, desired):
     for p in parts:
         if desired.resources[p.address].lifecycle.prevent_destroy:
             p.deletion = "Retain"
+            key = _PROTECTION.get(p.type)
+            if key and not (p.type == "AWS::RDS::DBInstance" and "DBClusterIdentifier" in p.props):
+                p.props[key] = True  # an Aurora instance is protected by its cluster
 
 
 def _edges(parts) -> dict:
@@ -471,7 +473,8 @@ def _nest(root: Template, options: Options):
                 implied.setdefault(child.lid, set()).add(value["Fn::GetAtt"][0])
     for child in root.children:
         url = (options.templates_url.rstrip("/") + "/" + child.file) if options.templates_url else f"./{child.file}"
-        resource = {"Type": "AWS::CloudFormation::Stack"}
+        # Delete, written: the resources inside keep their own deletion policies
+        resource = {"Type": "AWS::CloudFormation::Stack", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
         depends = sorted(root.child_depends.get(child.lid, set()) - implied.get(child.lid, set()))
         if depends:
             resource["DependsOn"] = depends[0] if len(depends) == 1 else depends

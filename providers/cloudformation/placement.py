@@ -11,7 +11,12 @@ resources (Route 53, CloudFront, IAM, DR plans) go where they are used:
   `global-base` for what regional resources use (deployed before the regions) and `global`
   for what uses regional resources (deployed after them: failover records, health checks,
   distributions in front of several regions). A global resource that is both is a cycle
-  between stacks, reported as an error.
+  between stacks, reported as an error — except a hosted zone, whose zone goes in
+  `global-base` (certificates of several regions validate in it) and whose records go in
+  `global` (they alias regional load balancers).
+
+A certificate validated by DNS uses the hosted zone that validates it: its `validation_zone`,
+or else the public zone of the architecture that holds all its names (the longest domain).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ class Stack:
 class Placement:
     stacks: dict[str, Stack] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)  # address -> stack id
+    parts: dict[tuple, str] = field(default_factory=dict)  # (address, suffix) -> stack id, where it differs
+    validation: dict[str, str] = field(default_factory=dict)  # certificate -> the zone that validates it
     problems: list[tuple[str, str]] = field(default_factory=list)  # (address, message)
 
     def stack_of(self, address: str) -> str:
@@ -44,6 +51,38 @@ class Placement:
 
     def region_of(self, address: str) -> str:
         return self.stacks[self.where[address]].region
+
+    def stack_of_part(self, address: str, suffix: str) -> str:
+        return self.parts.get((address, suffix), self.where[address])
+
+
+def _ref(value):
+    return value.get("$ref") if type(value) is dict else None
+
+
+def validation_zones(resources) -> dict[str, str]:
+    """Certificate → the hosted zone its DNS validation records go in: its `validation_zone`,
+    or the public zone of the architecture whose domain holds every name (the longest)."""
+    zones = [(a, (r.attrs or {}).get("domain")) for a, r in sorted(resources.items())
+             if r.kind == "dns_zone" and not (r.attrs or {}).get("private")]
+    found = {}
+    for address, res in sorted(resources.items()):
+        attrs = res.attrs or {}
+        if res.kind != "certificate" or attrs.get("validation", "dns") != "dns":
+            continue
+        zone = _ref(attrs.get("validation_zone"))
+        if zone is None:
+            names = [n for n in [attrs.get("domain"), *(attrs.get("alternative_names") or [])] if isinstance(n, str)]
+            bare = [n[2:] if n.startswith("*.") else n for n in names]
+            best = None
+            for z, domain in zones:
+                if isinstance(domain, str) and bare and all(n == domain or n.endswith("." + domain) for n in bare):
+                    if best is None or len(domain) > len(best[1]):
+                        best = (z, domain)
+            zone = best[0] if best else None
+        if zone in resources:
+            found[address] = zone
+    return found
 
 
 def place(desired) -> Placement:
@@ -61,14 +100,17 @@ def place(desired) -> Placement:
             if region is not None:
                 region_of[address] = region
     floating = sorted(a for a in resources if a not in region_of)
+    placement.validation = validation_zones(resources)
+    deps = {a: sorted({d for d in r.deps if d in resources}
+                      | ({placement.validation[a]} if a in placement.validation else set()))
+            for a, r in resources.items()}
     referrers: dict[str, list[str]] = {}
     for address in sorted(resources):
-        for d in resources[address].deps:
-            if d in resources:
-                referrers.setdefault(d, []).append(address)
+        for d in deps[address]:
+            referrers.setdefault(d, []).append(address)
 
     def neighbours(a):
-        return list(resources[a].deps) + referrers.get(a, [])
+        return list(deps[a]) + referrers.get(a, [])
 
     seen: set[str] = set()
     for start in floating:
@@ -90,14 +132,18 @@ def place(desired) -> Placement:
             continue
         for a in sorted(group):
             before = _reaches(a, lambda x: referrers.get(x, []), region_of)  # regional resources use it
-            after = _reaches(a, lambda x: [d for d in resources[x].deps if d in resources], region_of)
+            after = _reaches(a, lambda x: deps[x], region_of)
+            if before and after and resources[a].kind == "dns_zone":
+                placement.parts[(a, "")] = GLOBAL_BASE  # the zone; its records go in `global`
+                placement.where[a] = GLOBAL
+                continue
             if before and after:
                 placement.problems.append((a, "it is used by regional resources and uses regional resources of "
                                               "several regions, so no stack can be deployed before the other"))
             placement.where[a] = GLOBAL_BASE if before and not after else GLOBAL
     for address, region in region_of.items():
         placement.where.setdefault(address, region)
-    for address, sid in placement.where.items():
+    for address, sid in [*placement.where.items(), *((k[0], v) for k, v in placement.parts.items())]:
         if sid not in placement.stacks:
             region = HOME if sid in (GLOBAL, GLOBAL_BASE) else sid
             placement.stacks[sid] = Stack(sid, region)

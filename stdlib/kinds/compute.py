@@ -70,12 +70,20 @@ def _gib(s) -> float | None:
 
 # --- launch settings: shared by instance, launch_template and an ASG's launch block ---------------
 
+class Metadata(Block):
+    """The instance metadata service. Safe default: IMDSv2 only (`http_tokens = required`; AWS's
+    API default is `optional`, which lets a server-side request forgery read the role's
+    credentials with a plain GET)."""
+
+    http_tokens: Enum("required", "optional", what="http_tokens") = "required"
+
+
 class RootVolume(Block):
     """The boot EBS volume. Delete-on-termination is on by default for it (notes §5.1.1)."""
 
     size: SizeRange("1GiB", "16TiB", what="root volume size") = size_literal("8GiB")
     type: BootVolumeType = "gp3"
-    encrypted: Bool = False
+    encrypted: Bool = True  # safe default (AWS's API: the account's EBS default, often off)
     kms_key: Ref["kms_key"] | None = None
     iops: Int | None = None
     throughput: Int | None = None
@@ -94,6 +102,7 @@ class LaunchSettings(BaseModel):
     iam_role: Ref["iam_role", "instance_profile"] | None = None
     user_data: Str | None = None
     root_volume: RootVolume = Field(default_factory=RootVolume)
+    metadata: Metadata = Field(default_factory=Metadata)
     hibernation: Bool = False
     tenancy: Enum("default", "dedicated", "host", what="tenancy") = "default"
     purchase: Enum("on_demand", "spot", what="purchase option") = "on_demand"
@@ -322,7 +331,7 @@ class EbsVolume(Kind):
     type: VolumeType = "gp3"
     iops: Int | None = None
     throughput: Int | None = None  # MiB/s, gp3 only
-    encrypted: Bool = False
+    encrypted: Bool = True  # safe default (AWS's API: the account's EBS default, often off)
     kms_key: Ref["kms_key"] | None = None
     snapshot: Str | None = None
     multi_attach: Bool = False

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from archform.dsl import values as v
+from archform.stdlib import aurora_global
 from archform.stdlib.engines import ENGINE_PORTS
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Choice, DurationRange, Int, IntRange, Number, Port, Ref, Region,
@@ -159,7 +160,7 @@ class Rds(Kind):
     subnets: list[Ref["subnet"]] = Field(default_factory=list)
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: DurationRange("0d", "35d", what="backup_retention") = dur("7d")
-    encrypted: Bool = None  # false, except a read replica left unset (None) is encrypted as its source
+    encrypted: Bool = None  # safe default: true (AWS's API: false); a read replica left unset is as its source
     kms_key: Str = None
     port: Port = None
     publicly_accessible: Bool = False
@@ -173,7 +174,8 @@ class Rds(Kind):
     @classmethod
     def _defaults(cls, data):
         """Defaults that depend on other attributes: port (engine), multi_az (deployment),
-        encrypted, which a read replica inherits from its source, and who keeps the password."""
+        encrypted (on by default, as AWS's console has it; a read replica inherits it from its
+        source), and who keeps the password."""
         data = _fill_port(data, RdsEngine)
         if isinstance(data, dict) and "replica_of" not in data:
             data = _credentials(data)
@@ -182,7 +184,7 @@ class Rds(Kind):
         if "multi_az" not in data:
             data = {**data, "multi_az": str(data.get("deployment", "")).lower() == "cluster"}
         if "encrypted" not in data and "replica_of" not in data:
-            data = {**data, "encrypted": False}
+            data = {**data, "encrypted": True}
         return data
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
@@ -323,7 +325,7 @@ class Aurora(Kind):
     subnets: list[Ref["subnet"]]
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: Validated(_aurora_retention) = dur("7d")
-    encrypted: Bool = False
+    encrypted: Bool = True  # safe default (AWS's API: false), as AWS's console has it
     kms_key: Str = None
     global_secondary: list[Ref.anywhere["aurora"]] = Field(default_factory=list)
     custom_endpoint: list[CustomEndpoint] = Field(default_factory=list)  # not `endpoint`: that is the writer endpoint it exports
@@ -352,7 +354,7 @@ class Aurora(Kind):
         if self.kms_key is not None and not self.encrypted:
             yield Issue("kms_key needs encrypted = true", ("kms_key",))
         yield from self._endpoints()
-        yield from self._global(me, graph)
+        yield from aurora_global.issues(self, me, graph)
 
     def _capacity(self) -> Iterable[Issue]:
         if self.serverless:
@@ -388,47 +390,6 @@ class Aurora(Kind):
                 yield Issue(f"custom endpoint '{ep.name}' wants {ep.instances} {'replicas' if ep.type == 'reader' else 'instances'}, "
                             f"the cluster has {available}", ("custom_endpoint", i, "instances"))
 
-    def _global(self, me: View, graph: Graph) -> Iterable[Issue]:
-        if len(self.global_secondary) > 5:
-            yield Issue(f"an Aurora Global Database has at most 5 secondary regions, got {len(self.global_secondary)} "
-                        f"(notes §7.2.2)", ("global_secondary",))
-        regions: dict = {me.region: me.address}
-        for i, ref in enumerate(self.global_secondary):
-            yield from self._secondary(me, graph, ref, ("global_secondary", i), regions)
-        primaries = [p for p in graph.referrers(me.address) if p.kind == "aurora"
-                     and any(getattr(r, "address", None) == me.address for r in p.model.global_secondary)]
-        if len(primaries) > 1:
-            yield Issue(f"a cluster is the secondary of one global database, '{me.address}' is listed by "
-                        + ", ".join(f"'{p.address}'" for p in primaries), (),
-                        related=tuple(Related(p.address, ("global_secondary",), "lists it") for p in primaries))
-
-    def _secondary(self, me: View, graph: Graph, ref, path: tuple, regions: dict) -> Iterable[Issue]:
-        if ref.address == me.address:
-            yield Issue("a cluster cannot be its own global secondary", path)
-            return
-        sec = deref(graph, ref)
-        if sec is None:
-            return
-        related = (Related(sec.address, (), "secondary cluster"),)
-        if sec.region in regions:
-            where = "the primary's region" if regions[sec.region] == me.address else f"the region of '{regions[sec.region]}'"
-            yield Issue(f"each secondary of a global database is in its own region; '{sec.address}' is in "
-                        f"{sec.region}, {where}", path, related=related)
-        regions.setdefault(sec.region, sec.address)
-        if sec.model.engine != self.engine:
-            yield Issue(f"a global database runs one engine: '{sec.address}' is {sec.model.engine}, the primary "
-                        f"{self.engine}", path, related=related)
-        if self.engine_version and sec.model.engine_version and self.engine_version != sec.model.engine_version:
-            yield Issue(f"a global database runs one engine version: '{sec.address}' is {sec.model.engine_version}, "
-                        f"the primary {self.engine_version}", path, related=related)
-        if sec.model.global_secondary:
-            yield Issue(f"'{sec.address}' is a secondary, so it cannot have secondaries of its own", path,
-                        related=(Related(sec.address, ("global_secondary",), "its secondaries"),))
-        if self.encrypted and not sec.model.encrypted:
-            yield Issue(f"the primary is encrypted, so its secondaries must be too; '{sec.address}' is not", path,
-                        related=(Related(sec.address, ("encrypted",), "not encrypted"),))
-
-
 # --- ElastiCache -------------------------------------------------------------------------------
 
 CacheEngine = Choice("redis", "memcached", what="cache engine")
@@ -456,15 +417,19 @@ class ElastiCache(Kind):
     subnets: list[Ref["subnet"]] = Field(default_factory=list)
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     port: Port = None
-    encrypted: Bool = False
-    transit_encryption: Bool = False
+    encrypted: Bool = None  # safe default: true for Redis (AWS's API: false); Memcached cannot
+    transit_encryption: Bool = None  # safe default: true for Redis (TLS; AWS's API: false)
     auth_token: Str = None  # Redis AUTH (notes §7.5): a password on top of security groups
     tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _port_default(cls, data):
-        return _fill_port(data, CacheEngine)
+        data = _fill_port(data, CacheEngine)
+        if isinstance(data, dict):  # encryption at rest and in transit: on for Redis unless written
+            redis = str(data.get("engine", "")).lower() != "memcached"
+            data = {"encrypted": redis, "transit_encryption": redis, **data}
+        return data
 
     def _auth_issues(self) -> Iterable[Issue]:
         """Redis AUTH (AWS's rules): 16–128 printable characters but @ " / and spaces, only over

@@ -44,6 +44,9 @@ class Origin(Block):
     target: OriginTarget
     access: Choice("oac", "public", "vpc_origin", what="origin access") = None
     path: Str = None
+    # the host name CloudFront connects to, for a load balancer reached over HTTPS: a name its
+    # listener's certificate covers (no certificate covers the elb.amazonaws.com name)
+    domain: Domain = None
 
 
 class Behavior(Block):
@@ -82,7 +85,7 @@ class CloudFront(Kind):
     price_class: Choice("all", "200", "100", what="price class",
                         aliases={"priceclass_all": "all", "priceclass_200": "200", "priceclass_100": "100"}) = "all"
     geo_restriction: GeoRestriction = None
-    viewer_protocol: VIEWER_PROTOCOL = "allow_all"
+    viewer_protocol: VIEWER_PROTOCOL = "redirect_to_https"  # safe default (AWS's API: allow_all)
     min_ttl: DurationRange("0s", what="min_ttl") = dur("0s")
     default_ttl: DurationRange("0s", what="default_ttl") = dur("1d")
     max_ttl: DurationRange("0s", what="max_ttl") = dur("365d")
@@ -174,6 +177,25 @@ def effective_access(origin: Origin, graph: Graph) -> str:
     return "public"
 
 
+def _https_origin(origin: Origin, view, graph: Graph, path: tuple, related) -> Iterable[Issue]:
+    """CloudFront reaches a load balancer with an HTTPS listener over HTTPS, and checks that the
+    listener's certificate covers the name it connects to: never the elb.amazonaws.com name."""
+    listeners = [lst for lst in view.model.listener if lst.protocol == "HTTPS"]
+    if not listeners:
+        return  # reached over HTTP
+    if origin.domain is None:
+        yield Issue(f"CloudFront reaches '{view.address}' over HTTPS by its elb.amazonaws.com name, which no "
+                    f"certificate covers: every request would fail with 502", path + ("target",), related=related,
+                    help="set domain = a name the listener's certificate covers (with a DNS record for the load "
+                         "balancer)")
+        return
+    certs = [deref(graph, ref) for lst in listeners for ref in [lst.certificate, *lst.sni_certificates]
+             if ref is not None]
+    if not any(c is not None and c.model.covers(origin.domain) for c in certs):
+        yield Issue(f"no certificate of the HTTPS listeners of '{view.address}' covers {origin.domain}",
+                    path + ("domain",), related=related)
+
+
 def _origin_access(origin: Origin, graph: Graph, path: tuple) -> Iterable[Issue]:
     access = effective_access(origin, graph)
     target = origin.target
@@ -205,6 +227,8 @@ def _origin_access(origin: Origin, graph: Graph, path: tuple) -> Iterable[Issue]
         if access == "public" and internal:
             yield Issue(f"CloudFront cannot reach internal load balancer '{view.address}' over the internet",
                         apath, related=related, help="use access = vpc_origin (notes §12.2)")
+        if access == "public" and not internal:
+            yield from _https_origin(origin, view, graph, path, related)
         if access == "vpc_origin" and not internal:
             yield Issue(f"a VPC origin is an internal load balancer; '{view.address}' is internet-facing", apath,
                         related=related, help="set internal = true on it, or use access = public")

@@ -312,7 +312,7 @@ class Efs(Kind):
     provisioned_throughput: Number = None  # MiB/s, with throughput_mode = provisioned
     availability: Choice("regional", "one_zone", what="availability") = "regional"
     az: AZ = None
-    encrypted: Bool = False
+    encrypted: Bool = True  # safe default (AWS's API: false), as AWS's console has it
     kms_key: Str = None
     transition_to_ia: Duration = None
     transition_to_archive: Duration = None

@@ -90,14 +90,14 @@ def _volumes(count: int, extra: str = "") -> str:
 
 
 def test_a_replacement_keeps_the_record_of_its_new_object(tmp_path):
-    """Adding `encrypted = true` replaces a volume: the state must record the new one, and the
+    """Writing `encrypted = false` (volumes are encrypted by default) replaces a volume: the state must record the new one, and the
     next plan must find nothing to do (it once recorded nothing, and the next apply made a
     second volume, orphaning the first)."""
     f = Folder(tmp_path)
     config = f.write(_volumes(1))
     f.apply(config)
     old = f.records()["primary.data[v000]"]
-    f.write(_volumes(1, "encrypted = true"))
+    f.write(_volumes(1, "encrypted = false"))
     result = f.apply(config)
     assert "1 added, 0 changed, 1 destroyed" in result.output
     new = f.records()
@@ -110,7 +110,7 @@ def test_sixty_replacements_in_one_apply_lose_nothing(tmp_path):
     f = Folder(tmp_path)
     config = f.write(_volumes(60))
     f.apply(config)
-    f.write(_volumes(60, "encrypted = true"))
+    f.write(_volumes(60, "encrypted = false"))
     f.apply(config, "--parallelism", "10")
     assert len(f.records()) == 60
     f.converged(config)
@@ -182,7 +182,7 @@ def test_a_crash_with_both_halves_of_a_replacement_pending_is_settled_once(tmp_p
                 ops.reverse()
             store.begin_many(ops)
             cloud.delete("ebs_volume", old.id)
-            made = cloud.create("ebs_volume", old.address, "us-east-1", {**old.applied, "encrypted": True},
+            made = cloud.create("ebs_volume", old.address, "us-east-1", {**old.applied, "encrypted": False},
                                 "crash/1")
             rec = reconcile(store.read(), cloud)
             persist_reconcile(store, rec)
@@ -191,7 +191,7 @@ def test_a_crash_with_both_halves_of_a_replacement_pending_is_settled_once(tmp_p
         finally:
             store.close()
             cloud.close()
-        f.write(_volumes(1, "encrypted = true"))
+        f.write(_volumes(1, "encrypted = false"))
         f.apply(config)
         f.converged(config)
 

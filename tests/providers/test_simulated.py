@@ -349,7 +349,7 @@ def test_force_new_attributes_cannot_be_updated(network, cloud):
         cloud.update("subnet", a.id, {**a.attrs, "cidr": "10.0.3.0/24"}, ["cidr"])
     assert code_of(e) == "Unsupported" and "cidr" in str(e.value)
     inst = network.add("i", "instance", ami="ami-1", instance_type="t3.micro", subnet=network.ref("a"))
-    root = {**inst.attrs["root_volume"], "encrypted": True}
+    root = {**inst.attrs["root_volume"], "encrypted": False}  # root volumes are encrypted by default
     with pytest.raises(Unsupported):
         cloud.update("instance", inst.id, {**inst.attrs, "root_volume": root}, ["root_volume"])
     changed = cloud.update("subnet", a.id, {**a.attrs, "map_public_ip": True, "tags": {"tier": "web"}},

@@ -150,7 +150,7 @@ def test_hibernation_with_encrypted_root_larger_than_ram():
 
 
 def test_hibernation_needs_an_encrypted_root_volume():
-    bad = instance(hibernation=True, root_volume={"size": gib(30)})
+    bad = instance(hibernation=True, root_volume={"size": gib(30), "encrypted": False})
     assert messages(network() + [bad]) == ["hibernation saves RAM to the root volume, which must be encrypted"]
 
 
@@ -167,9 +167,11 @@ def test_hibernation_needs_less_than_150_gib_of_ram():
 
 
 def test_hibernation_rules_apply_to_launch_templates_and_launch_blocks():
-    template = view("lt", "launch_template", {"ami": "a", "instance_type": w("t3.micro"), "hibernation": True})
+    unencrypted = {"encrypted": False}
+    template = view("lt", "launch_template", {"ami": "a", "instance_type": w("t3.micro"), "hibernation": True,
+                                              "root_volume": unencrypted})
     assert messages([template]) == ["hibernation saves RAM to the root volume, which must be encrypted"]
-    fleet = asg(launch={"ami": "a", "instance_type": w("t3.micro"), "hibernation": True})
+    fleet = asg(launch={"ami": "a", "instance_type": w("t3.micro"), "hibernation": True, "root_volume": unencrypted})
     assert messages(network() + [fleet]) == ["hibernation saves RAM to the root volume, which must be encrypted"]
 
 
@@ -355,7 +357,7 @@ def volume(address="data", az="a", **extra) -> View:
 
 def test_volume_defaults_and_same_az_attachment():
     vol = volume(attachments=[ref("web", "instance")])
-    assert (vol.model.type, vol.model.encrypted, vol.model.delete_on_termination) == ("gp3", False, False)
+    assert (vol.model.type, vol.model.encrypted, vol.model.delete_on_termination) == ("gp3", True, False)  # encrypted by default
     assert messages(network() + [instance(), vol]) == []
 
 

@@ -113,7 +113,7 @@ def test_provisioned_iops():
 
 
 def test_kms_key_needs_encryption():
-    assert "kms_key needs encrypted = true" in messages(network() + [rds(kms_key="alias/db")])
+    assert "kms_key needs encrypted = true" in messages(network() + [rds(kms_key="alias/db", encrypted=False)])
 
 
 def test_cross_region_read_replica():
@@ -126,7 +126,7 @@ def test_cross_region_read_replica():
 
 
 def test_replica_rules():
-    source = rds(backup_retention=days(0))
+    source = rds(backup_retention=days(0), encrypted=False)
     replica = view("r", "rds", {"instance_class": w("db.m5.large"), "replica_of": ref("db", "rds"), "encrypted": True})
     msgs = messages(network() + [source, replica])
     assert any("read replicas need automated backups on their source" in m for m in msgs)
@@ -200,12 +200,16 @@ def global_db(secondaries, **primary):
     """A primary in REGION and its secondaries, each on a network of its own region."""
     networks = [view for region in sorted({s.region for s in secondaries} - {REGION})
                 for view in network(region, prefix=f"{region}_")]
+    primary = {"engine_version": "15.4", **primary}
+    if primary["engine_version"] is None:
+        del primary["engine_version"]
     return [aurora(global_secondary=[ref(s.address, "aurora") for s in secondaries], **primary), *secondaries,
             *networks]
 
 
 def test_aurora_global_database():
-    views = network() + global_db([aurora("eu", "eu-west-1"), aurora("ap", "ap-southeast-1")])
+    views = network() + global_db([aurora("eu", "eu-west-1", kms_key="alias/aws/rds"),
+                                   aurora("ap", "ap-southeast-1", kms_key="alias/aws/rds")])
     assert messages(views) == []
 
 
@@ -223,9 +227,34 @@ def test_at_most_five_secondary_regions():
 
 
 def test_global_secondary_engine_and_encryption():
-    msgs = messages(network() + global_db([aurora("eu", "eu-west-1", engine=w("mysql"))], encrypted=True))
+    msgs = messages(network() + global_db([aurora("eu", "eu-west-1", engine=w("mysql"), encrypted=False)],
+                                          encrypted=True))
     assert any("a global database runs one engine" in m for m in msgs)
     assert any("the primary is encrypted, so its secondaries must be too" in m for m in msgs)
+
+
+def test_an_encrypted_secondary_names_a_key_of_its_region():
+    """A KMS key does not cross regions: CloudFormation cannot create an encrypted secondary
+    without one of its own region (an error at validate, not only a `cfn` warning)."""
+    msgs = messages(network() + global_db([aurora("eu", "eu-west-1", encrypted=True)], encrypted=True))
+    assert any("an encrypted secondary needs kms_key, a KMS key of its own region (eu-west-1)" in m for m in msgs)
+    keyed = aurora("eu", "eu-west-1", encrypted=True, kms_key="alias/aws/rds")
+    assert messages(network() + global_db([keyed], encrypted=True)) == []
+
+
+def test_a_global_database_pins_its_engine_version():
+    msgs = messages(network() + global_db([aurora("eu", "eu-west-1")], engine_version=None))
+    assert any("a global database pins engine_version" in m for m in msgs)
+
+
+def test_databases_are_encrypted_by_default():
+    """Safe defaults (issue 14): encryption at rest, as AWS's consoles default to; Redis also
+    encrypts in transit. Memcached cannot encrypt at rest."""
+    assert rds().model.encrypted is True and aurora().model.encrypted is True
+    redis = view("c", "elasticache", {"engine": w("redis"), "node_type": w("cache.r6g.large"), "subnets": AB})
+    assert (redis.model.encrypted, redis.model.transit_encryption) == (True, True)
+    memcached = view("m", "elasticache", {"engine": w("memcached"), "node_type": w("cache.r6g.large"), "subnets": AB})
+    assert (memcached.model.encrypted, memcached.model.transit_encryption) == (False, False)
 
 
 def test_custom_endpoints():

@@ -51,6 +51,12 @@ def _root_volume(r, p: tuple):
     }}]
 
 
+def _metadata(r, p: tuple):
+    """IMDSv2 unless the author allows v1 (`metadata { http_tokens = optional }`): written
+    either way, since AWS's default is `optional`."""
+    return {"HttpTokens": r.get(*p, "metadata", "http_tokens") or "required"}
+
+
 def _user_data(r, p: tuple):
     return base64(r.val(*p, "user_data")) if r.peek(*p, "user_data") is not None else None
 
@@ -88,6 +94,7 @@ def launch_data(r, p: tuple = ()) -> dict:
         "InstanceMarketOptions": _spot(r, p),
         "EbsOptimized": r.val(*p, "ebs_optimized"),
         "Monitoring": {"Enabled": True} if r.raw(*p, "monitoring") else None,
+        "MetadataOptions": _metadata(r, p),
         "TagSpecifications": tag_specs,
     }
 
@@ -97,7 +104,8 @@ def instance(r):
     groups = r.refs("security_groups")
     spot = r.raw("purchase") == "spot"
     if spot:  # an instance buys spot capacity only through a launch template
-        r.part("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": {"InstanceMarketOptions": _spot(r, ())}},
+        r.part("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": {"InstanceMarketOptions": _spot(r, ()),
+                                                                   "MetadataOptions": _metadata(r, ())}},
                suffix="LaunchTemplate")
     tenancy = r.raw("tenancy")
     r.part("AWS::EC2::Instance", {
@@ -117,10 +125,11 @@ def instance(r):
         "EbsOptimized": r.val("ebs_optimized"),
         "Monitoring": True if r.raw("monitoring") else None,
         "SourceDestCheck": False if r.raw("source_dest_check") is False else None,
+        "MetadataOptions": _metadata(r, ()),
         "LaunchTemplate": {"LaunchTemplateId": r.att("LaunchTemplate"),
                            "Version": r.att("LaunchTemplate", "LatestVersionNumber")} if spot else None,
         "Tags": r.tags(),
-    })
+    }, depends=r.ctx.public_ip_attachment(r, public, [r.target("subnet")]))
 
 
 def launch_template(r):
@@ -149,21 +158,34 @@ def _target_groups(r) -> list:
     return r.refs("target_groups") + r.ctx.forwards_to(r.address)
 
 
+def _forwarding_listener(r, lb: str, tg: str):
+    """The listener (or listener rule) of `lb` that forwards to the target group `tg`."""
+    from .loadbalancing import forwarding_parts
+    for suffix, fwd in forwarding_parts(r.ctx.source(lb)):
+        if type(fwd) is dict and fwd.get("$ref") == tg:
+            return Att(lb, suffix)
+    return None
+
+
 def _resource_label(r):
     """`app/<lb>/<id>/targetgroup/<tg>/<id>` for ALBRequestCountPerTarget: the group's first
-    target group and a load balancer forwarding to it."""
+    target group and a load balancer forwarding to it; and the listener that joins them, which
+    the policy must wait for (AWS refuses the label of a target group no listener uses)."""
     from ..intrinsics import sub
     groups = r.targets("target_groups")
     if groups:
         tg = groups[0]
         for lb in r.ctx.referrers(tg):
             if r.ctx.kind(lb) == "load_balancer":
-                return sub(Att(lb, "", "LoadBalancerFullName"), "/", Att(tg, "", "TargetGroupFullName"))
+                return (sub(Att(lb, "", "LoadBalancerFullName"), "/", Att(tg, "", "TargetGroupFullName")),
+                        _forwarding_listener(r, lb, tg))
     implicit = r.ctx.forwards_to(r.address)
     if implicit:
         a = implicit[0]
-        return sub(Att(a.address, "", "LoadBalancerFullName"), "/", Att(a.address, a.suffix, "TargetGroupFullName"))
-    return None
+        return (sub(Att(a.address, "", "LoadBalancerFullName"), "/",
+                    Att(a.address, a.suffix, "TargetGroupFullName")),
+                Att(a.address, a.suffix[:-len("Targets")]))
+    return None, None
 
 
 def _metric_name(metric: str) -> tuple[str, str]:
@@ -178,6 +200,7 @@ def _policy(r, i: int, policy: dict, asg):
     kind = policy["type"]
     metric = policy.get("metric")
     warmup = seconds(r.get(*p, "warmup"))
+    listener = None
     if kind == "scheduled":
         r.part("AWS::AutoScaling::ScheduledAction", {
             "AutoScalingGroupName": asg, "Recurrence": r.val(*p, "schedule"),
@@ -191,7 +214,7 @@ def _policy(r, i: int, policy: dict, asg):
             if metric in _PREDICTIVE:
                 pair = {"PredefinedMetricType": _PREDICTIVE[metric]}
                 if metric == "request_count":
-                    pair["ResourceLabel"] = _resource_label(r)
+                    pair["ResourceLabel"], listener = _resource_label(r)
                 spec["PredefinedMetricPairSpecification"] = pair
             else:
                 r.warn(f"predictive scaling on the custom metric {metric!r} needs metric queries CloudFormation "
@@ -200,13 +223,13 @@ def _policy(r, i: int, policy: dict, asg):
             r.part("AWS::AutoScaling::ScalingPolicy", {
                 "AutoScalingGroupName": asg, "PolicyType": "PredictiveScaling",
                 "PredictiveScalingConfiguration": {"MetricSpecifications": [spec], "Mode": "ForecastAndScale"},
-            }, suffix=suffix)
+            }, suffix=suffix, depends=[listener])
             return
         config = {"TargetValue": target, "DisableScaleIn": True if policy.get("disable_scale_in") else None}
         if metric in _TRACKING:
             spec = {"PredefinedMetricType": _TRACKING[metric]}
             if metric == "request_count":
-                spec["ResourceLabel"] = _resource_label(r)
+                spec["ResourceLabel"], listener = _resource_label(r)
             config["PredefinedMetricSpecification"] = spec
         else:
             namespace, name = _metric_name(metric)
@@ -215,7 +238,7 @@ def _policy(r, i: int, policy: dict, asg):
         r.part("AWS::AutoScaling::ScalingPolicy", {
             "AutoScalingGroupName": asg, "PolicyType": "TargetTrackingScaling",
             "TargetTrackingConfiguration": config, "EstimatedInstanceWarmup": warmup,
-        }, suffix=suffix)
+        }, suffix=suffix, depends=[listener])
         return
     # step and simple scaling: a policy, and the CloudWatch alarm that runs it
     adjustment = policy.get("adjustment")
@@ -235,7 +258,7 @@ def _policy(r, i: int, policy: dict, asg):
         namespace, name = _metric_name(metric)
     dimensions = [{"Name": "AutoScalingGroupName", "Value": asg}]
     if metric == "request_count":
-        label = _resource_label(r)
+        label, listener = _resource_label(r)
         dimensions = [{"Name": "TargetGroup", "Value": label}] if label is not None else dimensions
     r.part("AWS::CloudWatch::Alarm", {
         "AlarmDescription": f"{policy['type']} scaling policy {policy['name']} of {r.address}",
@@ -244,7 +267,15 @@ def _policy(r, i: int, policy: dict, asg):
         "ComparisonOperator": "GreaterThanOrEqualToThreshold" if adjustment >= 0 else "LessThanOrEqualToThreshold",
         "Dimensions": dimensions,
         "AlarmActions": [r.att(suffix)],
-    }, suffix=suffix + "Alarm")
+    }, suffix=suffix + "Alarm", depends=[listener])
+
+
+def _launch_public_ip(r):
+    """`associate_public_ip` of the group's launch settings (its `launch` block or template)."""
+    if r.peek("launch") is not None:
+        return r.raw("launch", "associate_public_ip")
+    lt = r.target("launch_template")
+    return r.ctx.source(lt).raw("associate_public_ip") if lt in r.ctx.resources else None
 
 
 def autoscaling_group(r):
@@ -269,6 +300,9 @@ def autoscaling_group(r):
                                               if v is not None}
         if r.raw("instance_refresh", "skip_matching"):
             r.unsupported("instance_refresh.skip_matching", "CloudFormation rolling updates replace every instance")
+    if any(p.get("type") == "scheduled" for p in r.raw("scaling_policy") or []):
+        # a stack update would otherwise put back the sizes a scheduled action has changed
+        update = {**(update or {}), "AutoScalingScheduledAction": {"IgnoreUnmodifiedGroupSizeProperties": True}}
     r.part("AWS::AutoScaling::AutoScalingGroup", {
         "MinSize": r.text("min"),
         "MaxSize": r.text("max"),
@@ -282,7 +316,7 @@ def autoscaling_group(r):
         "PlacementGroup": r.ref("placement_group"),
         "CapacityRebalance": True if r.raw("capacity_rebalance") else None,
         "Tags": r.tags(propagate=True),
-    }, update_policy=update)
+    }, update_policy=update, depends=r.ctx.public_ip_attachment(r, _launch_public_ip(r), r.targets("subnets")))
     asg = r.att()
     for i, policy in enumerate(r.raw("scaling_policy") or []):
         _policy(r, i, policy, asg)
@@ -311,7 +345,7 @@ def ebs_volume(r):
         "SnapshotId": r.val("snapshot"),
         "MultiAttachEnabled": True if r.raw("multi_attach") else None,
         "Tags": r.tags(),
-    })
+    }, deletion="Snapshot")  # a stack deleting or replacing the volume snapshots it first
     instances = r.targets("attachments")
     names = suffixes(instances, "Attachment") if len(instances) > 1 else {i: "Attachment" for i in instances}
     for n, instance in enumerate(instances):

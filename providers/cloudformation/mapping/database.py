@@ -18,6 +18,7 @@ from .common import REF, getatt
 
 MASTER_USERNAME = "archform"
 SNAPSHOT = "Snapshot"
+DELETE = "Delete"  # written, not left to the default: a reviewer sees it was decided
 
 
 def _secret_param(r, attribute: str, what: str):
@@ -84,7 +85,7 @@ def rds(r):
             "StorageEncrypted": True if r.raw("encrypted") else None,
             "KmsKeyId": r.val("kms_key"),
             "Port": r.val("port"),
-            "PubliclyAccessible": True if r.raw("publicly_accessible") else None,
+            "PubliclyAccessible": bool(r.raw("publicly_accessible")),
             "DeletionProtection": True if r.raw("deletion_protection") else None,
             **_credentials(r, False),
             "Tags": r.tags(),
@@ -111,12 +112,12 @@ def rds(r):
         "StorageEncrypted": True if r.raw("encrypted") and not replica else None,
         "KmsKeyId": r.val("kms_key"),
         "Port": r.text("port"),
-        "PubliclyAccessible": True if r.raw("publicly_accessible") else None,
+        "PubliclyAccessible": bool(r.raw("publicly_accessible")),
         "DeletionProtection": True if r.raw("deletion_protection") else None,
         "SourceDBInstanceIdentifier": source,
         **_credentials(r, bool(replica)),
         "Tags": r.tags(),
-    }, deletion=SNAPSHOT if not replica else None)
+    }, deletion=SNAPSHOT if not replica else DELETE)  # a replica's data is its source's
 
 
 def _rds_arn(src):
@@ -141,12 +142,12 @@ def aurora(r):
     serverless = bool(r.raw("serverless"))
     secondaries = r.targets("global_secondary")
     encrypted = bool(r.raw("encrypted"))
-    if primary and encrypted and r.peek("kms_key") is None:
-        r.warn("an encrypted secondary of a global database needs kms_key, a KMS key of its own region",
-               help="set kms_key to a key ARN in this region")
+    version = r.val("engine_version")
+    if primary and version is None:  # one version across the global database: the primary's
+        version = r.ctx.source(primary).val("engine_version")
     r.part("AWS::RDS::DBCluster", {
         "Engine": r.val("engine"),
-        "EngineVersion": r.val("engine_version"),
+        "EngineVersion": version,
         "DBSubnetGroupName": group,
         "VpcSecurityGroupIds": r.refs("security_groups"),
         "BackupRetentionPeriod": days(r.get("backup_retention")),
@@ -159,14 +160,15 @@ def aurora(r):
         "ServerlessV2ScalingConfiguration": {"MinCapacity": r.val("min_capacity"),
                                              "MaxCapacity": r.val("max_capacity")} if serverless else None,
         "Tags": r.tags(),
-    }, deletion=SNAPSHOT if not primary else None)
+    }, deletion=SNAPSHOT)  # a secondary too: it holds the data when it has been promoted
     for n in range(1, (r.raw("instances") or 1) + 1):
         r.part("AWS::RDS::DBInstance", {
             "DBClusterIdentifier": r.att(),
             "DBInstanceClass": "db.serverless" if serverless else r.val("instance_class"),
             "Engine": r.val("engine"),
+            "PubliclyAccessible": False,
             "Tags": r.tags(),
-        }, suffix=f"Instance{n}")
+        }, suffix=f"Instance{n}", deletion=DELETE)  # the cluster's snapshot holds the data
     if secondaries:
         r.part("AWS::RDS::GlobalCluster", {
             "SourceDBClusterIdentifier": r.att("", "DBClusterArn"),
@@ -198,7 +200,7 @@ def elasticache(r):
             "VpcSecurityGroupIds": r.refs("security_groups"),
             "Port": r.val("port"),
             "Tags": r.tags(),
-        })
+        }, deletion=DELETE)  # Memcached holds nothing to keep (and cannot snapshot)
         return
     cluster = _cluster_mode(r)
     replicas = r.raw("replicas_per_shard") or 0

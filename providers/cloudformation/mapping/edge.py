@@ -101,13 +101,17 @@ def _origin(r, i: int, origin: dict) -> dict:
         domain = Att(target, "", "DNSName") if kind == "load_balancer" else Att(target, "", "PrivateDnsName")
         out.update({"DomainName": domain, "VpcOriginConfig": {"VpcOriginId": r.att(suffix, "Id")}})
         return out
-    if kind == "load_balancer":
-        domain = Att(target, "", "DNSName")
+    protocol = "https-only"
+    if kind == "load_balancer":  # the name its certificate covers (checked), else its own
+        domain = r.val("origin", i, "domain") or Att(target, "", "DNSName")
+        listeners = r.ctx.source(target).raw("listener") or []
+        if not any(lst.get("protocol") == "HTTPS" for lst in listeners):
+            protocol = "http-only"
     elif kind == "instance":
         domain = Att(target, "", "PublicDnsName")
     else:
         domain = r.val("origin", i, "target")
-    out.update({"DomainName": domain, "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}})
+    out.update({"DomainName": domain, "CustomOriginConfig": {"OriginProtocolPolicy": protocol}})
     return out
 
 

@@ -14,8 +14,25 @@ from ..units import seconds
 from .common import REF, getatt
 
 
+# HTTPS and TLS listeners without an ssl_policy: TLS 1.3 and 1.2 only (AWS's API default,
+# ELBSecurityPolicy-2016-08, still accepts TLS 1.0 and 1.1)
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
 def _listener_suffix(listener: dict) -> str:
     return "Listener" + camel(str(listener["name"]))
+
+
+def forwarding_parts(r):
+    """(part suffix, forward) for every listener and listener rule of a load balancer."""
+    found = []
+    for listener in r.raw("listener") or []:
+        base = _listener_suffix(listener)
+        for suffix, holder in [(base, listener)] + [(base + "Rule" + camel(str(rule["name"])), rule)
+                                                    for rule in listener.get("rule") or []]:
+            if holder.get("forward") is not None:
+                found.append((suffix, holder.get("forward")))
+    return found
 
 
 def implicit_target_groups(r):
@@ -94,6 +111,8 @@ def load_balancer(r):
     attributes = []
     if r.raw("deletion_protection"):
         attributes.append({"Key": "deletion_protection.enabled", "Value": "true"})
+    if lb_type == "application":  # requests with malformed headers are dropped, not forwarded
+        attributes.append({"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"})
     if lb_type != "application" and r.raw("cross_zone"):
         attributes.append({"Key": "load_balancing.cross_zone.enabled", "Value": "true"})
     r.part("AWS::ElasticLoadBalancingV2::LoadBalancer", {
@@ -103,7 +122,8 @@ def load_balancer(r):
         "SecurityGroups": r.refs("security_groups") if lb_type != "gateway" else None,
         "LoadBalancerAttributes": attributes or None,
         "Tags": r.tags(),
-    })
+    }, depends=r.ctx.public_ip_attachment(r, not r.raw("internal") and lb_type != "gateway",
+                                          r.targets("subnets")))
     for i, listener in enumerate(r.raw("listener") or []):
         path = ("listener", i)
         suffix = _listener_suffix(listener)
@@ -114,7 +134,7 @@ def load_balancer(r):
             "Port": r.val(*path, "port") if lb_type != "gateway" else None,
             "Protocol": protocol if lb_type != "gateway" else None,
             "Certificates": [{"CertificateArn": cert}] if cert is not None else None,
-            "SslPolicy": r.val(*path, "ssl_policy"),
+            "SslPolicy": r.val(*path, "ssl_policy") or (TLS_POLICY if protocol in ("HTTPS", "TLS") else None),
             "DefaultActions": [_action(r, listener, path, suffix, listener)],
         }, suffix=suffix)
         sni = r.refs(*path, "sni_certificates")

@@ -203,6 +203,22 @@ def _rule_suffix(direction: str, rule: dict, peer: str, own: str) -> str:
     return f"{direction.capitalize()}{proto}{ports}{word}{name}"
 
 
+def _description(r, direction: str, i: int, peer: str):
+    """The rule's `description`, or one that says what it allows (`tcp 443 from 0.0.0.0/0`,
+    `tcp 5432 from primary.app_sg`): a reviewer reads every rule's purpose in the console."""
+    written = r.val(direction, i, "description")
+    if written:
+        return written
+    rule = r.raw(direction, i)
+    protocol = rule.get("protocol")
+    ports = ""
+    if protocol not in ("all", "icmp"):
+        low, high = port_range(rule.get("port") if rule.get("port") is not None else rule.get("ports"))
+        ports = f" {low}" if low == high else f" {low}-{high}"
+    what = "all traffic" if protocol == "all" else f"{protocol}{ports}"
+    return f"{what} {'from' if direction == 'ingress' else 'to'} {peer}"
+
+
 def security_group(r):
     inline: dict[str, list] = {"ingress": [], "egress": []}
     separate: list[tuple[str, int, str]] = []
@@ -217,7 +233,7 @@ def security_group(r):
                 continue
             entry = _rule_ports(rule)
             entry["CidrIpv6" if ipv6(peer) else "CidrIp"] = r.val(direction, i, peer_key)
-            entry["Description"] = r.val(direction, i, "description")
+            entry["Description"] = _description(r, direction, i, str(r.peek(direction, i, peer_key)))
             inline[direction].append(entry)
     egress_written = not _is_default_egress(r.raw("egress") or [])
     if egress_written and not inline["egress"]:
@@ -238,7 +254,7 @@ def security_group(r):
         props = {"GroupId": r.att("", "GroupId"), **_rule_ports(rule)}
         key = "SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId"
         props[key] = r.ref(direction, i, "from" if direction == "ingress" else "to")
-        props["Description"] = r.val(direction, i, "description")
+        props["Description"] = _description(r, direction, i, "itself" if peer == r.address else peer)
         r.part("AWS::EC2::SecurityGroupIngress" if direction == "ingress" else "AWS::EC2::SecurityGroupEgress",
                props, suffix=suffix)
 

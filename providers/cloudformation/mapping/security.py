@@ -2,9 +2,11 @@
 instances and launch templates use, made when an instance, template or Auto Scaling group
 launches with the role, or when EC2 may assume it).
 
-A certificate validated by DNS whose names lie in a hosted zone of the same stack gets its
-validation records written there (`DomainValidationOptions`), so the stack completes without
-anyone copying CNAMEs by hand; otherwise a warning says the stack waits for them.
+A certificate validated by DNS whose names lie in a hosted zone of the architecture (its
+`validation_zone`, or the zone that holds them) gets its validation records written there
+(`DomainValidationOptions`), so the stack completes without anyone copying CNAMEs by hand;
+the zone is placed in a stack deployed no later than the certificate's. Otherwise a warning
+says the stack waits for them.
 """
 
 from __future__ import annotations
@@ -16,21 +18,9 @@ _LAUNCHERS = ("instance", "launch_template", "autoscaling_group")
 
 
 def _validation_zone(r) -> str | None:
-    zone = r.target("validation_zone")
-    if zone:
-        return zone
-    names = [n for n in [r.peek("domain"), *(r.peek("alternative_names") or [])] if isinstance(n, str)]
-    best = None
-    for z in r.ctx.of_kind("dns_zone"):
-        src = r.ctx.source(z)
-        domain = src.peek("domain")
-        if src.raw("private") or not isinstance(domain, str) or not r.ctx.same_stack(z, r.address):
-            continue
-        bare = [n[2:] if n.startswith("*.") else n for n in names]
-        if all(n == domain or n.endswith("." + domain) for n in bare):
-            if best is None or len(domain) > len(r.ctx.source(best).peek("domain")):
-                best = z
-    return best
+    """Its `validation_zone`, or the public zone of the architecture holding all its names
+    (placement puts that zone in a stack deployed no later than the certificate's)."""
+    return r.ctx.placement.validation.get(r.address)
 
 
 def certificate(r):
@@ -42,7 +32,7 @@ def certificate(r):
         names = [r.val("domain")] + [r.val("alternative_names", i) for i in range(len(r.peek("alternative_names") or []))]
         options = [{"DomainName": n, "HostedZoneId": zone_ref} for n in names]
     elif dns:
-        r.warn(f"certificate '{r.address}' is validated by DNS, and no hosted zone of this stack holds its names: "
+        r.warn(f"certificate '{r.address}' is validated by DNS, and no hosted zone of the architecture holds its names: "
                f"the stack waits until the validation records ACM lists are created",
                help="set validation_zone = <a dns_zone> to have them written for you")
     algorithm = r.raw("key_algorithm")
@@ -91,10 +81,19 @@ def needs_profile(r) -> bool:
     return False
 
 
+def _partitioned(value):
+    """An AWS managed policy ARN written for the `aws` partition, made to work in every partition
+    (`arn:${AWS::Partition}:iam::aws:policy/...`: GovCloud and China have their own)."""
+    from ..intrinsics import PARTITION, sub
+    if isinstance(value, str) and value.startswith("arn:aws:iam::aws:policy/"):
+        return sub("arn:", PARTITION, value[len("arn:aws"):])
+    return value
+
+
 def iam_role(r):
     policies = []
     for i, p in enumerate(r.raw("policies") or []):
-        policies.append(r.ref("policies", i) if type(p) is dict else r.val("policies", i))
+        policies.append(r.ref("policies", i) if type(p) is dict else _partitioned(r.val("policies", i)))
     inline = r.raw("inline_policies") or {}
     boundary = r.raw("permissions_boundary")
     r.part("AWS::IAM::Role", {
@@ -104,7 +103,8 @@ def iam_role(r):
         "Policies": [{"PolicyName": name, "PolicyDocument": policy_document(r.val("inline_policies", name))}
                      for name in sorted(inline)]
         or None,
-        "PermissionsBoundary": (r.ref("permissions_boundary") if type(boundary) is dict else r.val("permissions_boundary"))
+        "PermissionsBoundary": (r.ref("permissions_boundary") if type(boundary) is dict
+                                else _partitioned(r.val("permissions_boundary")))
         if boundary is not None else None,
         "MaxSessionDuration": seconds(r.get("max_session")) if r.raw("max_session") != "1h" else None,
         "Tags": r.tags(),

@@ -4,8 +4,9 @@ systems with a mount target per subnet.
 A bucket has one policy, so the bucket's mapping writes all of it: the statements the
 configuration gives, read access for CloudFront distributions that use the bucket through
 origin access control, and write access for S3 server access logs of the buckets that log
-into it. A distribution in another stack is allowed by account (`distribution/*`), since
-naming it would make the two stacks wait for each other.
+into it. A distribution in another stack is allowed by account (`StringLike` on
+`distribution/*`: `StringEquals` would match no request), since naming it would make the two
+stacks wait for each other.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def _policy_statements(r) -> list:
             "Principal": {"Service": "cloudfront.amazonaws.com"},
             "Action": "s3:GetObject",
             "Resource": objects,
-            "Condition": {"StringEquals": {"AWS:SourceArn": source}},
+            "Condition": {"StringEquals" if same else "StringLike": {"AWS:SourceArn": source}},
         })
     sources = [b for b in r.ctx.referrers(r.address) if r.ctx.kind(b) == "s3_bucket"
                and r.ctx.source(b).target("access_logging", "target") == r.address]
@@ -143,9 +144,11 @@ def s3_bucket(r):
                                  if website.get("redirect_all_to") else
                                  {"IndexDocument": r.val("website", "index"),
                                   "ErrorDocument": r.val("website", "error")}) if website else None,
-        "PublicAccessBlockConfiguration": {"BlockPublicAcls": False, "BlockPublicPolicy": False,
-                                           "IgnorePublicAcls": False, "RestrictPublicBuckets": False}
-        if blocked is False else None,
+        # written either way: a reviewer (and Checkov) sees the block, whatever the account's setting
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": blocked is not False,
+                                           "BlockPublicPolicy": blocked is not False,
+                                           "IgnorePublicAcls": blocked is not False,
+                                           "RestrictPublicBuckets": blocked is not False},
         "ObjectLockEnabled": True if lock is not None else None,
         "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {
             "Mode": lock["mode"].upper(), "Days": days(r.get("object_lock", "retention"))}}}
@@ -154,7 +157,7 @@ def s3_bucket(r):
         "LoggingConfiguration": {"DestinationBucketName": r.ref("access_logging", "target"),
                                  "LogFilePrefix": r.val("access_logging", "prefix") or None} if logging else None,
         "Tags": r.tags(),
-    })
+    }, deletion="Retain")  # a stack deleting or replacing a bucket keeps it (and its objects)
     statements = _policy_statements(r)
     if statements:
         user = r.val("policy") or {}
@@ -201,7 +204,7 @@ def efs(r):
         "LifecyclePolicies": policies or None,
         "BackupPolicy": {"Status": "ENABLED" if r.raw("backup") else "DISABLED"},
         "FileSystemTags": r.tags(),
-    })
+    }, deletion="Retain")
     subnets = r.targets("subnets")
     groups = r.refs("security_groups")
     if not groups and subnets:

@@ -1,0 +1,37 @@
+"""Defaults that differ from AWS's API defaults, chosen to be safe (issue 14), per kind: what
+the catalogue (or `archform cfn`) sets, and what AWS would do if nothing were said. `archform
+kinds <kind>` lists them; the README's "Safe defaults" section says the same."""
+
+from __future__ import annotations
+
+_LAUNCH = {
+    "root_volume.encrypted": "true (AWS: the account's EBS encryption default, often off)",
+    "metadata.http_tokens": "required, IMDSv2 only (AWS: optional, IMDSv1 allowed)",
+}
+_RETAIN = "CloudFormation DeletionPolicy/UpdateReplacePolicy Retain (AWS: Delete)"
+_SNAPSHOT = "CloudFormation DeletionPolicy/UpdateReplacePolicy Snapshot (AWS: Delete)"
+_PROTECT = "lifecycle { prevent_destroy = true } also turns on DeletionProtection"
+
+SAFE_DEFAULTS: dict[str, dict[str, str]] = {
+    "rds": {"encrypted": "true (AWS: false); a read replica follows its source",
+            "publicly_accessible": "false, written explicitly (AWS: depends on the subnets)",
+            "deletion": _SNAPSHOT, "prevent_destroy": _PROTECT},
+    "aurora": {"encrypted": "true (AWS: false)", "publicly_accessible": "false on every instance, written explicitly",
+               "deletion": _SNAPSHOT + ", secondaries of a global database too", "prevent_destroy": _PROTECT},
+    "elasticache": {"encrypted": "true for Redis (AWS: false); Memcached cannot encrypt at rest",
+                    "transit_encryption": "true for Redis, TLS (AWS: false)", "deletion": _SNAPSHOT},
+    "efs": {"encrypted": "true (AWS: false)", "deletion": _RETAIN},
+    "ebs_volume": {"encrypted": "true (AWS: the account's default)", "deletion": _SNAPSHOT},
+    "instance": dict(_LAUNCH),
+    "launch_template": dict(_LAUNCH),
+    "autoscaling_group": {"launch." + k: v for k, v in _LAUNCH.items()},
+    "s3_bucket": {"block_public_access": "true, and the public access block is written either way",
+                  "deletion": _RETAIN},
+    "cloudfront": {"viewer_protocol": "redirect_to_https (AWS: allow-all)"},
+    "load_balancer": {"listener.ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06 for HTTPS and TLS listeners "
+                                             "(AWS: ELBSecurityPolicy-2016-08, which accepts TLS 1.0)",
+                      "drop_invalid_header_fields": "on for application load balancers (AWS: off)"},
+    "security_group": {"rule description": "what the rule allows (`tcp 443 from 0.0.0.0/0`) when none is written"},
+    "iam_role": {"policies": "AWS managed policy ARNs written with ${AWS::Partition}"},
+    "dynamodb_table": {"deletion": _RETAIN, "prevent_destroy": _PROTECT},
+}
