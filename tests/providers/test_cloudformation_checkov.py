@@ -52,6 +52,14 @@ REASONS = {
     "CKV_AWS_56": "the same public website bucket",
     "CKV_AWS_61": "a role a named account assumes (the test of cross-account principals)",
     "CKV_AWS_88": "the spot worker takes a public IP on purpose (a test of associate_public_ip)",
+    "CKV_AWS_27": "the queue is encrypted with SSE-SQS (SqsManagedSseEnabled: true, written); Checkov's check "
+                  "knows only KmsMasterKeyId",
+    "CKV_AWS_173": "Lambda encrypts environment variables at rest with the AWS managed key; a customer managed "
+                   "key is the architecture's choice",
+    "CKV_AWS_115": "reserved concurrency is the architecture's choice (it takes from the region's pool)",
+    "CKV_AWS_116": "failed messages go to the queue's dead-letter queue (its redrive policy), not the function's",
+    "CKV_AWS_117": "a function that reaches no VPC resource does not belong in a VPC (the architecture's choice)",
+    "CKV_AWS_258": "a public function URL on purpose (the test of auth = none, which validate warns about)",
 }
 
 # Per architecture: the accepted findings (check, logical id). Anything else fails.
@@ -76,7 +84,8 @@ ACCEPTED = {
         ("CKV_AWS_119", "PrimarySessions"), ("CKV_AWS_157", "PrimaryDbReplica"), ("CKV_AWS_161", "PrimaryDb"),
         ("CKV_AWS_162", "PrimaryOrders"), ("CKV_AWS_16", "PrimaryDbReplica"), ("CKV_AWS_18", "PrimaryLogs"),
         ("CKV_AWS_21", "PrimaryLogs"), ("CKV_AWS_31", "PrimaryCache"), ("CKV_AWS_68", "Cdn"), ("CKV_AWS_86", "Cdn"),
-        ("CKV_AWS_91", "PrimaryWeb"),
+        ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_173", "PrimaryHandler"), ("CKV_AWS_27", "PrimaryWork"),
+        ("CKV_AWS_27", "PrimaryWorkDlq"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),
@@ -86,6 +95,15 @@ ACCEPTED = {
         ("CKV_AWS_54", "MainWebsite"), ("CKV_AWS_55", "MainWebsite"), ("CKV_AWS_56", "MainWebsite"),
         ("CKV_AWS_61", "Ops"), ("CKV_AWS_68", "Cdn"), ("CKV_AWS_86", "Cdn"), ("CKV_AWS_88", "MainSpotWorker"),
         ("CKV_AWS_91", "MainGwlb"), ("CKV_AWS_91", "MainInternalAlb"), ("CKV_AWS_91", "MainNlb"),
+    },
+    "serverless_queue_worker": {
+        ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryWorker"),
+        ("CKV_AWS_173", "PrimaryWorker"), ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryJobs"),
+    },
+    "fan_out": {
+        ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),
+        ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryPlain"), ("CKV_AWS_258", "PrimaryPlainUrl"),
+        ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryJobs"),
     },
     "multi_region": {
         ("CKV_AWS_118", "PrimaryOrdersInstance1"), ("CKV_AWS_118", "PrimaryOrdersInstance2"),
