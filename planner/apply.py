@@ -108,6 +108,9 @@ class _Journaling:
     """What an operation tells the journal when it finishes: records to write, an address to
     forget, or nothing — each ending its pending record (`intent`)."""
 
+    def _add(self, item) -> None:
+        raise NotImplementedError  # the journal at hand keeps the item (_Journal, _InlineJournal)
+
     def put(self, records: list[StateResource], intent: str):
         self._add((records, None, intent))
 
@@ -254,7 +257,7 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     g = change_graph.build(changes)
     result = ApplyResult()
     walk = g.walk()  # the smallest operation first: the same order as the plan shows
-    running = {}
+    running: dict = {}
     token_base = f"{snapshot.lineage}/{serial}"
     planned = _intents(g, live, token_base)
     intent = dict(zip((op for op, _ in planned), store.begin_many([rec for _, rec in planned])))
@@ -345,7 +348,7 @@ def _record(c: Change, remote, live: "_Live", status: Status = Status.OK) -> Sta
                          tuple(c.sensitive))
 
 
-def _create(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress,
+def _create(c: Change, op, intent: str, journal: _Journaling, provider, live: _Live, progress,
             token_base: str) -> OpResult:
     attrs = resolve_refs(c.after or {}, live.lookup)
     token = f"{token_base}/{c.address}"  # the same token the pending record carries
@@ -370,7 +373,7 @@ def _create(c: Change, op, intent: str, journal: _Journal, provider, live: _Live
     return OpResult(op, c.address, Action.CREATE, True, remote.id)
 
 
-def _update(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress) -> OpResult:
+def _update(c: Change, op, intent: str, journal: _Journaling, provider, live: _Live, progress) -> OpResult:
     current = live.get(c.address)
     attrs = resolve_refs(c.after or {}, live.lookup)
     progress("start", c.address, "updating")
@@ -388,7 +391,7 @@ def _update(c: Change, op, intent: str, journal: _Journal, provider, live: _Live
     return OpResult(op, c.address, Action.UPDATE, True, remote.id)
 
 
-def _delete(c: Change, op, intent: str, journal: _Journal, provider, live: _Live, progress) -> OpResult:
+def _delete(c: Change, op, intent: str, journal: _Journaling, provider, live: _Live, progress) -> OpResult:
     at = c.object_address
     address = str(_deleted(c))
     current = live.get(address)

@@ -292,7 +292,7 @@ def _drift_lines(d: Drift, style) -> list[str]:
 def to_json(plan: Plan) -> dict:
     changes = []
     for c in plan.changes:
-        entry = {
+        entry: dict = {
             "address": c.object_address,
             "previous_address": c.previous_address,
             "type": c.kind,
