@@ -115,6 +115,7 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     roots, templates, problems = _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name,
                                             options)
     diagnostics.extend(problems)
+    _architecture_after(desired, placement, roots)
     order, cycle = _deploy_order(roots)
     if cycle:
         diagnostics.append(error("CloudFormation: the stacks refer to each other in a cycle: " + " → ".join(cycle),
@@ -444,6 +445,36 @@ def _check_limits(t: Template, diagnostics: list):
         if len(table) > limit:
             diagnostics.append(error(f"CloudFormation: template {t.file} has {len(table)} {what}, more than the "
                                      f"{limit} CloudFormation allows"))
+
+
+def _architecture_after(desired, placement, roots: dict) -> None:
+    """Every dependency of the architecture orders the stacks, not only the references the
+    templates carry: a bucket that replicates to one in another region names it by an ARN built
+    from its name (no reference), yet S3 refuses replication to a bucket that does not exist.
+    Where the templates already order two stacks the other way (an Aurora primary lists its
+    secondaries, which read the primary's global cluster), the templates' order stands."""
+    by_name = {t.stack_name: sid for sid, t in roots.items()}
+
+    def after(sid: str, other: str) -> bool:  # is `sid` deployed after `other` already?
+        seen, todo = {sid}, [sid]
+        while todo:
+            for name in roots[todo.pop()].after:
+                n = by_name.get(name)
+                if n == other:
+                    return True
+                if n is not None and n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        return False
+
+    for address in sorted(desired.resources):
+        mine = placement.where.get(address)
+        if mine not in roots:
+            continue
+        for dep in sorted(set(desired.resources[address].deps)):
+            theirs = placement.where.get(dep)
+            if theirs in roots and theirs != mine and not after(theirs, mine):
+                roots[mine].after.add(roots[theirs].stack_name)
 
 
 def _deploy_order(roots: dict) -> tuple[list, list]:

@@ -229,3 +229,62 @@ def test_cloudfront_reaches_a_load_balancer_by_a_name_its_certificate_covers(tmp
     origin, = cdn["Properties"]["DistributionConfig"]["Origins"]
     assert origin["DomainName"] in ({"Fn::Sub": "www.${Domain}"}, "www.shop.example.com")
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+
+
+# --- stacks in the order the architecture needs (issue 14, item 1) -------------------------------
+
+REPLICATION = """
+region "eu-west-1" as primary {
+  s3_bucket source {
+    versioning = true
+    replication { destination = standby.copy }
+  }
+}
+region "us-east-1" as standby {
+  s3_bucket copy { versioning = true }
+}
+"""
+
+
+def test_a_replication_destination_deploys_before_its_source(tmp_path):
+    """S3 refuses to replicate to a bucket that does not exist: the replica's stack deploys first
+    (eu-west-1's stack would otherwise go first: ids are ordered by name), and the manifest says so."""
+    (tmp_path / "main.arch").write_text(REPLICATION)
+    result = generated(tmp_path / "main.arch")
+    stacks = result.manifest["stacks"]
+    order = [s["name"] for s in stacks]
+    assert order.index("main-us-east-1") < order.index("main-eu-west-1"), order
+    source = next(s for s in stacks if s["name"] == "main-eu-west-1")
+    assert "main-us-east-1" in source.get("after", []), source
+
+
+def test_a_dependency_no_template_reference_carries_still_orders_the_stacks(tmp_path):
+    """`depends_on` across regions (or any dependency of the architecture the templates carry
+    no reference for) orders the stacks too."""
+    (tmp_path / "main.arch").write_text(REPLICATION.replace(
+        'region "eu-west-1" as primary {', 'region "eu-west-1" as primary {\n  s3_bucket late { depends_on = [standby.copy] }'))
+    late = next(s for s in generated(tmp_path / "main.arch").manifest["stacks"] if s["name"] == "main-eu-west-1")
+    assert late.get("after") == ["main-us-east-1"], late
+
+
+def test_no_stack_refers_to_what_a_later_stack_makes():
+    """In every example and case, a stack reads only the outputs of stacks deployed before it."""
+    for path in sorted((ROOT / "examples").glob("*.arch")) + sorted(CASES.glob("*.arch")):
+        result = generated(path)
+        stacks = result.manifest["stacks"]
+        deployed: set[str] = set()
+        for stack in stacks:
+            assert set(stack.get("after", [])) <= deployed, (path.name, stack["name"], stack.get("after"))
+            deployed.add(stack["name"])
+        exported = {}
+        for t, body in result.templates:
+            for out in (body.get("Outputs") or {}).values():
+                name = (out.get("Export") or {}).get("Name")
+                if isinstance(name, str):
+                    exported[name] = t.stack_name if hasattr(t, "stack_name") else t.file
+        position = {s["name"]: i for i, s in enumerate(stacks)}
+        for t, body in result.templates:
+            text = str(body)
+            for name, maker in exported.items():
+                if f"'Fn::ImportValue': '{name}'" in text and maker in position and t.stack_name in position:
+                    assert position[maker] < position[t.stack_name], (path.name, t.stack_name, name, maker)
