@@ -30,7 +30,8 @@ def test_the_example_queue_topic_function_and_mapping():
     assert jobs["SqsManagedSseEnabled"] is True and jobs["VisibilityTimeout"] == 180
     assert jobs["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["PrimaryFailed", "Arn"]},
                                      "maxReceiveCount": 5}
-    assert "MessageRetentionPeriod" not in jobs and "MaximumMessageSize" not in jobs  # AWS's defaults
+    assert jobs["MessageRetentionPeriod"] == 345600  # written though it is AWS's default (cfn-lint I3013)
+    assert "MaximumMessageSize" not in jobs  # AWS's default
     assert res["PrimaryFailed"]["Properties"]["MessageRetentionPeriod"] == 14 * 86400
     [statement] = res["PrimaryJobsPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "sns.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"

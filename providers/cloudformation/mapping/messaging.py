@@ -47,9 +47,11 @@ def sqs_queue(r):
     }
     for attr, prop in _SQS_PROPS.items():
         value = seconds(r.get(attr)) if r.peek(attr) is not None else None
-        if value is not None and value != _DEFAULT_SECONDS[attr]:
+        # the retention is written always: how long messages live is not left to a default
+        if value is not None and (value != _DEFAULT_SECONDS[attr] or attr == "retention"):
             props[prop] = value
-    r.part("AWS::SQS::Queue", props)
+    # explicit: a stack that deletes or replaces a queue means to drop the work in it
+    r.part("AWS::SQS::Queue", props, deletion="Delete")
     statements = []
     user = r.val("policy")
     if user:
