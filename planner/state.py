@@ -261,6 +261,8 @@ class StateStore(Locking):
         except sqlite3.Error:
             pass
 
+    _db_error: type[Exception] = sqlite3.Error  # what the database's driver raises
+
     @contextmanager
     def _read(self):
         """A consistent read that writes nothing (what read-only commands use)."""
@@ -271,7 +273,7 @@ class StateStore(Locking):
                     yield self._conn
                 finally:
                     self._rollback()
-            except sqlite3.Error as e:
+            except self._db_error as e:
                 raise self._failure(e) from None
 
     # -- workspace ---------------------------------------------------------------------------

@@ -108,7 +108,7 @@ class PostgresStateStore(StateStore):
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise StateError(f"cannot reach the state's PostgreSQL server at {_where(conninfo)}: {first}",
                              "check that the server runs and the URL (host, port, user, database) is right") from None
-        self._psycopg_error = psycopg.Error
+        self._psycopg_error = self._db_error = psycopg.Error  # _read (StateStore's) catches it
         self._conn = raw
         self._exclusive = _SessionLock(self)
         try:
@@ -172,14 +172,3 @@ class PostgresStateStore(StateStore):
         except Exception:
             pass
 
-    @contextmanager
-    def _read(self):
-        with self._mutex:
-            try:
-                self._conn.execute("BEGIN")
-                try:
-                    yield self._conn
-                finally:
-                    self._rollback()
-            except self._psycopg_error as e:
-                raise self._failure(e) from None
