@@ -29,7 +29,8 @@ def register(main: click.Group):
     @pass_ctx
     def cfn(ctx: Context, path, out, fmt, params, name, templates_url):
         """Write CloudFormation templates: one stack per region, global stacks where needed,
-        nested stacks beyond 500 resources, and manifest.json with the deploy order."""
+        nested stacks beyond 500 resources or 1,000,000 bytes, and manifest.json with the deploy
+        order and each template's size (over 51,200 bytes, a template deploys from S3)."""
         code = run_cfn(ctx, path, out, fmt, parse_params(params), name, templates_url)
         _exit_now(code)
 
@@ -94,5 +95,17 @@ def run_cfn(ctx: Context, path, out: str, fmt: str, params: dict, name, template
                f"{resources} resources, in {out}/ (deploy order in manifest.json):", err=True)
     for stack in result.manifest["stacks"]:
         nested = f", {len(stack['nested'])} nested stacks" if stack.get("nested") else ""
-        click.echo(f"  {stack['name']} ({stack['region']}): {stack['template']}{nested}", err=True)
+        click.echo(f"  {stack['name']} ({stack['region']}): {stack['template']}{nested}{_upload_note(stack)}",
+                   err=True)
     return 0
+
+
+def _upload_note(stack: dict) -> str:
+    """What must go through S3 (CloudFormation reads at most 51,200 bytes in the request, and
+    nested templates only from S3)."""
+    if stack.get("via") == "s3":
+        return f" ({stack['bytes']:,} bytes, over the 51,200 a request holds: deploy it from S3)"
+    if stack.get("nested"):
+        return " (nested templates deploy from S3: `aws cloudformation package`, or --templates-url)"
+    return ""
+

@@ -5,7 +5,8 @@
 3. the mappings (`mapping/`): each resource's parts, with placeholders for references.
 4. logical IDs from addresses; lifecycle to deletion policies; `DependsOn` for the
    dependencies no reference carries.
-5. `split`: stacks beyond the resource limit become nested stacks.
+5. `split`: stacks beyond the resource limit become nested stacks; so do stacks whose template
+   would pass CloudFormation's 1,000,000 bytes (`sizes`), measured and laid out again.
 6. rendering (`stacks.Linker`): references become `Ref`, `Fn::GetAtt`, `Fn::Sub`, imports or
    parameters; outputs and exports are added where other templates need them.
 7. the deploy order of the stacks, and the manifest that tells how to wire them.
@@ -26,8 +27,10 @@ from .intrinsics import Att, render, walk_atts
 from .logical_ids import assign, camel
 from .mapping import EXPORTS, MAPPERS, missing_kinds
 from .placement import GLOBAL, GLOBAL_BASE, place
+from . import sizes
 from .split import architecture_order, chunks, part_order
 from .stacks import LIST_ATTRIBUTES, Layout, Linker, Template
+from .write import text_of
 
 RESOURCE_LIMIT = 500
 PARAMETER_LIMIT = 200
@@ -49,6 +52,13 @@ class Result:
     templates: list = field(default_factory=list)  # (Template, body), in deploy order, children after parents
     manifest: dict = field(default_factory=dict)
     diagnostics: list = field(default_factory=list)
+    texts: dict = field(default_factory=dict)  # file -> the template as written, in `format`
+    format: str = "yaml"
+
+    def text(self, template, fmt: str) -> str:
+        """The template as written in `fmt` (measured for the manifest when it is `format`)."""
+        known = self.texts.get(template.file) if fmt == self.format else None
+        return known if known is not None else text_of(dict(self.templates)[template], fmt)
 
     @property
     def ok(self) -> bool:
@@ -112,25 +122,54 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     edges = _edges(parts)
     _implicit_depends(parts, edges, desired, placement)
     specs = _template_params(tracing, ctx, lids)
-    roots, templates, problems = _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name,
-                                            options)
-    diagnostics.extend(problems)
-    _architecture_after(desired, placement, roots)
-    order, cycle = _deploy_order(roots)
-    if cycle:
-        diagnostics.append(error("CloudFormation: the stacks refer to each other in a cycle: " + " → ".join(cycle),
-                                 help="CloudFormation reads outputs of stacks deployed before; move the resources "
-                                      "that close the loop into one region"))
-    if any(d.is_error for d in diagnostics):
-        return Result(diagnostics=diagnostics)
-    for root in roots.values():
-        _nest(root, options)
-    ordered = [t for sid in order for t in [roots[sid], *roots[sid].children]]
-    result = Result(templates=[(t, _body(t, source, placement, tracing, ctx)) for t in ordered],
-                    diagnostics=diagnostics)
-    result.manifest = _manifest(name, source, order, roots, tracing)
+    weights: dict = {}  # part key -> bytes, once a template was found too big
+    budget = None  # the bytes a child's resources may take (none until then)
+    while True:
+        roots, templates, problems = _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name,
+                                                options, weights, budget)
+        found = diagnostics + problems
+        _architecture_after(desired, placement, roots)
+        order, cycle = _deploy_order(roots)
+        if cycle:
+            found.append(error("CloudFormation: the stacks refer to each other in a cycle: " + " → ".join(cycle),
+                               help="CloudFormation reads outputs of stacks deployed before; move the resources "
+                                    "that close the loop into one region"))
+        if any(d.is_error for d in found):
+            return Result(diagnostics=found)
+        for root in roots.values():
+            _nest(root, options)
+        ordered = [t for sid in order for t in [roots[sid], *roots[sid].children]]
+        bodies = [(t, _body(t, source, placement, tracing, ctx)) for t in ordered]
+        texts = {t.file: text_of(body, options.extension) for t, body in bodies}
+        over = [t for t in ordered if sizes.size(texts[t.file]) > sizes.S3_BYTES]
+        if not over:
+            break
+        weights = sizes.part_bytes(templates, lids, text_of, options.extension)
+        budget = sizes.next_budget(budget)
+        too_big = _too_big(over, texts, weights, budget, lids)
+        if too_big:
+            return Result(diagnostics=found + too_big)
+    result = Result(templates=bodies, diagnostics=found, texts=texts, format=options.extension)
+    result.manifest = _manifest(name, source, order, roots, tracing, texts)
     result.manifest["logical_ids"] = {f"{k[0]}#{k[1]}": lid for k, lid in sorted(lids.items())}
     return result
+
+
+def _too_big(over: list, texts: dict, weights: dict, budget: int, lids: dict) -> list[Diagnostic]:
+    """Errors for what no split can bring under CloudFormation's 1,000,000 bytes: one resource
+    bigger than a child may hold, or a parent whose nested stacks alone pass the limit."""
+    by_address: dict[str, int] = {}
+    for key, n in weights.items():
+        by_address[key[0]] = by_address.get(key[0], 0) + n
+    found = [error(f"CloudFormation: '{address}' alone takes {n:,} bytes of template, more than a template "
+                   f"holds with its parameters and outputs ({sizes.S3_BYTES:,} bytes)",
+                   help="move large content (user data, policies, inline code) to S3 and refer to it")
+             for address, n in sorted(by_address.items()) if n > budget]
+    if not found and budget < sizes.S3_BYTES // 10:
+        found = [error(f"CloudFormation: template {t.file} is {sizes.size(texts[t.file]):,} bytes, more than the "
+                       f"{sizes.S3_BYTES:,} CloudFormation reads, and splitting it further does not help")
+                 for t in over]
+    return found
 
 
 def _unplaceable(desired, placement) -> list[Diagnostic]:
@@ -196,13 +235,15 @@ def _template_params(tracing, ctx, lids) -> dict:
     return specs
 
 
-def _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name, options):
-    """Lay the parts out in templates (children of at most `limit` parts; smaller when a child
-    would have too many parameters or outputs) and render them."""
+def _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name, options, weights, budget):
+    """Lay the parts out in templates (children of at most `limit` parts and, once `budget` is
+    set, of at most `budget` bytes of resources by `weights`; smaller when a child would have
+    too many parameters or outputs) and render them."""
     position = architecture_order(desired.resources, {a: r.deps for a, r in desired.resources.items()})
     limit = options.limit
     while True:
-        roots, location, problem = _lay_out(parts, lids, edges, position, placement, name, options.extension, limit)
+        roots, location, problem = _lay_out(parts, lids, edges, position, placement, name, options.extension, limit,
+                                            weights, budget)
         if problem:
             return roots, [], [error(f"CloudFormation: {problem}")]
         layout = Layout(name, lids, location, specs)
@@ -222,9 +263,11 @@ def _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name
         return roots, templates, problems
 
 
-def _lay_out(parts, lids, edges, position, placement, name, ext, limit):
-    """The templates of every stack, and where each part is: a stack within `limit` parts is one
-    template; a bigger one is a parent and children (`split`)."""
+def _lay_out(parts, lids, edges, position, placement, name, ext, limit, weights, budget):
+    """The templates of every stack, and where each part is: a stack within `limit` parts (and
+    `budget` bytes) is one template; a bigger one is a parent and children (`split`)."""
+    def weight(p) -> int:
+        return weights.get(p.key, 0)
     by_stack: dict[str, list] = {}
     for p in parts:
         by_stack.setdefault(placement.stack_of_part(p.address, p.suffix), []).append(p)
@@ -236,12 +279,12 @@ def _lay_out(parts, lids, edges, position, placement, name, ext, limit):
         root = Template(sid, stack_name, stack.region, f"{stack_name}.{ext}")
         roots[sid] = root
         group = by_stack[sid]
-        if len(group) <= limit:
+        if len(group) <= limit and (budget is None or sum(map(weight, group)) <= budget):
             root.parts = sorted(group, key=lambda p: lids[p.key])
             for p in group:
                 location[p.key] = root
             continue
-        pieces = chunks(part_order(group, edges, position), limit)
+        pieces = chunks(part_order(group, edges, position), limit, weight, budget)
         if len(pieces) > RESOURCE_LIMIT:
             return roots, location, (f"stack {stack_name} needs {len(pieces)} nested stacks, more than the "
                                      f"{RESOURCE_LIMIT} a template holds")
@@ -543,13 +586,18 @@ def _body(t: Template, source: str, placement, tracing, ctx) -> dict:
     return body
 
 
-def _manifest(name: str, source: str, order: list, roots: dict, tracing) -> dict:
+def _manifest(name: str, source: str, order: list, roots: dict, tracing, texts: dict) -> dict:
+    """The deploy order and wiring; each template's bytes, and whether it goes inline or
+    through S3 (`sizes`)."""
     stacks = []
     for sid in order:
         t = roots[sid]
-        entry = {"name": t.stack_name, "region": t.region, "template": t.file}
+        nbytes = sizes.size(texts[t.file])
+        entry = {"name": t.stack_name, "region": t.region, "template": t.file, "bytes": nbytes,
+                 "via": sizes.via(nbytes, nested=False)}
         if t.children:
             entry["nested"] = [c.file for c in t.children]
+            entry["nested_bytes"] = {c.file: sizes.size(texts[c.file]) for c in t.children}
         after = sorted(t.after - {t.stack_name})
         if after:
             entry["after"] = after

@@ -1,10 +1,11 @@
-"""Nested stacks for stacks beyond CloudFormation's 500 resources.
+"""Nested stacks for stacks beyond CloudFormation's 500 resources (or 1,000,000 bytes).
 
 The parts of a stack are put in an order that follows the architecture — a resource next to
 what it depends on, subtree after subtree (a VPC, its first subnet, that subnet's instances
 and their volumes, the next subnet, …) — and that never puts a part before one it refers to.
-That order is cut into consecutive child stacks of at most `limit` parts, at resource
-boundaries, balanced in size. Every reference between children then points to an earlier
+That order is cut into consecutive child stacks of at most `limit` parts (and, when a
+template would be too big, at most a budget of bytes), at resource boundaries, balanced in
+size. Every reference between children then points to an earlier
 child, so the children form no cycle, and few references cross a cut.
 """
 
@@ -44,22 +45,46 @@ def part_order(parts, edges: dict, position: dict[str, int]) -> list:
     return [by_key[k] for k in g.order(key, partial=True)]
 
 
-def chunks(ordered: list, limit: int) -> list[list]:
-    """Consecutive runs of at most `limit` parts, cut between resources, of even size."""
-    if len(ordered) <= limit:
+def chunks(ordered: list, limit: int, weight=None, budget: int | None = None) -> list[list]:
+    """Consecutive runs of at most `limit` parts (and at most `budget` by `weight`, the bytes a
+    part takes), cut between resources, of even size. A resource heavier than `budget` alone
+    makes a run of its own (the caller reports it)."""
+    def w(p) -> int:
+        return weight(p) if weight is not None else 0
+    total = sum(map(w, ordered))
+    if len(ordered) <= limit and (budget is None or total <= budget):
         return [ordered]
     count = -(-len(ordered) // limit)
+    if budget:
+        count = max(count, -(-total // budget))
     while True:
         target = -(-len(ordered) // count)
-        out, current = [], []
+        share = -(-total // count) if budget else 0
+        out, current, held = [], [], 0
         for i, p in enumerate(ordered):
             boundary = not current or current[-1].address != p.address
-            if current and boundary and len(current) >= target:
+            if current and boundary and (len(current) >= target or (budget and (
+                    held >= share or held + _resource(ordered, i, w) > budget))):
                 out.append(current)
-                current = []
+                current, held = [], 0
             current.append(p)
+            held += w(p)
         if current:
             out.append(current)
-        if all(len(c) <= limit for c in out):
+        if all(len(c) <= limit and (budget is None or sum(map(w, c)) <= budget or _one_resource(c)) for c in out) \
+                or count >= len(ordered):
             return out
         count += 1
+
+
+def _resource(ordered: list, i: int, w) -> int:
+    """The weight of the resource whose parts start at `ordered[i]`."""
+    address, n = ordered[i].address, 0
+    while i < len(ordered) and ordered[i].address == address:
+        n += w(ordered[i])
+        i += 1
+    return n
+
+
+def _one_resource(run: list) -> bool:
+    return len({p.address for p in run}) == 1

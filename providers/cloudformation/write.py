@@ -20,9 +20,9 @@ def write(result, folder: Path, fmt: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale(folder, result)
     written = []
-    for template, body in result.templates:
+    for template, _ in result.templates:
         path = folder / template.file
-        path.write_text(text_of(body, fmt), encoding="utf-8")
+        path.write_text(result.text(template, fmt), encoding="utf-8")
         written.append(path)
     manifest = folder / "manifest.json"
     manifest.write_text(json.dumps(result.manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
