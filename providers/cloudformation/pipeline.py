@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archform.dsl.diagnostics import Diagnostic, error
+from archform.dsl.diagnostics import Diagnostic, error, warning
 from archform.planner.dag import DAG, CycleError
 
 from . import params as params_mod
@@ -28,7 +28,7 @@ from .logical_ids import assign, camel
 from .mapping import EXPORTS, MAPPERS, missing_kinds
 from .placement import GLOBAL, GLOBAL_BASE, place
 from . import sizes
-from .split import architecture_order, chunks, part_order
+from .split import architecture_order, chunks, keep, part_order
 from .stacks import LIST_ATTRIBUTES, Layout, Linker, Template
 from .write import text_of
 
@@ -44,7 +44,7 @@ class Options:
     templates_url: str | None = None  # where nested templates will be uploaded (else local paths)
     limit: int = RESOURCE_LIMIT
     extension: str = "yaml"
-    previous: dict | None = None  # the manifest of the last run: logical IDs to keep
+    previous: dict | None = None  # the manifest of the last run: logical IDs and nested stacks to keep
 
 
 @dataclass
@@ -152,6 +152,9 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     result = Result(templates=bodies, diagnostics=found, texts=texts, format=options.extension)
     result.manifest = _manifest(name, source, order, roots, tracing, texts)
     result.manifest["logical_ids"] = {f"{k[0]}#{k[1]}": lid for k, lid in sorted(lids.items())}
+    nested = {f"{p.key[0]}#{p.key[1]}": t.lid for t, _ in bodies if t.parent is not None for p in t.parts}
+    if nested:  # kept by the next run (`split.keep`)
+        result.manifest["nested_parts"] = dict(sorted(nested.items()))
     return result
 
 
@@ -242,8 +245,8 @@ def _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name
     position = architecture_order(desired.resources, {a: r.deps for a, r in desired.resources.items()})
     limit = options.limit
     while True:
-        roots, location, problem = _lay_out(parts, lids, edges, position, placement, name, options.extension, limit,
-                                            weights, budget)
+        roots, location, problem, notes = _lay_out(parts, lids, edges, position, placement, name, options.extension,
+                                                   limit, weights, budget, options.previous)
         if problem:
             return roots, [], [error(f"CloudFormation: {problem}")]
         layout = Layout(name, lids, location, specs)
@@ -260,44 +263,87 @@ def _templates(desired, parts, lids, edges, specs, placement, tracing, ctx, name
             limit = limit * 3 // 4
             continue
         problems.extend(error(f"CloudFormation: {p}") for p in layout.problems)
-        return roots, templates, problems
+        return roots, templates, problems + notes
 
 
-def _lay_out(parts, lids, edges, position, placement, name, ext, limit, weights, budget):
-    """The templates of every stack, and where each part is: a stack within `limit` parts (and
-    `budget` bytes) is one template; a bigger one is a parent and children (`split`)."""
+def _lay_out(parts, lids, edges, position, placement, name, ext, limit, weights, budget, previous=None):
+    """The templates of every stack, where each part is, and warnings: a stack within `limit`
+    parts (and `budget` bytes) is one template; a bigger one is a parent and children
+    (`split`). A stack the previous run split (`previous`: its manifest) stays split, each
+    part in the child it was in, so nothing moves between nested stacks."""
     def weight(p) -> int:
         return weights.get(p.key, 0)
+    existed = (previous or {}).get("logical_ids") or {}
+    previous = _nested_parts(previous)
     by_stack: dict[str, list] = {}
     for p in parts:
         by_stack.setdefault(placement.stack_of_part(p.address, p.suffix), []).append(p)
     roots: dict[str, Template] = {}
     location: dict = {}
+    notes: list = []
     for sid in sorted(by_stack):
         stack = placement.stacks[sid]
         stack_name = f"{name}-{sid}"
         root = Template(sid, stack_name, stack.region, f"{stack_name}.{ext}")
         roots[sid] = root
         group = by_stack[sid]
-        if len(group) <= limit and (budget is None or sum(map(weight, group)) <= budget):
+        was_split = {p.key: previous[f"{p.key[0]}#{p.key[1]}"] for p in group
+                     if f"{p.key[0]}#{p.key[1]}" in previous}
+        if not was_split and len(group) <= limit and (budget is None or sum(map(weight, group)) <= budget):
             root.parts = sorted(group, key=lambda p: lids[p.key])
             for p in group:
                 location[p.key] = root
             continue
-        pieces = chunks(part_order(group, edges, position), limit, weight, budget)
+        ordered = part_order(group, edges, position)
+        pieces = keep(ordered, was_split, edges, limit, weight, budget) if was_split else None
+        moving = sorted({p.address for p in group if f"{p.key[0]}#{p.key[1]}" in existed}) if not was_split else []
+        if moving:
+            notes.append(warning(
+                f"CloudFormation: stack {stack_name} now needs nested stacks ({len(group)} resources), and the "
+                f"{len(moving)} resources it holds today move into them ({_listed(moving)}): CloudFormation "
+                "deletes each from the stack and creates it again in a nested one",
+                help="split the architecture into more regions or deployments before it grows past a template, "
+                     "or move stateful resources with DeletionPolicy Retain and a resource import"))
+        if pieces is None:
+            runs = chunks(ordered, limit, weight, budget)
+            width = max(2, len(str(len(runs))))
+            pieces = [(f"Part{i:0{width}d}", run) for i, run in enumerate(runs, 1)]
+            moved = sorted({p.address for label, run in pieces for p in run
+                            if p.key in was_split and was_split[p.key] != label})
+            if moved:
+                notes.append(warning(
+                    f"CloudFormation: stack {stack_name}'s nested stacks are laid out again and {len(moved)} "
+                    f"resources move between them ({_listed(moved)}): CloudFormation deletes a resource that "
+                    "leaves a nested stack and creates it in the other",
+                    help="keep the stack's size within its nested stacks, or move stateful resources with "
+                         "DeletionPolicy Retain and a resource import"))
         if len(pieces) > RESOURCE_LIMIT:
             return roots, location, (f"stack {stack_name} needs {len(pieces)} nested stacks, more than the "
-                                     f"{RESOURCE_LIMIT} a template holds")
-        width = max(2, len(str(len(pieces))))
-        for i, piece in enumerate(pieces, 1):
-            label = f"{i:0{width}d}"
-            child = Template(sid, stack_name, stack.region, f"{stack_name}.part-{label}.{ext}", parent=root,
-                             lid=f"Part{label}")
+                                     f"{RESOURCE_LIMIT} a template holds"), notes
+        for label, piece in pieces:
+            child = Template(sid, stack_name, stack.region, f"{stack_name}.part-{label[len('Part'):]}.{ext}",
+                             parent=root, lid=label)
             child.parts = sorted(piece, key=lambda p: lids[p.key])
             root.children.append(child)
             for p in piece:
                 location[p.key] = child
-    return roots, location, None
+    return roots, location, None, notes
+
+
+def _nested_parts(manifest: dict | None) -> dict:
+    """The previous manifest's `nested_parts` (part → child label), what is well formed of it."""
+    found = (manifest or {}).get("nested_parts")
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str) and _LABEL.fullmatch(v)}
+
+
+_LABEL = re.compile(r"Part[0-9]{2,4}")
+
+
+def _listed(addresses: list, most: int = 5) -> str:
+    shown = ", ".join(addresses[:most])
+    return shown + (f" and {len(addresses) - most} more" if len(addresses) > most else "")
 
 
 # --- logical IDs, deletion policies, dependencies ------------------------------------------------
@@ -440,7 +486,6 @@ def _outputs(desired, tracing, layout: Layout, roots: dict, ctx, diagnostics: li
     regional = sorted(s for s in roots if s not in (GLOBAL, GLOBAL_BASE))
     fallback = roots[regional[0]] if regional else roots[sorted(roots)[0]]
     from .params import _names
-    from archform.dsl.diagnostics import warning
     secret_params = getattr(tracing, "secret", set())
     for name in sorted(desired.outputs):
         value = desired.outputs[name]

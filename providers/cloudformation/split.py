@@ -11,7 +11,7 @@ child, so the children form no cycle, and few references cross a cut.
 
 from __future__ import annotations
 
-from archform.planner.dag import DAG
+from archform.planner.dag import DAG, CycleError
 
 
 def architecture_order(addresses, deps) -> dict[str, int]:
@@ -88,3 +88,58 @@ def _resource(ordered: list, i: int, w) -> int:
 
 def _one_resource(run: list) -> bool:
     return len({p.address for p in run}) == 1
+
+
+def keep(ordered: list, previous: dict, edges: dict, limit: int, weight=None, budget: int | None = None):
+    """Children that keep the assignments of the previous run (`previous`: part key → child
+    label such as "Part03"): a resource moved from one nested stack to another is deleted and
+    made again by CloudFormation, so a part that was in a child stays there. A newcomer joins
+    the first child, from the latest one holding what it refers to, with room for it (within
+    `limit` parts and `budget` by `weight`), or a new child after the others. Returns
+    [(label, parts)] in an order where every child comes after those it reads — or None when
+    the kept children no longer fit or would read each other in a cycle (then the caller lays
+    the stack out afresh and says what moves)."""
+    def w(p) -> int:
+        return weight(p) if weight is not None else 0
+    labels = sorted({previous[p.key] for p in ordered if p.key in previous}, key=_number)
+    runs: dict[str, list] = {label: [] for label in labels}
+    where: dict = {}
+    for p in ordered:
+        if p.key in previous:
+            runs[previous[p.key]].append(p)
+            where[p.key] = previous[p.key]
+    held = {label: sum(map(w, run)) for label, run in runs.items()}
+    if any(len(run) > limit or (budget is not None and held[label] > budget and len({p.address for p in run}) > 1)
+           for label, run in runs.items()):
+        return None
+    width = max([2, *(len(label) - len("Part") for label in labels)])
+    for p in ordered:
+        if p.key in where:
+            continue
+        reads = [labels.index(where[k]) for k in edges.get(p.key, ()) if k in where]
+        start = max(reads, default=0)
+        label = next((label for label in labels[start:] if len(runs[label]) < limit and
+                      (budget is None or held[label] + w(p) <= budget)), None)
+        if label is None:
+            label = f"Part{(max(map(_number, labels), default=0) + 1):0{width}d}"
+            labels.append(label)
+            runs[label], held[label] = [], 0
+        runs[label].append(p)
+        held[label] += w(p)
+        where[p.key] = label
+    g = DAG()
+    g.add_nodes(label for label in labels if runs[label])
+    for p in ordered:
+        for k in edges.get(p.key, ()):
+            if k in where and where[k] != where[p.key]:
+                g.add_edge(where[k], where[p.key])
+    try:
+        order = g.order(_number)
+    except CycleError:
+        return None
+    return [(label, runs[label]) for label in order]
+
+
+def _number(label: str) -> int:
+    digits = "".join(c for c in label if c.isdigit())
+    return int(digits) if digits else 0

@@ -161,3 +161,83 @@ def test_chunks_keep_every_run_within_both_limits(resources, limit, budget):
     for run in runs:
         if len({p.address for p in run}) > 1:
             assert len(run) <= limit and sum(p.size for p in run) <= budget
+
+
+# --- nested stacks keep their resources (issue 14, item 6) -------------------------------------
+
+ADDITION = '''
+  security_group aaa_extra {
+    vpc         = net.vpc
+    description = "an addition that sorts first"
+
+    ingress {
+      port = 22
+      from = app_sg
+    }
+  }
+'''
+
+
+def _with_addition(tmp_path: Path) -> Path:
+    text = (ROOT / "examples" / "ha_web.arch").read_text()
+    marker = "  security_group alb_sg {"
+    assert marker in text
+    grown = tmp_path / "ha_web.arch"
+    grown.write_text(text.replace(marker, ADDITION.strip("\n") + "\n\n" + marker, 1))
+    return grown
+
+
+def _children(result) -> dict:
+    return {f"{p.key[0]}#{p.key[1]}": t.lid for t, _ in result.templates if t.parent is not None for p in t.parts}
+
+
+def test_an_addition_moves_nothing_between_nested_stacks(tmp_path, monkeypatch):
+    """A resource moved from one nested stack to another is deleted and made again. Given the
+    previous manifest, every part stays in its child; the newcomer finds room after what it
+    reads. Without it, the same addition shifts the cuts (what the manifest prevents)."""
+    monkeypatch.chdir(ROOT)
+    before = generate("examples/ha_web.arch", {}, Options(limit=12))
+    assert before.ok and before.manifest["nested_parts"] == _children(before)
+    grown = _with_addition(tmp_path)
+    fresh = generate(grown, {}, Options(limit=12, name="ha-web"))
+    assert fresh.ok
+    shifted = {k for k, label in _children(before).items() if _children(fresh).get(k) != label}
+    assert shifted, "the addition must shift a fresh layout, or this test shows nothing"
+    kept = generate(grown, {}, Options(limit=12, name="ha-web", previous=before.manifest))
+    assert kept.ok, [d.summary for d in kept.diagnostics if d.is_error]
+    now = _children(kept)
+    assert {k: now[k] for k in _children(before)} == _children(before)
+    assert {k for k in now if k.startswith("primary.aaa_extra#")}
+    assert not [d for d in kept.diagnostics if "move" in d.summary]
+    for t, body in kept.templates[1:]:
+        assert len(body["Resources"]) <= 12
+    # children deploy in an order where each reads only from those before it
+    order = [t.lid for t, _ in kept.templates[1:]]
+    for lid, resource in kept.templates[0][1]["Resources"].items():
+        for value in resource["Properties"].get("Parameters", {}).values():
+            if "Fn::GetAtt" in value:
+                assert order.index(value["Fn::GetAtt"][0]) < order.index(lid)
+    out = tmp_path / "out"
+    write(kept, out, "yaml")
+    found = lint(out, kept)
+    assert [f for f in found if f[1][0] == "E"] == []
+
+
+def test_a_stack_growing_into_nested_stacks_warns_of_the_move(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    single = generate("examples/ha_web.arch", {})
+    assert single.ok and "nested_parts" not in single.manifest
+    split = generate("examples/ha_web.arch", {}, Options(limit=12, previous=single.manifest))
+    assert split.ok
+    (moved,) = [d.summary for d in split.diagnostics if "now needs nested stacks" in d.summary]
+    assert "move into them" in moved and "primary.alb_sg" in moved
+
+
+def test_a_tampered_manifest_cannot_name_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    before = generate("examples/ha_web.arch", {}, Options(limit=12))
+    manifest = json.loads(json.dumps(before.manifest))
+    manifest["nested_parts"] = {k: "../../etc/Part01" for k in manifest["nested_parts"]}
+    result = generate("examples/ha_web.arch", {}, Options(limit=12, previous=manifest))
+    assert result.ok
+    assert all("/" not in t.file for t, _ in result.templates)
