@@ -9,6 +9,7 @@ Rules across resources: `stdlib/rules/spread_placement_limit.py` and
 from __future__ import annotations
 
 import math
+import re
 from typing import ClassVar, Iterable, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -46,6 +47,24 @@ def _instance_type(x):
 
 
 InstanceType = Validated(_instance_type)
+
+_DEVICE = re.compile(r"/dev/(sd[a-z][0-9]*|xvd[a-z]{1,2}[0-9]*)")
+
+
+def _device_name(x):
+    """A block device name as EC2 takes it: /dev/xvda (Amazon Linux), /dev/sda1 (Ubuntu, Debian,
+    Windows)."""
+    if isinstance(x, (v.Unknown, v.Interpolated)):
+        return x
+    if not isinstance(x, str):
+        raise fail(f"expected a device name such as \"/dev/xvda\", got {v.type_name(x)}")
+    if not _DEVICE.fullmatch(x):
+        raise fail(f"'{x}' is not a device name EC2 takes", "write /dev/xvda (Amazon Linux) or /dev/sda1 "
+                                                            "(Ubuntu, Debian, Windows): the AMI's root device")
+    return x
+
+
+DeviceName = Validated(_device_name)
 
 SSD_TYPES = ("gp2", "gp3", "io1", "io2")
 VOLUME_TYPES = SSD_TYPES + ("st1", "sc1")
@@ -88,6 +107,10 @@ class RootVolume(Block):
     iops: Int | None = None
     throughput: Int | None = None
     delete_on_termination: Bool = True
+    # The AMI's root device (`aws ec2 describe-images --query 'Images[].RootDeviceName'`). A
+    # template that names another device adds an empty volume there and leaves the root as the
+    # AMI made it: unencrypted, its size unchanged.
+    device_name: DeviceName = "/dev/xvda"
 
 
 class LaunchSettings(BaseModel):

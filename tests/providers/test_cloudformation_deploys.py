@@ -288,3 +288,62 @@ def test_no_stack_refers_to_what_a_later_stack_makes():
             for name, maker in exported.items():
                 if f"'Fn::ImportValue': '{name}'" in text and maker in position and t.stack_name in position:
                     assert position[maker] < position[t.stack_name], (path.name, t.stack_name, name, maker)
+
+
+ROOT_DEVICE_CASE = '''
+region "us-east-1" as east {
+  vpc main {
+    cidr = 10.0.0.0/16
+  }
+  subnet app {
+    vpc  = main
+    cidr = 10.0.1.0/24
+    az   = "a"
+  }
+  instance ubuntu {
+    ami           = "ami-0abcdef1234567890"
+    instance_type = t3.micro
+    subnet        = app
+    root_volume {
+      device_name = "/dev/sda1"
+    }
+  }
+  instance amazon_linux {
+    ami           = "ami-0abcdef1234567890"
+    instance_type = t3.micro
+    subnet        = app
+  }
+  autoscaling_group workers {
+    subnets = [app]
+    min     = 1
+    max     = 2
+    launch {
+      ami           = "ami-0abcdef1234567890"
+      instance_type = t3.micro
+      root_volume {
+        device_name = "/dev/sda1"
+        size        = 30GiB
+      }
+    }
+  }
+}
+'''
+
+
+def test_the_root_volume_is_mapped_on_the_amis_root_device(tmp_path):
+    """Encryption of the root volume only takes on the AMI's root device: a mapping on
+    /dev/xvda for an AMI that boots from /dev/sda1 adds an empty volume and leaves the root
+    unencrypted. `root_volume { device_name }` says which (default /dev/xvda, Amazon Linux)."""
+    source = tmp_path / "roots.arch"
+    source.write_text(ROOT_DEVICE_CASE)
+    found = resources(generated(source))
+    ubuntu = found["EastUbuntu"]["Properties"]["BlockDeviceMappings"]
+    assert [m["DeviceName"] for m in ubuntu] == ["/dev/sda1"] and ubuntu[0]["Ebs"]["Encrypted"] is True
+    assert found["EastAmazonLinux"]["Properties"]["BlockDeviceMappings"][0]["DeviceName"] == "/dev/xvda"
+    (template,) = of_type(found, "AWS::EC2::LaunchTemplate").values()
+    mapping = template["Properties"]["LaunchTemplateData"]["BlockDeviceMappings"]
+    assert [m["DeviceName"] for m in mapping] == ["/dev/sda1"] and mapping[0]["Ebs"]["VolumeSize"] == 30
+    source.write_text(ROOT_DEVICE_CASE.replace('"/dev/sda1"\n    }', '"sda1"\n    }', 1))
+    result = generate(source, {})
+    (problem,) = [d for d in result.diagnostics if d.is_error]
+    assert "'sda1' is not a device name EC2 takes" in problem.summary

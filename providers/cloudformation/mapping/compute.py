@@ -4,8 +4,8 @@ volumes with their attachments.
 
 Instances and launch templates reach their role through the instance profile the role's
 mapping makes. The root volume is written only when it differs from archform's default
-(8 GiB gp3), on `/dev/xvda` (Amazon Linux; AMIs that boot from `/dev/sda1` need a
-`launch_template` written for them). Attached volumes take `/dev/sdf`, `/dev/sdg`, … on each
+(8 GiB gp3), on its `device_name` (`/dev/xvda`, Amazon Linux's; Ubuntu, Debian and Windows
+AMIs boot from `/dev/sda1`). Attached volumes take `/dev/sdf`, `/dev/sdg`, … on each
 instance, in address order.
 """
 
@@ -16,9 +16,8 @@ from ..logical_ids import camel
 from ..units import gib, number, percent, seconds
 from .common import REF, arn_export, getatt, suffixes
 
-ROOT_DEVICE = "/dev/xvda"
-DEFAULT_ROOT = {"delete_on_termination": True, "encrypted": False, "iops": None, "kms_key": None, "size": "8GiB",
-                "throughput": None, "type": "gp3"}
+DEFAULT_ROOT = {"delete_on_termination": True, "device_name": "/dev/xvda", "encrypted": False, "iops": None,
+                "kms_key": None, "size": "8GiB", "throughput": None, "type": "gp3"}
 
 
 def image(r, p: tuple = ()):
@@ -41,7 +40,7 @@ def _root_volume(r, p: tuple):
     root = r.raw(*p, "root_volume")
     if not root or root == DEFAULT_ROOT:
         return None
-    return [{"DeviceName": ROOT_DEVICE, "Ebs": {
+    return [{"DeviceName": r.val(*p, "root_volume", "device_name"), "Ebs": {
         "VolumeSize": gib(r.get(*p, "root_volume", "size")),
         "VolumeType": r.val(*p, "root_volume", "type"),
         "Encrypted": True if root.get("encrypted") else None,
