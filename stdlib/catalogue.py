@@ -21,6 +21,7 @@ from archform.stdlib.schema import Kind
 
 
 INDEX: dict[str, str] = {
+    "api_gateway": "apigateway",
     "aurora": "database",
     "autoscaling_group": "autoscaling",
     "certificate": "security",

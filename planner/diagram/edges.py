@@ -239,13 +239,13 @@ def connect(scene: Scene) -> None:
     scene.edges.extend(sorted(edges.values(), key=Edge.key))
 
 
-MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function")
+MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function", "api_gateway")
 
 
 def _messaging(a, it, add, served: set) -> None:
-    """SNS → its subscribed queues and functions, a queue → its dead-letter queue, a queue →
-    the function an event source mapping feeds (the mapping itself is a use of both), a
-    function → its dead-letter target."""
+    """SNS → its subscribed queues and functions, an API → the functions of its routes, a
+    queue → its dead-letter queue, a queue → the function an event source mapping feeds (the
+    mapping itself is a use of both), a function → its dead-letter target."""
     at, k = it.attrs, it.kind
     if k == "sns_topic":
         for sub in at.get("subscription") or []:
@@ -265,6 +265,15 @@ def _messaging(a, it, add, served: set) -> None:
         for other in (source, function):
             if other:
                 add(a, other, "uses")
+    elif k == "api_gateway":  # an API → the functions its routes invoke, labelled with the routes
+        routes: dict[str, list] = {}
+        for route in at.get("route") or []:
+            target = ref(route.get("target"))
+            if target:
+                routes.setdefault(target, []).append(str(route.get("name")))
+        for target, keys in sorted(routes.items()):
+            add(a, target, "traffic", keys[0] if len(keys) == 1 else f"{len(keys)} routes")
+            served.add(target)
     elif k == "lambda_function":
         dlq = ref(at.get("dead_letter"))
         if dlq:

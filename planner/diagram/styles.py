@@ -25,7 +25,7 @@ CATEGORIES: dict[str, tuple[str, str, str, str, str]] = {
     "network": ("#0972D3", "#E6F0FB", "ellipse", "", "Networking (gateways, routes, endpoints)"),
     "security": ("#DD344C", "#FCE9EC", "note", "", "Security and identity (security groups, IAM, ACM)"),
     "management": ("#E7157B", "#FDE7F2", "component", "", "Resilience (DR plans)"),
-    "serverless": ("#D45B07", "#FEF1E6", "box3d", "", "Serverless (Lambda)"),
+    "serverless": ("#D45B07", "#FEF1E6", "box3d", "", "Serverless (Lambda, API Gateway)"),
     "integration": ("#B0084D", "#FBE7EF", "tab", "", "Application integration (SQS, SNS)"),
     "other": ("#545B64", "#F2F3F3", "box", "", "Other"),
 }
@@ -33,6 +33,7 @@ CATEGORY_ORDER = list(CATEGORIES)
 
 # kind → (category, display name, minor)
 KINDS: dict[str, tuple[str, str, bool]] = {
+    "api_gateway": ("serverless", "API Gateway", False),
     "aurora": ("database", "Aurora", False),
     "autoscaling_group": ("compute", "Auto Scaling group", False),
     "certificate": ("security", "ACM certificate", True),

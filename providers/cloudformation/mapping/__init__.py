@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from archform.stdlib import facets
 
-from . import compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage
+from . import (apigateway, compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless,
+               storage)
 
-FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage)
+FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
+            apigateway)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

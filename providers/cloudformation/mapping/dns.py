@@ -99,6 +99,9 @@ def _alias_target(r):
             r.error(f"the hosted zone of S3 website endpoints in {region} is not known to archform")
     elif kind == "dns_record":
         dns, zone = record_name(r.ctx.source(target)), r.ref("zone")
+    elif kind == "api_gateway":
+        from .apigateway import alias_target
+        dns, zone = alias_target(r.ctx.source(target))
     elif kind == "vpc_endpoint":
         dns = r.ctx.out(target, "dns_name", r)
         zone = select(0, split(":", select(0, Att(target, "", "DnsEntries"))))

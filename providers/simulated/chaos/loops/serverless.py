@@ -1,4 +1,4 @@
-"""Queues, topics and functions during a run (notes §14, §16.1).
+"""Queues, topics, functions and APIs during a run (notes §14, §16.1, §16.3).
 
 - SQS and SNS: regional services AWS runs across AZs: unaffected by an AZ, unavailable with
   their region. A topic delivers to each subscribed queue or function that still answers, in
@@ -7,6 +7,9 @@
   of its subnets: losing an AZ loses that subnet's share of its capacity, and losing every
   AZ it has a subnet in stops it (notes §16.1, "Lambda in VPC").
 - An event source mapping processes messages while its queue and its function both answer.
+- API Gateway: regional, across AZs. It serves the share of its routes whose integration
+  answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
+  taken to answer); the others return 5xx.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from archform.stdlib.facets import provides
 from ..measure import Service
 from ..world import Loop
 
-KINDS = ("sqs_queue", "sns_topic", "lambda_function", "lambda_event_source")
+KINDS = ("sqs_queue", "sns_topic", "lambda_function", "lambda_event_source", "api_gateway")
 _MEASURES = {"sqs_queue": ("messages accepted", "queue"), "sns_topic": ("messages delivered", "subscriptions"),
              "lambda_function": ("invocations served", "subnet AZs"),
-             "lambda_event_source": ("messages processed", "mapping")}
+             "lambda_event_source": ("messages processed", "mapping"),
+             "api_gateway": ("requests served", "routes")}
 
 
 @provides("failures", *KINDS)
@@ -50,7 +54,7 @@ class Serverless(Loop):
         request; a topic serves the share of subscriptions that still answer."""
         capacity = self.capacity(id)
         rec = self.records[id]
-        served = capacity if rec.kind == "sns_topic" else (1.0 if capacity > 0 else 0.0)
+        served = capacity if rec.kind in ("sns_topic", "api_gateway") else (1.0 if capacity > 0 else 0.0)
         return served, capacity
 
     def _enis(self, rec) -> list:
@@ -70,6 +74,10 @@ class Serverless(Loop):
         if rec.kind == "sns_topic":
             targets = [s.get("target") for s in rec.attrs.get("subscription") or [] if s.get("target")]
             return sum(self.capacity(t) > 0 for t in targets) / len(targets) if targets else 1.0
+        if rec.kind == "api_gateway":
+            routes = rec.attrs.get("route") or []
+            answering = [r for r in routes if r.get("target") is None or self.capacity(r["target"]) > 0]
+            return len(answering) / len(routes) if routes else 1.0
         if rec.kind == "lambda_event_source":
             if rec.attrs.get("enabled") is False:
                 return 0.0
