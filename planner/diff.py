@@ -101,7 +101,8 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         if d.attrs == p.config:  # the common case, compared in C
             changed = set(drifted)
         else:
-            changed = {k for k in set(d.attrs) | set(p.config) if d.attrs.get(k) != p.config.get(k)}
+            changed = {k for k in set(d.attrs) | set(p.config)
+                       if d.attrs.get(k) != p.config.get(k) and _set(d.attrs.get(k)) != _set(p.config.get(k))}
             changed |= set(drifted)
         unknown = _unknown_attrs(d.attrs, pending, d.deps)
         changed |= unknown
@@ -180,6 +181,17 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
                     help="to allow it, set prevent_destroy = false and apply that first; or keep the resource "
                          "(use a `moved` statement if it was renamed)"))
     return DiffResult(result, diags)
+
+
+def _set(value):
+    """A value without its unset (null) entries, at every depth: an optional attribute the
+    catalogue added to a block since the state was written (`root_volume.device_name`) is unset
+    on both sides, not a change."""
+    if isinstance(value, dict):
+        return {k: _set(x) for k, x in value.items() if x is not None}
+    if isinstance(value, list):
+        return [_set(x) for x in value]
+    return value
 
 
 def _chains(moved, diags: list[Diagnostic]):

@@ -107,10 +107,10 @@ class RootVolume(Block):
     iops: Int | None = None
     throughput: Int | None = None
     delete_on_termination: Bool = True
-    # The AMI's root device (`aws ec2 describe-images --query 'Images[].RootDeviceName'`). A
-    # template that names another device adds an empty volume there and leaves the root as the
-    # AMI made it: unencrypted, its size unchanged.
-    device_name: DeviceName = "/dev/xvda"
+    # The AMI's root device (`aws ec2 describe-images --query 'Images[].RootDeviceName'`); unset,
+    # /dev/xvda (Amazon Linux). A template that names another device adds an empty volume there
+    # and leaves the root as the AMI made it: unencrypted, its size unchanged.
+    device_name: DeviceName | None = None
 
 
 class LaunchSettings(BaseModel):

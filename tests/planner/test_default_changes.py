@@ -37,3 +37,37 @@ def test_a_new_default_shows_as_a_planned_change(bench):
     shown = render.text(plan)
     assert "encrypted" in shown and "primary.orders" in shown
     assert not plan.summary.empty
+
+
+def _without(value, name: str):
+    if isinstance(value, dict):
+        return {k: _without(x, name) for k, x in value.items() if k != name}
+    if isinstance(value, list):
+        return [_without(x, name) for x in value]
+    return value
+
+
+def test_an_optional_attribute_added_since_plans_nothing(bench):
+    """A state written before the catalogue grew an optional attribute inside a block
+    (`root_volume.device_name`) holds no key for it; the configuration's value is unset too.
+    That is no change: upgrading archform must not plan an update of every instance."""
+    from dataclasses import replace
+
+    from archform.planner.diff import diff
+    text = (EXAMPLES / "ha_ec2_eip.arch").read_text()
+    _, result = bench.apply(text)
+    assert not result.failed
+    snapshot = bench.store.read()
+    assert any("device_name" in str(r.config) for r in snapshot.resources.values())
+    older = replace(snapshot, resources={a: replace(r, config=_without(r.config, "device_name"),
+                                                   applied=_without(r.applied, "device_name"))
+                                         for a, r in snapshot.resources.items()})
+    assert not any("device_name" in str(r.config) for r in older.resources.values())
+    found = diff(bench.desired(text), older)
+    assert [c.address for c in found.changes if c.action is not Action.NOOP] == []
+    # a value written where the state has none is still a change
+    written = text.replace("      user_data       =", "      root_volume {\n        device_name = \"/dev/sda1\"\n"
+                                                      "      }\n      user_data       =", 1)
+    assert written != text
+    found = diff(bench.desired(written), older)
+    assert [c.address for c in found.changes if c.action is not Action.NOOP] == ["ireland.server_group"]

@@ -16,7 +16,8 @@ from ..logical_ids import camel
 from ..units import gib, number, percent, seconds
 from .common import REF, arn_export, getatt, suffixes
 
-DEFAULT_ROOT = {"delete_on_termination": True, "device_name": "/dev/xvda", "encrypted": False, "iops": None,
+ROOT_DEVICE = "/dev/xvda"  # Amazon Linux's, when root_volume { device_name } is not written
+DEFAULT_ROOT = {"delete_on_termination": True, "device_name": None, "encrypted": False, "iops": None,
                 "kms_key": None, "size": "8GiB", "throughput": None, "type": "gp3"}
 
 
@@ -40,7 +41,7 @@ def _root_volume(r, p: tuple):
     root = r.raw(*p, "root_volume")
     if not root or root == DEFAULT_ROOT:
         return None
-    return [{"DeviceName": r.val(*p, "root_volume", "device_name"), "Ebs": {
+    return [{"DeviceName": r.val(*p, "root_volume", "device_name") or ROOT_DEVICE, "Ebs": {
         "VolumeSize": gib(r.get(*p, "root_volume", "size")),
         "VolumeType": r.val(*p, "root_volume", "type"),
         "Encrypted": True if root.get("encrypted") else None,
