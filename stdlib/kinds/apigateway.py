@@ -192,7 +192,7 @@ class ApiGateway(Kind):
         if route.auth not in allowed:
             yield Issue(f"a {self.protocol} API's routes take auth = {', '.join(allowed)}, not {route.auth}",
                         (*path, "auth"), help=did_you_mean(str(route.auth), list(allowed)))
-        if route.auth in ("jwt", "cognito", "lambda"):
+        elif route.auth in ("jwt", "cognito", "lambda"):
             if route.authorizer is None:
                 yield Issue(f"auth = {route.auth} needs authorizer = NAME", (*path, "auth"),
                             help="authorizers: " + (", ".join(authorizers) or "none declared"))
@@ -217,15 +217,17 @@ class ApiGateway(Kind):
                             help="usage_plan { rate = 100, burst = 50, quota = 10000, keys = [\"partner\"] }")
 
     def _authorizer_issues(self, auth: Authorizer, path: tuple, graph: Graph) -> Iterable[Issue]:
+        # a route of this type on the wrong protocol has said so already: one mistake, one diagnostic
+        said = any(r.authorizer == auth.name and r.auth not in _AUTHS[self.protocol] for r in self.route)
         if auth.type == "jwt":
-            if self.protocol != "http":
+            if self.protocol != "http" and not said:
                 yield Issue("JWT authorizers are for HTTP APIs (REST APIs use cognito)", (*path, "type"))
             if not isinstance(auth.issuer, str) or not auth.issuer.startswith("https://"):
                 yield Issue("a JWT authorizer needs issuer = \"https://…\" (its OpenID issuer URL)", path)
             if not auth.audience:
                 yield Issue("a JWT authorizer needs an audience (the app client ids it accepts)", path)
         elif auth.type == "cognito":
-            if self.protocol != "rest":
+            if self.protocol != "rest" and not said:
                 yield Issue("Cognito user pool authorizers are for REST APIs (HTTP APIs use jwt with the pool's "
                             "issuer)", (*path, "type"))
             if not auth.user_pools:

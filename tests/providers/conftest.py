@@ -151,6 +151,8 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           code={"file": "worker.zip"}, timeout=dur("30s"), subnets=[r("app_a"), r("app_b")],
           security_groups=[r("app_sg")], url={})
     b.add("feed", "lambda_event_source", source=r("jobs"), function=r("worker"))
+    b.add("api", "api_gateway", route=[{"name": "GET /orders", "target": r("worker"), "auth": "none"}],
+          domain="api.example.com", certificate=r("cert"))
     return b
 
 

@@ -37,6 +37,20 @@ CASES = Path(__file__).parent / "test_cloudformation_cases"
 
 # Resource types the mappings emit that moto 5's CloudFormation does not create.
 MOTO_UNSUPPORTED = [
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGateway::BasePathMapping",
+    "AWS::ApiGateway::DomainName",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::UsagePlanKey",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::ApiMapping",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::DomainName",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Stage",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::CertificateManager::Certificate",
     "AWS::CloudFront::CachePolicy",
@@ -449,6 +463,8 @@ CHECKS = {
 # - dr_warm_standby: Aurora in both regions, the certificates, the DR plan, the primary failover
 #   record (its health check id);
 # - static_site: CloudFront, the certificate, and the alias records to the distribution;
+# - serverless_api: API Gateway V2 (moto's CloudFormation has no ApiGatewayV2 types) and the
+#   certificate of its custom domain;
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
@@ -463,6 +479,7 @@ NOT_DEPLOYED = {
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
     "ha_ec2_eip": [],
     "serverless_queue_worker": [],
+    "serverless_api": ["primary.api", "primary.shop"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.cache",
