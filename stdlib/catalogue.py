@@ -60,6 +60,7 @@ INDEX: dict[str, str] = {
     "vpc": "network",
     "vpc_endpoint": "routing",
     "vpc_peering": "routing",
+    "workload": "workload",
 }
 
 

@@ -4,7 +4,8 @@
   changed (DR plans first), each a step line of its capacity over virtual time on its own
   scale, with the faults shaded across every row and failovers as dashed markers;
 - `timeline_chart(report)`: the failure's events on the same time axis, one lane per family
-  (faults, compute, Auto Scaling, load balancing, data, network, DNS, DR), each event a dot
+  (faults, compute, Auto Scaling, load balancing, data, network, DNS, queues and serverless,
+  DR), each event a dot
   whose tooltip is the engine's sentence, failovers and fault starts labelled.
 
 Both are deterministic: numbers rounded, everything sorted as the report sorts it.
@@ -29,13 +30,15 @@ LANES = [
     ("data", "Data", ("rds.", "aurora.", "cache.", "storage.")),
     ("network", "Network", ("nat.", "egress.")),
     ("dns", "DNS", ("route53.",)),
+    ("messaging", "Queues and serverless", ("queue.", "lambda.", "api.", "sqs_queue.", "sns_topic.",
+                                            "lambda_function.", "lambda_event_source.", "api_gateway.")),
     ("dr", "DR", ("dr.",)),
 ]
 COLOURS = {"fault": "#D13212", "compute": "#ED7100", "asg": "#ED7100", "lb": "#7D3CD8", "data": "#C925D1",
-           "network": "#0972D3", "dns": "#8C4FFF", "dr": "#E7157B"}
+           "network": "#0972D3", "dns": "#8C4FFF", "messaging": "#B0084D", "dr": "#E7157B"}
 LABELLED = ("fault.start", "route53.record_flipped", "aurora.global_promoted", "aurora.failover_complete",
             "rds.failover_complete", "rds.promoted", "dr.runbook_started", "dr.dns_switched", "dr.restored",
-            "cache.failover_complete")
+            "cache.failover_complete", "queue.backlog", "queue.drained")
 
 
 def _f(x: float) -> str:

@@ -119,7 +119,7 @@ def connect(scene: Scene) -> None:
                     traffic_port(a, target, at.get("port"))
                     served.add(target)
         elif k in MESSAGING:
-            _messaging(a, it, add, served)
+            _messaging(a, it, add, served, items)
         elif k == "health_check":
             target = ref(at.get("target"))
             if target:
@@ -239,13 +239,14 @@ def connect(scene: Scene) -> None:
     scene.edges.extend(sorted(edges.values(), key=Edge.key))
 
 
-MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function", "api_gateway")
+MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function", "api_gateway", "workload")
 
 
-def _messaging(a, it, add, served: set) -> None:
+def _messaging(a, it, add, served: set, items: dict) -> None:
     """SNS → its subscribed queues and functions, an API → the functions of its routes, a
     queue → its dead-letter queue, a queue → the function an event source mapping feeds (the
-    mapping itself is a use of both), a function → its dead-letter target."""
+    mapping itself is a use of both), a function → its dead-letter target, a workload → where
+    its demand arrives (and a queue → the Auto Scaling group that polls it)."""
     at, k = it.attrs, it.kind
     if k == "sns_topic":
         for sub in at.get("subscription") or []:
@@ -274,6 +275,13 @@ def _messaging(a, it, add, served: set) -> None:
         for target, keys in sorted(routes.items()):
             add(a, target, "traffic", keys[0] if len(keys) == 1 else f"{len(keys)} routes")
             served.add(target)
+    elif k == "workload":  # modeled demand → where it arrives; a queue → the group that polls it
+        source, consumer = ref(at.get("source")), ref(at.get("consumer"))
+        if source:
+            add(a, source, "traffic", f"{at.get('rate')}/s")
+        if source and consumer in items and items[consumer].kind == "autoscaling_group":
+            add(source, consumer, "traffic", "polled")
+            served.add(consumer)
     elif k == "lambda_function":
         dlq = ref(at.get("dead_letter"))
         if dlq:

@@ -21,7 +21,7 @@ class LaunchBlock(Block, LaunchSettings):
     """`launch { ... }` inside an ASG: launch settings written in place."""
 
 
-METRICS = ("cpu", "request_count", "network_in", "network_out")
+METRICS = ("cpu", "request_count", "network_in", "network_out", "queue_backlog")
 
 
 def _metric(x):
@@ -33,7 +33,8 @@ def _metric(x):
                    did_you_mean(x.text, METRICS) or "quote the name of a custom CloudWatch metric")
     if isinstance(x, (str, v.Unknown, v.Interpolated)):
         return x
-    raise fail(f"expected a metric (cpu, request_count, network_in, network_out or a quoted custom name), "
+    raise fail(f"expected a metric (cpu, request_count, network_in, network_out, queue_backlog or a quoted custom "
+               "name), "
                f"got {v.type_name(x)}")
 
 
@@ -72,6 +73,11 @@ class ScalingPolicy(Block):
     min: IntRange(0, what="min") | None = None
     max: IntRange(0, what="max") | None = None
     desired: IntRange(0, what="desired") | None = None
+    # queue_backlog: the queue whose visible messages per instance in service are tracked (AWS's
+    # "scaling based on Amazon SQS": CloudWatch metric math over the queue and the group)
+    queue: Ref["sqs_queue"] | None = None
+    # a custom metric's dimensions (`metric = "Shop/Orders"`, `dimensions = { Stage = "prod" }`)
+    dimensions: dict[str, Str] = Field(default_factory=dict)
 
     def needs(self) -> tuple[str, ...]:
         """The attributes this policy's type requires."""
@@ -242,6 +248,7 @@ class AutoscalingGroup(Kind):
                     level = getattr(policy, field)
                     if level is not None and not isinstance(level, (v.Percent, v.Unknown)):
                         yield Issue(f"CPU utilisation is a percentage: write {field} = {level}%", (*path, field))
+            yield from _backlog_issues(policy, path)
             if policy.metric == "request_count" and not balanced:
                 yield Issue("request_count (requests per target) needs the group behind a load balancer",
                             (*path, "metric"), help="add target_groups = [...], or forward a listener to this group")
@@ -251,6 +258,26 @@ class AutoscalingGroup(Kind):
                     yield Issue(f"scheduled min = {low} is greater than max = {high}", (*path, "min"))
                 elif policy.schedule is not None and (low, high, policy.desired) == (None, None, None):
                     yield Issue("a scheduled action sets at least one of min, max or desired", path)
+
+
+def _backlog_issues(policy: ScalingPolicy, path: tuple) -> Iterable[Issue]:
+    """queue_backlog reads a queue; a queue is only for it; dimensions only for custom metrics."""
+    if policy.metric == "queue_backlog":
+        if policy.queue is None:
+            yield Issue("queue_backlog tracks the messages of a queue per instance: name it with queue = <sqs_queue>",
+                        (*path, "metric"), help="scaling_policy backlog { metric = queue_backlog, queue = jobs, "
+                                                "target = 100 }")
+        if policy.type not in ("target_tracking", "step", "simple"):
+            yield Issue(f"a {policy.type} policy cannot track queue_backlog", (*path, "type"))
+        for field in ("target", "threshold"):
+            level = getattr(policy, field)
+            if isinstance(level, (v.Percent, v.Size)):
+                yield Issue(f"queue_backlog counts messages per instance: write {field} as a number, e.g. 100",
+                            (*path, field))
+    elif policy.queue is not None:
+        yield Issue("queue is for metric = queue_backlog", (*path, "queue"))
+    if policy.dimensions and (policy.metric in METRICS or policy.metric is None):
+        yield Issue(f"dimensions are for custom metrics; {policy.metric} has its own", (*path, "dimensions"))
 
 
 _POLICY_EXAMPLES = {

@@ -153,6 +153,7 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("feed", "lambda_event_source", source=r("jobs"), function=r("worker"))
     b.add("api", "api_gateway", route=[{"name": "GET /orders", "target": r("worker"), "auth": "none"}],
           domain="api.example.com", certificate=r("cert"))
+    b.add("orders_in", "workload", source=r("jobs"), rate=20, consumer=r("feed"), per_message=dur("200ms"))
     return b
 
 

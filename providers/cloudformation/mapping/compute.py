@@ -231,10 +231,12 @@ def _policy(r, i: int, policy: dict, asg):
             if metric == "request_count":
                 spec["ResourceLabel"], listener = _resource_label(r)
             config["PredefinedMetricSpecification"] = spec
+        elif metric == "queue_backlog":
+            config["CustomizedMetricSpecification"] = _backlog_per_instance(r, p, asg)
         else:
             namespace, name = _metric_name(metric)
             config["CustomizedMetricSpecification"] = {"Namespace": namespace, "MetricName": name,
-                                                       "Statistic": "Average"}
+                                                       "Dimensions": _dimensions(r, p), "Statistic": "Average"}
         r.part("AWS::AutoScaling::ScalingPolicy", {
             "AutoScalingGroupName": asg, "PolicyType": "TargetTrackingScaling",
             "TargetTrackingConfiguration": config, "EstimatedInstanceWarmup": warmup,
@@ -252,22 +254,49 @@ def _policy(r, i: int, policy: dict, asg):
         props.update({"PolicyType": "SimpleScaling", "ScalingAdjustment": adjustment,
                       "Cooldown": str(cooldown) if cooldown is not None else None})
     r.part("AWS::AutoScaling::ScalingPolicy", props, suffix=suffix)
+    alarm = {"AlarmDescription": f"{policy['type']} scaling policy {policy['name']} of {r.address}",
+             "EvaluationPeriods": 2, "Threshold": number(r.get(*p, "threshold")),
+             "ComparisonOperator": "GreaterThanOrEqualToThreshold" if adjustment >= 0 else "LessThanOrEqualToThreshold",
+             "AlarmActions": [r.att(suffix)]}
+    if metric == "queue_backlog":  # metric math: the queue's visible messages over the instances in service
+        math = _backlog_per_instance(r, p, asg)
+        alarm["Metrics"] = [{"Id": m["Id"], "Label": m.get("Label"), "ReturnData": m["ReturnData"],
+                             **({"Expression": m["Expression"]} if "Expression" in m else
+                                {"MetricStat": {**m["MetricStat"], "Period": 60}})} for m in math["Metrics"]]
+        r.part("AWS::CloudWatch::Alarm", alarm, suffix=suffix + "Alarm")
+        return
     if metric in _ALARM_METRIC:
         namespace, name = _ALARM_METRIC[metric]
+        dimensions = [{"Name": "AutoScalingGroupName", "Value": asg}]
     else:
         namespace, name = _metric_name(metric)
-    dimensions = [{"Name": "AutoScalingGroupName", "Value": asg}]
+        dimensions = _dimensions(r, p) or [{"Name": "AutoScalingGroupName", "Value": asg}]
     if metric == "request_count":
         label, listener = _resource_label(r)
         dimensions = [{"Name": "TargetGroup", "Value": label}] if label is not None else dimensions
     r.part("AWS::CloudWatch::Alarm", {
-        "AlarmDescription": f"{policy['type']} scaling policy {policy['name']} of {r.address}",
-        "Namespace": namespace, "MetricName": name, "Statistic": "Average", "Period": 60, "EvaluationPeriods": 2,
-        "Threshold": number(r.get(*p, "threshold")),
-        "ComparisonOperator": "GreaterThanOrEqualToThreshold" if adjustment >= 0 else "LessThanOrEqualToThreshold",
-        "Dimensions": dimensions,
-        "AlarmActions": [r.att(suffix)],
-    }, suffix=suffix + "Alarm", depends=[listener])
+        **alarm, "Namespace": namespace, "MetricName": name, "Statistic": "Average", "Period": 60,
+        "Dimensions": dimensions}, suffix=suffix + "Alarm", depends=[listener])
+
+
+def _dimensions(r, p: tuple) -> list | None:
+    found = r.val(*p, "dimensions") or {}
+    return [{"Name": k, "Value": found[k]} for k in sorted(found)] or None
+
+
+def _backlog_per_instance(r, p: tuple, asg) -> dict:
+    """AWS's "scaling based on Amazon SQS": the queue's visible messages divided by the group's
+    instances in service, as CloudWatch metric math (the group collects GroupInServiceInstances)."""
+    queue = r.ref(*p, "queue", export="name")
+    return {"Metrics": [
+        {"Id": "visible", "ReturnData": False, "MetricStat": {"Stat": "Sum", "Metric": {
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": queue}]}}},
+        {"Id": "serving", "ReturnData": False, "MetricStat": {"Stat": "Average", "Metric": {
+            "Namespace": "AWS/AutoScaling", "MetricName": "GroupInServiceInstances",
+            "Dimensions": [{"Name": "AutoScalingGroupName", "Value": asg}]}}},
+        {"Id": "backlog", "Label": "Messages visible per instance in service", "ReturnData": True,
+         "Expression": "visible / serving"}]}
 
 
 def _launch_public_ip(r):
@@ -315,6 +344,9 @@ def autoscaling_group(r):
         "TargetGroupARNs": _target_groups(r),
         "PlacementGroup": r.ref("placement_group"),
         "CapacityRebalance": True if r.raw("capacity_rebalance") else None,
+        # the backlog-per-instance metric divides by this group metric, which is off by default
+        "MetricsCollection": [{"Granularity": "1Minute", "Metrics": ["GroupInServiceInstances"]}]
+        if any(p.get("metric") == "queue_backlog" for p in r.raw("scaling_policy") or []) else None,
         "Tags": r.tags(propagate=True),
     }, update_policy=update, depends=r.ctx.public_ip_attachment(r, _launch_public_ip(r), r.targets("subnets")))
     asg = r.att()

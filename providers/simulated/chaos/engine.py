@@ -25,11 +25,12 @@ from .loops.rds import Rds
 from .loops.route53 import Route53
 from .loops.serverless import Serverless
 from .loops.storage import Storage
+from .loops.workload import Workloads
 from .traffic import Traffic
 from .world import World
 
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
-         ("network", Network), ("storage", Storage), ("serverless", Serverless),
+         ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr))
 
 

@@ -71,3 +71,7 @@ RESTORE_SECONDS = 1800.0            # model: restore a database from a snapshot 
 PROVISION_SECONDS = 900.0           # model: recreate the compute and front of an environment from templates
                                     # (notes §25.2: CloudFormation recreates environments)
 DNS_CHANGE_SECONDS = 60.0           # model: an operator's DNS change propagates within the record's TTL
+
+# --- workloads (loops/workload.py) -------------------------------------------------------------
+WORKLOAD_TICK_SECONDS = 10.0        # model: messages move through queues in steps of this length
+STEADY_SHARE = 0.01                 # model: a queue is back to its steady state under 1% of a tick's arrivals

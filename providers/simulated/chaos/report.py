@@ -48,7 +48,8 @@ def build(run) -> dict:
     return {
         "format": FORMAT, "format_version": VERSION, "architecture": getattr(run, "architecture", None),
         "seed": sim.seed, "duration_seconds": _r(duration), "faults": faults, "timeline": timeline,
-        "services": services, "failovers": failovers, "data_loss": losses, "dr_plans": plans,
+        "services": services, "queues": w.workload.report(), "failovers": failovers, "data_loss": losses,
+        "dr_plans": plans,
         "summary": {"events": sim.processed, "timeline_entries": len(timeline),
                     "compliance": "NoPolicy" if not plans else "PolicyBreached" if breached else "PolicyMet",
                     "targets_met": not breached, "exit_code": 3 if breached else 0},
@@ -140,6 +141,10 @@ def render_text(doc: dict) -> str:
                      f"{_num(svc['nominal_capacity'])} {svc['capacity_unit']}" + (f" → {changes}{more}" if changes else "")))
     out.extend(_columns(rows))
     out.append("")
+    if doc.get("queues"):
+        out.append("Queues (depth: messages visible; a backlog: more waiting than arrives in a tick)")
+        out.extend(_queue_lines(doc["queues"]))
+        out.append("")
     out.append("Failovers")
     out.extend(f"  {f['at']}  {f['resource']}  {f['what']}: {f['from']} → {f['to']}" for f in doc["failovers"])
     if not doc["failovers"]:
@@ -175,6 +180,23 @@ def render_text(doc: dict) -> str:
     else:
         out.append("Result: a DR target was breached (exit 3)")
     return "\n".join(out) + "\n"
+
+
+def _queue_lines(queues: list[dict]) -> list[str]:
+    out = []
+    for q in queues:
+        extra = [f"{q[k]:,} {label}" for k, label in (("dead_lettered", "dead-lettered"), ("refused", "refused"),
+                                                      ("throttled", "throttled")) if q[k]]
+        out.append(f"  {q['address']} → {q['queue']}  {q['rate_per_second']:g}/s, {q['processed']:,} processed"
+                   + (", " + ", ".join(extra) if extra else "") + f"; depth at the end {q['depth_at_end']:,}")
+        for b in q["backlogs"]:
+            back = (f"back to steady at {units.clock(b['back_at'])} ({units.span(b['seconds'])} after it began)"
+                    if b["back_at"] is not None else "not drained by the end of the run")
+            out.append(f"    backlog from {units.clock(b['rose_at'])}: peak {b['peak_depth']:,} messages at "
+                       f"{units.clock(b['peak_at'])} (oldest {units.span(b['oldest_at_peak'])}), {back}")
+        if not q["backlogs"]:
+            out.append("    no backlog: the consumers kept up throughout")
+    return out
 
 
 def _num(x) -> str:

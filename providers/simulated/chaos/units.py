@@ -22,6 +22,19 @@ def seconds(value, default: float | None = None) -> float | None:
     return float(Fraction(m.group(1)) * DURATION_UNITS[m.group(2)])
 
 
+def fraction(value, default: float = 0.0) -> float:
+    """A stored percentage as a fraction: "1%" → 0.01, 0.5 → 0.5; `default` when absent or unreadable."""
+    if value is None:
+        return default
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip()
+    try:
+        return float(Fraction(text[:-1])) / 100 if text.endswith("%") else float(Fraction(text))
+    except (ValueError, ZeroDivisionError):
+        return default
+
+
 def parse(text: str) -> float:
     """A duration typed on the command line ("90s", "5m", "1h", "1.5h"); a bare number is seconds."""
     value = seconds(text.strip() + ("s" if text.strip().replace(".", "", 1).isdigit() else ""))

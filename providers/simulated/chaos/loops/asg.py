@@ -61,11 +61,19 @@ class Group:
         self.pgroup = {"id": group.id, **group.attrs} if group is not None else None
         self.target = None
         self.scale_in = False
+        self.backlog_queue: str | None = None  # target tracking on a queue's messages per instance
+        self.backlog_target = 0.0
+        self.backlog_scale_in = False
         for policy in a.get("scaling_policy") or []:
-            if policy.get("type", "target_tracking") == "target_tracking" and policy.get("metric") in (None, "cpu"):
+            if policy.get("type", "target_tracking") != "target_tracking":
+                continue
+            if policy.get("metric") in (None, "cpu") and self.target is None:
                 self.target = _fraction(policy.get("target"))
                 self.scale_in = not policy.get("disable_scale_in")
-                break
+            elif policy.get("metric") == "queue_backlog" and policy.get("queue") and self.backlog_queue is None:
+                self.backlog_queue = policy["queue"]
+                self.backlog_target = max(1e-9, _fraction(policy.get("target")) or 1.0)
+                self.backlog_scale_in = not policy.get("disable_scale_in")
         self.utilisation = self.target or figures.DEFAULT_TARGET_UTILISATION
         self.nominal_demand = self.desired * self.utilisation
         self.demand = self.nominal_demand
@@ -140,7 +148,7 @@ class Asg(Loop):
 
     def start(self):
         for g in self.groups:
-            if g.target is not None:
+            if g.target is not None or g.backlog_queue is not None:
                 phase = round(self.sim.rng(f"asg-scaling/{g.id}").uniform(0, figures.SCALING_EVALUATION_SECONDS), 1)
                 self.sim.at(phase, self._scaling, g)
 
@@ -400,6 +408,10 @@ class Asg(Loop):
 
     def _scaling(self, g: Group) -> None:
         self.sim.after(figures.SCALING_EVALUATION_SECONDS, self._scaling, g)
+        if g.backlog_queue is not None and self._backlog_scaling(g):
+            return
+        if g.target is None:
+            return
         serving = g.in_service()
         if not serving or g.target is None:
             cpu = float("inf") if g.demand > 0 else 0.0
@@ -418,3 +430,32 @@ class Asg(Loop):
             if wanted < g.desired:
                 g.last_scaling = self.sim.now
                 self.set_desired(g, wanted, f"target tracking: CPU {cpu:.0%} below the target {g.target:.0%}")
+
+    def _backlog_scaling(self, g: Group) -> bool:
+        """Target tracking on the queue's visible messages per instance in service (AWS's
+        "scaling based on Amazon SQS"): desired = backlog / target, within min and max. True when
+        it acted (or waits out its cooldown)."""
+        backlog = self.world.workload.visible(g.backlog_queue)
+        if backlog is None:
+            return False
+        serving = g.in_service()
+        per = backlog / serving if serving else (float("inf") if backlog > 0 else 0.0)
+        if self.sim.now - g.last_scaling < g.cooldown:
+            return True
+        target = g.backlog_target
+        if per > target * 1.05 and g.desired < g.max:
+            wanted = math.ceil(round(backlog / target, 6))
+            if wanted > g.desired:
+                g.last_scaling = self.sim.now
+                shown = (f"{backlog:,.0f} messages in the queue and no instance in service" if not serving else
+                         f"{per:,.0f} messages per instance in the queue")
+                self.set_desired(g, wanted, f"target tracking: {shown}, above the target {target:g}")
+            return True
+        if g.backlog_scale_in and serving == g.desired and per < target * 0.8 and g.desired > g.min:
+            wanted = max(g.min, math.ceil(round(backlog / target, 6)))
+            if wanted < g.desired:
+                g.last_scaling = self.sim.now
+                self.set_desired(g, wanted, f"target tracking: {per:,.0f} messages per instance in the queue, "
+                                            f"below the target {target:g}")
+            return True
+        return False

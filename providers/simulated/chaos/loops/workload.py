@@ -1,0 +1,274 @@
+"""Workloads during a run: messages moving through queues and requests reaching APIs, on the
+virtual clock (notes §14.1, §16.1.3, §16.3; the kind is `stdlib/kinds/workload.py`).
+
+Every `WORKLOAD_TICK_SECONDS` each queue workload moves:
+
+- producers send `rate` messages a second while the queue's region is up (else they are refused);
+- the consumer works `slots` messages at once, each taking `per_message`: an Auto Scaling
+  group's instances in service × `per_instance`, or a Lambda event source mapping's concurrency
+  — the function's reserved concurrency or the region's account limit (1,000), the mapping's
+  `max_concurrency`, and nothing while the function does not answer; what the queue would need
+  beyond that is throttled;
+- messages are taken oldest first; a share `error_rate` fails and becomes visible again after
+  the queue's visibility timeout, until `max_receives` sends it to the dead-letter queue;
+- when consumers stop mid-work (their AZ lost), the messages they held come back after the
+  visibility timeout (notes §14.1.2).
+
+The queue's depth (messages visible) and the age of its oldest message are measured each tick;
+the service's capacity is the depth, so reports and charts show the backlog building and
+draining. Auto Scaling groups with `metric = queue_backlog` read `visible()` (`loops/asg.py`).
+
+An API workload: `rate` requests a second, of which the stage's throttling accepts at most
+`throttle_rate` (the rest get 429), and those whose route's function answers are served.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Iterable
+
+from archform.stdlib.facets import provides
+
+from .. import figures, units
+from ..measure import Service
+from ..world import Loop
+
+ACCOUNT_CONCURRENCY = 1000  # Lambda's concurrent executions per region (notes §16.1.3)
+
+
+class Flow:
+    """One queue workload's state: cohorts of visible messages (enqueued at, count, receives),
+    messages in flight, and messages waiting out a visibility timeout."""
+
+    def __init__(self, rec, world):
+        a = rec.attrs
+        self.rec, self.address, self.region = rec, rec.address, rec.region
+        self.queue = world.records.get(a.get("source") or "")
+        self.consumer = world.records.get(a.get("consumer") or "")
+        self.rate = float(a.get("rate") or 0)
+        self.per_message = max(0.001, units.seconds(a.get("per_message"), 0.1))
+        self.per_instance = int(a.get("per_instance") or 1)
+        self.error = units.fraction(a.get("error_rate"), 0.0)
+        q = self.queue.attrs if self.queue is not None else {}
+        self.visibility = units.seconds(q.get("visibility_timeout"), 30.0)
+        redrive = q.get("redrive") or {}
+        self.max_receives = int(redrive["max_receives"]) if redrive.get("dead_letter") else None
+        self.dlq = world.records.get(redrive.get("dead_letter") or "")
+        self.visible: deque = deque()  # [enqueued_at, count, receives]
+        self.returning: list = []       # [due, enqueued_at, count, receives]
+        self.in_flight = 0.0
+        self.processed = self.refused = self.throttled = self.dead = 0.0
+        self.keeping_up = 1.0
+        self.backlog_since: float | None = None
+        self.rising_since: float | None = None  # when the depth last left its steady state
+        self.peak = (0.0, 0.0, 0.0)  # (depth, at, oldest age then)
+        self.episodes: list[dict] = []
+        self.throttling = False
+
+    def depth(self) -> float:
+        return sum(c[1] for c in self.visible)
+
+    def oldest(self, now: float) -> float:
+        return now - self.visible[0][0] if self.visible else 0.0
+
+
+@provides("failures", "workload")
+class Workloads(Loop):
+    name = "workload"
+
+    def __init__(self, world):
+        super().__init__(world)
+        self.flows: list[Flow] = []
+        self.by_queue: dict[str, Flow] = {}
+        self.apis: list = []
+
+    def load(self):
+        for rec in self.world.of_kind("workload"):
+            source = self.world.records.get(rec.attrs.get("source") or "")
+            if source is None:
+                continue
+            if source.kind == "sqs_queue":
+                flow = Flow(rec, self.world)
+                self.flows.append(flow)
+                self.by_queue[source.id] = flow
+            elif source.kind == "api_gateway":
+                self.apis.append((rec, source))
+
+    def start(self):
+        if self.flows:
+            self.sim.at(0.0, self._tick)
+        for rec, api in self.apis:
+            rate, limit = float(rec.attrs.get("rate") or 0), self._limit(api)
+            if rate > limit:
+                self.sim.log("api.throttled", rec.address, f"{rate:g} requests per second reach {api.address}, whose "
+                             f"stage accepts {limit:g}: {rate - limit:g} a second get 429 Too Many Requests")
+
+    def visible(self, queue_id: str) -> float | None:
+        """Messages visible in a queue a workload feeds (None for a queue nothing feeds)."""
+        flow = self.by_queue.get(queue_id)
+        return None if flow is None else flow.depth()
+
+    def services(self) -> Iterable[Service]:
+        for f in self.flows:
+            yield Service(f.address, "workload", f.region, "messages processed as they arrive", "messages visible",
+                          0.0, lambda f=f: (f.keeping_up, f.depth()))
+        for rec, api in self.apis:
+            yield Service(rec.address, "workload", rec.region, "requests served", "requests per second",
+                          float(rec.attrs.get("rate") or 0), lambda rec=rec, api=api: self._api(rec, api))
+
+    # --- queues -----------------------------------------------------------------------------------
+
+    def _tick(self):
+        dt = figures.WORKLOAD_TICK_SECONDS
+        now = self.sim.now
+        for f in self.flows:
+            self._move(f, now, dt)
+        self.world.dirty = True
+        self.sim.after(dt, self._tick)
+
+    def _slots(self, f: Flow) -> tuple[float, float]:
+        """(messages the consumer works at once, concurrency the queue would need beyond them)."""
+        c = f.consumer
+        if c is None:
+            return 0.0, 0.0
+        if c.kind == "autoscaling_group":
+            group = self.world.asg.by_id.get(c.id)
+            return (float(group.in_service() * f.per_instance) if group is not None else 0.0), 0.0
+        function = self.world.records.get(c.attrs.get("function") or "")
+        if function is None or self.world.serverless.capacity(function.id) <= 0 or c.attrs.get("enabled") is False:
+            return 0.0, 0.0
+        limit = function.attrs.get("reserved_concurrency")
+        limit = float(limit) if limit is not None else float(ACCOUNT_CONCURRENCY)
+        if c.attrs.get("max_concurrency"):
+            limit = min(limit, float(c.attrs["max_concurrency"]))
+        # Lambda adds pollers as the backlog grows: the arrivals, and the backlog worked off in a minute
+        wanted = f.rate * f.per_message + (f.depth() / 60.0) * f.per_message
+        return min(limit, max(wanted, 1.0)), max(0.0, f.rate * f.per_message - limit)
+
+    def _move(self, f: Flow, now: float, dt: float):
+        if not self.world.region_up(f.region):
+            f.refused += f.rate * dt
+            f.keeping_up = 0.0
+            return
+        due = [r for r in f.returning if r[0] <= now]
+        f.returning = [r for r in f.returning if r[0] > now]
+        for _, enqueued, count, receives in due:
+            self._visible_again(f, enqueued, count, receives, now)
+        if f.rate:
+            f.visible.append([now, f.rate * dt, 0])
+        slots, beyond = self._slots(f)
+        capacity = slots / f.per_message * dt  # messages the consumer can finish this tick
+        taken = 0.0
+        while f.visible and taken < capacity - 1e-9:
+            cohort = f.visible[0]
+            n = min(cohort[1], capacity - taken)
+            taken += n
+            cohort[1] -= n
+            failed = n * f.error
+            if failed > 1e-9:
+                f.returning.append([now + f.visibility, cohort[0], failed, cohort[2] + 1])
+            f.processed += n - failed
+            if cohort[1] <= 1e-9:
+                f.visible.popleft()
+        f.in_flight = min(slots, taken / dt * f.per_message) if dt else 0.0
+        arriving = f.rate * dt
+        f.keeping_up = 1.0 if not arriving else min(1.0, taken / arriving) if f.visible else 1.0
+        f.throttled += beyond / f.per_message * dt
+        if beyond > 0 and not f.throttling:
+            self.sim.log("lambda.throttled", f.address, f"the arrivals need {math.ceil(beyond + slots)} concurrent "
+                         f"executions, the function gets {slots:g}: the rest is throttled and waits in the queue")
+        f.throttling = beyond > 0
+        self._watch(f, now)
+
+    def _visible_again(self, f: Flow, enqueued: float, count: float, receives: int, now: float):
+        if f.max_receives is not None and receives >= f.max_receives:
+            f.dead += count
+            return
+        f.visible.appendleft([enqueued, count, receives])  # the oldest message again
+        f.visible = deque(sorted(f.visible, key=lambda c: c[0]))
+
+    def _watch(self, f: Flow, now: float):
+        """Log a backlog building (more messages waiting than a tick brings: the consumers take
+        less than arrives) and the queue draining back to its steady state (nearly empty)."""
+        depth, oldest = f.depth(), f.oldest(now)
+        if depth > f.peak[0]:
+            f.peak = (depth, now, oldest)
+        arrivals = f.rate * figures.WORKLOAD_TICK_SECONDS
+        steady = max(1.0, arrivals * figures.STEADY_SHARE)
+        if depth <= steady:
+            f.rising_since = None
+        elif f.rising_since is None:
+            f.rising_since = now  # the tick that starts now is the first the consumers do not clear
+        if f.backlog_since is None and depth > max(1.0, arrivals):
+            f.backlog_since = f.rising_since if f.rising_since is not None else now
+            f.episode_peak = (depth, now, oldest)
+            self.sim.log("queue.backlog", f.address, f"{depth:,.0f} messages wait, the oldest {units.span(oldest)}: "
+                         f"the consumers take less than the {f.rate:g}/s that arrive")
+        elif f.backlog_since is not None:
+            if depth > f.episode_peak[0]:
+                f.episode_peak = (depth, now, oldest)
+            if depth <= steady:
+                peak_depth, peak_at, peak_age = f.episode_peak
+                f.episodes.append({"rose_at": round(f.backlog_since, 1), "peak_depth": round(peak_depth),
+                                   "peak_at": round(peak_at, 1), "oldest_at_peak": round(peak_age, 1),
+                                   "back_at": round(now, 1), "seconds": round(now - f.backlog_since, 1)})
+                self.sim.log("queue.drained", f.address, f"back to its steady state: the backlog (peak "
+                             f"{peak_depth:,.0f} messages at {units.clock(peak_at)}) drained "
+                             f"{units.span(now - f.backlog_since)} after it began")
+                f.backlog_since = None
+
+    def zone_changed(self, az: str, up: bool):
+        """Consumers stopped in a lost AZ held messages: they come back after the visibility timeout."""
+        if up:
+            return
+        for f in self.flows:
+            c = f.consumer
+            if c is None or c.kind != "autoscaling_group" or f.in_flight <= 0:
+                continue
+            group = self.world.asg.by_id.get(c.id)
+            if group is None:
+                continue
+            members = [i for i in group.members.values() if i.id in group.running or i.az == az]
+            lost = sum(1 for i in members if i.az == az)
+            if not members or not lost:
+                continue
+            held = f.in_flight * lost / len(members)
+            f.in_flight -= held
+            f.returning.append([self.sim.now + f.visibility, self.sim.now, held, 1])
+            self.sim.log("queue.in_flight_lost", f.address, f"{held:,.0f} messages in work on instances in {az} "
+                         f"become visible again after the visibility timeout ({units.span(f.visibility)})")
+
+    def report(self) -> list[dict]:
+        """Per queue workload: the backlogs the run built and when each drained."""
+        out = []
+        now = self.sim.now
+        for f in self.flows:
+            episodes = list(f.episodes)
+            if f.backlog_since is not None:
+                depth, at, age = f.episode_peak
+                episodes.append({"rose_at": round(f.backlog_since, 1), "peak_depth": round(depth),
+                                 "peak_at": round(at, 1), "oldest_at_peak": round(age, 1), "back_at": None,
+                                 "seconds": None})
+            out.append({"address": f.address, "queue": f.queue.address if f.queue else None,
+                        "rate_per_second": f.rate, "depth_at_end": round(f.depth()),
+                        "oldest_at_end_seconds": round(f.oldest(now), 1), "processed": round(f.processed),
+                        "dead_lettered": round(f.dead), "refused": round(f.refused),
+                        "throttled": round(f.throttled), "backlogs": episodes})
+        return out
+
+    # --- APIs -------------------------------------------------------------------------------------
+
+    def _api(self, rec, api) -> tuple[float, float]:
+        rate = float(rec.attrs.get("rate") or 0)
+        if not rate or not self.world.region_up(api.region):
+            return (0.0 if rate else 1.0), 0.0
+        accepted = min(rate, self._limit(api))
+        answering = self.world.serverless.capacity(api.id)
+        return accepted / rate * answering, accepted * answering
+
+    @staticmethod
+    def _limit(api) -> float:
+        """Requests per second the API's stage accepts (the account's 10,000 unless it says less)."""
+        stage = api.attrs.get("stage") or {}
+        return float(stage.get("throttle_rate") if stage.get("throttle_rate") is not None else 10_000)

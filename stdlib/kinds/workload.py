@@ -1,0 +1,111 @@
+"""Workloads: the demand an architecture is built for, declared so that the modeled cloud can
+carry it (notes §14.1.5, §16.1.3, §16.3). A workload deploys nothing on AWS; `archform chaos`
+runs it on the virtual clock.
+
+    workload orders_in {
+      source       = jobs          # an sqs_queue producers send to, or an api_gateway clients call
+      rate         = 50            # messages (or requests) per second
+      consumer     = workers       # who works the queue: an autoscaling_group or a lambda_event_source
+      per_message  = 1s            # the time one message takes to process
+      per_instance = 10            # messages one instance processes at once (an Auto Scaling group)
+      error_rate   = 1%            # messages whose processing fails: received again after the
+                                   # visibility timeout, then to the dead-letter queue
+    }
+
+What the run measures for a queue: its depth (messages visible) and the age of its oldest
+message, the messages in flight, those that come back when their consumer dies mid-work (after
+the visibility timeout), those moved to the dead-letter queue after `max_receives`, and a Lambda
+consumer's throttling at its concurrency (the account's 1,000 per region, or the function's
+reserved concurrency). For an API: the requests the stage's throttling refuses (429) and those
+whose route's function no longer answers.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Iterable, Literal
+
+from archform.dsl import values as v
+from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.types import DurationRange, IntRange, Number, Percent, Ref, dur, pct
+
+SOURCES = ("sqs_queue", "api_gateway")
+CONSUMERS = ("autoscaling_group", "lambda_event_source")
+
+
+def rate_of(x) -> float | None:
+    """A rate (a number per second) as a float, or None when it is not known yet."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+class Workload(Kind):
+    """Demand the architecture carries, for the modeled cloud (nothing is deployed on AWS):
+    `rate` messages per second sent to an SQS queue (`source`) and processed by `consumer` (an
+    Auto Scaling group, `per_instance` messages at a time, or a Lambda event source mapping),
+    each taking `per_message`, a share `error_rate` failing (received again after the queue's
+    visibility timeout, then dead-lettered); or `rate` requests per second to an API Gateway API.
+    `archform chaos` reports the queue's depth and oldest message over the run, the backlog a
+    failure builds and when it drains, throttling and dead letters."""
+
+    kind: Literal["workload"] = "workload"
+    title: ClassVar[str] = "Workload (modeled demand)"
+    noun: ClassVar[str] = "workload"
+    family: ClassVar[str] = "workload"
+    exports: ClassVar[dict[str, str]] = {"id": "string"}
+
+    source: Ref["sqs_queue", "api_gateway"]
+    rate: Number
+    consumer: Ref["autoscaling_group", "lambda_event_source"] | None = None
+    per_message: DurationRange("1ms", "12h", what="per_message") = dur("100ms")
+    per_instance: IntRange(1, 10_000, what="per_instance") = 1
+    error_rate: Percent = pct(0)
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        rate = rate_of(self.rate)
+        if rate is not None and not 0 < rate <= 1_000_000:
+            yield Issue(f"a workload's rate is between 0 and 1,000,000 per second, got {self.rate}", ("rate",))
+        if isinstance(self.error_rate, v.Percent) and not 0 <= float(self.error_rate.value) < 100:
+            yield Issue("error_rate is between 0% and 100% (exclusive)", ("error_rate",))
+        source = deref(graph, self.source)
+        kind = getattr(self.source, "kind", None)
+        if kind == "sqs_queue":
+            if self.consumer is None:
+                yield Issue("a workload on a queue needs consumer = <autoscaling_group or lambda_event_source>",
+                            ("source",), help="the group or event source mapping that processes its messages")
+            else:
+                yield from self._consumer_issues(me, graph)
+        elif kind == "api_gateway":
+            if self.consumer is not None:
+                yield Issue("an API's routes say who handles its requests: a workload on an API takes no consumer",
+                            ("consumer",))
+            if source is not None and not source.model.route:
+                return
+        if getattr(self.consumer, "kind", None) == "autoscaling_group" and "per_instance" not in me.written:
+            yield Issue("per_instance is 1: each instance processes one message at a time", ("consumer",),
+                        severity="warning", help="say how many messages an instance works on at once: "
+                                                 "per_instance = 10")
+
+    def _consumer_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
+        consumer = deref(graph, self.consumer)
+        if consumer is None:
+            return
+        if consumer.kind == "lambda_event_source":
+            reads = getattr(consumer.model.source, "address", None)
+            if reads != self.source.address:
+                yield Issue(f"event source mapping '{consumer.address}' reads '{reads}', not this workload's queue "
+                            f"'{self.source.address}'", ("consumer",),
+                            related=(Related(consumer.address, ("source",), "what it reads"),))
+            if "per_instance" in me.written:
+                yield Issue("per_instance is for Auto Scaling groups: Lambda runs one batch per concurrent "
+                            "execution", ("per_instance",))
+            return
+        queue = deref(graph, self.source)
+        timeout = getattr(queue.model, "visibility_timeout", None) if queue is not None else None
+        if isinstance(timeout, v.Duration) and isinstance(self.per_message, v.Duration) \
+                and self.per_message.seconds > timeout.seconds:
+            yield Issue(f"a message takes {self.per_message} to process, longer than the queue's visibility timeout "
+                        f"({timeout}): it becomes visible again while still in work, and is processed twice",
+                        ("per_message",), related=(Related(queue.address, ("visibility_timeout",),
+                                                           "the queue's visibility timeout"),))

@@ -1,0 +1,163 @@
+"""Workloads on the virtual clock (issue 15): messages move through queues — depth, oldest
+message, visibility timeouts, dead letters, Lambda throttling — APIs throttle, and an Auto
+Scaling group scales on the backlog; `archform chaos` reports the backlog a failure builds and
+when it drains. The kind's rules and its CloudFormation (nothing) are checked here too."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archform.dsl.resolve import resolve_text
+from archform.providers.simulated.chaos import figures
+from archform.providers.simulated.chaos.report import render_text
+from chaosbench import EXAMPLES, chaos, events, service, value_at
+
+
+def queue(doc: dict, address: str) -> dict:
+    return next(q for q in doc["queues"] if q["address"] == address)
+
+
+def test_losing_an_az_builds_a_backlog_that_drains_when_the_group_recovers():
+    """The issue's check: queue_workers under an AZ loss. 12 workers × 10 at a time / 2 s carry
+    60/s; 8 carry 40/s against 50/s arriving, so the queue grows until the group's replacements
+    run in the other AZs, then drains back to its steady state."""
+    doc = chaos("queue_workers.arch", "az:eu-west-1a", duration=3600)
+    q = queue(doc, "primary.orders_in")
+    (backlog,) = q["backlogs"]
+    assert backlog["rose_at"] == 60.0  # the tick that starts with the fault
+    running = events(doc, "instance.running", "primary.fleet")[0]["t"]
+    assert backlog["rose_at"] < backlog["peak_at"] <= running + figures.WORKLOAD_TICK_SECONDS
+    # growing at 10/s until the replacements run: about 10 × (running - fault) messages
+    assert backlog["peak_depth"] == pytest.approx(10 * (running - 60), rel=0.15)
+    # draining at 10/s (60/s of capacity against 50/s): back as long after the peak as it took to build
+    assert backlog["back_at"] == pytest.approx(backlog["peak_at"] + backlog["peak_depth"] / 10, abs=30)
+    assert q["depth_at_end"] == 0 and q["refused"] == 0
+    assert [e["t"] for e in events(doc, "queue.drained")] == [backlog["back_at"]]
+    svc = service(doc, "primary.orders_in")
+    assert svc["capacity_unit"] == "messages visible" and value_at(svc, 30)[1] == 0
+    assert value_at(svc, backlog["peak_at"])[1] == pytest.approx(backlog["peak_depth"], abs=0.5)
+    text = render_text(doc)
+    assert "backlog from 00:01:00.0: peak" in text and "back to steady at" in text
+    # the messages the lost instances were working on come back after the visibility timeout
+    (lost,) = events(doc, "queue.in_flight_lost")
+    assert "after the visibility timeout (1m)" in lost["detail"]
+
+
+def test_the_same_seed_gives_the_same_queue_report():
+    one = chaos("queue_workers.arch", "az:eu-west-1b", duration=1200, seed=3)
+    two = chaos("queue_workers.arch", "az:eu-west-1b", duration=1200, seed=3)
+    assert json.dumps(one["queues"], sort_keys=True) == json.dumps(two["queues"], sort_keys=True)
+
+
+def test_producers_are_refused_while_the_region_is_down_and_the_group_scales_on_the_backlog():
+    doc = chaos("queue_workers.arch", "region:eu-west-1", duration=3600, lengths={"region:eu-west-1": 600})
+    q = queue(doc, "primary.orders_in")
+    assert q["refused"] == pytest.approx(50 * 600, rel=0.02)
+    (backlog,) = q["backlogs"]
+    assert backlog["rose_at"] >= 660 and backlog["back_at"] is not None
+    scaled = [e for e in events(doc, "asg.desired", "primary.fleet") if e["after"] > e["before"]]
+    assert scaled and "above the target 100" in scaled[0]["detail"]
+    scaled_in = [e for e in events(doc, "asg.desired", "primary.fleet") if e["after"] < e["before"]]
+    assert scaled_in and scaled_in[-1]["after"] == 12  # back to min once the queue is empty
+
+
+def test_lambda_throttles_at_its_reserved_concurrency_and_failures_end_in_the_dead_letter_queue():
+    doc = chaos("workload_lambda.arch", "az:us-east-1a", duration=1200)
+    q = queue(doc, "primary.jobs_in")
+    assert events(doc, "lambda.throttled", "primary.jobs_in")
+    # 20 executions at 0.5 s carry 40/s; 100/s arrive, half fail and come back once
+    assert q["throttled"] > 0 and q["dead_lettered"] > 0
+    (backlog,) = q["backlogs"]
+    assert backlog["back_at"] is None and q["depth_at_end"] > 0
+    more = chaos("workload_lambda.arch", "az:us-east-1a", duration=1200, params={"reserved": "200"})
+    assert not events(more, "lambda.throttled") and queue(more, "primary.jobs_in")["throttled"] == 0
+
+
+def test_an_api_stage_throttles_what_its_clients_send_beyond_it():
+    doc = chaos("workload_lambda.arch", "az:us-east-1a", duration=600)
+    svc = service(doc, "primary.clients")
+    assert svc["served_fraction"] == pytest.approx(500 / 800)
+    (throttled,) = events(doc, "api.throttled", "primary.clients")
+    assert "300 a second get 429" in throttled["detail"]
+    gone = chaos("workload_lambda.arch", "region:us-east-1", at=300, duration=600)
+    assert value_at(service(gone, "primary.clients"), 400)[0] == 0.0
+
+
+# --- the kind ---------------------------------------------------------------------------------------
+
+QUEUE = '''region "us-east-1" as east {
+  sqs_queue jobs {
+    visibility_timeout = 30s
+  }
+
+  sqs_queue other {}
+
+  iam_role role {
+    assumed_by = [lambda]
+    policies   = ["service-role/AWSLambdaSQSQueueExecutionRole"]
+  }
+
+  lambda_function fn {
+    runtime = python3.12
+    handler = "a.b"
+    role    = role
+
+    code {
+      file = "a.zip"
+    }
+  }
+
+  lambda_event_source feed {
+    source   = other
+    function = fn
+  }
+
+  workload load {
+%s
+  }
+}
+'''
+
+
+def problems(body: str) -> list[str]:
+    _, diags = resolve_text(QUEUE % body, "main.arch")
+    return [d.summary for d in diags if d.is_error or d.severity == "warning"]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("    source = jobs\n    rate   = 5", "a workload on a queue needs consumer"),
+    ("    source   = jobs\n    rate     = 5\n    consumer = feed",
+     "event source mapping 'east.feed' reads 'east.other', not this workload's queue 'east.jobs'"),
+    ("    source   = other\n    rate     = 0\n    consumer = feed", "a workload's rate is between 0 and 1,000,000"),
+    ("    source   = other\n    rate     = 5\n    consumer = feed\n    per_instance = 4",
+     "per_instance is for Auto Scaling groups"),
+])
+def test_the_kind_says_what_a_workload_cannot_be(body, message):
+    found = problems(body)
+    assert len(found) == 1 and message in found[0], found
+
+
+def test_a_workload_deploys_nothing():
+    from archform.providers.cloudformation import generate
+    result = generate(EXAMPLES / "queue_workers.arch", {})
+    assert result.ok and not [d for d in result.diagnostics if "orders_in" in d.summary]
+    every = [r for _, body in result.templates for r in body["Resources"].values()]
+    assert not [r for r in every if r["Metadata"]["archform:address"] == "primary.orders_in"]
+
+
+def test_the_backlog_policy_is_cloudwatch_metric_math_over_the_queue_and_the_group():
+    from archform.providers.cloudformation import generate
+    result = generate(EXAMPLES / "queue_workers.arch", {})
+    res = {lid: r for _, body in result.templates for lid, r in body["Resources"].items()}
+    group = res["PrimaryFleet"]["Properties"]
+    assert group["MetricsCollection"] == [{"Granularity": "1Minute", "Metrics": ["GroupInServiceInstances"]}]
+    policy = res["PrimaryFleetPolicyBacklog"]["Properties"]["TargetTrackingConfiguration"]
+    metrics = {m["Id"]: m for m in policy["CustomizedMetricSpecification"]["Metrics"]}
+    assert metrics["backlog"]["Expression"] == "visible / serving" and metrics["backlog"]["ReturnData"] is True
+    visible = metrics["visible"]["MetricStat"]["Metric"]
+    assert (visible["Namespace"], visible["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert visible["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["PrimaryOrders", "QueueName"]}}]
+    assert policy["TargetValue"] == 100
