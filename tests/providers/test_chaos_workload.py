@@ -161,3 +161,35 @@ def test_the_backlog_policy_is_cloudwatch_metric_math_over_the_queue_and_the_gro
     assert (visible["Namespace"], visible["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
     assert visible["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["PrimaryOrders", "QueueName"]}}]
     assert policy["TargetValue"] == 100
+
+
+FLEET = (EXAMPLES / "queue_workers.arch").read_text()
+
+
+@pytest.mark.parametrize("policy, message", [
+    ("metric = queue_backlog\n      target = 100", "queue_backlog tracks the messages of a queue per instance"),
+    ("metric = queue_backlog\n      queue  = orders\n      target = 50%",
+     "queue_backlog counts messages per instance: write target as a number"),
+    ("metric = cpu\n      queue  = orders\n      target = 50%", "queue is for metric = queue_backlog"),
+    ("metric = cpu\n      target = 50%\n      dimensions = { Stage = \"prod\" }", "dimensions are for custom metrics"),
+])
+def test_backlog_policies_name_their_queue(policy, message):
+    text = FLEET.replace("metric = queue_backlog\n      queue  = orders\n      target = 100", policy)
+    assert text != FLEET
+    _, diags = resolve_text(text, "queue_workers.arch")
+    found = [d.summary for d in diags if d.is_error]
+    assert len(found) == 1 and message in found[0], found
+
+
+def test_a_custom_metric_keeps_its_namespace_and_dimensions(tmp_path):
+    from archform.providers.cloudformation import generate
+    source = tmp_path / "custom.arch"
+    source.write_text(FLEET.replace("metric = queue_backlog\n      queue  = orders\n      target = 100",
+                                    "metric     = \"Shop/OrdersPending\"\n      target     = 100\n"
+                                    "      dimensions = { Stage = \"prod\" }"))
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    res = {lid: r for _, body in result.templates for lid, r in body["Resources"].items()}
+    spec = res["PrimaryFleetPolicyBacklog"]["Properties"]["TargetTrackingConfiguration"]["CustomizedMetricSpecification"]
+    assert spec == {"Namespace": "Shop", "MetricName": "OrdersPending", "Statistic": "Average",
+                    "Dimensions": [{"Name": "Stage", "Value": "prod"}]}
