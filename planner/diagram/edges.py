@@ -239,14 +239,16 @@ def connect(scene: Scene) -> None:
     scene.edges.extend(sorted(edges.values(), key=Edge.key))
 
 
-MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function", "api_gateway", "workload")
+MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function", "api_gateway", "workload",
+             "s3_bucket")
 
 
 def _messaging(a, it, add, served: set, items: dict) -> None:
     """SNS → its subscribed queues and functions, an API → the functions of its routes, a
     queue → its dead-letter queue, a queue → the function an event source mapping feeds (the
     mapping itself is a use of both), a function → its dead-letter target, a workload → where
-    its demand arrives (and a queue → the Auto Scaling group that polls it)."""
+    its demand arrives (and a queue → the Auto Scaling group that polls it), a bucket → where its
+    event notifications go."""
     at, k = it.attrs, it.kind
     if k == "sns_topic":
         for sub in at.get("subscription") or []:
@@ -275,6 +277,12 @@ def _messaging(a, it, add, served: set, items: dict) -> None:
         for target, keys in sorted(routes.items()):
             add(a, target, "traffic", keys[0] if len(keys) == 1 else f"{len(keys)} routes")
             served.add(target)
+    elif k == "s3_bucket":  # a bucket → the destinations of its event notifications
+        for note in at.get("notification") or []:
+            target = ref(note.get("target"))
+            if target:
+                add(a, target, "traffic", "events")
+                served.add(target)
     elif k == "workload":  # modeled demand → where it arrives; a queue → the group that polls it
         source, consumer = ref(at.get("source")), ref(at.get("consumer"))
         if source:

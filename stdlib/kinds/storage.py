@@ -15,6 +15,7 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field, model_validator
 
 from archform.dsl import values as v
+from archform.stdlib.kinds.s3_notifications import Notification, notification_issues
 from archform.stdlib.kinds.security import document_issues
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import AZ, Bool, Choice, Document, Duration, DurationRange, Number, Ref, Str, Tags
@@ -133,7 +134,9 @@ class AccessLogging(Block):
 # --- the bucket ----------------------------------------------------------------------------------
 
 class S3Bucket(Kind):
-    """An S3 bucket: regional, with a globally unique name (notes §10.1)."""
+    """An S3 bucket: regional, with a globally unique name (notes §10.1). `notification NAME {
+    events, target, prefix, suffix }` blocks tell an SNS topic, SQS queue or Lambda function of
+    object events (notes §10.9)."""
 
     kind: Literal["s3_bucket"] = "s3_bucket"
     title: ClassVar[str] = "S3 bucket"
@@ -157,6 +160,7 @@ class S3Bucket(Kind):
     requester_pays: Bool = False
     access_logging: AccessLogging = None
     transfer_acceleration: Bool = False
+    notification: list[Notification] = Field(default_factory=list)
     tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -185,6 +189,7 @@ class S3Bucket(Kind):
         yield from self._lifecycle()
         if self.access_logging is not None:
             yield from self._logging(me, graph)
+        yield from notification_issues(self.notification, graph)
 
     def _website(self) -> Iterable[Issue]:
         if self.website is None:

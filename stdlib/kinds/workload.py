@@ -24,11 +24,14 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable, Literal
 
+from pydantic import Field
+
 from archform.dsl import values as v
+from archform.dsl.suggest import did_you_mean
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import DurationRange, IntRange, Number, Percent, Ref, dur, pct
 
-SOURCES = ("sqs_queue", "api_gateway")
+SOURCES = ("sqs_queue", "sns_topic", "api_gateway")
 CONSUMERS = ("autoscaling_group", "lambda_event_source")
 
 
@@ -40,12 +43,22 @@ def rate_of(x) -> float | None:
         return None
 
 
+def _fed_by_topic(graph: Graph, queue: str) -> bool:
+    """Whether an SNS topic delivers to this queue."""
+    return any(r.kind == "sns_topic" and any(getattr(sub.target, "address", None) == queue
+                                            for sub in r.model.subscription)
+               for r in graph.referrers(queue))
+
+
 class Workload(Kind):
     """Demand the architecture carries, for the modeled cloud (nothing is deployed on AWS):
     `rate` messages per second sent to an SQS queue (`source`) and processed by `consumer` (an
     Auto Scaling group, `per_instance` messages at a time, or a Lambda event source mapping),
     each taking `per_message`, a share `error_rate` failing (received again after the queue's
-    visibility timeout, then dead-lettered); or `rate` requests per second to an API Gateway API.
+    visibility timeout, then dead-lettered); `rate` messages per second published to an SNS
+    topic, fanned out to its subscriptions (`shares`: what each one's filter passes; a queue's
+    own workload, without a rate, says who consumes it); or `rate` requests per second to an API
+    Gateway API.
     `archform chaos` reports the queue's depth and oldest message over the run, the backlog a
     failure builds and when it drains, throttling and dead letters."""
 
@@ -55,9 +68,10 @@ class Workload(Kind):
     family: ClassVar[str] = "workload"
     exports: ClassVar[dict[str, str]] = {"id": "string"}
 
-    source: Ref["sqs_queue", "api_gateway"]
-    rate: Number
+    source: Ref["sqs_queue", "sns_topic", "api_gateway"]
+    rate: Number | None = None
     consumer: Ref["autoscaling_group", "lambda_event_source"] | None = None
+    shares: dict[str, Percent] = Field(default_factory=dict)  # a topic: the share each subscription's filter passes
     per_message: DurationRange("1ms", "12h", what="per_message") = dur("100ms")
     per_instance: IntRange(1, 10_000, what="per_instance") = 1
     error_rate: Percent = pct(0)
@@ -66,10 +80,18 @@ class Workload(Kind):
         rate = rate_of(self.rate)
         if rate is not None and not 0 < rate <= 1_000_000:
             yield Issue(f"a workload's rate is between 0 and 1,000,000 per second, got {self.rate}", ("rate",))
+        kind = getattr(self.source, "kind", None)
+        if self.rate is None and not (kind == "sqs_queue" and _fed_by_topic(graph, self.source.address)):
+            yield Issue("a workload needs rate: the messages (or requests) a second its producers send", (),
+                        help="rate = 50; a queue fed by an SNS topic takes its share of the topic's workload instead")
+        if kind == "sns_topic":
+            yield from self._topic_issues(graph)
+        elif self.shares:
+            yield Issue("shares are for a workload on an SNS topic (the share of messages each subscription's filter "
+                        "passes)", ("shares",))
         if isinstance(self.error_rate, v.Percent) and not 0 <= float(self.error_rate.value) < 100:
             yield Issue("error_rate is between 0% and 100% (exclusive)", ("error_rate",))
         source = deref(graph, self.source)
-        kind = getattr(self.source, "kind", None)
         if kind == "sqs_queue":
             if self.consumer is None:
                 yield Issue("a workload on a queue needs consumer = <autoscaling_group or lambda_event_source>",
@@ -86,6 +108,19 @@ class Workload(Kind):
             yield Issue("per_instance is 1: each instance processes one message at a time", ("consumer",),
                         severity="warning", help="say how many messages an instance works on at once: "
                                                  "per_instance = 10")
+
+    def _topic_issues(self, graph: Graph) -> Iterable[Issue]:
+        if self.consumer is not None:
+            yield Issue("a topic delivers to its subscriptions: describe each queue's consumer with a workload on "
+                        "that queue", ("consumer",))
+        topic = deref(graph, self.source)
+        names = [sub.name for sub in topic.model.subscription] if topic is not None else []
+        for name, share in self.shares.items():
+            if topic is not None and name not in names:
+                yield Issue(f"topic '{topic.address}' has no subscription called '{name}'", ("shares", name),
+                            help=did_you_mean(name, names) or "subscriptions: " + (", ".join(names) or "none"))
+            if isinstance(share, v.Percent) and not 0 <= float(share.value) <= 100:
+                yield Issue(f"a share is between 0% and 100%, got {share}", ("shares", name))
 
     def _consumer_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
         consumer = deref(graph, self.consumer)

@@ -30,6 +30,7 @@ EXPECTED = {
     "dr_warm_standby": {"global": 1, "region": 2, "vpc": 2, "az": 6, "subnet": 18, "zone": 1},
     "ha_ec2_eip": {"global": 1, "region": 1, "vpc": 1, "az": 2, "subnet": 2},
     "ha_web": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9, "zone": 1},
+    "fan_out": {"global": 1, "region": 1},
     "queue_workers": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 3},
     "serverless_api": {"global": 1, "region": 1},
     "serverless_queue_worker": {"global": 1, "region": 1},

@@ -193,3 +193,22 @@ def test_a_custom_metric_keeps_its_namespace_and_dimensions(tmp_path):
     spec = res["PrimaryFleetPolicyBacklog"]["Properties"]["TargetTrackingConfiguration"]["CustomizedMetricSpecification"]
     assert spec == {"Namespace": "Shop", "MetricName": "OrdersPending", "Statistic": "Average",
                     "Dimensions": [{"Name": "Stage", "Value": "prod"}]}
+
+
+def test_a_topic_fans_out_by_share_and_drops_what_nobody_receives():
+    doc = chaos("fan_out.arch", "az:us-east-1a", duration=600)
+    (topic,) = doc["topics"]
+    assert topic["published"] == 100 * 600 and topic["lost"] == 0
+    assert topic["delivered"] == {"audit": 60_000, "images": 18_000}  # images: 30%, its filter's share
+    assert queue(doc, "primary.images_work")["processed"] == 18_000
+    assert queue(doc, "primary.audit_work")["backlogs"] == []
+    orphan = chaos("workload_topic.arch", "az:us-east-1a", duration=600)
+    (topic,) = orphan["topics"]
+    assert topic["lost"] == topic["published"] == 6000
+    assert events(orphan, "sns.lost", "primary.events_in")
+    assert "6,000 lost" in render_text(orphan)
+
+
+def test_a_queue_without_producers_needs_a_topic_to_feed_it():
+    found = problems("    source   = other\n    consumer = feed")
+    assert len(found) == 1 and "a workload needs rate" in found[0], found

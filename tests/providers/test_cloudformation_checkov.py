@@ -100,7 +100,7 @@ ACCEPTED = {
         ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryWorker"),
         ("CKV_AWS_173", "PrimaryWorker"), ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryJobs"),
     },
-    "fan_out": {
+    "cross_region_fan_out": {
         ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),
         ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryPlain"), ("CKV_AWS_258", "PrimaryPlainUrl"),
         ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryJobs"),

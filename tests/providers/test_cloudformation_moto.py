@@ -466,6 +466,7 @@ CHECKS = {
 # - static_site: CloudFront, the certificate, and the alias records to the distribution;
 # - serverless_api: API Gateway V2 (moto's CloudFormation has no ApiGatewayV2 types) and the
 #   certificate of its custom domain;
+# - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
@@ -482,6 +483,7 @@ NOT_DEPLOYED = {
     "serverless_queue_worker": [],
     "serverless_api": ["primary.api", "primary.shop"],
     "queue_workers": [],
+    "fan_out": ["primary.uploads"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.cache",

@@ -70,10 +70,10 @@ def test_every_option_of_the_every_kind_architecture():
 
 
 def test_cross_region_fan_out_goes_through_a_stack_parameter():
-    res = resources(CASES / "fan_out.arch")
+    res = resources(CASES / "cross_region_fan_out.arch")
     remote = res["PrimaryEventsSubscriptionRemote"]["Properties"]
     assert remote["Endpoint"] == {"Ref": "IrelandCopyArn"}
-    far = resources(CASES / "fan_out.arch", "eu-west-1")
+    far = resources(CASES / "cross_region_fan_out.arch", "eu-west-1")
     [statement] = far["IrelandCopyPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert "ArnLike" in statement["Condition"]  # the topic's stack is another: allowed by account
     url = res["PrimaryPlainUrl"]["Properties"]

@@ -29,6 +29,24 @@ def _subscribers(r) -> list[str]:
                           for i in range(len(r.ctx.source(t).peek("subscription") or []))))
 
 
+def _notifiers(r) -> list[str]:
+    """The S3 buckets whose notifications send to this queue or topic (sorted)."""
+    return sorted(b for b in r.ctx.referrers(r.address) if r.ctx.kind(b) == "s3_bucket"
+                  and any(r.ctx.source(b).target("notification", i, "target") == r.address
+                          for i in range(len(r.ctx.source(b).peek("notification") or []))))
+
+
+def s3_sender(r, bucket: str, action: str, resource) -> dict:
+    """A statement letting S3 send for `bucket`. The bucket waits for this policy (S3 checks its
+    destinations when they are set), so the policy names the bucket's ARN by its name, not by a
+    reference (which would close a loop), or by the account when the bucket has no name."""
+    name = r.ctx.source(bucket).raw("bucket")
+    source = ({"ArnLike": {"aws:SourceArn": sub("arn:", PARTITION, ":s3:::", name)}} if isinstance(name, str)
+              else {"StringEquals": {"aws:SourceAccount": ACCOUNT}})
+    return {"Sid": "S3Send" + camel(short(bucket)), "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": action, "Resource": resource, "Condition": source}
+
+
 def sqs_queue(r):
     encryption = r.raw("encryption")
     redrive = r.raw("redrive")
@@ -68,6 +86,7 @@ def sqs_queue(r):
             "Resource": r.att("", "Arn"),
             "Condition": {"ArnEquals" if same else "ArnLike": {"aws:SourceArn": source}},
         })
+    statements.extend(s3_sender(r, b, "sqs:SendMessage", r.att("", "Arn")) for b in _notifiers(r))
     if statements:
         document = {"Version": user.get("Version", "2012-10-17") if isinstance(user, dict) else "2012-10-17",
                     "Statement": statements}
@@ -85,6 +104,12 @@ def sns_topic(r):
         "Tags": r.tags(),
     })
     policy = r.val("policy")
+    senders = [s3_sender(r, b, "sns:Publish", r.att()) for b in _notifiers(r)]
+    if senders:
+        found = (policy or {}).get("Statement") if isinstance(policy, dict) else None
+        mine = found if isinstance(found, list) else [found] if found else []
+        policy = {"Version": (policy or {}).get("Version", "2012-10-17") if isinstance(policy, dict) else "2012-10-17",
+                  "Statement": [*mine, *senders]}
     if policy:
         r.part("AWS::SNS::TopicPolicy", {"Topics": [r.att()], "PolicyDocument": policy_document(policy)},
                suffix="Policy")

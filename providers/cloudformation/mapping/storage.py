@@ -132,6 +132,7 @@ def s3_bucket(r):
     encryption = r.raw("encryption")
     blocked = r.raw("block_public_access")
     kms = r.val("kms_key")
+    notifications, waits = _notifications(r)
     r.part("AWS::S3::Bucket", {
         "BucketName": r.val("bucket"),
         "VersioningConfiguration": {"Status": "Enabled"} if r.raw("versioning") else None,
@@ -156,8 +157,9 @@ def s3_bucket(r):
         "AccelerateConfiguration": {"AccelerationStatus": "Enabled"} if r.raw("transfer_acceleration") else None,
         "LoggingConfiguration": {"DestinationBucketName": r.ref("access_logging", "target"),
                                  "LogFilePrefix": r.val("access_logging", "prefix") or None} if logging else None,
+        "NotificationConfiguration": notifications,
         "Tags": r.tags(),
-    }, deletion="Retain")  # a stack deleting or replacing a bucket keeps it (and its objects)
+    }, deletion="Retain", depends=waits)  # a stack deleting or replacing a bucket keeps it (and its objects)
     statements = _policy_statements(r)
     if statements:
         user = r.val("policy") or {}
@@ -167,6 +169,42 @@ def s3_bucket(r):
                suffix="Policy")
     if r.raw("requester_pays"):
         r.unsupported("requester_pays", help="turn it on after deploying: aws s3api put-bucket-request-payment")
+
+
+_NOTIFY = {"sns_topic": ("TopicConfigurations", "Topic"), "sqs_queue": ("QueueConfigurations", "Queue"),
+           "lambda_function": ("LambdaConfigurations", "Function")}
+
+
+def _notifications(r) -> tuple[dict | None, list]:
+    """The bucket's NotificationConfiguration (one entry per event type, as S3 takes them), and
+    the permissions it must wait for: S3 checks that it may send to each destination when the
+    configuration is set ("Unable to validate the following destination configurations")."""
+    found: dict[str, list] = {}
+    waits = []
+    for i, note in enumerate(r.raw("notification") or []):
+        p = ("notification", i)
+        target = r.target(*p, "target")
+        kind = r.ctx.kind(target)
+        key, field = _NOTIFY[kind]
+        arn = r.ref(*p, "target", export="arn")
+        rules = [{"Name": name, "Value": r.val(*p, name)} for name in ("prefix", "suffix") if note.get(name)]
+        for j, _ in enumerate(note.get("events") or []):
+            entry = {"Event": r.val(*p, "events", j), field: arn}
+            if rules:
+                entry["Filter"] = {"S3Key": {"Rules": rules}}
+            found.setdefault(key, []).append(entry)
+        if kind == "lambda_function":
+            suffix = "Notify" + camel(note["name"])
+            name = r.raw("bucket")
+            r.part("AWS::Lambda::Permission", {
+                "Action": "lambda:InvokeFunction", "FunctionName": arn, "Principal": "s3.amazonaws.com",
+                "SourceAccount": ACCOUNT,
+                "SourceArn": sub("arn:", PARTITION, ":s3:::", name) if isinstance(name, str) else None,
+            }, suffix=suffix)
+            waits.append(r.att(suffix))
+        elif r.ctx.same_stack(target, r.address):
+            waits.append(Att(target, "Policy"))
+    return ({k: found[k] for k in sorted(found)} or None), waits
 
 
 def _website_endpoint(src):
@@ -219,7 +257,7 @@ def efs(r):
 MAPPERS = {"s3_bucket": s3_bucket, "efs": efs}
 
 TYPES = {
-    "s3_bucket": ["AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::IAM::Role"],
+    "s3_bucket": ["AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::IAM::Role", "AWS::Lambda::Permission"],
     "efs": ["AWS::EFS::FileSystem", "AWS::EFS::MountTarget"],
 }
 

@@ -38,7 +38,7 @@ class Run:
     def __init__(self, store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0):
         self.sim = Simulation(seed)
         self.world = World(self.sim)
-        self.duration = duration
+        self.duration = self.world.duration = duration
         w = self.world
         w.backup_phase = round(self.sim.rng("backup-phase").uniform(0, figures.BACKUP_INTERVAL_SECONDS), 1)
         for name, cls in LOOPS:

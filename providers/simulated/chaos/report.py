@@ -48,7 +48,8 @@ def build(run) -> dict:
     return {
         "format": FORMAT, "format_version": VERSION, "architecture": getattr(run, "architecture", None),
         "seed": sim.seed, "duration_seconds": _r(duration), "faults": faults, "timeline": timeline,
-        "services": services, "queues": w.workload.report(), "failovers": failovers, "data_loss": losses,
+        "services": services, "queues": w.workload.report(), "topics": w.workload.topics(),
+        "failovers": failovers, "data_loss": losses,
         "dr_plans": plans,
         "summary": {"events": sim.processed, "timeline_entries": len(timeline),
                     "compliance": "NoPolicy" if not plans else "PolicyBreached" if breached else "PolicyMet",
@@ -141,6 +142,14 @@ def render_text(doc: dict) -> str:
                      f"{_num(svc['nominal_capacity'])} {svc['capacity_unit']}" + (f" → {changes}{more}" if changes else "")))
     out.extend(_columns(rows))
     out.append("")
+    if doc.get("topics"):
+        out.append("Topics (published, delivered per subscription, lost with nobody to deliver to)")
+        for t in doc["topics"]:
+            delivered = ", ".join(f"{name} {n:,}" for name, n in t["delivered"].items()) or "no subscription"
+            extra = "".join(f", {t[k]:,} {k}" for k in ("lost", "refused") if t[k])
+            out.append(f"  {t['address']} → {t['topic']}  {t['rate_per_second']:g}/s, {t['published']:,} published"
+                       f"{extra}; delivered: {delivered}")
+        out.append("")
     if doc.get("queues"):
         out.append("Queues (depth: messages visible; a backlog: more waiting than arrives in a tick)")
         out.extend(_queue_lines(doc["queues"]))

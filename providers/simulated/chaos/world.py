@@ -76,6 +76,7 @@ class World:
         self.dirty = True  # something observable changed since the last measurement
         self._kinds: dict[str, list[Record]] | None = None
         self.version = 0  # counts measurements: values computed at one version hold until the next
+        self.duration = float("inf")  # the run's length (set by the engine)
 
     # --- loading --------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Workloads during a run: messages moving through queues and requests reaching APIs, on the
 virtual clock (notes §14.1, §16.1.3, §16.3; the kind is `stdlib/kinds/workload.py`).
 
-Every `WORKLOAD_TICK_SECONDS` each queue workload moves:
+Every `WORKLOAD_TICK_SECONDS` each queue workload moves what the interval starting then brings
+(the last interval ends with the run):
 
 - producers send `rate` messages a second while the queue's region is up (else they are refused);
 - the consumer works `slots` messages at once, each taking `per_message`: an Auto Scaling
@@ -46,7 +47,10 @@ class Flow:
         self.rec, self.address, self.region = rec, rec.address, rec.region
         self.queue = world.records.get(a.get("source") or "")
         self.consumer = world.records.get(a.get("consumer") or "")
-        self.rate = float(a.get("rate") or 0)
+        self.rate = float(a.get("rate") or 0)  # its own producers (none when a topic feeds it)
+        self.external = 0.0  # messages a topic delivered this tick
+        self.inflow = self.rate  # messages a second arriving now (its producers and topics)
+        self.arrived = 0.0
         self.per_message = max(0.001, units.seconds(a.get("per_message"), 0.1))
         self.per_instance = int(a.get("per_instance") or 1)
         self.error = units.fraction(a.get("error_rate"), 0.0)
@@ -74,6 +78,21 @@ class Flow:
 
 
 @provides("failures", "workload")
+class Fanout:
+    """A topic workload: `rate` messages a second published, delivered to each subscription (its
+    `share` of them: what its filter passes), lost when the topic has nobody to deliver to."""
+
+    def __init__(self, rec, topic):
+        self.rec, self.address, self.topic = rec, rec.address, topic
+        self.rate = float(rec.attrs.get("rate") or 0)
+        shares = rec.attrs.get("shares") or {}
+        self.subscriptions = [(s.get("name"), s.get("protocol"), s.get("target"), units.fraction(shares.get(s.get("name")), 1.0))
+                              for s in topic.attrs.get("subscription") or []]
+        self.published = self.lost = self.refused = 0.0
+        self.delivered: dict[str, float] = {name: 0.0 for name, *_ in self.subscriptions}
+        self.said_lost = False
+
+
 class Workloads(Loop):
     name = "workload"
 
@@ -82,6 +101,7 @@ class Workloads(Loop):
         self.flows: list[Flow] = []
         self.by_queue: dict[str, Flow] = {}
         self.apis: list = []
+        self.fanouts: list[Fanout] = []
 
     def load(self):
         for rec in self.world.of_kind("workload"):
@@ -92,11 +112,13 @@ class Workloads(Loop):
                 flow = Flow(rec, self.world)
                 self.flows.append(flow)
                 self.by_queue[source.id] = flow
+            elif source.kind == "sns_topic":
+                self.fanouts.append(Fanout(rec, source))
             elif source.kind == "api_gateway":
                 self.apis.append((rec, source))
 
     def start(self):
-        if self.flows:
+        if self.flows or self.fanouts:  # each tick moves the messages of the interval that starts with it
             self.sim.at(0.0, self._tick)
         for rec, api in self.apis:
             rate, limit = float(rec.attrs.get("rate") or 0), self._limit(api)
@@ -122,10 +144,38 @@ class Workloads(Loop):
     def _tick(self):
         dt = figures.WORKLOAD_TICK_SECONDS
         now = self.sim.now
+        if now >= self.world.duration:
+            return
+        for fan in self.fanouts:
+            self._publish(fan, dt)
         for f in self.flows:
             self._move(f, now, dt)
         self.world.dirty = True
         self.sim.after(dt, self._tick)
+
+    def _publish(self, fan: Fanout, dt: float):
+        """A topic's messages of this tick, to every subscription that answers (notes §14.2)."""
+        n = fan.rate * dt
+        if not self.world.region_up(fan.topic.region):
+            fan.refused += n
+            return
+        fan.published += n
+        reached = False
+        for name, protocol, target, share in fan.subscriptions:
+            got = n * share
+            if protocol == "sqs" and target in self.by_queue:
+                self.by_queue[target].external += got
+            elif protocol in ("sqs", "lambda") and target is not None and \
+                    self.world.serverless.capacity(target) <= 0:
+                continue  # the endpoint does not answer (SNS retries, then drops it)
+            fan.delivered[name] += got
+            reached = True
+        if not reached:
+            fan.lost += n
+            if not fan.said_lost:
+                fan.said_lost = True
+                self.sim.log("sns.lost", fan.address, f"{fan.topic.address} has no subscription that answers: "
+                             "SNS drops what is published to it")
 
     def _slots(self, f: Flow) -> tuple[float, float]:
         """(messages the consumer works at once, concurrency the queue would need beyond them)."""
@@ -143,20 +193,25 @@ class Workloads(Loop):
         if c.attrs.get("max_concurrency"):
             limit = min(limit, float(c.attrs["max_concurrency"]))
         # Lambda adds pollers as the backlog grows: the arrivals, and the backlog worked off in a minute
-        wanted = f.rate * f.per_message + (f.depth() / 60.0) * f.per_message
-        return min(limit, max(wanted, 1.0)), max(0.0, f.rate * f.per_message - limit)
+        wanted = f.inflow * f.per_message + (f.depth() / 60.0) * f.per_message
+        return min(limit, max(wanted, 1.0)), max(0.0, f.inflow * f.per_message - limit)
 
     def _move(self, f: Flow, now: float, dt: float):
         if not self.world.region_up(f.region):
-            f.refused += f.rate * dt
+            f.refused += f.rate * dt + f.external
+            f.external = 0.0
             f.keeping_up = 0.0
             return
         due = [r for r in f.returning if r[0] <= now]
         f.returning = [r for r in f.returning if r[0] > now]
         for _, enqueued, count, receives in due:
             self._visible_again(f, enqueued, count, receives, now)
-        if f.rate:
-            f.visible.append([now, f.rate * dt, 0])
+        arriving = f.rate * dt + f.external
+        f.external = 0.0
+        f.inflow = arriving / dt
+        f.arrived += arriving
+        if arriving:
+            f.visible.append([now, arriving, 0])
         slots, beyond = self._slots(f)
         capacity = slots / f.per_message * dt  # messages the consumer can finish this tick
         taken = 0.0
@@ -172,7 +227,6 @@ class Workloads(Loop):
             if cohort[1] <= 1e-9:
                 f.visible.popleft()
         f.in_flight = min(slots, taken / dt * f.per_message) if dt else 0.0
-        arriving = f.rate * dt
         f.keeping_up = 1.0 if not arriving else min(1.0, taken / arriving) if f.visible else 1.0
         f.throttled += beyond / f.per_message * dt
         if beyond > 0 and not f.throttling:
@@ -194,12 +248,12 @@ class Workloads(Loop):
         depth, oldest = f.depth(), f.oldest(now)
         if depth > f.peak[0]:
             f.peak = (depth, now, oldest)
-        arrivals = f.rate * figures.WORKLOAD_TICK_SECONDS
+        arrivals = f.inflow * figures.WORKLOAD_TICK_SECONDS
         steady = max(1.0, arrivals * figures.STEADY_SHARE)
         if depth <= steady:
             f.rising_since = None
         elif f.rising_since is None:
-            f.rising_since = now  # the tick that starts now is the first the consumers do not clear
+            f.rising_since = now  # the first interval the consumers did not clear starts now
         if f.backlog_since is None and depth > max(1.0, arrivals):
             f.backlog_since = f.rising_since if f.rising_since is not None else now
             f.episode_peak = (depth, now, oldest)
@@ -251,11 +305,17 @@ class Workloads(Loop):
                                  "peak_at": round(at, 1), "oldest_at_peak": round(age, 1), "back_at": None,
                                  "seconds": None})
             out.append({"address": f.address, "queue": f.queue.address if f.queue else None,
-                        "rate_per_second": f.rate, "depth_at_end": round(f.depth()),
+                        "rate_per_second": round(f.arrived / min(now, self.world.duration), 3) if now else f.rate, "depth_at_end": round(f.depth()),
                         "oldest_at_end_seconds": round(f.oldest(now), 1), "processed": round(f.processed),
                         "dead_lettered": round(f.dead), "refused": round(f.refused),
                         "throttled": round(f.throttled), "backlogs": episodes})
         return out
+
+    def topics(self) -> list[dict]:
+        """Per topic workload: what was published, delivered to each subscription, and lost."""
+        return [{"address": fan.address, "topic": fan.topic.address, "rate_per_second": fan.rate,
+                 "published": round(fan.published), "refused": round(fan.refused), "lost": round(fan.lost),
+                 "delivered": {name: round(n) for name, n in sorted(fan.delivered.items())}} for fan in self.fanouts]
 
     # --- APIs -------------------------------------------------------------------------------------
 
