@@ -7,6 +7,7 @@ requires IAM authentication unless `auth = none` is written.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Iterable, Literal
 
 from pydantic import Field, field_validator
@@ -59,13 +60,29 @@ class FunctionUrl(Block):
     invoke_mode: Enum("buffered", "response_stream", what="invoke mode") = "buffered"
 
 
+class Alias(Block):
+    """`alias live { provisioned_concurrency = 5 }`: a name callers use for the version each
+    deployment publishes (notes §16.1), so that traffic moves to new code by moving the alias."""
+
+    name: Str
+    description: Str | None = None
+    provisioned_concurrency: IntRange(1, ACCOUNT_CONCURRENCY, what="provisioned_concurrency") | None = None
+
+
+LAYER_LIMIT = 5  # layers per function (AWS's Lambda quotas)
+_LAYER = re.compile(r"arn:aws[a-z-]*:lambda:([a-z0-9-]+):[0-9]{12}:layer:[A-Za-z0-9_-]{1,140}:[0-9]+")
+_ALIAS = re.compile(r"(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}")
+
+
 class LambdaFunction(Kind):
     """A Lambda function (notes §16.1): a runtime and handler, code from a file or S3, 128 MiB
     to 10 GiB of memory (128 MiB by default), a timeout of up to 15 min (3 s by default), 512
     MiB to 10 GiB of /tmp, up to 4 KB of environment, an execution role, optionally subnets and
     security groups of a VPC (an ENI in each subnet), reserved and provisioned concurrency, a
-    dead-letter target for failed asynchronous invocations and a function URL (`url { ... }`,
-    whose address is exported as `function_url`)."""
+    dead-letter target for failed asynchronous invocations, a function URL (`url { ... }`,
+    whose address is exported as `function_url`), up to 5 `layers` (layer version ARNs of its
+    region) and aliases (`alias live { provisioned_concurrency = 5 }`) on the version each
+    deployment publishes."""
 
     kind: Literal["lambda_function"] = "lambda_function"
     title: ClassVar[str] = "Lambda function"
@@ -90,6 +107,8 @@ class LambdaFunction(Kind):
     provisioned_concurrency: IntRange(1, ACCOUNT_CONCURRENCY, what="provisioned_concurrency") | None = None
     dead_letter: Ref["sqs_queue", "sns_topic"] | None = None
     url: FunctionUrl | None = None
+    layers: list[Str] = Field(default_factory=list)
+    alias: list[Alias] = Field(default_factory=list)
     tags: Tags = Field(default_factory=dict)
 
     @field_validator("url", mode="before")
@@ -128,9 +147,46 @@ class LambdaFunction(Kind):
         if reserved == 0:
             yield Issue("reserved_concurrency = 0 throttles every invocation of this function", ("reserved_concurrency",),
                         severity="warning")
+        yield from self._layer_issues(me)
+        yield from self._alias_issues()
         if self.url is not None and self.url.auth == "none":
             yield Issue("auth = none lets anyone on the internet invoke this function", ("url", "auth"),
                         severity="warning", help="keep auth = aws_iam unless the function checks callers itself")
+
+    def _layer_issues(self, me: View) -> Iterable[Issue]:
+        if len(self.layers) > LAYER_LIMIT:
+            yield Issue(f"a function has at most {LAYER_LIMIT} layers, got {len(self.layers)}", ("layers",))
+        for i, arn in enumerate(self.layers):
+            if not isinstance(arn, str):
+                continue
+            m = _LAYER.fullmatch(arn)
+            if m is None:
+                yield Issue(f"'{arn}' is not a layer version ARN", ("layers", i),
+                            help="arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION")
+            elif me.region and m.group(1) != me.region:
+                yield Issue(f"a layer must be in the function's region {me.region}, this one is in {m.group(1)}",
+                            ("layers", i), help="publish the layer in each region that uses it")
+        if len(set(self.layers)) != len(self.layers):
+            yield Issue("a layer is listed twice", ("layers",))
+
+    def _alias_issues(self) -> Iterable[Issue]:
+        names: set = set()
+        for i, alias in enumerate(self.alias):
+            path = ("alias", i)
+            if isinstance(alias.name, str) and not _ALIAS.fullmatch(alias.name):
+                yield Issue(f"'{alias.name}' is not an alias name: letters, digits, - and _, not only digits "
+                            "(a version number)", (*path, "name"))
+            if alias.name in names:
+                yield Issue(f"two aliases are called '{alias.name}'", path)
+            names.add(alias.name)
+            if alias.provisioned_concurrency is not None and self.provisioned_concurrency is not None:
+                yield Issue("provisioned concurrency is on the function's version and on alias "
+                            f"'{alias.name}': set it on the alias alone", (*path, "provisioned_concurrency"))
+            reserved = self.reserved_concurrency
+            if isinstance(reserved, int) and isinstance(alias.provisioned_concurrency, int) \
+                    and alias.provisioned_concurrency > reserved:
+                yield Issue(f"alias '{alias.name}' provisions {alias.provisioned_concurrency} executions, more than "
+                            f"reserved_concurrency = {reserved}", (*path, "provisioned_concurrency"))
 
     def _code_issues(self) -> Iterable[Issue]:
         has_file, has_s3 = self.code.file is not None, self.code.bucket is not None or self.code.key is not None

@@ -54,8 +54,8 @@ def test_every_option_of_the_every_kind_architecture():
     assert fn["Architectures"] == ["arm64"] and fn["MemorySize"] == 1024 and fn["EphemeralStorage"] == {"Size": 1024}
     assert fn["ReservedConcurrentExecutions"] == 50 and len(fn["VpcConfig"]["SubnetIds"]) == 3
     assert fn["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": ["PrimaryWorkDlq", "Arn"]}}
-    assert res["PrimaryHandlerVersion"]["Properties"]["ProvisionedConcurrencyConfig"] == {
-        "ProvisionedConcurrentExecutions": 2}
+    (version,) = [r for lid, r in res.items() if lid.startswith("PrimaryHandlerVersion")]
+    assert version["Properties"]["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 2}
     assert res["PrimaryHandlerUrl"]["Properties"]["AuthType"] == "AWS_IAM"
     ordered = res["PrimaryOrderedWork"]["Properties"]
     assert ordered["FifoQueue"] is True and ordered["KmsMasterKeyId"] == "alias/orders"
@@ -79,3 +79,46 @@ def test_cross_region_fan_out_goes_through_a_stack_parameter():
     url = res["PrimaryPlainUrl"]["Properties"]
     assert url["AuthType"] == "NONE"
     assert res["PrimaryPlainUrlPermission"]["Properties"]["FunctionUrlAuthType"] == "NONE"
+
+
+def test_an_alias_points_at_the_version_this_deployment_publishes(tmp_path):
+    """A Version never changes in place: its logical ID carries a hash of the function's code and
+    settings, so a change publishes a new version and moves the alias to it."""
+    text = '''region "us-east-1" as east {
+  iam_role role {
+    assumed_by = [lambda]
+  }
+
+  lambda_function api {
+    runtime = python3.12
+    handler = "a.b"
+    role    = role
+    layers  = ["arn:aws:lambda:us-east-1:123456789012:layer:deps:3"]
+
+    code {
+      bucket = "artifacts"
+      key    = "%s"
+    }
+
+    alias live {
+      provisioned_concurrency = 5
+    }
+  }
+}
+'''
+
+    def parts(key: str) -> dict:
+        source = tmp_path / "fn.arch"
+        source.write_text(text % key)
+        result = generate(source, {})
+        assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+        return {lid: r for _, body in result.templates for lid, r in body["Resources"].items()}
+
+    one, two = parts("v1.zip"), parts("v2.zip")
+    (v1,) = [lid for lid, r in one.items() if r["Type"] == "AWS::Lambda::Version"]
+    (v2,) = [lid for lid, r in two.items() if r["Type"] == "AWS::Lambda::Version"]
+    assert v1 != v2 and v1.startswith("EastApiVersion")
+    alias = one["EastApiAliasLive"]["Properties"]
+    assert alias["FunctionVersion"] == {"Fn::GetAtt": [v1, "Version"]} and alias["Name"] == "live"
+    assert alias["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 5}
+    assert one["EastApi"]["Properties"]["Layers"] == ["arn:aws:lambda:us-east-1:123456789012:layer:deps:3"]

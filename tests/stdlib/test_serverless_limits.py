@@ -68,6 +68,13 @@ CASES = {
     "function_environment_size": {"function": "    environment = { BIG = \"" + "x" * 4100 + "\" }"},
     "function_reserved_ceiling": {"function": "    reserved_concurrency = 950"},
     "function_deprecated_runtime": {"function": "    runtime = python3.9", "replace_runtime": True},
+    "function_layer_count": {"function": "    layers  = [" + ", ".join(
+        f'"arn:aws:lambda:us-east-1:123456789012:layer:l{i}:1"' for i in range(6)) + "]"},
+    "function_layer_region": {"function": "    layers  = [\"arn:aws:lambda:eu-west-1:123456789012:layer:deps:3\"]"},
+    "function_layer_arn": {"function": "    layers  = [\"deps:3\"]"},
+    "function_alias_name": {"function": '\n    alias "42" {}'},
+    "function_alias_and_version_provisioned": {"function": "    provisioned_concurrency = 2\n\n"
+                                                           "    alias live {\n      provisioned_concurrency = 2\n    }"},
     # event source mappings (notes §14.1, §16.1)
     "mapping_batch_ceiling": {"mapping": "    batch_size      = 10001\n    batching_window = 1s"},
     "mapping_batch_needs_window": {"mapping": "    batch_size = 100"},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 
 from ..units import seconds, size_bytes
+from ..logical_ids import camel
 from .common import REF, getatt
 
 _MIB = 2 ** 20
@@ -47,14 +48,30 @@ def lambda_function(r):
         "Environment": {"Variables": env} if env else None,
         "VpcConfig": {"SubnetIds": subnets, "SecurityGroupIds": r.refs("security_groups")} if subnets else None,
         "ReservedConcurrentExecutions": r.val("reserved_concurrency"),
+        "Layers": r.val("layers") or None,
         "DeadLetterConfig": {"TargetArn": r.ref("dead_letter", export="arn")} if r.target("dead_letter") else None,
         "Tags": r.tags(),
     })
-    if r.peek("provisioned_concurrency") is not None:
+    aliases = r.raw("alias") or []
+    version = "Version" + _snapshot(r)
+    if r.peek("provisioned_concurrency") is not None or aliases:
+        # the version this deployment publishes: its logical ID carries a hash of the code and
+        # settings, so a change publishes a new one (a Version resource never changes in place)
         r.part("AWS::Lambda::Version", {
             "FunctionName": r.att(),
-            "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": r.val("provisioned_concurrency")},
-        }, suffix="Version")
+            "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": r.val("provisioned_concurrency")}
+            if r.peek("provisioned_concurrency") is not None else None,
+        }, suffix=version)
+    for i, alias in enumerate(aliases):
+        r.part("AWS::Lambda::Alias", {
+            "FunctionName": r.att(),
+            "FunctionVersion": r.att(version, "Version"),
+            "Name": r.val("alias", i, "name"),
+            "Description": r.val("alias", i, "description"),
+            "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions":
+                                             r.val("alias", i, "provisioned_concurrency")}
+            if alias.get("provisioned_concurrency") is not None else None,
+        }, suffix="Alias" + camel(alias["name"]))
     url = r.raw("url")
     if url is not None:
         public = url.get("auth") == "none"
@@ -70,6 +87,14 @@ def lambda_function(r):
                 "Principal": "*",
                 "FunctionUrlAuthType": "NONE",
             }, suffix="UrlPermission")
+
+
+def _snapshot(r) -> str:
+    """A short hash of what a published version holds: the code and the settings (not aliases)."""
+    import hashlib
+    import json
+    held = {k: x for k, x in sorted(r.attrs.items()) if k not in ("alias", "tags", "url")}
+    return hashlib.sha256(json.dumps(held, sort_keys=True, default=str).encode()).hexdigest()[:8].upper()
 
 
 def lambda_event_source(r):
@@ -94,7 +119,7 @@ def _url(src):
 MAPPERS = {"lambda_function": lambda_function, "lambda_event_source": lambda_event_source}
 
 TYPES = {
-    "lambda_function": ["AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Url",
+    "lambda_function": ["AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::Lambda::Url",
                         "AWS::Lambda::Permission"],
     "lambda_event_source": ["AWS::Lambda::EventSourceMapping"],
 }

@@ -100,7 +100,11 @@ class LambdaFunction(Named):
         if rec.attrs.get("url"):
             url = f"https://{ids.base36(op.seed, rec.seq, 32, 'url')}.lambda-url.{rec.region}.on.aws/"
         enis = op.tx.owned(rec.id, "lambda_eni")
-        return {"name": rec.name, "function_url": url, "state": "Active", "version": "$LATEST",
+        aliases = sorted(a.get("name") for a in rec.attrs.get("alias") or [])
+        published = bool(aliases) or rec.attrs.get("provisioned_concurrency") is not None
+        function_arn = ids.arn("lambda", rec.region, f"function:{rec.name}")
+        return {"name": rec.name, "function_url": url, "state": "Active", "version": "1" if published else "$LATEST",
+                "aliases": {name: f"{function_arn}:{name}" for name in aliases},
                 "vpc_enis": [{"id": e.id, "az": e.az, "subnet": e.subnet, "ip": e.attrs.get("private_ip")}
                              for e in enis]}
 
