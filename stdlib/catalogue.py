@@ -59,6 +59,8 @@ INDEX: dict[str, str] = {
     "vpc": "network",
     "vpc_endpoint": "routing",
     "vpc_peering": "routing",
+    "kinesis_stream": "streaming",
+    "firehose": "streaming",
 }
 
 
