@@ -353,6 +353,9 @@ class LambdaEventSource(Kind):
                             ("starting_timestamp",))
         if self.starting_timestamp is not None and self.starting_position != "at_timestamp":
             yield Issue("starting_timestamp is for starting_position = at_timestamp", ("starting_timestamp",))
+        if isinstance(self.starting_timestamp, str) and not _is_time(self.starting_timestamp):
+            yield Issue(f"starting_timestamp is a time in ISO 8601, got '{self.starting_timestamp}'",
+                        ("starting_timestamp",), help="e.g. starting_timestamp = \"2026-01-01T00:00:00Z\"")
         if kind == "dynamodb_table":
             table = deref(graph, self.source)
             if table is not None and table.model.stream is None:
@@ -379,3 +382,12 @@ class LambdaEventSource(Kind):
                         f"the function's timeout ({function.model.timeout}): a batch retried after throttling can "
                         "become visible again while it is still processed", ("source",), severity="warning",
                         related=related, help=f"set the queue's visibility_timeout to at least {int(6 * timeout)}s")
+
+
+def _is_time(text: str) -> bool:
+    from datetime import datetime
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return "T" in text

@@ -159,11 +159,11 @@ class S3Destination(Block):
 class HttpDestination(Block):
     """`http { url = "https://collector.example.com/ingest" }`: Firehose POSTs batches (1–64 MiB,
     60–900 s) and retries for `retry_duration` (0–7,200 s, 300 s by default); what it cannot
-    deliver goes to the `backup` bucket, which an HTTP destination needs."""
+    deliver goes to the `backup` bucket, which an HTTP destination needs. (An endpoint's access
+    key is a secret archform does not take here yet: the endpoint authenticates otherwise.)"""
 
     url: Str
     name: Str | None = None
-    access_key: Str | None = None
     buffer_size: SizeRange("1MiB", "64MiB", what="buffer_size") = size("5MiB")
     buffer_interval: DurationRange("60s", "900s", what="buffer_interval") = dur("300s")
     retry_duration: DurationRange("0s", "7200s", what="retry_duration") = dur("300s")
