@@ -1,7 +1,8 @@
 """Streaming: Kinesis data streams and Firehose delivery streams.
 
 A stream's `StreamEncryption` is written always (AWS's API leaves a stream unencrypted without
-it), and so is its mode and retention: how long records are kept is not left to a default. A
+it), and so is its mode and retention: how long records are kept is not left to a default; its
+DeletionPolicy is an explicit Delete (the records expire within the retention anyway). A
 direct-PUT delivery stream's server-side encryption is written too (Firehose's API leaves it
 off); a delivery stream reading a Kinesis stream has none (Firehose refuses it: the stream
 encrypts its records). An S3 destination is an `ExtendedS3DestinationConfiguration`, with the
@@ -28,7 +29,8 @@ def kinesis_stream(r):
         "RetentionPeriodHours": seconds(r.get("retention")) // 3600,
         "StreamEncryption": {"EncryptionType": "KMS", "KeyId": r.val("kms_key")} if kms else None,
         "Tags": r.tags(),
-    })
+    }, deletion="Delete")  # explicit: records expire within the retention anyway, and an orphaned
+    # stream would go on billing by the shard-hour
 
 
 def _buffering(r, *path) -> dict:
