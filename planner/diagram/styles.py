@@ -27,7 +27,7 @@ CATEGORIES: dict[str, tuple[str, str, str, str, str]] = {
     "management": ("#E7157B", "#FDE7F2", "component", "", "Resilience (DR plans)"),
     "serverless": ("#D45B07", "#FEF1E6", "box3d", "", "Serverless (Lambda)"),
     "integration": ("#B0084D", "#FBE7EF", "tab", "", "Application integration (SQS, SNS)"),
-    "analytics": ("#8C4FFF", "#F3EDFF", "cds", "", "Analytics (Kinesis, Firehose)"),
+    "analytics": ("#5A30B5", "#EFEAFB", "cds", "", "Analytics (Kinesis, Firehose)"),
     "other": ("#545B64", "#F2F3F3", "box", "", "Other"),
 }
 CATEGORY_ORDER = list(CATEGORIES)
