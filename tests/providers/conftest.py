@@ -151,6 +151,12 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           code={"file": "worker.zip"}, timeout=dur("30s"), subnets=[r("app_a"), r("app_b")],
           security_groups=[r("app_sg")], url={})
     b.add("feed", "lambda_event_source", source=r("jobs"), function=r("worker"))
+    b.add("clicks", "kinesis_stream", retention=dur("48h"))
+    b.add("delivery_role", "iam_role", region=None, assumed_by=["firehose"], inline_policies={"read": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kinesis:DescribeStream",
+                                                                          "kinesis:GetRecords"], "Resource": "*"}]}})
+    b.add("clicks_to_logs", "firehose", source=r("clicks"), role=r("delivery_role"),
+          s3={"bucket": r("site"), "prefix": "clicks/"})
     return b
 
 
