@@ -187,7 +187,9 @@ class Firehose(Kind):
     (`s3 { ... }`) or an HTTP endpoint (`http { ... }`), with an optional `backup` bucket. Firehose
     works as `role` (an iam_role assumed by firehose), which must be allowed to write the
     buckets, read the source stream and invoke the transform. A direct-PUT stream is encrypted
-    with an AWS-owned key unless `encryption = customer_kms` (with `kms_key`) or `none`."""
+    with an AWS-owned key unless `encryption = customer_kms` (with `kms_key`) or `none`; one
+    reading a Kinesis stream is encrypted by the stream. (OpenSearch, Redshift and third-party
+    destinations are not expressed yet.)"""
 
     kind: Literal["firehose"] = "firehose"
     title: ClassVar[str] = "Firehose delivery stream"
