@@ -113,15 +113,16 @@ class KinesisStream(Kind):
         in_bytes = self.ingest.bytes.bytes if isinstance(self.ingest.bytes, v.Size) else 0
         need = max(math.ceil(records / SHARD_IN_RECORDS), math.ceil(in_bytes / SHARD_IN_BYTES), 1)
         if need > shards and self.mode == "provisioned":
-            yield Issue(f"{shards} shard{'s' if shards != 1 else ''} take at most {shards} MB/s and "
+            yield Issue(f"{shards} shard{'s take' if shards != 1 else ' takes'} at most {shards} MB/s and "
                         f"{shards * SHARD_IN_RECORDS:,} records/s in; the ingest needs {need} shards: producers "
                         "are throttled (ProvisionedThroughputExceededException)", ("shards",),
                         related=(Related(me.address, ("ingest",), "the expected ingest"),),
                         help=f"shards = {need}, or mode = on_demand")
         elif need > shards:
             yield Issue(f"an on-demand stream starts with the capacity of {ON_DEMAND_START} shards ({ON_DEMAND_START} "
-                        f"MB/s, {ON_DEMAND_START * SHARD_IN_RECORDS:,} records/s) and doubles towards its 30-day "
-                        f"peak; an ingest needing {need} shards from the start is throttled until it has scaled",
+                        f"MB/s, {ON_DEMAND_START * SHARD_IN_RECORDS:,} records/s) and adapts to up to double its peak "
+                        f"of the last 30 days; an ingest needing {need} shards from the start is throttled until it "
+                        "has scaled",
                         ("ingest",), severity="warning",
                         help=f"start provisioned with shards = {need}, then switch to on_demand")
         consumers = [c for c in graph.referrers(me.address) if _reads(c, me.address)]
