@@ -244,6 +244,7 @@ _READS = {
     "dynamodb_table": ("dynamodb:GetRecords", "the table's stream", "dynamodb:GetRecords, GetShardIterator, "
                        "DescribeStream and ListStreams", "service-role/AWSLambdaDynamoDBExecutionRole"),
 }
+_SENDS = {"sqs_queue": "sqs:SendMessage", "sns_topic": "sns:Publish", "s3_bucket": "s3:PutObject"}
 _STREAM_ONLY = ("starting_position", "starting_timestamp", "parallelization_factor", "bisect_on_error",
                 "max_retry_attempts", "max_record_age", "on_failure")
 
@@ -365,6 +366,14 @@ class LambdaEventSource(Kind):
         target = deref(graph, self.on_failure)
         if target is not None and target.kind == "sqs_queue" and target.model.fifo is True:
             yield Issue(f"an on-failure destination is a standard queue; '{target.address}' is FIFO", ("on_failure",))
+        function = deref(graph, self.function)
+        role = deref(graph, function.model.role) if target is not None and function is not None else None
+        action = _SENDS.get(target.kind) if target is not None else None
+        if role is not None and action and role_grants(role.model, graph, action) is False:
+            yield Issue(f"the role of function '{function.address}' may not send to '{target.address}' ({action}): "
+                        "Lambda cannot record the batches it gives up on", ("on_failure",), severity="warning",
+                        related=(Related(role.address, ("policies",), "the function's role"),),
+                        help=f"allow {action} on it in an inline policy of the role")
 
     def _timeout_issues(self, queue: View, function: View) -> Iterable[Issue]:
         visibility = seconds_of(queue.model.visibility_timeout)

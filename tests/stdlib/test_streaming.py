@@ -199,9 +199,14 @@ def test_stream_mapping_limits(attr, value, message):
 def test_a_stream_mapping_needs_a_starting_position():
     found = issues([mapping(), stream(), function(), FN_ROLE])
     assert any("needs starting_position" in m for m in found)
+    sends = view("fn_role", "iam_role", {"assumed_by": [w("lambda")],
+                                         "policies": ["service-role/AWSLambdaKinesisExecutionRole"],
+                                         "inline_policies": {"p": {"Version": "2012-10-17", "Statement": [
+                                             {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}}},
+                 None)
     assert issues([mapping(starting_position=w("trim_horizon"), parallelization_factor=4, bisect_on_error=True,
                            max_retry_attempts=3, on_failure=ref("dlq", "sqs_queue")),
-                   stream(), function(), FN_ROLE, view("dlq", "sqs_queue", {})]) == []
+                   stream(), function(), sends, view("dlq", "sqs_queue", {})]) == []
 
 
 def test_at_timestamp_needs_a_time_and_a_kinesis_source():
@@ -246,3 +251,17 @@ def test_an_on_failure_queue_is_standard():
     found = issues([mapping(starting_position=w("latest"), on_failure=ref("dlq", "sqs_queue")), stream(),
                     function(), FN_ROLE, fifo])
     assert any("on-failure destination is a standard queue" in m for m in found)
+
+
+def test_the_role_should_send_to_the_on_failure_destination():
+    topic = view("alarms", "sns_topic", {})
+    found = issues([mapping(starting_position=w("latest"), on_failure=ref("alarms", "sns_topic")), stream(),
+                    function(), FN_ROLE, topic], "warning")
+    assert any("may not send to 'alarms' (sns:Publish)" in m for m in found)
+    publishes = view("fn_role", "iam_role", {"assumed_by": [w("lambda")],
+                                             "policies": ["service-role/AWSLambdaKinesisExecutionRole"],
+                                             "inline_policies": {"p": {"Version": "2012-10-17", "Statement": [
+                                                 {"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]}}},
+                     None)
+    assert issues([mapping(starting_position=w("latest"), on_failure=ref("alarms", "sns_topic")), stream(),
+                   function(), publishes, topic]) == []
