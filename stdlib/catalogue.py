@@ -61,6 +61,8 @@ INDEX: dict[str, str] = {
     "vpc_endpoint": "routing",
     "vpc_peering": "routing",
     "workload": "workload",
+    "kinesis_stream": "streaming",
+    "firehose": "streaming",
 }
 
 

@@ -8,8 +8,9 @@
   DynamoDB global tables — across regions where they cross;
 - DR pairs (dashed pink, frame to frame): a DR plan's primary region to its secondary;
 - monitors: a Route 53 health check to what it checks;
-- messaging (solid, as traffic): SNS → subscribed queues and functions, queue → Lambda through
-  an event source mapping, queue → dead-letter queue;
+- messaging (solid, as traffic): SNS → subscribed queues and functions, queue or stream →
+  Lambda through an event source mapping, queue → dead-letter queue, Kinesis stream → Firehose
+  → bucket;
 - uses (dotted grey): certificates, roles, policies, launch templates, placement groups,
   Elastic IPs, volumes, route targets and associations — drawn without weight in the layout.
 
@@ -240,7 +241,7 @@ def connect(scene: Scene) -> None:
 
 
 MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function", "api_gateway", "workload",
-             "s3_bucket")
+             "s3_bucket", "firehose")
 
 
 def _messaging(a, it, add, served: set, items: dict) -> None:
@@ -297,6 +298,29 @@ def _messaging(a, it, add, served: set, items: dict) -> None:
         role = ref(at.get("role"))
         if role:
             add(role, a, "uses")
+    elif k == "firehose":
+        _firehose(a, at, add, served)
+
+
+def _firehose(a, at, add, served: set) -> None:
+    """A Kinesis stream → the delivery stream reading it → its bucket (or backup bucket); the
+    transform function and the role are uses."""
+    source = ref(at.get("source"))
+    if source:
+        add(source, a, "traffic", "records")
+        served.add(a)
+    bucket = ref((at.get("s3") or {}).get("bucket"))
+    if bucket:
+        add(a, bucket, "traffic", "objects")
+        served.add(bucket)
+    backup = ref((at.get("backup") or {}).get("bucket"))
+    if backup and backup != bucket:
+        add(a, backup, "traffic", "backup")
+    transform, role = ref(at.get("transform")), ref(at.get("role"))
+    if transform:
+        add(a, transform, "uses")
+    if role:
+        add(role, a, "uses")
 
 
 def at_scope(it) -> list:

@@ -242,6 +242,16 @@ def _mapping(a):
     return [f"batch {a.get('batch_size')}"]
 
 
+def _stream(a):
+    mode = f"{a.get('shards')} shards" if a.get("mode") == "provisioned" else "on demand"
+    return [f"{mode}, kept {a.get('retention')}"]
+
+
+def _firehose(a):
+    target = "S3" if a.get("s3") else "HTTP endpoint"
+    return [f"→ {target}" + (", transformed" if a.get("transform") else "")]
+
+
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
@@ -250,5 +260,5 @@ _DETAILS = {
     "vpc_endpoint": _endpoint, "placement_group": _placement, "iam_role": _role, "network_acl": _nacl,
     "route_table": _routes, "nat_gateway": _nat, "dns_zone": _zone, "subnet": _cidr, "vpc": _cidr,
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
-    "lambda_event_source": _mapping,
+    "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
 }

@@ -28,6 +28,7 @@ CATEGORIES: dict[str, tuple[str, str, str, str, str]] = {
     "serverless": ("#D45B07", "#FEF1E6", "box3d", "", "Serverless (Lambda, API Gateway)"),
     "integration": ("#B0084D", "#FBE7EF", "tab", "", "Application integration (SQS, SNS)"),
     "workload": ("#687078", "#FFFFFF", "cds", "dashed", "Modeled demand (workloads: not deployed)"),
+    "analytics": ("#5A30B5", "#EFEAFB", "cds", "", "Analytics (Kinesis, Firehose)"),
     "other": ("#545B64", "#F2F3F3", "box", "", "Other"),
 }
 CATEGORY_ORDER = list(CATEGORIES)
@@ -74,6 +75,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "vpc_endpoint": ("network", "VPC endpoint", True),
     "vpc_peering": ("network", "VPC peering", False),
     "workload": ("workload", "Workload", False),
+    "kinesis_stream": ("analytics", "Kinesis data stream", False),
+    "firehose": ("analytics", "Firehose", False),
 }
 
 

@@ -44,6 +44,8 @@ NOT_FOUND_CODE = {
     "sns_topic": "NotFound",
     "lambda_function": "ResourceNotFoundException",
     "lambda_event_source": "ResourceNotFoundException",
+    "kinesis_stream": "ResourceNotFoundException",
+    "firehose": "ResourceNotFoundException",
 }
 
 

@@ -1,5 +1,5 @@
 """Serverless: Lambda functions (notes §16.1) and the event source mappings that feed them from
-SQS queues (notes §14.1, §16.1).
+SQS queues (notes §14.1, §16.1), Kinesis streams (§14.3) and DynamoDB streams (§16.2.3).
 
 Defaults are AWS's (128 MiB, 3 s, 512 MiB of /tmp, x86_64), except that a function URL
 requires IAM authentication unless `auth = none` is written.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Iterable, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from archform.dsl import values as v
 from archform.stdlib.kinds.messaging import seconds_of
@@ -246,6 +246,12 @@ _MANAGED_GRANTS = {
     "sqs": ("AWSLambdaSQSQueueExecutionRole", "AmazonSQSFullAccess", "AdministratorAccess", "PowerUserAccess"),
     "ec2": ("service-role/AWSLambdaVPCAccessExecutionRole", "service-role/AWSLambdaENIManagementAccess",
             "AmazonEC2FullAccess", "AdministratorAccess", "PowerUserAccess"),
+    "kinesis": ("service-role/AWSLambdaKinesisExecutionRole", "AmazonKinesisFullAccess", "AmazonKinesisReadOnlyAccess",
+                "AdministratorAccess", "PowerUserAccess"),
+    "dynamodb": ("service-role/AWSLambdaDynamoDBExecutionRole", "AmazonDynamoDBFullAccess",
+                 "AmazonDynamoDBReadOnlyAccess", "AdministratorAccess", "PowerUserAccess"),
+    "s3": ("AmazonS3FullAccess", "AdministratorAccess", "PowerUserAccess"),
+    "lambda": ("service-role/AWSLambdaRole", "AWSLambda_FullAccess", "AdministratorAccess", "PowerUserAccess"),
 }
 
 
@@ -284,29 +290,100 @@ def role_grants(role, graph: Graph, action: str) -> bool | None:
     return None if unknown else False
 
 
+STREAM_SOURCES = ("kinesis_stream", "dynamodb_table")
+# what the function's role must allow to read each source, and the managed policy that does
+_READS = {
+    "sqs_queue": ("sqs:ReceiveMessage", "the queue", "sqs:ReceiveMessage, sqs:DeleteMessage and "
+                  "sqs:GetQueueAttributes", "service-role/AWSLambdaSQSQueueExecutionRole"),
+    "kinesis_stream": ("kinesis:GetRecords", "the stream", "kinesis:GetRecords, GetShardIterator, DescribeStream "
+                       "and ListShards", "service-role/AWSLambdaKinesisExecutionRole"),
+    "dynamodb_table": ("dynamodb:GetRecords", "the table's stream", "dynamodb:GetRecords, GetShardIterator, "
+                       "DescribeStream and ListStreams", "service-role/AWSLambdaDynamoDBExecutionRole"),
+}
+_SENDS = {"sqs_queue": "sqs:SendMessage", "sns_topic": "sns:Publish", "s3_bucket": "s3:PutObject"}
+_STREAM_ONLY = ("starting_position", "starting_timestamp", "parallelization_factor", "bisect_on_error",
+                "max_retry_attempts", "max_record_age", "on_failure")
+
+
 class LambdaEventSource(Kind):
-    """An event source mapping: Lambda polls an SQS queue and invokes the function with batches
-    of messages — up to 10,000 from a standard queue (more than 10 needs a batching window),
-    up to 10 from a FIFO queue (notes §14.1, §16.1). The queue's visibility timeout should be
-    at least six times the function's timeout, so a retried batch is not received twice."""
+    """An event source mapping: Lambda polls a source and invokes the function with batches.
+
+    From an SQS queue: up to 10,000 messages a batch from a standard queue (more than 10 needs
+    a batching window), up to 10 from a FIFO queue (notes §14.1, §16.1); the queue's visibility
+    timeout should be at least six times the function's timeout, so a retried batch is not
+    received twice; failed messages go to the queue's own dead-letter queue.
+
+    From a Kinesis stream or a DynamoDB table's stream (`stream` set on the table): a
+    `starting_position` is required (trim_horizon, latest, or at_timestamp with
+    `starting_timestamp`, Kinesis only); batches of 1 to 10,000 records (100 by default), a
+    batching window up to 300 s, `parallelization_factor` (1–10 batches per shard at once),
+    `bisect_on_error`, `max_retry_attempts` (-1 for until the record expires, up to 10,000),
+    `max_record_age` and an `on_failure` destination (an SQS queue, SNS topic or S3 bucket)
+    that receives what the function could not process. The function's role must allow reading
+    the source (the AWS managed policy AWSLambdaKinesisExecutionRole or
+    AWSLambdaDynamoDBExecutionRole does)."""
 
     kind: Literal["lambda_event_source"] = "lambda_event_source"
     title: ClassVar[str] = "Lambda event source mapping"
     noun: ClassVar[str] = "event source mapping"
     family: ClassVar[str] = "serverless"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"source"})
+    force_new: ClassVar[frozenset[str]] = frozenset({"source", "starting_position", "starting_timestamp"})
 
-    source: Ref["sqs_queue"]
+    source: Ref["sqs_queue", "kinesis_stream", "dynamodb_table"]
     function: Ref["lambda_function"]
     batch_size: IntRange(1, 10000, what="batch_size") = 10
     batching_window: DurationRange("0s", "300s", what="batching_window") = dur("0s")
     enabled: Bool = True
     max_concurrency: IntRange(2, 1000, what="max_concurrency") | None = None
     report_batch_item_failures: Bool = False
+    starting_position: Enum("trim_horizon", "latest", "at_timestamp", what="starting position") | None = None
+    starting_timestamp: Str | None = None
+    parallelization_factor: IntRange(1, 10, what="parallelization_factor") | None = None
+    bisect_on_error: Bool | None = None
+    max_retry_attempts: IntRange(-1, 10000, what="max_retry_attempts") | None = None
+    max_record_age: DurationRange("60s", "7d", what="max_record_age") | None = None
+    on_failure: Ref["sqs_queue", "sns_topic", "s3_bucket"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stream_batch(cls, data):
+        """Lambda's default batch is 10 messages from a queue and 100 records from a stream."""
+        if isinstance(data, dict) and "batch_size" not in data \
+                and getattr(data.get("source"), "kind", None) in STREAM_SOURCES:
+            return {**data, "batch_size": 100}
+        return data
+
+    def source_kind(self) -> str | None:
+        return getattr(self.source, "kind", None)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        queue, function = deref(graph, self.source), deref(graph, self.function)
+        kind = self.source_kind()
+        if kind in STREAM_SOURCES:
+            yield from self._stream_issues(me, graph)
+        elif kind == "sqs_queue":
+            yield from self._queue_issues(graph)
+        source, function = deref(graph, self.source), deref(graph, self.function)
+        if source is None or function is None:
+            return
+        if source.kind == "sqs_queue":
+            yield from self._timeout_issues(source, function)
+        role = deref(graph, function.model.role)
+        action, what, actions, managed = _READS[source.kind]
+        if role is not None and role_grants(role.model, graph, action) is False:
+            yield Issue(f"the role of function '{function.address}' may not read {what}: Lambda refuses the "
+                        f"mapping without {actions}", ("function",),
+                        related=(Related(role.address, ("policies",), "the function's role"),),
+                        help=f"attach \"{managed}\" to the role, or allow those actions on {what} in an inline "
+                             "policy")
+
+    def _queue_issues(self, graph: Graph) -> Iterable[Issue]:
+        for attr in _STREAM_ONLY:
+            if getattr(self, attr) is not None:
+                yield Issue(f"{attr} is for Kinesis and DynamoDB stream sources, not an SQS queue", (attr,),
+                            help="a queue sends what fails to its own dead-letter queue (redrive)"
+                            if attr == "on_failure" else "")
+        queue = deref(graph, self.source)
         fifo = queue.model.fifo if queue is not None else None
         if fifo is True:
             if isinstance(self.batch_size, int) and self.batch_size > 10:
@@ -317,16 +394,42 @@ class LambdaEventSource(Kind):
         elif isinstance(self.batch_size, int) and self.batch_size > 10 and not seconds_of(self.batching_window):
             yield Issue(f"batch_size = {self.batch_size} (more than 10) needs a batching window of at least 1s",
                         ("batching_window",), help="e.g. batching_window = 5s")
-        if queue is None or function is None:
-            return
-        yield from self._timeout_issues(queue, function)
-        role = deref(graph, function.model.role)
-        if role is not None and role_grants(role.model, graph, "sqs:ReceiveMessage") is False:
-            yield Issue(f"the role of function '{function.address}' may not read the queue: Lambda refuses the "
-                        "mapping without sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes",
-                        ("function",), related=(Related(role.address, ("policies",), "the function's role"),),
-                        help="attach \"service-role/AWSLambdaSQSQueueExecutionRole\" to the role, or allow those "
-                             "actions on the queue in an inline policy")
+
+    def _stream_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
+        kind = self.source_kind()
+        if self.starting_position is None:
+            yield Issue("a mapping from a stream needs starting_position: trim_horizon (the oldest record kept), "
+                        "latest (records from now on) or at_timestamp", ("starting_position",),
+                        help="e.g. starting_position = trim_horizon")
+        if self.starting_position == "at_timestamp":
+            if kind == "dynamodb_table":
+                yield Issue("a DynamoDB stream starts at trim_horizon or latest, not at_timestamp",
+                            ("starting_position",))
+            elif self.starting_timestamp is None:
+                yield Issue("starting_position = at_timestamp needs starting_timestamp (e.g. \"2026-01-01T00:00:00Z\")",
+                            ("starting_timestamp",))
+        if self.starting_timestamp is not None and self.starting_position != "at_timestamp":
+            yield Issue("starting_timestamp is for starting_position = at_timestamp", ("starting_timestamp",))
+        if isinstance(self.starting_timestamp, str) and not _is_time(self.starting_timestamp):
+            yield Issue(f"starting_timestamp is a time in ISO 8601, got '{self.starting_timestamp}'",
+                        ("starting_timestamp",), help="e.g. starting_timestamp = \"2026-01-01T00:00:00Z\"")
+        if kind == "dynamodb_table":
+            table = deref(graph, self.source)
+            if table is not None and table.model.stream is None:
+                yield Issue(f"table '{table.address}' has no stream for Lambda to read", ("source",),
+                            related=(Related(table.address, ("stream",), "the table"),),
+                            help="set stream = new_and_old_images (or keys_only, new_image, old_image) on the table")
+        target = deref(graph, self.on_failure)
+        if target is not None and target.kind == "sqs_queue" and target.model.fifo is True:
+            yield Issue(f"an on-failure destination is a standard queue; '{target.address}' is FIFO", ("on_failure",))
+        function = deref(graph, self.function)
+        role = deref(graph, function.model.role) if target is not None and function is not None else None
+        action = _SENDS.get(target.kind) if target is not None else None
+        if role is not None and action and role_grants(role.model, graph, action) is False:
+            yield Issue(f"the role of function '{function.address}' may not send to '{target.address}' ({action}): "
+                        "Lambda cannot record the batches it gives up on", ("on_failure",), severity="warning",
+                        related=(Related(role.address, ("policies",), "the function's role"),),
+                        help=f"allow {action} on it in an inline policy of the role")
 
     def _timeout_issues(self, queue: View, function: View) -> Iterable[Issue]:
         visibility = seconds_of(queue.model.visibility_timeout)
@@ -344,3 +447,12 @@ class LambdaEventSource(Kind):
                         f"the function's timeout ({function.model.timeout}): a batch retried after throttling can "
                         "become visible again while it is still processed", ("source",), severity="warning",
                         related=related, help=f"set the queue's visibility_timeout to at least {int(6 * timeout)}s")
+
+
+def _is_time(text: str) -> bool:
+    from datetime import datetime
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return "T" in text

@@ -35,6 +35,7 @@ EXPECTED = {
     "serverless_api": {"global": 1, "region": 1},
     "serverless_queue_worker": {"global": 1, "region": 1},
     "static_site": {"global": 1, "region": 1, "zone": 1},
+    "stream_pipeline": {"global": 1, "region": 1},
 }
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (make system-deps)")

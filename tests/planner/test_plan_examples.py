@@ -38,6 +38,11 @@ CASES = {
         "rename": ("site", "site_certificate", "primary"),
         "drift": ("standby.web_fleet", "max", 3),
     },
+    "stream_pipeline": {
+        "edit": ("retention = 48h", "retention = 72h"),
+        "rename": ("clicks_to_lake", "delivery", "primary"),
+        "drift": ("primary.clicks", "retention", "1d"),
+    },
 }
 
 

@@ -154,6 +154,12 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("api", "api_gateway", route=[{"name": "GET /orders", "target": r("worker"), "auth": "none"}],
           domain="api.example.com", certificate=r("cert"))
     b.add("orders_in", "workload", source=r("jobs"), rate=20, consumer=r("feed"), per_message=dur("200ms"))
+    b.add("clicks", "kinesis_stream", retention=dur("48h"))
+    b.add("delivery_role", "iam_role", region=None, assumed_by=["firehose"], inline_policies={"read": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kinesis:DescribeStream",
+                                                                          "kinesis:GetRecords"], "Resource": "*"}]}})
+    b.add("clicks_to_logs", "firehose", source=r("clicks"), role=r("delivery_role"),
+          s3={"bucket": r("site"), "prefix": "clicks/"})
     return b
 
 

@@ -57,7 +57,8 @@ REASONS = {
     "CKV_AWS_173": "Lambda encrypts environment variables at rest with the AWS managed key; a customer managed "
                    "key is the architecture's choice",
     "CKV_AWS_115": "reserved concurrency is the architecture's choice (it takes from the region's pool)",
-    "CKV_AWS_116": "failed messages go to the queue's dead-letter queue (its redrive policy), not the function's",
+    "CKV_AWS_116": "failed messages go to the queue's dead-letter queue (its redrive policy), not the function's; a "
+                   "Firehose transform is invoked synchronously, and Firehose keeps what fails under the error prefix",
     "CKV_AWS_117": "a function that reaches no VPC resource does not belong in a VPC (the architecture's choice)",
     "CKV_AWS_258": "a public function URL on purpose (the test of auth = none, which validate warns about)",
 }
@@ -99,6 +100,10 @@ ACCEPTED = {
     "serverless_queue_worker": {
         ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryWorker"),
         ("CKV_AWS_173", "PrimaryWorker"), ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryJobs"),
+    },
+    "stream_pipeline": {
+        ("CKV_AWS_115", "PrimaryEnrich"), ("CKV_AWS_116", "PrimaryEnrich"), ("CKV_AWS_117", "PrimaryEnrich"),
+        ("CKV_AWS_18", "PrimaryLake"),
     },
     "cross_region_fan_out": {
         ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),

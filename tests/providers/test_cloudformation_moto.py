@@ -75,6 +75,7 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
+    "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Url",
     "AWS::RDS::DBCluster",
     "AWS::RDS::GlobalCluster",
@@ -475,7 +476,9 @@ CHECKS = {
 #   a health check's id);
 # - multi_region: the accelerator, the global table, Aurora, the certificates, the DR plan, the
 #   failover records (health check ids), the cross-region read replica (moto cannot read an
-#   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region).
+#   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
+# - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
+#   AWS::KinesisFirehose::DeliveryStream).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -484,12 +487,14 @@ NOT_DEPLOYED = {
     "serverless_api": ["primary.api", "primary.shop"],
     "queue_workers": [],
     "fan_out": ["primary.uploads"],
+    "stream_pipeline": ["primary.clicks_to_lake"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.cache",
-                   "primary.cert", "primary.data[a]", "primary.data[b]", "primary.data_acl", "primary.db",
-                   "primary.db_replica", "primary.eigw", "primary.orders", "primary.parts", "primary.spread",
-                   "zone.cdn", "zone.fast", "zone.www", "zone.www_backup"],
+                   "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
+                   "primary.data_acl", "primary.db", "primary.db_replica", "primary.eigw", "primary.hook",
+                   "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
+                   "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],

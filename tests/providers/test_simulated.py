@@ -50,6 +50,8 @@ ID_FORMAT = {
     "sns_topic": rf"arn:aws:sns:us-east-1:{ACCT}:[A-Za-z0-9_-]{{1,256}}",
     "lambda_function": r"[A-Za-z0-9_-]{1,64}",
     "lambda_event_source": UUID,
+    "kinesis_stream": r"[A-Za-z0-9_.-]{1,128}",
+    "firehose": r"[A-Za-z0-9_.-]{1,64}",
 }
 
 ARN_FORMAT = {
@@ -69,6 +71,8 @@ ARN_FORMAT = {
     "sns_topic": r"{id}",
     "lambda_function": rf"arn:aws:lambda:us-east-1:{ACCT}:function:{{id}}",
     "lambda_event_source": rf"arn:aws:lambda:us-east-1:{ACCT}:event-source-mapping:{{id}}",
+    "kinesis_stream": rf"arn:aws:kinesis:us-east-1:{ACCT}:stream/{{id}}",
+    "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

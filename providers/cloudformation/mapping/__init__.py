@@ -12,10 +12,10 @@ from __future__ import annotations
 from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless,
-               storage, workload)
+               storage, streaming, workload)
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, workload)
+            apigateway, streaming, workload)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

@@ -1,5 +1,6 @@
 """Serverless: Lambda functions (with a published version for provisioned concurrency, a
-function URL, and the permission a public URL needs) and SQS event source mappings.
+function URL, and the permission a public URL needs) and event source mappings from SQS
+queues, Kinesis streams and DynamoDB streams (a table's `StreamArn`).
 
 Code from S3 is written as it is. Code from a local file needs uploading first: the template
 names it by file name in a bucket given as the `LambdaCodeBucket` parameter, and a warning
@@ -99,16 +100,36 @@ def _snapshot(r) -> str:
 
 def lambda_event_source(r):
     batch, window = r.raw("batch_size"), r.raw("batching_window")
+    kind = r.ctx.kind(r.target("source"))
+    stream = kind in ("kinesis_stream", "dynamodb_table")
+    position = r.raw("starting_position")
     r.part("AWS::Lambda::EventSourceMapping", {
-        "EventSourceArn": r.ref("source", export="arn"),
+        "EventSourceArn": r.ref("source", export="stream_arn" if kind == "dynamodb_table" else "arn"),
         "FunctionName": r.ref("function", export="arn"),
-        "BatchSize": r.val("batch_size") if batch != 10 else None,
+        "BatchSize": r.val("batch_size") if batch != (100 if stream else 10) else None,
         "MaximumBatchingWindowInSeconds": seconds(r.get("batching_window")) if window not in (None, "0s") else None,
         "Enabled": False if r.raw("enabled") is False else None,
         "ScalingConfig": {"MaximumConcurrency": r.val("max_concurrency")}
         if r.peek("max_concurrency") is not None else None,
         "FunctionResponseTypes": ["ReportBatchItemFailures"] if r.raw("report_batch_item_failures") else None,
+        "StartingPosition": position.upper() if isinstance(position, str) else None,
+        "StartingPositionTimestamp": _epoch(r.raw("starting_timestamp")),
+        "ParallelizationFactor": r.val("parallelization_factor"),
+        "BisectBatchOnFunctionError": r.val("bisect_on_error"),
+        "MaximumRetryAttempts": r.val("max_retry_attempts"),
+        "MaximumRecordAgeInSeconds": seconds(r.get("max_record_age")) if r.peek("max_record_age") else None,
+        "DestinationConfig": {"OnFailure": {"Destination": r.ref("on_failure", export="arn")}}
+        if r.target("on_failure") else None,
     })
+
+
+def _epoch(text) -> float | None:
+    """An ISO 8601 time as the seconds since 1970 StartingPositionTimestamp takes."""
+    from datetime import datetime, timezone
+    if not isinstance(text, str):
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp())
 
 
 def _url(src):

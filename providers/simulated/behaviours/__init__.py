@@ -10,11 +10,11 @@ from __future__ import annotations
 from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, loadbalancing, messaging, network, security,
-               serverless, storage, workload)
+               serverless, storage, streaming, workload)
 from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
-             apigateway, workload)
+             apigateway, streaming, workload)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():

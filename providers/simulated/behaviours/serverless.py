@@ -1,5 +1,6 @@
 """Lambda functions (named per region; in a VPC, a Hyperplane ENI in each subnet) and event
-source mappings (known by a UUID) that poll SQS queues for them."""
+source mappings (known by a UUID) that poll SQS queues, Kinesis streams and DynamoDB streams
+for them."""
 
 from __future__ import annotations
 
@@ -125,7 +126,20 @@ class LambdaEventSource(Behaviour):
 
     def validate(self, op: Op, rec: Record, old: Record | None):
         at = rec.attrs
-        queue, function = op.the(at["source"]), op.the(at["function"])
+        source, function = op.the(at["source"]), op.the(at["function"])
+        if source.kind == "sqs_queue":
+            self._validate_queue(op, at, source, function)
+        else:
+            self._validate_stream(op, at, source, function)
+        arn = source_arn(source)
+        for other in op.tx.query("kind = 'lambda_event_source' AND owner IS NULL"):
+            if other.id != rec.id and other.attrs.get("source") == source.id \
+                    and other.attrs.get("function") == function.id:
+                raise InvalidParameter(f"An event source mapping with {_SERVICE[source.kind]} arn \"{arn}\" and function "
+                                       f"\"{function.name}\" already exists. Please update or delete the existing "
+                                       f"mapping with UUID {other.id}", code="ResourceConflictException")
+
+    def _validate_queue(self, op: Op, at: dict, queue: Record, function: Record):
         batch = at.get("batch_size") or 10
         window = seconds(at.get("batching_window"))
         if queue.attrs.get("fifo"):
@@ -135,6 +149,11 @@ class LambdaEventSource(Behaviour):
         else:
             require(batch <= 10 or window > 0, "Maximum batch window in seconds must be greater than 0 if maximum "
                     "batch size is greater than 10", "InvalidParameterValueException")
+        require(not any(at.get(a) is not None for a in ("starting_position", "parallelization_factor",
+                                                         "bisect_on_error", "max_retry_attempts",
+                                                         "max_record_age", "on_failure")),
+                "Unsupported MaximumRetryAttempts, StartingPosition, ParallelizationFactor, BisectBatchOnFunctionError "
+                "or DestinationConfig for an SQS event source", "InvalidParameterValueException")
         require(role_allows(op, op.get(function.attrs.get("role")), "sqs:ReceiveMessage"),
                 "The provided execution role does not have permissions to call ReceiveMessage on SQS",
                 "InvalidParameterValueException")
@@ -143,18 +162,47 @@ class LambdaEventSource(Behaviour):
         if visibility < timeout:
             raise InvalidParameter(f"Invalid request provided: Queue visibility timeout: {visibility:g} seconds is less "
                                    f"than Function timeout: {timeout:g} seconds", code="InvalidParameterValueException")
-        for other in op.tx.query("kind = 'lambda_event_source' AND owner IS NULL"):
-            if other.id != rec.id and other.attrs.get("source") == queue.id \
-                    and other.attrs.get("function") == function.id:
-                raise InvalidParameter(f"An event source mapping with SQS arn \"{ids.arn('sqs', queue.region, queue.name)}\""
-                                       f" and function \"{function.name}\" already exists. Please update or delete the "
-                                       f"existing mapping with UUID {other.id}", code="ResourceConflictException")
+
+    def _validate_stream(self, op: Op, at: dict, source: Record, function: Record):
+        arn = source_arn(source)
+        require(arn is not None, f"Stream not found: table {source.name} has no stream enabled",
+                "InvalidParameterValueException")
+        position = at.get("starting_position")
+        require(position is not None, "1 validation error detected: StartingPosition must be specified for a Kinesis "
+                "or DynamoDB stream event source", "InvalidParameterValueException")
+        require(position != "at_timestamp" or source.kind == "kinesis_stream",
+                "Unsupported starting position AT_TIMESTAMP for a DynamoDB stream", "InvalidParameterValueException")
+        require(position != "at_timestamp" or at.get("starting_timestamp") is not None,
+                "StartingPositionTimestamp must be provided for AT_TIMESTAMP", "InvalidParameterValueException")
+        action = "kinesis:GetRecords" if source.kind == "kinesis_stream" else "dynamodb:GetRecords"
+        require(role_allows(op, op.get(function.attrs.get("role")), action),
+                f"Cannot access stream {arn}. Please ensure the role can perform the GetRecords, GetShardIterator, "
+                "DescribeStream, and ListStreams Actions on your stream in IAM.", "InvalidParameterValueException")
+        target = op.get(at.get("on_failure"))
+        require(target is None or target.kind != "sqs_queue" or not target.attrs.get("fifo"),
+                "FIFO SQS queues are not supported as an on-failure destination", "InvalidParameterValueException")
 
     def outputs(self, op: Op, rec: Record) -> dict:
-        queue, function = op.get(rec.attrs.get("source")), op.get(rec.attrs.get("function"))
-        return {"uuid": rec.id, "state": "Enabled" if rec.attrs.get("enabled", True) else "Disabled",
-                "event_source_arn": ids.arn("sqs", queue.region, queue.name) if queue else None,
-                "function_arn": ids.arn("lambda", function.region, f"function:{function.name}") if function else None}
+        source, function = op.get(rec.attrs.get("source")), op.get(rec.attrs.get("function"))
+        position = rec.attrs.get("starting_position")
+        out = {"uuid": rec.id, "state": "Enabled" if rec.attrs.get("enabled", True) else "Disabled",
+               "event_source_arn": source_arn(source) if source else None,
+               "function_arn": ids.arn("lambda", function.region, f"function:{function.name}") if function else None}
+        if isinstance(position, str):
+            out["starting_position"] = position.upper()
+        return out
+
+
+_SERVICE = {"sqs_queue": "SQS", "kinesis_stream": "Kinesis", "dynamodb_table": "DynamoDB stream"}
+
+
+def source_arn(source: Record) -> str | None:
+    """The ARN a mapping names its source by: a queue's, a stream's, a table's stream's."""
+    if source.kind == "sqs_queue":
+        return ids.arn("sqs", source.region, source.name)
+    if source.kind == "kinesis_stream":
+        return ids.arn("kinesis", source.region, f"stream/{source.name}")
+    return (source.outputs or {}).get("stream_arn")
 
 
 BEHAVIOURS = {"lambda_function": LambdaFunction(), "lambda_event_source": LambdaEventSource()}

@@ -6,7 +6,12 @@
 - Lambda outside a VPC: regional, like SQS. In a VPC, it runs through a Hyperplane ENI in each
   of its subnets: losing an AZ loses that subnet's share of its capacity, and losing every
   AZ it has a subnet in stops it (notes §16.1, "Lambda in VPC").
-- An event source mapping processes messages while its queue and its function both answer.
+- An event source mapping processes messages while its source (a queue, a Kinesis stream, a
+  DynamoDB table's stream) and its function both answer.
+- Kinesis streams: regional, their shards replicated across three AZs by AWS (notes §14.3):
+  unaffected by an AZ, unavailable with their region.
+- A Firehose delivery stream is regional too; it delivers while its source stream, its
+  transform function and its destination bucket's region all answer.
 - API Gateway: regional, across AZs. It serves the share of its routes whose integration
   answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
   taken to answer); the others return 5xx.
@@ -21,11 +26,13 @@ from archform.stdlib.facets import provides
 from ..measure import Service
 from ..world import Loop
 
-KINDS = ("sqs_queue", "sns_topic", "lambda_function", "lambda_event_source", "api_gateway")
+KINDS = ("sqs_queue", "sns_topic", "lambda_function", "lambda_event_source", "api_gateway",
+         "kinesis_stream", "firehose")
 _MEASURES = {"sqs_queue": ("messages accepted", "queue"), "sns_topic": ("messages delivered", "subscriptions"),
              "lambda_function": ("invocations served", "subnet AZs"),
              "lambda_event_source": ("messages processed", "mapping"),
-             "api_gateway": ("requests served", "routes")}
+             "api_gateway": ("requests served", "routes"),
+             "kinesis_stream": ("records accepted", "stream"), "firehose": ("records delivered", "delivery stream")}
 
 
 @provides("failures", *KINDS)
@@ -62,10 +69,13 @@ class Serverless(Loop):
 
     def capacity(self, id: str | None) -> float:
         """The share of the resource that answers (0 to 1)."""
-        rec = self.records.get(id or "")
-        if rec is None or self.broken.get(rec.id):
-            return 0.0
         w = self.world
+        rec = self.records.get(id or "")
+        if rec is None:
+            other = w.records.get(id or "")  # a DynamoDB table's stream: there while its region is
+            return 1.0 if other is not None and w.region_up(other.region) else 0.0
+        if self.broken.get(rec.id):
+            return 0.0
         if not w.region_up(rec.region):
             return 0.0
         if rec.kind == "lambda_function":
@@ -83,6 +93,11 @@ class Serverless(Loop):
                 return 0.0
             both = self.capacity(rec.attrs.get("source")) > 0 and self.capacity(rec.attrs.get("function")) > 0
             return 1.0 if both else 0.0
+        if rec.kind == "firehose":
+            needs = [rec.attrs.get("source"), rec.attrs.get("transform")]
+            bucket = w.records.get((rec.attrs.get("s3") or {}).get("bucket") or "")
+            up = all(self.capacity(n) > 0 for n in needs if n)
+            return 1.0 if up and (bucket is None or w.region_up(bucket.region)) else 0.0
         return 1.0
 
     def zone_changed(self, az: str, up: bool):
