@@ -27,8 +27,8 @@ CATEGORIES: dict[str, tuple[str, str, str, str, str]] = {
     "management": ("#E7157B", "#FDE7F2", "component", "", "Resilience (DR plans)"),
     "serverless": ("#D45B07", "#FEF1E6", "box3d", "", "Serverless (Lambda, API Gateway)"),
     "integration": ("#B0084D", "#FBE7EF", "tab", "", "Application integration (SQS, SNS)"),
-    "workload": ("#687078", "#FFFFFF", "cds", "dashed", "Modeled demand (workloads: not deployed)"),
     "analytics": ("#5A30B5", "#EFEAFB", "cds", "", "Analytics (Kinesis, Firehose)"),
+    "workload": ("#687078", "#FFFFFF", "cds", "dashed", "Modeled demand (workloads: not deployed)"),
     "other": ("#545B64", "#F2F3F3", "box", "", "Other"),
 }
 CATEGORY_ORDER = list(CATEGORIES)

@@ -15,7 +15,7 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field, model_validator
 
 from archform.dsl import values as v
-from archform.stdlib.kinds.s3_notifications import Notification, notification_issues
+from archform.stdlib.s3_notifications import Notification, notification_issues
 from archform.stdlib.kinds.security import document_issues
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import AZ, Bool, Choice, Document, Duration, DurationRange, Number, Ref, Str, Tags

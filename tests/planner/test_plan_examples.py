@@ -38,6 +38,21 @@ CASES = {
         "rename": ("site", "site_certificate", "primary"),
         "drift": ("standby.web_fleet", "max", 3),
     },
+    "serverless_api": {
+        "edit": ("throttle_rate  = 500", "throttle_rate  = 400"),
+        "rename": ("write_orders", "create_orders", "primary"),
+        "drift": ("primary.orders", "point_in_time_recovery", False),
+    },
+    "queue_workers": {
+        "edit": ("max                       = 30", "max                       = 40"),
+        "rename": ("failed_orders", "dead_orders", "primary"),
+        "drift": ("primary.fleet", "max", 20),
+    },
+    "fan_out": {
+        "edit": ("visibility_timeout = 6m", "visibility_timeout = 10m"),
+        "rename": ("failed", "dead_letters", "primary"),
+        "drift": ("primary.audit", "visibility_timeout", "2m"),
+    },
     "stream_pipeline": {
         "edit": ("retention = 48h", "retention = 72h"),
         "rename": ("clicks_to_lake", "delivery", "primary"),

@@ -416,7 +416,8 @@ def test_models_serialize_to_json():
                          group(strategy="partition", partitions=n(3)), volume()]
     dumped = {x.address: x.model.model_dump(mode="json", by_alias=True) for x in views}
     assert dumped["web"]["root_volume"] == {"size": "20GiB", "type": "gp3", "encrypted": True, "kms_key": None,
-                                            "iops": None, "throughput": None, "delete_on_termination": True}
+                                            "iops": None, "throughput": None, "delete_on_termination": True,
+                                            "device_name": None}
     assert dumped["fleet"]["scaling_policy"][0]["target"] == "40%"
     assert dumped["fleet"]["cooldown"] == "5m"
     assert dumped["data"]["size"] == "100GiB"
