@@ -59,6 +59,9 @@ INDEX: dict[str, str] = {
     "vpc": "network",
     "vpc_endpoint": "routing",
     "vpc_peering": "routing",
+    "event_bus": "events",
+    "event_rule": "events",
+    "state_machine": "workflows",
 }
 
 

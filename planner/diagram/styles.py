@@ -71,6 +71,9 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "vpc": ("network", "VPC", True),
     "vpc_endpoint": ("network", "VPC endpoint", True),
     "vpc_peering": ("network", "VPC peering", False),
+    "event_bus": ("integration", "EventBridge bus", False),
+    "event_rule": ("integration", "EventBridge rule", False),
+    "state_machine": ("integration", "Step Functions", False),
 }
 
 

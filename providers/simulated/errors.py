@@ -44,6 +44,9 @@ NOT_FOUND_CODE = {
     "sns_topic": "NotFound",
     "lambda_function": "ResourceNotFoundException",
     "lambda_event_source": "ResourceNotFoundException",
+    "event_bus": "ResourceNotFoundException",
+    "event_rule": "ResourceNotFoundException",
+    "state_machine": "StateMachineDoesNotExist",
 }
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 from archform.stdlib import facets
 
 from . import compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage
+from . import events
 
-FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage)
+FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
+            events)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

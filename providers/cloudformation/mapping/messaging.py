@@ -6,6 +6,8 @@ configuration gives, and `sqs:SendMessage` for each SNS topic that delivers to i
 stack is allowed by account (`sns:*:ACCOUNT:*`), since naming it would make the two stacks
 wait for each other. A topic's Lambda subscriptions get the `lambda:InvokeFunction`
 permission SNS needs, when the function is in the topic's stack.
+EventBridge rules that deliver to a queue or topic get their statements the same way
+(`events.rule_statements`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..intrinsics import ACCOUNT, PARTITION, Att, sub
 from ..logical_ids import camel
 from ..units import seconds, size_bytes
 from .common import REF, getatt, policy_document, short
+from .events import rule_statements
 
 _PROTOCOL = {"email_json": "email-json"}
 _SCOPE = {"message_attributes": "MessageAttributes", "message_body": "MessageBody"}
@@ -68,6 +71,7 @@ def sqs_queue(r):
             "Resource": r.att("", "Arn"),
             "Condition": {"ArnEquals" if same else "ArnLike": {"aws:SourceArn": source}},
         })
+    statements.extend(rule_statements(r, "sqs:SendMessage"))  # EventBridge rules that deliver here
     if statements:
         document = {"Version": user.get("Version", "2012-10-17") if isinstance(user, dict) else "2012-10-17",
                     "Statement": statements}
@@ -85,6 +89,11 @@ def sns_topic(r):
         "Tags": r.tags(),
     })
     policy = r.val("policy")
+    rules = rule_statements(r, "sns:Publish")  # EventBridge rules that deliver here
+    if rules:
+        found = policy.get("Statement") if isinstance(policy, dict) else None
+        policy = {"Version": policy.get("Version", "2012-10-17") if isinstance(policy, dict) else "2012-10-17",
+                  "Statement": (found if isinstance(found, list) else [found] if found else []) + rules}
     if policy:
         r.part("AWS::SNS::TopicPolicy", {"Topics": [r.att()], "PolicyDocument": policy_document(policy)},
                suffix="Policy")

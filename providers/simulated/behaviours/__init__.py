@@ -10,9 +10,11 @@ from __future__ import annotations
 from archform.stdlib import facets
 
 from . import compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage
+from . import events
 from .base import Behaviour
 
-_FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless)
+_FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
+             events)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():

@@ -7,6 +7,9 @@
   of its subnets: losing an AZ loses that subnet's share of its capacity, and losing every
   AZ it has a subnet in stops it (notes §16.1, "Lambda in VPC").
 - An event source mapping processes messages while its queue and its function both answer.
+- EventBridge buses and rules, Step Functions state machines: regional, like SQS. A rule
+  delivers to the share of its targets that still answer (a bus in another region keeps
+  receiving while its region is up: cross-region routing survives the rule's targets' AZs).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ KINDS = ("sqs_queue", "sns_topic", "lambda_function", "lambda_event_source")
 _MEASURES = {"sqs_queue": ("messages accepted", "queue"), "sns_topic": ("messages delivered", "subscriptions"),
              "lambda_function": ("invocations served", "subnet AZs"),
              "lambda_event_source": ("messages processed", "mapping")}
+KINDS += ("event_bus", "event_rule", "state_machine")
+_MEASURES.update({"event_bus": ("events accepted", "bus"), "event_rule": ("events delivered", "targets"),
+                  "state_machine": ("executions started", "state machine")})
 
 
 @provides("failures", *KINDS)
@@ -50,7 +56,7 @@ class Serverless(Loop):
         request; a topic serves the share of subscriptions that still answer."""
         capacity = self.capacity(id)
         rec = self.records[id]
-        served = capacity if rec.kind == "sns_topic" else (1.0 if capacity > 0 else 0.0)
+        served = capacity if rec.kind in ("sns_topic", "event_rule") else (1.0 if capacity > 0 else 0.0)
         return served, capacity
 
     def _enis(self, rec) -> list:
@@ -69,6 +75,12 @@ class Serverless(Loop):
             return sum(w.zone_up(z) for z in zones) / len(zones) if zones else 1.0
         if rec.kind == "sns_topic":
             targets = [s.get("target") for s in rec.attrs.get("subscription") or [] if s.get("target")]
+            return sum(self.capacity(t) > 0 for t in targets) / len(targets) if targets else 1.0
+        if rec.kind == "event_rule":
+            bus = rec.attrs.get("bus")
+            if rec.attrs.get("enabled") is False or (bus in self.records and self.capacity(bus) == 0):
+                return 0.0
+            targets = [t.get("resource") for t in rec.attrs.get("target") or [] if t.get("resource")]
             return sum(self.capacity(t) > 0 for t in targets) / len(targets) if targets else 1.0
         if rec.kind == "lambda_event_source":
             if rec.attrs.get("enabled") is False:
