@@ -21,7 +21,7 @@ import json
 from ..intrinsics import ACCOUNT, PARTITION, STACK_NAME, Att, sub
 from ..logical_ids import camel
 from ..units import seconds
-from .common import getatt, short
+from .common import REF, getatt, short
 
 
 def _bus_name(r):
@@ -178,5 +178,5 @@ TYPES = {
 EXPORTS = {
     "event_bus": {"id": getatt("Arn"), "arn": getatt("Arn"), "name": getatt("Name")},
     "event_rule": {"id": getatt("Arn"), "arn": getatt("Arn"), "name": None},
-    "state_machine": {"id": getatt("Arn"), "arn": getatt("Arn"), "name": getatt("Name")},
+    "state_machine": {"id": REF, "arn": REF, "name": getatt("Name")},  # its Ref is its ARN
 }
