@@ -151,6 +151,13 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           code={"file": "worker.zip"}, timeout=dur("30s"), subnets=[r("app_a"), r("app_b")],
           security_groups=[r("app_sg")], url={})
     b.add("feed", "lambda_event_source", source=r("jobs"), function=r("worker"))
+    b.add("orders_bus", "event_bus")
+    b.add("flow_role", "iam_role", region=None, assumed_by=["states", "events"])
+    b.add("flow", "state_machine", role=r("flow_role"),
+          definition={"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": o("worker", "arn"),
+                                                              "End": True}}})
+    b.add("placed", "event_rule", bus=r("orders_bus"), pattern={"source": ["shop"]},
+          target=[{"resource": r("jobs")}, {"resource": r("worker")}, {"resource": r("flow"), "role": r("flow_role")}])
     return b
 
 

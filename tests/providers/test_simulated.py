@@ -50,6 +50,9 @@ ID_FORMAT = {
     "sns_topic": rf"arn:aws:sns:us-east-1:{ACCT}:[A-Za-z0-9_-]{{1,256}}",
     "lambda_function": r"[A-Za-z0-9_-]{1,64}",
     "lambda_event_source": UUID,
+    "event_bus": rf"arn:aws:events:us-east-1:{ACCT}:event-bus/[A-Za-z0-9_.-]{{1,256}}",
+    "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
+    "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
 }
 
 ARN_FORMAT = {
@@ -69,6 +72,7 @@ ARN_FORMAT = {
     "sns_topic": r"{id}",
     "lambda_function": rf"arn:aws:lambda:us-east-1:{ACCT}:function:{{id}}",
     "lambda_event_source": rf"arn:aws:lambda:us-east-1:{ACCT}:event-source-mapping:{{id}}",
+    "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
 }
 
 # exports that are legitimately empty for the resource built in the world
