@@ -108,6 +108,10 @@ ACCEPTED = {
         ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryPlain"), ("CKV_AWS_258", "PrimaryPlainUrl"),
         ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryJobs"),
     },
+    "events": {
+        ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryWorker"), ("CKV_AWS_158", "PrimaryFlowLogs"),
+        ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryJobs"),
+    },
     "multi_region": {
         ("CKV_AWS_118", "PrimaryOrdersInstance1"), ("CKV_AWS_118", "PrimaryOrdersInstance2"),
         ("CKV_AWS_118", "PrimaryReports"), ("CKV_AWS_118", "StandbyOrdersInstance1"),
