@@ -98,6 +98,7 @@ class RetryPolicy(Block):
 
 
 TARGET_KINDS = ("lambda_function", "sqs_queue", "sns_topic", "state_machine", "event_bus")
+_A_TARGET = {"lambda_function": "a Lambda function", "sqs_queue": "an SQS queue", "sns_topic": "an SNS topic"}
 _ROLE_NEEDED = ("state_machine", "event_bus")
 
 
@@ -219,7 +220,8 @@ class EventRule(Kind):
                         help="a role with assumed_by = [events] allowed to "
                              + ("states:StartExecution" if kind == "state_machine" else "events:PutEvents"))
         elif t.role is not None and kind not in _ROLE_NEEDED:
-            yield Issue(f"a {kind} target is invoked through its resource policy, not a role", (*path, "role"),
+            yield Issue(f"{_A_TARGET.get(kind, 'this')} target is invoked through its resource policy, not a role",
+                        (*path, "role"),
                         help="remove role: the mapping writes the permission EventBridge needs")
         if t.role is not None:
             role, trusted = role_trusts(graph, t.role, "events.amazonaws.com")
@@ -246,8 +248,9 @@ class EventRule(Kind):
                 yield Issue(f"queue '{target.address}' is FIFO: EventBridge needs a message_group_id to send to it",
                             path, related=(Related(target.address, ("fifo",), "a FIFO queue"),),
                             help="message_group_id = \"events\"")
-            if isinstance(t.message_group_id, str) and len(t.message_group_id) > 128:
-                yield Issue("a message group id has at most 128 characters", (*path, "message_group_id"))
+            if isinstance(t.message_group_id, str) and len(t.message_group_id) > 100:
+                yield Issue("EventBridge takes a message group id of at most 100 characters",
+                            (*path, "message_group_id"))
             yield from _managed_key_issues(target, rpath)
         elif t.message_group_id is not None:
             yield Issue("message_group_id is for SQS queue targets", (*path, "message_group_id"))

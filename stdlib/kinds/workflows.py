@@ -116,7 +116,8 @@ def _text(x):
 def definition_issues(definition, kind: str, path: tuple) -> Iterable[Issue]:
     """Each problem Step Functions' validation would report about a definition, at its place."""
     if not isinstance(definition, dict):
-        yield Issue("a definition is a map in the Amazon States Language: { StartAt = \"…\", States = { … } }", path)
+        yield Issue("a definition is a map in the Amazon States Language: { StartAt = \"…\", States = { … } }",
+                    path)
         return
     doc = plain(definition)
     size = len(json.dumps(doc, default=str).encode())

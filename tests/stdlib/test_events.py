@@ -148,8 +148,9 @@ def test_a_fifo_queue_needs_a_message_group_id():
     one([fifo, rule()], "queue 'jobs' is FIFO: EventBridge needs a message_group_id")
     ok = rule(target=[{"resource": ref("jobs", "sqs_queue"), "message_group_id": "orders"}])
     assert issues([fifo, ok]) == []
-    one([view("fn", "lambda_function", {"runtime": w("python3.12"), "handler": "a.b", "role": ref("fn_role", "iam_role"),
-                                         "code": {"file": "f.zip"}}), LAMBDA_ROLE,
+    fn = view("fn", "lambda_function", {"runtime": w("python3.12"), "handler": "a.b",
+                                        "role": ref("fn_role", "iam_role"), "code": {"file": "f.zip"}})
+    one([fn, LAMBDA_ROLE,
          rule(target=[{"resource": ref("fn", "lambda_function"), "message_group_id": "x"}])],
         "message_group_id is for SQS queue targets")
 
@@ -173,13 +174,13 @@ def test_state_machine_and_bus_targets_need_a_role_eventbridge_can_assume():
         == []
     one([queue(), EVENTS_ROLE, rule(target=[{"resource": ref("jobs", "sqs_queue"),
                                              "role": ref("events_role", "iam_role")}])],
-        "a sqs_queue target is invoked through its resource policy, not a role")
+        "an SQS queue target is invoked through its resource policy, not a role")
 
 
 def test_a_rule_cannot_send_back_to_its_own_bus_and_its_dead_letter_queue_is_standard():
     bus = view("orders", "event_bus", {})
-    one([bus, EVENTS_ROLE, rule(bus=ref("orders", "event_bus"),
-                                target=[{"resource": ref("orders", "event_bus"), "role": ref("events_role", "iam_role")}])],
+    back = {"resource": ref("orders", "event_bus"), "role": ref("events_role", "iam_role")}
+    one([bus, EVENTS_ROLE, rule(bus=ref("orders", "event_bus"), target=[back])],
         "a rule cannot send events back to its own bus")
     dlq = queue("dlq", fifo=True, name="dlq.fifo")
     one([queue(), dlq, rule(target=[{"resource": ref("jobs", "sqs_queue"), "dead_letter": ref("dlq", "sqs_queue")}])],
@@ -205,7 +206,8 @@ def test_a_state_machine_role_must_trust_step_functions():
     ({"StartAt": "Wrok", "States": MACHINE["States"]}, "StartAt names 'Wrok', which is not one of the States"),
     ({"StartAt": "A", "States": {}}, "a definition needs States"),
     ({"StartAt": "A", "States": {"A": {"Type": "Taks", "End": True}}}, "state 'A' has Type 'Taks'"),
-    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}, "Next of state 'A' is 'B', which is not a state"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}},
+     "Next of state 'A' is 'B', which is not a state"),
     ({"StartAt": "A", "States": {"A": {"Type": "Pass"}}}, "state 'A' needs Next (the state after it) or End = true"),
     ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "A"}}}, "no state ends the execution"),
     ({"StartAt": "A", "States": {"A": {"Type": "Succeed", "End": True}}}, "a Succeed state has no End"),
