@@ -135,13 +135,13 @@ def target_id(t: Target) -> str | None:
 
 def bus_of(rule, graph: Graph) -> tuple[str, View | None]:
     """The bus a rule is on: ("default", None), (name, None) for a bus outside the
-    configuration, or (address, view) for a declared one."""
+    configuration, (address, view) for a declared one, or (None, None) while unknown."""
     bus = rule.bus
     if bus is None:
         return "default", None
     if isinstance(bus, v.ResourceRef):
         return bus.address, deref(graph, bus)
-    return (bus if isinstance(bus, str) else "?"), None
+    return (bus if isinstance(bus, str) else None), None
 
 
 class EventRule(Kind):
@@ -186,7 +186,7 @@ class EventRule(Kind):
                 yield Issue(problem, ("schedule",),
                             help="rate(5 minutes), rate(1 hour) or cron(0 12 * * ? *) (minutes hours day-of-month "
                                  "month day-of-week year)")
-            if bus_name != "default":
+            if bus_name not in ("default", None):
                 yield Issue(f"a scheduled rule runs only on the default event bus, not on '{bus_name}'", ("bus",),
                             help="remove bus, or make the schedule a rule of its own on the default bus")
         if len(self.target) > MAX_TARGETS:
@@ -306,6 +306,13 @@ def pattern_issues(pattern, path: tuple) -> Iterable[Issue]:
 def _pattern_map(m: dict, path: tuple) -> Iterable[Issue]:
     for key, value in m.items():
         here = (*path, key)
+        if key == "$or":  # alternatives: a list of patterns, any of which matches
+            if not isinstance(value, (list, tuple)) or len(value) < 2 or not all(isinstance(x, dict) for x in value):
+                yield Issue("$or in an event pattern is a list of at least two patterns (maps)", here)
+            else:
+                for j, alt in enumerate(value):
+                    yield from _pattern_map(alt, (*here, j))
+            continue
         if isinstance(value, dict):
             if not value:
                 yield Issue(f"'{key}' in the event pattern is an empty map", here)

@@ -76,6 +76,7 @@ def test_a_rule_has_a_pattern_or_a_schedule_and_not_both():
     ({"detail": {"n": [{"numeric": [">", "x"]}]}}, "numeric takes operator and number pairs"),
     ({"detail": {"n": [{"exists": "yes"}]}}, "exists takes true or false"),
     ({"source": ["x" * 5000]}, "an event pattern has at most 4096 characters"),
+    ({"$or": [{"source": ["a"]}]}, "$or in an event pattern is a list of at least two patterns"),
 ])
 def test_event_patterns_are_checked_as_eventbridge_reads_them(pattern, message):
     one([queue(), rule(pattern=pattern)], message)
@@ -84,7 +85,8 @@ def test_event_patterns_are_checked_as_eventbridge_reads_them(pattern, message):
 def test_a_pattern_with_nested_fields_and_matchers_is_accepted():
     pattern = {"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"],
                "detail": {"state": ["stopped", {"anything-but": "running"}], "n": [{"numeric": [">", 0, "<=", 5]}],
-                          "tag": [{"exists": True}], "name": [{"prefix": "web-"}]}}
+                          "tag": [{"exists": True}], "name": [{"prefix": "web-"}]},
+               "$or": [{"region": ["us-east-1"]}, {"account": ["123456789012"]}]}
     assert issues([queue(), rule(pattern=pattern)]) == []
 
 
