@@ -52,6 +52,43 @@ def role_trusts(graph: Graph, ref, service: str) -> tuple[View | None, bool]:
     return role, not known or service in principals or "*" in principals
 
 
+# AWS managed policies known to allow a service's actions (besides AdministratorAccess and
+# PowerUserAccess); another AWS managed policy is one archform does not hold the text of
+MANAGED_GRANTS = {
+    "states": ("AWSStepFunctionsFullAccess",),
+    "events": ("AmazonEventBridgeFullAccess", "CloudWatchEventsFullAccess"),
+    "logs": ("CloudWatchLogsFullAccess",),
+}
+_ADMIN = ("AdministratorAccess", "PowerUserAccess")
+
+
+def managed_grants(policy_arn: str, action: str) -> bool | None:
+    """Whether an AWS managed policy allows `action`: True, or None (its text is not known here)."""
+    name = policy_arn.rsplit("/", 1)[-1]
+    return True if name in _ADMIN or name in MANAGED_GRANTS.get(action.split(":", 1)[0], ()) else None
+
+
+def role_may(role, graph: Graph, action: str) -> bool | None:
+    """Whether an IAM role's policies allow `action`: True, False, or None when a managed policy
+    archform cannot read decides it."""
+    from archform.stdlib.kinds.serverless import _allows
+    unknown = False
+    if any(_allows(doc, action) for doc in role.inline_policies.values()):
+        return True
+    for p in role.policies:
+        policy = deref(graph, p)
+        if policy is not None:
+            if _allows(policy.model.document, action):
+                return True
+        elif isinstance(p, str) and p.startswith("arn:aws:iam::aws:policy/"):
+            if managed_grants(p, action):
+                return True
+            unknown = True
+        else:
+            unknown = True
+    return None if unknown else False
+
+
 class EventBus(Kind):
     """A custom EventBridge event bus (notes §21.1.6): your applications put events on it and
     its rules route them. Encrypted with an AWS owned key, or with `kms_key` (a customer managed
@@ -229,6 +266,12 @@ class EventRule(Kind):
                 yield Issue(f"role '{role.address}' cannot be assumed by EventBridge", (*path, "role"),
                             related=(Related(role.address, ("assumed_by",), "who may assume the role"),),
                             help="add events to the role's assumed_by")
+            action = {"state_machine": "states:StartExecution", "event_bus": "events:PutEvents"}.get(kind)
+            if role is not None and action and role_may(role.model, graph, action) is False:
+                yield Issue(f"role '{role.address}' may not call {action}: EventBridge accepts the target, and every "
+                            "delivery to it fails", (*path, "role"), severity="warning",
+                            related=(Related(role.address, ("policies",), "the role's policies"),),
+                            help=f"allow {action} on the target in an inline policy of the role")
         target = deref(graph, t.resource)
         if target is not None:
             yield from self._resource_issues(t, path, me, target, bus)

@@ -22,7 +22,7 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field, field_validator
 
 from archform.dsl import values as v
-from archform.stdlib.kinds.events import plain, role_trusts
+from archform.stdlib.kinds.events import plain, role_may, role_trusts
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View
 from archform.stdlib.types import Bool, Document, Enum, Ref, Str, Tags, Validated, dur, fail
 
@@ -101,6 +101,14 @@ class StateMachine(Kind):
             yield Issue(f"role '{role.address}' cannot be assumed by Step Functions", ("role",),
                         related=(Related(role.address, ("assumed_by",), "who may assume the role"),),
                         help="add states to the role's assumed_by")
+        logging_on = self.logging is not None and self.logging.level != "off"
+        if logging_on and role is not None and role_may(role.model, graph, "logs:CreateLogDelivery") is False:
+            yield Issue(f"role '{role.address}' may not deliver logs: Step Functions refuses a state machine with "
+                        "logging whose role lacks logs:CreateLogDelivery and the other log delivery actions",
+                        ("logging",), related=(Related(role.address, ("policies",), "the machine's role"),),
+                        help="attach \"CloudWatchLogsFullAccess\" to the role, or allow logs:CreateLogDelivery, "
+                             "GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, "
+                             "PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups")
         if self.type == "express" and (self.logging is None or self.logging.level == "off"):
             yield Issue("an express workflow keeps no execution history: without logging, failed runs leave no "
                         "trace", ("logging",) if self.logging is not None else (), severity="warning",

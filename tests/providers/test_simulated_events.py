@@ -17,7 +17,7 @@ DEFINITION = {"StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": True
 
 
 def _roles(b):
-    b.add("sfn_role", "iam_role", region=None, assumed_by=["states"])
+    b.add("sfn_role", "iam_role", region=None, assumed_by=["states"], policies=["CloudWatchLogsFullAccess"])
     b.add("events_role", "iam_role", region=None, assumed_by=["events"])
 
 
@@ -94,6 +94,9 @@ def test_step_functions_validates_the_definition_and_the_role(builder):
     with pytest.raises(InvalidParameter, match="states.amazonaws.com, nor the regional one is authorized") as e:
         builder.add("wrong", "state_machine", role=builder.ref("fn_role"), definition=DEFINITION)
     assert e.value.code == "AccessDeniedException"
+    builder.add("bare", "iam_role", region=None, assumed_by=["states"])
+    with pytest.raises(InvalidParameter, match="not authorized to access the Log Destination"):
+        builder.add("quiet", "state_machine", role=builder.ref("bare"), definition=DEFINITION, logging={})
     express = builder.add("fast", "state_machine", type="express", role=builder.ref("sfn_role"),
                           definition=DEFINITION, logging={"level": "all"}, tracing=True)
     assert express.outputs["type"] == "EXPRESS" and express.outputs["logging_level"] == "ALL"

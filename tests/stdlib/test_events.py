@@ -28,7 +28,7 @@ def one(views, text: str, severity: str | None = "error") -> None:
 
 
 EVENTS_ROLE = view("events_role", "iam_role", {"assumed_by": [w("events")]}, None)
-SFN_ROLE = view("sfn_role", "iam_role", {"assumed_by": [w("states")]}, None)
+SFN_ROLE = view("sfn_role", "iam_role", {"assumed_by": [w("states")], "policies": ["CloudWatchLogsFullAccess"]}, None)
 LAMBDA_ROLE = view("fn_role", "iam_role", {"assumed_by": [w("lambda")]}, None)
 
 MACHINE = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
@@ -246,6 +246,26 @@ def test_express_workflows_run_five_minutes_without_sync_or_callbacks():
 def test_an_express_workflow_without_logging_warns():
     one([SFN_ROLE, machine(type=w("express"))], "an express workflow keeps no execution history", severity="warning")
     assert issues([SFN_ROLE, machine(type=w("express"), logging=True)], severity=None) == []
+
+
+def test_logging_needs_a_role_that_may_deliver_logs():
+    bare = view("bare", "iam_role", {"assumed_by": [w("states")]}, None)
+    one([bare, machine(role=ref("bare", "iam_role"), logging=True)], "role 'bare' may not deliver logs")
+    inline = view("bare", "iam_role", {"assumed_by": [w("states")], "inline_policies": {"logs": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:*"], "Resource": "*"}]}}}, None)
+    assert issues([inline, machine(role=ref("bare", "iam_role"), logging=True)]) == []
+    unknown = view("bare", "iam_role", {"assumed_by": [w("states")], "policies": ["SomeTeamPolicy"]}, None)
+    assert issues([unknown, machine(role=ref("bare", "iam_role"), logging=True)]) == []  # not known: not judged
+
+
+def test_a_role_that_may_not_start_the_machine_warns():
+    to_flow = {"resource": ref("flow", "state_machine"), "role": ref("events_role", "iam_role")}
+    one([machine(), SFN_ROLE, EVENTS_ROLE, rule(target=[to_flow])],
+        "role 'events_role' may not call states:StartExecution", severity="warning")
+    allowed = view("events_role", "iam_role", {"assumed_by": [w("events")], "inline_policies": {"start": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "states:StartExecution",
+                                                "Resource": "*"}]}}}, None)
+    assert issues([machine(), SFN_ROLE, allowed, rule(target=[to_flow])], severity="warning") == []
 
 
 def test_log_retention_is_one_cloudwatch_takes():

@@ -160,6 +160,25 @@ class EventRule(Named):
                 "state": "DISABLED" if rec.attrs.get("enabled") is False else "ENABLED", "targets": targets}
 
 
+def role_may(op: Op, role: Record | None, action: str) -> bool:
+    """Whether a role's policies allow `action`. A managed policy whose text the cloud does not
+    hold (an AWS managed one, or one made elsewhere) is taken to allow it: the model refuses
+    only what it can see is missing."""
+    from archform.stdlib.kinds.serverless import _allows
+    if role is None:
+        return True
+    if any(_allows(doc, action) for doc in (role.attrs.get("inline_policies") or {}).values()):
+        return True
+    for arn in role.attrs.get("policies") or []:
+        policy = op.get(arn)
+        if policy is not None:
+            if _allows(policy.attrs.get("document"), action):
+                return True
+        else:
+            return True
+    return False
+
+
 class StateMachine(Named):
     service = "states"
     name_max = 80
@@ -192,6 +211,11 @@ class StateMachine(Named):
                                           or p.startswith("arn:") for p in principals),
                     "Neither the global service principal states.amazonaws.com, nor the regional one is authorized "
                     "to assume the provided role.", "AccessDeniedException")
+        logging = at.get("logging") or {}
+        if logging and logging.get("level") != "off":
+            require(role_may(op, role, "logs:CreateLogDelivery"),
+                    "The state machine IAM Role is not authorized to access the Log Destination",
+                    "AccessDeniedException")
 
     def outputs(self, op: Op, rec: Record) -> dict:
         logging = rec.attrs.get("logging") or {}
