@@ -167,6 +167,17 @@ def state_machine(r):
     })
 
 
+def _rule_name(src):
+    """A rule's name: as written, or its Ref, which is the name on the default bus (on another
+    bus the Ref is "BUS|NAME", so the name is split from it)."""
+    if src.peek("name") is not None:
+        return src.val("name")
+    if src.target("bus") is None and src.peek("bus") in (None, "default"):
+        return Att(src.address)
+    from ..intrinsics import select, split
+    return select(1, split("|", Att(src.address)))
+
+
 MAPPERS = {"event_bus": event_bus, "event_rule": event_rule, "state_machine": state_machine}
 
 TYPES = {
@@ -177,6 +188,6 @@ TYPES = {
 
 EXPORTS = {
     "event_bus": {"id": getatt("Arn"), "arn": getatt("Arn"), "name": getatt("Name")},
-    "event_rule": {"id": getatt("Arn"), "arn": getatt("Arn"), "name": None},
+    "event_rule": {"id": getatt("Arn"), "arn": getatt("Arn"), "name": _rule_name},
     "state_machine": {"id": REF, "arn": REF, "name": getatt("Name")},  # its Ref is its ARN
 }
