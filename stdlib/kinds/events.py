@@ -15,12 +15,12 @@ import re
 from fractions import Fraction
 from typing import ClassVar, Iterable, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from archform.dsl import values as v
 from archform.stdlib.kinds.security import document_issues
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import Bool, Document, DurationRange, IntRange, OneOf, Ref, Str, Tags, dur
+from archform.stdlib.types import Bool, Document, Duration, DurationRange, IntRange, OneOf, Ref, Str, Tags, dur
 
 MAX_TARGETS = 5  # targets per rule (EventBridge quota, not adjustable)
 PATTERN_LIMIT = 4096  # characters of an event pattern (PutRule's EventPattern)
@@ -89,12 +89,22 @@ def role_may(role, graph: Graph, action: str) -> bool | None:
     return None if unknown else False
 
 
+class Archive(Block):
+    """`archive { retention = 30d }`: EventBridge keeps the bus's events (those `pattern`
+    matches, or all) for `retention` (whole days; forever when left out), to replay them later
+    (notes §21.1.6: "archived events can be replayed for debugging and testing")."""
+
+    retention: Duration | None = None
+    pattern: Document | None = None
+
+
 class EventBus(Kind):
     """A custom EventBridge event bus (notes §21.1.6): your applications put events on it and
     its rules route them. Encrypted with an AWS owned key, or with `kms_key` (a customer managed
     key: its policy must let EventBridge use it). A `policy` is the bus's resource-based policy
-    (who may put events). Each region also has a `default` bus for AWS services' events, which
-    is never declared: rules name it with `bus = "default"` or by leaving `bus` out."""
+    (who may put events); `archive { ... }` keeps its events for replay. Each region also has a
+    `default` bus for AWS services' events, which is never declared: rules name it with
+    `bus = "default"` or by leaving `bus` out."""
 
     kind: Literal["event_bus"] = "event_bus"
     title: ClassVar[str] = "EventBridge event bus"
@@ -107,9 +117,25 @@ class EventBus(Kind):
     description: Str | None = None
     kms_key: Str | None = None
     policy: Document | None = None
+    archive: Archive | None = None
     tags: Tags = Field(default_factory=dict)
 
+    @field_validator("archive", mode="before")
+    @classmethod
+    def _archive_flag(cls, x):
+        """`archive = true` keeps every event, forever."""
+        if x is True:
+            return {}
+        return None if x is False else x
+
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if self.archive is not None:
+            days = self.archive.retention
+            if isinstance(days, v.Duration) and (days.seconds <= 0 or days.seconds % 86400):
+                yield Issue(f"an archive keeps events for a whole number of days, got {days}",
+                            ("archive", "retention"), help="e.g. retention = 30d (leave it out to keep them forever)")
+            if self.archive.pattern is not None:
+                yield from pattern_issues(self.archive.pattern, ("archive", "pattern"))
         if isinstance(self.name, str):
             if self.name == "default":
                 yield Issue("every region already has the default event bus: a custom bus cannot be called 'default'",

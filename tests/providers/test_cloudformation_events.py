@@ -87,6 +87,9 @@ def test_a_bus_of_another_region_is_a_target_through_a_stack_parameter():
     assert res["PrimaryFlow"]["Properties"]["StateMachineType"] == "EXPRESS"
     assert res["PrimaryFlow"]["Properties"]["LoggingConfiguration"]["Level"] == "ERROR"
     assert "PrimaryFlowLogs" in res
+    archive = res["PrimaryOrdersArchive"]["Properties"]
+    assert archive == {"SourceArn": {"Fn::GetAtt": ["PrimaryOrders", "Arn"]},
+                       "EventPattern": {"detail-type": ["OrderPlaced"]}, "RetentionDays": 90}
     far = resources(CASES / "events.arch", "eu-west-1")
     [statement] = far["IrelandCopyPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["IrelandForward", "Arn"]}}}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from archform.providers.base import Conflict, DependencyViolation, InvalidParameter, LimitExceeded
+from archform.stdlib.types import dur
 from chaosbench import chaos, service, value_at
 
 ACCT = "123456789012"
@@ -23,8 +24,9 @@ def _roles(b):
 
 def test_buses_rules_and_state_machines_have_aws_arns(builder):
     _roles(builder)
-    bus = builder.add("orders", "event_bus", name="orders")
+    bus = builder.add("orders", "event_bus", name="orders", archive={"retention": dur("30d")})
     assert bus.id == f"arn:aws:events:us-east-1:{ACCT}:event-bus/orders" == bus.outputs["arn"]
+    assert bus.outputs["archive"] == {"arn": f"arn:aws:events:us-east-1:{ACCT}:archive/orders", "retention_days": 30}
     q = builder.add("q", "sqs_queue")
     on_bus = builder.add("placed", "event_rule", name="placed", bus=builder.ref("orders"),
                          pattern={"source": ["shop"]}, target=[{"resource": builder.ref("q")}])

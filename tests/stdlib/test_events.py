@@ -59,6 +59,13 @@ def test_the_default_bus_is_not_created_and_partner_names_are_reserved():
     assert issues([view("b", "event_bus", {"name": "orders", "kms_key": "alias/orders"})]) == []
 
 
+def test_an_archive_keeps_whole_days_of_the_events_its_pattern_matches():
+    one([view("b", "event_bus", {"archive": {"retention": dur("36h")}})], "an archive keeps events for a whole number")
+    one([view("b", "event_bus", {"archive": {"pattern": {"source": "shop"}}})], "'source' in the event pattern")
+    assert issues([view("b", "event_bus", {"archive": True})]) == []
+    assert issues([view("b", "event_bus", {"archive": {"retention": dur("30d"), "pattern": {"source": ["a"]}}})]) == []
+
+
 # --- rules: pattern, schedule, bus ---------------------------------------------------------------
 
 def test_a_rule_has_a_pattern_or_a_schedule_and_not_both():

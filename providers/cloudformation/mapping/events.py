@@ -37,6 +37,15 @@ def event_bus(r):
         "Policy": r.val("policy"),
         "Tags": r.tags(),
     })
+    archive = r.raw("archive")
+    if archive is not None:
+        retention = archive.get("retention")
+        r.part("AWS::Events::Archive", {
+            "SourceArn": r.att("", "Arn"),
+            "EventPattern": r.val("archive", "pattern"),
+            # 0: kept forever, written so that how long events stay is not left to a default
+            "RetentionDays": int(seconds(r.get("archive", "retention")) // 86400) if retention else 0,
+        }, suffix="Archive")
 
 
 def target_id(target: dict, resource: str | None) -> str:
@@ -181,7 +190,7 @@ def _rule_name(src):
 MAPPERS = {"event_bus": event_bus, "event_rule": event_rule, "state_machine": state_machine}
 
 TYPES = {
-    "event_bus": ["AWS::Events::EventBus"],
+    "event_bus": ["AWS::Events::EventBus", "AWS::Events::Archive"],
     "event_rule": ["AWS::Events::Rule", "AWS::Lambda::Permission"],
     "state_machine": ["AWS::StepFunctions::StateMachine", "AWS::Logs::LogGroup"],
 }

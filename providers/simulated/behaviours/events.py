@@ -52,8 +52,12 @@ class EventBus(Named):
         return ids.arn("events", rec.region, f"event-bus/{rec.name}")
 
     def outputs(self, op: Op, rec: Record) -> dict:
+        archive = rec.attrs.get("archive")
         return {"name": rec.name, "encryption": "CUSTOMER_MANAGED_KMS_KEY" if rec.attrs.get("kms_key")
-                else "AWS_OWNED_KMS_KEY"}
+                else "AWS_OWNED_KMS_KEY",
+                "archive": None if archive is None else {
+                    "arn": ids.arn("events", rec.region, f"archive/{rec.name[:48]}"),
+                    "retention_days": int(seconds(archive.get("retention")) // 86400)}}
 
     def check_delete(self, op: Op, rec: Record):
         rules = [r for r in op.tx.query("kind = 'event_rule' AND region = ? AND owner IS NULL", (rec.region,))
