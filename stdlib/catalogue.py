@@ -63,6 +63,9 @@ INDEX: dict[str, str] = {
     "workload": "workload",
     "kinesis_stream": "streaming",
     "firehose": "streaming",
+    "event_bus": "events",
+    "event_rule": "events",
+    "state_machine": "workflows",
 }
 
 

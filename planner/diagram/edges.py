@@ -121,6 +121,8 @@ def connect(scene: Scene) -> None:
                     served.add(target)
         elif k in MESSAGING:
             _messaging(a, it, add, served, items)
+        elif k in EVENTS:
+            _events(a, it, add, served)
         elif k == "health_check":
             target = ref(at.get("target"))
             if target:
@@ -321,6 +323,34 @@ def _firehose(a, at, add, served: set) -> None:
         add(a, transform, "uses")
     if role:
         add(role, a, "uses")
+
+
+EVENTS = ("event_rule", "state_machine")
+
+
+def _events(a, it, add, served: set) -> None:
+    """An EventBridge rule: its bus → the rule → each target (a bus in another region too),
+    a target → its dead-letter queue; a state machine uses its role."""
+    at = it.attrs
+    if it.kind == "event_rule":
+        bus = ref(at.get("bus"))
+        if bus:
+            add(bus, a, "traffic", "events")
+        for t in at.get("target") or []:
+            target = ref(t.get("resource"))
+            if target:
+                add(a, target, "traffic", "schedule" if at.get("schedule") else "matched")
+                served.add(target)
+                dlq = ref(t.get("dead_letter"))
+                if dlq:
+                    add(a, dlq, "traffic", "dead letters")
+            role = ref(t.get("role"))
+            if role:
+                add(role, a, "uses")
+    else:
+        role = ref(at.get("role"))
+        if role:
+            add(role, a, "uses")
 
 
 def at_scope(it) -> list:

@@ -262,3 +262,19 @@ _DETAILS = {
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
 }
+
+
+def _rule(a):
+    n = len(a.get("target") or [])
+    when = a.get("schedule") or "event pattern"
+    off = ", disabled" if a.get("enabled") is False else ""
+    return [f"{when}, {n} target{'s' if n != 1 else ''}{off}"]
+
+
+def _machine(a):
+    states = (a.get("definition") or {}).get("States") if isinstance(a.get("definition"), dict) else None
+    n = len(states) if isinstance(states, dict) else 0
+    return [f"{a.get('type') or 'standard'}, {n} state{'s' if n != 1 else ''}"]
+
+
+_DETAILS.update({"event_rule": _rule, "state_machine": _machine})

@@ -77,6 +77,9 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "workload": ("workload", "Workload", False),
     "kinesis_stream": ("analytics", "Kinesis data stream", False),
     "firehose": ("analytics", "Firehose", False),
+    "event_bus": ("integration", "EventBridge bus", False),
+    "event_rule": ("integration", "EventBridge rule", False),
+    "state_machine": ("integration", "Step Functions", False),
 }
 
 

@@ -46,6 +46,9 @@ NOT_FOUND_CODE = {
     "lambda_event_source": "ResourceNotFoundException",
     "kinesis_stream": "ResourceNotFoundException",
     "firehose": "ResourceNotFoundException",
+    "event_bus": "ResourceNotFoundException",
+    "event_rule": "ResourceNotFoundException",
+    "state_machine": "StateMachineDoesNotExist",
 }
 
 

@@ -14,7 +14,8 @@ from .store import Record, Tx
 # (referring kind, top-level attribute) pairs that may name a resource of another region
 CROSS_REGION = {("vpc_peering", "peer_vpc"), ("aurora", "global_secondary"), ("rds", "replica_of"),
                 ("s3_bucket", "replication"),
-                ("sns_topic", "subscription")}
+                ("sns_topic", "subscription"),
+                ("event_rule", "target")}
 
 # How ids of a kind start, to tell a missing id from a literal value at a site that takes both
 _ARN_PREFIX = {

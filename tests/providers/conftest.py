@@ -160,6 +160,13 @@ def build_world(b: Builder, primary: str = "us-east-1"):
                                                                           "kinesis:GetRecords"], "Resource": "*"}]}})
     b.add("clicks_to_logs", "firehose", source=r("clicks"), role=r("delivery_role"),
           s3={"bucket": r("site"), "prefix": "clicks/"})
+    b.add("orders_bus", "event_bus")
+    b.add("flow_role", "iam_role", region=None, assumed_by=["states", "events"])
+    b.add("flow", "state_machine", role=r("flow_role"),
+          definition={"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": o("worker", "arn"),
+                                                              "End": True}}})
+    b.add("placed", "event_rule", bus=r("orders_bus"), pattern={"source": ["shop"]},
+          target=[{"resource": r("jobs")}, {"resource": r("worker")}, {"resource": r("flow"), "role": r("flow_role")}])
     return b
 
 

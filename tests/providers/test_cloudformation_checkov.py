@@ -61,6 +61,9 @@ REASONS = {
                    "Firehose transform is invoked synchronously, and Firehose keeps what fails under the error prefix",
     "CKV_AWS_117": "a function that reaches no VPC resource does not belong in a VPC (the architecture's choice)",
     "CKV_AWS_258": "a public function URL on purpose (the test of auth = none, which validate warns about)",
+    "CKV_AWS_158": "CloudWatch Logs encrypts every log group at rest with its own keys; a customer managed key "
+                   "(a key ARN whose policy admits the logs service) is not something a state machine's log "
+                   "group is given today",
 }
 
 # Per architecture: the accepted findings (check, logical id). Anything else fails.
@@ -86,7 +89,7 @@ ACCEPTED = {
         ("CKV_AWS_162", "PrimaryOrders"), ("CKV_AWS_16", "PrimaryDbReplica"), ("CKV_AWS_18", "PrimaryLogs"),
         ("CKV_AWS_21", "PrimaryLogs"), ("CKV_AWS_31", "PrimaryCache"), ("CKV_AWS_68", "Cdn"), ("CKV_AWS_86", "Cdn"),
         ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_173", "PrimaryHandler"), ("CKV_AWS_27", "PrimaryWork"),
-        ("CKV_AWS_27", "PrimaryWorkDlq"),
+        ("CKV_AWS_27", "PrimaryWorkDlq"), ("CKV_AWS_158", "PrimaryFulfilLogs"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),
@@ -109,6 +112,10 @@ ACCEPTED = {
         ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),
         ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryPlain"), ("CKV_AWS_258", "PrimaryPlainUrl"),
         ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryJobs"),
+    },
+    "events": {
+        ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryWorker"), ("CKV_AWS_158", "PrimaryFlowLogs"),
+        ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryJobs"),
     },
     "multi_region": {
         ("CKV_AWS_118", "PrimaryOrdersInstance1"), ("CKV_AWS_118", "PrimaryOrdersInstance2"),

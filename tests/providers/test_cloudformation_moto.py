@@ -447,6 +447,26 @@ def _file_system(b, pid, after, region, kind, created, plan):
     assert len(targets) == len(after["subnets"])
 
 
+def _event_rule(b, pid, after, region, kind, created, plan):
+    events = b.client("events", region_name=region)
+    name = pid.rpartition("|")[2]  # AWS's Ref of a rule on another bus is "BUS|NAME", moto's the name
+    bus = after["bus"] or "default"
+    if isinstance(bus, dict):  # (the every_kind bus is named)
+        bus = plan[bus["$ref"]]["change"]["after"]["name"]
+    rule = events.describe_rule(Name=name, EventBusName=bus)
+    assert rule["State"] == ("DISABLED" if after["enabled"] is False else "ENABLED")
+    assert ("ScheduleExpression" in rule) == (after["schedule"] is not None)
+    targets = events.list_targets_by_rule(Rule=name, EventBusName=bus)["Targets"]
+    assert len(targets) == len(after["target"])
+
+
+def _state_machine(b, pid, after, region, *_):
+    machine = b.client("stepfunctions", region_name=region).describe_state_machine(stateMachineArn=pid)
+    assert machine["type"] == after["type"].upper()
+    if after["name"] is not None:  # (moto's CloudFormation drops a Definition object: it is not compared)
+        assert machine["name"] == after["name"]
+
+
 CHECKS = {
     "AWS::EC2::VPC": _vpc, "AWS::EC2::Subnet": _subnet, "AWS::EC2::SecurityGroup": _security_group,
     "AWS::EC2::Instance": _instance, "AWS::EC2::Volume": _volume,
@@ -456,6 +476,7 @@ CHECKS = {
     "AWS::SQS::Queue": _queue, "AWS::Lambda::Function": _function,
     "AWS::DynamoDB::Table": _table, "AWS::S3::Bucket": _bucket, "AWS::Route53::HostedZone": _zone,
     "AWS::Route53::RecordSet": _record, "AWS::IAM::Role": _role, "AWS::EFS::FileSystem": _file_system,
+    "AWS::Events::Rule": _event_rule, "AWS::StepFunctions::StateMachine": _state_machine,
 }
 
 # What each architecture cannot have in moto: the addresses whose main resource is of a type

@@ -54,6 +54,9 @@ ID_FORMAT = {
     "api_gateway": r"[a-z0-9]{10}",
     "workload": r"workload-0[0-9a-f]{16}",
     "firehose": r"[A-Za-z0-9_.-]{1,64}",
+    "event_bus": rf"arn:aws:events:us-east-1:{ACCT}:event-bus/[A-Za-z0-9_.-]{{1,256}}",
+    "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
+    "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
 }
 
 ARN_FORMAT = {
@@ -76,6 +79,7 @@ ARN_FORMAT = {
     "kinesis_stream": rf"arn:aws:kinesis:us-east-1:{ACCT}:stream/{{id}}",
     "api_gateway": r"arn:aws:apigateway:us-east-1::/apis/{id}",
     "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
+    "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
 }
 
 # exports that are legitimately empty for the resource built in the world

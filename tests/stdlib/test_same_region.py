@@ -94,4 +94,5 @@ def test_every_reference_site_says_whether_it_may_cross_regions():
         ("route_table.route.target", ("vpc_peering",)),
         ("s3_bucket.replication.destination", ("s3_bucket",)),
         ("vpc_peering.peer_vpc", ("vpc",)),
+        ("event_rule.target.resource", ("event_bus",)),  # cross-region routing to another region's bus
     }

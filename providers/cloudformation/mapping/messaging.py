@@ -6,6 +6,8 @@ configuration gives, and `sqs:SendMessage` for each SNS topic that delivers to i
 stack is allowed by account (`sns:*:ACCOUNT:*`), since naming it would make the two stacks
 wait for each other. A topic's Lambda subscriptions get the `lambda:InvokeFunction`
 permission SNS needs, when the function is in the topic's stack.
+EventBridge rules that deliver to a queue or topic get their statements the same way
+(`events.rule_statements`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..intrinsics import ACCOUNT, PARTITION, Att, sub
 from ..logical_ids import camel
 from ..units import seconds, size_bytes
 from .common import REF, getatt, policy_document, short
+from .events import rule_statements
 
 _PROTOCOL = {"email_json": "email-json"}
 _SCOPE = {"message_attributes": "MessageAttributes", "message_body": "MessageBody"}
@@ -87,6 +90,7 @@ def sqs_queue(r):
             "Condition": {"ArnEquals" if same else "ArnLike": {"aws:SourceArn": source}},
         })
     statements.extend(s3_sender(r, b, "sqs:SendMessage", r.att("", "Arn")) for b in _notifiers(r))
+    statements.extend(rule_statements(r, "sqs:SendMessage"))  # EventBridge rules that deliver here
     if statements:
         document = {"Version": user.get("Version", "2012-10-17") if isinstance(user, dict) else "2012-10-17",
                     "Statement": statements}
@@ -105,6 +109,7 @@ def sns_topic(r):
     })
     policy = r.val("policy")
     senders = [s3_sender(r, b, "sns:Publish", r.att()) for b in _notifiers(r)]
+    senders += rule_statements(r, "sns:Publish")  # EventBridge rules that deliver here
     if senders:
         found = (policy or {}).get("Statement") if isinstance(policy, dict) else None
         mine = found if isinstance(found, list) else [found] if found else []

@@ -15,6 +15,9 @@
 - API Gateway: regional, across AZs. It serves the share of its routes whose integration
   answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
   taken to answer); the others return 5xx.
+- EventBridge buses and rules, Step Functions state machines: regional, like SQS. A rule
+  delivers to the share of its targets that still answer (a bus in another region keeps
+  receiving while its region is up: cross-region routing survives the rule's targets' AZs).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ _MEASURES = {"sqs_queue": ("messages accepted", "queue"), "sns_topic": ("message
              "lambda_event_source": ("messages processed", "mapping"),
              "api_gateway": ("requests served", "routes"),
              "kinesis_stream": ("records accepted", "stream"), "firehose": ("records delivered", "delivery stream")}
+KINDS += ("event_bus", "event_rule", "state_machine")
+_MEASURES.update({"event_bus": ("events accepted", "bus"), "event_rule": ("events delivered", "targets"),
+                  "state_machine": ("executions started", "state machine")})
 
 
 @provides("failures", *KINDS)
@@ -61,7 +67,7 @@ class Serverless(Loop):
         request; a topic serves the share of subscriptions that still answer."""
         capacity = self.capacity(id)
         rec = self.records[id]
-        served = capacity if rec.kind in ("sns_topic", "api_gateway") else (1.0 if capacity > 0 else 0.0)
+        served = capacity if rec.kind in ("sns_topic", "api_gateway", "event_rule") else (1.0 if capacity > 0 else 0.0)
         return served, capacity
 
     def _enis(self, rec) -> list:
@@ -88,6 +94,12 @@ class Serverless(Loop):
             routes = rec.attrs.get("route") or []
             answering = [r for r in routes if r.get("target") is None or self.capacity(r["target"]) > 0]
             return len(answering) / len(routes) if routes else 1.0
+        if rec.kind == "event_rule":
+            bus = rec.attrs.get("bus")
+            if rec.attrs.get("enabled") is False or (bus in self.records and self.capacity(bus) == 0):
+                return 0.0
+            targets = [t.get("resource") for t in rec.attrs.get("target") or [] if t.get("resource")]
+            return sum(self.capacity(t) > 0 for t in targets) / len(targets) if targets else 1.0
         if rec.kind == "lambda_event_source":
             if rec.attrs.get("enabled") is False:
                 return 0.0
