@@ -37,5 +37,7 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
     "api_gateway": {"route.auth": "iam: a route is public only where it says auth = none (AWS: NONE)",
                     "domain security policy": "TLS_1_2 (AWS: TLS_1_0 for REST API domains)",
                     "stage throttling": "written, at most the account's 10,000/s and bursts of 5,000 "
-                                        "(AWS: unset, the account's limit shared by every API)"},
+                                        "(AWS: unset, the account's limit shared by every API)",
+                    "stage.access_logs": "on for HTTP and WebSocket APIs, in a log group kept 90 days (AWS: none); "
+                                         "REST APIs opt in (they need the account's logging role)"},
 }

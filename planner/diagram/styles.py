@@ -28,7 +28,7 @@ CATEGORIES: dict[str, tuple[str, str, str, str, str]] = {
     "serverless": ("#D45B07", "#FEF1E6", "box3d", "", "Serverless (Lambda, API Gateway)"),
     "integration": ("#B0084D", "#FBE7EF", "tab", "", "Application integration (SQS, SNS)"),
     "analytics": ("#5A30B5", "#EFEAFB", "cds", "", "Analytics (Kinesis, Firehose)"),
-    "workload": ("#687078", "#FFFFFF", "cds", "dashed", "Modeled demand (workloads: not deployed)"),
+    "workload": ("#687078", "#FFFFFF", "parallelogram", "dashed", "Modeled demand (workloads: not deployed)"),
     "other": ("#545B64", "#F2F3F3", "box", "", "Other"),
 }
 CATEGORY_ORDER = list(CATEGORIES)

@@ -85,6 +85,10 @@ class Stage(Block):
     throttle_burst: IntRange(0, ACCOUNT_BURST, what="throttle_burst") = ACCOUNT_BURST
     tracing: Bool = False
     detailed_metrics: Bool = False
+    # access logs in a CloudWatch log group of their own: on for HTTP and WebSocket APIs (AWS's
+    # default: none); a REST API's need the account's API Gateway logging role, so they are opt-in
+    access_logs: Bool | None = None
+    log_retention: DurationRange("1d", "3653d", what="log_retention") = dur("90d")
 
 
 class UsagePlan(Block):
@@ -138,6 +142,13 @@ class ApiGateway(Kind):
         if self.protocol != "rest":
             return "regional"
         return self.endpoint_type or "edge"
+
+    @property
+    def access_logs(self) -> bool:
+        """Whether the stage writes access logs: as written, else on except for REST APIs."""
+        if isinstance(self.stage.access_logs, bool):
+            return self.stage.access_logs
+        return self.protocol != "rest"
 
     @property
     def stage_name(self) -> str:

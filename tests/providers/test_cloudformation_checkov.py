@@ -61,6 +61,12 @@ REASONS = {
                    "Firehose transform is invoked synchronously, and Firehose keeps what fails under the error prefix",
     "CKV_AWS_117": "a function that reaches no VPC resource does not belong in a VPC (the architecture's choice)",
     "CKV_AWS_258": "a public function URL on purpose (the test of auth = none, which validate warns about)",
+    "CKV_AWS_26": "S3 cannot publish to a topic under the AWS managed key alias/aws/sns (its key policy does not let "
+                  "S3 use it; validate says so): fan_out's topic carries object keys and sizes, unencrypted until "
+                  "the architecture can declare a customer managed key",
+    "CKV_AWS_76": "a REST API's access logs need the account's API Gateway CloudWatch role (a setting of the "
+                  "account, not of a stack): stage { access_logs = true } once the account has it",
+    "CKV_AWS_120": "a REST API's cache is charged by the hour and serves stale answers: the architecture's choice",
     "CKV_AWS_158": "CloudWatch Logs encrypts every log group at rest with its own keys; a customer managed key "
                    "(a key ARN whose policy admits the logs service) is not something a state machine's log "
                    "group is given today",
@@ -81,7 +87,22 @@ ACCEPTED = {
         ("CKV_AWS_118", "StandbyOrdersInstance1"), ("CKV_AWS_162", "PrimaryOrders"),
         ("CKV_AWS_162", "StandbyOrders"), ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_91", "StandbyWeb"),
     },
+    "serverless_api": {
+        ("CKV_AWS_115", "PrimaryReadOrders"), ("CKV_AWS_115", "PrimaryWriteOrders"),
+        ("CKV_AWS_116", "PrimaryReadOrders"), ("CKV_AWS_116", "PrimaryWriteOrders"),
+        ("CKV_AWS_117", "PrimaryReadOrders"), ("CKV_AWS_117", "PrimaryWriteOrders"), ("CKV_AWS_119", "PrimaryOrders"),
+        ("CKV_AWS_158", "PrimaryShopAccessLogs"), ("CKV_AWS_173", "PrimaryReadOrders"),
+        ("CKV_AWS_173", "PrimaryWriteOrders"),
+    },
+    "queue_workers": {("CKV_AWS_27", "PrimaryFailedOrders"), ("CKV_AWS_27", "PrimaryOrders")},
+    "fan_out": {
+        ("CKV_AWS_115", "PrimaryAuditor"), ("CKV_AWS_115", "PrimaryThumbnails"), ("CKV_AWS_116", "PrimaryAuditor"),
+        ("CKV_AWS_116", "PrimaryThumbnails"), ("CKV_AWS_117", "PrimaryAuditor"), ("CKV_AWS_117", "PrimaryThumbnails"),
+        ("CKV_AWS_18", "PrimaryUploads"), ("CKV_AWS_26", "PrimaryUploadsTopic"), ("CKV_AWS_27", "PrimaryAudit"),
+        ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryImages"),
+    },
     "every_kind": {
+        ("CKV_AWS_76", "PrimaryShopApiStage"), ("CKV_AWS_120", "PrimaryShopApiStage"),
         ("CKV2_AWS_71", "PrimaryCert"), ("CKV_AWS_111", "AppRole"), ("CKV_AWS_118", "PrimaryDb"),
         ("CKV_AWS_118", "PrimaryDbReplica"), ("CKV_AWS_118", "PrimaryOrdersInstance1"),
         ("CKV_AWS_118", "PrimaryOrdersInstance2"), ("CKV_AWS_118", "PrimaryOrdersInstance3"),

@@ -76,6 +76,7 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
+    "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
     "AWS::RDS::DBCluster",
     "AWS::RDS::GlobalCluster",

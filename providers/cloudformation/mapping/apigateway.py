@@ -121,6 +121,7 @@ def _v2(r, m, routes):
         "AutoDeploy": True,
         "DefaultRouteSettings": {**_throttle(r), "DetailedMetricsEnabled": True if m.stage.detailed_metrics
                                  else None},
+        "AccessLogSettings": _access_logs(r, m, websocket),
     }, suffix="Stage")
     if m.domain is not None:
         r.part("AWS::ApiGatewayV2::DomainName", {
@@ -131,6 +132,34 @@ def _v2(r, m, routes):
         r.part("AWS::ApiGatewayV2::ApiMapping", {
             "ApiId": r.att(), "DomainName": r.att("Domain"), "Stage": r.att("Stage"),
         }, suffix="ApiMapping")
+
+
+_LOG_FORMAT = {"requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+               "requestTime": "$context.requestTime", "routeKey": "$context.routeKey",
+               "status": "$context.status", "responseLength": "$context.responseLength",
+               "integrationError": "$context.integrationErrorMessage"}
+
+
+def _access_logs(r, m, websocket: bool):
+    """A log group of the API's own and the stage's access log settings (JSON lines)."""
+    if not m.access_logs:
+        return None
+    fields = dict(_LOG_FORMAT, **({"eventType": "$context.eventType", "connectionId": "$context.connectionId"}
+                                  if websocket else {}))
+    r.part("AWS::Logs::LogGroup", {"RetentionInDays": _retention_days(seconds(r.get("stage", "log_retention")))},
+           suffix="AccessLogs", deletion="Delete")
+    return {"DestinationArn": r.att("AccessLogs", "Arn"),
+            "Format": json.dumps({k: fields[k] for k in sorted(fields)}, separators=(",", ":"))}
+
+
+_RETENTIONS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+               3653)
+
+
+def _retention_days(secs: float) -> int:
+    """CloudWatch Logs keeps a group for one of its fixed periods: the nearest at least as long."""
+    days = secs / 86400
+    return next((d for d in _RETENTIONS if d >= days), _RETENTIONS[-1])
 
 
 def _method(key: str) -> str:
@@ -206,6 +235,7 @@ def _rest(r, m, routes):
         "DeploymentId": r.att(deployment),
         "StageName": m.stage_name,
         "TracingEnabled": True if m.stage.tracing else None,
+        "AccessLogSetting": _rest_access_logs(r, m),
         "MethodSettings": [{"HttpMethod": "*", "ResourcePath": "/*", **_throttle(r),
                             "MetricsEnabled": True if m.stage.detailed_metrics else None}],
     }, suffix="Stage")
@@ -223,6 +253,16 @@ def _rest(r, m, routes):
         r.part("AWS::ApiGateway::BasePathMapping", {
             "DomainName": r.att("Domain"), "RestApiId": r.att(), "Stage": r.att("Stage"),
         }, suffix="BasePathMapping")
+
+
+def _rest_access_logs(r, m):
+    if not m.access_logs:
+        return None
+    r.part("AWS::Logs::LogGroup", {"RetentionInDays": _retention_days(seconds(r.get("stage", "log_retention")))},
+           suffix="AccessLogs", deletion="Delete")
+    return {"DestinationArn": r.att("AccessLogs", "Arn"),
+            "Format": json.dumps({k: _LOG_FORMAT[k].replace("routeKey", "resourcePath") for k in sorted(_LOG_FORMAT)},
+                                 separators=(",", ":"))}
 
 
 def _params(path: str) -> list[str]:
@@ -310,7 +350,7 @@ TYPES = {
                     "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment",
                     "AWS::ApiGateway::Stage", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::ApiKey",
                     "AWS::ApiGateway::UsagePlanKey", "AWS::ApiGateway::DomainName",
-                    "AWS::ApiGateway::BasePathMapping", "AWS::Lambda::Permission"],
+                    "AWS::ApiGateway::BasePathMapping", "AWS::Lambda::Permission", "AWS::Logs::LogGroup"],
 }
 
 EXPORTS = {
