@@ -34,6 +34,10 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
     "security_group": {"rule description": "what the rule allows (`tcp 443 from 0.0.0.0/0`) when none is written"},
     "iam_role": {"policies": "AWS managed policy ARNs written with ${AWS::Partition}"},
     "dynamodb_table": {"deletion": _RETAIN, "prevent_destroy": _PROTECT},
+    "cognito_user_pool": {"mfa": "optional, TOTP (AWS: off)", "password.min_length": "12 with every character class "
+                          "(AWS: 8)", "deletion_protection": "true (AWS: inactive)",
+                          "client": "PreventUserExistenceErrors enabled, SRP sign-in only (AWS: legacy, every flow)",
+                          "deletion": "CloudFormation DeletionPolicy/UpdateReplacePolicy Retain (AWS: Delete)"},
     "api_gateway": {"route.auth": "iam: a route is public only where it says auth = none (AWS: NONE)",
                     "domain security policy": "TLS_1_2 (AWS: TLS_1_0 for REST API domains)",
                     "stage throttling": "written, at most the account's 10,000/s and bursts of 5,000 "

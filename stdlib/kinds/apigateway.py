@@ -233,7 +233,7 @@ class ApiGateway(Kind):
         if auth.type == "jwt":
             if self.protocol != "http" and not said:
                 yield Issue("JWT authorizers are for HTTP APIs (REST APIs use cognito)", (*path, "type"))
-            if not isinstance(auth.issuer, str) or not auth.issuer.startswith("https://"):
+            if auth.issuer is None or (isinstance(auth.issuer, str) and not auth.issuer.startswith("https://")):
                 yield Issue("a JWT authorizer needs issuer = \"https://…\" (its OpenID issuer URL)", path)
             if not auth.audience:
                 yield Issue("a JWT authorizer needs an audience (the app client ids it accepts)", path)

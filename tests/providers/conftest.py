@@ -153,6 +153,8 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("feed", "lambda_event_source", source=r("jobs"), function=r("worker"))
     b.add("api", "api_gateway", route=[{"name": "GET /orders", "target": r("worker"), "auth": "none"}],
           domain="api.example.com", certificate=r("cert"))
+    b.add("members", "cognito_user_pool", client=[{"name": "web", "callback_urls": ["https://example.com/cb"],
+                                                    "oauth_flows": ["code"]}], deletion_protection=False)
     b.add("orders_in", "workload", source=r("jobs"), rate=20, consumer=r("feed"), per_message=dur("200ms"))
     b.add("clicks", "kinesis_stream", retention=dur("48h"))
     b.add("delivery_role", "iam_role", region=None, assumed_by=["firehose"], inline_policies={"read": {

@@ -58,6 +58,8 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::VpcOrigin",
     "AWS::CloudWatch::Alarm",
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
     "AWS::DynamoDB::GlobalTable",
     "AWS::EC2::EIPAssociation",
     "AWS::EC2::EgressOnlyInternetGateway",
@@ -487,11 +489,12 @@ CHECKS = {
 # - dr_warm_standby: Aurora in both regions, the certificates, the DR plan, the primary failover
 #   record (its health check id);
 # - static_site: CloudFront, the certificate, and the alias records to the distribution;
-# - serverless_api: API Gateway V2 (moto's CloudFormation has no ApiGatewayV2 types) and the
-#   certificate of its custom domain;
+# - serverless_api: API Gateway V2 (moto's CloudFormation has no ApiGatewayV2 types), the
+#   certificate of its custom domain and the Cognito user pool;
 # - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
-#   certificate, the network ACL, the egress-only gateway, Aurora, placement groups — and what
+#   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
+#   user pool — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
 #   the VPC's secondary CIDR block (VPCCidrBlock) and the databases in them, the records aliasing
 #   the distribution and accelerator, the failover record with a health check (moto cannot read
@@ -506,7 +509,7 @@ NOT_DEPLOYED = {
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
     "ha_ec2_eip": [],
     "serverless_queue_worker": [],
-    "serverless_api": ["primary.api", "primary.shop"],
+    "serverless_api": ["primary.api", "primary.shop", "primary.shop_users"],
     "queue_workers": [],
     "fan_out": ["primary.uploads"],
     "stream_pipeline": ["primary.clicks_to_lake"],
@@ -515,7 +518,7 @@ NOT_DEPLOYED = {
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.cache",
                    "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
                    "primary.data_acl", "primary.db", "primary.db_replica", "primary.eigw", "primary.hook",
-                   "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
+                   "primary.members", "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
                    "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",

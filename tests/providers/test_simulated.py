@@ -52,6 +52,7 @@ ID_FORMAT = {
     "lambda_event_source": UUID,
     "kinesis_stream": r"[A-Za-z0-9_.-]{1,128}",
     "api_gateway": r"[a-z0-9]{10}",
+    "cognito_user_pool": r"us-east-1_[0-9A-Z]{9}",
     "workload": r"workload-0[0-9a-f]{16}",
     "firehose": r"[A-Za-z0-9_.-]{1,64}",
     "event_bus": rf"arn:aws:events:us-east-1:{ACCT}:event-bus/[A-Za-z0-9_.-]{{1,256}}",
@@ -78,6 +79,7 @@ ARN_FORMAT = {
     "lambda_event_source": rf"arn:aws:lambda:us-east-1:{ACCT}:event-source-mapping:{{id}}",
     "kinesis_stream": rf"arn:aws:kinesis:us-east-1:{ACCT}:stream/{{id}}",
     "api_gateway": r"arn:aws:apigateway:us-east-1::/apis/{id}",
+    "cognito_user_pool": rf"arn:aws:cognito-idp:us-east-1:{ACCT}:userpool/{{id}}",
     "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
     "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
 }

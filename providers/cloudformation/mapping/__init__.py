@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from archform.stdlib import facets
 
-from . import (apigateway, compute, database, dns, dr, edge, events, loadbalancing, messaging, network, security,
-               serverless, storage, streaming, workload)
+from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, network,
+               security, serverless, storage, streaming, workload)
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, streaming, workload, events)
+            apigateway, streaming, workload, events, identity)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}
