@@ -66,6 +66,7 @@ INDEX: dict[str, str] = {
     "event_bus": "events",
     "event_rule": "events",
     "state_machine": "workflows",
+    "mq_broker": "mq",
 }
 
 
