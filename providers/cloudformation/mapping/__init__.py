@@ -13,9 +13,10 @@ from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, events, loadbalancing, messaging, network, security,
                serverless, storage, streaming, workload)
+from . import mq
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, streaming, workload, events)
+            apigateway, streaming, workload, events, mq)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}
