@@ -144,3 +144,38 @@ def test_each_rule_is_one_diagnostic(case, snapshot):
 def test_a_password_is_never_quoted_in_a_diagnostic():
     _, found = diagnose(ACTIVE.replace("mq_password", '"abcd:efgh-ijkl"'))
     assert found and all("abcd" not in d.summary + d.help for d in found)
+
+
+# --- CloudFormation ------------------------------------------------------------------------------
+
+def _template(tmp_path, body: str) -> tuple[dict, str]:
+    import json
+    from archform.providers.cloudformation import generate
+    source = tmp_path / "mq.arch"
+    source.write_text(BASE % body)
+    result = generate(source, {})
+    assert result.ok
+    (template,) = [b for _, b in result.templates]
+    return template, json.dumps(template)
+
+
+def test_a_literal_password_becomes_a_noecho_parameter_never_written(tmp_path):
+    template, text = _template(tmp_path, ACTIVE.replace("mq_password", '"literal-broker-secret"'))
+    assert "literal-broker-secret" not in text
+    (broker,) = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::AmazonMQ::Broker"]
+    (user,) = broker["Users"]
+    param = template["Parameters"][user["Password"]["Ref"]]
+    assert param["NoEcho"] is True and "Default" not in param
+    assert broker["DeploymentMode"] == "ACTIVE_STANDBY_MULTI_AZ" and broker["EngineType"] == "ACTIVEMQ"
+    assert broker["PubliclyAccessible"] is False and broker["AutoMinorVersionUpgrade"] is True
+    assert broker["EncryptionOptions"] == {"UseAwsOwnedKey": True}
+    assert broker["EngineVersion"] == "5.18" and len(broker["SubnetIds"]) == 2
+
+
+def test_a_sensitive_param_password_stays_a_noecho_parameter(tmp_path):
+    template, text = _template(tmp_path, RABBIT)
+    assert "correct-horse-battery" not in text
+    (broker,) = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::AmazonMQ::Broker"]
+    (user,) = broker["Users"]
+    assert template["Parameters"][user["Password"]["Ref"]]["NoEcho"] is True
+    assert broker["DeploymentMode"] == "CLUSTER_MULTI_AZ" and broker["EngineType"] == "RABBITMQ"
