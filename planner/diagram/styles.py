@@ -80,6 +80,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "event_bus": ("integration", "EventBridge bus", False),
     "event_rule": ("integration", "EventBridge rule", False),
     "state_machine": ("integration", "Step Functions", False),
+    "mq_broker": ("integration", "Amazon MQ broker", False),
 }
 
 

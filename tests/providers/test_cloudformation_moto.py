@@ -37,6 +37,7 @@ CASES = Path(__file__).parent / "test_cloudformation_cases"
 
 # Resource types the mappings emit that moto 5's CloudFormation does not create.
 MOTO_UNSUPPORTED = [
+    "AWS::AmazonMQ::Broker",  # moto has Amazon MQ's API, not its CloudFormation
     "AWS::ApiGateway::ApiKey",
     "AWS::ApiGateway::Authorizer",
     "AWS::ApiGateway::BasePathMapping",
