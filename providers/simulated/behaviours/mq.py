@@ -3,7 +3,7 @@ deployment mode of the other engine, the wrong number of subnets for the mode, s
 VPCs, an active/standby pair in one AZ); the broker instances (owned `mq_instance` records, one
 per AZ, which the chaos run fails with their AZ) and the wire-level endpoints AWS gives.
 
-Users are sensitive: the modeled cloud never stores them (as it never stores a database's
+Users are sensitive: the modeled cloud keeps only fingerprints of them (as of a database's
 password), so their rules are the catalogue's."""
 
 from __future__ import annotations
