@@ -46,3 +46,18 @@ def test_a_rabbitmq_cluster_keeps_serving_with_one_az_down(doc):
     assert value_at(rabbit, AT + 1) == (1.0, 2.0)
     assert not events(doc, "mq.down", "primary.rabbit")
     assert any("keeps serving" in e["detail"] for e in events(doc, "mq.cluster_node", "primary.rabbit"))
+
+
+def test_a_diagram_draws_each_broker_with_its_engine_and_deployment():
+    from pathlib import Path
+
+    from archform.dsl.resolve import resolve
+    from archform.planner.diagram import build_scene, items_of
+    from archform.planner.diagram.dot import to_dot
+    desired, diags = resolve(Path(__file__).parent / "chaos_cases" / "mq_brokers.arch")
+    assert desired is not None, diags
+    text = to_dot(build_scene(items_of(desired)))
+    assert "Amazon MQ broker" in text
+    for line in ("ActiveMQ, single instance", "ActiveMQ, active/standby", "RabbitMQ, cluster"):
+        assert line in text
+    assert "a-test-broker-secret" not in text
