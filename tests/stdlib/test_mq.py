@@ -148,11 +148,11 @@ def test_a_password_is_never_quoted_in_a_diagnostic():
 
 # --- CloudFormation ------------------------------------------------------------------------------
 
-def _template(tmp_path, body: str) -> tuple[dict, str]:
+def _template(tmp_path, body: str, outputs: str = "") -> tuple[dict, str]:
     import json
     from archform.providers.cloudformation import generate
     source = tmp_path / "mq.arch"
-    source.write_text(BASE % body)
+    source.write_text(BASE % body + outputs)
     result = generate(source, {})
     assert result.ok
     (template,) = [b for _, b in result.templates]
@@ -179,3 +179,27 @@ def test_a_sensitive_param_password_stays_a_noecho_parameter(tmp_path):
     (user,) = broker["Users"]
     assert template["Parameters"][user["Password"]["Ref"]]["NoEcho"] is True
     assert broker["DeploymentMode"] == "CLUSTER_MULTI_AZ" and broker["EngineType"] == "RABBITMQ"
+
+
+def test_the_console_url_and_endpoints_are_read_from_the_broker(tmp_path):
+    outputs = "\noutput console = east.orders.console_url\noutput wire = east.orders.endpoints\n"
+    template, _ = _template(tmp_path, RABBIT, outputs)
+    (lid,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::AmazonMQ::Broker"]
+    assert template["Outputs"]["Console"]["Value"] == {"Fn::Select": [0, {"Fn::GetAtt": [lid, "ConsoleURLs"]}]}
+    assert template["Outputs"]["Wire"]["Value"] == {"Fn::Join": [",", {"Fn::GetAtt": [lid, "AmqpEndpoints"]}]}
+
+
+@pytest.mark.parametrize("body", [ACTIVE, RABBIT], ids=["activemq", "rabbitmq"])
+def test_broker_templates_pass_cfn_lint_with_informational_rules(tmp_path, body):
+    from cfnlint.api import ManualArgs, lint_file
+    from archform.providers.cloudformation import generate
+    from archform.providers.cloudformation.write import write
+    source = tmp_path / "mq.arch"
+    source.write_text(BASE % (body + '\n    logs {\n      general = true\n    }') +
+                      "\noutput console = east.orders.console_url\noutput wire = east.orders.endpoints\n")
+    result = generate(source, {})
+    assert result.ok
+    write(result, tmp_path / "out", "yaml")
+    found = [(m.rule.id, m.message) for t, _ in result.templates
+             for m in lint_file(tmp_path / "out" / t.file, config=ManualArgs(regions=[t.region], include_checks=["I"]))]
+    assert [f for f in found if f[0] != "W3010"] == []  # W3010: the architecture names its AZs on purpose

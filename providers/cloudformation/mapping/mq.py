@@ -16,7 +16,7 @@ import re
 
 from archform.stdlib.kinds.mq import DEFAULT_VERSION
 
-from ..intrinsics import Att, Param
+from ..intrinsics import Att, Param, select
 from ..logical_ids import camel
 from .common import REF, getatt
 
@@ -79,6 +79,11 @@ def _endpoints(src):
     return Att(src.address, "", "AmqpEndpoints" if src.raw("engine") == "rabbitmq" else "OpenWireEndpoints")
 
 
+def _console(src):
+    """The web console: the first of the broker's console URLs (an active/standby pair has two)."""
+    return select(0, Att(src.address, "", "ConsoleURLs"))
+
+
 EXPORTS = {
-    "mq_broker": {"id": REF, "arn": getatt("Arn"), "endpoints": _endpoints, "console_url": None},
+    "mq_broker": {"id": REF, "arn": getatt("Arn"), "endpoints": _endpoints, "console_url": _console},
 }
