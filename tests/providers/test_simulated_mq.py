@@ -57,3 +57,22 @@ def test_what_createbroker_refuses(network, cloud, data, message):
     with pytest.raises(InvalidParameter) as e:
         cloud.create("mq_broker", "bad", "us-east-1", attrs, "t-bad")
     assert e.value.code == "BadRequestException" and str(e.value).endswith(message)
+
+
+def test_applying_brokers_keeps_no_password_and_a_second_plan_is_empty(tmp_path):
+    from pathlib import Path
+
+    from workbench import Workbench
+    text = (Path(__file__).parent / "chaos_cases" / "mq_brokers.arch").read_text()
+    bench = Workbench(tmp_path / "bench")
+    try:
+        _, result = bench.apply(text)
+        assert not result.failed
+        assert bench.plan(text).summary.empty
+        pair = bench.store.read().resources["primary.pair"]
+        assert pair.outputs["deployment_mode"] == "ACTIVE_STANDBY_MULTI_AZ"
+    finally:
+        bench.close()
+    for f in (tmp_path / "bench").rglob("*"):
+        if f.is_file():
+            assert b"a-test-broker-secret" not in f.read_bytes(), f
