@@ -67,6 +67,7 @@ INDEX: dict[str, str] = {
     "event_rule": "events",
     "state_machine": "workflows",
     "cognito_user_pool": "identity",
+    "mq_broker": "mq",
 }
 
 

@@ -44,4 +44,7 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
                                         "(AWS: unset, the account's limit shared by every API)",
                     "stage.access_logs": "on for HTTP and WebSocket APIs, in a log group kept 90 days (AWS: none); "
                                          "REST APIs opt in (they need the account's logging role)"},
+    "mq_broker": {"publicly_accessible": "false, written explicitly (CloudFormation requires it)",
+                  "auto_minor_version_upgrade": "true, written explicitly (AWS's API: false)",
+                  "user": "sensitive: each password a NoEcho CloudFormation parameter, never in a template"},
 }

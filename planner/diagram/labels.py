@@ -252,6 +252,12 @@ def _firehose(a):
     return [f"→ {target}" + (", transformed" if a.get("transform") else "")]
 
 
+def _broker(a):
+    engine = {"activemq": "ActiveMQ", "rabbitmq": "RabbitMQ"}.get(a.get("engine"), a.get("engine"))
+    mode = (a.get("deployment") or "single_instance").replace("_", " ").replace("active standby", "active/standby")
+    return [f"{engine}, {mode}"]
+
+
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
@@ -261,6 +267,7 @@ _DETAILS = {
     "route_table": _routes, "nat_gateway": _nat, "dns_zone": _zone, "subnet": _cidr, "vpc": _cidr,
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
+    "mq_broker": _broker,
 }
 
 

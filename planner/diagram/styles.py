@@ -81,6 +81,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "event_rule": ("integration", "EventBridge rule", False),
     "state_machine": ("integration", "Step Functions", False),
     "cognito_user_pool": ("security", "Cognito user pool", False),
+    "mq_broker": ("integration", "Amazon MQ broker", False),
 }
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from .intrinsics import Att
 
 LIST_ATTRIBUTES = {"NameServers", "Ipv4Addresses", "Ipv6Addresses", "DnsEntries", "CidrBlockAssociations",
-                   "Ipv6CidrBlocks", "NetworkInterfaceIds"}
+                   "Ipv6CidrBlocks", "NetworkInterfaceIds", "OpenWireEndpoints", "AmqpEndpoints"}
 
 
 @dataclass(eq=False)

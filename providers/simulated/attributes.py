@@ -51,14 +51,25 @@ def conceal(kind: str, attrs: dict, secret: bytes) -> dict:
     import hashlib
     import hmac
     names = getattr(catalogue.get(kind), "sensitive", ()) or ()
+
+    def hide(value):  # blocks of secrets (a broker's users): every text inside them
+        if isinstance(value, str) and not value.startswith("(set, hmac-sha256 "):
+            return f"(set, hmac-sha256 {hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:16]})"
+        if isinstance(value, list):
+            return [hide(x) for x in value]
+        if isinstance(value, dict):
+            return {k: hide(x) for k, x in value.items()}
+        return value
+
     out = attrs
     for name in names:
         value = attrs.get(name)
-        if isinstance(value, str) and not value.startswith("(set, hmac-sha256 "):
-            if out is attrs:
-                out = dict(attrs)
-            digest = hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:16]
-            out[name] = f"(set, hmac-sha256 {digest})"
+        if isinstance(value, (str, list, dict)):
+            hidden = hide(value)
+            if hidden != value:
+                if out is attrs:
+                    out = dict(attrs)
+                out[name] = hidden
     return out
 
 

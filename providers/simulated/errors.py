@@ -49,6 +49,7 @@ NOT_FOUND_CODE = {
     "event_bus": "ResourceNotFoundException",
     "event_rule": "ResourceNotFoundException",
     "state_machine": "StateMachineDoesNotExist",
+    "mq_broker": "NotFoundException",
 }
 
 

@@ -169,6 +169,8 @@ def build_world(b: Builder, primary: str = "us-east-1"):
                                                               "End": True}}})
     b.add("placed", "event_rule", bus=r("orders_bus"), pattern={"source": ["shop"]},
           target=[{"resource": r("jobs")}, {"resource": r("worker")}, {"resource": r("flow"), "role": r("flow_role")}])
+    b.add("broker", "mq_broker", engine="activemq", deployment="active_standby", subnets=[r("data_a"), r("data_b")],
+          security_groups=[r("app_sg")])  # no users: their passwords would come back as fingerprints
     return b
 
 

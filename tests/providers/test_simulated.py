@@ -58,6 +58,7 @@ ID_FORMAT = {
     "event_bus": rf"arn:aws:events:us-east-1:{ACCT}:event-bus/[A-Za-z0-9_.-]{{1,256}}",
     "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
     "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
+    "mq_broker": rf"b-{UUID}",
 }
 
 ARN_FORMAT = {
@@ -82,6 +83,7 @@ ARN_FORMAT = {
     "cognito_user_pool": rf"arn:aws:cognito-idp:us-east-1:{ACCT}:userpool/{{id}}",
     "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
     "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
+    "mq_broker": rf"arn:aws:mq:us-east-1:{ACCT}:broker:[A-Za-z0-9_-]{{1,50}}:{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

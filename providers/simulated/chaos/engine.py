@@ -26,12 +26,13 @@ from .loops.route53 import Route53
 from .loops.serverless import Serverless
 from .loops.storage import Storage
 from .loops.workload import Workloads
+from .loops.mq import Brokers
 from .traffic import Traffic
 from .world import World
 
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
-         ("route53", Route53), ("dr", Dr))
+         ("route53", Route53), ("dr", Dr), ("mq", Brokers))
 
 
 class Run:

@@ -52,6 +52,9 @@ CACHE_FAILOVER_SECONDS = (20.0, 60.0)         # model: Redis Multi-AZ auto-failo
                                               # tens of seconds
 RESTART_AFTER_ZONE_SECONDS = 300.0            # model: a single-AZ database or cache node back in service
                                               # after its AZ returns (crash recovery)
+MQ_FAILOVER_SECONDS = (10.0, 90.0)            # AWS (Amazon MQ team on re:Post): an active/standby broker's
+                                              # standby takes over "within ~10-90 sec"; the developer guide
+                                              # says only "a short while"
 
 # --- Route 53 --------------------------------------------------------------------------------------
 
