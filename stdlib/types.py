@@ -408,6 +408,14 @@ Document = Annotated[Any, PlainValidator(_json_doc), _SER]
 
 # --- defaults written as the language writes them -------------------------------------------
 
+def block_flag(x):
+    """A block written as a flag: `url = true` is the block with its defaults, `false` none
+    (for a `mode="before"` field validator of an optional block)."""
+    if x is True:
+        return {}
+    return None if x is False else x
+
+
 def dur(text: str) -> v.Duration:
     """A duration default: dur("300s")."""
     return _parse_duration(text)

@@ -13,8 +13,8 @@ from archform.dsl.suggest import did_you_mean
 from archform.stdlib.kinds.compute import LaunchSettings, launch_issues, placement_vpc_issues
 from archform.stdlib.kinds.network import az_of, elsewhere, vpc_of
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import (Bool, Duration, Enum, Int, IntRange, Number, Percent, Ref, Str, Tags,
-                                   Validated, dur, fail, pct, validator_of)
+from archform.stdlib.types import (Bool, Duration, Enum, Int, IntRange, Number, Percent, Ref, Str, Tags, Validated,
+                                   block_flag, dur, fail, pct, validator_of)
 
 
 class LaunchBlock(Block, LaunchSettings):
@@ -124,9 +124,7 @@ class AutoscalingGroup(Kind):
     @classmethod
     def _refresh_flag(cls, x):
         """`instance_refresh = true` means the default refresh settings."""
-        if x is True:
-            return {}
-        return None if x is False else x
+        return block_flag(x)
 
     def launch_settings(self, graph: Graph) -> LaunchSettings | None:
         """The settings instances launch with: the launch block, or the template's."""

@@ -20,7 +20,8 @@ from pydantic import Field, field_validator
 from archform.dsl import values as v
 from archform.stdlib.kinds.security import document_issues
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import Bool, Document, Duration, DurationRange, IntRange, OneOf, Ref, Str, Tags, dur
+from archform.stdlib.types import (Bool, Document, Duration, DurationRange, IntRange, OneOf, Ref, Str, Tags,
+                                   block_flag, dur)
 
 MAX_TARGETS = 5  # targets per rule (EventBridge quota, not adjustable)
 PATTERN_LIMIT = 4096  # characters of an event pattern (PutRule's EventPattern)
@@ -124,9 +125,7 @@ class EventBus(Kind):
     @classmethod
     def _archive_flag(cls, x):
         """`archive = true` keeps every event, forever."""
-        if x is True:
-            return {}
-        return None if x is False else x
+        return block_flag(x)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if self.archive is not None:

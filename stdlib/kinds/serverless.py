@@ -17,7 +17,7 @@ from archform.stdlib.kinds.messaging import seconds_of
 from archform.stdlib.kinds.network import az_of, elsewhere, vpc_of
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, OneOf, Ref, SizeRange, Str, Tags, Validated,
-                                   dur, fail, size, validator_of)
+                                   block_flag, dur, fail, size, validator_of)
 
 # The runtimes AWS supports for new functions, as of December 2026 (AWS's runtime deprecation
 # schedule: nodejs20.x, python3.9-3.11, java11/17, ruby3.2, provided.al2 and dotnet8 are deprecated)
@@ -115,9 +115,7 @@ class LambdaFunction(Kind):
     @classmethod
     def _url_flag(cls, x):
         """`url = true` means a URL with the default settings (IAM auth)."""
-        if x is True:
-            return {}
-        return None if x is False else x
+        return block_flag(x)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if isinstance(self.name, str) and len(self.name) > 64:

@@ -24,7 +24,7 @@ from pydantic import Field, field_validator
 from archform.dsl import values as v
 from archform.stdlib.kinds.events import plain, role_may, role_trusts
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View
-from archform.stdlib.types import Bool, Document, Enum, Ref, Str, Tags, Validated, dur, fail
+from archform.stdlib.types import Bool, Document, Enum, Ref, Str, Tags, Validated, block_flag, dur, fail
 
 STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
 _TERMINAL = ("Succeed", "Fail")
@@ -88,9 +88,7 @@ class StateMachine(Kind):
     @classmethod
     def _logging_flag(cls, x):
         """`logging = true` means logging with the default settings (errors, 30 days)."""
-        if x is True:
-            return {}
-        return None if x is False else x
+        return block_flag(x)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if isinstance(self.name, str) and not _NAME.match(self.name):
