@@ -274,7 +274,7 @@ def _messaging(a, it, add, served: set, items: dict) -> None:
     elif k == "api_gateway":  # an API → the functions its routes invoke, labelled with the routes
         routes: dict[str, list] = {}
         for route in at.get("route") or []:
-            target = ref(route.get("target"))
+            target = ref(route.get("target")) or ref(route.get("send_to"))
             if target:
                 routes.setdefault(target, []).append(str(route.get("name")))
         for target, keys in sorted(routes.items()):

@@ -38,6 +38,7 @@ from pydantic import Field
 
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
+from archform.stdlib.kinds.serverless import role_grants
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, DurationRange, Enum, IntRange, Ref, Str, Tags, dur
 
@@ -51,12 +52,25 @@ _AUTHS = {"rest": ("none", "iam", "cognito", "lambda"), "http": ("none", "iam", 
           "websocket": ("none", "iam", "lambda")}
 
 
+# what an HTTP API's route may hand a request to directly (API Gateway's first-class AWS service
+# integrations), and the action its role must allow for each
+SERVICE_ACTIONS = {"sqs_queue": ("SQS-SendMessage", "sqs:SendMessage"),
+                   "event_bus": ("EventBridge-PutEvents", "events:PutEvents"),
+                   "state_machine": ("StepFunctions-StartExecution", "states:StartExecution"),
+                   "kinesis_stream": ("Kinesis-PutRecord", "kinesis:PutRecord")}
+
+
 class Route(Block):
-    """`route "GET /orders/{id}" { target = fn }`: a route key, where it goes and who may call it."""
+    """`route "GET /orders/{id}" { target = fn }`: a route key, where it goes and who may call it.
+    A route goes to a Lambda function (`target`), an HTTP endpoint (`url`) or, on an HTTP API,
+    straight to an AWS service (`send_to`: a queue, an event bus, a state machine or a Kinesis
+    stream) with a `role` API Gateway assumes to call it."""
 
     name: Str
     target: Ref["lambda_function"] | None = None
     url: Str | None = None
+    send_to: Ref["sqs_queue", "event_bus", "state_machine", "kinesis_stream"] | None = None
+    role: Ref["iam_role"] | None = None
     timeout: DurationRange("50ms", "30s", what="integration timeout") = dur("29s")
     auth: Enum("none", "iam", "jwt", "cognito", "lambda", what="route authorization") = "iam"
     authorizer: Str | None = None
@@ -109,7 +123,9 @@ class ApiGateway(Kind):
     the account's 10,000 requests per second and bursts of 5,000), a `usage_plan` with API keys
     (REST), and a custom `domain` with an ACM `certificate` (in us-east-1 for an edge API, in the
     API's region otherwise). Routes require IAM authorization unless they say `auth = none`.
-    Integrations time out after at most 29 s (REST, WebSocket) or 30 s (HTTP). Exports
+    Integrations time out after at most 29 s (REST, WebSocket) or 30 s (HTTP). An HTTP API's
+    route may hand requests straight to an SQS queue, an event bus, a state machine or a Kinesis
+    stream (`send_to`, with a `role` API Gateway assumes). Exports
     `endpoint` (the invoke URL), `execution_arn` and, with a domain, `domain_name` (what a Route
     53 alias points at)."""
 
@@ -171,7 +187,7 @@ class ApiGateway(Kind):
             if route.name in seen:
                 yield Issue(f"two routes are called '{route.name}'", path)
             seen.add(route.name)
-            yield from self._route_issues(route, path, names)
+            yield from self._route_issues(route, path, names, graph)
         for i, auth in enumerate(self.authorizer):
             yield from self._authorizer_issues(auth, ("authorizer", i), graph)
         if len(set(names)) != len(names):
@@ -186,13 +202,14 @@ class ApiGateway(Kind):
         if self.vpc_endpoints and self.endpoint != "private":
             yield Issue("vpc_endpoints are for private REST APIs (endpoint_type = private)", ("vpc_endpoints",))
 
-    def _route_issues(self, route: Route, path: tuple, authorizers: list[str]) -> Iterable[Issue]:
+    def _route_issues(self, route: Route, path: tuple, authorizers: list[str], graph: Graph) -> Iterable[Issue]:
         problem = route_key_problem(self.protocol, route.name)
         if problem:
             yield Issue(problem, (*path, "name"), help=_ROUTE_HELP[self.protocol])
-        if (route.target is None) == (route.url is None):
-            yield Issue("a route forwards to a Lambda function (target = …) or to an HTTP endpoint (url = \"…\")",
-                        path)
+        if sum(x is not None for x in (route.target, route.url, route.send_to)) != 1:
+            yield Issue("a route forwards to a Lambda function (target = …), an HTTP endpoint (url = \"…\") or, on an "
+                        "HTTP API, an AWS service (send_to = …): exactly one", path)
+        yield from self._service_issues(route, path, graph)
         if isinstance(route.url, str) and not route.url.startswith(("http://", "https://")):
             yield Issue(f"'{route.url}' is not an HTTP endpoint", (*path, "url"), help="url = \"https://…\"")
         if isinstance(route.timeout, v.Duration) and route.timeout.seconds > _TIMEOUT_MAX[self.protocol]:
@@ -226,6 +243,38 @@ class ApiGateway(Kind):
             elif self.usage_plan is None:
                 yield Issue("a route that requires an API key needs a usage_plan with keys", (*path, "api_key"),
                             help="usage_plan { rate = 100, burst = 50, quota = 10000, keys = [\"partner\"] }")
+
+    def _service_issues(self, route: Route, path: tuple, graph: Graph) -> Iterable[Issue]:
+        """A route to an AWS service: HTTP APIs only, with a role API Gateway may assume that may
+        call the service."""
+        if route.send_to is None:
+            if route.role is not None:
+                yield Issue("role is for a route that sends to an AWS service (send_to = …)", (*path, "role"))
+            return
+        if self.protocol != "http":
+            yield Issue(f"send_to is an HTTP API's AWS service integration; a {self.protocol} API forwards to a "
+                        "function or a URL", (*path, "send_to"))
+            return
+        if route.role is None:
+            yield Issue("a route that sends to an AWS service needs role = <iam_role> that API Gateway assumes to "
+                        "call it", (*path, "send_to"))
+            return
+        role = deref(graph, route.role)
+        if role is None:
+            return
+        principals = [p for p in role.model.assumed_by if isinstance(p, str)]
+        if principals and len(principals) == len(role.model.assumed_by) and \
+                "apigateway.amazonaws.com" not in principals and "*" not in principals:
+            yield Issue(f"role '{role.address}' cannot be assumed by API Gateway", (*path, "role"),
+                        related=(Related(role.address, ("assumed_by",), "who may assume the role"),),
+                        help="add apigateway to the role's assumed_by")
+            return
+        action = SERVICE_ACTIONS[route.send_to.kind][1]
+        if role_grants(role.model, graph, action) is False:
+            yield Issue(f"role '{role.address}' does not allow {action}: API Gateway's call to "
+                        f"'{route.send_to.address}' is refused (500)", (*path, "role"),
+                        related=(Related(role.address, ("inline_policies",), "the role's permissions"),),
+                        help=f"allow {action} on {route.send_to.address}.arn in an inline policy")
 
     def _authorizer_issues(self, auth: Authorizer, path: tuple, graph: Graph) -> Iterable[Issue]:
         # a route of this type on the wrong protocol has said so already: one mistake, one diagnostic

@@ -183,3 +183,63 @@ def test_templates_invoke_only_through_this_api(tmp_path):
     integrations = [r["Properties"] for r in res.values() if r["Type"] == "AWS::ApiGatewayV2::Integration"]
     assert sorted(i["IntegrationType"] for i in integrations) == ["AWS_PROXY", "HTTP_PROXY"]
     assert all(i["TimeoutInMillis"] == 29000 for i in integrations)
+
+
+SERVICE = '''region "us-east-1" as east {
+  sqs_queue orders {}
+
+  iam_role api_role {
+    assumed_by      = [%s]
+    inline_policies = {
+      send = {
+        Version   = "2012-10-17"
+        Statement = [{ Effect = "Allow", Action = ["%s"], Resource = orders.arn }]
+      }
+    }
+  }
+
+  api_gateway intake {
+%s
+    route "POST /orders" {
+      send_to = orders
+%s
+      auth    = none
+    }
+  }
+}
+'''
+
+
+def service(principal="apigateway", action="sqs:SendMessage", protocol="", role="      role    = api_role"):
+    return SERVICE % (principal, action, protocol, role)
+
+
+@pytest.mark.parametrize("text, message", [
+    (service(role=""), "a route that sends to an AWS service needs role"),
+    (service(principal="lambda"), "role 'east.api_role' cannot be assumed by API Gateway"),
+    (service(action="sqs:ReceiveMessage"), "role 'east.api_role' does not allow sqs:SendMessage"),
+    (service(protocol="    protocol = rest"), "send_to is an HTTP API's AWS service integration"),
+])
+def test_a_route_to_an_aws_service_needs_a_role_that_may_call_it(text, message):
+    _, diags = resolve_text(text, "main.arch")
+    found = [d.summary for d in diags if d.is_error]
+    assert len(found) == 1 and message in found[0], found
+
+
+def test_a_route_hands_the_request_body_to_the_queue(tmp_path):
+    from cfnlint.api import ManualArgs, lint_file
+
+    from archform.providers.cloudformation import generate
+    from archform.providers.cloudformation.write import write
+    source = tmp_path / "svc.arch"
+    source.write_text(service())
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    (body,) = [b for _, b in result.templates]
+    integration = body["Resources"]["EastIntakeIntegrationPOSTOrders"]["Properties"]
+    assert integration["IntegrationSubtype"] == "SQS-SendMessage"
+    assert integration["CredentialsArn"] == {"Fn::GetAtt": ["EastApiRole", "Arn"]}
+    assert integration["RequestParameters"] == {"QueueUrl": {"Ref": "EastOrders"}, "MessageBody": "$request.body"}
+    write(result, tmp_path / "out", "yaml")
+    (template,) = (tmp_path / "out").glob("*.yaml")
+    assert [m.rule.id for m in lint_file(template, config=ManualArgs(regions=["us-east-1"]))] == []

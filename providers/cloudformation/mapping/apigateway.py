@@ -98,12 +98,18 @@ def _v2(r, m, routes):
     for i, route in routes:
         key = _route_suffix(route["name"])
         lam = r.target("route", i, "target") is not None
+        service = r.target("route", i, "send_to")
+        if service is not None:
+            integration = _service_integration(r, i, service)
+        else:
+            integration = {
+                "IntegrationType": "AWS_PROXY" if lam else "HTTP_PROXY",
+                "IntegrationUri": r.ref("route", i, "target", export="arn") if lam else r.val("route", i, "url"),
+                "IntegrationMethod": None if lam else (_method(route["name"]) if not websocket else "POST"),
+                "PayloadFormatVersion": "2.0" if lam and not websocket else None,
+            }
         r.part("AWS::ApiGatewayV2::Integration", {
-            "ApiId": r.att(),
-            "IntegrationType": "AWS_PROXY" if lam else "HTTP_PROXY",
-            "IntegrationUri": r.ref("route", i, "target", export="arn") if lam else r.val("route", i, "url"),
-            "IntegrationMethod": None if lam else (_method(route["name"]) if not websocket else "POST"),
-            "PayloadFormatVersion": "2.0" if lam and not websocket else None,
+            "ApiId": r.att(), **integration,
             "TimeoutInMillis": int(seconds(r.get("route", i, "timeout")) * 1000),
         }, suffix="Integration" + key)
         auth = m.route[i].auth
@@ -160,6 +166,25 @@ def _retention_days(secs: float) -> int:
     """CloudWatch Logs keeps a group for one of its fixed periods: the nearest at least as long."""
     days = secs / 86400
     return next((d for d in _RETENTIONS if d >= days), _RETENTIONS[-1])
+
+
+def _service_integration(r, i: int, service: str) -> dict:
+    """An HTTP API's first-class AWS service integration: the request body goes to the queue,
+    bus, state machine or stream, called with the route's role."""
+    from archform.stdlib.kinds.apigateway import SERVICE_ACTIONS
+    kind = r.ctx.kind(service)
+    subtype = SERVICE_ACTIONS[kind][0]
+    ref = r.ctx.out
+    params = {
+        "sqs_queue": lambda: {"QueueUrl": ref(service, "url", r), "MessageBody": "$request.body"},
+        "event_bus": lambda: {"EventBusName": ref(service, "name", r), "Detail": "$request.body",
+                              "DetailType": "api-request", "Source": sub("archform.", r.address)},
+        "state_machine": lambda: {"StateMachineArn": ref(service, "arn", r), "Input": "$request.body"},
+        "kinesis_stream": lambda: {"StreamName": ref(service, "name", r), "Data": "$request.body",
+                                   "PartitionKey": "$context.requestId"},
+    }[kind]()
+    return {"IntegrationType": "AWS_PROXY", "IntegrationSubtype": subtype, "PayloadFormatVersion": "1.0",
+            "CredentialsArn": r.ref("route", i, "role", export="arn"), "RequestParameters": params}
 
 
 def _method(key: str) -> str:

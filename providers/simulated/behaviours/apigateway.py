@@ -34,6 +34,13 @@ class ApiGateway(Behaviour):
                 require(fn.region == rec.region or protocol == "rest",
                         f"Integration function {fn.name} must be in the API's region {rec.region}",
                         "BadRequestException")
+        for route in at.get("route") or []:
+            if route.get("send_to") is not None:
+                require(protocol == "http", "AWS service integrations (IntegrationSubtype) are for HTTP APIs",
+                        "BadRequestException")
+                op.the(route["send_to"])
+                require(route.get("role") is not None, "CredentialsArn is required for an AWS service integration",
+                        "BadRequestException")
         for auth in at.get("authorizer") or []:
             if auth.get("function") is not None:
                 op.the(auth["function"])

@@ -93,7 +93,8 @@ class Serverless(Loop):
             return sum(self.capacity(t) > 0 for t in targets) / len(targets) if targets else 1.0
         if rec.kind == "api_gateway":
             routes = rec.attrs.get("route") or []
-            answering = [r for r in routes if r.get("target") is None or self.capacity(r["target"]) > 0]
+            answering = [r for r in routes if all(self.capacity(r[k]) > 0 if r[k] in self.records else True
+                                                  for k in ("target", "send_to") if r.get(k))]
             return len(answering) / len(routes) if routes else 1.0
         if rec.kind == "event_rule":
             bus = rec.attrs.get("bus")
