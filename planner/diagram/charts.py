@@ -30,7 +30,7 @@ LANES = [
     ("data", "Data", ("rds.", "aurora.", "cache.", "storage.")),
     ("network", "Network", ("nat.", "egress.")),
     ("dns", "DNS", ("route53.",)),
-    ("messaging", "Queues and serverless", ("queue.", "lambda.", "api.", "sns.", "sqs_queue.", "sns_topic.",
+    ("messaging", "Queues and serverless", ("queue.", "lambda.", "api.", "sns.", "kinesis.", "sqs_queue.", "sns_topic.",
                                             "lambda_function.", "lambda_event_source.", "api_gateway.")),
     ("dr", "DR", ("dr.",)),
 ]

@@ -29,7 +29,7 @@ from pydantic import Field
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import DurationRange, IntRange, Number, Percent, Ref, dur, pct
+from archform.stdlib.types import DurationRange, IntRange, Number, Percent, Ref, SizeRange, dur, pct, size
 
 SOURCES = ("sqs_queue", "sns_topic", "api_gateway")
 CONSUMERS = ("autoscaling_group", "lambda_event_source")
@@ -58,7 +58,8 @@ class Workload(Kind):
     visibility timeout, then dead-lettered); `rate` messages per second published to an SNS
     topic, fanned out to its subscriptions (`shares`: what each one's filter passes; a queue's
     own workload, without a rate, says who consumes it); or `rate` requests per second to an API
-    Gateway API.
+    Gateway API; or `rate` records per second of `record_size` put to a Kinesis stream, against its
+    shards' 1 MB/s and 1,000 records/s each (notes §14.3).
     `archform chaos` reports the queue's depth and oldest message over the run, the backlog a
     failure builds and when it drains, throttling and dead letters."""
 
@@ -68,10 +69,11 @@ class Workload(Kind):
     family: ClassVar[str] = "workload"
     exports: ClassVar[dict[str, str]] = {"id": "string"}
 
-    source: Ref["sqs_queue", "sns_topic", "api_gateway"]
+    source: Ref["sqs_queue", "sns_topic", "api_gateway", "kinesis_stream"]
     rate: Number | None = None
     consumer: Ref["autoscaling_group", "lambda_event_source"] | None = None
     shares: dict[str, Percent] = Field(default_factory=dict)  # a topic: the share each subscription's filter passes
+    record_size: SizeRange("1B", "1MiB", what="record_size") = size("1KiB")  # a stream's records (notes §14.3)
     per_message: DurationRange("1ms", "12h", what="per_message") = dur("100ms")
     per_instance: IntRange(1, 10_000, what="per_instance") = 1
     error_rate: Percent = pct(0)
@@ -86,7 +88,12 @@ class Workload(Kind):
                         help="rate = 50; a queue fed by an SNS topic takes its share of the topic's workload instead")
         if kind == "sns_topic":
             yield from self._topic_issues(graph)
-        elif self.shares:
+        if kind == "kinesis_stream" and self.consumer is not None:
+            yield Issue("a stream's readers are its event source mappings and delivery streams: a workload on a "
+                        "stream takes no consumer", ("consumer",))
+        if "record_size" in me.written and kind != "kinesis_stream":
+            yield Issue("record_size is for a workload on a Kinesis stream", ("record_size",))
+        if kind != "sns_topic" and self.shares:
             yield Issue("shares are for a workload on an SNS topic (the share of messages each subscription's filter "
                         "passes)", ("shares",))
         if isinstance(self.error_rate, v.Percent) and not 0 <= float(self.error_rate.value) < 100:

@@ -212,3 +212,24 @@ def test_a_topic_fans_out_by_share_and_drops_what_nobody_receives():
 def test_a_queue_without_producers_needs_a_topic_to_feed_it():
     found = problems("    source   = other\n    consumer = feed")
     assert len(found) == 1 and "a workload needs rate" in found[0], found
+
+
+def test_a_stream_takes_what_its_shards_take_and_on_demand_doubles():
+    """Kinesis (notes §14.3): a shard takes 1,000 records/s or 1 MB/s in; what is beyond is
+    refused (producers retry). An on-demand stream starts at 4 shards' worth and doubles 15
+    minutes after it is first exceeded."""
+    doc = chaos("workload_stream.arch", "az:us-east-1a", duration=1800)
+    streams = {s["address"]: s for s in doc["streams"]}
+    fixed, elastic = streams["primary.fixed_in"], streams["primary.elastic_in"]
+    assert fixed["accepted"] == 2000 * 1800 and fixed["throttled"] == 1000 * 1800  # an AZ changes nothing
+    (scaled,) = events(doc, "kinesis.scaled", "primary.elastic_in")
+    assert scaled["t"] == figures.KINESIS_ON_DEMAND_SCALE_SECONDS and elastic["shards_at_end"] == 8
+    assert elastic["throttled"] == 1000 * figures.KINESIS_ON_DEMAND_SCALE_SECONDS
+    assert service(doc, "primary.fixed_in")["served_fraction"] == pytest.approx(2 / 3)
+    gone = chaos("workload_stream.arch", "region:us-east-1", duration=600)
+    assert {s["address"]: s["refused"] for s in gone["streams"]}["primary.fixed_in"] == 3000 * 540
+
+
+def test_record_size_is_for_streams():
+    found = problems("    source      = other\n    consumer    = feed\n    rate        = 5\n    record_size = 2KiB")
+    assert len(found) == 1 and "record_size is for a workload on a Kinesis stream" in found[0], found

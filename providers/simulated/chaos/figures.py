@@ -77,4 +77,8 @@ DNS_CHANGE_SECONDS = 60.0           # model: an operator's DNS change propagates
 
 # --- workloads (loops/workload.py) -------------------------------------------------------------
 WORKLOAD_TICK_SECONDS = 10.0        # model: messages move through queues in steps of this length
+KINESIS_SHARD_RECORDS = 1000.0      # notes §14.3: a shard takes 1,000 records/s in…
+KINESIS_SHARD_BYTES = 1_000_000.0   # …and 1 MB/s
+KINESIS_ON_DEMAND_SHARDS = 4        # facts: a new on-demand stream takes 4 MB/s (4 shards' worth) in
+KINESIS_ON_DEMAND_SCALE_SECONDS = 900.0  # facts: on-demand doubles its capacity within 15 minutes of a new peak
 STEADY_SHARE = 0.01                 # model: a queue is back to its steady state under 1% of a tick's arrivals

@@ -49,6 +49,7 @@ def build(run) -> dict:
         "format": FORMAT, "format_version": VERSION, "architecture": getattr(run, "architecture", None),
         "seed": sim.seed, "duration_seconds": _r(duration), "faults": faults, "timeline": timeline,
         "services": services, "queues": w.workload.report(), "topics": w.workload.topics(),
+        "streams": w.workload.streams(),
         "failovers": failovers, "data_loss": losses,
         "dr_plans": plans,
         "summary": {"events": sim.processed, "timeline_entries": len(timeline),
@@ -149,6 +150,14 @@ def render_text(doc: dict) -> str:
             extra = "".join(f", {t[k]:,} {k}" for k in ("lost", "refused") if t[k])
             out.append(f"  {t['address']} → {t['topic']}  {t['rate_per_second']:g}/s, {t['published']:,} published"
                        f"{extra}; delivered: {delivered}")
+        out.append("")
+    if doc.get("streams"):
+        out.append("Streams (records taken in; refused for throughput: producers retry)")
+        for st in doc["streams"]:
+            out.append(f"  {st['address']} → {st['stream']}  {st['rate_per_second']:g}/s of {st['record_bytes']:,} "
+                       f"bytes, {st['accepted']:,} taken in, {st['throttled']:,} throttled"
+                       + (f", {st['refused']:,} refused" if st["refused"] else "")
+                       + f"; {st['shards_at_end']:g} shards' worth at the end")
         out.append("")
     if doc.get("queues"):
         out.append("Queues (depth: messages visible; a backlog: more waiting than arrives in a tick)")

@@ -93,6 +93,40 @@ class Fanout:
         self.said_lost = False
 
 
+class Intake:
+    """A stream workload: `rate` records a second of `record_size`, against what the stream's
+    shards take in (each 1 MB/s and 1,000 records/s; notes §14.3). An on-demand stream starts at
+    4 shards' worth and doubles what it takes 15 minutes after it is first exceeded; what it
+    cannot take is refused (ProvisionedThroughputExceededException) and producers must retry."""
+
+    def __init__(self, rec, stream):
+        a = rec.attrs
+        self.rec, self.address, self.stream = rec, rec.address, stream
+        self.rate = float(a.get("rate") or 0)
+        self.record_bytes = max(1.0, _bytes(a.get("record_size")) or 1024.0)
+        s = stream.attrs
+        self.on_demand = (s.get("mode") or "on_demand") == "on_demand"
+        self.shards = float(figures.KINESIS_ON_DEMAND_SHARDS if self.on_demand else int(s.get("shards") or 1))
+        self.accepted = self.throttled = self.refused = 0.0
+        self.throttling_since: float | None = None
+
+    def capacity(self) -> float:
+        """Records a second the stream takes in."""
+        per_shard = min(figures.KINESIS_SHARD_RECORDS, figures.KINESIS_SHARD_BYTES / self.record_bytes)
+        return self.shards * per_shard
+
+
+def _bytes(value) -> float | None:
+    """A stored size ("1KiB", "512B") in bytes."""
+    import re
+
+    from archform.dsl.values import SIZE_UNITS
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", str(value)) if value is not None else None
+    if not m or m.group(2) not in SIZE_UNITS:
+        return None
+    return float(m.group(1)) * float(SIZE_UNITS[m.group(2)])
+
+
 class Workloads(Loop):
     name = "workload"
 
@@ -102,6 +136,7 @@ class Workloads(Loop):
         self.by_queue: dict[str, Flow] = {}
         self.apis: list = []
         self.fanouts: list[Fanout] = []
+        self.intakes: list[Intake] = []
 
     def load(self):
         for rec in self.world.of_kind("workload"):
@@ -114,11 +149,13 @@ class Workloads(Loop):
                 self.by_queue[source.id] = flow
             elif source.kind == "sns_topic":
                 self.fanouts.append(Fanout(rec, source))
+            elif source.kind == "kinesis_stream":
+                self.intakes.append(Intake(rec, source))
             elif source.kind == "api_gateway":
                 self.apis.append((rec, source))
 
     def start(self):
-        if self.flows or self.fanouts:  # each tick moves the messages of the interval that starts with it
+        if self.flows or self.fanouts or self.intakes:  # each tick moves the messages of the interval that starts with it
             self.sim.at(0.0, self._tick)
         for rec, api in self.apis:
             rate, limit = float(rec.attrs.get("rate") or 0), self._limit(api)
@@ -135,6 +172,11 @@ class Workloads(Loop):
         for f in self.flows:
             yield Service(f.address, "workload", f.region, "messages processed as they arrive", "messages visible",
                           0.0, lambda f=f: (f.keeping_up, f.depth()))
+        for s in self.intakes:
+            yield Service(s.address, "workload", s.stream.region, "records taken in", "records per second in",
+                          s.capacity(), lambda s=s: ((min(1.0, s.capacity() / s.rate) if s.rate else 1.0)
+                                                     if self.world.region_up(s.stream.region) else 0.0,
+                                                     s.capacity()))
         for rec, api in self.apis:
             yield Service(rec.address, "workload", rec.region, "requests served", "requests per second",
                           float(rec.attrs.get("rate") or 0), lambda rec=rec, api=api: self._api(rec, api))
@@ -148,6 +190,8 @@ class Workloads(Loop):
             return
         for fan in self.fanouts:
             self._publish(fan, dt)
+        for intake in self.intakes:
+            self._put(intake, now, dt)
         for f in self.flows:
             self._move(f, now, dt)
         self.world.dirty = True
@@ -176,6 +220,28 @@ class Workloads(Loop):
                 fan.said_lost = True
                 self.sim.log("sns.lost", fan.address, f"{fan.topic.address} has no subscription that answers: "
                              "SNS drops what is published to it")
+
+    def _put(self, s: Intake, now: float, dt: float):
+        if not self.world.region_up(s.stream.region):
+            s.refused += s.rate * dt
+            return
+        if s.on_demand and s.throttling_since is not None and \
+                now - s.throttling_since >= figures.KINESIS_ON_DEMAND_SCALE_SECONDS:
+            s.shards *= 2
+            s.throttling_since = None
+            self.sim.log("kinesis.scaled", s.address, f"on-demand {s.stream.address} doubles what it takes in: "
+                         f"{s.capacity():,.0f} records/s")
+        room = s.capacity()
+        took = min(s.rate, room)
+        s.accepted += took * dt
+        s.throttled += (s.rate - took) * dt
+        if s.rate <= room:
+            s.throttling_since = None
+        elif s.throttling_since is None:
+            s.throttling_since = now
+            self.sim.log("kinesis.throttled", s.address, f"{s.rate:g} records/s of {s.record_bytes:,.0f} bytes reach "
+                         f"{s.stream.address}, whose {s.shards:g} shards take {room:,.0f}/s: the rest is refused "
+                         "(ProvisionedThroughputExceededException) and producers retry")
 
     def _slots(self, f: Flow) -> tuple[float, float]:
         """(messages the consumer works at once, concurrency the queue would need beyond them)."""
@@ -310,6 +376,12 @@ class Workloads(Loop):
                         "dead_lettered": round(f.dead), "refused": round(f.refused),
                         "throttled": round(f.throttled), "backlogs": episodes})
         return out
+
+    def streams(self) -> list[dict]:
+        """Per stream workload: records taken in, refused for throughput, refused with the region."""
+        return [{"address": s.address, "stream": s.stream.address, "rate_per_second": s.rate,
+                 "record_bytes": round(s.record_bytes), "accepted": round(s.accepted), "throttled": round(s.throttled),
+                 "refused": round(s.refused), "shards_at_end": s.shards} for s in self.intakes]
 
     def topics(self) -> list[dict]:
         """Per topic workload: what was published, delivered to each subscription, and lost."""
