@@ -97,7 +97,29 @@ def run():
         sys.stderr.write("error: archform ran out of memory (a limit on this process's memory is lower "
                          "than this command needs)\n")
         code = 1
+    except Exception as e:  # a bug of archform's: say so in one line; the traceback on request
+        code = _internal_error(e)
     _leave(code)
+
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
+
+def _internal_error(e: Exception) -> int:
+    """One line for a bug (not the user's mistake), and how to get the traceback for a report."""
+    import os
+    if os.environ.get("ARCHFORM_TRACEBACK"):
+        import traceback
+        traceback.print_exception(e, file=sys.stderr)
+    else:
+        where = e.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        at = f" at {os.path.basename(where.tb_frame.f_code.co_filename)}:{where.tb_lineno}" if where else ""
+        sys.stderr.write(f"error: internal error in archform (a bug, not a mistake in your input): "
+                         f"{type(e).__name__}: {e}{at}\n"
+                         "  = help: run again with ARCHFORM_TRACEBACK=1 for the traceback to report\n")
+    return INTERNAL_ERROR
 
 
 def _exit_code(code) -> int:

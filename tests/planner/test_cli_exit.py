@@ -66,3 +66,28 @@ def test_apply_is_committed_before_the_process_ends(tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     with sqlite3.connect(state) as db:  # a plain reader: the file is a consistent database
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_a_bug_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """An exception that escapes a command is archform's bug: the executable says so in one line
+    with where it happened, exits 70, and gives the traceback only when asked."""
+    import pytest
+
+    from archform.planner import cli
+
+    def broken():
+        {}["compliance"]
+    monkeypatch.setattr(cli, "main", broken)
+    monkeypatch.setattr(cli, "_leave", lambda code: (_ for _ in ()).throw(SystemExit(code)))
+    monkeypatch.delenv("ARCHFORM_TRACEBACK", raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        cli.run()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 70
+    assert err.startswith("error: internal error in archform (a bug, not a mistake in your input): KeyError: "
+                          "'compliance' at test_cli_exit.py:")
+    assert "Traceback" not in err and "ARCHFORM_TRACEBACK=1" in err
+    monkeypatch.setenv("ARCHFORM_TRACEBACK", "1")
+    with pytest.raises(SystemExit):
+        cli.run()
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
