@@ -180,7 +180,22 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
                     detail=_why(c),
                     help="to allow it, set prevent_destroy = false and apply that first; or keep the resource "
                          "(use a `moved` statement if it was renamed)"))
+            elif _deletion_protected(c, recorded):
+                what = "destroy" if c.action is Action.DELETE else "replace"
+                declared = desired.resources.get(c.address) if c.deposed is None else None
+                diags.append(error(
+                    f"{c.object_address} has deletion protection on, and AWS refuses to delete it: this plan would "
+                    f"{what} it", declared.span if declared is not None else None, detail=_why(c),
+                    help="set deletion_protection = false and apply that first (an in-place update), then "
+                         f"{what} it"))
     return DiffResult(result, diags)
+
+
+def _deletion_protected(c: Change, recorded) -> bool:
+    """Whether what this change deletes has AWS's deletion protection on, as last applied (a
+    database, a table, a load balancer, a user pool): the cloud would refuse half-way through."""
+    p = recorded.get(c.object_address)
+    return bool(p and p.applied.get("deletion_protection") is True)
 
 
 def _set(value):

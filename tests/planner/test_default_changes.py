@@ -71,3 +71,24 @@ def test_an_optional_attribute_added_since_plans_nothing(bench):
     assert written != text
     found = diff(bench.desired(written), older)
     assert [c.address for c in found.changes if c.action is not Action.NOOP] == ["ireland.server_group"]
+
+
+def test_a_plan_that_deletes_a_deletion_protected_resource_is_refused(bench):
+    """AWS refuses to delete a table (database, load balancer, user pool) whose deletion protection
+    is on: the plan says so, instead of the apply failing half-way through."""
+    text = '''region "us-east-1" as east {
+  dynamodb_table orders {
+    hash_key            = "id"
+    deletion_protection = true
+  }
+}
+'''
+    _, result = bench.apply(text)
+    assert not result.failed
+    plan = bench.plan(text.replace('hash_key            = "id"', 'hash_key            = "order_id"'))
+    (problem,) = [d for d in plan.diagnostics if d.is_error]
+    assert "east.orders has deletion protection on" in problem.summary and "replace" in problem.summary
+    assert problem.span is not None  # underlined where the table is declared
+    _, result = bench.apply(text.replace("deletion_protection = true", "deletion_protection = false"))
+    assert not result.failed
+    assert not [d for d in bench.plan(None, destroy=True).diagnostics if d.is_error]

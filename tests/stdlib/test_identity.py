@@ -78,8 +78,9 @@ def test_the_modeled_cloud_refuses_to_delete_a_protected_pool(tmp_path):
         assert pool.id.startswith("eu-west-1_") and len(pool.id) == len("eu-west-1_") + 9
         assert pool.outputs["issuer"] == f"https://cognito-idp.eu-west-1.amazonaws.com/{pool.id}"
         assert len(pool.outputs["client_id"]) == 26
-        _, result = bench.apply(None, destroy=True)
-        assert [r.error for r in result.failed] and "deletion protection is activated" in result.failed[0].error
+        plan = bench.plan(None, destroy=True)  # refused at plan, not half-way through the apply
+        (problem,) = [d.summary for d in plan.diagnostics if d.is_error]
+        assert "primary.users has deletion protection on, and AWS refuses to delete it" in problem
         _, result = bench.apply(text.replace("  cognito_user_pool users {", "  cognito_user_pool users {\n"
                                                                         "    deletion_protection = false"))
         _, result = bench.apply(None, destroy=True)
