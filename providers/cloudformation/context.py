@@ -63,6 +63,18 @@ class Context:
             self._referrers = index
         return self._referrers.get(address, [])
 
+    def pointing(self, address: str, kind: str, block: str, *fields: str) -> list[str]:
+        """The resources of `kind` with an item of their `block` whose `fields` name `address`
+        (the topics subscribing a queue, the buckets notifying it, the rules targeting it), sorted."""
+        found = []
+        for a in self.referrers(address):
+            if self.kind(a) != kind:
+                continue
+            src = self.source(a)
+            if any(address in [src.target(block, i, f) for f in fields] for i in range(len(src.peek(block) or []))):
+                found.append(a)
+        return found
+
     def of_kind(self, kind: str) -> list[str]:
         return sorted(a for a, r in self.resources.items() if r.kind == kind)
 

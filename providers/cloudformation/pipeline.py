@@ -146,7 +146,7 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
             break
         weights = sizes.part_bytes(templates, lids, text_of, options.extension)
         budget = sizes.next_budget(budget)
-        too_big = _too_big(over, texts, weights, budget, lids)
+        too_big = _too_big(over, texts, weights, budget)
         if too_big:
             return Result(diagnostics=found + too_big)
     result = Result(templates=bodies, diagnostics=found, texts=texts, format=options.extension)
@@ -158,7 +158,7 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     return result
 
 
-def _too_big(over: list, texts: dict, weights: dict, budget: int, lids: dict) -> list[Diagnostic]:
+def _too_big(over: list, texts: dict, weights: dict, budget: int) -> list[Diagnostic]:
     """Errors for what no split can bring under CloudFormation's 1,000,000 bytes: one resource
     bigger than a child may hold, or a parent whose nested stacks alone pass the limit."""
     by_address: dict[str, int] = {}

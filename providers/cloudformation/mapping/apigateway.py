@@ -24,10 +24,6 @@ _V1_AUTH = {"none": "NONE", "iam": "AWS_IAM", "cognito": "COGNITO_USER_POOLS", "
 _ENDPOINT = {"edge": "EDGE", "regional": "REGIONAL", "private": "PRIVATE"}
 
 
-def _model(r):
-    return r.res.model
-
-
 def _invoke_uri(function_arn):
     return sub("arn:", PARTITION, ":apigateway:", REGION, ":lambda:path/2015-03-31/functions/", function_arn,
                "/invocations")
@@ -56,7 +52,7 @@ def _throttle(r) -> dict:
 
 
 def api_gateway(r):
-    m = _model(r)
+    m = r.model
     routes = list(enumerate(r.peek("route") or []))
     if m.protocol == "rest":
         _rest(r, m, routes)
@@ -152,6 +148,12 @@ def _access_logs(r, m, websocket: bool):
         return None
     fields = dict(_LOG_FORMAT, **({"eventType": "$context.eventType", "connectionId": "$context.connectionId"}
                                   if websocket else {}))
+    return _log_group(r, fields)
+
+
+def _log_group(r, fields: dict) -> dict:
+    """The stage's log group (its own, kept as long as `stage.log_retention` says) and the access
+    log settings that write JSON lines of `fields` to it."""
     r.part("AWS::Logs::LogGroup", {"RetentionInDays": _retention_days(seconds(r.get("stage", "log_retention")))},
            suffix="AccessLogs", deletion="Delete")
     return {"DestinationArn": r.att("AccessLogs", "Arn"),
@@ -192,9 +194,13 @@ def _method(key: str) -> str:
 
 
 def _route_suffix(key: str) -> str:
-    """`GET /orders/{id}` → `GetOrdersId`; `$connect` → `Connect`; `/` → `Root`."""
+    """`GET /orders/{id}` → `GETOrdersId`; `$connect` → `Connect`; a path of digits alone takes
+    `Root` after it (`GET /1` → `GET1Root`), and a key of no letters or digits is `DefaultRoot`."""
     text = camel(key.replace("$", " ").replace("+", " plus "))
-    return text if text and any(c.isalpha() for c in text[len(_method(key)):] or "x") else (text or "Default") + "Root"
+    if not text:
+        return "DefaultRoot"
+    rest = text[len(_method(key)):]
+    return text + "Root" if rest and not any(c.isalpha() for c in rest) else text
 
 
 # --- REST --------------------------------------------------------------------------------------
@@ -283,11 +289,7 @@ def _rest(r, m, routes):
 def _rest_access_logs(r, m):
     if not m.access_logs:
         return None
-    r.part("AWS::Logs::LogGroup", {"RetentionInDays": _retention_days(seconds(r.get("stage", "log_retention")))},
-           suffix="AccessLogs", deletion="Delete")
-    return {"DestinationArn": r.att("AccessLogs", "Arn"),
-            "Format": json.dumps({k: _LOG_FORMAT[k].replace("routeKey", "resourcePath") for k in sorted(_LOG_FORMAT)},
-                                 separators=(",", ":"))}
+    return _log_group(r, {k: x.replace("routeKey", "resourcePath") for k, x in _LOG_FORMAT.items()})
 
 
 def _params(path: str) -> list[str]:
@@ -337,7 +339,7 @@ def _usage_plan(r, m):
 # --- exports -----------------------------------------------------------------------------------
 
 def _endpoint(src):
-    m = src.res.model
+    m = src.model
     if m.protocol == "rest":
         return sub("https://", Att(src.address), ".execute-api.", REGION, ".", URL_SUFFIX, "/", m.stage_name)
     base = Att(src.address, "", "ApiEndpoint")
@@ -345,12 +347,12 @@ def _endpoint(src):
 
 
 def _arn(src):
-    path = "restapis" if src.res.model.protocol == "rest" else "apis"
+    path = "restapis" if src.model.protocol == "rest" else "apis"
     return sub("arn:", PARTITION, ":apigateway:", REGION, "::/", path, "/", Att(src.address))
 
 
 def _domain_name(src):
-    m = src.res.model
+    m = src.model
     if m.domain is None:
         return None
     attr = "DistributionDomainName" if m.protocol == "rest" and m.endpoint == "edge" else "RegionalDomainName"
@@ -359,7 +361,7 @@ def _domain_name(src):
 
 def alias_target(src):
     """(DNS name, hosted zone id) a Route 53 alias to this API's custom domain writes."""
-    m = src.res.model
+    m = src.model
     if m.protocol == "rest" and m.endpoint == "edge":
         return Att(src.address, "Domain", "DistributionDomainName"), Att(src.address, "Domain",
                                                                          "DistributionHostedZoneId")

@@ -115,16 +115,7 @@ def event_rule(r):
 
 def _rules_to(r) -> list[str]:
     """The rules with a target (or a target's dead-letter queue) at this resource."""
-    found = []
-    for rule in r.ctx.referrers(r.address):
-        if r.ctx.kind(rule) != "event_rule":
-            continue
-        src = r.ctx.source(rule)
-        n = len(src.peek("target") or [])
-        if any(r.address in (src.target("target", i, "resource"), src.target("target", i, "dead_letter"))
-               for i in range(n)):
-            found.append(rule)
-    return sorted(found)
+    return r.ctx.pointing(r.address, "event_rule", "target", "resource", "dead_letter")
 
 
 def rule_statements(r, action: str) -> list[dict]:

@@ -15,7 +15,7 @@ _FLOWS = {"code": "code", "implicit": "implicit", "client_credentials": "client_
 
 
 def cognito_user_pool(r):
-    m = r.res.model
+    m = r.model
     sign_in = list(m.sign_in)
     password = m.password
     mfa = m.mfa
@@ -67,7 +67,7 @@ def _issuer(src):
 
 
 def _client_id(src):
-    clients = src.res.model.client
+    clients = src.model.client
     return Att(src.address, "Client" + camel(clients[0].name)) if clients else None
 
 

@@ -27,16 +27,12 @@ _SQS_PROPS = {"retention": "MessageRetentionPeriod", "visibility_timeout": "Visi
 
 def _subscribers(r) -> list[str]:
     """The SNS topics with an sqs subscription to this queue."""
-    return sorted(t for t in r.ctx.referrers(r.address) if r.ctx.kind(t) == "sns_topic"
-                  and any(r.ctx.source(t).target("subscription", i, "target") == r.address
-                          for i in range(len(r.ctx.source(t).peek("subscription") or []))))
+    return r.ctx.pointing(r.address, "sns_topic", "subscription", "target")
 
 
 def _notifiers(r) -> list[str]:
-    """The S3 buckets whose notifications send to this queue or topic (sorted)."""
-    return sorted(b for b in r.ctx.referrers(r.address) if r.ctx.kind(b) == "s3_bucket"
-                  and any(r.ctx.source(b).target("notification", i, "target") == r.address
-                          for i in range(len(r.ctx.source(b).peek("notification") or []))))
+    """The S3 buckets whose notifications send to this queue or topic."""
+    return r.ctx.pointing(r.address, "s3_bucket", "notification", "target")
 
 
 def s3_sender(r, bucket: str, action: str, resource) -> dict:

@@ -22,6 +22,18 @@ def seconds(value, default: float | None = None) -> float | None:
     return float(Fraction(m.group(1)) * DURATION_UNITS[m.group(2)])
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
+
+
+def size_bytes(value, default: float | None = None) -> float | None:
+    """A stored size in bytes: "1KiB" → 1024.0, "512B" → 512.0; `default` when absent or unreadable."""
+    from archform.dsl.values import SIZE_UNITS
+    m = _SIZE.match(str(value)) if value is not None else None
+    if not m or m.group(2) not in SIZE_UNITS:
+        return default
+    return float(Fraction(m.group(1)) * SIZE_UNITS[m.group(2)])
+
+
 def fraction(value, default: float = 0.0) -> float:
     """A stored percentage as a fraction: "1%" → 0.01, 0.5 → 0.5; `default` when absent or unreadable."""
     if value is None:

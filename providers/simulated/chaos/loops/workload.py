@@ -25,6 +25,7 @@ An API workload: `rate` requests a second, of which the stage's throttling accep
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from typing import Iterable
@@ -103,7 +104,7 @@ class Intake:
         a = rec.attrs
         self.rec, self.address, self.stream = rec, rec.address, stream
         self.rate = float(a.get("rate") or 0)
-        self.record_bytes = max(1.0, _bytes(a.get("record_size")) or 1024.0)
+        self.record_bytes = max(1.0, units.size_bytes(a.get("record_size"), 1024.0))
         s = stream.attrs
         self.on_demand = (s.get("mode") or "on_demand") == "on_demand"
         self.shards = float(figures.KINESIS_ON_DEMAND_SHARDS if self.on_demand else int(s.get("shards") or 1))
@@ -114,17 +115,6 @@ class Intake:
         """Records a second the stream takes in."""
         per_shard = min(figures.KINESIS_SHARD_RECORDS, figures.KINESIS_SHARD_BYTES / self.record_bytes)
         return self.shards * per_shard
-
-
-def _bytes(value) -> float | None:
-    """A stored size ("1KiB", "512B") in bytes."""
-    import re
-
-    from archform.dsl.values import SIZE_UNITS
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", str(value)) if value is not None else None
-    if not m or m.group(2) not in SIZE_UNITS:
-        return None
-    return float(m.group(1)) * float(SIZE_UNITS[m.group(2)])
 
 
 class Workloads(Loop):
@@ -305,8 +295,8 @@ class Workloads(Loop):
         if f.max_receives is not None and receives >= f.max_receives:
             f.dead += count
             return
-        f.visible.appendleft([enqueued, count, receives])  # the oldest message again
-        f.visible = deque(sorted(f.visible, key=lambda c: c[0]))
+        # back in its place by age, ahead of the messages enqueued at the same time
+        bisect.insort_left(f.visible, [enqueued, count, receives], key=lambda c: c[0])
 
     def _watch(self, f: Flow, now: float):
         """Log a backlog building (more messages waiting than a tick brings: the consumers take
