@@ -68,6 +68,10 @@ INDEX: dict[str, str] = {
     "state_machine": "workflows",
     "cognito_user_pool": "identity",
     "mq_broker": "mq",
+    "ecr_repository": "ecr",
+    "ecs_cluster": "ecs",
+    "ecs_task_definition": "ecs",
+    "ecs_service": "ecs",
 }
 
 
