@@ -50,6 +50,10 @@ NOT_FOUND_CODE = {
     "event_rule": "ResourceNotFoundException",
     "state_machine": "StateMachineDoesNotExist",
     "mq_broker": "NotFoundException",
+    "ecr_repository": "RepositoryNotFoundException",
+    "ecs_cluster": "ClusterNotFoundException",
+    "ecs_task_definition": "ClientException",
+    "ecs_service": "ServiceNotFoundException",
 }
 
 

@@ -171,6 +171,18 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           target=[{"resource": r("jobs")}, {"resource": r("worker")}, {"resource": r("flow"), "role": r("flow_role")}])
     b.add("broker", "mq_broker", engine="activemq", deployment="active_standby", subnets=[r("data_a"), r("data_b")],
           security_groups=[r("app_sg")])  # no users: their passwords would come back as fingerprints
+    b.add("images", "ecr_repository", lifecycle_rule=[{"name": "untagged", "expire_after": dur("14d")}])
+    b.add("task_role", "iam_role", region=None, assumed_by=["ecs-tasks"])
+    b.add("apps", "ecs_cluster", capacity_providers=["fargate"],
+          capacity_provider=[{"name": "fleet", "autoscaling_group": r("app")}],
+          default_strategy=[{"name": "fargate", "weight": 1}])
+    b.add("web_task", "ecs_task_definition", cpu=256, memory=v.Size.of(512, "MiB"), execution_role=r("task_role"),
+          container=[{"name": "web", "image": r("images"), "tag": "v1", "port_mapping": [{"container_port": 8080}]}],
+          volume=[{"name": "shared", "efs": r("shared")}])
+    b.add("ip_tg", "target_group", vpc=r("main"), port=8080, protocol="HTTP", target_type="ip")
+    b.add("web_service", "ecs_service", cluster=r("apps"), task_definition=r("web_task"), launch_type="fargate",
+          desired=3, subnets=[r("app_a"), r("app_b"), r("app_c")], security_groups=[r("app_sg")],
+          load_balancer=[{"target_group": r("ip_tg"), "container": "web", "port": 8080}])
     return b
 
 

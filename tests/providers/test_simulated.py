@@ -59,6 +59,9 @@ ID_FORMAT = {
     "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
     "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
     "mq_broker": rf"b-{UUID}",
+    "ecr_repository": r"[a-z0-9][a-z0-9._/-]{1,255}", "ecs_cluster": r"[A-Za-z0-9_-]{1,255}",
+    "ecs_task_definition": rf"arn:aws:ecs:us-east-1:{ACCT}:task-definition/[A-Za-z0-9_-]{{1,255}}:[0-9]+",
+    "ecs_service": rf"arn:aws:ecs:us-east-1:{ACCT}:service/[A-Za-z0-9_-]{{1,255}}/[A-Za-z0-9_-]{{1,255}}",
 }
 
 ARN_FORMAT = {
@@ -84,6 +87,9 @@ ARN_FORMAT = {
     "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
     "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
     "mq_broker": rf"arn:aws:mq:us-east-1:{ACCT}:broker:[A-Za-z0-9_-]{{1,50}}:{{id}}",
+    "ecr_repository": rf"arn:aws:ecr:us-east-1:{ACCT}:repository/{{id}}",
+    "ecs_cluster": rf"arn:aws:ecs:us-east-1:{ACCT}:cluster/{{id}}",
+    "ecs_task_definition": r"{id}", "ecs_service": r"{id}",
 }
 
 # exports that are legitimately empty for the resource built in the world
