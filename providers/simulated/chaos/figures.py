@@ -82,3 +82,9 @@ KINESIS_SHARD_BYTES = 1_000_000.0   # …and 1 MB/s
 KINESIS_ON_DEMAND_SHARDS = 4        # facts: a new on-demand stream takes 4 MB/s (4 shards' worth) in
 KINESIS_ON_DEMAND_SCALE_SECONDS = 900.0  # facts: on-demand doubles its capacity within 15 minutes of a new peak
 STEADY_SHARE = 0.01                 # model: a queue is back to its steady state under 1% of a tick's arrivals
+
+# --- ECS services (loops/ecs.py) ----------------------------------------------------------------
+ECS_TASK_LOST_SECONDS = 60.0          # model: the service scheduler sees a task of a lost AZ or instance as
+                                      # stopped within a minute, unless its target group reports it first
+ECS_TASK_START_SECONDS = (30.0, 60.0)  # model: a replacement task runs after provisioning and its image pull
+ECS_RETRY_SECONDS = 60.0              # model: a service that could not place a task tries again after this

@@ -1,0 +1,294 @@
+"""ECS services during a run (notes §15.2; the Auto Scaling loop's shape, for tasks).
+
+- A task runs in one AZ: a Fargate task on AWS's capacity there, an EC2 task on its instance.
+  It stops when its AZ goes (or its instance stops); its target stops answering at once, and
+  its target groups mark it unhealthy after their checks.
+- The service scheduler notices a stopped task when a target group reports it unhealthy, or
+  `ECS_TASK_LOST_SECONDS` after it stopped, whichever comes first; it deregisters the task and
+  starts a replacement, in the AZ with the fewest of the service's tasks among those that can
+  launch (Fargate), or on an instance of the cluster's capacity providers with room for its CPU
+  and memory (EC2, by the service's placement strategy). With nowhere to place it the service
+  logs AWS's "unable to place a task" and tries again every `ECS_RETRY_SECONDS` (and when an
+  instance starts).
+- A replacement runs `ECS_TASK_START_SECONDS` later (provisioning and the image pull), and is
+  registered with the service's target groups, which take it into service once healthy.
+- When every task is back the service logs AWS's "has reached a steady state", with the time
+  since the first task stopped. An AZ that returns gets no tasks back (no rebalancing).
+
+The service measures its running tasks against the desired count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable
+
+from archform.stdlib.facets import provides
+
+from .. import figures, units
+from ..measure import Service
+from ..world import Loop
+from .ec2 import IMPAIRED, PENDING, RUNNING, TERMINATED, Instance
+from .elb import HEALTHY, UNHEALTHY
+
+MIB = 1024 * 1024
+
+
+class Task:
+    """One task: what the target groups see of it (id, AZ, state), like an instance."""
+
+    __slots__ = ("id", "az", "subnet", "state", "group", "instance", "cpu", "memory", "service", "launched")
+
+    def __init__(self, id, az, subnet, instance, cpu, memory, service):
+        self.id, self.az, self.subnet, self.instance = id, az, subnet, instance
+        self.cpu, self.memory, self.service = cpu, memory, service
+        self.state = RUNNING
+        self.group = None  # not an Auto Scaling group's: traffic.py loads it as a standalone target
+        self.launched = float("-inf")
+
+
+class EcsService:
+    def __init__(self, rec, world):
+        a = rec.attrs
+        self.id, self.address, self.region, self.name = rec.id, rec.address, rec.region, rec.name or rec.id
+        self.desired = int(rec.outputs.get("desired_count") if rec.outputs.get("desired_count") is not None
+                           else a.get("desired") or 0)
+        self.launch = rec.outputs.get("launch_type") or "FARGATE"
+        self.subnets: dict[str, list[str]] = {}
+        for sid in a.get("subnets") or []:
+            subnet = world.records.get(sid)
+            if subnet is not None:
+                self.subnets.setdefault(subnet.attrs.get("az"), []).append(sid)
+        self.placement = a.get("placement") or "spread"
+        self.groups: list[str] = []  # the Auto Scaling groups of its capacity providers (EC2)
+        cluster = world.records.get(a.get("cluster") or "")
+        if cluster is not None:
+            self.groups = [cp["autoscaling_group"] for cp in cluster.attrs.get("capacity_provider") or []
+                           if cp.get("autoscaling_group")]
+        task = world.records.get(a.get("task_definition") or "")
+        ta = task.attrs if task is not None else {}
+        containers = ta.get("container") or []
+        self.cpu = int(ta.get("cpu") or sum(int(c.get("cpu") or 0) for c in containers))
+        self.memory = int((units.size_bytes(ta.get("memory")) or sum(
+            units.size_bytes(c.get("memory") or c.get("memory_reservation"), 0.0) for c in containers)) // MIB)
+        self.target_groups: list = []
+        self.tasks: dict[str, Task] = {}
+        self.lost: set[str] = set()  # stopped tasks the scheduler has not noticed yet
+        self.since: float | None = None  # when the first task of the current disruption stopped
+        self.retrying = False
+        self.last_failure = None
+        self.serial = 0
+
+    def running(self) -> int:
+        return sum(1 for t in self.tasks.values() if t.state == RUNNING)
+
+
+@provides("failures", "ecs_service")
+class Ecs(Loop):
+    name = "ecs"
+
+    def __init__(self, world):
+        super().__init__(world)
+        self.services_: list[EcsService] = []
+        self.by_id: dict[str, EcsService] = {}
+
+    def load(self):
+        w = self.world
+        for rec in w.of_kind("ecs_service"):
+            s = EcsService(rec, w)
+            self.services_.append(s)
+            self.by_id[s.id] = s
+            s.target_groups = [w.elb.groups[lb["target_group"]] for lb in rec.attrs.get("load_balancer") or []
+                               if lb.get("target_group") in w.elb.groups]
+            for t in w.owned_of(rec.id, "ecs_task"):
+                task = Task(t.id, t.az, t.subnet, t.attrs.get("instance"), s.cpu, s.memory, s)
+                inst = w.ec2.instances.get(task.instance or "")
+                if inst is not None and not inst.alive:
+                    task.state = TERMINATED
+                s.tasks[task.id] = task
+                w.elb.register(task, s.target_groups, HEALTHY if task.state == RUNNING else UNHEALTHY)
+        w.ec2.watch(self.instances_changed)
+        w.elb.unhealthy_watchers.append(self.targets_unhealthy)
+
+    def services(self) -> Iterable[Service]:
+        for s in self.services_:
+            yield Service(s.address, "ecs_service", s.region, "desired tasks running", "tasks", float(s.desired),
+                          lambda s=s: (min(1.0, s.running() / s.desired) if s.desired else 1.0, float(s.running())))
+
+    # --- tasks stop ----------------------------------------------------------------------------------
+
+    def zone_changed(self, az: str, up: bool):
+        if up:
+            for s in self.services_:
+                if s.running() < s.desired and az in s.subnets:
+                    self.reconcile(s)
+            return
+        for s in self.services_:
+            self._stop(s, [t for t in s.tasks.values() if t.az == az and t.state in (RUNNING, PENDING)],
+                       f"its AZ {az} is down")
+
+    def instances_changed(self, batch: list[Instance]) -> None:
+        gone = {i.id for i in batch if i.state in (IMPAIRED, TERMINATED)}
+        started = any(i.state == RUNNING for i in batch)
+        for s in self.services_:
+            if s.launch != "EC2":
+                continue
+            stopped = [t for t in s.tasks.values() if t.instance in gone and t.state in (RUNNING, PENDING)]
+            if stopped:
+                self._stop(s, stopped, "its container instance stopped")
+            if started and s.retrying is False and len(self._live(s)) < s.desired:
+                self.reconcile(s)  # an instance came up: there may be room now
+
+    def _stop(self, s: EcsService, tasks: list[Task], why: str) -> None:
+        if not tasks:
+            return
+        for t in tasks:
+            t.state = IMPAIRED
+            s.lost.add(t.id)
+        if s.since is None:
+            s.since = self.sim.now
+        zones = sorted({t.az for t in tasks})
+        self.sim.log("ecs.tasks_stopped", s.address, f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} in "
+                     f"{', '.join(zones)} stopped ({why}): {s.running()} of {s.desired} running", len(tasks),
+                     ids=[t.id for t in tasks], azs=zones)
+        self.world.elb.instances_changed(tasks)
+        self.sim.after(figures.ECS_TASK_LOST_SECONDS, self._noticed, s, [t.id for t in tasks])
+        self.world.dirty = True
+
+    def targets_unhealthy(self, tg, instances) -> None:
+        for s in self.services_:
+            if tg in s.target_groups:
+                ids = [i.id for i in instances if i.id in s.lost]
+                if ids:
+                    self._noticed(s, ids)
+
+    def _noticed(self, s: EcsService, ids: list[str]) -> None:
+        """The scheduler sees these tasks stopped: out of the target groups, replaced."""
+        ids = [i for i in ids if i in s.lost]
+        if not ids:
+            return
+        for tid in ids:
+            s.lost.discard(tid)
+            task = s.tasks.pop(tid)
+            task.state = TERMINATED
+            self.world.elb.deregister(task)
+        self.reconcile(s)
+
+    # --- tasks start ---------------------------------------------------------------------------------
+
+    def _live(self, s: EcsService) -> list[Task]:
+        return [t for t in s.tasks.values() if t.state in (RUNNING, PENDING) or t.id in s.lost]
+
+    def reconcile(self, s: EcsService) -> None:
+        missing = s.desired - len(self._live(s))
+        started, reason = [], ""
+        for _ in range(max(0, missing)):
+            task, reason = self._place(s)
+            if task is None:
+                break
+            started.append(task)
+        if started:
+            zones = sorted({t.az for t in started})
+            self.sim.log("ecs.tasks_started", s.address, f"starting {len(started)} task{'s' if len(started) != 1 else ''}"
+                         f" in {', '.join(zones)} to replace stopped tasks", len(started), ids=[t.id for t in started],
+                         azs=zones)
+        if len(started) < missing:
+            short = missing - len(started)
+            if (short, reason) != s.last_failure:
+                s.last_failure = (short, reason)
+                self.sim.log("ecs.unable_to_place", s.address, f"service {s.name} was unable to place a task "
+                             f"{reason} ({short} short; trying again every {figures.ECS_RETRY_SECONDS:.0f}s)", short)
+            if not s.retrying:
+                s.retrying = True
+                self.sim.after(figures.ECS_RETRY_SECONDS, self._retry, s)
+        else:
+            s.last_failure = None
+        self.world.dirty = True
+
+    def _retry(self, s: EcsService) -> None:
+        s.retrying = False
+        self.reconcile(s)
+
+    def _place(self, s: EcsService) -> tuple[Task | None, str]:
+        counts = Counter(t.az for t in self._live(s))
+        if s.launch == "FARGATE":
+            zones = [z for z in s.subnets if self.world.can_launch(z)]
+            if not zones:
+                return None, "because no Availability Zone of its subnets can launch a task"
+            az = min(zones, key=lambda z: (counts[z], z))
+            return self._start(s, az, s.subnets[az][0], None), ""
+        w = self.world
+        instances = [i for i in w.ec2.instances.values() if i.group in s.groups and i.state == RUNNING
+                     and (not s.subnets or i.az in s.subnets)]
+        if not instances:
+            return None, ("because no container instance met all of its requirements. Reason: No Container "
+                          "Instances were found in your cluster.")
+        room = {i.id: self._room(i) for i in instances}
+        fits = [i for i in instances if room[i.id][0] >= s.cpu and room[i.id][1] >= s.memory]
+        if not fits:
+            closest = max(instances, key=lambda i: (room[i.id][1], room[i.id][0], i.id))
+            short = "memory" if room[closest.id][1] < s.memory else "CPU"
+            return None, (f"because no container instance met all of its requirements. The closest matching "
+                          f"container-instance {closest.id} has insufficient {short} available.")
+        if s.placement == "binpack":
+            inst = min(fits, key=lambda i: (room[i.id][1], room[i.id][0], i.id))
+        else:
+            on = Counter(t.instance for t in self._live(s))
+            inst = min(fits, key=lambda i: (counts[i.az], on[i.id], i.id))
+        subnet = s.subnets[inst.az][0] if s.subnets else inst.subnet
+        return self._start(s, inst.az, subnet, inst.id), ""
+
+    def _room(self, inst: Instance) -> tuple[int, int]:
+        cpu, memory = inst.vcpus * 1024, int(inst.memory * 1024)
+        for s in self.services_:
+            for t in s.tasks.values():
+                if t.instance == inst.id and (t.state in (RUNNING, PENDING) or t.id in s.lost):
+                    cpu, memory = cpu - t.cpu, memory - t.memory
+        return cpu, memory
+
+    def _start(self, s: EcsService, az: str, subnet: str | None, instance: str | None) -> Task:
+        s.serial += 1
+        task = Task(f"{s.id}/replacement-{s.serial}", az, subnet, instance, s.cpu, s.memory, s)
+        task.state = PENDING
+        task.launched = self.sim.now
+        s.tasks[task.id] = task
+        took = self.sim.draw(f"ecs-start/{s.id}/{s.serial}", figures.ECS_TASK_START_SECONDS)
+        self.sim.after(took, self._running, s, task)
+        return task
+
+    def _running(self, s: EcsService, task: Task) -> None:
+        if task.state != PENDING:
+            return
+        if not self.world.zone_up(task.az) or (task.instance and not self._instance_up(task.instance)):
+            task.state = TERMINATED  # its AZ or instance went while it started
+            s.tasks.pop(task.id, None)
+            self.reconcile(s)
+            return
+        task.state = RUNNING
+        self.world.elb.register(task, s.target_groups)
+        self.world.dirty = True
+        if s.running() >= s.desired and s.since is not None:
+            took = self.sim.now - s.since
+            self.sim.log("ecs.steady_state", s.address, f"service {s.name} has reached a steady state: {s.running()} "
+                         f"of {s.desired} tasks running, {took:.0f}s after the first one stopped", seconds=took)
+            s.since = None
+
+    def _instance_up(self, iid: str) -> bool:
+        inst = self.world.ec2.instances.get(iid)
+        return inst is not None and inst.state == RUNNING
+
+    # --- faults on the service itself --------------------------------------------------------------
+
+    def parts(self, rec) -> list[str]:
+        s = self.by_id.get(rec.id)
+        return sorted(t.id.rsplit("/", 1)[-1] for t in s.tasks.values()) if s is not None else []
+
+    def fail_part(self, rec, part, up) -> bool:
+        """A fault naming a service stops its tasks (or the one named), as `aws ecs stop-task`."""
+        s = self.by_id.get(rec.id)
+        if s is None:
+            return False
+        if not up:
+            chosen = [t for t in s.tasks.values() if t.state == RUNNING and (part is None or t.id.endswith("/" + part))]
+            self._stop(s, chosen, "stopped by the fault")
+        return True

@@ -1,0 +1,82 @@
+"""ECS services losing an AZ (issue 16): the tasks there stop; the service replaces them in the
+surviving AZs and registers them with its target group; its running count goes down and back
+to desired, and the time is reported. A service with nowhere to place a task says why, and
+tries again until it can."""
+
+from __future__ import annotations
+
+import pytest
+
+from archform.providers.simulated.chaos import figures
+from chaosbench import chaos, events, service, value_at
+
+AT, LENGTH = 60.0, 600.0
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return chaos("ecs_services.arch", "az:us-east-1a", at=AT, duration=1800, lengths={"az:us-east-1a": LENGTH})
+
+
+def test_fargate_tasks_of_the_lost_az_are_replaced_in_the_surviving_ones(doc):
+    web = service(doc, "primary.web")
+    assert web["nominal_capacity"] == 6 and value_at(web, AT - 1) == (1.0, 6.0)
+    assert value_at(web, AT + 1)[1] == 4.0
+    (stopped,) = events(doc, "ecs.tasks_stopped", "primary.web")
+    assert stopped["azs"] == ["us-east-1a"] and stopped["count"] == 2
+    (started,) = events(doc, "ecs.tasks_started", "primary.web")
+    assert "us-east-1a" not in started["azs"] and started["count"] == 2
+    # noticed when the target group marks them unhealthy (2 checks), before the scheduler's own minute
+    (unhealthy,) = events(doc, "target.unhealthy", "primary.web_tg")
+    assert started["t"] == unhealthy["t"] and started["t"] - AT <= figures.ECS_TASK_LOST_SECONDS
+    (steady,) = events(doc, "ecs.steady_state", "primary.web")
+    low, high = figures.ECS_TASK_START_SECONDS
+    assert low <= steady["t"] - started["t"] <= high
+    assert steady["seconds"] == pytest.approx(steady["t"] - AT)
+    assert value_at(web, steady["t"]) == (1.0, 6.0)
+    assert web["min_capacity"] == 4.0
+
+
+def test_the_replacements_are_taken_into_service_by_the_target_group(doc):
+    (healthy,) = events(doc, "target.healthy", "primary.web_tg")
+    assert healthy["count"] == 2 and "us-east-1a" not in healthy["azs"]
+    front = service(doc, "primary.front")
+    assert value_at(front, healthy["t"])[1] == value_at(front, healthy["t"] - 0.1)[1] + 2
+
+
+def test_ec2_tasks_stop_with_their_instance_and_wait_for_room(doc):
+    (first, *_) = events(doc, "ecs.tasks_stopped", "primary.workers")
+    assert first["t"] == AT and "container instance stopped" in first["detail"]
+    (short, *_) = events(doc, "ecs.unable_to_place", "primary.workers")
+    assert "has insufficient memory available" in short["detail"]
+    # the Auto Scaling group's replacement instance gives the tasks room
+    booted = [e for e in events(doc, "instance.running", "primary.hosts") if e["t"] > AT]
+    (placed, *_) = events(doc, "ecs.tasks_started", "primary.workers")
+    assert placed["t"] >= booted[0]["t"]
+    steady = events(doc, "ecs.steady_state", "primary.workers")
+    assert steady and value_at(service(doc, "primary.workers"), steady[0]["t"]) == (1.0, 4.0)
+
+
+def test_a_service_in_one_az_has_nowhere_to_go_until_the_az_returns(doc):
+    batch = service(doc, "primary.batch")
+    assert value_at(batch, AT + 1) == (0.0, 0.0)
+    (short,) = events(doc, "ecs.unable_to_place", "primary.batch")
+    assert "no Availability Zone of its subnets can launch a task" in short["detail"]
+    (started,) = events(doc, "ecs.tasks_started", "primary.batch")
+    assert started["t"] == AT + LENGTH
+    (steady,) = events(doc, "ecs.steady_state", "primary.batch")
+    assert value_at(batch, steady["t"]) == (1.0, 2.0)
+
+
+def test_stopping_a_service_s_tasks_by_address_replaces_them():
+    doc = chaos("ecs_services.arch", "primary.web", at=AT, duration=900)
+    (stopped,) = events(doc, "ecs.tasks_stopped", "primary.web")
+    assert stopped["count"] == 6
+    (steady,) = events(doc, "ecs.steady_state", "primary.web")
+    assert value_at(service(doc, "primary.web"), steady["t"]) == (1.0, 6.0)
+
+
+def test_the_same_seed_gives_the_same_run():
+    one = chaos("ecs_services.arch", "az:us-east-1b", at=AT, duration=900, seed=4)
+    two = chaos("ecs_services.arch", "az:us-east-1b", at=AT, duration=900, seed=4)
+    assert one == two
