@@ -141,6 +141,13 @@ class EcsCluster(Kind):
                             "which instances the group scales in", (*path, "managed_termination_protection"),
                             help="managed_scaling = true")
             address = getattr(cp.autoscaling_group, "address", None)
+            group = deref(graph, cp.autoscaling_group)
+            settings = group.model.launch_settings(graph) if group is not None else None
+            if settings is not None and settings.iam_role is None:
+                yield Issue(f"the instances of '{group.address}' run the ECS agent, which calls ECS, pulls images and "
+                            "writes logs with the instances' role: give them one (notes §15.2.2, EC2 instance "
+                            "profile)", (*path, "autoscaling_group"), severity="warning",
+                            help="iam_role = <a role ec2 may assume, with AmazonEC2ContainerServiceforEC2Role>")
             if address in groups:
                 yield Issue(f"Auto Scaling group '{address}' backs capacity provider '{groups[address]}' already: a "
                             "group belongs to one capacity provider", (*path, "autoscaling_group"))
