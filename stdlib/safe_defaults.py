@@ -47,4 +47,11 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
     "mq_broker": {"publicly_accessible": "false, written explicitly (CloudFormation requires it)",
                   "auto_minor_version_upgrade": "true, written explicitly (AWS's API: false)",
                   "user": "sensitive: each password a NoEcho CloudFormation parameter, never in a template"},
+    "ecr_repository": {"scan_on_push": "true (AWS: false)", "tag_immutability": "true, IMMUTABLE (AWS: MUTABLE)",
+                       "encryption": "kms, AWS's managed aws/ecr key unless kms_key names one (AWS: AES256)"},
+    "ecs_cluster": {"container_insights": "true (AWS: disabled)"},
+    "ecs_task_definition": {"container.readonly_root_filesystem": "true (AWS: false)",
+                            "volume.transit_encryption": "true for EFS volumes (AWS: DISABLED)"},
+    "ecs_service": {"assign_public_ip": "false, written explicitly (AWS: DISABLED)",
+                    "deployment.circuit_breaker": "true, with rollback (AWS: off)"},
 }

@@ -123,6 +123,8 @@ def connect(scene: Scene) -> None:
             _messaging(a, it, add, served, items)
         elif k in EVENTS:
             _events(a, it, add, served)
+        elif k in CONTAINERS:
+            _containers(a, it, add, served, items, traffic_port)
         elif k == "health_check":
             target = ref(at.get("target"))
             if target:
@@ -382,3 +384,28 @@ def dr_frames(scene: Scene, it) -> tuple[str | None, str | None]:
 def _inside(scene: Scene, frame: str) -> str | None:
     reps = scene.representatives()
     return reps.get(frame)
+
+
+CONTAINERS = ("ecs_service", "ecs_task_definition")
+
+
+def _containers(a, it, add, served: set, items: dict, traffic_port) -> None:
+    """A target group → the ECS service registering its tasks there; the cluster and task
+    definition a service runs on, and what a task definition uses (its image's repository, its
+    EFS volumes, its roles), drawn as uses."""
+    at = it.attrs
+    if it.kind == "ecs_service":
+        for lb in at.get("load_balancer") or []:
+            tg = ref(lb.get("target_group"))
+            if tg:
+                traffic_port(tg, a, lb.get("port"))
+                served.add(a)
+        for used in refs(at.get("cluster")) + refs(at.get("task_definition")):
+            add(used, a, "uses")
+        return
+    used = [ref(c.get("image")) for c in at.get("container") or []]
+    used += [ref(v.get("efs")) for v in at.get("volume") or []]
+    used += refs(at.get("task_role")) + refs(at.get("execution_role"))
+    for other in used:
+        if other and other in items:
+            add(other, a, "uses")

@@ -285,3 +285,25 @@ def _machine(a):
 
 
 _DETAILS.update({"event_rule": _rule, "state_machine": _machine})
+
+
+def _ecs_service(a):
+    strategy = [i.get("name") for i in a.get("capacity_provider_strategy") or []]
+    how = (a.get("launch_type") or "").replace("fargate", "Fargate").replace("ec2", "EC2") or " + ".join(strategy) \
+        or "default strategy"
+    scaled = f" (min {a['min_tasks']}, max {a['max_tasks']})" if a.get("min_tasks") is not None else ""
+    return [f"{how}, {a.get('desired')} task{'s' if a.get('desired') != 1 else ''}{scaled}"]
+
+
+def _task_definition(a):
+    n = len(a.get("container") or [])
+    size = f"{a['cpu']} CPU / {a['memory']}" if a.get("cpu") and a.get("memory") else a.get("network_mode") or ""
+    return [f"{size}, {n} container{'s' if n != 1 else ''}"]
+
+
+def _repository(a):
+    return [", ".join(x for x in ("scan on push" if a.get("scan_on_push") is not False else "",
+                                   "immutable tags" if a.get("tag_immutability") is not False else "mutable tags") if x)]
+
+
+_DETAILS.update({"ecs_service": _ecs_service, "ecs_task_definition": _task_definition, "ecr_repository": _repository})

@@ -82,6 +82,10 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "state_machine": ("integration", "Step Functions", False),
     "cognito_user_pool": ("security", "Cognito user pool", False),
     "mq_broker": ("integration", "Amazon MQ broker", False),
+    "ecr_repository": ("compute", "ECR repository", False),
+    "ecs_cluster": ("compute", "ECS cluster", False),
+    "ecs_task_definition": ("compute", "ECS task definition", True),
+    "ecs_service": ("compute", "ECS service", False),
 }
 
 
