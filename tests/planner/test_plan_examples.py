@@ -58,6 +58,11 @@ CASES = {
         "rename": ("clicks_to_lake", "delivery", "primary"),
         "drift": ("primary.clicks", "retention", "1d"),
     },
+    "fargate_service": {
+        "edit": ("max_tasks                 = 12", "max_tasks                 = 20"),
+        "rename": ("efs_sg", "nfs_sg", "primary"),
+        "drift": ("primary.web_tasks", "deregistration_delay", "5m"),
+    },
 }
 
 
