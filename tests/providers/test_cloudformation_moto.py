@@ -512,7 +512,9 @@ CHECKS = {
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
 #   AWS::KinesisFirehose::DeliveryStream); every_kind's ECS services (one waits for a listener
-#   with an ACM certificate, the other uses a capacity provider: neither is moto's).
+#   with an ACM certificate, the other uses a capacity provider: neither is moto's);
+# - fargate_service: Aurora and the certificate as in ha_web, the task definition (its
+#   environment reads Aurora's endpoint) and the service (it waits for the HTTPS listener).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -522,6 +524,7 @@ NOT_DEPLOYED = {
     "queue_workers": [],
     "fan_out": ["primary.uploads"],
     "stream_pipeline": ["primary.clicks_to_lake"],
+    "fargate_service": ["primary.orders", "primary.site", "primary.web", "primary.web_task"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache",
