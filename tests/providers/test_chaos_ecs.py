@@ -80,3 +80,29 @@ def test_the_same_seed_gives_the_same_run():
     one = chaos("ecs_services.arch", "az:us-east-1b", at=AT, duration=900, seed=4)
     two = chaos("ecs_services.arch", "az:us-east-1b", at=AT, duration=900, seed=4)
     assert one == two
+
+
+# --- the example ---------------------------------------------------------------------------------
+
+def test_the_fargate_example_is_back_to_three_tasks_after_an_az_loss():
+    doc = chaos("fargate_service.arch", "az:us-east-1a", at=AT, duration=1200)
+    web = service(doc, "primary.web")
+    assert web["nominal_capacity"] == 3 and web["min_capacity"] == 2
+    (steady,) = events(doc, "ecs.steady_state", "primary.web")
+    assert steady["seconds"] <= 120 and value_at(web, steady["t"]) == (1.0, 3.0)
+    (started,) = events(doc, "ecs.tasks_started", "primary.web")
+    assert started["azs"] != ["us-east-1a"]
+    (healthy,) = events(doc, "target.healthy", "primary.web_tasks")
+    assert value_at(service(doc, "primary.front"), healthy["t"])[1] == 3.0  # registered by IP, in service
+
+
+def test_archform_chaos_prints_the_running_count_down_and_back_with_the_time():
+    from click.testing import CliRunner
+    from chaosbench import EXAMPLES
+    from archform.planner.cli import main
+    result = CliRunner().invoke(main, ["chaos", str(EXAMPLES / "fargate_service.arch"), "--fail", "az:us-east-1a",
+                                       "--duration", "20m"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("primary.web ") and "ecs_service" in x)
+    assert "3 tasks → 2@00:01:00.0 3@00:02:" in line
+    assert "has reached a steady state: 3 of 3 tasks running" in result.output
