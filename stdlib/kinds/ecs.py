@@ -140,6 +140,12 @@ class EcsCluster(Kind):
                 yield Issue("managed termination protection needs managed scaling: without it ECS does not decide "
                             "which instances the group scales in", (*path, "managed_termination_protection"),
                             help="managed_scaling = true")
+            elif cp.managed_termination_protection is True:
+                yield Issue("managed termination protection needs the group's instances protected from scale-in "
+                            "(AWS refuses it otherwise), which an autoscaling_group does not set yet",
+                            (*path, "managed_termination_protection"),
+                            help="leave it off: managed draining (on) still moves tasks off an instance before "
+                                 "it is terminated")
             address = getattr(cp.autoscaling_group, "address", None)
             group = deref(graph, cp.autoscaling_group)
             settings = group.model.launch_settings(graph) if group is not None else None

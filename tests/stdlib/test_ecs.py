@@ -242,6 +242,9 @@ LIMITS = {
     "termination_protection_without_scaling": [
         _provider("fleet {\n      autoscaling_group              = hosts\n      managed_scaling                = false\n"
                   "      managed_termination_protection = true\n    }")],
+    "termination_protection_without_scale_in_protection": [
+        _provider("fleet {\n      autoscaling_group              = hosts\n"
+                  "      managed_termination_protection = true\n    }")],
     "one_group_two_providers": [
         _provider("fleet {\n      autoscaling_group = hosts\n    }\n\n    capacity_provider fleet2 {\n"
                   "      autoscaling_group = hosts\n    }")],
@@ -308,3 +311,138 @@ def test_each_rule_is_one_diagnostic(case, snapshot):
     errors = [d for d in found if d.is_error]
     assert len(errors) == 1, [d.summary for d in found]
     assert render(errors[0]) == snapshot
+
+
+# --- CloudFormation ------------------------------------------------------------------------------
+
+def _generate(tmp_path, text: str):
+    from archform.providers.cloudformation import generate
+    source = tmp_path / "ecs.arch"
+    source.write_text(text)
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    return result
+
+
+def _parts(result, rtype: str) -> dict:
+    return {lid: r for _, body in result.templates for lid, r in body["Resources"].items() if r["Type"] == rtype}
+
+
+def test_cloudformation_writes_the_safe_defaults_and_aws_s_shapes(tmp_path):
+    result = _generate(tmp_path, BASE)
+    (repo,) = [r["Properties"] for r in _parts(result, "AWS::ECR::Repository").values()]
+    assert repo["ImageScanningConfiguration"] == {"ScanOnPush": True} and repo["ImageTagMutability"] == "IMMUTABLE"
+    assert repo["EncryptionConfiguration"] == {"EncryptionType": "KMS"}
+    import json
+    rules = json.loads(repo["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
+    assert [r["selection"] for r in rules] == [
+        {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
+        {"tagStatus": "tagged", "tagPrefixList": ["v"], "countType": "imageCountMoreThan", "countNumber": 30}]
+    (cluster,) = [r["Properties"] for r in _parts(result, "AWS::ECS::Cluster").values()]
+    assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
+    (assoc,) = [r["Properties"] for r in _parts(result, "AWS::ECS::ClusterCapacityProviderAssociations").values()]
+    assert assoc["CapacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert assoc["DefaultCapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1}]
+    (task,) = [r["Properties"] for r in _parts(result, "AWS::ECS::TaskDefinition").values()]
+    assert (task["Cpu"], task["Memory"], task["NetworkMode"], task["RequiresCompatibilities"]) == \
+        ("512", "1024", "awsvpc", ["FARGATE"])
+    (web,) = task["ContainerDefinitions"]
+    assert web["Image"] == {"Fn::Sub": "${EastImages.RepositoryUri}:v1.0.0"}
+    assert web["Secrets"] == [{"Name": "DB_PASSWORD",
+                               "ValueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}]
+    assert web["ReadonlyRootFilesystem"] is True and web["Memory"] == 768
+    assert task["Volumes"][0]["EFSVolumeConfiguration"]["TransitEncryption"] == "ENABLED"
+    ((lid, service),) = _parts(result, "AWS::ECS::Service").items()
+    props = service["Properties"]
+    assert service["DependsOn"] == "EastFrontListenerHttp"  # ECS refuses a target group no listener uses
+    assert props["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    assert props["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert props["LaunchType"] == "FARGATE" and props["PlatformVersion"] == "LATEST"
+    assert "PlacementStrategies" not in props  # Fargate places tasks itself
+    (target,) = [r["Properties"] for r in _parts(result, "AWS::ApplicationAutoScaling::ScalableTarget").values()]
+    assert (target["MinCapacity"], target["MaxCapacity"], target["ScalableDimension"]) == \
+        (3, 12, "ecs:service:DesiredCount")
+    assert target["ResourceId"] == {"Fn::Sub": "service/${EastApps}/${EastWeb.Name}"}
+    (policy,) = [r["Properties"] for r in _parts(result, "AWS::ApplicationAutoScaling::ScalingPolicy").values()]
+    spec = policy["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]
+    assert spec == {"PredefinedMetricType": "ALBRequestCountPerTarget",
+                    "ResourceLabel": {"Fn::Sub": "${EastFront.LoadBalancerFullName}/${EastApp.TargetGroupFullName}"}}
+
+
+EC2_SERVICE = [
+    (PROVIDER, "    capacity_provider fleet {\n      autoscaling_group = hosts\n    }\n\n" + PROVIDER),
+    ("  ecs_service web {", '''  ecs_task_definition worker_task {
+    compatibilities = [ec2]
+    network_mode    = bridge
+
+    container worker {
+      image  = "public.ecr.aws/docker/library/busybox:1.36"
+      cpu    = 256
+      memory = 512MiB
+    }
+  }
+
+  ecs_service workers {
+    cluster         = apps
+    task_definition = worker_task
+    desired         = 2
+    placement       = binpack
+
+    capacity_provider_strategy fleet {
+      weight = 1
+    }
+
+    min_tasks = 2
+    max_tasks = 8
+
+    scaling_policy busy {
+      type       = step
+      metric     = cpu
+      threshold  = 75%
+      adjustment = 2
+    }
+
+    scaling_policy night {
+      type     = scheduled
+      schedule = "cron(0 22 * * ? *)"
+      max      = 2
+    }
+  }
+
+  ecs_service web {'''),
+]
+
+
+def test_an_ec2_service_on_a_capacity_provider_in_cloudformation(tmp_path):
+    result = _generate(tmp_path, edit(*EC2_SERVICE))
+    (provider,) = [r["Properties"] for r in _parts(result, "AWS::ECS::CapacityProvider").values()]
+    assert provider["AutoScalingGroupProvider"] == {
+        "AutoScalingGroupArn": {"Ref": "EastHosts"},
+        "ManagedScaling": {"Status": "ENABLED", "TargetCapacity": 100},
+        "ManagedTerminationProtection": "DISABLED", "ManagedDraining": "ENABLED"}
+    (assoc,) = [r["Properties"] for r in _parts(result, "AWS::ECS::ClusterCapacityProviderAssociations").values()]
+    assert assoc["CapacityProviders"] == ["FARGATE", "FARGATE_SPOT", {"Ref": "EastAppsProviderFleet"}]
+    services = _parts(result, "AWS::ECS::Service")
+    workers = services["EastWorkers"]
+    assert workers["DependsOn"] == "EastAppsProviders"  # the strategy's provider is the cluster's first
+    assert workers["Properties"]["CapacityProviderStrategy"] == [
+        {"CapacityProvider": {"Ref": "EastAppsProviderFleet"}, "Weight": 1}]
+    assert workers["Properties"]["PlacementStrategies"] == [{"Type": "binpack", "Field": "memory"}]
+    assert "NetworkConfiguration" not in workers["Properties"]
+    (target,) = [r["Properties"] for lid, r in _parts(result, "AWS::ApplicationAutoScaling::ScalableTarget").items()
+                 if lid.startswith("EastWorkers")]
+    assert target["ScheduledActions"] == [{"ScheduledActionName": "night", "Schedule": "cron(0 22 * * ? *)",
+                                           "ScalableTargetAction": {"MaxCapacity": 2}}]
+    (alarm,) = [r["Properties"] for r in _parts(result, "AWS::CloudWatch::Alarm").values()]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == ("AWS/ECS", "CPUUtilization", 75)
+
+
+@pytest.mark.parametrize("pairs", [[], EC2_SERVICE], ids=["fargate", "ec2"])
+def test_ecs_templates_pass_cfn_lint_with_informational_rules(tmp_path, pairs):
+    from cfnlint.api import ManualArgs, lint_file
+    from archform.providers.cloudformation.write import write
+    result = _generate(tmp_path, edit(*pairs))
+    write(result, tmp_path / "out", "yaml")
+    found = [(m.rule.id, m.message) for t, _ in result.templates
+             for m in lint_file(tmp_path / "out" / t.file, config=ManualArgs(regions=[t.region], include_checks=["I"]))]
+    assert [f for f in found if f[0] != "W3010"] == []  # W3010: the architecture names its AZs on purpose
