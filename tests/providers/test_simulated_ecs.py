@@ -87,8 +87,13 @@ def test_scaling_in_stops_tasks_of_the_fullest_az_and_a_new_revision_is_register
     smaller = cloud.update("ecs_service", service.id, {**service.attrs, "desired": 3}, ["desired"])
     assert smaller.outputs["running_count"] == 3
     assert sorted(t.az for t in _tasks(cloud, smaller)) == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    before = set(smaller.outputs["tasks"])
     again = cloud.update("ecs_task_definition", task.id, {**task.attrs, "cpu": 1024, "memory": "2GiB"}, ["cpu"])
     assert again.outputs["revision"] == 2 and again.outputs["arn"].endswith(":2") and again.id == task.id
+    deployed = cloud.read("ecs_service", service.id)  # the service deploys the new revision
+    assert deployed.outputs["running_count"] == 3 and not before & set(deployed.outputs["tasks"])
+    for t in _tasks(cloud, deployed):
+        assert t.attrs["task_definition"] == again.outputs["arn"] and t.attrs["cpu"] == 1024
 
 
 def test_a_subnet_out_of_addresses_leaves_the_service_short_with_an_event(ecs, cloud):

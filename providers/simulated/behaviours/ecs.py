@@ -144,7 +144,12 @@ class EcsTaskDefinition(Behaviour):
                 "ClientException")
 
     def update(self, op: Op, rec: Record, old: Record):
-        rec.outputs["revision"] = int(old.outputs.get("revision") or 1) + 1  # a new revision, as AWS registers
+        """A new revision, as AWS registers one; the services running the definition deploy it
+        (what CloudFormation does when the revision's ARN it passes them changes)."""
+        rec.outputs["revision"] = int(old.outputs.get("revision") or 1) + 1
+        rec.outputs["arn"] = self.arn(rec)
+        for service, _ in users_of(op, rec, ("ecs_service",)):
+            BEHAVIOURS["ecs_service"].redeploy(op, service, rec)
 
     def outputs(self, op: Op, rec: Record) -> dict:
         revision = int(rec.outputs.get("revision") or 1)
@@ -157,8 +162,8 @@ class EcsTaskDefinition(Behaviour):
 class Needs:
     """What one task of a service needs from the cluster."""
 
-    def __init__(self, op: Op, service: Record):
-        task = op.the(service.attrs["task_definition"])
+    def __init__(self, op: Op, service: Record, task: Record | None = None):
+        task = task or op.the(service.attrs["task_definition"])
         a = task.attrs
         self.task = task
         self.awsvpc = _fargate(a) or (a.get("network_mode") or "awsvpc") == "awsvpc"
@@ -241,14 +246,24 @@ class EcsService(Named):
         rec.outputs["events"] = []
         moved = any(rec.attrs.get(k) != old.attrs.get(k) for k in ("task_definition", "load_balancer", "subnets",
                                                                     "capacity_provider_strategy", "placement"))
-        if moved:  # a deployment: tasks of the new settings replace the old ones (the end state of a rollout)
-            for task in op.tx.owned(rec.id, "ecs_task"):
-                op.remove(task)
-        self._scale(op, rec, int(rec.attrs.get("desired") or 0))
+        if moved:
+            self.redeploy(op, rec, save=False)
+        else:
+            self._scale(op, rec, int(rec.attrs.get("desired") or 0))
+
+    def redeploy(self, op: Op, rec: Record, task: Record | None = None, save: bool = True):
+        """A deployment: tasks of the current settings and revision replace the old ones (the end
+        state of a rolling deployment)."""
+        for old in op.tx.owned(rec.id, "ecs_task"):
+            op.remove(old)
+        rec.outputs["events"] = []
+        self._scale(op, rec, int(rec.attrs.get("desired") or 0), task)
+        if save:
+            op.tx.save(rec)
 
     # --- placing tasks -----------------------------------------------------------------------------
 
-    def _scale(self, op: Op, rec: Record, target: int):
+    def _scale(self, op: Op, rec: Record, target: int, task: Record | None = None):
         tasks = op.tx.owned(rec.id, "ecs_task")
         while len(tasks) > target:  # stop the newest task of the AZ with the most
             counts = Counter(t.az for t in tasks)
@@ -256,7 +271,7 @@ class EcsService(Named):
             victim = max((t for t in tasks if t.az == az), key=lambda t: t.seq)
             op.remove(victim)
             tasks.remove(victim)
-        needs = Needs(op, rec)
+        needs = Needs(op, rec, task)
         launch, groups = launch_of(op, rec)
         while len(tasks) < target:
             placed = self._fargate(op, rec, needs, tasks) if launch == "FARGATE" else \
