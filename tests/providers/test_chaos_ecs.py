@@ -106,3 +106,12 @@ def test_archform_chaos_prints_the_running_count_down_and_back_with_the_time():
     line = next(x for x in result.output.splitlines() if x.strip().startswith("primary.web ") and "ecs_service" in x)
     assert "3 tasks → 2@00:01:00.0 3@00:02:" in line
     assert "has reached a steady state: 3 of 3 tasks running" in result.output
+
+
+def test_fargate_replacements_skip_an_az_without_capacity():
+    """AWS FIS's insufficient-capacity scenario in 1b while 1a is lost: the tasks go to 1c."""
+    from archform.providers.simulated.chaos.faults import FaultSpec
+    doc = chaos("ecs_services.arch", FaultSpec("insufficient-capacity:us-east-1b", 0.0, None),
+                FaultSpec("az:us-east-1a", AT, None), duration=900)
+    (started,) = events(doc, "ecs.tasks_started", "primary.web")
+    assert started["azs"] == ["us-east-1c"] and started["count"] == 2
