@@ -32,10 +32,10 @@ class LifecycleRule(Block):
     expires the images the rule selects beyond `keep_last` of them, or older than `expire_after`."""
 
     name: Str
-    priority: IntRange(1, 1000, what="priority") | None = None  # None: its place in the list
+    priority: IntRange(1, None, what="priority") | None = None  # None: its place in the list
     tag_status: Enum("untagged", "tagged", "any", what="tag status") = "untagged"
     tag_prefixes: list[Str] = Field(default_factory=list)
-    keep_last: IntRange(1, 10000, what="keep_last") | None = None
+    keep_last: IntRange(1, None, what="keep_last") | None = None
     expire_after: Duration | None = None
 
 

@@ -201,7 +201,7 @@ class Container(Block):
     tag: Str = "latest"
     cpu: IntRange(0, 10240 * 16, what="cpu") | None = None
     memory: SizeRange("6MiB", None, what="memory") | None = None
-    memory_reservation: SizeRange("4MiB", None, what="memory_reservation") | None = None
+    memory_reservation: SizeRange("6MiB", None, what="memory_reservation") | None = None
     essential: Bool = True
     port_mapping: list[PortMapping] = Field(default_factory=list)
     environment: dict[str, Str] = Field(default_factory=dict)
@@ -273,6 +273,13 @@ class EcsTaskDefinition(Kind):
         yield from self._volume_issues()
         if self.execution_role is None:
             yield from self._execution_role_issues()
+        for field in ("task_role", "execution_role"):
+            role = deref(graph, getattr(self, field))
+            trusted = role.get("assumed_by") if role is not None else None
+            if isinstance(trusted, list) and trusted and "ecs-tasks.amazonaws.com" not in trusted:
+                yield Issue(f"role '{role.address}' does not trust ECS tasks: ECS cannot assume it for the task",
+                            (field,), help="assumed_by = [ecs-tasks] on the role",
+                            related=(Related(role.address, ("assumed_by",), "who may assume it"),))
 
     def _execution_role_issues(self) -> Iterable[Issue]:
         """The agent reads secrets and (on Fargate) pulls private ECR images with the execution role."""

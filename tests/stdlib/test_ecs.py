@@ -265,6 +265,9 @@ LIMITS = {
         ("      efs = shared", "      efs                = shared\n      iam_authorization  = true\n"
                                "      transit_encryption = false")],
     "secrets_without_execution_role": [("    execution_role = exec_role\n", "")],
+    "task_role_not_for_ecs_tasks": [("    task_role      = task_role", "    task_role      = ec2_role"),
+                                    ("iam_role task_role {", "iam_role ec2_role {\n  assumed_by = [ec2]\n}\n\n"
+                                                             "iam_role task_role {")],
     "ec2_task_ephemeral_storage": [(TASK, TASK + "\n    compatibilities   = [ec2]\n    ephemeral_storage = 30GiB"),
                                    ("    launch_type     = fargate", "    launch_type     = ec2")],
     "container_health_check_interval": [
