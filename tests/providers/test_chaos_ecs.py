@@ -115,3 +115,21 @@ def test_fargate_replacements_skip_an_az_without_capacity():
                 FaultSpec("az:us-east-1a", AT, None), duration=900)
     (started,) = events(doc, "ecs.tasks_started", "primary.web")
     assert started["azs"] == ["us-east-1c"] and started["count"] == 2
+
+
+def test_managed_scaling_grows_the_capacity_providers_group_for_waiting_tasks():
+    """Applied with room for four tasks of six: ECS raises the group's desired capacity by the
+    instance the two waiting tasks need, and places them once it runs."""
+    doc = chaos("ecs_managed_scaling.arch", "az:us-east-1a", at=1800.0, duration=2400)
+    workers = service(doc, "primary.workers")
+    assert value_at(workers, 0.0) == (round(4 / 6, 6), 4.0)
+    (scaled,) = [e for e in events(doc, "asg.desired", "primary.hosts") if "ECS managed scaling" in e["detail"]]
+    assert (scaled["before"], scaled["after"]) == (2, 3)
+    assert scaled["t"] == figures.ECS_MANAGED_SCALING_SECONDS
+    first = events(doc, "ecs.steady_state", "primary.workers")[0]
+    assert "after the run began" in first["detail"] and value_at(workers, first["t"]) == (1.0, 6.0)
+    # the AZ's loss: the group replaces its two instances there, which the tasks wait for (no
+    # managed scale-out on top of instances already starting)
+    assert len([e for e in events(doc, "asg.desired") if e["t"] > 1800]) == 0
+    last = events(doc, "ecs.steady_state", "primary.workers")[-1]
+    assert last["t"] > 1800 and value_at(workers, last["t"]) == (1.0, 6.0)

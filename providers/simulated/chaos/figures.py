@@ -88,3 +88,5 @@ ECS_TASK_LOST_SECONDS = 60.0          # model: the service scheduler sees a task
                                       # stopped within a minute, unless its target group reports it first
 ECS_TASK_START_SECONDS = (30.0, 60.0)  # model: a replacement task runs after provisioning and its image pull
 ECS_RETRY_SECONDS = 60.0              # model: a service that could not place a task tries again after this
+ECS_MANAGED_SCALING_SECONDS = 60.0    # model: managed scaling's CloudWatch alarm on the capacity provider
+                                      # reservation reads one-minute data points

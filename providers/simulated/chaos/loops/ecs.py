@@ -9,7 +9,9 @@
   launch (Fargate), or on an instance of the cluster's capacity providers with room for its CPU
   and memory (EC2, by the service's placement strategy). With nowhere to place it the service
   logs AWS's "unable to place a task" and tries again every `ECS_RETRY_SECONDS` (and when an
-  instance starts).
+  instance starts). With managed scaling, `ECS_MANAGED_SCALING_SECONDS` later ECS raises the
+  capacity provider's Auto Scaling group by the instances the waiting tasks need, less those
+  already starting.
 - A replacement runs `ECS_TASK_START_SECONDS` later (provisioning and the image pull), and is
   registered with the service's target groups, which take it into service once healthy.
 - When every task is back the service logs AWS's "has reached a steady state", with the time
@@ -23,6 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
+from archform.stdlib import instance_types
 from archform.stdlib.facets import provides
 
 from .. import figures, units
@@ -61,10 +64,12 @@ class EcsService:
                 self.subnets.setdefault(subnet.attrs.get("az"), []).append(sid)
         self.placement = a.get("placement") or "spread"
         self.groups: list[str] = []  # the Auto Scaling groups of its capacity providers (EC2)
+        self.managed: list[str] = []  # those ECS scales (managed scaling)
         cluster = world.records.get(a.get("cluster") or "")
         if cluster is not None:
-            self.groups = [cp["autoscaling_group"] for cp in cluster.attrs.get("capacity_provider") or []
-                           if cp.get("autoscaling_group")]
+            providers = [cp for cp in cluster.attrs.get("capacity_provider") or [] if cp.get("autoscaling_group")]
+            self.groups = [cp["autoscaling_group"] for cp in providers]
+            self.managed = [cp["autoscaling_group"] for cp in providers if cp.get("managed_scaling", True) is not False]
         task = world.records.get(a.get("task_definition") or "")
         ta = task.attrs if task is not None else {}
         containers = ta.get("container") or []
@@ -75,7 +80,9 @@ class EcsService:
         self.tasks: dict[str, Task] = {}
         self.lost: set[str] = set()  # stopped tasks the scheduler has not noticed yet
         self.since: float | None = None  # when the first task of the current disruption stopped
+        self.since_what = "the first one stopped"
         self.retrying = False
+        self.scaling = False  # a managed scale-out is on its way
         self.last_failure = None
         self.serial = 0
 
@@ -110,6 +117,12 @@ class Ecs(Loop):
         w.ec2.watch(self.instances_changed)
         w.elb.unhealthy_watchers.append(self.targets_unhealthy)
 
+    def start(self):
+        for s in self.services_:
+            if len(self._live(s)) < s.desired:  # applied short of room: placing goes on
+                s.since, s.since_what = 0.0, "the run began"
+                self.sim.at(0.0, self.reconcile, s)
+
     def services(self) -> Iterable[Service]:
         for s in self.services_:
             yield Service(s.address, "ecs_service", s.region, "desired tasks running", "tasks", float(s.desired),
@@ -136,7 +149,7 @@ class Ecs(Loop):
             stopped = [t for t in s.tasks.values() if t.instance in gone and t.state in (RUNNING, PENDING)]
             if stopped:
                 self._stop(s, stopped, "its container instance stopped")
-            if started and s.retrying is False and len(self._live(s)) < s.desired:
+            if started and len(self._live(s)) < s.desired:
                 self.reconcile(s)  # an instance came up: there may be room now
 
     def _stop(self, s: EcsService, tasks: list[Task], why: str) -> None:
@@ -146,7 +159,7 @@ class Ecs(Loop):
             t.state = IMPAIRED
             s.lost.add(t.id)
         if s.since is None:
-            s.since = self.sim.now
+            s.since, s.since_what = self.sim.now, "the first one stopped"
         zones = sorted({t.az for t in tasks})
         self.sim.log("ecs.tasks_stopped", s.address, f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} in "
                      f"{', '.join(zones)} stopped ({why}): {s.running()} of {s.desired} running", len(tasks),
@@ -190,8 +203,8 @@ class Ecs(Loop):
         if started:
             zones = sorted({t.az for t in started})
             self.sim.log("ecs.tasks_started", s.address, f"starting {len(started)} task{'s' if len(started) != 1 else ''}"
-                         f" in {', '.join(zones)} to replace stopped tasks", len(started), ids=[t.id for t in started],
-                         azs=zones)
+                         f" in {', '.join(zones)} to reach the desired count ({s.desired})", len(started),
+                         ids=[t.id for t in started], azs=zones)
         if len(started) < missing:
             short = missing - len(started)
             if (short, reason) != s.last_failure:
@@ -201,9 +214,32 @@ class Ecs(Loop):
             if not s.retrying:
                 s.retrying = True
                 self.sim.after(figures.ECS_RETRY_SECONDS, self._retry, s)
+            if s.launch == "EC2" and s.managed and not s.scaling:
+                s.scaling = True
+                self.sim.after(figures.ECS_MANAGED_SCALING_SECONDS, self._managed_scale_out, s)
         else:
             s.last_failure = None
         self.world.dirty = True
+
+    def _managed_scale_out(self, s: EcsService) -> None:
+        """Managed scaling: the capacity provider's reservation is over its target while tasks wait,
+        so ECS raises the group's desired capacity by the instances they need, less those already
+        starting (within the group's max)."""
+        s.scaling = False
+        short = s.desired - len(self._live(s))
+        asg = self.world.asg
+        group = next((asg.by_id[g] for g in s.managed if g in asg.by_id), None)
+        if short <= 0 or group is None:
+            return
+        itype = instance_types.lookup(group.itype or "")
+        per = min(itype.vcpus * 1024 // max(s.cpu, 1), int(itype.memory_gib * 1024) // max(s.memory, 1)) if itype else 0
+        if per <= 0:
+            return
+        starting = sum(1 for i in group.live() if i.state == PENDING)
+        needed = -(-short // per) - starting
+        if needed > 0:
+            asg.set_desired(group, group.desired + needed, f"ECS managed scaling: {short} task"
+                            f"{'s' if short != 1 else ''} of {s.address} waiting for capacity")
 
     def _retry(self, s: EcsService) -> None:
         s.retrying = False
@@ -270,7 +306,7 @@ class Ecs(Loop):
         if s.running() >= s.desired and s.since is not None:
             took = self.sim.now - s.since
             self.sim.log("ecs.steady_state", s.address, f"service {s.name} has reached a steady state: {s.running()} "
-                         f"of {s.desired} tasks running, {took:.0f}s after the first one stopped", seconds=took)
+                         f"of {s.desired} tasks running, {took:.0f}s after {s.since_what}", seconds=took)
             s.since = None
 
     def _instance_up(self, iid: str) -> bool:
