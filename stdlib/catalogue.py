@@ -70,8 +70,8 @@ INDEX: dict[str, str] = {
     "mq_broker": "mq",
     "ecr_repository": "ecr",
     "ecs_cluster": "ecs",
-    "ecs_task_definition": "ecs",
-    "ecs_service": "ecs",
+    "ecs_task_definition": "ecs_tasks",
+    "ecs_service": "ecs_services",
 }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from archform.providers.base import DependencyViolation, InvalidParameter
+from archform.providers.base import DependencyViolation
 from archform.stdlib import instance_types
 from archform.stdlib.kinds._ecs_limits import FARGATE_SIZES
 
