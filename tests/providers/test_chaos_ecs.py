@@ -133,3 +133,18 @@ def test_managed_scaling_grows_the_capacity_providers_group_for_waiting_tasks():
     assert len([e for e in events(doc, "asg.desired") if e["t"] > 1800]) == 0
     last = events(doc, "ecs.steady_state", "primary.workers")[-1]
     assert last["t"] > 1800 and value_at(workers, last["t"]) == (1.0, 6.0)
+
+
+def test_a_diagram_draws_the_services_their_tasks_and_what_feeds_them():
+    from pathlib import Path
+
+    from archform.dsl.resolve import resolve
+    from archform.planner.diagram import build_scene, items_of
+    from archform.planner.diagram.dot import to_dot
+    desired, diags = resolve(Path(__file__).parent / "chaos_cases" / "ecs_services.arch")
+    assert desired is not None, diags
+    text = to_dot(build_scene(items_of(desired)))
+    for line in ("ECS service", "Fargate, 6 tasks", "EC2, 4 tasks", "512 CPU / 1GiB, 1 container", "bridge, 1 container"):
+        assert line in text
+    assert '"primary.web_tg" -> "primary.web"' in text and 'xlabel=":8080"' in text  # registered by IP on 8080
+    assert '"primary.apps" -> "primary.workers"' in text and '"primary.worker_task" -> "primary.workers"' in text
