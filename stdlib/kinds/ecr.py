@@ -93,10 +93,10 @@ class EcrRepository(Kind):
                 yield Issue(f"tag_prefixes select tagged images; this rule is of {rule.tag_status} images",
                             (*path, "tag_prefixes"), help="tag_status = tagged")
         anys = [(i, r) for i, r in enumerate(rules) if r.tag_status == "any"]
-        if anys and len(rules) > 1:
+        order = [r.priority if r.priority is not None else j + 1 for j, r in enumerate(rules)]
+        if anys and len(rules) > 1 and all(isinstance(p, int) for p in order):
             i, rule = anys[0]
-            mine = rule.priority if rule.priority is not None else i + 1
-            highest = max(r.priority if r.priority is not None else j + 1 for j, r in enumerate(rules))
+            mine, highest = order[i], max(order)
             if mine != highest or len(anys) > 1:
                 yield Issue(f"a lifecycle rule of any images runs last: ECR requires it to have the highest priority "
                             f"number ({mine} is not the highest, {highest})", ("lifecycle_rule", i),

@@ -255,7 +255,7 @@ class EcsService(Kind):
                             help=_POLICY_EXAMPLES[policy.type])
             for field in ("target", "threshold"):
                 level = getattr(policy, field)
-                if level is None:
+                if level is None or isinstance(level, v.Unknown):
                     continue
                 if policy.metric in ("cpu", "memory") and not isinstance(level, v.Percent):
                     yield Issue(f"{policy.metric} utilisation is a percentage: write {field} = {level}%",
