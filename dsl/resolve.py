@@ -78,7 +78,7 @@ class Resolver(Declaring, Expanding, Lookup, Building):
         """Break the reference cycles of a finished resolution (groups and their instances,
         scopes and the bindings that point back at them) so that reference counting frees
         it all, AST included, the moment the caller lets go: the command line runs without
-        the cycle collector (planner/cli.py), and a full collection of 50,000 resources'
+        the cycle collector (planner/cli/__init__.py), and a full collection of 50,000 resources'
         worth of objects costs more than a second."""
         scopes = {id(self.root_scope): self.root_scope} if self.root_scope is not None else {}
         for g in self.groups:
