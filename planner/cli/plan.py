@@ -45,12 +45,17 @@ def _make_plan(ctx, session, desired, targets=(), replace=(), destroy=False, ref
     return plan
 
 
-def _print_plan(ctx, plan, fmt="text", summary=False):
+_verbose_option = click.option("--verbose", is_flag=True,
+                               help="List every attribute of what is created or destroyed (defaults, unset and "
+                                    "computed ones too), each instance of a `for` on its own.")
+
+
+def _print_plan(ctx, plan, fmt="text", summary=False, verbose=False):
     from .. import render
     if fmt == "json":
         click.echo(render.json_text(plan), nl=False)
     else:
-        click.echo(render.text(plan, colour=ctx.colour, summary=summary), nl=False)
+        click.echo(render.text(plan, colour=ctx.colour, summary=summary, verbose=verbose), nl=False)
 
 
 def register(main: click.Group):
@@ -62,17 +67,18 @@ def register(main: click.Group):
     @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `archform apply FILE`.")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
     @click.option("--summary", is_flag=True, help="One line per resource.")
+    @_verbose_option
     @click.option("--destroy", is_flag=True, help="Plan to destroy everything.")
     @click.option("--refresh-only", is_flag=True, help="Only report what changed outside archform.")
     @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 1 on error, 2 with changes.")
     @pass_ctx
     def plan(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
-             out, fmt, summary, destroy, refresh_only, detailed_exitcode):
+             out, fmt, summary, verbose, destroy, refresh_only, detailed_exitcode):
         """Show what apply would change, and why."""
         desired = resolve_or_exit(ctx, path, params)
         with _session(state_path, workspace, cloud_path, "plan", lock_timeout) as session:
             the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only)
-        _print_plan(ctx, the_plan, fmt, summary)
+        _print_plan(ctx, the_plan, fmt, summary, verbose)
         if out:
             from ..planfile import save
             save(the_plan, out)  # a file that cannot be written is a PlanFileError: one line
@@ -89,12 +95,14 @@ def register(main: click.Group):
     @click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 256))
     @click.option("--refresh-only", is_flag=True, help="Record what changed outside archform; change nothing.")
     @click.option("--summary", is_flag=True, help="Show the plan one line per resource.")
+    @_verbose_option
     @pass_ctx
     def apply(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
-              auto_approve, parallelism, refresh_only, summary):
+              auto_approve, parallelism, refresh_only, summary, verbose):
         """Apply the configuration at PATH, or a plan saved with `plan --out`."""
         _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
-               parallelism, destroy=False, refresh_only=refresh_only, summary=summary, lock_timeout=lock_timeout)
+               parallelism, destroy=False, refresh_only=refresh_only, summary=summary, lock_timeout=lock_timeout,
+               verbose=verbose)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
@@ -102,12 +110,13 @@ def register(main: click.Group):
     @click.option("--target", "targets", multiple=True, metavar="ADDR")
     @click.option("--auto-approve", is_flag=True)
     @click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 256))
+    @_verbose_option
     @pass_ctx
     def destroy(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, auto_approve,
-                parallelism):
+                parallelism, verbose):
         """Destroy everything this configuration manages."""
         _apply(ctx, path, params, state_path, workspace, cloud_path, targets, (), True, auto_approve, parallelism,
-               destroy=True, lock_timeout=lock_timeout)
+               destroy=True, lock_timeout=lock_timeout, verbose=verbose)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
@@ -226,7 +235,7 @@ def _is_plan_file(path: str) -> bool:
 
 
 def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
-           parallelism, destroy=False, refresh_only=False, summary=False, lock_timeout=0.0):
+           parallelism, destroy=False, refresh_only=False, summary=False, lock_timeout=0.0, verbose=False):
     from ..apply import apply_plan
     from ..planning import persist_reconcile, reconcile
     saved = _is_plan_file(path)
@@ -264,13 +273,13 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
             # spans) can go before the cloud is touched — at 50,000 resources, 100 MB
             desired = the_plan.desired = None
             if refresh_only:
-                _print_plan(ctx, the_plan)
+                _print_plan(ctx, the_plan, verbose=verbose)
                 if the_plan.drift and (auto_approve or _confirm("Record these changes in the state?")):
                     from ..apply import record_drift
                     record_drift(the_plan, session.store)
                     click.echo(f"Refresh complete: {len(the_plan.drift)} resource(s) updated in the state.")
                 return
-            _print_plan(ctx, the_plan, summary=summary)
+            _print_plan(ctx, the_plan, summary=summary, verbose=verbose)
             if not the_plan.has_changes:
                 return
             if not auto_approve and not _confirm("Do you want to perform these actions?"):
