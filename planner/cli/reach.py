@@ -74,7 +74,13 @@ def _flow(net, dst: str, protocol: str, port):
 
 
 def _trace(net, src, dst, protocol, port, fmt, span_of) -> int:
-    from archform.stdlib.reach import trace
+    from archform.stdlib.reach import endpoints, trace
+    for name in (src, dst):
+        problem = endpoints.resolve(net, name)[1]
+        if problem:
+            from archform.dsl.suggest import did_you_mean
+            hint = did_you_mean(name, [v.address for v in net.graph.all()]) if net.get(name) is None else ""
+            raise click.UsageError(f"{problem}{'; ' + hint if hint else ''}")
     flow = _flow(net, dst, protocol, port)
     answer = trace(net, src, dst, flow)
     if answer.problem:

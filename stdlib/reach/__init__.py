@@ -13,6 +13,7 @@ ends (`trace`). Every hop names the rule that allowed or blocked it as an addres
 attribute path, which callers turn into file:line:col.
 """
 
+from . import endpoints
 from .flow import BLOCK, EPHEMERAL, NOTE, PASS, Answer, Endpoint, Flow, Hop, Path
 from .index import Network
 from .trace import trace
