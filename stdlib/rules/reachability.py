@@ -1,0 +1,113 @@
+"""The paths the design declares must get through (issue 18): every load balancer → target
+group → target, and every fleet a database's security group admits → the database, walked by
+the reachability engine (`stdlib/reach`). A blocked path is a warning on the rule that blocks
+it; a listener forwarding to a target group with no targets is a warning on the listener."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from archform.dsl import values as v
+from archform.stdlib.reach import Flow, Network
+from archform.stdlib.reach.endpoints import groups_of, of_resource
+from archform.stdlib.reach.load_balancers import backends, forwards, target_endpoints
+from archform.stdlib.reach.walk import walk
+from archform.stdlib.schema import Graph, Issue, Related
+
+DATABASES = ("rds", "aurora", "elasticache")
+
+HELP = {
+    "security group ingress": "admit the other end in this group: ingress {{ port = {port}, from = <its security group> }}",
+    "security group egress": "allow the flow out: egress {{ port = {port}, to = <the other end's group or block> }}",
+    "network ACL inbound": "allow it in with a lower-numbered rule; NACLs are stateless (notes §24.4)",
+    "network ACL outbound": "allow it out with a lower-numbered rule; NACLs are stateless (notes §24.4)",
+    "network ACL inbound (reply)": "allow the reply: ingress {{ rule = N, ports = 1024..65535, cidr = ... }} "
+                                   "(ephemeral ports, notes §24.4.3)",
+    "network ACL outbound (reply)": "allow the reply: egress {{ rule = N, ports = 1024..65535, cidr = ... }} "
+                                    "(ephemeral ports, notes §24.4.3)",
+    "route": "add a route for the destination's block to this route table",
+}
+
+
+def reachability(graph: Graph) -> Iterable[Issue]:
+    net = Network(graph)
+    seen = set()
+    for issue in [*_load_balancers(net), *_databases(net)]:
+        key = (issue.address, issue.path, issue.message)
+        if key not in seen:
+            seen.add(key)
+            yield issue
+
+
+def _first_block(net: Network, sources, destinations, flow: Flow, same_zone: bool = False):
+    for src in sources:
+        for dst in destinations:
+            if same_zone and _az(net, src) != _az(net, dst):
+                continue
+            for hop in walk(net, src, dst, flow):
+                if hop.verdict == "block":
+                    return src, dst, hop
+    return None
+
+
+def _az(net: Network, end) -> str | None:
+    subnet = net.get(end.subnet)
+    return subnet.get("az") if subnet is not None else None
+
+
+def _issue(what: str, hop, flow: Flow, fallback: Related, related: tuple) -> Issue:
+    at = hop.at or fallback
+    help_text = HELP.get(hop.step, "").format(port=flow.port)
+    return Issue(f"{what} on {flow}: {hop.text}", at.path, severity="warning", address=at.address,
+                 related=tuple(r for r in related if (r.address, r.path) != (at.address, at.path)), help=help_text)
+
+
+def _load_balancers(net: Network) -> Iterable[Issue]:
+    for lb in sorted(net.graph.of_kind("load_balancer"), key=lambda x: x.address):
+        nodes = of_resource(net, lb)
+        for path, listener, forward in forwards(lb):
+            tg, targets, flow = backends(net, forward, listener)
+            forward_at = Related(lb.address, path, f"listener '{listener.name}' forwards here")
+            if tg is not None and not targets and tg.model.target_type != "lambda":
+                yield Issue(f"listener '{listener.name}' forwards to target group '{tg.address}', which has no "
+                            "targets: the load balancer serves nothing", path, severity="warning", address=lb.address,
+                            related=(Related(tg.address, (), "target group without targets"),),
+                            help="list targets = [...] in the target group, or attach an Auto Scaling group with "
+                                 f"target_groups = [{tg.address.rsplit('.', 1)[-1]}]")
+                continue
+            if not nodes or flow.port is None or (tg is not None and tg.model.target_type == "lambda"):
+                continue
+            for target in targets:
+                ends = target_endpoints(net, target)
+                found = _first_block(net, nodes, ends, flow, same_zone=not lb.model.cross_zone_enabled)
+                if found is None:
+                    continue
+                _, dst, hop = found
+                via = f" of target group '{tg.address}'" if tg is not None else ""
+                related = (forward_at,) + ((Related(tg.address, ("port",), f"port {flow.port}"),) if tg else ())
+                yield _issue(f"load balancer '{lb.address}' cannot reach target '{dst.name}'{via}", hop, flow,
+                             forward_at, related)
+
+
+def _databases(net: Network) -> Iterable[Issue]:
+    for db in sorted(net.graph.of_kind(*DATABASES), key=lambda x: x.address):
+        port = db.get("port")
+        ends = of_resource(net, db)
+        if not isinstance(port, int) or not ends:
+            continue
+        flow = Flow("tcp", port)
+        for group in groups_of(net, db):
+            sg = net.get(group)
+            for i, rule in enumerate(sg.model.ingress if sg is not None else ()):
+                if not isinstance(rule.peer, v.ResourceRef):
+                    continue
+                for fleet in net.wearers(rule.peer.address):
+                    if fleet == db.address or net.get(fleet).kind in DATABASES:
+                        continue
+                    found = _first_block(net, of_resource(net, net.get(fleet)), ends, flow)
+                    if found is None:
+                        continue
+                    _, _, hop = found
+                    intent = Related(group, ("ingress", i), f"admits '{rule.peer.address}', worn by '{fleet}'")
+                    yield _issue(f"'{fleet}' cannot reach database '{db.address}'", hop, flow, intent,
+                                 (intent, Related(db.address, ("port",), f"listens on {port}")))
