@@ -62,8 +62,25 @@ def check(net: Network, me: Endpoint, other: Endpoint, flow: Flow, direction: st
                 return Hop(step, PASS, f"security group '{group}' allows {flow} {way} {_peer_text(rule.peer)}",
                            Related(group, (direction, i), f"{direction} rule"))
     shown = ", ".join(repr(g) for g in me.groups)
-    return Hop(step, BLOCK, f"no {direction} rule of security group {shown} allows {flow} {way} {_other_text(other)}",
-               Related(me.groups[0], (direction,), f"{direction} rules"))
+    text = f"no {direction} rule of security group {shown} allows {flow} {way} {_other_text(other)}"
+    near = _near_miss(net, me, other, direction)
+    if near is not None:
+        group, i, rule = near
+        ports = "all ports" if rule.port_range is None else f"port {rule.port_range}"
+        return Hop(step, BLOCK, f"{text}; its rule for {_peer_text(rule.peer)} admits {rule.protocol} {ports} only",
+                   Related(group, (direction, i), f"{rule.protocol} {ports} only"))
+    return Hop(step, BLOCK, text, Related(me.groups[0], (direction,), f"{direction} rules"))
+
+
+def _near_miss(net: Network, me: Endpoint, other: Endpoint, direction: str):
+    """The rule that names the other end but not this flow's port or protocol, if one does: the
+    rule the author most likely meant."""
+    for group in me.groups:
+        view = net.get(group)
+        for i, rule in enumerate(getattr(view.model, direction) if view is not None else ()):
+            if names(rule.peer, other) and not (isinstance(rule.peer, v.Cidr) and rule.peer.network.prefixlen == 0):
+                return group, i, rule
+    return None
 
 
 def _default_group(me: Endpoint, other: Endpoint, flow: Flow, direction: str, step: str, way: str) -> Hop:
