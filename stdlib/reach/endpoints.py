@@ -65,7 +65,8 @@ def _public(net: Network, view: View, subnet: View) -> tuple[bool, str]:
     if kind == "nat_gateway":
         on = view.get("connectivity") == "public"
         return on, f"a {view.get('connectivity')} NAT gateway"
-    return False, f"a {kind.replace('_', ' ')} has no public address"
+    noun = kind.replace("_", " ")
+    return False, f"{'an' if noun[0] in 'aeiou' else 'a'} {noun} gets no public address"
 
 
 def _needs_default_group(view: View) -> bool:
