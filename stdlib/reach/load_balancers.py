@@ -16,7 +16,7 @@ import ipaddress
 from archform.dsl import values as v
 from archform.stdlib.schema import Related, View
 
-from .endpoints import of_address, of_resource
+from .endpoints import internet, of_address, of_resource
 from .flow import BLOCK, PASS, Endpoint, Flow, Hop
 from .index import Network
 from .walk import walk
@@ -81,9 +81,21 @@ def _az(net: Network, endpoint: Endpoint) -> str | None:
     return subnet.get("az") if subnet is not None else None
 
 
-def onward(net: Network, node: Endpoint, lb: View, flow: Flow) -> list[tuple[Hop, ...]]:
-    """The hops after a flow reached load balancer node `node`: the listener, and one walk per
-    target the node sends to."""
+def passes_client_address(lb: View) -> bool:
+    """A network or gateway load balancer without security groups hands its targets the
+    client's own address (client IP preservation), so their groups must admit the clients."""
+    return lb.model.type != "application" and not lb.model.security_groups
+
+
+def clients(lb: View) -> Endpoint | None:
+    """Whom targets see as the source when no particular client is asked about: the internet
+    for an internet-facing load balancer that passes client addresses on, else its own node."""
+    return internet() if passes_client_address(lb) and not lb.model.internal else None
+
+
+def onward(net: Network, node: Endpoint, lb: View, flow: Flow, client: Endpoint | None = None) -> list[tuple[Hop, ...]]:
+    """The hops after a flow from `client` reached load balancer node `node`: the listener, and
+    one walk per target the node sends to."""
     found = listener_on(lb, flow)
     if found is None:
         return [(Hop("listener", BLOCK, f"load balancer '{lb.address}' has no listener on {flow}",
@@ -105,6 +117,7 @@ def onward(net: Network, node: Endpoint, lb: View, flow: Flow) -> list[tuple[Hop
         for end in target_endpoints(net, target):
             if not cross and _az(net, end) != _az(net, node):
                 continue
-            out.append((step, *walk(net, node, end, onward_flow)))
+            seen = client if client is not None and passes_client_address(lb) else None
+            out.append((step, *walk(net, node, end, onward_flow, seen)))
     return out or [(step, Hop("target group", BLOCK, f"no target of {named} is in the node's Availability Zone, and "
                                                      "cross-zone load balancing is off (notes §6.2.7)", at))]

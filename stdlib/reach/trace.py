@@ -27,6 +27,6 @@ def paths(net: Network, srcs, dsts, flow: Flow) -> list[Path]:
             if lb is None or any(h.verdict == "block" for h in hops):
                 out.append(Path(src, dst, hops))
                 continue
-            for more in onward(net, dst, lb, flow):
+            for more in onward(net, dst, lb, flow, src):
                 out.append(Path(src, dst, hops + more))
     return out

@@ -45,7 +45,9 @@ class Walk(Trail):
         self.add(Hop(step, verdict, text, at))
 
 
-def walk(net: Network, src: Endpoint, dst: Endpoint, flow: Flow) -> tuple[Hop, ...]:
+def walk(net: Network, src: Endpoint, dst: Endpoint, flow: Flow, seen_as: Endpoint | None = None) -> tuple[Hop, ...]:
+    """The hops of `flow` from `src` to `dst`. `seen_as`: whom the destination sees as the source
+    when it is not `src` (a network load balancer passes on its client's address)."""
     w = Walk(net=net, flow=flow)
     w.note("source", f"{flow} from {src.describe()}", src.declared, NOTE)
     same_subnet = src.in_vpc and src.subnet == dst.subnet
@@ -60,6 +62,9 @@ def walk(net: Network, src: Endpoint, dst: Endpoint, flow: Flow) -> tuple[Hop, .
             seen = leave(w, src, dst)
     else:
         seen = enter(w, src, dst)
+    if seen is not None and seen_as is not None:
+        w.note("client address", f"the destination sees the client's address, {seen_as.describe()}", verdict=NOTE)
+        seen = seen_as
     if w.open and seen is not None and dst.in_vpc:
         if not same_subnet:
             w.cross(dst.subnet, "ingress", seen.network)

@@ -10,11 +10,12 @@ from typing import Iterable
 from archform.dsl import values as v
 from archform.stdlib.reach import Flow, Network
 from archform.stdlib.reach.endpoints import groups_of, of_resource
-from archform.stdlib.reach.load_balancers import backends, forwards, target_endpoints
+from archform.stdlib.reach.load_balancers import backends, clients, forwards, target_endpoints
 from archform.stdlib.reach.walk import walk
 from archform.stdlib.schema import Graph, Issue, Related
 
 DATABASES = ("rds", "aurora", "elasticache")
+FLEETS = ("instance", "autoscaling_group", "lambda_function")  # what opens connections to a database
 
 HELP = {
     "security group ingress": "admit the other end in this group: ingress {{ port = {port}, from = <its security group> }}",
@@ -39,12 +40,12 @@ def reachability(graph: Graph) -> Iterable[Issue]:
             yield issue
 
 
-def _first_block(net: Network, sources, destinations, flow: Flow, same_zone: bool = False):
+def _first_block(net: Network, sources, destinations, flow: Flow, same_zone: bool = False, seen_as=None):
     for src in sources:
         for dst in destinations:
             if same_zone and _az(net, src) != _az(net, dst):
                 continue
-            for hop in walk(net, src, dst, flow):
+            for hop in walk(net, src, dst, flow, seen_as):
                 if hop.verdict == "block":
                     return src, dst, hop
     return None
@@ -79,7 +80,8 @@ def _load_balancers(net: Network) -> Iterable[Issue]:
                 continue
             for target in targets:
                 ends = target_endpoints(net, target)
-                found = _first_block(net, nodes, ends, flow, same_zone=not lb.model.cross_zone_enabled)
+                found = _first_block(net, nodes, ends, flow, same_zone=not lb.model.cross_zone_enabled,
+                                     seen_as=clients(lb))
                 if found is None:
                     continue
                 _, dst, hop = found
@@ -96,18 +98,23 @@ def _databases(net: Network) -> Iterable[Issue]:
         if not isinstance(port, int) or not ends:
             continue
         flow = Flow("tcp", port)
+        blocked = {}  # (where it is blocked) -> (the hop, the fleets, the rule declaring the intent)
         for group in groups_of(net, db):
             sg = net.get(group)
             for i, rule in enumerate(sg.model.ingress if sg is not None else ()):
                 if not isinstance(rule.peer, v.ResourceRef):
                     continue
                 for fleet in net.wearers(rule.peer.address):
-                    if fleet == db.address or net.get(fleet).kind in DATABASES:
+                    if net.get(fleet).kind not in FLEETS:
                         continue
                     found = _first_block(net, of_resource(net, net.get(fleet)), ends, flow)
-                    if found is None:
-                        continue
-                    _, _, hop = found
-                    intent = Related(group, ("ingress", i), f"admits '{rule.peer.address}', worn by '{fleet}'")
-                    yield _issue(f"'{fleet}' cannot reach database '{db.address}'", hop, flow, intent,
-                                 (intent, Related(db.address, ("port",), f"listens on {port}")))
+                    if found is not None:
+                        hop = found[2]
+                        key = (hop.at.address, hop.at.path) if hop.at else (group, ("ingress", i))
+                        entry = blocked.setdefault(key, (hop, [], Related(group, ("ingress", i),
+                                                                          f"admits '{rule.peer.address}'")))
+                        entry[1].append(fleet)
+        for hop, fleets, intent in blocked.values():
+            who = ", ".join(repr(f) for f in dict.fromkeys(fleets))
+            yield _issue(f"{who} cannot reach database '{db.address}'", hop, flow, intent,
+                         (intent, Related(db.address, ("port",), f"listens on {port}")))
