@@ -77,6 +77,13 @@ def _needs_default_group(view: View) -> bool:
 
 def of_resource(net: Network, view: View) -> list[Endpoint]:
     """One endpoint per subnet the resource places an interface in (none: not in a VPC)."""
+    found = net.endpoints.get(view.address)
+    if found is None:
+        found = net.endpoints[view.address] = _of_resource(net, view)
+    return found
+
+
+def _of_resource(net: Network, view: View) -> list[Endpoint]:
     if view.kind in SERVICES:
         return [Endpoint(view.address, "service", INTERNET, service=SERVICES[view.kind],
                          declared=Related(view.address))]

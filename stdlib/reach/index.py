@@ -44,6 +44,7 @@ class Network:
             self.blocks[vpc.address] = [b.network for b in [vpc.model.cidr, *vpc.model.secondary_cidrs]
                                         if isinstance(b, v.Cidr)]
         self._wearers: dict[str, list[str]] | None = None
+        self.endpoints: dict[str, list] = {}  # address -> its endpoints, as endpoints.of_resource found them
 
     def get(self, address: str | None) -> View | None:
         return self.graph.get(address) if address else None

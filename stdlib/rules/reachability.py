@@ -32,23 +32,37 @@ HELP = {
 
 def reachability(graph: Graph) -> Iterable[Issue]:
     net = Network(graph)
-    seen = set()
-    for issue in [*_load_balancers(net), *_databases(net)]:
+    seen, clear = set(), set()
+    for issue in [*_load_balancers(net, clear), *_databases(net, clear)]:
         key = (issue.address, issue.path, issue.message)
         if key not in seen:
             seen.add(key)
             yield issue
 
 
-def _first_block(net: Network, sources, destinations, flow: Flow, same_zone: bool = False, seen_as=None):
+def _first_block(net: Network, clear: set, sources, destinations, flow: Flow, same_zone: bool = False,
+                 seen_as=None):
+    """The first blocked walk from a source to a destination; `clear` remembers the walks that
+    got through, by what decides them."""
     for src in sources:
         for dst in destinations:
             if same_zone and _az(net, src) != _az(net, dst):
                 continue
+            key = (_shape(src), _shape(dst), flow, seen_as and _shape(seen_as))
+            if key in clear:
+                continue
             for hop in walk(net, src, dst, flow, seen_as):
                 if hop.verdict == "block":
                     return src, dst, hop
+            clear.add(key)
     return None
+
+
+def _shape(end) -> tuple:
+    """What a walk's verdict depends on (not the resource's name): many fleets wearing one
+    group in the same subnets are walked once."""
+    return (end.kind, end.subnet if end.approximate else str(end.network), end.groups, end.default_group, end.public,
+            end.service)
 
 
 def _az(net: Network, end) -> str | None:
@@ -63,7 +77,7 @@ def _issue(what: str, hop, flow: Flow, fallback: Related, related: tuple) -> Iss
                  related=tuple(r for r in related if (r.address, r.path) != (at.address, at.path)), help=help_text)
 
 
-def _load_balancers(net: Network) -> Iterable[Issue]:
+def _load_balancers(net: Network, clear: set) -> Iterable[Issue]:
     for lb in sorted(net.graph.of_kind("load_balancer"), key=lambda x: x.address):
         nodes = of_resource(net, lb)
         for path, listener, forward in forwards(lb):
@@ -80,7 +94,7 @@ def _load_balancers(net: Network) -> Iterable[Issue]:
                 continue
             for target in targets:
                 ends = target_endpoints(net, target)
-                found = _first_block(net, nodes, ends, flow, same_zone=not lb.model.cross_zone_enabled,
+                found = _first_block(net, clear, nodes, ends, flow, same_zone=not lb.model.cross_zone_enabled,
                                      seen_as=clients(lb))
                 if found is None:
                     continue
@@ -91,30 +105,43 @@ def _load_balancers(net: Network) -> Iterable[Issue]:
                              forward_at, related)
 
 
-def _databases(net: Network) -> Iterable[Issue]:
+def _databases(net: Network, clear: set) -> Iterable[Issue]:
+    gathered: dict[str, list[list[str]]] = {}  # security group -> its fleets, gathered by _alike
     for db in sorted(net.graph.of_kind(*DATABASES), key=lambda x: x.address):
         port = db.get("port")
         ends = of_resource(net, db)
         if not isinstance(port, int) or not ends:
             continue
         flow = Flow("tcp", port)
-        blocked = {}  # (where it is blocked) -> (the hop, the fleets, the rule declaring the intent)
+        blocked: dict = {}  # (where it is blocked) -> (the hop, the fleets, the rule declaring the intent)
         for group in groups_of(net, db):
             sg = net.get(group)
             for i, rule in enumerate(sg.model.ingress if sg is not None else ()):
                 if not isinstance(rule.peer, v.ResourceRef):
                     continue
-                for fleet in net.wearers(rule.peer.address):
-                    if net.get(fleet).kind not in FLEETS:
-                        continue
-                    found = _first_block(net, of_resource(net, net.get(fleet)), ends, flow)
+                if rule.peer.address not in gathered:
+                    gathered[rule.peer.address] = _alike(net, rule.peer.address)
+                for fleets in gathered[rule.peer.address]:
+                    found = _first_block(net, clear, of_resource(net, net.get(fleets[0])), ends, flow)
                     if found is not None:
                         hop = found[2]
                         key = (hop.at.address, hop.at.path) if hop.at else (group, ("ingress", i))
                         entry = blocked.setdefault(key, (hop, [], Related(group, ("ingress", i),
                                                                           f"admits '{rule.peer.address}'")))
-                        entry[1].append(fleet)
+                        entry[1].extend(fleets)
         for hop, fleets, intent in blocked.values():
-            who = ", ".join(repr(f) for f in dict.fromkeys(fleets))
+            names = list(dict.fromkeys(fleets))
+            who = ", ".join(repr(f) for f in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             yield _issue(f"{who} cannot reach database '{db.address}'", hop, flow, intent,
                          (intent, Related(db.address, ("port",), f"listens on {port}")))
+
+
+def _alike(net: Network, group: str) -> list[list[str]]:
+    """The fleets wearing `group`, gathered by what decides their walks (one walk answers for each
+    gathering)."""
+    by_shape: dict[tuple, list[str]] = {}
+    for fleet in net.wearers(group):
+        view = net.get(fleet)
+        if view.kind in FLEETS:
+            by_shape.setdefault(tuple(_shape(e) for e in of_resource(net, view)), []).append(fleet)
+    return list(by_shape.values())
