@@ -12,6 +12,7 @@ balancing off, a node sends only to targets of its own Availability Zone (§6.2.
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass, field
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Related, View
@@ -121,3 +122,57 @@ def onward(net: Network, node: Endpoint, lb: View, flow: Flow, client: Endpoint 
             out.append((step, *walk(net, node, end, onward_flow, seen)))
     return out or [(step, Hop("target group", BLOCK, f"no target of {named} is in the node's Availability Zone, and "
                                                      "cross-zone load balancing is off (notes §6.2.7)", at))]
+
+
+@dataclass(frozen=True)
+class TargetReach:
+    """What the modeled cloud needs to obey the design's network: for each (target group,
+    target resource) pair whose health checks cannot reach the target, and each whose traffic
+    cannot, the blocking hop's sentence; and the target groups with no target at all. A load
+    balancer forwarding straight to an Auto Scaling group has that group's address as its
+    target group's."""
+
+    health: dict = field(default_factory=dict)  # (group address, target address) -> why
+    traffic: dict = field(default_factory=dict)
+    empty: frozenset = frozenset()
+
+
+def target_reach(net: Network) -> TargetReach:
+    health, traffic, empty = {}, {}, set()
+    for lb in sorted(net.graph.of_kind("load_balancer"), key=lambda x: x.address):
+        nodes = of_resource(net, lb)
+        for _, listener, forward in forwards(lb):
+            tg, targets, flow = backends(net, forward, listener)
+            if tg is not None and not targets:
+                empty.add(tg.address)
+            if (tg is not None and tg.model.target_type == "lambda") or flow.port is None:
+                continue
+            checked = _health_flow(tg, flow)
+            for target in targets:
+                name = getattr(target, "address", None)
+                group = tg.address if tg is not None else name
+                if name is None or (group, name) in traffic or (group, name) in health:
+                    continue
+                ends = target_endpoints(net, target)
+                for wanted, found in ((flow, traffic), (checked, health)):
+                    why = _first_block(net, lb, nodes, ends, wanted)
+                    if why:
+                        found[(group, name)] = why
+    return TargetReach(health, traffic, frozenset(empty))
+
+
+def _health_flow(tg: View | None, flow: Flow) -> Flow:
+    port = tg.model.health_check.port if tg is not None else None
+    return Flow(flow.protocol, port) if isinstance(port, int) else flow
+
+
+def _first_block(net: Network, lb: View, nodes, ends, flow: Flow) -> str:
+    seen = clients(lb)
+    for node in nodes:
+        for end in ends:
+            if not lb.model.cross_zone_enabled and _az(net, end) != _az(net, node):
+                continue
+            hop = next((h for h in walk(net, node, end, flow, seen) if h.verdict == BLOCK), None)
+            if hop is not None:
+                return f"{flow} blocked at {hop.step}: {hop.text}"
+    return ""
