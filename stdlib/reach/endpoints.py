@@ -119,7 +119,8 @@ def of_address(net: Network, text: str, network) -> Endpoint:
     (whose security groups are not known); outside every VPC, an internet address when public."""
     subnet = net.subnet_holding(network)
     if subnet is not None:
-        return Endpoint(text, "address", network, subnet.address, net.subnet_vpc(subnet.address))
+        return Endpoint(text, "address", network, subnet.address, net.subnet_vpc(subnet.address),
+                        public_why="the design declares no public address for it")
     if network.is_global:
         return Endpoint(text, "address", network, public=True, public_why="a public address")
     return Endpoint(text, "address", network)

@@ -55,7 +55,7 @@ def walk(net: Network, src: Endpoint, dst: Endpoint, flow: Flow, seen_as: Endpoi
     if src.kind == "service":
         w.block("source", f"{src.service} is a service: it answers flows, it does not start them here")
     elif src.in_vpc:
-        w.add(security_groups.check(net, src, dst, flow, "egress"))
+        w.add(security_groups.check(net, src, dst, flow, "egress") or _unknown_groups(src))
         if same_subnet:
             w.note("subnet", f"both ends are in subnet '{src.subnet}': no router or network ACL lies between them")
         elif w.cross(src.subnet, "egress", dst.network):
@@ -68,12 +68,19 @@ def walk(net: Network, src: Endpoint, dst: Endpoint, flow: Flow, seen_as: Endpoi
     if w.open and seen is not None and dst.in_vpc:
         if not same_subnet:
             w.cross(dst.subnet, "ingress", seen.network)
-        w.add(security_groups.check(net, dst, seen, flow, "ingress"))
+        w.add(security_groups.check(net, dst, seen, flow, "ingress") or _unknown_groups(dst))
     if w.open:
         _reply(w, src, dst)
     if w.open:
         w.note("destination", f"reaches {dst.describe()}", dst.declared, NOTE)
     return tuple(w.hops)
+
+
+def _unknown_groups(end: Endpoint) -> Hop | None:
+    if end.kind != "address":
+        return None
+    return Hop("security groups", NOTE, f"{end.network} is an address, not a resource of the design: whatever "
+                                        "security groups its interface wears are not known, and not checked")
 
 
 def _reply(w: Walk, src: Endpoint, dst: Endpoint) -> None:
