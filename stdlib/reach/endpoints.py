@@ -126,9 +126,9 @@ def of_address(net: Network, text: str, network) -> Endpoint:
     return Endpoint(text, "address", network)
 
 
-def resolve(net: Network, spec: str) -> tuple[list[Endpoint], str]:
-    """The endpoints SRC or DST names: `internet`, an IP or CIDR, or a resource address.
-    Returns them, or no endpoints and what is wrong."""
+def resolve(net: Network, spec: str, depth: int = 0) -> tuple[list[Endpoint], str]:
+    """The endpoints SRC or DST names: `internet`, an IP or CIDR, a resource address, or a DNS
+    record aliasing one. Returns them, or no endpoints and what is wrong."""
     text = spec.strip()
     if text == "internet":
         return [internet()], ""
@@ -140,7 +140,14 @@ def resolve(net: Network, spec: str) -> tuple[list[Endpoint], str]:
         return [of_address(net, text, network)], ""
     view = net.get(text)
     if view is None:
+        if text and all(c in "0123456789abcdefABCDEF.:/" for c in text):
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError as e:
+                return [], f"'{text}' is not an IP address or CIDR block: {e}"
         return [], f"no resource '{text}' in this architecture"
+    if view.kind == "dns_record" and isinstance(view.get("alias"), v.ResourceRef) and depth < 8:
+        return resolve(net, view.get("alias").address, depth + 1)  # a name answers with its alias target's addresses
     found = of_resource(net, view)
     if not found:
         return [], (f"{view.kind} '{text}' has no network interface in a VPC of this architecture "

@@ -23,6 +23,7 @@ FLOWS = [
     ("dr_warm_standby.arch", "primary.web_fleet", "standby.orders", [], 1),
     ("ha_ec2_eip.arch", "internet", "ireland.server_group", ["--port", "22"], 1),
     ("queue_workers.arch", "primary.fleet", "primary.sqs", [], 0),
+    ("ha_web.arch", "internet", "shop.www", ["--port", "443"], 0),  # a DNS alias answers with its target
 ]
 
 
@@ -70,6 +71,7 @@ def test_json_is_sorted_and_says_where():
     (["primary.webb", "internet"], "no resource 'primary.webb' in this architecture; did you mean 'primary.web'?"),
     (["internet", "primary.web", "--protocol", "icmp", "--port", "1"], "icmp has no ports"),
     (["internet"], "give SRC and DST"),
+    (["internet", "10.0.0.0/33"], "'10.0.0.0/33' is not an IP address or CIDR block"),
     (["internet", "primary.web", "--matrix"], "--matrix takes no SRC or DST"),
     (["primary.web", "primary.site"], "certificate 'primary.site' has no network interface in a VPC"),
     (["primary.web", "internet"], "internet serves no tcp port this design declares: give --port"),
