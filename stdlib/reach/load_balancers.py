@@ -109,6 +109,9 @@ def onward(net: Network, node: Endpoint, lb: View, flow: Flow, client: Endpoint 
     named = f"target group '{tg.address}'" if tg is not None else "its targets"
     at = Related(lb.address, ("listener", i, "forward"), "forward")
     step = Hop("listener", PASS, f"listener '{listener.name}' forwards to {named} on {onward_flow}", at)
+    if tg is not None and tg.model.target_type == "lambda":
+        return [(step, Hop("target group", PASS, f"{named} invokes a Lambda function: no network path to walk",
+                           Related(tg.address, ("target_type",))))]
     if not targets:
         return [(step, Hop("target group", BLOCK, f"{named} has no targets: nothing answers",
                            Related(tg.address if tg is not None else lb.address)))]
@@ -143,7 +146,7 @@ def target_reach(net: Network) -> TargetReach:
         nodes = of_resource(net, lb)
         for _, listener, forward in forwards(lb):
             tg, targets, flow = backends(net, forward, listener)
-            if tg is not None and not targets:
+            if tg is not None and not targets and tg.model.target_type != "lambda":
                 empty.add(tg.address)
             if (tg is not None and tg.model.target_type == "lambda") or flow.port is None:
                 continue

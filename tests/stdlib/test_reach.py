@@ -153,6 +153,25 @@ region "us-east-1" as east {
 }
 '''
 
+LAMBDA_LB = '''
+  security_group lb_sg {
+    vpc = main
+    ingress { port = 80, from = internet }
+  }
+  subnet public_b { vpc = main, cidr = 10.0.4.0/24, az = b, public = true }
+  route_table public_rt_b {
+    vpc = main
+    subnets = [public_b]
+    route { destination = 0.0.0.0/0, target = igw }
+  }
+  target_group fn { target_type = lambda }
+  load_balancer web {
+    subnets = [public, public_b]
+    security_groups = [lb_sg]
+    listener http { port = 80, forward = fn }
+  }
+'''
+
 peered = lambda c_cidr="10.3.0.0/16", c_subnet="10.3.1.0/24": PEERED % (c_cidr, c_subnet, c_cidr)
 
 #          name: (architecture, source, destination, protocol, port, reachable)
@@ -234,6 +253,7 @@ FLOWS = {
                             "east.ia", "east.ib", "tcp", 22, True),
     "lb_targets_on_their_port": (BASE % (LB % "8080"), "internet", "east.web", "tcp", 80, True),
     "lb_target_port_not_admitted": (BASE % (LB % "9090"), "internet", "east.web", "tcp", 80, False),
+    "lb_lambda_target": (BASE % LAMBDA_LB, "internet", "east.web", "tcp", 80, True),
     "lb_no_listener": (BASE % (LB % "8080"), "internet", "east.web", "tcp", 443, False),
 }
 
