@@ -1,7 +1,8 @@
-"""The paths the design declares must get through (issue 18): every load balancer → target
-group → target, and every fleet a database's security group admits → the database, walked by
-the reachability engine (`stdlib/reach`). A blocked path is a warning on the rule that blocks
-it; a listener forwarding to a target group with no targets is a warning on the listener."""
+"""The paths the design declares must get through (issue 18): the internet → each listener of
+an internet-facing load balancer, every load balancer → target group → target, and every fleet
+a database's security group admits → the database, walked by the reachability engine
+(`stdlib/reach`). A blocked path is a warning on the rule that blocks it; a listener forwarding
+to a target group with no targets is a warning on the listener."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Iterable
 
 from archform.dsl import values as v
 from archform.stdlib.reach import Flow, Network
-from archform.stdlib.reach.endpoints import groups_of, of_resource
+from archform.stdlib.reach.endpoints import groups_of, internet, of_resource
 from archform.stdlib.reach.load_balancers import backends, clients, forwards, target_endpoints
 from archform.stdlib.reach.walk import walk
 from archform.stdlib.schema import Graph, Issue, Related
@@ -18,8 +19,8 @@ DATABASES = ("rds", "aurora", "elasticache")
 FLEETS = ("instance", "autoscaling_group", "lambda_function")  # what opens connections to a database
 
 HELP = {
-    "security group ingress": "admit the other end in this group: ingress {{ port = {port}, from = <its security group> }}",
-    "security group egress": "allow the flow out: egress {{ port = {port}, to = <the other end's group or block> }}",
+    "security group ingress": "admit it: ingress {{ port = {port}, from = {peer} }}",
+    "security group egress": "allow it out: egress {{ port = {port}, to = {peer} }}",
     "network ACL inbound": "allow it in with a lower-numbered rule; NACLs are stateless (notes §24.4)",
     "network ACL outbound": "allow it out with a lower-numbered rule; NACLs are stateless (notes §24.4)",
     "network ACL inbound (reply)": "allow the reply: ingress {{ rule = N, ports = 1024..65535, cidr = ... }} "
@@ -33,7 +34,7 @@ HELP = {
 def reachability(graph: Graph) -> Iterable[Issue]:
     net = Network(graph)
     seen, clear = set(), set()
-    for issue in [*_load_balancers(net, clear), *_databases(net, clear)]:
+    for issue in [*_from_the_internet(net, clear), *_load_balancers(net, clear), *_databases(net, clear)]:
         key = (issue.address, issue.path, issue.message)
         if key not in seen:
             seen.add(key)
@@ -70,9 +71,12 @@ def _az(net: Network, end) -> str | None:
     return subnet.get("az") if subnet is not None else None
 
 
-def _issue(what: str, hop, flow: Flow, fallback: Related, related: tuple) -> Issue:
+def _issue(what: str, hop, flow: Flow, fallback: Related, related: tuple, peers: tuple = ("internet", "")) -> Issue:
+    """The warning for a blocked walk, at the rule that blocked it. `peers`: how a rule would
+    name the source and the destination, for the help."""
     at = hop.at or fallback
-    help_text = HELP.get(hop.step, "").format(port=flow.port)
+    peer = peers[1] if hop.step == "security group egress" else peers[0]
+    help_text = HELP.get(hop.step, "").format(port=flow.port, peer=peer or "<the other end>")
     return Issue(f"{what} on {flow}: {hop.text}", at.path, severity="warning", address=at.address,
                  related=tuple(r for r in related if (r.address, r.path) != (at.address, at.path)), help=help_text)
 
@@ -102,7 +106,26 @@ def _load_balancers(net: Network, clear: set) -> Iterable[Issue]:
                 via = f" of target group '{tg.address}'" if tg is not None else ""
                 related = (forward_at,) + ((Related(tg.address, ("port",), f"port {flow.port}"),) if tg else ())
                 yield _issue(f"load balancer '{lb.address}' cannot reach target '{dst.name}'{via}", hop, flow,
-                             forward_at, related)
+                             forward_at, related, (_named(net, clients(lb) or nodes[0]), _named(net, dst)))
+
+
+def _from_the_internet(net: Network, clear: set) -> Iterable[Issue]:
+    """An internet-facing load balancer's listeners are meant for the internet. (One placed in a
+    private subnet is the load balancer's own warning.)"""
+    for lb in sorted(net.graph.of_kind("load_balancer"), key=lambda x: x.address):
+        nodes = of_resource(net, lb)
+        if lb.model.internal or lb.model.type == "gateway" or not nodes or any(
+                net.get(e.subnet).get("public") is False for e in nodes):
+            continue
+        for i, listener in enumerate(lb.model.listener):
+            if not isinstance(listener.port, int):
+                continue
+            flow = Flow("udp" if listener.protocol in ("UDP", "GENEVE") else "tcp", listener.port)
+            found = _first_block(net, clear, [internet()], nodes, flow)
+            if found is not None:
+                at = Related(lb.address, ("listener", i, "port"), f"listener '{listener.name}'")
+                yield _issue(f"the internet cannot reach listener '{listener.name}' of load balancer '{lb.address}'",
+                             found[2], flow, at, (at,))
 
 
 def _databases(net: Network, clear: set) -> Iterable[Issue]:
@@ -133,7 +156,8 @@ def _databases(net: Network, clear: set) -> Iterable[Issue]:
             names = list(dict.fromkeys(fleets))
             who = ", ".join(repr(f) for f in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             yield _issue(f"{who} cannot reach database '{db.address}'", hop, flow, intent,
-                         (intent, Related(db.address, ("port",), f"listens on {port}")))
+                         (intent, Related(db.address, ("port",), f"listens on {port}")),
+                         (_named(net, of_resource(net, net.get(names[0]))[0]), _named(net, ends[0])))
 
 
 def _alike(net: Network, group: str) -> list[list[str]]:
@@ -145,3 +169,12 @@ def _alike(net: Network, group: str) -> list[list[str]]:
         if view.kind in FLEETS:
             by_shape.setdefault(tuple(_shape(e) for e in of_resource(net, view)), []).append(fleet)
     return list(by_shape.values())
+
+
+def _named(net: Network, end) -> str:
+    """How a security group rule names an endpoint: its first group, else its block."""
+    if end.kind == "internet":
+        return "internet"
+    if end.groups:
+        return end.groups[0].rsplit(".", 1)[-1]
+    return str(end.network)

@@ -1,5 +1,6 @@
-"""`validate` walks the paths a design declares (issue 18): load balancer → target group →
-target, and each fleet a database's security group admits → the database. A blocked path is a
+"""`validate` walks the paths a design declares (issue 18): the internet → an internet-facing
+load balancer's listeners, load balancer → target group → target, and each fleet a database's
+security group admits → the database. A blocked path is a
 warning underlining the rule that blocks it; a listener forwarding to a target group with no
 targets is a warning on the listener. Renderings kept as snapshots."""
 
@@ -84,13 +85,15 @@ CASES = {
     "no_targets": arch(targets=""),
     "database_port_not_admitted": arch(db_port=3306),
     "database_reply_denied_by_nacl": arch(extra=DATA_ACL),
+    "listener_not_admitted_from_the_internet": arch().replace("ingress { port = 443, from = internet }",
+                                                              "ingress { port = 8443, from = internet }"),
 }
 
 
 def reach_warnings(text):
     desired, diags = resolve_text(text)
     assert desired is not None and not [d for d in diags if d.is_error], [d.summary for d in diags]
-    return [d for d in diags if "reach" in d.summary or "serves nothing" in d.summary]
+    return [d for d in diags if "cannot reach" in d.summary or "serves nothing" in d.summary]
 
 
 def test_a_design_whose_paths_get_through_has_no_warning():
