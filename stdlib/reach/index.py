@@ -1,6 +1,7 @@
 """What the walk looks up again and again, gathered once per architecture: each subnet's
-network ACL and route table, each VPC's address blocks, the gateway endpoints of each route
-table, the Elastic IPs of instances, and which resources wear each security group."""
+network ACL and route table, each VPC's address blocks, the VPCs with an internet gateway, the
+gateway endpoints of each route table, the Elastic IPs of instances, and which resources wear
+each security group."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class Network:
             for attr in ("instance", "network_interface"):
                 if _ref(eip.get(attr)):
                     self.eip_of.setdefault(_ref(eip.get(attr)), eip)
+        self.wired = {_ref(g.get("vpc")) for g in graph.of_kind("internet_gateway")}  # VPCs with an internet gateway
         for vpc in graph.of_kind("vpc"):
             self.blocks[vpc.address] = [b.network for b in [vpc.model.cidr, *vpc.model.secondary_cidrs]
                                         if isinstance(b, v.Cidr)]

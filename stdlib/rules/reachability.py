@@ -113,10 +113,9 @@ def _from_the_internet(net: Network, clear: set) -> Iterable[Issue]:
     """An internet-facing load balancer's listeners are meant for the internet, once its VPC has
     an internet gateway (a design without one is not wired to the internet yet; one placed in a
     private subnet is the load balancer's own warning)."""
-    wired = {getattr(g.get("vpc"), "address", None) for g in net.graph.of_kind("internet_gateway")}
     for lb in sorted(net.graph.of_kind("load_balancer"), key=lambda x: x.address):
         nodes = of_resource(net, lb)
-        if lb.model.internal or lb.model.type == "gateway" or not nodes or nodes[0].vpc not in wired or any(
+        if lb.model.internal or lb.model.type == "gateway" or not nodes or nodes[0].vpc not in net.wired or any(
                 net.get(e.subnet).get("public") is False for e in nodes):
             continue
         for i, listener in enumerate(lb.model.listener):
