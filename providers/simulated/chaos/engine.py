@@ -36,9 +36,10 @@ LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Auro
 
 
 class Run:
-    def __init__(self, store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0):
+    def __init__(self, store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0, reach=None):
         self.sim = Simulation(seed)
         self.world = World(self.sim)
+        self.world.reach = reach
         self.duration = self.world.duration = duration
         w = self.world
         w.backup_phase = round(self.sim.rng("backup-phase").uniform(0, figures.BACKUP_INTERVAL_SECONDS), 1)
@@ -77,7 +78,10 @@ class Run:
             service.record(t)
 
 
-def run(store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0, architecture: str | None = None) -> dict:
-    r = Run(store, specs, seed, duration)
+def run(store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0, architecture: str | None = None,
+        reach=None) -> dict:
+    """`reach`: what the design's network lets through (stdlib/reach `target_reach`), so that
+    target health obeys it; None when the design is not at hand."""
+    r = Run(store, specs, seed, duration, reach)
     r.architecture = architecture
     return r.go()
