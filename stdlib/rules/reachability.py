@@ -77,7 +77,8 @@ def _issue(what: str, hop, flow: Flow, fallback: Related, related: tuple, peers:
     at = hop.at or fallback
     peer = peers[1] if hop.step == "security group egress" else peers[0]
     help_text = HELP.get(hop.step, "").format(port=flow.port, peer=peer or "<the other end>")
-    return Issue(f"{what} on {flow}: {hop.text}", at.path, severity="warning", address=at.address,
+    return Issue(f"{what} on {flow}: blocked at {hop.step}", at.path, severity="warning", address=at.address,
+                 detail=hop.text,
                  related=tuple(r for r in related if (r.address, r.path) != (at.address, at.path)), help=help_text)
 
 
