@@ -32,7 +32,7 @@ _HEADLINE = {
 
 # --- text ------------------------------------------------------------------------------------
 
-def text(plan: Plan, colour: bool = False, summary: bool = False, verbose: bool = False) -> str:
+def text(plan: Plan, colour: bool = False, summary: bool = False, verbose: bool = False, warnings: int = 0) -> str:
     """The plan as a reviewer reads it. A resource created or destroyed lists the attributes that
     hold a value or are known after apply; `verbose` lists the unset ones (null, empty) too."""
     style = Style(colour)
@@ -104,7 +104,8 @@ def text(plan: Plan, colour: bool = False, summary: bool = False, verbose: bool 
         for c in destroys:
             out.append(f"  {style(c.symbol, c.symbol.rjust(3))} {c.object_address} ({c.kind})")
         out.append("")
-    out.append(style("bold", plan.summary.line()))
+    told = f" {warnings} warning{'s' if warnings != 1 else ''}, below." if warnings else ""
+    out.append(style("bold", plan.summary.line()) + told)
     return "\n".join(out) + "\n"
 
 

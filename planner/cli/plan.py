@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import Context, echo_diagnostics, note, pass_ctx, resolve_or_exit
+from .common import Context, echo_deferred, echo_diagnostics, note, pass_ctx, resolve_or_exit
 from .progress import Progress
 from .options import (allow_path_option, cloud_option, lock_timeout_option, param_option, stack, state_option,
                       workspace_option)
@@ -39,10 +39,10 @@ def _make_plan(ctx, session, desired, targets=(), replace=(), destroy=False, ref
         snapshot = session.store.read()
     plan, diags = make_plan(desired, snapshot, session.provider,
                             PlanRequest(tuple(targets), tuple(replace), destroy, refresh, refresh_only))
-    if diags:
-        echo_diagnostics(ctx, diags, summary=any(d.is_error for d in diags))
     if plan is None or plan.errored:
+        echo_diagnostics(ctx, ctx.deferred + list(diags))
         sys.exit(1)
+    ctx.deferred = ctx.deferred + list(diags)  # printed after the plan
     return plan
 
 
@@ -56,7 +56,9 @@ def _print_plan(ctx, plan, fmt="text", summary=False, verbose=False):
     if fmt == "json":
         click.echo(render.json_text(plan), nl=False)
     else:
-        click.echo(render.text(plan, colour=ctx.colour, summary=summary, verbose=verbose), nl=False)
+        click.echo(render.text(plan, colour=ctx.colour, summary=summary, verbose=verbose,
+                               warnings=len(ctx.deferred)), nl=False)
+    echo_deferred(ctx)
 
 
 def register(main: click.Group):
@@ -76,7 +78,7 @@ def register(main: click.Group):
     def plan(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
              out, fmt, summary, verbose, destroy, refresh_only, detailed_exitcode):
         """Show what apply would change, and why."""
-        desired = resolve_or_exit(ctx, path, params)
+        desired = resolve_or_exit(ctx, path, params, defer=True)
         with _session(state_path, workspace, cloud_path, "plan", lock_timeout) as session:
             the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only)
         _print_plan(ctx, the_plan, fmt, summary, verbose)
@@ -240,7 +242,7 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
     from ..apply import apply_plan
     from ..planning import persist_reconcile, reconcile
     saved = _is_plan_file(path)
-    desired = None if saved else resolve_or_exit(ctx, path, params)
+    desired = None if saved else resolve_or_exit(ctx, path, params, defer=True)
     with _session(state_path, workspace, cloud_path, "destroy" if destroy else "apply", lock_timeout) as session:
         snapshot = session.store.read()
         if snapshot.pending:

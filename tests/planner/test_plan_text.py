@@ -93,3 +93,31 @@ def test_the_examples_plans_are_a_fraction_of_the_full_listing(bench):
         short, full = (len(render.text(plan, verbose=v).splitlines()) for v in (False, True))
         print(f"{name}: {len(plan.changes)} resources, {short} lines ({full} with --verbose)")
         assert short < full * 0.6
+
+
+QUEUES = """
+region "us-east-1" as primary {
+  sqs_queue jobs for name in ["a", "b", "c", "d"] {
+    encryption = "none"
+  }
+  sqs_queue other {
+    encryption = "none"
+  }
+}
+"""
+
+
+def test_warnings_follow_the_plan_counted_in_its_summary_and_a_for_repeats_once(tmp_path):
+    from click.testing import CliRunner
+
+    from archform.planner.cli import main
+    (tmp_path / "main.arch").write_text(QUEUES)
+    result = CliRunner().invoke(main, ["plan", str(tmp_path / "main.arch"), "--state", str(tmp_path / "s.db"),
+                                       "--cloud", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("Plan: 5 to add, 0 to change, 0 to replace, 0 to destroy. "
+                                           "5 warnings, below.")
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: primary.jobs[a]: this queue is not encrypted at rest",
+                        "warning: primary.other: this queue is not encrypted at rest"]
+    assert "  = the same for 3 more: primary.jobs[b], primary.jobs[c], primary.jobs[d]" in result.stderr
