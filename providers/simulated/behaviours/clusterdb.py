@@ -12,12 +12,14 @@ class DocumentDbCluster(StorageCluster):
     member = "docdb_instance"
     domain = "docdb.amazonaws.com"
     called = "A DocumentDB cluster"
+    port = 27017
 
 
 class NeptuneCluster(StorageCluster):
     member = "neptune_instance"
     domain = "neptune.amazonaws.com"
     called = "A Neptune cluster"
+    port = 8182
 
 
 BEHAVIOURS = {"documentdb_cluster": DocumentDbCluster(), "neptune_cluster": NeptuneCluster()}

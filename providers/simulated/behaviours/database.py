@@ -122,6 +122,7 @@ class StorageCluster(Named):
     member = "aurora_instance"
     domain = "rds.amazonaws.com"
     called = "An Aurora cluster"
+    port: int | None = None  # the engine's port when the cluster's engine has none in DEFAULT_PORTS
 
     def arn(self, rec: Record) -> str:
         return ids.arn("rds", rec.region, f"cluster:{rec.name}")
@@ -155,7 +156,7 @@ class StorageCluster(Named):
         host = f"{h}.{rec.region}.{self.domain}"
         members = op.tx.owned(rec.id, self.member)
         return {"endpoint": f"{rec.name}.cluster-{host}", "reader_endpoint": f"{rec.name}.cluster-ro-{host}",
-                "port": port_of(rec),
+                "port": port_of(rec) or self.port,
                 "instances": [{"id": m.id, "role": m.role, "az": m.az, "private_ip": m.attrs.get("private_ip"),
                                "endpoint": f"{m.id}.{host}"} for m in members]}
 
