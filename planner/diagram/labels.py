@@ -268,6 +268,14 @@ _DETAILS = {
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
     "mq_broker": _broker,
+    "documentdb_cluster": lambda a: [f"{a.get('instances')} × {a.get('instance_class')}",
+                                     f"MongoDB-compatible {a.get('engine_version')}"],
+    "neptune_cluster": lambda a: [f"{a.get('instances')} × {a.get('instance_class')}",
+                                  "graph · IAM auth" if a.get("iam_auth") else "graph"],
+    "rds_proxy": lambda a: [" · ".join(x for x in ("TLS required" if a.get("require_tls") else "",
+                                                   "IAM auth" if a.get("iam_auth") else "") if x) or "connection pool"],
+    "msk_cluster": lambda a: [f"{a.get('brokers')} × {a.get('broker_type')}",
+                              f"Kafka {a.get('kafka_version')} · {a.get('storage')} per broker"],
 }
 
 
