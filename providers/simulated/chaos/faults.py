@@ -99,8 +99,8 @@ def parse(spec: FaultSpec, index: int, world: World) -> Fault:
         if head == "rds-failover":
             rec, _ = _resource(world, rest)
             if rec.kind not in ("rds", "aurora", "documentdb_cluster", "neptune_cluster"):
-                raise FaultError(f"rds-failover fails over an rds, aurora, documentdb_cluster or neptune_cluster "
-                                 f"database; '{rest}' is a {rec.kind}")
+                raise FaultError(f"rds-failover fails over an rds or aurora database (or a documentdb_cluster or "
+                                 f"neptune_cluster); '{rest}' is a {rec.kind}")
             return make(head, rest, end=None)
         _zone(rest)
         if head == "az-power-interruption" and end is None:
