@@ -24,6 +24,10 @@ DAY = 86400
 Instances = IntRange(1, 16, what="instances (a writer and up to 15 replicas)")
 
 
+# Failover order (AWS's promotion tiers): a replica of the lowest tier is promoted first.
+PromotionTier = IntRange(0, 15, what="promotion tier")
+
+
 def whole_days(d) -> float | None:
     return float(d.seconds) / DAY if isinstance(d, v.Duration) else None
 
@@ -73,3 +77,7 @@ class StorageCluster(Kind):
             yield Issue(f"backup_retention counts whole days, got {self.backup_retention}", ("backup_retention",))
         if self.kms_key is not None and not self.encrypted:
             yield Issue("kms_key needs encrypted = true", ("kms_key",))
+        tiers = getattr(self, "promotion_tiers", None)
+        if tiers and isinstance(self.instances, int) and len(tiers) != self.instances:
+            yield Issue(f"promotion_tiers gives each instance its failover tier (0 first, 15 last): {self.instances} "
+                        f"instances need {self.instances} tiers, got {len(tiers)}", ("promotion_tiers",))

@@ -12,7 +12,7 @@ from typing import ClassVar, Iterable, Literal
 
 from pydantic import Field, model_validator
 
-from archform.stdlib.cluster_storage import Instances, StorageCluster, retention
+from archform.stdlib.cluster_storage import Instances, PromotionTier, StorageCluster, retention
 from archform.stdlib.kinds.database import DbClass, _credential_issues, _credentials
 from archform.stdlib.schema import Graph, Issue, View
 from archform.stdlib.types import Bool, Choice, Port, Ref, Str, Tags, dur
@@ -38,9 +38,10 @@ def _class_issues(instance_class, families: tuple[str, ...], engine: str) -> Ite
 
 class DocumentDbCluster(StorageCluster):
     """An Amazon DocumentDB cluster (notes §18.7): MongoDB-compatible, built as Aurora is — a
-    writer and up to 15 replicas over storage keeping 6 copies in 3 AZs; a replica is promoted
-    when the writer fails. Backups are kept 1–35 days, storage is encrypted, and RDS keeps the
-    master password in Secrets Manager unless you write one (`sensitive`)."""
+    writer and up to 15 replicas over storage keeping 6 copies in 3 AZs; when the writer fails a
+    replica is promoted, the lowest of `promotion_tiers` (one per instance, 0–15) first. Backups
+    are kept 1–35 days, storage is encrypted, and RDS keeps the master password in Secrets
+    Manager unless you write one (`sensitive`)."""
 
     kind: Literal["documentdb_cluster"] = "documentdb_cluster"
     title: ClassVar[str] = "DocumentDB cluster"
@@ -57,6 +58,7 @@ class DocumentDbCluster(StorageCluster):
         "5.0.0"
     instances: Instances = 2
     instance_class: DbClass
+    promotion_tiers: list[PromotionTier] = Field(default_factory=list)  # per instance; AWS's default: 1 each
     subnets: list[Ref["subnet"]]
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: retention("DocumentDB", "AWS's limit; notes §7.3.2 for Aurora") = dur("7d")
@@ -86,8 +88,8 @@ class DocumentDbCluster(StorageCluster):
 class NeptuneCluster(StorageCluster):
     """An Amazon Neptune cluster (notes §18.8): a managed graph database, highly available with up
     to 15 read replicas across 3 AZs over storage built as Aurora's is; a replica is promoted when
-    the writer fails. Clients sign their requests with IAM (`iam_auth`, on by default); backups
-    are kept 1–35 days and storage is encrypted."""
+    the writer fails (the lowest of `promotion_tiers` first). Clients sign their requests with IAM
+    (`iam_auth`, on by default); backups are kept 1–35 days and storage is encrypted."""
 
     kind: Literal["neptune_cluster"] = "neptune_cluster"
     title: ClassVar[str] = "Neptune cluster"
@@ -101,6 +103,7 @@ class NeptuneCluster(StorageCluster):
     engine_version: Str = None  # AWS's newest unless written, e.g. "1.3.2.0"
     instances: Instances = 2
     instance_class: DbClass
+    promotion_tiers: list[PromotionTier] = Field(default_factory=list)  # per instance; AWS's default: 1 each
     subnets: list[Ref["subnet"]]
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: retention("Neptune", "AWS's limit; notes §7.3.2 for Aurora") = dur("7d")

@@ -172,6 +172,8 @@ LIMITS = {
                                               '    master_password        = "has/slash-and@at"'),
     "docdb_username": _with(DOCDB, '    master_username = "9admin"'),
     "docdb_engine_version": _with(DOCDB, '    engine_version = "6.0"'),
+    "docdb_promotion_tiers_count": _with(DOCDB, "    promotion_tiers = [0, 1]"),
+    "docdb_promotion_tier_range": _with(DOCDB, "    promotion_tiers = [0, 1, 16]"),
     # Neptune
     "neptune_backups_off": _with(NEPTUNE, "    backup_retention = 0d"),
     "neptune_too_many_instances": _with(NEPTUNE, "    instances = 20"),

@@ -30,6 +30,9 @@ def _cluster(r, family: str, extra: dict):
         **extra,
         "Tags": r.tags(),
     }, deletion=SNAPSHOT)
+    if r.raw("promotion_tiers"):
+        r.unsupported("promotion_tiers", f"AWS::{family}::DBInstance takes no promotion tier",
+                      help=f"set them after deploying: aws {family.lower()} modify-db-instance --promotion-tier")
 
 
 def documentdb_cluster(r):

@@ -27,10 +27,10 @@ AVAILABLE, FAILING_OVER, CREATING, PROMOTING = "available", "failing over", "cre
 
 
 class Node:
-    __slots__ = ("id", "name", "role", "az", "broken")
+    __slots__ = ("id", "name", "role", "az", "broken", "tier")
 
-    def __init__(self, id, name, role, az):
-        self.id, self.name, self.role, self.az, self.broken = id, name, role, az, 0
+    def __init__(self, id, name, role, az, tier=1):
+        self.id, self.name, self.role, self.az, self.broken, self.tier = id, name, role, az, 0, tier
 
 
 class Copy:
@@ -79,8 +79,9 @@ class StorageClusters(Loop):
         w = self.world
         for rec in w.of_kind(self.kind):
             c = Cluster(rec)
-            for m in w.owned_of(rec.id, self.member):
-                c.nodes.append(Node(m.id, m.attrs.get("name") or m.id, m.role, m.az))
+            tiers = rec.attrs.get("promotion_tiers") or []
+            for i, m in enumerate(w.owned_of(rec.id, self.member)):
+                c.nodes.append(Node(m.id, m.attrs.get("name") or m.id, m.role, m.az, tiers[i] if i < len(tiers) else 1))
             zones = []
             for sid in rec.attrs.get("subnets") or []:
                 subnet = w.records.get(sid)
@@ -162,7 +163,10 @@ class StorageClusters(Loop):
         self._start_failover(c, "a requested failover")
 
     def _candidate(self, c: Cluster) -> Node | None:
-        return next((n for n in c.nodes if n.role != "writer" and self._up(n)), None)
+        """The replica a failover promotes: a live one of the lowest promotion tier (AWS's
+        default tier is 1 for every instance: then the first)."""
+        live = [n for n in c.nodes if n.role != "writer" and self._up(n)]
+        return min(live, key=lambda n: n.tier) if live else None
 
     def _review(self, c: Cluster, why: str) -> None:
         self.world.dirty = True
