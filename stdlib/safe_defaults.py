@@ -59,5 +59,6 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
                              "only its secrets"},
     "msk_cluster": {"in_transit": "tls (AWS's API: TLS as well), written", "in_cluster_encryption": "true, written",
                     "client_auth": "iam (AWS: unauthenticated when none is given)",
-                    "kms_key": "at rest always encrypted: AWS's managed key unless one is named"},
+                    "kms_key": "at rest always encrypted: AWS's managed key unless one is named",
+                    "broker_logs": "true: a CloudWatch log group kept 30 days (AWS: off)"},
 }

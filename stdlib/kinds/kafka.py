@@ -44,7 +44,7 @@ class MskCluster(Kind):
     its two or three client subnets (`brokers` a multiple of that), each with `storage` of EBS
     (1 GiB–16 TiB). Encrypted at rest always (an AWS managed key unless `kms_key`), TLS between
     clients and brokers and inside the cluster by default, clients authenticated with IAM by
-    default. Losing an AZ loses its brokers; partitions keep serving from their replicas in the
+    default, the brokers' logs kept 30 days in CloudWatch Logs (`broker_logs`). Losing an AZ loses its brokers; partitions keep serving from their replicas in the
     other AZs and are under-replicated until it returns."""
 
     kind: Literal["msk_cluster"] = "msk_cluster"
@@ -69,6 +69,7 @@ class MskCluster(Kind):
     certificate_authorities: list[Str] = Field(default_factory=list)  # ACM Private CA ARNs, for tls client auth
     enhanced_monitoring: Choice("default", "per_broker", "per_topic_per_broker", "per_topic_per_partition",
                                 what="enhanced monitoring level") = "default"
+    broker_logs: Bool = True  # safe default (AWS: off): the brokers' logs in a CloudWatch log group kept 30 days
     tags: Tags = Field(default_factory=dict)
 
     @model_validator(mode="before")

@@ -3,7 +3,8 @@
 The brokers spread over the client subnets' AZs; each gets `storage` of EBS. Encryption in
 transit is written whole (client–broker TLS by default, and inside the cluster), at rest the
 account's KMS key when named (AWS's managed key otherwise). Client authentication lists IAM
-(the default), SASL/SCRAM, TLS with its private CAs, or unauthenticated access.
+(the default), SASL/SCRAM, TLS with its private CAs, or unauthenticated access. The brokers'
+logs go to a log group of the cluster's own, kept 30 days, unless `broker_logs = false`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from ..units import gib
 from .common import REF
 
+LOG_DAYS = 30
 _TRANSIT = {"tls": "TLS", "tls_plaintext": "TLS_PLAINTEXT", "plaintext": "PLAINTEXT"}
 _MONITORING = {"default": "DEFAULT", "per_broker": "PER_BROKER", "per_topic_per_broker": "PER_TOPIC_PER_BROKER",
                "per_topic_per_partition": "PER_TOPIC_PER_PARTITION"}
@@ -33,6 +35,14 @@ def _auth(r):
     }
 
 
+def _broker_logs(r):
+    """The brokers' logs to a log group of their own, kept 30 days (deleted with the stack)."""
+    if not r.raw("broker_logs"):
+        return None
+    r.part("AWS::Logs::LogGroup", {"RetentionInDays": LOG_DAYS}, suffix="BrokerLogs", deletion="Delete")
+    return {"BrokerLogs": {"CloudWatchLogs": {"Enabled": True, "LogGroup": r.att("BrokerLogs")}}}
+
+
 def msk_cluster(r):
     kms = r.val("kms_key")
     r.part("AWS::MSK::Cluster", {
@@ -52,12 +62,13 @@ def msk_cluster(r):
         },
         "ClientAuthentication": _auth(r),
         "EnhancedMonitoring": _MONITORING[r.raw("enhanced_monitoring") or "default"],
+        "LoggingInfo": _broker_logs(r),
         "Tags": r.val("tags") or None,
     })
 
 
 MAPPERS = {"msk_cluster": msk_cluster}
 
-TYPES = {"msk_cluster": ["AWS::MSK::Cluster"]}
+TYPES = {"msk_cluster": ["AWS::MSK::Cluster", "AWS::Logs::LogGroup"]}
 
 EXPORTS = {"msk_cluster": {"id": REF, "arn": REF}}
