@@ -116,6 +116,24 @@ MSK = '''  msk_cluster events {
   }'''
 
 
+LAMBDA = '''
+
+  iam_role fn_role {
+    assumed_by = ["lambda"]
+  }
+
+  lambda_function api {
+    runtime     = "python3.12"
+    handler     = "app.handle"
+    role        = fn_role
+    environment = { DB_HOST = pool.endpoint }
+
+    code {
+      file = "app.zip"
+    }
+  }'''
+
+
 def diagnose(body: str):
     desired, diags = resolve_text(BASE % body, "main.arch")
     return desired, [d for d in diags if d.is_error or d.severity == "warning"]
@@ -142,6 +160,13 @@ def test_a_proxy_of_a_database_with_its_own_password_lists_secrets():
     arn = '"arn:aws:secretsmanager:us-east-1:123456789012:secret:keyed-AbCdEf"'
     body = PROXY.replace("target          = orders", f"target          = keyed\n    secrets         = [{arn}]")
     assert diagnose(body)[1] == []
+
+
+def test_a_function_in_the_proxy_s_vpc_reaches_it():
+    body = PROXY + LAMBDA.replace('    role        = fn_role', '    role        = fn_role\n    subnets     = [a, b]\n'
+                                  '    security_groups = [db_sg]').replace(
+        'assumed_by = ["lambda"]', 'assumed_by = ["lambda"]\n    policies   = ["service-role/AWSLambdaVPCAccessExecutionRole"]')
+    assert [d.summary for d in diagnose(body)[1] if d.is_error] == []
 
 
 def test_an_unauthenticated_plaintext_cluster_is_warned():
@@ -198,6 +223,7 @@ LIMITS = {
                                          "    max_idle_connections_percent = 60"),
     "proxy_borrow_timeout": _with(PROXY, "    connection_borrow_timeout = 2h"),
     "proxy_target_kind": PROXY.replace("target          = orders", "target          = db_sg"),
+    "proxy_from_lambda_outside_vpc": PROXY + LAMBDA,
     # MSK
     "msk_brokers_multiple": _with(MSK, "    brokers = 4"),
     "msk_too_many_brokers": _with(MSK, "    brokers = 33"),
