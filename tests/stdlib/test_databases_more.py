@@ -224,6 +224,9 @@ LIMITS = {
     "proxy_borrow_timeout": _with(PROXY, "    connection_borrow_timeout = 2h"),
     "proxy_target_kind": PROXY.replace("target          = orders", "target          = db_sg"),
     "proxy_from_lambda_outside_vpc": PROXY + LAMBDA,
+    "proxy_secrets_quota": _with(PROXY, "    secrets = [" + ", ".join(
+        f'"arn:aws:secretsmanager:us-east-1:123456789012:secret:s{i}-AbCdEf"' for i in range(201)) + "]"),
+    "proxies_per_region": "\n\n".join(PROXY.replace("rds_proxy pool", f"rds_proxy pool{i}") for i in range(21)),
     # MSK
     "msk_brokers_multiple": _with(MSK, "    brokers = 4"),
     "msk_too_many_brokers": _with(MSK, "    brokers = 33"),
