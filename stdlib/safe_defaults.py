@@ -57,8 +57,7 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
     "rds_proxy": {"require_tls": "true (AWS: false)", "iam_auth": "true: REQUIRED (AWS: DISABLED)",
                   "secrets": "the target's RDS-managed master secret when none are listed; the proxy's role reads "
                              "only its secrets"},
-    "msk_cluster": {"in_transit": "tls (AWS's API: TLS as well), written", "in_cluster_encryption": "true, written",
+    "msk_cluster": {"in_transit": "tls, written (TLS is AWS's default too)", "in_cluster_encryption": "true, written",
                     "client_auth": "iam (AWS: unauthenticated when none is given)",
-                    "kms_key": "at rest always encrypted: AWS's managed key unless one is named",
                     "broker_logs": "true: a CloudWatch log group kept 30 days (AWS: off)"},
 }

@@ -44,16 +44,16 @@ class MskCluster(Kind):
     its two or three client subnets (`brokers` a multiple of that), each with `storage` of EBS
     (1 GiB–16 TiB). Encrypted at rest always (an AWS managed key unless `kms_key`), TLS between
     clients and brokers and inside the cluster by default, clients authenticated with IAM by
-    default, the brokers' logs kept 30 days in CloudWatch Logs (`broker_logs`). Losing an AZ loses its brokers; partitions keep serving from their replicas in the
-    other AZs and are under-replicated until it returns."""
+    default, the brokers' logs kept 30 days in CloudWatch Logs (`broker_logs`). Losing an AZ
+    loses its brokers; partitions keep serving from their replicas in the other AZs and are
+    under-replicated until it returns."""
 
     kind: Literal["msk_cluster"] = "msk_cluster"
     title: ClassVar[str] = "MSK cluster"
     noun: ClassVar[str] = "MSK cluster"
     family: ClassVar[str] = "streaming"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
-    force_new: ClassVar[frozenset[str]] = frozenset({"subnets", "security_groups", "kms_key", "in_cluster_encryption",
-                                                      "client_auth"})
+    force_new: ClassVar[frozenset[str]] = frozenset({"subnets", "security_groups", "kms_key", "in_cluster_encryption"})
 
     kafka_version: KafkaVersion = "3.6.0"
     broker_type: BrokerType = "kafka.m5.large"
