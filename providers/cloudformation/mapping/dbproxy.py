@@ -30,6 +30,7 @@ def rds_proxy(r):
     target = r.target("target")
     src = r.ctx.source(target)
     aurora = r.ctx.kind(target) == "aurora"
+    cluster = aurora or src.raw("deployment") == "cluster"  # a Multi-AZ DB cluster is an AWS::RDS::DBCluster
     family = r.raw("engine_family") or FAMILY_OF.get(str(src.raw("engine")), "mysql")
     secrets = r.val("secrets") or [Att(target, "", "MasterUserSecret.SecretArn")]
     r.part("AWS::IAM::Role", {
@@ -55,8 +56,8 @@ def rds_proxy(r):
     r.part("AWS::RDS::DBProxyTargetGroup", {
         "DBProxyName": r.att(),
         "TargetGroupName": "default",
-        "DBClusterIdentifiers": [r.ref("target")] if aurora else None,
-        "DBInstanceIdentifiers": None if aurora else [r.ref("target")],
+        "DBClusterIdentifiers": [r.ref("target")] if cluster else None,
+        "DBInstanceIdentifiers": None if cluster else [r.ref("target")],
         "ConnectionPoolConfigurationInfo": {
             "MaxConnectionsPercent": r.val("max_connections_percent"),
             "MaxIdleConnectionsPercent": r.val("max_idle_connections_percent"),
