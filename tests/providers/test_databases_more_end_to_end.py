@@ -57,3 +57,27 @@ def test_validate_apply_plan_chaos_diagram_and_cfn(tmp_path):
                                                                                   include_checks=["I"]))
              if m.rule.id != "W3010"]  # the subnets' AZs are written on purpose
     assert found == []
+
+
+def test_a_documentdb_password_of_the_author_s_reaches_neither_state_nor_cloud(tmp_path):
+    """master_password is sensitive: a plan shows it as such, the state and the modeled cloud
+    keep no copy of it, and CloudFormation takes it as a NoEcho parameter."""
+    secret = "a-docdb-secret-9x"
+    src = tmp_path / "docs.arch"
+    src.write_text(CASE.read_text().replace(
+        "    security_groups = [db_sg]\n  }\n\n  neptune_cluster",
+        "    security_groups = [db_sg]\n    manage_master_password = false\n"
+        f"    master_password = \"{secret}\"\n  }}\n\n  neptune_cluster", 1))
+    where = ["--state", tmp_path / "state.db", "--cloud", tmp_path / "cloud.db"]
+    applied = run("apply", src, "--auto-approve", *where)
+    assert applied.exit_code == 0, applied.output
+    assert "(sensitive)" in applied.output and secret not in applied.output
+    for db in ("state.db", "cloud.db"):
+        assert secret.encode() not in (tmp_path / db).read_bytes(), db
+    out = tmp_path / "cfn"
+    assert run("cfn", src, "-o", out, "--format", "json").exit_code == 0
+    (template,) = [p for p in out.glob("*.json") if p.name != "manifest.json"]
+    body = json.loads(template.read_text())
+    assert secret not in template.read_text()
+    password = body["Resources"]["PrimaryDocs"]["Properties"]["MasterUserPassword"]
+    assert body["Parameters"][password["Ref"]]["NoEcho"] is True
