@@ -95,8 +95,8 @@ class MskCluster(Kind):
     def _placement(self, graph: Graph) -> Iterable[Issue]:
         n = len(self.subnets)
         if n not in (2, 3):
-            yield Issue(f"an MSK cluster has two or three client subnets, one per AZ its brokers spread over (a multi-AZ "
-                        f"setup, notes §19.9); got {n}",
+            yield Issue(f"an MSK cluster has two or three client subnets, one per AZ its brokers spread over "
+                        f"(a multi-AZ setup, notes §19.9); got {n}",
                         ("subnets",))
         zones = self.zones(graph)
         if len(zones) < n:

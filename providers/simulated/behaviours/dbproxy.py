@@ -76,7 +76,8 @@ class RdsProxy(Named):
                 "resource_id": rec.outputs.get("resource_id"),
                 "engine_family": (rec.attrs.get("engine_family") or "").upper() or FAMILY_OF.get(engine or ""),
                 "target": rec.attrs.get("target"), "require_tls": bool(rec.attrs.get("require_tls")),
-                "auth": list(rec.attrs.get("secrets") or []) or [f"the master user secret of {rec.attrs.get('target')}"],
+                "auth": list(rec.attrs.get("secrets") or [])
+                or [f"the master user secret of {rec.attrs.get('target')}"],
                 "nodes": [{"id": m.id, "az": m.az, "private_ip": m.attrs.get("private_ip")}
                           for m in op.tx.owned(rec.id, "rds_proxy_node")]}
 

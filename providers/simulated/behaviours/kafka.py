@@ -94,7 +94,8 @@ class MskCluster(Named):
                      "sasl_scram": "sasl_scram" in auths, "iam": "iam" in auths}
         for listener, on in listeners.items():
             key = "bootstrap_brokers" + ("" if listener == "plaintext" else f"_{listener}")
-            out[key] = ",".join(f"b-{b.attrs.get('broker_id')}.{host}:{PORTS[listener]}" for b in brokers) if on else None
+            hosts = (f"b-{b.attrs.get('broker_id')}.{host}:{PORTS[listener]}" for b in brokers)
+            out[key] = ",".join(hosts) if on else None
         return out
 
 
