@@ -77,9 +77,15 @@ def test_a_requested_failover_names_a_documentdb_cluster():
     assert done["t"] > AT
 
 
-def test_a_broker_fault_is_one_broker():
-    doc = chaos("databases_more.arch", "primary.events/b-2", at=AT, duration=600)
+def test_a_broker_fault_is_one_broker_and_automatic_recovery_replaces_it():
+    doc = chaos("databases_more.arch", "primary.events/b-2", at=AT, duration=3600)
     (down,) = events(doc, "msk.brokers_down", "primary.events")
     assert "b-2" in down["detail"] and "1 broker down" in down["detail"]
     first = events(doc, "msk.under_replicated", "primary.events")[0]
     assert "12 of 24 partitions" in first["detail"]  # b-2 holds a replica of half the partitions
+    (replaced,) = events(doc, "msk.broker_replaced", "primary.events")
+    assert replaced["t"] == AT + figures.MSK_BROKER_REPLACE_SECONDS
+    (back,) = events(doc, "msk.broker_back", "primary.events")
+    assert back["t"] == replaced["t"]
+    (recovered,) = events(doc, "msk.recovered", "primary.events")
+    assert recovered["t"] > back["t"]

@@ -62,6 +62,8 @@ MSK_REPLICATION = {3: (3, 2), 2: (2, 1)}      # AWS's MSK defaults per AZ count:
                                               # and min.insync.replicas (3 AZs: 3 and 2; 2 AZs: 2 and 1)
 MSK_PARTITIONS_PER_BROKER = 4                 # model: the leader partitions each broker holds
 MSK_BROKER_RESTART_SECONDS = 300.0            # model: a broker back after its AZ or host (as a database node)
+MSK_BROKER_REPLACE_SECONDS = 900.0            # model: automatic recovery (notes §19.9) replaces a broker
+                                              # that stays failed
 MSK_CATCH_UP_SECONDS = (60.0, 600.0)          # model: a returning broker's replicas catch up with their
                                               # leaders before they are in sync again
 

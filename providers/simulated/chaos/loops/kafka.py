@@ -11,7 +11,9 @@ three AZs; 2 and 1 over two), so:
 - a partition below min.insync.replicas refuses writes (NotEnoughReplicas) but serves reads;
   one without a live replica is offline.
 - when the AZ (or a broker's fault) ends, the broker restarts (`MSK_BROKER_RESTART_SECONDS`)
-  and its replicas catch up (`MSK_CATCH_UP_SECONDS`); then nothing is under-replicated.
+  and its replicas catch up (`MSK_CATCH_UP_SECONDS`); then nothing is under-replicated. A
+  broker that stays failed in a live AZ is replaced by automatic recovery
+  (`MSK_BROKER_REPLACE_SECONDS`), then catches up the same way.
 
 Two services per cluster: writes accepted (the share of partitions taking acks=all writes)
 and reads answered (the share with a live replica). A fault names the cluster (broker 1) or
@@ -124,9 +126,21 @@ class Kafka(Loop):
             return False
         hit = [b for b in c.brokers if part is None and b.n == 1 or f"b-{b.n}" == part]
         for b in hit:
-            b.broken += -1 if up else 1
+            b.broken = max(0, b.broken - 1) if up else b.broken + 1  # a replaced broker's fault has gone
+            if not up:
+                self.sim.after(figures.MSK_BROKER_REPLACE_SECONDS, self._replaced, c, b)
         self._changed(c, hit, up, "a fault on the broker" if not up else "the fault ended")
         return True
+
+    def _replaced(self, c: Cluster, b: Broker) -> None:
+        """MSK's automatic recovery (notes §19.9): a broker that stays failed is replaced on
+        healthy hardware, with its EBS volume, in its AZ (while the AZ is up)."""
+        if not b.broken or not self.world.zone_up(b.az):
+            return
+        b.broken = 0
+        self.sim.log("msk.broker_replaced", c.address, f"automatic recovery replaced broker b-{b.n} in {b.az} "
+                     "(notes §19.9); it reattaches its EBS volume")
+        self._restarted(c, b)
 
     def _changed(self, c: Cluster, brokers: list[Broker], up: bool, why: str) -> None:
         self.world.dirty = True
