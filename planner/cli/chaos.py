@@ -19,7 +19,8 @@ import sys
 import click
 
 from .common import Context, allowed_paths, echo_diagnostics, parse_params, root_of, write_output
-from .options import allow_path_option, cloud_option, format_option, param_option, state_option, workspace_option
+from .options import (CHAOS_DURATION, allow_path_option, cloud_option, format_option, param_option, state_option,
+                      workspace_option)
 
 
 def register(main: click.Group):
@@ -33,7 +34,7 @@ def register(main: click.Group):
                                                                     "5m; default 1m). Pairs with --fail in order.")
     @click.option("--for", "fors", multiple=True, metavar="D",
                   help="How long the fault lasts (default: until the end). Pairs with --fail in order.")
-    @click.option("--duration", default="1h", show_default=True, metavar="D", help="Virtual time to simulate.")
+    @click.option("--duration", default=CHAOS_DURATION, show_default=True, metavar="D", help="Virtual time to simulate.")
     @click.option("--seed", default=0, show_default=True, type=int, help="Randomness and ids derive from it.")
     @format_option()
     @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
