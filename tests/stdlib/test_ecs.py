@@ -26,8 +26,17 @@ BASE = '''region "us-east-1" as east {
     az   = b
   }
 
+  security_group lb_sg {
+    vpc = main
+  }
+
   security_group app_sg {
     vpc = main
+
+    ingress {
+      port = 8080
+      from = lb_sg
+    }
   }
 
   target_group app {
@@ -38,9 +47,10 @@ BASE = '''region "us-east-1" as east {
   }
 
   load_balancer front {
-    type     = application
-    internal = true
-    subnets  = [a, b]
+    type            = application
+    internal        = true
+    subnets         = [a, b]
+    security_groups = [lb_sg]
 
     listener http {
       port    = 80

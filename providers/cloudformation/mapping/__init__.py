@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from archform.stdlib import facets
 
-from . import (apigateway, compute, database, dns, dr, ecs, edge, events, identity, loadbalancing, messaging, mq,
-               network, security, serverless, storage, streaming, workload)
+from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
+               security, serverless, storage, streaming, workload)
+from . import clusterdb, dbproxy, kafka
+from . import ecs
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, streaming, workload, events, identity, mq, ecs)
+            apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, ecs)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

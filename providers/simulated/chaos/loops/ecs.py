@@ -40,10 +40,11 @@ MIB = 1024 * 1024
 class Task:
     """One task: what the target groups see of it (id, AZ, state), like an instance."""
 
-    __slots__ = ("id", "az", "subnet", "state", "group", "instance", "cpu", "memory", "service", "launched")
+    __slots__ = ("id", "address", "az", "subnet", "state", "group", "instance", "cpu", "memory", "service", "launched")
 
     def __init__(self, id, az, subnet, instance, cpu, memory, service):
         self.id, self.az, self.subnet, self.instance = id, az, subnet, instance
+        self.address = service.address  # what the design's network knows it as (reachability)
         self.cpu, self.memory, self.service = cpu, memory, service
         self.state = RUNNING
         self.group = None  # not an Auto Scaling group's: traffic.py loads it as a standalone target
