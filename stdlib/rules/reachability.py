@@ -16,7 +16,7 @@ from archform.stdlib.reach.walk import walk
 from archform.stdlib.schema import Graph, Issue, Related
 
 DATABASES = ("rds", "aurora", "elasticache")
-FLEETS = ("instance", "autoscaling_group", "lambda_function")  # what opens connections to a database
+FLEETS = ("instance", "autoscaling_group", "lambda_function", "ecs_service")  # what opens connections to a database
 
 HELP = {
     "security group ingress": "admit it: ingress {{ port = {port}, from = {peer} }}",
