@@ -148,3 +148,10 @@ def test_a_diagram_draws_the_services_their_tasks_and_what_feeds_them():
         assert line in text
     assert '"primary.web_tg" -> "primary.web"' in text and 'xlabel=":8080"' in text  # registered by IP on 8080
     assert '"primary.apps" -> "primary.workers"' in text and '"primary.worker_task" -> "primary.workers"' in text
+
+
+def test_replacement_tasks_have_aws_task_arns(doc):
+    import re
+    (started,) = events(doc, "ecs.tasks_started", "primary.web")
+    for arn in started["ids"]:
+        assert re.fullmatch(r"arn:aws:ecs:us-east-1:123456789012:task/[a-z0-9-]+/[0-9a-f]{32}", arn)

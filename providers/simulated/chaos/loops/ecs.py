@@ -285,7 +285,11 @@ class Ecs(Loop):
 
     def _start(self, s: EcsService, az: str, subnet: str | None, instance: str | None) -> Task:
         s.serial += 1
-        task = Task(f"{s.id}/replacement-{s.serial}", az, subnet, instance, s.cpu, s.memory, s)
+        # a task ARN as ECS gives one (task/<cluster>/<32 hex digits>), from the run's seeded stream
+        cluster = s.id.split(":service/", 1)[-1].split("/", 1)[0]
+        task_id = f"{self.sim.rng(f'ecs-task/{s.id}').getrandbits(128):032x}"
+        task = Task(f"arn:aws:ecs:{s.region}:{s.id.split(':')[4]}:task/{cluster}/{task_id}", az, subnet, instance,
+                    s.cpu, s.memory, s)
         task.state = PENDING
         task.launched = self.sim.now
         s.tasks[task.id] = task
