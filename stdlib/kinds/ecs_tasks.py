@@ -4,6 +4,7 @@ and the task and execution roles."""
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Iterable, Literal
 
 from pydantic import Field
@@ -18,6 +19,7 @@ from archform.stdlib.types import (Bool, DurationRange, Enum, Int, IntRange, One
                                    dur)
 
 SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "PRIVATE_KEY", "API_KEY")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:|ssm:[a-z0-9-]+:\d{12}:parameter/).+")
 
 
 class PortMapping(Block):
@@ -220,6 +222,13 @@ class EcsTaskDefinition(Kind):
                     yield Issue(f"environment variable {name} looks like a secret: plain environment values are "
                                 "stored in the task definition for anyone who can read it", (*path, "environment"),
                                 severity="warning", help=f"secrets = {{ {name} = <a Secrets Manager secret's ARN> }}")
+            for name in sorted(c.secrets):
+                source = c.secrets[name]
+                if isinstance(source, str) and source.startswith("arn:") and not _SECRET_ARN.match(source):
+                    yield Issue(f"secret {name} is read from '{source}': ECS reads secrets from Secrets Manager or "
+                                "the SSM Parameter Store (notes §15.2.2)", (*path, "secrets"),
+                                help="arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, or "
+                                     "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME")
         yield from self._totals(containers)
 
     def _totals(self, containers: list[Container]) -> Iterable[Issue]:
