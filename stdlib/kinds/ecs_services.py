@@ -53,8 +53,8 @@ class ServiceScalingPolicy(Block):
     threshold: OneOf(Percent, Int, what="a percentage or a number") | None = None
     adjustment: Int | None = None
     schedule: Str | None = None
-    min: IntRange(0, TASKS_PER_SERVICE, what="min") | None = None
-    max: IntRange(0, TASKS_PER_SERVICE, what="max") | None = None
+    min: IntRange(0, TASKS_PER_SERVICE, what="min (ECS quota: tasks per service)") | None = None
+    max: IntRange(0, TASKS_PER_SERVICE, what="max (ECS quota: tasks per service)") | None = None
     scale_in_cooldown: Duration = dur("300s")
     scale_out_cooldown: Duration = dur("300s")
     disable_scale_in: Bool = False
@@ -88,7 +88,7 @@ class EcsService(Kind):
     task_definition: Ref["ecs_task_definition"]
     launch_type: Enum("fargate", "ec2", what="launch type") | None = None
     capacity_provider_strategy: list[StrategyItem] = Field(default_factory=list)
-    desired: IntRange(0, TASKS_PER_SERVICE, what="desired") = 1
+    desired: IntRange(0, TASKS_PER_SERVICE, what="desired (ECS quota: tasks per service)") = 1
     subnets: list[Ref["subnet"]] = Field(default_factory=list)
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     assign_public_ip: Bool = False  # safe default
@@ -96,8 +96,8 @@ class EcsService(Kind):
     health_check_grace_period: DurationRange("0s", "2147483647s", what="health_check_grace_period") | None = None
     deployment: Deployment = Field(default_factory=Deployment)
     placement: Enum("spread", "binpack", "random", what="placement strategy") = "spread"
-    min_tasks: IntRange(0, TASKS_PER_SERVICE, what="min_tasks") | None = None
-    max_tasks: IntRange(0, TASKS_PER_SERVICE, what="max_tasks") | None = None
+    min_tasks: IntRange(0, TASKS_PER_SERVICE, what="min_tasks (ECS quota: tasks per service)") | None = None
+    max_tasks: IntRange(0, TASKS_PER_SERVICE, what="max_tasks (ECS quota: tasks per service)") | None = None
     scaling_policy: list[ServiceScalingPolicy] = Field(default_factory=list)
     enable_execute_command: Bool = False
     tags: Tags = Field(default_factory=dict)

@@ -226,7 +226,7 @@ class EcsTaskDefinition(Kind):
                 source = c.secrets[name]
                 if isinstance(source, str) and source.startswith("arn:") and not _SECRET_ARN.match(source):
                     yield Issue(f"secret {name} is read from '{source}': ECS reads secrets from Secrets Manager or "
-                                "the SSM Parameter Store (notes §15.2.2)", (*path, "secrets"),
+                                "the SSM Parameter Store (notes §15.2.2)", (*path, "secrets", name),
                                 help="arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, or "
                                      "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME")
         yield from self._totals(containers)
