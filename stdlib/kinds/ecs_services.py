@@ -179,6 +179,22 @@ class EcsService(Kind):
             yield Issue(f"all subnets of this service are in {next(iter(zones))}: its tasks stop with that AZ and "
                         "have nowhere to be replaced", ("subnets",), severity="warning",
                         help="add subnets in at least two Availability Zones (notes §26.5)")
+        yield from self._efs_issues(task, zones, graph)
+
+    def _efs_issues(self, task: EcsTaskDefinition, zones: set, graph: Graph) -> Iterable[Issue]:
+        """A task mounts its EFS volumes through a mount target in its own AZ (notes §5.4.1): every
+        AZ the service places tasks in needs one."""
+        for vol in task.volume:
+            efs = deref(graph, vol.efs)
+            if efs is None or not efs.model.subnets:
+                continue
+            theirs = {az_of(graph, deref(graph, r)) for r in efs.model.subnets}
+            missing = sorted(z for z in zones - theirs if z is not None)
+            if missing:
+                yield Issue(f"EFS '{efs.address}' (volume '{vol.name}') has no mount target in {', '.join(missing)}: "
+                            "tasks placed there cannot mount it and fail to start", ("subnets",),
+                            related=(Related(efs.address, ("subnets",), "its mount targets"),),
+                            help="add a subnet of each of the service's AZs to the file system's subnets")
 
     def _balancer_issues(self, task: View, graph: Graph) -> Iterable[Issue]:
         model: EcsTaskDefinition = task.model

@@ -188,7 +188,7 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           volume=[{"name": "shared", "efs": r("shared")}])
     b.add("ip_tg", "target_group", vpc=r("main"), port=8080, protocol="HTTP", target_type="ip")
     b.add("web_service", "ecs_service", cluster=r("apps"), task_definition=r("web_task"), launch_type="fargate",
-          desired=3, subnets=[r("app_a"), r("app_b"), r("app_c")], security_groups=[r("app_sg")],
+          desired=3, subnets=[r("app_a"), r("app_b")], security_groups=[r("app_sg")],
           load_balancer=[{"target_group": r("ip_tg"), "container": "web", "port": 8080}])
     return b
 

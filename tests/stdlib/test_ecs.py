@@ -275,6 +275,8 @@ LIMITS = {
         ("      efs = shared", "      efs                = shared\n      iam_authorization  = true\n"
                                "      transit_encryption = false")],
     "secrets_without_execution_role": [("    execution_role = exec_role\n", "")],
+    "efs_without_a_mount_target_in_an_az": [("  efs shared {\n    subnets         = [a, b]",
+                                             "  efs shared {\n    subnets         = [a]")],
     "secret_from_s3": [("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
                         "arn:aws:s3:::shop-config/db-password")],
     "task_role_not_for_ecs_tasks": [("    task_role      = task_role", "    task_role      = ec2_role"),
