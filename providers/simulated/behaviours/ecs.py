@@ -166,7 +166,8 @@ class Needs:
         task = task or op.the(service.attrs["task_definition"])
         a = task.attrs
         self.task = task
-        self.awsvpc = _fargate(a) or (a.get("network_mode") or "awsvpc") == "awsvpc"
+        self.mode = "awsvpc" if _fargate(a) else a.get("network_mode") or "awsvpc"
+        self.awsvpc = self.mode == "awsvpc"
         containers = a.get("container") or []
         self.cpu = int(a.get("cpu") or sum(int(c.get("cpu") or 0) for c in containers))
         self.memory = _mib(a.get("memory")) or sum(_mib(c.get("memory")) or _mib(c.get("memory_reservation")) or 0
@@ -233,7 +234,7 @@ class EcsService(Named):
             wanted = "ip" if needs.awsvpc else "instance"
             kind = group.attrs.get("target_type") or "instance"
             require(kind == wanted, f"The provided target group {group.outputs.get('arn') or group.id} has target type "
-                    f"{kind}, which is incompatible with the {'awsvpc' if needs.awsvpc else 'bridge'} network mode "
+                    f"{kind}, which is incompatible with the {needs.mode} network mode "
                     "specified in the task definition.", bad)
             require(lb.get("container") in names, f"The container {lb.get('container')} does not exist in the task "
                     "definition.", bad)
