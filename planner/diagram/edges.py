@@ -24,7 +24,7 @@ from .scene import Edge, Node, Scene, ref, refs
 
 USERS = "~users"
 PUBLIC_CIDRS = ("0.0.0.0/0", "::/0")
-SOURCES = ("instance", "autoscaling_group")  # what opens connections a security group admits
+SOURCES = ("instance", "autoscaling_group", "ecs_service")  # what opens connections a security group admits
 
 
 def _label_ports(ports: set) -> str:
