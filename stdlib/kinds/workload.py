@@ -71,7 +71,7 @@ class Workload(Kind):
 
     source: Ref["sqs_queue", "sns_topic", "api_gateway", "kinesis_stream"]
     rate: Number | None = None
-    consumer: Ref["autoscaling_group", "lambda_event_source"] | None = None
+    consumer: Ref["autoscaling_group", "lambda_event_source", "ecs_service"] | None = None
     shares: dict[str, Percent] = Field(default_factory=dict)  # a topic: the share each subscription's filter passes
     record_size: SizeRange("1B", "1MiB", what="record_size") = size("1KiB")  # a stream's records (notes §14.3)
     per_message: DurationRange("1ms", "12h", what="per_message") = dur("100ms")
@@ -115,6 +115,9 @@ class Workload(Kind):
             yield Issue("per_instance is 1: each instance processes one message at a time", ("consumer",),
                         severity="warning", help="say how many messages an instance works on at once: "
                                                  "per_instance = 10")
+        if getattr(self.consumer, "kind", None) == "ecs_service" and "per_instance" not in me.written:
+            yield Issue("per_instance is 1: each task processes one message at a time", ("consumer",),
+                        severity="warning", help="say how many messages a task works on at once: per_instance = 10")
 
     def _topic_issues(self, graph: Graph) -> Iterable[Issue]:
         if self.consumer is not None:

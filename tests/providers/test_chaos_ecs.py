@@ -155,3 +155,18 @@ def test_replacement_tasks_have_aws_task_arns(doc):
     (started,) = events(doc, "ecs.tasks_started", "primary.web")
     for arn in started["ids"]:
         assert re.fullmatch(r"arn:aws:ecs:us-east-1:123456789012:task/[a-z0-9-]+/[0-9a-f]{32}", arn)
+
+
+def test_ecs_tasks_working_a_queue_build_a_backlog_until_replaced_then_drain():
+    """Notes §15.2.4: ECS tasks poll an SQS queue. Nine tasks carry 40 orders/s (eight tasks' worth);
+    an AZ's loss leaves six: the backlog rises until the service has its nine again, then drains."""
+    doc = chaos("ecs_queue_workers.arch", "az:eu-west-1a", at=AT, duration=1800)
+    (queue,) = doc["queues"]
+    (backlog,) = queue["backlogs"]
+    assert backlog["rose_at"] == AT and queue["depth_at_end"] == 0
+    (lost,) = events(doc, "queue.in_flight_lost", "primary.orders_in")
+    assert "on tasks in eu-west-1a" in lost["detail"]  # what the lost tasks held comes back later
+    (steady,) = events(doc, "ecs.steady_state", "primary.workers")
+    assert backlog["peak_at"] <= steady["t"] + figures.WORKLOAD_TICK_SECONDS < backlog["back_at"]
+    (drained,) = events(doc, "queue.drained", "primary.orders_in")
+    assert drained["t"] == backlog["back_at"]

@@ -463,3 +463,13 @@ def test_ecs_templates_pass_cfn_lint_with_informational_rules(tmp_path, pairs):
     found = [(m.rule.id, m.message) for t, _ in result.templates
              for m in lint_file(tmp_path / "out" / t.file, config=ManualArgs(regions=[t.region], include_checks=["I"]))]
     assert [f for f in found if f[0] != "W3010"] == []  # W3010: the architecture names its AZs on purpose
+
+
+def test_an_ecs_service_consumes_a_queue_workload_and_says_how_many_messages_a_task_takes():
+    from pathlib import Path
+    text = (Path(__file__).parents[1] / "providers" / "chaos_cases" / "ecs_queue_workers.arch").read_text()
+    _, found = diagnose(text)
+    assert found == []
+    _, found = diagnose(text.replace("    per_instance = 10\n", ""))
+    assert [(d.severity, d.summary) for d in found] == [
+        ("warning", "primary.orders_in: per_instance is 1: each task processes one message at a time")]

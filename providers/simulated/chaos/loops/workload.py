@@ -6,7 +6,8 @@ Every `WORKLOAD_TICK_SECONDS` each queue workload moves what the interval starti
 
 - producers send `rate` messages a second while the queue's region is up (else they are refused);
 - the consumer works `slots` messages at once, each taking `per_message`: an Auto Scaling
-  group's instances in service × `per_instance`, or a Lambda event source mapping's concurrency
+  group's instances in service × `per_instance`, an ECS service's running tasks ×
+  `per_instance` (notes §15.2.4), or a Lambda event source mapping's concurrency
   — the function's reserved concurrency or the region's account limit (1,000), the mapping's
   `max_concurrency`, and nothing while the function does not answer; what the queue would need
   beyond that is throttled;
@@ -241,6 +242,9 @@ class Workloads(Loop):
         if c.kind == "autoscaling_group":
             group = self.world.asg.by_id.get(c.id)
             return (float(group.in_service() * f.per_instance) if group is not None else 0.0), 0.0
+        if c.kind == "ecs_service":
+            service = self.world.ecs.by_id.get(c.id)
+            return (float(service.running() * f.per_instance) if service is not None else 0.0), 0.0
         function = self.world.records.get(c.attrs.get("function") or "")
         if function is None or self.world.serverless.capacity(function.id) <= 0 or c.attrs.get("enabled") is False:
             return 0.0, 0.0
@@ -334,20 +338,29 @@ class Workloads(Loop):
             return
         for f in self.flows:
             c = f.consumer
-            if c is None or c.kind != "autoscaling_group" or f.in_flight <= 0:
+            if c is None or c.kind not in ("autoscaling_group", "ecs_service") or f.in_flight <= 0:
                 continue
-            group = self.world.asg.by_id.get(c.id)
-            if group is None:
+            members = self._workers(c)
+            if members is None:
                 continue
-            members = [i for i in group.members.values() if i.id in group.running or i.az == az]
-            lost = sum(1 for i in members if i.az == az)
+            members = [(i_az, running) for i_az, running in members if running or i_az == az]
+            lost = sum(1 for i_az, _ in members if i_az == az)
             if not members or not lost:
                 continue
             held = f.in_flight * lost / len(members)
             f.in_flight -= held
             f.returning.append([self.sim.now + f.visibility, self.sim.now, held, 1])
-            self.sim.log("queue.in_flight_lost", f.address, f"{held:,.0f} messages in work on instances in {az} "
+            workers = "tasks" if c.kind == "ecs_service" else "instances"
+            self.sim.log("queue.in_flight_lost", f.address, f"{held:,.0f} messages in work on {workers} in {az} "
                          f"become visible again after the visibility timeout ({units.span(f.visibility)})")
+
+    def _workers(self, c) -> list[tuple[str, bool]] | None:
+        """(AZ, running) of each instance of an Auto Scaling group, or each task of an ECS service."""
+        if c.kind == "ecs_service":
+            service = self.world.ecs.by_id.get(c.id)
+            return None if service is None else [(t.az, t.state == "running") for t in service.tasks.values()]
+        group = self.world.asg.by_id.get(c.id)
+        return None if group is None else [(i.az, i.id in group.running) for i in group.members.values()]
 
     def report(self) -> list[dict]:
         """Per queue workload: the backlogs the run built and when each drained."""
