@@ -5,9 +5,10 @@ runs it on the virtual clock.
     workload orders_in {
       source       = jobs          # an sqs_queue producers send to, or an api_gateway clients call
       rate         = 50            # messages (or requests) per second
-      consumer     = workers       # who works the queue: an autoscaling_group or a lambda_event_source
+      consumer     = workers       # who works the queue: an autoscaling_group, an ecs_service or a
+                                   # lambda_event_source
       per_message  = 1s            # the time one message takes to process
-      per_instance = 10            # messages one instance processes at once (an Auto Scaling group)
+      per_instance = 10            # messages one instance (or ECS task) processes at once
       error_rate   = 1%            # messages whose processing fails: received again after the
                                    # visibility timeout, then to the dead-letter queue
     }
@@ -53,7 +54,8 @@ def _fed_by_topic(graph: Graph, queue: str) -> bool:
 class Workload(Kind):
     """Demand the architecture carries, for the modeled cloud (nothing is deployed on AWS):
     `rate` messages per second sent to an SQS queue (`source`) and processed by `consumer` (an
-    Auto Scaling group, `per_instance` messages at a time, or a Lambda event source mapping),
+    Auto Scaling group or an ECS service, `per_instance` messages at a time per instance or
+    task, or a Lambda event source mapping),
     each taking `per_message`, a share `error_rate` failing (received again after the queue's
     visibility timeout, then dead-lettered); `rate` messages per second published to an SNS
     topic, fanned out to its subscriptions (`shares`: what each one's filter passes; a queue's
@@ -101,7 +103,8 @@ class Workload(Kind):
         source = deref(graph, self.source)
         if kind == "sqs_queue":
             if self.consumer is None:
-                yield Issue("a workload on a queue needs consumer = <autoscaling_group or lambda_event_source>",
+                yield Issue("a workload on a queue needs consumer = <autoscaling_group, ecs_service or "
+                            "lambda_event_source>",
                             ("source",), help="the group or event source mapping that processes its messages")
             else:
                 yield from self._consumer_issues(me, graph)
