@@ -38,13 +38,15 @@ class Deployment(Block):
     rollback: Bool = True
 
 
-METRICS = ("cpu", "memory", "request_count")
+METRICS = ("cpu", "memory", "request_count", "queue_backlog")
 
 
 class ServiceScalingPolicy(Block):
     """`scaling_policy NAME { metric = request_count, target = 1000 }` (notes §15.2.3): target
-    tracking on CPU, memory or ALB requests per target; step scaling adds `adjustment` tasks
-    past a `threshold`; scheduled sets min/max on a `schedule`."""
+    tracking on CPU, memory or ALB requests per target, or on a queue's visible messages per
+    running task (`metric = queue_backlog, queue = jobs`: ECS tasks working an SQS queue, notes
+    §15.2.4); step scaling adds `adjustment` tasks past a `threshold`; scheduled sets min/max on
+    a `schedule`."""
 
     name: Str
     type: Enum("target_tracking", "step", "scheduled", what="scaling policy type") = "target_tracking"
@@ -52,6 +54,7 @@ class ServiceScalingPolicy(Block):
     target: OneOf(Percent, Int, what="a percentage or a number") | None = None
     threshold: OneOf(Percent, Int, what="a percentage or a number") | None = None
     adjustment: Int | None = None
+    queue: Ref["sqs_queue"] | None = None  # queue_backlog: the queue whose messages per task are tracked
     schedule: Str | None = None
     min: IntRange(0, TASKS_PER_SERVICE, what="min (ECS quota: tasks per service)") | None = None
     max: IntRange(0, TASKS_PER_SERVICE, what="max (ECS quota: tasks per service)") | None = None
@@ -276,9 +279,19 @@ class EcsService(Kind):
                 if policy.metric in ("cpu", "memory") and not isinstance(level, v.Percent):
                     yield Issue(f"{policy.metric} utilisation is a percentage: write {field} = {level}%",
                                 (*path, field))
-                if policy.metric == "request_count" and isinstance(level, v.Percent):
-                    yield Issue(f"request_count counts requests per task: write {field} as a number, e.g. 1000",
+                if policy.metric in ("request_count", "queue_backlog") and isinstance(level, v.Percent):
+                    counted = "requests" if policy.metric == "request_count" else "messages"
+                    yield Issue(f"{policy.metric} counts {counted} per task: write {field} as a number, e.g. 100",
                                 (*path, field))
+            if policy.metric == "queue_backlog" and policy.queue is None:
+                yield Issue("queue_backlog tracks a queue's visible messages per running task: name it with "
+                            "queue = <sqs_queue>", (*path, "metric"),
+                            help="scaling_policy backlog { metric = queue_backlog, queue = jobs, target = 100 }")
+            elif policy.metric == "queue_backlog" and policy.type != "target_tracking":
+                yield Issue("queue_backlog is tracked by a target tracking policy", (*path, "type"),
+                            help="type = target_tracking")
+            if policy.queue is not None and policy.metric != "queue_backlog":
+                yield Issue("queue is for metric = queue_backlog", (*path, "queue"))
             if policy.metric == "request_count" and not self.load_balancer:
                 yield Issue("request_count (ALB requests per target) needs the service behind a target group",
                             (*path, "metric"), help="load_balancer { target_group = …, container = …, port = … }")

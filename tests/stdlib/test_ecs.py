@@ -311,6 +311,10 @@ LIMITS = {
                                 "    scaling_policy night {\n      type     = scheduled\n"
                                 "      schedule = \"cron(0 22 * * ? *)\"\n      min      = 5\n      max      = 2\n"
                                 "    }\n\n    scaling_policy requests {")],
+    "queue_backlog_without_queue": [("      metric = request_count\n      target = 1000",
+                                     "      metric = queue_backlog\n      target = 100")],
+    "queue_without_queue_backlog": [("      target = 1000", "      target = 1000\n      queue  = jobs"),
+                                    ("  ecs_cluster apps {", "  sqs_queue jobs {\n  }\n\n  ecs_cluster apps {")],
     "desired_over_quota": [("    desired         = 3", "    desired         = 6000")],
 }
 
