@@ -157,16 +157,19 @@ def test_replacement_tasks_have_aws_task_arns(doc):
         assert re.fullmatch(r"arn:aws:ecs:us-east-1:123456789012:task/[a-z0-9-]+/[0-9a-f]{32}", arn)
 
 
-def test_ecs_tasks_working_a_queue_build_a_backlog_until_replaced_then_drain():
-    """Notes §15.2.4: ECS tasks poll an SQS queue. Nine tasks carry 40 orders/s (eight tasks' worth);
-    an AZ's loss leaves six: the backlog rises until the service has its nine again, then drains."""
+def test_ecs_tasks_working_a_queue_scale_out_on_its_backlog_and_back_in():
+    """Notes §15.2.4: ECS tasks poll an SQS queue. Nine tasks carry 40 orders/s (eight tasks'
+    worth); an AZ's loss leaves six and a backlog; target tracking on the messages per running task
+    scales the service out, the queue drains, and the service returns to min_tasks = 9."""
     doc = chaos("ecs_queue_workers.arch", "az:eu-west-1a", at=AT, duration=1800)
     (queue,) = doc["queues"]
     (backlog,) = queue["backlogs"]
     assert backlog["rose_at"] == AT and queue["depth_at_end"] == 0
     (lost,) = events(doc, "queue.in_flight_lost", "primary.orders_in")
     assert "on tasks in eu-west-1a" in lost["detail"]  # what the lost tasks held comes back later
-    (steady,) = events(doc, "ecs.steady_state", "primary.workers")
-    assert backlog["peak_at"] <= steady["t"] + figures.WORKLOAD_TICK_SECONDS < backlog["back_at"]
-    (drained,) = events(doc, "queue.drained", "primary.orders_in")
-    assert drained["t"] == backlog["back_at"]
+    out, back = events(doc, "ecs.desired", "primary.workers")
+    assert (out["before"], back["after"]) == (9, 9) and out["after"] > 9 and "messages per running task" in out["detail"]
+    assert AT < out["t"] <= AT + figures.SCALING_EVALUATION_SECONDS < backlog["back_at"] < back["t"]
+    assert back["t"] - out["t"] >= 300  # the scale-in cooldown
+    workers = service(doc, "primary.workers")
+    assert value_at(workers, back["t"] - 1)[1] == out["after"] and value_at(workers, back["t"])[1] == 9

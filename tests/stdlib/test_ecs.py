@@ -477,3 +477,24 @@ def test_an_ecs_service_consumes_a_queue_workload_and_says_how_many_messages_a_t
     _, found = diagnose(text.replace("    per_instance = 10\n", ""))
     assert [(d.severity, d.summary) for d in found] == [
         ("warning", "primary.orders_in: per_instance is 1: each task processes one message at a time")]
+
+
+def test_backlog_scaling_in_cloudformation_is_metric_math_over_running_tasks(tmp_path):
+    from pathlib import Path
+    from cfnlint.api import ManualArgs, lint_file
+    from archform.providers.cloudformation.write import write
+    text = (Path(__file__).parents[1] / "providers" / "chaos_cases" / "ecs_queue_workers.arch").read_text()
+    result = _generate(tmp_path, text)
+    (policy,) = [r["Properties"] for r in _parts(result, "AWS::ApplicationAutoScaling::ScalingPolicy").values()]
+    config = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert config["TargetValue"] == 20 and "PredefinedMetricSpecification" not in config
+    visible, tasks, backlog = config["CustomizedMetricSpecification"]["Metrics"]
+    assert visible["MetricStat"]["Metric"]["Dimensions"] == [{"Name": "QueueName",
+                                                              "Value": {"Fn::GetAtt": ["PrimaryOrders", "QueueName"]}}]
+    assert tasks["MetricStat"]["Metric"]["MetricName"] == "RunningTaskCount"
+    assert backlog == {"Id": "backlog", "Label": "Messages visible per running task", "ReturnData": True,
+                       "Expression": "visible / tasks"}
+    write(result, tmp_path / "out", "yaml")
+    found = [(m.rule.id, m.message) for t, _ in result.templates
+             for m in lint_file(tmp_path / "out" / t.file, config=ManualArgs(regions=[t.region], include_checks=["I"]))]
+    assert [f for f in found if f[0] != "W3010"] == []

@@ -291,12 +291,15 @@ def _policy(r, i: int, policy: dict, cluster):
     metric = policy.get("metric")
     common = {"PolicyName": sub(r.att("", "Name"), "-" + policy["name"]), "ScalingTargetId": r.att("ScalableTarget")}
     if policy.get("type", "target_tracking") == "target_tracking":
-        spec = {"PredefinedMetricType": _TRACKING[metric]}
+        spec = {"PredefinedMetricType": _TRACKING.get(metric)}
         if metric == "request_count":
             spec["ResourceLabel"] = _resource_label(r)
+        custom = _backlog_per_task(r, p, cluster) if metric == "queue_backlog" else None
         r.part("AWS::ApplicationAutoScaling::ScalingPolicy", {**common, "PolicyType": "TargetTrackingScaling",
             "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": number(r.get(*p, "target")), "PredefinedMetricSpecification": spec,
+                "TargetValue": number(r.get(*p, "target")),
+                "PredefinedMetricSpecification": spec if custom is None else None,
+                "CustomizedMetricSpecification": custom,
                 "ScaleInCooldown": seconds(r.get(*p, "scale_in_cooldown")),
                 "ScaleOutCooldown": seconds(r.get(*p, "scale_out_cooldown")),
                 "DisableScaleIn": True if policy.get("disable_scale_in") else None}}, suffix=suffix)
@@ -320,6 +323,21 @@ def _policy(r, i: int, policy: dict, cluster):
         "Period": 60, "EvaluationPeriods": 2, "Threshold": number(r.get(*p, "threshold")),
         "ComparisonOperator": "GreaterThanOrEqualToThreshold" if adjustment >= 0 else "LessThanOrEqualToThreshold",
         "AlarmActions": [r.att(suffix)]}, suffix=suffix + "Alarm")
+
+
+def _backlog_per_task(r, p: tuple, cluster) -> dict:
+    """AWS's "scaling based on Amazon SQS" for a service: the queue's visible messages over the
+    service's running tasks (Container Insights' RunningTaskCount), as metric math."""
+    return {"Metrics": [
+        {"Id": "visible", "ReturnData": False, "MetricStat": {"Stat": "Sum", "Metric": {
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": r.ref(*p, "queue", export="name")}]}}},
+        {"Id": "tasks", "ReturnData": False, "MetricStat": {"Stat": "Average", "Metric": {
+            "Namespace": "ECS/ContainerInsights", "MetricName": "RunningTaskCount",
+            "Dimensions": [{"Name": "ClusterName", "Value": r.ctx.out(cluster, "name", r)},
+                           {"Name": "ServiceName", "Value": r.att("", "Name")}]}}},
+        {"Id": "backlog", "Label": "Messages visible per running task", "ReturnData": True,
+         "Expression": "visible / tasks"}]}
 
 
 MAPPERS = {"ecr_repository": ecr_repository, "ecs_cluster": ecs_cluster, "ecs_task_definition": ecs_task_definition,

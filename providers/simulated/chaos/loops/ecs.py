@@ -22,6 +22,7 @@ The service measures its running tasks against the desired count.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Iterable
 
@@ -77,6 +78,21 @@ class EcsService:
         self.cpu = int(ta.get("cpu") or sum(int(c.get("cpu") or 0) for c in containers))
         self.memory = int((units.size_bytes(ta.get("memory")) or sum(
             units.size_bytes(c.get("memory") or c.get("memory_reservation"), 0.0) for c in containers)) // MIB)
+        self.min = int(a["min_tasks"]) if a.get("min_tasks") is not None else self.desired
+        self.max = int(a["max_tasks"]) if a.get("max_tasks") is not None else self.desired
+        self.backlog_queue: str | None = None  # target tracking on a queue's visible messages per task
+        self.backlog_target, self.scale_in = 1.0, True
+        self.cooldown_out = self.cooldown_in = 300.0
+        for policy in a.get("scaling_policy") or []:
+            if (policy.get("type") or "target_tracking") == "target_tracking" and \
+                    policy.get("metric") == "queue_backlog" and policy.get("queue"):
+                self.backlog_queue = policy["queue"]
+                self.backlog_target = max(1e-9, float(policy.get("target") or 1))
+                self.scale_in = not policy.get("disable_scale_in")
+                self.cooldown_out = units.seconds(policy.get("scale_out_cooldown"), 300.0)
+                self.cooldown_in = units.seconds(policy.get("scale_in_cooldown"), 300.0)
+                break
+        self.last_scaling = float("-inf")
         self.target_groups: list = []
         self.tasks: dict[str, Task] = {}
         self.lost: set[str] = set()  # stopped tasks the scheduler has not noticed yet
@@ -123,6 +139,50 @@ class Ecs(Loop):
             if len(self._live(s)) < s.desired:  # applied short of room: placing goes on
                 s.since, s.since_what = 0.0, "the run began"
                 self.sim.at(0.0, self.reconcile, s)
+            if s.backlog_queue is not None:
+                phase = round(self.sim.rng(f"ecs-scaling/{s.id}").uniform(0, figures.SCALING_EVALUATION_SECONDS), 1)
+                self.sim.at(phase, self._scaling, s)
+
+    # --- service auto scaling ----------------------------------------------------------------------
+
+    def _scaling(self, s: EcsService) -> None:
+        """Target tracking on the queue's visible messages per running task (Application Auto
+        Scaling, read once a minute): desired = backlog / target, within min_tasks and max_tasks,
+        each direction after its cooldown."""
+        self.sim.after(figures.SCALING_EVALUATION_SECONDS, self._scaling, s)
+        backlog = self.world.workload.visible(s.backlog_queue)
+        if backlog is None:
+            return
+        running = s.running()
+        per = backlog / running if running else (float("inf") if backlog > 0 else 0.0)
+        target, since = s.backlog_target, self.sim.now - s.last_scaling
+        wanted = math.ceil(round(backlog / target, 6))
+        if per > target * 1.05 and s.desired < s.max and since >= s.cooldown_out and wanted > s.desired:
+            shown = f"{per:,.0f} messages per running task" if running else f"{backlog:,.0f} messages and no task"
+            self._set_desired(s, min(s.max, wanted), f"target tracking: {shown}, above the target {target:g}")
+        elif s.scale_in and running == s.desired and per < target * 0.8 and s.desired > s.min \
+                and since >= s.cooldown_in and max(s.min, wanted) < s.desired:
+            self._set_desired(s, max(s.min, wanted), f"target tracking: {per:,.0f} messages per running task, "
+                                                     f"below the target {target:g}")
+
+    def _set_desired(self, s: EcsService, desired: int, why: str) -> None:
+        self.sim.log("ecs.desired", s.address, f"desired count {s.desired} → {desired} ({why})", before=s.desired,
+                     after=desired)
+        s.last_scaling = self.sim.now
+        before, s.desired = s.desired, desired
+        if desired > before:
+            self.reconcile(s)
+            return
+        live = [t for t in s.tasks.values() if t.state in (RUNNING, PENDING)]
+        for _ in range(min(before - desired, len(live))):  # the newest of the AZ with the most go first
+            counts = Counter(t.az for t in live)
+            az = max(counts, key=lambda z: (counts[z], z))
+            victim = max((t for t in live if t.az == az), key=lambda t: (t.launched, t.id))
+            live.remove(victim)
+            victim.state = TERMINATED
+            s.tasks.pop(victim.id, None)
+            self.world.elb.deregister(victim)
+        self.world.dirty = True
 
     def services(self) -> Iterable[Service]:
         for s in self.services_:
