@@ -16,6 +16,11 @@
   registered with the service's target groups, which take it into service once healthy.
 - When every task is back the service logs AWS's "has reached a steady state", with the time
   since the first task stopped. An AZ that returns gets no tasks back (no rebalancing).
+- Service auto scaling on a queue's backlog (`metric = queue_backlog`): once a minute, the
+  visible messages per running task against the target set the desired count, within
+  `min_tasks` and `max_tasks`, each direction after its cooldown (notes §15.2.3, §15.2.4).
+  Tracking CPU, memory or requests per target needs a load the run does not model: those
+  policies keep the desired count.
 
 The service measures its running tasks against the desired count.
 """
