@@ -24,7 +24,7 @@ MAX_ROWS = 16
 
 LANES = [
     ("fault", "Faults", ("fault.",)),
-    ("compute", "Compute", ("instance.", "spot.", "capacity.")),
+    ("compute", "Compute", ("instance.", "spot.", "capacity.", "ecs.")),
     ("asg", "Auto Scaling", ("asg.",)),
     ("lb", "Load balancing", ("lb.", "target.")),
     ("data", "Data", ("rds.", "aurora.", "cache.", "storage.", "documentdb.", "neptune.", "rds_proxy.", "msk.")),
@@ -39,7 +39,7 @@ COLOURS = {"fault": "#D13212", "compute": "#ED7100", "asg": "#ED7100", "lb": "#7
 LABELLED = ("fault.start", "route53.record_flipped", "aurora.global_promoted", "aurora.failover_complete",
             "rds.failover_complete", "rds.promoted", "dr.runbook_started", "dr.dns_switched", "dr.restored",
             "cache.failover_complete", "queue.backlog", "queue.drained", "documentdb.failover_complete",
-            "neptune.failover_complete", "rds_proxy.clients_moved", "msk.recovered")
+            "neptune.failover_complete", "rds_proxy.clients_moved", "msk.recovered", "ecs.steady_state")
 
 
 def _f(x: float) -> str:
