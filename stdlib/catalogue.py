@@ -68,6 +68,12 @@ INDEX: dict[str, str] = {
     "state_machine": "workflows",
     "cognito_user_pool": "identity",
     "mq_broker": "mq",
+    "redshift_cluster": "redshift",
+    "redshift_serverless": "redshift",
+    "opensearch_domain": "opensearch",
+    "glue_database": "analytics",
+    "glue_crawler": "analytics",
+    "athena_workgroup": "analytics",
 }
 
 
