@@ -50,6 +50,12 @@ NOT_FOUND_CODE = {
     "event_rule": "ResourceNotFoundException",
     "state_machine": "StateMachineDoesNotExist",
     "mq_broker": "NotFoundException",
+    "redshift_cluster": "ClusterNotFound",
+    "redshift_serverless": "ResourceNotFoundException",
+    "opensearch_domain": "ResourceNotFoundException",
+    "glue_database": "EntityNotFoundException",
+    "glue_crawler": "EntityNotFoundException",
+    "athena_workgroup": "InvalidRequestException",
 }
 
 
