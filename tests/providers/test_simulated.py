@@ -59,6 +59,8 @@ ID_FORMAT = {
     "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
     "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
     "mq_broker": rf"b-{UUID}",
+    "redshift_cluster": r"[a-z][a-z0-9-]{0,62}", "redshift_serverless": UUID, "opensearch_domain": r"[a-z][a-z0-9-]{2,27}",
+    "glue_database": r"[a-z0-9_]{1,255}", "glue_crawler": r"[a-z0-9-]{1,255}", "athena_workgroup": r"[A-Za-z0-9._-]{1,128}",
 }
 
 ARN_FORMAT = {
@@ -84,6 +86,12 @@ ARN_FORMAT = {
     "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
     "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
     "mq_broker": rf"arn:aws:mq:us-east-1:{ACCT}:broker:[A-Za-z0-9_-]{{1,50}}:{{id}}",
+    "redshift_cluster": rf"arn:aws:redshift:us-east-1:{ACCT}:cluster:{{id}}",
+    "redshift_serverless": rf"arn:aws:redshift-serverless:us-east-1:{ACCT}:workgroup/{{id}}",
+    "opensearch_domain": rf"arn:aws:es:us-east-1:{ACCT}:domain/{{id}}",
+    "glue_database": rf"arn:aws:glue:us-east-1:{ACCT}:database/{{id}}",
+    "glue_crawler": rf"arn:aws:glue:us-east-1:{ACCT}:crawler/{{id}}",
+    "athena_workgroup": rf"arn:aws:athena:us-east-1:{ACCT}:workgroup/{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world
