@@ -55,6 +55,16 @@ RESTART_AFTER_ZONE_SECONDS = 300.0            # model: a single-AZ database or c
 MQ_FAILOVER_SECONDS = (10.0, 90.0)            # AWS (Amazon MQ team on re:Post): an active/standby broker's
                                               # standby takes over "within ~10-90 sec"; the developer guide
                                               # says only "a short while"
+REDSHIFT_SNAPSHOT_SECONDS = 8 * 3600.0        # notes §19.2.2: automated snapshots every 8 hours (or 5 GB
+                                              # of changes, which a quiet cluster may not reach)
+REDSHIFT_MULTI_AZ_FAILOVER_SECONDS = (30.0, 60.0)  # model: a Multi-AZ cluster's secondary compute takes
+                                              # over in about a minute (data is in managed storage)
+REDSHIFT_RESTORE_SECONDS = (1200.0, 3600.0)   # model: restoring a cluster from a snapshot in another AZ
+                                              # or region takes tens of minutes (it grows with the data)
+OPENSEARCH_STANDBY_FAILOVER_SECONDS = (0.0, 0.0)  # AWS ("Multi-AZ with Standby"): the standby zone's
+                                              # nodes are promoted with no loss of availability
+OPENSEARCH_RECOVERY_SECONDS = (300.0, 900.0)  # model: replica shards re-created on the surviving nodes
+                                              # (the domain is yellow meanwhile)
 
 # --- Route 53 --------------------------------------------------------------------------------------
 

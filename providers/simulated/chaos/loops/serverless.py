@@ -15,7 +15,8 @@
 - API Gateway: regional, across AZs. It serves the share of its routes whose integration
   answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
   taken to answer); the others return 5xx.
-- EventBridge buses and rules, Step Functions state machines, Cognito user pools: regional, like SQS. A rule
+- EventBridge buses and rules, Step Functions state machines, Cognito user pools, Redshift Serverless
+  workgroups, Glue databases and crawlers, Athena workgroups: regional, like SQS. A rule
   delivers to the share of its targets that still answer (a bus in another region keeps
   receiving while its region is up: cross-region routing survives the rule's targets' AZs).
 """
@@ -40,6 +41,10 @@ KINDS += ("event_bus", "event_rule", "state_machine", "cognito_user_pool")
 _MEASURES.update({"event_bus": ("events accepted", "bus"), "event_rule": ("events delivered", "targets"),
                   "state_machine": ("executions started", "state machine"),
                   "cognito_user_pool": ("sign-ins served", "user pool")})
+# Analytics AWS runs across AZs (notes §19.1, §19.2.1, §19.6): regional, like SQS
+KINDS += ("redshift_serverless", "glue_database", "glue_crawler", "athena_workgroup")
+_MEASURES.update({"redshift_serverless": ("queries answered", "workgroup"), "glue_database": ("lookups answered", "database"),
+                  "glue_crawler": ("crawls run", "crawler"), "athena_workgroup": ("queries answered", "workgroup")})
 
 
 @provides("failures", *KINDS)
