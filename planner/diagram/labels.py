@@ -258,6 +258,37 @@ def _broker(a):
     return [f"{engine}, {mode}"]
 
 
+def _redshift(a):
+    nodes = a.get("nodes") or 2
+    out = [f"{nodes} × {a.get('node_type')}" + (" · Multi-AZ" if a.get("multi_az") else " · one AZ")]
+    copy = a.get("snapshot_copy")
+    if copy:
+        out.append(f"snapshots → {copy.get('region')}")
+    return out
+
+
+def _redshift_serverless(a):
+    top = f"–{a.get('max_capacity')}" if a.get("max_capacity") else ""
+    return [f"{a.get('base_capacity')}{top} RPU"]
+
+
+def _opensearch(a):
+    zones = a.get("zones") or 1
+    masters = (a.get("masters") or {}).get("count")
+    out = [f"{a.get('instances')} × {a.get('instance_type')}"]
+    out.append((f"{zones} AZs" if zones > 1 else "one AZ") + (" + standby" if a.get("standby") else "") +
+               (f" · {masters} masters" if masters else ""))
+    return out
+
+
+def _crawler(a):
+    return [a.get("schedule") or "on demand"]
+
+
+def _athena(a):
+    return [f"results {(a.get('encryption') or 'sse_s3').upper().replace('_', '-')}"]
+
+
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
@@ -268,6 +299,8 @@ _DETAILS = {
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
     "mq_broker": _broker,
+    "redshift_cluster": _redshift, "redshift_serverless": _redshift_serverless, "opensearch_domain": _opensearch,
+    "glue_crawler": _crawler, "athena_workgroup": _athena,
 }
 
 

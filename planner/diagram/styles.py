@@ -82,6 +82,12 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "state_machine": ("integration", "Step Functions", False),
     "cognito_user_pool": ("security", "Cognito user pool", False),
     "mq_broker": ("integration", "Amazon MQ broker", False),
+    "redshift_cluster": ("analytics", "Redshift cluster", False),
+    "redshift_serverless": ("analytics", "Redshift Serverless", False),
+    "opensearch_domain": ("analytics", "OpenSearch domain", False),
+    "glue_database": ("analytics", "Glue database", False),
+    "glue_crawler": ("analytics", "Glue crawler", False),
+    "athena_workgroup": ("analytics", "Athena workgroup", False),
 }
 
 
