@@ -52,6 +52,7 @@ MOTO_UNSUPPORTED = [
     "AWS::ApiGatewayV2::Integration",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Stage",
+    "AWS::Athena::WorkGroup",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::CertificateManager::Certificate",
     "AWS::CloudFront::CachePolicy",
@@ -78,11 +79,16 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
+    "AWS::Glue::Crawler",
+    "AWS::Glue::Database",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
+    "AWS::OpenSearchService::Domain",
     "AWS::RDS::DBCluster",
     "AWS::RDS::GlobalCluster",
+    "AWS::RedshiftServerless::Namespace",
+    "AWS::RedshiftServerless::Workgroup",
     "AWS::ResilienceHub::ResiliencyPolicy",
     "AWS::Route53::CidrCollection",
     "AWS::S3::BucketPolicy",
@@ -497,9 +503,10 @@ CHECKS = {
 # - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
-#   user pool — and what
+#   user pool, Redshift Serverless, OpenSearch, Glue and Athena — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
-#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases in them, the records aliasing
+#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases (and the Redshift cluster) in
+#   them, the records aliasing
 #   the distribution and accelerator, the failover record with a health check (moto cannot read
 #   a health check's id);
 # - multi_region: the accelerator, the global table, Aurora, the certificates, the DR plan, the
@@ -518,11 +525,12 @@ NOT_DEPLOYED = {
     "stream_pipeline": ["primary.clicks_to_lake"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache",
-                   "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
+    "every_kind": ["accelerator", "cdn", "dr", "primary.adhoc", "primary.analysts", "primary.app_fleet",
+                   "primary.app_lt", "primary.broker", "primary.cache", "primary.cert", "primary.clicks_catalog",
+                   "primary.clicks_crawler", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
                    "primary.data_acl", "primary.db", "primary.db_replica", "primary.eigw", "primary.hook",
-                   "primary.members", "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
-                   "zone.www_backup"],
+                   "primary.members", "primary.orders", "primary.parts", "primary.search", "primary.spread",
+                   "primary.warehouse", "zone.cdn", "zone.fast", "zone.www", "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
