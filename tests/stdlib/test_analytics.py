@@ -266,3 +266,224 @@ def test_each_rule_is_one_diagnostic(case, snapshot):
     errors = [d for d in found if d.is_error]
     assert len(errors) == 1, [d.summary for d in found]
     assert render(errors[0]) == snapshot
+
+
+# --- Firehose into a cluster or a domain ----------------------------------------------------------
+
+PUBLIC_CLUSTER = CLUSTER.replace("    nodes ", "    publicly_accessible = true\n    nodes ")
+
+TO_WAREHOUSE = PUBLIC_CLUSTER + '''
+
+  firehose to_warehouse {
+    role = delivery_role
+
+    redshift {
+      cluster      = wh
+      table        = "events"
+      columns      = ["id", "at", "body"]
+      copy_options = "json 'auto'"
+      bucket       = lake
+      prefix       = "copy/"
+    }
+  }'''
+
+TO_SEARCH = DOMAIN + '''
+
+  firehose to_search {
+    role = delivery_role
+
+    opensearch {
+      domain   = search
+      index    = "clicks"
+      rotation = hour
+    }
+
+    backup {
+      bucket = lake
+      prefix = "failed/"
+    }
+  }'''
+
+DELIVERY_ROLE = '''
+iam_role delivery_role {
+  assumed_by      = [firehose]
+  inline_policies = {
+    deliver = {
+      Version   = "2012-10-17"
+      Statement = [
+        {
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:GetObject", "es:ESHttpPost", "es:ESHttpPut", "secretsmanager:GetSecretValue"]
+          Resource = "*"
+        },
+      ]
+    }
+  }
+}
+'''
+
+
+def diagnose_delivery(body: str):
+    desired, diags = resolve_text(BASE % body + DELIVERY_ROLE, "main.arch")
+    return desired, [d for d in diags if d.is_error or d.severity == "warning"]
+
+
+def test_firehose_delivers_to_a_cluster_and_a_domain():
+    for body in (TO_WAREHOUSE, TO_SEARCH):
+        _, found = diagnose_delivery(body)
+        assert [d.summary for d in found if d.is_error] == []
+    _, found = diagnose_delivery(TO_WAREHOUSE)
+    assert [d.summary for d in found] == ["east.wh: this Redshift cluster is reachable from the internet "
+                                          "(publicly_accessible = true)"]
+
+
+DELIVERY_LIMITS = {
+    "firehose_redshift_private_cluster": TO_WAREHOUSE.replace("    publicly_accessible = true\n", ""),
+    "firehose_redshift_own_password": TO_WAREHOUSE.replace(
+        "    nodes ", "    master_password = warehouse_password\n    manage_master_password = false\n    nodes ", 1),
+    "firehose_opensearch_without_backup": TO_SEARCH.replace('''
+
+    backup {
+      bucket = lake
+      prefix = "failed/"
+    }''', ""),
+    "firehose_opensearch_index_name": TO_SEARCH.replace('"clicks"', '"_Clicks"'),
+    "firehose_opensearch_vpc_domain_without_groups": TO_SEARCH.replace("    security_groups = [data_sg]\n", ""),
+    "firehose_two_destinations": TO_SEARCH.replace("    opensearch {", "    s3 {\n      bucket = lake\n    }\n\n"
+                                                   "    opensearch {"),
+    "firehose_redshift_backup_failed_only": TO_WAREHOUSE.replace("\n  firehose to_warehouse {\n", '''
+  firehose to_warehouse {
+    backup {
+      bucket = lake
+      mode   = failed
+    }
+'''),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DELIVERY_LIMITS))
+def test_each_delivery_rule_is_one_diagnostic(case, snapshot):
+    _, found = diagnose_delivery(DELIVERY_LIMITS[case])
+    errors = [d for d in found if d.is_error]
+    assert len(errors) == 1, [d.summary for d in found]
+    assert render(errors[0]) == snapshot
+
+
+# --- CloudFormation ------------------------------------------------------------------------------
+
+def _template(tmp_path, body: str) -> tuple[dict, str]:
+    import json
+    from archform.providers.cloudformation import generate
+    source = tmp_path / "analytics.arch"
+    source.write_text(BASE % body + DELIVERY_ROLE)
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    (template,) = [b for _, b in result.templates]
+    return template, json.dumps(template)
+
+
+def _of_type(template: dict, type_: str) -> list[dict]:
+    return [r for r in template["Resources"].values() if r["Type"] == type_]
+
+
+def test_a_cluster_is_written_encrypted_private_with_its_snapshot_copy(tmp_path):
+    template, text = _template(tmp_path, CLUSTER)
+    (cluster,) = _of_type(template, "AWS::Redshift::Cluster")
+    props = cluster["Properties"]
+    assert props["Encrypted"] is True and props["PubliclyAccessible"] is False
+    assert props["ManageMasterPassword"] is True and "MasterUserPassword" not in props
+    assert props["MultiAZ"] is True and props["NumberOfNodes"] == 2 and props["ClusterType"] == "multi-node"
+    assert props["DestinationRegion"] == "us-west-2" and props["SnapshotCopyRetentionPeriod"] == 7
+    assert props["AutomatedSnapshotRetentionPeriod"] == 1
+    assert cluster["DeletionPolicy"] == "Snapshot"
+    (group,) = _of_type(template, "AWS::Redshift::ClusterSubnetGroup")
+    assert len(group["Properties"]["SubnetIds"]) == 2
+
+
+def test_an_own_master_password_is_a_noecho_parameter(tmp_path):
+    template, text = _template(tmp_path, CLUSTER.replace(
+        "    nodes ", '    master_password = "Literal-Pass-9"\n    manage_master_password = false\n    nodes '))
+    assert "Literal-Pass-9" not in text
+    (cluster,) = _of_type(template, "AWS::Redshift::Cluster")
+    param = template["Parameters"][cluster["Properties"]["MasterUserPassword"]["Ref"]]
+    assert param["NoEcho"] is True and "Default" not in param
+
+
+def test_a_domain_is_written_zone_aware_with_standby_and_encrypted(tmp_path):
+    template, _ = _template(tmp_path, DOMAIN)
+    (domain,) = _of_type(template, "AWS::OpenSearchService::Domain")
+    props = domain["Properties"]
+    assert props["ClusterConfig"]["ZoneAwarenessConfig"] == {"AvailabilityZoneCount": 3}
+    assert props["ClusterConfig"]["MultiAZWithStandbyEnabled"] is True
+    assert props["ClusterConfig"]["DedicatedMasterCount"] == 3
+    assert props["EncryptionAtRestOptions"]["Enabled"] is True
+    assert props["NodeToNodeEncryptionOptions"] == {"Enabled": True}
+    assert props["DomainEndpointOptions"] == {"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"}
+    assert len(props["VPCOptions"]["SubnetIds"]) == 3
+
+
+def test_glue_and_athena_are_written_with_their_paths_and_enforced_encryption(tmp_path):
+    template, _ = _template(tmp_path, CATALOG + "\n\n" + ATHENA)
+    (crawler,) = _of_type(template, "AWS::Glue::Crawler")
+    assert crawler["Properties"]["Schedule"] == {"ScheduleExpression": "cron(15 2 * * ? *)"}
+    (target,) = crawler["Properties"]["Targets"]["S3Targets"]
+    assert target["Path"] == {"Fn::Sub": "s3://${EastLake}/events/"}
+    (workgroup,) = _of_type(template, "AWS::Athena::WorkGroup")
+    config = workgroup["Properties"]["WorkGroupConfiguration"]
+    assert config["EnforceWorkGroupConfiguration"] is True and config["BytesScannedCutoffPerQuery"] == 10 ** 9
+    assert config["ResultConfiguration"]["EncryptionConfiguration"] == {"EncryptionOption": "SSE_S3"}
+
+
+def test_firehose_copies_into_redshift_with_the_cluster_secret(tmp_path):
+    template, text = _template(tmp_path, TO_WAREHOUSE)
+    (stream,) = _of_type(template, "AWS::KinesisFirehose::DeliveryStream")
+    dest = stream["Properties"]["RedshiftDestinationConfiguration"]
+    assert dest["SecretsManagerConfiguration"]["SecretARN"] == {"Fn::GetAtt": ["EastWh", "MasterPasswordSecretArn"]}
+    assert "Password" not in dest and "Username" not in dest
+    assert dest["CopyCommand"] == {"DataTableName": "events", "DataTableColumns": "id,at,body",
+                                   "CopyOptions": "json 'auto'"}
+    assert dest["S3Configuration"]["Prefix"] == "copy/"
+
+
+def test_firehose_indexes_into_a_vpc_domain_through_its_subnets(tmp_path):
+    template, _ = _template(tmp_path, TO_SEARCH)
+    (stream,) = _of_type(template, "AWS::KinesisFirehose::DeliveryStream")
+    dest = stream["Properties"]["AmazonopensearchserviceDestinationConfiguration"]
+    assert dest["IndexRotationPeriod"] == "OneHour" and dest["S3BackupMode"] == "FailedDocumentsOnly"
+    assert len(dest["VpcConfiguration"]["SubnetIds"]) == 3 and dest["VpcConfiguration"]["SecurityGroupIds"]
+
+
+@pytest.mark.parametrize("body", [ALL, TO_WAREHOUSE, TO_SEARCH], ids=["every_kind", "to_redshift", "to_opensearch"])
+def test_analytics_templates_pass_cfn_lint(tmp_path, body):
+    from cfnlint.api import ManualArgs, lint_file
+    from archform.providers.cloudformation import generate
+    from archform.providers.cloudformation.write import write
+    source = tmp_path / "analytics.arch"
+    source.write_text(BASE % body + DELIVERY_ROLE)
+    result = generate(source, {})
+    assert result.ok
+    write(result, tmp_path / "out", "yaml")
+    found = [(m.rule.id, m.message) for template, _ in result.templates
+             for m in lint_file(tmp_path / "out" / template.file,
+                                config=ManualArgs(regions=[template.region], include_checks=["I"]))]
+    assert [f for f in found if f[0] != "W3010"] == []
+
+
+# --- the modeled cloud ------------------------------------------------------------------------------
+
+def test_the_analytics_kinds_apply_and_a_second_plan_is_empty(tmp_path):
+    from workbench import Workbench
+    text = BASE % (ALL + TO_SEARCH[len(DOMAIN):]) + DELIVERY_ROLE
+    bench = Workbench(tmp_path)
+    try:
+        _, result = bench.apply(text)
+        assert not result.failed, result.failed
+        assert bench.plan(text).summary.empty
+        outputs = {a: r.outputs for a, r in bench.store.read().resources.items()}
+    finally:
+        bench.close()
+    assert outputs["east.wh"]["endpoint"].endswith(".us-east-1.redshift.amazonaws.com")
+    assert outputs["east.wh"]["master_password_secret_arn"].startswith(
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift!")
+    assert outputs["east.search"]["endpoint"].startswith("vpc-")
+    assert outputs["east.adhoc"]["namespace_arn"].startswith("arn:aws:redshift-serverless:us-east-1:")
