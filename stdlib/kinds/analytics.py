@@ -37,7 +37,7 @@ class GlueDatabase(Kind):
     kind: Literal["glue_database"] = "glue_database"
     title: ClassVar[str] = "Glue database"
     family: ClassVar[str] = "analytics"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}  # id: the name
     force_new: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: Str | None = None
@@ -98,7 +98,7 @@ class GlueCrawler(Kind):
     kind: Literal["glue_crawler"] = "glue_crawler"
     title: ClassVar[str] = "Glue crawler"
     family: ClassVar[str] = "analytics"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}  # id: the name
     force_new: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: Str | None = None
@@ -140,7 +140,7 @@ class AthenaWorkgroup(Kind):
     kind: Literal["athena_workgroup"] = "athena_workgroup"
     title: ClassVar[str] = "Athena workgroup"
     family: ClassVar[str] = "analytics"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}  # id: the name
     force_new: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: Str | None = None

@@ -153,7 +153,7 @@ def glue_crawler(r):
     r.part("AWS::Glue::Crawler", {
         "Name": r.val("name"),
         "Role": r.ref("role", export="arn"),
-        "DatabaseName": r.ref("database", export="name"),
+        "DatabaseName": r.ref("database"),
         "Targets": {"S3Targets": [{"Path": _s3_path(r, "s3", i), "Exclusions": r.val("s3", i, "exclusions") or None}
                                   for i in range(len(r.peek("s3") or []))]},
         "Schedule": {"ScheduleExpression": r.val("schedule")} if r.peek("schedule") else None,
@@ -207,7 +207,7 @@ EXPORTS = {
                             "endpoint": getatt("Workgroup.Endpoint.Address"), "port": getatt("Workgroup.Endpoint.Port"),
                             "namespace_arn": getatt("Namespace.NamespaceArn", "Namespace")},
     "opensearch_domain": {"id": REF, "arn": getatt("Arn"), "endpoint": getatt("DomainEndpoint")},
-    "glue_database": {"id": REF, "name": REF, "arn": arn_export("glue", "database/")},
-    "glue_crawler": {"id": REF, "name": REF, "arn": arn_export("glue", "crawler/")},
-    "athena_workgroup": {"id": REF, "name": REF, "arn": arn_export("athena", "workgroup/")},
+    "glue_database": {"id": REF, "arn": arn_export("glue", "database/")},
+    "glue_crawler": {"id": REF, "arn": arn_export("glue", "crawler/")},
+    "athena_workgroup": {"id": REF, "arn": arn_export("athena", "workgroup/")},
 }
