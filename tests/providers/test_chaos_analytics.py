@@ -86,3 +86,14 @@ def test_a_domain_with_standby_promotes_it_with_no_loss_of_availability(az):
     (promoted,) = events(az, "opensearch.standby_promoted", "primary.standby")
     assert "us-east-1c" in promoted["detail"]
     assert not events(az, "opensearch.yellow", "primary.standby")
+
+
+def test_the_analytics_example_keeps_answering_with_an_az_down():
+    doc = chaos("analytics.arch", "az:us-east-1a", at=AT, duration=1800)
+    (done,) = events(doc, "redshift.failover_complete", "primary.warehouse")
+    assert value_at(service(doc, "primary.warehouse"), done["t"] + 1)[0] == 1.0
+    assert events(doc, "opensearch.standby_promoted", "primary.search")
+    assert value_at(service(doc, "primary.search"), AT + 1)[0] == 1.0
+    for address in ("primary.analysts", "primary.clicks_crawler", "primary.clicks_to_lake", "primary.clicks_to_search"):
+        assert value_at(service(doc, address), AT + 1)[0] == 1.0
+    assert doc["data_loss"] == []
