@@ -36,7 +36,10 @@ REASONS = {
     "CKV_AWS_68": WAF,
     "CKV_AWS_260": "port 80 open to the internet: the listener only redirects to HTTPS",
     "CKV_AWS_111": "ec2:AssociateAddress and DescribeAddresses take no resource-level condition the example "
-                   "can name before the address exists (Resource '*'; the role is the instance's alone)",
+                   "can name before the address exists (Resource '*'; the role is the instance's alone); the "
+                   "same for the network interfaces Firehose makes in a VPC domain's subnets (analytics)",
+    "CKV_AWS_109": "Firehose's ec2:CreateNetworkInterfacePermission on the interfaces it makes in a VPC domain's "
+                   "subnets, which do not exist before delivery starts (AWS's documented policy: Resource '*')",
     "CKV_AWS_157": "Multi-AZ is the architecture's choice (a test of read replicas)",
     "CKV_AWS_16": "a read replica is encrypted as its source: CloudFormation takes no StorageEncrypted on one",
     "CKV_AWS_119": "DynamoDB encrypts every table at rest with an AWS owned key; a customer managed key is "
@@ -135,6 +138,12 @@ ACCEPTED = {
     "stream_pipeline": {
         ("CKV_AWS_115", "PrimaryEnrich"), ("CKV_AWS_116", "PrimaryEnrich"), ("CKV_AWS_117", "PrimaryEnrich"),
         ("CKV_AWS_18", "PrimaryLake"),
+    },
+    "analytics": {
+        ("CKV_AWS_109", "DeliveryRole"), ("CKV_AWS_111", "DeliveryRole"), ("CKV_AWS_18", "PrimaryLake"),
+        ("CKV_AWS_18", "PrimaryQueryResults"), ("CKV_AWS_21", "PrimaryQueryResults"),
+        ("CKV_AWS_195", "PrimaryClicksCrawler"), ("CKV_AWS_317", "PrimarySearch"), ("CKV_AWS_71", "PrimaryWarehouse"),
+        ("CKV_AWS_84", "PrimarySearch"),
     },
     "cross_region_fan_out": {
         ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),

@@ -487,3 +487,37 @@ def test_the_analytics_kinds_apply_and_a_second_plan_is_empty(tmp_path):
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift!")
     assert outputs["east.search"]["endpoint"].startswith("vpc-")
     assert outputs["east.adhoc"]["namespace_arn"].startswith("arn:aws:redshift-serverless:us-east-1:")
+
+
+# --- DR plans over a warehouse ------------------------------------------------------------------
+
+def _plan(secondary: str, rpo: str) -> str:
+    return f'''
+dr_plan warehouse_dr {{
+  strategy  = backup_restore
+  primary   = east
+  secondary = "{secondary}"
+  rpo       = {rpo}
+  rto       = 4h
+  scope     = [east.wh]
+}}
+'''
+
+
+DR_LIMITS = {
+    "dr_rpo_under_the_snapshot_schedule": _plan("us-west-2", "1h"),
+    "dr_secondary_without_snapshot_copy": _plan("eu-west-1", "1d"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DR_LIMITS))
+def test_each_dr_rule_over_a_cluster_is_one_diagnostic(case, snapshot):
+    _, diags = resolve_text(BASE % CLUSTER + DR_LIMITS[case], "main.arch")
+    errors = [d for d in diags if d.is_error]
+    assert len(errors) == 1, [d.summary for d in errors]
+    assert render(errors[0]) == snapshot
+
+
+def test_a_dr_plan_of_8_hours_over_a_copied_cluster_holds():
+    _, diags = resolve_text(BASE % CLUSTER + _plan("us-west-2", "8h"), "main.arch")
+    assert [d.summary for d in diags if d.is_error] == []
