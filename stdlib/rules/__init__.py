@@ -36,7 +36,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "spread_placement_limit": ("placement_group",),
     "subnet_overlap": ("subnet",),
     "vpc_limit": ("vpc",),
-    "dr_rpo_redshift_snapshots": ("dr_plan",),
+    "dr_rpo_redshift_snapshots": ("dr_plan", "redshift_cluster"),
 }
 
 
