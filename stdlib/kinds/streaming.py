@@ -216,8 +216,9 @@ _INDEX = re.compile(r"^[a-z0-9][a-z0-9_.+-]{0,79}$")
 
 class Backup(Block):
     """`backup { bucket = raw, mode = all }`: a copy of the source records in S3 — all of them,
-    or (HTTP destinations) only those that failed delivery. `mode` defaults to `failed` for an
-    HTTP destination and `all` for S3 (whose failures go to its `error_prefix`)."""
+    or (HTTP and OpenSearch destinations) only those that failed delivery. `mode` defaults to
+    `failed` for an HTTP or OpenSearch destination and `all` for S3 and Redshift (whose failures
+    stay under the S3 `error_prefix` or in the intermediate bucket)."""
 
     bucket: Ref["s3_bucket"]
     mode: Enum("all", "failed", what="backup mode") | None = None
