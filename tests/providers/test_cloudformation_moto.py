@@ -514,7 +514,8 @@ CHECKS = {
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
 #   AWS::KinesisFirehose::DeliveryStream);
-# - analytics: the delivery streams, OpenSearch, Glue and Athena (no CloudFormation types in moto).
+# - analytics: the delivery streams, OpenSearch, Glue and Athena (no CloudFormation types in moto),
+#   and the delivery role, whose policy names the domain.
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -524,8 +525,8 @@ NOT_DEPLOYED = {
     "queue_workers": [],
     "fan_out": ["primary.uploads"],
     "stream_pipeline": ["primary.clicks_to_lake"],
-    "analytics": ["primary.analysts", "primary.clicks_catalog", "primary.clicks_crawler", "primary.clicks_to_lake",
-                  "primary.clicks_to_search", "primary.search"],
+    "analytics": ["delivery_role", "primary.analysts", "primary.clicks_catalog", "primary.clicks_crawler",
+                  "primary.clicks_to_lake", "primary.clicks_to_search", "primary.search"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.adhoc", "primary.analysts", "primary.app_fleet",
