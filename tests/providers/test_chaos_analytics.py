@@ -97,3 +97,11 @@ def test_the_analytics_example_keeps_answering_with_an_az_down():
     for address in ("primary.analysts", "primary.clicks_crawler", "primary.clicks_to_lake", "primary.clicks_to_search"):
         assert value_at(service(doc, address), AT + 1)[0] == 1.0
     assert doc["data_loss"] == []
+
+
+def test_firehose_stops_delivering_while_its_domain_is_red():
+    doc = chaos("analytics_delivery.arch", "az:us-east-1a", at=AT, duration=1800)
+    (red,) = events(doc, "opensearch.red", "primary.search")
+    delivery = service(doc, "primary.to_search")
+    assert value_at(delivery, AT - 1)[0] == 1.0
+    assert value_at(delivery, AT + 1)[0] == 0.0

@@ -11,7 +11,8 @@
 - Kinesis streams: regional, their shards replicated across three AZs by AWS (notes §14.3):
   unaffected by an AZ, unavailable with their region.
 - A Firehose delivery stream is regional too; it delivers while its source stream, its
-  transform function and its destination bucket's region all answer.
+  transform function and its destination bucket's region all answer, and its Redshift cluster
+  or OpenSearch domain answers queries.
 - API Gateway: regional, across AZs. It serves the share of its routes whose integration
   answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
   taken to answer); the others return 5xx.
@@ -116,8 +117,19 @@ class Serverless(Loop):
             needs = [rec.attrs.get("source"), rec.attrs.get("transform")]
             bucket = w.records.get((rec.attrs.get("s3") or {}).get("bucket") or "")
             up = all(self.capacity(n) > 0 for n in needs if n)
-            return 1.0 if up and (bucket is None or w.region_up(bucket.region)) else 0.0
+            return 1.0 if up and (bucket is None or w.region_up(bucket.region)) and self._destination_answers(rec) \
+                else 0.0
         return 1.0
+
+    def _destination_answers(self, rec) -> bool:
+        """A Redshift cluster or OpenSearch domain a delivery stream writes to: whether its own
+        service (measured by its loop) answers now."""
+        dest = (rec.attrs.get("redshift") or {}).get("cluster") or (rec.attrs.get("opensearch") or {}).get("domain")
+        target = self.world.records.get(dest or "")
+        if target is None:
+            return True
+        service = next((s for s in self.world.services if s.key == target.address), None)
+        return service is None or service.sample()[0] > 0
 
     def zone_changed(self, az: str, up: bool):
         for rec in self.records.values():
