@@ -105,3 +105,10 @@ def test_firehose_stops_delivering_while_its_domain_is_red():
     delivery = service(doc, "primary.to_search")
     assert value_at(delivery, AT - 1)[0] == 1.0
     assert value_at(delivery, AT + 1)[0] == 0.0
+
+
+def test_a_fault_on_one_data_node_leaves_a_zone_aware_domain_yellow():
+    doc = chaos("analytics_failures.arch", "primary.aware/data-1", at=AT, duration=1800)
+    (yellow,) = events(doc, "opensearch.yellow", "primary.aware")
+    assert "1 of 3 data nodes" in yellow["detail"]
+    assert value_at(service(doc, "primary.aware"), AT + 1) == (1.0, 2.0)

@@ -70,7 +70,7 @@ class RedshiftCluster(Named):
         for i, role in enumerate(self.roles(rec)):
             az = list(zones)[i % len(zones)]
             add_node(op, rec, "redshift_node", role, zones[az][0],
-                     attrs={"name": f"{rec.name}-{role}", "nodes": rec.attrs.get("nodes") or 2},
+                     attrs={"name": role, "nodes": rec.attrs.get("nodes") or 2},
                      id=f"{rec.name}-{role}")
 
     def update(self, op: Op, rec: Record, old: Record):
@@ -174,11 +174,12 @@ class OpensearchDomain(Named):
             for i in range(count):
                 az, subnet = zones[i % len(zones)]
                 node_role = "standby" if role == "data" and standby and i % len(zones) == 2 else role
-                name = f"{rec.name}-{role}-{i + 1}"
+                name = f"{role}-{i + 1}"  # a chaos fault names it: primary.search/data-1
                 if subnet is not None:
-                    add_node(op, rec, "opensearch_node", node_role, subnet, attrs={"name": name}, id=name)
+                    add_node(op, rec, "opensearch_node", node_role, subnet, attrs={"name": name},
+                             id=f"{rec.name}-{name}")
                 else:
-                    op.add_owned(rec, "opensearch_node", node_role, {"name": name}, az=az, id=name)
+                    op.add_owned(rec, "opensearch_node", node_role, {"name": name}, az=az, id=f"{rec.name}-{name}")
 
     def update(self, op: Op, rec: Record, old: Record):
         for node in op.tx.owned(rec.id, "opensearch_node"):
