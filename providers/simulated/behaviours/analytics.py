@@ -169,7 +169,7 @@ class OpensearchDomain(Named):
         Dedicated masters round robin too."""
         zones = self._zones(op, rec)
         standby = bool(rec.attrs.get("standby")) and len(zones) == 3
-        masters = (rec.attrs.get("masters") or {}).get("count") or 0 if rec.attrs.get("masters") else 0
+        masters = (rec.attrs.get("masters") or {}).get("count") or 0
         for role, count in (("data", rec.attrs.get("instances") or 2), ("master", masters)):
             for i in range(count):
                 az, subnet = zones[i % len(zones)]
