@@ -24,7 +24,6 @@ from typing import ClassVar, Iterable, Literal
 
 from pydantic import Field
 
-from archform.dsl import values as v
 from archform.stdlib.kinds.redshift import subnet_zones
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, Enum, IntRange, Ref, SizeRange, Str, Tags, size
