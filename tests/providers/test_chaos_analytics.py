@@ -112,3 +112,14 @@ def test_a_fault_on_one_data_node_leaves_a_zone_aware_domain_yellow():
     (yellow,) = events(doc, "opensearch.yellow", "primary.aware")
     assert "1 of 3 data nodes" in yellow["detail"]
     assert value_at(service(doc, "primary.aware"), AT + 1) == (1.0, 2.0)
+
+
+def test_a_dr_plan_over_a_warehouse_measures_its_restore_and_its_snapshot_loss():
+    doc = chaos("analytics_dr.arch", "region:us-east-1", at=AT, duration=3 * 3600)
+    (loss,) = [l for l in doc["data_loss"] if l["resource"] == "primary.warehouse"]
+    (restored,) = events(doc, "redshift.restored", "primary.warehouse")
+    (plan,) = doc["dr_plans"]
+    (judged,) = plan["assessments"]
+    assert judged["achieved_rpo_seconds"] == pytest.approx(loss["seconds"])
+    assert judged["achieved_rto_seconds"] == pytest.approx(restored["t"] - AT, abs=1.0)
+    assert judged["status"] == "PolicyMet"

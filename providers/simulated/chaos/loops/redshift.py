@@ -80,8 +80,12 @@ class Redshift(Loop):
 
     def _value(self, c: Cluster) -> tuple[float, float]:
         alive = float(sum(1 for m in c.compute if self._up(c, m)))
+        return (1.0 if self.serves(c) else 0.0), alive
+
+    def serves(self, c: Cluster) -> bool:
+        """Whether the cluster answers queries now (a DR plan covering it asks too)."""
         p = c.primary
-        return (1.0 if c.state == AVAILABLE and p is not None and self._up(c, p) else 0.0), alive
+        return c.state == AVAILABLE and p is not None and self._up(c, p)
 
     def since_snapshot(self, c: Cluster) -> float:
         """Seconds since the cluster's last automated snapshot, now."""
