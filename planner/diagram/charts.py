@@ -27,7 +27,7 @@ LANES = [
     ("compute", "Compute", ("instance.", "spot.", "capacity.")),
     ("asg", "Auto Scaling", ("asg.",)),
     ("lb", "Load balancing", ("lb.", "target.")),
-    ("data", "Data", ("rds.", "aurora.", "cache.", "storage.")),
+    ("data", "Data", ("rds.", "aurora.", "cache.", "storage.", "documentdb.", "neptune.", "rds_proxy.", "msk.")),
     ("network", "Network", ("nat.", "egress.")),
     ("dns", "DNS", ("route53.",)),
     ("messaging", "Queues and serverless", ("queue.", "lambda.", "api.", "sns.", "kinesis.", "sqs_queue.", "sns_topic.",
@@ -38,7 +38,8 @@ COLOURS = {"fault": "#D13212", "compute": "#ED7100", "asg": "#ED7100", "lb": "#7
            "network": "#0972D3", "dns": "#8C4FFF", "messaging": "#B0084D", "dr": "#E7157B"}
 LABELLED = ("fault.start", "route53.record_flipped", "aurora.global_promoted", "aurora.failover_complete",
             "rds.failover_complete", "rds.promoted", "dr.runbook_started", "dr.dns_switched", "dr.restored",
-            "cache.failover_complete", "queue.backlog", "queue.drained")
+            "cache.failover_complete", "queue.backlog", "queue.drained", "documentdb.failover_complete",
+            "neptune.failover_complete", "rds_proxy.clients_moved", "msk.recovered")
 
 
 def _f(x: float) -> str:

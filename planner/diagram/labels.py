@@ -258,6 +258,24 @@ def _broker(a):
     return [f"{engine}, {mode}"]
 
 
+def _docdb(a):
+    return [f"{a.get('instances')} × {a.get('instance_class')}", f"MongoDB-compatible {a.get('engine_version')}"]
+
+
+def _neptune(a):
+    return [f"{a.get('instances')} × {a.get('instance_class')}", "graph · IAM auth" if a.get("iam_auth") else "graph"]
+
+
+def _proxy(a):
+    flags = [f for f, on in (("TLS required", a.get("require_tls")), ("IAM auth", a.get("iam_auth"))) if on]
+    return [" · ".join(flags) or "connection pool"]
+
+
+def _msk(a):
+    return [f"{a.get('brokers')} × {a.get('broker_type')}",
+            f"Kafka {a.get('kafka_version')} · {a.get('storage')} per broker"]
+
+
 def _redshift(a):
     nodes = a.get("nodes") or 2
     out = [f"{nodes} × {a.get('node_type')}" + (" · Multi-AZ" if a.get("multi_az") else " · one AZ")]
@@ -299,6 +317,7 @@ _DETAILS = {
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
     "mq_broker": _broker,
+    "documentdb_cluster": _docdb, "neptune_cluster": _neptune, "rds_proxy": _proxy, "msk_cluster": _msk,
     "redshift_cluster": _redshift, "redshift_serverless": _redshift_serverless, "opensearch_domain": _opensearch,
     "glue_crawler": _crawler, "athena_workgroup": _athena,
 }
