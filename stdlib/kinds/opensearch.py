@@ -4,7 +4,8 @@ AWS's rules, each a diagnostic here (OpenSearch Service developer guide, "Multi-
 "Dedicated master nodes", "VPC domains", "EBS volume size quotas"):
 
 - Data nodes: `instance_type` (`r6g.large.search`, ...) times `instances` (1–80 per domain).
-  Dedicated master nodes: 3 or 5 (an odd number that keeps a quorum with one lost).
+  Dedicated master nodes: 3 or 5 (an odd number that keeps a quorum with one lost); over 2 AZs
+  one AZ holds a majority of them, which is warned.
 - Zone awareness spreads data nodes and replicas over `zones` = 2 or 3 AZs: the domain's
   subnets are in that many AZs (one each), and the data node count is a multiple of it.
   Without zone awareness a domain lives in one AZ and is lost with it.
@@ -104,6 +105,10 @@ class OpensearchDomain(Kind):
         if m is not None and isinstance(m.count, int) and m.count not in (3, 5):
             yield Issue(f"a domain has 3 or 5 dedicated master nodes (a quorum that survives one lost), not "
                         f"{m.count}", ("masters", "count"), help="count = 3")
+        elif m is not None and self.zones == 2:
+            yield Issue("over 2 AZs, one of them holds a majority of the dedicated masters: losing that AZ leaves "
+                        "the domain without a master (red)", ("zones",), severity="warning",
+                        help="zones = 3 (and a subnet in each), so any one AZ holds a minority")
 
     def _zones(self, graph: Graph) -> Iterable[Issue]:
         z = self.zones

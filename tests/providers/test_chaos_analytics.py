@@ -123,3 +123,9 @@ def test_a_dr_plan_over_a_warehouse_measures_its_restore_and_its_snapshot_loss()
     assert judged["achieved_rpo_seconds"] == pytest.approx(loss["seconds"])
     assert judged["achieved_rto_seconds"] == pytest.approx(restored["t"] - AT, abs=1.0)
     assert judged["status"] == "PolicyMet"
+
+
+def test_a_two_az_domain_losing_the_az_of_two_of_its_three_masters_goes_red(az):
+    (red,) = events(az, "opensearch.red", "primary.two_zones")
+    assert "no majority of its dedicated masters" in red["detail"]
+    assert value_at(service(az, "primary.two_zones"), AT + 1) == (0.0, 1.0)

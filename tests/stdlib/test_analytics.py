@@ -521,3 +521,11 @@ def test_each_dr_rule_over_a_cluster_is_one_diagnostic(case, snapshot):
 def test_a_dr_plan_of_8_hours_over_a_copied_cluster_holds():
     _, diags = resolve_text(BASE % CLUSTER + _plan("us-west-2", "8h"), "main.arch")
     assert [d.summary for d in diags if d.is_error] == []
+
+
+def test_masters_over_two_azs_are_warned_one_az_holds_their_majority():
+    _, found = diagnose(DOMAIN.replace("zones           = 3", "zones           = 2").replace("[a, b, c]", "[a, b]")
+                        .replace("instances       = 3", "instances       = 4").replace("    standby         = true\n", ""))
+    assert [(d.severity, d.summary) for d in found] == [
+        ("warning", "east.search: over 2 AZs, one of them holds a majority of the dedicated masters: losing that AZ "
+                    "leaves the domain without a master (red)")]
