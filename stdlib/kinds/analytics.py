@@ -31,8 +31,9 @@ _CRON = re.compile(r"^cron\((.+)\)$")
 
 class GlueDatabase(Kind):
     """A database of the AWS Glue Data Catalog (notes §19.6.2): a namespace of tables that
-    crawlers write and Athena, Redshift Spectrum and EMR read. `location` is an optional
-    default S3 location (`bucket` with a `prefix`)."""
+    crawlers write and Athena, Redshift Spectrum and EMR read. `bucket` (with a `prefix`) is
+    an optional default S3 location for its tables. Its name is lower-case letters, digits and
+    '_' (a generated one too), the only names Athena reads."""
 
     kind: Literal["glue_database"] = "glue_database"
     title: ClassVar[str] = "Glue database"

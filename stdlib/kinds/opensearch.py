@@ -61,7 +61,9 @@ class OpensearchDomain(Kind):
     """An Amazon OpenSearch Service domain (notes §19.3): full-text search over any field, often
     beside a database that keeps the records. `instances` data nodes of `instance_type`,
     optional dedicated `masters`, zone awareness over `zones` (2 or 3) AZs, optional Multi-AZ
-    with `standby`. In a VPC's subnets; encrypted at rest, node-to-node, HTTPS only."""
+    with `standby`. In a VPC's subnets; encrypted at rest, node-to-node, HTTPS only. Without
+    zone awareness it lives in one AZ and is lost with it; zone-aware, it keeps serving on the
+    other AZs' replicas; with a standby zone, it loses nothing."""
 
     kind: Literal["opensearch_domain"] = "opensearch_domain"
     title: ClassVar[str] = "OpenSearch domain"
