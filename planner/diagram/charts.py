@@ -98,13 +98,13 @@ def _faults(report: dict, duration: float, top: float, bottom: float) -> list[st
 
 def chart_services(report: dict) -> list[dict]:
     """The services worth a row (at most MAX_ROWS): DR plans, then those whose capacity or
-    service changed, in the order traffic meets them (DNS, load balancers, fleets, data),
-    subnets last."""
+    service changed, in the order traffic meets them (DNS, load balancers, fleets, data); not
+    subnets, which are where services live."""
     rows = []
     for s in report.get("services", []):
         series = s.get("series") or []
         changed = any(c != s.get("nominal_capacity") or p < 1.0 for _, p, c in series)
-        if s.get("kind") == "dr_plan" or changed:
+        if s.get("kind") == "dr_plan" or (changed and s.get("kind") != "subnet"):
             rows.append(s)
     rows.sort(key=lambda s: (ORDER.index(s.get("kind")) if s.get("kind") in ORDER else len(ORDER) - 1,))
     return rows[:MAX_ROWS]
