@@ -72,6 +72,12 @@ INDEX: dict[str, str] = {
     "neptune_cluster": "clusterdb",
     "rds_proxy": "dbproxy",
     "msk_cluster": "kafka",
+    "redshift_cluster": "redshift",
+    "redshift_serverless": "redshift",
+    "opensearch_domain": "opensearch",
+    "glue_database": "analytics",
+    "glue_crawler": "analytics",
+    "athena_workgroup": "analytics",
 }
 
 

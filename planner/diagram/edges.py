@@ -310,7 +310,8 @@ def _messaging(a, it, add, served: set, items: dict) -> None:
 
 
 def _firehose(a, at, add, served: set) -> None:
-    """A Kinesis stream → the delivery stream reading it → its bucket (or backup bucket); the
+    """A Kinesis stream → the delivery stream reading it → its bucket (or backup bucket), its
+    OpenSearch domain, or its intermediate bucket → the Redshift cluster it COPYs into; the
     transform function and the role are uses."""
     source = ref(at.get("source"))
     if source:
@@ -320,6 +321,16 @@ def _firehose(a, at, add, served: set) -> None:
     if bucket:
         add(a, bucket, "traffic", "objects")
         served.add(bucket)
+    redshift = at.get("redshift") or {}
+    staging, cluster = ref(redshift.get("bucket")), ref(redshift.get("cluster"))
+    if staging and cluster:  # through the intermediate bucket, then COPY into the cluster
+        add(a, staging, "traffic", "objects")
+        add(staging, cluster, "traffic", "COPY")
+        served.update((staging, cluster))
+    domain = ref((at.get("opensearch") or {}).get("domain"))
+    if domain:
+        add(a, domain, "traffic", "documents")
+        served.add(domain)
     backup = ref((at.get("backup") or {}).get("bucket"))
     if backup and backup != bucket:
         add(a, backup, "traffic", "backup")

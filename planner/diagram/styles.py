@@ -86,6 +86,12 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "neptune_cluster": ("database", "Neptune", False),
     "rds_proxy": ("database", "RDS Proxy", False),
     "msk_cluster": ("analytics", "Amazon MSK", False),
+    "redshift_cluster": ("analytics", "Redshift cluster", False),
+    "redshift_serverless": ("analytics", "Redshift Serverless", False),
+    "opensearch_domain": ("analytics", "OpenSearch domain", False),
+    "glue_database": ("analytics", "Glue database", False),
+    "glue_crawler": ("analytics", "Glue crawler", False),
+    "athena_workgroup": ("analytics", "Athena workgroup", False),
 }
 
 

@@ -54,6 +54,12 @@ NOT_FOUND_CODE = {
     "neptune_cluster": "DBClusterNotFoundFault",
     "rds_proxy": "DBProxyNotFoundFault",
     "msk_cluster": "NotFoundException",
+    "redshift_cluster": "ClusterNotFound",
+    "redshift_serverless": "ResourceNotFoundException",
+    "opensearch_domain": "ResourceNotFoundException",
+    "glue_database": "EntityNotFoundException",
+    "glue_crawler": "EntityNotFoundException",
+    "athena_workgroup": "InvalidRequestException",
 }
 
 

@@ -58,6 +58,11 @@ CASES = {
         "rename": ("clicks_to_lake", "delivery", "primary"),
         "drift": ("primary.clicks", "retention", "1d"),
     },
+    "analytics": {
+        "edit": ("bytes_scanned_cutoff = 10GB", "bytes_scanned_cutoff = 20GB"),
+        "rename": ("query_results", "athena_results", "primary"),
+        "drift": ("primary.warehouse", "snapshot_retention", "1d"),
+    },
 }
 
 

@@ -178,6 +178,17 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           secrets=["arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-AbCdEf"], security_groups=[r("db_sg")])
     b.add("stream", "msk_cluster", subnets=[r("data_a"), r("data_b")], brokers=4, client_auth=["iam"],
           security_groups=[r("app_sg")])
+    b.add("warehouse", "redshift_cluster", node_type="ra3.xlplus", nodes=2, multi_az=True, manage_master_password=True,
+          subnets=[r("data_a"), r("data_b")], security_groups=[r("app_sg")])
+    b.add("adhoc", "redshift_serverless", base_capacity=8, manage_admin_password=True,
+          subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("search", "opensearch_domain", instances=3, zones=3, standby=True, masters={"count": 3},
+          subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("catalog", "glue_database")
+    b.add("crawler_role", "iam_role", region=None, assumed_by=["glue"])
+    b.add("crawler", "glue_crawler", database=r("catalog"), role=r("crawler_role"),
+          s3=[{"bucket": r("site"), "path": "clicks/"}])
+    b.add("analysts", "athena_workgroup", results=r("site"), prefix="athena/")
     return b
 
 

@@ -52,6 +52,7 @@ MOTO_UNSUPPORTED = [
     "AWS::ApiGatewayV2::Integration",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Stage",
+    "AWS::Athena::WorkGroup",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::CertificateManager::Certificate",
     "AWS::CloudFront::CachePolicy",
@@ -81,6 +82,8 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
+    "AWS::Glue::Crawler",
+    "AWS::Glue::Database",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
@@ -88,10 +91,13 @@ MOTO_UNSUPPORTED = [
     "AWS::Neptune::DBCluster",
     "AWS::Neptune::DBInstance",
     "AWS::Neptune::DBSubnetGroup",
+    "AWS::OpenSearchService::Domain",
     "AWS::RDS::DBCluster",
     "AWS::RDS::DBProxy",
     "AWS::RDS::DBProxyTargetGroup",
     "AWS::RDS::GlobalCluster",
+    "AWS::RedshiftServerless::Namespace",
+    "AWS::RedshiftServerless::Workgroup",
     "AWS::ResilienceHub::ResiliencyPolicy",
     "AWS::Route53::CidrCollection",
     "AWS::S3::BucketPolicy",
@@ -506,16 +512,19 @@ CHECKS = {
 # - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
-#   user pool — and what
+#   user pool, Redshift Serverless, OpenSearch, Glue and Athena — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
-#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases in them, the records aliasing
+#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases (and the Redshift cluster) in
+#   them, the records aliasing
 #   the distribution and accelerator, the failover record with a health check (moto cannot read
 #   a health check's id);
 # - multi_region: the accelerator, the global table, Aurora, the certificates, the DR plan, the
 #   failover records (health check ids), the cross-region read replica (moto cannot read an
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
-#   AWS::KinesisFirehose::DeliveryStream).
+#   AWS::KinesisFirehose::DeliveryStream);
+# - analytics: the delivery streams, OpenSearch, Glue and Athena (no CloudFormation types in moto),
+#   and the delivery role, whose policy names the domain.
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -525,14 +534,17 @@ NOT_DEPLOYED = {
     "queue_workers": [],
     "fan_out": ["primary.uploads"],
     "stream_pipeline": ["primary.clicks_to_lake"],
+    "analytics": ["delivery_role", "primary.analysts", "primary.clicks_catalog", "primary.clicks_crawler",
+                  "primary.clicks_to_lake", "primary.clicks_to_search", "primary.search"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache",
-                   "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
+    "every_kind": ["accelerator", "cdn", "dr", "primary.adhoc", "primary.analysts", "primary.app_fleet",
+                   "primary.app_lt", "primary.broker", "primary.cache", "primary.cert", "primary.clicks_catalog",
+                   "primary.clicks_crawler", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
                    "primary.data_acl", "primary.db", "primary.db_pool", "primary.db_replica", "primary.docs",
-                   "primary.eigw", "primary.graph", "primary.hook", "primary.kafka",
-                   "primary.members", "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
-                   "zone.www_backup"],
+                   "primary.eigw", "primary.graph", "primary.hook", "primary.kafka", "primary.members",
+                   "primary.orders", "primary.parts", "primary.search", "primary.spread", "primary.warehouse",
+                   "zone.cdn", "zone.fast", "zone.www", "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],

@@ -62,6 +62,8 @@ ID_FORMAT = {
     "documentdb_cluster": r"[a-z][a-z0-9-]{0,62}", "neptune_cluster": r"[a-z][a-z0-9-]{0,62}",
     "rds_proxy": r"[a-z][a-z0-9-]{0,59}",
     "msk_cluster": rf"arn:aws:kafka:us-east-1:{ACCT}:cluster/[A-Za-z][A-Za-z0-9-]{{0,63}}/{UUID}-[0-9]{{1,2}}",
+    "redshift_cluster": r"[a-z][a-z0-9-]{0,62}", "redshift_serverless": UUID, "opensearch_domain": r"[a-z][a-z0-9-]{2,27}",
+    "glue_database": r"[a-z0-9_]{1,255}", "glue_crawler": r"[a-z0-9-]{1,255}", "athena_workgroup": r"[A-Za-z0-9._-]{1,128}",
 }
 
 ARN_FORMAT = {
@@ -91,6 +93,12 @@ ARN_FORMAT = {
     "neptune_cluster": rf"arn:aws:rds:us-east-1:{ACCT}:cluster:{{id}}",
     "rds_proxy": rf"arn:aws:rds:us-east-1:{ACCT}:db-proxy:prx-{HEX17}",
     "msk_cluster": r"{id}",
+    "redshift_cluster": rf"arn:aws:redshift:us-east-1:{ACCT}:cluster:{{id}}",
+    "redshift_serverless": rf"arn:aws:redshift-serverless:us-east-1:{ACCT}:workgroup/{{id}}",
+    "opensearch_domain": rf"arn:aws:es:us-east-1:{ACCT}:domain/{{id}}",
+    "glue_database": rf"arn:aws:glue:us-east-1:{ACCT}:database/{{id}}",
+    "glue_crawler": rf"arn:aws:glue:us-east-1:{ACCT}:crawler/{{id}}",
+    "athena_workgroup": rf"arn:aws:athena:us-east-1:{ACCT}:workgroup/{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

@@ -30,13 +30,15 @@ from .loops.mq import Brokers
 from .loops.clusterdb import DocumentDb, Neptune
 from .loops.dbproxy import Proxies
 from .loops.kafka import Kafka
+from .loops.opensearch import OpenSearch
+from .loops.redshift import Redshift
 from .traffic import Traffic
 from .world import World
 
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
-         ("proxies", Proxies), ("msk", Kafka))
+         ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch))
 
 
 class Run:

@@ -66,6 +66,16 @@ MSK_BROKER_REPLACE_SECONDS = 900.0            # model: automatic recovery (notes
                                               # that stays failed
 MSK_CATCH_UP_SECONDS = (60.0, 600.0)          # model: a returning broker's replicas catch up with their
                                               # leaders before they are in sync again
+REDSHIFT_SNAPSHOT_SECONDS = 8 * 3600.0        # notes §19.2.2: automated snapshots every 8 hours (or 5 GB
+                                              # of changes, which a quiet cluster may not reach)
+REDSHIFT_MULTI_AZ_FAILOVER_SECONDS = (30.0, 60.0)  # model: a Multi-AZ cluster's secondary compute takes
+                                              # over in about a minute (data is in managed storage)
+REDSHIFT_RESTORE_SECONDS = (1200.0, 3600.0)   # model: restoring a cluster from a snapshot in another AZ
+                                              # or region takes tens of minutes (it grows with the data)
+OPENSEARCH_STANDBY_FAILOVER_SECONDS = (0.0, 0.0)  # AWS ("Multi-AZ with Standby"): the standby zone's
+                                              # nodes are promoted with no loss of availability
+OPENSEARCH_RECOVERY_SECONDS = (300.0, 900.0)  # model: replica shards re-created on the surviving nodes
+                                              # (the domain is yellow meanwhile)
 
 # --- Route 53 --------------------------------------------------------------------------------------
 
