@@ -68,6 +68,9 @@ INDEX: dict[str, str] = {
     "state_machine": "workflows",
     "cognito_user_pool": "identity",
     "mq_broker": "mq",
+    "eks_cluster": "eks",
+    "eks_node_group": "eks",
+    "eks_fargate_profile": "eks",
 }
 
 
