@@ -50,6 +50,9 @@ NOT_FOUND_CODE = {
     "event_rule": "ResourceNotFoundException",
     "state_machine": "StateMachineDoesNotExist",
     "mq_broker": "NotFoundException",
+    "eks_cluster": "ResourceNotFoundException",
+    "eks_node_group": "ResourceNotFoundException",
+    "eks_fargate_profile": "ResourceNotFoundException",
 }
 
 

@@ -171,6 +171,13 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           target=[{"resource": r("jobs")}, {"resource": r("worker")}, {"resource": r("flow"), "role": r("flow_role")}])
     b.add("broker", "mq_broker", engine="activemq", deployment="active_standby", subnets=[r("data_a"), r("data_b")],
           security_groups=[r("app_sg")])  # no users: their passwords would come back as fingerprints
+    b.add("eks_role", "iam_role", region=None, assumed_by=["eks"])
+    b.add("k8s", "eks_cluster", role=r("eks_role"), subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("k8s_nodes", "eks_node_group", cluster=r("k8s"), role=r("app_role"), subnets=[r("app_a"), r("app_b")],
+          instance_types=["m5.large"], min=2, max=4)
+    b.add("pods_role", "iam_role", region=None, assumed_by=["eks-fargate-pods"])
+    b.add("k8s_web", "eks_fargate_profile", cluster=r("k8s"), pod_execution_role=r("pods_role"),
+          subnets=[r("app_a"), r("app_b")], selector=[{"namespace": "web"}], pods=2)
     return b
 
 

@@ -59,6 +59,8 @@ ID_FORMAT = {
     "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
     "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
     "mq_broker": rf"b-{UUID}",
+    "eks_cluster": r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", "eks_node_group": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
+    "eks_fargate_profile": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
 }
 
 ARN_FORMAT = {
@@ -84,6 +86,9 @@ ARN_FORMAT = {
     "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
     "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
     "mq_broker": rf"arn:aws:mq:us-east-1:{ACCT}:broker:[A-Za-z0-9_-]{{1,50}}:{{id}}",
+    "eks_cluster": rf"arn:aws:eks:us-east-1:{ACCT}:cluster/{{id}}",
+    "eks_node_group": rf"arn:aws:eks:us-east-1:{ACCT}:nodegroup/[A-Za-z0-9_-]+/{{id}}/{UUID}",
+    "eks_fargate_profile": rf"arn:aws:eks:us-east-1:{ACCT}:fargateprofile/[A-Za-z0-9_-]+/{{id}}/{UUID}",
 }
 
 # exports that are legitimately empty for the resource built in the world
