@@ -131,7 +131,7 @@ class EksCluster(Kind):
     title: ClassVar[str] = "EKS cluster"
     noun: ClassVar[str] = "EKS cluster"
     family: ClassVar[str] = "containers"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string", "endpoint": "string",
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string",
                                          "certificate_authority": "string", "oidc_issuer": "string",
                                          "security_group": "string"}
     force_new: ClassVar[frozenset[str]] = frozenset({"name", "role", "subnets", "security_groups", "kms_key",
@@ -268,8 +268,7 @@ class EksNodeGroup(Kind):
     title: ClassVar[str] = "EKS managed node group"
     noun: ClassVar[str] = "EKS node group"
     family: ClassVar[str] = "containers"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string",
-                                         "autoscaling_group": "string"}
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "autoscaling_group": "string"}
     force_new: ClassVar[frozenset[str]] = frozenset({"cluster", "name", "role", "subnets", "instance_types",
                                                      "capacity_type", "disk_size", "ami_type"})
 
@@ -383,7 +382,7 @@ class EksFargateProfile(Kind):
     title: ClassVar[str] = "EKS Fargate profile"
     noun: ClassVar[str] = "Fargate profile"
     family: ClassVar[str] = "containers"
-    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string"}
     force_new: ClassVar[frozenset[str]] = frozenset({"cluster", "name", "pod_execution_role", "subnets", "selector"})
 
     cluster: Ref["eks_cluster"]

@@ -71,6 +71,9 @@ MOTO_UNSUPPORTED = [
     "AWS::EC2::SecurityGroupEgress",
     "AWS::EC2::SubnetNetworkAclAssociation",
     "AWS::EC2::VPCCidrBlock",
+    "AWS::EKS::Cluster",  # moto has EKS's API, not its CloudFormation
+    "AWS::EKS::FargateProfile",
+    "AWS::EKS::Nodegroup",
     "AWS::ElastiCache::CacheCluster",
     "AWS::ElastiCache::ReplicationGroup",
     "AWS::ElastiCache::SubnetGroup",
@@ -521,7 +524,7 @@ NOT_DEPLOYED = {
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache",
                    "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
                    "primary.data_acl", "primary.db", "primary.db_replica", "primary.eigw", "primary.hook",
-                   "primary.members", "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
+                   "primary.k8s", "primary.k8s_spot", "primary.k8s_web", "primary.members", "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
                    "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
