@@ -258,6 +258,24 @@ def _broker(a):
     return [f"{engine}, {mode}"]
 
 
+def _eks_cluster(a):
+    endpoint = "public + private endpoint" if a.get("endpoint_public") else "private endpoint"
+    return [f"Kubernetes {a.get('version')}, {endpoint}"]
+
+
+def _node_group(a):
+    types = a.get("instance_types") or []
+    shown = types[0] + (f" +{len(types) - 1}" if len(types) > 1 else "") if types else ""
+    return [f"{_capacity(a)}" + (f" × {shown}" if shown else "") + (", spot" if a.get("capacity_type") == "spot"
+                                                                     else "")]
+
+
+def _fargate_profile(a):
+    namespaces = ", ".join(str(s.get("namespace")) for s in a.get("selector") or [])
+    pods = a.get("pods") or 0
+    return [f"namespaces {namespaces}" if namespaces else "", f"{pods} pods" if pods else ""]
+
+
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
@@ -268,6 +286,7 @@ _DETAILS = {
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
     "mq_broker": _broker,
+    "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
 }
 
 

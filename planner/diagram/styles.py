@@ -82,6 +82,9 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "state_machine": ("integration", "Step Functions", False),
     "cognito_user_pool": ("security", "Cognito user pool", False),
     "mq_broker": ("integration", "Amazon MQ broker", False),
+    "eks_cluster": ("compute", "EKS cluster", False),
+    "eks_node_group": ("compute", "EKS node group", False),
+    "eks_fargate_profile": ("compute", "Fargate profile", False),
 }
 
 

@@ -1,0 +1,188 @@
+"""Amazon EKS during a run (notes §15.4):
+
+- Managed node groups are Auto Scaling groups underneath: the `asg` loop runs them (status
+  checks, replacing lost nodes in the surviving AZs, rebalancing when an AZ returns, spot
+  notices with capacity rebalancing, which EKS turns on for spot node groups). This module only
+  tells it how to read a node group as a group.
+- The control plane: AWS runs it over the region's AZs; its API endpoint reaches the cluster
+  through network interfaces in the cluster's subnets, so it answers while one of their AZs is
+  up (and its region).
+- Fargate pods (a profile's owned `fargate_pod` records) each run in one AZ, on that AZ's
+  Fargate capacity (`FARGATE_VCPUS_PER_AZ`). When the AZ goes, its pods stop; Kubernetes marks
+  their nodes NotReady (`EKS_NODE_NOT_READY_SECONDS`), evicts the pods once their toleration
+  runs out (`EKS_POD_EVICTION_SECONDS`) and the replacements start on Fargate in the profile's
+  other AZs (`FARGATE_POD_START_SECONDS`), the AZ with the fewest first, as capacity allows;
+  what does not fit waits and is tried again a minute later.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable
+
+from archform.stdlib.facets import provides
+
+from .. import figures, units
+from ..measure import Service
+from ..world import Loop
+from .asg import UNDERNEATH
+
+RETRY_SECONDS = 60.0
+
+
+def node_group_as_group(rec) -> dict:
+    """A managed node group, read as the Auto Scaling group EKS makes for it."""
+    a = rec.attrs
+    types = a.get("instance_types") or ["t3.medium"]
+    spot = a.get("capacity_type") == "spot"
+    low = a.get("min") if a.get("min") is not None else 1
+    return {"subnets": a.get("subnets") or [], "min": low, "max": a.get("max") if a.get("max") is not None else 2,
+            "desired": a.get("desired") if a.get("desired") is not None else low,
+            "launch": {"instance_type": types[0], "purchase": "spot" if spot else None},
+            "capacity_rebalance": spot}
+
+
+UNDERNEATH["eks_node_group"] = node_group_as_group
+
+
+class Pod:
+    __slots__ = ("id", "az", "cpu", "state")
+
+    def __init__(self, id, az, cpu):
+        self.id, self.az, self.cpu, self.state = id, az, cpu, "running"
+
+
+class Profile:
+    def __init__(self, rec, zones: list[str], pods: list[Pod]):
+        self.id, self.address, self.region = rec.id, rec.address, rec.region
+        self.zones = zones
+        self.pods = pods
+        self.wanted = len(pods)
+        self.cpu = float(rec.attrs.get("pod_cpu") or 0.25)
+        self.waiting = 0  # evicted pods not yet placed
+        self.retrying = False
+
+    def running(self) -> int:
+        return sum(1 for p in self.pods if p.state == "running")
+
+
+class Cluster:
+    def __init__(self, rec, zones: list[str]):
+        self.id, self.address, self.region, self.zones = rec.id, rec.address, rec.region, zones
+
+
+@provides("failures", "eks_cluster", "eks_node_group", "eks_fargate_profile")
+class Eks(Loop):
+    name = "eks"
+
+    def __init__(self, world):
+        super().__init__(world)
+        self.clusters: list[Cluster] = []
+        self.profiles: list[Profile] = []
+        self.used: Counter = Counter()  # vCPUs of Fargate pods per AZ
+        self.seq = 0
+
+    def _zones(self, subnet_ids) -> list[str]:
+        zones = {self.world.records[s].attrs.get("az") for s in subnet_ids or [] if s in self.world.records}
+        return sorted(z for z in zones if z)
+
+    def load(self):
+        w = self.world
+        for rec in w.of_kind("eks_cluster"):
+            self.clusters.append(Cluster(rec, self._zones(rec.attrs.get("subnets"))))
+        for rec in w.of_kind("eks_fargate_profile"):
+            cpu = float(rec.attrs.get("pod_cpu") or 0.25)
+            pods = [Pod(p.id, p.az, cpu) for p in w.owned_of(rec.id, "fargate_pod")]
+            self.profiles.append(Profile(rec, self._zones(rec.attrs.get("subnets")), pods))
+            for p in pods:
+                self.used[p.az] += cpu
+
+    def services(self) -> Iterable[Service]:
+        for c in self.clusters:
+            yield Service(c.address, "eks_cluster", c.region, "Kubernetes API answered", "AZs of its subnets",
+                          float(len(c.zones)), lambda c=c: self._api(c))
+        for p in self.profiles:
+            yield Service(p.address, "eks_fargate_profile", p.region, "pods running", "pods", float(p.wanted),
+                          lambda p=p: ((p.running() / p.wanted) if p.wanted else 1.0, float(p.running())))
+
+    def _api(self, c: Cluster) -> tuple[float, float]:
+        up = sum(1 for z in c.zones if self.world.zone_up(z))
+        return (1.0 if up and self.world.region_up(c.region) else 0.0), float(up)
+
+    # --- faults ----------------------------------------------------------------------------------------
+
+    def zone_changed(self, az: str, up: bool):
+        for c in self.clusters:
+            if az in c.zones:
+                up_now = sum(1 for z in c.zones if self.world.zone_up(z))
+                self.sim.log("eks.control_plane", c.address, f"its AZ {az} is {'back' if up else 'down'}: the API "
+                             f"endpoint answers through {up_now} of its {len(c.zones)} AZs" if up_now else
+                             f"its AZ {az} is down: no AZ of its subnets is up, the API endpoint does not answer")
+        if up:
+            return
+        for p in self.profiles:
+            lost = [pod for pod in p.pods if pod.az == az and pod.state in ("running", "pending")]
+            if not lost:
+                continue
+            for pod in lost:
+                pod.state = "lost"
+                self.used[az] -= pod.cpu
+            self.world.dirty = True
+            self.sim.log("eks.pods_lost", p.address, f"{len(lost)} Fargate pod{'s' if len(lost) != 1 else ''} in {az} "
+                         f"stopped with the AZ; Kubernetes evicts them after "
+                         f"{units.span(figures.EKS_NODE_NOT_READY_SECONDS + figures.EKS_POD_EVICTION_SECONDS)}",
+                         len(lost), azs=[az])
+            self.sim.after(figures.EKS_NODE_NOT_READY_SECONDS + figures.EKS_POD_EVICTION_SECONDS, self._evict, p, lost)
+
+    def _evict(self, p: Profile, lost: list[Pod]) -> None:
+        gone = [pod for pod in lost if pod.state == "lost"]
+        for pod in gone:
+            p.pods.remove(pod)
+        p.waiting += len(gone)
+        if gone:
+            self.sim.log("eks.pods_evicted", p.address, f"{len(gone)} pod{'s' if len(gone) != 1 else ''} evicted "
+                         "from their NotReady Fargate nodes; the replacements are scheduled on Fargate", len(gone))
+        self._schedule(p)
+
+    def _schedule(self, p: Profile) -> None:
+        p.retrying = False
+        placed: list[Pod] = []
+        counts = Counter(pod.az for pod in p.pods if pod.state != "lost")
+        while p.waiting:
+            usable = [z for z in p.zones if self.world.can_launch(z)
+                      and self.used[z] + p.cpu <= figures.FARGATE_VCPUS_PER_AZ + 1e-9]
+            if not usable:
+                break
+            az = min(usable, key=lambda z: (counts[z], z))
+            self.seq += 1
+            pod = Pod(f"{p.id}/pod-{self.seq}", az, p.cpu)
+            pod.state = "pending"
+            p.pods.append(pod)
+            self.used[az] += p.cpu
+            counts[az] += 1
+            p.waiting -= 1
+            placed.append(pod)
+            took = self.sim.draw(f"fargate-start/{pod.id}", figures.FARGATE_POD_START_SECONDS)
+            self.sim.after(took, self._started, p, pod)
+        if placed:
+            zones = sorted({pod.az for pod in placed})
+            self.sim.log("eks.pods_scheduled", p.address, f"starting {len(placed)} pod{'s' if len(placed) != 1 else ''} "
+                         f"on Fargate in {', '.join(zones)}", len(placed), azs=zones)
+        if p.waiting:
+            self.sim.log("eks.pods_pending", p.address, f"{p.waiting} pod{'s' if p.waiting != 1 else ''} pending: no "
+                         f"Fargate capacity in the profile's AZs that are up; trying again every "
+                         f"{RETRY_SECONDS:.0f}s", p.waiting)
+            if not p.retrying:
+                p.retrying = True
+                self.sim.after(RETRY_SECONDS, self._schedule, p)
+
+    def _started(self, p: Profile, pod: Pod) -> None:
+        if pod.state != "pending":
+            return
+        if not self.world.zone_up(pod.az):
+            pod.state = "lost"
+            return
+        pod.state = "running"
+        self.world.dirty = True
+        if p.running() == p.wanted:
+            self.sim.log("eks.pods_running", p.address, f"all {p.wanted} pods running again", p.wanted)
