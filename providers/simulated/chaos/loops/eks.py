@@ -61,6 +61,7 @@ class Profile:
         self.cpu = float(rec.attrs.get("pod_cpu") or 0.25)
         self.waiting = 0  # evicted pods not yet placed
         self.retrying = False
+        self.last_pending = 0  # the pending count last reported (the same again a minute later is not news)
 
     def running(self) -> int:
         return sum(1 for p in self.pods if p.state == "running")
@@ -168,10 +169,12 @@ class Eks(Loop):
             zones = sorted({pod.az for pod in placed})
             self.sim.log("eks.pods_scheduled", p.address, f"starting {len(placed)} pod{'s' if len(placed) != 1 else ''} "
                          f"on Fargate in {', '.join(zones)}", len(placed), azs=zones)
-        if p.waiting:
+        if p.waiting and p.waiting != p.last_pending:
             self.sim.log("eks.pods_pending", p.address, f"{p.waiting} pod{'s' if p.waiting != 1 else ''} pending: no "
                          f"Fargate capacity in the profile's AZs that are up; trying again every "
                          f"{RETRY_SECONDS:.0f}s", p.waiting)
+        p.last_pending = p.waiting
+        if p.waiting:
             if not p.retrying:
                 p.retrying = True
                 self.sim.after(RETRY_SECONDS, self._schedule, p)
