@@ -58,6 +58,11 @@ CASES = {
         "rename": ("clicks_to_lake", "delivery", "primary"),
         "drift": ("primary.clicks", "retention", "1d"),
     },
+    "eks_cluster": {
+        "edit": ("desired         = 6", "desired         = 8"),
+        "rename": ("shared", "web_storage", "primary"),
+        "drift": ("primary.general", "max", 20),
+    },
 }
 
 

@@ -129,6 +129,7 @@ ACCEPTED = {
         ("CKV_AWS_115", "PrimaryEnrich"), ("CKV_AWS_116", "PrimaryEnrich"), ("CKV_AWS_117", "PrimaryEnrich"),
         ("CKV_AWS_18", "PrimaryLake"),
     },
+    "eks_cluster": set(),  # the defaults: a private endpoint, secrets encrypted, every control-plane log
     "cross_region_fan_out": {
         ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),
         ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryPlain"), ("CKV_AWS_258", "PrimaryPlainUrl"),

@@ -519,6 +519,7 @@ NOT_DEPLOYED = {
     "queue_workers": [],
     "fan_out": ["primary.uploads"],
     "stream_pipeline": ["primary.clicks_to_lake"],
+    "eks_cluster": ["primary.batch", "primary.general", "primary.platform", "primary.web"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache",
