@@ -47,4 +47,9 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
     "mq_broker": {"publicly_accessible": "false, written explicitly (CloudFormation requires it)",
                   "auto_minor_version_upgrade": "true, written explicitly (AWS's API: false)",
                   "user": "sensitive: each password a NoEcho CloudFormation parameter, never in a template"},
+    "eks_cluster": {"endpoint_public": "false: the API endpoint private only, both written (AWS: public, open to "
+                                       "0.0.0.0/0, and private off)",
+                    "secrets_encryption": "true: Kubernetes secrets envelope-encrypted with a KMS key of the cluster's "
+                                          "own, rotated and retained, unless kms_key names one (AWS: no EncryptionConfig)",
+                    "logging": "every control-plane log type to CloudWatch Logs (AWS: none)"},
 }
