@@ -71,6 +71,7 @@ INDEX: dict[str, str] = {
     "eks_cluster": "eks",
     "eks_node_group": "eks",
     "eks_fargate_profile": "eks",
+    "apprunner_service": "apprunner",
 }
 
 
