@@ -53,6 +53,7 @@ NOT_FOUND_CODE = {
     "eks_cluster": "ResourceNotFoundException",
     "eks_node_group": "ResourceNotFoundException",
     "eks_fargate_profile": "ResourceNotFoundException",
+    "apprunner_service": "ResourceNotFoundException",
 }
 
 

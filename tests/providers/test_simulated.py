@@ -61,6 +61,7 @@ ID_FORMAT = {
     "mq_broker": rf"b-{UUID}",
     "eks_cluster": r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", "eks_node_group": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
     "eks_fargate_profile": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
+    "apprunner_service": r"[0-9a-f]{32}",
 }
 
 ARN_FORMAT = {
@@ -89,6 +90,7 @@ ARN_FORMAT = {
     "eks_cluster": rf"arn:aws:eks:us-east-1:{ACCT}:cluster/{{id}}",
     "eks_node_group": rf"arn:aws:eks:us-east-1:{ACCT}:nodegroup/[A-Za-z0-9_-]+/{{id}}/{UUID}",
     "eks_fargate_profile": rf"arn:aws:eks:us-east-1:{ACCT}:fargateprofile/[A-Za-z0-9_-]+/{{id}}/{UUID}",
+    "apprunner_service": rf"arn:aws:apprunner:us-east-1:{ACCT}:service/[A-Za-z0-9_-]{{4,40}}/{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world
