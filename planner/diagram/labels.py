@@ -276,6 +276,12 @@ def _fargate_profile(a):
     return [f"namespaces {namespaces}" if namespaces else "", f"{pods} pods" if pods else ""]
 
 
+def _apprunner(a):
+    source = "image" if a.get("image") else f"{a.get('runtime')} build" if a.get("repository") else ""
+    return [f"{source}, {a.get('cpu')} vCPU, {a.get('min_size')}–{a.get('max_size')} instances",
+            "egress through a VPC connector" if a.get("vpc_connector") else ""]
+
+
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
@@ -287,6 +293,7 @@ _DETAILS = {
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
     "mq_broker": _broker,
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
+    "apprunner_service": _apprunner,
 }
 
 

@@ -85,6 +85,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "eks_cluster": ("compute", "EKS cluster", False),
     "eks_node_group": ("compute", "EKS node group", False),
     "eks_fargate_profile": ("compute", "Fargate profile", False),
+    "apprunner_service": ("compute", "App Runner service", False),
 }
 
 
