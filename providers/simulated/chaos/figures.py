@@ -90,3 +90,7 @@ EKS_POD_EVICTION_SECONDS = 300.0    # Kubernetes: pods tolerate a not-ready or u
                                     # (the default tolerationSeconds), then are evicted and recreated
 FARGATE_POD_START_SECONDS = (30.0, 60.0)  # model: a Fargate pod's microVM provisioned and its image pulled
 FARGATE_VCPUS_PER_AZ = 400.0        # model: the Fargate capacity an AZ has for the account's pods
+
+# --- App Runner (loops/apprunner.py) --------------------------------------------------------------
+
+APPRUNNER_START_SECONDS = (30.0, 60.0)  # model: App Runner starts a replacement instance of the service's image
