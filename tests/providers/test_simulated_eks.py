@@ -101,3 +101,14 @@ def test_what_the_eks_api_refuses(eks, cloud, kind, data, code, message):
     with pytest.raises(InvalidParameter) as e:
         cloud.create(kind, "bad", "us-east-1", attrs, "t-bad")
     assert e.value.code == code and message in str(e.value)
+
+
+def test_the_nodes_run_on_hosts_of_their_subnets_azs(eks, cloud):
+    from archform.providers.simulated import console
+    r = eks.ref
+    ng = eks.add("workers", "eks_node_group", cluster=r("k8s"), role=r("node_role"), subnets=[r("a"), r("b")],
+                 instance_types=["c6i.large"], min=4, max=4)
+    rows = console.placements(cloud, {"east.workers": ng.id})
+    assert len(rows) == 4 and all(row["host"] and row["rack"] for row in rows)
+    assert Counter(row["az"] for row in rows) == {"us-east-1a": 2, "us-east-1b": 2}
+    assert {row["instance_type"] for row in rows} == {"c6i.large"}
