@@ -238,3 +238,10 @@ def test_a_cluster_has_at_most_30_node_groups():
     errors = [d for d in diags if d.is_error]
     assert [d.summary for d in errors] == ["east.k8s: an EKS cluster has at most 30 managed node groups, this one "
                                            "has 31"]
+
+
+def test_a_block_also_set_as_an_attribute_is_one_diagnostic_not_a_crash(snapshot):
+    _, found = diagnose(profile=PROFILE.replace('    selector {', '    selector = 26\n\n    selector {'))
+    errors = [d for d in found if d.is_error]
+    assert [d.summary for d in errors][:1] == ["'selector' is set as an attribute and written as a block: write one"]
+    assert render(errors[0]) == snapshot
