@@ -102,6 +102,30 @@ def assumable(graph: Graph, role_ref, service: str, what: str, path: tuple) -> I
                     help=f"add {short} to the role's assumed_by")
 
 
+# AWS managed policies each role needs (Amazon EKS user guide: cluster, node and pod execution IAM roles)
+CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
+POD_POLICIES = ("AmazonEKSFargatePodExecutionRolePolicy",)
+
+
+def managed_policy_issues(graph: Graph, role_ref, wanted: tuple[str, ...], what: str, path: tuple) -> Iterable[Issue]:
+    """A warning when a role whose permissions archform can read (AWS managed policies only, no
+    inline ones) lacks the managed policies EKS asks for."""
+    role = deref(graph, role_ref)
+    if role is None or role.model.inline_policies:
+        return
+    names = set()
+    for p in role.model.policies:
+        if not isinstance(p, str):
+            return  # a policy of the configuration may grant the same
+        names.add(p.rsplit("/", 1)[-1])
+    missing = [n for n in wanted if n not in names]
+    if missing:
+        yield Issue(f"role '{role.address}' lacks {', '.join(missing)}: {what}", path, severity="warning",
+                    related=(Related(role.address, ("policies",), "the role's policies"),),
+                    help="policies = [" + ", ".join(f'"{n}"' for n in wanted) + "]")
+
+
 def same_vpc_issues(graph: Graph, me: View, subnets: list, cluster: View | None, what: str) -> Iterable[Issue]:
     """The subnets of a node group or Fargate profile are of its cluster's VPC."""
     if cluster is None or elsewhere(me, cluster):
@@ -165,6 +189,8 @@ class EksCluster(Kind):
                             help=f"upgrade to {' or '.join(STANDARD_VERSIONS)}")
         yield from assumable(graph, self.role, "eks.amazonaws.com", "EKS refuses a cluster role it cannot assume",
                              ("role",))
+        yield from managed_policy_issues(graph, self.role, CLUSTER_POLICIES, "the control plane manages the cluster's "
+                                         "network interfaces and nodes with it", ("role",))
         yield from self._network_issues(me, graph)
         yield from self._endpoint_issues()
         if self.kms_key is not None and self.secrets_encryption is False:
@@ -297,6 +323,9 @@ class EksNodeGroup(Kind):
         yield from self._type_issues()
         yield from assumable(graph, self.role, "ec2.amazonaws.com", "the nodes are EC2 instances that assume it",
                              ("role",))
+        yield from managed_policy_issues(graph, self.role, NODE_POLICIES, "EKS refuses a node group whose role lacks "
+                                         "its managed policies (nodes join the cluster, run the VPC CNI and pull "
+                                         "images with them)", ("role",))
         if not self.subnets:
             yield Issue("a node group needs at least one subnet", ("subnets",))
         cluster = deref(graph, self.cluster)
@@ -413,6 +442,8 @@ class EksFargateProfile(Kind):
             yield from label_issues(s.labels, ("selector", i, "labels"))
         yield from assumable(graph, self.pod_execution_role, "eks-fargate-pods.amazonaws.com",
                              "Fargate pulls the pods' images and writes their logs with it", ("pod_execution_role",))
+        yield from managed_policy_issues(graph, self.pod_execution_role, POD_POLICIES, "Fargate pulls the pods' "
+                                         "images from ECR with it", ("pod_execution_role",))
         yield from self._subnet_issues(me, graph)
         for i, ref in enumerate(self.storage):
             if getattr(ref, "kind", "efs") != "efs":

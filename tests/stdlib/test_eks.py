@@ -80,14 +80,22 @@ BASE = '''region "us-east-1" as east {
 
 iam_role cluster_role {
   assumed_by = [eks]
+  policies   = ["AmazonEKSClusterPolicy"]
 }
 
 iam_role node_role {
   assumed_by = [ec2]
+  policies   = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]
 }
 
 iam_role pod_role {
   assumed_by = ["eks-fargate-pods"]
+  policies   = ["AmazonEKSFargatePodExecutionRolePolicy"]
+}
+
+iam_role bare_node_role {
+  assumed_by = [ec2]
+  policies   = ["AmazonEKSWorkerNodePolicy"]
 }
 '''
 
@@ -218,6 +226,11 @@ WARNINGS = {
     "nodes_in_one_az": ({"nodes": NODES.replace("[a, b]", "[a, a2]")},
                         "east.workers: all subnets of this node group are in us-east-1a: its nodes do not survive "
                         "the loss of that AZ"),
+    "node_role_without_eks_policies": ({"nodes": NODES.replace("node_role", "bare_node_role")},
+                                       "east.workers: role 'bare_node_role' lacks AmazonEKS_CNI_Policy, "
+                                       "AmazonEC2ContainerRegistryReadOnly: EKS refuses a node group whose role lacks "
+                                       "its managed policies (nodes join the cluster, run the VPC CNI and pull images "
+                                       "with them)"),
     "spot_one_type": ({"nodes": NODES + "\n    capacity_type = spot"},
                       "east.workers: a spot node group with one instance type is interrupted whenever that type's "
                       "spot capacity runs out"),
