@@ -64,6 +64,7 @@ _CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 _NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)$")
 _LABEL_PREFIX = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)$")
 
 
@@ -436,6 +437,9 @@ class EksFargateProfile(Kind):
             yield Issue(f"a Fargate profile has at most {MAX_SELECTORS} selectors, got {len(self.selector)}",
                         ("selector",), help="split the namespaces over several profiles")
         for i, s in enumerate(self.selector):
+            if isinstance(s.namespace, str) and not _NAMESPACE.match(s.namespace):
+                yield Issue(f"'{s.namespace}' is not a Kubernetes namespace: at most 63 lower-case letters, digits and "
+                            "'-', beginning and ending with a letter or digit", ("selector", i, "namespace"))
             if len(s.labels) > MAX_SELECTOR_LABELS:
                 yield Issue(f"a Fargate profile selector matches at most {MAX_SELECTOR_LABELS} labels, got "
                             f"{len(s.labels)}", ("selector", i, "labels"))

@@ -180,6 +180,7 @@ NODE_LIMITS = {
 
 PROFILE_LIMITS = {
     "no_selector": PROFILE.split("\n\n")[0],
+    "namespace": PROFILE.replace('namespace = "web"', 'namespace = "Web_Front"'),
     "six_selectors": PROFILE + "".join(f'\n\n    selector {{\n      namespace = "ns{i}"\n    }}' for i in range(5)),
     "six_selector_labels": PROFILE.replace('namespace = "web"', 'namespace = "web"\n      labels    = { ' +
                                            ", ".join(f'l{i} = "x"' for i in range(6)) + " }"),
