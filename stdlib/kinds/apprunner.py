@@ -11,6 +11,7 @@ AWS's rules, each a diagnostic here:
 - Auto scaling: 1–25 provisioned instances (`min_size`), at most 25 (`max_size`), each taking
   1–200 concurrent requests (`max_concurrency`) before another starts.
 - Health checks every 1–20 s, a 1–20 s timeout, 1–20 checks each way; a path for HTTP only.
+- Automatic deployment is for private ECR images and repositories, not ECR Public.
 - A VPC connector (`vpc_connector { subnets, security_groups }`) sends the service's outbound
   traffic into a VPC (to reach a private database); its subnets are of one VPC.
 """
@@ -111,6 +112,10 @@ class AppRunnerService(Kind):
             yield Issue("a health check path is for protocol = http", ("health_check", "path"),
                         help="protocol = http")
         yield from self._connector_issues(graph)
+        if self.public is False:
+            yield Issue("a private App Runner service is reached only through a VPC ingress connection and an "
+                        "interface endpoint, which archform does not declare yet", ("public",), severity="warning",
+                        help="declare them outside archform, or keep public = true")
 
     def _source_issues(self, graph: Graph) -> Iterable[Issue]:
         if (self.image is None) == (self.repository is None):
@@ -125,6 +130,9 @@ class AppRunnerService(Kind):
             elif _PRIVATE_ECR.match(self.image) and self.access_role is None:
                 yield Issue("a private ECR image needs an access_role App Runner pulls it with", ("image",),
                             help="access_role = <iam_role assumed by build.apprunner>")
+            elif self.image.startswith("public.ecr.aws/") and self.auto_deploy is True:
+                yield Issue("App Runner deploys an ECR Public image once: automatic deployment is for private ECR "
+                            "images and repositories", ("auto_deploy",), help="auto_deploy = false")
             for field in ("runtime", "build_command", "start_command", "connection"):
                 if getattr(self, field) is not None:
                     yield Issue(f"{field} is for a repository source; an image brings its own", (field,))

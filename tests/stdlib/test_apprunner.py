@@ -98,6 +98,7 @@ LIMITS = {
                                         "      security_groups = [other_sg]\n    }",
     "access_role_for_tasks": IMAGE.replace("access_role   = pull_role", "access_role   = app_role"),
     "bad_name": IMAGE + '\n    name = "web"',
+    "auto_deploy_public_image": '    image       = "public.ecr.aws/nginx/nginx:latest"\n    auto_deploy = true',
 }
 
 
@@ -107,3 +108,10 @@ def test_each_rule_is_one_diagnostic(case, snapshot):
     errors = [d for d in found if d.is_error]
     assert len(errors) == 1, [d.summary for d in found]
     assert render(errors[0]) == snapshot
+
+
+def test_a_private_service_is_warned_about_what_archform_does_not_declare():
+    _, found = diagnose(IMAGE + "\n    public = false")
+    assert [(d.severity, d.summary) for d in found] == [
+        ("warning", "east.web: a private App Runner service is reached only through a VPC ingress connection and an "
+                    "interface endpoint, which archform does not declare yet")]
