@@ -89,3 +89,19 @@ def test_pending_pods_start_when_their_az_returns(monkeypatch):
     (scheduled,) = events(doc, "eks.pods_scheduled", "primary.web")
     assert scheduled["azs"] == [AZ] and AT + 900 <= scheduled["t"] <= AT + 900 + 60
     assert value_at(service(doc, "primary.web"), 1799) == (1.0, 6.0)
+
+
+def test_a_region_loss_stops_the_control_plane_and_every_node_until_it_returns():
+    doc = chaos("eks_cluster.arch", "region:us-west-2", at=AT, duration=1800, lengths={"region:us-west-2": 600.0})
+    down, back = events(doc, "eks.control_plane", "primary.platform")
+    assert "its region us-west-2 is down" in down["detail"] and "its region us-west-2 is back" in back["detail"]
+    api = service(doc, "primary.platform")
+    assert value_at(api, AT + 1) == (0.0, 0.0) and value_at(api, AT + 601) == (1.0, 3.0)
+    (evicted,) = events(doc, "eks.pods_evicted", "primary.web")  # the three AZs' pods in one eviction
+    assert evicted["count"] == 6
+    (pending,) = events(doc, "eks.pods_pending", "primary.web")
+    assert "none of the profile's AZs is up" in pending["detail"]
+    for group, desired in (("primary.general", 6), ("primary.batch", 3)):
+        nodes = service(doc, group)
+        assert value_at(nodes, AT + 1)[1] == 0 and value_at(nodes, 1799) == (1.0, desired)
+    assert value_at(service(doc, "primary.web"), 1799) == (1.0, 6.0)

@@ -62,6 +62,7 @@ class Profile:
         self.waiting = 0  # evicted pods not yet placed
         self.retrying = False
         self.last_pending = 0  # the pending count last reported (the same again a minute later is not news)
+        self.evicting: dict[float, list[Pod]] = {}  # due time → pods lost together (a region's AZs at once)
 
     def running(self) -> int:
         return sum(1 for p in self.pods if p.state == "running")
@@ -70,6 +71,7 @@ class Profile:
 class Cluster:
     def __init__(self, rec, zones: list[str]):
         self.id, self.address, self.region, self.zones = rec.id, rec.address, rec.region, zones
+        self.up = len(zones)  # AZs of its subnets up, as last reported
 
 
 @provides("failures", "eks_cluster", "eks_node_group", "eks_fargate_profile")
@@ -114,11 +116,13 @@ class Eks(Loop):
 
     def zone_changed(self, az: str, up: bool):
         for c in self.clusters:
-            if az in c.zones:
-                up_now = sum(1 for z in c.zones if self.world.zone_up(z))
-                self.sim.log("eks.control_plane", c.address, f"its AZ {az} is {'back' if up else 'down'}: the API "
-                             f"endpoint answers through {up_now} of its {len(c.zones)} AZs" if up_now else
-                             f"its AZ {az} is down: no AZ of its subnets is up, the API endpoint does not answer")
+            up_now = sum(1 for z in c.zones if self.world.zone_up(z))
+            if az in c.zones and up_now != c.up:  # a region's AZs flip together: one event, not three
+                where = f"its region {c.region}" if abs(up_now - c.up) > 1 else f"its AZ {az}"
+                c.up = up_now
+                detail = (f"the API endpoint answers through {up_now} of its {len(c.zones)} AZs" if up_now else
+                          "no AZ of its subnets is up: the API endpoint does not answer")
+                self.sim.log("eks.control_plane", c.address, f"{where} is {'back' if up else 'down'}: {detail}")
         if up:
             return
         for p in self.profiles:
@@ -133,10 +137,14 @@ class Eks(Loop):
                          f"stopped with the AZ; Kubernetes evicts them after "
                          f"{units.span(figures.EKS_NODE_NOT_READY_SECONDS + figures.EKS_POD_EVICTION_SECONDS)}",
                          len(lost), azs=[az])
-            self.sim.after(figures.EKS_NODE_NOT_READY_SECONDS + figures.EKS_POD_EVICTION_SECONDS, self._evict, p, lost)
+            due = self.sim.now + figures.EKS_NODE_NOT_READY_SECONDS + figures.EKS_POD_EVICTION_SECONDS
+            if due not in p.evicting:
+                p.evicting[due] = []
+                self.sim.at(due, self._evict, p, due)
+            p.evicting[due].extend(lost)
 
-    def _evict(self, p: Profile, lost: list[Pod]) -> None:
-        gone = [pod for pod in lost if pod.state == "lost"]
+    def _evict(self, p: Profile, due: float) -> None:
+        gone = [pod for pod in p.evicting.pop(due, []) if pod.state == "lost"]
         for pod in gone:
             p.pods.remove(pod)
         p.waiting += len(gone)
@@ -170,9 +178,11 @@ class Eks(Loop):
             self.sim.log("eks.pods_scheduled", p.address, f"starting {len(placed)} pod{'s' if len(placed) != 1 else ''} "
                          f"on Fargate in {', '.join(zones)}", len(placed), azs=zones)
         if p.waiting and p.waiting != p.last_pending:
-            self.sim.log("eks.pods_pending", p.address, f"{p.waiting} pod{'s' if p.waiting != 1 else ''} pending: no "
-                         f"Fargate capacity in the profile's AZs that are up; trying again every "
-                         f"{RETRY_SECONDS:.0f}s", p.waiting)
+            why = ("no Fargate capacity left in the profile's AZs that are up" if any(self.world.can_launch(z)
+                                                                                    for z in p.zones)
+                   else "none of the profile's AZs is up")
+            self.sim.log("eks.pods_pending", p.address, f"{p.waiting} pod{'s' if p.waiting != 1 else ''} pending: "
+                         f"{why}; trying again every {RETRY_SECONDS:.0f}s", p.waiting)
         p.last_pending = p.waiting
         if p.waiting:
             if not p.retrying:
