@@ -112,7 +112,7 @@ class AppRunner(Loop):
             self.sim.after(took, self._started, s, node)
         zones = sorted({n.az for n in started})
         self.sim.log("apprunner.replace", s.address, f"starting {len(started)} instance{'s' if len(started) != 1 else ''}"
-                     f" in {', '.join(zones)} (unhealthy: their AZ is down)", len(started), azs=zones)
+                     f" in {', '.join(zones)} for those lost with their AZ", len(started), azs=zones)
 
     def _started(self, s: Runner, node: Node) -> None:
         if node.state != "starting":
