@@ -105,3 +105,16 @@ def test_a_region_loss_stops_the_control_plane_and_every_node_until_it_returns()
         nodes = service(doc, group)
         assert value_at(nodes, AT + 1)[1] == 0 and value_at(nodes, 1799) == (1.0, desired)
     assert value_at(service(doc, "primary.web"), 1799) == (1.0, 6.0)
+
+
+def test_pods_waiting_through_two_failures_are_retried_once_a_minute(monkeypatch):
+    from archform.providers.simulated.chaos.faults import FaultSpec
+    monkeypatch.setattr(figures, "FARGATE_VCPUS_PER_AZ", 1.0)  # no room in the AZs that stay up
+    doc = chaos("eks_cluster.arch", FaultSpec("az:us-west-2a", 60.0, 900.0), FaultSpec("az:us-west-2b", 180.0, 900.0),
+                duration=1800)
+    pending = events(doc, "eks.pods_pending", "primary.web")
+    assert [e["count"] for e in pending] == [2, 4, 2]  # the second AZ's too; then half placed when the first returns
+    scheduled = events(doc, "eks.pods_scheduled", "primary.web")
+    assert len({e["t"] for e in scheduled}) == len(scheduled)  # one retry chain: never two placements at once
+    assert sum(e["count"] for e in scheduled) == 4
+    assert value_at(service(doc, "primary.web"), 1799) == (1.0, 6.0)

@@ -153,8 +153,13 @@ class Eks(Loop):
                          "from their NotReady Fargate nodes; the replacements are scheduled on Fargate", len(gone))
         self._schedule(p)
 
-    def _schedule(self, p: Profile) -> None:
+    def _retry(self, p: Profile) -> None:
         p.retrying = False
+        self._schedule(p)
+
+    def _schedule(self, p: Profile) -> None:
+        """Place the waiting pods on the Fargate capacity of the profile's AZs that are up; what
+        does not fit waits, tried again a minute later (one retry pending at a time)."""
         placed: list[Pod] = []
         counts = Counter(pod.az for pod in p.pods if pod.state != "lost")
         while p.waiting:
@@ -184,16 +189,12 @@ class Eks(Loop):
             self.sim.log("eks.pods_pending", p.address, f"{p.waiting} pod{'s' if p.waiting != 1 else ''} pending: "
                          f"{why}; trying again every {RETRY_SECONDS:.0f}s", p.waiting)
         p.last_pending = p.waiting
-        if p.waiting:
-            if not p.retrying:
-                p.retrying = True
-                self.sim.after(RETRY_SECONDS, self._schedule, p)
+        if p.waiting and not p.retrying:
+            p.retrying = True
+            self.sim.after(RETRY_SECONDS, self._retry, p)
 
     def _started(self, p: Profile, pod: Pod) -> None:
-        if pod.state != "pending":
-            return
-        if not self.world.zone_up(pod.az):
-            pod.state = "lost"
+        if pod.state != "pending":  # its AZ went down while it started: lost, and evicted in turn
             return
         pod.state = "running"
         self.world.dirty = True
