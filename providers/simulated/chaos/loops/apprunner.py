@@ -38,6 +38,7 @@ class Runner:
         self.zones = zones
         hc = rec.attrs.get("health_check") or {}
         self.detect = (units.seconds(hc.get("interval"), 5.0) * int(hc.get("unhealthy_threshold") or 5))
+        self.retrying = False  # a replacement waits for an AZ that is up (one retry pending at a time)
 
     def running(self) -> int:
         return sum(1 for n in self.nodes if n.state == "running")
@@ -89,6 +90,10 @@ class AppRunner(Loop):
                          len(lost), azs=[az])
             self.sim.after(s.detect, self._replace, s)
 
+    def _retry(self, s: Runner) -> None:
+        s.retrying = False
+        self._replace(s)
+
     def _replace(self, s: Runner) -> None:
         gone = [n for n in s.nodes if n.state == "stopped"]
         for n in gone:
@@ -96,8 +101,9 @@ class AppRunner(Loop):
         missing = s.wanted - len(s.nodes)
         usable = [z for z in s.zones if self.world.can_launch(z)]
         if missing <= 0 or not usable:
-            if missing > 0:
-                self.sim.after(60.0, self._replace, s)
+            if missing > 0 and not s.retrying:
+                s.retrying = True
+                self.sim.after(60.0, self._retry, s)
             return
         counts = Counter(n.az for n in s.nodes)
         started = []
