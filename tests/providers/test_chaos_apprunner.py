@@ -36,3 +36,12 @@ def test_a_service_stops_answering_when_its_connector_has_no_az_left():
     doc = chaos("apprunner.arch", "az:eu-west-1a", "az:eu-west-1b", at=AT, duration=900)
     assert value_at(service(doc, "primary.api"), 899)[0] == 0.0   # its VPC connector is in those two AZs
     assert value_at(service(doc, "primary.site"), 899)[0] == 1.0  # no connector: the region's other AZs serve
+
+
+def test_a_region_loss_stops_the_service_until_replacements_run_after_it():
+    doc = chaos("apprunner.arch", "region:eu-west-1", at=AT, duration=1800, lengths={"region:eu-west-1": 600.0})
+    site = service(doc, "primary.site")
+    assert value_at(site, AT + 1) == (0.0, 0.0)
+    (replace,) = events(doc, "apprunner.replace", "primary.site")  # once, when the region is back
+    assert AT + 600 <= replace["t"] <= AT + 600 + 60 and replace["count"] == 3
+    assert value_at(site, 1799) == (1.0, 3.0)
