@@ -6,9 +6,12 @@ spot notice on the batch nodes launches their replacements before the interrupti
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 from click.testing import CliRunner
 
+from archform.planner.rehearsal import fresh_cloud
 from archform.providers.simulated.chaos import figures
 from chaosbench import EXAMPLES, chaos, events, service, value_at
 
@@ -118,3 +121,32 @@ def test_pods_waiting_through_two_failures_are_retried_once_a_minute(monkeypatch
     assert len({e["t"] for e in scheduled}) == len(scheduled)  # one retry chain: never two placements at once
     assert sum(e["count"] for e in scheduled) == 4
     assert value_at(service(doc, "primary.web"), 1799) == (1.0, 6.0)
+
+
+def test_a_fault_on_a_node_group_breaks_its_nodes_and_they_are_replaced():
+    doc = chaos("eks_cluster.arch", "primary.general", at=AT, duration=900, lengths={"primary.general": 300.0})
+    (launch,) = events(doc, "asg.launch", "primary.general")
+    assert launch["count"] == 6
+    nodes = service(doc, "primary.general")
+    assert value_at(nodes, AT + 1)[1] == 0 and value_at(nodes, 899) == (1.0, 6.0)
+    assert value_at(service(doc, "primary.batch"), AT + 1) == (1.0, 3.0)  # the other group untouched
+
+
+def test_a_fault_on_the_control_plane_stops_the_api_only():
+    doc = chaos("eks_cluster.arch", "primary.platform", at=AT, duration=900, lengths={"primary.platform": 300.0})
+    api = service(doc, "primary.platform")
+    assert value_at(api, AT + 1)[0] == 0.0 and value_at(api, AT + 301)[0] == 1.0
+    assert value_at(service(doc, "primary.general"), AT + 1) == (1.0, 6.0)
+
+
+def test_a_fault_on_one_fargate_pod_evicts_and_replaces_it():
+    with tempfile.TemporaryDirectory() as folder:  # the pod's id, as the fault names it
+        cloud, _ = fresh_cloud(EXAMPLES / "eks_cluster.arch", {}, 0, folder)
+        with cloud.store.reading() as tx:
+            web = next(r for r in tx.query("kind = 'eks_fargate_profile'"))
+            pod = sorted(p.id for p in tx.owned(web.id, "fargate_pod"))[0]
+        cloud.close()
+    doc = chaos("eks_cluster.arch", f"primary.web/{pod}", at=AT, duration=900)
+    (lost,) = events(doc, "eks.pods_lost", "primary.web")
+    assert lost["count"] == 1
+    assert value_at(service(doc, "primary.web"), 899) == (1.0, 6.0)

@@ -13,6 +13,9 @@
   runs out (`EKS_POD_EVICTION_SECONDS`) and the replacements start on Fargate in the profile's
   other AZs (`FARGATE_POD_START_SECONDS`), the AZ with the fewest first, as capacity allows;
   what does not fit waits and is tried again a minute later.
+- A fault on a resource: the control plane stops answering (nodes and pods keep running); a
+  node group's nodes (or one, `primary.nodes/i-…`) are impaired and replaced; a profile's pods
+  (or one) stop and are evicted as above.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ class Cluster:
     def __init__(self, rec, zones: list[str]):
         self.id, self.address, self.region, self.zones = rec.id, rec.address, rec.region, zones
         self.up = len(zones)  # AZs of its subnets up, as last reported
+        self.broken = 0  # faults on the control plane itself
 
 
 @provides("failures", "eks_cluster", "eks_node_group", "eks_fargate_profile")
@@ -82,6 +86,7 @@ class Eks(Loop):
         super().__init__(world)
         self.clusters: list[Cluster] = []
         self.profiles: list[Profile] = []
+        self.by_id: dict[str, Cluster | Profile] = {}
         self.used: Counter = Counter()  # vCPUs of Fargate pods per AZ
         self.seq = 0
 
@@ -93,10 +98,12 @@ class Eks(Loop):
         w = self.world
         for rec in w.of_kind("eks_cluster"):
             self.clusters.append(Cluster(rec, self._zones(rec.attrs.get("subnets"))))
+            self.by_id[rec.id] = self.clusters[-1]
         for rec in w.of_kind("eks_fargate_profile"):
             cpu = float(rec.attrs.get("pod_cpu") or 0.25)
             pods = [Pod(p.id, p.az, cpu) for p in w.owned_of(rec.id, "fargate_pod")]
             self.profiles.append(Profile(rec, self._zones(rec.attrs.get("subnets")), pods))
+            self.by_id[rec.id] = self.profiles[-1]
             for p in pods:
                 self.used[p.az] += cpu
 
@@ -110,7 +117,37 @@ class Eks(Loop):
 
     def _api(self, c: Cluster) -> tuple[float, float]:
         up = sum(1 for z in c.zones if self.world.zone_up(z))
-        return (1.0 if up and self.world.region_up(c.region) else 0.0), float(up)
+        return (1.0 if up and not c.broken and self.world.region_up(c.region) else 0.0), float(up)
+
+    # --- faults on a resource: the control plane, a node group's nodes, a profile's pods --------------
+
+    def parts(self, rec) -> list[str]:
+        if rec.kind == "eks_node_group" and rec.id in self.world.asg.by_id:
+            return sorted(self.world.asg.by_id[rec.id].members)
+        if rec.kind == "eks_fargate_profile" and rec.id in self.by_id:
+            return [pod.id for pod in self.by_id[rec.id].pods]
+        return []
+
+    def fail_part(self, rec, part, up) -> bool:
+        if rec.kind == "eks_node_group":
+            group = self.world.asg.by_id.get(rec.id)
+            nodes = [i for i in group.members.values() if part is None or i.id == part] if group else []
+            self.world.ec2.break_instances(nodes, up, f"a fault on {rec.address}")
+            return True
+        target = self.by_id.get(rec.id)
+        if isinstance(target, Cluster):
+            target.broken += -1 if up else 1
+            self.world.dirty = True
+            self.sim.log("eks.control_plane", target.address, "the control plane is " +
+                         ("back: the API endpoint answers" if up and not target.broken else
+                          "down (a fault): the API endpoint does not answer; nodes and pods keep running"))
+            return True
+        if isinstance(target, Profile):
+            if not up:
+                self._lose(target, [pod for pod in target.pods if (part is None or pod.id == part)
+                                    and pod.state in ("running", "pending")], "stopped by a fault")
+            return True
+        return False
 
     # --- faults ----------------------------------------------------------------------------------------
 
@@ -126,22 +163,26 @@ class Eks(Loop):
         if up:
             return
         for p in self.profiles:
-            lost = [pod for pod in p.pods if pod.az == az and pod.state in ("running", "pending")]
-            if not lost:
-                continue
-            for pod in lost:
-                pod.state = "lost"
-                self.used[az] -= pod.cpu
-            self.world.dirty = True
-            self.sim.log("eks.pods_lost", p.address, f"{len(lost)} Fargate pod{'s' if len(lost) != 1 else ''} in {az} "
-                         f"stopped with the AZ; Kubernetes evicts them after "
-                         f"{units.span(figures.EKS_NODE_NOT_READY_SECONDS + figures.EKS_POD_EVICTION_SECONDS)}",
-                         len(lost), azs=[az])
-            due = self.sim.now + figures.EKS_NODE_NOT_READY_SECONDS + figures.EKS_POD_EVICTION_SECONDS
-            if due not in p.evicting:
-                p.evicting[due] = []
-                self.sim.at(due, self._evict, p, due)
-            p.evicting[due].extend(lost)
+            self._lose(p, [pod for pod in p.pods if pod.az == az and pod.state in ("running", "pending")],
+                       f"in {az} stopped with the AZ")
+
+    def _lose(self, p: Profile, lost: list[Pod], why: str) -> None:
+        """Pods whose Fargate nodes stopped: Kubernetes evicts them once their toleration runs out."""
+        if not lost:
+            return
+        for pod in lost:
+            pod.state = "lost"
+            self.used[pod.az] -= pod.cpu
+        self.world.dirty = True
+        wait = figures.EKS_NODE_NOT_READY_SECONDS + figures.EKS_POD_EVICTION_SECONDS
+        self.sim.log("eks.pods_lost", p.address, f"{len(lost)} Fargate pod{'s' if len(lost) != 1 else ''} {why}; "
+                     f"Kubernetes evicts them after {units.span(wait)}", len(lost),
+                     azs=sorted({pod.az for pod in lost}))
+        due = self.sim.now + wait
+        if due not in p.evicting:
+            p.evicting[due] = []
+            self.sim.at(due, self._evict, p, due)
+        p.evicting[due].extend(lost)
 
     def _evict(self, p: Profile, due: float) -> None:
         gone = [pod for pod in p.evicting.pop(due, []) if pod.state == "lost"]
