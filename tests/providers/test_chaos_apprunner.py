@@ -45,3 +45,13 @@ def test_a_region_loss_stops_the_service_until_replacements_run_after_it():
     (replace,) = events(doc, "apprunner.replace", "primary.site")  # once, when the region is back
     assert AT + 600 <= replace["t"] <= AT + 600 + 60 and replace["count"] == 3
     assert value_at(site, 1799) == (1.0, 3.0)
+
+
+def test_a_fault_on_the_service_stops_its_instances_until_they_are_replaced():
+    doc = chaos("apprunner.arch", "primary.site", at=AT, duration=900)
+    site = service(doc, "primary.site")
+    assert value_at(site, AT + 1) == (0.0, 0.0)
+    (replace,) = events(doc, "apprunner.replace", "primary.site")
+    assert replace["t"] == pytest.approx(AT + 25) and replace["count"] == 3
+    assert value_at(site, 899) == (1.0, 3.0)
+    assert value_at(service(doc, "primary.api"), AT + 1) == (1.0, 3.0)

@@ -7,6 +7,7 @@ owned `apprunner_instance` records) over the region's AZs and keeps `min_size` o
 - The service answers while an instance runs and its region is up; with a VPC connector, its
   requests that reach into the VPC need one of the connector's AZs up too (its network
   interfaces are there), so it answers while one is.
+- A fault on the service stops its instances (or one, `primary.api/ID`), replaced as above.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class AppRunner(Loop):
     def __init__(self, world):
         super().__init__(world)
         self.runners: list[Runner] = []
+        self.by_id: dict[str, Runner] = {}
         self.seq = 0
 
     def load(self):
@@ -61,6 +63,7 @@ class AppRunner(Loop):
             zones = {w.records[s].attrs.get("az") for s in connector.get("subnets") or [] if s in w.records}
             region_zones = list(REGIONS[rec.region].zones) if rec.region in REGIONS else sorted({n.az for n in nodes})
             self.runners.append(Runner(rec, nodes, sorted(z for z in zones if z), region_zones))
+            self.by_id[rec.id] = self.runners[-1]
 
     def services(self) -> Iterable[Service]:
         for s in self.runners:
@@ -72,23 +75,39 @@ class AppRunner(Loop):
             return False
         return not s.connector_zones or any(self.world.zone_up(z) for z in s.connector_zones)
 
+    def parts(self, rec) -> list[str]:
+        s = self.by_id.get(rec.id)
+        return [n.id for n in s.nodes] if s is not None else []
+
+    def fail_part(self, rec, part, up) -> bool:
+        s = self.by_id.get(rec.id)
+        if s is None:
+            return False
+        if not up:
+            self._lose(s, [n for n in s.nodes if (part is None or n.id == part) and n.state in ("running", "starting")],
+                       "stopped by a fault")
+        return True
+
     def zone_changed(self, az: str, up: bool):
         for s in self.runners:
             if az in s.connector_zones:
                 self.world.dirty = True
             if up:
                 continue
-            lost = [n for n in s.nodes if n.az == az and n.state in ("running", "starting")]
-            if not lost:
-                continue
-            for n in lost:
-                n.state = "stopped"
-            self.world.dirty = True
-            self.sim.log("apprunner.instances_lost", s.address, f"{len(lost)} instance{'s' if len(lost) != 1 else ''} "
-                         f"in {az} stopped with the AZ; App Runner's health check finds {'it' if len(lost) == 1 else 'them'} in "
-                         f"{units.span(s.detect)}",
-                         len(lost), azs=[az])
-            self.sim.after(s.detect, self._replace, s)
+            self._lose(s, [n for n in s.nodes if n.az == az and n.state in ("running", "starting")],
+                       f"in {az} stopped with the AZ")
+
+    def _lose(self, s: Runner, lost: list[Node], why: str) -> None:
+        """Instances that stopped: App Runner's health check finds them, then replaces them."""
+        if not lost:
+            return
+        for n in lost:
+            n.state = "stopped"
+        self.world.dirty = True
+        self.sim.log("apprunner.instances_lost", s.address, f"{len(lost)} instance{'s' if len(lost) != 1 else ''} "
+                     f"{why}; App Runner's health check finds {'it' if len(lost) == 1 else 'them'} in "
+                     f"{units.span(s.detect)}", len(lost), azs=sorted({n.az for n in lost}))
+        self.sim.after(s.detect, self._replace, s)
 
     def _retry(self, s: Runner) -> None:
         s.retrying = False
