@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from archform.stdlib import facets
 
-from . import (apigateway, apprunner, compute, database, dns, dr, edge, eks, events, identity, loadbalancing,
-               messaging, mq, network, security, serverless, storage, streaming, workload)
+from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
+               security, serverless, storage, streaming, workload)
+from . import clusterdb, dbproxy, kafka
+from . import apprunner, eks
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, streaming, workload, events, identity, mq, eks, apprunner)
+            apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, eks, apprunner)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from archform.stdlib import facets
 
-from . import (apigateway, apprunner, compute, database, dns, dr, edge, eks, events, identity, loadbalancing,
-               messaging, mq, network, security, serverless, storage, streaming, workload)
+from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
+               security, serverless, storage, streaming, workload)
+from . import clusterdb, dbproxy, kafka
+from . import apprunner, eks
 from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
-             apigateway, streaming, workload, events, identity, mq, eks, apprunner)
+             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, eks, apprunner)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():
