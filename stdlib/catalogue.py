@@ -78,6 +78,10 @@ INDEX: dict[str, str] = {
     "glue_database": "analytics",
     "glue_crawler": "analytics",
     "athena_workgroup": "analytics",
+    "eks_cluster": "eks",
+    "eks_node_group": "eks",
+    "eks_fargate_profile": "eks",
+    "apprunner_service": "apprunner",
 }
 
 

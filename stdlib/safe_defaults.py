@@ -73,4 +73,9 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
     "athena_workgroup": {"enforce": "true: the workgroup's result location and encryption win over a client's "
                                     "(AWS: true)",
                          "encryption": "sse_s3 on every query result (AWS: none)"},
+    "eks_cluster": {"endpoint_public": "false: the API endpoint private only, both written (AWS: public, open to "
+                                       "0.0.0.0/0, and private off)",
+                    "secrets_encryption": "true: Kubernetes secrets envelope-encrypted with a KMS key of the cluster's "
+                                          "own, rotated and retained, unless kms_key names one (AWS: no EncryptionConfig)",
+                    "logging": "every control-plane log type to CloudWatch Logs (AWS: none)"},
 }

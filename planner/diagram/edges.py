@@ -235,6 +235,10 @@ def connect(scene: Scene) -> None:
                 incoming += refs(at["launch"].get(attr))
         if k == "load_balancer":
             incoming += [c for lst in at.get("listener") or [] for c in refs(lst.get("certificate"))]
+        if k in ("eks_cluster", "eks_node_group", "eks_fargate_profile"):  # the control plane runs its nodes and pods
+            for cluster in refs(at.get("cluster")):
+                add(cluster, a, "manages")
+            incoming += refs(at.get("role")) + refs(at.get("pod_execution_role")) + refs(at.get("storage"))
         for other in outgoing:
             if other != a and other in scene.nodes:
                 framed = scene.frame_of.get(other)

@@ -305,6 +305,28 @@ def _crawler(a):
 
 def _athena(a):
     return [f"results {(a.get('encryption') or 'sse_s3').upper().replace('_', '-')}"]
+def _eks_cluster(a):
+    endpoint = "public + private endpoint" if a.get("endpoint_public") else "private endpoint"
+    return [f"Kubernetes {a.get('version')}, {endpoint}"]
+
+
+def _node_group(a):
+    types = a.get("instance_types") or []
+    shown = types[0] + (f" +{len(types) - 1}" if len(types) > 1 else "") if types else ""
+    return [f"{_capacity(a)}" + (f" × {shown}" if shown else "") + (", spot" if a.get("capacity_type") == "spot"
+                                                                     else "")]
+
+
+def _fargate_profile(a):
+    namespaces = ", ".join(str(s.get("namespace")) for s in a.get("selector") or [])
+    pods = a.get("pods") or 0
+    return [f"namespaces {namespaces}" if namespaces else "", f"{pods} pods" if pods else ""]
+
+
+def _apprunner(a):
+    source = "image" if a.get("image") else f"{a.get('runtime')} build" if a.get("repository") else ""
+    return [f"{source}, {a.get('cpu')} vCPU, {a.get('min_size')}–{a.get('max_size')} instances",
+            "egress through a VPC connector" if a.get("vpc_connector") else ""]
 
 
 _DETAILS = {
@@ -320,6 +342,8 @@ _DETAILS = {
     "documentdb_cluster": _docdb, "neptune_cluster": _neptune, "rds_proxy": _proxy, "msk_cluster": _msk,
     "redshift_cluster": _redshift, "redshift_serverless": _redshift_serverless, "opensearch_domain": _opensearch,
     "glue_crawler": _crawler, "athena_workgroup": _athena,
+    "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
+    "apprunner_service": _apprunner,
 }
 
 

@@ -92,6 +92,10 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "glue_database": ("analytics", "Glue database", False),
     "glue_crawler": ("analytics", "Glue crawler", False),
     "athena_workgroup": ("analytics", "Athena workgroup", False),
+    "eks_cluster": ("compute", "EKS cluster", False),
+    "eks_node_group": ("compute", "EKS node group", False),
+    "eks_fargate_profile": ("compute", "Fargate profile", False),
+    "apprunner_service": ("compute", "App Runner service", False),
 }
 
 

@@ -60,6 +60,10 @@ NOT_FOUND_CODE = {
     "glue_database": "EntityNotFoundException",
     "glue_crawler": "EntityNotFoundException",
     "athena_workgroup": "InvalidRequestException",
+    "eks_cluster": "ResourceNotFoundException",
+    "eks_node_group": "ResourceNotFoundException",
+    "eks_fargate_profile": "ResourceNotFoundException",
+    "apprunner_service": "ResourceNotFoundException",
 }
 
 

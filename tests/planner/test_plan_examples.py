@@ -63,6 +63,11 @@ CASES = {
         "rename": ("query_results", "athena_results", "primary"),
         "drift": ("primary.warehouse", "snapshot_retention", "1d"),
     },
+    "eks_cluster": {
+        "edit": ("desired         = 6", "desired         = 8"),
+        "rename": ("shared", "web_storage", "primary"),
+        "drift": ("primary.general", "max", 20),
+    },
 }
 
 

@@ -189,6 +189,17 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("crawler", "glue_crawler", database=r("catalog"), role=r("crawler_role"),
           s3=[{"bucket": r("site"), "path": "clicks/"}])
     b.add("analysts", "athena_workgroup", results=r("site"), prefix="athena/")
+    b.add("eks_role", "iam_role", region=None, assumed_by=["eks"])
+    b.add("k8s", "eks_cluster", role=r("eks_role"), subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("k8s_nodes", "eks_node_group", cluster=r("k8s"), role=r("app_role"), subnets=[r("app_a"), r("app_b")],
+          instance_types=["m5.large"], min=2, max=4)
+    b.add("pods_role", "iam_role", region=None, assumed_by=["eks-fargate-pods"])
+    b.add("k8s_web", "eks_fargate_profile", cluster=r("k8s"), pod_execution_role=r("pods_role"),
+          subnets=[r("app_a"), r("app_b")], selector=[{"namespace": "web"}], pods=2)
+    b.add("pull_role", "iam_role", region=None, assumed_by=["build.apprunner"])
+    b.add("runner", "apprunner_service", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4",
+          access_role=r("pull_role"), min_size=2, vpc_connector={"subnets": [r("app_a"), r("app_b")],
+                                                                 "security_groups": [r("app_sg")]})
     return b
 
 

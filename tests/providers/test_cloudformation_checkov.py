@@ -150,6 +150,7 @@ ACCEPTED = {
         ("CKV_AWS_195", "PrimaryClicksCrawler"), ("CKV_AWS_317", "PrimarySearch"), ("CKV_AWS_71", "PrimaryWarehouse"),
         ("CKV_AWS_84", "PrimarySearch"),
     },
+    "eks_cluster": set(),  # the defaults: a private endpoint, secrets encrypted, every control-plane log
     "cross_region_fan_out": {
         ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),
         ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryPlain"), ("CKV_AWS_258", "PrimaryPlainUrl"),

@@ -64,6 +64,9 @@ ID_FORMAT = {
     "msk_cluster": rf"arn:aws:kafka:us-east-1:{ACCT}:cluster/[A-Za-z][A-Za-z0-9-]{{0,63}}/{UUID}-[0-9]{{1,2}}",
     "redshift_cluster": r"[a-z][a-z0-9-]{0,62}", "redshift_serverless": UUID, "opensearch_domain": r"[a-z][a-z0-9-]{2,27}",
     "glue_database": r"[a-z0-9_]{1,255}", "glue_crawler": r"[a-z0-9-]{1,255}", "athena_workgroup": r"[A-Za-z0-9._-]{1,128}",
+    "eks_cluster": r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", "eks_node_group": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
+    "eks_fargate_profile": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
+    "apprunner_service": r"[0-9a-f]{32}",
 }
 
 ARN_FORMAT = {
@@ -99,6 +102,10 @@ ARN_FORMAT = {
     "glue_database": rf"arn:aws:glue:us-east-1:{ACCT}:database/{{id}}",
     "glue_crawler": rf"arn:aws:glue:us-east-1:{ACCT}:crawler/{{id}}",
     "athena_workgroup": rf"arn:aws:athena:us-east-1:{ACCT}:workgroup/{{id}}",
+    "eks_cluster": rf"arn:aws:eks:us-east-1:{ACCT}:cluster/{{id}}",
+    "eks_node_group": rf"arn:aws:eks:us-east-1:{ACCT}:nodegroup/[A-Za-z0-9_-]+/{{id}}/{UUID}",
+    "eks_fargate_profile": rf"arn:aws:eks:us-east-1:{ACCT}:fargateprofile/[A-Za-z0-9_-]+/{{id}}/{UUID}",
+    "apprunner_service": rf"arn:aws:apprunner:us-east-1:{ACCT}:service/[A-Za-z0-9_-]{{4,40}}/{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

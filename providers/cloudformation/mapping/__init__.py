@@ -14,9 +14,11 @@ from archform.stdlib import facets
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
 from . import analytics, clusterdb, dbproxy, kafka
+from . import apprunner, eks
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics)
+            apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
+            apprunner)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

@@ -32,13 +32,16 @@ from .loops.dbproxy import Proxies
 from .loops.kafka import Kafka
 from .loops.opensearch import OpenSearch
 from .loops.redshift import Redshift
+from .loops.eks import Eks
+from .loops.apprunner import AppRunner
 from .traffic import Traffic
 from .world import World
 
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
-         ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch))
+         ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
+         ("eks", Eks), ("apprunner", AppRunner))
 
 
 class Run:

@@ -103,3 +103,15 @@ KINESIS_SHARD_BYTES = 1_000_000.0   # …and 1 MB/s
 KINESIS_ON_DEMAND_SHARDS = 4        # facts: a new on-demand stream takes 4 MB/s (4 shards' worth) in
 KINESIS_ON_DEMAND_SCALE_SECONDS = 900.0  # facts: on-demand doubles its capacity within 15 minutes of a new peak
 STEADY_SHARE = 0.01                 # model: a queue is back to its steady state under 1% of a tick's arrivals
+
+# --- EKS (loops/eks.py) ------------------------------------------------------------------------------
+
+EKS_NODE_NOT_READY_SECONDS = 40.0   # Kubernetes: a node silent for node-monitor-grace-period (40 s) is NotReady
+EKS_POD_EVICTION_SECONDS = 300.0    # Kubernetes: pods tolerate a not-ready or unreachable node for 300 s
+                                    # (the default tolerationSeconds), then are evicted and recreated
+FARGATE_POD_START_SECONDS = (30.0, 60.0)  # model: a Fargate pod's microVM provisioned and its image pulled
+FARGATE_VCPUS_PER_AZ = 400.0        # model: the Fargate capacity an AZ has for the account's pods
+
+# --- App Runner (loops/apprunner.py) --------------------------------------------------------------
+
+APPRUNNER_START_SECONDS = (30.0, 60.0)  # model: App Runner starts a replacement instance of the service's image
