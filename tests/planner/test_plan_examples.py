@@ -58,6 +58,11 @@ CASES = {
         "rename": ("clicks_to_lake", "delivery", "primary"),
         "drift": ("primary.clicks", "retention", "1d"),
     },
+    "mq_broker": {
+        "edit": ("max                       = 8", "max                       = 10"),
+        "rename": ("order_service", "orders_api", "primary"),
+        "drift": ("primary.workers", "max", 4),
+    },
 }
 
 

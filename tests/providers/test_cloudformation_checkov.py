@@ -147,6 +147,7 @@ ACCEPTED = {
         ("CKV_AWS_18", "PrimaryAssets"), ("CKV_AWS_18", "StandbyAssets"), ("CKV_AWS_91", "PrimaryWeb"),
         ("CKV_AWS_91", "StandbyWeb"),
     },
+    "mq_broker": set(),
 }
 
 # findings the generator's own defaults used to make: none may come back, on any architecture

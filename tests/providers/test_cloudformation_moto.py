@@ -506,7 +506,8 @@ CHECKS = {
 #   failover records (health check ids), the cross-region read replica (moto cannot read an
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
-#   AWS::KinesisFirehose::DeliveryStream).
+#   AWS::KinesisFirehose::DeliveryStream);
+# - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -527,6 +528,7 @@ NOT_DEPLOYED = {
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
     "forest": [],
+    "mq_broker": ["primary.orders"],
 }
 
 
