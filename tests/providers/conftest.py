@@ -171,6 +171,8 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           target=[{"resource": r("jobs")}, {"resource": r("worker")}, {"resource": r("flow"), "role": r("flow_role")}])
     b.add("broker", "mq_broker", engine="activemq", deployment="active_standby", subnets=[r("data_a"), r("data_b")],
           security_groups=[r("app_sg")])  # no users: their passwords would come back as fingerprints
+    b.add("players", "cognito_identity_pool", provider=[{"user_pool": r("members"), "client": "web"}])
+    b.add("player_role", "iam_role", region=None, web_identity={"identity_pool": r("players")})
     return b
 
 

@@ -61,6 +61,8 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudWatch::Alarm",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::IdentityPool",
+    "AWS::Cognito::IdentityPoolRoleAttachment",
     "AWS::DynamoDB::GlobalTable",
     "AWS::EC2::EIPAssociation",
     "AWS::EC2::EgressOnlyInternetGateway",
@@ -507,6 +509,7 @@ CHECKS = {
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
 #   AWS::KinesisFirehose::DeliveryStream);
+# - every_kind: the Cognito identity pool and the two roles whose trust names it;
 # - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
@@ -523,7 +526,7 @@ NOT_DEPLOYED = {
                    "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
                    "primary.data_acl", "primary.db", "primary.db_replica", "primary.eigw", "primary.hook",
                    "primary.members", "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
-                   "zone.www_backup"],
+                   "zone.www_backup", "primary.players", "player_role", "guest_role"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],

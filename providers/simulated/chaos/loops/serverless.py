@@ -15,7 +15,7 @@
 - API Gateway: regional, across AZs. It serves the share of its routes whose integration
   answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
   taken to answer); the others return 5xx.
-- EventBridge buses and rules, Step Functions state machines, Cognito user pools: regional, like SQS. A rule
+- EventBridge buses and rules, Step Functions state machines, Cognito user and identity pools: regional, like SQS. A rule
   delivers to the share of its targets that still answer (a bus in another region keeps
   receiving while its region is up: cross-region routing survives the rule's targets' AZs).
 """
@@ -40,6 +40,8 @@ KINDS += ("event_bus", "event_rule", "state_machine", "cognito_user_pool")
 _MEASURES.update({"event_bus": ("events accepted", "bus"), "event_rule": ("events delivered", "targets"),
                   "state_machine": ("executions started", "state machine"),
                   "cognito_user_pool": ("sign-ins served", "user pool")})
+KINDS += ("cognito_identity_pool",)
+_MEASURES["cognito_identity_pool"] = ("credentials issued", "identity pool")
 
 
 @provides("failures", *KINDS)
