@@ -105,7 +105,7 @@ class CognitoIdentityPool(Kind):
             pool = deref(graph, p.user_pool)
             key = (getattr(p.user_pool, "address", None), p.client)
             if key in seen:
-                yield Issue(f"the client '{p.client}' of this user pool is listed twice", ("provider", i))
+                yield Issue(f"client '{p.client}' of user pool '{key[0]}' is listed twice", ("provider", i))
             seen.add(key)
             if pool is None or not isinstance(p.client, str):
                 continue
@@ -120,8 +120,10 @@ class CognitoIdentityPool(Kind):
         for users, found in sorted(roles.items()):
             if len(found) > 1:
                 yield Issue(f"an identity pool has one role for {users} users; {len(found)} name this pool: "
-                            f"{', '.join(r.address for r in found)}", ("provider",) if self.provider else (),
-                            related=tuple(Related(r.address, ("web_identity",), "names this pool") for r in found))
+                            f"{', '.join(sorted(r.address for r in found))}", (),
+                            related=tuple(Related(r.address, ("web_identity",), "names this pool")
+                                          for r in sorted(found, key=lambda r: r.address)),
+                            help="keep one role for these users and give it every permission they need")
         if "authenticated" not in roles and (self.provider or self.logins or self.developer_provider):
             yield Issue("no IAM role is for this pool's signed-in users: they get no AWS credentials",
                         ("provider",) if self.provider else (), severity="warning",

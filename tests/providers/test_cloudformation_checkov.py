@@ -70,6 +70,8 @@ REASONS = {
     "CKV_AWS_158": "CloudWatch Logs encrypts every log group at rest with its own keys; a customer managed key "
                    "(a key ARN whose policy admits the logs service) is not something a state machine's log "
                    "group is given today",
+    "CKV_AWS_366": "guests on purpose (the test of an identity pool's unauthenticated role; validate warns, "
+                   "and the pool refuses guests unless allow_unauthenticated = true)",
 }
 
 # Per architecture: the accepted findings (check, logical id). Anything else fails.
@@ -111,6 +113,7 @@ ACCEPTED = {
         ("CKV_AWS_21", "PrimaryLogs"), ("CKV_AWS_31", "PrimaryCache"), ("CKV_AWS_68", "Cdn"), ("CKV_AWS_86", "Cdn"),
         ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_173", "PrimaryHandler"), ("CKV_AWS_27", "PrimaryWork"),
         ("CKV_AWS_27", "PrimaryWorkDlq"), ("CKV_AWS_158", "PrimaryFulfilLogs"),
+        ("CKV_AWS_366", "PrimaryPlayers"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),
