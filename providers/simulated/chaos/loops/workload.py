@@ -177,7 +177,7 @@ class Workloads(Loop):
                                                      s.capacity()))
         for s in self.intakes:
             for r in s.readers:
-                yield Service(f"{r.address}:reads", r.rec.kind, s.stream.region, "records read as they are written",
+                yield Service(f"{r.address}#reads", r.rec.kind, s.stream.region, "records read as they are written",
                               "seconds of iterator age", 0.0,
                               lambda s=s, r=r: (min(1.0, r.rate / s.written) if s.written else 1.0,
                                                 r.age(self.sim.now)))
