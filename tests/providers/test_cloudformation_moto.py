@@ -59,10 +59,10 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::VpcOrigin",
     "AWS::CloudWatch::Alarm",
-    "AWS::Cognito::UserPool",
-    "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::IdentityPool",
     "AWS::Cognito::IdentityPoolRoleAttachment",
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
     "AWS::DynamoDB::GlobalTable",
     "AWS::EC2::EIPAssociation",
     "AWS::EC2::EgressOnlyInternetGateway",
@@ -80,6 +80,7 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
+    "AWS::Kinesis::StreamConsumer",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
@@ -509,7 +510,8 @@ CHECKS = {
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
 #   AWS::KinesisFirehose::DeliveryStream);
-# - every_kind: the Cognito identity pool and the two roles whose trust names it;
+# - every_kind: the Cognito identity pool and the two roles whose trust names it, and the Kinesis
+#   mapping with enhanced fan-out (its AWS::Kinesis::StreamConsumer);
 # - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
@@ -524,7 +526,8 @@ NOT_DEPLOYED = {
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "guest_role", "player_role", "primary.app_fleet", "primary.app_lt",
                    "primary.broker", "primary.cache",
-                   "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
+                   "primary.cert", "primary.clicks_to_handler", "primary.clicks_to_logs", "primary.data[a]",
+                   "primary.data[b]",
                    "primary.data_acl", "primary.db", "primary.db_replica", "primary.eigw", "primary.hook",
                    "primary.members", "primary.orders", "primary.parts", "primary.players", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
                    "zone.www_backup"],

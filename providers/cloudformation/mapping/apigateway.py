@@ -312,8 +312,8 @@ def _rest_service_integration(r, i: int, service: str) -> dict:
                                 "kinesis_stream": ("kinesis", "PutRecord")}[kind]
         uri = sub("arn:", PARTITION, ":apigateway:", REGION, f":{service_name}:action/{action}")
         template = {
-            "event_bus": lambda: sub('{"Entries": [{"EventBusName": "', out(service, "name", r), '", "Source": "archform.',
-                                     r.address, '", "DetailType": "api-request", '
+            "event_bus": lambda: sub('{"Entries": [{"EventBusName": "', out(service, "name", r),
+                                     '", "Source": "archform.', r.address, '", "DetailType": "api-request", '
                                      '"Detail": "$util.escapeJavaScript($input.body)"}]}'),
             "state_machine": lambda: sub('{"stateMachineArn": "', out(service, "arn", r),
                                          '", "input": "$util.escapeJavaScript($input.body)"}'),

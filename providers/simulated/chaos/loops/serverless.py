@@ -15,9 +15,10 @@
 - API Gateway: regional, across AZs. It serves the share of its routes whose integration
   answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
   taken to answer); the others return 5xx.
-- EventBridge buses and rules, Step Functions state machines, Cognito user and identity pools: regional, like SQS. A rule
-  delivers to the share of its targets that still answer (a bus in another region keeps
-  receiving while its region is up: cross-region routing survives the rule's targets' AZs).
+- EventBridge buses and rules, Step Functions state machines, Cognito user and identity pools:
+  regional, like SQS. A rule delivers to the share of its targets that still answer (a bus in
+  another region keeps receiving while its region is up: cross-region routing survives the
+  rule's targets' AZs).
 """
 
 from __future__ import annotations

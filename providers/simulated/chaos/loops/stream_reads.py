@@ -98,7 +98,8 @@ def read(intake, sim, world, now: float, dt: float, written: float):
         if written > 0:
             r.unread.append([now, written])
         answers = up and world.serverless.capacity(r.rec.id) > 0
-        limit, r.bound = r.limit(intake.shards, intake.record_bytes, sharing) if answers else (0.0, "it does not answer")
+        limit, r.bound = (r.limit(intake.shards, intake.record_bytes, sharing) if answers
+                          else (0.0, "it does not answer"))
         room = limit * dt
         taken = 0.0
         while r.unread and taken < room - 1e-9:
