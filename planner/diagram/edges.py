@@ -230,6 +230,10 @@ def connect(scene: Scene) -> None:
                 incoming += refs(at["launch"].get(attr))
         if k == "load_balancer":
             incoming += [c for lst in at.get("listener") or [] for c in refs(lst.get("certificate"))]
+        if k == "cognito_identity_pool":  # the user pools whose clients sign its users in
+            incoming += [u for p in at.get("provider") or [] for u in refs(p.get("user_pool"))]
+        if k == "iam_role" and isinstance(at.get("web_identity"), dict):  # a role the pool hands out
+            outgoing += refs(at["web_identity"].get("identity_pool"))
         for other in outgoing:
             if other != a and other in scene.nodes:
                 framed = scene.frame_of.get(other)

@@ -208,3 +208,14 @@ def test_the_modeled_cloud_refuses_a_client_its_user_pool_does_not_have(tmp_path
                  {"provider": [{"user_pool": "eu-west-1_AAAA", "client": "mobile"}]}, {})
     with pytest.raises(InvalidParameter, match="has no client 'mobile'"):
         CognitoIdentityPool().validate(Op(), rec, None)
+
+
+def test_a_diagram_draws_the_pool_with_its_user_pool_and_its_roles():
+    from archform.planner.diagram import build_scene, items_of
+    from archform.planner.diagram.dot import to_dot
+    desired, _ = resolve_text(BASE % (POOL + "\n    allow_unauthenticated = true", GUEST_ROLE), "main.arch")
+    text = to_dot(build_scene(items_of(desired)))
+    assert "Cognito identity pool" in text
+    for edge in ('"primary.customers" -> "primary.players" [color', '"player" -> "primary.players" [color',
+                 '"guest" -> "primary.players" [color'):
+        assert edge in text, edge
