@@ -346,7 +346,7 @@ class LambdaEventSource(Kind):
     on_failure: Ref["sqs_queue", "sns_topic", "s3_bucket"] | None = None
     # Kinesis enhanced fan-out: a stream consumer of its own, with 2 MB/s per shard pushed to it
     # rather than a share of the shards' 2 MB/s and 5 reads a second (notes §14.3)
-    fan_out: Bool = False
+    fan_out: Bool | None = None  # None: a standard reader (written as nothing, so older states plan no change)
 
     @model_validator(mode="before")
     @classmethod
