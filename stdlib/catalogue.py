@@ -68,6 +68,10 @@ INDEX: dict[str, str] = {
     "state_machine": "workflows",
     "cognito_user_pool": "identity",
     "mq_broker": "mq",
+    "documentdb_cluster": "clusterdb",
+    "neptune_cluster": "clusterdb",
+    "rds_proxy": "dbproxy",
+    "msk_cluster": "kafka",
     "cognito_identity_pool": "identity_pools",
 }
 

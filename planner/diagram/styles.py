@@ -82,6 +82,10 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "state_machine": ("integration", "Step Functions", False),
     "cognito_user_pool": ("security", "Cognito user pool", False),
     "mq_broker": ("integration", "Amazon MQ broker", False),
+    "documentdb_cluster": ("database", "DocumentDB", False),
+    "neptune_cluster": ("database", "Neptune", False),
+    "rds_proxy": ("database", "RDS Proxy", False),
+    "msk_cluster": ("analytics", "Amazon MSK", False),
     "cognito_identity_pool": ("security", "Cognito identity pool", False),
 }
 

@@ -50,6 +50,10 @@ NOT_FOUND_CODE = {
     "event_rule": "ResourceNotFoundException",
     "state_machine": "StateMachineDoesNotExist",
     "mq_broker": "NotFoundException",
+    "documentdb_cluster": "DBClusterNotFoundFault",
+    "neptune_cluster": "DBClusterNotFoundFault",
+    "rds_proxy": "DBProxyNotFoundFault",
+    "msk_cluster": "NotFoundException",
     "cognito_identity_pool": "ResourceNotFoundException",
 }
 

@@ -68,8 +68,12 @@ REASONS = {
                   "account, not of a stack): stage { access_logs = true } once the account has it",
     "CKV_AWS_120": "a REST API's cache is charged by the hour and serves stale answers: the architecture's choice",
     "CKV_AWS_158": "CloudWatch Logs encrypts every log group at rest with its own keys; a customer managed key "
-                   "(a key ARN whose policy admits the logs service) is not something a state machine's log "
-                   "group is given today",
+                   "(a key ARN whose policy admits the logs service) is not something a state machine's or an "
+                   "MSK cluster's log group is given today",
+    "CKV_AWS_85": "DocumentDB exports audit and profiler logs only once a cluster parameter group turns them on "
+                  "(audit_logs, profiler), which the architecture does not declare",
+    "CKV_AWS_101": "Neptune exports audit logs only once a cluster parameter group sets neptune_enable_audit_log, "
+                   "which the architecture does not declare",
     "CKV_AWS_366": "guests on purpose (the test of an identity pool's unauthenticated role; validate warns, "
                    "and the pool refuses guests unless allow_unauthenticated = true)",
 }
@@ -113,6 +117,7 @@ ACCEPTED = {
         ("CKV_AWS_21", "PrimaryLogs"), ("CKV_AWS_31", "PrimaryCache"), ("CKV_AWS_68", "Cdn"), ("CKV_AWS_86", "Cdn"),
         ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_173", "PrimaryHandler"), ("CKV_AWS_27", "PrimaryWork"),
         ("CKV_AWS_27", "PrimaryWorkDlq"), ("CKV_AWS_158", "PrimaryFulfilLogs"),
+        ("CKV_AWS_85", "PrimaryDocs"), ("CKV_AWS_101", "PrimaryGraph"), ("CKV_AWS_158", "PrimaryKafkaBrokerLogs"),
         ("CKV_AWS_366", "PrimaryPlayers"),
     },
     "edge_cases": {

@@ -59,6 +59,9 @@ ID_FORMAT = {
     "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
     "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
     "mq_broker": rf"b-{UUID}",
+    "documentdb_cluster": r"[a-z][a-z0-9-]{0,62}", "neptune_cluster": r"[a-z][a-z0-9-]{0,62}",
+    "rds_proxy": r"[a-z][a-z0-9-]{0,59}",
+    "msk_cluster": rf"arn:aws:kafka:us-east-1:{ACCT}:cluster/[A-Za-z][A-Za-z0-9-]{{0,63}}/{UUID}-[0-9]{{1,2}}",
     "cognito_identity_pool": rf"us-east-1:{UUID}",
 }
 
@@ -85,6 +88,10 @@ ARN_FORMAT = {
     "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
     "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
     "mq_broker": rf"arn:aws:mq:us-east-1:{ACCT}:broker:[A-Za-z0-9_-]{{1,50}}:{{id}}",
+    "documentdb_cluster": rf"arn:aws:rds:us-east-1:{ACCT}:cluster:{{id}}",
+    "neptune_cluster": rf"arn:aws:rds:us-east-1:{ACCT}:cluster:{{id}}",
+    "rds_proxy": rf"arn:aws:rds:us-east-1:{ACCT}:db-proxy:prx-{HEX17}",
+    "msk_cluster": r"{id}",
     "cognito_identity_pool": rf"arn:aws:cognito-identity:us-east-1:{ACCT}:identitypool/{{id}}",
 }
 

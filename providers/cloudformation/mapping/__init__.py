@@ -13,10 +13,11 @@ from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
+from . import clusterdb, dbproxy, kafka
 from . import identity_pools
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, streaming, workload, events, identity, mq, identity_pools)
+            apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, identity_pools)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}
