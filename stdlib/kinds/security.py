@@ -289,7 +289,7 @@ class IamRole(Kind):
         if not self.assumed_by and self.web_identity is None:
             yield Issue("a role needs assumed_by: the services, accounts or roles that may assume it",
                         ("assumed_by",), help="e.g. assumed_by = [ec2]")
-        yield from _web_identity_issues(self.web_identity, graph)
+        yield from _web_identity_issues(self, graph)
         if len(self.policies) > 20:
             yield Issue(f"a role has at most 20 managed policies attached (10 unless the quota is raised), "
                         f"got {len(self.policies)}", ("policies",))
@@ -306,9 +306,33 @@ class IamRole(Kind):
                 yield Issue("assumed_by = \"*\" lets anyone assume the role", ("assumed_by", i), severity="warning")
 
 
-def _web_identity_issues(web: WebIdentity | None, graph: Graph) -> Iterable[Issue]:
+def _wildcards(role: "IamRole") -> list[str]:
+    """The actions a role allows by wildcard (`*`, `s3:*`) in its inline policies, and the
+    administrator policies it has attached."""
+    found = []
+    for name, doc in sorted(role.inline_policies.items()):
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for st in statements if isinstance(statements, list) else [statements]:
+            if not isinstance(st, dict) or st.get("Effect") != "Allow":
+                continue
+            actions = st.get("Action")
+            for a in actions if isinstance(actions, list) else [actions]:
+                if isinstance(a, str) and (a == "*" or a.endswith(":*")):
+                    found.append(a)
+    found += [p.rsplit("/", 1)[-1] for p in role.policies if isinstance(p, str)
+              and p.rsplit("/", 1)[-1] in ("AdministratorAccess", "PowerUserAccess")]
+    return found
+
+
+def _web_identity_issues(role: "IamRole", graph: Graph) -> Iterable[Issue]:
+    web = role.web_identity
     if web is None or web.users != "unauthenticated":
         return
+    wide = _wildcards(role)
+    if wide:
+        yield Issue(f"this role is for guests of an identity pool, anyone who has the app: it allows "
+                    f"{', '.join(sorted(set(wide)))}", ("web_identity", "users"), severity="warning",
+                    help="allow guests only the actions and resources any visitor may use")
     pool = deref(graph, web.identity_pool)
     if pool is not None and pool.get("allow_unauthenticated") is not True:
         yield Issue(f"identity pool '{pool.address}' does not allow guests, so no one takes this unauthenticated "

@@ -219,3 +219,13 @@ def test_a_diagram_draws_the_pool_with_its_user_pool_and_its_roles():
     for edge in ('"primary.customers" -> "primary.players" [color', '"player" -> "primary.players" [color',
                  '"guest" -> "primary.players" [color'):
         assert edge in text, edge
+
+
+def test_a_guest_role_that_allows_wildcard_actions_is_warned():
+    guest = GUEST_ROLE.replace("    users         = unauthenticated\n  }\n",
+                               "    users         = unauthenticated\n  }\n  inline_policies = {\n    all = {\n"
+                               "      Version   = \"2012-10-17\"\n      Statement = [{ Effect = \"Allow\", "
+                               "Action = [\"s3:*\", \"dynamodb:GetItem\"], Resource = \"*\" }]\n    }\n  }\n")
+    _, found = diagnose(POOL + "\n    allow_unauthenticated = true", guest)
+    assert [(d.severity, d.summary) for d in found if d.summary.startswith("guest")] == [
+        ("warning", "guest: this role is for guests of an identity pool, anyone who has the app: it allows s3:*")]
