@@ -82,6 +82,7 @@ INDEX: dict[str, str] = {
     "eks_node_group": "eks",
     "eks_fargate_profile": "eks",
     "apprunner_service": "apprunner",
+    "cognito_identity_pool": "identity_pools",
 }
 
 

@@ -239,6 +239,10 @@ def connect(scene: Scene) -> None:
             for cluster in refs(at.get("cluster")):
                 add(cluster, a, "manages")
             incoming += refs(at.get("role")) + refs(at.get("pod_execution_role")) + refs(at.get("storage"))
+        if k == "cognito_identity_pool":  # the user pools whose clients sign its users in
+            incoming += [u for p in at.get("provider") or [] for u in refs(p.get("user_pool"))]
+        if k == "iam_role" and isinstance(at.get("web_identity"), dict):  # a role the pool hands out
+            outgoing += refs(at["web_identity"].get("identity_pool"))
         for other in outgoing:
             if other != a and other in scene.nodes:
                 framed = scene.frame_of.get(other)

@@ -96,6 +96,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "eks_node_group": ("compute", "EKS node group", False),
     "eks_fargate_profile": ("compute", "Fargate profile", False),
     "apprunner_service": ("compute", "App Runner service", False),
+    "cognito_identity_pool": ("security", "Cognito identity pool", False),
 }
 
 

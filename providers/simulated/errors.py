@@ -64,6 +64,7 @@ NOT_FOUND_CODE = {
     "eks_node_group": "ResourceNotFoundException",
     "eks_fargate_profile": "ResourceNotFoundException",
     "apprunner_service": "ResourceNotFoundException",
+    "cognito_identity_pool": "ResourceNotFoundException",
 }
 
 

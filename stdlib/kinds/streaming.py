@@ -30,6 +30,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 SHARD_IN_BYTES = 1 << 20      # each shard takes 1 MB/s in (notes §14.3)
 SHARD_IN_RECORDS = 1000       # ... or 1,000 records/s
 SHARD_OUT_BYTES = 2 << 20     # and gives 2 MB/s out, shared by the consumers that poll it
+FAN_OUT_CONSUMERS = 20        # enhanced fan-out consumers registered per stream (Kinesis's quota)
 ON_DEMAND_START = 4           # an on-demand stream starts with the capacity of 4 shards (notes §14.3)
 
 
@@ -99,6 +100,16 @@ class KinesisStream(Kind):
             if "kms_key" in me.written:
                 yield Issue("kms_key is used with encryption = kms", ("kms_key",))
         yield from self._capacity_issues(me, graph)
+        yield from self._fan_out_issues(me, graph)
+
+    def _fan_out_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
+        fans = sorted(c.address for c in graph.referrers(me.address)
+                      if _reads(c, me.address) and c.get("fan_out") is True)
+        if len(fans) > FAN_OUT_CONSUMERS:
+            yield Issue(f"a stream registers at most {FAN_OUT_CONSUMERS} enhanced fan-out consumers; {len(fans)} "
+                        f"mappings read this one with fan_out = true", (),
+                        related=tuple(Related(a, ("fan_out",), "an enhanced fan-out reader") for a in fans[:3]),
+                        help="let some of them share the stream's reads (fan_out = false)")
 
     def capacity_shards(self) -> int | None:
         """The shards whose capacity the stream has now (on-demand: the 4 it starts with)."""
@@ -126,7 +137,7 @@ class KinesisStream(Kind):
                         "has scaled",
                         ("ingest",), severity="warning",
                         help=f"start provisioned with shards = {need}, then switch to on_demand")
-        consumers = [c for c in graph.referrers(me.address) if _reads(c, me.address)]
+        consumers = [c for c in graph.referrers(me.address) if _reads(c, me.address) and c.get("fan_out") is not True]
         if in_bytes and len(consumers) * in_bytes > shards * SHARD_OUT_BYTES:
             names = ", ".join(sorted(c.address for c in consumers))
             yield Issue(f"{len(consumers)} consumers ({names}) each read the whole stream: {len(consumers)} × the "

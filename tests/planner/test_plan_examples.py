@@ -68,6 +68,11 @@ CASES = {
         "rename": ("shared", "web_storage", "primary"),
         "drift": ("primary.general", "max", 20),
     },
+    "mq_broker": {
+        "edit": ("max                       = 8", "max                       = 10"),
+        "rename": ("order_service", "orders_api", "primary"),
+        "drift": ("primary.workers", "max", 4),
+    },
 }
 
 

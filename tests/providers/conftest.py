@@ -200,6 +200,8 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("runner", "apprunner_service", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4",
           access_role=r("pull_role"), min_size=2, vpc_connector={"subnets": [r("app_a"), r("app_b")],
                                                                  "security_groups": [r("app_sg")]})
+    b.add("players", "cognito_identity_pool", provider=[{"user_pool": r("members"), "client": "web"}])
+    b.add("player_role", "iam_role", region=None, web_identity={"identity_pool": r("players")})
     return b
 
 

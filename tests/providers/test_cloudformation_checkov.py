@@ -82,6 +82,8 @@ REASONS = {
                   "architecture names; not expressed yet",
     "CKV_AWS_317": "the same, for OpenSearch's audit logs (which also need fine-grained access control)",
     "CKV_AWS_195": "a Glue security configuration (encrypting a crawler's CloudWatch logs) is not expressed yet",
+    "CKV_AWS_366": "guests on purpose (the test of an identity pool's unauthenticated role; validate warns, "
+                   "and the pool refuses guests unless allow_unauthenticated = true)",
 }
 
 # Per architecture: the accepted findings (check, logical id). Anything else fails.
@@ -126,6 +128,7 @@ ACCEPTED = {
         ("CKV_AWS_85", "PrimaryDocs"), ("CKV_AWS_101", "PrimaryGraph"), ("CKV_AWS_158", "PrimaryKafkaBrokerLogs"),
         ("CKV_AWS_71", "PrimaryWarehouse"), ("CKV_AWS_84", "PrimarySearch"), ("CKV_AWS_317", "PrimarySearch"),
         ("CKV_AWS_195", "PrimaryClicksCrawler"),
+        ("CKV_AWS_366", "PrimaryPlayers"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),
@@ -169,6 +172,7 @@ ACCEPTED = {
         ("CKV_AWS_18", "PrimaryAssets"), ("CKV_AWS_18", "StandbyAssets"), ("CKV_AWS_91", "PrimaryWeb"),
         ("CKV_AWS_91", "StandbyWeb"),
     },
+    "mq_broker": set(),
 }
 
 # findings the generator's own defaults used to make: none may come back, on any architecture

@@ -63,6 +63,8 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::VpcOrigin",
     "AWS::CloudWatch::Alarm",
+    "AWS::Cognito::IdentityPool",
+    "AWS::Cognito::IdentityPoolRoleAttachment",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::DocDB::DBCluster",
@@ -90,6 +92,7 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Listener",
     "AWS::Glue::Crawler",
     "AWS::Glue::Database",
+    "AWS::Kinesis::StreamConsumer",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
@@ -531,6 +534,9 @@ CHECKS = {
 #   AWS::KinesisFirehose::DeliveryStream);
 # - analytics: the delivery streams, OpenSearch, Glue and Athena (no CloudFormation types in moto),
 #   and the delivery role, whose policy names the domain.
+# - every_kind: the Cognito identity pool and the two roles whose trust names it, and the Kinesis
+#   mapping with enhanced fan-out (its AWS::Kinesis::StreamConsumer);
+# - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -545,18 +551,20 @@ NOT_DEPLOYED = {
     "eks_cluster": ["primary.batch", "primary.general", "primary.platform", "primary.web"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "primary.adhoc", "primary.analysts", "primary.app_fleet",
-                   "primary.app_lt", "primary.broker", "primary.cache", "primary.cert", "primary.clicks_catalog",
-                   "primary.clicks_crawler", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
-                   "primary.data_acl", "primary.db", "primary.db_pool", "primary.db_replica", "primary.docs",
-                   "primary.eigw", "primary.graph", "primary.hook", "primary.k8s", "primary.k8s_spot",
-                   "primary.k8s_web", "primary.kafka", "primary.members", "primary.orders", "primary.parts",
-                   "primary.runner", "primary.search", "primary.spread", "primary.warehouse", "zone.cdn",
-                   "zone.fast", "zone.www", "zone.www_backup"],
+    "every_kind": ["accelerator", "cdn", "dr", "guest_role", "player_role", "primary.adhoc", "primary.analysts",
+                   "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache", "primary.cert",
+                   "primary.clicks_catalog", "primary.clicks_crawler", "primary.clicks_to_handler",
+                   "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]", "primary.data_acl", "primary.db",
+                   "primary.db_pool", "primary.db_replica", "primary.docs", "primary.eigw", "primary.graph",
+                   "primary.hook", "primary.k8s", "primary.k8s_spot", "primary.k8s_web", "primary.kafka",
+                   "primary.members", "primary.orders", "primary.parts", "primary.players", "primary.runner",
+                   "primary.search", "primary.spread", "primary.warehouse", "zone.cdn", "zone.fast", "zone.www",
+                   "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
     "forest": [],
+    "mq_broker": ["primary.orders"],
 }
 
 

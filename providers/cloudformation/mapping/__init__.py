@@ -15,10 +15,11 @@ from . import (apigateway, compute, database, dns, dr, edge, events, identity, l
                security, serverless, storage, streaming, workload)
 from . import analytics, clusterdb, dbproxy, kafka
 from . import apprunner, eks
+from . import identity_pools
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
-            apprunner)
+            apprunner, identity_pools)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

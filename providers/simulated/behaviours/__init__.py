@@ -13,11 +13,12 @@ from . import (apigateway, compute, database, dns, dr, edge, events, identity, l
                security, serverless, storage, streaming, workload)
 from . import analytics, clusterdb, dbproxy, kafka
 from . import apprunner, eks
+from . import identity_pools
 from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
              apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
-             apprunner)
+             apprunner, identity_pools)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():

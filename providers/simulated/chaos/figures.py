@@ -102,6 +102,9 @@ KINESIS_SHARD_RECORDS = 1000.0      # notes §14.3: a shard takes 1,000 records/
 KINESIS_SHARD_BYTES = 1_000_000.0   # …and 1 MB/s
 KINESIS_ON_DEMAND_SHARDS = 4        # facts: a new on-demand stream takes 4 MB/s (4 shards' worth) in
 KINESIS_ON_DEMAND_SCALE_SECONDS = 900.0  # facts: on-demand doubles its capacity within 15 minutes of a new peak
+KINESIS_SHARD_OUT_BYTES = 2_000_000.0  # notes §14.3: a shard gives 2 MB/s out (shared, or each fan-out consumer's)
+KINESIS_SHARD_READS = 5.0           # facts: GetRecords takes 5 calls a second per shard, shared by its readers
+KINESIS_RECORDS_PER_CALL = 10_000.0  # facts: one GetRecords call returns up to 10,000 records
 STEADY_SHARE = 0.01                 # model: a queue is back to its steady state under 1% of a tick's arrivals
 
 # --- EKS (loops/eks.py) ------------------------------------------------------------------------------

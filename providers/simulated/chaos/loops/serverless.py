@@ -16,10 +16,10 @@
 - API Gateway: regional, across AZs. It serves the share of its routes whose integration
   answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
   taken to answer); the others return 5xx.
-- EventBridge buses and rules, Step Functions state machines, Cognito user pools, Redshift Serverless
-  workgroups, Glue databases and crawlers, Athena workgroups: regional, like SQS. A rule
-  delivers to the share of its targets that still answer (a bus in another region keeps
-  receiving while its region is up: cross-region routing survives the rule's targets' AZs).
+- EventBridge buses and rules, Step Functions state machines, Cognito user and identity pools,
+  Redshift Serverless workgroups, Glue databases and crawlers, Athena workgroups: regional, like
+  SQS. A rule delivers to the share of its targets that still answer (a bus in another region
+  keeps receiving while its region is up: cross-region routing survives the rule's targets' AZs).
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ _MEASURES.update({"event_bus": ("events accepted", "bus"), "event_rule": ("event
 KINDS += ("redshift_serverless", "glue_database", "glue_crawler", "athena_workgroup")
 _MEASURES.update({"redshift_serverless": ("queries answered", "workgroup"), "glue_database": ("lookups answered", "database"),
                   "glue_crawler": ("crawls run", "crawler"), "athena_workgroup": ("queries answered", "workgroup")})
+KINDS += ("cognito_identity_pool",)
+_MEASURES["cognito_identity_pool"] = ("credentials issued", "identity pool")
 
 
 @provides("failures", *KINDS)
