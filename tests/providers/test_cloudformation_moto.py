@@ -52,8 +52,12 @@ MOTO_UNSUPPORTED = [
     "AWS::ApiGatewayV2::Integration",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Stage",
+    "AWS::AppRunner::AutoScalingConfiguration",  # moto has no App Runner
+    "AWS::AppRunner::Service",
+    "AWS::AppRunner::VpcConnector",
     "AWS::ApplicationAutoScaling::ScalableTarget",  # moto has Application Auto Scaling's API, not its CloudFormation
     "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::Athena::WorkGroup",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::CertificateManager::Certificate",
     "AWS::CloudFront::CachePolicy",
@@ -61,6 +65,8 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::VpcOrigin",
     "AWS::CloudWatch::Alarm",
+    "AWS::Cognito::IdentityPool",
+    "AWS::Cognito::IdentityPoolRoleAttachment",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::DocDB::DBCluster",
@@ -78,6 +84,9 @@ MOTO_UNSUPPORTED = [
     "AWS::EC2::VPCCidrBlock",
     "AWS::ECS::CapacityProvider",  # moto's ECS CloudFormation: clusters, task definitions and services only
     "AWS::ECS::ClusterCapacityProviderAssociations",
+    "AWS::EKS::Cluster",  # moto has EKS's API, not its CloudFormation
+    "AWS::EKS::FargateProfile",
+    "AWS::EKS::Nodegroup",
     "AWS::ElastiCache::CacheCluster",
     "AWS::ElastiCache::ReplicationGroup",
     "AWS::ElastiCache::SubnetGroup",
@@ -85,6 +94,9 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
+    "AWS::Glue::Crawler",
+    "AWS::Glue::Database",
+    "AWS::Kinesis::StreamConsumer",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
@@ -92,10 +104,13 @@ MOTO_UNSUPPORTED = [
     "AWS::Neptune::DBCluster",
     "AWS::Neptune::DBInstance",
     "AWS::Neptune::DBSubnetGroup",
+    "AWS::OpenSearchService::Domain",
     "AWS::RDS::DBCluster",
     "AWS::RDS::DBProxy",
     "AWS::RDS::DBProxyTargetGroup",
     "AWS::RDS::GlobalCluster",
+    "AWS::RedshiftServerless::Namespace",
+    "AWS::RedshiftServerless::Workgroup",
     "AWS::ResilienceHub::ResiliencyPolicy",
     "AWS::Route53::CidrCollection",
     "AWS::S3::BucketPolicy",
@@ -511,9 +526,10 @@ CHECKS = {
 # - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
-#   user pool — and what
+#   user pool, Redshift Serverless, OpenSearch, Glue and Athena — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
-#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases in them, the records aliasing
+#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases (and the Redshift cluster) in
+#   them, the records aliasing
 #   the distribution and accelerator, the failover record with a health check (moto cannot read
 #   a health check's id);
 # - multi_region: the accelerator, the global table, Aurora, the certificates, the DR plan, the
@@ -522,6 +538,11 @@ CHECKS = {
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
 #   AWS::KinesisFirehose::DeliveryStream); every_kind's ECS services (one waits for a listener
 #   with an ACM certificate, the other uses a capacity provider: neither is moto's);
+# - analytics: the delivery streams, OpenSearch, Glue and Athena (no CloudFormation types in moto),
+#   and the delivery role, whose policy names the domain.
+# - every_kind: the Cognito identity pool and the two roles whose trust names it, and the Kinesis
+#   mapping with enhanced fan-out (its AWS::Kinesis::StreamConsumer);
+# - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
 # - fargate_service: Aurora and the certificate as in ha_web, the task definition (its
 #   environment reads Aurora's endpoint) and the service (it waits for the HTTPS listener).
 NOT_DEPLOYED = {
@@ -534,18 +555,25 @@ NOT_DEPLOYED = {
     "fan_out": ["primary.uploads"],
     "stream_pipeline": ["primary.clicks_to_lake"],
     "fargate_service": ["primary.orders", "primary.site", "primary.web", "primary.web_task"],
+    "analytics": ["delivery_role", "primary.analysts", "primary.clicks_catalog", "primary.clicks_crawler",
+                  "primary.clicks_to_lake", "primary.clicks_to_search", "primary.search"],
+    "eks_cluster": ["primary.batch", "primary.general", "primary.platform", "primary.web"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache",
-                   "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
-                   "primary.data_acl", "primary.db", "primary.db_pool", "primary.db_replica", "primary.docs",
-                   "primary.eigw", "primary.graph", "primary.hook", "primary.kafka",
-                   "primary.members", "primary.orders", "primary.parts", "primary.spread", "primary.web_service",
-                   "primary.workers", "zone.cdn", "zone.fast", "zone.www", "zone.www_backup"],
+    "every_kind": ["accelerator", "cdn", "dr", "guest_role", "player_role", "primary.adhoc", "primary.analysts",
+                   "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache", "primary.cert",
+                   "primary.clicks_catalog", "primary.clicks_crawler", "primary.clicks_to_handler",
+                   "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]", "primary.data_acl", "primary.db",
+                   "primary.db_pool", "primary.db_replica", "primary.docs", "primary.eigw", "primary.graph",
+                   "primary.hook", "primary.k8s", "primary.k8s_spot", "primary.k8s_web", "primary.kafka",
+                   "primary.members", "primary.orders", "primary.parts", "primary.players", "primary.runner",
+                   "primary.search", "primary.spread", "primary.warehouse", "primary.web_service", "primary.workers",
+                   "zone.cdn", "zone.fast", "zone.www", "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
     "forest": [],
+    "mq_broker": ["primary.orders"],
 }
 
 

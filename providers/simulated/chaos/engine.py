@@ -30,6 +30,10 @@ from .loops.mq import Brokers
 from .loops.clusterdb import DocumentDb, Neptune
 from .loops.dbproxy import Proxies
 from .loops.kafka import Kafka
+from .loops.opensearch import OpenSearch
+from .loops.redshift import Redshift
+from .loops.eks import Eks
+from .loops.apprunner import AppRunner
 from .loops.ecs import Ecs
 from .traffic import Traffic
 from .world import World
@@ -37,7 +41,8 @@ from .world import World
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
-         ("proxies", Proxies), ("msk", Kafka), ("ecs", Ecs))
+         ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
+         ("eks", Eks), ("apprunner", AppRunner), ("ecs", Ecs))
 
 
 class Run:
