@@ -173,3 +173,16 @@ def test_ecs_tasks_working_a_queue_scale_out_on_its_backlog_and_back_in():
     assert back["t"] - out["t"] >= 300  # the scale-in cooldown
     workers = service(doc, "primary.workers")
     assert value_at(workers, back["t"] - 1)[1] == out["after"] and value_at(workers, back["t"])[1] == 9
+
+def test_fargate_tasks_wait_when_the_azs_fargate_capacity_is_used(monkeypatch):
+    """Fargate tasks take their vCPUs of the AZ's Fargate capacity: with room for two half-vCPU
+    tasks per AZ, 1b and 1c are full with web's own, so its lost tasks wait; when 1a returns the
+    batch service's two tasks take its room, and web stays two short."""
+    monkeypatch.setattr(figures, "FARGATE_VCPUS_PER_AZ", 1.0)
+    doc = chaos("ecs_services.arch", "az:us-east-1a", at=AT, duration=1500, lengths={"az:us-east-1a": 600.0})
+    (short,) = events(doc, "ecs.unable_to_place", "primary.web")
+    assert "no Fargate capacity is left" in short["detail"]
+    assert events(doc, "ecs.tasks_started", "primary.web") == []
+    (batch,) = events(doc, "ecs.tasks_started", "primary.batch")
+    assert batch["t"] == AT + 600 and batch["azs"] == ["us-east-1a"]
+    assert value_at(service(doc, "primary.web"), 1499)[1] == 4.0

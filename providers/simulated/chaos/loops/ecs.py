@@ -7,7 +7,9 @@
   `ECS_TASK_LOST_SECONDS` after it stopped, whichever comes first; it deregisters the task and
   starts a replacement, in the AZ with the fewest of the service's tasks among those that can
   launch (Fargate), or on an instance of the cluster's capacity providers with room for its CPU
-  and memory (EC2, by the service's placement strategy). With nowhere to place it the service
+  and memory (EC2, by the service's placement strategy). Fargate tasks take their vCPUs of the
+  AZ's Fargate capacity (`FARGATE_VCPUS_PER_AZ`, shared with EKS's Fargate pods). With nowhere
+  to place it the service
   logs AWS's "unable to place a task" and tries again every `ECS_RETRY_SECONDS` (and when an
   instance starts). With managed scaling, `ECS_MANAGED_SCALING_SECONDS` later ECS raises the
   capacity provider's Auto Scaling group by the instances the waiting tasks need, less those
@@ -120,9 +122,13 @@ class Ecs(Loop):
         super().__init__(world)
         self.services_: list[EcsService] = []
         self.by_id: dict[str, EcsService] = {}
+        self.fargate: Counter = Counter()  # vCPUs of Fargate in use per AZ (shared with EKS's pods)
 
     def load(self):
         w = self.world
+        eks = getattr(w, "eks", None)
+        if isinstance(getattr(eks, "used", None), Counter):
+            self.fargate = eks.used  # one Fargate capacity per AZ for the account's tasks and pods
         for rec in w.of_kind("ecs_service"):
             s = EcsService(rec, w)
             self.services_.append(s)
@@ -135,6 +141,8 @@ class Ecs(Loop):
                 if inst is not None and not inst.alive:
                     task.state = TERMINATED
                 s.tasks[task.id] = task
+                if task.instance is None and task.state == RUNNING:
+                    self.fargate[task.az] += task.cpu / 1024
                 w.elb.register(task, s.target_groups, HEALTHY if task.state == RUNNING else UNHEALTHY)
         w.ec2.watch(self.instances_changed)
         w.elb.unhealthy_watchers.append(self.targets_unhealthy)
@@ -184,9 +192,7 @@ class Ecs(Loop):
             az = max(counts, key=lambda z: (counts[z], z))
             victim = max((t for t in live if t.az == az), key=lambda t: (t.launched, t.id))
             live.remove(victim)
-            victim.state = TERMINATED
-            s.tasks.pop(victim.id, None)
-            self.world.elb.deregister(victim)
+            self._gone(s, victim)
         self.world.dirty = True
 
     def services(self) -> Iterable[Service]:
@@ -248,10 +254,16 @@ class Ecs(Loop):
             return
         for tid in ids:
             s.lost.discard(tid)
-            task = s.tasks.pop(tid)
-            task.state = TERMINATED
-            self.world.elb.deregister(task)
+            self._gone(s, s.tasks[tid])
         self.reconcile(s)
+
+    def _gone(self, s: EcsService, task: Task) -> None:
+        """A task leaves the service: out of its target groups, its Fargate capacity given back."""
+        task.state = TERMINATED
+        s.tasks.pop(task.id, None)
+        self.world.elb.deregister(task)
+        if task.instance is None:
+            self.fargate[task.az] -= task.cpu / 1024
 
     # --- tasks start ---------------------------------------------------------------------------------
 
@@ -314,9 +326,12 @@ class Ecs(Loop):
     def _place(self, s: EcsService) -> tuple[Task | None, str]:
         counts = Counter(t.az for t in self._live(s))
         if s.launch == "FARGATE":
-            zones = [z for z in s.subnets if self.world.can_launch(z)]
+            up = [z for z in s.subnets if self.world.can_launch(z)]
+            zones = [z for z in up if self.fargate[z] + s.cpu / 1024 <= figures.FARGATE_VCPUS_PER_AZ + 1e-9]
             if not zones:
-                return None, "because no Availability Zone of its subnets can launch a task"
+                return None, ("because no Availability Zone of its subnets can launch a task" if not up else
+                              "because no Fargate capacity is left in the Availability Zones of its subnets that "
+                              "are up")
             az = min(zones, key=lambda z: (counts[z], z))
             return self._start(s, az, s.subnets[az][0], None), ""
         w = self.world
@@ -358,6 +373,8 @@ class Ecs(Loop):
         task.state = PENDING
         task.launched = self.sim.now
         s.tasks[task.id] = task
+        if instance is None:
+            self.fargate[az] += s.cpu / 1024
         took = self.sim.draw(f"ecs-start/{s.id}/{s.serial}", figures.ECS_TASK_START_SECONDS)
         self.sim.after(took, self._running, s, task)
         return task
@@ -366,8 +383,7 @@ class Ecs(Loop):
         if task.state != PENDING:
             return
         if not self.world.zone_up(task.az) or (task.instance and not self._instance_up(task.instance)):
-            task.state = TERMINATED  # its AZ or instance went while it started
-            s.tasks.pop(task.id, None)
+            self._gone(s, task)  # its AZ or instance went while it started
             self.reconcile(s)
             return
         task.state = RUNNING
