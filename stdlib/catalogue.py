@@ -68,6 +68,17 @@ INDEX: dict[str, str] = {
     "state_machine": "workflows",
     "cognito_user_pool": "identity",
     "mq_broker": "mq",
+    "transit_gateway": "transit",
+    "transit_gateway_attachment": "transit",
+    "transit_gateway_route_table": "transit",
+    "customer_gateway": "vpn",
+    "vpn_gateway": "vpn",
+    "vpn_connection": "vpn",
+    "dx_connection": "directconnect",
+    "dx_gateway": "directconnect",
+    "dx_virtual_interface": "directconnect",
+    "backup_vault": "backup",
+    "backup_plan": "backup",
 }
 
 
