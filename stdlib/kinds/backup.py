@@ -172,7 +172,7 @@ def _rule_issues(me: View, graph: Graph, rule: Rule, path: tuple) -> Iterable[Is
     if isinstance(start, v.Duration) and start.seconds < HOUR:
         yield Issue(f"a backup start window is at least 1 hour, got {start}", path + ("start_window",))
     if isinstance(start, v.Duration) and isinstance(done, v.Duration) and done.seconds <= start.seconds:
-        yield Issue(f"the completion window ({done}) is longer than the start window ({start})",
+        yield Issue(f"a backup's completion window is longer than its start window: {done} is not longer than {start}",
                     path + ("completion_window",))
     yield from _lifecycle_issues(rule.cold_storage_after, rule.delete_after, path)
     keep = _days(rule.delete_after)
@@ -202,7 +202,7 @@ def _lifecycle_issues(cold, delete, path: tuple) -> Iterable[Issue]:
             yield Issue(f"{field} is a whole number of days, at least 1", path + (field,))
     if cold_days is not None and keep is not None and keep < cold_days + COLD_MINIMUM_DAYS:
         yield Issue(f"a recovery point stays in cold storage at least {COLD_MINIMUM_DAYS} days: moved there after "
-                    f"{cold}, it is deleted after {cold_days + COLD_MINIMUM_DAYS:g}d at the earliest, not {delete}",
+                    f"{cold}, it is deleted after {int(cold_days) + COLD_MINIMUM_DAYS}d at the earliest, not {delete}",
                     path + ("delete_after",), help=f"delete_after = {int(cold_days) + COLD_MINIMUM_DAYS}d")
 
 
@@ -211,6 +211,8 @@ def _lock_issues(vault: View | None, keep, shown, path: tuple) -> Iterable[Issue
     if lock is None:
         return
     lo, hi = _days(lock.min_retention), _days(lock.max_retention)
+    if lo is not None and hi is not None and hi < lo:
+        return  # the vault's own diagnostic
     if lo is not None and (keep is None and hi is not None or keep is not None and keep < lo) or \
             (hi is not None and keep is not None and keep > hi):
         span = f"{lock.min_retention}" + (f"–{lock.max_retention}" if lock.max_retention is not None else " or more")
