@@ -50,6 +50,17 @@ NOT_FOUND_CODE = {
     "event_rule": "ResourceNotFoundException",
     "state_machine": "StateMachineDoesNotExist",
     "mq_broker": "NotFoundException",
+    "transit_gateway": "InvalidTransitGatewayID.NotFound",
+    "transit_gateway_attachment": "InvalidTransitGatewayAttachmentID.NotFound",
+    "transit_gateway_route_table": "InvalidRouteTableID.NotFound",
+    "customer_gateway": "InvalidCustomerGatewayID.NotFound",
+    "vpn_gateway": "InvalidVpnGatewayID.NotFound",
+    "vpn_connection": "InvalidVpnConnectionID.NotFound",
+    "dx_connection": "DirectConnectClientException",
+    "dx_gateway": "DirectConnectClientException",
+    "dx_virtual_interface": "DirectConnectClientException",
+    "backup_vault": "ResourceNotFoundException",
+    "backup_plan": "ResourceNotFoundException",
 }
 
 

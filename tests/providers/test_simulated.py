@@ -59,6 +59,11 @@ ID_FORMAT = {
     "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
     "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
     "mq_broker": rf"b-{UUID}",
+    "transit_gateway": rf"tgw-{HEX17}", "transit_gateway_attachment": rf"tgw-attach-{HEX17}",
+    "transit_gateway_route_table": rf"tgw-rtb-{HEX17}", "customer_gateway": rf"cgw-{HEX17}",
+    "vpn_gateway": rf"vgw-{HEX17}", "vpn_connection": rf"vpn-{HEX17}", "dx_connection": r"dxcon-[a-z0-9]{8}",
+    "dx_gateway": UUID, "dx_virtual_interface": r"dxvif-[a-z0-9]{8}", "backup_vault": r"[A-Za-z0-9_-]{2,50}",
+    "backup_plan": UUID,
 }
 
 ARN_FORMAT = {
@@ -84,6 +89,12 @@ ARN_FORMAT = {
     "firehose": rf"arn:aws:firehose:us-east-1:{ACCT}:deliverystream/{{id}}",
     "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
     "mq_broker": rf"arn:aws:mq:us-east-1:{ACCT}:broker:[A-Za-z0-9_-]{{1,50}}:{{id}}",
+    "transit_gateway": rf"arn:aws:ec2:us-east-1:{ACCT}:transit-gateway/{{id}}",
+    "vpn_connection": rf"arn:aws:ec2:us-east-1:{ACCT}:vpn-connection/{{id}}",
+    "dx_connection": rf"arn:aws:directconnect:us-east-1:{ACCT}:dxcon/{{id}}",
+    "dx_gateway": rf"arn:aws:directconnect::{ACCT}:dx-gateway/{{id}}",
+    "backup_vault": rf"arn:aws:backup:us-east-1:{ACCT}:backup-vault:{{id}}",
+    "backup_plan": rf"arn:aws:backup:us-east-1:{ACCT}:backup-plan:{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world
