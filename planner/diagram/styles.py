@@ -82,6 +82,17 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "state_machine": ("integration", "Step Functions", False),
     "cognito_user_pool": ("security", "Cognito user pool", False),
     "mq_broker": ("integration", "Amazon MQ broker", False),
+    "transit_gateway": ("network", "Transit gateway", False),
+    "transit_gateway_attachment": ("network", "TGW attachment", True),
+    "transit_gateway_route_table": ("network", "TGW route table", True),
+    "customer_gateway": ("network", "Customer gateway", False),
+    "vpn_gateway": ("network", "Virtual private gateway", False),
+    "vpn_connection": ("network", "Site-to-Site VPN", False),
+    "dx_connection": ("network", "Direct Connect", False),
+    "dx_gateway": ("network", "Direct Connect gateway", False),
+    "dx_virtual_interface": ("network", "DX virtual interface", True),
+    "backup_vault": ("storage", "Backup vault", False),
+    "backup_plan": ("management", "Backup plan", False),
 }
 
 
