@@ -282,10 +282,17 @@ def _gap(values: list[int], size: int) -> int:
     return min(gaps)
 
 
-def covering(graph_views: Iterable, address: str):
-    """The backup plans (Views) whose selections name `address` by reference."""
-    for plan in graph_views:
-        for sel in plan.get("selection") or []:
-            if any(getattr(r, "address", None) == address for r in sel.resources):
-                yield plan
-                break
+def copies_in(graph: Graph, store: View, region: str) -> tuple[View, float] | None:
+    """The backup plan (and its shortest schedule interval) that copies `store`, named by
+    reference in a selection, into a vault of `region`: the RPO a restore there has."""
+    best = None
+    for plan in graph.of_kind("backup_plan"):
+        if not any(getattr(r, "address", None) == store.address for sel in plan.model.selection for r in sel.resources):
+            continue
+        for rule in plan.model.rule:
+            vaults = [deref(graph, rule.vault)] + [deref(graph, c.vault) for c in rule.copy_to]
+            interval = schedule_interval(rule.schedule) if isinstance(rule.schedule, str) else None
+            if interval is not None and any(v_ is not None and v_.region == region for v_ in vaults):
+                if best is None or interval < best[1]:
+                    best = (plan, interval)
+    return best

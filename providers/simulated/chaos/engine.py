@@ -28,12 +28,14 @@ from .loops.storage import Storage
 from .loops.workload import Workloads
 from .loops.mq import Brokers
 from .loops.hybrid import Hybrid
+from .loops.backup import Backups
 from .traffic import Traffic
 from .world import World
 
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
-         ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("hybrid", Hybrid))
+         ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("hybrid", Hybrid),
+         ("backup", Backups))
 
 
 class Run:
