@@ -1,4 +1,4 @@
-"""AWS Backup: a vault is an `AWS::Backup::BackupVault` (always named: CloudFormation requires a
+"""AWS Backup: a vault is an `AWS::Backup::BackupVault` (retained when the stack goes; always named: CloudFormation requires a
 name, made from the address when the vault has none; its lock a `LockConfiguration`, compliance
 mode when it has a grace time); a plan is an `AWS::Backup::BackupPlan` with one
 `AWS::Backup::BackupSelection` per selection, each with a role holding AWS Backup's managed
@@ -27,7 +27,7 @@ def backup_vault(r):
                               "MaxRetentionDays": days(r.raw("lock", "max_retention")),
                               "ChangeableForDays": days(r.raw("lock", "grace"))} if lock else None,
         "BackupVaultTags": r.val("tags") or None,
-    })
+    }, deletion="Retain")  # recovery points outlive the stack: AWS refuses to delete a vault holding them
 
 
 def _vault_arn(src, address: str):
