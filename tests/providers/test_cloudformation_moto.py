@@ -53,6 +53,9 @@ MOTO_UNSUPPORTED = [
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Stage",
     "AWS::AutoScaling::ScalingPolicy",
+    "AWS::Backup::BackupPlan",
+    "AWS::Backup::BackupSelection",
+    "AWS::Backup::BackupVault",
     "AWS::CertificateManager::Certificate",
     "AWS::CloudFront::CachePolicy",
     "AWS::CloudFront::Distribution",
@@ -61,7 +64,13 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudWatch::Alarm",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
+    "AWS::DirectConnect::Connection",
+    "AWS::DirectConnect::DirectConnectGateway",
+    "AWS::DirectConnect::DirectConnectGatewayAssociation",
+    "AWS::DirectConnect::PrivateVirtualInterface",
+    "AWS::DirectConnect::TransitVirtualInterface",
     "AWS::DynamoDB::GlobalTable",
+    "AWS::EC2::CustomerGateway",
     "AWS::EC2::EIPAssociation",
     "AWS::EC2::EgressOnlyInternetGateway",
     "AWS::EC2::NetworkAcl",
@@ -70,7 +79,15 @@ MOTO_UNSUPPORTED = [
     "AWS::EC2::PlacementGroup",
     "AWS::EC2::SecurityGroupEgress",
     "AWS::EC2::SubnetNetworkAclAssociation",
+    "AWS::EC2::TransitGatewayRoute",
+    "AWS::EC2::TransitGatewayRouteTable",
+    "AWS::EC2::TransitGatewayRouteTableAssociation",
+    "AWS::EC2::TransitGatewayRouteTablePropagation",
+    "AWS::EC2::TransitGatewayVpcAttachment",
     "AWS::EC2::VPCCidrBlock",
+    "AWS::EC2::VPNConnection",
+    "AWS::EC2::VPNConnectionRoute",
+    "AWS::EC2::VPNGatewayRoutePropagation",
     "AWS::ElastiCache::CacheCluster",
     "AWS::ElastiCache::ReplicationGroup",
     "AWS::ElastiCache::SubnetGroup",
@@ -292,6 +309,9 @@ def compare(created: dict, plan: dict, result) -> list[str]:
             if address and address not in main_ids:
                 main_ids[address] = lid
     deployed = {a for a, c in plan.items() if TYPES.get(c["type"])}  # a workload deploys nothing
+    # a VPN's transit gateway attachment is made by the VPN connection: no resource of its own
+    deployed -= {a for a, c in plan.items() if c["type"] == "transit_gateway_attachment"
+                 and (c["change"]["after"] or {}).get("vpn")}
     assert set(main_ids) == deployed, "every planned resource is in a template, and only those"
     missing = sorted(a for a, lid in main_ids.items() if lid not in created)
     for lid, (rtype, pid, address, region) in created.items():
@@ -507,6 +527,9 @@ CHECKS = {
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
 #   AWS::KinesisFirehose::DeliveryStream).
+# - every_kind: moto's CloudFormation has no customer gateways, VPN connections, transit gateway
+#   VPC attachments or route tables, Direct Connect or AWS Backup types (the transit gateway,
+#   the virtual private gateway and its route propagation deploy).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -518,10 +541,13 @@ NOT_DEPLOYED = {
     "stream_pipeline": ["primary.clicks_to_lake"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache",
+    "every_kind": ["accelerator", "cdn", "dr", "dxgw", "primary.app_fleet", "primary.app_lt", "primary.branch_vpn",
+                   "primary.broker", "primary.cache",
                    "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
                    "primary.data_acl", "primary.db", "primary.db_replica", "primary.eigw", "primary.hook",
-                   "primary.members", "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
+                   "primary.hub_main", "primary.line", "primary.members", "primary.nightly_backup", "primary.office",
+                   "primary.office_vpn", "primary.orders", "primary.parts", "primary.quarantine", "primary.spread",
+                   "primary.transit_vif", "primary.vault", "zone.cdn", "zone.fast", "zone.www",
                    "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
