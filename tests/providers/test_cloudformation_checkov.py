@@ -42,6 +42,8 @@ REASONS = {
     "CKV_AWS_119": "DynamoDB encrypts every table at rest with an AWS owned key; a customer managed key is "
                    "the architecture's choice",
     "CKV_AWS_165": "the same, for a global table's replicas",
+    "CKV_AWS_166": "a backup vault is always encrypted, with AWS Backup's AWS managed key unless kms_key names a "
+                   "customer managed key: the architecture's choice",
     "CKV_AWS_31": "Redis AUTH (auth_token) is the architecture's choice; encryption in transit is on",
     "CKV2_AWS_71": "the certificate names a wildcard on purpose (a test of alternative names)",
     "CKV_AWS_103": "a Gateway Load Balancer's GENEVE listener has no TLS (the check does not apply)",
@@ -110,7 +112,7 @@ ACCEPTED = {
         ("CKV_AWS_162", "PrimaryOrders"), ("CKV_AWS_16", "PrimaryDbReplica"), ("CKV_AWS_18", "PrimaryLogs"),
         ("CKV_AWS_21", "PrimaryLogs"), ("CKV_AWS_31", "PrimaryCache"), ("CKV_AWS_68", "Cdn"), ("CKV_AWS_86", "Cdn"),
         ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_173", "PrimaryHandler"), ("CKV_AWS_27", "PrimaryWork"),
-        ("CKV_AWS_27", "PrimaryWorkDlq"), ("CKV_AWS_158", "PrimaryFulfilLogs"),
+        ("CKV_AWS_27", "PrimaryWorkDlq"), ("CKV_AWS_158", "PrimaryFulfilLogs"), ("CKV_AWS_166", "PrimaryVault"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),
