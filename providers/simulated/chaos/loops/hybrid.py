@@ -134,7 +134,7 @@ class Hybrid(Loop):
                           float(len(vpn.tunnels)), lambda v=vpn: self._vpn_value(v))
         for g in sorted(self.gateways.values(), key=lambda g: g.address):
             if g.lines:
-                yield Service(f"{g.address}:on-premises", self.world.records[g.id].kind if g.id in self.world.records
+                yield Service(f"{g.address}#on-premises", self.world.records[g.id].kind if g.id in self.world.records
                               else "vpn_gateway", g.region, "on-premises connectivity", "paths up",
                               float(len(g.lines) + len(g.vpns)), lambda g=g: self._gateway_value(g))
 
