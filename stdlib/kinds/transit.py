@@ -291,8 +291,8 @@ def reachable(graph: Graph, attachment: View) -> list:
         peers = [a for a in graph.of_kind("transit_gateway_attachment")
                  if getattr(a.get("transit_gateway"), "address", None) == tgw.address]
         if tgw.get("default_route_table_propagation") is not True:
-            peers = []
-        return [n for a in peers for n in _ranges(graph, a)]
+            return []
+        return [n for a in peers for n in _ranges(graph, a)] + _implicit(graph, tgw.address)
     out = []
     for table in mine:
         for ref in table.get("propagations") or []:
@@ -338,3 +338,14 @@ def route_issues(graph: Graph, vpc: str, path: tuple, destination, tgw: View) ->
                     related=(Related(mine[0].address, (), "the VPC's attachment"),),
                     help="propagate the destination's attachment to the route table associated with this one, or "
                          "add a static route there (notes §24.10)")
+
+
+def _implicit(graph: Graph, tgw: str) -> list:
+    """What on-premises advertises into a transit gateway's default table through attachments
+    AWS makes without a declaration: a BGP VPN connection on it, a Direct Connect gateway
+    associated with it."""
+    vpns = [c for c in graph.of_kind("vpn_connection")
+            if getattr(c.get("transit_gateway"), "address", None) == tgw and c.get("routing") == "bgp"]
+    dx = [g for g in graph.of_kind("dx_gateway")
+          if tgw in {getattr(r, "address", None) for r in g.get("transit_gateways") or []}]
+    return [ANYWHERE] if vpns or dx else []
