@@ -58,6 +58,17 @@ CASES = {
         "rename": ("clicks_to_lake", "delivery", "primary"),
         "drift": ("primary.clicks", "retention", "1d"),
     },
+    "hybrid_network": {
+        "edit": ('description     = "the hub: three VPCs and on-premises"',
+                 'description     = "the hub of the three VPCs and on-premises"'),
+        "rename": ("backup_vpn", "secondary_vpn", "primary"),
+        "drift": ("primary.hub", "dns_support", False),
+    },
+    "backup_restore": {
+        "edit": ("start_window = 1h", "start_window = 2h"),
+        "rename": ("documents", "papers", "primary"),
+        "drift": ("primary.documents", "versioning", False),
+    },
 }
 
 
