@@ -309,9 +309,11 @@ def compare(created: dict, plan: dict, result) -> list[str]:
             if address and address not in main_ids:
                 main_ids[address] = lid
     deployed = {a for a, c in plan.items() if TYPES.get(c["type"])}  # a workload deploys nothing
-    # a VPN's transit gateway attachment is made by the VPN connection: no resource of its own
-    deployed -= {a for a, c in plan.items() if c["type"] == "transit_gateway_attachment"
-                 and (c["change"]["after"] or {}).get("vpn")}
+    # made elsewhere, a parameter of the template: a VPN's transit gateway attachment (by the VPN
+    # connection) and an existing Direct Connect line (ordered outside CloudFormation)
+    deployed -= {a for a, c in plan.items() if (c["type"], bool((c["change"]["after"] or {}).get(
+        {"transit_gateway_attachment": "vpn", "dx_connection": "connection_id"}.get(c["type"], "")))) in
+        (("transit_gateway_attachment", True), ("dx_connection", True))}
     assert set(main_ids) == deployed, "every planned resource is in a template, and only those"
     missing = sorted(a for a, lid in main_ids.items() if lid not in created)
     for lid, (rtype, pid, address, region) in created.items():
@@ -529,7 +531,8 @@ CHECKS = {
 #   AWS::KinesisFirehose::DeliveryStream).
 # - every_kind: moto's CloudFormation has no customer gateways, VPN connections, transit gateway
 #   VPC attachments or route tables, Direct Connect or AWS Backup types (the transit gateway,
-#   the virtual private gateway and its route propagation deploy).
+#   the virtual private gateway and its route propagation deploy); hybrid_network and
+#   backup_restore: the same types (and the DR plan), all but the hub, the VPCs and their routes.
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -553,6 +556,9 @@ NOT_DEPLOYED = {
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
     "forest": [],
+    "hybrid_network": ["dxgw", "primary.app_att", "primary.backup_vpn", "primary.data_att", "primary.office",
+                       "primary.shared_att", "primary.transit_vif"],
+    "backup_restore": ["primary.hourly", "primary.vault", "shop", "standby.dr_vault"],
 }
 
 
