@@ -140,6 +140,11 @@ ACCEPTED = {
         ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryWorker"), ("CKV_AWS_158", "PrimaryFlowLogs"),
         ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryJobs"),
     },
+    "hybrid_network": set(),
+    "backup_restore": {
+        ("CKV_AWS_18", "PrimaryDocuments"), ("CKV_AWS_119", "PrimaryOrders"), ("CKV_AWS_166", "PrimaryVault"),
+        ("CKV_AWS_166", "StandbyDrVault"),
+    },
     "multi_region": {
         ("CKV_AWS_118", "PrimaryOrdersInstance1"), ("CKV_AWS_118", "PrimaryOrdersInstance2"),
         ("CKV_AWS_118", "PrimaryReports"), ("CKV_AWS_118", "StandbyOrdersInstance1"),
