@@ -76,3 +76,21 @@ def test_a_backup_plan_schedule_is_the_rpo_of_a_restore_in_the_other_region():
     assert 0 < lost["seconds"] <= 4 * 3600
     (restored,) = events(doc, "dr.restored", "primary.orders")
     assert "latest copy of backup plan primary.orders_backup" in restored["detail"]
+
+
+def test_the_hybrid_example_fails_over_to_its_vpn_when_the_dx_line_fails():
+    doc = chaos("hybrid_network.arch", FaultSpec("primary.line", AT, 1200.0), duration=3600)
+    (failover,) = events(doc, "dx.failover_to_vpn", "primary.hub")
+    assert failover["t"] == pytest.approx(AT + BGP_HOLD_SECONDS)
+    assert "primary.backup_vpn" in failover["detail"]
+    for vpc in ("shared", "app", "data"):
+        assert value_at(service(doc, f"primary.{vpc}_att"), AT + 1)[0] == 1.0
+
+
+def test_the_backup_restore_example_meets_its_rpo_with_the_hourly_copies():
+    doc = chaos("backup_restore.arch", "region:us-east-1", at=60, duration=6 * 3600)
+    losses = {x["resource"]: x["seconds"] for x in doc["data_loss"]}
+    assert set(losses) == {"primary.orders", "primary.documents"}
+    assert all(0 < s <= 3600 for s in losses.values())
+    (plan,) = doc["dr_plans"]
+    assert plan["address"] == "shop"
