@@ -136,7 +136,7 @@ class VpnConnection(Kind):
     family: ClassVar[str] = "network"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "tunnel_addresses": "list"}
     force_new: ClassVar[frozenset[str]] = frozenset({"customer_gateway", "vpn_gateway", "transit_gateway",
-                                                     "routing", "inside_cidrs", "acceleration"})
+                                                     "routing", "inside_cidrs", "preshared_keys", "acceleration"})
     sensitive: ClassVar[frozenset[str]] = frozenset({"preshared_keys"})
 
     customer_gateway: Ref["customer_gateway"]

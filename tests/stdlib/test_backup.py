@@ -113,3 +113,30 @@ def test_the_schedule_interval_is_the_shortest_gap_between_runs(expression, hour
 
 def test_an_expression_that_is_not_cron_has_no_interval():
     assert schedule_interval("rate(1 day)") is None and schedule_interval("cron(0 5 * *)") is None
+
+
+def test_cloudformation_writes_the_lock_the_lifecycle_the_cross_region_copy_and_a_role(tmp_path):
+    from archform.providers.cloudformation import generate
+    source = tmp_path / "backup.arch"
+    source.write_text(BASE)
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    bodies = {t.region: b for t, b in result.templates}
+    east = bodies["us-east-1"]["Resources"]
+    (vault,) = [r for r in east.values() if r["Type"] == "AWS::Backup::BackupVault"]
+    assert vault["DeletionPolicy"] == "Retain"
+    assert vault["Properties"]["LockConfiguration"] == {"MinRetentionDays": 7, "MaxRetentionDays": 365,
+                                                        "ChangeableForDays": 3}
+    (plan,) = [r for r in east.values() if r["Type"] == "AWS::Backup::BackupPlan"]
+    (rule,) = plan["Properties"]["BackupPlan"]["BackupPlanRule"]
+    assert rule["ScheduleExpression"] == "cron(0 */4 * * ? *)"
+    assert rule["Lifecycle"] == {"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 120}
+    assert (rule["StartWindowMinutes"], rule["CompletionWindowMinutes"]) == (480, 10080)
+    (copy,) = rule["CopyActions"]
+    assert copy["DestinationBackupVaultArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:backup:us-west-2:${AWS::AccountId}:backup-vault:west-dr_vault"}
+    (selection,) = [r for r in east.values() if r["Type"] == "AWS::Backup::BackupSelection"]
+    role = selection["Properties"]["BackupSelection"]["IamRoleArn"]["Fn::GetAtt"][0]
+    assert east[role]["Type"] == "AWS::IAM::Role"
+    assert "backup.amazonaws.com" in str(east[role]["Properties"]["AssumeRolePolicyDocument"])
+    assert [t.region for t, _ in result.templates] == ["us-west-2", "us-east-1"]  # the copy's vault first

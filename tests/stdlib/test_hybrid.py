@@ -284,3 +284,112 @@ def test_routing_through_the_hub_is_transitive_as_far_as_its_tables_go():
     app = graph.get("east.app_att")
     reach = {str(n) for n in reachable(graph, app)}
     assert {"10.0.0.0/16", "10.1.0.0/16", "0.0.0.0/0"} <= reach
+
+
+# --- CloudFormation ------------------------------------------------------------------------------
+
+def _template(tmp_path, text: str) -> tuple[dict, str]:
+    import json
+    from archform.providers.cloudformation import generate
+    source = tmp_path / "hybrid.arch"
+    source.write_text(text)
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    (template,) = [b for _, b in result.templates]
+    return template, json.dumps(template)
+
+
+def _of(template: dict, rtype: str) -> list[dict]:
+    return [r for r in template["Resources"].values() if r["Type"] == rtype]
+
+
+def test_a_literal_preshared_key_becomes_a_noecho_parameter_never_written(tmp_path):
+    template, text = _template(tmp_path, LIMITS["psk_short"].replace('"Abc_1"', '"Literal_tunnel_key_1"'))
+    assert "Literal_tunnel_key_1" not in text and "Abcdefgh_12345" not in text
+    (vpn,) = _of(template, "AWS::EC2::VPNConnection")
+    first, second = vpn["Properties"]["VpnTunnelOptionsSpecifications"]
+    assert first["TunnelInsideCidr"] == "169.254.10.0/30"
+    assert template["Parameters"][first["PreSharedKey"]["Ref"]]["NoEcho"] is True
+    assert template["Parameters"][second["PreSharedKey"]["Ref"]]["NoEcho"] is True
+    assert vpn["Properties"]["TransitGatewayId"] == {"Ref": "EastHub"}
+
+
+def test_the_hub_its_tables_and_the_vpn_attachment_parameter(tmp_path):
+    template, _ = _template(tmp_path, case())
+    (hub,) = _of(template, "AWS::EC2::TransitGateway")
+    assert hub["Properties"]["DefaultRouteTableAssociation"] == "disable"
+    assert hub["Properties"]["AutoAcceptSharedAttachments"] == "disable"
+    assert len(_of(template, "AWS::EC2::TransitGatewayVpcAttachment")) == 2
+    associations = _of(template, "AWS::EC2::TransitGatewayRouteTableAssociation")
+    ids = [a["Properties"]["TransitGatewayAttachmentId"] for a in associations]
+    assert {"Ref": "EastVpnAttId"} in ids  # made by the VPN connection: a parameter
+    assert "Default" not in template["Parameters"]["EastVpnAttId"]
+    (blackhole,) = _of(template, "AWS::EC2::TransitGatewayRoute")
+    assert blackhole["Properties"]["Blackhole"] is True
+    (route,) = [r for r in _of(template, "AWS::EC2::Route") if "TransitGatewayId" in r["Properties"]]
+    assert route["DependsOn"] == "EastAppAtt"  # a route to a hub waits for the VPC's attachment
+
+
+def test_direct_connect_a_new_line_or_an_existing_one_as_a_parameter(tmp_path):
+    template, _ = _template(tmp_path, case())
+    (line,) = _of(template, "AWS::DirectConnect::Connection")
+    assert line["Properties"] == {"ConnectionName": "east-line", "Location": "EqDC2", "Bandwidth": "10Gbps"}
+    (vif,) = _of(template, "AWS::DirectConnect::TransitVirtualInterface")
+    assert vif["Properties"]["Vlan"] == 101 and vif["Properties"]["BgpPeers"][0]["Asn"] == "65010"
+    template, _ = _template(tmp_path, case('    bandwidth = "10Gbps"',
+                                           '    bandwidth = "10Gbps"\n    connection_id = "dxcon-ffabc123"'))
+    assert _of(template, "AWS::DirectConnect::Connection") == []
+    (param,) = [p for p in template["Parameters"].values() if p.get("Default") == "dxcon-ffabc123"]
+    assert "ordered outside CloudFormation" in param["Description"]
+
+
+def test_a_vgw_is_attached_and_propagates_to_its_route_tables(tmp_path):
+    template, _ = _template(tmp_path, case(extra=VGW))
+    (attach,) = [r for r in _of(template, "AWS::EC2::VPCGatewayAttachment") if "VpnGatewayId" in r["Properties"]]
+    assert attach["Properties"]["VpcId"] == {"Ref": "EastAppVpc"}
+    (prop,) = _of(template, "AWS::EC2::VPNGatewayRoutePropagation")
+    assert prop["Properties"]["RouteTableIds"] == [{"Ref": "EastAppRt"}]
+    (static,) = _of(template, "AWS::EC2::VPNConnectionRoute")
+    assert static["Properties"]["DestinationCidrBlock"] == "192.168.0.0/16"
+
+
+# --- the modeled cloud ---------------------------------------------------------------------------
+
+def _cloud(tmp_path):
+    from archform.providers.simulated import SimulatedCloud
+    return SimulatedCloud(tmp_path / "cloud.db")
+
+
+def test_the_modeled_cloud_gives_two_tunnels_in_two_azs_and_refuses_what_aws_refuses(tmp_path):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
+    from conftest import Builder
+    from archform.providers.base import Conflict, InvalidParameter
+    cloud = _cloud(tmp_path)
+    try:
+        b = Builder(cloud)
+        r = b.ref
+        b.add("main", "vpc", cidr="10.0.0.0/16")
+        b.add("a", "subnet", vpc=r("main"), cidr="10.0.1.0/28", az="us-east-1a")
+        b.add("a2", "subnet", vpc=r("main"), cidr="10.0.2.0/28", az="us-east-1a")
+        b.add("hub", "transit_gateway")
+        with pytest.raises(InvalidParameter) as refused:
+            b.add("att", "transit_gateway_attachment", transit_gateway=r("hub"), vpc=r("main"), subnets=[r("a"), r("a2")])
+        assert refused.value.code == "DuplicateSubnetsInSameZone"
+        att = b.add("att", "transit_gateway_attachment", transit_gateway=r("hub"), vpc=r("main"), subnets=[r("a")])
+        assert att.id.startswith("tgw-attach-") and att.outputs["interfaces"].keys() == {"us-east-1a"}
+        b.add("office", "customer_gateway", ip_address="203.0.113.10", bgp_asn=65010)
+        vpn = b.add("vpn", "vpn_connection", customer_gateway=r("office"), transit_gateway=r("hub"))
+        assert vpn.id.startswith("vpn-") and len(vpn.outputs["tunnel_addresses"]) == 2
+        assert vpn.outputs["tunnel_zones"] == ["us-east-1a", "us-east-1b"]
+        b.add("vgw", "vpn_gateway", vpc=r("main"))
+        with pytest.raises(Conflict) as taken:
+            b.add("vgw2", "vpn_gateway", vpc=r("main"))
+        assert taken.value.code == "Resource.AlreadyAssociated"
+        b.add("line", "dx_connection", location="EqDC2")
+        b.add("vif", "dx_virtual_interface", connection=r("line"), vlan=100, vpn_gateway=r("vgw"))
+        with pytest.raises(Conflict):
+            b.add("vif2", "dx_virtual_interface", connection=r("line"), vlan=100, vpn_gateway=r("vgw"))
+    finally:
+        cloud.close()
