@@ -99,8 +99,8 @@ class DxGateway(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"amazon_side_asn"})
 
     amazon_side_asn: Int = DEFAULT_AMAZON_ASN
-    vpn_gateways: list[Ref.anywhere["vpn_gateway"]] = Field(default_factory=list)
-    transit_gateways: list[Ref.anywhere["transit_gateway"]] = Field(default_factory=list)
+    vpn_gateways: list[Ref["vpn_gateway"]] = Field(default_factory=list)  # a global kind: any region's (§24.9.4)
+    transit_gateways: list[Ref["transit_gateway"]] = Field(default_factory=list)
     allowed_prefixes: list[Cidr] = Field(default_factory=list)
     tags: Tags = Field(default_factory=dict)
 
@@ -155,7 +155,7 @@ class DxVirtualInterface(Kind):
     vlan: IntRange(1, 4094, what="a virtual interface's VLAN")
     bgp_asn: IntRange(1, 4294967294, what="the on-premises BGP ASN") = 65000
     vpn_gateway: Ref["vpn_gateway"] | None = None
-    dx_gateway: Ref.anywhere["dx_gateway"] | None = None
+    dx_gateway: Ref["dx_gateway"] | None = None  # global
     mtu: Int = 1500
     amazon_address: Str | None = None  # the BGP peer addresses, 169.254.100.1/29 form
     customer_address: Str | None = None
