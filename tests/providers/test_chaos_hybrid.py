@@ -94,3 +94,13 @@ def test_the_backup_restore_example_meets_its_rpo_with_the_hourly_copies():
     assert all(0 < s <= 3600 for s in losses.values())
     (plan,) = doc["dr_plans"]
     assert plan["address"] == "shop"
+
+
+def test_a_virtual_interface_fault_fails_over_too_and_names_its_vlan():
+    doc = chaos("hybrid_links.arch", FaultSpec("east.transit_vif", AT, 600.0), duration=1800)
+    (down,) = events(doc, "dx.down", "east.transit_vif")
+    assert "VLAN 101" in down["detail"]
+    (failover,) = events(doc, "dx.failover_to_vpn", "east.hub")
+    assert failover["t"] == pytest.approx(AT + BGP_HOLD_SECONDS)
+    (back,) = events(doc, "hybrid.path", "east.hub")
+    assert "Direct Connect east.line (VLAN 101)" in back["detail"]

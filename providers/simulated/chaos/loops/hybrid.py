@@ -55,8 +55,16 @@ class Line:
     def __init__(self, rec):
         self.id, self.address, self.region = rec.id, rec.address, rec.region
         self.broken = 0
-        self.gateways: set[str] = set()  # the AWS gateways its virtual interfaces reach
-        self.vifs: list[str] = []
+        self.vifs: list["Vif"] = []
+
+
+class Vif:
+    """A virtual interface: one BGP session over its line, to the gateways it reaches."""
+
+    def __init__(self, rec, line: Line, gateways: list[str]):
+        self.id, self.address, self.line, self.gateways = rec.id, rec.address, line, gateways
+        self.vlan = rec.attrs.get("vlan")
+        self.broken = 0
 
 
 class Gateway:
@@ -64,7 +72,7 @@ class Gateway:
 
     def __init__(self, id, address, region):
         self.id, self.address, self.region = id, address, region
-        self.lines: list[Line] = []
+        self.vifs: list[Vif] = []
         self.vpns: list[Vpn] = []
         self.path: str | None = None  # "dx:<id>", "vpn:<id>" or None (unreachable)
         self.since = 0.0
@@ -82,7 +90,7 @@ class Hybrid(Loop):
         self.lines: dict[str, Line] = {}
         self.gateways: dict[str, Gateway] = {}
         self.cgw_broken: dict[str, int] = {}
-        self.vif_line: dict[str, Line] = {}
+        self.vifs: dict[str, Vif] = {}
 
     # --- loading ------------------------------------------------------------------------------------
 
@@ -102,12 +110,11 @@ class Hybrid(Loop):
             line = self.lines.get(rec.attrs.get("connection"))
             if line is None:
                 continue
-            line.vifs.append(rec.id)
-            self.vif_line[rec.id] = line
-            for gw in self._reached(rec):
-                if gw not in line.gateways:
-                    line.gateways.add(gw)
-                    self._gateway(gw).lines.append(line)
+            vif = Vif(rec, line, self._reached(rec))
+            line.vifs.append(vif)
+            self.vifs[rec.id] = vif
+            for gw in vif.gateways:
+                self._gateway(gw).vifs.append(vif)
         for g in self.gateways.values():
             g.path = self._best(g)
 
@@ -133,10 +140,10 @@ class Hybrid(Loop):
             yield Service(vpn.address, "vpn_connection", vpn.region, "traffic over the VPN", "tunnels up",
                           float(len(vpn.tunnels)), lambda v=vpn: self._vpn_value(v))
         for g in sorted(self.gateways.values(), key=lambda g: g.address):
-            if g.lines:
+            if g.vifs:
                 yield Service(f"{g.address}#on-premises", self.world.records[g.id].kind if g.id in self.world.records
                               else "vpn_gateway", g.region, "on-premises connectivity", "paths up",
-                              float(len(g.lines) + len(g.vpns)), lambda g=g: self._gateway_value(g))
+                              float(len(g.vifs) + len(g.vpns)), lambda g=g: self._gateway_value(g))
 
     # --- what is up ----------------------------------------------------------------------------------
 
@@ -158,22 +165,22 @@ class Hybrid(Loop):
     def _vpn_value(self, vpn: Vpn) -> tuple[float, float]:
         return (1.0 if self._vpn_carries(vpn) else 0.0), float(len(self._tunnels_up(vpn)))
 
-    def _line_up(self, line: Line) -> bool:
-        return not line.broken
+    def _vif_up(self, vif: Vif) -> bool:
+        return not vif.broken and not vif.line.broken
 
     def _gateway_value(self, g: Gateway) -> tuple[float, float]:
-        paths = sum(1 for line in g.lines if self._line_up(line)) + sum(1 for v in g.vpns if self._tunnels_up(v))
+        paths = sum(1 for vif in g.vifs if self._vif_up(vif)) + sum(1 for v in g.vpns if self._tunnels_up(v))
         if g.path is None:
             return 0.0, float(paths)
         kind, _, id = g.path.partition(":")
-        ok = self._line_up(self.lines[id]) if kind == "dx" else self._vpn_carries(self.vpns[id])
+        ok = self._vif_up(self.vifs[id]) if kind == "dx" else self._vpn_carries(self.vpns[id])
         return (1.0 if ok else 0.0), float(paths)
 
     def _best(self, g: Gateway) -> str | None:
         """AWS prefers Direct Connect over VPN for the same prefixes: a live line, else a VPN."""
-        line = next((line for line in g.lines if self._line_up(line)), None)
-        if line is not None:
-            return "dx:" + line.id
+        vif = next((vif for vif in g.vifs if self._vif_up(vif)), None)
+        if vif is not None:
+            return "dx:" + vif.id
         vpn = next((v for v in g.vpns if self._tunnels_up(v)), None)
         return "vpn:" + vpn.id if vpn is not None else None
 
@@ -197,12 +204,18 @@ class Hybrid(Loop):
             for vpn in self.vpns.values():
                 if vpn.cgw == rec.id:
                     self._review_vpn(vpn, f"{why} on customer gateway {rec.address}")
-        elif rec.id in self.lines or rec.id in self.vif_line:
-            line = self.lines.get(rec.id) or self.vif_line[rec.id]
+        elif rec.id in self.lines:
+            line = self.lines[rec.id]
             line.broken += step
             self.sim.log("dx.up" if line.broken == 0 else "dx.down", line.address,
                          f"the Direct Connect line is {'back' if line.broken == 0 else 'down'} ({why})")
-            self._review_gateways(line.gateways, why)
+            self._review_gateways({g for vif in line.vifs for g in vif.gateways}, why)
+        elif rec.id in self.vifs:
+            vif = self.vifs[rec.id]
+            vif.broken += step
+            self.sim.log("dx.up" if vif.broken == 0 else "dx.down", vif.address,
+                         f"the virtual interface (VLAN {vif.vlan}) is {'back' if vif.broken == 0 else 'down'} ({why})")
+            self._review_gateways(set(vif.gateways), why)
         elif any(rec.id == r.id for r, _ in self.attachments):
             parts = next(p for r, p in self.attachments if r.id == rec.id)
             for p in parts:
@@ -276,7 +289,7 @@ class Hybrid(Loop):
     def _review_gateways(self, ids, why: str) -> None:
         for id in sorted(i for i in ids if i in self.gateways):
             g = self.gateways[id]
-            if not g.lines:
+            if not g.vifs:
                 continue
             best = self._best(g)
             if best == g.path:
@@ -304,19 +317,24 @@ class Hybrid(Loop):
             self.sim.log("dx.failover_to_vpn", g.address, f"BGP over the Direct Connect line timed out after "
                          f"{delay:.0f}s: on-premises reaches {g.address} over the backup VPN ({path})",
                          seconds=delay, path=path)
-            self.world.ledger.failed_over(self.sim.now, g.address, "on-premises path", self.lines[old[3:]].address,
+            self.world.ledger.failed_over(self.sim.now, g.address, "on-premises path", self._name(old),
                                           self.vpns[id].address)
         else:
             self.sim.log("hybrid.path", g.address, f"on-premises reaches {g.address} over {path}" +
                          (f" after {delay:.0f}s" if delay else ""), seconds=delay, path=path)
             if old:
-                before = self.lines[old[3:]].address if old.startswith("dx:") else self.vpns[old[4:]].address
-                self.world.ledger.failed_over(self.sim.now, g.address, "on-premises path", before,
-                                              self.lines[id].address if kind == "dx" else self.vpns[id].address)
+                self.world.ledger.failed_over(self.sim.now, g.address, "on-premises path", self._name(old),
+                                              self._name(new))
+
+    def _name(self, path: str) -> str:
+        """What the failovers section calls a path: the DX line, or the VPN connection."""
+        kind, _, id = path.partition(":")
+        return self.vifs[id].line.address if kind == "dx" else self.vpns[id].address
 
     def _describe(self, g: Gateway, kind: str, id: str) -> str:
         if kind == "dx":
-            return f"Direct Connect {self.lines[id].address}"
+            vif = self.vifs[id]
+            return f"Direct Connect {vif.line.address} (VLAN {vif.vlan})"
         vpn = self.vpns[id]
         tunnel = vpn.active if vpn.active is not None else (self._tunnels_up(vpn) or [None])[0]
         where = f", {tunnel.name} in {tunnel.az}" if tunnel is not None else ""
