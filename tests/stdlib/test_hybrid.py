@@ -393,4 +393,3 @@ def test_the_modeled_cloud_gives_two_tunnels_in_two_azs_and_refuses_what_aws_ref
             b.add("vif2", "dx_virtual_interface", connection=r("line"), vlan=100, vpn_gateway=r("vgw"))
     finally:
         cloud.close()
-
