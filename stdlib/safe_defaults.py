@@ -47,6 +47,19 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
     "mq_broker": {"publicly_accessible": "false, written explicitly (CloudFormation requires it)",
                   "auto_minor_version_upgrade": "true, written explicitly (AWS's API: false)",
                   "user": "sensitive: each password a NoEcho CloudFormation parameter, never in a template"},
+    "documentdb_cluster": {"encrypted": "true (AWS: false)", "backup_retention": "7d (AWS: 1 day)",
+                           "manage_master_password": "true unless a password is written: kept in Secrets Manager",
+                           "master_password": "sensitive: a NoEcho CloudFormation parameter when written",
+                           "CopyTagsToSnapshot": "true, written"},
+    "neptune_cluster": {"encrypted": "true (AWS: false)", "iam_auth": "true (AWS: false)",
+                        "backup_retention": "7d (AWS: 1 day)", "publicly_accessible": "false on every instance, "
+                        "written explicitly", "CopyTagsToSnapshot": "true, written"},
+    "rds_proxy": {"require_tls": "true (AWS: false)", "iam_auth": "true: REQUIRED (AWS: DISABLED)",
+                  "secrets": "the target's RDS-managed master secret when none are listed; the proxy's role reads "
+                             "only its secrets"},
+    "msk_cluster": {"in_transit": "tls, written (TLS is AWS's default too)", "in_cluster_encryption": "true, written",
+                    "client_auth": "iam (AWS: unauthenticated when none is given)",
+                    "broker_logs": "true: a CloudWatch log group kept 30 days (AWS: off)"},
     "transit_gateway": {"auto_accept_shared_attachments": "false, written (another account's attachment waits for "
                                                           "acceptance)"},
     "vpn_connection": {"preshared_keys": "sensitive: each key a NoEcho CloudFormation parameter; unwritten, AWS "

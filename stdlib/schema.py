@@ -49,6 +49,7 @@ class Issue:
     severity: str = "error"
     related: tuple[Related, ...] = ()
     address: str = ""  # set by cross-resource rules: which resource the issue is about
+    detail: str = ""  # the longer story, printed under the message (`= note:`)
 
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, validate_default=False,

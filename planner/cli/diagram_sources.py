@@ -18,6 +18,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .options import CHAOS_DURATION
+
 
 class SourceError(Exception):
     def __init__(self, message: str, diagnostics=None):
@@ -98,7 +100,7 @@ def applied_cloud(state_path: str, workspace: str, cloud_path: str | None):
         cloud.close()
 
 
-def chaos_report(cloud, path, fails, ats=(), fors=(), duration: str = "30m", seed: int = 0) -> dict:
+def chaos_report(cloud, path, fails, ats=(), fors=(), duration: str = CHAOS_DURATION, seed: int = 0) -> dict:
     """Run `archform chaos` on `cloud` (its faults paired with --at/--for as that command
     pairs them) and return the report document."""
     from archform.providers.simulated.chaos import run

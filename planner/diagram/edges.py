@@ -197,6 +197,11 @@ def connect(scene: Scene) -> None:
                     if head:
                         add(a, head, "replication", "global table", lhead=frame)
 
+    # --- connection pools: an RDS Proxy → its database
+    for a, it in sorted(items.items()):
+        if it.kind == "rds_proxy" and ref(it.attrs.get("target")):
+            add(a, ref(it.attrs.get("target")), "traffic", "pooled")
+
     # --- DR pairs: primary region → secondary region
     for a, it in sorted(items.items()):
         if it.kind != "dr_plan":

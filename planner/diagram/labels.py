@@ -258,6 +258,24 @@ def _broker(a):
     return [f"{engine}, {mode}"]
 
 
+def _docdb(a):
+    return [f"{a.get('instances')} × {a.get('instance_class')}", f"MongoDB-compatible {a.get('engine_version')}"]
+
+
+def _neptune(a):
+    return [f"{a.get('instances')} × {a.get('instance_class')}", "graph · IAM auth" if a.get("iam_auth") else "graph"]
+
+
+def _proxy(a):
+    flags = [f for f, on in (("TLS required", a.get("require_tls")), ("IAM auth", a.get("iam_auth"))) if on]
+    return [" · ".join(flags) or "connection pool"]
+
+
+def _msk(a):
+    return [f"{a.get('brokers')} × {a.get('broker_type')}",
+            f"Kafka {a.get('kafka_version')} · {a.get('storage')} per broker"]
+
+
 def _hub(a):
     return [f"hub, ASN {a.get('amazon_side_asn')}" + (", ECMP" if a.get("vpn_ecmp") else "")]
 
@@ -293,6 +311,7 @@ _DETAILS = {
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
     "mq_broker": _broker,
+    "documentdb_cluster": _docdb, "neptune_cluster": _neptune, "rds_proxy": _proxy, "msk_cluster": _msk,
     "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
     "backup_plan": _backup, "customer_gateway": _cgw,
 }

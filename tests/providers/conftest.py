@@ -171,6 +171,13 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           target=[{"resource": r("jobs")}, {"resource": r("worker")}, {"resource": r("flow"), "role": r("flow_role")}])
     b.add("broker", "mq_broker", engine="activemq", deployment="active_standby", subnets=[r("data_a"), r("data_b")],
           security_groups=[r("app_sg")])  # no users: their passwords would come back as fingerprints
+    b.add("docs", "documentdb_cluster", instance_class="db.r6g.large", subnets=[r("data_a"), r("data_b")], instances=2,
+          security_groups=[r("db_sg")])
+    b.add("graph", "neptune_cluster", instance_class="db.r6g.large", subnets=[r("data_a"), r("data_b")], iam_auth=True)
+    b.add("orders_pool", "rds_proxy", target=r("orders"), subnets=[r("data_a"), r("data_b")],
+          secrets=["arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-AbCdEf"], security_groups=[r("db_sg")])
+    b.add("stream", "msk_cluster", subnets=[r("data_a"), r("data_b")], brokers=4, client_auth=["iam"],
+          security_groups=[r("app_sg")])
     b.add("hub", "transit_gateway")
     b.add("hub_att", "transit_gateway_attachment", transit_gateway=r("hub"), vpc=r("main"),
           subnets=[r("app_a"), r("app_b"), r("app_c")])

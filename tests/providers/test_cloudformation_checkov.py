@@ -70,8 +70,12 @@ REASONS = {
                   "account, not of a stack): stage { access_logs = true } once the account has it",
     "CKV_AWS_120": "a REST API's cache is charged by the hour and serves stale answers: the architecture's choice",
     "CKV_AWS_158": "CloudWatch Logs encrypts every log group at rest with its own keys; a customer managed key "
-                   "(a key ARN whose policy admits the logs service) is not something a state machine's log "
-                   "group is given today",
+                   "(a key ARN whose policy admits the logs service) is not something a state machine's or an "
+                   "MSK cluster's log group is given today",
+    "CKV_AWS_85": "DocumentDB exports audit and profiler logs only once a cluster parameter group turns them on "
+                  "(audit_logs, profiler), which the architecture does not declare",
+    "CKV_AWS_101": "Neptune exports audit logs only once a cluster parameter group sets neptune_enable_audit_log, "
+                   "which the architecture does not declare",
 }
 
 # Per architecture: the accepted findings (check, logical id). Anything else fails.
@@ -112,7 +116,9 @@ ACCEPTED = {
         ("CKV_AWS_162", "PrimaryOrders"), ("CKV_AWS_16", "PrimaryDbReplica"), ("CKV_AWS_18", "PrimaryLogs"),
         ("CKV_AWS_21", "PrimaryLogs"), ("CKV_AWS_31", "PrimaryCache"), ("CKV_AWS_68", "Cdn"), ("CKV_AWS_86", "Cdn"),
         ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_173", "PrimaryHandler"), ("CKV_AWS_27", "PrimaryWork"),
-        ("CKV_AWS_27", "PrimaryWorkDlq"), ("CKV_AWS_158", "PrimaryFulfilLogs"), ("CKV_AWS_166", "PrimaryVault"),
+        ("CKV_AWS_27", "PrimaryWorkDlq"), ("CKV_AWS_158", "PrimaryFulfilLogs"),
+        ("CKV_AWS_85", "PrimaryDocs"), ("CKV_AWS_101", "PrimaryGraph"), ("CKV_AWS_158", "PrimaryKafkaBrokerLogs"),
+        ("CKV_AWS_166", "PrimaryVault"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),

@@ -13,10 +13,10 @@ from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
-from . import backup, hybrid
+from . import backup, clusterdb, dbproxy, hybrid, kafka
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, streaming, workload, events, identity, mq, hybrid, backup)
+            apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, hybrid, backup)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

@@ -55,6 +55,17 @@ RESTART_AFTER_ZONE_SECONDS = 300.0            # model: a single-AZ database or c
 MQ_FAILOVER_SECONDS = (10.0, 90.0)            # AWS (Amazon MQ team on re:Post): an active/standby broker's
                                               # standby takes over "within ~10-90 sec"; the developer guide
                                               # says only "a short while"
+RDS_PROXY_FAILOVER_CUT = 0.66                 # notes §7.1.6, facts: RDS Proxy cuts failover time by up to
+                                              # 66%; the model takes the figure: clients of a proxy wait
+                                              # a third of the failover that DNS clients wait
+MSK_REPLICATION = {3: (3, 2), 2: (2, 1)}      # AWS's MSK defaults per AZ count: default.replication.factor
+                                              # and min.insync.replicas (3 AZs: 3 and 2; 2 AZs: 2 and 1)
+MSK_PARTITIONS_PER_BROKER = 4                 # model: the leader partitions each broker holds
+MSK_BROKER_RESTART_SECONDS = 300.0            # model: a broker back after its AZ or host (as a database node)
+MSK_BROKER_REPLACE_SECONDS = 900.0            # model: automatic recovery (notes §19.9) replaces a broker
+                                              # that stays failed
+MSK_CATCH_UP_SECONDS = (60.0, 600.0)          # model: a returning broker's replicas catch up with their
+                                              # leaders before they are in sync again
 
 # --- Route 53 --------------------------------------------------------------------------------------
 
