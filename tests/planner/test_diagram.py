@@ -36,7 +36,7 @@ EXPECTED = {
     "serverless_queue_worker": {"global": 1, "region": 1},
     "static_site": {"global": 1, "region": 1, "zone": 1},
     "stream_pipeline": {"global": 1, "region": 1},
-    "hybrid_network": {"global": 1, "region": 1, "vpc": 3, "az": 6, "subnet": 6},
+    "hybrid_network": {"global": 1, "region": 1, "vpc": 3, "az": 6, "subnet": 8},
     "backup_restore": {"global": 1, "region": 2},
 }
 
