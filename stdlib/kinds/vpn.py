@@ -217,9 +217,3 @@ def psk_issues(key, path: tuple) -> Iterable[Issue]:
     if key.startswith("0"):
         yield Issue("a pre-shared key cannot start with zero", path)
 
-
-def vpn_ends(graph: Graph, vpn: View) -> str | None:
-    """The address of the gateway a VPN connection ends on."""
-    gw = vpn.get("vpn_gateway") or vpn.get("transit_gateway")
-    return getattr(gw, "address", None)
-

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import ipaddress
 
-from archform.providers.base import Conflict, InvalidParameter
+from archform.providers.base import Conflict
 
 from .. import ids
 from ..operation import Op
 from ..store import Record
 from .base import Behaviour, in_use, require, users_of
-from .common import add_node, one_subnet_per_az, subnets_vpc, sync_subnet_nodes
+from .common import one_subnet_per_az, subnets_vpc, sync_subnet_nodes
 
 
 class TransitGateway(Behaviour):
