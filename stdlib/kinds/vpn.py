@@ -66,7 +66,7 @@ class CustomerGateway(Kind):
     tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        ip = getattr(self.ip_address, "address", None)
+        ip = self.ip_address.address if isinstance(self.ip_address, v.Ip) else None
         if ip is not None and (ip.version != 4 or any(ip in n for n in NOT_PUBLIC)):
             yield Issue(f"a customer gateway is reached at a public IPv4 address; {ip} is not one", ("ip_address",),
                         help="the device's public address, or its NAT device's (notes §24.8.1)")
