@@ -73,11 +73,11 @@ def text(plan: Plan, colour: bool = False, summary: bool = False, verbose: bool 
     else:
         out.append("archform will perform the following actions:")
         out.append("")
-        for c in grouped(changes, verbose):
-            if isinstance(c, list):
-                out.extend(group_lines(c, style, _HEADLINE[c[0].action]))
+        for entry in grouped(changes, verbose):
+            if isinstance(entry, list):
+                out.extend(group_lines(entry, style, _HEADLINE[entry[0].action]))
             else:
-                out.extend(_change_lines(c, style, verbose))
+                out.extend(_change_lines(entry, style, verbose))
             out.append("")
     if plan.output_changes():
         if not summary:

@@ -38,6 +38,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "subnet_overlap": ("subnet",),
     "vpc_limit": ("vpc",),
     "reachability": ("load_balancer", "rds", "aurora", "elasticache"),
+    "dr_rpo_redshift_snapshots": ("dr_plan", "redshift_cluster"),
 }
 
 

@@ -52,6 +52,10 @@ MOTO_UNSUPPORTED = [
     "AWS::ApiGatewayV2::Integration",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Stage",
+    "AWS::AppRunner::AutoScalingConfiguration",  # moto has no App Runner
+    "AWS::AppRunner::Service",
+    "AWS::AppRunner::VpcConnector",
+    "AWS::Athena::WorkGroup",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::Backup::BackupPlan",
     "AWS::Backup::BackupSelection",
@@ -62,6 +66,8 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::VpcOrigin",
     "AWS::CloudWatch::Alarm",
+    "AWS::Cognito::IdentityPool",
+    "AWS::Cognito::IdentityPoolRoleAttachment",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::DirectConnect::Connection",
@@ -91,6 +97,9 @@ MOTO_UNSUPPORTED = [
     "AWS::EC2::VPNConnection",
     "AWS::EC2::VPNConnectionRoute",
     "AWS::EC2::VPNGatewayRoutePropagation",
+    "AWS::EKS::Cluster",  # moto has EKS's API, not its CloudFormation
+    "AWS::EKS::FargateProfile",
+    "AWS::EKS::Nodegroup",
     "AWS::ElastiCache::CacheCluster",
     "AWS::ElastiCache::ReplicationGroup",
     "AWS::ElastiCache::SubnetGroup",
@@ -98,6 +107,9 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
+    "AWS::Glue::Crawler",
+    "AWS::Glue::Database",
+    "AWS::Kinesis::StreamConsumer",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
@@ -105,10 +117,13 @@ MOTO_UNSUPPORTED = [
     "AWS::Neptune::DBCluster",
     "AWS::Neptune::DBInstance",
     "AWS::Neptune::DBSubnetGroup",
+    "AWS::OpenSearchService::Domain",
     "AWS::RDS::DBCluster",
     "AWS::RDS::DBProxy",
     "AWS::RDS::DBProxyTargetGroup",
     "AWS::RDS::GlobalCluster",
+    "AWS::RedshiftServerless::Namespace",
+    "AWS::RedshiftServerless::Workgroup",
     "AWS::ResilienceHub::ResiliencyPolicy",
     "AWS::Route53::CidrCollection",
     "AWS::S3::BucketPolicy",
@@ -528,16 +543,22 @@ CHECKS = {
 # - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
-#   user pool — and what
+#   user pool, Redshift Serverless, OpenSearch, Glue and Athena — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
-#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases in them, the records aliasing
+#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases (and the Redshift cluster) in
+#   them, the records aliasing
 #   the distribution and accelerator, the failover record with a health check (moto cannot read
 #   a health check's id);
 # - multi_region: the accelerator, the global table, Aurora, the certificates, the DR plan, the
 #   failover records (health check ids), the cross-region read replica (moto cannot read an
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
-#   AWS::KinesisFirehose::DeliveryStream).
+#   AWS::KinesisFirehose::DeliveryStream);
+# - analytics: the delivery streams, OpenSearch, Glue and Athena (no CloudFormation types in moto),
+#   and the delivery role, whose policy names the domain.
+# - every_kind: the Cognito identity pool and the two roles whose trust names it, and the Kinesis
+#   mapping with enhanced fan-out (its AWS::Kinesis::StreamConsumer);
+# - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
 # - every_kind: moto's CloudFormation has no customer gateways, VPN connections, transit gateway
 #   VPC attachments or route tables, Direct Connect or AWS Backup types (the transit gateway,
 #   the virtual private gateway and its route propagation deploy); hybrid_network and
@@ -551,19 +572,27 @@ NOT_DEPLOYED = {
     "queue_workers": [],
     "fan_out": ["primary.uploads"],
     "stream_pipeline": ["primary.clicks_to_lake"],
+    "analytics": ["delivery_role", "primary.analysts", "primary.clicks_catalog", "primary.clicks_crawler",
+                  "primary.clicks_to_lake", "primary.clicks_to_search", "primary.search"],
+    "eks_cluster": ["primary.batch", "primary.general", "primary.platform", "primary.web"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "dxgw", "primary.app_fleet", "primary.app_lt", "primary.branch_vpn",
-                   "primary.broker", "primary.cache", "primary.cert", "primary.clicks_to_logs", "primary.data[a]",
-                   "primary.data[b]", "primary.data_acl", "primary.db", "primary.db_pool", "primary.db_replica",
-                   "primary.docs", "primary.eigw", "primary.graph", "primary.hook", "primary.hub_main",
-                   "primary.kafka", "primary.line", "primary.members", "primary.nightly_backup", "primary.office",
-                   "primary.office_vpn", "primary.orders", "primary.parts", "primary.quarantine", "primary.spread",
-                   "primary.transit_vif", "primary.vault", "zone.cdn", "zone.fast", "zone.www", "zone.www_backup"],
+    "every_kind": ["accelerator", "cdn", "dr", "dxgw", "guest_role", "player_role", "primary.adhoc",
+                   "primary.analysts", "primary.app_fleet", "primary.app_lt", "primary.branch_vpn", "primary.broker",
+                   "primary.cache", "primary.cert", "primary.clicks_catalog", "primary.clicks_crawler",
+                   "primary.clicks_to_handler", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
+                   "primary.data_acl", "primary.db", "primary.db_pool", "primary.db_replica", "primary.docs",
+                   "primary.eigw", "primary.graph", "primary.hook", "primary.hub_main", "primary.k8s",
+                   "primary.k8s_spot", "primary.k8s_web", "primary.kafka", "primary.line", "primary.members",
+                   "primary.nightly_backup", "primary.office", "primary.office_vpn", "primary.orders",
+                   "primary.parts", "primary.players", "primary.quarantine", "primary.runner", "primary.search",
+                   "primary.spread", "primary.transit_vif", "primary.vault", "primary.warehouse", "zone.cdn",
+                   "zone.fast", "zone.www", "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
     "forest": [],
+    "mq_broker": ["primary.orders"],
     "hybrid_network": ["dxgw", "primary.app_att", "primary.backup_vpn", "primary.data_att", "primary.office",
                        "primary.shared_att", "primary.transit_vif"],
     "backup_restore": ["primary.hourly", "primary.vault", "shop", "standby.dr_vault"],

@@ -11,11 +11,15 @@ from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
-from . import backup, clusterdb, dbproxy, hybrid, kafka
+from . import analytics, clusterdb, dbproxy, kafka
+from . import apprunner, eks
+from . import identity_pools
+from . import backup, hybrid
 from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
-             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, hybrid, backup)
+             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
+             apprunner, identity_pools, hybrid, backup)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():

@@ -30,6 +30,10 @@ from .loops.mq import Brokers
 from .loops.clusterdb import DocumentDb, Neptune
 from .loops.dbproxy import Proxies
 from .loops.kafka import Kafka
+from .loops.opensearch import OpenSearch
+from .loops.redshift import Redshift
+from .loops.eks import Eks
+from .loops.apprunner import AppRunner
 from .loops.hybrid import Hybrid
 from .loops.backup import Backups
 from .traffic import Traffic
@@ -38,7 +42,8 @@ from .world import World
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
-         ("proxies", Proxies), ("msk", Kafka), ("hybrid", Hybrid), ("backup", Backups))
+         ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
+         ("eks", Eks), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups))
 
 
 class Run:

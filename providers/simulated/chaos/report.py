@@ -175,6 +175,7 @@ def render_text(doc: dict) -> str:
                        f"bytes, {st['accepted']:,} taken in, {st['throttled']:,} throttled"
                        + (f", {st['refused']:,} refused" if st["refused"] else "")
                        + f"; {st['shards_at_end']:g} shards' worth at the end")
+            out.extend(_reader_lines(st.get("readers") or []))
         out.append("")
     if doc.get("queues"):
         out.append("Queues (depth: messages visible; a backlog: more waiting than arrives in a tick)")
@@ -215,6 +216,19 @@ def render_text(doc: dict) -> str:
     else:
         out.append("Result: a DR target was breached (exit 3)")
     return "\n".join(out) + "\n"
+
+
+def _reader_lines(readers: list[dict]) -> list[str]:
+    """A stream's readers: what each read and how far behind it fell (its iterator age)."""
+    out = []
+    for r in readers:
+        how = " (enhanced fan-out)" if r["fan_out"] else ""
+        behind = (f"iterator age at most {units.span(r['iterator_age_peak_seconds'])} (at "
+                  f"{units.clock(r['iterator_age_peak_at'])}), {units.span(r['iterator_age_at_end_seconds'])} at the end"
+                  if r["iterator_age_peak_seconds"] else "kept up throughout")
+        lost = f"; {r['expired']:,} expired unread" if r["expired"] else ""
+        out.append(f"    read by {r['address']}{how}: {r['read']:,} read, {behind}{lost}")
+    return out
 
 
 def _queue_lines(queues: list[dict]) -> list[str]:
