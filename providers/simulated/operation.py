@@ -15,7 +15,8 @@ from .store import Record, Tx
 CROSS_REGION = {("vpc_peering", "peer_vpc"), ("aurora", "global_secondary"), ("rds", "replica_of"),
                 ("s3_bucket", "replication"),
                 ("sns_topic", "subscription"),
-                ("event_rule", "target")}
+                ("event_rule", "target"),
+                ("backup_plan", "rule")}
 
 # How ids of a kind start, to tell a missing id from a literal value at a site that takes both
 _ARN_PREFIX = {
