@@ -265,6 +265,12 @@ class EcsService(Kind):
         seen = set()
         for i, policy in enumerate(self.scaling_policy):
             path = ("scaling_policy", i)
+            unknown = [f for f in ("type", "metric", "adjustment") if isinstance(getattr(policy, f), v.Unknown)]
+            if unknown:
+                yield Issue(f"a scaling policy's {unknown[0]} is written here, not read from another resource "
+                            "(it decides what the policy does)", (*path, unknown[0]),
+                            help=_POLICY_EXAMPLES["step" if unknown[0] == "adjustment" else "target_tracking"])
+                continue
             if policy.name in seen:
                 yield Issue(f"two scaling policies are called '{policy.name}'", path)
             seen.add(policy.name)

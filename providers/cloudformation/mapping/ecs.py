@@ -29,6 +29,12 @@ _ALARM_METRIC = {"cpu": ("AWS/ECS", "CPUUtilization"), "memory": ("AWS/ECS", "Me
 _PROVIDERS = {"fargate": "FARGATE", "fargate_spot": "FARGATE_SPOT"}
 
 
+def _number(r, *path):
+    """A level written as a number or a percentage, or read from another resource's export."""
+    raw = r.get(*path)
+    return r.val(*path) if isinstance(raw, dict) else number(raw)
+
+
 def _mib(text) -> int | None:
     return None if text is None else int(size_bytes(text) // MIB)
 
@@ -297,7 +303,7 @@ def _policy(r, i: int, policy: dict, cluster):
         custom = _backlog_per_task(r, p, cluster) if metric == "queue_backlog" else None
         r.part("AWS::ApplicationAutoScaling::ScalingPolicy", {**common, "PolicyType": "TargetTrackingScaling",
             "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": number(r.get(*p, "target")),
+                "TargetValue": _number(r, *p, "target"),
                 "PredefinedMetricSpecification": spec if custom is None else None,
                 "CustomizedMetricSpecification": custom,
                 "ScaleInCooldown": seconds(r.get(*p, "scale_in_cooldown")),
@@ -320,7 +326,7 @@ def _policy(r, i: int, policy: dict, cluster):
     r.part("AWS::CloudWatch::Alarm", {
         "AlarmDescription": f"step scaling policy {policy['name']} of {r.address}",
         "Namespace": namespace, "MetricName": name, "Dimensions": dimensions, "Statistic": "Average",
-        "Period": 60, "EvaluationPeriods": 2, "Threshold": number(r.get(*p, "threshold")),
+        "Period": 60, "EvaluationPeriods": 2, "Threshold": _number(r, *p, "threshold"),
         "ComparisonOperator": "GreaterThanOrEqualToThreshold" if adjustment >= 0 else "LessThanOrEqualToThreshold",
         "AlarmActions": [r.att(suffix)]}, suffix=suffix + "Alarm")
 
