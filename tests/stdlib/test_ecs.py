@@ -315,6 +315,7 @@ LIMITS = {
                                      "      metric = queue_backlog\n      target = 100")],
     "queue_without_queue_backlog": [("      target = 1000", "      target = 1000\n      queue  = jobs"),
                                     ("  ecs_cluster apps {", "  sqs_queue jobs {\n  }\n\n  ecs_cluster apps {")],
+    "metric_read_from_a_resource": [("      metric = request_count", "      metric = front.dns_name")],
     "desired_over_quota": [("    desired         = 3", "    desired         = 6000")],
 }
 
