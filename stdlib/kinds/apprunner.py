@@ -25,17 +25,14 @@ from pydantic import Field
 
 from archform.dsl import values as v
 from archform.stdlib.kinds.network import vpc_of
+from archform.stdlib.kinds._apprunner_limits import _PRIVATE_ECR, INSTANCE_PAIRS
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, Number, Port, Ref, Size, Str, Tags, dur,
                                    size)
 
-# App Runner's instance configurations (vCPU → memory in GB)
-INSTANCE_PAIRS: dict[str, tuple[float, ...]] = {"0.25": (0.5, 1.0), "0.5": (1.0,), "1": (2.0, 3.0, 4.0),
-                                                "2": (4.0, 6.0), "4": (8.0, 10.0, 12.0)}
 RUNTIMES = ("python3", "python311", "nodejs12", "nodejs14", "nodejs16", "nodejs18", "corretto8", "corretto11",
             "go1", "dotnet6", "php81", "ruby31")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
-_PRIVATE_ECR = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/")
 
 
 def image_repository_type(image: str) -> str:

@@ -35,16 +35,10 @@ from archform.dsl import values as v
 from archform.stdlib import instance_types
 from archform.stdlib.kinds.compute import InstanceType
 from archform.stdlib.kinds.network import az_of, elsewhere, vpc_of
+from archform.stdlib.kinds._eks_versions import DEFAULT_VERSION, EXTENDED_VERSIONS, STANDARD_VERSIONS, VERSIONS
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, Cidr, Enum, IntRange, Number, Percent, Ref, SizeRange, Str, Tags, size
 
-# The Kubernetes versions EKS supports (AWS's "Amazon EKS Kubernetes release calendar", December
-# 2026): each has 14 months of standard support, then 12 of extended support at six times the
-# cluster's hourly price.
-STANDARD_VERSIONS = ("1.35", "1.36")
-EXTENDED_VERSIONS = ("1.32", "1.33", "1.34")
-VERSIONS = EXTENDED_VERSIONS + STANDARD_VERSIONS
-DEFAULT_VERSION = "1.35"
 LOG_TYPES = ("api", "audit", "authenticator", "controller_manager", "scheduler")
 # AWS's quotas (Amazon EKS service quotas; "not adjustable" for nodes per node group)
 MAX_NODE_GROUPS = 30

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from archform.dsl.values import SIZE_UNITS
 
-from archform.stdlib.kinds.apprunner import INSTANCE_PAIRS, _PRIVATE_ECR
+from archform.stdlib.kinds._apprunner_limits import _PRIVATE_ECR, INSTANCE_PAIRS
 
 from .. import ids
 from ..operation import Op

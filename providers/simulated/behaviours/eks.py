@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 
 from archform.providers.base import Conflict, InvalidParameter
-from archform.stdlib.kinds.eks import DEFAULT_VERSION, VERSIONS
+from archform.stdlib.kinds._eks_versions import DEFAULT_VERSION, VERSIONS
 
 from .. import ids
 from ..operation import Op
