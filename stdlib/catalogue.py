@@ -68,6 +68,7 @@ INDEX: dict[str, str] = {
     "state_machine": "workflows",
     "cognito_user_pool": "identity",
     "mq_broker": "mq",
+    "kms_key": "keys",
 }
 
 

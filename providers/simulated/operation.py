@@ -15,13 +15,15 @@ from .store import Record, Tx
 CROSS_REGION = {("vpc_peering", "peer_vpc"), ("aurora", "global_secondary"), ("rds", "replica_of"),
                 ("s3_bucket", "replication"),
                 ("sns_topic", "subscription"),
-                ("event_rule", "target")}
+                ("event_rule", "target"),
+                ("kms_key", "replica_of")}
 
 # How ids of a kind start, to tell a missing id from a literal value at a site that takes both
 _ARN_PREFIX = {
     "load_balancer": "arn:aws:elasticloadbalancing:", "target_group": "arn:aws:elasticloadbalancing:",
     "certificate": "arn:aws:acm:", "iam_policy": f"arn:aws:iam::{ids.ACCOUNT}:policy/",
     "global_accelerator": "arn:aws:globalaccelerator:",
+    "kms_key": "arn:aws:kms:",
 }
 
 

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from archform.dsl import values as v
 from archform.stdlib import aurora_global
 from archform.stdlib.engines import ENGINE_PORTS
+from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Choice, DurationRange, Int, IntRange, Number, Port, Ref, Region,
                                    Size, SizeRange, Str, Tags, Validated, dur, fail, size, validator_of)
@@ -161,7 +162,7 @@ class Rds(Kind):
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: DurationRange("0d", "35d", what="backup_retention") = dur("7d")
     encrypted: Bool = None  # safe default: true (AWS's API: false); a read replica left unset is as its source
-    kms_key: Str = None
+    kms_key: KmsKeyRef = None
     port: Port = None
     publicly_accessible: Bool = False
     deletion_protection: Bool = False
@@ -326,7 +327,7 @@ class Aurora(Kind):
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: Validated(_aurora_retention) = dur("7d")
     encrypted: Bool = True  # safe default (AWS's API: false), as AWS's console has it
-    kms_key: Str = None
+    kms_key: KmsKeyRef = None
     global_secondary: list[Ref.anywhere["aurora"]] = Field(default_factory=list)
     custom_endpoint: list[CustomEndpoint] = Field(default_factory=list)  # not `endpoint`: that is the writer endpoint it exports
     port: Port = None

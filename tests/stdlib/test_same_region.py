@@ -95,4 +95,5 @@ def test_every_reference_site_says_whether_it_may_cross_regions():
         ("s3_bucket.replication.destination", ("s3_bucket",)),
         ("vpc_peering.peer_vpc", ("vpc",)),
         ("event_rule.target.resource", ("event_bus",)),  # cross-region routing to another region's bus
+        ("kms_key.replica_of", ("kms_key",)),  # a multi-region key's replica (§23.2.3)
     }

@@ -1,0 +1,66 @@
+"""KMS: a key is one `AWS::KMS::Key` (a replica an `AWS::KMS::ReplicaKey` naming its primary's
+ARN), with an `AWS::KMS::Alias` per alias.
+
+The key policy is always written: the configuration's, or AWS's default one (the account's
+root may use and administer the key, so IAM policies decide), since CloudFormation requires
+it for a replica and a reviewer should see who may use a key. Rotation is written for
+symmetric keys (on unless turned off), never for the others (CloudFormation refuses it).
+The deletion policy is written, `Delete`, as a destroy here does: AWS only schedules the
+deletion, and the key can be recovered for its `PendingWindowInDays` (7–30).
+"""
+
+from __future__ import annotations
+
+from archform.stdlib.kinds.keys import SYMMETRIC, default_usage
+
+from ..intrinsics import ACCOUNT, PARTITION, sub
+from ..logical_ids import camel
+from ..units import days
+from .common import REF, getatt, policy_document
+
+DEFAULT_ROTATION_DAYS = 365
+
+
+def default_policy() -> dict:
+    """AWS's default key policy: the account (through IAM) may use and administer the key."""
+    return {"Version": "2012-10-17",
+            "Statement": [{"Sid": "EnableIamPolicies", "Effect": "Allow",
+                           "Principal": {"AWS": sub("arn:", PARTITION, ":iam::", ACCOUNT, ":root")},
+                           "Action": "kms:*", "Resource": "*"}]}
+
+
+def kms_key(r):
+    policy = r.val("policy")
+    common = {
+        "Description": r.val("description"),
+        "Enabled": r.raw("enabled") is not False,
+        "KeyPolicy": policy_document(policy) if policy else default_policy(),
+        "PendingWindowInDays": days(r.get("deletion_window")) or 30,
+        "Tags": r.tags(),
+    }
+    if r.target("replica_of"):
+        r.part("AWS::KMS::ReplicaKey", {"PrimaryKeyArn": r.ref("replica_of", export="arn"), **common},
+               deletion="Delete")
+    else:
+        spec = r.raw("spec") or SYMMETRIC
+        rotation = r.raw("rotation")
+        rotates = spec == SYMMETRIC and rotation is not False
+        period = days(r.get("rotation_period")) if rotates else None
+        r.part("AWS::KMS::Key", {
+            "KeySpec": spec,
+            "KeyUsage": r.raw("usage") or default_usage(spec),
+            "EnableKeyRotation": rotates if spec == SYMMETRIC else None,
+            "RotationPeriodInDays": period if period and period != DEFAULT_ROTATION_DAYS else None,
+            "MultiRegion": True if r.raw("multi_region") else None,
+            **common,
+        }, deletion="Delete")
+    for alias in r.raw("aliases") or []:
+        r.part("AWS::KMS::Alias", {"AliasName": alias, "TargetKeyId": r.att()},
+               suffix="Alias" + camel(alias[len("alias/"):].replace("/", "_").replace("-", "_")))
+
+
+MAPPERS = {"kms_key": kms_key}
+
+TYPES = {"kms_key": ["AWS::KMS::Key", "AWS::KMS::ReplicaKey", "AWS::KMS::Alias"]}
+
+EXPORTS = {"kms_key": {"id": getatt("Arn"), "arn": getatt("Arn"), "key_id": REF}}
