@@ -69,6 +69,8 @@ INDEX: dict[str, str] = {
     "cognito_user_pool": "identity",
     "mq_broker": "mq",
     "kms_key": "keys",
+    "secret": "secrets",
+    "ssm_parameter": "secrets",
 }
 
 

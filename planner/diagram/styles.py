@@ -83,6 +83,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "cognito_user_pool": ("security", "Cognito user pool", False),
     "mq_broker": ("integration", "Amazon MQ broker", False),
     "kms_key": ("security", "KMS key", True),
+    "secret": ("security", "Secrets Manager secret", True),
+    "ssm_parameter": ("security", "SSM parameter", True),
 }
 
 

@@ -51,6 +51,8 @@ NOT_FOUND_CODE = {
     "state_machine": "StateMachineDoesNotExist",
     "mq_broker": "NotFoundException",
     "kms_key": "NotFoundException",
+    "secret": "ResourceNotFoundException",
+    "ssm_parameter": "ParameterNotFound",
 }
 
 

@@ -172,6 +172,9 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("broker", "mq_broker", engine="activemq", deployment="active_standby", subnets=[r("data_a"), r("data_b")],
           security_groups=[r("app_sg")])  # no users: their passwords would come back as fingerprints
     b.add("data_key", "kms_key", description="the world's data", aliases=["alias/world-data"])
+    b.add("db_secret", "secret", kms_key=r("data_key"), rotation={"function": r("worker"), "every": dur("30d")},
+          replica_regions=["eu-west-1"])
+    b.add("db_url", "ssm_parameter", name="/world/prod/db-url", value="postgres://db.internal:5432/shop")
     return b
 
 

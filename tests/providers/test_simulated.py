@@ -60,6 +60,8 @@ ID_FORMAT = {
     "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
     "mq_broker": rf"b-{UUID}",
     "kms_key": rf"arn:aws:kms:us-east-1:{ACCT}:key/{UUID}",
+    "secret": rf"arn:aws:secretsmanager:us-east-1:{ACCT}:secret:[A-Za-z0-9/_+=.@-]{{1,512}}-[A-Za-z0-9]{{6}}",
+    "ssm_parameter": r"/[A-Za-z0-9_./-]{1,1010}",
 }
 
 ARN_FORMAT = {
@@ -86,6 +88,8 @@ ARN_FORMAT = {
     "event_bus": r"{id}", "event_rule": r"{id}", "state_machine": r"{id}",
     "mq_broker": rf"arn:aws:mq:us-east-1:{ACCT}:broker:[A-Za-z0-9_-]{{1,50}}:{{id}}",
     "kms_key": r"{id}",
+    "secret": r"{id}",
+    "ssm_parameter": rf"arn:aws:ssm:us-east-1:{ACCT}:parameter/[A-Za-z0-9_./-]+",
 }
 
 # exports that are legitimately empty for the resource built in the world

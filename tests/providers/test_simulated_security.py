@@ -47,3 +47,47 @@ def test_kms_refuses_what_its_api_refuses(builder):
     with pytest.raises(Conflict) as e:
         builder.add("again", "kms_key", aliases=["alias/orders"])
     assert e.value.code == "AlreadyExistsException"
+
+
+def test_a_secret_has_the_arn_suffix_secrets_manager_adds_and_keeps_no_value(builder, cloud):
+    s = builder.add("api", "secret", name="shop/api-token", value="a-token-nobody-sees")
+    assert re.fullmatch(r"arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/api-token-[A-Za-z0-9]{6}", s.id)
+    assert s.outputs["name"] == "shop/api-token" and s.outputs["kms_key_id"] == "alias/aws/secretsmanager"
+    stored = cloud.read("secret", s.id).attrs["value"]
+    assert "a-token-nobody-sees" not in str(stored) and stored.startswith("(set, hmac-sha256 ")
+    with pytest.raises(Conflict) as e:
+        builder.add("again", "secret", name="shop/api-token")
+    assert e.value.code == "ResourceExistsException"
+
+
+def test_a_secret_refuses_a_replica_in_its_own_region(builder):
+    with pytest.raises(InvalidParameter) as e:
+        builder.add("db", "secret", replica_regions=["us-east-1"])
+    assert e.value.code == "InvalidParameterException"
+
+
+def test_a_parameter_is_known_by_its_name_and_versions_each_change(builder, cloud):
+    p = builder.add("url", "ssm_parameter", name="/shop/prod/db-url", value="postgres://a")
+    assert p.id == "/shop/prod/db-url"
+    assert p.outputs["arn"] == "arn:aws:ssm:us-east-1:123456789012:parameter/shop/prod/db-url"
+    assert p.outputs["version"] == 1 and p.outputs["tier"] == "Standard"
+    changed = cloud.update("ssm_parameter", p.id, {"value": "postgres://b"})
+    assert changed.outputs["version"] == 2
+
+
+def test_parameter_store_refuses_what_put_parameter_refuses(builder, cloud):
+    with pytest.raises(InvalidParameter) as e:
+        builder.add("big", "ssm_parameter", name="/shop/big", value="x" * 4097)
+    assert e.value.code == "ValidationException" and "4096" in str(e.value)
+    big = builder.add("big_ok", "ssm_parameter", name="/shop/big", tier="Advanced", value="x" * 4097)
+    with pytest.raises(InvalidParameter) as e:
+        cloud.update("ssm_parameter", big.id, {"tier": "Standard", "value": "x"})
+    assert "can't be reverted" in str(e.value)
+    with pytest.raises(InvalidParameter):
+        builder.add("reserved", "ssm_parameter", name="/ssm/shop", value="x")
+    with pytest.raises(Conflict) as e:
+        builder.add("twice", "ssm_parameter", name="/shop/big", value="y")
+    assert e.value.code == "ParameterAlreadyExists"
+    secure = builder.add("key", "ssm_parameter", name="/shop/key", type="SecureString", secure_value="s3cr3t-value")
+    assert "s3cr3t-value" not in str(cloud.read("ssm_parameter", secure.id).attrs)
+    assert secure.outputs["key_id"] == "alias/aws/ssm"

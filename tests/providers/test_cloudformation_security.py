@@ -1,0 +1,106 @@
+"""The CloudFormation of KMS keys, secrets, parameters, WAF and CloudWatch: what each writes
+and what CloudFormation cannot express (a SecureString parameter)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archform.providers.cloudformation import Options, generate
+
+CASES = Path(__file__).parent / "test_cloudformation_cases"
+
+
+def templates(text: str, tmp_path: Path):
+    path = tmp_path / "main.arch"
+    path.write_text(text)
+    result = generate(path, {}, Options())
+    found = {}
+    for template, body in result.templates:
+        found[template.region] = body
+    return result, found
+
+
+KEYS = '''
+region "us-east-1" as east {
+  kms_key data {
+    multi_region = true
+    aliases      = ["alias/orders"]
+  }
+
+  kms_key signer {
+    spec  = RSA_2048
+    usage = SIGN_VERIFY
+  }
+
+  sqs_queue jobs {
+    encryption = kms
+    kms_key    = data
+  }
+}
+
+region "eu-west-1" as west {
+  kms_key data {
+    replica_of = east.data
+  }
+}
+'''
+
+
+def test_keys_replicas_and_aliases(tmp_path):
+    result, found = templates(KEYS, tmp_path)
+    assert result.ok, [d.summary for d in result.diagnostics]
+    east = found["us-east-1"]["Resources"]
+    key = east["EastData"]
+    assert key["Type"] == "AWS::KMS::Key" and key["DeletionPolicy"] == "Delete"
+    props = key["Properties"]
+    assert props["EnableKeyRotation"] is True and props["MultiRegion"] is True and props["PendingWindowInDays"] == 30
+    assert props["KeyPolicy"]["Statement"][0]["Action"] == "kms:*"
+    assert "EnableKeyRotation" not in east["EastSigner"]["Properties"]  # CloudFormation refuses it for RSA keys
+    assert east["EastDataAliasOrders"]["Properties"] == {"AliasName": "alias/orders", "TargetKeyId": {"Ref": "EastData"}}
+    assert east["EastJobs"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["EastData", "Arn"]}
+    replica = found["eu-west-1"]["Resources"]["WestData"]
+    assert replica["Type"] == "AWS::KMS::ReplicaKey" and "PrimaryKeyArn" in replica["Properties"]
+
+
+SECRETS = '''
+sensitive param token: string = "a-token-from-the-vault"
+
+region "us-east-1" as east {
+  secret api {
+    value = "written-here-but-never-in-a-template"
+  }
+
+  secret db {
+    generate {
+      length = 40
+    }
+  }
+
+  ssm_parameter url {
+    name  = "/shop/url"
+    value = "https://shop.example.com"
+  }
+
+  ssm_parameter key {
+    name         = "/shop/key"
+    type         = SecureString
+    secure_value = token
+  }
+}
+'''
+
+
+def test_secret_values_are_noecho_parameters_and_a_secure_string_is_left_out_with_a_warning(tmp_path):
+    result, found = templates(SECRETS, tmp_path)
+    assert result.ok
+    body = found["us-east-1"]
+    assert "written-here" not in str(body)
+    api = body["Resources"]["EastApi"]["Properties"]
+    param = body["Parameters"][api["SecretString"]["Ref"]]
+    assert param["NoEcho"] is True and "Default" not in param
+    assert body["Resources"]["EastDb"]["Properties"]["GenerateSecretString"]["PasswordLength"] == 40
+    assert body["Resources"]["EastUrl"]["Properties"] == {"Name": "/shop/url", "Type": "String",
+                                                           "Value": "https://shop.example.com"}
+    assert "EastKey" not in body["Resources"]
+    warnings = [d.summary for d in result.diagnostics if d.severity == "warning"]
+    assert any("SecureString" in w and "east.key" in w for w in warnings)
