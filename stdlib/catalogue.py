@@ -71,6 +71,8 @@ INDEX: dict[str, str] = {
     "kms_key": "keys",
     "secret": "secrets",
     "ssm_parameter": "secrets",
+    "waf_web_acl": "waf",
+    "waf_ip_set": "waf",
 }
 
 

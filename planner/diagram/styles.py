@@ -85,6 +85,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "kms_key": ("security", "KMS key", True),
     "secret": ("security", "Secrets Manager secret", True),
     "ssm_parameter": ("security", "SSM parameter", True),
+    "waf_web_acl": ("security", "WAF web ACL", False),
+    "waf_ip_set": ("security", "WAF IP set", True),
 }
 
 

@@ -53,6 +53,8 @@ NOT_FOUND_CODE = {
     "kms_key": "NotFoundException",
     "secret": "ResourceNotFoundException",
     "ssm_parameter": "ParameterNotFound",
+    "waf_web_acl": "WAFNonexistentItemException",
+    "waf_ip_set": "WAFNonexistentItemException",
 }
 
 

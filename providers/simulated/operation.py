@@ -24,6 +24,7 @@ _ARN_PREFIX = {
     "certificate": "arn:aws:acm:", "iam_policy": f"arn:aws:iam::{ids.ACCOUNT}:policy/",
     "global_accelerator": "arn:aws:globalaccelerator:",
     "kms_key": "arn:aws:kms:", "secret": "arn:aws:secretsmanager:",
+    "waf_web_acl": "arn:aws:wafv2:", "waf_ip_set": "arn:aws:wafv2:",
 }
 
 

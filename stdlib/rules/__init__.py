@@ -36,6 +36,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "spread_placement_limit": ("placement_group",),
     "subnet_overlap": ("subnet",),
     "vpc_limit": ("vpc",),
+    "waf_cloudfront_scope": ("cloudfront",),
 }
 
 

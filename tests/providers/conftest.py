@@ -175,6 +175,11 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("db_secret", "secret", kms_key=r("data_key"), rotation={"function": r("worker"), "every": dur("30d")},
           replica_regions=["eu-west-1"])
     b.add("db_url", "ssm_parameter", name="/world/prod/db-url", value="postgres://db.internal:5432/shop")
+    b.add("blocked", "waf_ip_set", addresses=[cidr("203.0.113.7/32")])
+    b.add("shop_acl", "waf_web_acl", resources=[r("web")],
+          rule=[{"name": "blocklist", "priority": 0, "ip_set": r("blocked")},
+                {"name": "common", "priority": 1, "managed": "AWSManagedRulesCommonRuleSet"},
+                {"name": "per_client", "priority": 2, "rate_limit": 2000}])
     return b
 
 

@@ -93,6 +93,9 @@ MOTO_UNSUPPORTED = [
     "AWS::SecretsManager::ResourcePolicy",
     "AWS::SecretsManager::RotationSchedule",
     "AWS::SecretsManager::Secret",
+    "AWS::WAFv2::IPSet",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
 ]
 
 MOTO_AMI = "ami-12c6146b"  # one of the images moto knows
@@ -501,7 +504,7 @@ CHECKS = {
 # - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
-#   user pool, the Secrets Manager secret (moto's CloudFormation has none) — and what
+#   user pool, the Secrets Manager secret and the WAF web ACL (moto's CloudFormation has neither) — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
 #   the VPC's secondary CIDR block (VPCCidrBlock) and the databases in them, the records aliasing
 #   the distribution and accelerator, the failover record with a health check (moto cannot read
@@ -522,10 +525,10 @@ NOT_DEPLOYED = {
     "stream_pipeline": ["primary.clicks_to_lake"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache",
+    "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.blocked", "primary.broker", "primary.cache",
                    "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
                    "primary.data_acl", "primary.db", "primary.db_replica", "primary.db_secret", "primary.eigw", "primary.hook",
-                   "primary.members", "primary.orders", "primary.parts", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
+                   "primary.members", "primary.orders", "primary.parts", "primary.shop_acl", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
                    "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",

@@ -104,3 +104,71 @@ def test_secret_values_are_noecho_parameters_and_a_secure_string_is_left_out_wit
     assert "EastKey" not in body["Resources"]
     warnings = [d.summary for d in result.diagnostics if d.severity == "warning"]
     assert any("SecureString" in w and "east.key" in w for w in warnings)
+
+
+def lint(folder: Path, result) -> list:
+    from cfnlint.api import ManualArgs, lint_file
+    found = []
+    for template, _ in result.templates:
+        config = ManualArgs(regions=[template.region], include_checks=["I"])
+        found += [(template.file, m.rule.id, m.message) for m in lint_file(folder / template.file, config=config)]
+    return found
+
+
+WAF = '''
+region "us-east-1" as east {
+  waf_ip_set blocked {
+    scope     = CLOUDFRONT
+    addresses = [203.0.113.7/32]
+  }
+
+  waf_web_acl edge_acl {
+    scope          = CLOUDFRONT
+    default_action = allow
+
+    rule blocklist {
+      priority = 0
+      ip_set   = blocked
+    }
+
+    rule common {
+      priority = 1
+      managed  = AWSManagedRulesCommonRuleSet
+      override = count
+    }
+
+    rule geo {
+      priority  = 2
+      countries = ["KP"]
+      action    = block
+    }
+  }
+}
+
+cloudfront cdn {
+  web_acl = east.edge_acl
+
+  origin site {
+    target = "shop.example.com"
+  }
+}
+'''
+
+
+def test_a_cloudfront_web_acl_is_named_by_the_distribution_and_lints_clean(tmp_path):
+    from archform.providers.cloudformation.write import write
+    result, found = templates(WAF, tmp_path)
+    assert result.ok, [d.summary for d in result.diagnostics]
+    everything = {k: v for body in found.values() for k, v in body["Resources"].items()}
+    acl = everything["EastEdgeAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    assert rules["blocklist"]["Action"] == {"Block": {}}
+    assert rules["blocklist"]["Statement"] == {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["EastBlocked", "Arn"]}}}
+    assert rules["common"]["OverrideAction"] == {"Count": {}}
+    assert rules["geo"]["Statement"] == {"GeoMatchStatement": {"CountryCodes": ["KP"]}}
+    config = everything["Cdn"]["Properties"]["DistributionConfig"]
+    assert "WebACLId" in config
+    out = tmp_path / "out"
+    write(result, out, "yaml")
+    assert [f for f in lint(out, result) if f[1][0] in "EW" and f[1] != "W3010"] == []

@@ -62,6 +62,8 @@ ID_FORMAT = {
     "kms_key": rf"arn:aws:kms:us-east-1:{ACCT}:key/{UUID}",
     "secret": rf"arn:aws:secretsmanager:us-east-1:{ACCT}:secret:[A-Za-z0-9/_+=.@-]{{1,512}}-[A-Za-z0-9]{{6}}",
     "ssm_parameter": r"/[A-Za-z0-9_./-]{1,1010}",
+    "waf_web_acl": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/webacl/[\w-]{{1,128}}/{UUID}",
+    "waf_ip_set": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/ipset/[\w-]{{1,128}}/{UUID}",
 }
 
 ARN_FORMAT = {
@@ -90,6 +92,7 @@ ARN_FORMAT = {
     "kms_key": r"{id}",
     "secret": r"{id}",
     "ssm_parameter": rf"arn:aws:ssm:us-east-1:{ACCT}:parameter/[A-Za-z0-9_./-]+",
+    "waf_web_acl": r"{id}", "waf_ip_set": r"{id}",
 }
 
 # exports that are legitimately empty for the resource built in the world

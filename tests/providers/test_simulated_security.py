@@ -91,3 +91,41 @@ def test_parameter_store_refuses_what_put_parameter_refuses(builder, cloud):
     secure = builder.add("key", "ssm_parameter", name="/shop/key", type="SecureString", secure_value="s3cr3t-value")
     assert "s3cr3t-value" not in str(cloud.read("ssm_parameter", secure.id).attrs)
     assert secure.outputs["key_id"] == "alias/aws/ssm"
+
+
+def _alb(network, name="web", type_="application"):
+    r = network.ref
+    return network.add(name, "load_balancer", type=type_, subnets=[r("a"), r("b")],
+                       **({"security_groups": [r("sg")]} if type_ == "application" else {}))
+
+
+def test_a_web_acl_has_a_wafv2_arn_its_capacity_and_its_associations(network, cloud):
+    from archform.stdlib.types import cidr
+    r = network.ref
+    web = _alb(network)
+    network.add("blocked", "waf_ip_set", addresses=[cidr("203.0.113.7/32")])
+    acl = network.add("acl", "waf_web_acl", resources=[r("web")],
+                      rule=[{"name": "blocklist", "priority": 0, "ip_set": r("blocked")},
+                            {"name": "common", "priority": 1, "managed": "AWSManagedRulesCommonRuleSet"},
+                            {"name": "per_client", "priority": 2, "rate_limit": 100}])
+    assert re.fullmatch(rf"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/[\w-]+/{UUID}", acl.id)
+    assert acl.outputs["capacity"] == 703 and acl.outputs["associations"] == [web.id]
+    with pytest.raises(DependencyViolation) as e:
+        cloud.delete("waf_ip_set", network["blocked"].id)
+    assert e.value.code == "WAFAssociatedItemException"
+
+
+def test_waf_refuses_what_its_api_refuses(network):
+    r = network.ref
+    _alb(network, "tcp", "network")
+    with pytest.raises(InvalidParameter) as e:
+        network.add("acl", "waf_web_acl", resources=[r("tcp")])
+    assert e.value.code == "WAFInvalidParameterException" and "Application Load Balancers" in str(e.value)
+    with pytest.raises(InvalidParameter) as e:
+        network.add("edge", "waf_web_acl", region="eu-west-1", scope="CLOUDFRONT")
+    assert "us-east-1" in str(e.value)
+    from archform.providers.base import LimitExceeded
+    with pytest.raises(LimitExceeded) as e:
+        network.add("big", "waf_web_acl", rule=[{"name": f"r{i}", "priority": i,
+                                                 "managed": "AWSManagedRulesCommonRuleSet"} for i in range(3)])
+    assert e.value.code == "WAFLimitsExceededException"

@@ -13,11 +13,11 @@ from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
-from . import keys, secrets
+from . import keys, secrets, waf
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq,
-            keys, secrets)
+            keys, secrets, waf)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}
