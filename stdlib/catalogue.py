@@ -73,6 +73,8 @@ INDEX: dict[str, str] = {
     "ssm_parameter": "secrets",
     "waf_web_acl": "waf",
     "waf_ip_set": "waf",
+    "cloudwatch_alarm": "monitoring",
+    "log_group": "monitoring",
 }
 
 

@@ -87,6 +87,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "ssm_parameter": ("security", "SSM parameter", True),
     "waf_web_acl": ("security", "WAF web ACL", False),
     "waf_ip_set": ("security", "WAF IP set", True),
+    "cloudwatch_alarm": ("management", "CloudWatch alarm", True),
+    "log_group": ("management", "CloudWatch log group", True),
 }
 
 

@@ -55,6 +55,8 @@ NOT_FOUND_CODE = {
     "ssm_parameter": "ParameterNotFound",
     "waf_web_acl": "WAFNonexistentItemException",
     "waf_ip_set": "WAFNonexistentItemException",
+    "cloudwatch_alarm": "ResourceNotFound",
+    "log_group": "ResourceNotFoundException",
 }
 
 

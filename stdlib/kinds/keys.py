@@ -74,7 +74,7 @@ class KmsKey(Kind):
 
     description: Str | None = None
     spec: Choice(*USAGES, what="key spec") = SYMMETRIC
-    usage: Choice(*ALL_USAGES, what="key usage") | None = None  # None: the spec's first usage
+    usage: Choice(*ALL_USAGES, what="key usage") = None  # None: the spec's first usage
     rotation: Bool | None = None  # None: on for symmetric keys (safe default; AWS's API: off)
     rotation_period: DurationRange("90d", "2560d", what="rotation period") = dur("365d")
     deletion_window: DurationRange("7d", "30d", what="deletion window") = dur("30d")

@@ -66,7 +66,7 @@ class WafRule(Block):
 
     name: Str
     priority: IntRange(0, None, what="rule priority")
-    managed: Choice(*MANAGED_GROUPS, what="AWS managed rule group") | None = None
+    managed: Choice(*MANAGED_GROUPS, what="AWS managed rule group") = None
     rate_limit: Int | None = None
     window: DurationRange("1m", "10m", what="rate window") = dur("5m")
     ip_set: Ref["waf_ip_set"] = None

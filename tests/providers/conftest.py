@@ -180,6 +180,10 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           rule=[{"name": "blocklist", "priority": 0, "ip_set": r("blocked")},
                 {"name": "common", "priority": 1, "managed": "AWSManagedRulesCommonRuleSet"},
                 {"name": "per_client", "priority": 2, "rate_limit": 2000}])
+    b.add("app_logs", "log_group", name="/world/app", retention=dur("30d"), kms_key=r("data_key"),
+          metric_filter=[{"name": "errors", "pattern": "ERROR", "namespace": "World", "metric": "Errors"}])
+    b.add("errors_alarm", "cloudwatch_alarm", namespace="World", metric="Errors", statistic="Sum", threshold=10,
+          alarm_actions=[r("events")])
     return b
 
 

@@ -82,6 +82,7 @@ MOTO_UNSUPPORTED = [
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
+    "AWS::Logs::MetricFilter",
     "AWS::RDS::DBCluster",
     "AWS::RDS::GlobalCluster",
     "AWS::ResilienceHub::ResiliencyPolicy",
@@ -504,7 +505,8 @@ CHECKS = {
 # - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
-#   user pool, the Secrets Manager secret and the WAF web ACL (moto's CloudFormation has neither) — and what
+#   user pool, the Secrets Manager secret, the WAF web ACL and the CloudWatch alarms (moto's
+#   CloudFormation has none of them) — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
 #   the VPC's secondary CIDR block (VPCCidrBlock) and the databases in them, the records aliasing
 #   the distribution and accelerator, the failover record with a health check (moto cannot read
@@ -525,11 +527,12 @@ NOT_DEPLOYED = {
     "stream_pipeline": ["primary.clicks_to_lake"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "primary.app_fleet", "primary.app_lt", "primary.blocked", "primary.broker", "primary.cache",
-                   "primary.cert", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
-                   "primary.data_acl", "primary.db", "primary.db_replica", "primary.db_secret", "primary.eigw", "primary.hook",
-                   "primary.members", "primary.orders", "primary.parts", "primary.shop_acl", "primary.spread", "zone.cdn", "zone.fast", "zone.www",
-                   "zone.www_backup"],
+    "every_kind": ["accelerator", "cdn", "dr", "primary.app_errors", "primary.app_fleet", "primary.app_lt",
+                   "primary.bastion_recovery", "primary.blocked", "primary.broker", "primary.cache", "primary.cert",
+                   "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]", "primary.data_acl", "primary.db",
+                   "primary.db_replica", "primary.db_secret", "primary.eigw", "primary.fleet_cpu", "primary.hook",
+                   "primary.members", "primary.orders", "primary.parts", "primary.shop_acl", "primary.spread",
+                   "zone.cdn", "zone.fast", "zone.www", "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],

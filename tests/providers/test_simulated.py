@@ -64,6 +64,7 @@ ID_FORMAT = {
     "ssm_parameter": r"/[A-Za-z0-9_./-]{1,1010}",
     "waf_web_acl": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/webacl/[\w-]{{1,128}}/{UUID}",
     "waf_ip_set": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/ipset/[\w-]{{1,128}}/{UUID}",
+    "cloudwatch_alarm": r"[^\x00-\x1f]{1,255}", "log_group": r"[.\-_/#A-Za-z0-9]{1,512}",
 }
 
 ARN_FORMAT = {
@@ -93,6 +94,8 @@ ARN_FORMAT = {
     "secret": r"{id}",
     "ssm_parameter": rf"arn:aws:ssm:us-east-1:{ACCT}:parameter/[A-Za-z0-9_./-]+",
     "waf_web_acl": r"{id}", "waf_ip_set": r"{id}",
+    "cloudwatch_alarm": rf"arn:aws:cloudwatch:us-east-1:{ACCT}:alarm:{{id}}",
+    "log_group": rf"arn:aws:logs:us-east-1:{ACCT}:log-group:{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from archform.providers.base import Conflict, DependencyViolation, InvalidParameter
+from archform.providers.base import Conflict, DependencyViolation, InvalidParameter, NotFound
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
@@ -129,3 +129,37 @@ def test_waf_refuses_what_its_api_refuses(network):
         network.add("big", "waf_web_acl", rule=[{"name": f"r{i}", "priority": i,
                                                  "managed": "AWSManagedRulesCommonRuleSet"} for i in range(3)])
     assert e.value.code == "WAFLimitsExceededException"
+
+
+def test_an_alarm_is_known_by_its_name_and_starts_without_data(builder):
+    topic = builder.add("ops", "sns_topic")
+    alarm = builder.add("hot", "cloudwatch_alarm", name="shop-hot", namespace="Shop", metric="Errors", threshold=1,
+                        alarm_actions=[builder.ref("ops")])
+    assert alarm.id == "shop-hot" and alarm.outputs["arn"] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-hot"
+    assert alarm.outputs["state"] == "INSUFFICIENT_DATA"
+    assert topic.id in alarm.attrs["alarm_actions"]
+
+
+def test_cloudwatch_refuses_what_put_metric_alarm_refuses(builder):
+    from archform.stdlib.types import dur
+    with pytest.raises(InvalidParameter) as e:
+        builder.add("odd", "cloudwatch_alarm", namespace="Shop", metric="Errors", threshold=1, period=dur("90s"))
+    assert e.value.code == "ValidationError" and "multiple of 60" in str(e.value)
+    with pytest.raises(InvalidParameter):
+        builder.add("mn", "cloudwatch_alarm", namespace="Shop", metric="Errors", threshold=1, evaluation_periods=2,
+                    datapoints_to_alarm=3)
+    builder.add("far", "sns_topic", region="eu-west-1")
+    with pytest.raises(NotFound) as e:  # a topic of another region is not found from this one
+        builder.add("x", "cloudwatch_alarm", namespace="Shop", metric="Errors", threshold=1,
+                    alarm_actions=[builder.ref("far")])
+    assert "us-east-1" in str(e.value)
+
+
+def test_a_log_group_keeps_its_retention_and_refuses_a_key_of_another_region(builder):
+    from archform.stdlib.types import dur
+    group = builder.add("app", "log_group", name="/shop/app", retention=dur("30d"))
+    assert group.id == "/shop/app" and group.outputs["retention_days"] == 30
+    assert group.outputs["arn"] == "arn:aws:logs:us-east-1:123456789012:log-group:/shop/app"
+    builder.add("far_key", "kms_key", region="eu-west-1")
+    with pytest.raises(NotFound):  # KMS keys are per region (notes §23.2.1)
+        builder.add("enc", "log_group", name="/shop/enc", kms_key=builder.ref("far_key"))

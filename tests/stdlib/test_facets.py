@@ -22,7 +22,7 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     **{(k, "failures"): ALWAYS_UP for k in (
         "cloudfront", "egress_only_internet_gateway", "elastic_ip", "global_accelerator", "internet_gateway",
         "network_interface", "vpc_endpoint", "vpc_peering")},
-    **{(k, "failures"): ALWAYS_UP for k in ("kms_key", "secret", "ssm_parameter", "waf_web_acl", "waf_ip_set")},
+    **{(k, "failures"): ALWAYS_UP for k in ("kms_key", "secret", "ssm_parameter", "waf_web_acl", "waf_ip_set", "log_group")},
 }
 
 KINDS = sorted(catalogue.kinds())

@@ -13,11 +13,11 @@ from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
-from . import keys, secrets, waf
+from . import keys, monitoring, secrets, waf
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq,
-            keys, secrets, waf)
+            keys, secrets, waf, monitoring)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

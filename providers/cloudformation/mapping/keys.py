@@ -2,7 +2,8 @@
 ARN), with an `AWS::KMS::Alias` per alias.
 
 The key policy is always written: the configuration's, or AWS's default one (the account's
-root may use and administer the key, so IAM policies decide), since CloudFormation requires
+root may use and administer the key, so IAM policies decide; plus CloudWatch Logs for the log
+groups encrypted with it), since CloudFormation requires
 it for a replica and a reviewer should see who may use a key. Rotation is written for
 symmetric keys (on unless turned off), never for the others (CloudFormation refuses it).
 The deletion policy is written, `Delete`, as a destroy here does: AWS only schedules the
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from archform.stdlib.kinds.keys import SYMMETRIC, default_usage
 
-from ..intrinsics import ACCOUNT, PARTITION, sub
+from ..intrinsics import ACCOUNT, PARTITION, REGION, sub
 from ..logical_ids import camel
 from ..units import days
 from .common import REF, getatt, policy_document
@@ -21,12 +22,23 @@ from .common import REF, getatt, policy_document
 DEFAULT_ROTATION_DAYS = 365
 
 
-def default_policy() -> dict:
-    """AWS's default key policy: the account (through IAM) may use and administer the key."""
-    return {"Version": "2012-10-17",
-            "Statement": [{"Sid": "EnableIamPolicies", "Effect": "Allow",
-                           "Principal": {"AWS": sub("arn:", PARTITION, ":iam::", ACCOUNT, ":root")},
-                           "Action": "kms:*", "Resource": "*"}]}
+def default_policy(r) -> dict:
+    """AWS's default key policy: the account (through IAM) may use and administer the key; and
+    CloudWatch Logs may use it for the log groups it encrypts (the service is no IAM principal
+    of the account: without this grant, creating the group fails)."""
+    statements = [{"Sid": "EnableIamPolicies", "Effect": "Allow",
+                   "Principal": {"AWS": sub("arn:", PARTITION, ":iam::", ACCOUNT, ":root")},
+                   "Action": "kms:*", "Resource": "*"}]
+    groups = [a for a in r.ctx.referrers(r.address)
+              if r.ctx.kind(a) == "log_group" and r.ctx.source(a).target("kms_key") == r.address]
+    if groups:
+        statements.append({
+            "Sid": "CloudWatchLogs", "Effect": "Allow", "Principal": {"Service": sub("logs.", REGION, ".amazonaws.com")},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                      sub("arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT, ":log-group:*")}}})
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def kms_key(r):
@@ -34,7 +46,7 @@ def kms_key(r):
     common = {
         "Description": r.val("description"),
         "Enabled": r.raw("enabled") is not False,
-        "KeyPolicy": policy_document(policy) if policy else default_policy(),
+        "KeyPolicy": policy_document(policy) if policy else default_policy(r),
         "PendingWindowInDays": days(r.get("deletion_window")) or 30,
         "Tags": r.tags(),
     }

@@ -11,12 +11,12 @@ from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
-from . import keys, secrets, waf
+from . import keys, monitoring, secrets, waf
 from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
              apigateway, streaming, workload, events, identity, mq,
-             keys, secrets, waf)
+             keys, secrets, waf, monitoring)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():

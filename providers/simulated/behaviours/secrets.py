@@ -2,8 +2,8 @@
 
 A secret is known by its ARN, `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX` (six
 random characters Secrets Manager adds), named per region. What CreateSecret, RotateSecret and
-ReplicateSecretToRegions refuse: a name taken, a rotation function missing or of another
-region, a replica in the secret's own region. A secret's value is sensitive: the cloud keeps a
+ReplicateSecretToRegions refuse: a name taken, a rotation interval out of 1–1,000 days, a
+replica in the secret's own region (a function of another region is not found). A secret's value is sensitive: the cloud keeps a
 fingerprint of it only.
 
 A parameter is known by its name (`/shop/prod/db-url`); its ARN is `…:parameter/shop/prod/db-url`.
@@ -49,9 +49,6 @@ class Secret(Named):
         at = rec.attrs
         rotation = at.get("rotation")
         if rotation:
-            fn = op.the(rotation["function"])
-            require(fn.region == rec.region, f"The rotation function {fn.id} is in {fn.region}; Secrets Manager "
-                    f"invokes a function of the secret's Region ({rec.region})", "InvalidParameterException")
             days = seconds(rotation.get("every"), 30 * 86400) / 86400
             require(1 <= days <= 1000, f"AutomaticallyAfterDays {days:g} must be between 1 and 1000",
                     "InvalidParameterException")

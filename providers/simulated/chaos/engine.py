@@ -27,12 +27,13 @@ from .loops.serverless import Serverless
 from .loops.storage import Storage
 from .loops.workload import Workloads
 from .loops.mq import Brokers
+from .loops.alarms import Alarms
 from .traffic import Traffic
 from .world import World
 
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
-         ("route53", Route53), ("dr", Dr), ("mq", Brokers))
+         ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("alarms", Alarms))
 
 
 class Run:

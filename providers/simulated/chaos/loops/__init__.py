@@ -1,2 +1,2 @@
 """The control loops of a run, one module per service family, in the order they hear about a
-fault: ec2, elb, asg, rds, aurora, cache, network, storage, serverless, route53, dr, mq."""
+fault: ec2, elb, asg, rds, aurora, cache, network, storage, serverless, route53, dr, mq, alarms."""
