@@ -47,3 +47,11 @@ def test_an_alarm_without_modeled_data_stays_insufficient(doc):
 def test_without_a_fault_the_alarm_never_fires():
     quiet = chaos("alarms.arch", duration=1200)
     assert [s[2] for s in _states(quiet, "primary.fleet_hot")] == ["OK"]
+
+
+def test_a_route53_health_check_on_the_alarm_follows_its_state(doc):
+    t_alarm, t_ok = _states(doc, "primary.fleet_hot")[1][0], _states(doc, "primary.fleet_hot")[2][0]
+    (down,) = events(doc, "route53.health_check_unhealthy", "fleet_check")
+    (up,) = events(doc, "route53.health_check_healthy", "fleet_check")
+    assert (down["t"], up["t"]) == (t_alarm, t_ok)
+    assert "in ALARM" in down["detail"]

@@ -146,3 +146,17 @@ def test_each_rule_is_one_diagnostic(case, snapshot):
     errors = [d for d in found if d.is_error]
     assert len(errors) == 1, [d.summary for d in found]
     assert render(errors[0]) == snapshot
+
+
+def test_a_health_check_on_an_alarm_of_another_region_is_one_diagnostic(snapshot):
+    text = BASE.replace("BODY", ALARM) + '''
+health_check hot_check {
+  type         = cloudwatch_alarm
+  alarm        = east.hot
+  alarm_region = "eu-west-1"
+}
+'''
+    _, diags = resolve_text(text, "main.arch")
+    errors = [d for d in diags if d.is_error]
+    assert len(errors) == 1, [d.summary for d in diags]
+    assert render(errors[0]) == snapshot

@@ -14,7 +14,8 @@ unless told otherwise).
 On entering ALARM the alarm acts: `scale` runs the group's step or simple scaling policy (its
 adjustment, within min and max, once per the group's cooldown), each SNS topic of
 `alarm_actions` (and `ok_actions` on OK) is notified (a timeline entry). EC2 actions are logged
-as requested; the run does not move an instance to other hardware.
+as requested; the run does not move an instance to other hardware. Route 53 health checks of
+type cloudwatch_alarm on the alarm follow its state (`route53.alarm_changed`).
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class Alarms(Loop):
             return
         before, alarm.state = alarm.state, state
         self.sim.log("alarm.state", alarm.address, f"{before} → {state}: {why}", before=before, after=state)
+        self.world.route53.alarm_changed(alarm.rec.name, alarm.region, state)
         attrs = alarm.rec.attrs
         if state == ALARM:
             self._notify(alarm, attrs.get("alarm_actions"))
