@@ -113,9 +113,11 @@ def _password_issues(password, engine, field_name="master_password", shortest=8)
 
 def _credentials(data):
     """`manage_master_password` (RDS keeps the password in Secrets Manager and rotates it) is
-    on unless the author writes a password of their own."""
+    on unless the author writes a password of their own, or names a `secret` that holds it
+    (`master_password_secret`)."""
     if isinstance(data, dict) and "manage_master_password" not in data:
-        data = {**data, "manage_master_password": data.get("master_password") is None}
+        data = {**data, "manage_master_password": data.get("master_password") is None
+                and data.get("master_password_secret") is None}
     return data
 
 
@@ -126,6 +128,14 @@ def _credential_issues(model, engine) -> Iterable[Issue]:
                     help="drop master_password (safest), or set manage_master_password = false")
     if model.master_password is not None:
         yield from _password_issues(model.master_password, engine)
+    if model.master_password_secret is not None:
+        if model.master_password is not None:
+            yield Issue("master_password and master_password_secret exclude each other: the password is written "
+                        "here or kept in the secret", ("master_password_secret",))
+        elif model.manage_master_password:
+            yield Issue("master_password_secret and manage_master_password = true exclude each other: with the "
+                        "latter, RDS makes the password and keeps it in a secret of its own",
+                        ("master_password_secret",), help="set manage_master_password = false")
 
 
 def _replicas_of(graph: Graph, me: View) -> list[View]:
@@ -168,6 +178,7 @@ class Rds(Kind):
     deletion_protection: Bool = False
     master_username: Str = None
     master_password: Str = None
+    master_password_secret: Ref["secret"] = None  # a secret holding the password (its generate.key, if any)
     manage_master_password: Bool = None
     tags: Tags = Field(default_factory=dict)
 
@@ -334,6 +345,7 @@ class Aurora(Kind):
     deletion_protection: Bool = False
     master_username: Str = None
     master_password: Str = None
+    master_password_secret: Ref["secret"] = None  # a secret holding the password (its generate.key, if any)
     manage_master_password: Bool = None
     tags: Tags = Field(default_factory=dict)
 

@@ -66,9 +66,10 @@ class Secret(Kind):
     (`generate { … }`, the default), encrypted with `kms_key` (unset: the AWS managed key
     aws/secretsmanager), rotated by a Lambda function (`rotation { function = f, every = 30d }`),
     replicated to other regions (`replica_regions = ["eu-west-1"]`, each encrypted with that
-    region's aws/secretsmanager key; notes §24.4.2: promote one if the region fails). For a database's master
-    password, `manage_master_password` (the default of `rds` and `aurora`) has RDS keep it in a
-    secret of its own and rotate it."""
+    region's aws/secretsmanager key; notes §24.4.2: promote one if the region fails). An
+    `rds` or `aurora` takes its master password from one with `master_password_secret` (the
+    generated password's `key` in its JSON, if any); without it, `manage_master_password` (their
+    default) has RDS keep the password in a secret of its own."""
 
     kind: Literal["secret"] = "secret"
     title: ClassVar[str] = "Secrets Manager secret"

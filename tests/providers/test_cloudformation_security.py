@@ -172,3 +172,45 @@ def test_a_cloudfront_web_acl_is_named_by_the_distribution_and_lints_clean(tmp_p
     out = tmp_path / "out"
     write(result, out, "yaml")
     assert [f for f in lint(out, result) if f[1][0] in "EW" and f[1] != "W3010"] == []
+
+
+def test_a_database_reads_its_master_password_from_a_secret_at_deploy_time(tmp_path):
+    text = '''
+region "us-east-1" as east {
+  vpc main {
+    cidr = 10.0.0.0/16
+  }
+
+  subnet a {
+    vpc  = main
+    cidr = 10.0.1.0/24
+    az   = a
+  }
+
+  subnet b {
+    vpc  = main
+    cidr = 10.0.2.0/24
+    az   = b
+  }
+
+  secret db_password {
+    generate {
+      template = "{\\"username\\":\\"app\\"}"
+      key      = "password"
+    }
+  }
+
+  rds orders {
+    engine                 = postgres
+    instance_class         = db.t3.micro
+    subnets                = [a, b]
+    master_password_secret = db_password
+  }
+}
+'''
+    result, found = templates(text, tmp_path)
+    assert result.ok, [d.summary for d in result.diagnostics]
+    props = found["us-east-1"]["Resources"]["EastOrders"]["Properties"]
+    assert props["MasterUserPassword"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${EastDbPassword}:SecretString:password}}"}
+    assert "ManageMasterUserPassword" not in props

@@ -44,6 +44,32 @@ SECRET = '''
   }'''
 
 
+DB = SECRET + '''
+
+  vpc main {
+    cidr = 10.0.0.0/16
+  }
+
+  subnet a {
+    vpc  = main
+    cidr = 10.0.1.0/24
+    az   = a
+  }
+
+  subnet b {
+    vpc  = main
+    cidr = 10.0.2.0/24
+    az   = b
+  }
+
+  rds orders {
+    engine                 = postgres
+    instance_class         = db.t3.micro
+    subnets                = [a, b]
+    master_password_secret = db
+  }'''
+
+
 def diagnose(body: str):
     desired, diags = resolve_text(BASE % body, "main.arch")
     return desired, [d for d in diags if d.is_error or d.severity == "warning"]
@@ -63,6 +89,13 @@ def test_values_are_sensitive():
     assert found == []
     assert "value" in desired.resources["east.api"].sensitive
     assert "secure_value" in desired.resources["east.key"].sensitive
+
+
+def test_a_database_takes_its_master_password_from_a_secret():
+    desired, found = diagnose(DB)
+    assert found == []
+    orders = desired.resources["east.orders"].model
+    assert orders.master_password_secret.address == "east.db" and orders.manage_master_password is False
 
 
 def test_a_string_list_is_stored_comma_separated():
@@ -100,6 +133,10 @@ LIMITS = {
     "list_on_a_string": '\n  ssm_parameter p {\n    name  = "/shop/zones"\n    value = ["a", "b"]\n  }',
     "value_against_pattern": '\n  ssm_parameter p {\n    name            = "/shop/port"\n    value           = "http"\n'
                              '    allowed_pattern = "^[0-9]+$"\n  }',
+    "database_secret_and_password": DB.replace("master_password_secret = db", "master_password_secret = db\n"
+                                               "    master_password        = token\n    manage_master_password = false"),
+    "database_secret_and_managed": DB.replace("master_password_secret = db", "master_password_secret = db\n"
+                                              "    manage_master_password = true"),
     "unknown_tier": '\n  ssm_parameter p {\n    name  = "/shop/url"\n    tier  = Premium\n    value = "x"\n  }',
 }
 
