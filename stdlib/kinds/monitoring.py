@@ -8,7 +8,8 @@ AWS's rules, each a diagnostic here:
   (so datapoints_to_alarm ≤ evaluation_periods). Its actions (§21.1.5): notify SNS topics, run
   an Auto Scaling group's step or simple scaling policy, stop, terminate, reboot or recover an
   EC2 instance (`ec2_action`, with `instance`; recovery on `StatusCheckFailed_System` only,
-  keeping the instance's IP addresses).
+  keeping the instance's IP addresses). CloudWatch cannot publish to a topic encrypted with
+  the AWS managed key alias/aws/sns (that key's policy cannot grant it).
 - A log group keeps its events for one of AWS's retention periods, 1 day to 10 years, or
   `never` expires (§21.1.3); it is encrypted, with `kms_key` if given (a key of its region).
   Metric filters (at most 100 per group) turn matching events into a metric an alarm can watch.
@@ -134,6 +135,15 @@ class CloudwatchAlarm(Kind):
         yield from self._action_issues(graph)
 
     def _action_issues(self, graph: Graph) -> Iterable[Issue]:
+        for name in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
+            for i, ref in enumerate(getattr(self, name)):
+                topic = deref(graph, ref)
+                if topic is not None and topic.model.encryption == "kms" and topic.model.kms_key == "alias/aws/sns":
+                    yield Issue(f"topic '{topic.address}' is encrypted with the AWS managed key alias/aws/sns, which "
+                                "CloudWatch cannot use: the alarm's notifications would be lost", (name, i),
+                                related=(Related(topic.address, (), "the topic"),),
+                                help="give the topic a kms_key resource (its key policy then lets "
+                                     "cloudwatch.amazonaws.com use it), or encryption = none")
         if self.ec2_action is not None and self.instance is None:
             yield Issue(f"ec2_action = {self.ec2_action} acts on an instance: set instance", ("ec2_action",))
         if self.ec2_action == "recover" and self.metric != "StatusCheckFailed_System":

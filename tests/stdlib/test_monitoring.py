@@ -56,7 +56,13 @@ BASE = '''region "us-east-1" as east {
     }
   }
 
-  sns_topic ops {}
+  kms_key ops_key {}
+
+  sns_topic ops {
+    kms_key = ops_key
+  }
+
+  sns_topic plain {}
 BODY
 }
 '''
@@ -133,6 +139,7 @@ LIMITS = {
                                            '    ec2_action = stop\n  }',
     "recover_on_another_metric": '\n  cloudwatch_alarm recovery {\n    metric     = "CPUUtilization"\n'
                                  '    threshold  = 1\n    instance   = box\n    ec2_action = recover\n  }',
+    "topic_with_aws_managed_key": ALARM.replace("alarm_actions       = [ops]", "alarm_actions       = [plain]"),
     "retention_not_allowed": LOGS.replace("30d", "45d"),
     "retention_over_ten_years": LOGS.replace("30d", "4000d"),
     "log_group_name": LOGS.replace('"/shop/app"', '"/shop app"'),

@@ -3,7 +3,7 @@ ARN), with an `AWS::KMS::Alias` per alias.
 
 The key policy is always written: the configuration's, or AWS's default one (the account's
 root may use and administer the key, so IAM policies decide; plus CloudWatch Logs for the log
-groups encrypted with it), since CloudFormation requires
+groups encrypted with it, and CloudWatch for the alarms' topics encrypted with it), since CloudFormation requires
 it for a replica and a reviewer should see who may use a key. Rotation is written for
 symmetric keys (on unless turned off), never for the others (CloudFormation refuses it).
 The deletion policy is written, `Delete`, as a destroy here does: AWS only schedules the
@@ -38,7 +38,22 @@ def default_policy(r) -> dict:
             "Resource": "*",
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                                       sub("arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT, ":log-group:*")}}})
+    if _alarm_topics(r):
+        statements.append({"Sid": "CloudWatchAlarms", "Effect": "Allow",
+                           "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                           "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"})
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _alarm_topics(r) -> list[str]:
+    """The SNS topics encrypted with this key that CloudWatch alarms notify."""
+    topics = [a for a in r.ctx.referrers(r.address)
+              if r.ctx.kind(a) == "sns_topic" and r.ctx.source(a).target("kms_key") == r.address]
+    return [t for t in topics if any(
+        r.ctx.kind(a) == "cloudwatch_alarm" and t in [x for f in ("alarm_actions", "ok_actions",
+                                                                  "insufficient_data_actions")
+                                                      for x in r.ctx.source(a).targets(f)]
+        for a in r.ctx.referrers(t))]
 
 
 def kms_key(r):
