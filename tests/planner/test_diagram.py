@@ -36,6 +36,7 @@ EXPECTED = {
     "serverless_queue_worker": {"global": 1, "region": 1},
     "static_site": {"global": 1, "region": 1, "zone": 1},
     "stream_pipeline": {"global": 1, "region": 1},
+    "secure_data_tier": {"region": 2, "vpc": 2, "az": 6, "subnet": 18},
 }
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (make system-deps)")

@@ -58,6 +58,11 @@ CASES = {
         "rename": ("clicks_to_lake", "delivery", "primary"),
         "drift": ("primary.clicks", "retention", "1d"),
     },
+    "secure_data_tier": {
+        "edit": ("rate_limit = 2000", "rate_limit = 1000"),
+        "rename": ("blocked", "bad_addresses", "primary"),
+        "drift": ("primary.app_logs", "retention", "30d"),
+    },
 }
 
 

@@ -514,6 +514,8 @@ CHECKS = {
 # - multi_region: the accelerator, the global table, Aurora, the certificates, the DR plan, the
 #   failover records (health check ids), the cross-region read replica (moto cannot read an
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
+# - secure_data_tier: Aurora, the certificate, the secret, the WAF ACL and IP set, the alarms and
+#   the replica key (moto's CloudFormation has none of them);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
 #   AWS::KinesisFirehose::DeliveryStream).
 NOT_DEPLOYED = {
@@ -537,6 +539,8 @@ NOT_DEPLOYED = {
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
     "forest": [],
+    "secure_data_tier": ["primary.app_errors", "primary.blocked", "primary.db_password", "primary.fleet_hot",
+                         "primary.orders", "primary.shop_firewall", "primary.site", "standby.data", "standby.orders"],
 }
 
 

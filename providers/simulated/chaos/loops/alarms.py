@@ -120,6 +120,8 @@ class Alarms(Loop):
                 breaching += alarm.missing == "breaching"
             else:
                 breaching += alarm.breaches(p, alarm.threshold)
+        if all(p is None for p in points) and breaching < alarm.needed:
+            return OK, f"no datapoints of {alarm.metric}, treated as not breaching ({alarm.missing})"
         if breaching >= alarm.needed:
             last = next((p for p in reversed(points) if p is not None), None)
             value = f" (last {last:,.4g})" if last is not None else ""
