@@ -55,3 +55,11 @@ def test_a_route53_health_check_on_the_alarm_follows_its_state(doc):
     (up,) = events(doc, "route53.health_check_healthy", "fleet_check")
     assert (down["t"], up["t"]) == (t_alarm, t_ok)
     assert "in ALARM" in down["detail"]
+
+
+def test_the_secure_data_tier_example_scales_out_when_an_az_fails():
+    example = chaos("secure_data_tier.arch", "az:us-east-1a", at=AT, duration=1200)
+    states = _states(example, "primary.fleet_hot")
+    assert [s[2] for s in states] == ["OK", "ALARM", "OK"]
+    scaled = [e for e in events(example, "asg.desired", "primary.web_fleet") if "alarm" in e["detail"]]
+    assert [(e["before"], e["after"]) for e in scaled] == [(6, 9)]
