@@ -23,7 +23,7 @@ _ARN_PREFIX = {
     "load_balancer": "arn:aws:elasticloadbalancing:", "target_group": "arn:aws:elasticloadbalancing:",
     "certificate": "arn:aws:acm:", "iam_policy": f"arn:aws:iam::{ids.ACCOUNT}:policy/",
     "global_accelerator": "arn:aws:globalaccelerator:",
-    "kms_key": "arn:aws:kms:", "secret": "arn:aws:secretsmanager:",
+    "secret": "arn:aws:secretsmanager:",  # (not kms_key: a key made outside archform is named by its ARN)
     "waf_web_acl": "arn:aws:wafv2:", "waf_ip_set": "arn:aws:wafv2:",
 }
 
