@@ -134,8 +134,9 @@ def connect(scene: Scene) -> None:
             if ref(at.get("alarm")):
                 add(a, ref(at.get("alarm")), "monitors", "alarm")
         elif k == "waf_web_acl":  # the firewall filters what reaches each protected resource
-            for target in refs(at.get("resources")) + [c for c, other in sorted(items.items())
-                                                       if other.kind == "cloudfront" and ref(other.attrs.get("web_acl")) == a]:
+            distributions = [c for c, other in sorted(items.items())
+                             if other.kind == "cloudfront" and ref(other.attrs.get("web_acl")) == a]
+            for target in refs(at.get("resources")) + distributions:
                 add(a, target, "monitors", "WAF")
         elif k == "cloudwatch_alarm":
             scale = at.get("scale")

@@ -156,8 +156,9 @@ class WafWebAcl(Kind):
                             path + ("countries", j))
         ip_set = deref(graph, rule.ip_set) if kind == "ip_set" else None
         if ip_set is not None and ip_set.model.acl_scope != self.acl_scope:
-            yield Issue(f"'{ip_set.address}' is a {ip_set.model.acl_scope} IP set; a {self.acl_scope} web ACL uses IP sets of "
-                        "its own scope", path + ("ip_set",), related=(Related(ip_set.address, ("scope",), "its scope"),))
+            yield Issue(f"'{ip_set.address}' is a {ip_set.model.acl_scope} IP set; a {self.acl_scope} web ACL uses "
+                        "IP sets of its own scope", path + ("ip_set",),
+                        related=(Related(ip_set.address, ("scope",), "its scope"),))
 
     def _resource_issues(self, res: View | None, path: tuple) -> Iterable[Issue]:
         if res is None:

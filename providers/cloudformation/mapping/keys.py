@@ -33,7 +33,8 @@ def default_policy(r) -> dict:
               if r.ctx.kind(a) == "log_group" and r.ctx.source(a).target("kms_key") == r.address]
     if groups:
         statements.append({
-            "Sid": "CloudWatchLogs", "Effect": "Allow", "Principal": {"Service": sub("logs.", REGION, ".amazonaws.com")},
+            "Sid": "CloudWatchLogs", "Effect": "Allow",
+            "Principal": {"Service": sub("logs.", REGION, ".amazonaws.com")},
             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             "Resource": "*",
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":

@@ -3,8 +3,8 @@
 A secret is known by its ARN, `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX` (six
 random characters Secrets Manager adds), named per region. What CreateSecret, RotateSecret and
 ReplicateSecretToRegions refuse: a name taken, a rotation interval out of 1–1,000 days, a
-replica in the secret's own region (a function of another region is not found). A secret's value is sensitive: the cloud keeps a
-fingerprint of it only.
+replica in the secret's own region (a function of another region is not found). A secret's
+value is sensitive: the cloud keeps a fingerprint of it only.
 
 A parameter is known by its name (`/shop/prod/db-url`); its ARN is `…:parameter/shop/prod/db-url`.
 PutParameter refuses a value over its tier's size (4 KB standard, 8 KB advanced), a name under

@@ -36,7 +36,8 @@ class WafResource(Behaviour):
     def identity(self, op: Op, rec: Record):
         n = op.number()
         rec.seq = n
-        name = rec.attrs.get("name") or ids.generated_name(rec.address, rec.kind, ids.base36(op.seed, n, 8, "name"), 128)
+        name = rec.attrs.get("name") or ids.generated_name(rec.address, rec.kind, ids.base36(op.seed, n, 8, "name"),
+                                                           128)
         for other in op.tx.query("kind = ? AND region = ?", (rec.kind, rec.region)):
             if other.name == name and _scope(other) == _scope(rec):
                 raise Conflict(f"AWS WAF couldn't perform the operation because some resource in your request is a "
