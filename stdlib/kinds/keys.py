@@ -28,33 +28,14 @@ from pydantic import Field
 
 from archform.stdlib.kinds.security import document_issues
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.security_facts import SYMMETRIC, USAGES, default_usage
 from archform.stdlib.types import Bool, Choice, Document, DurationRange, OneOf, Ref, Str, Tags, dur
 
 KmsKeyRef = OneOf(Ref["kms_key"], Str, what="a KMS key: a kms_key resource, or a key id, ARN or alias")
 
-SYMMETRIC = "SYMMETRIC_DEFAULT"
-# key spec → the usages AWS allows for it (AWS KMS developer guide, "Key spec reference")
-USAGES = {
-    SYMMETRIC: ("ENCRYPT_DECRYPT",),
-    "RSA_2048": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "RSA_3072": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "RSA_4096": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "ECC_NIST_P256": ("SIGN_VERIFY", "KEY_AGREEMENT"),
-    "ECC_NIST_P384": ("SIGN_VERIFY", "KEY_AGREEMENT"),
-    "ECC_NIST_P521": ("SIGN_VERIFY", "KEY_AGREEMENT"),
-    "ECC_SECG_P256K1": ("SIGN_VERIFY",),
-    "HMAC_224": ("GENERATE_VERIFY_MAC",),
-    "HMAC_256": ("GENERATE_VERIFY_MAC",),
-    "HMAC_384": ("GENERATE_VERIFY_MAC",),
-    "HMAC_512": ("GENERATE_VERIFY_MAC",),
-}
 ALL_USAGES = ("ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT")
 # AWS's alias names: letters, digits, / _ - (CreateAlias `AliasName`, at most 256 characters)
 _ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]+$")
-
-
-def default_usage(spec: str) -> str:
-    return USAGES.get(spec, ("ENCRYPT_DECRYPT",))[0]
 
 
 class KmsKey(Kind):

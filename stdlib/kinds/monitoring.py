@@ -25,13 +25,11 @@ from pydantic import Field
 from archform.dsl import values as v
 from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.security_facts import RETENTION_DAYS
 from archform.stdlib.types import Bool, Choice, Duration, IntRange, Number, Ref, Str, Tags, Validated, dur, fail
 
 MAX_DIMENSIONS = 30  # notes §21.1.1
 MAX_METRIC_FILTERS = 100  # per log group (CloudWatch Logs quotas)
-# AWS's allowed retention periods in days (PutRetentionPolicy `retentionInDays`)
-RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                  3288, 3653)
 COMPARISONS = {">=": "GreaterThanOrEqualToThreshold", ">": "GreaterThanThreshold", "<": "LessThanThreshold",
                "<=": "LessThanOrEqualToThreshold"}
 STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")

@@ -27,31 +27,11 @@ from pydantic import Field
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.security_facts import (CLOUDFRONT_REGION, MANAGED_GROUPS, MAX_CAPACITY, MIN_RATE_LIMIT,
+                                            RATE_WINDOWS)
 from archform.stdlib.types import Cidr, Choice, DurationRange, Int, IntRange, Ref, Str, Tags, dur
 
-CLOUDFRONT_REGION = "us-east-1"
-MAX_CAPACITY = 1500  # WCUs per web ACL (AWS WAF developer guide, "Web ACL capacity units")
-MIN_RATE_LIMIT = 10  # requests per evaluation window (AWS WAF: rate-based rule statement)
-RATE_WINDOWS = {60: "1m", 120: "2m", 300: "5m", 600: "10m"}  # AWS's EvaluationWindowSec
 MAX_ADDRESSES = 10_000
-# AWS's managed rule groups and their published capacity (AWS WAF developer guide,
-# "AWS Managed Rules rule groups list")
-MANAGED_GROUPS = {
-    "AWSManagedRulesCommonRuleSet": 700,
-    "AWSManagedRulesAdminProtectionRuleSet": 100,
-    "AWSManagedRulesKnownBadInputsRuleSet": 200,
-    "AWSManagedRulesSQLiRuleSet": 200,
-    "AWSManagedRulesLinuxRuleSet": 200,
-    "AWSManagedRulesUnixRuleSet": 100,
-    "AWSManagedRulesWindowsRuleSet": 200,
-    "AWSManagedRulesPHPRuleSet": 100,
-    "AWSManagedRulesWordPressRuleSet": 100,
-    "AWSManagedRulesAmazonIpReputationList": 25,
-    "AWSManagedRulesAnonymousIpList": 50,
-    "AWSManagedRulesBotControlRuleSet": 50,
-    "AWSManagedRulesATPRuleSet": 50,
-    "AWSManagedRulesACFPRuleSet": 50,
-}
 RULE_KINDS = ("managed", "rate_limit", "ip_set", "countries")
 _NAME = re.compile(r"^[\w-]{1,128}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from archform.stdlib.schema import Graph, Issue, Related, deref
-
-CLOUDFRONT_REGION = "us-east-1"
+from archform.stdlib.security_facts import CLOUDFRONT_REGION
 
 
 def waf_cloudfront_scope(graph: Graph) -> Iterable[Issue]:

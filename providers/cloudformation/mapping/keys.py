@@ -12,7 +12,7 @@ deletion, and the key can be recovered for its `PendingWindowInDays` (7–30).
 
 from __future__ import annotations
 
-from archform.stdlib.kinds.keys import SYMMETRIC, default_usage
+from archform.stdlib.security_facts import SYMMETRIC, default_usage
 
 from ..intrinsics import ACCOUNT, PARTITION, REGION, sub
 from ..logical_ids import camel

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from archform.stdlib.kinds.waf import RATE_WINDOWS
+from archform.stdlib.security_facts import RATE_WINDOWS
 
 from ..intrinsics import PARTITION, REGION, Att, sub
 from ..logical_ids import camel

@@ -8,7 +8,7 @@ in the region. Deleting a key schedules its deletion (the key is pending for its
 from __future__ import annotations
 
 from archform.providers.base import Conflict, InvalidParameter
-from archform.stdlib.kinds.keys import SYMMETRIC, USAGES, default_usage
+from archform.stdlib.security_facts import SYMMETRIC, USAGES, default_usage
 
 from .. import ids
 from ..operation import Op

@@ -12,7 +12,7 @@ AWS's retention periods only; a key of another region is not found.
 
 from __future__ import annotations
 
-from archform.stdlib.kinds.monitoring import RETENTION_DAYS
+from archform.stdlib.security_facts import RETENTION_DAYS
 
 from .. import ids
 from ..operation import Op

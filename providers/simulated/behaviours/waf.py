@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 
 from archform.providers.base import Conflict, InvalidParameter, LimitExceeded
-from archform.stdlib.kinds.waf import CLOUDFRONT_REGION, MANAGED_GROUPS, MAX_CAPACITY
+from archform.stdlib.security_facts import CLOUDFRONT_REGION, MANAGED_GROUPS, MAX_CAPACITY
 
 from .. import ids
 from ..operation import Op
