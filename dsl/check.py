@@ -79,4 +79,4 @@ def _diagnostic(issue: Issue, address: str, span_of) -> Diagnostic:
             labels.append(Label(s, rel.label or rel.address))
     where = f"{address}: " if address else ""
     make = warning if issue.severity == "warning" else error
-    return make(f"{where}{issue.message}", span, help=issue.help, labels=labels)
+    return make(f"{where}{issue.message}", span, detail=issue.detail, help=issue.help, labels=labels)

@@ -48,9 +48,10 @@ class Lookup(ResolverState):
                 redact.secret_texts(json_or_none(b.value), out)
         for inst in self.resources:
             cls = self.kinds.get(inst.kind)
+            parts = getattr(cls, "secret_parts", {})
             for key in inst.sensitive | set(getattr(cls, "sensitive", ())):
                 if key in inst.values:
-                    redact.secret_texts(json_or_none(inst.values[key]), out)
+                    redact.secret_texts(redact.only_parts(json_or_none(inst.values[key]), parts.get(key)), out)
         return out
 
     # -- values of names -----------------------------------------------------------------------

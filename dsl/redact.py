@@ -48,6 +48,19 @@ def secret_texts(value, out: set[str]) -> set[str]:
     return out
 
 
+def only_parts(value, parts):
+    """Of a block value (a map, or a list of them), only the fields named in `parts`; the whole
+    value when `parts` is None. The texts of a secret param or let read into another field are
+    looked for anyway, as the secret's own."""
+    if parts is None:
+        return value
+    if isinstance(value, dict):
+        return {k: item for k, item in value.items() if k in parts}
+    if isinstance(value, (list, tuple)):
+        return [only_parts(item, parts) for item in value]
+    return value
+
+
 def scrub(diags: list[Diagnostic], secrets: set[str]) -> list[Diagnostic]:
     """`diags` with every occurrence of a secret (in any letter case) shown as (sensitive)."""
     if not secrets or not diags:

@@ -78,7 +78,7 @@ class Resolver(Declaring, Expanding, Lookup, Building):
         """Break the reference cycles of a finished resolution (groups and their instances,
         scopes and the bindings that point back at them) so that reference counting frees
         it all, AST included, the moment the caller lets go: the command line runs without
-        the cycle collector (planner/cli.py), and a full collection of 50,000 resources'
+        the cycle collector (planner/cli/__init__.py), and a full collection of 50,000 resources'
         worth of objects costs more than a second."""
         scopes = {id(self.root_scope): self.root_scope} if self.root_scope is not None else {}
         for g in self.groups:
@@ -279,7 +279,16 @@ def resolve(path: str | Path, params: dict[str, str] | None = None, loader: Load
     return call_deep(_resolve, path, params, loader, check)
 
 
-def _resolve(path, params, loader: Loader, check: bool):
+def resolve_with_spans(path: str | Path, params: dict[str, str] | None = None, allow=()):
+    """`resolve`, and where each resource's attributes were written (a SpanIndex, None when
+    resolution failed): for commands that point at the rules they quote (`archform reach`)."""
+    from .stack import call_deep
+    found: list = []
+    desired, diags = call_deep(_resolve, path, params, Loader(default_cache_dir(), allow=allow), True, found)
+    return desired, diags, (found[0] if found else None)
+
+
+def _resolve(path, params, loader: Loader, check: bool, spans: list | None = None):
     from . import collector
     from .check import run_checks
     r = Resolver(loader, params)
@@ -291,6 +300,8 @@ def _resolve(path, params, loader: Loader, check: bool):
                 diags = [d for d in r.diags if d is not None]
                 if desired is not None and check:
                     diags = diags + run_checks(desired, r.span_index())
+                if desired is not None and spans is not None:
+                    spans.append(r.span_index())
                 diags = redact.scrub(diags, r.secrets())
             except RecursionError:  # the limits keep well inside the stack; this is the last guard
                 desired, diags = None, [d for d in r.diags if d is not None] + [error(

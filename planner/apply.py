@@ -248,13 +248,14 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
         serial = edit.serial
         for c in moves:  # `moved`: the record takes its new address before anything runs
             edit.rename(c.previous_address, c.address)
+    changes = [c for c in plan.changes if c.action is not Action.NOOP]
+    g = change_graph.build(changes)
+    progress("total", "", str(len(moves) + len(g)))
     for c in moves:
         progress("done", c.address, f"moved from {c.previous_address}")
     if moves:
         snapshot = store.read()
     live = _Live(snapshot.resources)
-    changes = [c for c in plan.changes if c.action is not Action.NOOP]
-    g = change_graph.build(changes)
     result = ApplyResult()
     walk = g.walk()  # the smallest operation first: the same order as the plan shows
     running: dict = {}

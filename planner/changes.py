@@ -111,6 +111,7 @@ class Change:
     deposed: str | None = None           # the deposed key of a leftover old copy of a create-before-destroy
     prior_deps: tuple[str, ...] = ()     # what the recorded object depends on (orders its deletion)
     sensitive: tuple[str, ...] = ()      # attributes whose values are secrets: shown as (sensitive)
+    written: tuple[str, ...] = ()        # attributes the author set (a create lists these and the computed)
 
     @property
     def object_key(self) -> ObjectKey:
@@ -144,7 +145,8 @@ class Change:
                 "reason": None if self.reason is None else self.reason.value,
                 "create_before_destroy": self.create_before_destroy, "after_unknown": list(self.after_unknown),
                 "drifted": list(self.drifted), "deps": list(self.deps), "lifecycle": self.lifecycle.json(),
-                "prior_id": self.prior_id, "deposed": self.deposed is not None, "prior_deps": list(self.prior_deps)}
+                "prior_id": self.prior_id, "deposed": self.deposed is not None, "prior_deps": list(self.prior_deps),
+                **({"written": list(self.written)} if self.written else {})}  # plans saved before it had none
 
     @classmethod
     def from_json(cls, d: dict) -> "Change":
@@ -161,7 +163,7 @@ class Change:
                    after_unknown=tuple(d.get("after_unknown", ())), drifted=tuple(d.get("drifted", ())),
                    deps=tuple(d.get("deps", ())), lifecycle=Lifecycle.from_json(d.get("lifecycle")),
                    prior_id=d.get("prior_id"), prior_deps=tuple(d.get("prior_deps", ())),
-                   sensitive=tuple(d.get("sensitive", ())))
+                   sensitive=tuple(d.get("sensitive", ())), written=tuple(d.get("written", ())))
 
 
 @dataclass(frozen=True)

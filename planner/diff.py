@@ -86,7 +86,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
                                       region=d.region, previous_address=previous.get(address), after=d.attrs,
                                       changed=tuple(sorted(d.attrs)), after_unknown=unknown_after, deps=d.deps,
                                       create_before_destroy=d.lifecycle.create_before_destroy,
-                                      lifecycle=d.lifecycle, sensitive=secret)
+                                      lifecycle=d.lifecycle, sensitive=secret, written=tuple(sorted(d.written)))
             pending.add(address)
             continue
         before = p.config

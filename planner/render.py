@@ -1,7 +1,9 @@
 """Plans as text (for people) and JSON (for machines).
 
-Text shows each resource with its action symbol (`+ ~ -/+ +/- -`), only the attributes that
-change (`before → after`, a marker on those that force replacement, the reason), drift
+Text shows each resource with its action symbol (`+ ~ -/+ +/- -`); for a resource created,
+what its author wrote, for one destroyed what is set, the instances of one `for` planned alike
+as one entry (render_listing.py); for one changed, only the attributes that
+change (`before → after`, a marker on those that force replacement, the reason); drift
 found by refresh apart from the planned changes, a recap of everything that will be
 destroyed, and the summary line. `summary=True` prints one line per resource. JSON follows
 the field names of `terraform show -json` (`resource_changes[].change.actions`, `before`,
@@ -12,16 +14,14 @@ the field names of `terraform show -json` (`resource_changes[].change.actions`, 
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring as _quote  # json.dumps(s, ensure_ascii=False), in C
 
 from .changes import Action, Change, Drift, Plan, PlanMode
-from .references import display as ref_display, is_format, is_ref
+from .references import is_format, is_ref
+from .render_listing import body_lines, closing_line, group_lines, grouped, listing
+from .render_values import Style, has_ref, value_text
 from .secrets import SHOWN
 
 FORMAT_VERSION = "1.0"
-
-_COLOURS = {"+": "\x1b[32m", "~": "\x1b[33m", "-": "\x1b[31m", "-/+": "\x1b[35m", "+/-": "\x1b[35m",
-            "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
 
 _HEADLINE = {
     Action.CREATE: "will be created",
@@ -30,88 +30,12 @@ _HEADLINE = {
 }
 
 
-class _Style:
-    def __init__(self, colour: bool):
-        self.on = colour
-
-    def __call__(self, key: str, text: str) -> str:
-        if not self.on:
-            return text
-        return f"{_COLOURS[key]}{text}{_COLOURS['reset']}"
-
-
-# --- values ----------------------------------------------------------------------------------
-
-def _has_ref(v) -> bool:
-    if is_ref(v) or is_format(v):
-        return True
-    if isinstance(v, dict):
-        return any(_has_ref(x) for x in v.values())
-    if isinstance(v, list):
-        return any(_has_ref(x) for x in v)
-    return False
-
-
-def value_text(v, unknown: bool = False) -> str:
-    t = type(v)
-    if not unknown:  # scalars first: most of a plan's text (json.dumps costs 2 µs a call)
-        if t is str:
-            return _quote(v)
-        if t is int:
-            return int.__repr__(v)
-        if t is bool:
-            return "true" if v else "false"
-    if unknown and not is_ref(v) and not is_format(v):
-        if _has_ref(v):
-            return value_text(v) + " (known after apply)"
-        return "(known after apply)"
-    if is_ref(v) or is_format(v):
-        text = ref_display(v)
-        return f"{text} (known after apply)" if unknown else text
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return json.dumps(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, list):
-        if not v:
-            return "[]"
-        return "[" + ", ".join(value_text(x) for x in v) + "]"
-    if isinstance(v, dict):
-        if not v:
-            return "{}"
-        return "{ " + ", ".join(f"{k} = {value_text(v[k])}" for k in sorted(v)) + " }"
-    return str(v)
-
-
-def _block_lines(name: str, v, indent: str, sign: str, style, unknown=False) -> list[str]:
-    """`name = value`, expanding maps and lists of maps one level per line when long."""
-    text = value_text(v, unknown)
-    head = f"{indent}{style(sign, sign) if sign.strip() else sign} {name}"
-    if len(text) <= 80 or not isinstance(v, (dict, list)) or is_ref(v) or is_format(v):
-        return [f"{head} = {text}"]
-    lines = []
-    if isinstance(v, dict):
-        lines.append(f"{head} = {{")
-        width = max(len(k) for k in v)
-        for k in sorted(v):
-            lines.extend(_block_lines(k.ljust(width), v[k], indent + "    ", " ", style))
-        lines.append(f"{indent}    }}")
-    else:
-        lines.append(f"{head} = [")
-        for x in v:
-            lines.append(f"{indent}      {value_text(x)},")
-        lines.append(f"{indent}    ]")
-    return lines
-
-
 # --- text ------------------------------------------------------------------------------------
 
-def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
-    style = _Style(colour)
+def text(plan: Plan, colour: bool = False, summary: bool = False, verbose: bool = False, warnings: int = 0) -> str:
+    """The plan as a reviewer reads it. A resource created or destroyed lists the attributes that
+    hold a value or are known after apply; `verbose` lists the unset ones (null, empty) too."""
+    style = Style(colour)
     out: list[str] = []
     if plan.drift:
         out.append(style("bold", "Changed outside archform") + " (found by refresh; not part of the plan below):")
@@ -149,8 +73,11 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
     else:
         out.append("archform will perform the following actions:")
         out.append("")
-        for c in changes:
-            out.extend(_change_lines(c, style))
+        for entry in grouped(changes, verbose):
+            if isinstance(entry, list):
+                out.extend(group_lines(entry, style, _HEADLINE[entry[0].action]))
+            else:
+                out.extend(_change_lines(entry, style, verbose))
             out.append("")
     if plan.output_changes():
         if not summary:
@@ -177,11 +104,12 @@ def text(plan: Plan, colour: bool = False, summary: bool = False) -> str:
         for c in destroys:
             out.append(f"  {style(c.symbol, c.symbol.rjust(3))} {c.object_address} ({c.kind})")
         out.append("")
-    out.append(style("bold", plan.summary.line()))
+    told = f" {warnings} warning{'s' if warnings != 1 else ''}, below." if warnings else ""
+    out.append(style("bold", plan.summary.line()) + told)
     return "\n".join(out) + "\n"
 
 
-def _change_lines(c: Change, style) -> list[str]:
+def _change_lines(c: Change, style, verbose: bool = False) -> list[str]:
     if c.action is Action.REPLACE:
         how = "replaced, create before destroy" if c.create_before_destroy else "replaced"
         head = f"  # {c.object_address} must be {how}"
@@ -197,59 +125,42 @@ def _change_lines(c: Change, style) -> list[str]:
     indent = "      "
     unknown = set(c.after_unknown)
     secret = set(c.sensitive)
-    if c.action is Action.CREATE:
-        after = c.after or {}
-        names = sorted(set(after) | unknown)
-        width = max((len(n) for n in names), default=0)
-        for name in names:
-            if name in secret and after.get(name) is not None:
-                lines.append(f"{indent}{style('+', '+')} {name.ljust(width)} = {SHOWN}")
-            elif name in after:
-                lines.extend(_block_lines(name.ljust(width), after[name], indent, "+", style, name in unknown))
-            else:
-                lines.append(f"{indent}{style('+', '+')} {name.ljust(width)} = (known after apply)")
-    elif c.action is Action.DELETE:
-        before = c.before or {}
-        width = max((len(n) for n in before), default=0)
-        for name in sorted(before):
-            if name in secret and before[name] is not None:
-                lines.append(f"{indent}{style('-', '-')} {name.ljust(width)} = {SHOWN}")
-                continue
-            lines.extend(_block_lines(name.ljust(width), before[name], indent, "-", style))
-    else:
-        before, after = c.before or {}, c.after or {}
-        forcing = {p[0] for p in c.replace_paths}
-        changed = sorted(c.changed)
-        width = max((len(n) for n in changed), default=0)
-        for name in changed:
-            mark = style("-/+", " # forces replacement") if name in forcing else ""
-            drift = " # changed outside archform" if name in c.drifted else ""
-            b, a = before.get(name), after.get(name)
-            if name in secret:
-                sign = "+" if b is None else "-" if a is None else "~"
-                lines.append(f"{indent}{style(sign, sign)} {name.ljust(width)} = {SHOWN}{mark}{drift}")
-                continue
-            if b == a and name in unknown:
-                for path, sub in _ref_parts(name, a):
-                    lines.append(f"{indent}{style('~', '~')} {path} = {value_text(sub)} "
-                                 f"(known after apply: it refers to a resource being replaced){mark}")
-                continue
-            if isinstance(b, dict) and isinstance(a, dict) and not (is_ref(a) or is_ref(b) or is_format(a)):
-                lines.append(f"{indent}{style('~', '~')} {name} {{{mark}{drift}")
-                lines.extend(_dict_diff(b, a, indent + "    ", style))
-                lines.append(f"{indent}  }}")
-                continue
-            bt = value_text(b)
-            at = value_text(a, name in unknown)
-            if a is None:
-                lines.append(f"{indent}{style('-', '-')} {name.ljust(width)} = {bt}{mark}{drift}")
-            elif b is None:
-                lines.append(f"{indent}{style('+', '+')} {name.ljust(width)} = {at}{mark}{drift}")
-            else:
-                lines.append(f"{indent}{style('~', '~')} {name.ljust(width)} = {bt} → {at}{mark}{drift}")
-        hidden = len([k for k in after if k not in c.changed])
-        if hidden:
-            lines.append(style("dim", f"{indent}  ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)"))
+    if c.action in (Action.CREATE, Action.DELETE):
+        shown = listing(c, verbose)
+        return lines + body_lines(shown, sym.strip(), style) + [closing_line(shown, style)]
+    before, after = c.before or {}, c.after or {}
+    forcing = {p[0] for p in c.replace_paths}
+    changed = sorted(c.changed)
+    width = max((len(n) for n in changed), default=0)
+    for name in changed:
+        mark = style("-/+", " # forces replacement") if name in forcing else ""
+        drift = " # changed outside archform" if name in c.drifted else ""
+        b, a = before.get(name), after.get(name)
+        if name in secret:
+            sign = "+" if b is None else "-" if a is None else "~"
+            lines.append(f"{indent}{style(sign, sign)} {name.ljust(width)} = {SHOWN}{mark}{drift}")
+            continue
+        if b == a and name in unknown:
+            for path, sub in _ref_parts(name, a):
+                lines.append(f"{indent}{style('~', '~')} {path} = {value_text(sub)} "
+                             f"(known after apply: it refers to a resource being replaced){mark}")
+            continue
+        if isinstance(b, dict) and isinstance(a, dict) and not (is_ref(a) or is_ref(b) or is_format(a)):
+            lines.append(f"{indent}{style('~', '~')} {name} {{{mark}{drift}")
+            lines.extend(_dict_diff(b, a, indent + "    ", style))
+            lines.append(f"{indent}  }}")
+            continue
+        bt = value_text(b)
+        at = value_text(a, name in unknown)
+        if a is None:
+            lines.append(f"{indent}{style('-', '-')} {name.ljust(width)} = {bt}{mark}{drift}")
+        elif b is None:
+            lines.append(f"{indent}{style('+', '+')} {name.ljust(width)} = {at}{mark}{drift}")
+        else:
+            lines.append(f"{indent}{style('~', '~')} {name.ljust(width)} = {bt} → {at}{mark}{drift}")
+    hidden = len([k for k in after if k not in c.changed])
+    if hidden:
+        lines.append(style("dim", f"{indent}  ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)"))
     lines.append("    }")
     return lines
 
@@ -258,7 +169,7 @@ def _ref_parts(path: str, v):
     """The parts of a value that hold references, as (dotted path, value)."""
     if isinstance(v, dict) and not (is_ref(v) or is_format(v)):
         for k in sorted(v):
-            if _has_ref(v[k]):
+            if has_ref(v[k]):
                 yield from _ref_parts(f"{path}.{k}", v[k])
     else:
         yield path, v

@@ -38,7 +38,7 @@ from .changes import Action
 from .references import rename_refs
 from .secrets import seal, unseal
 from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, add_checksums, _migrate_v1
-from .state_sql import SQLITE
+from .state_sql import SQLITE, Dialect
 from .state_records import (DEPOSED, LockInfo, ObjectKey, Pending, Snapshot, StateLocked,  # noqa: F401 (re-exported)
                             StateResource, Status)
 from .state_backup import history_keep, newest_backup_with_resources, write_backup
@@ -106,7 +106,7 @@ class StateStore(Locking):
     """One SQLite database; safe to share between the threads of one apply."""
 
     keeps_backup_files = True
-    sql = SQLITE  # the statements, in this database's dialect
+    sql: Dialect = SQLITE  # the statements, in this database's dialect
 
     def __init__(self, path: str | os.PathLike = DEFAULT_PATH, workspace: str = "default", *,
                  readonly: bool = False, restoring: bool = False):
@@ -444,6 +444,7 @@ class StateStore(Locking):
         moved = {old: new}
         for address in users:
             r = record if address == old else self._record_at(conn, address)
+            assert r is not None  # the same transaction listed it
             followed = replace(r, config=rename_refs(r.config, moved), deps=tuple(moved.get(x, x) for x in r.deps))
             if address == old:
                 record = followed

@@ -18,10 +18,13 @@ import socket
 import sys
 import time
 import uuid
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .state_integrity import StateError
 from .state_records import UNKNOWN_HOLDER, LockInfo, StateLocked
+from .state_sql import Dialect
 
 
 def lock_key(text: str) -> int:
@@ -34,6 +37,16 @@ def _file_name(workspace: str) -> str:
     if safe != workspace:
         safe += "-" + format(lock_key(workspace), "x")
     return safe + ".lock"
+
+
+class ExclusiveLock(Protocol):
+    """What a store's OS-level lock offers: a `FileLock` for SQLite, a session advisory lock
+    for PostgreSQL."""
+
+    def acquire(self) -> bool: ...
+    def release(self) -> None: ...
+    def held_elsewhere(self) -> bool: ...
+    def break_(self) -> None: ...
 
 
 class FileLock:
@@ -103,6 +116,17 @@ class FileLock:
 class Locking:
     """The workspace lock of a `StateStore` (which provides `_tx`, `_read`, `workspace`, `path`,
     `sql`, its dialect, and `_exclusive`, the OS lock)."""
+
+    workspace: str
+    path: Any  # a SQLite file's Path, or a PostgreSQL URL
+    sql: Dialect
+    released_stale: LockInfo | None
+    _lock_id: str | None
+    _exclusive: ExclusiveLock
+
+    if TYPE_CHECKING:
+        def _tx(self) -> AbstractContextManager[Any]: ...
+        def _read(self) -> AbstractContextManager[Any]: ...
 
     def lock(self, command: str, since: str, timeout: float = 0.0) -> LockInfo:
         """Take the workspace lock — waiting up to `timeout` seconds for a holder to finish — or

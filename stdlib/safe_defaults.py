@@ -53,4 +53,35 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
     "mq_broker": {"publicly_accessible": "false, written explicitly (CloudFormation requires it)",
                   "auto_minor_version_upgrade": "true, written explicitly (AWS's API: false)",
                   "user": "sensitive: each password a NoEcho CloudFormation parameter, never in a template"},
+    "documentdb_cluster": {"encrypted": "true (AWS: false)", "backup_retention": "7d (AWS: 1 day)",
+                           "manage_master_password": "true unless a password is written: kept in Secrets Manager",
+                           "master_password": "sensitive: a NoEcho CloudFormation parameter when written",
+                           "CopyTagsToSnapshot": "true, written"},
+    "neptune_cluster": {"encrypted": "true (AWS: false)", "iam_auth": "true (AWS: false)",
+                        "backup_retention": "7d (AWS: 1 day)", "publicly_accessible": "false on every instance, "
+                        "written explicitly", "CopyTagsToSnapshot": "true, written"},
+    "rds_proxy": {"require_tls": "true (AWS: false)", "iam_auth": "true: REQUIRED (AWS: DISABLED)",
+                  "secrets": "the target's RDS-managed master secret when none are listed; the proxy's role reads "
+                             "only its secrets"},
+    "msk_cluster": {"in_transit": "tls, written (TLS is AWS's default too)", "in_cluster_encryption": "true, written",
+                    "client_auth": "iam (AWS: unauthenticated when none is given)",
+                    "broker_logs": "true: a CloudWatch log group kept 30 days (AWS: off)"},
+    "redshift_cluster": {"encrypted": "true, written explicitly", "publicly_accessible": "false, written explicitly",
+                         "manage_master_password": "true unless a master_password is written: Redshift keeps it in "
+                                                   "Secrets Manager (AWS: a password is required)",
+                         "deletion": "CloudFormation DeletionPolicy/UpdateReplacePolicy Snapshot (AWS: Delete)"},
+    "redshift_serverless": {"manage_admin_password": "true unless an admin_password is written",
+                            "publicly_accessible": "false, written explicitly"},
+    "opensearch_domain": {"encrypt_at_rest": "true (AWS: false)", "node_to_node_encryption": "true (AWS: false)",
+                          "enforce_https": "true with TLS 1.2 at least (AWS: false, TLS 1.0)",
+                          "subnets": "a domain without subnets (a public endpoint) is an error unless public = true",
+                          "deletion": "CloudFormation DeletionPolicy/UpdateReplacePolicy Retain (AWS: Delete)"},
+    "athena_workgroup": {"enforce": "true: the workgroup's result location and encryption win over a client's "
+                                    "(AWS: true)",
+                         "encryption": "sse_s3 on every query result (AWS: none)"},
+    "eks_cluster": {"endpoint_public": "false: the API endpoint private only, both written (AWS: public, open to "
+                                       "0.0.0.0/0, and private off)",
+                    "secrets_encryption": "true: Kubernetes secrets envelope-encrypted with a KMS key of the cluster's "
+                                          "own, rotated and retained, unless kms_key names one (AWS: no EncryptionConfig)",
+                    "logging": "every control-plane log type to CloudWatch Logs (AWS: none)"},
 }

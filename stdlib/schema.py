@@ -49,6 +49,7 @@ class Issue:
     severity: str = "error"
     related: tuple[Related, ...] = ()
     address: str = ""  # set by cross-resource rules: which resource the issue is about
+    detail: str = ""  # the longer story, printed under the message (`= note:`)
 
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, validate_default=False,
@@ -73,6 +74,10 @@ class Kind(BaseModel):
     force_new: ClassVar[frozenset[str]] = frozenset()
     # attributes whose values are secrets: never shown, encrypted at rest, not stored by the cloud
     sensitive: ClassVar[frozenset[str]] = frozenset()
+    # of a sensitive attribute made of blocks, the fields that hold the secret itself (an MQ
+    # user's `password`, not its username): only their texts are hidden inside messages, so a
+    # short username does not blank the same letters inside other words
+    secret_parts: ClassVar[dict[str, frozenset[str]]] = {}
     children: ClassVar[dict[str, str]] = {}
     parent: ClassVar[str | None] = None
     doc: ClassVar[str] = ""

@@ -19,7 +19,8 @@ import sys
 import click
 
 from .common import Context, allowed_paths, echo_diagnostics, parse_params, root_of, write_output
-from .options import allow_path_option, cloud_option, format_option, param_option, state_option, workspace_option
+from .options import (CHAOS_DURATION, allow_path_option, cloud_option, format_option, param_option, state_option,
+                      workspace_option)
 
 
 def register(main: click.Group):
@@ -33,7 +34,7 @@ def register(main: click.Group):
                                                                     "5m; default 1m). Pairs with --fail in order.")
     @click.option("--for", "fors", multiple=True, metavar="D",
                   help="How long the fault lasts (default: until the end). Pairs with --fail in order.")
-    @click.option("--duration", default="1h", show_default=True, metavar="D", help="Virtual time to simulate.")
+    @click.option("--duration", default=CHAOS_DURATION, show_default=True, metavar="D", help="Virtual time to simulate.")
     @click.option("--seed", default=0, show_default=True, type=int, help="Randomness and ids derive from it.")
     @format_option()
     @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
@@ -64,7 +65,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
     from archform.providers.simulated.chaos.report import render_text
     from archform.providers.simulated.chaos.units import parse
 
-    from ..rehearsal import fault_specs, fresh_cloud
+    from ..rehearsal import fault_specs
 
     try:
         specs = fault_specs(fails, ats, fors)
@@ -89,8 +90,9 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
             finally:
                 store.close()
             cloud = SimulatedCloud(where)
+            reach = _design_reach(root, parse_params(params))
         else:
-            cloud, problems = fresh_cloud(root, parse_params(params), seed, folder, allowed_paths())
+            cloud, problems, reach = _fresh(root, parse_params(params), seed, folder)
             if cloud is None:
                 if problems and not isinstance(problems[0], str):
                     echo_diagnostics(Context(), problems)
@@ -101,7 +103,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
                 sys.exit(1)
         try:
             from archform.providers.simulated.chaos import run
-            doc = run(cloud.store, specs, seed=seed, duration=length, architecture=str(path))
+            doc = run(cloud.store, specs, seed=seed, duration=length, architecture=str(path), reach=reach)
         except FaultError as e:
             _fail(str(e))
         finally:
@@ -113,3 +115,33 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
     else:
         click.echo(render_text(doc), nl=False)
     sys.exit(doc["summary"]["exit_code"])
+
+
+def _fresh(root, params: dict, seed: int, folder: str):
+    """The architecture applied to a new modeled cloud: (cloud, problems, what its network lets
+    through) — resolved once for both."""
+    from archform.dsl.resolve import resolve
+    from ..rehearsal import apply_fresh
+    desired, diags = resolve(root, params, allow=allowed_paths())
+    errors = [d for d in diags if d.is_error]
+    if errors or desired is None:
+        return None, errors, None
+    cloud, problems = apply_fresh(desired, seed, folder)
+    return cloud, problems, _reach_of(desired)
+
+
+def _design_reach(root, params: dict):
+    """What the design's network lets through, when the design at PATH resolves (None otherwise:
+    the run then trusts the cloud alone)."""
+    from archform.dsl.resolve import resolve
+    desired, diags = resolve(root, params, allow=allowed_paths())
+    if desired is None or any(d.is_error for d in diags):
+        return None
+    return _reach_of(desired)
+
+
+def _reach_of(desired):
+    from archform.dsl.check import build_graph
+    from archform.stdlib.reach import Network
+    from archform.stdlib.reach.load_balancers import target_reach
+    return target_reach(Network(build_graph(desired)))

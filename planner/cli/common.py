@@ -5,8 +5,9 @@ file."""
 from __future__ import annotations
 
 import os
+import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import update_wrapper
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import click
 class Context:
     colour: bool = False
     allow: tuple = ()  # --allow-path: folders a configuration may read besides its own
+    deferred: list = field(default_factory=list)  # warnings to print after the plan
 
 
 def allowed_paths() -> tuple:
@@ -51,16 +53,58 @@ def parse_params(items) -> dict[str, str]:
 
 
 def echo_diagnostics(ctx: Context, diags, summary: bool = True, err: bool = True):
+    """Every diagnostic, rendered; a warning repeated for many resources (the instances of a
+    `for`, say) once, with the others named under it."""
     from archform.dsl.diagnostics import render, summary_line
     diags = list(diags)
     if not diags:
         return
-    for d in diags:
-        click.echo(render(d, colour=ctx.colour), err=err)
+    for d, same in _grouped(diags):
+        text = render(d, colour=ctx.colour)
+        if same:
+            named = ", ".join(same[:GROUP_NAMED]) + (f" and {len(same) - GROUP_NAMED} more"
+                                                     if len(same) > GROUP_NAMED else "")
+            gutter = next((line[:line.index("=")] for line in reversed(text.splitlines())
+                           if line.lstrip().startswith("= ")), "  ")
+            text += f"\n{gutter}= the same for {len(same)} more: {named}"
+        click.echo(text, err=err)
         click.echo("", err=err)
     if summary:
         errors = sum(1 for d in diags if d.is_error)
         click.echo(summary_line(errors, len(diags) - errors), err=err)
+
+
+GROUP_NAMED = 8
+_ABOUT = re.compile(r"^([A-Za-z_][\w.\[\]\"-]*): (.*)$", re.S)  # "primary.net.private[us-east-1a]: ..."
+
+
+def _grouped(diags) -> list:
+    """(diagnostic, the other resources it repeats for): warnings at the same place alike but for
+    the resource their message starts with (the instances of one `for`) are gathered at the
+    first; errors stay one each."""
+    out: list = []
+    at: dict = {}
+    for d in diags:
+        m = _ABOUT.match(d.summary) if not d.is_error else None
+        if m is None:
+            out.append((d, []))
+            continue
+        where = (d.span.file, d.span.start_pos) if d.span is not None else None
+        key = (m.group(2), d.detail, d.help, where)
+        if key in at:
+            out[at[key]][1].append(m.group(1))
+        else:
+            at[key] = len(out)
+            out.append((d, []))
+    return out
+
+
+def echo_deferred(ctx: Context) -> None:
+    """The warnings `resolve_or_exit(defer=True)` kept for after the plan."""
+    if ctx.deferred:
+        click.echo("", err=True)
+        echo_diagnostics(ctx, ctx.deferred, summary=False)
+        ctx.deferred = []
 
 
 def fail_with(ctx: Context, diags, code: int = 1):
@@ -93,15 +137,19 @@ def root_of(path: str) -> Path:
     return roots[0]
 
 
-def resolve_or_exit(ctx: Context, path: str, params) -> object:
+def resolve_or_exit(ctx: Context, path: str, params, defer: bool = False) -> object:
     """The resolved configuration PATH names (reusing a cached resolution when its sources
-    are unchanged), its warnings printed; errors printed, and exit 1."""
+    are unchanged), its warnings printed (or, with `defer`, kept in ctx.deferred for after the
+    plan: `echo_deferred`); errors printed, and exit 1."""
     from archform.dsl.resolved_cache import resolve_reusing
     desired, diags = resolve_reusing(root_of(path), parse_params(params), allow=allowed_paths())
     if any(d.is_error for d in diags) or desired is None:
         echo_diagnostics(ctx, diags)
         sys.exit(1)
-    echo_diagnostics(ctx, diags, summary=False)
+    if defer:
+        ctx.deferred = list(diags)
+    else:
+        echo_diagnostics(ctx, diags, summary=False)
     return desired
 
 

@@ -13,7 +13,7 @@ import sys
 import click
 
 from .common import Context, allowed_paths, echo_diagnostics, parse_params, root_of, write_output
-from .options import allow_path_option, cloud_option, param_option, stack, state_option, workspace_option
+from .options import CHAOS_DURATION, allow_path_option, cloud_option, param_option, stack, state_option, workspace_option
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg"}
 
@@ -28,7 +28,7 @@ _shared = stack(
                       "host:ID, rack:NAME, a resource address, a scenario). Repeatable."),
     click.option("--at", "ats", multiple=True, metavar="T", help="When each --chaos fault starts (default 1m)."),
     click.option("--for", "fors", multiple=True, metavar="D", help="How long each --chaos fault lasts."),
-    click.option("--duration", default="30m", show_default=True, metavar="D", help="Virtual time a --chaos run lasts."),
+    click.option("--duration", default=CHAOS_DURATION, show_default=True, metavar="D", help="Virtual time a --chaos run lasts."),
     click.option("--seed", default=0, show_default=True, type=int, help="Ids and randomness of the fresh cloud."),
     allow_path_option,
 )

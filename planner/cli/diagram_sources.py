@@ -18,6 +18,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .options import CHAOS_DURATION
+
 
 class SourceError(Exception):
     def __init__(self, message: str, diagnostics=None):
@@ -98,7 +100,7 @@ def applied_cloud(state_path: str, workspace: str, cloud_path: str | None):
         cloud.close()
 
 
-def chaos_report(cloud, path, fails, ats=(), fors=(), duration: str = "30m", seed: int = 0) -> dict:
+def chaos_report(cloud, path, fails, ats=(), fors=(), duration: str = CHAOS_DURATION, seed: int = 0) -> dict:
     """Run `archform chaos` on `cloud` (its faults paired with --at/--for as that command
     pairs them) and return the report document."""
     from archform.providers.simulated.chaos import run
@@ -118,7 +120,7 @@ def placements(cloud, ids: dict[str, str], desired) -> tuple[list[dict], dict[st
     hosts they run on (id → family, vCPUs, vCPUs used)."""
     from archform.providers.simulated import console
     wanted = {a: ids[a] for a, r in desired.resources.items()
-              if r.kind in ("instance", "autoscaling_group") and a in ids}
+              if r.kind in ("instance", "autoscaling_group", "eks_node_group") and a in ids}
     rows = console.placements(cloud, wanted)
     host_ids = sorted({p["host"] for p in rows if p.get("host")})
     hosts: dict[str, dict] = {}

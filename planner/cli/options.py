@@ -10,6 +10,7 @@ from .common import Context
 
 PARAM_HELP = "Set a root parameter."
 STATE_HELP = "The state: a SQLite file, or postgresql://host/db?schema=project for a team."
+CHAOS_DURATION = "1h"  # the virtual time a chaos run lasts unless told: `chaos`, `diagram --chaos` and `report` alike
 CLOUD_HELP = "The modeled cloud's database (default .archform/cloud.db, or $ARCHFORM_CLOUD)."
 
 

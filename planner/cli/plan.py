@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from .common import Context, echo_diagnostics, note, pass_ctx, resolve_or_exit
+from .common import Context, echo_deferred, echo_diagnostics, note, pass_ctx, resolve_or_exit
+from .progress import Progress
 from .options import (allow_path_option, cloud_option, lock_timeout_option, param_option, stack, state_option,
                       workspace_option)
 
@@ -38,19 +39,26 @@ def _make_plan(ctx, session, desired, targets=(), replace=(), destroy=False, ref
         snapshot = session.store.read()
     plan, diags = make_plan(desired, snapshot, session.provider,
                             PlanRequest(tuple(targets), tuple(replace), destroy, refresh, refresh_only))
-    if diags:
-        echo_diagnostics(ctx, diags, summary=any(d.is_error for d in diags))
     if plan is None or plan.errored:
+        echo_diagnostics(ctx, ctx.deferred + list(diags))
         sys.exit(1)
+    ctx.deferred = ctx.deferred + list(diags)  # printed after the plan
     return plan
 
 
-def _print_plan(ctx, plan, fmt="text", summary=False):
+_verbose_option = click.option("--verbose", is_flag=True,
+                               help="List every attribute of what is created or destroyed (defaults, unset and "
+                                    "computed ones too), each instance of a `for` on its own.")
+
+
+def _print_plan(ctx, plan, fmt="text", summary=False, verbose=False):
     from .. import render
     if fmt == "json":
         click.echo(render.json_text(plan), nl=False)
     else:
-        click.echo(render.text(plan, colour=ctx.colour, summary=summary), nl=False)
+        click.echo(render.text(plan, colour=ctx.colour, summary=summary, verbose=verbose,
+                               warnings=len(ctx.deferred)), nl=False)
+    echo_deferred(ctx)
 
 
 def register(main: click.Group):
@@ -62,17 +70,18 @@ def register(main: click.Group):
     @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `archform apply FILE`.")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
     @click.option("--summary", is_flag=True, help="One line per resource.")
+    @_verbose_option
     @click.option("--destroy", is_flag=True, help="Plan to destroy everything.")
     @click.option("--refresh-only", is_flag=True, help="Only report what changed outside archform.")
     @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 1 on error, 2 with changes.")
     @pass_ctx
     def plan(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
-             out, fmt, summary, destroy, refresh_only, detailed_exitcode):
+             out, fmt, summary, verbose, destroy, refresh_only, detailed_exitcode):
         """Show what apply would change, and why."""
-        desired = resolve_or_exit(ctx, path, params)
+        desired = resolve_or_exit(ctx, path, params, defer=True)
         with _session(state_path, workspace, cloud_path, "plan", lock_timeout) as session:
             the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only)
-        _print_plan(ctx, the_plan, fmt, summary)
+        _print_plan(ctx, the_plan, fmt, summary, verbose)
         if out:
             from ..planfile import save
             save(the_plan, out)  # a file that cannot be written is a PlanFileError: one line
@@ -89,12 +98,14 @@ def register(main: click.Group):
     @click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 256))
     @click.option("--refresh-only", is_flag=True, help="Record what changed outside archform; change nothing.")
     @click.option("--summary", is_flag=True, help="Show the plan one line per resource.")
+    @_verbose_option
     @pass_ctx
     def apply(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
-              auto_approve, parallelism, refresh_only, summary):
+              auto_approve, parallelism, refresh_only, summary, verbose):
         """Apply the configuration at PATH, or a plan saved with `plan --out`."""
         _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
-               parallelism, destroy=False, refresh_only=refresh_only, summary=summary, lock_timeout=lock_timeout)
+               parallelism, destroy=False, refresh_only=refresh_only, summary=summary, lock_timeout=lock_timeout,
+               verbose=verbose)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
@@ -102,12 +113,13 @@ def register(main: click.Group):
     @click.option("--target", "targets", multiple=True, metavar="ADDR")
     @click.option("--auto-approve", is_flag=True)
     @click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 256))
+    @_verbose_option
     @pass_ctx
     def destroy(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, auto_approve,
-                parallelism):
+                parallelism, verbose):
         """Destroy everything this configuration manages."""
         _apply(ctx, path, params, state_path, workspace, cloud_path, targets, (), True, auto_approve, parallelism,
-               destroy=True, lock_timeout=lock_timeout)
+               destroy=True, lock_timeout=lock_timeout, verbose=verbose)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
@@ -226,11 +238,11 @@ def _is_plan_file(path: str) -> bool:
 
 
 def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replace, refresh, auto_approve,
-           parallelism, destroy=False, refresh_only=False, summary=False, lock_timeout=0.0):
+           parallelism, destroy=False, refresh_only=False, summary=False, lock_timeout=0.0, verbose=False):
     from ..apply import apply_plan
     from ..planning import persist_reconcile, reconcile
     saved = _is_plan_file(path)
-    desired = None if saved else resolve_or_exit(ctx, path, params)
+    desired = None if saved else resolve_or_exit(ctx, path, params, defer=True)
     with _session(state_path, workspace, cloud_path, "destroy" if destroy else "apply", lock_timeout) as session:
         snapshot = session.store.read()
         if snapshot.pending:
@@ -264,13 +276,13 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
             # spans) can go before the cloud is touched — at 50,000 resources, 100 MB
             desired = the_plan.desired = None
             if refresh_only:
-                _print_plan(ctx, the_plan)
+                _print_plan(ctx, the_plan, verbose=verbose)
                 if the_plan.drift and (auto_approve or _confirm("Record these changes in the state?")):
                     from ..apply import record_drift
                     record_drift(the_plan, session.store)
                     click.echo(f"Refresh complete: {len(the_plan.drift)} resource(s) updated in the state.")
                 return
-            _print_plan(ctx, the_plan, summary=summary)
+            _print_plan(ctx, the_plan, summary=summary, verbose=verbose)
             if not the_plan.has_changes:
                 return
             if not auto_approve and not _confirm("Do you want to perform these actions?"):
@@ -278,7 +290,7 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
                 sys.exit(1)
         if the_plan.drift and not saved:
             pass  # drift is reverted by the planned changes; the record is refreshed by them
-        progress = _Progress()
+        progress = Progress()
         try:
             result = apply_plan(the_plan, session.store, session.provider, parallelism, progress, snapshot)
         finally:
@@ -294,6 +306,8 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
         click.echo(f"Apply failed. Finished: {counts['added']} added, {counts['changed']} changed, "
                    f"{counts['destroyed']} destroyed (all recorded in the state).", err=True)
         sys.exit(1)
+    if progress.summary():
+        click.echo(progress.summary(), err=True)
     what = "Destroy" if destroy else "Apply"
     click.echo(f"\n{what} complete! Resources: {counts['added']} added, {counts['changed']} changed, "
                f"{counts['destroyed']} destroyed.")
@@ -321,41 +335,3 @@ def _confirm(question: str, flag: str = "--auto-approve") -> bool:
         return answer.strip() == "yes"
     answer = click.prompt(f"\n{question}\n  Only 'yes' will be accepted", default="", show_default=False)
     return answer.strip() == "yes"
-
-
-class _Progress:
-    """Prints each operation as it finishes, on stderr. On a terminal each line at once; into a
-    file or pipe (CI logs) lines are written together at most every 0.1 s — one write instead of
-    one per resource, which cost 60 ms per 1,000 resources — and all of them by `flush()`."""
-
-    INTERVAL = 0.1
-
-    def __init__(self):
-        import threading
-        import time
-        self.err = sys.stderr
-        self.tty = self.err.isatty()
-        self.lock = threading.Lock()
-        self.pending: list[str] = []
-        self.clock = time.monotonic
-        self.last = self.clock()
-
-    def __call__(self, event: str, address: str, detail: str):
-        if event == "start" and not self.tty:
-            return
-        line = f"{address}: failed: {detail}\n" if event == "error" else f"{address}: {detail}\n"
-        with self.lock:
-            self.pending.append(line)
-            if self.tty or event == "error" or self.clock() - self.last >= self.INTERVAL:
-                self._write()
-
-    def flush(self):
-        with self.lock:
-            self._write()
-
-    def _write(self):
-        if self.pending:
-            self.err.write("".join(self.pending))
-            self.pending.clear()
-        self.err.flush()
-        self.last = self.clock()

@@ -27,7 +27,7 @@ LANES = [
     ("compute", "Compute", ("instance.", "spot.", "capacity.")),
     ("asg", "Auto Scaling", ("asg.",)),
     ("lb", "Load balancing", ("lb.", "target.")),
-    ("data", "Data", ("rds.", "aurora.", "cache.", "storage.")),
+    ("data", "Data", ("rds.", "aurora.", "cache.", "storage.", "documentdb.", "neptune.", "rds_proxy.", "msk.")),
     ("network", "Network", ("nat.", "egress.")),
     ("dns", "DNS", ("route53.",)),
     ("messaging", "Queues and serverless", ("queue.", "lambda.", "api.", "sns.", "kinesis.", "sqs_queue.", "sns_topic.",
@@ -38,7 +38,8 @@ COLOURS = {"fault": "#D13212", "compute": "#ED7100", "asg": "#ED7100", "lb": "#7
            "network": "#0972D3", "dns": "#8C4FFF", "messaging": "#B0084D", "dr": "#E7157B"}
 LABELLED = ("fault.start", "route53.record_flipped", "aurora.global_promoted", "aurora.failover_complete",
             "rds.failover_complete", "rds.promoted", "dr.runbook_started", "dr.dns_switched", "dr.restored",
-            "cache.failover_complete", "queue.backlog", "queue.drained")
+            "cache.failover_complete", "queue.backlog", "queue.drained", "documentdb.failover_complete",
+            "neptune.failover_complete", "rds_proxy.clients_moved", "msk.recovered")
 
 
 def _f(x: float) -> str:
@@ -97,13 +98,13 @@ def _faults(report: dict, duration: float, top: float, bottom: float) -> list[st
 
 def chart_services(report: dict) -> list[dict]:
     """The services worth a row (at most MAX_ROWS): DR plans, then those whose capacity or
-    service changed, in the order traffic meets them (DNS, load balancers, fleets, data),
-    subnets last."""
+    service changed, in the order traffic meets them (DNS, load balancers, fleets, data); not
+    subnets, which are where services live."""
     rows = []
     for s in report.get("services", []):
         series = s.get("series") or []
         changed = any(c != s.get("nominal_capacity") or p < 1.0 for _, p, c in series)
-        if s.get("kind") == "dr_plan" or changed:
+        if s.get("kind") == "dr_plan" or (changed and s.get("kind") != "subnet"):
             rows.append(s)
     rows.sort(key=lambda s: (ORDER.index(s.get("kind")) if s.get("kind") in ORDER else len(ORDER) - 1,))
     return rows[:MAX_ROWS]

@@ -210,6 +210,11 @@ def connect(scene: Scene) -> None:
                     if head:
                         add(a, head, "replication", "global table", lhead=frame)
 
+    # --- connection pools: an RDS Proxy → its database
+    for a, it in sorted(items.items()):
+        if it.kind == "rds_proxy" and ref(it.attrs.get("target")):
+            add(a, ref(it.attrs.get("target")), "traffic", "pooled")
+
     # --- DR pairs: primary region → secondary region
     for a, it in sorted(items.items()):
         if it.kind != "dr_plan":
@@ -245,6 +250,14 @@ def connect(scene: Scene) -> None:
                 incoming += refs(at["launch"].get(attr))
         if k == "load_balancer":
             incoming += [c for lst in at.get("listener") or [] for c in refs(lst.get("certificate"))]
+        if k in ("eks_cluster", "eks_node_group", "eks_fargate_profile"):  # the control plane runs its nodes and pods
+            for cluster in refs(at.get("cluster")):
+                add(cluster, a, "manages")
+            incoming += refs(at.get("role")) + refs(at.get("pod_execution_role")) + refs(at.get("storage"))
+        if k == "cognito_identity_pool":  # the user pools whose clients sign its users in
+            incoming += [u for p in at.get("provider") or [] for u in refs(p.get("user_pool"))]
+        if k == "iam_role" and isinstance(at.get("web_identity"), dict):  # a role the pool hands out
+            outgoing += refs(at["web_identity"].get("identity_pool"))
         for other in outgoing:
             if other != a and other in scene.nodes:
                 framed = scene.frame_of.get(other)
@@ -320,7 +333,8 @@ def _messaging(a, it, add, served: set, items: dict) -> None:
 
 
 def _firehose(a, at, add, served: set) -> None:
-    """A Kinesis stream → the delivery stream reading it → its bucket (or backup bucket); the
+    """A Kinesis stream → the delivery stream reading it → its bucket (or backup bucket), its
+    OpenSearch domain, or its intermediate bucket → the Redshift cluster it COPYs into; the
     transform function and the role are uses."""
     source = ref(at.get("source"))
     if source:
@@ -330,6 +344,16 @@ def _firehose(a, at, add, served: set) -> None:
     if bucket:
         add(a, bucket, "traffic", "objects")
         served.add(bucket)
+    redshift = at.get("redshift") or {}
+    staging, cluster = ref(redshift.get("bucket")), ref(redshift.get("cluster"))
+    if staging and cluster:  # through the intermediate bucket, then COPY into the cluster
+        add(a, staging, "traffic", "objects")
+        add(staging, cluster, "traffic", "COPY")
+        served.update((staging, cluster))
+    domain = ref((at.get("opensearch") or {}).get("domain"))
+    if domain:
+        add(a, domain, "traffic", "documents")
+        served.add(domain)
     backup = ref((at.get("backup") or {}).get("bucket"))
     if backup and backup != bucket:
         add(a, backup, "traffic", "backup")

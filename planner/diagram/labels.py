@@ -258,6 +258,77 @@ def _broker(a):
     return [f"{engine}, {mode}"]
 
 
+def _docdb(a):
+    return [f"{a.get('instances')} × {a.get('instance_class')}", f"MongoDB-compatible {a.get('engine_version')}"]
+
+
+def _neptune(a):
+    return [f"{a.get('instances')} × {a.get('instance_class')}", "graph · IAM auth" if a.get("iam_auth") else "graph"]
+
+
+def _proxy(a):
+    flags = [f for f, on in (("TLS required", a.get("require_tls")), ("IAM auth", a.get("iam_auth"))) if on]
+    return [" · ".join(flags) or "connection pool"]
+
+
+def _msk(a):
+    return [f"{a.get('brokers')} × {a.get('broker_type')}",
+            f"Kafka {a.get('kafka_version')} · {a.get('storage')} per broker"]
+
+
+def _redshift(a):
+    nodes = a.get("nodes") or 2
+    out = [f"{nodes} × {a.get('node_type')}" + (" · Multi-AZ" if a.get("multi_az") else " · one AZ")]
+    copy = a.get("snapshot_copy")
+    if copy:
+        out.append(f"snapshots → {copy.get('region')}")
+    return out
+
+
+def _redshift_serverless(a):
+    top = f"–{a.get('max_capacity')}" if a.get("max_capacity") else ""
+    return [f"{a.get('base_capacity')}{top} RPU"]
+
+
+def _opensearch(a):
+    zones = a.get("zones") or 1
+    masters = (a.get("masters") or {}).get("count")
+    out = [f"{a.get('instances')} × {a.get('instance_type')}"]
+    out.append((f"{zones} AZs" if zones > 1 else "one AZ") + (" + standby" if a.get("standby") else "") +
+               (f" · {masters} masters" if masters else ""))
+    return out
+
+
+def _crawler(a):
+    return [a.get("schedule") or "on demand"]
+
+
+def _athena(a):
+    return [f"results {(a.get('encryption') or 'sse_s3').upper().replace('_', '-')}"]
+def _eks_cluster(a):
+    endpoint = "public + private endpoint" if a.get("endpoint_public") else "private endpoint"
+    return [f"Kubernetes {a.get('version')}, {endpoint}"]
+
+
+def _node_group(a):
+    types = a.get("instance_types") or []
+    shown = types[0] + (f" +{len(types) - 1}" if len(types) > 1 else "") if types else ""
+    return [f"{_capacity(a)}" + (f" × {shown}" if shown else "") + (", spot" if a.get("capacity_type") == "spot"
+                                                                     else "")]
+
+
+def _fargate_profile(a):
+    namespaces = ", ".join(str(s.get("namespace")) for s in a.get("selector") or [])
+    pods = a.get("pods") or 0
+    return [f"namespaces {namespaces}" if namespaces else "", f"{pods} pods" if pods else ""]
+
+
+def _apprunner(a):
+    source = "image" if a.get("image") else f"{a.get('runtime')} build" if a.get("repository") else ""
+    return [f"{source}, {a.get('cpu')} vCPU, {a.get('min_size')}–{a.get('max_size')} instances",
+            "egress through a VPC connector" if a.get("vpc_connector") else ""]
+
+
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
@@ -268,6 +339,11 @@ _DETAILS = {
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,
     "mq_broker": _broker,
+    "documentdb_cluster": _docdb, "neptune_cluster": _neptune, "rds_proxy": _proxy, "msk_cluster": _msk,
+    "redshift_cluster": _redshift, "redshift_serverless": _redshift_serverless, "opensearch_domain": _opensearch,
+    "glue_crawler": _crawler, "athena_workgroup": _athena,
+    "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
+    "apprunner_service": _apprunner,
 }
 
 

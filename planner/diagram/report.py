@@ -97,7 +97,10 @@ def build_report(root, desired, diags, plan, chaos: dict | None) -> str:
         "checks": check_rows(desired, diags), "chaos": chaos, "span": _span,
     }
     if chaos is not None:
+        from archform.providers.simulated.chaos.report import services_listed
+        listed, subnets = services_listed(chaos)
         context.update({
+            "services": listed, "subnets_line": subnets,
             "capacity_svg": capacity_chart(chaos), "timeline_svg": timeline_chart(chaos),
             "charted": len(chart_services(chaos)),
             "verdict": VERDICTS.get(chaos["summary"]["compliance"], ""),

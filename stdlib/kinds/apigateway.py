@@ -62,15 +62,18 @@ SERVICE_ACTIONS = {"sqs_queue": ("SQS-SendMessage", "sqs:SendMessage"),
 
 class Route(Block):
     """`route "GET /orders/{id}" { target = fn }`: a route key, where it goes and who may call it.
-    A route goes to a Lambda function (`target`), an HTTP endpoint (`url`) or, on an HTTP API,
-    straight to an AWS service (`send_to`: a queue, an event bus, a state machine or a Kinesis
-    stream) with a `role` API Gateway assumes to call it."""
+    A route goes to a Lambda function (`target`), an HTTP endpoint (`url`) or, on an HTTP or REST
+    API, straight to an AWS service (`send_to`: a queue, an event bus, a state machine or a
+    Kinesis stream) with a `role` API Gateway assumes to call it. A REST API's service route is an
+    `AWS` integration whose `request_template` (a VTL mapping template for JSON requests) makes
+    the service's request; without one, archform writes the usual one for the service."""
 
     name: Str
     target: Ref["lambda_function"] | None = None
     url: Str | None = None
     send_to: Ref["sqs_queue", "event_bus", "state_machine", "kinesis_stream"] | None = None
     role: Ref["iam_role"] | None = None
+    request_template: Str | None = None
     timeout: DurationRange("50ms", "30s", what="integration timeout") = dur("29s")
     auth: Enum("none", "iam", "jwt", "cognito", "lambda", what="route authorization") = "iam"
     authorizer: Str | None = None
@@ -123,9 +126,10 @@ class ApiGateway(Kind):
     the account's 10,000 requests per second and bursts of 5,000), a `usage_plan` with API keys
     (REST), and a custom `domain` with an ACM `certificate` (in us-east-1 for an edge API, in the
     API's region otherwise). Routes require IAM authorization unless they say `auth = none`.
-    Integrations time out after at most 29 s (REST, WebSocket) or 30 s (HTTP). An HTTP API's
-    route may hand requests straight to an SQS queue, an event bus, a state machine or a Kinesis
-    stream (`send_to`, with a `role` API Gateway assumes). Exports
+    Integrations time out after at most 29 s (REST, WebSocket) or 30 s (HTTP). An HTTP or REST
+    API's route may hand requests straight to an SQS queue, an event bus, a state machine or a
+    Kinesis stream (`send_to`, with a `role` API Gateway assumes; on a REST API an `AWS`
+    integration with a `request_template`, written for the service unless given). Exports
     `endpoint` (the invoke URL), `execution_arn` and, with a domain, `domain_name` (what a Route
     53 alias points at)."""
 
@@ -208,7 +212,7 @@ class ApiGateway(Kind):
             yield Issue(problem, (*path, "name"), help=_ROUTE_HELP[self.protocol])
         if sum(x is not None for x in (route.target, route.url, route.send_to)) != 1:
             yield Issue("a route forwards to a Lambda function (target = …), an HTTP endpoint (url = \"…\") or, on an "
-                        "HTTP API, an AWS service (send_to = …): exactly one", path)
+                        "HTTP or REST API, an AWS service (send_to = …): exactly one", path)
         yield from self._service_issues(route, path, graph)
         if isinstance(route.url, str) and not route.url.startswith(("http://", "https://")):
             yield Issue(f"'{route.url}' is not an HTTP endpoint", (*path, "url"), help="url = \"https://…\"")
@@ -245,16 +249,30 @@ class ApiGateway(Kind):
                             help="usage_plan { rate = 100, burst = 50, quota = 10000, keys = [\"partner\"] }")
 
     def _service_issues(self, route: Route, path: tuple, graph: Graph) -> Iterable[Issue]:
-        """A route to an AWS service: HTTP APIs only, with a role API Gateway may assume that may
-        call the service."""
+        """A route to an AWS service: HTTP and REST APIs, with a role API Gateway may assume that
+        may call the service; a request template on REST APIs only."""
         if route.send_to is None:
             if route.role is not None:
                 yield Issue("role is for a route that sends to an AWS service (send_to = …)", (*path, "role"))
+            if route.request_template is not None:
+                yield Issue("request_template is for a REST API's route that sends to an AWS service (send_to = …)",
+                            (*path, "request_template"))
             return
-        if self.protocol != "http":
-            yield Issue(f"send_to is an HTTP API's AWS service integration; a {self.protocol} API forwards to a "
+        if self.protocol == "websocket":
+            yield Issue("send_to is an HTTP or REST API's AWS service integration; a websocket API forwards to a "
                         "function or a URL", (*path, "send_to"))
             return
+        if route.request_template is not None and self.protocol != "rest":
+            yield Issue("an HTTP API's AWS service integration maps the request itself (its first-class "
+                        "integrations take no mapping template): request_template is a REST API's",
+                        (*path, "request_template"), help="protocol = rest, or remove request_template")
+        target = deref(graph, route.send_to)
+        if self.protocol == "rest" and route.request_template is None and target is not None \
+                and target.get("fifo") is True:
+            yield Issue(f"FIFO queue '{target.address}' takes each message with a MessageGroupId, which the usual "
+                        "SendMessage template does not set", (*path, "send_to"),
+                        help="request_template = \"Action=SendMessage&MessageGroupId=orders&MessageDeduplicationId="
+                             "$context.requestId&MessageBody=$util.urlEncode($input.body)\"")
         if route.role is None:
             yield Issue("a route that sends to an AWS service needs role = <iam_role> that API Gateway assumes to "
                         "call it", (*path, "send_to"))

@@ -17,13 +17,13 @@ from pydantic_core import PydanticCustomError
 
 from archform.dsl import values as v
 from archform.stdlib import aurora_global
+from archform.stdlib.cluster_storage import Instances, StorageCluster, retention
+from archform.stdlib.cluster_storage import subnet_group_issues as _subnet_issues, whole_days as _days
 from archform.stdlib.engines import ENGINE_PORTS
 from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Choice, DurationRange, Int, IntRange, Number, Port, Ref, Region,
                                    Size, SizeRange, Str, Tags, Validated, dur, fail, size, validator_of)
-
-DAY = 86400
 
 # Default ports (notes §7.5.4; its "1433 - MySQL Server" is Microsoft SQL Server). DB2: AWS's default.
 EDITIONS = {"oracle": ("ee", "se2"), "sqlserver": ("ee", "se", "ex", "web"), "db2": ("se", "ae")}
@@ -69,29 +69,10 @@ def _fill_port(data, engine_type):
     return {**data, "port": ENGINE_PORTS[engine]} if engine in ENGINE_PORTS else data
 
 
-def _days(d) -> float | None:
-    return float(d.seconds) / DAY if isinstance(d, v.Duration) else None
-
-
-def _subnet_issues(graph: Graph, subnets: list, min_zones: int, what: str) -> Iterable[Issue]:
-    """A DB subnet group: subnets of one VPC covering at least `min_zones` AZs."""
-    zones, vpcs = set(), set()
-    for ref in subnets:
-        s = deref(graph, ref)
-        if s is not None:
-            zones.add(s.get("az"))
-            vpcs.add(getattr(s.get("vpc"), "address", None))
-    if len(vpcs - {None}) > 1:
-        yield Issue(f"{what}'s subnets are all in one VPC, these are in {len(vpcs - {None})}", ("subnets",))
-    if zones and len(zones) < min_zones:
-        yield Issue(f"{what} needs subnets in at least {min_zones} Availability Zones, these cover {len(zones)}",
-                    ("subnets",), help="add subnets of other AZs")
-
-
 # Master passwords (AWS's CreateDBInstance / CreateDBCluster rules): printable ASCII but / " @
 # and space, of an engine's length. Messages never quote the value: it is a secret.
 PASSWORD_LENGTHS = {"mysql": 41, "mariadb": 41, "oracle": 30, "postgres": 128, "sqlserver": 128, "db2": 255,
-                    "aurora-mysql": 41, "aurora-postgresql": 99, "redis": 128}
+                    "aurora-mysql": 41, "aurora-postgresql": 99, "redis": 128, "docdb": 100}
 DEFAULT_USERNAMES = {"postgres": "postgres", "aurora-postgresql": "postgres", "sqlserver": "admin",
                      "oracle": "admin", "db2": "admin"}
 
@@ -128,7 +109,7 @@ def _credential_issues(model, engine) -> Iterable[Issue]:
                     help="drop master_password (safest), or set manage_master_password = false")
     if model.master_password is not None:
         yield from _password_issues(model.master_password, engine)
-    if model.master_password_secret is not None:
+    if getattr(model, "master_password_secret", None) is not None:  # rds and aurora (not the clusters reusing this)
         if model.master_password is not None:
             yield Issue("master_password and master_password_secret exclude each other: the password is written "
                         "here or kept in the secret", ("master_password_secret",))
@@ -294,14 +275,6 @@ class Rds(Kind):
 
 # --- Aurora ------------------------------------------------------------------------------------
 
-def _aurora_retention(x):
-    d = validator_of(DurationRange("0d", "35d", what="backup_retention"))(x)
-    if isinstance(d, v.Duration) and d.seconds < DAY:
-        raise fail(f"Aurora backups cannot be disabled: backup_retention is between 1d and 35d, got {d} "
-                   f"(notes §7.3.2)")
-    return d
-
-
 AuroraEngine = Choice("aurora-postgresql", "aurora-mysql", what="Aurora engine",
                       aliases={"postgresql": "aurora-postgresql", "postgres": "aurora-postgresql",
                                "mysql": "aurora-mysql"})
@@ -315,12 +288,13 @@ class CustomEndpoint(Block):
     instances: IntRange(1, 16, what="custom endpoint instances")
 
 
-class Aurora(Kind):
+class Aurora(StorageCluster):
     """An Aurora cluster (notes §7.2): a writer and up to 15 replicas, or Aurora Serverless."""
 
     kind: Literal["aurora"] = "aurora"
     noun: ClassVar[str] = "Aurora cluster"
     title: ClassVar[str] = "Aurora cluster"
+    a_cluster: ClassVar[str] = "an Aurora cluster"
     family: ClassVar[str] = "database"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "endpoint": "string",
                                          "reader_endpoint": "string", "port": "number"}
@@ -329,14 +303,14 @@ class Aurora(Kind):
 
     engine: AuroraEngine
     engine_version: Str = None
-    instances: IntRange(1, 16, what="instances (a writer and up to 15 replicas)") = 2
+    instances: Instances = 2
     instance_class: DbClass = None
     serverless: Bool = False
     min_capacity: Number = 0.5
     max_capacity: Number = 16
     subnets: list[Ref["subnet"]]
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
-    backup_retention: Validated(_aurora_retention) = dur("7d")
+    backup_retention: retention("Aurora", "notes §7.3.2") = dur("7d")
     encrypted: Bool = True  # safe default (AWS's API: false), as AWS's console has it
     kms_key: KmsKeyRef = None
     global_secondary: list[Ref.anywhere["aurora"]] = Field(default_factory=list)
@@ -357,15 +331,7 @@ class Aurora(Kind):
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         yield from _credential_issues(self, self.engine)
         yield from self._capacity()
-        yield from _subnet_issues(graph, self.subnets, 2, "an Aurora cluster")
-        if not self.subnets:
-            yield Issue("an Aurora cluster needs subnets (its DB subnet group) in at least two Availability Zones",
-                        ("subnets",))
-        days = _days(self.backup_retention)
-        if days is not None and days != int(days):
-            yield Issue(f"backup_retention counts whole days, got {self.backup_retention}", ("backup_retention",))
-        if self.kms_key is not None and not self.encrypted:
-            yield Issue("kms_key needs encrypted = true", ("kms_key",))
+        yield from self.storage_issues(graph)
         yield from self._endpoints()
         yield from aurora_global.issues(self, me, graph)
 

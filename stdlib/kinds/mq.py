@@ -107,6 +107,7 @@ class MqBroker(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"name", "engine", "deployment", "subnets", "publicly_accessible",
                                                      "kms_key"})
     sensitive: ClassVar[frozenset[str]] = frozenset({"user"})
+    secret_parts: ClassVar[dict[str, frozenset[str]]] = {"user": frozenset({"password"})}
 
     name: Str | None = None
     engine: Enum(*ENGINES, what="broker engine")

@@ -15,8 +15,8 @@ from pydantic import Field, field_validator
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
 from archform.stdlib.kinds.dns import WildcardDomain, covers
-from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import (Choice, Document, DurationRange, OneOf, Ref, Str, Tags, Validated, dur, fail,
+from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.types import (Choice, Document, DurationRange, Enum, OneOf, Ref, Str, Tags, Validated, dur, fail,
                                    validator_of)
 
 # --- certificates ----------------------------------------------------------------------------
@@ -251,8 +251,20 @@ Principal = Validated(_principal)
 PolicyRef = OneOf(Ref["iam_policy"], Validated(_managed_policy), what="an iam_policy or a managed policy ARN")
 
 
+class WebIdentity(Block):
+    """`web_identity { identity_pool = players, users = authenticated }`: the role a Cognito
+    identity pool hands its signed-in users (or, `unauthenticated`, its guests), notes §16.5.
+    The trust lets `cognito-identity.amazonaws.com` assume it with a web identity whose `aud` is
+    that pool's id and whose `amr` says which users."""
+
+    identity_pool: Ref["cognito_identity_pool"]
+    users: Enum("authenticated", "unauthenticated", what="identity pool users") = "authenticated"
+
+
 class IamRole(Kind):
-    """An IAM role: who may assume it (a trust policy) and what it may do (notes §2.8)."""
+    """An IAM role: who may assume it (a trust policy) and what it may do (notes §2.8).
+    `assumed_by` names services, accounts and roles; `web_identity` makes it a Cognito identity
+    pool's role for its signed-in users or its guests (notes §16.5)."""
 
     kind: Literal["iam_role"] = "iam_role"
     title: ClassVar[str] = "IAM role"
@@ -260,7 +272,8 @@ class IamRole(Kind):
     scope: ClassVar[str] = "global"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "name": "string"}
 
-    assumed_by: list[Principal]
+    assumed_by: list[Principal] = Field(default_factory=list)
+    web_identity: WebIdentity | None = None
     policies: list[PolicyRef] = Field(default_factory=list)
     inline_policies: dict[str, Document] = Field(default_factory=dict)
     permissions_boundary: PolicyRef = None
@@ -273,9 +286,10 @@ class IamRole(Kind):
         return x if isinstance(x, (list, tuple)) else [x]
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        if not self.assumed_by:
+        if not self.assumed_by and self.web_identity is None:
             yield Issue("a role needs assumed_by: the services, accounts or roles that may assume it",
                         ("assumed_by",), help="e.g. assumed_by = [ec2]")
+        yield from _web_identity_issues(self, graph)
         if len(self.policies) > 20:
             yield Issue(f"a role has at most 20 managed policies attached (10 unless the quota is raised), "
                         f"got {len(self.policies)}", ("policies",))
@@ -290,3 +304,38 @@ class IamRole(Kind):
         for i, p in enumerate(self.assumed_by):
             if p == "*":
                 yield Issue("assumed_by = \"*\" lets anyone assume the role", ("assumed_by", i), severity="warning")
+
+
+def _wildcards(role: "IamRole") -> list[str]:
+    """The actions a role allows by wildcard (`*`, `s3:*`) in its inline policies, and the
+    administrator policies it has attached."""
+    found = []
+    for name, doc in sorted(role.inline_policies.items()):
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for st in statements if isinstance(statements, list) else [statements]:
+            if not isinstance(st, dict) or st.get("Effect") != "Allow":
+                continue
+            actions = st.get("Action")
+            for a in actions if isinstance(actions, list) else [actions]:
+                if isinstance(a, str) and (a == "*" or a.endswith(":*")):
+                    found.append(a)
+    found += [p.rsplit("/", 1)[-1] for p in role.policies if isinstance(p, str)
+              and p.rsplit("/", 1)[-1] in ("AdministratorAccess", "PowerUserAccess")]
+    return found
+
+
+def _web_identity_issues(role: "IamRole", graph: Graph) -> Iterable[Issue]:
+    web = role.web_identity
+    if web is None or web.users != "unauthenticated":
+        return
+    wide = _wildcards(role)
+    if wide:
+        yield Issue(f"this role is for guests of an identity pool, anyone who has the app: it allows "
+                    f"{', '.join(sorted(set(wide)))}", ("web_identity", "users"), severity="warning",
+                    help="allow guests only the actions and resources any visitor may use")
+    pool = deref(graph, web.identity_pool)
+    if pool is not None and pool.get("allow_unauthenticated") is not True:
+        yield Issue(f"identity pool '{pool.address}' does not allow guests, so no one takes this unauthenticated "
+                    f"role", ("web_identity", "users"),
+                    related=(Related(pool.address, ("allow_unauthenticated",), "guests refused here"),),
+                    help="set allow_unauthenticated = true on the pool, or remove this role")

@@ -7,8 +7,9 @@ creates streams unencrypted unless asked: archform asks, and CloudFormation says
 leaves it unencrypted). A delivery stream reading a Kinesis stream is encrypted by its source:
 Firehose refuses server-side encryption for it.
 
-Firehose destinations here are S3 and an HTTP endpoint; OpenSearch, Redshift and the
-third-party destinations are not expressed yet (each needs a domain or cluster kind first).
+Firehose destinations here are S3, an HTTP endpoint, a Redshift cluster (through an
+intermediate S3 bucket and a COPY) and an OpenSearch domain (with failed documents backed up
+to S3); the third-party destinations are not expressed yet.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 SHARD_IN_BYTES = 1 << 20      # each shard takes 1 MB/s in (notes §14.3)
 SHARD_IN_RECORDS = 1000       # ... or 1,000 records/s
 SHARD_OUT_BYTES = 2 << 20     # and gives 2 MB/s out, shared by the consumers that poll it
+FAN_OUT_CONSUMERS = 20        # enhanced fan-out consumers registered per stream (Kinesis's quota)
 ON_DEMAND_START = 4           # an on-demand stream starts with the capacity of 4 shards (notes §14.3)
 
 
@@ -99,6 +101,16 @@ class KinesisStream(Kind):
             if "kms_key" in me.written:
                 yield Issue("kms_key is used with encryption = kms", ("kms_key",))
         yield from self._capacity_issues(me, graph)
+        yield from self._fan_out_issues(me, graph)
+
+    def _fan_out_issues(self, me: View, graph: Graph) -> Iterable[Issue]:
+        fans = sorted(c.address for c in graph.referrers(me.address)
+                      if _reads(c, me.address) and c.get("fan_out") is True)
+        if len(fans) > FAN_OUT_CONSUMERS:
+            yield Issue(f"a stream registers at most {FAN_OUT_CONSUMERS} enhanced fan-out consumers; {len(fans)} "
+                        f"mappings read this one with fan_out = true", (),
+                        related=tuple(Related(a, ("fan_out",), "an enhanced fan-out reader") for a in fans[:3]),
+                        help="let some of them share the stream's reads (fan_out = false)")
 
     def capacity_shards(self) -> int | None:
         """The shards whose capacity the stream has now (on-demand: the 4 it starts with)."""
@@ -126,7 +138,7 @@ class KinesisStream(Kind):
                         "has scaled",
                         ("ingest",), severity="warning",
                         help=f"start provisioned with shards = {need}, then switch to on_demand")
-        consumers = [c for c in graph.referrers(me.address) if _reads(c, me.address)]
+        consumers = [c for c in graph.referrers(me.address) if _reads(c, me.address) and c.get("fan_out") is not True]
         if in_bytes and len(consumers) * in_bytes > shards * SHARD_OUT_BYTES:
             names = ", ".join(sorted(c.address for c in consumers))
             yield Issue(f"{len(consumers)} consumers ({names}) each read the whole stream: {len(consumers)} × the "
@@ -172,10 +184,53 @@ class HttpDestination(Block):
     content_encoding: Enum("none", "gzip", what="content encoding") = "none"
 
 
+class RedshiftDestination(Block):
+    """`redshift { cluster = warehouse, table = "events", bucket = staging }`: Firehose writes each
+    batch to the intermediate `bucket` (under `prefix`), then runs `COPY table (columns) FROM
+    ... copy_options` on the cluster, retrying for `retry_duration` (0–7,200 s, 3,600 s by
+    default). It signs in with the cluster's master credentials from Secrets Manager (the
+    cluster's `manage_master_password`), so no password is written here. AWS's Firehose guide:
+    a provisioned cluster is reached on its public endpoint, so it must be publicly accessible."""
+
+    cluster: Ref["redshift_cluster"]
+    database: Str | None = None
+    table: Str
+    columns: list[Str] = Field(default_factory=list)
+    copy_options: Str | None = None
+    bucket: Ref["s3_bucket"]
+    prefix: Str | None = None
+    buffer_size: SizeRange("1MiB", "128MiB", what="buffer_size") = size("5MiB")
+    buffer_interval: DurationRange("0s", "900s", what="buffer_interval") = dur("300s")
+    retry_duration: DurationRange("0s", "7200s", what="retry_duration") = dur("3600s")
+
+
+ROTATIONS = ("none", "hour", "day", "week", "month")
+
+
+class OpensearchDestination(Block):
+    """`opensearch { domain = search, index = "clicks", rotation = day }`: Firehose indexes each
+    batch (1–100 MiB, 0–900 s) into `index`, with a date suffix per `rotation` (none, hour,
+    day — the default —, week, month), retrying for `retry_duration` (0–7,200 s, 300 s by
+    default). Documents it cannot index go to the delivery stream's `backup` bucket, which an
+    OpenSearch destination needs. A VPC domain is reached through ENIs in its own subnets, with
+    its own security groups."""
+
+    domain: Ref["opensearch_domain"]
+    index: Str
+    rotation: Enum(*ROTATIONS, what="index rotation") = "day"
+    buffer_size: SizeRange("1MiB", "100MiB", what="buffer_size") = size("5MiB")
+    buffer_interval: DurationRange("0s", "900s", what="buffer_interval") = dur("300s")
+    retry_duration: DurationRange("0s", "7200s", what="retry_duration") = dur("300s")
+
+
+_INDEX = re.compile(r"^[a-z0-9][a-z0-9_.+-]{0,79}$")
+
+
 class Backup(Block):
     """`backup { bucket = raw, mode = all }`: a copy of the source records in S3 — all of them,
-    or (HTTP destinations) only those that failed delivery. `mode` defaults to `failed` for an
-    HTTP destination and `all` for S3 (whose failures go to its `error_prefix`)."""
+    or (HTTP and OpenSearch destinations) only those that failed delivery. `mode` defaults to
+    `failed` for an HTTP or OpenSearch destination and `all` for S3 and Redshift (whose failures
+    stay under the S3 `error_prefix` or in the intermediate bucket)."""
 
     bucket: Ref["s3_bucket"]
     mode: Enum("all", "failed", what="backup mode") | None = None
@@ -186,12 +241,13 @@ class Firehose(Kind):
     """An Amazon Data Firehose delivery stream (notes §14.4): producers PUT records of up to
     1,000 KiB directly, or Firehose reads a Kinesis stream (`source = <kinesis_stream>`); an
     optional Lambda `transform` rewrites each batch; records are buffered and delivered to S3
-    (`s3 { ... }`) or an HTTP endpoint (`http { ... }`), with an optional `backup` bucket. Firehose
+    (`s3 { ... }`), an HTTP endpoint (`http { ... }`), a Redshift cluster (`redshift { ... }`)
+    or an OpenSearch domain (`opensearch { ... }`), with an optional `backup` bucket. Firehose
     works as `role` (an iam_role assumed by firehose), which must be allowed to write the
     buckets, read the source stream and invoke the transform. A direct-PUT stream is encrypted
     with an AWS-owned key unless `encryption = customer_kms` (with `kms_key`) or `none`; one
-    reading a Kinesis stream is encrypted by the stream. (OpenSearch, Redshift and third-party
-    destinations are not expressed yet.)"""
+    reading a Kinesis stream is encrypted by the stream. (Third-party destinations are not
+    expressed yet.)"""
 
     kind: Literal["firehose"] = "firehose"
     title: ClassVar[str] = "Firehose delivery stream"
@@ -204,6 +260,8 @@ class Firehose(Kind):
     source: Ref["kinesis_stream"] | None = None
     s3: S3Destination | None = None
     http: HttpDestination | None = None
+    redshift: RedshiftDestination | None = None
+    opensearch: OpensearchDestination | None = None
     transform: Ref["lambda_function"] | None = None
     backup: Backup | None = None
     role: Ref["iam_role"]
@@ -214,17 +272,25 @@ class Firehose(Kind):
     def backup_mode(self) -> str | None:
         if self.backup is None:
             return None
-        return self.backup.mode or ("failed" if self.http is not None else "all")
+        return self.backup.mode or ("failed" if self.http is not None or self.opensearch is not None else "all")
+
+    def destinations(self) -> list[str]:
+        return [d for d in DESTINATIONS if getattr(self, d) is not None]
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         yield from name_issues(self.name, "delivery stream", 64)
-        if (self.s3 is None) == (self.http is None):
-            yield Issue("a delivery stream has one destination: write s3 { bucket = … } or http { url = \"…\" }",
-                        ("s3",) if self.s3 is not None else ())
+        chosen = self.destinations()
+        if len(chosen) != 1:
+            yield Issue("a delivery stream has one destination: write s3 { … }, http { … }, redshift { … } or "
+                        "opensearch { … }", (chosen[1],) if len(chosen) > 1 else ())
         if self.s3 is not None:
             yield from self._s3_issues()
         if self.http is not None:
             yield from self._http_issues()
+        if self.redshift is not None:
+            yield from self._redshift_issues(graph)
+        if self.opensearch is not None:
+            yield from self._opensearch_issues(graph)
         yield from self._encryption_issues()
         yield from self._role_issues(graph)
 
@@ -252,6 +318,40 @@ class Firehose(Kind):
             yield Issue("an HTTP endpoint destination needs backup { bucket = … }: Firehose keeps what it cannot "
                         "deliver there", ("http",))
 
+    def _redshift_issues(self, graph: Graph) -> Iterable[Issue]:
+        if self.backup is not None and self.backup.mode == "failed":
+            yield Issue("a Redshift destination's backup copies all source records (its failures stay in the "
+                        "intermediate bucket)", ("backup", "mode"), help="mode = all, or remove the backup")
+        cluster = deref(graph, self.redshift.cluster)
+        if cluster is None:
+            return
+        related = (Related(cluster.address, (), "the cluster"),)
+        if cluster.get("manage_master_password") is False:
+            yield Issue(f"Firehose signs in to '{cluster.address}' with the master credentials Redshift keeps in "
+                        "Secrets Manager: the cluster needs manage_master_password", ("redshift", "cluster"),
+                        related=related, help="drop the cluster's master_password (Redshift then manages it)")
+        if cluster.get("publicly_accessible") is not True:
+            yield Issue(f"Firehose reaches a provisioned Redshift cluster on its public endpoint (AWS's Firehose "
+                        f"guide): '{cluster.address}' is not publicly accessible", ("redshift", "cluster"),
+                        related=(Related(cluster.address, ("publicly_accessible",), "private cluster"),),
+                        help="publicly_accessible = true on the cluster, with a security group that admits only "
+                             "Firehose's address range for the region; or load from S3 with COPY yourself")
+
+    def _opensearch_issues(self, graph: Graph) -> Iterable[Issue]:
+        index = self.opensearch.index
+        if isinstance(index, str) and not _INDEX.match(index):
+            yield Issue(f"an OpenSearch index name is 1–80 lower-case letters, digits, '_', '-', '+' and '.', not "
+                        f"starting with '_', '-' or '+'; got '{index}'", ("opensearch", "index"))
+        if self.backup is None:
+            yield Issue("an OpenSearch destination needs backup { bucket = … }: Firehose keeps the documents it "
+                        "cannot index there", ("opensearch",))
+        domain = deref(graph, self.opensearch.domain)
+        if domain is not None and domain.get("subnets") and not domain.get("security_groups"):
+            yield Issue(f"Firehose reaches VPC domain '{domain.address}' through network interfaces with the domain's "
+                        "security groups: the domain has none", ("opensearch", "domain"),
+                        related=(Related(domain.address, ("subnets",), "a VPC domain"),),
+                        help="give the domain security_groups that admit HTTPS from themselves")
+
     def _encryption_issues(self) -> Iterable[Issue]:
         if self.kms_key is not None and self.encryption != "customer_kms":
             yield Issue(f"kms_key is used with encryption = customer_kms; this stream has encryption = "
@@ -275,20 +375,30 @@ class Firehose(Kind):
             yield Issue(f"role '{role.address}' cannot be assumed by Firehose", ("role",),
                         related=(Related(role.address, ("assumed_by",), "who may assume the role"),),
                         help="add firehose to the role's assumed_by")
-        needs = [("s3:PutObject", "write the bucket", ("s3",) if self.s3 is not None else ("backup",))]
+        needs = [("s3:PutObject", "write the bucket", ("s3",) if self.s3 is not None else
+                  ("redshift",) if self.redshift is not None else ("backup",))]
+        if self.opensearch is not None:
+            needs.append(("es:ESHttpPost", "index into the domain (es:ESHttpPost, ESHttpPut, DescribeDomain)",
+                          ("opensearch",)))
+        if self.redshift is not None:
+            needs.append(("secretsmanager:GetSecretValue", "read the cluster's credentials "
+                          "(secretsmanager:GetSecretValue)", ("redshift",)))
         if self.source is not None:
             needs.append(("kinesis:GetRecords", "read the source stream (kinesis:DescribeStream, GetShardIterator, "
                           "GetRecords, ListShards)", ("source",)))
         if self.transform is not None:
             needs.append(("lambda:InvokeFunction", "invoke the transform (lambda:InvokeFunction, "
                           "GetFunctionConfiguration)", ("transform",)))
-        if self.s3 is None and self.backup is None:
+        if self.s3 is None and self.redshift is None and self.backup is None:
             needs = needs[1:]
         for action, what, path in needs:
             if role_grants(role.model, graph, action) is False:
                 yield Issue(f"role '{role.address}' may not {what}: Firehose fails every delivery without "
                             f"{action}", path, related=related,
                             help=f"allow {action} on it in an inline policy of the role")
+
+
+DESTINATIONS = ("s3", "http", "redshift", "opensearch")
 
 
 def _same(a, b) -> bool:

@@ -59,7 +59,9 @@ class Workload(Kind):
     topic, fanned out to its subscriptions (`shares`: what each one's filter passes; a queue's
     own workload, without a rate, says who consumes it); or `rate` requests per second to an API
     Gateway API; or `rate` records per second of `record_size` put to a Kinesis stream, against its
-    shards' 1 MB/s and 1,000 records/s each (notes §14.3).
+    shards' 1 MB/s and 1,000 records/s each (notes §14.3), read by its event source mappings and
+    delivery streams against the shards' 2 MB/s out (shared, 5 reads a second per shard, unless a
+    mapping has enhanced fan-out), each Lambda reader's function taking `per_record` a record.
     `archform chaos` reports the queue's depth and oldest message over the run, the backlog a
     failure builds and when it drains, throttling and dead letters."""
 
@@ -75,6 +77,8 @@ class Workload(Kind):
     shares: dict[str, Percent] = Field(default_factory=dict)  # a topic: the share each subscription's filter passes
     record_size: SizeRange("1B", "1MiB", what="record_size") = size("1KiB")  # a stream's records (notes §14.3)
     per_message: DurationRange("1ms", "12h", what="per_message") = dur("100ms")
+    # a stream's Lambda readers: the time their function takes per record (None: as fast as they read)
+    per_record: DurationRange("1ms", "15m", what="per_record") | None = None
     per_instance: IntRange(1, 10_000, what="per_instance") = 1
     error_rate: Percent = pct(0)
 
@@ -93,6 +97,9 @@ class Workload(Kind):
                         "stream takes no consumer", ("consumer",))
         if "record_size" in me.written and kind != "kinesis_stream":
             yield Issue("record_size is for a workload on a Kinesis stream", ("record_size",))
+        if self.per_record is not None and kind != "kinesis_stream":
+            yield Issue("per_record is for a workload on a Kinesis stream (how long its reading functions take per "
+                        "record); a queue's consumer takes per_message", ("per_record",))
         if kind != "sns_topic" and self.shares:
             yield Issue("shares are for a workload on an SNS topic (the share of messages each subscription's filter "
                         "passes)", ("shares",))

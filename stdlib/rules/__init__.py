@@ -30,12 +30,15 @@ KINDS: dict[str, tuple[str, ...]] = {
     "internet_gateway_per_vpc": ("internet_gateway",),
     "network_acl_association": ("network_acl",),
     "placement_group_limit": ("placement_group",),
+    "rds_proxy_from_vpc": ("rds_proxy", "lambda_function"),
     "route_table_association": ("route_table",),
     "s3_bucket_names_unique": ("s3_bucket",),
     "s3_replication_chain": ("s3_bucket",),
     "spread_placement_limit": ("placement_group",),
     "subnet_overlap": ("subnet",),
     "vpc_limit": ("vpc",),
+    "reachability": ("load_balancer", "rds", "aurora", "elasticache"),
+    "dr_rpo_redshift_snapshots": ("dr_plan", "redshift_cluster"),
     "waf_cloudfront_scope": ("cloudfront",),
 }
 

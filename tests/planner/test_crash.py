@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -103,14 +104,16 @@ def _peek(state: Path, pid: int | None = None) -> tuple[bool, set[str]]:
         return False, set()
 
 
+_DONE = re.compile(r": (created|updated) after \S+ \[|: destroyed after \S+$")
+
+
 def _done_lines(path: Path) -> int:
     """Operations the child reported finished (a line per resource, written once it is recorded)."""
     try:
         text = path.read_text()
     except OSError:
         return 0
-    return sum(1 for line in text.splitlines()
-               if ": created [" in line or ": updated [" in line or line.endswith(": destroyed"))
+    return sum(1 for line in text.splitlines() if _DONE.search(line))
 
 
 def killed_apply(work: Path, rng: random.Random, config: Path, params: tuple[str, ...], changes: int,

@@ -36,6 +36,9 @@ EXPECTED = {
     "serverless_queue_worker": {"global": 1, "region": 1},
     "static_site": {"global": 1, "region": 1, "zone": 1},
     "stream_pipeline": {"global": 1, "region": 1},
+    "analytics": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 3},
+    "eks_cluster": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9},
+    "mq_broker": {"region": 1, "vpc": 1, "az": 2, "subnet": 4},
     "secure_data_tier": {"region": 2, "vpc": 2, "az": 6, "subnet": 18},
 }
 

@@ -58,6 +58,21 @@ CASES = {
         "rename": ("clicks_to_lake", "delivery", "primary"),
         "drift": ("primary.clicks", "retention", "1d"),
     },
+    "analytics": {
+        "edit": ("bytes_scanned_cutoff = 10GB", "bytes_scanned_cutoff = 20GB"),
+        "rename": ("query_results", "athena_results", "primary"),
+        "drift": ("primary.warehouse", "snapshot_retention", "1d"),
+    },
+    "eks_cluster": {
+        "edit": ("desired         = 6", "desired         = 8"),
+        "rename": ("shared", "web_storage", "primary"),
+        "drift": ("primary.general", "max", 20),
+    },
+    "mq_broker": {
+        "edit": ("max                       = 8", "max                       = 10"),
+        "rename": ("order_service", "orders_api", "primary"),
+        "drift": ("primary.workers", "max", 4),
+    },
     "secure_data_tier": {
         "edit": ("rate_limit = 2000", "rate_limit = 1000"),
         "rename": ("blocked", "bad_addresses", "primary"),

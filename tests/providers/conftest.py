@@ -171,6 +171,37 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           target=[{"resource": r("jobs")}, {"resource": r("worker")}, {"resource": r("flow"), "role": r("flow_role")}])
     b.add("broker", "mq_broker", engine="activemq", deployment="active_standby", subnets=[r("data_a"), r("data_b")],
           security_groups=[r("app_sg")])  # no users: their passwords would come back as fingerprints
+    b.add("docs", "documentdb_cluster", instance_class="db.r6g.large", subnets=[r("data_a"), r("data_b")], instances=2,
+          security_groups=[r("db_sg")])
+    b.add("graph", "neptune_cluster", instance_class="db.r6g.large", subnets=[r("data_a"), r("data_b")], iam_auth=True)
+    b.add("orders_pool", "rds_proxy", target=r("orders"), subnets=[r("data_a"), r("data_b")],
+          secrets=["arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-AbCdEf"], security_groups=[r("db_sg")])
+    b.add("stream", "msk_cluster", subnets=[r("data_a"), r("data_b")], brokers=4, client_auth=["iam"],
+          security_groups=[r("app_sg")])
+    b.add("warehouse", "redshift_cluster", node_type="ra3.xlplus", nodes=2, multi_az=True, manage_master_password=True,
+          subnets=[r("data_a"), r("data_b")], security_groups=[r("app_sg")])
+    b.add("adhoc", "redshift_serverless", base_capacity=8, manage_admin_password=True,
+          subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("search", "opensearch_domain", instances=3, zones=3, standby=True, masters={"count": 3},
+          subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("catalog", "glue_database")
+    b.add("crawler_role", "iam_role", region=None, assumed_by=["glue"])
+    b.add("crawler", "glue_crawler", database=r("catalog"), role=r("crawler_role"),
+          s3=[{"bucket": r("site"), "path": "clicks/"}])
+    b.add("analysts", "athena_workgroup", results=r("site"), prefix="athena/")
+    b.add("eks_role", "iam_role", region=None, assumed_by=["eks"])
+    b.add("k8s", "eks_cluster", role=r("eks_role"), subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("k8s_nodes", "eks_node_group", cluster=r("k8s"), role=r("app_role"), subnets=[r("app_a"), r("app_b")],
+          instance_types=["m5.large"], min=2, max=4)
+    b.add("pods_role", "iam_role", region=None, assumed_by=["eks-fargate-pods"])
+    b.add("k8s_web", "eks_fargate_profile", cluster=r("k8s"), pod_execution_role=r("pods_role"),
+          subnets=[r("app_a"), r("app_b")], selector=[{"namespace": "web"}], pods=2)
+    b.add("pull_role", "iam_role", region=None, assumed_by=["build.apprunner"])
+    b.add("runner", "apprunner_service", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4",
+          access_role=r("pull_role"), min_size=2, vpc_connector={"subnets": [r("app_a"), r("app_b")],
+                                                                 "security_groups": [r("app_sg")]})
+    b.add("players", "cognito_identity_pool", provider=[{"user_pool": r("members"), "client": "web"}])
+    b.add("player_role", "iam_role", region=None, web_identity={"identity_pool": r("players")})
     b.add("data_key", "kms_key", description="the world's data", aliases=["alias/world-data"])
     b.add("db_secret", "secret", kms_key=r("data_key"), rotation={"function": r("worker"), "every": dur("30d")},
           replica_regions=["eu-west-1"])

@@ -6,7 +6,6 @@ when it drains. The kind's rules and its CloudFormation (nothing) are checked he
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

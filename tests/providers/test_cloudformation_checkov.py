@@ -36,7 +36,10 @@ REASONS = {
     "CKV_AWS_68": WAF,
     "CKV_AWS_260": "port 80 open to the internet: the listener only redirects to HTTPS",
     "CKV_AWS_111": "ec2:AssociateAddress and DescribeAddresses take no resource-level condition the example "
-                   "can name before the address exists (Resource '*'; the role is the instance's alone)",
+                   "can name before the address exists (Resource '*'; the role is the instance's alone); the "
+                   "same for the network interfaces Firehose makes in a VPC domain's subnets (analytics)",
+    "CKV_AWS_109": "Firehose's ec2:CreateNetworkInterfacePermission on the interfaces it makes in a VPC domain's "
+                   "subnets, which do not exist before delivery starts (AWS's documented policy: Resource '*')",
     "CKV_AWS_157": "Multi-AZ is the architecture's choice (a test of read replicas)",
     "CKV_AWS_16": "a read replica is encrypted as its source: CloudFormation takes no StorageEncrypted on one",
     "CKV_AWS_119": "DynamoDB encrypts every table at rest with an AWS owned key; a customer managed key is "
@@ -68,8 +71,19 @@ REASONS = {
                   "account, not of a stack): stage { access_logs = true } once the account has it",
     "CKV_AWS_120": "a REST API's cache is charged by the hour and serves stale answers: the architecture's choice",
     "CKV_AWS_158": "CloudWatch Logs encrypts every log group at rest with its own keys; a customer managed key "
-                   "(a key ARN whose policy admits the logs service) is not something a state machine's log "
-                   "group is given today",
+                   "(a key ARN whose policy admits the logs service) is not something a state machine's or an "
+                   "MSK cluster's log group is given today",
+    "CKV_AWS_85": "DocumentDB exports audit and profiler logs only once a cluster parameter group turns them on "
+                  "(audit_logs, profiler), which the architecture does not declare",
+    "CKV_AWS_101": "Neptune exports audit logs only once a cluster parameter group sets neptune_enable_audit_log, "
+                   "which the architecture does not declare",
+    "CKV_AWS_71": "Redshift's audit logging (to S3 or CloudWatch) is the architecture's choice; not expressed yet",
+    "CKV_AWS_84": "OpenSearch's slow and application logs need a CloudWatch log group and resource policy the "
+                  "architecture names; not expressed yet",
+    "CKV_AWS_317": "the same, for OpenSearch's audit logs (which also need fine-grained access control)",
+    "CKV_AWS_195": "a Glue security configuration (encrypting a crawler's CloudWatch logs) is not expressed yet",
+    "CKV_AWS_366": "guests on purpose (the test of an identity pool's unauthenticated role; validate warns, "
+                   "and the pool refuses guests unless allow_unauthenticated = true)",
 }
 
 # Per architecture: the accepted findings (check, logical id). Anything else fails.
@@ -111,6 +125,10 @@ ACCEPTED = {
         ("CKV_AWS_21", "PrimaryLogs"), ("CKV_AWS_31", "PrimaryCache"), ("CKV_AWS_68", "Cdn"), ("CKV_AWS_86", "Cdn"),
         ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_173", "PrimaryHandler"), ("CKV_AWS_27", "PrimaryWork"),
         ("CKV_AWS_27", "PrimaryWorkDlq"), ("CKV_AWS_158", "PrimaryFulfilLogs"),
+        ("CKV_AWS_85", "PrimaryDocs"), ("CKV_AWS_101", "PrimaryGraph"), ("CKV_AWS_158", "PrimaryKafkaBrokerLogs"),
+        ("CKV_AWS_71", "PrimaryWarehouse"), ("CKV_AWS_84", "PrimarySearch"), ("CKV_AWS_317", "PrimarySearch"),
+        ("CKV_AWS_195", "PrimaryClicksCrawler"),
+        ("CKV_AWS_366", "PrimaryPlayers"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),
@@ -129,6 +147,13 @@ ACCEPTED = {
         ("CKV_AWS_115", "PrimaryEnrich"), ("CKV_AWS_116", "PrimaryEnrich"), ("CKV_AWS_117", "PrimaryEnrich"),
         ("CKV_AWS_18", "PrimaryLake"),
     },
+    "analytics": {
+        ("CKV_AWS_109", "DeliveryRole"), ("CKV_AWS_111", "DeliveryRole"), ("CKV_AWS_18", "PrimaryLake"),
+        ("CKV_AWS_18", "PrimaryQueryResults"), ("CKV_AWS_21", "PrimaryQueryResults"),
+        ("CKV_AWS_195", "PrimaryClicksCrawler"), ("CKV_AWS_317", "PrimarySearch"), ("CKV_AWS_71", "PrimaryWarehouse"),
+        ("CKV_AWS_84", "PrimarySearch"),
+    },
+    "eks_cluster": set(),  # the defaults: a private endpoint, secrets encrypted, every control-plane log
     "cross_region_fan_out": {
         ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),
         ("CKV_AWS_116", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryPlain"), ("CKV_AWS_258", "PrimaryPlainUrl"),
@@ -147,6 +172,7 @@ ACCEPTED = {
         ("CKV_AWS_18", "PrimaryAssets"), ("CKV_AWS_18", "StandbyAssets"), ("CKV_AWS_91", "PrimaryWeb"),
         ("CKV_AWS_91", "StandbyWeb"),
     },
+    "mq_broker": set(),
     "secure_data_tier": {
         ("CKV_AWS_118", "PrimaryOrdersInstance1"), ("CKV_AWS_118", "PrimaryOrdersInstance2"),
         ("CKV_AWS_118", "StandbyOrdersInstance1"), ("CKV_AWS_162", "PrimaryOrders"), ("CKV_AWS_162", "StandbyOrders"),

@@ -52,6 +52,10 @@ MOTO_UNSUPPORTED = [
     "AWS::ApiGatewayV2::Integration",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Stage",
+    "AWS::AppRunner::AutoScalingConfiguration",  # moto has no App Runner
+    "AWS::AppRunner::Service",
+    "AWS::AppRunner::VpcConnector",
+    "AWS::Athena::WorkGroup",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::CertificateManager::Certificate",
     "AWS::CloudFront::CachePolicy",
@@ -59,8 +63,13 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::VpcOrigin",
     "AWS::CloudWatch::Alarm",
+    "AWS::Cognito::IdentityPool",
+    "AWS::Cognito::IdentityPoolRoleAttachment",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
+    "AWS::DocDB::DBCluster",
+    "AWS::DocDB::DBInstance",
+    "AWS::DocDB::DBSubnetGroup",
     "AWS::DynamoDB::GlobalTable",
     "AWS::EC2::EIPAssociation",
     "AWS::EC2::EgressOnlyInternetGateway",
@@ -71,6 +80,9 @@ MOTO_UNSUPPORTED = [
     "AWS::EC2::SecurityGroupEgress",
     "AWS::EC2::SubnetNetworkAclAssociation",
     "AWS::EC2::VPCCidrBlock",
+    "AWS::EKS::Cluster",  # moto has EKS's API, not its CloudFormation
+    "AWS::EKS::FargateProfile",
+    "AWS::EKS::Nodegroup",
     "AWS::ElastiCache::CacheCluster",
     "AWS::ElastiCache::ReplicationGroup",
     "AWS::ElastiCache::SubnetGroup",
@@ -78,13 +90,28 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",
     "AWS::GlobalAccelerator::Listener",
+    "AWS::Glue::Crawler",
+    "AWS::Glue::Database",
+    "AWS::Kinesis::StreamConsumer",
+    "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
+    "AWS::Lambda::Alias",
+    "AWS::Lambda::Url",
+    "AWS::MSK::Cluster",
+    "AWS::Neptune::DBCluster",
+    "AWS::Neptune::DBInstance",
+    "AWS::Neptune::DBSubnetGroup",
+    "AWS::OpenSearchService::Domain",
     "AWS::KMS::ReplicaKey",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
     "AWS::Logs::MetricFilter",
     "AWS::RDS::DBCluster",
+    "AWS::RDS::DBProxy",
+    "AWS::RDS::DBProxyTargetGroup",
     "AWS::RDS::GlobalCluster",
+    "AWS::RedshiftServerless::Namespace",
+    "AWS::RedshiftServerless::Workgroup",
     "AWS::ResilienceHub::ResiliencyPolicy",
     "AWS::Route53::CidrCollection",
     "AWS::S3::BucketPolicy",
@@ -505,10 +532,12 @@ CHECKS = {
 # - fan_out: the bucket, which waits for the topic policy that lets S3 publish (TopicPolicy);
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
+#   user pool, Redshift Serverless, OpenSearch, Glue and Athena — and what
 #   user pool, the Secrets Manager secret, the WAF web ACL and the CloudWatch alarms (moto's
 #   CloudFormation has none of them) — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
-#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases in them, the records aliasing
+#   the VPC's secondary CIDR block (VPCCidrBlock) and the databases (and the Redshift cluster) in
+#   them, the records aliasing
 #   the distribution and accelerator, the failover record with a health check (moto cannot read
 #   a health check's id);
 # - multi_region: the accelerator, the global table, Aurora, the certificates, the DR plan, the
@@ -517,7 +546,12 @@ CHECKS = {
 # - secure_data_tier: Aurora, the certificate, the secret, the WAF ACL and IP set, the alarms and
 #   the replica key (moto's CloudFormation has none of them);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
-#   AWS::KinesisFirehose::DeliveryStream).
+#   AWS::KinesisFirehose::DeliveryStream);
+# - analytics: the delivery streams, OpenSearch, Glue and Athena (no CloudFormation types in moto),
+#   and the delivery role, whose policy names the domain.
+# - every_kind: the Cognito identity pool and the two roles whose trust names it, and the Kinesis
+#   mapping with enhanced fan-out (its AWS::Kinesis::StreamConsumer);
+# - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -527,8 +561,20 @@ NOT_DEPLOYED = {
     "queue_workers": [],
     "fan_out": ["primary.uploads"],
     "stream_pipeline": ["primary.clicks_to_lake"],
+    "analytics": ["delivery_role", "primary.analysts", "primary.clicks_catalog", "primary.clicks_crawler",
+                  "primary.clicks_to_lake", "primary.clicks_to_search", "primary.search"],
+    "eks_cluster": ["primary.batch", "primary.general", "primary.platform", "primary.web"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
+    "every_kind": ["accelerator", "cdn", "dr", "guest_role", "player_role", "primary.adhoc", "primary.analysts",
+                   "primary.app_fleet", "primary.app_lt", "primary.broker", "primary.cache", "primary.cert",
+                   "primary.clicks_catalog", "primary.clicks_crawler", "primary.clicks_to_handler",
+                   "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]", "primary.data_acl", "primary.db",
+                   "primary.db_pool", "primary.db_replica", "primary.docs", "primary.eigw", "primary.graph",
+                   "primary.hook", "primary.k8s", "primary.k8s_spot", "primary.k8s_web", "primary.kafka",
+                   "primary.members", "primary.orders", "primary.parts", "primary.players", "primary.runner",
+                   "primary.search", "primary.spread", "primary.warehouse", "zone.cdn", "zone.fast", "zone.www",
+                   "zone.www_backup"],
     "every_kind": ["accelerator", "cdn", "dr", "primary.app_errors", "primary.app_fleet", "primary.app_lt",
                    "primary.bastion_recovery", "primary.blocked", "primary.broker", "primary.cache", "primary.cert",
                    "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]", "primary.data_acl", "primary.db",
@@ -539,6 +585,7 @@ NOT_DEPLOYED = {
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
     "forest": [],
+    "mq_broker": ["primary.orders"],
     "secure_data_tier": ["primary.app_errors", "primary.blocked", "primary.db_password", "primary.fleet_hot",
                          "primary.orders", "primary.shop_firewall", "primary.site", "standby.data", "standby.orders"],
 }

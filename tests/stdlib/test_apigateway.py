@@ -218,7 +218,6 @@ def service(principal="apigateway", action="sqs:SendMessage", protocol="", role=
     (service(role=""), "a route that sends to an AWS service needs role"),
     (service(principal="lambda"), "role 'east.api_role' cannot be assumed by API Gateway"),
     (service(action="sqs:ReceiveMessage"), "role 'east.api_role' does not allow sqs:SendMessage"),
-    (service(protocol="    protocol = rest"), "send_to is an HTTP API's AWS service integration"),
 ])
 def test_a_route_to_an_aws_service_needs_a_role_that_may_call_it(text, message):
     _, diags = resolve_text(text, "main.arch")

@@ -48,6 +48,11 @@ def tg(**attrs) -> View:
     return view("app", "target_group", {**base, **attrs})
 
 
+def served_tg() -> View:
+    """A target group with a target, so the load balancer in front of it serves something."""
+    return tg(target_type=w("ip"), targets=[v.Ip(ipaddress.ip_address("10.0.3.10"))])
+
+
 def cert(region=REGION) -> View:
     return view("cert", "certificate", {"domain": "shop.example.com"}, region)
 
@@ -58,7 +63,7 @@ def alb(*listeners, **attrs) -> View:
 
 
 def test_a_correct_alb():
-    views = network() + [tg(), cert(),
+    views = network() + [served_tg(), cert(),
                          alb({"name": "https", "certificate": ref("cert", "certificate"), "forward": TG},
                              {"name": "http", "redirect": w("https")})]
     assert messages(views) == []
@@ -163,7 +168,7 @@ def test_rules_need_conditions_and_only_on_alb():
     msgs = messages(network() + [tg(), alb({"name": "http", "forward": TG, "rule": [rule]})])
     assert "rule 'api' needs a condition: path, host, header or query" in msgs
     rule["path"] = "/api/*"
-    assert messages(network() + [tg(), alb({"name": "http", "forward": TG, "rules": [rule]})]) == []
+    assert messages(network() + [served_tg(), alb({"name": "http", "forward": TG, "rules": [rule]})]) == []
 
 
 # --- target groups -----------------------------------------------------------------------

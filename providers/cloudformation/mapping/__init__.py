@@ -13,11 +13,14 @@ from archform.stdlib import facets
 
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
+from . import analytics, clusterdb, dbproxy, kafka
+from . import apprunner, eks
+from . import identity_pools
 from . import keys, monitoring, secrets, waf
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
-            apigateway, streaming, workload, events, identity, mq,
-            keys, secrets, waf, monitoring)
+            apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
+            apprunner, identity_pools, keys, secrets, waf, monitoring)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

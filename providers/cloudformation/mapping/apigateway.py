@@ -235,9 +235,20 @@ def _rest(r, m, routes):
     for i, route in routes:
         method, _, path = route["name"].partition(" ")
         lam = r.target("route", i, "target") is not None
+        service = r.target("route", i, "send_to")
         auth = m.route[i].auth
         suffix = "Method" + _route_suffix(route["name"])
         methods.append(r.att(suffix))
+        if service is not None:
+            integration = _rest_service_integration(r, i, service)
+        else:
+            integration = {
+                "Type": "AWS_PROXY" if lam else "HTTP_PROXY",
+                "IntegrationHttpMethod": "POST" if lam else method,
+                "Uri": _invoke_uri(r.ref("route", i, "target", export="arn")) if lam else r.val("route", i, "url"),
+                "RequestParameters": None if lam else {f"integration.request.path.{p}": f"method.request.path.{p}"
+                                                       for p in _params(path)} or None,
+            }
         r.part("AWS::ApiGateway::Method", {
             "RestApiId": r.att(),
             "ResourceId": resources[path],
@@ -247,14 +258,8 @@ def _rest(r, m, routes):
             else None,
             "ApiKeyRequired": True if m.route[i].api_key else None,
             "RequestParameters": {f"method.request.path.{p}": True for p in _params(path)} or None,
-            "Integration": {
-                "Type": "AWS_PROXY" if lam else "HTTP_PROXY",
-                "IntegrationHttpMethod": "POST" if lam else method,
-                "Uri": _invoke_uri(r.ref("route", i, "target", export="arn")) if lam else r.val("route", i, "url"),
-                "TimeoutInMillis": int(seconds(r.get("route", i, "timeout")) * 1000),
-                "RequestParameters": None if lam else {f"integration.request.path.{p}": f"method.request.path.{p}"
-                                                       for p in _params(path)} or None,
-            },
+            "Integration": {**integration, "TimeoutInMillis": int(seconds(r.get("route", i, "timeout")) * 1000)},
+            "MethodResponses": [{"StatusCode": code} for code, _ in _SERVICE_RESPONSES] if service else None,
         }, suffix=suffix)
     snapshot = hashlib.sha256(json.dumps([route for _, route in routes], sort_keys=True,
                                          default=str).encode()).hexdigest()[:8].upper()
@@ -284,6 +289,54 @@ def _rest(r, m, routes):
         r.part("AWS::ApiGateway::BasePathMapping", {
             "DomainName": r.att("Domain"), "RestApiId": r.att(), "Stage": r.att("Stage"),
         }, suffix="BasePathMapping")
+
+
+# a non-proxy integration answers only with the statuses it maps: the service's 2xx as 200, its
+# 4xx as 400 and its 5xx as 500 (unmapped, the client would see 500 for all)
+_SERVICE_RESPONSES = (("200", None), ("400", "4\\d{2}"), ("500", "5\\d{2}"))
+
+
+def _rest_service_integration(r, i: int, service: str) -> dict:
+    """A REST API's `AWS` integration: the service's API called with the route's role, the
+    request made by the route's mapping template or the usual one for the service (SQS's query
+    API by path, the JSON APIs by action)."""
+    kind = r.ctx.kind(service)
+    out = r.ctx.out
+    json_type = "'application/x-amz-json-1.1'"
+    if kind == "sqs_queue":
+        uri = sub("arn:", PARTITION, ":apigateway:", REGION, ":sqs:path/", ACCOUNT, "/", out(service, "name", r))
+        template = "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"
+        headers = {"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"}
+    else:
+        service_name, action = {"event_bus": ("events", "PutEvents"), "state_machine": ("states", "StartExecution"),
+                                "kinesis_stream": ("kinesis", "PutRecord")}[kind]
+        uri = sub("arn:", PARTITION, ":apigateway:", REGION, f":{service_name}:action/{action}")
+        template = {
+            "event_bus": lambda: sub('{"Entries": [{"EventBusName": "', out(service, "name", r),
+                                     '", "Source": "archform.', r.address, '", "DetailType": "api-request", '
+                                     '"Detail": "$util.escapeJavaScript($input.body)"}]}'),
+            "state_machine": lambda: sub('{"stateMachineArn": "', out(service, "arn", r),
+                                         '", "input": "$util.escapeJavaScript($input.body)"}'),
+            "kinesis_stream": lambda: sub('{"StreamName": "', out(service, "name", r),
+                                          '", "Data": "$util.base64Encode($input.body)", '
+                                          '"PartitionKey": "$context.requestId"}'),
+        }[kind]()
+        target = {"events": "AWSEvents.PutEvents", "states": "AWSStepFunctions.StartExecution",
+                  "kinesis": "Kinesis_20131202.PutRecord"}[service_name]
+        headers = {"integration.request.header.Content-Type": json_type,
+                   "integration.request.header.X-Amz-Target": f"'{target}'"}
+    written = r.val("route", i, "request_template")
+    return {
+        "Type": "AWS",
+        "IntegrationHttpMethod": "POST",
+        "Uri": uri,
+        "Credentials": r.ref("route", i, "role", export="arn"),
+        "RequestParameters": headers,
+        "RequestTemplates": {"application/json": written if written is not None else template},
+        "PassthroughBehavior": "NEVER",  # a request of another content type is refused (415), not passed on raw
+        "IntegrationResponses": [{"StatusCode": code, "SelectionPattern": pattern}
+                                 for code, pattern in _SERVICE_RESPONSES],
+    }
 
 
 def _rest_access_logs(r, m):

@@ -72,6 +72,20 @@ def _principals(r) -> dict:
     return out
 
 
+def _trust(r) -> list:
+    """Who may assume the role: the `assumed_by` principals, and a Cognito identity pool's users
+    (its id as the token's audience, authenticated or guests as its `amr`), notes §16.5."""
+    out = [{"Effect": "Allow", "Principal": _principals(r), "Action": "sts:AssumeRole"}] if r.raw("assumed_by") else []
+    if r.peek("web_identity") is not None:
+        out.append({"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {"cognito-identity.amazonaws.com:aud": r.ref("web_identity", "identity_pool")},
+                        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr":
+                                                   r.raw("web_identity", "users")}}})
+    return out
+
+
 def needs_profile(r) -> bool:
     if any(p == "ec2.amazonaws.com" for p in r.raw("assumed_by") or []):
         return True
@@ -97,8 +111,7 @@ def iam_role(r):
     inline = r.raw("inline_policies") or {}
     boundary = r.raw("permissions_boundary")
     r.part("AWS::IAM::Role", {
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": _principals(r), "Action": "sts:AssumeRole"}]},
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": _trust(r)},
         "ManagedPolicyArns": policies or None,
         "Policies": [{"PolicyName": name, "PolicyDocument": policy_document(r.val("inline_policies", name))}
                      for name in sorted(inline)]

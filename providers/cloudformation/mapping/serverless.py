@@ -10,7 +10,9 @@ says so (`aws cloudformation package` does the upload).
 from __future__ import annotations
 
 import posixpath
+import re
 
+from ..intrinsics import Att
 from ..units import seconds, size_bytes
 from ..logical_ids import camel
 from .common import REF, getatt
@@ -103,8 +105,15 @@ def lambda_event_source(r):
     kind = r.ctx.kind(r.target("source"))
     stream = kind in ("kinesis_stream", "dynamodb_table")
     position = r.raw("starting_position")
+    source = r.ref("source", export="stream_arn" if kind == "dynamodb_table" else "arn")
+    if r.raw("fan_out") and kind == "kinesis_stream":
+        # enhanced fan-out: the mapping reads through a consumer of its own, registered on the stream
+        r.part("AWS::Kinesis::StreamConsumer", {
+            "StreamARN": source, "ConsumerName": re.sub(r"[^A-Za-z0-9_.-]+", "-", r.address)[:128],
+        }, suffix="Consumer")
+        source = Att(r.address, "Consumer", "ConsumerARN")
     r.part("AWS::Lambda::EventSourceMapping", {
-        "EventSourceArn": r.ref("source", export="stream_arn" if kind == "dynamodb_table" else "arn"),
+        "EventSourceArn": source,
         "FunctionName": r.ref("function", export="arn"),
         "BatchSize": r.val("batch_size") if batch != (100 if stream else 10) else None,
         "MaximumBatchingWindowInSeconds": seconds(r.get("batching_window")) if window not in (None, "0s") else None,
@@ -142,7 +151,7 @@ MAPPERS = {"lambda_function": lambda_function, "lambda_event_source": lambda_eve
 TYPES = {
     "lambda_function": ["AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::Lambda::Url",
                         "AWS::Lambda::Permission"],
-    "lambda_event_source": ["AWS::Lambda::EventSourceMapping"],
+    "lambda_event_source": ["AWS::Lambda::EventSourceMapping", "AWS::Kinesis::StreamConsumer"],
 }
 
 EXPORTS = {

@@ -6,11 +6,15 @@ DeletionPolicy is an explicit Delete (the records expire within the retention an
 direct-PUT delivery stream's server-side encryption is written too (Firehose's API leaves it
 off); a delivery stream reading a Kinesis stream has none (Firehose refuses it: the stream
 encrypts its records). An S3 destination is an `ExtendedS3DestinationConfiguration`, with the
-Lambda transform as its `ProcessingConfiguration`.
+Lambda transform as its `ProcessingConfiguration`. A Redshift destination COPYs from its
+intermediate bucket, signed in with the cluster's Secrets Manager secret (no password in the
+template); an OpenSearch destination backs failed documents up to S3 and reaches a VPC domain
+through its subnets and security groups.
 """
 
 from __future__ import annotations
 
+from ..intrinsics import sub
 from ..units import seconds, size_bytes
 from .common import REF, getatt
 
@@ -91,7 +95,59 @@ def firehose(r):
             "S3BackupMode": "AllData" if mode == "all" else "FailedDataOnly",
             "S3Configuration": _bucket_config(r, role) if backup else None,
         }
+    elif r.peek("redshift") is not None:
+        props["RedshiftDestinationConfiguration"] = _redshift(r, role, backup)
+    elif r.peek("opensearch") is not None:
+        props["AmazonopensearchserviceDestinationConfiguration"] = _opensearch(r, role, mode)
     r.part("AWS::KinesisFirehose::DeliveryStream", props)
+
+
+def _redshift(r, role, backup) -> dict:
+    """COPY from the intermediate bucket, signed in with the cluster's managed secret."""
+    cluster = r.target("redshift", "cluster")
+    database = r.val("redshift", "database") or r.ctx.source(cluster).val("database") or "dev"
+    columns = r.raw("redshift", "columns")
+    return {
+        "ClusterJDBCURL": sub("jdbc:redshift://", r.ref("redshift", "cluster", export="endpoint"), ":",
+                              r.ref("redshift", "cluster", export="port"), "/", database),
+        "CopyCommand": {"DataTableName": r.val("redshift", "table"),
+                        "DataTableColumns": ",".join(columns) if columns else None,
+                        "CopyOptions": r.val("redshift", "copy_options")},
+        "RoleARN": role,
+        "SecretsManagerConfiguration": {"Enabled": True, "RoleARN": role,
+                                        "SecretARN": r.ref("redshift", "cluster",
+                                                           export="master_password_secret_arn")},
+        "S3Configuration": {"BucketARN": r.ref("redshift", "bucket", export="arn"), "RoleARN": role,
+                            "Prefix": r.val("redshift", "prefix"), "BufferingHints": _buffering(r, "redshift"),
+                            "CompressionFormat": "UNCOMPRESSED"},
+        "RetryOptions": {"DurationInSeconds": seconds(r.get("redshift", "retry_duration"))},
+        "ProcessingConfiguration": _processing(r),
+        "S3BackupMode": "Enabled" if backup else None,
+        "S3BackupConfiguration": _bucket_config(r, role) if backup else None,
+    }
+
+
+_ROTATION = {"none": "NoRotation", "hour": "OneHour", "day": "OneDay", "week": "OneWeek", "month": "OneMonth"}
+
+
+def _opensearch(r, role, mode) -> dict:
+    """Index into the domain; failed (or all) documents to the backup bucket; a VPC domain is
+    reached through ENIs in its subnets with its security groups."""
+    domain = r.ctx.source(r.target("opensearch", "domain"))
+    return {
+        "DomainARN": r.ref("opensearch", "domain", export="arn"),
+        "IndexName": r.val("opensearch", "index"),
+        "IndexRotationPeriod": _ROTATION[r.raw("opensearch", "rotation") or "day"],
+        "BufferingHints": _buffering(r, "opensearch"),
+        "RetryOptions": {"DurationInSeconds": seconds(r.get("opensearch", "retry_duration"))},
+        "RoleARN": role,
+        "S3BackupMode": "AllDocuments" if mode == "all" else "FailedDocumentsOnly",
+        "S3Configuration": _bucket_config(r, role),
+        "ProcessingConfiguration": _processing(r),
+        "VpcConfiguration": {"RoleARN": role, "SubnetIds": domain.refs("subnets"),
+                             "SecurityGroupIds": domain.refs("security_groups")}
+        if domain.raw("subnets") else None,
+    }
 
 
 MAPPERS = {"kinesis_stream": kinesis_stream, "firehose": firehose}

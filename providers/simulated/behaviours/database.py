@@ -109,19 +109,26 @@ class Rds(Named):
                                    "again.", code="InvalidParameterCombination")
 
 
-class Aurora(Named):
-    """Instance 1 is the writer, in the first AZ of the subnets; replicas follow round robin."""
+class StorageCluster(Named):
+    """A cluster-storage database (Aurora, DocumentDB, Neptune: `stdlib/cluster_storage.py`):
+    instance 1 is the writer, in the first AZ of the subnets; replicas follow round robin, as
+    owned `member` records. Subclasses name the member kind, the endpoint's domain and how
+    AWS's messages call the cluster."""
 
     service = "rds"
     name_max = 63
     letter_first = True
     name_taken_code = "DBClusterAlreadyExistsFault"
+    member = "aurora_instance"
+    domain = "rds.amazonaws.com"
+    called = "An Aurora cluster"
+    port: int | None = None  # the engine's port when the cluster's engine has none in DEFAULT_PORTS
 
     def arn(self, rec: Record) -> str:
         return ids.arn("rds", rec.region, f"cluster:{rec.name}")
 
     def validate(self, op: Op, rec: Record, old: Record | None):
-        require(bool(rec.attrs.get("subnets")), "An Aurora cluster needs a DB subnet group (subnets)",
+        require(bool(rec.attrs.get("subnets")), f"{self.called} needs a DB subnet group (subnets)",
                 "DBSubnetGroupNotFoundFault")
         check_subnet_group(op, rec, 2, "DB cluster")
 
@@ -132,7 +139,7 @@ class Aurora(Named):
         self._resize(op, rec)
 
     def _resize(self, op: Op, rec: Record):
-        members = op.tx.owned(rec.id, "aurora_instance")
+        members = op.tx.owned(rec.id, self.member)
         wanted = int(rec.attrs.get("instances") or 1)
         for extra in sorted(members, key=lambda m: m.seq)[wanted:]:
             op.remove(extra)  # replicas go newest first; the writer is the oldest
@@ -142,14 +149,14 @@ class Aurora(Named):
             names = [f"{rec.name}-instance-{i + 1}" for i in range(have, wanted)]
             taken = {m.id for m in members}
             names = [n if n not in taken else f"{n}-{ids.base36(op.seed, rec.seq, 4, n)}" for n in names]
-            place_members(op, rec, "aurora_instance", roles, names, start=have)
+            place_members(op, rec, self.member, roles, names, start=have)
 
     def outputs(self, op: Op, rec: Record) -> dict:
         h = "c" + region_hash(op, rec.region, "rds")[:11]
-        host = f"{h}.{rec.region}.rds.amazonaws.com"
-        members = op.tx.owned(rec.id, "aurora_instance")
+        host = f"{h}.{rec.region}.{self.domain}"
+        members = op.tx.owned(rec.id, self.member)
         return {"endpoint": f"{rec.name}.cluster-{host}", "reader_endpoint": f"{rec.name}.cluster-ro-{host}",
-                "port": port_of(rec),
+                "port": port_of(rec) or self.port,
                 "instances": [{"id": m.id, "role": m.role, "az": m.az, "private_ip": m.attrs.get("private_ip"),
                                "endpoint": f"{m.id}.{host}"} for m in members]}
 
@@ -157,6 +164,10 @@ class Aurora(Named):
         if rec.attrs.get("deletion_protection"):
             raise InvalidParameter("Cannot delete protected Cluster, please disable deletion protection and try "
                                    "again.", code="InvalidParameterCombination")
+
+
+class Aurora(StorageCluster):
+    """Aurora's instances are `aurora_instance` records; its endpoints are RDS's."""
 
 
 class ElastiCache(Named):

@@ -75,7 +75,9 @@ class Firehose(Named):
     def validate(self, op: Op, rec: Record, old: Record | None):
         at = rec.attrs
         s3, http = at.get("s3"), at.get("http")
-        require(bool(s3) != bool(http), "Exactly one destination configuration is required", "InvalidArgumentException")
+        redshift, opensearch = at.get("redshift"), at.get("opensearch")
+        require(sum(bool(d) for d in (s3, http, redshift, opensearch)) == 1,
+                "Exactly one destination configuration is required", "InvalidArgumentException")
         role = op.get(at.get("role"))
         if role is not None:
             principals = role.attrs.get("assumed_by") or []
@@ -103,6 +105,14 @@ class Firehose(Named):
             require(bool(at.get("backup")), "1 validation error detected: Value null at "
                     "'httpEndpointDestinationConfiguration.s3Configuration' failed to satisfy constraint: Member "
                     "must not be null", "ValidationException")
+        if redshift:
+            cluster = op.get(redshift.get("cluster"))
+            require(cluster is None or bool(cluster.attrs.get("publicly_accessible")), "Firehose cannot reach the "
+                    "Redshift cluster: a provisioned cluster must be publicly accessible", "InvalidArgumentException")
+        if opensearch:
+            require(bool(at.get("backup")), "1 validation error detected: Value null at "
+                    "'amazonopensearchserviceDestinationConfiguration.s3Configuration' failed to satisfy constraint: "
+                    "Member must not be null", "ValidationException")
         require(at.get("encryption") != "customer_kms" or bool(at.get("kms_key")),
                 "KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK", "InvalidArgumentException")
 
@@ -115,7 +125,8 @@ class Firehose(Named):
                 "type": "KinesisStreamAsSource" if source is not None else "DirectPut",
                 "source_stream": stream_arn(source) if source is not None else None,
                 "destination_id": "destinationId-000000000001",
-                "destination": "ExtendedS3" if at.get("s3") else "HttpEndpoint",
+                "destination": ("ExtendedS3" if at.get("s3") else "HttpEndpoint" if at.get("http") else
+                                "Redshift" if at.get("redshift") else "AmazonOpenSearchService"),
                 "transform": ids.arn("lambda", transform.region, f"function:{transform.name}") if transform else None,
                 "encryption": None if source is not None or encryption == "none"
                 else "AWS_OWNED_CMK" if encryption == "aws_owned" else "CUSTOMER_MANAGED_CMK"}

@@ -15,6 +15,6 @@ it all.
 from __future__ import annotations
 
 
-def run(store, specs, seed: int = 0, duration: float = 3600.0, architecture: str | None = None) -> dict:
+def run(store, specs, seed: int = 0, duration: float = 3600.0, architecture: str | None = None, reach=None) -> dict:
     from .engine import run as _run
-    return _run(store, specs, seed, duration, architecture)
+    return _run(store, specs, seed, duration, architecture, reach)

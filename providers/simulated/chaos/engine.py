@@ -27,19 +27,29 @@ from .loops.serverless import Serverless
 from .loops.storage import Storage
 from .loops.workload import Workloads
 from .loops.mq import Brokers
+from .loops.clusterdb import DocumentDb, Neptune
+from .loops.dbproxy import Proxies
+from .loops.kafka import Kafka
+from .loops.opensearch import OpenSearch
+from .loops.redshift import Redshift
+from .loops.eks import Eks
+from .loops.apprunner import AppRunner
 from .loops.alarms import Alarms
 from .traffic import Traffic
 from .world import World
 
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
-         ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("alarms", Alarms))
+         ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
+         ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
+         ("eks", Eks), ("apprunner", AppRunner), ("alarms", Alarms))
 
 
 class Run:
-    def __init__(self, store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0):
+    def __init__(self, store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0, reach=None):
         self.sim = Simulation(seed)
         self.world = World(self.sim)
+        self.world.reach = reach
         self.duration = self.world.duration = duration
         w = self.world
         w.backup_phase = round(self.sim.rng("backup-phase").uniform(0, figures.BACKUP_INTERVAL_SECONDS), 1)
@@ -78,7 +88,10 @@ class Run:
             service.record(t)
 
 
-def run(store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0, architecture: str | None = None) -> dict:
-    r = Run(store, specs, seed, duration)
+def run(store, specs: list[FaultSpec], seed: int = 0, duration: float = 3600.0, architecture: str | None = None,
+        reach=None) -> dict:
+    """`reach`: what the design's network lets through (stdlib/reach `target_reach`), so that
+    target health obeys it; None when the design is not at hand."""
+    r = Run(store, specs, seed, duration, reach)
     r.architecture = architecture
     return r.go()

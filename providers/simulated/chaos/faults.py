@@ -98,8 +98,9 @@ def parse(spec: FaultSpec, index: int, world: World) -> Fault:
             raise FaultError(f"{head} needs a target: {head}:{'ADDRESS' if head == 'rds-failover' else 'AZ'}")
         if head == "rds-failover":
             rec, _ = _resource(world, rest)
-            if rec.kind not in ("rds", "aurora"):
-                raise FaultError(f"rds-failover fails over an rds or aurora database; '{rest}' is a {rec.kind}")
+            if rec.kind not in ("rds", "aurora", "documentdb_cluster", "neptune_cluster"):
+                raise FaultError(f"rds-failover fails over an rds or aurora database (or a documentdb_cluster or "
+                                 f"neptune_cluster); '{rest}' is a {rec.kind}")
             return make(head, rest, end=None)
         _zone(rest)
         if head == "az-power-interruption" and end is None:
@@ -192,7 +193,8 @@ def _apply(world: World, fault: Fault, up: bool) -> None:
         if rec.kind == "rds":
             world.rds.force_failover(world.rds.by_id[rec.id])
         else:
-            world.aurora.force_failover(world.aurora.by_id[rec.id])
+            loop = {"documentdb_cluster": world.documentdb, "neptune_cluster": world.neptune}.get(rec.kind, world.aurora)
+            loop.force_failover(loop.by_id[rec.id])
     elif kind == "resource":
         rec = world.by_address[fault.target]
         if rec.kind == "autoscaling_group":

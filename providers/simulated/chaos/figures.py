@@ -55,6 +55,27 @@ RESTART_AFTER_ZONE_SECONDS = 300.0            # model: a single-AZ database or c
 MQ_FAILOVER_SECONDS = (10.0, 90.0)            # AWS (Amazon MQ team on re:Post): an active/standby broker's
                                               # standby takes over "within ~10-90 sec"; the developer guide
                                               # says only "a short while"
+RDS_PROXY_FAILOVER_CUT = 0.66                 # notes §7.1.6, facts: RDS Proxy cuts failover time by up to
+                                              # 66%; the model takes the figure: clients of a proxy wait
+                                              # a third of the failover that DNS clients wait
+MSK_REPLICATION = {3: (3, 2), 2: (2, 1)}      # AWS's MSK defaults per AZ count: default.replication.factor
+                                              # and min.insync.replicas (3 AZs: 3 and 2; 2 AZs: 2 and 1)
+MSK_PARTITIONS_PER_BROKER = 4                 # model: the leader partitions each broker holds
+MSK_BROKER_RESTART_SECONDS = 300.0            # model: a broker back after its AZ or host (as a database node)
+MSK_BROKER_REPLACE_SECONDS = 900.0            # model: automatic recovery (notes §19.9) replaces a broker
+                                              # that stays failed
+MSK_CATCH_UP_SECONDS = (60.0, 600.0)          # model: a returning broker's replicas catch up with their
+                                              # leaders before they are in sync again
+REDSHIFT_SNAPSHOT_SECONDS = 8 * 3600.0        # notes §19.2.2: automated snapshots every 8 hours (or 5 GB
+                                              # of changes, which a quiet cluster may not reach)
+REDSHIFT_MULTI_AZ_FAILOVER_SECONDS = (30.0, 60.0)  # model: a Multi-AZ cluster's secondary compute takes
+                                              # over in about a minute (data is in managed storage)
+REDSHIFT_RESTORE_SECONDS = (1200.0, 3600.0)   # model: restoring a cluster from a snapshot in another AZ
+                                              # or region takes tens of minutes (it grows with the data)
+OPENSEARCH_STANDBY_FAILOVER_SECONDS = (0.0, 0.0)  # AWS ("Multi-AZ with Standby"): the standby zone's
+                                              # nodes are promoted with no loss of availability
+OPENSEARCH_RECOVERY_SECONDS = (300.0, 900.0)  # model: replica shards re-created on the surviving nodes
+                                              # (the domain is yellow meanwhile)
 
 # --- Route 53 --------------------------------------------------------------------------------------
 
@@ -81,4 +102,19 @@ KINESIS_SHARD_RECORDS = 1000.0      # notes §14.3: a shard takes 1,000 records/
 KINESIS_SHARD_BYTES = 1_000_000.0   # …and 1 MB/s
 KINESIS_ON_DEMAND_SHARDS = 4        # facts: a new on-demand stream takes 4 MB/s (4 shards' worth) in
 KINESIS_ON_DEMAND_SCALE_SECONDS = 900.0  # facts: on-demand doubles its capacity within 15 minutes of a new peak
+KINESIS_SHARD_OUT_BYTES = 2_000_000.0  # notes §14.3: a shard gives 2 MB/s out (shared, or each fan-out consumer's)
+KINESIS_SHARD_READS = 5.0           # facts: GetRecords takes 5 calls a second per shard, shared by its readers
+KINESIS_RECORDS_PER_CALL = 10_000.0  # facts: one GetRecords call returns up to 10,000 records
 STEADY_SHARE = 0.01                 # model: a queue is back to its steady state under 1% of a tick's arrivals
+
+# --- EKS (loops/eks.py) ------------------------------------------------------------------------------
+
+EKS_NODE_NOT_READY_SECONDS = 40.0   # Kubernetes: a node silent for node-monitor-grace-period (40 s) is NotReady
+EKS_POD_EVICTION_SECONDS = 300.0    # Kubernetes: pods tolerate a not-ready or unreachable node for 300 s
+                                    # (the default tolerationSeconds), then are evicted and recreated
+FARGATE_POD_START_SECONDS = (30.0, 60.0)  # model: a Fargate pod's microVM provisioned and its image pulled
+FARGATE_VCPUS_PER_AZ = 400.0        # model: the Fargate capacity an AZ has for the account's pods
+
+# --- App Runner (loops/apprunner.py) --------------------------------------------------------------
+
+APPRUNNER_START_SECONDS = (30.0, 60.0)  # model: App Runner starts a replacement instance of the service's image

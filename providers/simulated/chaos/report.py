@@ -22,6 +22,20 @@ def _r(x, digits: int = 1):
     return None if x is None else round(float(x), digits)
 
 
+def services_listed(doc: dict) -> tuple[list[dict], str]:
+    """The services a reader's tables list (subnets are where services live, not services: the
+    report keeps their series for the charts and diagrams), and one line on the subnets."""
+    listed = [s for s in doc["services"] if s["kind"] != "subnet"]
+    subnets = [s for s in doc["services"] if s["kind"] == "subnet"]
+    if not subnets:
+        return listed, ""
+    cut = sorted(s["address"] for s in subnets if s["outage_seconds"])
+    if not cut:
+        return listed, f"Subnets: all {len(subnets)} kept their routes."
+    named = ", ".join(cut[:6]) + (f" and {len(cut) - 6} more" if len(cut) > 6 else "")
+    return listed, f"Subnets: {len(cut)} of {len(subnets)} were down at some point of the run: {named}."
+
+
 def build(run) -> dict:
     sim, w = run.sim, run.world
     duration = run.duration
@@ -132,7 +146,8 @@ def render_text(doc: dict) -> str:
     out.append("")
     out.append("Services (served: share of requests over the run; capacity: nominal, then each change)")
     rows = []
-    for svc in doc["services"]:
+    listed, subnets = services_listed(doc)
+    for svc in listed:
         name = svc["address"] + (f" ({svc['facet']})" if svc["facet"] else "")
         steps = [(t, c) for i, (t, _, c) in enumerate(svc["series"])
                  if c != (svc["series"][i - 1][2] if i else svc["nominal_capacity"])]
@@ -142,6 +157,8 @@ def render_text(doc: dict) -> str:
                      f"down {units.span(svc['outage_seconds'])}" if svc["outage_seconds"] else "",
                      f"{_num(svc['nominal_capacity'])} {svc['capacity_unit']}" + (f" → {changes}{more}" if changes else "")))
     out.extend(_columns(rows))
+    if subnets:
+        out.append(f"  {subnets}")
     out.append("")
     if doc.get("topics"):
         out.append("Topics (published, delivered per subscription, lost with nobody to deliver to)")
@@ -158,6 +175,7 @@ def render_text(doc: dict) -> str:
                        f"bytes, {st['accepted']:,} taken in, {st['throttled']:,} throttled"
                        + (f", {st['refused']:,} refused" if st["refused"] else "")
                        + f"; {st['shards_at_end']:g} shards' worth at the end")
+            out.extend(_reader_lines(st.get("readers") or []))
         out.append("")
     if doc.get("queues"):
         out.append("Queues (depth: messages visible; a backlog: more waiting than arrives in a tick)")
@@ -198,6 +216,19 @@ def render_text(doc: dict) -> str:
     else:
         out.append("Result: a DR target was breached (exit 3)")
     return "\n".join(out) + "\n"
+
+
+def _reader_lines(readers: list[dict]) -> list[str]:
+    """A stream's readers: what each read and how far behind it fell (its iterator age)."""
+    out = []
+    for r in readers:
+        how = " (enhanced fan-out)" if r["fan_out"] else ""
+        behind = (f"iterator age at most {units.span(r['iterator_age_peak_seconds'])} (at "
+                  f"{units.clock(r['iterator_age_peak_at'])}), {units.span(r['iterator_age_at_end_seconds'])} at the end"
+                  if r["iterator_age_peak_seconds"] else "kept up throughout")
+        lost = f"; {r['expired']:,} expired unread" if r["expired"] else ""
+        out.append(f"    read by {r['address']}{how}: {r['read']:,} read, {behind}{lost}")
+    return out
 
 
 def _queue_lines(queues: list[dict]) -> list[str]:

@@ -77,6 +77,7 @@ class World:
         self._kinds: dict[str, list[Record]] | None = None
         self.version = 0  # counts measurements: values computed at one version hold until the next
         self.duration = float("inf")  # the run's length (set by the engine)
+        self.reach = None  # what the design's network lets through (stdlib/reach TargetReach), when known
 
     # --- loading --------------------------------------------------------------------------------
 

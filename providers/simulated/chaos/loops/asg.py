@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Iterable
+from typing import Callable, Iterable
 
 from archform.providers.simulated.attributes import default_of
 from archform.stdlib.facets import provides
@@ -32,9 +32,14 @@ from ..world import Loop
 from .ec2 import IMPAIRED, PENDING, RUNNING, TERMINATED, Instance
 
 
+# kinds that are Auto Scaling groups underneath (an EKS managed node group): kind → a function
+# reading one's record as a group's attributes (registered by the kind's own loop module)
+UNDERNEATH: dict[str, Callable[[object], dict]] = {}
+
+
 class Group:
-    def __init__(self, rec, world):
-        a = rec.attrs
+    def __init__(self, rec, world, attrs: dict | None = None):
+        a = rec.attrs if attrs is None else attrs
         self.id, self.address, self.region, self.rec = rec.id, rec.address, rec.region, rec
         self.subnets: dict[str, list[str]] = {}
         for sid in a.get("subnets") or []:
@@ -123,8 +128,8 @@ class Asg(Loop):
 
     def load(self):
         w = self.world
-        for rec in w.of_kind("autoscaling_group"):
-            g = Group(rec, w)
+        for rec in [*w.of_kind("autoscaling_group"), *(r for k in sorted(UNDERNEATH) for r in w.of_kind(k))]:
+            g = Group(rec, w, UNDERNEATH[rec.kind](rec) if rec.kind in UNDERNEATH else None)
             self.groups.append(g)
             self.by_id[g.id] = g
             for inst in sorted((i for i in w.ec2.instances.values() if i.group == g.id), key=lambda i: i.id):
@@ -154,7 +159,7 @@ class Asg(Loop):
 
     def services(self) -> Iterable[Service]:
         for g in self.groups:
-            yield Service(g.address, "autoscaling_group", g.region, "desired capacity in service", "instances",
+            yield Service(g.address, g.rec.kind, g.region, "desired capacity in service", "instances",
                           float(g.desired),
                           lambda g=g: (min(1.0, g.in_service() / g.desired) if g.desired else 1.0,
                                        float(g.in_service())))

@@ -16,84 +16,23 @@ A fault names the cluster (its writer fails), or a part: an instance (`/orders-i
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from archform.stdlib.facets import provides
-from archform.stdlib.regions import REGIONS
 
 from .. import figures
-from ..measure import Service
-from ..world import Loop
-
-AVAILABLE, FAILING_OVER, CREATING, PROMOTING = "available", "failing over", "creating an instance", "promoting"
-
-
-class Node:
-    __slots__ = ("id", "name", "role", "az", "broken")
-
-    def __init__(self, id, name, role, az):
-        self.id, self.name, self.role, self.az, self.broken = id, name, role, az, 0
-
-
-class Copy:
-    __slots__ = ("n", "az", "broken")
-
-    def __init__(self, n, az):
-        self.n, self.az, self.broken = n, az, 0
-
-
-class Cluster:
-    def __init__(self, rec):
-        self.id, self.address, self.region, self.rec = rec.id, rec.address, rec.region, rec
-        self.nodes: list[Node] = []
-        self.copies: list[Copy] = []
-        self.state = AVAILABLE
-        self.primary: "Cluster | None" = None  # this is a global secondary of it
-        self.secondaries: list["Cluster"] = []
-        self.promoted = False
-        self.lag = 0.0
-        self.live_copies = 6  # what the last review found (for the timeline)
-
-    @property
-    def writer(self) -> Node | None:
-        return next((n for n in self.nodes if n.role == "writer"), None)
-
-    @property
-    def is_secondary(self) -> bool:
-        return self.primary is not None and not self.promoted
+from .storage_cluster import AVAILABLE, PROMOTING, Cluster, StorageClusters
 
 
 @provides("failures", "aurora")
-class Aurora(Loop):
-    name = "aurora"
+class Aurora(StorageClusters):
+    """Aurora's clusters (`StorageClusters`), and its Global Databases."""
 
-    def __init__(self, world):
-        super().__init__(world)
-        self.clusters: list[Cluster] = []
-        self.by_id: dict[str, Cluster] = {}
+    name = "aurora"
+    kind = "aurora"
+    member = "aurora_instance"
+    source = "notes §7.2.1"
 
     def load(self):
-        w = self.world
-        for rec in w.of_kind("aurora"):
-            c = Cluster(rec)
-            for m in w.owned_of(rec.id, "aurora_instance"):
-                c.nodes.append(Node(m.id, m.attrs.get("name") or m.id, m.role, m.az))
-            zones = []
-            for sid in rec.attrs.get("subnets") or []:
-                subnet = w.records.get(sid)
-                if subnet is not None and subnet.attrs.get("az") not in zones:
-                    zones.append(subnet.attrs.get("az"))
-            for z in REGIONS[rec.region].zones if rec.region in REGIONS else []:
-                if len(zones) >= figures.AURORA_COPY_AZS:
-                    break
-                if z not in zones:
-                    zones.append(z)
-            zones = zones[:figures.AURORA_COPY_AZS]
-            per = figures.AURORA_COPIES // max(1, len(zones))
-            c.copies = [Copy(i + 1, zones[i // per]) for i in range(figures.AURORA_COPIES)] if zones else []
-            c.live_copies = len(c.copies)
-            self.clusters.append(c)
-            self.by_id[c.id] = c
+        super().load()
         for c in self.clusters:
             for sid in c.rec.attrs.get("global_secondary") or []:
                 sec = self.by_id.get(sid)
@@ -101,126 +40,6 @@ class Aurora(Loop):
                     sec.primary = c
                     c.secondaries.append(sec)
                     sec.lag = self.sim.draw(f"aurora-global-lag/{sec.id}", figures.AURORA_GLOBAL_LAG_SECONDS)
-
-    def services(self) -> Iterable[Service]:
-        for c in self.clusters:
-            if not c.is_secondary:
-                yield Service(c.address, "aurora", c.region, "writes accepted", "storage copies",
-                              float(len(c.copies)), lambda c=c: (1.0 if self.writable(c) else 0.0, self._copies(c)))
-            yield Service(f"{c.address}#reads", "aurora", c.region,
-                          "reads answered" + (" (global secondary)" if c.is_secondary else ""), "instances",
-                          float(len(c.nodes)), lambda c=c: (1.0 if self.readable(c) else 0.0,
-                                                            float(sum(1 for n in c.nodes if self._up(n)))))
-
-    # --- state ---------------------------------------------------------------------------------------
-
-    def _up(self, n: Node) -> bool:
-        return not n.broken and self.world.zone_up(n.az)
-
-    def _copies(self, c: Cluster) -> float:
-        return float(sum(1 for k in c.copies if not k.broken and self.world.zone_up(k.az)))
-
-    def writable(self, c: Cluster) -> bool:
-        if c.is_secondary or c.state != AVAILABLE:
-            return False
-        w = c.writer
-        return w is not None and self._up(w) and self._copies(c) >= figures.AURORA_WRITE_QUORUM
-
-    def readable(self, c: Cluster) -> bool:
-        return any(self._up(n) for n in c.nodes) and self._copies(c) >= figures.AURORA_READ_QUORUM
-
-    # --- faults ----------------------------------------------------------------------------------------
-
-    def zone_changed(self, az: str, up: bool):
-        for c in self.clusters:
-            if any(n.az == az for n in c.nodes) or any(k.az == az for k in c.copies):
-                self._review(c, f"AZ {az} {'is back' if up else 'is down'}")
-
-    def parts(self, rec) -> list[str]:
-        c = self.by_id.get(rec.id)
-        if c is None:
-            return []
-        return ["writer", *[n.name for n in c.nodes], *[f"copy-{k.n}" for k in c.copies]]
-
-    def fail_part(self, rec, part, up) -> bool:
-        c = self.by_id.get(rec.id)
-        if c is None:
-            return False
-        targets = []
-        if part is None or part == "writer":
-            targets = [c.writer] if c.writer is not None else []
-        elif part.startswith("copy-"):
-            targets = [k for k in c.copies if f"copy-{k.n}" == part]
-        else:
-            targets = [n for n in c.nodes if n.name == part]
-        for t in targets:
-            t.broken += -1 if up else 1
-        self._review(c, "a fault" if not up else "the fault ended")
-        return True
-
-    def force_failover(self, c: Cluster) -> None:
-        """A failover on request (FIS: failover DB cluster): a replica becomes the writer."""
-        if c.state != AVAILABLE or self._candidate(c) is None:
-            self.sim.log("aurora.failover_skipped", c.address, "no healthy replica to fail over to")
-            return
-        self._start_failover(c, "a requested failover")
-
-    def _candidate(self, c: Cluster) -> Node | None:
-        return next((n for n in c.nodes if n.role != "writer" and self._up(n)), None)
-
-    def _review(self, c: Cluster, why: str) -> None:
-        self.world.dirty = True
-        w = c.writer
-        if c.state == AVAILABLE and not c.is_secondary and w is not None and not self._up(w):
-            if self._candidate(c) is not None:
-                self._start_failover(c, why)
-            else:
-                c.state = CREATING
-                self.sim.log("aurora.no_replica", c.address, f"its writer in {w.az} is down ({why}) and no replica is "
-                             f"healthy: creating a new instance (minutes; facts)")
-                self.sim.after(figures.AURORA_NEW_INSTANCE_SECONDS, self._created, c, w)
-        copies = int(self._copies(c))
-        if copies != c.live_copies:
-            c.live_copies = copies
-            what = ("reads and writes" if copies >= figures.AURORA_WRITE_QUORUM else
-                    "reads only" if copies >= figures.AURORA_READ_QUORUM else "neither reads nor writes")
-            self.sim.log("aurora.quorum", c.address, f"{copies} of {len(c.copies)} storage copies live: {what} "
-                         f"(writes need {figures.AURORA_WRITE_QUORUM}, reads {figures.AURORA_READ_QUORUM}; notes §7.2.1)",
-                         copies=copies)
-
-    def _start_failover(self, c: Cluster, why: str) -> None:
-        c.state = FAILING_OVER
-        took = self.sim.draw(f"aurora-failover/{c.id}", figures.AURORA_FAILOVER_SECONDS)
-        old = c.writer
-        self.sim.log("aurora.failover_started", c.address, f"its writer in {old.az} is down ({why}): promoting a "
-                     "replica (within 30s; notes §7.2.1)", source=old.az)
-        self.sim.after(took, self._failed_over, c, old, took)
-
-    def _failed_over(self, c: Cluster, old: Node, took: float) -> None:
-        new = self._candidate(c)
-        if new is None:
-            c.state = AVAILABLE
-            self._review(c, "the chosen replica went down")
-            return
-        old.role, new.role = "reader", "writer"
-        c.state = AVAILABLE
-        self.sim.log("aurora.failover_complete", c.address, f"replica {new.name} in {new.az} is the writer after "
-                     f"{took:.1f}s; the writer endpoint follows it", source=old.az, target=new.az, seconds=took)
-        self.world.ledger.failed_over(self.sim.now, c.address, "writer", old.az, new.az)
-        self._review(c, "after failover")
-
-    def _created(self, c: Cluster, old: Node) -> None:
-        zones = [k.az for k in c.copies if self.world.zone_up(k.az)]
-        if not zones:
-            self.sim.after(figures.AURORA_NEW_INSTANCE_SECONDS, self._created, c, old)
-            return
-        old.role = "reader"
-        new = Node(f"{old.id}-new", f"{old.name}-new", "writer", zones[0])
-        c.nodes.append(new)
-        c.state = AVAILABLE
-        self.sim.log("aurora.instance_created", c.address, f"new writer instance in {new.az}", target=new.az)
-        self.world.ledger.failed_over(self.sim.now, c.address, "writer (new instance)", old.az, new.az)
-        self._review(c, "new instance")
 
     # --- Global Database ------------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ strategy says (notes §25.1):
 
 - every strategy: promote what replicates continuously — an Aurora Global secondary (under a
   minute), an RDS cross-region read replica; DynamoDB global tables and replicated buckets
-  already answer in the secondary region.
+  already answer in the secondary region; a Redshift cluster copying its snapshots to the
+  secondary region is restored there from the last of them (notes §19.2.2, its own loop).
 - backup_restore: restore each data store that has no replica from its latest daily backup
   copied to the secondary region (`RESTORE_SECONDS`; the writes since that backup are lost)
   and recreate the front and compute (`PROVISION_SECONDS`); then point DNS at it.
@@ -36,7 +37,7 @@ from .. import figures, units
 from ..measure import Service
 from ..world import Loop
 
-DATA_KINDS = ("aurora", "rds", "dynamodb_table", "s3_bucket", "efs")
+DATA_KINDS = ("aurora", "rds", "dynamodb_table", "s3_bucket", "efs", "redshift_cluster")
 
 
 class Store:
@@ -138,6 +139,9 @@ class Dr(Loop):
             return Store(rec, "none")
         if rec.kind == "efs":
             return Store(rec, "backup" if rec.attrs.get("backup") else "none")
+        if rec.kind == "redshift_cluster":  # its own loop restores it from the snapshot copied there
+            c = w.redshift.by_id.get(rec.id)
+            return Store(rec, "redshift_snapshot_copy" if c is not None and c.copy_region == secondary else "none")
         return None
 
     def start(self):
@@ -190,6 +194,8 @@ class Dr(Loop):
                 store.how == "dynamodb_global" and w.storage.available(rec.id, plan.secondary))
         if rec.kind == "s3_bucket":
             return w.storage.available(rec.id) or (store.copy is not None and w.storage.available(store.copy.id))
+        if rec.kind == "redshift_cluster":
+            return w.redshift.serves(w.redshift.by_id[rec.id])
         return w.storage.available(rec.id)
 
     def served(self, plan: Plan) -> float:

@@ -17,6 +17,11 @@ those of its own AZ; a node of an NLB whose AZ has no healthy target leaves the 
 When a group has no healthy target at all the load balancer fails open and sends to all of
 them. A request succeeds when it reaches a target that really runs, and while the targets
 that run can carry the load (`traffic.py` sets the demand).
+
+The network. When the run knows the design (`World.reach`, from the reachability engine,
+stdlib/reach), a target whose health checks the design's security groups, network ACLs or
+routes block never passes one, and a target its traffic cannot reach answers no request; a
+load balancer whose target groups have no target at all answers nothing (issue 18).
 """
 
 from __future__ import annotations
@@ -35,11 +40,22 @@ INITIAL, HEALTHY, UNHEALTHY = "initial", "healthy", "unhealthy"
 
 
 class Target:
-    __slots__ = ("inst", "believed", "ok", "bad", "alive")
+    __slots__ = ("inst", "believed", "ok", "bad", "alive", "checked", "served")
 
-    def __init__(self, inst: Instance, believed: str):
+    def __init__(self, inst: Instance, believed: str, checked: bool = True, served: bool = True):
         self.inst, self.believed, self.ok, self.bad = inst, believed, 0, 0
-        self.alive = inst.state == RUNNING  # the state the group's counts were taken with
+        self.checked, self.served = checked, served  # the network lets health checks / requests reach it
+        self.alive = self.answering  # the state the group's counts were taken with
+
+    @property
+    def answering(self) -> bool:
+        """It runs and requests reach it."""
+        return self.inst.state == RUNNING and self.served
+
+    @property
+    def passing(self) -> bool:
+        """It runs and health checks reach it."""
+        return self.inst.state == RUNNING and self.checked
 
 
 class TargetGroup:
@@ -144,6 +160,7 @@ class Elb(Loop):
         self.by_instance: dict[str, list[TargetGroup]] = defaultdict(list)
         self.unhealthy_watchers: list = []
         self.healthy_watchers: list = []
+        self.reported: set = set()  # (target group, target) pairs the network keeps unreachable, logged once
 
     # --- loading -----------------------------------------------------------------------------------
 
@@ -203,7 +220,11 @@ class Elb(Loop):
 
     def answered(self, lb: LoadBalancer) -> float:
         """The service's view: the share of the requests sent to it that were answered (none
-        sent — a standby nobody routes to — is nothing failed)."""
+        sent — a standby nobody routes to — is nothing failed; a design whose target groups
+        hold no target at all answers nothing)."""
+        reach = self.world.reach
+        if reach is not None and lb.groups and all(g.address in reach.empty for g in lb.groups):
+            return 0.0
         if lb.groups and lb.demand <= 0:
             return 1.0 if any(lb.node_alive(n) for n in lb.nodes) else 0.0
         return self.served(lb)
@@ -222,10 +243,18 @@ class Elb(Loop):
     # --- registration and health ---------------------------------------------------------------
 
     def register(self, inst: Instance, groups: list[TargetGroup], believed: str = INITIAL) -> None:
+        reach = self.world.reach
         for g in groups:
             if inst.id in g.targets:
                 continue
-            t = Target(inst, believed)
+            pair = (g.address, inst.address)
+            checked = reach is None or pair not in reach.health
+            served = reach is None or pair not in reach.traffic
+            t = Target(inst, believed if checked or believed != HEALTHY else UNHEALTHY, checked, served)
+            if not checked and pair not in self.reported:
+                self.reported.add(pair)
+                self.sim.log("target.unreachable", g.address, f"health checks cannot reach '{inst.address}': "
+                                                              f"{reach.health[pair]}")
             g.targets[inst.id] = t
             g.account(t, +1)
             self.by_instance[inst.id].append(g)
@@ -246,7 +275,7 @@ class Elb(Loop):
         for inst in batch:
             for g in self.by_instance.get(inst.id, ()):
                 t = g.targets[inst.id]
-                alive = inst.state == RUNNING
+                alive = t.answering
                 if alive != t.alive:
                     g.account(t, -1)
                     t.alive = alive
@@ -254,7 +283,7 @@ class Elb(Loop):
                 self._maybe_moving(g, t)
 
     def _maybe_moving(self, g: TargetGroup, t: Target) -> None:
-        alive = t.inst.state == RUNNING
+        alive = t.passing
         if (t.believed == HEALTHY) != alive or (t.believed == INITIAL and not alive):
             t.ok = t.bad = 0
             g.moving[t.inst.id] = t
@@ -269,7 +298,7 @@ class Elb(Loop):
     def _tick(self, g: TargetGroup) -> None:
         went_healthy, went_unhealthy = [], []
         for iid, t in list(g.moving.items()):
-            alive = t.inst.state == RUNNING
+            alive = t.passing
             if alive:
                 t.ok, t.bad = t.ok + 1, 0
                 if t.ok >= g.healthy_threshold:

@@ -158,6 +158,9 @@ class Rds(Loop):
         self.sim.log("rds.failover_started", db.address, f"failing over from {old.az} to the standby in {standby.az} "
                      f"({why}); typically {bounds[0]:.0f}–{bounds[1]:.0f}s", source=old.az, target=standby.az)
         self.sim.after(took, self._failed_over, db, old, standby, took)
+        proxies = getattr(self.world, "proxies", None)
+        if proxies is not None:  # an RDS Proxy in front moves its clients sooner
+            proxies.failover_started(db.id, took)
 
     def _failed_over(self, db: Db, old: Member, new: Member, took: float) -> None:
         old_role = old.role

@@ -11,13 +11,15 @@
 - Kinesis streams: regional, their shards replicated across three AZs by AWS (notes §14.3):
   unaffected by an AZ, unavailable with their region.
 - A Firehose delivery stream is regional too; it delivers while its source stream, its
-  transform function and its destination bucket's region all answer.
+  transform function and its destination bucket's region all answer, and its Redshift cluster
+  or OpenSearch domain answers queries.
 - API Gateway: regional, across AZs. It serves the share of its routes whose integration
   answers (a Lambda function that still runs; an HTTP endpoint outside the architecture is
   taken to answer); the others return 5xx.
-- EventBridge buses and rules, Step Functions state machines, Cognito user pools: regional, like SQS. A rule
-  delivers to the share of its targets that still answer (a bus in another region keeps
-  receiving while its region is up: cross-region routing survives the rule's targets' AZs).
+- EventBridge buses and rules, Step Functions state machines, Cognito user and identity pools,
+  Redshift Serverless workgroups, Glue databases and crawlers, Athena workgroups: regional, like
+  SQS. A rule delivers to the share of its targets that still answer (a bus in another region
+  keeps receiving while its region is up: cross-region routing survives the rule's targets' AZs).
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ KINDS += ("event_bus", "event_rule", "state_machine", "cognito_user_pool")
 _MEASURES.update({"event_bus": ("events accepted", "bus"), "event_rule": ("events delivered", "targets"),
                   "state_machine": ("executions started", "state machine"),
                   "cognito_user_pool": ("sign-ins served", "user pool")})
+# Analytics AWS runs across AZs (notes §19.1, §19.2.1, §19.6): regional, like SQS
+KINDS += ("redshift_serverless", "glue_database", "glue_crawler", "athena_workgroup")
+_MEASURES.update({"redshift_serverless": ("queries answered", "workgroup"), "glue_database": ("lookups answered", "database"),
+                  "glue_crawler": ("crawls run", "crawler"), "athena_workgroup": ("queries answered", "workgroup")})
+KINDS += ("cognito_identity_pool",)
+_MEASURES["cognito_identity_pool"] = ("credentials issued", "identity pool")
 
 
 @provides("failures", *KINDS)
@@ -111,8 +119,19 @@ class Serverless(Loop):
             needs = [rec.attrs.get("source"), rec.attrs.get("transform")]
             bucket = w.records.get((rec.attrs.get("s3") or {}).get("bucket") or "")
             up = all(self.capacity(n) > 0 for n in needs if n)
-            return 1.0 if up and (bucket is None or w.region_up(bucket.region)) else 0.0
+            return 1.0 if up and (bucket is None or w.region_up(bucket.region)) and self._destination_answers(rec) \
+                else 0.0
         return 1.0
+
+    def _destination_answers(self, rec) -> bool:
+        """A Redshift cluster or OpenSearch domain a delivery stream writes to: whether its own
+        service (measured by its loop) answers now."""
+        dest = (rec.attrs.get("redshift") or {}).get("cluster") or (rec.attrs.get("opensearch") or {}).get("domain")
+        target = self.world.records.get(dest or "")
+        if target is None:
+            return True
+        service = next((s for s in self.world.services if s.key == target.address), None)
+        return service is None or service.sample()[0] > 0
 
     def zone_changed(self, az: str, up: bool):
         for rec in self.records.values():

@@ -19,6 +19,10 @@ The queue's depth (messages visible) and the age of its oldest message are measu
 the service's capacity is the depth, so reports and charts show the backlog building and
 draining. Auto Scaling groups with `metric = queue_backlog` read `visible()` (`loops/asg.py`).
 
+A stream workload: `rate` records a second put to a Kinesis stream against its shards' intake;
+its readers read what was taken in against the shards' output (`loops/stream_reads.py`), and
+the report gives each reader's iterator age.
+
 An API workload: `rate` requests a second, of which the stage's throttling accepts at most
 `throttle_rate` (the rest get 429), and those whose route's function answers are served.
 """
@@ -35,6 +39,7 @@ from archform.stdlib.facets import provides
 from .. import figures, units
 from ..measure import Service
 from ..world import Loop
+from . import stream_reads
 
 ACCOUNT_CONCURRENCY = 1000  # Lambda's concurrent executions per region (notes §16.1.3)
 
@@ -100,7 +105,7 @@ class Intake:
     4 shards' worth and doubles what it takes 15 minutes after it is first exceeded; what it
     cannot take is refused (ProvisionedThroughputExceededException) and producers must retry."""
 
-    def __init__(self, rec, stream):
+    def __init__(self, rec, stream, world):
         a = rec.attrs
         self.rec, self.address, self.stream = rec, rec.address, stream
         self.rate = float(a.get("rate") or 0)
@@ -110,6 +115,9 @@ class Intake:
         self.shards = float(figures.KINESIS_ON_DEMAND_SHARDS if self.on_demand else int(s.get("shards") or 1))
         self.accepted = self.throttled = self.refused = 0.0
         self.throttling_since: float | None = None
+        per_record = units.seconds(a.get("per_record"), 0.0) if a.get("per_record") else None
+        self.written = 0.0  # records a second taken in during the last tick
+        self.readers = stream_reads.readers_of(world, stream, per_record)
 
     def capacity(self) -> float:
         """Records a second the stream takes in."""
@@ -140,7 +148,7 @@ class Workloads(Loop):
             elif source.kind == "sns_topic":
                 self.fanouts.append(Fanout(rec, source))
             elif source.kind == "kinesis_stream":
-                self.intakes.append(Intake(rec, source))
+                self.intakes.append(Intake(rec, source, self.world))
             elif source.kind == "api_gateway":
                 self.apis.append((rec, source))
 
@@ -167,6 +175,12 @@ class Workloads(Loop):
                           s.capacity(), lambda s=s: ((min(1.0, s.capacity() / s.rate) if s.rate else 1.0)
                                                      if self.world.region_up(s.stream.region) else 0.0,
                                                      s.capacity()))
+        for s in self.intakes:
+            for r in s.readers:
+                yield Service(f"{r.address}#reads", r.rec.kind, s.stream.region, "records read as they are written",
+                              "seconds of iterator age", 0.0,
+                              lambda s=s, r=r: (min(1.0, r.rate / s.written) if s.written else 1.0,
+                                                r.age(self.sim.now)))
         for rec, api in self.apis:
             yield Service(rec.address, "workload", rec.region, "requests served", "requests per second",
                           float(rec.attrs.get("rate") or 0), lambda rec=rec, api=api: self._api(rec, api))
@@ -214,6 +228,8 @@ class Workloads(Loop):
     def _put(self, s: Intake, now: float, dt: float):
         if not self.world.region_up(s.stream.region):
             s.refused += s.rate * dt
+            s.written = 0.0
+            stream_reads.read(s, self.sim, self.world, now, dt, 0.0)
             return
         if s.on_demand and s.throttling_since is not None and \
                 now - s.throttling_since >= figures.KINESIS_ON_DEMAND_SCALE_SECONDS:
@@ -225,6 +241,8 @@ class Workloads(Loop):
         took = min(s.rate, room)
         s.accepted += took * dt
         s.throttled += (s.rate - took) * dt
+        s.written = took
+        stream_reads.read(s, self.sim, self.world, now, dt, took * dt)
         if s.rate <= room:
             s.throttling_since = None
         elif s.throttling_since is None:
@@ -369,9 +387,11 @@ class Workloads(Loop):
 
     def streams(self) -> list[dict]:
         """Per stream workload: records taken in, refused for throughput, refused with the region."""
+        now = self.sim.now
         return [{"address": s.address, "stream": s.stream.address, "rate_per_second": s.rate,
                  "record_bytes": round(s.record_bytes), "accepted": round(s.accepted), "throttled": round(s.throttled),
-                 "refused": round(s.refused), "shards_at_end": s.shards} for s in self.intakes]
+                 "refused": round(s.refused), "shards_at_end": s.shards,
+                 "readers": [stream_reads.report(r, now) for r in s.readers]} for s in self.intakes]
 
     def topics(self) -> list[dict]:
         """Per topic workload: what was published, delivered to each subscription, and lost."""

@@ -1,0 +1,97 @@
+"""`archform check PATH...`: the security, reliability and cost rules (stdlib/checks) over each
+configuration, as text, JSON or SARIF 2.1.0; `archform check --list` shows the rules.
+
+Exit status: 0 when no finding at the `--fail-on` severity or above remains (suppressed findings
+do not count), 1 when one does or a configuration has errors, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .common import Context, allowed_paths, echo_diagnostics, parse_params, pass_ctx, write_output
+from .options import allow_path_option, param_option
+
+
+def register(main: click.Group):
+    @main.command()
+    @click.argument("paths", nargs=-1, type=click.Path())
+    @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+    @click.option("--fail-on", type=click.Choice(["high", "medium", "low", "none"]), default="high",
+                  show_default=True, help="Exit 1 when a finding this severe or worse is not suppressed.")
+    @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+    @click.option("--list", "list_rules", is_flag=True, help="List the rules: id, severity, title, Checkov ids.")
+    @param_option()
+    @allow_path_option
+    @pass_ctx
+    def check(ctx: Context, paths, fmt, fail_on, out, list_rules, params):
+        """Check architectures against the rule pack (security, reliability, cost)."""
+        from archform.stdlib import checks
+        if list_rules:
+            _list(checks.rules(), fmt)
+            return
+        located, unused, problems, failed = _run(ctx, paths or (".",), params)
+        from .. import findings as fx
+        if problems:
+            echo_diagnostics(ctx, problems, summary=False)
+        if fmt == "text":
+            report = fx.text(located, unused, colour=ctx.colour and not out)
+        elif fmt == "json":
+            report = json.dumps(fx.to_json(located, unused), indent=2, sort_keys=True) + "\n"
+        else:
+            report = json.dumps(fx.sarif(located, checks.rules(), _version()), indent=2, sort_keys=True) + "\n"
+        if out:
+            write_output(out, report)
+        else:
+            click.echo(report, nl=False)
+        sys.exit(1 if failed or fx.fails(located, fail_on) else 0)
+
+
+def _run(ctx: Context, paths, params):
+    """Findings of every configuration the paths name (a folder: each root `.arch` in it)."""
+    from archform.dsl.check import build_graph
+    from archform.dsl.resolve import resolve_with_spans
+    from archform.dsl.roots import find_roots
+    from archform.stdlib import checks
+
+    from .. import findings as fx
+    roots, problems = find_roots([Path(p) for p in paths])
+    located, unused, failed = [], [], bool(problems)
+    problems = list(problems)
+    for root in roots:
+        desired, diags, index = resolve_with_spans(root, parse_params(params), allow=allowed_paths())
+        if any(d.is_error for d in diags) or desired is None or index is None:
+            echo_diagnostics(ctx, diags)
+            failed = True
+            continue
+        sources = {s.source for spans in index.spans.values() for s in spans.values()}
+        sources |= {s.source for s in index.headers.values()}
+        sups, bad = fx.suppressions(sources)
+        problems += bad
+        found, stale = fx.locate(checks.run(build_graph(desired)), index.span_of, index.headers.get, sups)
+        located += found
+        unused += stale
+    return located, unused, problems, failed
+
+
+def _list(rules, fmt):
+    from .. import findings as fx
+    if fmt != "text":
+        click.echo(json.dumps([fx.rule_json(r) for r in rules], indent=2, sort_keys=True))
+        return
+    width = max(len(r.id) for r in rules)
+    for r in rules:
+        mapped = f"  (Checkov {', '.join(r.checkov)})" if r.checkov else ""
+        click.echo(f"{r.id.ljust(width)}  {r.severity:<6}  {r.title}{mapped}")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("archform")
+    except PackageNotFoundError:
+        return "0"

@@ -1,0 +1,69 @@
+"""Route tables: where a subnet sends traffic for an address (notes §24.2.4, §24.3, §24.5, §24.6).
+
+A subnet uses the route table that lists it, else its VPC's main table, which holds only the
+local route. Every table routes the VPC's own blocks locally. A gateway endpoint adds a route
+for its service's prefix list to each table it names; for that service it wins over any CIDR
+route, as AWS's prefix-list routes do. Otherwise the longest prefix holding every address of
+the destination wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archform.dsl import values as v
+from archform.stdlib.schema import Related
+
+from .flow import BLOCK, PASS, Endpoint, Hop
+from .index import Network
+
+
+@dataclass(frozen=True)
+class Route:
+    destination: str  # a CIDR block, or a service's prefix list
+    prefix: int  # its length; a prefix list ranks above every block
+    kind: str  # "local", "gateway_endpoint", or the target's kind
+    target: str  # the VPC for "local", else the target's address
+    at: Related
+
+
+def routes(net: Network, subnet: str) -> tuple[str | None, list[tuple[object, Route]]]:
+    """The subnet's table (None: the VPC's main table) and its routes as (network or service, Route)."""
+    vpc = net.subnet_vpc(subnet)
+    table = net.table_of.get(subnet)
+    found = [(block, Route(str(block), block.prefixlen, "local", vpc, Related(vpc, ("cidr",), "the VPC's range")))
+             for block in net.blocks.get(vpc, [])]
+    if table is None:
+        return None, found
+    for i, route in enumerate(table.model.route):
+        target = route.target
+        if isinstance(route.destination, v.Cidr) and isinstance(target, v.ResourceRef):
+            block = route.destination.network
+            found.append((block, Route(str(block), block.prefixlen, target.kind, target.address,
+                                       Related(table.address, ("route", i), "route"))))
+    for endpoint in net.gateway_endpoints.get(table.address, []):
+        service = str(endpoint.get("service")).rsplit(".", 1)[-1]
+        index = next(i for i, r in enumerate(endpoint.model.route_tables) if getattr(r, "address", None) == table.address)
+        found.append((service, Route(f"the {service} prefix list", 129, "gateway_endpoint", endpoint.address,
+                                     Related(endpoint.address, ("route_tables", index), "gateway endpoint"))))
+    return table.address, found
+
+
+def lookup(net: Network, subnet: str, dst: Endpoint) -> tuple[Route | None, Hop]:
+    """The route `subnet` takes toward `dst`, and the hop that says so."""
+    table, found = routes(net, subnet)
+    named = f"route table '{table}'" if table else f"the main route table of '{net.subnet_vpc(subnet)}'"
+    best = None
+    for key, route in found:
+        if isinstance(key, str):
+            hit = dst.service == key
+        else:
+            hit = key.version == dst.network.version and dst.network.subnet_of(key)
+        if hit and (best is None or route.prefix > best.prefix):
+            best = route
+    if best is None:
+        at = Related(table, ("route",), "routes") if table else Related(subnet, (), "uses the main route table")
+        return None, Hop("route", BLOCK, f"{named} of subnet '{subnet}' has no route to {dst.describe()}", at)
+    to = "local (inside the VPC)" if best.kind == "local" else f"{best.kind.replace('_', ' ')} '{best.target}'"
+    return best, Hop("route", PASS, f"{named} sends {dst.describe()} to {to} (longest match {best.destination})",
+                     best.at)

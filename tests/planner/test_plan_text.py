@@ -1,0 +1,123 @@
+"""What a plan's text lists, as a reviewer reads it: a created resource shows what its author
+wrote (defaults and computed ids are counted on its closing line, `--verbose` lists them), a
+destroyed one what is set, and the instances of one `for` planned alike are one entry with the
+values that differ side by side."""
+
+from pathlib import Path
+
+import pytest
+
+from archform.planner import render
+from workbench import Workbench
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+NETWORK = """
+region "us-east-1" as primary {
+  vpc main { cidr = "10.0.0.0/16" }
+  subnet app for az in ["us-east-1a", "us-east-1b"] {
+    vpc = main
+    az = az
+    cidr = az == "us-east-1a" ? "10.0.1.0/24" : "10.0.2.0/24"
+    tags = { tier = "app" }
+  }
+  subnet odd {
+    vpc = main
+    az = "us-east-1c"
+    cidr = "10.0.9.0/24"
+  }
+}
+"""
+
+
+@pytest.fixture
+def bench(tmp_path):
+    b = Workbench(tmp_path)
+    yield b
+    b.close()
+
+
+def _entry(text: str, headline: str) -> list[str]:
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"  # {headline}"))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("    }"))
+    return lines[start:end + 1]
+
+
+def test_a_create_lists_what_the_author_wrote_and_counts_the_rest(bench):
+    text = render.text(bench.plan(NETWORK))
+    vpc = _entry(text, "primary.main will be created")
+    assert vpc[2:] == ['      + cidr = "10.0.0.0/16"',
+                       "    }  (4 known after apply, 6 at their defaults: --verbose)"], "\n".join(vpc)
+    verbose = _entry(render.text(bench.plan(NETWORK), verbose=True), "primary.main will be created")
+    listed = [line.split("=")[0].strip(" +") for line in verbose[2:-1]]
+    assert {"arn", "id", "enable_dns_support", "instance_tenancy", "secondary_cidrs"} <= set(listed)
+    assert len(listed) == 1 + 4 + 6
+
+
+def test_instances_of_one_for_planned_alike_are_one_entry_with_their_differences_side_by_side(bench):
+    text = render.text(bench.plan(NETWORK))
+    entry = _entry(text, "primary.app[*]")
+    assert entry[0] == "  # primary.app[*] will be created (2: us-east-1a, us-east-1b)"
+    assert '      + az   = "us-east-1a" | "us-east-1b"' in entry
+    assert '      + cidr = "10.0.1.0/24" | "10.0.2.0/24"' in entry
+    assert '      + tags = { tier = "app" }' in entry  # the same for both: written once
+    assert "primary.app[us-east-1a]" not in text
+    # the summary line still counts resources, and the one-off subnet keeps its own entry
+    assert "Plan: 4 to add" in text and "  # primary.odd will be created" in text
+    # --verbose lists each instance on its own
+    verbose = render.text(bench.plan(NETWORK), verbose=True)
+    assert "  # primary.app[us-east-1a] will be created" in verbose and "[*]" not in verbose
+
+
+def test_instances_that_list_different_attributes_stay_apart(bench):
+    text = NETWORK.replace('tags = { tier = "app" }', 'tags = az == "us-east-1a" ? { tier = "app" } : {}')
+    shown = render.text(bench.plan(text))
+    assert "  # primary.app[us-east-1a] will be created" in shown
+    assert "  # primary.app[us-east-1b] will be created" in shown
+
+
+def test_a_destroy_lists_what_is_set(bench):
+    bench.apply(NETWORK)
+    text = render.text(bench.plan(NETWORK, destroy=True))
+    vpc = _entry(text, "primary.main will be destroyed")
+    assert '      - cidr                 = "10.0.0.0/16"' in vpc
+    assert not any("secondary_cidrs" in line or "null" in line for line in vpc)
+    assert vpc[-1].startswith("    }  (") and "unset: --verbose)" in vpc[-1]
+
+
+def test_the_examples_plans_are_a_fraction_of_the_full_listing(bench):
+    """The numbers behind the closing note: lines of the default text against --verbose."""
+    for name in ("ha_web", "dr_warm_standby"):
+        plan = bench.plan((EXAMPLES / f"{name}.arch").read_text())
+        short, full = (len(render.text(plan, verbose=v).splitlines()) for v in (False, True))
+        print(f"{name}: {len(plan.changes)} resources, {short} lines ({full} with --verbose)")
+        assert short < full * 0.6
+
+
+QUEUES = """
+region "us-east-1" as primary {
+  sqs_queue jobs for name in ["a", "b", "c", "d"] {
+    encryption = "none"
+  }
+  sqs_queue other {
+    encryption = "none"
+  }
+}
+"""
+
+
+def test_warnings_follow_the_plan_counted_in_its_summary_and_a_for_repeats_once(tmp_path):
+    from click.testing import CliRunner
+
+    from archform.planner.cli import main
+    (tmp_path / "main.arch").write_text(QUEUES)
+    result = CliRunner().invoke(main, ["plan", str(tmp_path / "main.arch"), "--state", str(tmp_path / "s.db"),
+                                       "--cloud", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("Plan: 5 to add, 0 to change, 0 to replace, 0 to destroy. "
+                                           "5 warnings, below.")
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: primary.jobs[a]: this queue is not encrypted at rest",
+                        "warning: primary.other: this queue is not encrypted at rest"]
+    assert "  = the same for 3 more: primary.jobs[b], primary.jobs[c], primary.jobs[d]" in result.stderr

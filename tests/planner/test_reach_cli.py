@@ -1,0 +1,88 @@
+"""`archform reach` through click's CliRunner: every example answered (its matrix, and a flow
+traced hop by hop with file:line:col), exit codes 0 reachable / 1 blocked / 2 usage error, and
+JSON that is stable and sorted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archform.planner.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p.name for p in (ROOT / "examples").glob("*.arch"))
+
+# a flow of each example with resources in a VPC: (example, src, dst, extra args, exit code)
+FLOWS = [
+    ("ha_web.arch", "internet", "primary.web", ["--port", "443"], 0),
+    ("ha_web.arch", "internet", "primary.orders", [], 1),
+    ("ha_web.arch", "primary.web_fleet", "primary.orders", [], 0),
+    ("dr_warm_standby.arch", "primary.web_fleet", "standby.orders", [], 1),
+    ("ha_ec2_eip.arch", "internet", "ireland.server_group", ["--port", "22"], 1),
+    ("queue_workers.arch", "primary.fleet", "primary.sqs", [], 0),
+    ("ha_web.arch", "internet", "shop.www", ["--port", "443"], 0),  # a DNS alias answers with its target
+]
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)  # file names in the output relative to the project, as a user types them
+
+
+def reach(*args):
+    return CliRunner().invoke(main, ["reach", *args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_example_has_a_matrix(example, snapshot):
+    result = reach(f"examples/{example}", "--matrix")
+    assert result.exit_code == 0, result.output
+    assert result.output == snapshot
+
+
+@pytest.mark.parametrize("example,src,dst,extra,code", FLOWS, ids=[f"{f[0]}:{f[1]}->{f[2]}" for f in FLOWS])
+def test_a_flow_of_each_example_is_traced(example, src, dst, extra, code, snapshot):
+    result = reach(f"examples/{example}", src, dst, *extra)
+    assert result.exit_code == code, result.output
+    assert result.output.startswith("yes:" if code == 0 else "no:")
+    assert result.output == snapshot
+
+
+def test_a_blocked_hop_points_at_its_rule():
+    result = reach("examples/ha_ec2_eip.arch", "internet", "ireland.server_group", "--port", "22")
+    assert "NO  security group ingress" in result.output
+    assert "at examples/ha_ec2_eip.arch:37:3 (ireland.server)" in result.output
+
+
+def test_json_is_sorted_and_says_where():
+    result = reach("examples/ha_web.arch", "internet", "primary.orders", "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert result.output == json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    assert doc["reachable"] is False and doc["port"] == 5432 and len(doc["paths"]) == 3
+    blocked = [h for h in doc["paths"][0]["hops"] if h["verdict"] == "block"]
+    assert blocked[0]["at"]["file"] == "examples/ha_web.arch" and blocked[0]["at"]["address"] == "primary.orders"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["primary.webb", "internet"], "no resource 'primary.webb' in this architecture; did you mean 'primary.web'?"),
+    (["internet", "primary.web", "--protocol", "icmp", "--port", "1"], "icmp has no ports"),
+    (["internet"], "give SRC and DST"),
+    (["internet", "10.0.0.0/33"], "'10.0.0.0/33' is not an IP address or CIDR block"),
+    (["internet", "primary.web", "--matrix"], "--matrix takes no SRC or DST"),
+    (["primary.web", "primary.site"], "certificate 'primary.site' has no network interface in a VPC"),
+    (["primary.web", "internet"], "internet serves no tcp port this design declares: give --port"),
+])
+def test_usage_errors_exit_2(args, message):
+    result = CliRunner().invoke(main, ["reach", "examples/ha_web.arch", *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_configuration_with_errors_exits_1(tmp_path):
+    bad = tmp_path / "bad.arch"
+    bad.write_text('region "us-east-1" as r {\n  vpc v { cidr = 10.0.0.0/8 }\n}\n')
+    result = CliRunner().invoke(main, ["reach", str(bad), "internet", "r.v", "--port", "1"])
+    assert result.exit_code == 1 and "between /16 and /28" in result.output
