@@ -59,7 +59,7 @@ def _public(net: Network, view: View, subnet: View) -> tuple[bool, str]:
     if kind == "load_balancer":
         internal = view.get("internal") is True
         return not internal, "internal = true" if internal else "an internet-facing load balancer"
-    if kind in ("rds", "mq_broker"):
+    if kind in ("rds", "mq_broker", "redshift_cluster", "redshift_serverless", "neptune_cluster"):
         on = view.get("publicly_accessible") is True
         return on, f"publicly_accessible = {'true' if on else 'false'}"
     if kind == "nat_gateway":

@@ -12,7 +12,8 @@ from archform.stdlib.schema import Graph, View
 
 # the kinds placed in subnets with security groups, and where they keep them
 PLACED = ("instance", "autoscaling_group", "load_balancer", "rds", "aurora", "elasticache", "lambda_function",
-          "mq_broker", "efs", "vpc_endpoint", "network_interface")
+          "mq_broker", "efs", "vpc_endpoint", "network_interface", "documentdb_cluster", "neptune_cluster",
+          "rds_proxy", "msk_cluster", "redshift_cluster", "redshift_serverless", "opensearch_domain", "eks_cluster")
 
 
 def _ref(x) -> str | None:

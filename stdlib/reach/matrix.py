@@ -16,7 +16,13 @@ from .index import PLACED, Network
 from .load_balancers import forwards, registered
 from .trace import paths
 
-SERVED_PORT = {"efs": 2049, "vpc_endpoint": 443}  # NFS (notes §5.4), HTTPS to an interface endpoint
+SERVED_PORT = {"efs": 2049, "vpc_endpoint": 443,  # NFS (notes §5.4), HTTPS to an interface endpoint
+               "opensearch_domain": 443, "eks_cluster": 443}  # HTTPS: the domain's and the Kubernetes API's
+PORTED = ("rds", "aurora", "elasticache", "documentdb_cluster", "neptune_cluster", "redshift_cluster",
+          "redshift_serverless")  # kinds with a `port` attribute
+PROXY_PORTS = {"mysql": 3306, "postgresql": 5432, "sqlserver": 1433}
+# MSK's bootstrap ports by client authentication (AWS's: TLS 9094, SASL/SCRAM 9096, IAM 9098, plaintext 9092)
+KAFKA_PORTS = {"tls": 9094, "sasl_scram": 9096, "iam": 9098, "unauthenticated": 9092}
 
 
 @dataclass(frozen=True)
@@ -39,8 +45,12 @@ def served(net: Network, view) -> list[Flow]:
         for listener in view.model.listener:
             if isinstance(listener.port, int):
                 found.add(Flow("udp" if listener.protocol in ("UDP", "GENEVE") else "tcp", listener.port))
-    elif isinstance(view.get("port"), int) and view.kind in ("rds", "aurora", "elasticache"):
+    elif isinstance(view.get("port"), int) and view.kind in PORTED:
         found.add(Flow("tcp", view.get("port")))
+    elif view.kind == "rds_proxy" and view.get("engine_family") in PROXY_PORTS:
+        found.add(Flow("tcp", PROXY_PORTS[view.get("engine_family")]))
+    elif view.kind == "msk_cluster":
+        found |= {Flow("tcp", KAFKA_PORTS[a]) for a in view.get("client_auth") or () if a in KAFKA_PORTS}
     elif view.kind in SERVED_PORT:
         found.add(Flow("tcp", SERVED_PORT[view.kind]))
     else:
