@@ -84,4 +84,13 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
                     "secrets_encryption": "true: Kubernetes secrets envelope-encrypted with a KMS key of the cluster's "
                                           "own, rotated and retained, unless kms_key names one (AWS: no EncryptionConfig)",
                     "logging": "every control-plane log type to CloudWatch Logs (AWS: none)"},
+    "transit_gateway": {"auto_accept_shared_attachments": "false, written (another account's attachment waits for "
+                                                          "acceptance)"},
+    "vpn_connection": {"preshared_keys": "sensitive: each key a NoEcho CloudFormation parameter; unwritten, AWS "
+                                         "generates them"},
+    "dx_virtual_interface": {"bgp_auth_key": "sensitive: a NoEcho CloudFormation parameter"},
+    "backup_vault": {"deletion": _RETAIN + ": recovery points outlive the stack",
+                     "kms_key": "encrypted always, with AWS Backup's AWS managed key unless kms_key names one"},
+    "backup_plan": {"selection.role": "a role of AWS Backup's managed policies for backups and restores (AWS: the "
+                                      "default service role, which may not exist yet)"},
 }

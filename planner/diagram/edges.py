@@ -125,6 +125,8 @@ def connect(scene: Scene) -> None:
             _messaging(a, it, add, served, items)
         elif k in EVENTS:
             _events(a, it, add, served)
+        elif k in HYBRID:
+            _hybrid(a, it, add, served)
         elif k == "health_check":
             target = ref(at.get("target"))
             if target:
@@ -421,3 +423,44 @@ def dr_frames(scene: Scene, it) -> tuple[str | None, str | None]:
 def _inside(scene: Scene, frame: str) -> str | None:
     reps = scene.representatives()
     return reps.get(frame)
+
+
+HYBRID = ("transit_gateway_attachment", "vpn_connection", "dx_virtual_interface", "dx_gateway", "backup_plan")
+
+
+def _hybrid(a, it, add, served: set) -> None:
+    """The hybrid network as a hub: each VPC (its frame) and VPN into the transit gateway,
+    on-premises over VPN tunnels and Direct Connect virtual interfaces, a DX gateway to the
+    gateways it reaches; a backup plan to its vaults, copies as replication."""
+    at, k = it.attrs, it.kind
+    if k == "transit_gateway_attachment":
+        hub = ref(at.get("transit_gateway"))
+        if hub and ref(at.get("vpc")):  # the attachment is drawn inside its VPC's frame
+            add(hub, a, "traffic")
+            served.add(a)
+        elif hub:
+            add(a, hub, "uses")
+    elif k == "vpn_connection":
+        gateway = ref(at.get("vpn_gateway")) or ref(at.get("transit_gateway"))
+        add(ref(at.get("customer_gateway")), a, "traffic", "IPsec, 2 tunnels")
+        if gateway:
+            add(a, gateway, "traffic", at.get("routing") or "bgp")
+            served.add(gateway)
+    elif k == "dx_virtual_interface":
+        add(ref(at.get("connection")), a, "traffic", f"VLAN {at.get('vlan')}")
+        for gateway in refs(at.get("dx_gateway")) + refs(at.get("vpn_gateway")):
+            add(a, gateway, "traffic", at.get("type") or "private")
+    elif k == "dx_gateway":
+        for gateway in refs(at.get("vpn_gateways")) + refs(at.get("transit_gateways")):
+            add(a, gateway, "traffic", "association")
+    elif k == "backup_plan":
+        for rule in at.get("rule") or []:
+            vault = ref(rule.get("vault"))
+            if vault:
+                add(a, vault, "uses")
+                for copy in rule.get("copy_to") or []:
+                    if ref(copy.get("vault")):
+                        add(vault, ref(copy.get("vault")), "replication", "backup copy")
+        for sel in at.get("selection") or []:
+            for res in refs(sel.get("resources")):
+                add(res, a, "uses")

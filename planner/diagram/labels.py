@@ -329,6 +329,31 @@ def _apprunner(a):
             "egress through a VPC connector" if a.get("vpc_connector") else ""]
 
 
+def _hub(a):
+    return [f"hub, ASN {a.get('amazon_side_asn')}" + (", ECMP" if a.get("vpn_ecmp") else "")]
+
+
+def _vpn(a):
+    return [f"2 tunnels, {a.get('routing') or 'bgp'}"]
+
+
+def _dx(a):
+    return [f"{a.get('bandwidth')} at {a.get('location')}"]
+
+
+def _vif(a):
+    return [f"{a.get('type')}, VLAN {a.get('vlan')}"]
+
+
+def _cgw(a):
+    return [f"{a.get('ip_address')}, ASN {a.get('bgp_asn')}"]
+
+
+def _backup(a):
+    rules = a.get("rule") or []
+    return [", ".join(f"{r.get('name')}: {r.get('schedule')}" for r in rules[:2])] if rules else []
+
+
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
@@ -344,6 +369,8 @@ _DETAILS = {
     "glue_crawler": _crawler, "athena_workgroup": _athena,
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
     "apprunner_service": _apprunner,
+    "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
+    "backup_plan": _backup, "customer_gateway": _cgw,
 }
 
 

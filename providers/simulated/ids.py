@@ -20,6 +20,8 @@ EC2_PREFIX = {
     "vpc_peering": "pcx", "vpc_endpoint": "vpce", "network_interface": "eni", "placement_group": "pg",
     "efs": "fs", "efs_mount_target": "fsmt", "load_balancer_node": "eni", "dr_plan": "drp",
     "lambda_eni": "eni",
+    "transit_gateway": "tgw", "transit_gateway_attachment": "tgw-attach", "transit_gateway_route_table": "tgw-rtb",
+    "customer_gateway": "cgw", "vpn_gateway": "vgw", "vpn_connection": "vpn", "tgw_eni": "eni",
 }
 
 # kind -> the resource type in its EC2 ARN (arn:aws:ec2:<region>:<account>:<type>/<id>)
@@ -30,6 +32,9 @@ EC2_ARN_TYPE = {
     "elastic_ip": "elastic-ip", "instance": "instance", "launch_template": "launch-template",
     "ebs_volume": "volume", "vpc_peering": "vpc-peering-connection", "vpc_endpoint": "vpc-endpoint",
     "network_interface": "network-interface",
+    "transit_gateway": "transit-gateway", "transit_gateway_attachment": "transit-gateway-attachment",
+    "transit_gateway_route_table": "transit-gateway-route-table", "customer_gateway": "customer-gateway",
+    "vpn_gateway": "vpn-gateway", "vpn_connection": "vpn-connection",
 }
 
 

@@ -16,6 +16,7 @@ CROSS_REGION = {("vpc_peering", "peer_vpc"), ("aurora", "global_secondary"), ("r
                 ("s3_bucket", "replication"),
                 ("sns_topic", "subscription"),
                 ("event_rule", "target"),
+                ("backup_plan", "rule"),
                 ("kms_key", "replica_of")}
 
 # How ids of a kind start, to tell a missing id from a literal value at a site that takes both

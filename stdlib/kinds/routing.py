@@ -57,6 +57,10 @@ class RouteTable(Kind):
         if target.kind == "vpc_peering":
             yield from _peering_route_issues(graph, mine, path, route, target)
             return
+        if target.kind == "transit_gateway":
+            from archform.stdlib.kinds.transit import route_issues
+            yield from route_issues(graph, mine, path, route.destination, target)
+            return
         theirs = vpc_of(graph, target)
         if theirs is not None and theirs != mine:
             yield Issue(f"a route target must be in the route table's VPC; {target.kind} '{target.address}' is in "

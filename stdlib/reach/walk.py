@@ -19,7 +19,7 @@ from typing import Callable
 
 from archform.stdlib.schema import Related
 
-from . import nacls, routes, security_groups
+from . import nacls, routes, security_groups, transit
 from .endpoints import internet, of_resource
 from .flow import BLOCK, EPHEMERAL, NOTE, PASS, Endpoint, Flow, Hop, Trail
 from .index import Network
@@ -248,4 +248,5 @@ CARRIERS: dict[str, Callable[[Walk, Endpoint, Endpoint, routes.Route], Endpoint 
     "gateway_endpoint": _gateway_endpoint,
     "instance": _appliance,
     "network_interface": _appliance,
+    "transit_gateway": transit.carry,
 }

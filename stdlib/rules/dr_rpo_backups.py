@@ -10,6 +10,7 @@ from typing import Iterable
 
 from archform.dsl import values as v
 from archform.stdlib import dr_sites
+from archform.stdlib.kinds.backup import copies_in
 from archform.stdlib.schema import Graph, Issue, Related
 
 DAY = 86400
@@ -23,6 +24,16 @@ def dr_rpo_backups(graph: Graph) -> Iterable[Issue]:
             continue
         for store in dr_sites.data_stores(graph, plan, primary):
             if dr_sites.replica_in(graph, store, secondary):
+                continue
+            copied = copies_in(graph, store, secondary)
+            if copied is not None:  # an AWS Backup plan's schedule is the RPO (notes §25.5)
+                backup, interval = copied
+                if rpo.seconds < interval:
+                    yield Issue(f"backup plan '{backup.address}' copies '{store.address}' to {secondary} every "
+                                f"{dr_sites.span(interval)}: it cannot meet an RPO of {dr_sites.span(float(rpo.seconds))}",
+                                ("rpo",), address=plan.address,
+                                related=(Related(backup.address, ("rule",), "its schedule"),),
+                                help="schedule the backup rule more often, or replicate the store continuously")
                 continue
             related = (Related(store.address, (), "backed up daily, not replicated"),)
             if not dr_sites.backed_up(store):

@@ -73,6 +73,17 @@ CASES = {
         "rename": ("order_service", "orders_api", "primary"),
         "drift": ("primary.workers", "max", 4),
     },
+    "hybrid_network": {
+        "edit": ('description     = "the hub: three VPCs and on-premises"',
+                 'description     = "the hub of the three VPCs and on-premises"'),
+        "rename": ("backup_vpn", "secondary_vpn", "primary"),
+        "drift": ("primary.hub", "dns_support", False),
+    },
+    "backup_restore": {
+        "edit": ("start_window = 1h", "start_window = 2h"),
+        "rename": ("documents", "papers", "primary"),
+        "drift": ("primary.documents", "versioning", False),
+    },
     "secure_data_tier": {
         "edit": ("rate_limit = 2000", "rate_limit = 1000"),
         "rename": ("blocked", "bad_addresses", "primary"),

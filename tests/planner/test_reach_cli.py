@@ -24,6 +24,7 @@ FLOWS = [
     ("ha_ec2_eip.arch", "internet", "ireland.server_group", ["--port", "22"], 1),
     ("queue_workers.arch", "primary.fleet", "primary.sqs", [], 0),
     ("ha_web.arch", "internet", "shop.www", ["--port", "443"], 0),  # a DNS alias answers with its target
+    ("hybrid_network.arch", "primary.app_server", "primary.db_server", ["--port", "5432"], 0),  # through the hub
 ]
 
 

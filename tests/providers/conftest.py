@@ -202,6 +202,22 @@ def build_world(b: Builder, primary: str = "us-east-1"):
                                                                  "security_groups": [r("app_sg")]})
     b.add("players", "cognito_identity_pool", provider=[{"user_pool": r("members"), "client": "web"}])
     b.add("player_role", "iam_role", region=None, web_identity={"identity_pool": r("players")})
+    b.add("hub", "transit_gateway")
+    b.add("hub_att", "transit_gateway_attachment", transit_gateway=r("hub"), vpc=r("main"),
+          subnets=[r("app_a"), r("app_b"), r("app_c")])
+    b.add("office", "customer_gateway", ip_address="203.0.113.10", bgp_asn=65010)
+    b.add("office_vpn", "vpn_connection", customer_gateway=r("office"), transit_gateway=r("hub"),
+          inside_cidrs=["169.254.10.0/30", "169.254.11.0/30"])
+    b.add("vpn_att", "transit_gateway_attachment", transit_gateway=r("hub"), vpn=r("office_vpn"))
+    b.add("hub_rt", "transit_gateway_route_table", transit_gateway=r("hub"), propagations=[r("hub_att"), r("vpn_att")],
+          route=[{"destination": "10.99.0.0/16", "blackhole": True}])
+    b.add("vgw", "vpn_gateway", vpc=r("peer"))
+    b.add("line", "dx_connection", location="EqDC2", bandwidth="10Gbps")
+    b.add("dxgw", "dx_gateway", region=None, vpn_gateways=[r("vgw")])
+    b.add("vif", "dx_virtual_interface", connection=r("line"), vlan=101, dx_gateway=r("dxgw"))
+    b.add("vault", "backup_vault")
+    b.add("plan", "backup_plan", rule=[{"name": "daily", "vault": r("vault"), "delete_after": dur("35d")}],
+          selection=[{"name": "data", "resources": [r("data_volume")]}])
     b.add("data_key", "kms_key", description="the world's data", aliases=["alias/world-data"])
     b.add("db_secret", "secret", kms_key=r("data_key"), rotation={"function": r("worker"), "every": dur("30d")},
           replica_regions=["eu-west-1"])

@@ -45,6 +45,8 @@ REASONS = {
     "CKV_AWS_119": "DynamoDB encrypts every table at rest with an AWS owned key; a customer managed key is "
                    "the architecture's choice",
     "CKV_AWS_165": "the same, for a global table's replicas",
+    "CKV_AWS_166": "a backup vault is always encrypted, with AWS Backup's AWS managed key unless kms_key names a "
+                   "customer managed key: the architecture's choice",
     "CKV_AWS_31": "Redis AUTH (auth_token) is the architecture's choice; encryption in transit is on",
     "CKV2_AWS_71": "the certificate names a wildcard on purpose (a test of alternative names)",
     "CKV_AWS_103": "a Gateway Load Balancer's GENEVE listener has no TLS (the check does not apply)",
@@ -129,6 +131,7 @@ ACCEPTED = {
         ("CKV_AWS_71", "PrimaryWarehouse"), ("CKV_AWS_84", "PrimarySearch"), ("CKV_AWS_317", "PrimarySearch"),
         ("CKV_AWS_195", "PrimaryClicksCrawler"),
         ("CKV_AWS_366", "PrimaryPlayers"),
+        ("CKV_AWS_166", "PrimaryVault"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),
@@ -162,6 +165,11 @@ ACCEPTED = {
     "events": {
         ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_117", "PrimaryWorker"), ("CKV_AWS_158", "PrimaryFlowLogs"),
         ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryJobs"),
+    },
+    "hybrid_network": set(),
+    "backup_restore": {
+        ("CKV_AWS_18", "PrimaryDocuments"), ("CKV_AWS_119", "PrimaryOrders"), ("CKV_AWS_166", "PrimaryVault"),
+        ("CKV_AWS_166", "StandbyDrVault"),
     },
     "multi_region": {
         ("CKV_AWS_118", "PrimaryOrdersInstance1"), ("CKV_AWS_118", "PrimaryOrdersInstance2"),

@@ -16,11 +16,12 @@ from . import (apigateway, compute, database, dns, dr, edge, events, identity, l
 from . import analytics, clusterdb, dbproxy, kafka
 from . import apprunner, eks
 from . import identity_pools
+from . import backup, hybrid
 from . import keys, monitoring, secrets, waf
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
-            apprunner, identity_pools, keys, secrets, waf, monitoring)
+            apprunner, identity_pools, hybrid, backup, keys, secrets, waf, monitoring)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

@@ -113,7 +113,8 @@ def _nat_public_ip(src):
 
 _ROUTE_TARGET = {"internet_gateway": "GatewayId", "nat_gateway": "NatGatewayId", "instance": "InstanceId",
                  "vpc_peering": "VpcPeeringConnectionId", "network_interface": "NetworkInterfaceId",
-                 "egress_only_internet_gateway": "EgressOnlyInternetGatewayId"}
+                 "egress_only_internet_gateway": "EgressOnlyInternetGatewayId",
+                 "transit_gateway": "TransitGatewayId", "vpn_gateway": "GatewayId"}
 
 
 def _route_suffix(destination: str) -> str:
@@ -135,6 +136,9 @@ def route_table(r):
             r.error(f"a route to a {kind} cannot be written in CloudFormation", ("route", i))
             continue
         depends = [r.ctx.igw_attachment(r.ctx.vpc_of(target))] if kind == "internet_gateway" else []
+        if kind in ("transit_gateway", "vpn_gateway"):
+            from .hybrid import route_depends
+            depends = route_depends(r.ctx, r.address, target)
         r.part("AWS::EC2::Route", {
             "RouteTableId": r.att(),
             "DestinationIpv6CidrBlock" if ipv6(destination) else "DestinationCidrBlock": r.val("route", i, "destination"),

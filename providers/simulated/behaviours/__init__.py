@@ -14,12 +14,13 @@ from . import (apigateway, compute, database, dns, dr, edge, events, identity, l
 from . import analytics, clusterdb, dbproxy, kafka
 from . import apprunner, eks
 from . import identity_pools
+from . import backup, hybrid
 from . import keys, monitoring, secrets, waf
 from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
              apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
-             apprunner, identity_pools, keys, secrets, waf, monitoring)
+             apprunner, identity_pools, hybrid, backup, keys, secrets, waf, monitoring)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():

@@ -214,7 +214,7 @@ class RouteTable(Behaviour):
         theirs = vpc_of(op, target)
         if theirs is None or theirs == vpc:
             return
-        if target.kind in ("internet_gateway", "egress_only_internet_gateway"):
+        if target.kind in ("internet_gateway", "egress_only_internet_gateway", "vpn_gateway"):
             raise InvalidParameter(f"The gateway ID '{target.id}' is not attached to VPC {vpc}",
                                    code="Gateway.NotAttached")
         raise InvalidParameter(f"Route table and {target.kind.replace('_', ' ')} {target.id} belong to different "

@@ -34,6 +34,8 @@ from .loops.opensearch import OpenSearch
 from .loops.redshift import Redshift
 from .loops.eks import Eks
 from .loops.apprunner import AppRunner
+from .loops.hybrid import Hybrid
+from .loops.backup import Backups
 from .loops.alarms import Alarms
 from .traffic import Traffic
 from .world import World
@@ -42,7 +44,7 @@ LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Auro
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
          ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
-         ("eks", Eks), ("apprunner", AppRunner), ("alarms", Alarms))
+         ("eks", Eks), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups), ("alarms", Alarms))
 
 
 class Run:

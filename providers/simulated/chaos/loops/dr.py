@@ -112,6 +112,12 @@ class Dr(Loop):
             self.plans.append(plan)
 
     def _store(self, rec, secondary: str | None) -> Store | None:
+        store = self._replication(rec, secondary)
+        if store is not None and store.how == "none" and self.world.backup.covering(rec, secondary) is not None:
+            return Store(rec, "backup")  # an AWS Backup plan copies it to the secondary region
+        return store
+
+    def _replication(self, rec, secondary: str | None) -> Store | None:
         w = self.world
         if rec.kind == "aurora":
             c = w.aurora.by_id.get(rec.id)
@@ -266,11 +272,19 @@ class Dr(Loop):
         # the last daily backup ran `backup_phase` seconds before the run began; the writes from then
         # to the failure are not in it
         failed = plan.bad_since if plan.bad_since is not None else self.sim.now
-        lost = round(self.world.backup_phase + failed, 1)
-        w.ledger.lost(self.sim.now, store.rec.address, f"writes since the last daily backup copied to "
-                      f"{plan.secondary} (notes §7.3.1)", seconds=max(0.0, lost))
+        cover = w.backup.covering(store.rec, plan.secondary)
+        if cover is not None:  # an AWS Backup plan's schedule: its interval is the RPO (notes §25.5)
+            phase = self.world.backup_phase / figures.BACKUP_INTERVAL_SECONDS * cover.interval
+            lost = round((phase + failed) % cover.interval, 1)
+            what = (f"writes since the last backup of backup plan {cover.plan.address} (rule {cover.rule}, every "
+                    f"{units.span(cover.interval)}) copied to {plan.secondary}")
+        else:
+            lost = round(self.world.backup_phase + failed, 1)
+            what = f"writes since the last daily backup copied to {plan.secondary} (notes §7.3.1)"
+        w.ledger.lost(self.sim.now, store.rec.address, what, seconds=max(0.0, lost))
         w.ledger.failed_over(self.sim.now, store.rec.address, "restored from backup", plan.primary, plan.secondary)
-        self.sim.log("dr.restored", store.rec.address, f"restored in {plan.secondary} from the daily backup "
+        source = f"the latest copy of backup plan {cover.plan.address}" if cover is not None else "the daily backup"
+        self.sim.log("dr.restored", store.rec.address, f"restored in {plan.secondary} from {source} "
                      f"({units.span(figures.RESTORE_SECONDS)})", source=plan.primary, target=plan.secondary)
         w.dirty = True
 

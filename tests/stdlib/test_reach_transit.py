@@ -1,0 +1,93 @@
+"""Reachability through a transit gateway (notes §24.10): transitive, unlike peering — VPC A
+reaches VPC C through the hub as far as the route table of A's attachment takes it, from AZs
+the attachments have a subnet in, with a route back; on-premises ranges leave over the hub's
+VPN. Each flow's hops are kept as a snapshot."""
+
+from __future__ import annotations
+
+import pytest
+
+from archform.dsl.check import build_graph
+from archform.dsl.resolve import resolve_text
+from archform.stdlib.reach import Flow, Network, trace
+
+HUB = '''
+region "us-east-1" as east {
+  vpc a { cidr = 10.1.0.0/16 }
+  vpc b { cidr = 10.2.0.0/16 }
+  vpc c { cidr = 10.3.0.0/16 }
+  subnet sa  { vpc = a, cidr = 10.1.1.0/24, az = a }
+  subnet sa2 { vpc = a, cidr = 10.1.2.0/24, az = b }
+  subnet sb  { vpc = b, cidr = 10.2.1.0/24, az = a }
+  subnet sc  { vpc = c, cidr = 10.3.1.0/24, az = a }
+  transit_gateway hub { %s }
+  transit_gateway_attachment att_a { transit_gateway = hub, vpc = a, subnets = [%s] }
+  transit_gateway_attachment att_b { transit_gateway = hub, vpc = b, subnets = [sb] }
+  transit_gateway_attachment att_c { transit_gateway = hub, vpc = c, subnets = [sc] }
+  route_table rta {
+    vpc = a
+    subnets = [sa, sa2]
+    route { destination = 10.0.0.0/8, target = hub }
+    route { destination = 192.168.0.0/16, target = hub }
+  }
+  route_table rtc {
+    vpc = c
+    subnets = [sc]
+    route { destination = 10.0.0.0/8, target = hub }
+  }
+  security_group open_a {
+    vpc = a
+    ingress { protocol = all, from = 10.0.0.0/8 }
+  }
+  security_group open_c {
+    vpc = c
+    ingress { protocol = all, from = 10.0.0.0/8 }
+  }
+  instance ia  { ami = "ami-1", instance_type = t3.micro, subnet = sa, security_groups = [open_a] }
+  instance ia2 { ami = "ami-1", instance_type = t3.micro, subnet = sa2, security_groups = [open_a] }
+  instance ic  { ami = "ami-1", instance_type = t3.micro, subnet = sc, security_groups = [open_c] }
+  customer_gateway office { ip_address = 203.0.113.10, bgp_asn = 65010 }
+  vpn_connection vpn { customer_gateway = office, transit_gateway = hub }
+  %s
+}
+'''
+
+SEGMENTED = '''transit_gateway_route_table spokes {
+    transit_gateway = hub
+    associations    = [att_a, att_c]
+    propagations    = [att_b]
+  }'''
+
+hub = lambda options="", subnets="sa, sa2", extra="": HUB % (options, subnets, extra)
+
+#          name: (architecture, source, destination, reachable)
+FLOWS = {
+    "transitive_through_the_hub": (hub(), "east.ia", "east.ic", True),
+    "segmented_by_route_tables": (hub("default_route_table_association = false", extra=SEGMENTED),
+                                  "east.ia", "east.ic", False),
+    "source_az_without_an_attachment_subnet": (hub(subnets="sa"), "east.ia2", "east.ic", False),
+    "on_premises_over_the_vpn": (hub(), "east.ia", "192.168.1.10", True),
+}
+
+
+def answer_of(text, src, dst):
+    desired, diags = resolve_text(text)
+    assert desired is not None and not [d for d in diags if d.is_error], [d.summary for d in diags if d.is_error]
+    return trace(Network(build_graph(desired)), src, dst, Flow("tcp", 443))
+
+
+def rendered(answer) -> str:
+    lines = [f"{'yes' if answer.reachable else 'no'}: {sum(p.reachable for p in answer.paths)} of "
+             f"{len(answer.paths)} paths"]
+    for n, hop in enumerate(answer.shown.hops, 1):
+        at = f"  @ {hop.at.address} {'.'.join(str(p) for p in hop.at.path)}".rstrip() if hop.at else ""
+        lines.append(f"{n:>2} {hop.verdict:<5} {hop.step}: {hop.text}{at}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("case", sorted(FLOWS))
+def test_flow(case, snapshot):
+    text, src, dst, expected = FLOWS[case]
+    answer = answer_of(text, src, dst)
+    assert answer.reachable is expected, rendered(answer)
+    assert rendered(answer) == snapshot
