@@ -218,3 +218,42 @@ def test_checkov_finds_only_accepted_findings(path, findings):
 def test_every_accepted_finding_has_a_reason():
     assert {check for accepted in ACCEPTED.values() for check, _ in accepted} <= set(REASONS)
     assert len(ACCEPTED["ha_web"]) <= 6
+
+
+# --- archform check against Checkov (issue 20) ---------------------------------------------------
+# A Checkov finding on an example's templates is one `archform check` makes on the `.arch` itself
+# (a rule that names the Checkov id, at the resource the template's Metadata names), unless the
+# check is one archform's pack leaves to the architecture (its reason above, in REASONS), or one
+# where the two disagree on the facts:
+DISAGREE = {
+    "CKV_AWS_27": "archform's AF-SEC-003 flags a queue only when encryption is off; Checkov counts SSE-SQS as "
+                  "none (it knows only KmsMasterKeyId)",
+}
+
+
+def test_archform_check_makes_the_findings_checkov_makes_on_the_examples(findings):
+    import json
+
+    from click.testing import CliRunner
+
+    from archform.planner.cli import main
+    from archform.stdlib import checks
+
+    mapped = {c: r.id for r in checks.rules() for c in r.checkov}
+    missing, compared = [], 0
+    for path in EXAMPLES:
+        result = generate(path, {}, Options())
+        where = {lid: (res.get("Metadata") or {}).get("archform:address")
+                 for _, body in result.templates for lid, res in body.get("Resources", {}).items()}
+        report = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--fail-on", "none"])
+        ours = {(f["rule"], f["address"]) for f in json.loads(report.stdout)["findings"]}
+        for check, lid in sorted(findings[path.stem]):
+            if check not in mapped or check in DISAGREE:
+                assert check in REASONS or check in DISAGREE, f"{path.stem}: say why archform leaves {check} alone"
+                continue
+            compared += 1
+            if (mapped[check], where.get(lid)) not in ours:
+                missing.append(f"{path.stem}: Checkov {check} on {where.get(lid)} ({lid}), archform {mapped[check]}")
+    print(f"compared {compared} Checkov findings with archform check's")
+    assert missing == []
+    assert compared >= 5  # the comparison is not vacuous
