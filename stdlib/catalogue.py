@@ -98,6 +98,13 @@ INDEX: dict[str, str] = {
     "ecs_cluster": "ecs",
     "ecs_task_definition": "ecs_tasks",
     "ecs_service": "ecs_services",
+    "kms_key": "keys",
+    "secret": "secrets",
+    "ssm_parameter": "secrets",
+    "waf_web_acl": "waf",
+    "waf_ip_set": "waf",
+    "cloudwatch_alarm": "monitoring",
+    "log_group": "monitoring",
 }
 
 

@@ -44,6 +44,12 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
                                         "(AWS: unset, the account's limit shared by every API)",
                     "stage.access_logs": "on for HTTP and WebSocket APIs, in a log group kept 90 days (AWS: none); "
                                          "REST APIs opt in (they need the account's logging role)"},
+    "kms_key": {"rotation": "on for symmetric keys, yearly (AWS: off)",
+                "policy": "AWS's default key policy written explicitly (plus CloudWatch Logs for its log groups)"},
+    "secret": {"generate": "a generated password when no value is given, so none is in a file",
+               "value": "sensitive: a NoEcho CloudFormation parameter, never in a template"},
+    "ssm_parameter": {"secure_value": "sensitive: never shown in plans, encrypted in the state"},
+    "log_group": {"retention": "365d, written explicitly (AWS: never expire)"},
     "mq_broker": {"publicly_accessible": "false, written explicitly (CloudFormation requires it)",
                   "auto_minor_version_upgrade": "true, written explicitly (AWS's API: false)",
                   "user": "sensitive: each password a NoEcho CloudFormation parameter, never in a template"},

@@ -7,12 +7,14 @@
 - replication (dashed blue): Aurora global databases, S3 replication, RDS read replicas,
   DynamoDB global tables — across regions where they cross;
 - DR pairs (dashed pink, frame to frame): a DR plan's primary region to its secondary;
-- monitors: a Route 53 health check to what it checks;
+- monitors: a Route 53 health check to what it checks (or the alarm it follows), a WAF web ACL
+  to the ALBs and APIs it filters;
 - messaging (solid, as traffic): SNS → subscribed queues and functions, queue or stream →
   Lambda through an event source mapping, queue → dead-letter queue, Kinesis stream → Firehose
   → bucket;
 - uses (dotted grey): certificates, roles, policies, launch templates, placement groups,
-  Elastic IPs, volumes, route targets and associations — drawn without weight in the layout.
+  Elastic IPs, volumes, route targets and associations, an alarm's scaling policy (and its SNS
+  topics, as messaging) — drawn without weight in the layout.
 
 `connect(scene)` appends them; edges to a frame end at its border (`lhead`/`ltail`).
 """
@@ -133,6 +135,19 @@ def connect(scene: Scene) -> None:
                 add(a, target, "monitors", at.get("path") or "")
             for child in refs(at.get("child_checks")):
                 add(a, child, "uses")
+            if ref(at.get("alarm")):
+                add(a, ref(at.get("alarm")), "monitors", "alarm")
+        elif k == "waf_web_acl":  # the firewall filters what reaches each protected resource
+            distributions = [c for c, other in sorted(items.items())
+                             if other.kind == "cloudfront" and ref(other.attrs.get("web_acl")) == a]
+            for target in refs(at.get("resources")) + distributions:
+                add(a, target, "monitors", "WAF")
+        elif k == "cloudwatch_alarm":
+            scale = at.get("scale")
+            if isinstance(scale, dict) and ref(scale.get("group")):
+                add(a, ref(scale.get("group")), "uses", f"scales ({scale.get('policy')})")
+            for topic in refs(at.get("alarm_actions")) + refs(at.get("ok_actions")):
+                add(a, topic, "messaging", "notifies")
 
     # --- traffic allowed by security groups: from the compute a rule admits to what the group
     # protects (a load balancer sends only to its target groups, drawn above; egress rules

@@ -410,3 +410,25 @@ def _repository(a):
 
 
 _DETAILS.update({"ecs_service": _ecs_service, "ecs_task_definition": _task_definition, "ecr_repository": _repository})
+def _key(a):
+    kind = "symmetric" if (a.get("spec") or "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT" else a.get("spec")
+    role = ", replica" if a.get("replica_of") else ", multi-region" if a.get("multi_region") else ""
+    return [f"{kind}{role}"]
+
+
+def _acl(a):
+    n = len(a.get("rule") or [])
+    return [f"{a.get('scope') or 'REGIONAL'}, {n} rule{'s' if n != 1 else ''}, default {a.get('default_action')}"]
+
+
+def _alarm(a):
+    stat = f"p{a['percentile']:g}" if a.get("percentile") is not None else a.get("statistic") or "Average"
+    return [f"{a.get('metric')} {stat} {a.get('comparison') or '>='} {a.get('threshold')}"]
+
+
+def _log_group(a):
+    retention = a.get("retention")
+    return ["kept forever" if retention == "never" else f"kept {retention}"]
+
+
+_DETAILS.update({"kms_key": _key, "waf_web_acl": _acl, "cloudwatch_alarm": _alarm, "log_group": _log_group})

@@ -112,6 +112,13 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "ecs_cluster": ("compute", "ECS cluster", False),
     "ecs_task_definition": ("compute", "ECS task definition", True),
     "ecs_service": ("compute", "ECS service", False),
+    "kms_key": ("security", "KMS key", True),
+    "secret": ("security", "Secrets Manager secret", True),
+    "ssm_parameter": ("security", "SSM parameter", True),
+    "waf_web_acl": ("security", "WAF web ACL", False),
+    "waf_ip_set": ("security", "WAF IP set", True),
+    "cloudwatch_alarm": ("management", "CloudWatch alarm", True),
+    "log_group": ("management", "CloudWatch log group", True),
 }
 
 

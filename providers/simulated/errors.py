@@ -80,6 +80,13 @@ NOT_FOUND_CODE = {
     "ecs_cluster": "ClusterNotFoundException",
     "ecs_task_definition": "ClientException",
     "ecs_service": "ServiceNotFoundException",
+    "kms_key": "NotFoundException",
+    "secret": "ResourceNotFoundException",
+    "ssm_parameter": "ParameterNotFound",
+    "waf_web_acl": "WAFNonexistentItemException",
+    "waf_ip_set": "WAFNonexistentItemException",
+    "cloudwatch_alarm": "ResourceNotFound",
+    "log_group": "ResourceNotFoundException",
 }
 
 

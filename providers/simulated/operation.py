@@ -16,13 +16,16 @@ CROSS_REGION = {("vpc_peering", "peer_vpc"), ("aurora", "global_secondary"), ("r
                 ("s3_bucket", "replication"),
                 ("sns_topic", "subscription"),
                 ("event_rule", "target"),
-                ("backup_plan", "rule")}
+                ("backup_plan", "rule"),
+                ("kms_key", "replica_of")}
 
 # How ids of a kind start, to tell a missing id from a literal value at a site that takes both
 _ARN_PREFIX = {
     "load_balancer": "arn:aws:elasticloadbalancing:", "target_group": "arn:aws:elasticloadbalancing:",
     "certificate": "arn:aws:acm:", "iam_policy": f"arn:aws:iam::{ids.ACCOUNT}:policy/",
     "global_accelerator": "arn:aws:globalaccelerator:",
+    "secret": "arn:aws:secretsmanager:",  # (not kms_key: a key made outside archform is named by its ARN)
+    "waf_web_acl": "arn:aws:wafv2:", "waf_ip_set": "arn:aws:wafv2:",
 }
 
 

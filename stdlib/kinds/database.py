@@ -20,6 +20,7 @@ from archform.stdlib import aurora_global
 from archform.stdlib.cluster_storage import Instances, StorageCluster, retention
 from archform.stdlib.cluster_storage import subnet_group_issues as _subnet_issues, whole_days as _days
 from archform.stdlib.engines import ENGINE_PORTS
+from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Choice, DurationRange, Int, IntRange, Number, Port, Ref, Region,
                                    Size, SizeRange, Str, Tags, Validated, dur, fail, size, validator_of)
@@ -93,9 +94,11 @@ def _password_issues(password, engine, field_name="master_password", shortest=8)
 
 def _credentials(data):
     """`manage_master_password` (RDS keeps the password in Secrets Manager and rotates it) is
-    on unless the author writes a password of their own."""
+    on unless the author writes a password of their own, or names a `secret` that holds it
+    (`master_password_secret`)."""
     if isinstance(data, dict) and "manage_master_password" not in data:
-        data = {**data, "manage_master_password": data.get("master_password") is None}
+        data = {**data, "manage_master_password": data.get("master_password") is None
+                and data.get("master_password_secret") is None}
     return data
 
 
@@ -106,6 +109,14 @@ def _credential_issues(model, engine) -> Iterable[Issue]:
                     help="drop master_password (safest), or set manage_master_password = false")
     if model.master_password is not None:
         yield from _password_issues(model.master_password, engine)
+    if getattr(model, "master_password_secret", None) is not None:  # rds and aurora (not the clusters reusing this)
+        if model.master_password is not None:
+            yield Issue("master_password and master_password_secret exclude each other: the password is written "
+                        "here or kept in the secret", ("master_password_secret",))
+        elif model.manage_master_password:
+            yield Issue("master_password_secret and manage_master_password = true exclude each other: with the "
+                        "latter, RDS makes the password and keeps it in a secret of its own",
+                        ("master_password_secret",), help="set manage_master_password = false")
 
 
 def _replicas_of(graph: Graph, me: View) -> list[View]:
@@ -142,12 +153,13 @@ class Rds(Kind):
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: DurationRange("0d", "35d", what="backup_retention") = dur("7d")
     encrypted: Bool = None  # safe default: true (AWS's API: false); a read replica left unset is as its source
-    kms_key: Str = None
+    kms_key: KmsKeyRef = None
     port: Port = None
     publicly_accessible: Bool = False
     deletion_protection: Bool = False
     master_username: Str = None
     master_password: Str = None
+    master_password_secret: Ref["secret"] = None  # a secret holding the password (its generate.key, if any)
     manage_master_password: Bool = None
     tags: Tags = Field(default_factory=dict)
 
@@ -300,13 +312,14 @@ class Aurora(StorageCluster):
     security_groups: list[Ref["security_group"]] = Field(default_factory=list)
     backup_retention: retention("Aurora", "notes §7.3.2") = dur("7d")
     encrypted: Bool = True  # safe default (AWS's API: false), as AWS's console has it
-    kms_key: Str = None
+    kms_key: KmsKeyRef = None
     global_secondary: list[Ref.anywhere["aurora"]] = Field(default_factory=list)
     custom_endpoint: list[CustomEndpoint] = Field(default_factory=list)  # not `endpoint`: that is the writer endpoint it exports
     port: Port = None
     deletion_protection: Bool = False
     master_username: Str = None
     master_password: Str = None
+    master_password_secret: Ref["secret"] = None  # a secret holding the password (its generate.key, if any)
     manage_master_password: Bool = None
     tags: Tags = Field(default_factory=dict)
 

@@ -82,6 +82,7 @@ class CloudFront(Kind):
     behavior: list[Behavior] = Field(default_factory=list)
     aliases: list[WildcardDomain] = Field(default_factory=list)
     certificate: Ref["certificate"] = None
+    web_acl: Ref["waf_web_acl"] = None  # a CLOUDFRONT-scope WAF web ACL (us-east-1; rule waf_cloudfront_scope)
     price_class: Choice("all", "200", "100", what="price class",
                         aliases={"priceclass_all": "all", "priceclass_200": "200", "priceclass_100": "100"}) = "all"
     geo_restriction: GeoRestriction = None

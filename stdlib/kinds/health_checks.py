@@ -57,7 +57,7 @@ class HealthCheck(Kind):
     regions: list[Region] = Field(default_factory=list)
     child_checks: list[Ref["health_check"]] = Field(default_factory=list, alias="children")  # `children` is a Kind ClassVar
     min_healthy: Int = None
-    alarm: Str = None
+    alarm: OneOf(Ref["cloudwatch_alarm"], Str, what="a CloudWatch alarm: a cloudwatch_alarm, or an alarm's name") = None
     alarm_region: Region = None
     insufficient_data: Choice("healthy", "unhealthy", "last_known_status", what="insufficient-data status") = \
         "last_known_status"
@@ -84,6 +84,11 @@ class HealthCheck(Kind):
         for i, child in enumerate(self.child_checks):
             if child.address == me.address:
                 yield Issue("a calculated health check cannot monitor itself", ("children", i))
+        alarm = deref(graph, self.alarm) if self.type == "cloudwatch_alarm" else None
+        if alarm is not None and self.alarm_region is not None and alarm.region != self.alarm_region:
+            yield Issue(f"alarm '{alarm.address}' is in {alarm.region}, not {self.alarm_region}", ("alarm_region",),
+                        related=(Related(alarm.address, (), "the alarm"),),
+                        help="remove alarm_region: the alarm's region is known")
 
     def _shape(self) -> Iterable[Issue]:
         endpoint = self.type in ("http", "https", "tcp")
@@ -124,6 +129,7 @@ class HealthCheck(Kind):
             if self.alarm is None:
                 yield Issue("a cloudwatch_alarm health check needs alarm: the name of the CloudWatch alarm",
                             ("alarm",))
+
         elif self.alarm is not None or self.alarm_region is not None:
             yield Issue("alarm belongs to health checks of type cloudwatch_alarm", ("alarm",))
 

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from archform.dsl import values as v
 from archform.stdlib.kinds.security import document_issues
+from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, Document, DurationRange, Enum, IntRange, Ref, SizeRange, Str, Tags, dur,
                                    size)
@@ -76,7 +77,7 @@ class SqsQueue(Kind):
     max_message_size: SizeRange("1KiB", "256KiB", what="max_message_size") = size("256KiB")
     redrive: Redrive | None = None
     encryption: Enum("sqs", "kms", "none", what="queue encryption") = "sqs"
-    kms_key: Str | None = None
+    kms_key: KmsKeyRef | None = None
     policy: Document | None = None
     tags: Tags = Field(default_factory=dict)
 
@@ -160,7 +161,7 @@ class SnsTopic(Kind):
     fifo: Bool = False
     content_based_deduplication: Bool = False
     encryption: Enum("kms", "none", what="topic encryption") = "kms"
-    kms_key: Str = "alias/aws/sns"
+    kms_key: KmsKeyRef = "alias/aws/sns"
     subscription: list[Subscription] = Field(default_factory=list)
     policy: Document | None = None
     tags: Tags = Field(default_factory=dict)

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from archform.dsl import values as v
 from archform.stdlib.s3_notifications import Notification, notification_issues
 from archform.stdlib.kinds.security import document_issues
+from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import AZ, Bool, Choice, Document, Duration, DurationRange, Number, Ref, Str, Tags
 
@@ -150,7 +151,7 @@ class S3Bucket(Kind):
     versioning: Bool = False
     encryption: Choice("sse-s3", "sse-kms", "dsse-kms", what="encryption",
                        aliases={"aes256": "sse-s3", "aws:kms": "sse-kms"}) = "sse-s3"
-    kms_key: Str = None
+    kms_key: KmsKeyRef = None
     replication: list[Replication] = Field(default_factory=list)
     lifecycle_rule: list[LifecycleRule] = Field(default_factory=list)
     website: Website = None
@@ -318,7 +319,7 @@ class Efs(Kind):
     availability: Choice("regional", "one_zone", what="availability") = "regional"
     az: AZ = None
     encrypted: Bool = True  # safe default (AWS's API: false), as AWS's console has it
-    kms_key: Str = None
+    kms_key: KmsKeyRef = None
     transition_to_ia: Duration = None
     transition_to_archive: Duration = None
     transition_to_primary_on_access: Bool = False

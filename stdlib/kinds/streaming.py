@@ -23,6 +23,7 @@ from pydantic import Field
 from archform.dsl import values as v
 from archform.stdlib.kinds.messaging import seconds_of
 from archform.stdlib.kinds.serverless import role_grants
+from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import DurationRange, Enum, IntRange, Ref, SizeRange, Str, Tags, dur, size
 
@@ -80,7 +81,7 @@ class KinesisStream(Kind):
     shards: IntRange(1, what="shards") | None = None
     retention: DurationRange("24h", "365d", what="retention") = dur("24h")
     encryption: Enum("kms", "none", what="stream encryption") = "kms"
-    kms_key: Str = "alias/aws/kinesis"
+    kms_key: KmsKeyRef = "alias/aws/kinesis"
     ingest: Ingest | None = None
     tags: Tags = Field(default_factory=dict)
 
@@ -265,7 +266,7 @@ class Firehose(Kind):
     backup: Backup | None = None
     role: Ref["iam_role"]
     encryption: Enum("aws_owned", "customer_kms", "none", what="delivery stream encryption") = "aws_owned"
-    kms_key: Str | None = None
+    kms_key: KmsKeyRef | None = None
     tags: Tags = Field(default_factory=dict)
 
     def backup_mode(self) -> str | None:

@@ -39,6 +39,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "vpc_limit": ("vpc",),
     "reachability": ("load_balancer", "rds", "aurora", "elasticache"),
     "dr_rpo_redshift_snapshots": ("dr_plan", "redshift_cluster"),
+    "waf_cloudfront_scope": ("cloudfront",),
 }
 
 

@@ -42,6 +42,7 @@ EXPECTED = {
     "hybrid_network": {"global": 1, "region": 1, "vpc": 3, "az": 6, "subnet": 8},
     "backup_restore": {"global": 1, "region": 2},
     "fargate_service": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9, "zone": 1},
+    "secure_data_tier": {"region": 2, "vpc": 2, "az": 6, "subnet": 18},
 }
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (make system-deps)")

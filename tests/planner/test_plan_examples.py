@@ -89,6 +89,11 @@ CASES = {
         "rename": ("efs_sg", "nfs_sg", "primary"),
         "drift": ("primary.web_tasks", "deregistration_delay", "5m"),
     },
+    "secure_data_tier": {
+        "edit": ("rate_limit = 2000", "rate_limit = 1000"),
+        "rename": ("blocked", "bad_addresses", "primary"),
+        "drift": ("primary.app_logs", "retention", "30d"),
+    },
 }
 
 

@@ -230,6 +230,19 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("web_service", "ecs_service", cluster=r("apps"), task_definition=r("web_task"), launch_type="fargate",
           desired=3, subnets=[r("app_a"), r("app_b")], security_groups=[r("app_sg")],
           load_balancer=[{"target_group": r("ip_tg"), "container": "web", "port": 8080}])
+    b.add("data_key", "kms_key", description="the world's data", aliases=["alias/world-data"])
+    b.add("db_secret", "secret", kms_key=r("data_key"), rotation={"function": r("worker"), "every": dur("30d")},
+          replica_regions=["eu-west-1"])
+    b.add("db_url", "ssm_parameter", name="/world/prod/db-url", value="postgres://db.internal:5432/shop")
+    b.add("blocked", "waf_ip_set", addresses=[cidr("203.0.113.7/32")])
+    b.add("shop_acl", "waf_web_acl", resources=[r("web")],
+          rule=[{"name": "blocklist", "priority": 0, "ip_set": r("blocked")},
+                {"name": "common", "priority": 1, "managed": "AWSManagedRulesCommonRuleSet"},
+                {"name": "per_client", "priority": 2, "rate_limit": 2000}])
+    b.add("app_logs", "log_group", name="/world/app", retention=dur("30d"), kms_key=r("data_key"),
+          metric_filter=[{"name": "errors", "pattern": "ERROR", "namespace": "World", "metric": "Errors"}])
+    b.add("errors_alarm", "cloudwatch_alarm", namespace="World", metric="Errors", statistic="Sum", threshold=10,
+          alarm_actions=[r("events")])
     return b
 
 

@@ -186,6 +186,11 @@ ACCEPTED = {
         ("CKV_AWS_91", "StandbyWeb"),
     },
     "mq_broker": set(),
+    "secure_data_tier": {
+        ("CKV_AWS_118", "PrimaryOrdersInstance1"), ("CKV_AWS_118", "PrimaryOrdersInstance2"),
+        ("CKV_AWS_118", "StandbyOrdersInstance1"), ("CKV_AWS_162", "PrimaryOrders"), ("CKV_AWS_162", "StandbyOrders"),
+        ("CKV_AWS_91", "PrimaryWeb"),
+    },
 }
 
 # findings the generator's own defaults used to make: none may come back, on any architecture

@@ -113,10 +113,12 @@ MOTO_UNSUPPORTED = [
     "AWS::GlobalAccelerator::Listener",
     "AWS::Glue::Crawler",
     "AWS::Glue::Database",
+    "AWS::KMS::ReplicaKey",
     "AWS::Kinesis::StreamConsumer",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
+    "AWS::Logs::MetricFilter",
     "AWS::MSK::Cluster",
     "AWS::Neptune::DBCluster",
     "AWS::Neptune::DBInstance",
@@ -134,6 +136,12 @@ MOTO_UNSUPPORTED = [
     "AWS::SNS::Subscription",
     "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
+    "AWS::SecretsManager::ResourcePolicy",
+    "AWS::SecretsManager::RotationSchedule",
+    "AWS::SecretsManager::Secret",
+    "AWS::WAFv2::IPSet",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
 ]
 
 MOTO_AMI = "ami-12c6146b"  # one of the images moto knows
@@ -549,6 +557,8 @@ CHECKS = {
 # - every_kind: the accelerator, CloudFront, the DR plan (Resilience Hub), ElastiCache, the
 #   certificate, the network ACL, the egress-only gateway, Aurora, placement groups, the Cognito
 #   user pool, Redshift Serverless, OpenSearch, Glue and Athena — and what
+#   user pool, the Secrets Manager secret, the WAF web ACL and the CloudWatch alarms (moto's
+#   CloudFormation has none of them) — and what
 #   uses them: the launch template (placement group) and its Auto Scaling group, the subnets of
 #   the VPC's secondary CIDR block (VPCCidrBlock) and the databases (and the Redshift cluster) in
 #   them, the records aliasing
@@ -557,6 +567,8 @@ CHECKS = {
 # - multi_region: the accelerator, the global table, Aurora, the certificates, the DR plan, the
 #   failover records (health check ids), the cross-region read replica (moto cannot read an
 #   instance's ARN) and the cross-region peering (moto looks for the peer VPC in its own region);
+# - secure_data_tier: Aurora, the certificate, the secret, the WAF ACL and IP set, the alarms and
+#   the replica key (moto's CloudFormation has none of them);
 # - stream_pipeline and every_kind: the Firehose delivery streams (moto's CloudFormation has no
 #   AWS::KinesisFirehose::DeliveryStream); every_kind's ECS services (one waits for a listener
 #   with an ACM certificate, the other uses a capacity provider: neither is moto's);
@@ -587,16 +599,17 @@ NOT_DEPLOYED = {
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
     "every_kind": ["accelerator", "cdn", "dr", "dxgw", "guest_role", "player_role", "primary.adhoc",
-                   "primary.analysts", "primary.app_fleet", "primary.app_lt", "primary.branch_vpn", "primary.broker",
+                   "primary.analysts", "primary.app_errors", "primary.app_fleet", "primary.app_lt",
+                   "primary.bastion_recovery", "primary.blocked", "primary.branch_vpn", "primary.broker",
                    "primary.cache", "primary.cert", "primary.clicks_catalog", "primary.clicks_crawler",
                    "primary.clicks_to_handler", "primary.clicks_to_logs", "primary.data[a]", "primary.data[b]",
-                   "primary.data_acl", "primary.db", "primary.db_pool", "primary.db_replica", "primary.docs",
-                   "primary.eigw", "primary.graph", "primary.hook", "primary.hub_main", "primary.k8s",
-                   "primary.k8s_spot", "primary.k8s_web", "primary.kafka", "primary.line", "primary.members",
-                   "primary.nightly_backup", "primary.office", "primary.office_vpn", "primary.orders",
-                   "primary.parts", "primary.players", "primary.quarantine", "primary.runner", "primary.search",
-                   "primary.spread", "primary.transit_vif", "primary.vault", "primary.warehouse", "primary.web_service",
-                   "primary.workers", "zone.cdn",
+                   "primary.data_acl", "primary.db", "primary.db_pool", "primary.db_replica", "primary.db_secret",
+                   "primary.docs", "primary.eigw", "primary.fleet_cpu", "primary.graph", "primary.hook",
+                   "primary.hub_main", "primary.k8s", "primary.k8s_spot", "primary.k8s_web", "primary.kafka",
+                   "primary.line", "primary.members", "primary.nightly_backup", "primary.office",
+                   "primary.office_vpn", "primary.orders", "primary.parts", "primary.players", "primary.quarantine",
+                   "primary.runner", "primary.search", "primary.shop_acl", "primary.spread", "primary.transit_vif",
+                   "primary.vault", "primary.warehouse", "primary.web_service", "primary.workers", "zone.cdn",
                    "zone.fast", "zone.www", "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
@@ -606,6 +619,8 @@ NOT_DEPLOYED = {
     "hybrid_network": ["dxgw", "primary.app_att", "primary.backup_vpn", "primary.data_att", "primary.office",
                        "primary.shared_att", "primary.transit_vif"],
     "backup_restore": ["primary.hourly", "primary.vault", "shop", "standby.dr_vault"],
+    "secure_data_tier": ["primary.app_errors", "primary.blocked", "primary.db_password", "primary.fleet_hot",
+                         "primary.orders", "primary.shop_firewall", "primary.site", "standby.data", "standby.orders"],
 }
 
 

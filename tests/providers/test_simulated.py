@@ -76,6 +76,12 @@ ID_FORMAT = {
     "ecr_repository": r"[a-z0-9][a-z0-9._/-]{1,255}", "ecs_cluster": r"[A-Za-z0-9_-]{1,255}",
     "ecs_task_definition": rf"arn:aws:ecs:us-east-1:{ACCT}:task-definition/[A-Za-z0-9_-]{{1,255}}:[0-9]+",
     "ecs_service": rf"arn:aws:ecs:us-east-1:{ACCT}:service/[A-Za-z0-9_-]{{1,255}}/[A-Za-z0-9_-]{{1,255}}",
+    "kms_key": rf"arn:aws:kms:us-east-1:{ACCT}:key/{UUID}",
+    "secret": rf"arn:aws:secretsmanager:us-east-1:{ACCT}:secret:[A-Za-z0-9/_+=.@-]{{1,512}}-[A-Za-z0-9]{{6}}",
+    "ssm_parameter": r"/[A-Za-z0-9_./-]{1,1010}",
+    "waf_web_acl": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/webacl/[\w-]{{1,128}}/{UUID}",
+    "waf_ip_set": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/ipset/[\w-]{{1,128}}/{UUID}",
+    "cloudwatch_alarm": r"[^\x00-\x1f]{1,255}", "log_group": r"[.\-_/#A-Za-z0-9]{1,512}",
 }
 
 ARN_FORMAT = {
@@ -125,6 +131,12 @@ ARN_FORMAT = {
     "ecr_repository": rf"arn:aws:ecr:us-east-1:{ACCT}:repository/{{id}}",
     "ecs_cluster": rf"arn:aws:ecs:us-east-1:{ACCT}:cluster/{{id}}",
     "ecs_task_definition": r"{id}", "ecs_service": r"{id}",
+    "kms_key": r"{id}",
+    "secret": r"{id}",
+    "ssm_parameter": rf"arn:aws:ssm:us-east-1:{ACCT}:parameter/[A-Za-z0-9_./-]+",
+    "waf_web_acl": r"{id}", "waf_ip_set": r"{id}",
+    "cloudwatch_alarm": rf"arn:aws:cloudwatch:us-east-1:{ACCT}:alarm:{{id}}",
+    "log_group": rf"arn:aws:logs:us-east-1:{ACCT}:log-group:{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

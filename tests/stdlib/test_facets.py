@@ -24,6 +24,7 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
         "network_interface", "vpc_endpoint", "vpc_peering", "ecr_repository")},
     **{(k, "failures"): NO_OWN_FAILURE for k in ("transit_gateway_route_table", "backup_vault")},
     **{(k, "failures"): ALWAYS_UP for k in ("transit_gateway", "vpn_gateway", "dx_gateway")},
+    **{(k, "failures"): ALWAYS_UP for k in ("kms_key", "secret", "ssm_parameter", "waf_web_acl", "waf_ip_set", "log_group")},
 }
 
 KINDS = sorted(catalogue.kinds())

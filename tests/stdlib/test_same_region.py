@@ -96,4 +96,5 @@ def test_every_reference_site_says_whether_it_may_cross_regions():
         ("vpc_peering.peer_vpc", ("vpc",)),
         ("event_rule.target.resource", ("event_bus",)),  # cross-region routing to another region's bus
         ("backup_plan.rule.copy_to.vault", ("backup_vault",)),  # cross-region backup copies (§25.5)
+        ("kms_key.replica_of", ("kms_key",)),  # a multi-region key's replica (§23.2.3)
     }

@@ -18,10 +18,12 @@ from . import apprunner, eks
 from . import identity_pools
 from . import backup, hybrid
 from . import ecs
+from . import keys, monitoring, secrets, waf
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
-            apprunner, identity_pools, hybrid, backup, ecs)
+            apprunner, identity_pools, hybrid, backup, ecs, keys,
+            secrets, waf, monitoring)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

@@ -40,6 +40,13 @@ def _credentials(r, replica: bool) -> dict:
     if replica:
         return {"MasterUsername": None, "ManageMasterUserPassword": None}
     username = r.val("master_username") or MASTER_USERNAME
+    secret = r.target("master_password_secret")
+    if secret is not None and r.peek("manage_master_password") is False:
+        # a dynamic reference: CloudFormation reads the secret at deploy time, no template holds it
+        key = r.ctx.source(secret).peek("generate", "key")
+        return {"MasterUsername": username,
+                "MasterUserPassword": sub("{{resolve:secretsmanager:", r.ref("master_password_secret", export="arn"),
+                                          ":SecretString" + (f":{key}" if isinstance(key, str) else "") + "}}")}
     if r.peek("manage_master_password") is False and r.peek("master_password") is not None:
         return {"MasterUsername": username, "MasterUserPassword": _secret_param(r, "master_password", "Master password")}
     return {"MasterUsername": username, "ManageMasterUserPassword": True}

@@ -208,7 +208,8 @@ def health_check(r):
         "Regions": r.val("regions") or None,
         "ChildHealthChecks": r.refs("children") if kind == "calculated" else None,
         "HealthThreshold": r.val("min_healthy") if kind == "calculated" else None,
-        "AlarmIdentifier": {"Name": r.val("alarm"), "Region": r.val("alarm_region") or r.ctx.region(r.address)}
+        "AlarmIdentifier": {"Name": r.val("alarm"), "Region": r.val("alarm_region") or r.ctx.region(
+            r.target("alarm") or r.address)}
         if alarm is not None else None,
         "InsufficientDataHealthStatus": _INSUFFICIENT[r.get("insufficient_data")]
         if kind == "cloudwatch_alarm" else None,

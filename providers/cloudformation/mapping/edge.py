@@ -153,6 +153,7 @@ def cloudfront(r):
         {"CloudFrontDefaultCertificate": True},
         "Restrictions": {"GeoRestriction": {"RestrictionType": _GEO[geo["type"]],
                                             "Locations": r.val("geo_restriction", "countries")}} if geo else None,
+        "WebACLId": r.ref("web_acl", export="arn"),  # a CLOUDFRONT web ACL: WebACLId takes its ARN
     }
     r.part("AWS::CloudFront::Distribution", {"DistributionConfig": config, "Tags": r.tags()})
 

@@ -37,6 +37,7 @@ from .loops.apprunner import AppRunner
 from .loops.hybrid import Hybrid
 from .loops.backup import Backups
 from .loops.ecs import Ecs
+from .loops.alarms import Alarms
 from .traffic import Traffic
 from .world import World
 
@@ -44,7 +45,8 @@ LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Auro
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
          ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
-         ("eks", Eks), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs))
+         ("eks", Eks), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs),
+         ("alarms", Alarms))
 
 
 class Run:

@@ -53,6 +53,7 @@ class Check:
         self.children: list["Check"] = []
         self.min_healthy = a.get("min_healthy")
         self.healthy = True
+        self.alarm_healthy = True  # a cloudwatch_alarm check: what its alarm's state says
         self.parents: list["Check"] = []
 
 
@@ -181,8 +182,26 @@ class Route53(Loop):
             found = self._targets[target] = rec.id if rec is not None else None
         return 1.0 if found is None else self.endpoint_served(found)
 
+    def alarm_changed(self, name: str, region: str | None, state: str) -> None:
+        """A CloudWatch alarm changed state (`alarms.py`): checks of type cloudwatch_alarm on it
+        are unhealthy in ALARM, healthy in OK, and as `insufficient_data` says without data."""
+        for c in self.checks.values():
+            a = c.rec.attrs
+            if c.type != "cloudwatch_alarm" or a.get("alarm") != name or (a.get("alarm_region") or region) != region:
+                continue
+            if state == "INSUFFICIENT_DATA":
+                mode = a.get("insufficient_data") or "last_known_status"
+                if mode == "last_known_status":
+                    continue
+                c.alarm_healthy = mode == "healthy"
+            else:
+                c.alarm_healthy = state == "OK"
+            self._evaluate(c)
+
     def _evaluate(self, c: Check) -> None:
-        if c.type == "calculated":
+        if c.type == "cloudwatch_alarm":
+            healthy = c.alarm_healthy
+        elif c.type == "calculated":
             need = c.min_healthy if c.min_healthy is not None else len(c.children)
             healthy = sum(1 for child in c.children if child.healthy) >= need
         else:
@@ -197,8 +216,10 @@ class Route53(Loop):
         reporting = sum(1 for k in c.checkers if k.healthy)
         self.sim.log("route53.health_check_" + ("healthy" if healthy else "unhealthy"), c.address,
                      f"{reporting} of {len(c.checkers)} checkers see it healthy (healthy above 18%; "
-                     f"{c.threshold} probes {c.interval:g}s apart decide each checker)" if c.type != "calculated" else
-                     "its children changed", healthy=healthy)
+                     f"{c.threshold} probes {c.interval:g}s apart decide each checker)"
+                     if c.type not in ("calculated", "cloudwatch_alarm") else
+                     "its children changed" if c.type == "calculated" else f"its alarm {c.rec.attrs.get('alarm')} "
+                     f"is {'OK' if healthy else 'in ALARM'}", healthy=healthy)
         self.world.dirty = True
         for parent in c.parents:
             self._evaluate(parent)
