@@ -24,7 +24,7 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field
 
 from archform.dsl import values as v
-from archform.stdlib.kinds.network import vpc_of
+from archform.stdlib.kinds.network import groups_outside, vpc_of
 from archform.stdlib.kinds._apprunner_limits import _PRIVATE_ECR, INSTANCE_PAIRS
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, Number, Port, Ref, Size, Str, Tags, dur,
@@ -177,9 +177,5 @@ class AppRunnerService(Kind):
             yield Issue(f"a VPC connector's subnets are of one VPC; these are of {len(vpcs)}: {', '.join(vpcs)}",
                         ("vpc_connector", "subnets"))
         elif vpcs:
-            for i, ref in enumerate(c.security_groups):
-                sg = deref(graph, ref)
-                theirs = vpc_of(graph, sg)
-                if theirs is not None and theirs != vpcs[0]:
-                    yield Issue(f"security group '{sg.address}' is of VPC '{theirs}', the connector's subnets of "
-                                f"'{vpcs[0]}'", ("vpc_connector", "security_groups", i))
+            yield from groups_outside(graph, c.security_groups, vpcs[0], "the connector's",
+                                      ("vpc_connector", "security_groups"))

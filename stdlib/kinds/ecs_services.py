@@ -13,7 +13,7 @@ from archform.dsl.suggest import did_you_mean
 from archform.stdlib.kinds._ecs_limits import LOAD_BALANCERS_PER_SERVICE, TASKS_PER_SERVICE
 from archform.stdlib.kinds.ecs import FARGATE_PROVIDERS, StrategyItem, _NAME, _percent, strategy_issues
 from archform.stdlib.kinds.ecs_tasks import EcsTaskDefinition
-from archform.stdlib.kinds.network import az_of, elsewhere, vpc_of
+from archform.stdlib.kinds.network import az_of, elsewhere, groups_outside, vpc_of
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, Duration, DurationRange, Enum, Int, IntRange, OneOf, Percent, Port, Ref, Str, \
     Tags, dur, pct
@@ -171,12 +171,7 @@ class EcsService(Kind):
                             f"'{next(iter(vpcs.values()))}' in '{next(iter(vpcs))}'", ("subnets", i))
             vpcs.setdefault(vpc, subnet.address)
         vpc = next(iter(vpcs), None)
-        for i, ref in enumerate(self.security_groups):
-            sg = deref(graph, ref)
-            theirs = getattr(sg.get("vpc"), "address", None) if sg is not None else None
-            if vpc and theirs and theirs != vpc:
-                yield Issue(f"security group '{sg.address}' is of VPC '{theirs}', the service's subnets of '{vpc}'",
-                            ("security_groups", i), related=(Related(sg.address, ("vpc",), "its VPC"),))
+        yield from groups_outside(graph, self.security_groups, vpc, "the service's")
         zones = {az_of(graph, deref(graph, r)) for r in self.subnets}
         if len(zones) == 1 and None not in zones and self.desired != 0:
             yield Issue(f"all subnets of this service are in {next(iter(zones))}: its tasks stop with that AZ and "

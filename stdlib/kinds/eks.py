@@ -34,7 +34,7 @@ from pydantic import Field
 from archform.dsl import values as v
 from archform.stdlib import instance_types
 from archform.stdlib.kinds.compute import InstanceType
-from archform.stdlib.kinds.network import az_of, elsewhere, vpc_of
+from archform.stdlib.kinds.network import az_of, elsewhere, groups_outside, vpc_of
 from archform.stdlib.kinds._eks_versions import DEFAULT_VERSION, EXTENDED_VERSIONS, STANDARD_VERSIONS, VERSIONS
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, Cidr, Enum, IntRange, Number, Percent, Ref, SizeRange, Str, Tags, size
@@ -216,12 +216,7 @@ class EksCluster(Kind):
             yield Issue(f"an EKS cluster takes at most {MAX_SECURITY_GROUPS} security groups, got "
                         f"{len(self.security_groups)}", ("security_groups",))
         if len(vpcs) == 1:
-            for i, ref in enumerate(self.security_groups):
-                sg = deref(graph, ref)
-                theirs = vpc_of(graph, sg)
-                if theirs is not None and theirs != vpcs[0]:
-                    yield Issue(f"security group '{sg.address}' is of VPC '{theirs}', the cluster's subnets of "
-                                f"'{vpcs[0]}'", ("security_groups", i), related=(Related(sg.address, ("vpc",), "its VPC"),))
+            yield from groups_outside(graph, self.security_groups, vpcs[0], "the cluster's")
         if isinstance(self.service_cidr, v.Cidr):
             yield from self._service_cidr_issues(graph, vpcs)
 

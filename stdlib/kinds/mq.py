@@ -27,6 +27,7 @@ from typing import ClassVar, Iterable, Literal
 
 from pydantic import Field
 
+from archform.stdlib.kinds.network import groups_outside
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, Enum, Ref, Str, Tags
 
@@ -213,10 +214,4 @@ class MqBroker(Kind):
                         related=tuple(Related(s.address, ("az",), "this subnet's AZ") for s in views if s),
                         help="pick a subnet of another AZ for the standby")
         if len(vpcs) == 1:
-            vpc = next(iter(vpcs))
-            for i, ref in enumerate(self.security_groups):
-                sg = deref(graph, ref)
-                theirs = getattr(sg.get("vpc"), "address", None) if sg is not None else None
-                if theirs is not None and theirs != vpc:
-                    yield Issue(f"security group '{sg.address}' is of VPC '{theirs}', the broker's subnets of '{vpc}'",
-                                ("security_groups", i), related=(Related(sg.address, ("vpc",), "its VPC"),))
+            yield from groups_outside(graph, self.security_groups, next(iter(vpcs)), "the broker's")

@@ -122,6 +122,20 @@ def vpc_of(graph: Graph, view: View | None) -> str | None:
     return None
 
 
+def groups_outside(graph: Graph, groups, vpc: str | None, whose: str,
+                   path: tuple = ("security_groups",)) -> Iterable[Issue]:
+    """A security group of another VPC than the one the resource's subnets are in (`whose`: how
+    the message names the resource, "the cluster's"): AWS refuses it."""
+    if vpc is None:
+        return
+    for i, ref in enumerate(groups):
+        sg = deref(graph, ref)
+        theirs = vpc_of(graph, sg)
+        if sg is not None and theirs is not None and theirs != vpc:
+            yield Issue(f"security group '{sg.address}' is of VPC '{theirs}', {whose} subnets of '{vpc}'", (*path, i),
+                        related=(Related(sg.address, ("vpc",), "its VPC"),))
+
+
 def az_of(graph: Graph, view: View | None) -> str | None:
     """The Availability Zone of a zonal resource: its `az`, or its subnet's."""
     if view is None:

@@ -26,7 +26,8 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field
 
 from archform.stdlib.kinds.redshift import subnet_zones
-from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.kinds.network import groups_outside
+from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View
 from archform.stdlib.types import Bool, Enum, IntRange, Ref, SizeRange, Str, Tags, size
 
 VERSIONS = ("OpenSearch_2.17", "OpenSearch_2.15", "OpenSearch_2.13", "OpenSearch_2.11", "OpenSearch_1.3",
@@ -133,13 +134,7 @@ class OpensearchDomain(Kind):
         if len(vpcs) > 1:
             yield Issue(f"a domain's subnets are all of one VPC; these are of {len(vpcs)}", ("subnets",))
         if len(vpcs) == 1:
-            vpc = next(iter(vpcs))
-            for i, ref in enumerate(self.security_groups):
-                sg = deref(graph, ref)
-                theirs = getattr(sg.get("vpc"), "address", None) if sg is not None else None
-                if theirs is not None and theirs != vpc:
-                    yield Issue(f"security group '{sg.address}' is of VPC '{theirs}', the domain's subnets of "
-                                f"'{vpc}'", ("security_groups", i), related=(Related(sg.address, ("vpc",), "its VPC"),))
+            yield from groups_outside(graph, self.security_groups, next(iter(vpcs)), "the domain's")
 
     def _standby(self) -> Iterable[Issue]:
         if self.standby is not True:

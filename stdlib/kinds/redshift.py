@@ -32,6 +32,7 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field, model_validator
 
 from archform.dsl import values as v
+from archform.stdlib.kinds.network import groups_outside
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, Port, Ref, Region, Str, Tags, dur)
 
@@ -171,7 +172,7 @@ class RedshiftCluster(Kind):
         single, most = limits
         if self.nodes == 1 and not single:
             yield Issue(f"{self.node_type} has no single-node clusters: 2–{most} nodes", ("nodes",),
-                        help=f"nodes = 2, or node_type = ra3.xlplus for a single node")
+                        help="nodes = 2, or node_type = ra3.xlplus for a single node")
         elif self.nodes > most:
             yield Issue(f"a {self.node_type} cluster has at most {most} nodes, this one {self.nodes}", ("nodes",),
                         help="a larger node type, e.g. ra3.16xlarge (up to 128 nodes)")
@@ -197,13 +198,7 @@ class RedshiftCluster(Kind):
                         related=tuple(Related(s.address, ("az",), "this subnet's AZ") for s in views[:2]),
                         help="add a subnet of another AZ")
         if len(vpcs) == 1:
-            vpc = next(iter(vpcs))
-            for i, ref in enumerate(self.security_groups):
-                sg = deref(graph, ref)
-                theirs = getattr(sg.get("vpc"), "address", None) if sg is not None else None
-                if theirs is not None and theirs != vpc:
-                    yield Issue(f"security group '{sg.address}' is of VPC '{theirs}', the cluster's subnets of "
-                                f"'{vpc}'", ("security_groups", i), related=(Related(sg.address, ("vpc",), "its VPC"),))
+            yield from groups_outside(graph, self.security_groups, next(iter(vpcs)), "the cluster's")
 
     def _snapshots(self, me: View) -> Iterable[Issue]:
         d = days(self.snapshot_retention)
