@@ -175,3 +175,23 @@ def _launches(graph):
     for g in graph.of_kind("autoscaling_group"):
         if g.model.launch is not None:
             yield g, ("launch",), g.model.launch
+
+
+@rule("AF-SEC-011", "medium", "Internet-facing endpoint without a WAF web ACL",
+      "notes §26.3 (WAF in front of what the internet reaches); AWS Foundational Security Best Practices "
+      "CloudFront.6 and APIGateway.4",
+      "declare a waf_web_acl (AWS's managed common rule set and a rate-based rule are a start) and list the "
+      "load balancer or REST API in its resources, or set web_acl on the distribution",
+      checkov=("CKV_AWS_68",))
+def no_waf(graph):
+    protected = {getattr(ref, "address", None) for acl in graph.of_kind("waf_web_acl") for ref in acl.model.resources}
+    for cdn in graph.of_kind("cloudfront"):
+        if cdn.model.web_acl is None:
+            yield cdn.address, ("web_acl",), "the distribution answers the internet with no WAF in front of it"
+    for lb in graph.of_kind("load_balancer"):
+        if lb.model.type == "application" and not lb.model.internal and lb.address not in protected:
+            yield lb.address, (), "an internet-facing load balancer with no WAF web ACL protecting it"
+    for api in graph.of_kind("api_gateway"):
+        if api.model.protocol == "rest" and api.model.endpoint_type != "private" \
+                and api.address not in protected:
+            yield api.address, (), "a public REST API with no WAF web ACL protecting its stage"

@@ -47,6 +47,8 @@ CASES = {
     "AF-SEC-010": ("elasticache cache {\n engine = redis\n node_type = cache.t3.micro\n subnets = [a, b]\n"
                    " replicas_per_shard = 1\n automatic_failover = true\n multi_az = true\n transit_encryption = false\n}",
                    "transit_encryption = false", "transit_encryption = true"),
+    "AF-SEC-011": ("load_balancer web {\n subnets = [a, b]\n security_groups = [sg]\n}\n# no web ACL yet",
+                   "# no web ACL yet", "waf_web_acl shield { resources = [web] }"),
     "AF-REL-001": ("rds db {\n engine = postgres\n instance_class = db.t3.micro\n subnets = [a, b]\n multi_az = false\n}",
                    "multi_az = false", "multi_az = true"),
     "AF-REL-002": ("aurora db {\n engine = aurora-postgresql\n instance_class = db.r6g.large\n subnets = [a, b]\n"
