@@ -48,9 +48,13 @@ def register(main: click.Group):
     @click.option("--instances", is_flag=True, help="Every instance of each Auto Scaling group, not one node per group.")
     @click.option("--title", default=None, help="The diagram's title (default: the file's name).")
     @click.option("--no-legend", is_flag=True, help="Leave the legend out.")
+    @click.option("--reach", "reach", nargs=2, default=None, metavar="SRC DST",
+                  help="Draw the flow from SRC to DST as `archform reach` answers it, and mark the rule that blocks it.")
+    @click.option("--port", type=click.IntRange(0, 65535), default=None,
+                  help="With --reach: the destination port (default: the one DST serves).")
     @_shared
-    def diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
-                cloud_path, fails, ats, fors, duration, seed):
+    def diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, reach, port, params, state_path,
+                workspace, cloud_path, fails, ats, fors, duration, seed):
         """Draw the architecture PATH: Region > VPC > Availability Zone > Subnet, global services
         outside the regions, traffic, replication and DR pairs between them.
 
@@ -58,9 +62,10 @@ def register(main: click.Group):
         archform diagram web.arch -o web.svg
         archform diagram web.arch --plan -o plan.png          # what the next apply changes
         archform diagram dr.arch --chaos region:us-east-1 -o dr.svg
-        archform diagram web.arch --physical -o hosts.svg     # where the instances run"""
+        archform diagram web.arch --physical -o hosts.svg     # where the instances run
+        archform diagram web.arch --reach internet primary.orders -o why.svg"""
         run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
-                    cloud_path, fails, ats, fors, duration, seed)
+                    cloud_path, fails, ats, fors, duration, seed, reach=reach, port=port)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
@@ -123,15 +128,16 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
 
 
 def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
-                cloud_path, fails, ats, fors, duration, seed):
+                cloud_path, fails, ats, fors, duration, seed, reach=None, port=None):
     from ..diagram import diagram
     from ..diagram.dot import RenderError, render, to_dot
     fmt = _format(out, fmt)
     root, desired, _, the_plan, report, rows, hosts = gather(
         path, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed,
         with_plan=with_plan, physical=physical)
+    answer = _reach_answer(desired, reach, port) if reach else None
     scene = diagram(desired, title=title if title is not None else root.name, plan=the_plan, chaos=report,
-                    placements=rows, hosts=hosts, instances=instances, legend=not no_legend)
+                    placements=rows, hosts=hosts, instances=instances, legend=not no_legend, reach=answer)
     text = to_dot(scene)
     if fmt == "dot":
         data = text.encode("utf-8")
@@ -159,3 +165,18 @@ def run_report(path, out, params, state_path, workspace, cloud_path, fails, ats,
         _fail(str(e))
     write_output(out, html)
     click.echo(f"wrote {out}", err=True)
+
+
+def _reach_answer(desired, ends, port):
+    """`archform reach`'s answer for the flow --reach names (a usage error when it names nothing)."""
+    from archform.dsl.check import build_graph
+    from archform.stdlib.reach import Network, trace
+
+    from .reach import _check_ends, _flow
+    net = Network(build_graph(desired))
+    src, dst = ends
+    _check_ends(net, src, dst)
+    answer = trace(net, src, dst, _flow(net, dst, "tcp", port))
+    if answer.problem:
+        raise click.UsageError(answer.problem)
+    return answer

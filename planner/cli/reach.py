@@ -73,14 +73,20 @@ def _flow(net, dst: str, protocol: str, port):
     return offered[0]
 
 
-def _trace(net, src, dst, protocol, port, fmt, span_of) -> int:
-    from archform.stdlib.reach import endpoints, trace
+def _check_ends(net, src, dst) -> None:
+    """A usage error (with a did-you-mean) for an end that names nothing with a network interface."""
+    from archform.stdlib.reach import endpoints
     for name in (src, dst):
         problem = endpoints.resolve(net, name)[1]
         if problem:
             from archform.dsl.suggest import did_you_mean
             hint = did_you_mean(name, [v.address for v in net.graph.all()]) if net.get(name) is None else ""
             raise click.UsageError(f"{problem}{'; ' + hint if hint else ''}")
+
+
+def _trace(net, src, dst, protocol, port, fmt, span_of) -> int:
+    from archform.stdlib.reach import trace
+    _check_ends(net, src, dst)
     flow = _flow(net, dst, protocol, port)
     answer = trace(net, src, dst, flow)
     if answer.problem:

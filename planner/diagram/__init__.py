@@ -38,10 +38,11 @@ def build_scene(items: dict[str, Item], *, title: str = "", legend: bool = True)
 
 
 def diagram(desired, *, title: str = "", plan=None, chaos: dict | None = None, placements=None,
-            hosts: dict | None = None, instances: bool = False, legend: bool = True) -> Scene:
+            hosts: dict | None = None, instances: bool = False, legend: bool = True, reach=None) -> Scene:
     """The scene of an architecture, with the overlays asked for: `plan` (a Plan against the
     current state), `chaos` (an `archform-chaos` report), `placements` (rows of
-    `archform sim placement`, with `hosts`), `instances` (every instance of each group)."""
+    `archform sim placement`, with `hosts`), `instances` (every instance of each group), `reach`
+    (an answer of `archform reach`: the flow and the rule that blocks it)."""
     from . import overlays
     items = items_of(desired)
     if plan is not None:
@@ -55,6 +56,8 @@ def diagram(desired, *, title: str = "", plan=None, chaos: dict | None = None, p
         overlays.plan(scene, plan)
     if chaos is not None:
         overlays.chaos(scene, chaos)
+    if reach is not None:
+        overlays.reach(scene, reach)
     if not legend:
         scene.legend = []
     return scene

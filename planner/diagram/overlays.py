@@ -178,6 +178,44 @@ def chaos(scene: Scene, report: dict) -> None:
     scene.legend = chaos_legend(states, bool(report.get("failovers"))) + scene.legend
 
 
+def reach(scene: Scene, answer) -> None:
+    """Draw a `reach` answer (`stdlib.reach.Answer`): the flow as an edge from its source to its
+    destination, green when every path gets through, dashed red when one is blocked; the ends
+    marked, and the resource whose rule blocks the path shown marked red with the rule's step."""
+    path = answer.shown
+    states: set[str] = set()
+    ends = [answer.source, answer.destination]
+    for address in ends:
+        node = scene.nodes.get(address)
+        if node is not None and node.state is None:
+            node.state = "reach_end"
+            states.add("reach_end")
+    blocked = path.blocked_at if path is not None else None
+    word = "yes" if answer.reachable else "no"
+    label = f"{answer.flow}: {word}"
+    if blocked is not None and blocked.at is not None:
+        label += f" (blocked at {blocked.step})"
+        node = scene.nodes.get(blocked.at.address) or scene.nodes.get(scene.frame_of.get(blocked.at.address, ""))
+        if node is not None:
+            node.state = "reach_blocks"
+            node.note = f"blocks: {blocked.step}"
+            states.add("reach_blocks")
+        else:
+            frame = scene.frames.get(scene.frame_of.get(blocked.at.address, ""))
+            if frame is not None:
+                frame.state, frame.note = "failed", f"blocks: {blocked.step} ({blocked.at.address})"
+    tail, head = (scene.nodes.get(a) for a in ends)
+    if tail is not None and head is not None:
+        scene.add_edge(Edge(tail.id, head.id, "reach_yes" if answer.reachable else "reach_no", label))
+    reached = sum(p.reachable for p in answer.paths)
+    scene.notes.append(f"Reach: {answer.source} → {answer.destination} on {answer.flow}: {word}, {reached} of "
+                       f"{len(answer.paths)} paths get through"
+                       + (f"; blocked at {blocked.step} by {blocked.at.address}" if blocked and blocked.at else ""))
+    edge = ("edge-solid", "#1D8102", "the flow gets through") if answer.reachable else \
+        ("edge-dashed", "#D13212", "the flow is blocked")
+    scene.legend = chaos_legend(states, False) + [edge] + scene.legend
+
+
 def _plain(node: Node) -> bool:
     """No chaos state yet (a plan's colour gives way to the failure's)."""
     return node.state is None or node.state in ACTIONS

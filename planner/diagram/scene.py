@@ -69,7 +69,8 @@ class Edge:
         return (EDGE_ORDER.get(self.kind, 99), self.tail, self.head, self.ltail or "", self.lhead or "", self.label)
 
 
-EDGE_ORDER = {"traffic": 0, "failover": 1, "replication": 2, "dr": 3, "chaos": 4, "monitors": 5, "manages": 6, "uses": 7}
+EDGE_ORDER = {"traffic": 0, "failover": 1, "replication": 2, "dr": 3, "chaos": 4, "reach_yes": 4, "reach_no": 4,
+              "monitors": 5, "manages": 6, "uses": 7}
 
 
 @dataclass

@@ -156,6 +156,9 @@ EDGES: dict[str, dict[str, str]] = {
     "dr": {"color": "#E7157B", "penwidth": "2.4", "style": "dashed", "arrowsize": "1", "fontcolor": "#B0105D",
            "dir": "both", "arrowtail": "dot"},
     "chaos": {"color": "#D13212", "penwidth": "2.6", "arrowsize": "1", "fontcolor": "#D13212"},
+    "reach_yes": {"color": "#1D8102", "penwidth": "2.6", "arrowsize": "1", "fontcolor": "#1D8102"},
+    "reach_no": {"color": "#D13212", "penwidth": "2.6", "arrowsize": "1", "fontcolor": "#D13212",
+                 "style": "dashed"},
     "monitors": {"color": "#8C4FFF", "penwidth": "1", "style": "dotted", "arrowsize": "0.6"},
     "manages": {"color": "#ED7100", "penwidth": "1", "style": "dotted", "arrowsize": "0.5"},
     "uses": {"color": "#AAB7B8", "penwidth": "0.9", "style": "dotted", "arrowsize": "0.5"},
@@ -181,4 +184,7 @@ CHAOS: dict[str, tuple[str, str, str]] = {
     "failed": ("#D13212", "#FDECEA", "failed (in the failed domain)"),
     "impaired": ("#B8860B", "#FFF8DC", "impaired (lost capacity)"),
     "took_over": ("#1D8102", "#E9F7E5", "took over (failed over to)"),
+    # `diagram --reach`: the ends of the flow, and the resource whose rule blocks it
+    "reach_end": ("#1D8102", "#E9F7E5", "an end of the flow"),
+    "reach_blocks": ("#D13212", "#FDECEA", "its rule blocks the flow"),
 }

@@ -87,3 +87,23 @@ def test_a_configuration_with_errors_exits_1(tmp_path):
     bad.write_text('region "us-east-1" as r {\n  vpc v { cidr = 10.0.0.0/8 }\n}\n')
     result = CliRunner().invoke(main, ["reach", str(bad), "internet", "r.v", "--port", "1"])
     assert result.exit_code == 1 and "between /16 and /28" in result.output
+
+
+def test_a_diagram_draws_the_flow_and_marks_the_rule_that_blocks_it(tmp_path):
+    """`archform diagram --reach SRC DST` (issue 18, item 5): the flow is an edge between its ends,
+    dashed red with the blocking step when blocked, and the resource whose rule blocks it is marked."""
+    cases = Path(__file__).resolve().parents[1] / "providers" / "reach_cases"
+    runner = CliRunner()
+    blocked = runner.invoke(main, ["diagram", str(cases / "target_port_blocked.arch"), "--reach", "east.web",
+                                   "east.fleet", "--format", "dot"])
+    assert blocked.exit_code == 0, blocked.output
+    dot = blocked.stdout
+    assert 'label="tcp 9090: no (blocked at security group ingress)"' in dot
+    assert "blocks: security group ingress" in dot  # on east.app_sg's node
+    assert "Reach: east.web → east.fleet on tcp 9090: no, 0 of 4 paths get through" in dot
+    open_ = runner.invoke(main, ["diagram", str(cases / "target_port_open.arch"), "--reach", "east.web",
+                                 "east.fleet", "--format", "dot"])
+    assert 'label="tcp 8080: yes"' in open_.stdout and "blocks:" not in open_.stdout
+    wrong = runner.invoke(main, ["diagram", str(cases / "target_port_open.arch"), "--reach", "east.webb",
+                                 "east.fleet", "--format", "dot"])
+    assert wrong.exit_code == 2 and "did you mean 'east.web'" in wrong.output
