@@ -33,6 +33,8 @@ def register(main: click.Group):
         from archform.stdlib import checks
         if list_rules:
             _list(checks.rules(), fmt)
+            for what in checks.evaluate_plugins():
+                click.echo(f"error: {what}", err=True)
             return
         located, unused, problems, failed = _run(ctx, paths or (".",), params)
         from .. import findings as fx
@@ -61,6 +63,7 @@ def _run(ctx: Context, paths, params):
     from .. import findings as fx
     roots, problems = find_roots([Path(p) for p in paths])
     located, unused, failed = [], [], bool(problems)
+    broken: list[str] = []
     problems = list(problems)
     for root in roots:
         desired, diags, index = resolve_with_spans(root, parse_params(params), allow=allowed_paths())
@@ -72,10 +75,16 @@ def _run(ctx: Context, paths, params):
         sources |= {s.source for s in index.headers.values()}
         sups, bad = fx.suppressions(sources)
         problems += bad
-        found, stale = fx.locate(checks.run(build_graph(desired)), index.span_of, index.headers.get, sups)
+        evaluation = checks.evaluate(build_graph(desired))
+        for what in evaluation.broken:
+            if what not in broken:
+                broken.append(what)
+        found, stale = fx.locate(evaluation.findings, index.span_of, index.headers.get, sups)
         located += found
         unused += stale
-    return located, unused, problems, failed
+    for what in broken:  # a plugin that failed: said once, and the check fails
+        click.echo(f"error: {what}", err=True)
+    return located, unused, problems, failed or bool(broken)
 
 
 def _list(rules, fmt):

@@ -7,6 +7,12 @@ yields `(address, path, message)` for each place it finds; `@rule` gives it a st
 or AWS's guidance), the Checkov ids that check the same thing in a CloudFormation template (so a
 team's suppressions map across), and the fix. One module per category: `security`,
 `reliability`, `cost`. Pure: no I/O, and the same graph always gives the same findings, sorted.
+
+Organisations add their own rules as a plugin: a Python package that declares an entry point in
+the group `archform.rules` naming a module whose functions are decorated with the same `@rule`
+(their ids must not start with `AF-`, which is archform's). They receive the same typed view the
+built-in rules receive. A plugin that cannot be loaded, or a rule that raises, is reported (by
+`evaluate`) and the other rules still run.
 """
 
 from __future__ import annotations
@@ -43,24 +49,51 @@ class Finding:
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: str, title: str, source: str, fix: str, checkov: tuple[str, ...] = ()):
-    """Register the decorated function as rule `id` (`AF-SEC-…`, `AF-REL-…`, `AF-COST-…`)."""
-    assert severity in SEVERITIES, severity
-    category = {"SEC": "security", "REL": "reliability", "COST": "cost"}[id.split("-")[1]]
+CATEGORIES = {"SEC": "security", "REL": "reliability", "COST": "cost"}
+
+
+class RuleError(ValueError):
+    """A rule declared wrongly (a plugin's mistake, told to its author)."""
+
+
+def rule(id: str, severity: str, title: str, source: str, fix: str, checkov: tuple[str, ...] = (),
+         category: str | None = None):
+    """Register the decorated function as rule `id` (`AF-SEC-…`, `AF-REL-…`, `AF-COST-…` for
+    archform's; a plugin's as it likes, `ACME-SEC-001`). The category is the id's middle part
+    unless given."""
+    if severity not in SEVERITIES:
+        raise RuleError(f"rule {id}: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    parts = id.split("-")
+    kind = category or CATEGORIES.get(parts[1] if len(parts) > 2 else "", "custom")
 
     def register(fn: Callable[..., Iterable[tuple[str, tuple, str]]]):
-        assert id not in RULES, f"rule {id} is registered twice"
-        RULES[id] = Rule(id, severity, category, title, source, fix, tuple(checkov), fn)
+        if id in RULES:
+            raise RuleError(f"rule {id} is registered twice")
+        RULES[id] = Rule(id, severity, kind, title, source, fix, tuple(checkov), fn)
         return fn
     return register
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    findings: list[Finding]
+    broken: list[str]  # rules or plugins that failed, each a sentence for the user
+
+
+def evaluate(graph) -> Evaluation:
+    """Every finding of every rule (archform's and the plugins'), sorted by resource then rule."""
+    broken = _load()
+    found = []
+    for r in RULES.values():
+        try:
+            found += [Finding(r, address, tuple(path), message) for address, path, message in r.fn(graph)]
+        except Exception as e:  # a plugin's bug must not hide the other rules' findings
+            broken.append(f"rule {r.id} failed: {type(e).__name__}: {e}")
+    return Evaluation(sorted(found, key=Finding.sort_key), broken)
+
+
 def run(graph) -> list[Finding]:
-    """Every finding of every rule, sorted by resource then rule."""
-    _load()
-    found = [Finding(r, address, tuple(path), message)
-             for r in RULES.values() for address, path, message in r.fn(graph)]
-    return sorted(found, key=Finding.sort_key)
+    return evaluate(graph).findings
 
 
 def rules() -> list[Rule]:
@@ -68,5 +101,34 @@ def rules() -> list[Rule]:
     return sorted(RULES.values(), key=lambda r: r.id)
 
 
-def _load():
+def evaluate_plugins() -> list[str]:
+    """What went wrong loading the plugins (nothing: an empty list)."""
+    return _load()
+
+
+_PLUGINS: list[str] | None = None  # what loading the plugins said, once per process
+
+
+def _load() -> list[str]:
+    """Register archform's rules and the plugins' (once); what went wrong with the plugins."""
+    global _PLUGINS
     from . import cost, reliability, security  # noqa: F401  # registering is importing
+    if _PLUGINS is None:
+        _PLUGINS = _load_plugins()
+    return list(_PLUGINS)
+
+
+def _load_plugins() -> list[str]:
+    from importlib.metadata import entry_points
+    problems = []
+    for ep in sorted(entry_points(group="archform.rules"), key=lambda e: e.name):
+        before = set(RULES)
+        try:
+            ep.load()
+        except Exception as e:
+            problems.append(f"rule plugin '{ep.name}' ({ep.value}) could not be loaded: {type(e).__name__}: {e}")
+            continue
+        for taken in sorted(i for i in set(RULES) - before if i.startswith("AF-")):
+            del RULES[taken]
+            problems.append(f"rule plugin '{ep.name}': the id {taken} is archform's (AF-…); give it your own prefix")
+    return problems

@@ -171,3 +171,61 @@ def test_the_sarif_is_valid_against_the_sarif_2_1_0_schema(tmp_path):
     run["results"][0]["severity"] = "high"
     run["results"][0]["level"] = "fatal"
     assert len(list(validator.iter_errors(data))) == 2
+
+
+PLUGIN = '''
+from archform.stdlib.checks import rule
+
+
+@rule("ACME-SEC-001", "high", "Buckets are named for their team", "ACME's tagging standard, section 2",
+      "tag the bucket: tags = { team = ... }")
+def team_tag(graph):
+    for b in graph.of_kind("s3_bucket"):
+        if "team" not in b.model.tags:
+            yield b.address, ("tags",), "ACME buckets carry a team tag"
+'''
+
+
+def _plugin(tmp_path: Path, module: str, body: str) -> dict:
+    """A package installed the way pip would leave it: the module and a dist-info with its entry point."""
+    import os
+    site = tmp_path / "site"
+    (site / f"{module}-1.0.dist-info").mkdir(parents=True)
+    (site / f"{module}.py").write_text(body)
+    (site / f"{module}-1.0.dist-info" / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
+    (site / f"{module}-1.0.dist-info" / "entry_points.txt").write_text(f"[archform.rules]\n{module} = {module}\n")
+    return {**os.environ, "PYTHONPATH": str(site)}
+
+
+def _run(tmp_path: Path, env: dict, *args: str):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "archform.planner.cli", "check", *args], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=120)
+
+
+def test_a_plugin_rule_fails_a_bad_architecture_with_its_own_message(tmp_path):
+    env = _plugin(tmp_path, "acme_rules", PLUGIN)
+    (tmp_path / "main.arch").write_text('region "us-east-1" as primary {\n  s3_bucket data { versioning = true }\n}\n')
+    result = _run(tmp_path, env, "main.arch")
+    assert result.returncode == 1, result.stderr
+    assert "high[ACME-SEC-001]: primary.data: ACME buckets carry a team tag" in result.stdout
+    assert "ACME's tagging standard, section 2" in result.stdout
+    (tmp_path / "main.arch").write_text('region "us-east-1" as primary {\n  s3_bucket data {\n    versioning = true\n'
+                                        '    tags = { team = "data" }\n  }\n}\n')
+    assert "ACME-SEC-001" not in _run(tmp_path, env, "main.arch").stdout
+    listed = _run(tmp_path, env, "--list").stdout
+    assert "ACME-SEC-001" in listed and "AF-SEC-001" in listed
+
+
+def test_a_broken_plugin_is_one_line_and_the_other_rules_still_run(tmp_path):
+    env = _plugin(tmp_path, "broken_rules", "import no_such_module\n")
+    (tmp_path / "main.arch").write_text(_arch(CASES["AF-SEC-001"][0]))
+    result = _run(tmp_path, env, "main.arch")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert ("error: rule plugin 'broken_rules' (broken_rules) could not be loaded: ModuleNotFoundError: No module "
+            "named 'no_such_module'") in result.stderr
+    assert "high[AF-SEC-001]" in result.stdout
+    taken = _plugin(tmp_path / "t", "taken_rules", PLUGIN.replace("ACME-SEC-001", "AF-SEC-999"))
+    result = _run(tmp_path, taken, "main.arch")
+    assert "the id AF-SEC-999 is archform's" in result.stderr and "AF-SEC-999" not in result.stdout
