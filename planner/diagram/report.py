@@ -47,14 +47,15 @@ def plan_rows(plan) -> list[dict]:
 
 
 def check_rows(desired, diags) -> dict:
+    from archform.dsl.citations import plain
     from archform.dsl.diagnostics import render
     from archform.stdlib.rules import rules_for
     kinds = sorted({r.kind for r in desired.resources.values()})
     rules = [r.__name__ for r in rules_for(kinds)]
     items = []
     for d in diags:
-        items.append({"severity": "error" if d.is_error else "warning", "summary": d.summary,
-                      "text": render(d, colour=False)})
+        items.append({"severity": "error" if d.is_error else "warning", "summary": plain(d.summary),
+                      "text": plain(render(d, colour=False))})
     errors = sum(1 for d in diags if d.is_error)
     return {"resources": len(desired.resources), "kinds": kinds, "rules": rules, "diagnostics": items,
             "errors": errors, "warnings": len(items) - errors}

@@ -116,6 +116,7 @@ def test_report_with_chaos(in_tmp):
     assert "global database" in html and "route53.record_flipped" in html
     assert "FAILED at 00:01:00.0" in html                                        # the failed region in the diagram
     assert not any(r.startswith(("primary.net.", "standby.net.")) for r in rows)  # services, not subnets
+    assert "notes §" not in html  # the project's sources are not the reader's
     every_service = html[html.index("<h3>Every service</h3>"):html.index("<h3>Failovers</h3>")]
     assert "<td>subnet</td>" not in every_service and "Subnets: " in every_service
 

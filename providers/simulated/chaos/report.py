@@ -11,6 +11,8 @@ same report.
 
 from __future__ import annotations
 
+from archform.dsl.citations import plain
+
 from . import units
 
 FORMAT, VERSION = "archform-chaos", 1
@@ -50,12 +52,12 @@ def build(run) -> dict:
     faults = [{"id": f.id, "domain": f.domain, "kind": f.kind, "target": f.target, "part": f.part,
                "disruption_type": f.disruption, "start": _r(f.start), "end": _r(f.end), "affected": f.affected}
               for f in run.faults]
-    timeline = [{"t": _r(e.t), "at": units.clock(e.t), "event": e.event, "subject": e.subject, "detail": e.detail,
+    timeline = [{"t": _r(e.t), "at": units.clock(e.t), "event": e.event, "subject": e.subject, "detail": plain(e.detail),
                  "count": e.count, **{k: v for k, v in sorted(e.data.items())}} for e in sim.timeline]
-    failovers = [{"t": _r(f.t), "at": units.clock(f.t), "resource": f.resource, "what": f.what, "from": f.source,
-                  "to": f.target, "fault": f.fault} for f in w.ledger.failovers]
-    losses = [{"t": _r(x.t), "at": units.clock(x.t), "resource": x.resource, "what": x.what, "seconds": _r(x.seconds),
-               "fraction": _r(x.fraction, 4), "gigabytes": _r(x.gigabytes), "fault": x.fault}
+    failovers = [{"t": _r(f.t), "at": units.clock(f.t), "resource": f.resource, "what": plain(f.what),
+                  "from": f.source, "to": f.target, "fault": f.fault} for f in w.ledger.failovers]
+    losses = [{"t": _r(x.t), "at": units.clock(x.t), "resource": x.resource, "what": plain(x.what),
+               "seconds": _r(x.seconds), "fraction": _r(x.fraction, 4), "gigabytes": _r(x.gigabytes), "fault": x.fault}
               for x in w.ledger.losses]
     plans = [_plan(run, plan, services, losses) for plan in w.dr.plans]
     breached = any(a["status"] == "PolicyBreached" for p in plans for a in p["assessments"])
