@@ -28,9 +28,20 @@ def inline_svg(svg: str) -> str:
 
 def _environment():
     import jinja2
-    return jinja2.Environment(loader=jinja2.PackageLoader("archform.planner.diagram", "templates"),
-                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("archform.planner.diagram", "templates"),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["num"] = number
+    return env
+
+
+def number(x) -> str:
+    """A count as people write it: 3, not 3.0; 1,200; 1.5 stays 1.5."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
 def plan_rows(plan) -> list[dict]:

@@ -144,3 +144,8 @@ def test_report_plans_against_the_state(in_tmp):
     assert "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy." in html
     assert "<code>primary.web_fleet</code>" in html and "<td>max</td>" in html   # what changes
     assert "~ web_fleet" in html                                   # the diagram is coloured by the plan
+
+
+def test_counts_read_as_people_write_them():
+    from archform.planner.diagram.report import number
+    assert [number(x) for x in (3.0, 3, 1200.0, 1.5, 0.25, "n/a")] == ["3", "3", "1,200", "1.5", "0.25", "n/a"]
