@@ -289,6 +289,13 @@ def test_report_in_headless_chromium(tmp_path, browser):
     for name, box in (("diagram", diagram), ("capacity chart", chart), ("timeline", timeline)):
         assert box is not None, f"no {name} in the page"
         assert box["visible"] and box["width"] > 300 and box["height"] > 100, (name, box)
+    # it fits the page at 1,400 px, and the no-script toggle shows it at its own, larger size
+    page_width = tools.evaluate("document.documentElement.clientWidth")
+    assert diagram["width"] <= page_width, (diagram, page_width)
+    tools.evaluate("document.getElementById('full-size').click()")
+    full = element_box(tools, "#archform-diagram")
+    assert full["width"] > diagram["width"], (full, diagram)
+    tools.evaluate("document.getElementById('full-size').click()")
     # the diagram holds the resources, drawn (the SVG has laid-out nodes with a size)
     nodes = tools.evaluate("""[...document.querySelectorAll('#archform-diagram g.node')]
                               .filter(g => g.getBBox().width > 0).length""")
