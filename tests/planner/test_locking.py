@@ -82,9 +82,11 @@ def _refused(err: str, holder_pid: int, command: str, state: Path) -> str:
 def test_two_applies_at_once_one_proceeds_and_the_other_fails_fast_naming_the_holder(tmp_path):
     state = tmp_path / "state.db"
     args = ("apply", str(EXAMPLE), "--auto-approve", *_where(tmp_path))
-    # 0.4 s a call: the apply's walk (six waves of dependent calls) lasts over two seconds
-    first = _start(tmp_path, "first", *args, latency=0.4)
-    second = _start(tmp_path, "second", *args, latency=0.4)
+    # 1 s a call: the apply's walk (six waves of dependent calls) lasts over six seconds, long
+    # enough for the refused one and a plan to start and be refused on a loaded machine (at
+    # 0.4 s the apply was done before a plan started under load)
+    first = _start(tmp_path, "first", *args, latency=1.0)
+    second = _start(tmp_path, "second", *args, latency=1.0)
     procs = {first.pid: ("first", first), second.pid: ("second", second)}
     try:
         deadline = time.monotonic() + 60
