@@ -17,7 +17,7 @@ import json
 
 from .changes import Action, Change, Drift, Plan, PlanMode
 from .references import is_format, is_ref
-from .render_listing import body_lines, closing_line, group_lines, grouped, listing
+from .render_listing import body_lines, closing_line, group_lines, grouped, listing, one_line
 from .render_values import Style, has_ref, value_text
 from .secrets import SHOWN
 
@@ -121,13 +121,17 @@ def _change_lines(c: Change, style, verbose: bool = False) -> list[str]:
     if c.previous_address:
         lines.append(f"  # (moved from {c.previous_address})")
     sym = c.symbol
-    lines.append(f"{style(sym, sym.rjust(3))} {c.kind} \"{c.object_address}\" {{")
+    opening = f"{style(sym, sym.rjust(3))} {c.kind} \"{c.object_address}\" {{"
     indent = "      "
     unknown = set(c.after_unknown)
     secret = set(c.sensitive)
     if c.action in (Action.CREATE, Action.DELETE):
         shown = listing(c, verbose)
-        return lines + body_lines(shown, sym.strip(), style) + [closing_line(shown, style)]
+        short = None if verbose else one_line(opening, shown, style)
+        if short is not None:
+            return lines + [short]
+        return lines + [opening] + body_lines(shown, sym.strip(), style) + [closing_line(shown, style)]
+    lines.append(opening)
     before, after = c.before or {}, c.after or {}
     forcing = {p[0] for p in c.replace_paths}
     changed = sorted(c.changed)

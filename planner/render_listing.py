@@ -85,6 +85,26 @@ def closing_line(listing: Listing, style: Style) -> str:
     return "    }" + (style("dim", f"  {listing.note}") if listing.note else "")
 
 
+ONE_LINE_MOST = 3  # attributes a resource may list and still be written on one line
+
+
+def one_line(head: str, listing: Listing, style: Style) -> str | None:
+    """`+ vpc "primary.vpc" { cidr = "10.0.0.0/16", tags = { Name = "x" } }` when a short listing
+    fits the width: most resources of a plan list one to three attributes. None otherwise."""
+    if len(listing.rows) > ONE_LINE_MOST:
+        return None
+    parts = []
+    for r in listing.rows:
+        text = SHOWN if r.secret else "(known after apply)" if r.value is None and r.unknown else \
+            value_text(r.value, r.unknown)
+        parts.append(f"{r.name} = {text}")
+    inner = " " + ", ".join(parts) + " " if parts else ""
+    plain = f"{head}{inner}}}"
+    if len(plain) > WIDTH + 3:
+        return None
+    return f"{head}{inner}}}" + (style("dim", f"  {listing.note}") if listing.note else "")
+
+
 # --- instances planned alike ----------------------------------------------------------------------
 
 def grouped(changes: list[Change], verbose: bool) -> list[Change | list[Change]]:
