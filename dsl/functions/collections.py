@@ -128,7 +128,7 @@ def lookup(args, ctx):
         return m[key]
     if len(args) == 3:
         return args[2]
-    from .suggest import did_you_mean
+    from ..suggest import did_you_mean
     raise FunctionError(f"lookup(): no key '{key}' in the map (keys: {', '.join(sorted(m)) or 'none'})", 1,
                         help=did_you_mean(key, m) or "pass a default as the third argument")
 
@@ -192,7 +192,7 @@ def sum_(args, ctx):
     if not xs:
         return Fraction(0)
     total = xs[0]
-    from .evaluate import arith
+    from ..evaluate import arith
     for x in xs[1:]:
         total = arith("+", total, x)
     return total

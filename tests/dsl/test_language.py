@@ -51,6 +51,7 @@ def errors(tmp_path, source, params=None, files=None) -> str:
     ("format(\"%s-%03d\", \"web\", 7)", "web-007"),
     ("max(30s, 2m, 90s)", "2m"),
     ("min(3, 1, 2)", 1),
+    ("sum([1, 2, 3])", 6),  # sum's arithmetic is imported when called (the fuzz run found it broken)
     ("cidrsubnet(10.0.0.0/16, 8, 2)", "10.0.2.0/24"),
     ("cidrhost(10.0.1.0/24, 5)", "10.0.1.5"),
     ("cidrsubnets(10.0.0.0/16, 8, 8, 4)", ["10.0.0.0/24", "10.0.1.0/24", "10.0.16.0/20"]),
@@ -72,6 +73,14 @@ def errors(tmp_path, source, params=None, files=None) -> str:
 def test_expressions(tmp_path, expr, expected):
     desired = ok(tmp_path, f"output x = {expr}\n")
     assert desired.outputs["x"] == expected
+
+
+def test_lookup_of_a_missing_key_suggests_the_near_one(tmp_path):
+    (tmp_path / "main.arch").write_text('output x = lookup({ alpha = 1 }, "alpah")\n')
+    desired, diags = resolve(tmp_path / "main.arch")
+    assert desired is None or any(d.is_error for d in diags)
+    (d,) = [d for d in diags if d.is_error]
+    assert "no key 'alpah' in the map" in d.summary and "alpha" in d.help
 
 
 def test_for_each_keys_are_values_not_positions(tmp_path):
