@@ -19,7 +19,7 @@ from typing import Callable
 
 from archform.stdlib.schema import Related
 
-from . import nacls, routes, security_groups, transit
+from . import hybrid, nacls, routes, security_groups, transit
 from .endpoints import internet, of_resource
 from .flow import BLOCK, EPHEMERAL, NOTE, PASS, Endpoint, Flow, Hop, Trail
 from .index import Network
@@ -117,9 +117,7 @@ def enter(w: Walk, src: Endpoint, dst: Endpoint) -> Endpoint | None:
         w.block("destination", f"neither {src.describe()} nor {dst.describe()} is inside a VPC of this architecture")
         return None
     if not src.public:
-        w.block("internet", f"{src.describe()} is a private address outside every VPC: nothing routes it here "
-                            "(a VPN or Direct Connect would)")
-        return None
+        return hybrid.enter(w, src, dst)  # on-premises, over a VPN or Direct Connect
     if not dst.public:
         w.block("public address", f"'{dst.name}' has no public IPv4 address ({dst.public_why}), so the internet "
                                   "cannot reach it (notes §24.1.2)", dst.declared)
@@ -249,4 +247,5 @@ CARRIERS: dict[str, Callable[[Walk, Endpoint, Endpoint, routes.Route], Endpoint 
     "instance": _appliance,
     "network_interface": _appliance,
     "transit_gateway": transit.carry,
+    "vpn_gateway": hybrid.vpn_gateway,
 }
