@@ -91,7 +91,8 @@ def ways(net, gateway: str) -> list[Way]:
             continue
         cgw = _ref(vpn.get("customer_gateway"))
         if vpn.get("routing") == "static":
-            mine = tuple(_cidrs(vpn.get("static_routes")))
+            mine = tuple(_static_ranges(net, vpn) if _ref(vpn.get("transit_gateway")) else
+                         _cidrs(vpn.get("static_routes")))
             out.append(Way("vpn static", vpn.address, gateway, mine, None,
                            f"Site-to-Site VPN connection '{vpn.address}' from customer gateway '{cgw}' (static "
                            f"routes {', '.join(map(str, mine)) or 'none'})"))
@@ -100,6 +101,16 @@ def ways(net, gateway: str) -> list[Way]:
                            f"Site-to-Site VPN connection '{vpn.address}' from customer gateway '{cgw}' (BGP: the "
                            "on-premises ranges it advertises are not in the design, so any is taken)"))
     return out
+
+
+def _static_ranges(net, vpn: View) -> list:
+    """A static VPN on a transit gateway: its ranges are the static routes of the hub's route
+    tables to its attachment (the connection's own `static_routes` are for a virtual private
+    gateway)."""
+    mine = {a.address for a in net.graph.of_kind("transit_gateway_attachment") if _ref(a.get("vpn")) == vpn.address}
+    return [r.destination.network for t in net.graph.of_kind("transit_gateway_route_table")
+            for r in t.get("route") or [] if isinstance(r.destination, v.Cidr) and r.blackhole is not True
+            and _ref(r.attachment) in mine]
 
 
 def choose(net, gateway: View, premises, aws) -> tuple[Way | None, list[Way]]:
@@ -144,9 +155,12 @@ def enter(w, src: Endpoint, dst: Endpoint) -> Endpoint | None:
         if chosen is not None:
             candidates.append((gateway, chosen, backups))
     if not candidates:
+        near = [x for g in gateways_to(w.net, dst.vpc) for x in ways(w.net, g.address)]
+        at = None if not near else Related(near[0].address, ("static_routes",) if near[0].kind == "vpn static"
+                                           else (), "the nearest way in")
         w.block("on-premises", f"{src.network} is a private address outside every VPC (on-premises), and no VPN "
                                f"connection or Direct Connect virtual interface carries it to VPC '{dst.vpc}'"
-                               + _missing(w.net, dst.vpc))
+                               + _missing(w.net, dst.vpc), at)
         return None
     gateway, chosen, backups = min(candidates, key=lambda c: (0 if c[0].kind == "transit_gateway" else 1,
                                                              c[0].address))
