@@ -137,11 +137,13 @@ class TargetReach:
     target resource) pair whose health checks cannot reach the target, and each whose traffic
     cannot, the blocking hop's sentence; and the target groups with no target at all. A load
     balancer forwarding straight to an Auto Scaling group has that group's address as its
-    target group's."""
+    target group's. `consumers`: the queue workloads whose consumers cannot reach their queue
+    (stdlib/reach/workloads.py)."""
 
     health: dict = field(default_factory=dict)  # (group address, target address) -> why
     traffic: dict = field(default_factory=dict)
     empty: frozenset = frozenset()
+    consumers: dict = field(default_factory=dict)  # workload address -> workloads.Cut (its consumers' queue flow)
 
 
 def target_reach(net: Network) -> TargetReach:

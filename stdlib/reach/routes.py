@@ -35,7 +35,7 @@ def routes(net: Network, subnet: str) -> tuple[str | None, list[tuple[object, Ro
              for block in net.blocks.get(vpc, [])]
     if table is None:
         return None, found
-    for i, route in enumerate(table.model.route):
+    for i, route in enumerate(net.routes_of(table)):
         target = route.target
         if isinstance(route.destination, v.Cidr) and isinstance(target, v.ResourceRef):
             block = route.destination.network
