@@ -2,14 +2,16 @@
 
     source interface → its security groups' egress → its subnet's network ACL outbound →
     its route table (longest prefix) → the carrier (local, internet gateway, NAT gateway,
-    peering, gateway endpoint) → the far subnet's network ACL inbound → the far security
+    peering, gateway endpoint, transit gateway, virtual private gateway) → the far subnet's
+    network ACL inbound → the far security
     groups' ingress → and back: security groups let the reply through (stateful); every
     network ACL crossed is crossed again by the reply, to the client's ephemeral ports.
 
 A carrier is one entry of `CARRIERS`, keyed by the route target's kind: it takes the flow
 across and returns the endpoint the far side sees as the source (the source itself inside a
 network; the internet once the flow has left through a gateway), or None when the flow ends
-there (it reached the internet or a service). A new route target is one more entry.
+there (it reached the internet, a service or on-premises). A new route target is one more
+entry. A flow from a private address outside every VPC comes from on-premises (`hybrid.enter`).
 """
 
 from __future__ import annotations
