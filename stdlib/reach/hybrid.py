@@ -63,9 +63,11 @@ class Way:
     advertised: tuple | None  # the AWS ranges on-premises learns over it; None: every attached range
     text: str
 
-    def carries(self, premises, aws) -> bool:
+    def carries(self, premises, aws, outbound: bool = False) -> bool:
+        """Whether a flow between the two ranges can take this way: inbound, on-premises must
+        have learned `aws` over it and AWS `premises`; outbound (AWS's choice), AWS's side only."""
         return ((self.on_premises is None or _holds(self.on_premises, premises))
-                and (self.advertised is None or _holds(self.advertised, aws)))
+                and (outbound or self.advertised is None or _holds(self.advertised, aws)))
 
 
 def ways(net, gateway: str) -> list[Way]:
@@ -113,11 +115,12 @@ def _static_ranges(net, vpn: View) -> list:
             and _ref(r.attachment) in mine]
 
 
-def choose(net, gateway: View, premises, aws) -> tuple[Way | None, list[Way]]:
+def choose(net, gateway: View, premises, aws, outbound: bool = False) -> tuple[Way | None, list[Way]]:
     """The way AWS's route evaluation picks between on-premises range `premises` and AWS range
-    `aws` through `gateway`, and the other ways that carry it too (its backups)."""
+    `aws` through `gateway` (`outbound`: from AWS to on-premises), and the other ways that carry
+    it too (its backups). Inbound, on-premises is taken to prefer the same order."""
     order = TGW_ORDER if gateway.kind == "transit_gateway" else VGW_ORDER
-    fit = sorted((w for w in ways(net, gateway.address) if w.carries(premises, aws)),
+    fit = sorted((w for w in ways(net, gateway.address) if w.carries(premises, aws, outbound)),
                  key=lambda w: (order[w.kind], w.address))
     return (fit[0], fit[1:]) if fit else (None, [])
 
@@ -171,7 +174,7 @@ def enter(w, src: Endpoint, dst: Endpoint) -> Endpoint | None:
         return _into_hub(w, gateway, chosen, src, dst)
     w.note("virtual private gateway", f"virtual private gateway '{gateway.address}' of VPC '{dst.vpc}' takes it in",
            Related(gateway.address))
-    return _return_route(w, gateway, src, dst)
+    return _return_route(w, gateway, chosen, src, dst)
 
 
 def _missing(net, vpc) -> str:
@@ -234,10 +237,11 @@ def _into_hub(w, tgw: View, way: Way, src: Endpoint, dst: Endpoint) -> Endpoint 
         return None
     w.note("attachment", f"attachment '{target}' hands it to VPC '{dst.vpc}' through its interface in "
                          f"{w.net.get(dst.subnet).get('az')}", Related(target, ("subnets",)))
-    return _return_route(w, tgw, src, dst, att)
+    return _return_route(w, tgw, way, src, dst, att)
 
 
-def _return_route(w, gateway: View, src: Endpoint, dst: Endpoint, att: View | None = None) -> Endpoint | None:
+def _return_route(w, gateway: View, way: Way, src: Endpoint, dst: Endpoint,
+                  att: View | None = None) -> Endpoint | None:
     """The reply's way back: the destination subnet's route table sends on-premises to the
     gateway, and the gateway takes it on over the preferred way."""
     back, hop = routes.lookup(w.net, dst.subnet, src)
@@ -252,9 +256,15 @@ def _return_route(w, gateway: View, src: Endpoint, dst: Endpoint, att: View | No
         w.block("return route", f"the transit gateway route table of '{att.address}' has no route back to "
                                 f"{src.network}", Related(att.address))
         return None
-    chosen, _ = choose(w.net, gateway, src.network, dst.network)
-    over = f"; the reply leaves over '{chosen.address}'" if chosen is not None else ""
-    w.note("return route", hop.text + over, hop.at)
+    w.note("return route", hop.text, hop.at)
+    back_way, _ = choose(w.net, gateway, src.network, dst.network, outbound=True)
+    if back_way is not None and back_way.address != way.address:
+        w.note("reply", f"the reply leaves over '{back_way.address}', not '{way.address}' the request came in by: "
+                        "AWS routes it by its own preference (asymmetric routing; a stateful firewall or customer "
+                        "gateway on-premises may drop it)", Related(back_way.address), verdict=NOTE)
+    elif back_way is not None:
+        w.note("reply", f"the reply leaves over '{back_way.address}', the way the request came in",
+               Related(back_way.address))
     return src
 
 
@@ -262,7 +272,7 @@ def _return_route(w, gateway: View, src: Endpoint, dst: Endpoint, att: View | No
 
 def leave(w, gateway: View, src: Endpoint, dst: Endpoint) -> Endpoint | None:
     """A flow the VPC sent to `gateway` for on-premises `dst`: out over the preferred way."""
-    chosen, backups = choose(w.net, gateway, dst.network, src.network)
+    chosen, backups = choose(w.net, gateway, dst.network, src.network, outbound=True)
     if chosen is None:
         w.block("on-premises", f"no VPN connection or Direct Connect virtual interface of '{gateway.address}' "
                                f"carries {dst.network} (on-premises) and {src.network}" + _missing(w.net, src.vpc),

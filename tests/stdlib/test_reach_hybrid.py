@@ -130,3 +130,11 @@ def test_a_static_vpn_route_wins_over_dx_on_a_transit_gateway():
     assert (way.step, way.at.address) == ("VPN", "east.vpn"), rendered(answer)
     assert "preferred over 'east.vif'" in way.text
     assert answer.reachable, rendered(answer)
+
+
+def test_a_reply_aws_sends_another_way_is_called_asymmetric():
+    """The Direct Connect gateway does not advertise the VPC, so on-premises sends over the VPN;
+    AWS still prefers the Direct Connect routes for the reply."""
+    answer = answer_of(hub(f"{BGP_VPN}\n  {LINE}", dx=dxgw("10.200.0.0/16")), "192.168.1.10", "east.app", 443)
+    reply = next(h for h in answer.shown.hops if h.step == "reply")
+    assert reply.at.address == "east.vif" and "asymmetric" in reply.text
