@@ -137,6 +137,8 @@ def _design_reach(root, params: dict, routes: dict | None = None):
     desired, diags = resolve(root, params, allow=allowed_paths())
     if desired is None or any(d.is_error for d in diags):
         return None
+    if routes is not None:  # a route table the cloud does not hold (deleted, or never applied) routes nothing
+        routes = {**{a: [] for a, r in desired.resources.items() if r.kind == "route_table"}, **routes}
     return _reach_of(desired, routes)
 
 

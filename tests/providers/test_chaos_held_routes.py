@@ -75,3 +75,9 @@ def test_a_route_sent_elsewhere_in_the_cloud_is_followed(applied):
     run("sim", "set", route_table_id(), json.dumps([{"destination": "0.0.0.0/0", "target": igw}]).join(["route=", ""]))
     (cut,) = [e for e in chaos()["timeline"] if e["event"] == "workload.unreachable"]
     assert "internet gateway" in cut["detail"] and "no public IPv4 address" in cut["detail"]
+
+
+def test_a_route_table_deleted_from_the_cloud_routes_nothing(applied):
+    run("sim", "delete", route_table_id())
+    (cut,) = [e for e in chaos()["timeline"] if e["event"] == "workload.unreachable"]
+    assert "route table 'east.private_rt' of subnet 'east.private[a]' has no route" in cut["detail"]
