@@ -11,8 +11,9 @@ flow (`endpoints`), the security groups (`security_groups`, stateful), the netwo
 transit gateways (`transit`), on-premises over Direct Connect and VPN (`hybrid`), load
 balancers and their targets (`load_balancers`), the question asked of two named ends
 (`trace`), and what the modeled cloud obeys beyond load balancers: fleets to their databases
-(`databases`), queue consumers to their queue (`workloads`). Every hop names the rule that allowed or blocked it as an address and an
-attribute path, which callers turn into file:line:col.
+(`databases`), queue consumers to their queue (`workloads`). Every hop names the rule that
+allowed or blocked it as an address and an attribute path, which callers turn into
+file:line:col.
 """
 
 from . import endpoints
