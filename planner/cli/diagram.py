@@ -132,7 +132,7 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
 def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
                 cloud_path, fails, ats, fors, duration, seed, reach=None, port=None):
     from ..diagram import diagram
-    from ..diagram.dot import RenderError, render, to_dot
+    from ..diagram.dot import RenderError, render, to_dot, with_imagepath
     fmt = _format(out, fmt)
     root, desired, _, the_plan, report, rows, hosts = gather(
         path, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed,
@@ -142,7 +142,7 @@ def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend
                     placements=rows, hosts=hosts, instances=instances, legend=not no_legend, reach=answer)
     text = to_dot(scene)
     if fmt == "dot":
-        data = text.encode("utf-8")
+        data = with_imagepath(text).encode("utf-8")      # `dot -Tsvg` of the file finds the icons
     else:
         try:
             if fmt == "drawio":

@@ -25,8 +25,8 @@ from .aws_shapes import group_of, shape_of
 from .scene import Edge, Frame, Node, Scene
 from .styles import ACTIONS, CATEGORIES, CHAOS, EDGES
 
-ICON = 48          # a node's icon, in points (the library's resource icons are drawn at 48 or 78)
-MINOR_ICON = 32
+ICON = 40          # a node's icon, in points: the size the SVG draws it at (`dot.icon_label`)
+MINOR_ICON = 26
 POINTS = [(0, 0), (0.25, 0), (0.5, 0), (0.75, 0), (1, 0), (1, 0.25), (1, 0.5), (1, 0.75), (1, 1), (0.75, 1),
           (0.5, 1), (0.25, 1), (0, 1), (0, 0.75), (0, 0.5), (0, 0.25)]
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from archform.dsl.resolve import resolve, resolve_text
 from archform.planner.cli import main
 from archform.planner.diagram import build_scene, diagram, items_of
-from archform.planner.diagram.dot import to_dot
+from archform.planner.diagram.dot import to_dot, with_imagepath
 from workbench import Workbench
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def desired_of(name: str):
 
 def layout(dot_text: str) -> tuple[ET.Element, str]:
     """The real dot's SVG of this DOT, parsed, and what dot said on stderr."""
-    proc = subprocess.run(["dot", "-Tsvg"], input=dot_text.encode(), capture_output=True, timeout=120)
+    proc = subprocess.run(["dot", "-Tsvg"], input=with_imagepath(dot_text).encode(), capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     return ET.fromstring(proc.stdout), proc.stderr.decode()
 
@@ -171,8 +171,10 @@ def test_categories_have_their_own_colour_and_shape():
     assert len(set(colours)) == len(colours)
     assert len(set(shapes)) == len(shapes)
     text = to_dot(build_scene(items_of(desired_of("ha_web"))))
-    assert re.search(r'"primary.orders" \[[^\]]*shape="cylinder"', text)
-    assert re.search(r'"primary.web" \[[^\]]*shape="hexagon"', text)
+    # nodes are AWS icons with the name under them; a kind's category shape and colour draw it
+    # only where its icon is missing (and the legend's swatches)
+    assert re.search(r'"primary.orders" \[[^\]]*shape="plain"[^\]]*IMG SRC="database-aurora.png"', text)
+    assert re.search(r'"primary.web" \[[^\]]*IMG SRC="network-elb-application-load-balancer.png"', text)
 
 
 def test_asg_is_one_node_with_its_capacity_unless_instances():
@@ -213,8 +215,9 @@ def test_plan_overlay_colours_by_action(tmp_path, snapshot):
     assert states["primary.web"] == "no-op"
     assert "Plan: 1 to add, 1 to change, 1 to replace, 1 to destroy." in scene.notes
     dot_text = to_dot(scene)
-    assert re.search(r'"primary.web_fleet" \[[^\]]*color="#0972D3"', dot_text)      # update: blue
-    assert re.search(r'"shop.apex" \[[^\]]*style="filled,dashed"', dot_text)       # delete: dashed
+    assert re.search(r'"primary.web_fleet" \[[^\]]*TABLE BORDER="2" COLOR="#0972D3"', dot_text)   # update: blue
+    assert re.search(r'"shop.apex" \[[^\]]*COLOR="#D13212" BGCOLOR="#FDECEA" STYLE="rounded,dashed"', dot_text)  # delete
+    assert re.search(r'"primary.web" \[[^\]]*TABLE BORDER="0"', dot_text)      # no change: no frame
     assert dot_text == snapshot
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from archform.dsl.resolve import resolve
 from archform.planner.cli import main
 from archform.planner.diagram import build_scene, items_of
 from archform.planner.diagram.aws_shapes import GROUPS, LOAD_BALANCERS, SHAPES, shape_of
-from archform.planner.diagram.dot import to_dot
+from archform.planner.diagram.dot import render, to_dot
 from archform.planner.diagram.drawio import layout_of, to_drawio
 from archform.stdlib import catalogue
 
@@ -46,10 +45,7 @@ def drawio_of(name: str) -> tuple[str, object]:
     desired, diags = resolve(EXAMPLES / f"{name}.arch")
     assert desired is not None and not [d for d in diags if d.is_error]
     scene = build_scene(items_of(desired), title=f"{name}.arch")
-    dot = to_dot(scene)
-    proc = subprocess.run(["dot", "-Tjson"], input=dot.encode(), capture_output=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr.decode()
-    return to_drawio(scene, layout_of(proc.stdout)), scene
+    return to_drawio(scene, layout_of(render(to_dot(scene), "json"))), scene
 
 
 def style_names(style: str) -> list[tuple[str, str]]:
