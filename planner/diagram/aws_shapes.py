@@ -103,7 +103,13 @@ SHAPES: dict[str, tuple[str, str]] = {
     "waf_ip_set": ("shape", "filtering_rule"),
     "waf_web_acl": ("resIcon", "waf"),
     "workload": ("shape", "generic_application"),
-    # nodes that stand for no resource: the internet's users, an instance of a group, a host
+    # members of a resource in their AZs (members.py)
+    "aurora_instance": ("shape", "aurora_instance"),
+    "db_instance": ("shape", "rds_instance"),
+    "rds_instance": ("shape", "rds_instance"),
+    "cache_node": ("shape", "cache_node"),
+    "instances": ("shape", "instances"),
+    # nodes that stand for no resource: the internet's users, a host
     "users": ("shape", "users"),
     "host": ("shape", "traditional_server"),
     "placeholder": ("resIcon", "general"),

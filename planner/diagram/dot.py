@@ -5,7 +5,7 @@ as it is. Layout choices that stay fast at a thousand resources: `newrank` (glob
 frames side by side line up) with the tiers of subnets stacked inside each AZ by invisible
 edges, so a VPC reads as AZ columns and tier rows; spline edges (never
 `splines=ortho`, whose router is quadratic and unusable above a few thousand nodes); edges that
-only annotate (uses, replication, DR pairs, monitors, failovers of a chaos run) do not constrain the ranks. Every
+only annotate (uses, replication, DR pairs, monitors, failovers of a chaos run, members) do not constrain the ranks. Every
 node and frame carries an `id` (its address, or `cluster_…`), so the SVG can be searched and
 styled.
 """
@@ -20,7 +20,7 @@ from .scene import Edge, Frame, Node, Scene
 from .styles import ACTIONS, CATEGORIES, CHAOS, EDGES, FONT, FRAMES
 
 # edges that annotate rather than order: they take no part in ranking
-UNCONSTRAINED = {"uses", "replication", "dr", "monitors", "chaos"}
+UNCONSTRAINED = {"uses", "replication", "dr", "monitors", "chaos", "member"}
 
 
 def q(s: str) -> str:

@@ -128,6 +128,8 @@ def edge_style(e: Edge) -> str:
         d["dashed"] = "1"
         if "dotted" in style:
             d["dashPattern"] = "1 3"
+    if attrs.get("arrowhead") == "none":
+        d["endArrow"] = "none"
     if attrs.get("dir") == "both":
         d["startArrow"] = "oval"
         d["startFill"] = "1"

@@ -104,7 +104,12 @@ ICONS: dict[str, str] = {
     "waf_ip_set": "security-waf-filtering-rule.png",
     "waf_web_acl": "security-waf.png",
     "workload": "general-client.png",
-    # nodes that stand for no resource
+    # members of a resource in their AZs (members.py), and nodes that stand for no resource
+    "aurora_instance": "database-aurora-instance.png",
+    "db_instance": "database-rds-instance.png",
+    "rds_instance": "database-rds-instance.png",
+    "cache_node": "database-elasticache-cache-node.png",
+    "instances": "compute-ec2-instances.png",
     "users": "general-users.png",
     "host": "general-traditional-server.png",
 }

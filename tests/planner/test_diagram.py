@@ -177,12 +177,15 @@ def test_categories_have_their_own_colour_and_shape():
     assert re.search(r'"primary.web" \[[^\]]*IMG SRC="network-elb-application-load-balancer.png"', text)
 
 
-def test_asg_is_one_node_with_its_capacity_unless_instances():
+def test_asg_is_one_node_with_its_capacity_and_one_per_az_unless_instances():
     desired = desired_of("ha_web")
     scene = build_scene(items_of(desired))
     fleet = scene.nodes["primary.web_fleet"]
     assert "3 (min 3, max 12) × m5.large" in fleet.lines
-    assert not [n for n in scene.nodes if n.startswith("primary.web_fleet/")]
+    per_az = {n: scene.nodes[n] for n in scene.nodes if n.startswith("primary.web_fleet/")}
+    assert sorted(per_az) == [f"primary.web_fleet/us-east-1{z}" for z in "abc"]
+    assert {n.title for n in per_az.values()} == {"1 × m5.large"}
+    assert {n.frame for n in per_az.values()} == {f"cluster_subnet_primary.net.private[us-east-1{z}]" for z in "abc"}
     scene = diagram(desired, instances=True)
     members = sorted(n for n in scene.nodes if n.startswith("primary.web_fleet/"))
     assert members == [f"primary.web_fleet/instance-{i}" for i in (1, 2, 3)]
@@ -371,3 +374,42 @@ def test_a_hundred_resources_lay_out_cleanly():
     root, stderr = layout(text)
     assert stderr.strip() == ""
     assert set(desired.resources) <= set(svg_groups(root, "node"))
+
+
+# --- members where they live --------------------------------------------------------------------
+
+def test_database_members_sit_in_their_azs_data_subnets():
+    scene = build_scene(items_of(desired_of("ha_web")))
+    members = {n.id: n for n in scene.nodes.values() if n.id.startswith("primary.orders/")}
+    # 3 instances of Aurora: the writer in the first AZ, replicas round robin (as the modeled cloud places them)
+    assert {m: n.frame for m, n in members.items()} == {
+        "primary.orders/writer-1": "cluster_subnet_primary.net.data[us-east-1a]",
+        "primary.orders/reader-2": "cluster_subnet_primary.net.data[us-east-1b]",
+        "primary.orders/reader-3": "cluster_subnet_primary.net.data[us-east-1c]"}
+    assert members["primary.orders/writer-1"].title == "orders writer"
+    assert all(n.address == "primary.orders" and n.kind == "aurora_instance" for n in members.values())
+    edges = {(e.tail, e.head) for e in scene.edges if e.kind == "member"}
+    assert {("primary.orders", m) for m in members} <= edges
+    # the cluster keeps its place on the traffic path
+    assert ("primary.web_fleet", "primary.orders") in {(e.tail, e.head) for e in scene.edges if e.kind == "traffic"}
+
+
+def test_member_roles_follow_the_modeled_cloud():
+    from archform.planner.diagram.members import roles
+    assert roles("rds", {"multi_az": True}) == ["primary", "standby"]
+    assert roles("rds", {"deployment": "cluster"}) == ["writer", "reader", "reader"]
+    assert roles("rds", {}) == ["primary"]
+    assert roles("elasticache", {"engine": "redis", "shards": 2, "replicas_per_shard": 1}) == \
+        ["primary", "replica", "primary", "replica"]
+    assert roles("elasticache", {"engine": "memcached", "nodes": 3}) == ["node"] * 3
+    assert roles("aurora", {"instances": 2}) == ["writer", "reader"]
+
+
+def test_fleet_counts_per_az_add_up():
+    text = (EXAMPLES / "ha_web.arch").read_text().replace("desired                   = 3",
+                                                          "desired                   = 5")
+    desired, diags = resolve_text(text, EXAMPLES / "ha_web.arch")
+    assert desired is not None
+    scene = build_scene(items_of(desired))
+    counts = {n.lines[0]: n.title for n in scene.nodes.values() if n.id.startswith("primary.web_fleet/")}
+    assert counts == {"us-east-1a": "2 × m5.large", "us-east-1b": "2 × m5.large", "us-east-1c": "1 × m5.large"}
