@@ -2,11 +2,13 @@
 
 The desired resource graph becomes a scene (`scene.py`): a strict tree of frames — Region >
 VPC > Availability Zone > Subnet, global services outside the regions (`nesting.py`) — with
-nodes styled by service category (`styles.py`, `labels.py`) and the edges an architect reads:
-traffic, replication, DR pairs (`edges.py`). Overlays annotate a scene: the planned action of
+nodes drawn as AWS Architecture Icons (`icons.py`) with their labels (`labels.py`), what a
+spread resource runs in each AZ (`members.py`), and the edges an architect reads: traffic,
+replication, DR pairs (`edges.py`). Overlays annotate a scene: the planned action of
 each resource (`overlays.plan`), a failure and what failed over where (`overlays.chaos`), every
 instance of a group (`overlays.instances`), hosts and racks (`physical.py`). `dot.py` writes
-DOT and runs Graphviz; `report.py` puts a diagram, the plan, the checks and a chaos run's
+DOT and runs Graphviz; `drawio.py` writes the same scene, laid out by Graphviz, as an editable
+diagrams.net file with AWS shapes (`aws_shapes.py`); `report.py` puts a diagram, the plan, the checks and a chaos run's
 timeline and capacity chart (`charts.py`) into one self-contained HTML file.
 
 Every step is a function of values; nothing reads the clock, and output is sorted. The

@@ -216,6 +216,9 @@ def test_plan_overlay_colours_by_action(tmp_path, snapshot):
     assert scene.nodes["shop.apex"].frame == "cluster_zone_shop"
     assert states["primary.orders"] == "replace" and "engine" in scene.nodes["primary.orders"].note
     assert states["primary.web"] == "no-op"
+    # members share their resource's action: the cluster's instances are replaced with it
+    assert scene.nodes["primary.orders/writer-1"].state == "replace"
+    assert scene.nodes["primary.web_fleet/us-east-1a"].state == "update"
     assert "Plan: 1 to add, 1 to change, 1 to replace, 1 to destroy." in scene.notes
     dot_text = to_dot(scene)
     assert re.search(r'"primary.web_fleet" \[[^\]]*TABLE BORDER="2" COLOR="#0972D3"', dot_text)   # update: blue
