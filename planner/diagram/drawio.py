@@ -10,7 +10,8 @@ finishes it by hand.
 
 What the file leaves out: the invisible layout helpers, the legend (diagrams.net has its own
 library panel), and the small anchor nodes that carry a VPC's, subnet's or hosted zone's
-address (the address is on the frame itself, and an edge to an anchor ends at its frame).
+address (the frame is the resource: its label carries the CIDR, and an edge to an anchor ends
+at its frame).
 The text is deterministic: cells in tree order then edges in scene order, coordinates rounded,
 no timestamp.
 """
@@ -145,6 +146,9 @@ def to_drawio(scene: Scene, layout: dict) -> str:
     ET.SubElement(root, "mxCell", id="0")
     ET.SubElement(root, "mxCell", id="1", parent="0")
     origin: dict[str, tuple[float, float]] = {"1": (0.0, 0.0)}
+    # a VPC's or subnet's CIDR, which the SVG shows on the small anchor node, goes on its frame
+    cidr = {n.frame: n.lines[-1] for n in scene.nodes.values()
+            if n.anchor and n.frame and n.kind in ("vpc", "subnet") and n.lines}
     cell_of: dict[str, str] = {}           # node id → the cell an edge to it joins
 
     def geometry(cell: ET.Element, x: float, y: float, w: float, h: float, parent: str):
@@ -173,10 +177,14 @@ def to_drawio(scene: Scene, layout: dict) -> str:
             if box is None:
                 continue
             x1, y1, x2, y2 = box
-            label = f.label if not f.note else f"{f.label}<br>{f.note}"
+            label = escape(f.label)
             if f.state in ACTIONS and f.state != "no-op":
-                label = f"{ACTIONS[f.state][2]} {label}"
-            cell = ET.SubElement(root, "mxCell", id=f.id, value=escape(label), style=frame_style(f), vertex="1",
+                label = f"{escape(ACTIONS[f.state][2])} {label}"
+            if f.id in cidr:
+                label += f" · {escape(cidr[f.id])}"
+            if f.note:
+                label += f"<br>{escape(f.note)}"
+            cell = ET.SubElement(root, "mxCell", id=f.id, value=label, style=frame_style(f), vertex="1",
                                  parent=parent_cell)
             geometry(cell, x1, y1, x2 - x1, y2 - y1, parent_cell)
             origin[f.id] = (x1, y1)
