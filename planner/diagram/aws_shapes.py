@@ -109,6 +109,7 @@ SHAPES: dict[str, tuple[str, str]] = {
     "rds_instance": ("shape", "rds_instance"),
     "cache_node": ("shape", "cache_node"),
     "instances": ("shape", "instances"),
+    "load_balancer_node": ("shape", "application_load_balancer"),
     # nodes that stand for no resource: the internet's users, a host
     "users": ("shape", "users"),
     "host": ("shape", "traditional_server"),
@@ -138,7 +139,7 @@ GROUPS: dict[str, tuple[str | None, str, str, str, bool]] = {
 def shape_of(kind: str, attrs: dict | None = None) -> tuple[str, str]:
     """The (form, name) of a node of this kind; an instance of a group (`--instances`,
     `--physical`) is an EC2 instance."""
-    if kind == "load_balancer" and attrs:
+    if kind in ("load_balancer", "load_balancer_node") and attrs:
         name = LOAD_BALANCERS.get(str(attrs.get("type") or "application"))
         if name:
             return ("shape", name)

@@ -110,6 +110,7 @@ ICONS: dict[str, str] = {
     "rds_instance": "database-rds-instance.png",
     "cache_node": "database-elasticache-cache-node.png",
     "instances": "compute-ec2-instances.png",
+    "load_balancer_node": "network-elb-application-load-balancer.png",
     "users": "general-users.png",
     "host": "general-traditional-server.png",
 }
@@ -122,7 +123,7 @@ PUBLIC_SUBNET = "network-public-subnet.png"
 
 def icon_of(kind: str, attrs: dict | None = None) -> str | None:
     """The icon file (a name in ICON_DIR) of a node of this kind, or None."""
-    if kind == "load_balancer" and attrs and str(attrs.get("type")) in LOAD_BALANCERS:
+    if kind in ("load_balancer", "load_balancer_node") and attrs and str(attrs.get("type")) in LOAD_BALANCERS:
         return LOAD_BALANCERS[str(attrs["type"])]
     if kind == "subnet" and attrs and attrs.get("public"):
         return PUBLIC_SUBNET

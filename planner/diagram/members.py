@@ -5,7 +5,10 @@ drawn in the subnet of that AZ.
   RDS instance's primary and Multi-AZ standby, or a Multi-AZ DB cluster's writer and two
   readers; an ElastiCache cluster's nodes, primaries and replicas per shard): one node each;
 - an Auto Scaling group's (or EKS node group's) instances: one node per AZ with its count
-  (`--instances` draws every instance instead, `overlays.instances`).
+  (`--instances` draws every instance instead, `overlays.instances`);
+- a load balancer's nodes: one in the subnet it is given in each AZ, as the modeled cloud
+  keeps them (providers/simulated/behaviours/loadbalancing.py; an NLB has one static IP per
+  AZ, notes §6.2.4), so the balancer repeats in its public subnets.
 
 The placement is the modeled cloud's (providers/simulated/behaviours/database.py
 `place_members`, as AWS places them): the AZs of the subnets sorted, the i-th member in the
@@ -23,7 +26,8 @@ from .scene import Edge, Node, Scene, ref, refs
 # resource kind → the kind its member nodes are drawn as (an icon of its own: `icons.py`)
 MEMBER_KINDS = {"aurora": "aurora_instance", "documentdb_cluster": "db_instance", "neptune_cluster": "db_instance",
                 "rds": "rds_instance", "elasticache": "cache_node",
-                "autoscaling_group": "instances", "eks_node_group": "instances"}
+                "autoscaling_group": "instances", "eks_node_group": "instances",
+                "load_balancer": "load_balancer_node"}
 
 
 def _azs(scene: Scene, subnets: list[str]) -> list[tuple[str, str]]:
@@ -81,6 +85,14 @@ def add(scene: Scene, fleets: bool = True) -> None:
         if len(azs) < 2 and it.kind not in ("autoscaling_group", "eks_node_group"):
             continue                                   # in one subnet: the resource's node is there already
         parent = scene.nodes[address]
+        if it.kind == "load_balancer":
+            for az, subnet in azs:
+                nid = f"{address}/{az}"
+                scene.add_node(Node(nid, scene.frame_of[subnet], member_kind, f"{parent.title} node", [az],
+                                    parent.category, address, minor=True,
+                                    tooltip=f"{address}: its node in {az}"))
+                scene.add_edge(Edge(address, nid, "member"))
+            continue
         if it.kind in ("autoscaling_group", "eks_node_group"):
             if not fleets or not azs:
                 continue

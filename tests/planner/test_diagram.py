@@ -416,3 +416,11 @@ def test_fleet_counts_per_az_add_up():
     scene = build_scene(items_of(desired))
     counts = {n.lines[0]: n.title for n in scene.nodes.values() if n.id.startswith("primary.web_fleet/")}
     assert counts == {"us-east-1a": "2 × m5.large", "us-east-1b": "2 × m5.large", "us-east-1c": "1 × m5.large"}
+
+
+def test_a_load_balancer_repeats_in_its_public_subnets():
+    scene = build_scene(items_of(desired_of("ha_web")))
+    nodes = {n.id: n for n in scene.nodes.values() if n.id.startswith("primary.web/")}
+    assert {i: n.frame for i, n in nodes.items()} == {
+        f"primary.web/us-east-1{z}": f"cluster_subnet_primary.net.public[us-east-1{z}]" for z in "abc"}
+    assert scene.nodes["primary.web"].frame == "cluster_vpc_primary.net.vpc"     # the balancer itself spans them
