@@ -162,6 +162,8 @@ EDGES: dict[str, dict[str, str]] = {
     "monitors": {"color": "#8C4FFF", "penwidth": "1", "style": "dotted", "arrowsize": "0.6"},
     "manages": {"color": "#ED7100", "penwidth": "1", "style": "dotted", "arrowsize": "0.5"},
     "uses": {"color": "#AAB7B8", "penwidth": "0.9", "style": "dotted", "arrowsize": "0.5"},
+    # a resource to its members in their AZs (members.py): a thin line, no arrow
+    "member": {"color": "#C6CCD1", "penwidth": "0.8", "style": "dotted", "arrowhead": "none"},
 }
 EDGE_LEGEND = [
     ("traffic", "Traffic (requests, with their port)"),
