@@ -66,6 +66,16 @@ MANAGED_RULES: dict[str, tuple[str, ...]] = {
     "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS": (),
 }
 
-# ConfigRule `MaximumExecutionFrequency` (periodic rules)
-FREQUENCIES = {"1h": "One_Hour", "3h": "Three_Hours", "6h": "Six_Hours", "12h": "Twelve_Hours",
-               "24h": "TwentyFour_Hours"}
+# ConfigRule `MaximumExecutionFrequency` (periodic rules) and a delivery channel's
+# `DeliveryFrequency`, by the hours they stand for
+FREQUENCIES = {1: "One_Hour", 3: "Three_Hours", 6: "Six_Hours", 12: "Twelve_Hours", 24: "TwentyFour_Hours"}
+
+# VPC Flow Logs' fields (a custom format names some of them, in order; AWS's default format is
+# version 2's first fourteen)
+FLOW_LOG_FIELDS = (
+    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets",
+    "bytes", "start", "end", "action", "log-status", "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type",
+    "pkt-srcaddr", "pkt-dstaddr", "region", "az-id", "sublocation-type", "sublocation-id", "pkt-src-aws-service",
+    "pkt-dst-aws-service", "flow-direction", "traffic-path", "ecs-cluster-arn", "ecs-cluster-name",
+    "ecs-container-instance-arn", "ecs-container-instance-id", "ecs-container-id", "ecs-second-container-id",
+    "ecs-service-name", "ecs-task-definition-arn", "ecs-task-arn", "ecs-task-id", "reject-reason")

@@ -26,10 +26,10 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field
 
 from archform.dsl import values as v
-from archform.stdlib.kinds._config_rules import FREQUENCIES, MANAGED_RULES
+from archform.stdlib.kinds._config_rules import FLOW_LOG_FIELDS, FREQUENCIES, MANAGED_RULES
 from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View
-from archform.stdlib.types import Bool, Choice, Duration, Ref, Str, Tags, dur
+from archform.stdlib.types import Bool, Choice, Duration, Ref, Str, Tags, Validated, dur, fail
 
 MAX_TRAILS_PER_REGION = 5  # CloudTrail quotas: "Trails per region: 5"
 MAX_DATA_RESOURCES = 250  # CloudTrail: data resources across a trail's event selectors
@@ -38,6 +38,26 @@ _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 _RESOURCE_TYPE = re.compile(r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
 _CONFIG_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 _RULE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+
+def _frequency(x):
+    """1h, 3h, 6h, 12h or 24h: the periods AWS Config evaluates and delivers on."""
+    if isinstance(x, v.Duration):
+        hours = x.seconds / 3600
+        if hours.denominator == 1 and hours.numerator in FREQUENCIES:
+            return x
+        raise fail(f"AWS Config runs every 1h, 3h, 6h, 12h or 24h, got {x}", "e.g. frequency = 24h")
+    if isinstance(x, v.Unknown):
+        return x
+    raise fail(f"expected a duration (1h, 3h, 6h, 12h or 24h), got {v.type_name(x)}")
+
+
+Frequency = Validated(_frequency)
+
+
+def hours(x) -> int:
+    """The whole hours of a Frequency (the key of FREQUENCIES)."""
+    return int(x.seconds // 3600)
 
 
 class CloudtrailTrail(Kind):
@@ -97,7 +117,7 @@ class FlowLog(Kind):
     """A VPC Flow Log (notes §24.7): the IP traffic of `resource` (a VPC, a subnet or a network
     interface), `traffic` ACCEPT, REJECT or ALL, delivered to `destination` (a log group or an
     S3 bucket) every `aggregation_interval` (60s or 600s, AWS's default), in AWS's default
-    format unless `log_format` names the fields. Delivery to a log group uses an IAM role
+    format unless `fields` lists them (["srcaddr", "dstaddr", "dstport", "action"]). Delivery to a log group uses an IAM role
     (generated)."""
 
     kind: Literal["flow_log"] = "flow_log"
@@ -106,14 +126,14 @@ class FlowLog(Kind):
     family: ClassVar[str] = "monitoring"
     exports: ClassVar[dict[str, str]] = {"id": "string"}
     force_new: ClassVar[frozenset[str]] = frozenset({"resource", "traffic", "destination", "aggregation_interval",
-                                                     "log_format", "file_format"})
+                                                     "fields", "file_format"})
 
     resource: Ref["vpc", "subnet", "network_interface"]
     traffic: Choice("ALL", "ACCEPT", "REJECT", what="traffic type", aliases={
         "all": "ALL", "accept": "ACCEPT", "reject": "REJECT"}) = "ALL"
     destination: Ref["log_group", "s3_bucket"]
     aggregation_interval: Duration = dur("600s")
-    log_format: Str | None = None
+    fields: list[Choice(*FLOW_LOG_FIELDS, what="flow log field")] = Field(default_factory=list)
     file_format: Choice("plain-text", "parquet", what="file format") = None
     tags: Tags = Field(default_factory=dict)
 
@@ -126,10 +146,11 @@ class FlowLog(Kind):
         if self.file_format is not None and not to_s3:
             yield Issue("file_format is for flow logs delivered to S3; this one goes to a log group",
                         ("file_format",))
-        if isinstance(self.log_format, str) and not re.fullmatch(r"\$\{[a-z0-9-]+\}( \$\{[a-z0-9-]+\})*",
-                                                                 self.log_format):
-            yield Issue("a flow log's format is fields written ${field} separated by single spaces",
-                        ("log_format",), help='e.g. log_format = "${srcaddr} ${dstaddr} ${dstport} ${action}"')
+        seen = set()
+        for i, f in enumerate(self.fields):
+            if f in seen:
+                yield Issue(f"the field '{f}' is listed twice", ("fields", i))
+            seen.add(f)
 
 
 class ConfigRecorder(Kind):
@@ -154,7 +175,7 @@ class ConfigRecorder(Kind):
     include_global_resources: Bool = True
     resource_types: list[Str] = Field(default_factory=list)
     frequency: Choice("continuous", "daily", what="recording frequency") = "continuous"
-    delivery_frequency: Choice(*FREQUENCIES, what="delivery frequency") = "24h"
+    delivery_frequency: Frequency = dur("24h")
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if isinstance(self.name, str) and not _CONFIG_NAME.match(self.name):
@@ -208,7 +229,7 @@ class ConfigRule(Kind):
     identifier: Choice(*MANAGED_RULES, what="AWS managed Config rule")
     recorder: Ref["config_recorder"]
     parameters: dict[str, Str] = Field(default_factory=dict)
-    frequency: Choice(*FREQUENCIES, what="evaluation frequency") = None
+    frequency: Frequency | None = None
     resource_types: list[Str] = Field(default_factory=list)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
