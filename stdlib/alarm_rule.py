@@ -118,6 +118,8 @@ def parse(text: str):
     tree = expr_or()
     if pos < len(tokens):
         kind, value, at = tokens[pos]
+        if kind == "word" and value.upper() in ("AND", "OR"):
+            raise RuleError(f"'{value}' is written in capitals: {value.upper()}", at)
         raise RuleError(f"expected AND or OR, got '{value}'", at)
     return tree
 

@@ -312,9 +312,11 @@ class CompositeAlarm(Kind):
             for n in member_names(view):
                 members[n] = view
         named = alarm_rule.names(tree)
+        unknown = False
         for n in named:
             if n in members:
                 continue
+            unknown = True
             region = [a for a in graph.of_kind("cloudwatch_alarm", "composite_alarm")
                       if a.region == me.region and n in member_names(a) and a.address != me.address]
             if region:
@@ -331,7 +333,7 @@ class CompositeAlarm(Kind):
         used = {members[n].address for n in named if n in members}
         for i, ref in enumerate(self.alarms):
             view = deref(graph, ref)
-            if view is not None and view.address not in used and isinstance(self.rule, str):
+            if view is not None and view.address not in used and isinstance(self.rule, str) and not unknown:
                 yield Issue(f"'{view.address}' is one of the alarms but the rule does not name it", ("alarms", i),
                             severity="warning", help="name it in the rule, or remove it from alarms")
 

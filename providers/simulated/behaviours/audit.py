@@ -8,7 +8,8 @@
 - A flow log's id is `fl-…`; CreateFlowLogs refuses an aggregation interval other than 60 or
   600 s, and a second flow log of the same resource, traffic type and destination
   (FlowLogAlreadyExists).
-- A configuration recorder is known by its name; a second one in a region is refused
+- A trail's id is its ARN (a name is per region). A configuration recorder is known by its name
+  ("default") and its ARN `arn:aws:config:REGION:ACCOUNT:configuration-recorder/NAME/ID`; a second one in a region is refused
   (MaxNumberOfConfigurationRecordersExceededException: one per region per account). It records
   from the start.
 - A Config rule is known by its name, with an id `config-rule-xxxxxx` and an ARN
@@ -37,6 +38,10 @@ class CloudtrailTrail(Named):
     name_max = 128
     letter_first = True
     name_taken_code = "TrailAlreadyExistsException"
+    id_is_name = False  # a name is per region; the ARN is the account's (and AWS's own trail id)
+
+    def make_id(self, op: Op, rec: Record, n: int) -> str:
+        return self.arn(rec)
 
     def explicit_name(self, rec: Record) -> str | None:
         return rec.attrs.get("name")
@@ -104,6 +109,15 @@ class ConfigRecorder(Named):
     service = "config"
     name_max = 256
     name_taken_code = "MaxNumberOfConfigurationRecordersExceededException"
+    id_is_name = False  # "default" in every region: the ARN tells them apart
+
+    def make_id(self, op: Op, rec: Record, n: int) -> str:
+        return self.arn(rec, ids.base36(op.seed, n, 8, "configuration-recorder"))
+
+    def arn(self, rec: Record, suffix: str | None = None) -> str:
+        if suffix is None:
+            return rec.id
+        return ids.arn("config", rec.region, f"configuration-recorder/{rec.name}/{suffix}")
 
     def explicit_name(self, rec: Record) -> str | None:
         return rec.attrs.get("name") or "default"
