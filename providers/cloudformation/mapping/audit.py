@@ -38,13 +38,16 @@ def _key_prefix(prefix) -> str:
 def delivery_statements(ctx, bucket: str, objects_arn) -> list:
     """The statements a bucket's policy needs for the trails, Config recorders and flow logs that
     deliver to it (AWS's documented policies, each limited to this account)."""
-    from .storage import bucket_arn
-    own = bucket_arn(ctx, bucket)
     out = []
     users = ctx.referrers(bucket)
 
     def delivering(kind, field):
         return sorted(a for a in users if ctx.kind(a) == kind and ctx.source(a).target(field) == bucket)
+
+    if not any(delivering(k, f) for k, f in (("cloudtrail_trail", "bucket"), ("config_recorder", "bucket"),
+                                             ("flow_log", "destination"))):
+        return out  # (reading the bucket's name would fix a param it is made of)
+    own = Att(bucket, "", "Arn")
 
     trails = delivering("cloudtrail_trail", "bucket")
     if trails:
