@@ -76,3 +76,5 @@ def test_the_secure_data_tier_example_scales_out_when_an_az_fails():
     assert [s[2] for s in states] == ["OK", "ALARM", "OK"]
     scaled = [e for e in events(example, "asg.desired", "primary.web_fleet") if "alarm" in e["detail"]]
     assert [(e["before"], e["after"]) for e in scaled] == [(6, 9)]
+    # its composite pages only when the application fails too: the hot fleet alone leaves it OK
+    assert [s[2] for s in _states(example, "primary.shop_degraded")] == ["OK"]
