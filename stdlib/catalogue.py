@@ -105,6 +105,12 @@ INDEX: dict[str, str] = {
     "waf_ip_set": "waf",
     "cloudwatch_alarm": "monitoring",
     "log_group": "monitoring",
+    "composite_alarm": "monitoring",
+    "dashboard": "monitoring",
+    "cloudtrail_trail": "audit",
+    "flow_log": "audit",
+    "config_recorder": "audit",
+    "config_rule": "audit",
 }
 
 

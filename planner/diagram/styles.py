@@ -119,6 +119,12 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "waf_ip_set": ("security", "WAF IP set", True),
     "cloudwatch_alarm": ("management", "CloudWatch alarm", True),
     "log_group": ("management", "CloudWatch log group", True),
+    "composite_alarm": ("management", "Composite alarm", True),
+    "dashboard": ("management", "CloudWatch dashboard", True),
+    "cloudtrail_trail": ("management", "CloudTrail trail", False),
+    "flow_log": ("management", "VPC flow log", True),
+    "config_recorder": ("management", "AWS Config recorder", False),
+    "config_rule": ("management", "AWS Config rule", True),
 }
 
 
