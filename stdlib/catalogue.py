@@ -105,6 +105,11 @@ INDEX: dict[str, str] = {
     "waf_ip_set": "waf",
     "cloudwatch_alarm": "monitoring",
     "log_group": "monitoring",
+    "network_firewall": "netfirewall",
+    "firewall_policy": "netfirewall",
+    "firewall_rule_group": "netfirewall",
+    "shield_protection": "threats",
+    "guardduty_detector": "threats",
 }
 
 
