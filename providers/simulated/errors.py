@@ -87,6 +87,11 @@ NOT_FOUND_CODE = {
     "waf_ip_set": "WAFNonexistentItemException",
     "cloudwatch_alarm": "ResourceNotFound",
     "log_group": "ResourceNotFoundException",
+    "network_firewall": "ResourceNotFoundException",
+    "firewall_policy": "ResourceNotFoundException",
+    "firewall_rule_group": "ResourceNotFoundException",
+    "shield_protection": "ResourceNotFoundException",
+    "guardduty_detector": "BadRequestException",
 }
 
 
