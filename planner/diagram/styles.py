@@ -119,6 +119,11 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "waf_ip_set": ("security", "WAF IP set", True),
     "cloudwatch_alarm": ("management", "CloudWatch alarm", True),
     "log_group": ("management", "CloudWatch log group", True),
+    "network_firewall": ("security", "Network Firewall", False),
+    "firewall_policy": ("security", "Firewall policy", True),
+    "firewall_rule_group": ("security", "Firewall rule group", True),
+    "shield_protection": ("security", "Shield Advanced protection", True),
+    "guardduty_detector": ("security", "GuardDuty detector", False),
 }
 
 
