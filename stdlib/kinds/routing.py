@@ -113,8 +113,8 @@ class RouteTable(Kind):
         for az, subnet in sorted(azs.items()):
             if az not in endpoints:
                 where = ", ".join(sorted(endpoints)) or "no AZ"
-                yield Issue(f"firewall '{fw.address}' has no endpoint in {az}, where subnet '{subnet}' is (its endpoints "
-                            f"are in {where})", path, related=related,
+                yield Issue(f"firewall '{fw.address}' has no endpoint in {az}, where subnet '{subnet}' is (its "
+                            f"endpoints are in {where})", path, related=related,
                             help=f"add a subnet in {az} to the firewall's subnets")
         for j, ref in enumerate(self.subnets):
             if ref.address in endpoints.values():

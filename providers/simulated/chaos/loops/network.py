@@ -146,7 +146,8 @@ class Network(Loop):
                          azs=[nat.az])
             if others:
                 self.sim.log("egress.lost", nat.address, f"{len(others)} subnet{'s' if len(others) != 1 else ''} "
-                             f"{'route' if len(others) != 1 else 'routes'} through it and lost internet egress: {', '.join(others)}", len(others),
+                             f"{'route' if len(others) != 1 else 'routes'} through it and lost internet egress: "
+                             f"{', '.join(others)}", len(others),
                              subnets=others)
         elif firewall:
             self.sim.log("firewall.endpoint.up", nat.address, f"the firewall endpoint in {nat.az} is back ({why})",
