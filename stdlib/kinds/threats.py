@@ -39,7 +39,7 @@ class ShieldProtection(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"name", "resource"})
 
     name: Str | None = None
-    resource: Ref.anywhere["load_balancer", "cloudfront", "elastic_ip", "global_accelerator", "dns_zone"]
+    resource: Ref["load_balancer", "cloudfront", "elastic_ip", "global_accelerator", "dns_zone"]
     health_check: Ref["health_check"] = None
     tags: Tags = Field(default_factory=dict)
 
@@ -55,9 +55,6 @@ class ShieldProtection(Kind):
                 yield Issue(f"{target.kind.replace('_', ' ')} '{target.address}' is global: its protection is made "
                             f"in {SHIELD_REGION}, and this one is declared in {me.region}", ("resource",),
                             related=related, help=f"declare it in a region \"{SHIELD_REGION}\" block")
-        elif target.region != me.region:
-            yield Issue(f"'{target.address}' is in {target.region}; a protection is declared in its resource's "
-                        f"region, this one in {me.region}", ("resource",), related=related)
         if target.kind == "load_balancer" and target.model.type in ("network", "gateway"):
             yield Issue(f"Shield Advanced protects Application and Classic Load Balancers; '{target.address}' is a "
                         f"{target.model.type} load balancer", ("resource",), related=related,

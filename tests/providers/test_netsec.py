@@ -46,6 +46,7 @@ def test_a_firewall_has_one_endpoint_per_az_in_its_subnets(firewall_net):
     assert endpoints["us-east-1a"]["private_ip"].startswith("10.0.1.")
     assert fw.outputs["endpoint_ids"] == [f"{az}:{e['id']}" for az, e in sorted(endpoints.items())]
     assert all(re.fullmatch(r"vpce-0[0-9a-f]{16}", e["id"]) for e in endpoints.values())
+    assert fw.outputs["encryption"] == {"type": "AWS_OWNED_KMS_KEY"}  # always encrypted; an AWS-owned key by default
     assert firewall_net["no_ssh"].id.endswith(":stateful-rulegroup/" + firewall_net["no_ssh"].outputs["name"])
 
 

@@ -156,8 +156,10 @@ class NetworkFirewall(NetworkFirewallResource):
 
     def outputs(self, op: Op, rec: Record) -> dict:
         endpoints = rec.outputs.get("endpoints") or {}
+        key = rec.attrs.get("kms_key")
         return {"name": rec.name, "endpoints": endpoints,
                 "endpoint_ids": [f"{az}:{e['id']}" for az, e in sorted(endpoints.items())],
+                "encryption": {"type": "CUSTOMER_KMS", "key_id": key} if key else {"type": "AWS_OWNED_KMS_KEY"},
                 "status": "READY"}
 
     def check_delete(self, op: Op, rec: Record):
