@@ -82,6 +82,11 @@ ID_FORMAT = {
     "waf_web_acl": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/webacl/[\w-]{{1,128}}/{UUID}",
     "waf_ip_set": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/ipset/[\w-]{{1,128}}/{UUID}",
     "cloudwatch_alarm": r"[^\x00-\x1f]{1,255}", "log_group": r"[.\-_/#A-Za-z0-9]{1,512}",
+    "firewall_rule_group": rf"arn:aws:network-firewall:us-east-1:{ACCT}:state(ful|less)-rulegroup/[A-Za-z0-9-]{{1,128}}",
+    "firewall_policy": rf"arn:aws:network-firewall:us-east-1:{ACCT}:firewall-policy/[A-Za-z0-9-]{{1,128}}",
+    "network_firewall": rf"arn:aws:network-firewall:us-east-1:{ACCT}:firewall/[A-Za-z0-9-]{{1,128}}",
+    "shield_protection": rf"arn:aws:shield::{ACCT}:protection/{UUID}",
+    "guardduty_detector": r"[0-9a-f]{32}",
 }
 
 ARN_FORMAT = {
@@ -137,6 +142,9 @@ ARN_FORMAT = {
     "waf_web_acl": r"{id}", "waf_ip_set": r"{id}",
     "cloudwatch_alarm": rf"arn:aws:cloudwatch:us-east-1:{ACCT}:alarm:{{id}}",
     "log_group": rf"arn:aws:logs:us-east-1:{ACCT}:log-group:{{id}}",
+    "firewall_rule_group": r"{id}", "firewall_policy": r"{id}", "network_firewall": r"{id}",
+    "shield_protection": r"{id}",
+    "guardduty_detector": rf"arn:aws:guardduty:us-east-1:{ACCT}:detector/{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

@@ -221,6 +221,9 @@ class GuarddutyDetector(Behaviour):
         rec.seq = n
         rec.id = ids.digest(op.seed, n, "guardduty")[:32]
 
+    def arn(self, rec: Record) -> str:
+        return ids.arn("guardduty", rec.region, f"detector/{rec.id}")
+
     def outputs(self, op: Op, rec: Record) -> dict:
         return {"status": "ENABLED" if rec.attrs.get("enable", True) else "DISABLED"}
 
