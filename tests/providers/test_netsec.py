@@ -15,7 +15,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from archform.dsl.resolve import resolve
 from archform.planner.cli import main
+from archform.planner.diagram import build_scene, items_of
 from archform.providers.base import Conflict, DependencyViolation, InvalidParameter, LimitExceeded
 
 INSPECTION = Path(__file__).parent / "netsec_cases" / "inspection.arch"
@@ -150,3 +152,15 @@ def _tag(loader, suffix, node):
 
 
 _Loader.add_multi_constructor("!", _tag)
+
+
+def test_the_diagram_draws_each_endpoint_in_its_subnet_and_routes_to_it():
+    desired, diags = resolve(INSPECTION)
+    assert desired is not None, diags
+    scene = build_scene(items_of(desired))
+    for az in ("a", "b"):
+        node = scene.nodes[f"primary.inspection~endpoint[us-east-1{az}]"]
+        assert node.frame == f"cluster_subnet_primary.fw[{az}]" and node.address == "primary.inspection"
+    edges = {(e.tail, e.head) for e in scene.edges}
+    assert ("primary.app_rt[b]", "primary.inspection~endpoint[us-east-1b]") in edges
+    assert ("primary.policy", "primary.inspection") in edges and ("primary.no_ssh", "primary.policy") in edges
