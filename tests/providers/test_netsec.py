@@ -70,6 +70,17 @@ def test_the_firewall_apis_refuse_what_aws_refuses(firewall_net, cloud):
         cloud.delete("firewall_rule_group", firewall_net["no_ssh"].id)
 
 
+def test_a_region_holds_at_most_five_firewalls(firewall_net):
+    r = firewall_net.ref
+    for i in range(5):  # one firewall exists; four more fill the quota, the fifth more is refused
+        firewall_net.add(f"s{i}", "subnet", vpc=r("main"), cidr=f"10.0.{10 + i}.0/28", az="us-east-1a")
+        if i < 4:
+            firewall_net.add(f"f{i}", "network_firewall", vpc=r("main"), subnets=[r(f"s{i}")],
+                             firewall_policy=r("policy"))
+    with pytest.raises(LimitExceeded, match="maximum of 5 firewalls"):
+        firewall_net.add("f4", "network_firewall", vpc=r("main"), subnets=[r("s4")], firewall_policy=r("policy"))
+
+
 def test_shield_and_guardduty_refuse_what_aws_refuses(network):
     r = network.ref
     network.add("nlb", "load_balancer", type="network", subnets=[r("a"), r("b")])

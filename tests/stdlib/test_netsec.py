@@ -51,3 +51,14 @@ def test_shield_advanced_says_its_cost_once_per_configuration():
                    '  shield_protection pa { resource = a }\n  shield_protection pb { resource = b }')
     notes = [s for s in found if "US$3,000 a month" in s]
     assert len(notes) == 1 and "one-year commitment" in notes[0]
+
+
+def test_more_than_five_firewalls_in_a_region_is_a_warning():
+    subnets = "\n".join(f'  subnet s{i} {{ vpc = v{i}, cidr = 10.{i}.0.0/24, az = a }}' for i in range(6))
+    vpcs = "\n".join(f"  vpc v{i} {{ cidr = 10.{i}.0.0/16 }}" for i in range(6))
+    firewalls = "\n".join(f"  network_firewall f{i} {{ vpc = v{i}, subnets = [s{i}], firewall_policy = p }}"
+                          for i in range(6))
+    found = _found(f'{vpcs}\n{subnets}\n  firewall_rule_group g {{ capacity = 1, domains = [".example.com"] }}\n'
+                   f'  firewall_policy p {{ stateful_rule_groups = [g] }}\n{firewalls}')
+    limits = [s for s in found if "at most 5 Network Firewalls per region" in s]
+    assert len(limits) == 1 and limits[0].startswith("primary.f5:")
