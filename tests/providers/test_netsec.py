@@ -52,6 +52,23 @@ def test_a_firewall_has_one_endpoint_per_az_in_its_subnets(firewall_net):
     assert firewall_net["no_ssh"].id.endswith(":stateful-rulegroup/" + firewall_net["no_ssh"].outputs["name"])
 
 
+def test_moving_an_endpoint_gives_the_old_subnet_its_address_back(firewall_net, cloud):
+    r = firewall_net.ref
+    firewall_net.add("a2", "subnet", vpc=r("main"), cidr="10.0.3.0/24", az="us-east-1a")
+    fw = firewall_net["fw"]
+    before = cloud.read("subnet", firewall_net["a"].id).outputs["available_ips"]
+    protected = {**firewall_net.sent["fw"], "subnets": [firewall_net["a2"].id, firewall_net["b"].id]}
+    with pytest.raises(InvalidParameter, match="subnet change protection"):  # on by default
+        cloud.update("network_firewall", fw.id, protected, ["subnets"])
+    attrs = {**firewall_net.sent["fw"], "subnet_change_protection": False}
+    cloud.update("network_firewall", fw.id, attrs, ["subnet_change_protection"])
+    moved = {**attrs, "subnets": [firewall_net["a2"].id, firewall_net["b"].id]}
+    after = cloud.update("network_firewall", fw.id, moved, ["subnets"])
+    assert after.outputs["endpoints"]["us-east-1a"]["subnet"] == firewall_net["a2"].id
+    assert after.outputs["endpoints"]["us-east-1b"] == fw.outputs["endpoints"]["us-east-1b"]  # kept
+    assert cloud.read("subnet", firewall_net["a"].id).outputs["available_ips"] == before + 1
+
+
 def test_the_firewall_apis_refuse_what_aws_refuses(firewall_net, cloud):
     r = firewall_net.ref
     firewall_net.add("a2", "subnet", vpc=r("main"), cidr="10.0.3.0/24", az="us-east-1a")

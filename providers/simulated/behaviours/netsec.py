@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from archform.providers.base import Conflict, InvalidParameter, LimitExceeded
 from archform.stdlib.netsec_facts import (MAX_FIREWALLS, MAX_GROUP_CAPACITY, MAX_GROUPS_PER_POLICY,
                                           MAX_POLICY_CAPACITY)
@@ -152,6 +154,9 @@ class NetworkFirewall(NetworkFirewallResource):
                 continue
             vpce = f"vpce-{ids.hex17(op.seed, rec.seq * 100 + i + 1)}"
             endpoints[az] = {"id": vpce, "subnet": sid, "private_ip": op.private_ip(subnet, rec.id)}
+        for az, gone in kept.items():  # an endpoint whose subnet left gives its address back
+            if endpoints.get(az) is not gone:
+                op.tx.release_private_ip(gone["subnet"], int(ipaddress.ip_address(gone["private_ip"])))
         rec.outputs["endpoints"] = dict(sorted(endpoints.items()))
 
     def outputs(self, op: Op, rec: Record) -> dict:
