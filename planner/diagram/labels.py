@@ -436,7 +436,7 @@ _DETAILS.update({"kms_key": _key, "waf_web_acl": _acl, "cloudwatch_alarm": _alar
 
 def _firewall(a):
     n = len(a.get("subnets") or [])
-    guard = "delete protection" if a.get("delete_protection", True) is not False else "no delete protection"
+    guard = "delete protection" if a.get("deletion_protection", True) is not False else "no delete protection"
     return [f"{n} endpoint{'s' if n != 1 else ''} (one per AZ), {guard}"]
 
 

@@ -201,7 +201,7 @@ class FirewallPolicy(Kind):
 class NetworkFirewall(Kind):
     """An AWS Network Firewall (notes §24.13): stateful and stateless inspection for a VPC, at
     layers 3–7. It puts one endpoint in each of its `subnets` — one subnet per AZ, dedicated
-    to it — and route tables send traffic to the endpoint of their AZ. Delete and subnet
+    to it — and route tables send traffic to the endpoint of their AZ. Deletion and subnet
     change protection are on by default (AWS's API leaves them off); its configuration is
     encrypted at rest, with an AWS-owned key unless `kms_key` names one."""
 
@@ -216,7 +216,7 @@ class NetworkFirewall(Kind):
     vpc: Ref["vpc"]
     subnets: list[Ref["subnet"]] = Field(default_factory=list)
     firewall_policy: Ref["firewall_policy"]
-    delete_protection: Bool = True
+    deletion_protection: Bool = True
     subnet_change_protection: Bool = True
     policy_change_protection: Bool = False
     kms_key: Ref["kms_key"] = None

@@ -6,7 +6,7 @@
   `aws:pass`, `aws:drop` or `aws:forward_to_sfe`. A domain list is a `RulesSourceList`, a
   Suricata string `RulesString`.
 - CloudFormation names the policy's stateless groups with a priority: their order, 10 apart.
-- Delete and subnet change protection are written explicitly on (AWS's default is off).
+- Deletion and subnet change protection are written explicitly on (AWS's default is off).
 - A route to a firewall (mapping/network.py) is a `VpcEndpointId`: the id after the colon of
   the firewall's `EndpointIds` entry ("AZ:vpce-…") at the position of the route table's AZ
   among the firewall's subnets. CloudFormation returns `EndpointIds` in the order of the
@@ -106,7 +106,7 @@ def network_firewall(r):
         "VpcId": r.ref("vpc"),
         "SubnetMappings": [{"SubnetId": s} for s in r.refs("subnets")],
         "FirewallPolicyArn": r.ref("firewall_policy", export="arn"),
-        "DeleteProtection": r.peek("delete_protection") is not False,
+        "DeleteProtection": r.peek("deletion_protection") is not False,
         "SubnetChangeProtection": r.peek("subnet_change_protection") is not False,
         "FirewallPolicyChangeProtection": r.val("policy_change_protection") or None,
         "Tags": r.tags(),

@@ -5,7 +5,7 @@
   engines' capacity; neither can be deleted while used.
 - A firewall (`…:firewall/NAME`) takes one subnet per AZ and puts an endpoint there
   (`vpce-…`, an address of the subnet), reported as CloudFormation's `EndpointIds`
-  (`AZ:vpce-…`). Delete protection refuses DeleteFirewall; subnet and policy change
+  (`AZ:vpce-…`). Deletion protection refuses DeleteFirewall; subnet and policy change
   protection refuse those changes. At most 5 firewalls per region (AWS's default quota).
 - A Shield protection (`arn:aws:shield::ACCOUNT:protection/ID`) refuses a Network or Gateway
   Load Balancer and a second protection of one resource.
@@ -168,7 +168,7 @@ class NetworkFirewall(NetworkFirewallResource):
                 "status": "READY"}
 
     def check_delete(self, op: Op, rec: Record):
-        if rec.attrs.get("delete_protection", True):
+        if rec.attrs.get("deletion_protection", True):
             raise InvalidParameter(f"The firewall {rec.name} has delete protection: turn it off before deleting it",
                                    code="InvalidOperationException")
         users = users_of(op, rec, ("route_table",))
