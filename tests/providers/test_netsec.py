@@ -137,6 +137,13 @@ def test_an_endpoint_passes_traffic_only_while_its_subnets_route_out_works():
     assert served["primary.app[a]"]["outage_seconds"] == 0.0
 
 
+def test_a_fault_on_the_whole_firewall_takes_every_endpoint():
+    code, out = _run("chaos", str(INSPECTION), "--fail", "primary.inspection", "--duration", "10m", "--format", "json")
+    assert code == 0, out
+    served = {s["address"]: s for s in json.loads(out)["services"] if s["kind"] == "subnet"}
+    assert served["primary.app[a]"]["outage_seconds"] == served["primary.app[b]"]["outage_seconds"] == 540.0
+
+
 def test_an_az_loss_takes_that_azs_endpoint():
     code, out = _run("chaos", str(INSPECTION), "--fail", "az:us-east-1b", "--duration", "10m")
     assert code == 0, out
