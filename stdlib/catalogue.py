@@ -111,6 +111,11 @@ INDEX: dict[str, str] = {
     "flow_log": "audit",
     "config_recorder": "audit",
     "config_rule": "audit",
+    "network_firewall": "netfirewall",
+    "firewall_policy": "netfirewall",
+    "firewall_rule_group": "netfirewall",
+    "shield_protection": "threats",
+    "guardduty_detector": "threats",
 }
 
 

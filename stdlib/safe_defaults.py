@@ -102,4 +102,9 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
                             "volume.transit_encryption": "true for EFS volumes (AWS: DISABLED)"},
     "ecs_service": {"assign_public_ip": "false, written explicitly (AWS: DISABLED)",
                     "deployment.circuit_breaker": "true, with rollback (AWS: off)"},
+    "network_firewall": {"deletion_protection": "true, written (AWS: false)",
+                         "subnet_change_protection": "true, written (AWS: false)",
+                         "encryption": "always, with an AWS-owned key unless kms_key names one"},
+    "guardduty_detector": {"features": "S3 data events, EKS audit logs and EBS malware protection on, written "
+                                       "(AWS: each a separate opt-in)"},
 }

@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from .nesting import region_frame, zone_frame
+from .nesting import endpoint_node, region_frame, zone_frame
 from .scene import Edge, Node, Scene, ref, refs
 
 USERS = "~users"
@@ -144,6 +144,18 @@ def connect(scene: Scene) -> None:
                 add(a, target, "monitors", "WAF")
         elif k in OPERATIONS:
             _operations(a, it, add)
+        elif k == "network_firewall":  # its policy and rule groups → it → its endpoints in their subnets
+            for s in refs(at.get("subnets")):
+                subnet = items.get(s)
+                if subnet is not None:
+                    add(a, endpoint_node(a, subnet.attrs.get("az")), "uses", "endpoint")
+            if ref(at.get("firewall_policy")):
+                add(ref(at.get("firewall_policy")), a, "uses")
+        elif k == "firewall_policy":
+            for group in refs(at.get("stateless_rule_groups")) + refs(at.get("stateful_rule_groups")):
+                add(group, a, "uses")
+        elif k == "shield_protection" and ref(at.get("resource")):
+            add(a, ref(at.get("resource")), "monitors", "Shield Advanced")
         elif k == "cloudwatch_alarm":
             scale = at.get("scale")
             if isinstance(scale, dict) and ref(scale.get("group")):
@@ -245,7 +257,7 @@ def connect(scene: Scene) -> None:
             associated = refs(at.get("subnets"))
             if len(associated) > 1:
                 outgoing += associated
-            outgoing += [t for r in at.get("route") or [] for t in refs(r.get("target"))]
+            outgoing += [_route_target(items, t, at) for r in at.get("route") or [] for t in refs(r.get("target"))]
         outgoing += refs(at.get("validation_zone")) + refs(at.get("peer_vpc"))
         for attr in ("certificate", "iam_role", "launch_template", "placement_group", "instance",
                      "network_interface", "elastic_ip"):
@@ -436,6 +448,15 @@ def _events(a, it, add, served: set) -> None:
         role = ref(at.get("role"))
         if role:
             add(role, a, "uses")
+
+
+def _route_target(items: dict, target: str, table: dict) -> str:
+    """Where a route goes: a firewall's endpoint in the AZ of the table's subnets, else the target."""
+    it = items.get(target)
+    if it is None or it.kind != "network_firewall":
+        return target
+    zones = {items[s].attrs.get("az") for s in refs(table.get("subnets")) if s in items}
+    return endpoint_node(target, zones.pop()) if len(zones) == 1 else target
 
 
 def at_scope(it) -> list:

@@ -458,3 +458,22 @@ def _dashboard(a):
 _DETAILS.update({"kms_key": _key, "waf_web_acl": _acl, "cloudwatch_alarm": _alarm, "log_group": _log_group,
                  "composite_alarm": _composite, "cloudtrail_trail": _trail, "flow_log": _flow_log,
                  "config_rule": _config_rule, "dashboard": _dashboard})
+
+
+def _firewall(a):
+    n = len(a.get("subnets") or [])
+    guard = "delete protection" if a.get("deletion_protection", True) is not False else "no delete protection"
+    return [f"{n} endpoint{'s' if n != 1 else ''} (one per AZ), {guard}"]
+
+
+def _rule_group(a):
+    what = ("domain list" if a.get("domains") else "Suricata rules" if a.get("suricata")
+            else f"{len(a.get('rule') or [])} rule{'s' if len(a.get('rule') or []) != 1 else ''}")
+    return [f"{a.get('type') or 'stateful'}, {what}, capacity {a.get('capacity')}"]
+
+
+def _detector(a):
+    return [f"findings every {a.get('finding_publishing_frequency') or '6h'}"]
+
+
+_DETAILS.update({"network_firewall": _firewall, "firewall_rule_group": _rule_group, "guardduty_detector": _detector})

@@ -93,6 +93,11 @@ NOT_FOUND_CODE = {
     "flow_log": "InvalidFlowLogId.NotFound",
     "config_recorder": "NoSuchConfigurationRecorderException",
     "config_rule": "NoSuchConfigRuleException",
+    "network_firewall": "ResourceNotFoundException",
+    "firewall_policy": "ResourceNotFoundException",
+    "firewall_rule_group": "ResourceNotFoundException",
+    "shield_protection": "ResourceNotFoundException",
+    "guardduty_detector": "BadRequestException",
 }
 
 

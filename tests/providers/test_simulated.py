@@ -87,6 +87,11 @@ ID_FORMAT = {
     "flow_log": r"fl-[0-9a-f]{17}",
     "config_recorder": rf"arn:aws:config:us-east-1:{ACCT}:configuration-recorder/default/[0-9a-z]{{8}}",
     "config_rule": r"config-rule-[0-9a-z]{6}",
+    "firewall_rule_group": rf"arn:aws:network-firewall:us-east-1:{ACCT}:state(ful|less)-rulegroup/[A-Za-z0-9-]{{1,128}}",
+    "firewall_policy": rf"arn:aws:network-firewall:us-east-1:{ACCT}:firewall-policy/[A-Za-z0-9-]{{1,128}}",
+    "network_firewall": rf"arn:aws:network-firewall:us-east-1:{ACCT}:firewall/[A-Za-z0-9-]{{1,128}}",
+    "shield_protection": rf"arn:aws:shield::{ACCT}:protection/{UUID}",
+    "guardduty_detector": r"[0-9a-f]{32}",
 }
 
 ARN_FORMAT = {
@@ -147,6 +152,9 @@ ARN_FORMAT = {
     "cloudtrail_trail": r"{id}", "config_recorder": r"{id}",
     "flow_log": rf"arn:aws:ec2:us-east-1:{ACCT}:vpc-flow-log/{{id}}",
     "config_rule": rf"arn:aws:config:us-east-1:{ACCT}:config-rule/{{id}}",
+    "firewall_rule_group": r"{id}", "firewall_policy": r"{id}", "network_firewall": r"{id}",
+    "shield_protection": r"{id}",
+    "guardduty_detector": rf"arn:aws:guardduty:us-east-1:{ACCT}:detector/{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world

@@ -20,11 +20,12 @@ from . import backup, hybrid
 from . import ecs
 from . import keys, monitoring, secrets, waf
 from . import audit
+from . import netsec
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
             apprunner, identity_pools, hybrid, backup, ecs, keys,
-            secrets, waf, monitoring, audit)
+            secrets, waf, monitoring, audit, netsec)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}
