@@ -105,6 +105,7 @@ INDEX: dict[str, str] = {
     "waf_ip_set": "waf",
     "cloudwatch_alarm": "monitoring",
     "log_group": "monitoring",
+    "fsx_file_system": "fsx",
 }
 
 

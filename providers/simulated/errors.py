@@ -56,6 +56,7 @@ NOT_FOUND_CODE = {
     "msk_cluster": "NotFoundException",
     "redshift_cluster": "ClusterNotFound",
     "redshift_serverless": "ResourceNotFoundException",
+    "fsx_file_system": "FileSystemNotFound",
     "opensearch_domain": "ResourceNotFoundException",
     "glue_database": "EntityNotFoundException",
     "glue_crawler": "EntityNotFoundException",
