@@ -353,6 +353,21 @@ def _backup(a):
     rules = a.get("rule") or []
     return [", ".join(f"{r.get('name')}: {r.get('schedule')}" for r in rules[:2])] if rules else []
 
+_FSX_NAMES = {"windows": "Windows File Server", "lustre": "Lustre", "ontap": "NetApp ONTAP", "openzfs": "OpenZFS"}
+
+
+def _fsx(a):
+    kind, deployment = a.get("type"), str(a.get("deployment") or "")
+    multi = deployment.startswith("multi_az")
+    where = "Multi-AZ" if multi else ("scratch" if deployment.startswith("scratch") else "one AZ")
+    out = [f"{_FSX_NAMES.get(kind, kind)} · {where}",
+           f"{a.get('storage_capacity')} {str(a.get('storage_type') or 'ssd').upper()}"]
+    retention = a.get("backup_retention")
+    if retention and not str(retention).startswith("0"):
+        out[-1] += f" · backups {retention}"
+    return out
+
+
 
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
@@ -370,7 +385,7 @@ _DETAILS = {
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
     "apprunner_service": _apprunner,
     "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
-    "backup_plan": _backup, "customer_gateway": _cgw,
+    "backup_plan": _backup, "customer_gateway": _cgw, "fsx_file_system": _fsx,
 }
 
 

@@ -46,6 +46,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "dynamodb_table": ("database", "DynamoDB table", False),
     "ebs_volume": ("storage", "EBS volume", True),
     "efs": ("storage", "EFS file system", False),
+    "fsx_file_system": ("storage", "FSx file system", False),
     "egress_only_internet_gateway": ("network", "Egress-only IGW", True),
     "elastic_ip": ("network", "Elastic IP", True),
     "elasticache": ("database", "ElastiCache", False),

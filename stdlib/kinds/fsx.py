@@ -95,6 +95,11 @@ class FsxFileSystem(Kind):
                         + ", ".join(lim.DEPLOYMENTS[self.type]), ("deployment",),
                         help=f"deployment = {lim.DEPLOYMENTS[self.type][0]}")
             return
+        if self.storage_type == "hdd" and (self.type, self.deployment) not in lim.HDD:
+            takes = ", ".join(f"{t} {d}" for t, d in sorted(lim.HDD))
+            yield Issue(f"HDD storage is not offered for FSx for {self.type} {self.deployment}; only {takes}",
+                        ("storage_type",), help="storage_type = ssd")
+            return
         yield from self._storage()
         yield from self._throughput()
         yield from self._network(graph)
@@ -107,11 +112,6 @@ class FsxFileSystem(Kind):
         return int(self.storage_capacity.bytes // GIB) if self.storage_capacity.bytes % GIB == 0 else -1
 
     def _storage(self) -> Iterable[Issue]:
-        if self.storage_type == "hdd" and (self.type, self.deployment) not in lim.HDD:
-            takes = ", ".join(f"{t} {d}" for t, d in sorted(lim.HDD))
-            yield Issue(f"HDD storage is not offered for FSx for {self.type} {self.deployment}; only {takes}",
-                        ("storage_type",), help="storage_type = ssd")
-            return
         gib = self._gib()
         if gib is None:
             return
@@ -135,6 +135,7 @@ class FsxFileSystem(Kind):
             if self.throughput is not None:
                 yield Issue("FSx for Lustre's throughput follows its storage: set throughput_per_tib (persistent) "
                             "instead of throughput", ("throughput",))
+                return
             allowed = lim.PER_TIB.get((self.deployment, self.storage_type))
             if allowed is None and self.throughput_per_tib is not None:
                 yield Issue(f"throughput_per_tib is for persistent Lustre; {self.deployment} has a fixed "

@@ -180,6 +180,9 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           security_groups=[r("app_sg")])
     b.add("warehouse", "redshift_cluster", node_type="ra3.xlplus", nodes=2, multi_az=True, manage_master_password=True,
           subnets=[r("data_a"), r("data_b")], security_groups=[r("app_sg")])
+    b.add("shares", "fsx_file_system", type="windows", deployment="multi_az_1", storage_capacity=size("32GiB"),
+          throughput=32, subnets=[r("data_a"), r("data_b")], preferred_subnet=r("data_a"),
+          security_groups=[r("app_sg")], active_directory="d-1234567890")
     b.add("adhoc", "redshift_serverless", base_capacity=8, manage_admin_password=True,
           subnets=[r("app_a"), r("app_b"), r("app_c")])
     b.add("search", "opensearch_domain", instances=3, zones=3, standby=True, masters={"count": 3},
