@@ -106,6 +106,9 @@ INDEX: dict[str, str] = {
     "cloudwatch_alarm": "monitoring",
     "log_group": "monitoring",
     "fsx_file_system": "fsx",
+    "dms_replication_instance": "dms",
+    "dms_endpoint": "dms",
+    "dms_replication_task": "dms",
 }
 
 

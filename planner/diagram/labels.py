@@ -368,6 +368,18 @@ def _fsx(a):
     return out
 
 
+def _dms_instance(a):
+    return [f"{a.get('instance_class')} · {a.get('storage')} GB", "Multi-AZ" if a.get("multi_az") else "one AZ"]
+
+
+def _dms_endpoint(a):
+    return [f"{a.get('type')} · {a.get('engine')}" + ("" if a.get("ssl_mode") == "none" else " · TLS")]
+
+
+def _dms_task(a):
+    return [str(a.get("migration_type") or "").replace("_", " ")]
+
+
 
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
@@ -386,6 +398,7 @@ _DETAILS = {
     "apprunner_service": _apprunner,
     "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
     "backup_plan": _backup, "customer_gateway": _cgw, "fsx_file_system": _fsx,
+    "dms_replication_instance": _dms_instance, "dms_endpoint": _dms_endpoint, "dms_replication_task": _dms_task,
 }
 
 

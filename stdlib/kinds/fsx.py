@@ -116,7 +116,8 @@ class FsxFileSystem(Kind):
         if gib is None:
             return
         if gib < 0:
-            yield Issue(f"storage_capacity is a whole number of GiB, got {self.storage_capacity}", ("storage_capacity",))
+            yield Issue(f"storage_capacity is a whole number of GiB, got {self.storage_capacity}",
+                        ("storage_capacity",))
             return
         span = lim.RANGES.get((self.type, self.storage_type))
         if span is not None:

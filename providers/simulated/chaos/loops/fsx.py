@@ -63,6 +63,7 @@ class Fsx(Loop):
         super().__init__(world)
         self.systems: list[FileSystem] = []
         self.by_id: dict[str, FileSystem] = {}
+        self._faulted: dict[tuple, list[Server]] = {}
 
     def load(self):
         w = self.world
@@ -122,9 +123,16 @@ class Fsx(Loop):
         fs = self.by_id.get(rec.id)
         if fs is None:
             return False
-        s = next((s for s in fs.servers if s.role == part), None) if part else fs.active
+        key = (rec.id, part)
+        if up:  # the server the fault hit, whatever its role is now
+            hit = self._faulted.get(key) or []
+            s = hit.pop() if hit else None
+        else:
+            s = next((s for s in fs.servers if s.role == part), None) if part else fs.active
+            if s is not None:
+                self._faulted.setdefault(key, []).append(s)
         if s is not None:
-            s.broken += -1 if up else 1
+            s.broken = max(0, s.broken - 1) if up else s.broken + 1
             if not up and not fs.multi_az and s is fs.active:
                 self._server_lost(fs, s)
             else:
