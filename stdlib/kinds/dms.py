@@ -163,8 +163,8 @@ class DmsEndpoint(Kind):
     def _location(self, graph: Graph) -> Iterable[Issue]:
         if self.database is None:
             if self.engine in ("s3", "dynamodb", "kinesis", "opensearch"):
-                yield Issue(f"a {self.engine} endpoint names its {self.engine.replace('s3', 'bucket')}: set database",
-                            ("database",))
+                noun = {"s3": "bucket", "dynamodb": "table", "kinesis": "stream", "opensearch": "domain"}[self.engine]
+                yield Issue(f"a {self.engine} endpoint names its {noun}: set database", ("database",))
             elif self.server_name is None:
                 yield Issue("an endpoint names where the data is: database (a resource of this architecture) or "
                             "server_name and port (a server elsewhere)", ("database",))
