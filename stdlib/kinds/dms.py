@@ -32,10 +32,10 @@ from archform.stdlib.types import (Bool, Choice, Document, Enum, IntRange, Port,
 
 # DMS endpoint engines (the API's EngineName), and the direction each may take (notes §25.3.1:
 # sources are databases, S3 and DocumentDB; DynamoDB, Kinesis, OpenSearch, Redshift and Kafka
-# are targets only).
+# are targets only). Kafka and Neptune targets (and their settings) are not modeled yet.
 SOURCE_AND_TARGET = ("mysql", "mariadb", "postgres", "oracle", "sqlserver", "aurora", "aurora-postgresql", "s3",
                      "docdb", "db2")
-TARGET_ONLY = ("dynamodb", "kinesis", "kafka", "opensearch", "redshift", "neptune")
+TARGET_ONLY = ("dynamodb", "kinesis", "opensearch", "redshift")
 ENGINES = SOURCE_AND_TARGET + TARGET_ONLY
 # kind of the referenced resource -> the engines that endpoint may use
 ENGINES_OF = {"rds": ("mysql", "mariadb", "postgres", "oracle", "sqlserver", "db2"),
@@ -114,8 +114,8 @@ class DmsReplicationInstance(Kind):
 class DmsEndpoint(Kind):
     """An AWS DMS endpoint (notes §25.3.1): where a task reads (`type = source`) or writes
     (`target`), of `engine` (mysql, mariadb, postgres, oracle, sqlserver, db2, aurora,
-    aurora-postgresql, docdb, s3; targets only: dynamodb, kinesis, kafka, opensearch, redshift,
-    neptune). `database` names a resource of the architecture (an rds, aurora, redshift_cluster,
+    aurora-postgresql, docdb, s3; targets only: dynamodb, kinesis, opensearch, redshift).
+    `database` names a resource of the architecture (an rds, aurora, redshift_cluster,
     documentdb_cluster, s3_bucket, dynamodb_table, kinesis_stream or opensearch_domain), whose
     engine must match; otherwise `server_name` and `port` name a server elsewhere (on premises).
     Database engines log in with `username` and `password` (sensitive); S3, DynamoDB, Kinesis and

@@ -30,8 +30,6 @@ def fsx_file_system(r):
         config["PreferredSubnetId"] = r.ref("preferred_subnet") if multi_az else None
     if kind == "windows":
         config["ActiveDirectoryId"] = r.val("active_directory")
-    if kind == "openzfs":
-        config["RootVolumeConfiguration"] = {"DataCompressionType": "LZ4"}
     r.part("AWS::FSx::FileSystem", {
         "FileSystemType": str(kind).upper(),
         "StorageCapacity": gib(r.get("storage_capacity")),

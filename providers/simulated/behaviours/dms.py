@@ -17,7 +17,7 @@ from ..store import Record
 from .base import Named, require
 from .common import add_node, by_az, check_groups_in_vpc, subnets_vpc
 
-TARGET_ONLY = ("dynamodb", "kinesis", "kafka", "opensearch", "redshift", "neptune")
+TARGET_ONLY = ("dynamodb", "kinesis", "opensearch", "redshift")
 _ARN_TYPE = {"dms_replication_instance": "rep", "dms_endpoint": "endpoint", "dms_replication_task": "task"}
 
 
