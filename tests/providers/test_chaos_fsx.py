@@ -84,3 +84,11 @@ def test_a_failed_file_server_is_replaced_within_minutes():
     assert not losses(doc, "primary.hpc")
     (scratch,) = losses(doc, "primary.scratch")
     assert scratch["fraction"] == 1.0
+
+
+def test_a_fault_on_the_active_server_ends_on_that_server_after_the_failover():
+    doc = chaos(CASE, "primary.shares", at=AT, duration=1800, lengths={"primary.shares": 300.0})
+    (done,) = events(doc, "fsx.failover_complete", "primary.shares")
+    shares = service(doc, "primary.shares")
+    assert value_at(shares, done["t"] + 1) == (1.0, 1.0)
+    assert value_at(shares, AT + 301) == (1.0, 2.0)  # the old active server back, as the standby

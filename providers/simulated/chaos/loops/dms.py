@@ -23,6 +23,7 @@ from archform.stdlib.facets import provides
 from .. import figures
 from ..measure import Service
 from ..world import Loop
+from .members import hit_member
 
 AVAILABLE, FAILING_OVER, DOWN = "available", "failing over", "down"
 DMS_FAILOVER_SECONDS = figures.RDS_FAILOVER_SECONDS
@@ -122,14 +123,8 @@ class Dms(Loop):
         inst = self.instances.get(rec.id)
         if inst is None:
             return False
-        key = (rec.id, part)
-        if up:  # the node the fault hit, whatever its role is now
-            hit = self._faulted.get(key) or []
-            n = hit.pop() if hit else None
-        else:
-            n = next((n for n in inst.nodes if n.role == part), None) if part else inst.primary
-            if n is not None:
-                self._faulted.setdefault(key, []).append(n)
+        n = hit_member(self._faulted, (rec.id, part), up,
+                       lambda: next((n for n in inst.nodes if n.role == part), None) if part else inst.primary)
         if n is not None:
             n.broken = max(0, n.broken - 1) if up else n.broken + 1
             self._review(inst, "a fault on the instance" if not up else "the fault ended")

@@ -27,6 +27,7 @@ from archform.stdlib.facets import provides
 from .. import figures, units
 from ..measure import Service
 from ..world import Loop
+from .members import hit_member
 
 AVAILABLE, FAILING_OVER, DOWN, RESTORING = "available", "failing over", "down", "restoring"
 MULTI_AZ = {("windows", "multi_az_1"), ("ontap", "multi_az_1"), ("ontap", "multi_az_2"), ("openzfs", "multi_az_1")}
@@ -123,14 +124,8 @@ class Fsx(Loop):
         fs = self.by_id.get(rec.id)
         if fs is None:
             return False
-        key = (rec.id, part)
-        if up:  # the server the fault hit, whatever its role is now
-            hit = self._faulted.get(key) or []
-            s = hit.pop() if hit else None
-        else:
-            s = next((s for s in fs.servers if s.role == part), None) if part else fs.active
-            if s is not None:
-                self._faulted.setdefault(key, []).append(s)
+        s = hit_member(self._faulted, (rec.id, part), up,
+                       lambda: next((s for s in fs.servers if s.role == part), None) if part else fs.active)
         if s is not None:
             s.broken = max(0, s.broken - 1) if up else s.broken + 1
             if not up and not fs.multi_az and s is fs.active:
