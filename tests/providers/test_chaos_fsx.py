@@ -92,3 +92,13 @@ def test_a_fault_on_the_active_server_ends_on_that_server_after_the_failover():
     shares = service(doc, "primary.shares")
     assert value_at(shares, done["t"] + 1) == (1.0, 1.0)
     assert value_at(shares, AT + 301) == (1.0, 2.0)  # the old active server back, as the standby
+
+
+def test_a_dr_plan_restores_a_file_system_from_the_backup_copied_to_its_secondary_region():
+    doc = chaos("dr_fsx.arch", "region:us-east-1", at=AT, duration=3600)
+    (restored,) = events(doc, "dr.restored", "primary.files")
+    assert "backup plan primary.files_copy" in restored["detail"]
+    (loss,) = losses(doc, "primary.files")
+    assert 0 < loss["seconds"] < 4 * 3600  # the copy rule runs every 4 hours: its interval bounds the RPO
+    (plan,) = [p for p in doc["dr_plans"] if p["address"] == "shop"]
+    assert plan["assessments"][0]["recovered"]

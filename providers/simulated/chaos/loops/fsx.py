@@ -185,7 +185,7 @@ class Fsx(Loop):
                 reason = ("backups are off (backup_retention = 0d)" if not fs.backups else
                           "its region is down" if region_lost else "no other AZ of its VPC is up to restore into")
                 self.sim.log("fsx.down", fs.address, f"unavailable: its file server in {a.az} is down ({why}); "
-                             f"{reason}: it waits for its AZ")
+                             f"{reason}: it waits for its {'region' if region_lost else 'AZ'}")
         elif fs.state == DOWN and self._up(fs, a):
             self.sim.after(figures.RESTART_AFTER_ZONE_SECONDS, self._restarted, fs)
 
