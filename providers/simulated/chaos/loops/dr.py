@@ -16,7 +16,8 @@ strategy says (notes §25.1):
   already answer in the secondary region; a Redshift cluster copying its snapshots to the
   secondary region is restored there from the last of them (notes §19.2.2, its own loop).
   An FSx file system's daily backups stay in its region: only an AWS Backup copy to the
-  secondary region restores it there (notes §13.2).
+  secondary region restores it there (FSx keeps automatic backups in their region; another
+  region gets them only by a copy: AWS Backup, or CopyBackup).
 - backup_restore: restore each data store that has no replica from its latest daily backup
   copied to the secondary region (`RESTORE_SECONDS`; the writes since that backup are lost)
   and recreate the front and compute (`PROVISION_SECONDS`); then point DNS at it.
