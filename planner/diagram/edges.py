@@ -142,6 +142,8 @@ def connect(scene: Scene) -> None:
                              if other.kind == "cloudfront" and ref(other.attrs.get("web_acl")) == a]
             for target in refs(at.get("resources")) + distributions:
                 add(a, target, "monitors", "WAF")
+        elif k in OPERATIONS:
+            _operations(a, it, add)
         elif k == "cloudwatch_alarm":
             scale = at.get("scale")
             if isinstance(scale, dict) and ref(scale.get("group")):
@@ -282,6 +284,46 @@ def connect(scene: Scene) -> None:
                 add(other, a, "uses")
 
     scene.edges.extend(sorted(edges.values(), key=Edge.key))
+
+
+OPERATIONS = ("composite_alarm", "dashboard", "cloudtrail_trail", "flow_log", "config_recorder", "config_rule",
+              "log_group")
+
+
+def _operations(a, it, add) -> None:
+    """What watches what: a composite alarm → its member alarms (and the topics it notifies), a
+    dashboard → the alarms it shows, a flow log → the VPC, subnet or interface it captures; and
+    where records go: a trail, a flow log, a Config recorder → the bucket or log group it writes
+    to, a log group's subscription filters → their destinations."""
+    at, k = it.attrs, it.kind
+    if k == "composite_alarm":
+        for member in refs(at.get("alarms")):
+            add(a, member, "monitors", "rule")
+        for topic in refs(at.get("alarm_actions")) + refs(at.get("ok_actions")):
+            add(a, topic, "messaging", "notifies")
+    elif k == "dashboard":
+        for w in at.get("widget") or []:
+            for alarm in refs(w.get("alarms")):
+                add(a, alarm, "monitors", "shows")
+    elif k == "flow_log":
+        if ref(at.get("resource")):
+            add(a, ref(at.get("resource")), "monitors", f"{at.get('traffic') or 'ALL'} traffic")
+        if ref(at.get("destination")):
+            add(a, ref(at.get("destination")), "uses", "flow records")
+    elif k == "cloudtrail_trail":
+        for field, label in (("bucket", "log files"), ("log_group", "events")):
+            if ref(at.get(field)):
+                add(a, ref(at.get(field)), "uses", label)
+    elif k == "config_recorder":
+        if ref(at.get("bucket")):
+            add(a, ref(at.get("bucket")), "uses", "snapshots")
+    elif k == "config_rule":
+        if ref(at.get("recorder")):
+            add(a, ref(at.get("recorder")), "uses", "evaluates")
+    elif k == "log_group":
+        for f in at.get("subscription_filter") or []:
+            if ref(f.get("destination")):
+                add(a, ref(f.get("destination")), "traffic", f"subscription {f.get('name')}")
 
 
 MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function", "api_gateway", "workload",

@@ -459,4 +459,30 @@ def _log_group(a):
     return ["kept forever" if retention == "never" else f"kept {retention}"]
 
 
-_DETAILS.update({"kms_key": _key, "waf_web_acl": _acl, "cloudwatch_alarm": _alarm, "log_group": _log_group})
+def _composite(a):
+    return [str(a.get("rule") or " OR ".join(f"ALARM({r})" for r in (a.get("alarms") or [])))[:60]]
+
+
+def _trail(a):
+    where = "all regions" if a.get("multi_region", True) is not False else "one region"
+    checks = ", validated" if a.get("log_file_validation", True) is not False else ""
+    return [f"{where}{checks}"]
+
+
+def _flow_log(a):
+    seconds = a.get("aggregation_interval") or "600s"
+    return [f"{a.get('traffic') or 'ALL'} traffic, every {seconds}"]
+
+
+def _config_rule(a):
+    return [str(a.get("identifier"))]
+
+
+def _dashboard(a):
+    n = len(a.get("widget") or [])
+    return [f"{n} widget{'s' if n != 1 else ''}"]
+
+
+_DETAILS.update({"kms_key": _key, "waf_web_acl": _acl, "cloudwatch_alarm": _alarm, "log_group": _log_group,
+                 "composite_alarm": _composite, "cloudtrail_trail": _trail, "flow_log": _flow_log,
+                 "config_rule": _config_rule, "dashboard": _dashboard})

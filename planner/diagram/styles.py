@@ -123,6 +123,12 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "waf_ip_set": ("security", "WAF IP set", True),
     "cloudwatch_alarm": ("management", "CloudWatch alarm", True),
     "log_group": ("management", "CloudWatch log group", True),
+    "composite_alarm": ("management", "Composite alarm", True),
+    "dashboard": ("management", "CloudWatch dashboard", True),
+    "cloudtrail_trail": ("management", "CloudTrail trail", False),
+    "flow_log": ("management", "VPC flow log", True),
+    "config_recorder": ("management", "AWS Config recorder", False),
+    "config_rule": ("management", "AWS Config rule", True),
 }
 
 
@@ -166,6 +172,8 @@ EDGES: dict[str, dict[str, str]] = {
     "monitors": {"color": "#8C4FFF", "penwidth": "1", "style": "dotted", "arrowsize": "0.6"},
     "manages": {"color": "#ED7100", "penwidth": "1", "style": "dotted", "arrowsize": "0.5"},
     "uses": {"color": "#AAB7B8", "penwidth": "0.9", "style": "dotted", "arrowsize": "0.5"},
+    # a resource to its members in their AZs (members.py): a thin line, no arrow
+    "member": {"color": "#C6CCD1", "penwidth": "0.8", "style": "dotted", "arrowhead": "none"},
 }
 EDGE_LEGEND = [
     ("traffic", "Traffic (requests, with their port)"),

@@ -91,6 +91,12 @@ NOT_FOUND_CODE = {
     "waf_ip_set": "WAFNonexistentItemException",
     "cloudwatch_alarm": "ResourceNotFound",
     "log_group": "ResourceNotFoundException",
+    "composite_alarm": "ResourceNotFound",
+    "dashboard": "ResourceNotFound",
+    "cloudtrail_trail": "TrailNotFoundException",
+    "flow_log": "InvalidFlowLogId.NotFound",
+    "config_recorder": "NoSuchConfigurationRecorderException",
+    "config_rule": "NoSuchConfigRuleException",
 }
 
 

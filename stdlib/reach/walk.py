@@ -2,14 +2,16 @@
 
     source interface → its security groups' egress → its subnet's network ACL outbound →
     its route table (longest prefix) → the carrier (local, internet gateway, NAT gateway,
-    peering, gateway endpoint) → the far subnet's network ACL inbound → the far security
+    peering, gateway endpoint, transit gateway, virtual private gateway) → the far subnet's
+    network ACL inbound → the far security
     groups' ingress → and back: security groups let the reply through (stateful); every
     network ACL crossed is crossed again by the reply, to the client's ephemeral ports.
 
 A carrier is one entry of `CARRIERS`, keyed by the route target's kind: it takes the flow
 across and returns the endpoint the far side sees as the source (the source itself inside a
 network; the internet once the flow has left through a gateway), or None when the flow ends
-there (it reached the internet or a service). A new route target is one more entry.
+there (it reached the internet, a service or on-premises). A new route target is one more
+entry. A flow from a private address outside every VPC comes from on-premises (`hybrid.enter`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Callable
 
 from archform.stdlib.schema import Related
 
-from . import nacls, routes, security_groups, transit
+from . import hybrid, nacls, routes, security_groups, transit
 from .endpoints import internet, of_resource
 from .flow import BLOCK, EPHEMERAL, NOTE, PASS, Endpoint, Flow, Hop, Trail
 from .index import Network
@@ -117,9 +119,7 @@ def enter(w: Walk, src: Endpoint, dst: Endpoint) -> Endpoint | None:
         w.block("destination", f"neither {src.describe()} nor {dst.describe()} is inside a VPC of this architecture")
         return None
     if not src.public:
-        w.block("internet", f"{src.describe()} is a private address outside every VPC: nothing routes it here "
-                            "(a VPN or Direct Connect would)")
-        return None
+        return hybrid.enter(w, src, dst)  # on-premises, over a VPN or Direct Connect
     if not dst.public:
         w.block("public address", f"'{dst.name}' has no public IPv4 address ({dst.public_why}), so the internet "
                                   "cannot reach it (notes §24.1.2)", dst.declared)
@@ -249,4 +249,5 @@ CARRIERS: dict[str, Callable[[Walk, Endpoint, Endpoint, routes.Route], Endpoint 
     "instance": _appliance,
     "network_interface": _appliance,
     "transit_gateway": transit.carry,
+    "vpn_gateway": hybrid.vpn_gateway,
 }

@@ -253,6 +253,14 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           metric_filter=[{"name": "errors", "pattern": "ERROR", "namespace": "World", "metric": "Errors"}])
     b.add("errors_alarm", "cloudwatch_alarm", namespace="World", metric="Errors", statistic="Sum", threshold=10,
           alarm_actions=[r("events")])
+    b.add("errors_page", "composite_alarm", alarms=[r("errors_alarm")], rule="ALARM(errors_alarm)",
+          alarm_actions=[r("events")])
+    b.add("ops_board", "dashboard", name="world-ops", widget=[{"name": "errors", "alarms": [r("errors_alarm")]}])
+    b.add("audit_logs", "s3_bucket", versioning=True)
+    b.add("audit", "cloudtrail_trail", bucket=r("audit_logs"), log_group=r("app_logs"))
+    b.add("vpc_flows", "flow_log", resource=r("main"), destination=r("audit_logs"), traffic="REJECT")
+    b.add("config", "config_recorder", bucket=r("audit_logs"))
+    b.add("versioned", "config_rule", identifier="S3_BUCKET_VERSIONING_ENABLED", recorder=r("config"))
     return b
 
 

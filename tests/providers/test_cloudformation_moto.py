@@ -67,11 +67,16 @@ MOTO_UNSUPPORTED = [
     "AWS::CloudFront::Distribution",
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::VpcOrigin",
+    "AWS::CloudTrail::Trail",  # moto has CloudTrail's API, not its CloudFormation
     "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::CompositeAlarm",
     "AWS::Cognito::IdentityPool",
     "AWS::Cognito::IdentityPoolRoleAttachment",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
+    "AWS::Config::ConfigRule",  # moto has AWS Config's API, not its CloudFormation
+    "AWS::Config::ConfigurationRecorder",
+    "AWS::Config::DeliveryChannel",
     "AWS::DMS::Endpoint",  # moto has DMS's API, not its CloudFormation
     "AWS::DMS::ReplicationInstance",
     "AWS::DMS::ReplicationSubnetGroup",
@@ -124,6 +129,7 @@ MOTO_UNSUPPORTED = [
     "AWS::Lambda::Alias",
     "AWS::Lambda::Url",
     "AWS::Logs::MetricFilter",
+    "AWS::Logs::SubscriptionFilter",
     "AWS::MSK::Cluster",
     "AWS::Neptune::DBCluster",
     "AWS::Neptune::DBInstance",

@@ -27,6 +27,9 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
                                   "replication instance, its database with its own kind",
     **{(k, "failures"): ALWAYS_UP for k in ("transit_gateway", "vpn_gateway", "dx_gateway")},
     **{(k, "failures"): ALWAYS_UP for k in ("kms_key", "secret", "ssm_parameter", "waf_web_acl", "waf_ip_set", "log_group")},
+    # the audit services deliver records; chaos runs model no API calls or configuration items to record
+    **{(k, "failures"): ALWAYS_UP for k in ("cloudtrail_trail", "config_recorder")},
+    **{(k, "failures"): NO_OWN_FAILURE for k in ("flow_log", "config_rule", "dashboard")},
 }
 
 KINDS = sorted(catalogue.kinds())

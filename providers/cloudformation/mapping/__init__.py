@@ -19,12 +19,13 @@ from . import identity_pools
 from . import backup, hybrid
 from . import ecs
 from . import keys, monitoring, secrets, waf
+from . import audit
 from . import dms, fsx
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
             apprunner, identity_pools, hybrid, backup, ecs, keys,
-            secrets, waf, monitoring, fsx, dms)
+            secrets, waf, monitoring, audit, fsx, dms)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}
