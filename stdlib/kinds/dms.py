@@ -50,6 +50,11 @@ STORAGE_GB = (5, 6144)
 _CLASS = re.compile(r"dms\.(t2|t3|c4|c5|c6i|c7i|r4|r5|r6i|r7i)\.(micro|small|medium|large|\d*xlarge)")
 
 
+def _a(word: str) -> str:
+    """The article a word takes as it is read aloud (an S3, an Oracle, a MySQL)."""
+    return "an" if word[:1] in "aeios" else "a"
+
+
 def _instance_class(x):
     text = validator_of(Str)(x)
     if isinstance(text, str) and not _CLASS.fullmatch(text):
@@ -148,13 +153,13 @@ class DmsEndpoint(Kind):
         yield from self._location(graph)
         if self.engine in SERVICE_ROLE_ENGINES:
             if self.service_role is None:
-                yield Issue(f"a {self.engine} endpoint reaches the service through an IAM role DMS assumes: set "
+                yield Issue(f"{_a(self.engine)} {self.engine} endpoint reaches the service through an IAM role DMS assumes: set "
                             "service_role", ("service_role",), help="service_role = dms_access (an iam_role)")
             for attr in ("username", "password"):
                 if getattr(self, attr) is not None:
-                    yield Issue(f"a {self.engine} endpoint signs in with its service_role, not a {attr}", (attr,))
+                    yield Issue(f"{_a(self.engine)} {self.engine} endpoint signs in with its service_role, not a {attr}", (attr,))
         elif self.username is None or self.password is None:
-            yield Issue(f"a {self.engine} endpoint signs in to the database: set username and password (a "
+            yield Issue(f"{_a(self.engine)} {self.engine} endpoint signs in to the database: set username and password (a "
                         "sensitive param)", ("username",) if self.username is None else ("password",))
         if self.ssl_mode == "none" and self.engine not in ("s3", "dynamodb", "kinesis"):
             yield Issue("ssl_mode = none sends the data and the password unencrypted", ("ssl_mode",),
@@ -164,7 +169,7 @@ class DmsEndpoint(Kind):
         if self.database is None:
             if self.engine in ("s3", "dynamodb", "kinesis", "opensearch"):
                 noun = {"s3": "bucket", "dynamodb": "table", "kinesis": "stream", "opensearch": "domain"}[self.engine]
-                yield Issue(f"a {self.engine} endpoint names its {noun}: set database", ("database",))
+                yield Issue(f"{_a(self.engine)} {self.engine} endpoint names its {noun}: set database", ("database",))
             elif self.server_name is None:
                 yield Issue("an endpoint names where the data is: database (a resource of this architecture) or "
                             "server_name and port (a server elsewhere)", ("database",))
@@ -179,7 +184,7 @@ class DmsEndpoint(Kind):
             return
         allowed = ENGINES_OF.get(target.kind, ())
         if self.engine not in allowed:
-            yield Issue(f"a {target.kind} is reached with engine {' or '.join(allowed)}, not {self.engine}",
+            yield Issue(f"'{target.address}' ({target.kind}) is reached with engine {' or '.join(allowed)}, not {self.engine}",
                         ("engine",), related=(Related(target.address, (), "the database"),),
                         help=f"engine = {allowed[0]}" if allowed else "")
         elif target.kind == "rds" and target.get("engine") not in (None, self.engine):

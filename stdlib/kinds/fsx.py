@@ -90,6 +90,8 @@ class FsxFileSystem(Kind):
         return (self.type, self.deployment) in lim.MULTI_AZ
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if self.type not in lim.TYPES or not isinstance(self.deployment, str):
+            return  # a value known only after apply: nothing to check yet
         if self.deployment not in lim.DEPLOYMENTS.get(self.type, (self.deployment,)):
             yield Issue(f"'{self.deployment}' is not a deployment type of FSx for {self.type}: "
                         + ", ".join(lim.DEPLOYMENTS[self.type]), ("deployment",),
