@@ -153,14 +153,15 @@ class DmsEndpoint(Kind):
         yield from self._location(graph)
         if self.engine in SERVICE_ROLE_ENGINES:
             if self.service_role is None:
-                yield Issue(f"{_a(self.engine)} {self.engine} endpoint reaches the service through an IAM role DMS assumes: set "
-                            "service_role", ("service_role",), help="service_role = dms_access (an iam_role)")
+                yield Issue(f"{_a(self.engine)} {self.engine} endpoint reaches the service through an IAM role DMS "
+                            "assumes: set service_role", ("service_role",), help="service_role = dms_access (an iam_role)")
             for attr in ("username", "password"):
                 if getattr(self, attr) is not None:
-                    yield Issue(f"{_a(self.engine)} {self.engine} endpoint signs in with its service_role, not a {attr}", (attr,))
+                    yield Issue(f"{_a(self.engine)} {self.engine} endpoint signs in with its service_role, not a "
+                                f"{attr}", (attr,))
         elif self.username is None or self.password is None:
-            yield Issue(f"{_a(self.engine)} {self.engine} endpoint signs in to the database: set username and password (a "
-                        "sensitive param)", ("username",) if self.username is None else ("password",))
+            yield Issue(f"{_a(self.engine)} {self.engine} endpoint signs in to the database: set username and "
+                        "password (a sensitive param)", ("username",) if self.username is None else ("password",))
         if self.ssl_mode == "none" and self.engine not in ("s3", "dynamodb", "kinesis"):
             yield Issue("ssl_mode = none sends the data and the password unencrypted", ("ssl_mode",),
                         severity="warning", help="ssl_mode = require (the default)")
@@ -184,8 +185,8 @@ class DmsEndpoint(Kind):
             return
         allowed = ENGINES_OF.get(target.kind, ())
         if self.engine not in allowed:
-            yield Issue(f"'{target.address}' ({target.kind}) is reached with engine {' or '.join(allowed)}, not {self.engine}",
-                        ("engine",), related=(Related(target.address, (), "the database"),),
+            yield Issue(f"'{target.address}' ({target.kind}) is reached with engine {' or '.join(allowed)}, not "
+                        f"{self.engine}", ("engine",), related=(Related(target.address, (), "the database"),),
                         help=f"engine = {allowed[0]}" if allowed else "")
         elif target.kind == "rds" and target.get("engine") not in (None, self.engine):
             yield Issue(f"'{target.address}' runs {target.get('engine')}, not {self.engine}", ("engine",),
