@@ -154,7 +154,8 @@ class DmsEndpoint(Kind):
         if self.engine in SERVICE_ROLE_ENGINES:
             if self.service_role is None:
                 yield Issue(f"{_a(self.engine)} {self.engine} endpoint reaches the service through an IAM role DMS "
-                            "assumes: set service_role", ("service_role",), help="service_role = dms_access (an iam_role)")
+                            "assumes: set service_role", ("service_role",),
+                            help="service_role = dms_access (an iam_role)")
             for attr in ("username", "password"):
                 if getattr(self, attr) is not None:
                     yield Issue(f"{_a(self.engine)} {self.engine} endpoint signs in with its service_role, not a "
