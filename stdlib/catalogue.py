@@ -116,6 +116,10 @@ INDEX: dict[str, str] = {
     "firewall_rule_group": "netfirewall",
     "shield_protection": "threats",
     "guardduty_detector": "threats",
+    "fsx_file_system": "fsx",
+    "dms_replication_instance": "dms",
+    "dms_endpoint": "dms",
+    "dms_replication_task": "dms",
 }
 
 

@@ -72,6 +72,11 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
                          "manage_master_password": "true unless a master_password is written: Redshift keeps it in "
                                                    "Secrets Manager (AWS: a password is required)",
                          "deletion": "CloudFormation DeletionPolicy/UpdateReplacePolicy Snapshot (AWS: Delete)"},
+    "fsx_file_system": {"deployment": "persistent_2 for Lustre (AWS: SCRATCH_1, whose data is not replicated)",
+                        "backup_retention": "7d, written (AWS: 0 for Lustre, off); scratch has none",
+                        "deletion": _RETAIN},
+    "dms_replication_instance": {"publicly_accessible": "false, written explicitly (AWS: true)"},
+    "dms_endpoint": {"ssl_mode": "require, written (AWS: none)"},
     "redshift_serverless": {"manage_admin_password": "true unless an admin_password is written",
                             "publicly_accessible": "false, written explicitly"},
     "opensearch_domain": {"encrypt_at_rest": "true (AWS: false)", "node_to_node_encryption": "true (AWS: false)",

@@ -228,6 +228,16 @@ def connect(scene: Scene) -> None:
                     if head:
                         add(a, head, "replication", "global table", lhead=frame)
 
+    # --- DMS: each endpoint to its database, a task's source database to its target's
+    for a, it in sorted(items.items()):
+        if it.kind == "dms_endpoint" and ref(it.attrs.get("database")):
+            add(a, ref(it.attrs.get("database")), "traffic", str(it.attrs.get("type") or ""))
+        elif it.kind == "dms_replication_task":
+            ends = [items.get(ref(it.attrs.get(x)) or "") for x in ("source", "target")]
+            dbs = [ref(e.attrs.get("database")) if e is not None else None for e in ends]
+            if all(dbs):
+                add(dbs[0], dbs[1], "replication", "DMS " + str(it.attrs.get("migration_type") or "").replace("_", " "))
+
     # --- connection pools: an RDS Proxy → its database
     for a, it in sorted(items.items()):
         if it.kind == "rds_proxy" and ref(it.attrs.get("target")):

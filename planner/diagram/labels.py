@@ -353,6 +353,33 @@ def _backup(a):
     rules = a.get("rule") or []
     return [", ".join(f"{r.get('name')}: {r.get('schedule')}" for r in rules[:2])] if rules else []
 
+_FSX_NAMES = {"windows": "Windows File Server", "lustre": "Lustre", "ontap": "NetApp ONTAP", "openzfs": "OpenZFS"}
+
+
+def _fsx(a):
+    kind, deployment = a.get("type"), str(a.get("deployment") or "")
+    multi = deployment.startswith("multi_az")
+    where = "Multi-AZ" if multi else ("scratch" if deployment.startswith("scratch") else "one AZ")
+    out = [f"{_FSX_NAMES.get(kind, kind)} · {where}",
+           f"{a.get('storage_capacity')} {str(a.get('storage_type') or 'ssd').upper()}"]
+    retention = a.get("backup_retention")
+    if retention and not str(retention).startswith("0"):
+        out[-1] += f" · backups {retention}"
+    return out
+
+
+def _dms_instance(a):
+    return [f"{a.get('instance_class')} · {a.get('storage')} GB", "Multi-AZ" if a.get("multi_az") else "one AZ"]
+
+
+def _dms_endpoint(a):
+    return [f"{a.get('type')} · {a.get('engine')}" + ("" if a.get("ssl_mode") == "none" else " · TLS")]
+
+
+def _dms_task(a):
+    return [str(a.get("migration_type") or "").replace("_", " ")]
+
+
 
 _DETAILS = {
     "autoscaling_group": _asg, "load_balancer": _lb, "aurora": _aurora, "rds": _rds, "elasticache": _cache,
@@ -370,7 +397,8 @@ _DETAILS = {
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
     "apprunner_service": _apprunner,
     "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
-    "backup_plan": _backup, "customer_gateway": _cgw,
+    "backup_plan": _backup, "customer_gateway": _cgw, "fsx_file_system": _fsx,
+    "dms_replication_instance": _dms_instance, "dms_endpoint": _dms_endpoint, "dms_replication_task": _dms_task,
 }
 
 

@@ -38,7 +38,7 @@ COLD_MINIMUM_DAYS = 90
 CONTINUOUS_MAX_DAYS = 35
 DEFAULT_START_WINDOW = dur("8h")
 DEFAULT_COMPLETION_WINDOW = dur("7d")
-BACKED_UP = ("instance", "ebs_volume", "rds", "aurora", "dynamodb_table", "efs", "s3_bucket")
+BACKED_UP = ("instance", "ebs_volume", "rds", "aurora", "dynamodb_table", "efs", "s3_bucket", "fsx_file_system")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{2,50}$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 

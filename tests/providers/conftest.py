@@ -180,6 +180,16 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           security_groups=[r("app_sg")])
     b.add("warehouse", "redshift_cluster", node_type="ra3.xlplus", nodes=2, multi_az=True, manage_master_password=True,
           subnets=[r("data_a"), r("data_b")], security_groups=[r("app_sg")])
+    b.add("shares", "fsx_file_system", type="windows", deployment="multi_az_1", storage_capacity=size("32GiB"),
+          throughput=32, subnets=[r("data_a"), r("data_b")], preferred_subnet=r("data_a"),
+          security_groups=[r("app_sg")], active_directory="d-1234567890")
+    b.add("mover", "dms_replication_instance", instance_class="dms.t3.medium", storage=50, multi_az=True,
+          subnets=[r("data_a"), r("data_b")], security_groups=[r("app_sg")])
+    b.add("from_orders", "dms_endpoint", type="source", engine="aurora-postgresql", database=r("orders"), username="archform",
+          ssl_mode="require")  # no password: it would come back as a fingerprint
+    b.add("to_site", "dms_endpoint", type="target", engine="s3", database=r("site"), ssl_mode="none")
+    b.add("copy_orders", "dms_replication_task", instance=r("mover"), source=r("from_orders"), target=r("to_site"),
+          migration_type="full_load")
     b.add("adhoc", "redshift_serverless", base_capacity=8, manage_admin_password=True,
           subnets=[r("app_a"), r("app_b"), r("app_c")])
     b.add("search", "opensearch_domain", instances=3, zones=3, standby=True, masters={"count": 3},

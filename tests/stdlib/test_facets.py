@@ -23,6 +23,8 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
         "cloudfront", "egress_only_internet_gateway", "elastic_ip", "global_accelerator", "internet_gateway",
         "network_interface", "vpc_endpoint", "vpc_peering", "ecr_repository")},
     **{(k, "failures"): NO_OWN_FAILURE for k in ("transit_gateway_route_table", "backup_vault")},
+    ("dms_endpoint", "failures"): "a DMS endpoint is settings for reaching a database: its tasks fail with their "
+                                  "replication instance, its database with its own kind",
     **{(k, "failures"): ALWAYS_UP for k in ("transit_gateway", "vpn_gateway", "dx_gateway")},
     **{(k, "failures"): ALWAYS_UP for k in ("kms_key", "secret", "ssm_parameter", "waf_web_acl", "waf_ip_set", "log_group")},
     # the audit services deliver records; chaos runs model no API calls or configuration items to record

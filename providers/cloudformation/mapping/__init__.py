@@ -21,11 +21,12 @@ from . import ecs
 from . import keys, monitoring, secrets, waf
 from . import audit
 from . import netsec
+from . import dms, fsx
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
             apprunner, identity_pools, hybrid, backup, ecs, keys,
-            secrets, waf, monitoring, audit, netsec)
+            secrets, waf, monitoring, audit, netsec, fsx, dms)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

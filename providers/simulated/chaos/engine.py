@@ -32,6 +32,8 @@ from .loops.dbproxy import Proxies
 from .loops.kafka import Kafka
 from .loops.opensearch import OpenSearch
 from .loops.redshift import Redshift
+from .loops.fsx import Fsx
+from .loops.dms import Dms
 from .loops.eks import Eks
 from .loops.apprunner import AppRunner
 from .loops.hybrid import Hybrid
@@ -44,9 +46,9 @@ from .world import World
 LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Aurora), ("caches", Caches),
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
-         ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
-         ("eks", Eks), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs),
-         ("alarms", Alarms))
+         ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("fsx", Fsx), ("dms", Dms),
+         ("opensearch", OpenSearch), ("eks", Eks), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups),
+         ("ecs", Ecs), ("alarms", Alarms))
 
 
 class Run:

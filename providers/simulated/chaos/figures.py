@@ -72,6 +72,13 @@ REDSHIFT_MULTI_AZ_FAILOVER_SECONDS = (30.0, 60.0)  # model: a Multi-AZ cluster's
                                               # over in about a minute (data is in managed storage)
 REDSHIFT_RESTORE_SECONDS = (1200.0, 3600.0)   # model: restoring a cluster from a snapshot in another AZ
                                               # or region takes tens of minutes (it grows with the data)
+FSX_MULTI_AZ_FAILOVER_SECONDS = (30.0, 120.0)  # model: a Multi-AZ FSx file system's standby file server takes
+                                              # over automatically, in about 30 s to a couple of minutes
+                                              # (the FSx user guides' Multi-AZ failover; issue 17)
+FSX_RESTORE_SECONDS = (1200.0, 3600.0)        # model: a new file system restored from a backup in another AZ
+                                              # takes tens of minutes (it grows with the data)
+FSX_SERVER_REPLACE_SECONDS = (120.0, 600.0)   # notes §13.2: a persistent file system's failed file server is
+                                              # "replaced within minutes"
 OPENSEARCH_STANDBY_FAILOVER_SECONDS = (0.0, 0.0)  # AWS ("Multi-AZ with Standby"): the standby zone's
                                               # nodes are promoted with no loss of availability
 OPENSEARCH_RECOVERY_SECONDS = (300.0, 900.0)  # model: replica shards re-created on the surviving nodes

@@ -15,6 +15,9 @@ strategy says (notes §25.1):
   minute), an RDS cross-region read replica; DynamoDB global tables and replicated buckets
   already answer in the secondary region; a Redshift cluster copying its snapshots to the
   secondary region is restored there from the last of them (notes §19.2.2, its own loop).
+  An FSx file system's daily backups stay in its region: only an AWS Backup copy to the
+  secondary region restores it there (FSx keeps automatic backups in their region; another
+  region gets them only by a copy: AWS Backup, or CopyBackup).
 - backup_restore: restore each data store that has no replica from its latest daily backup
   copied to the secondary region (`RESTORE_SECONDS`; the writes since that backup are lost)
   and recreate the front and compute (`PROVISION_SECONDS`); then point DNS at it.
@@ -37,7 +40,7 @@ from .. import figures, units
 from ..measure import Service
 from ..world import Loop
 
-DATA_KINDS = ("aurora", "rds", "dynamodb_table", "s3_bucket", "efs", "redshift_cluster")
+DATA_KINDS = ("aurora", "rds", "dynamodb_table", "s3_bucket", "efs", "redshift_cluster", "fsx_file_system")
 
 
 class Store:
@@ -145,6 +148,8 @@ class Dr(Loop):
             return Store(rec, "none")
         if rec.kind == "efs":
             return Store(rec, "backup" if rec.attrs.get("backup") else "none")
+        if rec.kind == "fsx_file_system":  # its daily backups stay in its region: only a copy is restorable
+            return Store(rec, "none")
         if rec.kind == "redshift_cluster":  # its own loop restores it from the snapshot copied there
             c = w.redshift.by_id.get(rec.id)
             return Store(rec, "redshift_snapshot_copy" if c is not None and c.copy_region == secondary else "none")
@@ -202,6 +207,8 @@ class Dr(Loop):
             return w.storage.available(rec.id) or (store.copy is not None and w.storage.available(store.copy.id))
         if rec.kind == "redshift_cluster":
             return w.redshift.serves(w.redshift.by_id[rec.id])
+        if rec.kind == "fsx_file_system":
+            return w.fsx.serves(w.fsx.by_id[rec.id])
         return w.storage.available(rec.id)
 
     def served(self, plan: Plan) -> float:
