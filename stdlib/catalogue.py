@@ -81,6 +81,8 @@ INDEX: dict[str, str] = {
     "eks_cluster": "eks",
     "eks_node_group": "eks",
     "eks_fargate_profile": "eks",
+    "beanstalk_application": "beanstalk",
+    "beanstalk_environment": "beanstalk",
     "apprunner_service": "apprunner",
     "cognito_identity_pool": "identity_pools",
     "transit_gateway": "transit",

@@ -63,6 +63,8 @@ NOT_FOUND_CODE = {
     "eks_cluster": "ResourceNotFoundException",
     "eks_node_group": "ResourceNotFoundException",
     "eks_fargate_profile": "ResourceNotFoundException",
+    "beanstalk_application": "InvalidParameterValue",
+    "beanstalk_environment": "InvalidParameterValue",
     "apprunner_service": "ResourceNotFoundException",
     "cognito_identity_pool": "ResourceNotFoundException",
     "transit_gateway": "InvalidTransitGatewayID.NotFound",
