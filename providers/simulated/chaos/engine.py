@@ -33,6 +33,7 @@ from .loops.kafka import Kafka
 from .loops.opensearch import OpenSearch
 from .loops.redshift import Redshift
 from .loops.eks import Eks
+from .loops.beanstalk import Beanstalk
 from .loops.apprunner import AppRunner
 from .loops.hybrid import Hybrid
 from .loops.backup import Backups
@@ -45,7 +46,7 @@ LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Auro
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
          ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
-         ("eks", Eks), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs),
+         ("eks", Eks), ("beanstalk", Beanstalk), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs),
          ("alarms", Alarms))
 
 
