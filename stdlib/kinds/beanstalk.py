@@ -66,7 +66,6 @@ class BeanstalkApplication(Kind):
 
     name: Str | None = None
     description: Str | None = None
-    tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         if isinstance(self.name, str) and not (1 <= len(self.name) <= 100 and "/" not in self.name):
