@@ -329,6 +329,16 @@ def _apprunner(a):
             "egress through a VPC connector" if a.get("vpc_connector") else ""]
 
 
+def _beanstalk_environment(a):
+    policy = str(a.get("deployment") or "all_at_once").replace("_", " ")
+    if a.get("load_balanced") is False:
+        shape = "single instance"
+    else:
+        shape = f"{a.get('min')}–{a.get('max')} × {a.get('instance_type')}" + (", ALB" if a.get("tier") != "worker"
+                                                                                else "")
+    return [f"{a.get('tier') or 'web'} tier, {shape}", f"deploys {policy}"]
+
+
 def _hub(a):
     return [f"hub, ASN {a.get('amazon_side_asn')}" + (", ECMP" if a.get("vpn_ecmp") else "")]
 
@@ -368,7 +378,7 @@ _DETAILS = {
     "redshift_cluster": _redshift, "redshift_serverless": _redshift_serverless, "opensearch_domain": _opensearch,
     "glue_crawler": _crawler, "athena_workgroup": _athena,
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
-    "apprunner_service": _apprunner,
+    "apprunner_service": _apprunner, "beanstalk_environment": _beanstalk_environment,
     "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
     "backup_plan": _backup, "customer_gateway": _cgw,
 }

@@ -96,6 +96,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "eks_node_group": ("compute", "EKS node group", False),
     "eks_fargate_profile": ("compute", "Fargate profile", False),
     "apprunner_service": ("compute", "App Runner service", False),
+    "beanstalk_application": ("compute", "Beanstalk application", False),
+    "beanstalk_environment": ("compute", "Beanstalk environment", False),
     "cognito_identity_pool": ("security", "Cognito identity pool", False),
     "transit_gateway": ("network", "Transit gateway", False),
     "transit_gateway_attachment": ("network", "TGW attachment", True),
