@@ -196,6 +196,12 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("pods_role", "iam_role", region=None, assumed_by=["eks-fargate-pods"])
     b.add("k8s_web", "eks_fargate_profile", cluster=r("k8s"), pod_execution_role=r("pods_role"),
           subnets=[r("app_a"), r("app_b")], selector=[{"namespace": "web"}], pods=2)
+    b.add("shop", "beanstalk_application", description="the shop")
+    b.add("eb_role", "iam_role", region=None, assumed_by=["elasticbeanstalk"])
+    b.add("storefront", "beanstalk_environment", application=r("shop"),
+          solution_stack="64bit Amazon Linux 2023 v6.1.0 running Node.js 20", subnets=[r("app_a"), r("app_b")],
+          min=2, max=4, service_role=r("eb_role"), deployment="rolling", batch_size=1,
+          source={"bucket": r("site"), "key": "web/v1.zip"})
     b.add("pull_role", "iam_role", region=None, assumed_by=["build.apprunner"])
     b.add("runner", "apprunner_service", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4",
           access_role=r("pull_role"), min_size=2, vpc_connector={"subnets": [r("app_a"), r("app_b")],
