@@ -107,6 +107,9 @@ MOTO_UNSUPPORTED = [
     "AWS::ElastiCache::CacheCluster",
     "AWS::ElastiCache::ReplicationGroup",
     "AWS::ElastiCache::SubnetGroup",
+    "AWS::ElasticBeanstalk::Application",  # moto has Elastic Beanstalk's API, not its CloudFormation
+    "AWS::ElasticBeanstalk::ApplicationVersion",
+    "AWS::ElasticBeanstalk::Environment",
     "AWS::ElasticLoadBalancingV2::ListenerCertificate",
     "AWS::GlobalAccelerator::Accelerator",
     "AWS::GlobalAccelerator::EndpointGroup",

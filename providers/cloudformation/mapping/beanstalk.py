@@ -11,6 +11,7 @@ instances (Beanstalk leaves it on), enhanced health reporting.
 from __future__ import annotations
 
 from ..intrinsics import sub
+from ..units import percent, seconds
 from .common import REF, getatt
 
 _POLICIES = {"all_at_once": "AllAtOnce", "rolling": "Rolling", "rolling_with_additional_batch":
@@ -67,14 +68,12 @@ def _options(r) -> list[dict]:
          ("Fixed" if r.peek("batch_size") is not None else "Percentage") if policy in ROLLING else None),
         ("aws:elasticbeanstalk:command", "BatchSize",
          (r.text("batch_size") if r.peek("batch_size") is not None else
-          str(int(float(str(batch_percent).rstrip("%")))) if batch_percent is not None else "100")
+          str(int(percent(batch_percent))) if batch_percent is not None else "100")
          if policy in ROLLING else None),
         ("aws:elasticbeanstalk:trafficsplitting", "NewVersionPercent",
-         str(int(float(str(canary).rstrip("%")))) if canary is not None else "10"
-         if policy == "traffic_splitting" else None),
+         (str(int(percent(canary))) if canary is not None else "10") if policy == "traffic_splitting" else None),
         ("aws:elasticbeanstalk:trafficsplitting", "EvaluationTime",
-         str(int(evaluation.total_seconds // 60)) if evaluation is not None else "5"
-         if policy == "traffic_splitting" else None),
+         (str(seconds(evaluation) // 60) if evaluation is not None else "5") if policy == "traffic_splitting" else None),
         ("aws:elasticbeanstalk:sqsd", "WorkerQueueURL", r.ref("queue") if worker else None),
     ]
     env = r.raw("environment") or {}
