@@ -580,6 +580,8 @@ CHECKS = {
 # - every_kind: the Cognito identity pool and the two roles whose trust names it, and the Kinesis
 #   mapping with enhanced fan-out (its AWS::Kinesis::StreamConsumer);
 # - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
+# - beanstalk_web and every_kind: the Beanstalk applications and environments (moto's
+#   CloudFormation has no AWS::ElasticBeanstalk types).
 # - fargate_service: Aurora and the certificate as in ha_web, the task definition (its
 #   environment reads Aurora's endpoint) and the service (it waits for the HTTPS listener).
 # - every_kind: moto's CloudFormation has no customer gateways, VPN connections, transit gateway
@@ -599,9 +601,10 @@ NOT_DEPLOYED = {
     "analytics": ["delivery_role", "primary.analysts", "primary.clicks_catalog", "primary.clicks_crawler",
                   "primary.clicks_to_lake", "primary.clicks_to_search", "primary.search"],
     "eks_cluster": ["primary.batch", "primary.general", "primary.platform", "primary.web"],
+    "beanstalk_web": ["primary.order_workers", "primary.shop", "primary.storefront"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "dxgw", "guest_role", "player_role", "primary.adhoc",
+    "every_kind": ["accelerator", "cdn", "dr", "dxgw", "guest_role", "player_role", "primary.adhoc", "primary.admin",
                    "primary.analysts", "primary.app_errors", "primary.app_fleet", "primary.app_lt",
                    "primary.bastion_recovery", "primary.blocked", "primary.branch_vpn", "primary.broker",
                    "primary.cache", "primary.cert", "primary.clicks_catalog", "primary.clicks_crawler",
@@ -609,11 +612,11 @@ NOT_DEPLOYED = {
                    "primary.data_acl", "primary.db", "primary.db_pool", "primary.db_replica", "primary.db_secret",
                    "primary.docs", "primary.eigw", "primary.fleet_cpu", "primary.graph", "primary.hook",
                    "primary.hub_main", "primary.k8s", "primary.k8s_spot", "primary.k8s_web", "primary.kafka",
-                   "primary.line", "primary.members", "primary.nightly_backup", "primary.office",
-                   "primary.office_vpn", "primary.orders", "primary.parts", "primary.players", "primary.quarantine",
-                   "primary.runner", "primary.search", "primary.shop_acl", "primary.spread", "primary.transit_vif",
-                   "primary.vault", "primary.warehouse", "primary.web_service", "primary.workers", "zone.cdn",
-                   "zone.fast", "zone.www", "zone.www_backup"],
+                   "primary.line", "primary.members", "primary.nightly_backup", "primary.office", "primary.office_vpn",
+                   "primary.order_workers", "primary.orders", "primary.parts", "primary.players", "primary.quarantine",
+                   "primary.runner", "primary.search", "primary.shop", "primary.shop_acl", "primary.spread",
+                   "primary.storefront", "primary.transit_vif", "primary.vault", "primary.warehouse",
+                   "primary.web_service", "primary.workers", "zone.cdn", "zone.fast", "zone.www", "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],
