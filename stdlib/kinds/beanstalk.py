@@ -34,7 +34,7 @@ from archform.stdlib.kinds.compute import InstanceType
 from archform.stdlib.kinds.eks import assumable
 from archform.stdlib.kinds.network import az_of, elsewhere, groups_outside, vpc_of
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import Bool, Duration, Enum, IntRange, Percent, Ref, Str, Tags, dur, pct
+from archform.stdlib.types import Bool, Duration, Enum, IntRange, Percent, Ref, Str, Tags
 
 POLICIES = ("all_at_once", "rolling", "rolling_with_additional_batch", "immutable", "traffic_splitting")
 # Supported deployment policies (Elastic Beanstalk developer guide): single-instance environments
@@ -44,8 +44,6 @@ ROLLING = ("rolling", "rolling_with_additional_batch")
 MAX_INSTANCES = 10000  # aws:autoscaling:asg MinSize/MaxSize: 1 to 10000
 MAX_BATCH = 10000  # aws:elasticbeanstalk:command BatchSize (Fixed): 1 to 10000
 EVALUATION_MINUTES = (3, 600)  # aws:elasticbeanstalk:trafficsplitting EvaluationTime, minutes
-DEFAULT_CANARY = pct(10)
-DEFAULT_EVALUATION = dur("5m")
 
 _ENV_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{2,38})[A-Za-z0-9]$")
 # "64bit Amazon Linux 2023 v6.1.0 running Node.js 20", "64bit Windows Server 2022 v2.15.0 running IIS 10.0"
@@ -88,12 +86,12 @@ class BeanstalkEnvironment(Kind):
     an application, in an Auto Scaling group Beanstalk creates over the subnets' AZs (between
     `min` and `max`, from `min`). A `web` environment that is `load_balanced` has an Application
     Load Balancer in front (in `lb_subnets`, else the instances' subnets), a single-instance one
-    an Elastic IP; a `worker` environment reads its SQS `queue` (Beanstalk creates one when none
+    is its one instance; a `worker` environment reads its SQS `queue` (Beanstalk creates one when none
     is given). A new `source` is deployed by `deployment`: all at once (every instance out of
     service at once), rolling (a batch at a time, capacity reduced by a batch), rolling with an
     additional batch (a new batch first, full capacity), immutable (a full new set of instances
     in a second group) or traffic splitting (a new set taking `canary_percent` of the traffic
-    for `evaluation_time`). The load balancer is internal unless `public = true`."""
+    for `evaluation_time`, 10% for 5 minutes unless written). The load balancer is internal unless `public = true`."""
 
     kind: Literal["beanstalk_environment"] = "beanstalk_environment"
     title: ClassVar[str] = "Elastic Beanstalk environment"
