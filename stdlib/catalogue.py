@@ -83,6 +83,8 @@ INDEX: dict[str, str] = {
     "eks_fargate_profile": "eks",
     "beanstalk_application": "beanstalk",
     "beanstalk_environment": "beanstalk",
+    "batch_compute_environment": "batch",
+    "batch_job_queue": "batch",
     "apprunner_service": "apprunner",
     "cognito_identity_pool": "identity_pools",
     "transit_gateway": "transit",

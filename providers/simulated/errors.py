@@ -65,6 +65,8 @@ NOT_FOUND_CODE = {
     "eks_fargate_profile": "ResourceNotFoundException",
     "beanstalk_application": "InvalidParameterValue",
     "beanstalk_environment": "InvalidParameterValue",
+    "batch_compute_environment": "ClientException",
+    "batch_job_queue": "ClientException",
     "apprunner_service": "ResourceNotFoundException",
     "cognito_identity_pool": "ResourceNotFoundException",
     "transit_gateway": "InvalidTransitGatewayID.NotFound",
