@@ -34,6 +34,7 @@ from .loops.opensearch import OpenSearch
 from .loops.redshift import Redshift
 from .loops.eks import Eks
 from .loops.beanstalk import Beanstalk
+from .loops.batch import Batch
 from .loops.apprunner import AppRunner
 from .loops.hybrid import Hybrid
 from .loops.backup import Backups
@@ -46,7 +47,7 @@ LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Auro
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
          ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("opensearch", OpenSearch),
-         ("eks", Eks), ("beanstalk", Beanstalk), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs),
+         ("eks", Eks), ("beanstalk", Beanstalk), ("batch", Batch), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs),
          ("alarms", Alarms))
 
 
