@@ -339,6 +339,18 @@ def _beanstalk_environment(a):
     return [f"{a.get('tier') or 'web'} tier, {shape}", f"deploys {policy}"]
 
 
+def _batch_environment(a):
+    kind = str(a.get("type") or "ec2").replace("_", " ")
+    low = a.get("min_vcpus") or 0
+    types = a.get("instance_types") or []
+    shown = f", {types[0]}" + (f" +{len(types) - 1}" if len(types) > 1 else "") if types else ""
+    return [f"{kind}, {low}–{a.get('max_vcpus')} vCPUs{shown}"]
+
+
+def _batch_queue(a):
+    return [f"priority {a.get('priority')}, {len(a.get('compute_environments') or [])} environments"]
+
+
 def _hub(a):
     return [f"hub, ASN {a.get('amazon_side_asn')}" + (", ECMP" if a.get("vpn_ecmp") else "")]
 
@@ -379,6 +391,7 @@ _DETAILS = {
     "glue_crawler": _crawler, "athena_workgroup": _athena,
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
     "apprunner_service": _apprunner, "beanstalk_environment": _beanstalk_environment,
+    "batch_compute_environment": _batch_environment, "batch_job_queue": _batch_queue,
     "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
     "backup_plan": _backup, "customer_gateway": _cgw,
 }

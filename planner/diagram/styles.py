@@ -98,6 +98,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "apprunner_service": ("compute", "App Runner service", False),
     "beanstalk_application": ("compute", "Beanstalk application", False),
     "beanstalk_environment": ("compute", "Beanstalk environment", False),
+    "batch_compute_environment": ("compute", "Batch compute environment", False),
+    "batch_job_queue": ("compute", "Batch job queue", False),
     "cognito_identity_pool": ("security", "Cognito identity pool", False),
     "transit_gateway": ("network", "Transit gateway", False),
     "transit_gateway_attachment": ("network", "TGW attachment", True),

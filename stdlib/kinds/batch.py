@@ -76,7 +76,9 @@ class BatchComputeEnvironment(Kind):
     Scaling group underneath, holding at least `min_vcpus`, scaling to `max_vcpus` as jobs
     arrive), with `instance_types` (types, families or `optimal`) and an `instance_role`;
     `fargate` and `fargate_spot` run each job on Fargate. Spot environments pick instances by
-    `allocation_strategy` and pay at most `bid_percentage` of the On-Demand price. Instances get
+    `allocation_strategy` (spot_price_capacity_optimized unless written, AWS's recommendation;
+    best_fit would need a Spot Fleet role) and pay at most `bid_percentage` of the On-Demand
+    price. Instances get
     no public address unless their subnets give one."""
 
     kind: Literal["batch_compute_environment"] = "batch_compute_environment"
@@ -150,6 +152,10 @@ class BatchComputeEnvironment(Kind):
         elif getattr(self.instance_role, "kind", "iam_role") == "iam_role":
             yield from assumable(graph, self.instance_role, "ec2.amazonaws.com", "the instances are EC2 instances "
                                  "that assume it", ("instance_role",))
+        if self.type == "spot" and self.allocation_strategy == "best_fit":
+            yield Issue("a spot environment allocating best_fit needs a Spot Fleet role (spotIamFleetRole), which "
+                        "archform does not model; AWS recommends spot_price_capacity_optimized", ("allocation_strategy",),
+                        help="allocation_strategy = spot_price_capacity_optimized")
         if self.type == "ec2":
             if self.allocation_strategy in SPOT_STRATEGIES:
                 yield Issue(f"{self.allocation_strategy} chooses spot capacity; this environment runs on demand",
@@ -176,6 +182,9 @@ class BatchComputeEnvironment(Kind):
         if not self.subnets:
             yield Issue("a managed compute environment needs the subnets its capacity runs in", ("subnets",))
             return
+        if not self.security_groups:
+            yield Issue("a managed compute environment needs at least one security group for its instances or "
+                        "Fargate tasks (securityGroupIds)", ("security_groups",))
         known = [s for s in (deref(graph, r) for r in self.subnets) if s is not None and not elsewhere(me, s)]
         vpcs = sorted({vpc_of(graph, s) for s in known} - {None})
         if len(vpcs) > 1:
