@@ -202,6 +202,10 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           solution_stack="64bit Amazon Linux 2023 v6.1.0 running Node.js 20", subnets=[r("app_a"), r("app_b")],
           min=2, max=4, service_role=r("eb_role"), deployment="rolling", batch_size=1,
           source={"bucket": r("site"), "key": "web/v1.zip"})
+    b.add("crunch", "batch_compute_environment", type="spot", min_vcpus=4, max_vcpus=64,
+          instance_types=["c5.large", "c5.xlarge"], instance_role=r("app_role"), subnets=[r("app_a"), r("app_b")],
+          security_groups=[r("app_sg")])
+    b.add("crunch_jobs", "batch_job_queue", priority=5, compute_environments=[r("crunch")])
     b.add("pull_role", "iam_role", region=None, assumed_by=["build.apprunner"])
     b.add("runner", "apprunner_service", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4",
           access_role=r("pull_role"), min_size=2, vpc_connector={"subnets": [r("app_a"), r("app_b")],
