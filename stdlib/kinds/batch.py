@@ -239,8 +239,9 @@ class BatchJobQueue(Kind):
             yield Issue(f"a job queue's compute environments are all EC2 (ec2, spot) or all Fargate (fargate, "
                         f"fargate_spot): '{odd.address}' is {odd.model.type}, '{other.address}' "
                         f"{other.model.type}", ("compute_environments", i),
-                        related=(Related(odd.address, ("type",), "its type"),
-                                 Related(other.address, ("type",), "this one's")),
+                        related=(Related(odd.address, ("type",), odd.model.type),
+                                 Related(other.address, ("type",), other.model.type + (
+                                     "" if "type" in other.model.model_fields_set else " (the default type)"))),
                         help="put the Fargate environments on a queue of their own")
         arches = {}
         for i, e in ec2:
