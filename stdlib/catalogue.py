@@ -85,6 +85,7 @@ INDEX: dict[str, str] = {
     "beanstalk_environment": "beanstalk",
     "batch_compute_environment": "batch",
     "batch_job_queue": "batch",
+    "batch_job_definition": "batch",
     "apprunner_service": "apprunner",
     "cognito_identity_pool": "identity_pools",
     "transit_gateway": "transit",

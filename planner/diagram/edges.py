@@ -270,6 +270,8 @@ def connect(scene: Scene) -> None:
                 add(a, env, "traffic", f"jobs ({i + 1})")
         if k == "batch_compute_environment":
             incoming += refs(at.get("instance_role")) + refs(at.get("service_role"))
+        if k == "batch_job_definition":
+            incoming += refs(at.get("job_role")) + refs(at.get("execution_role"))
         if k == "cognito_identity_pool":  # the user pools whose clients sign its users in
             incoming += [u for p in at.get("provider") or [] for u in refs(p.get("user_pool"))]
         if k == "iam_role" and isinstance(at.get("web_identity"), dict):  # a role the pool hands out

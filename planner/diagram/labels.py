@@ -351,6 +351,10 @@ def _batch_queue(a):
     return [f"priority {a.get('priority')}, {len(a.get('compute_environments') or [])} environments"]
 
 
+def _batch_job(a):
+    return [f"{a.get('platform')}, {a.get('vcpus')} vCPU, {a.get('memory')}", f"{a.get('attempts')} attempts"]
+
+
 def _hub(a):
     return [f"hub, ASN {a.get('amazon_side_asn')}" + (", ECMP" if a.get("vpn_ecmp") else "")]
 
@@ -392,6 +396,7 @@ _DETAILS = {
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
     "apprunner_service": _apprunner, "beanstalk_environment": _beanstalk_environment,
     "batch_compute_environment": _batch_environment, "batch_job_queue": _batch_queue,
+    "batch_job_definition": _batch_job,
     "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
     "backup_plan": _backup, "customer_gateway": _cgw,
 }

@@ -100,6 +100,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "beanstalk_environment": ("compute", "Beanstalk environment", False),
     "batch_compute_environment": ("compute", "Batch compute environment", False),
     "batch_job_queue": ("compute", "Batch job queue", False),
+    "batch_job_definition": ("compute", "Batch job definition", True),
     "cognito_identity_pool": ("security", "Cognito identity pool", False),
     "transit_gateway": ("network", "Transit gateway", False),
     "transit_gateway_attachment": ("network", "TGW attachment", True),

@@ -67,6 +67,7 @@ NOT_FOUND_CODE = {
     "beanstalk_environment": "InvalidParameterValue",
     "batch_compute_environment": "ClientException",
     "batch_job_queue": "ClientException",
+    "batch_job_definition": "ClientException",
     "apprunner_service": "ResourceNotFoundException",
     "cognito_identity_pool": "ResourceNotFoundException",
     "transit_gateway": "InvalidTransitGatewayID.NotFound",

@@ -12,6 +12,9 @@ Fargate"):
   On-Demand price) only for SPOT; Fargate (FARGATE, FARGATE_SPOT) takes none of min/desired
   vCPUs, instance types, allocation strategy, bid percentage or instance role, and at most 16
   subnets and 5 security groups. Its subnets are of one VPC.
+- A job definition: a container for EC2 (a whole number of vCPUs, at least 1; at least 4 MiB)
+  or Fargate (one of Fargate's vCPU/memory pairs and an execution role); 1–10 attempts; a
+  timeout of at least 60 seconds.
 - A job queue: 1–3 compute environments, in order; all EC2 (EC2 or SPOT) or all Fargate
   (FARGATE or FARGATE_SPOT), never mixed, and of one CPU architecture; a priority ≥ 0 (the
   higher runs first where queues share an environment).
@@ -29,7 +32,7 @@ from archform.stdlib import instance_types
 from archform.stdlib.kinds.eks import assumable
 from archform.stdlib.kinds.network import elsewhere, groups_outside, vpc_of
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import Bool, Enum, IntRange, Percent, Ref, Str, Tags
+from archform.stdlib.types import Bool, Duration, Enum, IntRange, Number, Percent, Ref, SizeRange, Str, Tags, size
 
 TYPES = ("ec2", "spot", "fargate", "fargate_spot")
 FARGATE = ("fargate", "fargate_spot")
@@ -253,3 +256,79 @@ class BatchJobQueue(Kind):
             yield Issue(f"a job queue's compute environments share one CPU architecture; these run "
                         f"{' and '.join(sorted(arches))}", ("compute_environments", i),
                         related=tuple(Related(x.address, ("instance_types",), a) for a, (_, x) in sorted(arches.items())))
+
+
+MAX_ATTEMPTS = 10  # RetryStrategy.attempts: 1 to 10
+MIN_TIMEOUT_SECONDS = 60  # JobTimeout.attemptDurationSeconds: at least 60
+FARGATE_VCPUS = (0.25, 0.5, 1, 2, 4, 8, 16)  # Fargate job vCPU values (Batch API: ResourceRequirement)
+EC2_MIN_MEMORY_MIB = 4  # ResourceRequirement MEMORY on EC2: at least 4 MiB
+
+
+class BatchJobDefinition(Kind):
+    """An AWS Batch job definition (notes §27.6: jobs are Docker images run on ECS): a container
+    `image` with its `vcpus` and `memory`, for the `ec2` platform (EC2 and spot compute
+    environments) or `fargate` (Fargate ones: one of Fargate's vCPU/memory pairs, an
+    `execution_role` to pull the image and write logs, no public address unless
+    `assign_public_ip`). A failed job is tried `attempts` times; one running longer than
+    `timeout` is stopped. Each change is a new revision, as AWS keeps them."""
+
+    kind: Literal["batch_job_definition"] = "batch_job_definition"
+    title: ClassVar[str] = "AWS Batch job definition"
+    noun: ClassVar[str] = "Batch job definition"
+    family: ClassVar[str] = "compute"
+    exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "revision": "number"}
+    force_new: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: Str | None = None
+    platform: Enum("ec2", "fargate", what="platform") = "ec2"
+    image: Str
+    vcpus: Number = 1
+    memory: SizeRange("4MiB", what="memory") = size("2GiB")
+    command: list[Str] = Field(default_factory=list)
+    environment: dict[str, Str] = Field(default_factory=dict)
+    job_role: Ref["iam_role"] | None = None
+    execution_role: Ref["iam_role"] | None = None
+    assign_public_ip: Bool = False  # safe default (the API's DISABLED, written)
+    attempts: IntRange(1, MAX_ATTEMPTS, what="attempts") = 1
+    timeout: Duration | None = None
+    tags: Tags = Field(default_factory=dict)
+
+    def check(self, me: View, graph: Graph) -> Iterable[Issue]:
+        if isinstance(self.name, str) and not _NAME.match(self.name):
+            yield Issue(f"a job definition name is 1–128 letters, digits, '-' and '_', got '{self.name}'", ("name",))
+        t = self.timeout
+        if isinstance(t, v.Duration) and t.total_seconds < MIN_TIMEOUT_SECONDS:
+            yield Issue(f"a job's timeout is at least {MIN_TIMEOUT_SECONDS} seconds, got {t}", ("timeout",))
+        for field, service, what in (("job_role", "ecs-tasks.amazonaws.com", "the job's containers assume it"),
+                                     ("execution_role", "ecs-tasks.amazonaws.com", "ECS pulls the image and writes "
+                                      "the logs with it")):
+            if getattr(self, field) is not None:
+                yield from assumable(graph, getattr(self, field), service, what, (field,))
+        if self.platform == "fargate":
+            yield from self._fargate_issues()
+        else:
+            if isinstance(self.vcpus, (int, float)) and (self.vcpus < 1 or self.vcpus != int(self.vcpus)):
+                yield Issue(f"a job on EC2 reserves a whole number of vCPUs, at least 1, got {self.vcpus:g}",
+                            ("vcpus",), help="vcpus = 1, or platform = fargate for fractions of a vCPU")
+            if self.assign_public_ip is True:
+                yield Issue("assign_public_ip is for Fargate jobs; a job on EC2 uses its instance's network",
+                            ("assign_public_ip",))
+
+    def _fargate_issues(self) -> Iterable[Issue]:
+        from archform.stdlib.kinds._ecs_limits import FARGATE_SIZES, memory_choices
+        if self.execution_role is None:
+            yield Issue("a Fargate job needs an execution_role: Fargate pulls the image and writes the logs with it",
+                        ("execution_role",), help="execution_role = a role ecs-tasks may assume, with "
+                        "AmazonECSTaskExecutionRolePolicy")
+        if not isinstance(self.vcpus, (int, float)):
+            return
+        if self.vcpus not in FARGATE_VCPUS:
+            yield Issue(f"a Fargate job has {', '.join(f'{c:g}' for c in FARGATE_VCPUS)} vCPUs, not {self.vcpus:g}",
+                        ("vcpus",))
+            return
+        units = int(self.vcpus * 1024)
+        if isinstance(self.memory, v.Size):
+            mib = self.memory.bytes / (1 << 20)
+            if mib not in FARGATE_SIZES[units]:
+                yield Issue(f"a Fargate job with {self.vcpus:g} vCPU takes {memory_choices(units)} of memory, not "
+                            f"{self.memory}", ("memory",))

@@ -206,6 +206,9 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           instance_types=["c5.large", "c5.xlarge"], instance_role=r("app_role"), subnets=[r("app_a"), r("app_b")],
           security_groups=[r("app_sg")])
     b.add("crunch_jobs", "batch_job_queue", priority=5, compute_environments=[r("crunch")])
+    b.add("task_exec", "iam_role", region=None, assumed_by=["ecs-tasks"])
+    b.add("crunch_job", "batch_job_definition", platform="fargate", image="public.ecr.aws/docker/library/busybox:1",
+          vcpus=0.5, memory=size("1GiB"), execution_role=r("task_exec"), attempts=2)
     b.add("pull_role", "iam_role", region=None, assumed_by=["build.apprunner"])
     b.add("runner", "apprunner_service", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4",
           access_role=r("pull_role"), min_size=2, vpc_connector={"subnets": [r("app_a"), r("app_b")],

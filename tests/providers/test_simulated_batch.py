@@ -63,3 +63,15 @@ def test_what_the_batch_api_refuses(batch, cloud):
     batch.add("jobs", "batch_job_queue", compute_environments=[r("ondemand")])
     with pytest.raises(DependencyViolation, match="JobQueue relationship"):
         cloud.delete("batch_compute_environment", batch.remotes["ondemand"].id)
+
+
+def test_each_change_to_a_job_definition_is_a_new_revision(batch, cloud):
+    r = batch.ref
+    batch.add("exec", "iam_role", region=None, assumed_by=["ecs-tasks"])
+    job = batch.add("etl", "batch_job_definition", name="etl", platform="fargate", image="etl:1", vcpus=1,
+                    execution_role=r("exec"))
+    assert job.outputs["arn"] == f"arn:aws:batch:us-east-1:{ACCT}:job-definition/etl:1"
+    again = cloud.update("batch_job_definition", job.id, {**batch.sent["etl"], "image": "etl:2"}, ["image"])
+    assert again.outputs["revision"] == 2 and again.outputs["arn"].endswith("job-definition/etl:2")
+    with pytest.raises(InvalidParameter, match="executionRoleArn"):
+        batch.add("bare", "batch_job_definition", platform="fargate", image="etl:1", vcpus=1)

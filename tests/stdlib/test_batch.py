@@ -101,6 +101,10 @@ BASE = '''region "us-east-1" as east {
   batch_job_queue jobs {
 %s
   }
+
+  batch_job_definition etl {
+%s
+  }
 }
 
 iam_role node {
@@ -109,6 +113,10 @@ iam_role node {
 
 iam_role batch_role {
   assumed_by = [batch]
+}
+
+iam_role task_role {
+  assumed_by = ["ecs-tasks"]
 }
 '''
 
@@ -130,8 +138,18 @@ QUEUE = '''    priority             = 10
     compute_environments = [spot, ondemand]'''
 
 
-def diagnose(env: str = ENV, queue: str = QUEUE):
-    desired, diags = resolve_text(BASE % (env, queue), "main.arch")
+JOB = '''    image    = "123456789012.dkr.ecr.us-east-1.amazonaws.com/etl:1.2"
+    vcpus    = 2
+    memory   = 4GiB
+    job_role = task_role
+    attempts = 3
+    timeout  = 2h'''
+
+FARGATE_JOB = JOB + "\n    platform = fargate\n    execution_role = task_role"
+
+
+def diagnose(env: str = ENV, queue: str = QUEUE, job: str = JOB):
+    desired, diags = resolve_text(BASE % (env, queue, job), "main.arch")
     return desired, [d for d in diags if d.is_error or d.severity == "warning"]
 
 
@@ -202,6 +220,32 @@ def test_each_compute_environment_rule_is_one_diagnostic(case, snapshot):
 @pytest.mark.parametrize("case", sorted(QUEUE_LIMITS))
 def test_each_job_queue_rule_is_one_diagnostic(case, snapshot):
     _, found = diagnose(queue=QUEUE_LIMITS[case])
+    errors = [d for d in found if d.is_error]
+    assert len(errors) == 1, [d.summary for d in found]
+    assert render(errors[0]) == snapshot
+
+
+def test_a_fargate_job_definition_validates():
+    assert diagnose(job=FARGATE_JOB)[1] == []
+
+
+JOB_LIMITS = {
+    "ec2_fraction_of_a_vcpu": JOB.replace("vcpus    = 2", "vcpus    = 0.5"),
+    "ec2_public_ip": JOB + "\n    assign_public_ip = true",
+    "eleven_attempts": JOB.replace("attempts = 3", "attempts = 11"),
+    "timeout_under_a_minute": JOB.replace("timeout  = 2h", "timeout  = 30s"),
+    "memory_under_4mib": JOB.replace("memory   = 4GiB", "memory   = 2MiB"),
+    "fargate_without_execution_role": JOB + "\n    platform = fargate",
+    "fargate_vcpus": FARGATE_JOB.replace("vcpus    = 2", "vcpus    = 3"),
+    "fargate_memory": FARGATE_JOB.replace("memory   = 4GiB", "memory   = 20GiB"),
+    "job_role_not_for_tasks": JOB.replace("job_role = task_role", "job_role = node"),
+    "bad_name": JOB + '\n    name = "etl nightly"',
+}
+
+
+@pytest.mark.parametrize("case", sorted(JOB_LIMITS))
+def test_each_job_definition_rule_is_one_diagnostic(case, snapshot):
+    _, found = diagnose(job=JOB_LIMITS[case])
     errors = [d for d in found if d.is_error]
     assert len(errors) == 1, [d.summary for d in found]
     assert render(errors[0]) == snapshot

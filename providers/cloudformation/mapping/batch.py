@@ -1,6 +1,8 @@
 """AWS Batch: a compute environment is an `AWS::Batch::ComputeEnvironment` (MANAGED, its
 compute resources typed EC2, SPOT, FARGATE or FARGATE_SPOT); a job queue an
-`AWS::Batch::JobQueue` with its compute environments in the order written.
+`AWS::Batch::JobQueue` with its compute environments in the order written; a job definition an
+`AWS::Batch::JobDefinition` of type container (a Fargate one with its public address written
+DISABLED unless asked).
 
 An EC2 or SPOT environment's instance role is written as the role's instance profile (what
 Batch launches instances with); a spot environment's allocation strategy is written,
@@ -11,7 +13,7 @@ written.
 
 from __future__ import annotations
 
-from ..units import percent
+from ..units import percent, seconds, size_bytes
 from .common import REF, getatt
 
 
@@ -59,14 +61,43 @@ def batch_job_queue(r):
     })
 
 
-MAPPERS = {"batch_compute_environment": batch_compute_environment, "batch_job_queue": batch_job_queue}
+def batch_job_definition(r):
+    fargate = r.raw("platform") == "fargate"
+    memory = int(size_bytes(r.get("memory") or "2GiB") // (1 << 20))
+    env = r.raw("environment") or {}
+    timeout = r.raw("timeout")
+    r.part("AWS::Batch::JobDefinition", {
+        "JobDefinitionName": r.val("name"),
+        "Type": "container",
+        "PlatformCapabilities": ["FARGATE" if fargate else "EC2"],
+        "ContainerProperties": {
+            "Image": r.val("image"),
+            "Command": r.val("command") or None,
+            "ResourceRequirements": [{"Type": "VCPU", "Value": f"{float(r.raw('vcpus') or 1):g}"},
+                                     {"Type": "MEMORY", "Value": str(memory)}],
+            "Environment": [{"Name": k, "Value": r.val("environment", k)} for k in sorted(env)] or None,
+            "JobRoleArn": r.ref("job_role", export="arn"),
+            "ExecutionRoleArn": r.ref("execution_role", export="arn"),
+            "NetworkConfiguration": {"AssignPublicIp": "ENABLED" if r.raw("assign_public_ip") else "DISABLED"}
+            if fargate else None,
+        },
+        "RetryStrategy": {"Attempts": r.val("attempts") if r.peek("attempts") is not None else 1},
+        "Timeout": {"AttemptDurationSeconds": seconds(timeout)} if timeout is not None else None,
+        "Tags": r.val("tags") or None,
+    })
+
+
+MAPPERS = {"batch_compute_environment": batch_compute_environment, "batch_job_queue": batch_job_queue,
+           "batch_job_definition": batch_job_definition}
 
 TYPES = {
     "batch_compute_environment": ["AWS::Batch::ComputeEnvironment"],
     "batch_job_queue": ["AWS::Batch::JobQueue"],
+    "batch_job_definition": ["AWS::Batch::JobDefinition"],
 }
 
 EXPORTS = {
     "batch_compute_environment": {"id": REF, "arn": REF, "ecs_cluster": None},
     "batch_job_queue": {"id": REF, "arn": REF},
+    "batch_job_definition": {"id": REF, "arn": REF, "revision": None},
 }

@@ -7,6 +7,7 @@
   It belongs to an ECS cluster Batch creates (`ecs_cluster`). CreateComputeEnvironment refuses
   Fargate environments with EC2-only settings, min > desired > max; an environment a job queue
   uses cannot be deleted.
+- A job definition: a revision per registration (its ARN ends `:revision`).
 - A job queue: CreateJobQueue refuses more than three compute environments, EC2 and Fargate ones
   mixed, and a disabled environment.
 """
@@ -133,4 +134,34 @@ class BatchJobQueue(Named):
                                                               for i, e in enumerate(envs)]}
 
 
-BEHAVIOURS = {"batch_compute_environment": BatchComputeEnvironment(), "batch_job_queue": BatchJobQueue()}
+class BatchJobDefinition(Named):
+    """Each registration is a new revision of the name (1, 2, …); RegisterJobDefinition refuses
+    a Fargate job without an execution role."""
+
+    service = "batch"
+    name_max = 128
+    name_taken_code = CODE
+
+    def explicit_name(self, rec: Record) -> str | None:
+        return rec.attrs.get("name")
+
+    def arn(self, rec: Record) -> str:
+        return ids.arn("batch", rec.region, f"job-definition/{rec.name}:{rec.outputs.get('revision', 1)}")
+
+    def validate(self, op: Op, rec: Record, old: Record | None):
+        if rec.attrs.get("platform") == "fargate":
+            require(bool(rec.attrs.get("execution_role")), "Fargate job definitions require an executionRoleArn", CODE)
+
+    def create(self, op: Op, rec: Record):
+        rec.outputs["revision"] = 1
+
+    def update(self, op: Op, rec: Record, old: Record):
+        rec.outputs["revision"] = int(old.outputs.get("revision", 1)) + 1
+
+    def outputs(self, op: Op, rec: Record) -> dict:
+        return {"name": rec.name, "revision": rec.outputs.get("revision", 1), "status": "ACTIVE",
+                "arn": self.arn(rec)}
+
+
+BEHAVIOURS = {"batch_compute_environment": BatchComputeEnvironment(), "batch_job_queue": BatchJobQueue(),
+              "batch_job_definition": BatchJobDefinition()}
