@@ -9,40 +9,12 @@ import pytest
 
 from archform.dsl.diagnostics import render
 from archform.dsl.resolve import resolve_text
+from arch_text import NETWORK
 
 BASE = '''region "us-east-1" as east {
-  vpc main {
-    cidr = 10.0.0.0/16
-  }
-
-  vpc other {
-    cidr = 10.9.0.0/16
-  }
-
-  subnet a {
-    vpc  = main
-    cidr = 10.0.1.0/24
-    az   = a
-  }
-
-  subnet b {
-    vpc  = main
-    cidr = 10.0.2.0/24
-    az   = b
-  }
-
-  subnet elsewhere {
-    vpc  = other
-    cidr = 10.9.1.0/24
-    az   = b
-  }
-
+''' + NETWORK + '''
   security_group batch_sg {
     vpc = main
-  }
-
-  security_group other_sg {
-    vpc = other
   }
 
   batch_compute_environment ondemand {

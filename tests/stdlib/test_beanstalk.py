@@ -9,58 +9,10 @@ import pytest
 
 from archform.dsl.diagnostics import render
 from archform.dsl.resolve import resolve_text
+from arch_text import NETWORK
 
 BASE = '''region "us-east-1" as east {
-  vpc main {
-    cidr = 10.0.0.0/16
-  }
-
-  vpc other {
-    cidr = 10.9.0.0/16
-  }
-
-  subnet a {
-    vpc  = main
-    cidr = 10.0.1.0/24
-    az   = a
-  }
-
-  subnet b {
-    vpc  = main
-    cidr = 10.0.2.0/24
-    az   = b
-  }
-
-  subnet a2 {
-    vpc  = main
-    cidr = 10.0.3.0/24
-    az   = a
-  }
-
-  subnet edge_a {
-    vpc    = main
-    cidr   = 10.0.4.0/24
-    az     = a
-    public = true
-  }
-
-  subnet edge_b {
-    vpc    = main
-    cidr   = 10.0.5.0/24
-    az     = b
-    public = true
-  }
-
-  subnet elsewhere {
-    vpc  = other
-    cidr = 10.9.1.0/24
-    az   = b
-  }
-
-  security_group other_sg {
-    vpc = other
-  }
-
+''' + NETWORK + '''
   sqs_queue jobs {
   }
 

@@ -106,7 +106,9 @@ class BatchComputeEnvironment(AutoscalingGroup):
             raise in_use(rec, users, code=CODE, what=" (Cannot delete, found existing JobQueue relationship)")
 
 
-class BatchJobQueue(Named):
+class _BatchNamed(Named):
+    """A Batch resource known by its `name` (or one made from its address): 1–128 characters."""
+
     service = "batch"
     name_max = 128
     name_taken_code = CODE
@@ -114,6 +116,8 @@ class BatchJobQueue(Named):
     def explicit_name(self, rec: Record) -> str | None:
         return rec.attrs.get("name")
 
+
+class BatchJobQueue(_BatchNamed):
     def arn(self, rec: Record) -> str:
         return ids.arn("batch", rec.region, f"job-queue/{rec.name}")
 
@@ -134,16 +138,9 @@ class BatchJobQueue(Named):
                                                               for i, e in enumerate(envs)]}
 
 
-class BatchJobDefinition(Named):
+class BatchJobDefinition(_BatchNamed):
     """Each registration is a new revision of the name (1, 2, …); RegisterJobDefinition refuses
     a Fargate job without an execution role."""
-
-    service = "batch"
-    name_max = 128
-    name_taken_code = CODE
-
-    def explicit_name(self, rec: Record) -> str | None:
-        return rec.attrs.get("name")
 
     def arn(self, rec: Record) -> str:
         return ids.arn("batch", rec.region, f"job-definition/{rec.name}:{rec.outputs.get('revision', 1)}")
