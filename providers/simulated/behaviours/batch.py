@@ -8,8 +8,8 @@
   Fargate environments with EC2-only settings, min > desired > max; an environment a job queue
   uses cannot be deleted.
 - A job definition: a revision per registration (its ARN ends `:revision`).
-- A job queue: CreateJobQueue refuses more than three compute environments, EC2 and Fargate ones
-  mixed, and a disabled environment.
+- A job queue: CreateJobQueue refuses more than three compute environments, and EC2 and
+  Fargate ones mixed (a disabled environment may be listed: no job is placed on it).
 """
 
 from __future__ import annotations
@@ -127,9 +127,6 @@ class BatchJobQueue(_BatchNamed):
                 f"{MAX_QUEUE_ENVIRONMENTS} compute environments, got {len(envs)}", CODE)
         kinds = {"fargate" if e.attrs.get("type") in FARGATE else "ec2" for e in envs}
         require(len(kinds) == 1, "computeEnvironmentOrder: EC2 and Fargate compute environments can't be mixed", CODE)
-        for e in envs:
-            require(e.attrs.get("enabled") is not False, f"Compute environment {e.name} is DISABLED: a job queue "
-                    "takes VALID, ENABLED compute environments", CODE)
 
     def outputs(self, op: Op, rec: Record) -> dict:
         envs = rec.attrs.get("compute_environments") or []
