@@ -246,6 +246,10 @@ class BatchJobQueue(Kind):
                                  Related(other.address, ("type",), other.model.type + (
                                      "" if "type" in other.model.model_fields_set else " (the default type)"))),
                         help="put the Fargate environments on a queue of their own")
+        if views and all(e.model.enabled is False for _, e in views) and self.enabled is not False:
+            yield Issue("every compute environment of this queue is disabled: its jobs wait in RUNNABLE until one is "
+                        "enabled", ("compute_environments",), severity="warning",
+                        related=tuple(Related(e.address, ("enabled",), "disabled") for _, e in views[:3]))
         arches = {}
         for i, e in ec2:
             arch = architecture(e.model.instance_types) if e.model.instance_types else None

@@ -221,3 +221,10 @@ def test_each_job_definition_rule_is_one_diagnostic(case, snapshot):
     errors = [d for d in found if d.is_error]
     assert len(errors) == 1, [d.summary for d in found]
     assert render(errors[0]) == snapshot
+
+
+def test_a_queue_whose_environments_are_all_disabled_is_warned_about():
+    _, found = diagnose(env=ENV + "\n    enabled = false", queue="    compute_environments = [ondemand]")
+    assert [(d.severity, d.summary) for d in found] == [
+        ("warning", "east.jobs: every compute environment of this queue is disabled: its jobs wait in RUNNABLE until "
+                    "one is enabled")]
