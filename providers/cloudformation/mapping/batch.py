@@ -14,7 +14,7 @@ written.
 from __future__ import annotations
 
 from ..units import percent, seconds, size_bytes
-from .common import REF, getatt
+from .common import REF
 
 
 def batch_compute_environment(r):
