@@ -120,7 +120,8 @@ def placements(cloud, ids: dict[str, str], desired) -> tuple[list[dict], dict[st
     hosts they run on (id → family, vCPUs, vCPUs used)."""
     from archform.providers.simulated import console
     wanted = {a: ids[a] for a, r in desired.resources.items()
-              if r.kind in ("instance", "autoscaling_group", "eks_node_group") and a in ids}
+              if r.kind in ("instance", "autoscaling_group", "eks_node_group", "beanstalk_environment",
+                            "batch_compute_environment") and a in ids}
     rows = console.placements(cloud, wanted)
     host_ids = sorted({p["host"] for p in rows if p.get("host")})
     hosts: dict[str, dict] = {}

@@ -249,7 +249,8 @@ def register_placement(sim: click.Group, cloud_opt):
         from archform.providers.simulated import console
         from ..state import StateStore
         desired = resolve_or_exit(Context(), path, params)
-        kinds = ("instance", "autoscaling_group", "eks_node_group")
+        kinds = ("instance", "autoscaling_group", "eks_node_group", "beanstalk_environment",
+                 "batch_compute_environment")
         declared = sorted(a for a, r in desired.resources.items() if r.kind in kinds)
         if address:
             chosen = [a for a in declared if a == address or a.startswith((address + ".", address + "["))]

@@ -282,6 +282,20 @@ def connect(scene: Scene) -> None:
             for cluster in refs(at.get("cluster")):
                 add(cluster, a, "manages")
             incoming += refs(at.get("role")) + refs(at.get("pod_execution_role")) + refs(at.get("storage"))
+        if k == "beanstalk_environment":  # the application it runs, the roles, the bundle, a worker's queue
+            for app in refs(at.get("application")):
+                add(app, a, "manages")
+            for queue in refs(at.get("queue")):
+                add(queue, a, "traffic", "messages")
+            incoming += refs(at.get("instance_role")) + refs(at.get("service_role"))
+            incoming += refs((at.get("source") or {}).get("bucket"))
+        if k == "batch_job_queue":  # jobs go to its compute environments, in order
+            for i, env in enumerate(refs(at.get("compute_environments"))):
+                add(a, env, "traffic", f"jobs ({i + 1})")
+        if k == "batch_compute_environment":
+            incoming += refs(at.get("instance_role")) + refs(at.get("service_role"))
+        if k == "batch_job_definition":
+            incoming += refs(at.get("job_role")) + refs(at.get("execution_role"))
         if k == "cognito_identity_pool":  # the user pools whose clients sign its users in
             incoming += [u for p in at.get("provider") or [] for u in refs(p.get("user_pool"))]
         if k == "iam_role" and isinstance(at.get("web_identity"), dict):  # a role the pool hands out

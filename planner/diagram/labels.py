@@ -329,6 +329,32 @@ def _apprunner(a):
             "egress through a VPC connector" if a.get("vpc_connector") else ""]
 
 
+def _beanstalk_environment(a):
+    policy = str(a.get("deployment") or "all_at_once").replace("_", " ")
+    if a.get("load_balanced") is False:
+        shape = "single instance"
+    else:
+        shape = f"{a.get('min')}–{a.get('max')} × {a.get('instance_type')}" + (", ALB" if a.get("tier") != "worker"
+                                                                                else "")
+    return [f"{a.get('tier') or 'web'} tier, {shape}", f"deploys {policy}"]
+
+
+def _batch_environment(a):
+    kind = str(a.get("type") or "ec2").replace("_", " ")
+    low = a.get("min_vcpus") or 0
+    types = a.get("instance_types") or []
+    shown = f", {types[0]}" + (f" +{len(types) - 1}" if len(types) > 1 else "") if types else ""
+    return [f"{kind}, {low}–{a.get('max_vcpus')} vCPUs{shown}"]
+
+
+def _batch_queue(a):
+    return [f"priority {a.get('priority')}, {len(a.get('compute_environments') or [])} environments"]
+
+
+def _batch_job(a):
+    return [f"{a.get('platform')}, {a.get('vcpus')} vCPU, {a.get('memory')}", f"{a.get('attempts')} attempts"]
+
+
 def _hub(a):
     return [f"hub, ASN {a.get('amazon_side_asn')}" + (", ECMP" if a.get("vpn_ecmp") else "")]
 
@@ -395,7 +421,9 @@ _DETAILS = {
     "redshift_cluster": _redshift, "redshift_serverless": _redshift_serverless, "opensearch_domain": _opensearch,
     "glue_crawler": _crawler, "athena_workgroup": _athena,
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
-    "apprunner_service": _apprunner,
+    "apprunner_service": _apprunner, "beanstalk_environment": _beanstalk_environment,
+    "batch_compute_environment": _batch_environment, "batch_job_queue": _batch_queue,
+    "batch_job_definition": _batch_job,
     "transit_gateway": _hub, "vpn_connection": _vpn, "dx_connection": _dx, "dx_virtual_interface": _vif,
     "backup_plan": _backup, "customer_gateway": _cgw, "fsx_file_system": _fsx,
     "dms_replication_instance": _dms_instance, "dms_endpoint": _dms_endpoint, "dms_replication_task": _dms_task,

@@ -275,10 +275,12 @@ def _num(x) -> str:
 # --- instances ---------------------------------------------------------------------------------
 
 def instances(scene: Scene) -> None:
-    """Each Auto Scaling group's (and EKS node group's) desired instances as nodes in its subnets, balanced across AZs
-    (one per AZ in turn, AZs in name order), managed by the group's node."""
+    """Each Auto Scaling group's (and EKS node group's, Beanstalk environment's) desired instances
+    as nodes in its subnets, balanced across AZs (one per AZ in turn, AZs in name order), managed
+    by the group's node."""
     for address, it in sorted(scene.items.items()):
-        if it.kind not in ("autoscaling_group", "eks_node_group") or address not in scene.nodes:
+        if it.kind not in ("autoscaling_group", "eks_node_group", "beanstalk_environment") or \
+                address not in scene.nodes:
             continue
         subnets = [s for s in refs(it.attrs.get("subnets")) if s in scene.frame_of]
         if not subnets:
@@ -287,7 +289,8 @@ def instances(scene: Scene) -> None:
         desired = it.attrs.get("desired")
         count = int(desired if desired is not None else it.attrs.get("min") or 0)
         launch = it.attrs.get("launch") if isinstance(it.attrs.get("launch"), dict) else {}
-        itype = launch.get("instance_type") or (it.attrs.get("instance_types") or [None])[0]
+        itype = launch.get("instance_type") or (it.attrs.get("instance_types") or [None])[0] or \
+            it.attrs.get("instance_type")
         lt = ref(it.attrs.get("launch_template"))
         if itype is None and lt in scene.items:
             itype = scene.items[lt].attrs.get("instance_type")

@@ -38,6 +38,7 @@ EXPECTED = {
     "stream_pipeline": {"global": 1, "region": 1},
     "analytics": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 3},
     "eks_cluster": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9},
+    "beanstalk_web": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9},
     "mq_broker": {"region": 1, "vpc": 1, "az": 2, "subnet": 4},
     "hybrid_network": {"global": 1, "region": 1, "vpc": 3, "az": 6, "subnet": 8},
     "backup_restore": {"global": 1, "region": 2},

@@ -63,6 +63,11 @@ CASES = {
         "rename": ("query_results", "athena_results", "primary"),
         "drift": ("primary.warehouse", "snapshot_retention", "1d"),
     },
+    "beanstalk_web": {
+        "edit": ("min             = 3", "min             = 4"),
+        "rename": ("releases", "bundles", "primary"),
+        "drift": ("primary.storefront", "max", 12),
+    },
     "eks_cluster": {
         "edit": ("desired         = 6", "desired         = 8"),
         "rename": ("shared", "web_storage", "primary"),

@@ -206,6 +206,19 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("pods_role", "iam_role", region=None, assumed_by=["eks-fargate-pods"])
     b.add("k8s_web", "eks_fargate_profile", cluster=r("k8s"), pod_execution_role=r("pods_role"),
           subnets=[r("app_a"), r("app_b")], selector=[{"namespace": "web"}], pods=2)
+    b.add("shop", "beanstalk_application", description="the shop")
+    b.add("eb_role", "iam_role", region=None, assumed_by=["elasticbeanstalk"])
+    b.add("storefront", "beanstalk_environment", application=r("shop"),
+          solution_stack="64bit Amazon Linux 2023 v6.1.0 running Node.js 20", subnets=[r("app_a"), r("app_b")],
+          min=2, max=4, service_role=r("eb_role"), deployment="rolling", batch_size=1,
+          source={"bucket": r("site"), "key": "web/v1.zip"})
+    b.add("crunch", "batch_compute_environment", type="spot", min_vcpus=4, max_vcpus=64,
+          instance_types=["c5.large", "c5.xlarge"], instance_role=r("app_role"), subnets=[r("app_a"), r("app_b")],
+          security_groups=[r("app_sg")])
+    b.add("crunch_jobs", "batch_job_queue", priority=5, compute_environments=[r("crunch")])
+    b.add("task_exec", "iam_role", region=None, assumed_by=["ecs-tasks"])
+    b.add("crunch_job", "batch_job_definition", platform="fargate", image="public.ecr.aws/docker/library/busybox:1",
+          vcpus=0.5, memory=size("1GiB"), execution_role=r("task_exec"), attempts=2)
     b.add("pull_role", "iam_role", region=None, assumed_by=["build.apprunner"])
     b.add("runner", "apprunner_service", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4",
           access_role=r("pull_role"), min_size=2, vpc_connector={"subnets": [r("app_a"), r("app_b")],

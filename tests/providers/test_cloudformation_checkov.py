@@ -161,6 +161,7 @@ ACCEPTED = {
         ("CKV_AWS_195", "PrimaryClicksCrawler"), ("CKV_AWS_317", "PrimarySearch"), ("CKV_AWS_71", "PrimaryWarehouse"),
         ("CKV_AWS_84", "PrimarySearch"),
     },
+    "beanstalk_web": {("CKV_AWS_18", "PrimaryReleases"), ("CKV_AWS_27", "PrimaryOrders")},
     "eks_cluster": set(),  # the defaults: a private endpoint, secrets encrypted, every control-plane log
     "cross_region_fan_out": {
         ("CKV_AWS_115", "PrimaryPlain"), ("CKV_AWS_115", "PrimaryWorker"), ("CKV_AWS_116", "PrimaryPlain"),

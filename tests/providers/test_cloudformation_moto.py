@@ -116,6 +116,9 @@ MOTO_UNSUPPORTED = [
     "AWS::ElastiCache::CacheCluster",
     "AWS::ElastiCache::ReplicationGroup",
     "AWS::ElastiCache::SubnetGroup",
+    "AWS::ElasticBeanstalk::Application",  # moto has Elastic Beanstalk's API, not its CloudFormation
+    "AWS::ElasticBeanstalk::ApplicationVersion",
+    "AWS::ElasticBeanstalk::Environment",
     "AWS::ElasticLoadBalancingV2::ListenerCertificate",
     "AWS::FSx::FileSystem",
     "AWS::GlobalAccelerator::Accelerator",
@@ -593,6 +596,8 @@ CHECKS = {
 # - every_kind: the Cognito identity pool and the two roles whose trust names it, and the Kinesis
 #   mapping with enhanced fan-out (its AWS::Kinesis::StreamConsumer);
 # - mq_broker: the broker (moto's CloudFormation has no AWS::AmazonMQ::Broker).
+# - beanstalk_web and every_kind: the Beanstalk applications and environments (moto's
+#   CloudFormation has no AWS::ElasticBeanstalk types).
 # - fargate_service: Aurora and the certificate as in ha_web, the task definition (its
 #   environment reads Aurora's endpoint) and the service (it waits for the HTTPS listener).
 # - every_kind: moto's CloudFormation has no customer gateways, VPN connections, transit gateway
@@ -612,9 +617,10 @@ NOT_DEPLOYED = {
     "analytics": ["delivery_role", "primary.analysts", "primary.clicks_catalog", "primary.clicks_crawler",
                   "primary.clicks_to_lake", "primary.clicks_to_search", "primary.search"],
     "eks_cluster": ["primary.batch", "primary.general", "primary.platform", "primary.web"],
+    "beanstalk_web": ["primary.order_workers", "primary.shop", "primary.storefront"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "dxgw", "guest_role", "player_role", "primary.adhoc",
+    "every_kind": ["accelerator", "cdn", "dr", "dxgw", "guest_role", "player_role", "primary.adhoc", "primary.admin",
                    "primary.analysts", "primary.app_degraded", "primary.app_errors", "primary.app_fleet",
                    "primary.app_lt", "primary.audit", "primary.bad_domains", "primary.bastion_flows",
                    "primary.bastion_recovery", "primary.blocked", "primary.branch_vpn", "primary.broker",
@@ -627,12 +633,12 @@ NOT_DEPLOYED = {
                    "primary.k8s", "primary.k8s_spot", "primary.k8s_web", "primary.kafka", "primary.keys_rotated",
                    "primary.line", "primary.members", "primary.mover", "primary.nat_ip_shield",
                    "primary.nightly_backup", "primary.no_ssh", "primary.office", "primary.office_vpn",
-                   "primary.orders", "primary.parts", "primary.players", "primary.quarantine", "primary.runner",
-                   "primary.search", "primary.shares", "primary.shop", "primary.shop_acl", "primary.spread",
-                   "primary.suricata", "primary.to_lake", "primary.to_lake_task", "primary.transit_vif",
-                   "primary.vault", "primary.warehouse", "primary.web_service", "primary.web_shield",
-                   "primary.workers", "zone.cdn", "zone.fast", "zone.www",
-                   "zone.www_backup"],
+                   "primary.order_workers", "primary.orders", "primary.parts", "primary.players",
+                   "primary.quarantine", "primary.runner", "primary.search", "primary.shares", "primary.shop",
+                   "primary.shop_acl", "primary.shop_board", "primary.spread", "primary.storefront", "primary.suricata", "primary.to_lake",
+                   "primary.to_lake_task", "primary.transit_vif", "primary.vault", "primary.warehouse",
+                   "primary.web_service", "primary.web_shield", "primary.workers", "zone.cdn", "zone.fast",
+                   "zone.www", "zone.www_backup"],
     "multi_region": ["edge", "primary.carts", "primary.orders", "primary.site", "shop.www_primary",
                      "shop.www_standby", "shop_dr", "standby.orders", "standby.reports_replica", "standby.site",
                      "standby.to_primary"],

@@ -70,6 +70,9 @@ ID_FORMAT = {
     "eks_cluster": r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", "eks_node_group": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
     "eks_fargate_profile": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
     "apprunner_service": r"[0-9a-f]{32}",
+    "beanstalk_application": r"[^/]{1,100}", "beanstalk_environment": r"e-[0-9a-z]{10}",
+    "batch_compute_environment": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}", "batch_job_queue": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}",
+    "batch_job_definition": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}",
     "cognito_identity_pool": rf"us-east-1:{UUID}",
     "transit_gateway": rf"tgw-{HEX17}", "transit_gateway_attachment": rf"tgw-attach-{HEX17}",
     "transit_gateway_route_table": rf"tgw-rtb-{HEX17}", "customer_gateway": rf"cgw-{HEX17}",
@@ -137,6 +140,11 @@ ARN_FORMAT = {
     "eks_cluster": rf"arn:aws:eks:us-east-1:{ACCT}:cluster/{{id}}",
     "eks_node_group": rf"arn:aws:eks:us-east-1:{ACCT}:nodegroup/[A-Za-z0-9_-]+/{{id}}/{UUID}",
     "eks_fargate_profile": rf"arn:aws:eks:us-east-1:{ACCT}:fargateprofile/[A-Za-z0-9_-]+/{{id}}/{UUID}",
+    "beanstalk_application": rf"arn:aws:elasticbeanstalk:us-east-1:{ACCT}:application/{{id}}",
+    "beanstalk_environment": rf"arn:aws:elasticbeanstalk:us-east-1:{ACCT}:environment/[^/]+/[A-Za-z0-9-]{{4,40}}",
+    "batch_compute_environment": rf"arn:aws:batch:us-east-1:{ACCT}:compute-environment/{{id}}",
+    "batch_job_queue": rf"arn:aws:batch:us-east-1:{ACCT}:job-queue/{{id}}",
+    "batch_job_definition": rf"arn:aws:batch:us-east-1:{ACCT}:job-definition/{{id}}:1",
     "apprunner_service": rf"arn:aws:apprunner:us-east-1:{ACCT}:service/[A-Za-z0-9_-]{{4,40}}/{{id}}",
     "cognito_identity_pool": rf"arn:aws:cognito-identity:us-east-1:{ACCT}:identitypool/{{id}}",
     "transit_gateway": rf"arn:aws:ec2:us-east-1:{ACCT}:transit-gateway/{{id}}",
@@ -167,7 +175,8 @@ ARN_FORMAT = {
 # exports that are legitimately empty for the resource built in the world
 EMPTY_OK = {("s3_endpoint", "dns_name"), ("sqs_endpoint", "prefix_list"), ("logs", "website_endpoint"),
             ("audit_logs", "website_endpoint"),
-            ("accelerator", "dual_stack_dns_name")}
+            ("accelerator", "dual_stack_dns_name"),
+            ("storefront", "queue_url")}  # a web environment reads no queue (a worker's is in test_simulated_beanstalk)
 
 
 def code_of(excinfo) -> str:

@@ -14,7 +14,7 @@ from archform.stdlib import facets
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
 from . import analytics, clusterdb, dbproxy, kafka
-from . import apprunner, eks
+from . import apprunner, batch, beanstalk, eks
 from . import identity_pools
 from . import backup, hybrid
 from . import ecs
@@ -25,7 +25,7 @@ from . import dms, fsx
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
-            apprunner, identity_pools, hybrid, backup, ecs, keys,
+            apprunner, batch, beanstalk, identity_pools, hybrid, backup, ecs, keys,
             secrets, waf, monitoring, audit, netsec, fsx, dms)
 
 MAPPERS: dict = {}

@@ -12,7 +12,7 @@ from archform.stdlib import facets
 from . import (apigateway, compute, database, dns, dr, edge, events, identity, loadbalancing, messaging, mq, network,
                security, serverless, storage, streaming, workload)
 from . import analytics, clusterdb, dbproxy, kafka
-from . import apprunner, eks
+from . import apprunner, batch, beanstalk, eks
 from . import identity_pools
 from . import backup, hybrid
 from . import ecs
@@ -24,7 +24,7 @@ from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
              apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
-             apprunner, identity_pools, hybrid, backup, ecs, keys, secrets,
+             apprunner, batch, beanstalk, identity_pools, hybrid, backup, ecs, keys, secrets,
              waf, monitoring, audit, netsec, fsx, dms)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()

@@ -35,6 +35,8 @@ from .loops.redshift import Redshift
 from .loops.fsx import Fsx
 from .loops.dms import Dms
 from .loops.eks import Eks
+from .loops.beanstalk import Beanstalk
+from .loops.batch import Batch
 from .loops.apprunner import AppRunner
 from .loops.hybrid import Hybrid
 from .loops.backup import Backups
@@ -47,8 +49,8 @@ LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Auro
          ("network", Network), ("storage", Storage), ("serverless", Serverless), ("workload", Workloads),
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
          ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("fsx", Fsx), ("dms", Dms),
-         ("opensearch", OpenSearch), ("eks", Eks), ("apprunner", AppRunner), ("hybrid", Hybrid), ("backup", Backups),
-         ("ecs", Ecs), ("alarms", Alarms))
+         ("opensearch", OpenSearch), ("eks", Eks), ("beanstalk", Beanstalk), ("batch", Batch), ("apprunner", AppRunner),
+         ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs), ("alarms", Alarms))
 
 
 class Run:
