@@ -247,7 +247,7 @@ class Policy(ResolverState):
         """Decided now when it can be (a failure known already is reported), and carried to the
         apply as text with the values of the names it reads besides `self`."""
         values = {}
-        for name, span in sorted(_free_names(cond) | _free_names(msg)):
+        for name, span in sorted(_free_names(cond) | _free_names(msg), key=lambda x: (x[0], x[1].start_pos)):
             if name == "self" or name in values or env.scope.find(name) is None:
                 continue  # `self` is the applied resource; an unbound name is a word
             val = plain(env.lookup(name, span))
@@ -255,15 +255,35 @@ class Policy(ResolverState):
                 raise fail(f"a postcondition reads `self` and plain values; '{name}' is a resource", span,
                            help="compare with another resource in a precondition, decided when planning")
             values[name] = v.to_json(val)
-        val = self._eval(cond, env)
+        cls = self.kinds[inst.kind]
+        exports = []
+        for n, span in sorted(_self_reads(cond) | _self_reads(msg), key=lambda x: x[1].start_pos):
+            self.attr(self.ref_of(inst), n, span, span, set())  # an attribute it does not have is reported
+            if n in cls.exports:
+                exports.append(n)
+        val = None if exports else self._eval(cond, env)  # what reads exports is decided after apply only
         if val is False:
             self.diags.append(error(f"{inst.address}: postcondition fails already: {self._message(msg, env)}",
                                     cond.span, labels=[Label(inst.group.block.header_span, "of this")],
                                     help="it reads only values known when planning"))
-        elif not (val is True or v.is_unknown(val)):
+        elif not (val is None or val is True or v.is_unknown(val)):
             raise fail(f"a postcondition must be true or false, got {v.type_name(val)}", cond.span,
                        help="compare to make one: self.public_ip == null")
         return Postcondition(cond.span.text, msg.span.text, str(cond.span), json.dumps(values, sort_keys=True))
+
+
+def _self_reads(expr) -> set[tuple[str, Span]]:
+    """The attributes an expression reads of `self` (`self.public_ip`), with where."""
+    out: set = set()
+    todo = [expr]
+    while todo:
+        e = todo.pop()
+        if e is None or isinstance(e, str):
+            continue
+        if type(e) is ast.GetAttr and type(e.obj) is ast.Var and e.obj.name == "self":
+            out.add((e.name, e.name_span))
+        todo += [e.iterable, e.body, e.cond] if type(e) is ast.ListComp else _children(e)
+    return out
 
 
 def _free_names(expr) -> set[tuple[str, Span]]:
