@@ -60,7 +60,8 @@ class CheckFailure:
     severity: str
     address: str  # the offending resource's, or "" when the check is not about one
     message: str
-    span: Span | None
+    span: Span | None  # the offending resource's block, or the check's name
+    check_at: str = ""  # where the check is written (file:line:col)
 
     @property
     def id(self) -> str:
@@ -68,7 +69,7 @@ class CheckFailure:
 
     def scrubbed(self, secrets: set[str]) -> "CheckFailure":
         shown = redact.scrub([warning(self.message)], secrets)[0].summary
-        return CheckFailure(self.name, self.severity, self.address, shown, self.span)
+        return CheckFailure(self.name, self.severity, self.address, shown, self.span, self.check_at)
 
 
 class Policy(ResolverState):
@@ -219,7 +220,7 @@ class Policy(ResolverState):
         make = warning if severity == "low" else error
         self.diags.append(make(f'{where}check "{c.name}" failed: {message}', span, labels=labels,
                                detail=f"severity {severity}", code=CHECK_ID + c.name))
-        self.check_failures.append(CheckFailure(c.name, severity, address, message, span))
+        self.check_failures.append(CheckFailure(c.name, severity, address, message, span, str(c.block.label_span)))
 
     # -- lifecycle conditions ------------------------------------------------------------------
     def _conditions(self, inst: Instance):
