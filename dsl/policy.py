@@ -167,9 +167,28 @@ class Policy(ResolverState):
         raise fail(f"a message is a string, got {v.type_name(val)}", expr.span,
                    help='write it in double quotes; ${...} puts a value in it')
 
+    def _unbound(self, exprs, scope: Scope, own: set) -> bool:
+        """Report each name these expressions read that nothing declares (a bare word, elsewhere
+        in the language): in a policy it is a misspelt name. Whether any was."""
+        found = False
+        for name, span in sorted({n for e in exprs if e is not None for n in _free_names(e)},
+                                 key=lambda x: x[1].start_pos):
+            if name in own or scope.find(name) is not None or (name == "region" and scope.region):
+                continue
+            self.diags.append(error(f"'{name}' is not a name in scope", span,
+                                    help=did_you_mean(name, scope.visible() | own) or
+                                    f'a word is written in quotes here: "{name}"'))
+            found = True
+        return found
+
     def _run_check(self, c: CheckDecl):
         block = c.block
         env = EvalEnv(self, c.scope, set(), policy=True)
+        loop = {block.for_.var, block.for_.key_var} - {None} if block.for_ is not None else set()
+        inside = [c.attrs["assert"].value, c.attrs["message"].value, block.if_]
+        if self._unbound([block.for_.iterable] if block.for_ is not None else [], c.scope, set()) | \
+                self._unbound(inside, c.scope, loop):
+            return
         severity = "high"
         if "severity" in c.attrs:
             expr = c.attrs["severity"].value
@@ -228,6 +247,8 @@ class Policy(ResolverState):
         for b, env in inst.conditions:
             attrs = {a.name: a for a in b.body}
             cond, msg = attrs["condition"].value, attrs["message"].value
+            if self._unbound([cond, msg], env.scope, {"self"}):
+                continue
             inner = EvalEnv(self, env.scope, set(), policy=True).child({"self": self.ref_of(inst)})
             try:
                 if b.type == "precondition":
