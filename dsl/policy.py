@@ -150,7 +150,12 @@ class Policy(ResolverState):
                 self.diags.append(e.diagnostic)
 
     def _truth(self, expr, env: EvalEnv, what: str, later: str):
-        val = self._eval(expr, env)
+        try:
+            val = self._eval(expr, env)
+        except EvalError as e:  # an export compared: said in the words of the block it is in
+            if e.diagnostic is None or "known only after apply" not in e.diagnostic.summary:
+                raise
+            raise fail(f"{what} is known only after apply", e.diagnostic.span or expr.span, help=later) from None
         if v.is_unknown(val):
             raise fail(f"{what} is known only after apply", expr.span, help=later)
         if not isinstance(val, bool):
@@ -272,11 +277,15 @@ class Policy(ResolverState):
         for name, span in sorted(_free_names(cond) | _free_names(msg), key=lambda x: (x[0], x[1].start_pos)):
             if name == "self" or name in values or env.scope.find(name) is None:
                 continue  # `self` is the applied resource; an unbound name is a word
-            val = plain(env.lookup(name, span))
-            if list(refs_in(val)) or v.is_unknown(val):
-                raise fail(f"a postcondition reads `self` and plain values; '{name}' is a resource", span,
-                           help="compare with another resource in a precondition, decided when planning")
-            values[name] = v.to_json(val)
+            try:
+                val = plain(env.lookup(name, span))
+                if list(refs_in(val)) or v.is_unknown(val):
+                    raise TypeError
+                values[name] = v.to_json(val)
+            except TypeError:
+                raise fail(f"a postcondition reads `self` and plain values (params, lets, loop variables); "
+                           f"'{name}' is not one", span,
+                           help="compare with another resource in a precondition, decided when planning") from None
         cls = self.kinds[inst.kind]
         exports = []
         for n, span in sorted(_self_reads(cond) | _self_reads(msg), key=lambda x: x[1].start_pos):
