@@ -261,7 +261,7 @@ class Policy(ResolverState):
                                      "a postcondition: lifecycle { postcondition { condition = self.x ... } }")
                     if not ok:
                         self.diags.append(error(f"{inst.address}: precondition failed: {self._message(msg, inner)}",
-                                                cond.span, labels=[Label(inst.group.block.header_span, "of this")]))
+                                                cond.span, labels=[Label(inst.group.block.header_span, "the resource it guards")]))
                     continue
                 posts.append(self._postcondition(inst, cond, msg, inner))
             except EvalError as e:
@@ -295,7 +295,7 @@ class Policy(ResolverState):
         val = None if exports else self._eval(cond, env)  # what reads exports is decided after apply only
         if val is False:
             self.diags.append(error(f"{inst.address}: postcondition fails already: {self._message(msg, env)}",
-                                    cond.span, labels=[Label(inst.group.block.header_span, "of this")],
+                                    cond.span, labels=[Label(inst.group.block.header_span, "the resource it guards")],
                                     help="it reads only values known when planning"))
         elif not (val is None or val is True or v.is_unknown(val)):
             raise fail(f"a postcondition must be true or false, got {v.type_name(val)}", cond.span,
