@@ -46,7 +46,7 @@ CHECK_ID = "ARCH-CHECK:"
 class CheckDecl:
     block: ast.Block
     scope: Scope
-    attrs: dict  # name → ast.Attribute
+    attrs: dict | None  # name → ast.Attribute; None when the block is malformed (reported)
 
     @property
     def name(self) -> str:
@@ -87,10 +87,9 @@ class Policy(ResolverState):
                                         help=f"its attributes: {', '.join(allowed)}"))
                 ok = False
             elif entry.name not in allowed:
-                tf = entry.name == "error_message"
-                self.diags.append(error(f"a {what} has no attribute '{entry.name}'", entry.name_span,
-                                        help='Terraform\'s error_message is message here: message = "..."' if tf
-                                        else did_you_mean(entry.name, allowed) or f"its attributes: {', '.join(allowed)}"))
+                hint = ('Terraform\'s error_message is message here: message = "..."' if entry.name == "error_message"
+                        else did_you_mean(entry.name, allowed) or f"its attributes: {', '.join(allowed)}")
+                self.diags.append(error(f"a {what} has no attribute '{entry.name}'", entry.name_span, help=hint))
                 ok = False
             elif entry.name in attrs:
                 self.diags.append(error(f"attribute '{entry.name}' is set twice", entry.name_span,
@@ -123,8 +122,7 @@ class Policy(ResolverState):
             if prior.name == block.label and prior.scope is scope:
                 self._duplicate("check", block.label, block.label_span, prior.block.label_span)
                 return
-        if attrs is not None:
-            self.checks.append(CheckDecl(block, scope, attrs))
+        self.checks.append(CheckDecl(block, scope, attrs))  # a malformed one (attrs None) is not run
 
     # -- resources("kind") ---------------------------------------------------------------------
     def resources_in(self, scope: Scope, kind: str, allowed: bool) -> list:
@@ -144,6 +142,8 @@ class Policy(ResolverState):
             if inst.conditions and inst.model is not None and not inst.broken:
                 self._conditions(inst)
         for c in self.checks:
+            if c.attrs is None:
+                continue
             try:
                 self._run_check(c)
             except EvalError as e:
@@ -260,8 +260,9 @@ class Policy(ResolverState):
                     ok = self._truth(cond, inner, "a precondition", "a value known only after apply belongs in "
                                      "a postcondition: lifecycle { postcondition { condition = self.x ... } }")
                     if not ok:
+                        guarded = Label(inst.group.block.header_span, "the resource it guards")
                         self.diags.append(error(f"{inst.address}: precondition failed: {self._message(msg, inner)}",
-                                                cond.span, labels=[Label(inst.group.block.header_span, "the resource it guards")]))
+                                                cond.span, labels=[guarded]))
                     continue
                 posts.append(self._postcondition(inst, cond, msg, inner))
             except EvalError as e:

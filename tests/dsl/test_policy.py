@@ -134,9 +134,11 @@ def test_mistakes_in_checks_are_diagnostics_at_their_text(tmp_path):
                                                 '"s3_buckets"')
     _, diags = run(tmp_path, BUCKETS + 'let all = resources("s3_bucket")\n')
     assert "resources() may be called in a `check` block or a lifecycle condition only" in render_all(diags)
-    _, diags = run(tmp_path, BUCKETS + 'check "x" {\n  assert = true\n}\ncheck "x" {\n  assert = true\n  message = ""\n}\n')
+    twice = 'check "x" {\n  assert = true\n}\ncheck "x" {\n  assert = true\n  message = ""\n}\n'
+    _, diags = run(tmp_path, BUCKETS + twice)
     rendered = render_all(diags)
     assert "this check is missing 'message'" in rendered
+    assert "check 'x' is declared twice in the same scope" in rendered
 
 
 def test_a_precondition_is_decided_when_planning(tmp_path):
