@@ -57,3 +57,12 @@ def test_a_holding_postcondition_lets_the_apply_finish(bench):
     plan, result = bench.apply(WEB.replace("MAP", "false"))
     assert not result.failed and not result.skipped
     assert {r.address for r in result.results if r.action is Action.CREATE} >= {"primary.web", "primary.ip"}
+
+
+def test_the_next_plan_reports_the_postcondition_the_recorded_resource_still_fails(bench):
+    bench.apply(WEB.replace("MAP", "true"))
+    again = bench.plan(WEB.replace("MAP", "true"))
+    [d] = [d for d in again.diagnostics if d.is_error]
+    assert d.summary.startswith("primary.web: postcondition failed (main.arch:12:21): web got the public address ")
+    assert again.errored
+    assert [c.address for c in again.changes if c.action is Action.CREATE] == ["primary.ip"]
