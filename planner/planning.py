@@ -178,12 +178,12 @@ def _postconditions_held(changes, snapshot: Snapshot) -> list[Diagnostic]:
     """A resource the plan leaves as it is must still satisfy its postconditions, read against
     what the state records of it (one whose apply failed one is in the state as made): an error,
     as Terraform's plan reports it. What is created or changed is checked when it is applied."""
-    from archform.dsl.conditions import failure
     out = []
     for c in changes:
         r = snapshot.resources.get(c.address)
         if c.action is not Action.NOOP or r is None or not c.lifecycle.postconditions:
             continue
+        from archform.dsl.conditions import failure  # only then: a plan without any loads no evaluator
         for pc in c.lifecycle.postconditions:
             why = failure(pc, {**(r.applied or {}), **(r.outputs or {})})
             if why:
