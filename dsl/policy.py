@@ -278,8 +278,12 @@ class Policy(ResolverState):
         for name, span in sorted(_free_names(cond) | _free_names(msg), key=lambda x: (x[0], x[1].start_pos)):
             if name == "self" or name in values or env.scope.find(name) is None:
                 continue  # `self` is the applied resource; an unbound name is a word
+            before = self.secret_reads
             try:
                 val = plain(env.lookup(name, span))
+                if self.secret_reads != before:  # the plan and the state would hold it in clear
+                    raise fail(f"a postcondition cannot read the secret '{name}'", span,
+                               help="check a secret's shape in a precondition, decided when planning")
                 if list(refs_in(val)) or v.is_unknown(val):
                     raise TypeError
                 values[name] = v.to_json(val)

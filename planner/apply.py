@@ -406,7 +406,8 @@ def _postconditions(c: Change, remote) -> str:
     if not c.lifecycle.postconditions:
         return ""
     from archform.dsl.conditions import failure
-    applied = {**(remote.attrs or {}), **(remote.outputs or {})}
+    secret = set(c.sensitive)  # a secret reads as null: a failure's message is shown and journaled
+    applied = {k: x for k, x in {**(remote.attrs or {}), **(remote.outputs or {})}.items() if k not in secret}
     return "; ".join(f for f in (failure(p, applied) for p in c.lifecycle.postconditions) if f)
 
 

@@ -185,7 +185,8 @@ def _postconditions_held(changes, snapshot: Snapshot) -> list[Diagnostic]:
             continue
         from archform.dsl.conditions import failure  # only then: a plan without any loads no evaluator
         for pc in c.lifecycle.postconditions:
-            why = failure(pc, {**(r.applied or {}), **(r.outputs or {})})
+            why = failure(pc, {k: x for k, x in {**(r.applied or {}), **(r.outputs or {})}.items()
+                               if k not in set(c.sensitive)})  # a secret reads as null, as at apply
             if why:
                 out.append(error(f"{c.address}: {why}",
                                  help="change the resource (or the condition); --replace it to make it again"))

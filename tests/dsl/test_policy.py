@@ -198,6 +198,11 @@ region "us-east-1" as primary {
     # another resource is compared in a precondition
     _, diags = run(tmp_path, source.replace("&& self.encryption == expected", "&& primary.raw.bucket != \"\""))
     assert "'primary' is not one" in render_all(diags)
+    # nor a secret: the plan and the state would hold it in clear
+    secret = "sensitive param token: string = \"hunter2-hunter2\"\n" + source.replace("== expected", "!= token")
+    _, diags = run(tmp_path, secret)
+    assert "a postcondition cannot read the secret 'token'" in render_all(diags)
+    assert "hunter2" not in render_all(diags)
 
 
 def test_fmt_lays_out_the_new_blocks_and_symbols_see_their_names(tmp_path):
