@@ -16,8 +16,8 @@ import json
 from . import values as v
 from .desired import Postcondition
 from .diagnostics import EvalError, Source
-from .evaluate import evaluate
-from .functions import display
+from .evaluate import evaluate, fail
+from .functions import FunctionError, display
 from .limits import Limits, Meter
 from .resolve_values import to_value
 
@@ -39,16 +39,16 @@ class _Applied:
     def attr(self, obj, name, span, name_span):
         if isinstance(obj, dict):
             return obj.get(name)  # an attribute the cloud did not report reads as null
-        raise EvalError(None)
+        raise fail(f"{v.type_name(obj)} has no attributes ('.{name}')", name_span)
 
     def child(self, names, decls=None):
         return _Applied({**self.names, **names}, self.meter)
 
     def read_file(self, path):
-        raise EvalError(None)
+        raise FunctionError("file() is read when planning, not after apply")
 
     def resources_of(self, kind):
-        raise EvalError(None)
+        raise FunctionError("resources() is read when planning, not after apply")
 
     def secret_mark(self):
         return 0

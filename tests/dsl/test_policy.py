@@ -222,3 +222,16 @@ def test_fmt_lays_out_the_new_blocks_and_symbols_see_their_names(tmp_path):
     assert len(table.references(wanted)) == 2
     b = next(s for s in table.symbols() if s.name == "b")
     assert len(table.references(b)) == 1
+
+
+def test_after_apply_a_postcondition_that_cannot_be_read_fails_with_why():
+    from archform.dsl.desired import Postcondition
+    where = "main.arch:3:17"
+    assert failure(Postcondition("self.a.b == 1", '"m"', where), {"a": 3}) == \
+        f"postcondition at {where} could not be evaluated: number has no attributes ('.b')"
+    assert failure(Postcondition("self.a", '"m"', where), {"a": 4}) == \
+        f"postcondition at {where} is not true or false after apply (number)"
+    assert failure(Postcondition("self.missing == null", '"m"', where), {"a": 4}) is None  # not reported: null
+    pc = Postcondition("length(self.tags) <= limit", '"${length(self.tags)} tags, over ${limit}"', where, '{"limit": 1}')
+    assert failure(pc, {"tags": {"a": "1", "b": "2"}}) == f"postcondition failed ({where}): 2 tags, over 1"
+    assert Postcondition.from_json(pc.json()) == pc
