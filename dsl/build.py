@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from . import ast, redact
 from . import values as v
 from .desired import Lifecycle
+from .policy import CONDITION_BLOCKS
 from .diagnostics import Label, Span, error
 from .evaluate import EvalError, fail
 from .kind_fields import (attr_help, entry_key, field_for, is_list, nested_model, owner_of, short, user_names,
@@ -210,11 +211,16 @@ class Building(ResolverState):
         opts = {"prevent_destroy": False, "create_before_destroy": False, "ignore_changes": (),
                 "replace_triggered_by": ()}
         for a in b.body:
+            if type(a) is ast.Block and a.type in CONDITION_BLOCKS:
+                if self.condition_block(a):  # checked once the whole configuration is (dsl/policy.py)
+                    inst.conditions.append((a, env))
+                continue
             if type(a) is not ast.Attribute or a.name not in opts:
                 name = a.name if type(a) is ast.Attribute else a.type
                 span = a.name_span if type(a) is ast.Attribute else a.type_span
-                self.diags.append(error(f"lifecycle has no option '{name}'", span,
-                                        help=did_you_mean(name, opts) or f"options: {', '.join(opts)}"))
+                self.diags.append(error(f"lifecycle has no {'block' if type(a) is ast.Block else 'option'} '{name}'",
+                                        span, help=did_you_mean(name, list(opts) + list(CONDITION_BLOCKS))
+                                        or f"options: {', '.join(opts)}; blocks: {', '.join(CONDITION_BLOCKS)}"))
                 continue
             if a.name == "ignore_changes":
                 names = names_in(a.value)
@@ -244,7 +250,8 @@ class Building(ResolverState):
                 self.diags.append(error(f"{a.name} is true or false, got {v.type_name(val)}", a.value.span))
                 continue
             opts[a.name] = val
-        inst.lifecycle = Lifecycle(**opts)  # type: ignore[arg-type]  # each option checked above
+        inst.lifecycle = Lifecycle(**opts)  # type: ignore[arg-type]  # each option checked above (postconditions
+        # are added by dsl/policy.py)
 
     # -- validation errors as diagnostics --------------------------------------------------------
     def _validation_diagnostics(self, e: ValidationError, inst: Instance, cls, attrs: dict, failed: set[str]):

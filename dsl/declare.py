@@ -120,6 +120,8 @@ class Declaring(ResolverState):
                     self.moved.append(Moved(self._address_of(item.from_), self._address_of(item.to), item.span))
                 else:
                     self.diags.append(error("`moved` belongs in the root file, not in a module", item.span))
+            elif t is ast.Block and item.type == "check":
+                self.declare_check(item, scope)
             elif t is ast.Block:
                 self.declare_block(item, scope, None)
 
@@ -157,6 +159,8 @@ class Declaring(ResolverState):
                     ctx.outputs[oname] = sub
                     ctx.output_scope[oname] = rscope
                     self.symbols.declare(sub.name, SymbolKind.OUTPUT, sub.name_span)
+            elif type(sub) is ast.Block and sub.type == "check":
+                self.declare_check(sub, rscope)
             elif type(sub) is ast.Block:
                 self.declare_block(sub, rscope, None)
 

@@ -7,10 +7,29 @@ its checked attributes in canonical JSON (references as `{"$ref": address}` or
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Span
+
+
+@dataclass(frozen=True)
+class Postcondition:
+    """A postcondition as plans and state carry it (evaluated by dsl/conditions.py after apply)."""
+
+    condition: str  # the condition's source text
+    message: str    # the message's source text (a string, interpolation and all)
+    where: str      # file:line:col of the condition
+    values: str = "{}"  # JSON: the other names it reads, by name, as planned
+
+    def json(self) -> dict:
+        return {"condition": self.condition, "message": self.message, "where": self.where,
+                "values": json.loads(self.values)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Postcondition":
+        return cls(d["condition"], d["message"], d["where"], json.dumps(d.get("values") or {}, sort_keys=True))
 
 
 @dataclass(frozen=True)
@@ -19,10 +38,14 @@ class Lifecycle:
     create_before_destroy: bool = False
     ignore_changes: tuple[str, ...] = ()
     replace_triggered_by: tuple[str, ...] = ()
+    postconditions: tuple[Postcondition, ...] = ()  # checked after apply (dsl/conditions.py)
 
     def json(self) -> dict:
-        return {"prevent_destroy": self.prevent_destroy, "create_before_destroy": self.create_before_destroy,
-                "ignore_changes": list(self.ignore_changes), "replace_triggered_by": list(self.replace_triggered_by)}
+        out = {"prevent_destroy": self.prevent_destroy, "create_before_destroy": self.create_before_destroy,
+               "ignore_changes": list(self.ignore_changes), "replace_triggered_by": list(self.replace_triggered_by)}
+        if self.postconditions:  # written only when there are some: records without them are as they were
+            out["postconditions"] = [p.json() for p in self.postconditions]
+        return out
 
     @classmethod
     def from_json(cls, d: dict | None) -> "Lifecycle":
@@ -33,7 +56,8 @@ class Lifecycle:
         if d == _NO_LIFECYCLE_JSON:  # most resources: one shared value, not one per record
             return _NO_LIFECYCLE
         return cls(d.get("prevent_destroy", False), d.get("create_before_destroy", False),
-                   tuple(d.get("ignore_changes", ())), tuple(d.get("replace_triggered_by", ())))
+                   tuple(d.get("ignore_changes", ())), tuple(d.get("replace_triggered_by", ())),
+                   tuple(Postcondition.from_json(p) for p in d.get("postconditions", ())))
 
 
 _NO_LIFECYCLE = Lifecycle()

@@ -565,6 +565,8 @@ def _syntax_diagnostic(e: ParseError, source: Source, in_interpolation: bool = F
         help_ = "a param is declared with a type: param name: type = default"
     elif kind == "RBRACE" and "EQUAL" not in expected and expected & {"NAME", "NUMBER", "STRING"}:
         help_ = "a value is missing before '}'"
+    elif kind == "NAME" and "EQUAL" in expected and re.search(r"(^|[\s{,])for\s*$", text[:s]):
+        help_ = 'a `for` goes in the block\'s header: check "name" for b in resources("kind") { ... }'
     elif kind == "NAME" and "EQUAL" in expected:
         help_ = "expected '=' after the attribute name"
     elif kind == "NAME" and "LBRACE" in expected and "FOR" in expected:

@@ -45,6 +45,9 @@ def record_references(r: "ResolverState") -> None:
     for g in r.groups:
         if g.scope is not None:
             _walk_block(g.block, g.scope, table)
+    for c in getattr(r, "checks", ()):  # `check` blocks (dsl/policy.py)
+        if c.scope is not None:
+            _walk_block(c.block, c.scope, table)
 
 
 def _walk_block(block: ast.Block, scope: Scope, table: SymbolTable) -> None:

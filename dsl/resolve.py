@@ -30,6 +30,7 @@ from .expand import Expanding
 from .limits import Meter
 from .lookup import Lookup
 from .modules import Loader, default_cache_dir
+from .policy import Policy
 from .resolve_values import plain
 from .scopes import Cell, EvalEnv, Group, Instance, LetBinding, ModuleCtx, ParamBinding, Scope
 from .suggest import did_you_mean
@@ -37,7 +38,7 @@ from .symbols import SymbolTable
 from .typesys import type_problems
 
 
-class Resolver(Declaring, Expanding, Lookup, Building):
+class Resolver(Declaring, Expanding, Lookup, Building, Policy):
     """One resolution: the passes share the symbol table and the diagnostics gathered so far."""
 
     def __init__(self, loader: Loader, params: dict[str, str] | None = None):
@@ -70,11 +71,14 @@ class Resolver(Declaring, Expanding, Lookup, Building):
         self.secret_reads = 0
         self.sensitive_outputs: set[str] = set()
         self.symbols = SymbolTable()  # what is declared where, and its uses: kept after dispose()
+        self.checks = []  # the `check` blocks declared (dsl/policy.py)
+        self.check_failures = []  # and those that failed
 
     def span_index(self) -> SpanIndex:
         """Where each resource's attributes were written (for the checks)."""
         return SpanIndex({a: inst.spans for a, inst in self.by_address.items()},
-                         {a: inst.group.block.header_span for a, inst in self.by_address.items()}, self.symbols)
+                         {a: inst.group.block.header_span for a, inst in self.by_address.items()}, self.symbols,
+                         [f.scrubbed(self.secrets()) for f in self.check_failures])
 
     def dispose(self):
         """Break the reference cycles of a finished resolution (groups and their instances,
@@ -109,6 +113,7 @@ class Resolver(Declaring, Expanding, Lookup, Building):
                 ctx.uses = {}
                 ctx.output_scope = {}
         self.groups, self.lets, self.resources, self.by_address = [], [], [], {}
+        self.checks = []
         self.module_cache, self.root_ctx, self.root_scope = {}, None, None
 
     # -- the whole run -------------------------------------------------------------------------
@@ -143,6 +148,7 @@ class Resolver(Declaring, Expanding, Lookup, Building):
                     self._let_value(b, b.decl.name_span)
                 except EvalError as e:
                     self.diags.append(e.diagnostic)
+        self.run_policy()
         outputs = self._outputs(ctx)
         resources = {}
         for inst in self.resources:

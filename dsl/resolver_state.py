@@ -51,8 +51,16 @@ class ResolverState:
     secret_reads: int
     symbols: SymbolTable
     sensitive_outputs: set[str]
+    checks: list  # dsl/policy.CheckDecl
+    check_failures: list  # dsl/policy.CheckFailure
 
     if typing.TYPE_CHECKING:
+        def declare_check(self, block: ast.Block, scope: Scope): ...
+
+        def condition_block(self, b: ast.Block) -> bool: ...
+
+        def resources_in(self, scope: Scope, kind: str, allowed: bool) -> list: ...
+
         def load_module(self, path: Path, use_span: Span | None = None) -> ModuleCtx | None: ...
 
         def read_file(self, path: Path, written: str) -> str: ...

@@ -149,7 +149,8 @@ class Group:
 
 class Instance:
     __slots__ = ("address", "group", "key", "scope", "state", "model", "attrs", "deps", "spans", "broken",
-                 "lifecycle", "children", "module_scope", "module_ctx", "written", "values", "sensitive")
+                 "lifecycle", "children", "module_scope", "module_ctx", "written", "values", "sensitive",
+                 "conditions")
 
     def __init__(self, address, group, key, scope):
         self.address, self.group, self.key, self.scope = address, group, key, scope
@@ -166,6 +167,7 @@ class Instance:
         self.module_ctx: ModuleCtx | None = None
         self.written: set[str] = set()
         self.sensitive: set[str] = set()  # attributes made from a secret
+        self.conditions: list = []  # its lifecycle's precondition and postcondition blocks, with their env
 
     @property
     def kind(self):
@@ -259,11 +261,12 @@ class EvalEnv:
     """What `evaluate` sees: a scope, where to record dependencies, and the meter that holds the
     evaluation to its limits."""
 
-    __slots__ = ("resolver", "scope", "deps", "meter")
+    __slots__ = ("resolver", "scope", "deps", "meter", "policy")
 
-    def __init__(self, resolver: "ResolverState", scope: Scope, deps: set[str]):
+    def __init__(self, resolver: "ResolverState", scope: Scope, deps: set[str], policy: bool = False):
         self.resolver, self.scope, self.deps = resolver, scope, deps
         self.meter = resolver.meter
+        self.policy = policy  # in a `check` block or a lifecycle condition: resources() may be called
 
     @property
     def region(self):
@@ -293,7 +296,11 @@ class EvalEnv:
             s.names[k] = Loop(val, decl=decl)
             if decl is not None:
                 self.resolver.symbols.declare(k, SymbolKind.LOOP, decl)
-        return EvalEnv(self.resolver, s, self.deps)
+        return EvalEnv(self.resolver, s, self.deps, self.policy)
+
+    def resources_of(self, kind: str) -> list:
+        """`resources("kind")`: the resources of a kind declared in this scope (dsl/policy.py)."""
+        return self.resolver.resources_in(self.scope, kind, self.policy)
 
     def secret_mark(self) -> int:
         return self.resolver.secret_reads

@@ -363,6 +363,7 @@ def _create(c: Change, op, intent: str, journal: _Journaling, provider, live: _L
         journal.end(intent)  # the provider refused: it made nothing
         raise
     record = _record(c, remote, live)
+    broken = _postconditions(c, remote)
     if old is not None:
         deposed = replace(old, address=str(c.object_key.deposed_copy()), status=Status.DEPOSED)
         live.set(deposed)
@@ -370,6 +371,9 @@ def _create(c: Change, op, intent: str, journal: _Journaling, provider, live: _L
     else:
         journal.put([record], intent)
     live.set(record)
+    if broken:  # it exists and is recorded, as made; what depends on it is not applied
+        progress("error", c.address, broken)
+        return OpResult(op, c.address, Action.CREATE, False, remote.id, error=broken)
     progress("done", c.address, f"created [id={remote.id}]")
     return OpResult(op, c.address, Action.CREATE, True, remote.id)
 
@@ -388,8 +392,23 @@ def _update(c: Change, op, intent: str, journal: _Journaling, provider, live: _L
     record = _record(c, remote, live)
     live.set(record)
     journal.put([record], intent)
+    broken = _postconditions(c, remote)
+    if broken:
+        progress("error", c.address, broken)
+        return OpResult(op, c.address, Action.UPDATE, False, remote.id, error=broken)
     progress("done", c.address, f"updated [id={remote.id}]")
     return OpResult(op, c.address, Action.UPDATE, True, remote.id)
+
+
+def _postconditions(c: Change, remote) -> str:
+    """Why the resource just created or updated fails its lifecycle postconditions ("" when it
+    does not): each is read against what the provider reports, its attributes and exports."""
+    if not c.lifecycle.postconditions:
+        return ""
+    from archform.dsl.conditions import failure
+    secret = set(c.sensitive)  # a secret reads as null: a failure's message is shown and journaled
+    applied = {k: x for k, x in {**(remote.attrs or {}), **(remote.outputs or {})}.items() if k not in secret}
+    return "; ".join(f for f in (failure(p, applied) for p in c.lifecycle.postconditions) if f)
 
 
 def _delete(c: Change, op, intent: str, journal: _Journaling, provider, live: _Live, progress) -> OpResult:

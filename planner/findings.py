@@ -24,7 +24,8 @@ from archform.stdlib.checks import SEVERITIES, Finding, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"high": "error", "medium": "warning", "low": "note"}
-_IGNORE = re.compile(r'^(?:#|//|/\*)\s*archform:ignore\s+(?P<ids>[A-Z0-9-]+(?:\s*,\s*[A-Z0-9-]+)*)'
+_ID = r'[A-Z0-9-]+(?::[\w.-]+)?'  # a rule's id, or a check block's: ARCH-CHECK:buckets-encrypted
+_IGNORE = re.compile(r'^(?:#|//|/\*)\s*archform:ignore\s+(?P<ids>' + _ID + r'(?:\s*,\s*' + _ID + r')*)'
                      r'(?:\s+"(?P<reason>[^"]*)")?')
 
 
@@ -77,22 +78,31 @@ def _covered_line(source, span: Span) -> int:
         n += 1
 
 
-def locate(findings: list[Finding], span_of, header_of, sups: list[Suppression]) -> tuple[list[Located], list]:
-    """Each finding with its span and the suppression that covers it; and the unused suppressions."""
+def suppression_id(rule_id: str) -> str:
+    """How a suppression names a rule: its id, with a check block's spaces written as `-`
+    (`ARCH-CHECK:buckets encrypted` is suppressed as `ARCH-CHECK:buckets-encrypted`)."""
+    return re.sub(r"\s+", "-", rule_id.strip())
+
+
+def locate(findings: list[Finding], span_of, header_of, sups: list[Suppression],
+           placed: dict | None = None) -> tuple[list[Located], list]:
+    """Each finding with its span and the suppression that covers it; and the unused suppressions.
+    `placed`: spans known already, by the finding's id() (a check block's findings)."""
+    placed = placed or {}
     by_place: dict[tuple[str, int], list[Suppression]] = {}
     for s in sups:
         by_place.setdefault((s.span.file, s.line), []).append(s)
     used: set[int] = set()
     out = []
     for f in findings:
-        span = span_of(f.address, f.path)
-        header = header_of(f.address)
+        span = placed[id(f)] if id(f) in placed else span_of(f.address, f.path)
+        header = header_of(f.address) if f.address else None
         covering = None
         for where in (span, header):
             if where is None:
                 continue
             for s in by_place.get((where.file, where.start_line), []):
-                if f.rule.id in s.ids:
+                if suppression_id(f.rule.id) in s.ids:
                     covering = s
                     break
             if covering is not None:
@@ -101,6 +111,21 @@ def locate(findings: list[Finding], span_of, header_of, sups: list[Suppression])
             used.add(id(covering))
         out.append(Located(f, span, covering))
     return out, [s for s in sups if id(s) not in used]
+
+
+def policy_findings(failures) -> tuple[list[Finding], dict]:
+    """The failed `check` blocks of a configuration (dsl/policy.CheckFailure) as findings, each
+    rule named `ARCH-CHECK:<name>`; and where each is, by the finding's id()."""
+    found, placed = [], {}
+    for x in failures:
+        at = f" at {x.check_at}" if x.check_at else ""
+        rule = Rule(x.id, x.severity, "policy", f'check "{x.name}"', f"a check block{at}",
+                    f'make its assert hold, or suppress it with a reason: '
+                    f'# archform:ignore {suppression_id(x.id)} "why it is fine"')
+        f = Finding(rule, x.address, (), x.message)
+        found.append(f)
+        placed[id(f)] = x.span
+    return found, placed
 
 
 def counts(located: list[Located]) -> dict[str, int]:
@@ -125,7 +150,7 @@ def text(located: list[Located], unused: list[Suppression], colour: bool = False
             continue
         f, rule = x.finding, x.finding.rule
         extra = f"checked by Checkov as {', '.join(rule.checkov)}; " if rule.checkov else ""
-        d = warning(f"{f.address}: {f.message}", x.span, detail=f"{rule.title} — {extra}from {rule.source}",
+        d = warning(_said(f), x.span, detail=f"{rule.title} — {extra}from {rule.source}",
                     help=rule.fix)
         shown = render(d, colour)
         parts.append(shown.replace("warning", f"{rule.severity}[{rule.id}]", 1))
@@ -140,6 +165,10 @@ def text(located: list[Located], unused: list[Suppression], colour: bool = False
                  + (f"; {hidden} suppressed with a reason" if hidden else "")
                  + (f"; {len(unused)} unused suppression{'s' if len(unused) != 1 else ''}" if unused else ""))
     return "\n\n".join(parts) + "\n"
+
+
+def _said(f: Finding) -> str:
+    return f"{f.address}: {f.message}" if f.address else f.message
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -175,13 +204,15 @@ def to_json(located: list[Located], unused: list[Suppression]) -> dict:
 def sarif(located: list[Located], rules: list[Rule], version: str) -> dict:
     """One run of the tool `archform`, its rules with their help, a result per finding
     (suppressed ones carry their justification, as code scanning shows them)."""
+    rules = list(rules) + sorted({x.finding.rule for x in located if x.finding.rule.id not in
+                                  {r.id for r in rules}}, key=lambda r: r.id)  # check blocks' rules
     index = {r.id: i for i, r in enumerate(rules)}
     results = []
     for x in located:
         f = x.finding
         result = {
             "ruleId": f.rule.id, "ruleIndex": index[f.rule.id], "level": SARIF_LEVEL[f.rule.severity],
-            "message": {"text": f"{f.address}: {f.message}"},
+            "message": {"text": _said(f)},
             "partialFingerprints": {"archformAddress/v1": f"{f.rule.id}:{f.address}:{'.'.join(map(str, f.path))}"},
         }
         if x.span is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace as dc_replace
 
-from archform.dsl.diagnostics import Diagnostic, warning
+from archform.dsl.diagnostics import Diagnostic, error, warning
 from archform.dsl.desired import Desired
 
 from . import graph as change_graph, intents
@@ -153,6 +153,7 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
         plan.errored = True
         return plan, diags
     diags.extend(_in_use_warnings(changes))
+    diags.extend(_postconditions_held(changes, snapshot))
     position = {op: i for i, op in enumerate(change_graph.order(g))}
     first_op: dict[str, int] = {}
     for op, i in position.items():
@@ -171,6 +172,25 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
     names = set(snapshot.outputs) | set(after)
     plan.outputs = {n: ((snapshot.outputs.get(n) or {}).get("config"), after.get(n)) for n in sorted(names)}
     return plan, diags
+
+
+def _postconditions_held(changes, snapshot: Snapshot) -> list[Diagnostic]:
+    """A resource the plan leaves as it is must still satisfy its postconditions, read against
+    what the state records of it (one whose apply failed one is in the state as made): an error,
+    as Terraform's plan reports it. What is created or changed is checked when it is applied."""
+    out = []
+    for c in changes:
+        r = snapshot.resources.get(c.address)
+        if c.action is not Action.NOOP or r is None or not c.lifecycle.postconditions:
+            continue
+        from archform.dsl.conditions import failure  # only then: a plan without any loads no evaluator
+        for pc in c.lifecycle.postconditions:
+            why = failure(pc, {k: x for k, x in {**(r.applied or {}), **(r.outputs or {})}.items()
+                               if k not in set(c.sensitive)})  # a secret reads as null, as at apply
+            if why:
+                out.append(error(f"{c.address}: {why}",
+                                 help="change the resource (or the condition); --replace it to make it again"))
+    return out
 
 
 def _in_use_warnings(changes) -> list[Diagnostic]:

@@ -12,7 +12,7 @@ from typing import Callable
 
 from .. import values as v
 from .args import FunctionError, Unknowable
-from .collections import (_extreme, abs_, ceil, concat, contains, distinct, first, flatten, floor, index, keys, last,
+from .collections import (_extreme, abs_, alltrue, anytrue, resources, ceil, concat, contains, distinct, first, flatten, floor, index, keys, last,
                           length, lookup, merge, range_, reverse, slice_, sort, sum_, values_, zipmap)
 from .network import cidrcontains, cidrhost, cidrnetmask, cidrsubnet, cidrsubnets, zones
 from .text import (_strfn, _unit, coalesce, display, endswith, file_, format_, join, jsonencode, nonsensitive, replace,
@@ -41,4 +41,5 @@ FUNCTIONS: dict[str, Callable] = {
     "gib": _unit("gib", v.Size, "bytes", 2**30, "size"),
     "gb": _unit("gb", v.Size, "bytes", 10**9, "size"),
     "jsonencode": jsonencode, "file": file_, "nonsensitive": nonsensitive,
+    "alltrue": alltrue, "anytrue": anytrue, "resources": resources,
 }

@@ -226,3 +226,33 @@ def ceil(args, ctx):
 def floor(args, ctx):
     _arity("floor", args, 1)
     return Fraction(math.floor(_num(args[0], 0, "floor")))
+
+
+def alltrue(args, ctx):
+    """Whether every item of a list is true (an empty list: true), as Terraform's alltrue."""
+    _arity("alltrue", args, 1)
+    return _truths("alltrue", args[0]).count(False) == 0
+
+
+def anytrue(args, ctx):
+    """Whether any item of a list is true (an empty list: false), as Terraform's anytrue."""
+    _arity("anytrue", args, 1)
+    return True in _truths("anytrue", args[0])
+
+
+def _truths(fn, x) -> list[bool]:
+    items = _list(x, 0, fn)
+    for item in items:
+        if v.is_unknown(item):
+            raise Unknowable()
+        if not isinstance(item, bool):
+            raise FunctionError(f"{fn}() expects a list of true or false, got an item that is {v.type_name(item)}", 0)
+    return items
+
+
+def resources(args, ctx):
+    """`resources("s3_bucket")`: the resources of that kind declared in this file (in this region,
+    when called inside a region block), by address; each reads as its attributes do
+    (`b.encryption`). Only `check` blocks and lifecycle conditions may call it."""
+    _arity("resources", args, 1)
+    return ctx.resources_of(_str(args[0], 0, "resources"))

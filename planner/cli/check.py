@@ -1,4 +1,5 @@
-"""`archform check PATH...`: the security, reliability and cost rules (stdlib/checks) over each
+"""`archform check PATH...`: the security, reliability and cost rules (stdlib/checks), and the
+configuration's own `check` blocks (dsl/policy.py, findings `ARCH-CHECK:<name>`), over each
 configuration, as text, JSON or SARIF 2.1.0; `archform check --list` shows the rules.
 
 Exit status: 0 when no finding at the `--fail-on` severity or above remains (suppressed findings
@@ -56,6 +57,7 @@ def register(main: click.Group):
 def _run(ctx: Context, paths, params):
     """Findings of every configuration the paths name (a folder: each root `.arch` in it)."""
     from archform.dsl.check import build_graph
+    from archform.dsl.policy import CHECK_ID
     from archform.dsl.resolve import resolve_with_spans
     from archform.dsl.roots import find_roots
     from archform.stdlib import checks
@@ -67,6 +69,8 @@ def _run(ctx: Context, paths, params):
     problems = list(problems)
     for root in roots:
         desired, diags, index = resolve_with_spans(root, parse_params(params), allow=allowed_paths())
+        # a failed `check` block is a finding here, not an error of the configuration
+        diags = [d for d in diags if not d.code.startswith(CHECK_ID)]
         if any(d.is_error for d in diags) or desired is None or index is None:
             echo_diagnostics(ctx, diags)
             failed = True
@@ -79,7 +83,9 @@ def _run(ctx: Context, paths, params):
         for what in evaluation.broken:
             if what not in broken:
                 broken.append(what)
-        found, stale = fx.locate(evaluation.findings, index.span_of, index.headers.get, sups)
+        policy, placed = fx.policy_findings(index.check_failures)
+        found, stale = fx.locate(sorted(evaluation.findings + policy, key=lambda f: f.sort_key()),
+                                 index.span_of, index.headers.get, sups, placed)
         located += found
         unused += stale
     for what in broken:  # a plugin that failed: said once, and the check fails

@@ -76,6 +76,10 @@ EXPRESSIONS = [
     ("merge({ a = 1 }, { b = 2 })", {"a": 1, "b": 2}),
     ("zipmap([\"a\", \"b\"], [1, 2])", {"a": 1, "b": 2}),
     ("nonsensitive(\"x\")", "x"),
+    ("alltrue([true, 1 < 2])", True),
+    ("alltrue([])", True),
+    ("anytrue([false, 1 > 2])", False),
+    ("anytrue([false, true])", True),
     ("reverse([1, 2])", [2, 1]),
     ("slice([1, 2, 3], 1, 3)", [2, 3]),
     ("sort([\"b\", \"a\"])", ["a", "b"]),
@@ -115,12 +119,13 @@ def test_expressions(tmp_path, expr, expected):
 
 def test_every_function_is_called_by_the_table():
     """A function the suite never calls can break unseen (sum() did, by a lazy import): each one
-    of the library is in EXPRESSIONS, but file(), which reads a file (test_hostile_input)."""
+    of the library is in EXPRESSIONS, but file(), which reads a file (test_hostile_input), and
+    resources(), which only checks and conditions may call (test_policy)."""
     import re
 
     from archform.dsl.functions import FUNCTIONS
     called = {name for name in FUNCTIONS for expr, _ in EXPRESSIONS if re.search(rf"\b{name}\(", expr)}
-    assert sorted(set(FUNCTIONS) - called - {"file"}) == []
+    assert sorted(set(FUNCTIONS) - called - {"file", "resources"}) == []
 
 
 def test_lookup_of_a_missing_key_suggests_the_near_one(tmp_path):

@@ -250,3 +250,56 @@ def test_a_broken_plugin_is_one_line_and_the_other_rules_still_run(tmp_path):
     taken = _plugin(tmp_path / "t", "taken_rules", PLUGIN.replace("ACME-SEC-001", "AF-SEC-999"))
     result = _run(tmp_path, taken, "main.arch")
     assert "the id AF-SEC-999 is archform's" in result.stderr and "AF-SEC-999" not in result.stdout
+
+
+POLICY = '''
+check "databases in two AZs" for db in resources("rds") {
+  assert   = db.multi_az
+  message  = "${db.engine} runs in one AZ: the ACME policy wants two"
+  severity = medium
+}
+'''
+SINGLE_AZ = ("rds db {\n engine = postgres\n instance_class = db.t3.micro\n"
+             " subnets = [a, b]\n multi_az = false\n}")
+
+
+def test_a_check_block_fails_a_bad_architecture_with_its_own_message(tmp_path):
+    text = _arch(SINGLE_AZ) + POLICY
+    result = _check(tmp_path, text, "--fail-on", "medium")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    [found] = [f for f in data["findings"] if f["rule"].startswith("ARCH-CHECK:")]
+    assert found["rule"] == "ARCH-CHECK:databases in two AZs" and found["severity"] == "medium"
+    assert found["address"] == "primary.db"
+    assert found["message"] == "postgres runs in one AZ: the ACME policy wants two"
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("rds db"))
+    assert (found["location"]["line"], found["location"]["column"]) == (line, 1)  # the offending block
+    shown = CliRunner().invoke(main, ["check", str(tmp_path / "main.arch")])
+    assert "medium[ARCH-CHECK:databases in two AZs]: primary.db: postgres runs in one AZ" in shown.stdout
+    assert "# archform:ignore ARCH-CHECK:databases-in-two-AZs" in shown.stdout  # how to suppress it
+    validate = CliRunner().invoke(main, ["validate", str(tmp_path / "main.arch")])
+    assert validate.exit_code == 1
+    assert 'error: primary.db: check "databases in two AZs" failed: postgres runs in one AZ' in validate.output
+    fixed = _check(tmp_path, _arch(SINGLE_AZ.replace("multi_az = false", "multi_az = true")) + POLICY)
+    assert not [f for f in json.loads(fixed.stdout)["findings"] if f["rule"].startswith("ARCH-CHECK:")]
+
+
+def test_a_check_block_finding_is_in_the_sarif_and_can_be_suppressed(tmp_path):
+    text = _arch(SINGLE_AZ) + POLICY
+    (tmp_path / "main.arch").write_text(text)
+    sarif = json.loads(CliRunner().invoke(main, ["check", str(tmp_path / "main.arch"), "--format", "sarif"]).stdout)
+    run = sarif["runs"][0]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    [result] = [r for r in run["results"] if r["ruleId"] == "ARCH-CHECK:databases in two AZs"]
+    assert rules[result["ruleIndex"]] == result["ruleId"] and result["level"] == "warning"
+    assert result["message"]["text"] == "primary.db: postgres runs in one AZ: the ACME policy wants two"
+    if SARIF_SCHEMA.exists():
+        import jsonschema
+        schema = json.loads(SARIF_SCHEMA.read_text())
+        assert [e.message for e in jsonschema.validators.validator_for(schema)(schema).iter_errors(sarif)] == []
+    quiet = _arch('# archform:ignore ARCH-CHECK:databases-in-two-AZs "orders is rebuilt from the stream"\n'
+                  + SINGLE_AZ) + POLICY
+    data = json.loads(_check(tmp_path, quiet, "--fail-on", "medium").stdout)
+    [found] = [f for f in data["findings"] if f["rule"].startswith("ARCH-CHECK:")]
+    assert found["suppressed"]["reason"] == "orders is rebuilt from the stream"
+    assert data["unused_suppressions"] == []
