@@ -583,6 +583,8 @@ CHECKS = {
 #   VPC attachments or route tables, Direct Connect or AWS Backup types (the transit gateway,
 #   the virtual private gateway and its route propagation deploy); hybrid_network and
 #   backup_restore: the same types (and the DR plan), all but the hub, the VPCs and their routes.
+# - every_kind: moto's CloudFormation has no AWS::Organizations::Policy (the SCP) and no
+#   AWS::IAM::UserToGroupAddition (the group's members).
 NOT_DEPLOYED = {
     "ha_web": ["primary.orders", "primary.site"],
     "static_site": ["cdn", "docs.apex", "docs.apex6", "docs.www", "edge.site"],
@@ -598,7 +600,8 @@ NOT_DEPLOYED = {
     "eks_cluster": ["primary.batch", "primary.general", "primary.platform", "primary.web"],
     "dr_warm_standby": ["primary.orders", "primary.site", "shop.www_primary", "shop_dr", "standby.cert",
                         "standby.orders"],
-    "every_kind": ["accelerator", "cdn", "dr", "dxgw", "guest_role", "player_role", "primary.adhoc",
+    "every_kind": ["accelerator", "cdn", "deny_leaving", "dr", "dxgw", "guest_role", "operators", "player_role",
+                   "primary.adhoc",
                    "primary.analysts", "primary.app_errors", "primary.app_fleet", "primary.app_lt",
                    "primary.bastion_recovery", "primary.blocked", "primary.branch_vpn", "primary.broker",
                    "primary.cache", "primary.cert", "primary.clicks_catalog", "primary.clicks_crawler",

@@ -18,7 +18,8 @@ ALWAYS_UP = "AWS runs it redundantly across AZs; the notes give it no failure mo
 NOT_APPLICABLE: dict[tuple[str, str], str] = {
     **{(k, "failures"): NO_OWN_FAILURE for k in (
         "certificate", "dns_zone", "iam_policy", "iam_role", "launch_template", "network_acl", "placement_group",
-        "route_table", "security_group", "subnet", "vpc", "ecs_cluster", "ecs_task_definition")},
+        "route_table", "security_group", "subnet", "vpc", "ecs_cluster", "ecs_task_definition",
+        "iam_user", "iam_group", "instance_profile", "scp")},
     **{(k, "failures"): ALWAYS_UP for k in (
         "cloudfront", "egress_only_internet_gateway", "elastic_ip", "global_accelerator", "internet_gateway",
         "network_interface", "vpc_endpoint", "vpc_peering", "ecr_repository")},
