@@ -59,8 +59,8 @@ def register(main: click.Group):
 
 def _ends(graph, principal: str, resource: str):
     from archform.dsl.suggest import did_you_mean
-    from archform.stdlib.iam import Target, arn_of, principal_of
-    from archform.stdlib.iam.sources import by_arn, find
+    from archform.stdlib.iam import principal_of
+    from archform.stdlib.iam.sources import by_arn, find, target_of
     names = [v.address for v in graph.all()]
     view = by_arn(graph, principal) if principal.startswith("arn:") else find(graph, principal)
     if view is None:
@@ -69,14 +69,11 @@ def _ends(graph, principal: str, resource: str):
     who = principal_of(graph, view)
     if who is None:
         raise click.UsageError(f"{view.kind} '{view.address}' is not a role or user and runs as no role")
-    if resource.startswith("arn:"):
-        target_view = by_arn(graph, resource)
-        return who, Target(target_view.address if target_view else None, resource)
-    target_view = find(graph, resource)
-    if target_view is None:
+    target = target_of(graph, resource)
+    if target is None:
         raise click.UsageError(f"no resource '{resource}' in this architecture; {did_you_mean(resource, names)}"
                                .rstrip("; "))
-    return who, Target(target_view.address, arn_of(graph, target_view.address))
+    return who, target
 
 
 def _where(at, span_of) -> dict | None:

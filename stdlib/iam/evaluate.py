@@ -129,6 +129,8 @@ def can(graph: Graph, principal: View, action: str, target: Target, context: dic
             if identity.boundary is not None:
                 decision.steps.append(_boundary_step(identity, boundary_hit, principal))
             return done(True, "allowed by the resource's policy", granted.where)
+        decision.steps.append(_boundary_step(identity, boundary_hit, principal))
+        return done(False, "outside the permissions boundary", identity.boundary_at)
     # 4. identity policies within the boundary
     allow = req.matching(identity.statements, "Allow")
     if allow is None:

@@ -63,7 +63,7 @@ def arn_of(graph: Graph, address: str) -> str:
     view = graph.get(address)
     kind = view.kind if view is not None else ""
     service, part = _ARNS.get(kind, (kind.split("_", 1)[0] or "unknown", kind + "/{name}"))
-    name = view.get("name") if view is not None else None
+    name = (view.get("name") or view.get("bucket")) if view is not None else None
     name = name if isinstance(name, str) else address.replace(".", "-")
     region = "" if service in _NO_REGION else (view.region if view is not None and view.region else "*")
     account = "" if service in _NO_ACCOUNT else ACCOUNT
@@ -115,7 +115,10 @@ def _policy(graph: Graph, ref, where: Where) -> tuple[list[Statement], list[str]
         name = ref.rsplit("/", 1)[-1]
         if ref.startswith("arn:aws:iam::aws:policy/") and name in MANAGED:
             doc = {"Version": "2012-10-17", "Statement": MANAGED[name]}
-            return statements_of(doc, Where(where.address, where.path, f"AWS managed policy {name}")), []
+            found = statements_of(doc, Where(where.address, where.path, f"AWS managed policy {name}"))
+            for st in found:  # its statements are not written anywhere: point at where it is attached
+                st.where = Where(where.address, where.path, st.where.what)
+            return found, []
         return [], [ref]
     return [], []
 
@@ -209,3 +212,13 @@ def by_arn(graph: Graph, arn: str) -> View | None:
         if arn == mine or (view.kind == "s3_bucket" and arn.startswith(mine + "/")):
             return view
     return None
+
+
+def target_of(graph: Graph, text: str):
+    """The Target RESOURCE names (an address or an ARN), or None when no resource has that address."""
+    from .statements import Target
+    if text.startswith("arn:"):
+        view = by_arn(graph, text)
+        return Target(view.address if view is not None else None, text)
+    view = find(graph, text)
+    return None if view is None else Target(view.address, arn_of(graph, view.address))
