@@ -41,7 +41,11 @@ _LOGS = {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStr
          "Resource": "*"}
 MANAGED = {
     "AdministratorAccess": [_ALL],
-    "PowerUserAccess": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"}],
+    "PowerUserAccess": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"},
+                        {"Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole",
+                                                       "iam:ListRoles", "organizations:DescribeOrganization",
+                                                       "account:ListRegions", "account:GetAccountInformation"],
+                         "Resource": "*"}],
     "AWSLambdaBasicExecutionRole": [_LOGS],
     "AWSLambdaSQSQueueExecutionRole": [_LOGS, {"Effect": "Allow", "Action": [
         "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": "*"}],

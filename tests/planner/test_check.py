@@ -49,6 +49,16 @@ CASES = {
                    "transit_encryption = false", "transit_encryption = true"),
     "AF-SEC-011": ("load_balancer web {\n subnets = [a, b]\n security_groups = [sg]\n}\n# no web ACL yet",
                    "# no web ACL yet", "waf_web_acl shield { resources = [web] }"),
+    "AF-SEC-012": ("sqs_queue jobs {}\nsqs_queue other {}\nlambda_function worker {\n runtime = python3.12\n"
+                   " handler = \"w.handle\"\n role = worker_role\n code { file = \"w.zip\" }\n}\n"
+                   "lambda_event_source feed { source = jobs, function = worker }\n"
+                   "iam_role worker_role {\n assumed_by = [lambda]\n inline_policies = { read = { Version = \"2012-10-17\", "
+                   "Statement = [{ Effect = \"Allow\", Action = [\"sqs:ReceiveMessage\", \"sqs:DeleteMessage\", "
+                   "\"sqs:GetQueueAttributes\"], Resource = other.arn }] } }\n}",
+                   "Resource = other.arn", "Resource = jobs.arn"),
+    "AF-SEC-013": ("iam_role app { assumed_by = [ec2] }\niam_role deployer {\n assumed_by = [ec2]\n"
+                   " inline_policies = { pass = { Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", "
+                   "Action = \"iam:PassRole\", Resource = \"*\" }] } }\n}", 'Resource = "*"', "Resource = app.arn"),
     "AF-REL-001": ("rds db {\n engine = postgres\n instance_class = db.t3.micro\n subnets = [a, b]\n multi_az = false\n}",
                    "multi_az = false", "multi_az = true"),
     "AF-REL-002": ("aurora db {\n engine = aurora-postgresql\n instance_class = db.r6g.large\n subnets = [a, b]\n"
