@@ -297,6 +297,6 @@ def _inner_spans(spans: dict, path: tuple, expr) -> None:
             _inner_spans(spans, path + (i,), item)
     elif type(expr) is ast.MapExpr:
         for e in expr.entries:
-            spans.setdefault(path + (e.key,), e.value.span)
+            spans.setdefault(path + (e.key,), e.key_span.to(e.value.span))  # `Key = value`: either may be at fault
             _inner_spans(spans, path + (e.key,), e.value)
 
