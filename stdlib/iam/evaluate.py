@@ -65,9 +65,16 @@ class Request:
         return None
 
     def names_principal(self, st: Statement) -> bool:
-        """Whether a resource policy statement is about this principal (`*`, or its ARN)."""
+        """Whether a resource policy statement is about this principal (`*`, or its ARN; with
+        NotPrincipal, everyone it does not name)."""
+        if st.not_principals is not None:
+            return not self._names(st.not_principals) and not self.names_account(
+                Statement(st.effect, st.where, principals=st.not_principals))
+        return self._names(st.principals or [])
+
+    def _names(self, principals: list) -> bool:
         mine = self.arn_of(self.principal.address)
-        for kind, value in st.principals or []:
+        for kind, value in principals:
             if kind == "*" or (kind == "AWS" and value == "*"):
                 return True
             if kind == "AWS" and getattr(value, "address", None) == self.principal.address:

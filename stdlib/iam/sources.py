@@ -85,7 +85,13 @@ def principal_of(graph: Graph, view: View) -> View | None:
         target = deref(graph, view.get(attr))
         if target is not None and target.kind in ("iam_role", "instance_profile"):
             return principal_of(graph, target)
-    return None
+    launch = view.get("launch")  # an Auto Scaling group's inline launch settings, or its template
+    if isinstance(launch, dict) or hasattr(launch, "iam_role"):
+        role = deref(graph, launch.get("iam_role") if isinstance(launch, dict) else launch.iam_role)
+        if role is not None:
+            return principal_of(graph, role)
+    template = deref(graph, view.get("launch_template"))
+    return principal_of(graph, template) if template is not None and template is not view else None
 
 
 @dataclass

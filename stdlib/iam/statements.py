@@ -54,6 +54,7 @@ class Statement:
     resources: list = field(default_factory=list)
     not_resources: list | None = None
     principals: list | None = None  # resource policies: ("AWS"|"Service"|"*", value)
+    not_principals: list | None = None  # NotPrincipal: everyone but these
     conditions: dict = field(default_factory=dict)
 
 
@@ -78,16 +79,15 @@ def statements_of(doc, where: Where) -> list[Statement]:
         if not isinstance(st, dict) or _text(st.get("Effect")) not in ("Allow", "Deny"):
             continue
         path = where.path + (("Statement", i) if many else ("Statement",))
-        principals = None
-        if "Principal" in st or "NotPrincipal" in st:
-            principals = _principals(st.get("Principal"))
+        principals = _principals(st["Principal"]) if "Principal" in st else None
+        not_principals = _principals(st["NotPrincipal"]) if "NotPrincipal" in st else None
         found.append(Statement(
             effect=_text(st["Effect"]), where=Where(where.address, path, where.what),
             actions=[_text(a) for a in _items(st.get("Action"))],
             not_actions=[_text(a) for a in _items(st["NotAction"])] if "NotAction" in st else None,
             resources=_items(st.get("Resource")) if "Resource" in st else ["*"],
             not_resources=_items(st["NotResource"]) if "NotResource" in st else None,
-            principals=principals,
+            principals=principals, not_principals=not_principals,
             conditions=st.get("Condition") if isinstance(st.get("Condition"), dict) else {}))
     return found
 

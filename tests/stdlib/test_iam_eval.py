@@ -108,3 +108,20 @@ def test_stand_in_arns_have_aws_shapes(graph):
     assert arn_of(graph, "primary.reports") == "arn:aws:s3:::acme-reports"
     assert arn_of(graph, "primary.jobs") == "arn:aws:sqs:eu-west-1:123456789012:primary-jobs"
     assert arn_of(graph, "worker_role") == "arn:aws:iam::123456789012:role/worker_role"
+
+
+def test_not_principal_denies_everyone_it_does_not_name(graph):
+    from archform.stdlib.iam.evaluate import Request
+    who = graph.get("worker_role")
+    req = Request(graph, who, "s3:GetObject", Target(None, "arn:aws:s3:::b/k"), None, {})
+    st = Statement("Deny", Where("x", (), ""), not_principals=[("AWS", "arn:aws:iam::123456789012:role/admin_role")])
+    assert req.names_principal(st)
+    spared = Statement("Deny", Where("x", (), ""), not_principals=[("AWS", "arn:aws:iam::123456789012:role/worker_role")])
+    assert not req.names_principal(spared)
+
+
+def test_a_fleet_asks_as_the_role_of_its_launch_settings():
+    desired, _, _ = resolve_with_spans(Path(__file__).parents[2] / "examples" / "queue_workers.arch", {})
+    g = build_graph(desired)
+    fleet = next(v for v in g.of_kind("autoscaling_group"))
+    assert principal_of(g, fleet).address == "worker_role"
