@@ -17,14 +17,13 @@ from typing import ClassVar, Iterable, Literal
 from pydantic import Field
 
 from archform.dsl import values as v
-from archform.stdlib.kinds.security import PolicyRef, document_issues
+from archform.stdlib.kinds.security import PolicyRef, attached_policy_issues, document_issues, listed_twice
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, Document, IntRange, Ref, Str, Tags, Validated, fail, validator_of
 
 USER_INLINE_MAX = 2048
 GROUP_INLINE_MAX = 5120
 GROUPS_PER_USER = 10
-MANAGED_PER_ENTITY = 20
 SCP_MAX = 5120          # characters of an SCP document (Quotas for AWS Organizations)
 SCPS_PER_TARGET = 5
 
@@ -32,20 +31,6 @@ SCPS_PER_TARGET = 5
 def policy_size(doc) -> int:
     """A document's size as AWS counts it: its JSON without whitespace."""
     return len(json.dumps(doc, separators=(",", ":"), default=str))
-
-
-def _policies_issues(entity, what: str) -> Iterable[Issue]:
-    if len(entity.policies) > MANAGED_PER_ENTITY:
-        yield Issue(f"{what} has at most {MANAGED_PER_ENTITY} managed policies attached (10 unless the quota is "
-                    f"raised), got {len(entity.policies)}", ("policies",))
-    seen: set = set()
-    for i, policy in enumerate(entity.policies):
-        key = getattr(policy, "address", policy)
-        if key in seen:
-            yield Issue(f"policy {key} is attached twice", ("policies", i))
-        seen.add(key)
-    for name, doc in sorted(entity.inline_policies.items()):
-        yield from document_issues(doc, ("inline_policies", name), "identity")
 
 
 def _inline_size_issues(entity, what: str, limit: int) -> Iterable[Issue]:
@@ -77,7 +62,7 @@ class IamUser(Kind):
     tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        yield from _policies_issues(self, "a user")
+        yield from attached_policy_issues(self, "a user")
         yield from _inline_size_issues(self, "a user", USER_INLINE_MAX)
         if isinstance(self.access_keys, int) and self.access_keys > 0:
             yield Issue(f"this user has {self.access_keys} access key{'s' if self.access_keys > 1 else ''}: long-lived "
@@ -106,14 +91,9 @@ class IamGroup(Kind):
     inline_policies: dict[str, Document] = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        yield from _policies_issues(self, "a group")
+        yield from attached_policy_issues(self, "a group")
         yield from _inline_size_issues(self, "a group", GROUP_INLINE_MAX)
-        seen: set = set()
-        for i, m in enumerate(self.members):
-            key = getattr(m, "address", m)
-            if key in seen:
-                yield Issue(f"user {key} is listed twice", ("members", i))
-            seen.add(key)
+        yield from listed_twice(self.members, ("members",), "user")
 
 
 class InstanceProfile(Kind):

@@ -32,12 +32,34 @@ class Certificate(Behaviour):
             raise in_use(rec, users, code="ResourceInUseException", what=" (it is in use)")
 
 
-class IamPolicy(Named):
+class IamEntity(Named):
+    """What IAM's roles, policies, users, groups and instance profiles share: global names,
+    EntityAlreadyExists, an ARN `arn:aws:iam::ACCOUNT:TYPE/NAME`, and the name among the outputs."""
     service = "iam"
-    name_max = 128
     name_unique = "global"
     name_taken_code = "EntityAlreadyExists"
+    arn_type = ""
+    id_prefix = ""  # the unique id's four letters (AROA a role's, AIDA a user's)
+
+    def arn(self, rec: Record) -> str:
+        return ids.arn("iam", None, f"{self.arn_type}/{rec.name}")
+
+    def outputs(self, op: Op, rec: Record) -> dict:
+        out = {"name": rec.name}
+        if self.id_prefix:
+            out["unique_id"] = self.id_prefix + ids.upper_alnum(op.seed, rec.seq, 17, self.id_prefix.lower())
+        return out
+
+    def refuse_delete_while(self, op: Op, rec: Record, kinds: tuple, why: str):
+        users = users_of(op, rec, kinds)
+        if users:
+            raise in_use(rec, users, code="DeleteConflict", what=f" ({why})")
+
+
+class IamPolicy(IamEntity):
+    name_max = 128
     id_is_name = False
+    arn_type = "policy"
 
     def make_id(self, op: Op, rec: Record, n: int) -> str:
         return ids.arn("iam", None, f"policy/{rec.name}")
@@ -45,72 +67,37 @@ class IamPolicy(Named):
     def arn(self, rec: Record) -> str:
         return rec.id
 
-    def outputs(self, op: Op, rec: Record) -> dict:
-        return {"name": rec.name}
-
     def check_delete(self, op: Op, rec: Record):
-        users = users_of(op, rec, ("iam_role", "iam_user", "iam_group"))
-        if users:
-            raise in_use(rec, users, code="DeleteConflict", what=" (a policy attached to entities cannot be deleted)")
+        self.refuse_delete_while(op, rec, ("iam_role", "iam_user", "iam_group"),
+                                 "a policy attached to entities cannot be deleted")
 
 
-class IamRole(Named):
-    service = "iam"
+class IamRole(IamEntity):
     name_max = 64
-    name_unique = "global"
-    name_taken_code = "EntityAlreadyExists"
-
-    def arn(self, rec: Record) -> str:
-        return ids.arn("iam", None, f"role/{rec.name}")
-
-    def outputs(self, op: Op, rec: Record) -> dict:
-        return {"name": rec.name, "unique_id": "AROA" + ids.upper_alnum(op.seed, rec.seq, 17, "aroa")}
+    arn_type = "role"
+    id_prefix = "AROA"
 
     def check_delete(self, op: Op, rec: Record):
-        users = users_of(op, rec, ("instance_profile",))
-        if users:
-            raise in_use(rec, users, code="DeleteConflict", what=" (remove it from its instance profiles first)")
+        self.refuse_delete_while(op, rec, ("instance_profile",), "remove it from its instance profiles first")
 
 
-class IamUser(Named):
-    service = "iam"
+class IamUser(IamEntity):
     name_max = 64
-    name_unique = "global"
-    name_taken_code = "EntityAlreadyExists"
-
-    def arn(self, rec: Record) -> str:
-        return ids.arn("iam", None, f"user/{rec.name}")
-
-    def outputs(self, op: Op, rec: Record) -> dict:
-        return {"name": rec.name, "unique_id": "AIDA" + ids.upper_alnum(op.seed, rec.seq, 17, "aida")}
+    arn_type = "user"
+    id_prefix = "AIDA"
 
     def check_delete(self, op: Op, rec: Record):
-        users = users_of(op, rec, ("iam_group",))
-        if users:
-            raise in_use(rec, users, code="DeleteConflict", what=" (remove the user from its groups first)")
+        self.refuse_delete_while(op, rec, ("iam_group",), "remove the user from its groups first")
 
 
-class IamGroup(Named):
-    service = "iam"
+class IamGroup(IamEntity):
     name_max = 128
-    name_unique = "global"
-    name_taken_code = "EntityAlreadyExists"
-
-    def arn(self, rec: Record) -> str:
-        return ids.arn("iam", None, f"group/{rec.name}")
-
-    def outputs(self, op: Op, rec: Record) -> dict:
-        return {"name": rec.name}
+    arn_type = "group"
 
 
-class InstanceProfile(Named):
-    service = "iam"
+class InstanceProfile(IamEntity):
     name_max = 128
-    name_unique = "global"
-    name_taken_code = "EntityAlreadyExists"
-
-    def arn(self, rec: Record) -> str:
-        return ids.arn("iam", None, f"instance-profile/{rec.name}")
+    arn_type = "instance-profile"
 
     def outputs(self, op: Op, rec: Record) -> dict:
         return {"name": rec.name, "profile_name": rec.name, "profile_arn": self.arn(rec)}
