@@ -93,9 +93,7 @@ class Building(ResolverState):
             seen_attr[name] = entry.name_span
             inst.spans[path + (name,)] = entry.value.span
             inst.spans[path + (name, "$name")] = entry.name_span
-            if type(entry.value) is ast.ListExpr:
-                for i, item in enumerate(entry.value.items):
-                    inst.spans[path + (name, i)] = item.span
+            _inner_spans(inst.spans, path + (name,), entry.value)
             if top and name == "depends_on":
                 self._depends_on(entry, env, inst)
                 return
@@ -296,3 +294,18 @@ class Building(ResolverState):
                 return span
             p = p[:-1]
         return inst.group.block.header_span
+
+
+def _inner_spans(spans: dict, path: tuple, expr) -> None:
+    """The spans of a literal list's items and a literal map's entries, at every depth (a policy
+    document's statements, their Action and Resource), so a diagnostic or an answer can point at
+    the element itself."""
+    if type(expr) is ast.ListExpr:
+        for i, item in enumerate(expr.items):
+            spans[path + (i,)] = item.span
+            _inner_spans(spans, path + (i,), item)
+    elif type(expr) is ast.MapExpr:
+        for e in expr.entries:
+            spans.setdefault(path + (e.key,), e.key_span.to(e.value.span))  # `Key = value`: either may be at fault
+            _inner_spans(spans, path + (e.key,), e.value)
+

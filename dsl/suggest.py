@@ -35,8 +35,12 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
         if cand.lower() == low:
             return cand
         d = _distance(low, cand.lower(), limit)  # bounded: a 3,000-character name costs no 10^7 steps
-        if d <= limit and (best_d is None or d < best_d):
-            best, best_d = cand, d
+        if d > limit:
+            continue
+        # on a tie, the same letters (a transposition: vcp → vpc, not scp), then the same first letter
+        rank = (d, sorted(cand.lower()) != sorted(low), cand.lower()[:1] != low[:1])
+        if best_d is None or rank < best_d:
+            best, best_d = cand, rank
     if best is None:
         # a prefix or a word inside (e.g. "instance" for "instance_type")
         for cand in sorted(set(candidates)):

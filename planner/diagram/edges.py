@@ -298,6 +298,10 @@ def connect(scene: Scene) -> None:
             incoming += refs(at.get("job_role")) + refs(at.get("execution_role"))
         if k == "cognito_identity_pool":  # the user pools whose clients sign its users in
             incoming += [u for p in at.get("provider") or [] for u in refs(p.get("user_pool"))]
+        if k in ("instance_profile", "iam_group"):  # the role a profile holds; the users a group holds
+            incoming += refs(at.get("role")) + refs(at.get("members"))
+        if k in ("iam_role", "iam_user"):  # the boundary that caps it
+            incoming += refs(at.get("permissions_boundary"))
         if k == "iam_role" and isinstance(at.get("web_identity"), dict):  # a role the pool hands out
             outgoing += refs(at["web_identity"].get("identity_pool"))
         for other in outgoing:

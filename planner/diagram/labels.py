@@ -196,6 +196,22 @@ def _role(a):
     return ["assumed by " + ", ".join(who) if who else ""]
 
 
+def _user(a):
+    keys = a.get("access_keys") or 0
+    return [", ".join(x for x in ("console" if a.get("console_password") else "",
+                                  f"{keys} access key{'s' if keys != 1 else ''}" if keys else "") if x)]
+
+
+def _group(a):
+    n = len(a.get("members") or [])
+    return [f"{n} member{'s' if n != 1 else ''}"]
+
+
+def _scp(a):
+    targets = a.get("targets") or []
+    return [f"on {', '.join(str(t) for t in targets)}" if targets else "attached to nothing"]
+
+
 def _nacl(a):
     return [f"{len(a.get('ingress') or [])} in / {len(a.get('egress') or [])} out rules"]
 
@@ -412,7 +428,7 @@ _DETAILS = {
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
     "global_accelerator": _ga, "security_group": _sg, "target_group": _tg, "instance": _instance,
     "dr_plan": _dr, "health_check": _health, "certificate": _cert, "ebs_volume": _ebs, "efs": _efs,
-    "vpc_endpoint": _endpoint, "placement_group": _placement, "iam_role": _role, "network_acl": _nacl,
+    "vpc_endpoint": _endpoint, "placement_group": _placement, "iam_role": _role, "iam_user": _user, "iam_group": _group, "scp": _scp, "network_acl": _nacl,
     "route_table": _routes, "nat_gateway": _nat, "dns_zone": _zone, "subnet": _cidr, "vpc": _cidr,
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,

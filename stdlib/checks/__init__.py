@@ -112,7 +112,7 @@ _PLUGINS: list[str] | None = None  # what loading the plugins said, once per pro
 def _load() -> list[str]:
     """Register archform's rules and the plugins' (once); what went wrong with the plugins."""
     global _PLUGINS
-    from . import cost, reliability, security  # noqa: F401  # registering is importing
+    from . import access, cost, reliability, security  # noqa: F401  # registering is importing
     if _PLUGINS is None:
         _PLUGINS = _load_plugins()
     return list(_PLUGINS)

@@ -99,9 +99,9 @@ def imds_v1(graph):
 def wildcard_iam(graph):
     for p in graph.of_kind("iam_policy"):
         yield from _wildcards(p.address, ("document",), p.model.document)
-    for role in graph.of_kind("iam_role"):
-        for name, doc in sorted(role.model.inline_policies.items()):
-            yield from _wildcards(role.address, ("inline_policies", name), doc)
+    for holder in graph.of_kind("iam_role", "iam_user", "iam_group"):
+        for name, doc in sorted(holder.model.inline_policies.items()):
+            yield from _wildcards(holder.address, ("inline_policies", name), doc)
 
 
 def _wildcards(address: str, path: tuple, doc):

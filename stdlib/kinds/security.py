@@ -197,6 +197,27 @@ def document_issues(doc, path: tuple, kind: str = "identity") -> Iterable[Issue]
         yield Issue(message, path + p, severity=severity)
 
 
+def listed_twice(items: list, path: tuple, what: str) -> Iterable[Issue]:
+    """An issue for each item of a list of references or names that repeats an earlier one."""
+    seen: set = set()
+    for i, item in enumerate(items):
+        key = getattr(item, "address", item)
+        if key in seen:
+            yield Issue(f"{what} {key} is {'attached' if what == 'policy' else 'listed'} twice", (*path, i))
+        seen.add(key)
+
+
+def attached_policy_issues(entity, what: str) -> Iterable[Issue]:
+    """The managed policies (at most 20, 10 unless the quota is raised; each once) and inline
+    policy documents of a role, user or group."""
+    if len(entity.policies) > 20:
+        yield Issue(f"{what} has at most 20 managed policies attached (10 unless the quota is raised), "
+                    f"got {len(entity.policies)}", ("policies",))
+    yield from listed_twice(entity.policies, ("policies",), "policy")
+    for name, doc in sorted(entity.inline_policies.items()):
+        yield from document_issues(doc, ("inline_policies", name), "identity")
+
+
 # --- IAM policies and roles ------------------------------------------------------------------
 
 class IamPolicy(Kind):
@@ -290,17 +311,7 @@ class IamRole(Kind):
             yield Issue("a role needs assumed_by: the services, accounts or roles that may assume it",
                         ("assumed_by",), help="e.g. assumed_by = [ec2]")
         yield from _web_identity_issues(self, graph)
-        if len(self.policies) > 20:
-            yield Issue(f"a role has at most 20 managed policies attached (10 unless the quota is raised), "
-                        f"got {len(self.policies)}", ("policies",))
-        seen: set = set()
-        for i, policy in enumerate(self.policies):
-            key = getattr(policy, "address", policy)
-            if key in seen:
-                yield Issue(f"policy {key} is attached twice", ("policies", i))
-            seen.add(key)
-        for name, doc in sorted(self.inline_policies.items()):
-            yield from document_issues(doc, ("inline_policies", name), "identity")
+        yield from attached_policy_issues(self, "a role")
         for i, p in enumerate(self.assumed_by):
             if p == "*":
                 yield Issue("assumed_by = \"*\" lets anyone assume the role", ("assumed_by", i), severity="warning")

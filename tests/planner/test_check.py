@@ -56,6 +56,16 @@ CASES = {
                    "destination = flows, traffic = REJECT }"),
     "AF-SEC-014": ("s3_bucket trail_logs { versioning = true }\ncloudtrail_trail audit {\n bucket = trail_logs\n"
                    " log_file_validation = false\n}", "log_file_validation = false", "log_file_validation = true"),
+    "AF-SEC-015": ("sqs_queue jobs {}\nsqs_queue other {}\nlambda_function worker {\n runtime = python3.12\n"
+                   " handler = \"w.handle\"\n role = worker_role\n code { file = \"w.zip\" }\n}\n"
+                   "lambda_event_source feed { source = jobs, function = worker }\n"
+                   "iam_role worker_role {\n assumed_by = [lambda]\n inline_policies = { read = { Version = \"2012-10-17\", "
+                   "Statement = [{ Effect = \"Allow\", Action = [\"sqs:ReceiveMessage\", \"sqs:DeleteMessage\", "
+                   "\"sqs:GetQueueAttributes\"], Resource = other.arn }] } }\n}",
+                   "Resource = other.arn", "Resource = jobs.arn"),
+    "AF-SEC-016": ("iam_role app { assumed_by = [ec2] }\niam_role deployer {\n assumed_by = [ec2]\n"
+                   " inline_policies = { pass = { Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", "
+                   "Action = \"iam:PassRole\", Resource = \"*\" }] } }\n}", 'Resource = "*"', "Resource = app.arn"),
     "AF-REL-001": ("rds db {\n engine = postgres\n instance_class = db.t3.micro\n subnets = [a, b]\n multi_az = false\n}",
                    "multi_az = false", "multi_az = true"),
     "AF-REL-002": ("aurora db {\n engine = aurora-postgresql\n instance_class = db.r6g.large\n subnets = [a, b]\n"

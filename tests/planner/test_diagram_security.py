@@ -35,3 +35,13 @@ def test_a_health_check_points_at_the_alarm_it_follows():
     scene = scene_of(PROVIDERS / "chaos_cases" / "alarms.arch")
     edges = {(e.tail, e.head): (e.kind, e.label) for e in scene.edges}
     assert edges[("fleet_check", "primary.fleet_hot")] == ("monitors", "alarm")
+
+
+def test_iam_users_groups_profiles_and_boundaries_are_drawn():
+    scene = scene_of(Path(__file__).resolve().parents[1] / "stdlib" / "iam_cases" / "policies.arch")
+    edges = {(e.tail, e.head) for e in scene.edges}
+    assert ("reader_role", "reader_profile") in edges  # the role the profile holds
+    assert ("analyst", "analysts") in edges            # a member of the group
+    assert ("boundary", "worker_role") in edges and ("boundary", "analyst") in edges  # the cap on each
+    text = to_dot(scene)
+    assert "1 member" in text

@@ -108,6 +108,12 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           document={"Version": "2012-10-17",
                     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
     b.add("app_role", "iam_role", region=None, assumed_by=["ec2"], policies=[r("read_policy")])
+    b.add("ops_user", "iam_user", region=None, permissions_boundary=r("read_policy"))
+    b.add("operators", "iam_group", region=None, members=[r("ops_user")], policies=["ReadOnlyAccess"])
+    b.add("app_profile", "instance_profile", region=None, role=r("app_role"))
+    b.add("no_leaving", "scp", region=None, targets=["ou-ab12-cd34ef56"], document={
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]})
     b.add("bastion", "instance", ami="ami-0abcdef1234567890", instance_type="t3.micro", subnet=r("pub_a"),
           security_groups=[r("web_sg")], iam_role=r("app_role"))
     b.add("bastion_eni", "network_interface", subnet=r("pub_a"), instance=r("bastion"),

@@ -300,4 +300,4 @@ iam_role r {
 '''
     _, diagnostics = resolve_text(text)
     found = [d for d in diagnostics if "Next of state 'Go' is 'Gone'" in d.summary]
-    assert found and found[0].span is not None and found[0].span.start_line == 5
+    assert found and found[0].span is not None and found[0].span.start_line == 7  # at `Next = "Gone"`

@@ -19,7 +19,8 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     **{(k, "failures"): NO_OWN_FAILURE for k in (
         "certificate", "dns_zone", "iam_policy", "iam_role", "launch_template", "network_acl", "placement_group",
         "route_table", "security_group", "subnet", "vpc", "ecs_cluster", "ecs_task_definition",
-        "beanstalk_application", "batch_job_queue", "batch_job_definition")},
+        "beanstalk_application", "batch_job_queue", "batch_job_definition", "iam_user", "iam_group",
+        "instance_profile", "scp")},
     **{(k, "failures"): ALWAYS_UP for k in (
         "cloudfront", "egress_only_internet_gateway", "elastic_ip", "global_accelerator", "internet_gateway",
         "network_interface", "vpc_endpoint", "vpc_peering", "ecr_repository")},

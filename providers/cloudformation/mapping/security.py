@@ -1,4 +1,5 @@
-"""Security: ACM certificates, IAM managed policies and roles (with the instance profile that
+"""Security: ACM certificates, IAM managed policies, roles, users, groups and instance profiles,
+Organizations SCPs; IAM managed policies and roles (with the instance profile that
 instances and launch templates use, made when an instance, template or Auto Scaling group
 launches with the role, or when EC2 may assume it).
 
@@ -87,6 +88,8 @@ def _trust(r) -> list:
 
 
 def needs_profile(r) -> bool:
+    if any(r.ctx.kind(a) == "instance_profile" for a in r.ctx.referrers(r.address)):
+        return False  # the architecture's own instance_profile holds the role
     if any(p == "ec2.amazonaws.com" for p in r.raw("assumed_by") or []):
         return True
     for a in r.ctx.referrers(r.address):
@@ -104,21 +107,32 @@ def _partitioned(value):
     return value
 
 
-def iam_role(r):
+def _managed(r) -> list | None:
     policies = []
     for i, p in enumerate(r.raw("policies") or []):
         policies.append(r.ref("policies", i) if type(p) is dict else _partitioned(r.val("policies", i)))
+    return policies or None
+
+
+def _inline(r) -> list | None:
     inline = r.raw("inline_policies") or {}
+    return [{"PolicyName": name, "PolicyDocument": policy_document(r.val("inline_policies", name))}
+            for name in sorted(inline)] or None
+
+
+def _boundary(r):
     boundary = r.raw("permissions_boundary")
+    if boundary is None:
+        return None
+    return r.ref("permissions_boundary") if type(boundary) is dict else _partitioned(r.val("permissions_boundary"))
+
+
+def iam_role(r):
     r.part("AWS::IAM::Role", {
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": _trust(r)},
-        "ManagedPolicyArns": policies or None,
-        "Policies": [{"PolicyName": name, "PolicyDocument": policy_document(r.val("inline_policies", name))}
-                     for name in sorted(inline)]
-        or None,
-        "PermissionsBoundary": (r.ref("permissions_boundary") if type(boundary) is dict
-                                else _partitioned(r.val("permissions_boundary")))
-        if boundary is not None else None,
+        "ManagedPolicyArns": _managed(r),
+        "Policies": _inline(r),
+        "PermissionsBoundary": _boundary(r),
         "MaxSessionDuration": seconds(r.get("max_session")) if r.raw("max_session") != "1h" else None,
         "Tags": r.tags(),
     })
@@ -126,12 +140,56 @@ def iam_role(r):
         r.part("AWS::IAM::InstanceProfile", {"Roles": [r.att()]}, suffix="Profile")
 
 
-MAPPERS = {"certificate": certificate, "iam_policy": iam_policy, "iam_role": iam_role}
+def iam_user(r):
+    """A user without a login profile or access keys: a console password and access keys are
+    secrets a template would hold, so they are made outside it (a warning says so)."""
+    r.part("AWS::IAM::User", {
+        "ManagedPolicyArns": _managed(r),
+        "Policies": _inline(r),
+        "PermissionsBoundary": _boundary(r),
+        "Tags": r.tags(),
+    })
+    if r.raw("console_password"):
+        r.unsupported("console_password", "a password in a template is a secret in the stack",
+                      help="set the first password with `aws iam create-login-profile --password-reset-required`")
+    if r.raw("access_keys"):
+        r.unsupported("access_keys", "an access key's secret would be readable from the stack",
+                      help="create keys with `aws iam create-access-key`, or better give software a role")
+
+
+def iam_group(r):
+    r.part("AWS::IAM::Group", {"ManagedPolicyArns": _managed(r), "Policies": _inline(r)})
+    if r.raw("members"):
+        r.part("AWS::IAM::UserToGroupAddition", {"GroupName": r.att(), "Users": r.refs("members")},
+               suffix="Members")
+
+
+def instance_profile(r):
+    r.part("AWS::IAM::InstanceProfile", {"InstanceProfileName": r.val("name"), "Roles": [r.ref("role")]})
+
+
+def scp(r):
+    r.part("AWS::Organizations::Policy", {
+        "Name": r.address.replace(".", "-"),
+        "Type": "SERVICE_CONTROL_POLICY",
+        "Content": policy_document(r.val("document")),
+        "Description": r.val("description"),
+        "TargetIds": r.val("targets") or None,
+        "Tags": r.tags(),
+    })
+
+
+MAPPERS = {"certificate": certificate, "iam_policy": iam_policy, "iam_role": iam_role, "iam_user": iam_user,
+           "iam_group": iam_group, "instance_profile": instance_profile, "scp": scp}
 
 TYPES = {
     "certificate": ["AWS::CertificateManager::Certificate"],
     "iam_policy": ["AWS::IAM::ManagedPolicy"],
     "iam_role": ["AWS::IAM::Role", "AWS::IAM::InstanceProfile"],
+    "iam_user": ["AWS::IAM::User"],
+    "iam_group": ["AWS::IAM::Group", "AWS::IAM::UserToGroupAddition"],
+    "instance_profile": ["AWS::IAM::InstanceProfile"],
+    "scp": ["AWS::Organizations::Policy"],
 }
 
 EXPORTS = {
@@ -139,4 +197,9 @@ EXPORTS = {
     "iam_policy": {"id": REF, "arn": REF},
     "iam_role": {"id": REF, "arn": getatt("Arn"), "name": REF,
                  "profile_arn": getatt("Arn", "Profile"), "profile_name": ("Profile", None)},
+    "iam_user": {"id": REF, "arn": getatt("Arn"), "name": REF},
+    "iam_group": {"id": REF, "arn": getatt("Arn"), "name": REF},
+    "instance_profile": {"id": REF, "arn": getatt("Arn"), "name": REF, "profile_arn": getatt("Arn"),
+                         "profile_name": REF},
+    "scp": {"id": REF, "arn": getatt("Arn")},
 }

@@ -1,4 +1,8 @@
-"""ACM certificates and IAM (roles and customer-managed policies; IAM is global)."""
+"""ACM certificates, IAM (roles, customer-managed policies, users, groups, instance profiles; IAM
+is global) and Organizations service control policies.
+
+IAM refuses to delete what is still in use (DeleteConflict): a policy attached to a role, user
+or group, a role in an instance profile, a user still in a group."""
 
 from __future__ import annotations
 
@@ -28,12 +32,34 @@ class Certificate(Behaviour):
             raise in_use(rec, users, code="ResourceInUseException", what=" (it is in use)")
 
 
-class IamPolicy(Named):
+class IamEntity(Named):
+    """What IAM's roles, policies, users, groups and instance profiles share: global names,
+    EntityAlreadyExists, an ARN `arn:aws:iam::ACCOUNT:TYPE/NAME`, and the name among the outputs."""
     service = "iam"
-    name_max = 128
     name_unique = "global"
     name_taken_code = "EntityAlreadyExists"
+    arn_type = ""
+    id_prefix = ""  # the unique id's four letters (AROA a role's, AIDA a user's)
+
+    def arn(self, rec: Record) -> str:
+        return ids.arn("iam", None, f"{self.arn_type}/{rec.name}")
+
+    def outputs(self, op: Op, rec: Record) -> dict:
+        out = {"name": rec.name}
+        if self.id_prefix:
+            out["unique_id"] = self.id_prefix + ids.upper_alnum(op.seed, rec.seq, 17, self.id_prefix.lower())
+        return out
+
+    def refuse_delete_while(self, op: Op, rec: Record, kinds: tuple, why: str):
+        users = users_of(op, rec, kinds)
+        if users:
+            raise in_use(rec, users, code="DeleteConflict", what=f" ({why})")
+
+
+class IamPolicy(IamEntity):
+    name_max = 128
     id_is_name = False
+    arn_type = "policy"
 
     def make_id(self, op: Op, rec: Record, n: int) -> str:
         return ids.arn("iam", None, f"policy/{rec.name}")
@@ -41,26 +67,54 @@ class IamPolicy(Named):
     def arn(self, rec: Record) -> str:
         return rec.id
 
-    def outputs(self, op: Op, rec: Record) -> dict:
-        return {"name": rec.name}
+    def check_delete(self, op: Op, rec: Record):
+        self.refuse_delete_while(op, rec, ("iam_role", "iam_user", "iam_group"),
+                                 "a policy attached to entities cannot be deleted")
+
+
+class IamRole(IamEntity):
+    name_max = 64
+    arn_type = "role"
+    id_prefix = "AROA"
 
     def check_delete(self, op: Op, rec: Record):
-        users = users_of(op, rec, ("iam_role",))
-        if users:
-            raise in_use(rec, users, code="DeleteConflict", what=" (a policy attached to entities cannot be deleted)")
+        self.refuse_delete_while(op, rec, ("instance_profile",), "remove it from its instance profiles first")
 
 
-class IamRole(Named):
-    service = "iam"
+class IamUser(IamEntity):
     name_max = 64
-    name_unique = "global"
-    name_taken_code = "EntityAlreadyExists"
+    arn_type = "user"
+    id_prefix = "AIDA"
 
-    def arn(self, rec: Record) -> str:
-        return ids.arn("iam", None, f"role/{rec.name}")
+    def check_delete(self, op: Op, rec: Record):
+        self.refuse_delete_while(op, rec, ("iam_group",), "remove the user from its groups first")
+
+
+class IamGroup(IamEntity):
+    name_max = 128
+    arn_type = "group"
+
+
+class InstanceProfile(IamEntity):
+    name_max = 128
+    arn_type = "instance-profile"
 
     def outputs(self, op: Op, rec: Record) -> dict:
-        return {"name": rec.name, "unique_id": "AROA" + ids.upper_alnum(op.seed, rec.seq, 17, "aroa")}
+        return {"name": rec.name, "profile_name": rec.name, "profile_arn": self.arn(rec)}
 
 
-BEHAVIOURS = {"certificate": Certificate(), "iam_policy": IamPolicy(), "iam_role": IamRole()}
+class Scp(Behaviour):
+    """An SCP lives in the organisation (the management account): p- and 8 characters."""
+    service = "organizations"
+
+    def identity(self, op: Op, rec: Record):
+        n = op.number()
+        rec.seq = n
+        rec.id = "p-" + ids.base36(op.seed, n, 8, "scp")
+
+    def arn(self, rec: Record) -> str:
+        return ids.arn("organizations", None, f"policy/o-exampleorg/service_control_policy/{rec.id}")
+
+
+BEHAVIOURS = {"certificate": Certificate(), "iam_policy": IamPolicy(), "iam_role": IamRole(), "iam_user": IamUser(),
+              "iam_group": IamGroup(), "instance_profile": InstanceProfile(), "scp": Scp()}
