@@ -88,7 +88,11 @@ class EmrCluster(Kind):
     family: ClassVar[str] = "analytics"
     exports: ClassVar[dict[str, str]] = {"id": "string", "arn": "string", "master_dns": "string"}
     force_new: ClassVar[frozenset[str]] = frozenset({"name", "release_label", "applications", "subnet", "master",
-                                                     "service_role", "instance_role", "log_bucket", "log_prefix"})
+                                                     "service_role", "instance_role", "log_bucket", "log_prefix",
+                                                     # an instance group's type and market: CloudFormation
+                                                     # replaces the cluster (InstanceGroupConfig)
+                                                     "core.instance_type", "core.market", "task.instance_type",
+                                                     "task.market"})
 
     name: Str | None = None
     release_label: Str = DEFAULT_RELEASE
