@@ -72,6 +72,10 @@ REDSHIFT_MULTI_AZ_FAILOVER_SECONDS = (30.0, 60.0)  # model: a Multi-AZ cluster's
                                               # over in about a minute (data is in managed storage)
 REDSHIFT_RESTORE_SECONDS = (1200.0, 3600.0)   # model: restoring a cluster from a snapshot in another AZ
                                               # or region takes tens of minutes (it grows with the data)
+EMR_HDFS_REPLICATION = ((4, 1), (10, 2))       # EMR release guide ("Configure HDFS"): dfs.replication is 1
+                                              # below 4 core nodes, 2 below 10, else 3
+EMR_REPLACE_SECONDS = (60.0, 300.0)           # model: an instance group asks EC2 for a replacement of a
+                                              # lost instance (it then boots, BOOT_SECONDS)
 OPENSEARCH_STANDBY_FAILOVER_SECONDS = (0.0, 0.0)  # AWS ("Multi-AZ with Standby"): the standby zone's
                                               # nodes are promoted with no loss of availability
 OPENSEARCH_RECOVERY_SECONDS = (300.0, 900.0)  # model: replica shards re-created on the surviving nodes

@@ -1,3 +1,3 @@
 """The control loops of a run, one module per service family, in the order they hear about a
 fault: ec2, elb, asg, rds, aurora, cache, network, storage, serverless, route53, dr, mq, documentdb,
-neptune, proxies, msk, redshift, opensearch, eks, apprunner, hybrid, backup, ecs, alarms."""
+neptune, proxies, msk, redshift, opensearch, eks, apprunner, hybrid, backup, ecs, emr, alarms."""
