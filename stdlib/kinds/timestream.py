@@ -6,6 +6,10 @@ API reference, RetentionProperties): the memory store 1–8766 hours (a year), t
 store 1–73000 days (200 years), both in whole units. Database names are 3–256 letters,
 digits, '_', '.' and '-' (CreateDatabase; table names alike).
 
+AWS put Timestream for LiveAnalytics in maintenance mode on 2025-06-20 (cfn-lint's resource
+specification, rule W3697; AWS's docs point new time-series work to Timestream for InfluxDB):
+it takes no new customers, so a database is warned.
+
 Encryption at rest is always on: AWS's managed key for Timestream unless `kms_key` names the
 account's. Regional: AWS keeps the data across AZs, so an AZ's loss does not touch it.
 """
@@ -23,6 +27,7 @@ from archform.stdlib.types import Bool, DurationRange, Ref, Str, Tags, dur
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{3,256}$")
 HOUR, DAY = 3600, 86400
+MAINTENANCE_SINCE = "2025-06-20"  # cfn-lint W3697 (its resource specification)
 
 
 def name_issues(name, what: str) -> Iterable[Issue]:
@@ -46,6 +51,9 @@ class TimestreamDatabase(Kind):
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         yield from name_issues(self.name, "database")
+        yield Issue(f"Timestream for LiveAnalytics is in maintenance mode since {MAINTENANCE_SINCE}: it is closed "
+                    "to new customers, so this works only in an account that already uses it", ("name",),
+                    severity="warning", help="for new time-series work AWS points to Timestream for InfluxDB")
 
 
 class TimestreamTable(Kind):
