@@ -39,7 +39,12 @@ from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, der
 from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, Port, Ref, Region, Str, Tags, dur)
 
 DAY = 86400
-# node type -> (single-node allowed, most nodes), Redshift management guide "Node type details"
+# node type -> (single-node allowed, most nodes), Redshift management guide "Node type details".
+# The six node types are CreateCluster's valid NodeType values (Redshift API reference, checked
+# December 2026). The counts are the most a cluster reaches (by elastic resize: ra3.xlplus 32 and
+# ra3.4xlarge 64 are the managed-storage totals 1024 TB / 32 TB and 8192 TB / 128 TB); an older
+# copy of AWS's table gives smaller ranges at creation (ra3.xlplus 2–16, ra3.4xlarge 2–32), and
+# ra3.large's range could not be checked: the lead should confirm against the current table.
 NODE_TYPES = {
     "dc2.large": (True, 32), "dc2.8xlarge": (False, 128),
     "ra3.large": (True, 32), "ra3.xlplus": (True, 32), "ra3.4xlarge": (False, 64), "ra3.16xlarge": (False, 128),
