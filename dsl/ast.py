@@ -127,6 +127,8 @@ class ListComp(Node):
     body: "Expr"
     cond: "Expr | None"
     span: Span
+    var_span: Span | None = None  # where each loop variable is declared (for editors)
+    key_var_span: Span | None = None
 
 
 @record
@@ -156,6 +158,8 @@ class ForClause(Node):
     var: str
     iterable: Expr
     span: Span
+    var_span: Span | None = None  # where each loop variable is declared (for editors)
+    key_var_span: Span | None = None
 
 
 @record

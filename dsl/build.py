@@ -15,6 +15,7 @@ from .kind_fields import (attr_help, entry_key, field_for, is_list, nested_model
                           value_at, kind_phrase, word_like)
 from .resolve_values import dotted, materialize, names_in
 from .resolver_state import ResolverState
+from .expand import loop_decls
 from .scopes import Cell, EvalEnv, Group, Instance, ModuleRef, RegionBinding, Replicated, Scope, UseBinding
 from .suggest import did_you_mean
 
@@ -175,7 +176,8 @@ class Building(ResolverState):
         if b.for_ is None:
             envs = [env]
         else:
-            envs = [env.child(loop) for _, loop in self._iterate(b.for_, env.scope)]
+            decls = loop_decls(b.for_)
+            envs = [env.child(loop, decls) for _, loop in self._iterate(b.for_, env.scope)]
         if b.if_ is None:
             return envs
         out = []

@@ -25,8 +25,9 @@ class SpanIndex:
     """Where each resource's attributes were written: address → {attribute path → span}, and
     its block's header. What resolution hands to the checks (and, later, to an editor)."""
 
-    def __init__(self, spans: dict[str, dict[tuple, Span]], headers: dict[str, Span]):
+    def __init__(self, spans: dict[str, dict[tuple, Span]], headers: dict[str, Span], symbols=None):
         self.spans, self.headers = spans, headers
+        self.symbols = symbols  # the resolution's SymbolTable (dsl/symbols.py), when kept
 
     def span_of(self, address: str, path: tuple) -> Span | None:
         """The text that set `path` (or the nearest enclosing value, else the block's header)."""

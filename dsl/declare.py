@@ -15,8 +15,9 @@ from .functions import FunctionError
 from .modules import ReadProblem
 from .resolve_values import format_key
 from .resolver_state import ResolverState
-from .scopes import RESERVED_NAMES, EvalEnv, Group, Instance, LetBinding, ModuleCtx, RegionBinding, Scope, UseBinding
+from .scopes import RESERVED_NAMES, declaration, EvalEnv, Group, Instance, LetBinding, ModuleCtx, RegionBinding, Scope, UseBinding
 from .suggest import did_you_mean
+from .symbols import SymbolKind
 
 
 class Declaring(ResolverState):
@@ -107,6 +108,7 @@ class Declaring(ResolverState):
                 else:
                     ctx.outputs[item.name] = item
                     ctx.output_scope[item.name] = scope
+                    self.symbols.declare(item.name, SymbolKind.OUTPUT, item.name_span)
             elif t is ast.Region:
                 if in_region:
                     self.diags.append(error("a module used inside a region cannot declare regions", item.span,
@@ -154,6 +156,7 @@ class Declaring(ResolverState):
                 else:
                     ctx.outputs[oname] = sub
                     ctx.output_scope[oname] = rscope
+                    self.symbols.declare(sub.name, SymbolKind.OUTPUT, sub.name_span)
             elif type(sub) is ast.Block:
                 self.declare_block(sub, rscope, None)
 
@@ -174,6 +177,7 @@ class Declaring(ResolverState):
             b = scope.find(block.type)
             if isinstance(b, UseBinding):
                 use = b
+                self.symbols.refer(b.decl.alias_span, block.type_span)
             elif block.type in self.kinds:
                 kind = block.type
             else:
@@ -192,6 +196,7 @@ class Declaring(ResolverState):
                 self._duplicate("name", block.label, block.label_span, parent.children[block.label].block.label_span)
                 return None
             parent.children[block.label] = group
+            self.symbols.declare(block.label, declaration(group)[0], block.label_span)
         else:
             if block.label in RESERVED_NAMES:
                 self.diags.append(error(f"'{block.label}' is reserved and cannot name a resource", block.label_span))
@@ -212,6 +217,7 @@ class Declaring(ResolverState):
             return False
         scope.names[name] = binding
         scope.spans[name] = span
+        self.symbols.declare(name, declaration(binding)[0], span)
         return True
 
     def _duplicate(self, what, name, span, first: Span | None):

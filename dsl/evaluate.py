@@ -47,7 +47,7 @@ class Env(Protocol):
 
     def index(self, obj, key, span: Span): ...
 
-    def child(self, names: dict) -> Env: ...
+    def child(self, names: dict, decls: dict | None = None) -> Env: ...
 
     def read_file(self, path: str) -> str: ...
 
@@ -289,16 +289,17 @@ def _list_comp(expr: ast.ListComp, env: Env):
             raise fail(f"`for {expr.key_var}, {expr.var} in ...` iterates a map, got {_desc(src)}", expr.iterable.span,
                        help="iterate a list with one variable: [for x in list : ...]")
         items = [(k, src[k]) for k in sorted(src)]
+        decls = {expr.key_var: expr.key_var_span, expr.var: expr.var_span}
         env.meter.charge(len(items), expr.span)
         for k, val in items:
-            inner = env.child({expr.key_var: k, expr.var: val})
+            inner = env.child({expr.key_var: k, expr.var: val}, decls)
             if expr.cond is None or _truth(evaluate(expr.cond, inner), expr.cond):
                 out.append(evaluate(expr.body, inner))
         return env.meter.made(out, expr.span)
     items = _as_list(src, expr.iterable.span, "for")
     env.meter.charge(len(items), expr.span)
     for val in items:
-        inner = env.child({expr.var: val})
+        inner = env.child({expr.var: val}, {expr.var: expr.var_span})
         if expr.cond is None or _truth(evaluate(expr.cond, inner), expr.cond):
             out.append(evaluate(expr.body, inner))
     return env.meter.made(out, expr.span)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from . import ast
 from . import values as v
-from .diagnostics import Label, error
+from .diagnostics import Label, Span, error
 from .evaluate import EvalError, fail
 from .resolve_values import format_key, key_of
 from .resolver_state import ResolverState
 from .scopes import META_ATTRS, Cell, EvalEnv, Group, Instance, Loop, ModuleCtx, ParamBinding, Replicated, Scope
 from .suggest import did_you_mean
+from .symbols import SymbolKind
 from .typesys import type_problems
 
 
@@ -42,8 +43,10 @@ class Expanding(ResolverState):
                 iscope = scope
                 if loop:
                     iscope = Scope(scope)
+                    decls = loop_decls(block.for_)
                     for k, val in loop.items():
-                        iscope.names[k] = Loop(val, secret)
+                        iscope.names[k] = Loop(val, secret, decls.get(k))
+                        self.symbols.declare(k, SymbolKind.LOOP, decls.get(k))
                 if block.if_ is not None:
                     env = EvalEnv(self, iscope, set())
                     cond = self._eval(block.if_, env)
@@ -145,7 +148,9 @@ class Expanding(ResolverState):
         for name, decl in params.items():
             for problem, where in type_problems(decl.type, self.kind_names):
                 self.diags.append(error(problem, where.span))
+            self.symbols.declare(name, SymbolKind.PARAM, decl.name_span)
             if name in given:
+                self.symbols.refer(decl.name_span, given[name].name_span)
                 b = ParamBinding(name, decl, given[name].value, inst.scope)
                 mscope.names[name] = b
                 mscope.spans[name] = decl.name_span
@@ -166,3 +171,13 @@ class Expanding(ResolverState):
         for b in inst.group.block.body:
             if type(b) is ast.Block and b.type in cls.children:
                 self.declare_block(b, inst.scope, inst, kind=cls.children[b.type])
+
+
+def loop_decls(clause: ast.ForClause | None) -> dict[str, Span | None]:
+    """Where a `for` clause declares its variables, by name."""
+    if clause is None:
+        return {}
+    out: dict[str, Span | None] = {clause.var: clause.var_span}
+    if clause.key_var is not None:
+        out[clause.key_var] = clause.key_var_span
+    return out

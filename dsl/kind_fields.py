@@ -3,10 +3,9 @@ it takes bare words, nested blocks and lists, and how its problems are worded.""
 
 from __future__ import annotations
 
-import functools
 import typing
 
-from pydantic import BaseModel
+from archform.stdlib.kind_schema import is_list, nested_model, schema_of
 
 from . import ast
 
@@ -25,48 +24,19 @@ def entry_key(entry, cls) -> str:
 
 
 def field_for(cls, name: str) -> str | None:
+    """The model field an attribute name sets (None: not an attribute of `cls`)."""
     if cls is None:
         return None
-    fields = cls.model_fields
-    if name in fields and name != "kind" and not fields[name].alias:
-        return name
-    for fname, f in fields.items():
-        if f.alias == name:
-            return fname
-    return None
+    return schema_of(cls).field_name(name)
 
 
-@functools.lru_cache(maxsize=None)
 def word_like(cls, name: str) -> bool:
-    from archform.stdlib.types import WordLike
-    fname = field_for(cls, name)
-    if fname is None:
-        return False
-    return any(isinstance(m, WordLike) for m in cls.model_fields[fname].metadata)
+    f = schema_of(cls).attribute(name)
+    return f is not None and f.bare_word
 
 
 def user_names(cls) -> list[str]:
-    return [f.alias or n for n, f in cls.model_fields.items() if n != "kind"]
-
-
-def nested_model(annotation):
-    """The Block model inside `Model`, `list[Model]` or `Model | None`, else None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        m = nested_model(arg)
-        if m is not None:
-            return m
-    return None
-
-
-def is_list(annotation) -> bool:
-    origin = typing.get_origin(annotation)
-    if origin in (list, tuple):
-        return True
-    if origin is typing.Union or str(origin) == "types.UnionType":
-        return any(is_list(a) for a in typing.get_args(annotation))
-    return False
+    return schema_of(cls).keys()
 
 
 def owner_of(cls, loc: tuple):

@@ -13,7 +13,7 @@ from .limits import exceeded
 from .resolve_values import json_or_none, refs_in, to_value
 from .resolver_state import ResolverState
 from .scopes import (Cell, EvalEnv, Group, Instance, LetBinding, Loop, ModuleRef, ParamBinding, RegionBinding,
-                     RegionRef, Replicated, UseBinding)
+                     RegionRef, Replicated, UseBinding, declaration)
 from .suggest import did_you_mean
 from .typesys import conform
 
@@ -56,6 +56,7 @@ class Lookup(ResolverState):
 
     # -- values of names -----------------------------------------------------------------------
     def binding_value(self, b, name: str, span: Span, deps: set[str]):
+        self.symbols.refer(declaration(b)[1], span)
         t = type(b)
         if t is Loop:
             val = b.value
@@ -178,6 +179,7 @@ class Lookup(ResolverState):
         if out is None:
             raise fail(f"module '{inst.group.use.alias}' has no output '{name}'", span,
                        help=did_you_mean(name, ctx.outputs) or f"its outputs: {', '.join(ctx.outputs) or 'none'}")
+        self.symbols.refer(out.name_span, span)
         label = f"{inst.address}.{name}"
         self._enter(label, span)
         try:

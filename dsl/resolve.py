@@ -33,6 +33,7 @@ from .modules import Loader, default_cache_dir
 from .resolve_values import plain
 from .scopes import Cell, EvalEnv, Group, Instance, LetBinding, ModuleCtx, ParamBinding, Scope
 from .suggest import did_you_mean
+from .symbols import SymbolTable
 from .typesys import type_problems
 
 
@@ -68,11 +69,12 @@ class Resolver(Declaring, Expanding, Lookup, Building):
         # expression whose evaluation moved it made its value from a secret.
         self.secret_reads = 0
         self.sensitive_outputs: set[str] = set()
+        self.symbols = SymbolTable()  # what is declared where, and its uses: kept after dispose()
 
     def span_index(self) -> SpanIndex:
         """Where each resource's attributes were written (for the checks)."""
         return SpanIndex({a: inst.spans for a, inst in self.by_address.items()},
-                         {a: inst.group.block.header_span for a, inst in self.by_address.items()})
+                         {a: inst.group.block.header_span for a, inst in self.by_address.items()}, self.symbols)
 
     def dispose(self):
         """Break the reference cycles of a finished resolution (groups and their instances,
@@ -288,7 +290,16 @@ def resolve_with_spans(path: str | Path, params: dict[str, str] | None = None, a
     return desired, diags, (found[0] if found else None)
 
 
-def _resolve(path, params, loader: Loader, check: bool, spans: list | None = None):
+def resolve_symbols(path: str | Path, params: dict[str, str] | None = None, allow=()):
+    """The symbol table of the configuration rooted at `path` (dsl/symbols.py) and its
+    diagnostics: kept even when the configuration has errors, as far as it could be bound."""
+    from .stack import call_deep
+    found: list = []
+    _, diags = call_deep(_resolve, path, params, Loader(default_cache_dir(), allow=allow), False, None, found)
+    return found[0], diags
+
+
+def _resolve(path, params, loader: Loader, check: bool, spans: list | None = None, symbols: list | None = None):
     from . import collector
     from .check import run_checks
     r = Resolver(loader, params)
@@ -309,5 +320,9 @@ def _resolve(path, params, loader: Loader, check: bool, spans: list | None = Non
                     help="name inner parts with `let`s, and declare what is used before what uses it")]
     finally:
         r.meter.forget()
+        if symbols is not None:
+            from .references import record_references
+            record_references(r)  # the uses evaluation did not reach (a module output nobody reads)
+            symbols.append(r.symbols)
         r.dispose()
     return desired, sort_diagnostics(diags)

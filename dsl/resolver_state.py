@@ -15,6 +15,7 @@ from .desired import Moved
 from .diagnostics import Diagnostic, Span
 from .limits import Limits, Meter
 from .modules import Loader
+from .symbols import SymbolTable
 from .scopes import EvalEnv, Group, Instance, LetBinding, ModuleCtx, ParamBinding, Scope
 
 if typing.TYPE_CHECKING:
@@ -48,6 +49,7 @@ class ResolverState:
     root_scope: Scope | None
     params_out: dict
     secret_reads: int
+    symbols: SymbolTable
     sensitive_outputs: set[str]
 
     if typing.TYPE_CHECKING:

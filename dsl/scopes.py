@@ -20,6 +20,7 @@ from .desired import Lifecycle
 from .diagnostics import Span
 from .evaluate import Namespace, fail
 from .suggest import did_you_mean
+from .symbols import SymbolKind
 
 if typing.TYPE_CHECKING:
     from .resolver_state import ResolverState
@@ -106,10 +107,10 @@ class LetBinding:
 
 
 class Loop:
-    __slots__ = ("value", "secret")
+    __slots__ = ("value", "secret", "decl")
 
-    def __init__(self, value, secret=False):
-        self.value, self.secret = value, secret
+    def __init__(self, value, secret=False, decl: Span | None = None):
+        self.value, self.secret, self.decl = value, secret, decl  # decl: the variable's name
 
 
 class UseBinding:
@@ -285,10 +286,13 @@ class EvalEnv:
     def index(self, obj, key, span):  # pragma: no cover - evaluate handles indexing
         raise NotImplementedError
 
-    def child(self, names: dict) -> "EvalEnv":
+    def child(self, names: dict, decls: dict | None = None) -> "EvalEnv":
         s = Scope(self.scope)
         for k, val in names.items():
-            s.names[k] = Loop(val)
+            decl = decls.get(k) if decls else None
+            s.names[k] = Loop(val, decl=decl)
+            if decl is not None:
+                self.resolver.symbols.declare(k, SymbolKind.LOOP, decl)
         return EvalEnv(self.resolver, s, self.deps)
 
     def secret_mark(self) -> int:
@@ -300,3 +304,22 @@ class EvalEnv:
     def read_file(self, path: str) -> str:
         base = self.scope.module.path.parent if self.scope.module else Path(".")
         return self.resolver.read_file(base / path, path)
+
+
+def declaration(binding) -> tuple[SymbolKind, Span | None]:
+    """What kind of symbol a binding is, and where its name is declared."""
+    t = type(binding)
+    if t is Group:
+        kind = SymbolKind.MODULE_INSTANCE if binding.use is not None else SymbolKind.RESOURCE
+        return kind, binding.block.label_span
+    if t is LetBinding:
+        return SymbolKind.LET, binding.decl.name_span
+    if t is ParamBinding:
+        return SymbolKind.PARAM, binding.decl.name_span if binding.decl is not None else None
+    if t is Loop:
+        return SymbolKind.LOOP, binding.decl
+    if t is RegionBinding:
+        return SymbolKind.REGION, binding.decl.alias_span
+    if t is UseBinding:
+        return SymbolKind.MODULE, binding.decl.alias_span
+    return SymbolKind.LET, None

@@ -145,10 +145,11 @@ class Builder:
         return _Label(t[1], self._tspan(t), False)
 
     def for_clause(self, c):
-        names = [x[1] for x in c if _is_tok(x) and x[0] == "NAME"]
+        names = [x for x in c if _is_tok(x) and x[0] == "NAME"]
         if len(names) == 2:
-            return ast.ForClause(names[0], names[1], c[-1], self._span(c))
-        return ast.ForClause(None, names[0], c[-1], self._span(c))
+            return ast.ForClause(names[0][1], names[1][1], c[-1], self._span(c),
+                                 self._tspan(names[1]), self._tspan(names[0]))
+        return ast.ForClause(None, names[0][1], c[-1], self._span(c), self._tspan(names[0]))
 
     def if_clause(self, c):
         return _If(c[1])
@@ -328,14 +329,15 @@ class Builder:
         for x in c[1:-1]:
             if _is_tok(x):
                 if x[0] == "NAME" and not seen_in:
-                    names.append(x[1])
+                    names.append(x)
                 elif x[0] == "IN":
                     seen_in = True
             else:
                 exprs.append(x)
         key_var, var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
         cond = exprs[2] if len(exprs) > 2 else None
-        return ast.ListComp(var, key_var, exprs[0], exprs[1], cond, self._span(c))
+        return ast.ListComp(var[1], key_var[1] if key_var else None, exprs[0], exprs[1], cond, self._span(c),
+                            self._tspan(var), self._tspan(key_var) if key_var else None)
 
     def map(self, c):
         return ast.MapExpr(tuple(x for x in c if type(x) is ast.MapEntry), self._span(c))

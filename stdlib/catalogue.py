@@ -110,6 +110,17 @@ INDEX: dict[str, str] = {
     "waf_ip_set": "waf",
     "cloudwatch_alarm": "monitoring",
     "log_group": "monitoring",
+    "composite_alarm": "monitoring",
+    "dashboard": "monitoring",
+    "cloudtrail_trail": "audit",
+    "flow_log": "audit",
+    "config_recorder": "audit",
+    "config_rule": "audit",
+    "network_firewall": "netfirewall",
+    "firewall_policy": "netfirewall",
+    "firewall_rule_group": "netfirewall",
+    "shield_protection": "threats",
+    "guardduty_detector": "threats",
 }
 
 

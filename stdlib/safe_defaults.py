@@ -50,6 +50,8 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
                "value": "sensitive: a NoEcho CloudFormation parameter, never in a template"},
     "ssm_parameter": {"secure_value": "sensitive: never shown in plans, encrypted in the state"},
     "log_group": {"retention": "365d, written explicitly (AWS: never expire)"},
+    "cloudtrail_trail": {"multi_region": "true, written explicitly (AWS's API: a single-region trail)",
+                         "log_file_validation": "true, written explicitly (AWS's API: off)"},
     "mq_broker": {"publicly_accessible": "false, written explicitly (CloudFormation requires it)",
                   "auto_minor_version_upgrade": "true, written explicitly (AWS's API: false)",
                   "user": "sensitive: each password a NoEcho CloudFormation parameter, never in a template"},
@@ -100,4 +102,9 @@ SAFE_DEFAULTS: dict[str, dict[str, str]] = {
                             "volume.transit_encryption": "true for EFS volumes (AWS: DISABLED)"},
     "ecs_service": {"assign_public_ip": "false, written explicitly (AWS: DISABLED)",
                     "deployment.circuit_breaker": "true, with rollback (AWS: off)"},
+    "network_firewall": {"deletion_protection": "true, written (AWS: false)",
+                         "subnet_change_protection": "true, written (AWS: false)",
+                         "encryption": "always, with an AWS-owned key unless kms_key names one"},
+    "guardduty_detector": {"features": "S3 data events, EKS audit logs and EBS malware protection on, written "
+                                       "(AWS: each a separate opt-in)"},
 }

@@ -37,6 +37,13 @@ class RefTo:
         self.across = across
 
 
+class Choices:
+    """Metadata on an enumerated type: the words it allows (for `archform kinds` and editors)."""
+
+    def __init__(self, choices: tuple[str, ...]):
+        self.choices = choices
+
+
 class WordLike:
     """Metadata on a type whose values are written as bare words (enums, zones): a bare name
     there is the word itself, even when a resource of that name exists."""
@@ -325,7 +332,7 @@ def Enum(*choices: str, what: str = "value"):
         hint = did_you_mean(text, choices)
         raise fail(f"'{text}' is not a valid {what}: expected one of {shown}", hint)
 
-    return Annotated[Any, PlainValidator(check), _SER, WORD]
+    return Annotated[Any, PlainValidator(check), _SER, WORD, Choices(tuple(choices))]
 
 
 class _RefFactory:
@@ -557,7 +564,7 @@ def Choice(*choices: str, aliases: dict[str, str] | None = None, what: str = "va
             return found
         raise fail(f"'{text}' is not a valid {what}: expected one of {shown}", did_you_mean(text, choices))
 
-    return Annotated[Any, PlainValidator(check), _SER, WORD]
+    return Annotated[Any, PlainValidator(check), _SER, WORD, Choices(tuple(choices))]
 
 
 def _region(x):

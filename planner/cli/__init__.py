@@ -71,7 +71,7 @@ def _tune_runtime():
 def _register_commands():
     """The commands, each group defined in its own module."""
     import importlib
-    for name in ("validate", "fmt", "kinds", "plan", "state", "sim", "chaos", "cfn", "diagram", "reach", "check"):
+    for name in ("validate", "fmt", "kinds", "plan", "state", "sim", "chaos", "cfn", "diagram", "reach", "check", "symbols"):
         importlib.import_module(f"{__name__}.{name}").register(main)
 
 

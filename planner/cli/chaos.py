@@ -90,7 +90,7 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
             finally:
                 store.close()
             cloud = SimulatedCloud(where)
-            reach = _design_reach(root, parse_params(params))
+            reach = _design_reach(root, parse_params(params), _held_routes(cloud.store))
         else:
             cloud, problems, reach = _fresh(root, parse_params(params), seed, folder)
             if cloud is None:
@@ -130,18 +130,49 @@ def _fresh(root, params: dict, seed: int, folder: str):
     return cloud, problems, _reach_of(desired)
 
 
-def _design_reach(root, params: dict):
+def _design_reach(root, params: dict, routes: dict | None = None):
     """What the design's network lets through, when the design at PATH resolves (None otherwise:
-    the run then trusts the cloud alone)."""
+    the run then trusts the cloud alone); `routes`: the route tables as the cloud holds them."""
     from archform.dsl.resolve import resolve
     desired, diags = resolve(root, params, allow=allowed_paths())
     if desired is None or any(d.is_error for d in diags):
         return None
-    return _reach_of(desired)
+    if routes is not None:  # a route table the cloud does not hold (deleted, or never applied) routes nothing
+        routes = {**{a: [] for a, r in desired.resources.items() if r.kind == "route_table"}, **routes}
+    return _reach_of(desired, routes)
 
 
-def _reach_of(desired):
+def _reach_of(desired, routes: dict | None = None):
+    from dataclasses import replace
+
     from archform.dsl.check import build_graph
     from archform.stdlib.reach import Network
     from archform.stdlib.reach.load_balancers import target_reach
-    return target_reach(Network(build_graph(desired)))
+    from archform.stdlib.reach.workloads import consumer_reach
+    net = Network(build_graph(desired), routes)
+    return replace(target_reach(net), consumers=consumer_reach(net))
+
+
+def _held_routes(store) -> dict:
+    """The routes each route table of the modeled cloud holds now, by address: a `sim set` that
+    removed a route (drift) must cut the traffic that used it in the run, so the run reads the
+    cloud's routes, not the design's. A route whose target the cloud no longer holds is gone."""
+    import ipaddress
+
+    from archform.dsl import values as v
+    from archform.stdlib.reach.index import HeldRoute
+    with store.reading() as tx:
+        tables = tx.query("kind = 'route_table' AND address IS NOT NULL AND owner IS NULL")
+        found = {}
+        for table in tables:
+            held = []
+            for route in table.attrs.get("route") or []:
+                target = tx.get(str(route.get("target") or ""))
+                try:
+                    block = ipaddress.ip_network(str(route.get("destination")), strict=False)
+                except ValueError:
+                    continue  # a prefix-list destination: the reach engine routes by CIDR block
+                if target is not None and target.address:
+                    held.append(HeldRoute(v.Cidr(block), v.ResourceRef(target.address, target.kind)))
+            found[table.address] = held
+    return found

@@ -15,7 +15,8 @@ import click
 from .common import Context, allowed_paths, echo_diagnostics, parse_params, root_of, write_output
 from .options import CHAOS_DURATION, allow_path_option, cloud_option, param_option, stack, state_option, workspace_option
 
-FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg"}
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".jpg": "jpg", ".jpeg": "jpg",
+           ".drawio": "drawio"}
 
 
 _shared = stack(
@@ -38,8 +39,8 @@ def register(main: click.Group):
     @main.command()
     @click.argument("path", default=".", type=click.Path())
     @click.option("--out", "-o", "out", type=click.Path(dir_okay=False), default=None,
-                  help="Write here; the suffix picks the format: .svg .png .pdf .dot (default: DOT on stdout).")
-    @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot"]), default=None,
+                  help="Write here; the suffix picks the format: .svg .png .pdf .dot .drawio (default: DOT on stdout).")
+    @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "drawio"]), default=None,
                   help="The format, whatever the suffix.")
     @click.option("--plan", "with_plan", is_flag=True,
                   help="Colour each resource by its planned action against the state (create, update, replace, delete).")
@@ -63,7 +64,8 @@ def register(main: click.Group):
         archform diagram web.arch --plan -o plan.png          # what the next apply changes
         archform diagram dr.arch --chaos region:us-east-1 -o dr.svg
         archform diagram web.arch --physical -o hosts.svg     # where the instances run
-        archform diagram web.arch --reach internet primary.orders -o why.svg"""
+        archform diagram web.arch --reach internet primary.orders -o why.svg
+        archform diagram web.arch -o web.drawio              # editable in diagrams.net"""
         run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
                     cloud_path, fails, ats, fors, duration, seed, reach=reach, port=port)
 
@@ -93,7 +95,7 @@ def _format(out, fmt) -> str:
     from pathlib import Path
     suffix = Path(out).suffix.lower()
     if suffix not in FORMATS:
-        _fail(f"cannot tell the format of '{out}': use .svg, .png, .pdf or .dot (or --format)")
+        _fail(f"cannot tell the format of '{out}': use .svg, .png, .pdf, .dot or .drawio (or --format)")
     return FORMATS[suffix]
 
 
@@ -130,7 +132,7 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
 def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
                 cloud_path, fails, ats, fors, duration, seed, reach=None, port=None):
     from ..diagram import diagram
-    from ..diagram.dot import RenderError, render, to_dot
+    from ..diagram.dot import RenderError, render, to_dot, with_imagepath
     fmt = _format(out, fmt)
     root, desired, _, the_plan, report, rows, hosts = gather(
         path, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed,
@@ -140,10 +142,14 @@ def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend
                     placements=rows, hosts=hosts, instances=instances, legend=not no_legend, reach=answer)
     text = to_dot(scene)
     if fmt == "dot":
-        data = text.encode("utf-8")
+        data = with_imagepath(text).encode("utf-8")      # `dot -Tsvg` of the file finds the icons
     else:
         try:
-            data = render(text, fmt)
+            if fmt == "drawio":
+                from ..diagram.drawio import layout_of, to_drawio
+                data = to_drawio(scene, layout_of(render(text, "json"))).encode("utf-8")
+            else:
+                data = render(text, fmt)
         except RenderError as e:
             _fail(str(e))
     if out is None:

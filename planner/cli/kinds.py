@@ -15,14 +15,14 @@ def register(main: click.Group):
     @click.argument("kind", required=False)
     @click.option("--matrix", is_flag=True, help="Show what each kind supports: modeled cloud, failures, "
                   "CloudFormation, diagrams.")
-    @format_option(help="With --matrix: a table, or JSON.")
+    @format_option(help="With --matrix or KIND: a table, or JSON (KIND's schema, for editors).")
     @pass_ctx
     def kinds(ctx: Context, kind, matrix, fmt):
         """List the resource kinds, or show one kind's attributes, exports and defaults."""
-        sys.exit(run_matrix(fmt) if matrix else run_kinds(ctx, kind))
+        sys.exit(run_matrix(fmt) if matrix else run_kinds(ctx, kind, fmt))
 
 
-def run_kinds(ctx: Context, kind: str | None) -> int:
+def run_kinds(ctx: Context, kind: str | None, fmt: str = "text") -> int:
     from archform.dsl.suggest import did_you_mean
     from archform.stdlib import catalogue
     kinds = catalogue.kinds()
@@ -40,6 +40,13 @@ def run_kinds(ctx: Context, kind: str | None) -> int:
         hint = did_you_mean(kind, kinds)
         click.echo(f"unknown kind '{kind}'" + (f"; {hint}" if hint else ""), err=True)
         return 1
+    from archform.stdlib.kind_schema import schema_of
+    schema = schema_of(cls)
+    if fmt == "json":
+        import json
+        out = {"title": cls.title, "family": cls.family, "scope": cls.scope, **schema.to_json()}
+        click.echo(json.dumps(out, indent=2, sort_keys=True))
+        return 0
     click.echo(f"{kind}: {cls.title} ({cls.family}, {cls.scope})")
     if cls.__doc__:
         import inspect
@@ -47,14 +54,11 @@ def run_kinds(ctx: Context, kind: str | None) -> int:
             click.echo(("  " + line).rstrip())
     click.echo("attributes:")
     from archform.dsl import values as v
-    for name, f in cls.model_fields.items():
-        if name == "kind":
-            continue
-        shown = f.alias or name
-        if f.is_required():
+    for f in schema.fields:
+        if f.required:
             default = "required"
         else:
-            d = f.get_default(call_default_factory=True)
+            d = f.default
             try:
                 default = "default " + repr(v.to_json(d))
             except TypeError:
@@ -62,8 +66,8 @@ def run_kinds(ctx: Context, kind: str | None) -> int:
                 simple = dumped is not None and all(isinstance(x, (str, int, float, bool, type(None)))
                                                     for x in dumped.values())
                 default = "default " + (repr(dumped) if simple and len(repr(dumped)) < 60 else "{…}")
-        marker = "  (forces replacement)" if name in cls.force_new or shown in cls.force_new else ""
-        click.echo(f"  {shown:<26} {default}{marker}")
+        marker = "  (forces replacement)" if f.forces_replacement else ""
+        click.echo(f"  {f.key:<26} {default}{marker}")
     from archform.stdlib.safe_defaults import SAFE_DEFAULTS
     if kind in SAFE_DEFAULTS:
         click.echo("safe defaults (where they differ from AWS's):")

@@ -66,6 +66,9 @@ def _flow(net, dst: str, protocol: str, port):
         return Flow("icmp", None)
     if port is not None:
         return Flow(protocol, port)
+    from archform.stdlib.reach.endpoints import SERVICE_NAME
+    if SERVICE_NAME.match(dst.lower()) and protocol == "tcp":
+        return Flow("tcp", 443)  # an AWS service's API name answers HTTPS
     view = net.get(dst)
     offered = [f for f in (served(net, view) if view is not None else []) if f.protocol == protocol]
     if not offered:

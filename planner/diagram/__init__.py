@@ -2,11 +2,13 @@
 
 The desired resource graph becomes a scene (`scene.py`): a strict tree of frames — Region >
 VPC > Availability Zone > Subnet, global services outside the regions (`nesting.py`) — with
-nodes styled by service category (`styles.py`, `labels.py`) and the edges an architect reads:
-traffic, replication, DR pairs (`edges.py`). Overlays annotate a scene: the planned action of
+nodes drawn as AWS Architecture Icons (`icons.py`) with their labels (`labels.py`), what a
+spread resource runs in each AZ (`members.py`), and the edges an architect reads: traffic,
+replication, DR pairs (`edges.py`). Overlays annotate a scene: the planned action of
 each resource (`overlays.plan`), a failure and what failed over where (`overlays.chaos`), every
 instance of a group (`overlays.instances`), hosts and racks (`physical.py`). `dot.py` writes
-DOT and runs Graphviz; `report.py` puts a diagram, the plan, the checks and a chaos run's
+DOT and runs Graphviz; `drawio.py` writes the same scene, laid out by Graphviz, as an editable
+diagrams.net file with AWS shapes (`aws_shapes.py`); `report.py` puts a diagram, the plan, the checks and a chaos run's
 timeline and capacity chart (`charts.py`) into one self-contained HTML file.
 
 Every step is a function of values; nothing reads the clock, and output is sorted. The
@@ -24,13 +26,19 @@ def items_of(desired) -> dict[str, Item]:
     return {a: Item(a, r.kind, r.region, r.attrs) for a, r in sorted(desired.resources.items())}
 
 
-def build_scene(items: dict[str, Item], *, title: str = "", legend: bool = True) -> Scene:
-    """Frames, nodes and edges for these resources (no overlay)."""
+def build_scene(items: dict[str, Item], *, title: str = "", legend: bool = True, members: bool = True,
+                fleets: bool = True) -> Scene:
+    """Frames, nodes and edges for these resources (no overlay); with `members`, what a spread
+    resource runs in each AZ (`members.py`: a database's instances, a fleet's per-AZ count
+    unless `fleets` is off)."""
     from . import edges, nesting
+    from . import members as member_nodes
     from .legend import base_legend
     dr_regions = _dr_primaries(items)
     scene = nesting.build(items, dr_regions)
     edges.connect(scene)
+    if members:
+        member_nodes.add(scene, fleets=fleets)
     scene.title = title
     if legend:
         scene.legend = base_legend(scene)
@@ -47,7 +55,8 @@ def diagram(desired, *, title: str = "", plan=None, chaos: dict | None = None, p
     items = items_of(desired)
     if plan is not None:
         items = overlays.plan_items(items, plan)
-    scene = build_scene(items, title=title, legend=legend)
+    # --physical draws each instance on its host, --instances each of a fleet's instances
+    scene = build_scene(items, title=title, legend=legend, members=placements is None, fleets=not instances)
     if placements is not None:
         overlays.physical(scene, placements, hosts)
     elif instances:

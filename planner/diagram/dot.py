@@ -5,7 +5,7 @@ as it is. Layout choices that stay fast at a thousand resources: `newrank` (glob
 frames side by side line up) with the tiers of subnets stacked inside each AZ by invisible
 edges, so a VPC reads as AZ columns and tier rows; spline edges (never
 `splines=ortho`, whose router is quadratic and unusable above a few thousand nodes); edges that
-only annotate (uses, replication, DR pairs, monitors, failovers of a chaos run) do not constrain the ranks. Every
+only annotate (uses, replication, DR pairs, monitors, failovers of a chaos run, members) do not constrain the ranks. Every
 node and frame carries an `id` (its address, or `cluster_…`), so the SVG can be searched and
 styled.
 """
@@ -15,11 +15,12 @@ from __future__ import annotations
 from html import escape
 
 from .hints import layout_hints
+from .icons import ICON_DIR, embed_svg_images, icon_of
 from .scene import Edge, Frame, Node, Scene
 from .styles import ACTIONS, CATEGORIES, CHAOS, EDGES, FONT, FRAMES
 
 # edges that annotate rather than order: they take no part in ranking
-UNCONSTRAINED = {"uses", "replication", "dr", "monitors", "chaos"}
+UNCONSTRAINED = {"uses", "replication", "dr", "monitors", "chaos", "member"}
 
 
 def q(s: str) -> str:
@@ -49,7 +50,29 @@ def node_label(n: Node) -> str:
     return "<" + "<BR/>".join(parts) + ">"
 
 
-def node_attrs(n: Node) -> dict:
+def icon_label(n: Node, icon: str, colour: str, fill: str, bordered: bool, dashed: bool) -> str:
+    """An AWS icon with the node's name and lines under it; a plan or chaos state draws a
+    coloured frame around both."""
+    size = 26 if n.minor else 40
+    title = 9 if n.minor else 11
+    sub = 8 if n.minor else 9
+    prefix = ACTIONS[n.state][2] + " " if n.state in ACTIONS and ACTIONS[n.state][2] else ""
+    name_colour = "#687078" if n.state == "no-op" else "#16191F"
+    frame = (f' BORDER="{"2" if bordered else "0"}" COLOR="{colour}" BGCOLOR="{fill}" STYLE="rounded{",dashed" if dashed else ""}"'
+             if bordered else ' BORDER="0"')
+    rows = [f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{size}" HEIGHT="{size}"><IMG SRC="{icon}" SCALE="TRUE"/></TD></TR>',
+            f'<TR><TD><FONT POINT-SIZE="{title}" COLOR="{name_colour}"><B>{h(prefix + n.title)}</B></FONT></TD></TR>']
+    for line in n.lines:
+        rows.append(f'<TR><TD><FONT POINT-SIZE="{sub}" COLOR="#414D5C">{h(line)}</FONT></TD></TR>')
+    if n.note:
+        note = (CHAOS.get(n.state) or ACTIONS.get(n.state) or ("#D13212",))[0]
+        rows.append(f'<TR><TD><FONT POINT-SIZE="{sub}" COLOR="{note}"><B>{h(n.note)}</B></FONT></TD></TR>')
+    return f'<<TABLE{frame} CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+
+
+def node_attrs(n: Node, attrs: dict | None = None) -> dict:
+    """A node's DOT attributes: an AWS icon with its name under it (`icons.py`), or, for a kind
+    without an icon file, a shape filled in its category's colour (`styles.CATEGORIES`)."""
     if n.anchor:
         text = n.lines[-1] if n.kind in ("vpc", "subnet") and n.lines else n.title
         d = {"id": n.id, "shape": "plaintext", "label": f'<<FONT POINT-SIZE="8" COLOR="#545B64">{h(text)}</FONT>>',
@@ -75,6 +98,11 @@ def node_attrs(n: Node) -> dict:
         penwidth = "2.4"
         if n.state == "failed":
             styles.append("dashed")
+    icon = icon_of(n.kind, attrs) if n.kind != "placeholder" else None
+    if icon and (ICON_DIR / icon).is_file():
+        bordered = n.state in CHAOS or (n.state in ACTIONS and n.state != "no-op")
+        return {"id": n.id, "shape": "plain", "color": colour, "tooltip": n.tooltip or n.id,
+                "label": icon_label(n, icon, colour, fill, bordered, "dashed" in styles)}
     d = {"id": n.id, "label": node_label(n), "shape": shape, "style": ",".join(styles), "color": colour,
          "fillcolor": fill, "penwidth": penwidth, "fontcolor": fontcolor, "tooltip": n.tooltip or n.id}
     if n.minor:
@@ -162,7 +190,8 @@ def to_dot(scene: Scene) -> str:
     def emit(parent: str | None, depth: int):
         pad = "  " * depth
         for n in nodes.get(parent, []):
-            out.append(f"{pad}{q(n.id)} [{_attrs(node_attrs(n))}];")
+            item = scene.items.get(n.address) if n.address else None
+            out.append(f"{pad}{q(n.id)} [{_attrs(node_attrs(n, item.attrs if item else None))}];")
         for f in frames.get(parent, []):
             out.append(f"{pad}subgraph {q(f.id)} {{")
             out.append(f"{pad}  graph [{_attrs(frame_attrs(f))}];")
@@ -183,15 +212,31 @@ def to_dot(scene: Scene) -> str:
     return "\n".join(out) + "\n"
 
 
+def with_imagepath(dot_text: str) -> str:
+    """The DOT with `imagepath` set to the folder of the AWS icons, so Graphviz finds them: added
+    when the DOT is rendered or written for a user to render, not by `to_dot`, whose text names
+    no folder of this machine (it is snapshot-tested as it is)."""
+    header = "digraph archform {\n"
+    if not dot_text.startswith(header) or dot_text.startswith(header + "  imagepath="):
+        return dot_text
+    return header + f"  imagepath={q(str(ICON_DIR))};\n" + dot_text[len(header):]
+
+
 class RenderError(Exception):
     pass
 
 
 def render(dot_text: str, fmt: str) -> bytes:
-    """Lay out and draw DOT with Graphviz's `dot` (svg, png, pdf…)."""
+    """Lay out and draw DOT with Graphviz's `dot` (svg, png, pdf, json…). The AWS icons are
+    found by name in `icons/` (`imagepath`, set here so the DOT names no folder of this
+    machine); an SVG gets them embedded (`icons.embed_svg_images`)."""
     import graphviz
+    dot_text = with_imagepath(dot_text)
     try:
-        return graphviz.pipe("dot", fmt, dot_text.encode("utf-8"), quiet=True)
+        data = graphviz.pipe("dot", fmt, dot_text.encode("utf-8"), quiet=True)
+        if fmt == "svg":
+            data = embed_svg_images(data.decode("utf-8")).encode("utf-8")
+        return data
     except graphviz.ExecutableNotFound as e:
         raise RenderError("Graphviz's `dot` is not installed (on Debian or Ubuntu: apt-get install graphviz)") from e
     except graphviz.CalledProcessError as e:

@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from .nesting import region_frame, zone_frame
+from .nesting import endpoint_node, region_frame, zone_frame
 from .scene import Edge, Node, Scene, ref, refs
 
 USERS = "~users"
@@ -142,6 +142,20 @@ def connect(scene: Scene) -> None:
                              if other.kind == "cloudfront" and ref(other.attrs.get("web_acl")) == a]
             for target in refs(at.get("resources")) + distributions:
                 add(a, target, "monitors", "WAF")
+        elif k in OPERATIONS:
+            _operations(a, it, add)
+        elif k == "network_firewall":  # its policy and rule groups → it → its endpoints in their subnets
+            for s in refs(at.get("subnets")):
+                subnet = items.get(s)
+                if subnet is not None:
+                    add(a, endpoint_node(a, subnet.attrs.get("az")), "uses", "endpoint")
+            if ref(at.get("firewall_policy")):
+                add(ref(at.get("firewall_policy")), a, "uses")
+        elif k == "firewall_policy":
+            for group in refs(at.get("stateless_rule_groups")) + refs(at.get("stateful_rule_groups")):
+                add(group, a, "uses")
+        elif k == "shield_protection" and ref(at.get("resource")):
+            add(a, ref(at.get("resource")), "monitors", "Shield Advanced")
         elif k == "cloudwatch_alarm":
             scale = at.get("scale")
             if isinstance(scale, dict) and ref(scale.get("group")):
@@ -243,7 +257,7 @@ def connect(scene: Scene) -> None:
             associated = refs(at.get("subnets"))
             if len(associated) > 1:
                 outgoing += associated
-            outgoing += [t for r in at.get("route") or [] for t in refs(r.get("target"))]
+            outgoing += [_route_target(items, t, at) for r in at.get("route") or [] for t in refs(r.get("target"))]
         outgoing += refs(at.get("validation_zone")) + refs(at.get("peer_vpc"))
         for attr in ("certificate", "iam_role", "launch_template", "placement_group", "instance",
                      "network_interface", "elastic_ip"):
@@ -272,6 +286,46 @@ def connect(scene: Scene) -> None:
                 add(other, a, "uses")
 
     scene.edges.extend(sorted(edges.values(), key=Edge.key))
+
+
+OPERATIONS = ("composite_alarm", "dashboard", "cloudtrail_trail", "flow_log", "config_recorder", "config_rule",
+              "log_group")
+
+
+def _operations(a, it, add) -> None:
+    """What watches what: a composite alarm → its member alarms (and the topics it notifies), a
+    dashboard → the alarms it shows, a flow log → the VPC, subnet or interface it captures; and
+    where records go: a trail, a flow log, a Config recorder → the bucket or log group it writes
+    to, a log group's subscription filters → their destinations."""
+    at, k = it.attrs, it.kind
+    if k == "composite_alarm":
+        for member in refs(at.get("alarms")):
+            add(a, member, "monitors", "rule")
+        for topic in refs(at.get("alarm_actions")) + refs(at.get("ok_actions")):
+            add(a, topic, "messaging", "notifies")
+    elif k == "dashboard":
+        for w in at.get("widget") or []:
+            for alarm in refs(w.get("alarms")):
+                add(a, alarm, "monitors", "shows")
+    elif k == "flow_log":
+        if ref(at.get("resource")):
+            add(a, ref(at.get("resource")), "monitors", f"{at.get('traffic') or 'ALL'} traffic")
+        if ref(at.get("destination")):
+            add(a, ref(at.get("destination")), "uses", "flow records")
+    elif k == "cloudtrail_trail":
+        for field, label in (("bucket", "log files"), ("log_group", "events")):
+            if ref(at.get(field)):
+                add(a, ref(at.get(field)), "uses", label)
+    elif k == "config_recorder":
+        if ref(at.get("bucket")):
+            add(a, ref(at.get("bucket")), "uses", "snapshots")
+    elif k == "config_rule":
+        if ref(at.get("recorder")):
+            add(a, ref(at.get("recorder")), "uses", "evaluates")
+    elif k == "log_group":
+        for f in at.get("subscription_filter") or []:
+            if ref(f.get("destination")):
+                add(a, ref(f.get("destination")), "traffic", f"subscription {f.get('name')}")
 
 
 MESSAGING = ("sns_topic", "sqs_queue", "lambda_event_source", "lambda_function", "api_gateway", "workload",
@@ -394,6 +448,15 @@ def _events(a, it, add, served: set) -> None:
         role = ref(at.get("role"))
         if role:
             add(role, a, "uses")
+
+
+def _route_target(items: dict, target: str, table: dict) -> str:
+    """Where a route goes: a firewall's endpoint in the AZ of the table's subnets, else the target."""
+    it = items.get(target)
+    if it is None or it.kind != "network_firewall":
+        return target
+    zones = {items[s].attrs.get("az") for s in refs(table.get("subnets")) if s in items}
+    return endpoint_node(target, zones.pop()) if len(zones) == 1 else target
 
 
 def at_scope(it) -> list:

@@ -457,4 +457,49 @@ def _log_group(a):
     return ["kept forever" if retention == "never" else f"kept {retention}"]
 
 
-_DETAILS.update({"kms_key": _key, "waf_web_acl": _acl, "cloudwatch_alarm": _alarm, "log_group": _log_group})
+def _composite(a):
+    return [str(a.get("rule") or " OR ".join(f"ALARM({r})" for r in (a.get("alarms") or [])))[:60]]
+
+
+def _trail(a):
+    where = "all regions" if a.get("multi_region", True) is not False else "one region"
+    checks = ", validated" if a.get("log_file_validation", True) is not False else ""
+    return [f"{where}{checks}"]
+
+
+def _flow_log(a):
+    seconds = a.get("aggregation_interval") or "600s"
+    return [f"{a.get('traffic') or 'ALL'} traffic, every {seconds}"]
+
+
+def _config_rule(a):
+    return [str(a.get("identifier"))]
+
+
+def _dashboard(a):
+    n = len(a.get("widget") or [])
+    return [f"{n} widget{'s' if n != 1 else ''}"]
+
+
+_DETAILS.update({"kms_key": _key, "waf_web_acl": _acl, "cloudwatch_alarm": _alarm, "log_group": _log_group,
+                 "composite_alarm": _composite, "cloudtrail_trail": _trail, "flow_log": _flow_log,
+                 "config_rule": _config_rule, "dashboard": _dashboard})
+
+
+def _firewall(a):
+    n = len(a.get("subnets") or [])
+    guard = "delete protection" if a.get("deletion_protection", True) is not False else "no delete protection"
+    return [f"{n} endpoint{'s' if n != 1 else ''} (one per AZ), {guard}"]
+
+
+def _rule_group(a):
+    what = ("domain list" if a.get("domains") else "Suricata rules" if a.get("suricata")
+            else f"{len(a.get('rule') or [])} rule{'s' if len(a.get('rule') or []) != 1 else ''}")
+    return [f"{a.get('type') or 'stateful'}, {what}, capacity {a.get('capacity')}"]
+
+
+def _detector(a):
+    return [f"findings every {a.get('finding_publishing_frequency') or '6h'}"]
+
+
+_DETAILS.update({"network_firewall": _firewall, "firewall_rule_group": _rule_group, "guardduty_detector": _detector})

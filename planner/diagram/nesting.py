@@ -178,7 +178,25 @@ def build(items: dict[str, Item], dr_regions: list[str] = ()) -> Scene:
             lines.append(spread)
         scene.add_node(Node(address, frame, it.kind, title, lines, category, address, anchor=anchor,
                             minor=minor, tooltip=f"{address} ({it.kind})"))
+        if it.kind == "network_firewall":
+            _firewall_endpoints(it, items, scene)
     return scene
+
+
+def endpoint_node(firewall: str, az) -> str:
+    return f"{firewall}~endpoint[{az}]"
+
+
+def _firewall_endpoints(it: Item, items: dict[str, Item], scene: Scene) -> None:
+    """A firewall's endpoint in each of its subnets (one per AZ), drawn inside the subnet."""
+    for s in refs(it.attrs.get("subnets")):
+        subnet = items.get(s)
+        if subnet is None or subnet_frame(s) not in scene.frames:
+            continue
+        az = subnet.attrs.get("az")
+        scene.add_node(Node(endpoint_node(it.address, az), subnet_frame(s), "firewall_endpoint", "firewall endpoint",
+                            [str(az)], "security", it.address, minor=True,
+                            tooltip=f"{it.address}: its endpoint in {az} ({s})"))
 
 
 def _spread(it: Item, items: dict[str, Item], frame: str, scene: Scene) -> str:

@@ -66,6 +66,9 @@ def plan(scene: Scene, the_plan) -> None:
         frame = scene.frame_of.get(address)
         if frame is not None:
             scene.frames[frame].state = action
+    for node in scene.nodes.values():                  # a resource's members (members.py) share its action
+        if node.address and node.id != node.address and node.address in scene.items and node.kind != "instance":
+            node.state = scene.items[node.address].action or "no-op"
     s = the_plan.summary
     scene.notes.append(s.line())
     scene.legend = plan_legend(counts) + [r for r in scene.legend if r[0] != "box"]

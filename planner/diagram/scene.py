@@ -59,7 +59,7 @@ class Node:
 class Edge:
     tail: str
     head: str
-    kind: str                        # traffic, replication, dr, failover, uses, monitors, manages, chaos
+    kind: str                        # traffic, replication, dr, failover, uses, monitors, manages, member, chaos
     label: str = ""
     ltail: str | None = None         # the frame the edge leaves from (compound edge)
     lhead: str | None = None         # the frame the edge ends at
@@ -70,7 +70,7 @@ class Edge:
 
 
 EDGE_ORDER = {"traffic": 0, "failover": 1, "replication": 2, "dr": 3, "chaos": 4, "reach_yes": 4, "reach_no": 4,
-              "monitors": 5, "manages": 6, "uses": 7}
+              "monitors": 5, "manages": 6, "uses": 7, "member": 8}
 
 
 @dataclass

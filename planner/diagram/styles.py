@@ -124,6 +124,17 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "waf_ip_set": ("security", "WAF IP set", True),
     "cloudwatch_alarm": ("management", "CloudWatch alarm", True),
     "log_group": ("management", "CloudWatch log group", True),
+    "composite_alarm": ("management", "Composite alarm", True),
+    "dashboard": ("management", "CloudWatch dashboard", True),
+    "cloudtrail_trail": ("management", "CloudTrail trail", False),
+    "flow_log": ("management", "VPC flow log", True),
+    "config_recorder": ("management", "AWS Config recorder", False),
+    "config_rule": ("management", "AWS Config rule", True),
+    "network_firewall": ("security", "Network Firewall", False),
+    "firewall_policy": ("security", "Firewall policy", True),
+    "firewall_rule_group": ("security", "Firewall rule group", True),
+    "shield_protection": ("security", "Shield Advanced protection", True),
+    "guardduty_detector": ("security", "GuardDuty detector", False),
 }
 
 
@@ -167,6 +178,8 @@ EDGES: dict[str, dict[str, str]] = {
     "monitors": {"color": "#8C4FFF", "penwidth": "1", "style": "dotted", "arrowsize": "0.6"},
     "manages": {"color": "#ED7100", "penwidth": "1", "style": "dotted", "arrowsize": "0.5"},
     "uses": {"color": "#AAB7B8", "penwidth": "0.9", "style": "dotted", "arrowsize": "0.5"},
+    # a resource to its members in their AZs (members.py): a thin line, no arrow
+    "member": {"color": "#C6CCD1", "penwidth": "0.8", "style": "dotted", "arrowhead": "none"},
 }
 EDGE_LEGEND = [
     ("traffic", "Traffic (requests, with their port)"),

@@ -92,6 +92,17 @@ NOT_FOUND_CODE = {
     "waf_ip_set": "WAFNonexistentItemException",
     "cloudwatch_alarm": "ResourceNotFound",
     "log_group": "ResourceNotFoundException",
+    "composite_alarm": "ResourceNotFound",
+    "dashboard": "ResourceNotFound",
+    "cloudtrail_trail": "TrailNotFoundException",
+    "flow_log": "InvalidFlowLogId.NotFound",
+    "config_recorder": "NoSuchConfigurationRecorderException",
+    "config_rule": "NoSuchConfigRuleException",
+    "network_firewall": "ResourceNotFoundException",
+    "firewall_policy": "ResourceNotFoundException",
+    "firewall_rule_group": "ResourceNotFoundException",
+    "shield_protection": "ResourceNotFoundException",
+    "guardduty_detector": "BadRequestException",
 }
 
 

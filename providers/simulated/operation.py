@@ -26,6 +26,8 @@ _ARN_PREFIX = {
     "global_accelerator": "arn:aws:globalaccelerator:",
     "secret": "arn:aws:secretsmanager:",  # (not kms_key: a key made outside archform is named by its ARN)
     "waf_web_acl": "arn:aws:wafv2:", "waf_ip_set": "arn:aws:wafv2:",
+    "network_firewall": "arn:aws:network-firewall:", "firewall_policy": "arn:aws:network-firewall:",
+    "firewall_rule_group": "arn:aws:network-firewall:", "shield_protection": "arn:aws:shield:",
 }
 
 

@@ -1,5 +1,5 @@
 """Security rules: encryption at rest and in transit, public exposure, open admin ports,
-IMDSv1, wildcard IAM, unversioned and unlogged buckets."""
+IMDSv1, wildcard IAM, unversioned and unlogged buckets, missing WAF, audit trails and flow logs."""
 
 from __future__ import annotations
 
@@ -195,3 +195,49 @@ def no_waf(graph):
         if api.model.protocol == "rest" and api.model.endpoint_type != "private" \
                 and api.address not in protected:
             yield api.address, (), "a public REST API with no WAF web ACL protecting its stage"
+
+
+@rule("AF-SEC-012", "medium", "Region without a CloudTrail trail",
+      "notes §21.2 (CloudTrail: audit of every API call, applied to all regions by default); CIS AWS Foundations "
+      "3.1; AWS Foundational Security Best Practices CloudTrail.1",
+      "declare a cloudtrail_trail (multi-region by default) delivering to a bucket of its own",
+      checkov=("CKV_AWS_67",))
+def no_trail(graph):
+    trails = graph.of_kind("cloudtrail_trail")
+    everywhere = any(t.model.multi_region is not False for t in trails)
+    covered = {t.region for t in trails}
+    for t in trails:
+        if t.model.multi_region is False:
+            yield t.address, ("multi_region",), \
+                f"this trail records only {t.region}: API calls in the account's other regions are not recorded"
+    if everywhere:
+        return
+    by_region: dict = {}
+    for r in graph.all():
+        if r.region is not None:
+            by_region.setdefault(r.region, []).append(r.address)
+    for region, addresses in sorted(by_region.items()):
+        if region not in covered:
+            yield min(addresses), (), f"no CloudTrail trail records the API calls made in {region}"
+
+
+@rule("AF-SEC-013", "low", "VPC without flow logs",
+      "notes §24.7 (VPC Flow Logs: which connections were accepted or rejected); AWS Foundational Security Best "
+      "Practices EC2.6; AWS Config rule VPC_FLOW_LOGS_ENABLED",
+      "declare a flow_log { resource = <the vpc>, destination = <a log group or bucket> } (REJECT traffic at least)",
+      checkov=("CKV2_AWS_11",))  # Checkov 3.3.30 checks it in Terraform only (a graph check)
+def vpc_without_flow_logs(graph):
+    logged = {getattr(f.model.resource, "address", None) for f in graph.of_kind("flow_log")}
+    for vpc in graph.of_kind("vpc"):
+        if vpc.address not in logged:
+            yield vpc.address, (), "no flow log records this VPC's traffic: a connection cannot be traced afterwards"
+
+
+@rule("AF-SEC-014", "low", "CloudTrail log files not validated",
+      "notes §21.2; CIS AWS Foundations 3.2; AWS Foundational Security Best Practices CloudTrail.4",
+      "remove log_file_validation = false (archform turns it on by default)", checkov=("CKV_AWS_36",))
+def trail_unvalidated(graph):
+    for t in graph.of_kind("cloudtrail_trail"):
+        if t.model.log_file_validation is False:
+            yield t.address, ("log_file_validation",), \
+                "log file validation is off: a log file changed or deleted after delivery goes unnoticed"

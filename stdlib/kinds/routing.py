@@ -15,7 +15,7 @@ from archform.stdlib.types import Bool, Enum, Ref, Str, Tags
 
 
 ROUTE_TARGETS = ("internet_gateway", "nat_gateway", "instance", "vpc_peering", "network_interface",
-                 "egress_only_internet_gateway", "transit_gateway", "vpn_gateway")
+                 "egress_only_internet_gateway", "transit_gateway", "vpn_gateway", "network_firewall")
 
 
 class Route(Block):
@@ -74,6 +74,8 @@ class RouteTable(Kind):
                         help="a NAT instance needs the source/destination check disabled (notes §24.3.1)")
         if target.kind == "nat_gateway":
             yield from self._nat_issues(graph, path, target)
+        if target.kind == "network_firewall":
+            yield from self._firewall_issues(graph, path, target)
         if target.kind == "internet_gateway" and route.destination == INTERNET:
             yield from self._private_subnets_made_public(graph, path)
 
@@ -93,6 +95,33 @@ class RouteTable(Kind):
                             f"in {nat_az}: if {nat_az} fails, it loses internet access", path, severity="warning",
                             related=(Related(ref.address, ("az",), "subnet in another AZ"),),
                             help="give each AZ its own NAT gateway and route table (notes §24.3.2)")
+
+    def _firewall_issues(self, graph: Graph, path: tuple, fw: View) -> Iterable[Issue]:
+        """A route to a firewall goes to its endpoint in one AZ: the AZ of this table's subnets."""
+        endpoints = fw.model.endpoint_azs(graph)
+        azs = {az_of(graph, deref(graph, ref)): ref.address for ref in self.subnets}
+        azs.pop(None, None)
+        related = (Related(fw.address, ("subnets",), "the firewall's endpoint subnets"),)
+        if not self.subnets:
+            yield Issue(f"a route to firewall '{fw.address}' goes to its endpoint in one AZ, the AZ of the route "
+                        "table's subnets, and this table has none", path, related=related,
+                        help="associate the subnets of one AZ with this table")
+        if len(azs) > 1:
+            yield Issue(f"a route to firewall '{fw.address}' goes to its endpoint in one AZ, and this table's subnets "
+                        f"are in {', '.join(sorted(azs))}", path, related=related,
+                        help="give each AZ its own route table, each routed to the firewall")
+        for az, subnet in sorted(azs.items()):
+            if az not in endpoints:
+                where = ", ".join(sorted(endpoints)) or "no AZ"
+                yield Issue(f"firewall '{fw.address}' has no endpoint in {az}, where subnet '{subnet}' is (its "
+                            f"endpoints are in {where})", path, related=related,
+                            help=f"add a subnet in {az} to the firewall's subnets")
+        for j, ref in enumerate(self.subnets):
+            if ref.address in endpoints.values():
+                yield Issue(f"subnet '{ref.address}' holds an endpoint of firewall '{fw.address}', and this table "
+                            "sends its traffic back into the firewall", ("subnets", j), related=related,
+                            help="route the firewall's subnets to the internet or NAT gateway; the other subnets "
+                                 "route to the firewall")
 
     def _private_subnets_made_public(self, graph: Graph, path: tuple) -> Iterable[Issue]:
         for j, ref in enumerate(self.subnets):

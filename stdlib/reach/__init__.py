@@ -8,9 +8,12 @@ A pure function of the resolved architecture (the `Graph` checks receive): the e
 flow (`endpoints`), the security groups (`security_groups`, stateful), the network ACLs
 (`nacls`, stateless, first match by number, ephemeral-port replies), the route tables
 (`routes`, longest prefix), the walk across them (`walk`, one carrier per route target kind),
-load balancers and their targets (`load_balancers`), and the question asked of two named
-ends (`trace`). Every hop names the rule that allowed or blocked it as an address and an
-attribute path, which callers turn into file:line:col.
+transit gateways (`transit`), on-premises over Direct Connect and VPN (`hybrid`), load
+balancers and their targets (`load_balancers`), the question asked of two named ends
+(`trace`), and what the modeled cloud obeys beyond load balancers: fleets to their databases
+(`databases`), queue consumers to their queue (`workloads`). Every hop names the rule that
+allowed or blocked it as an address and an attribute path, which callers turn into
+file:line:col.
 """
 
 from . import endpoints

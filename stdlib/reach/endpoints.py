@@ -11,6 +11,7 @@ instances), and a question about it is asked of each.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Related, View
@@ -19,7 +20,9 @@ from .flow import Endpoint
 from .index import Network
 
 INTERNET = ipaddress.ip_network("0.0.0.0/0")
-SERVICES = {"s3_bucket": "s3", "dynamodb_table": "dynamodb"}
+SERVICES = {"s3_bucket": "s3", "dynamodb_table": "dynamodb", "sqs_queue": "sqs"}
+# a regional AWS service's DNS name: SERVICE.REGION.amazonaws.com (sqs.us-east-1.amazonaws.com)
+SERVICE_NAME = re.compile(r"^([a-z0-9-]+)\.([a-z]{2}(?:-[a-z]+)+-[0-9])\.amazonaws\.com$")
 
 
 def _refs(x) -> list[str]:
@@ -138,6 +141,9 @@ def resolve(net: Network, spec: str, depth: int = 0) -> tuple[list[Endpoint], st
         network = None
     if network is not None:
         return [of_address(net, text, network)], ""
+    named = SERVICE_NAME.match(text.lower())
+    if named is not None:
+        return [Endpoint(text, "service", INTERNET, service=named.group(1))], ""
     view = net.get(text)
     if view is None:
         if text and all(c in "0123456789abcdefABCDEF.:/" for c in text):
@@ -153,3 +159,20 @@ def resolve(net: Network, spec: str, depth: int = 0) -> tuple[list[Endpoint], st
         return [], (f"{view.kind} '{text}' has no network interface in a VPC of this architecture "
                     "(give it subnets, or name a resource that has them)")
     return found, ""
+
+
+def private_endpoint(net: Network, src: Endpoint, dst: Endpoint) -> tuple[View | None, list[Endpoint]]:
+    """Where `src` reaches service `dst` when its VPC has an interface endpoint for it with
+    private DNS on: the service's name then resolves to the endpoint's addresses in the VPC
+    (notes §24.6), and the flow goes there instead of out to the public endpoint. A DNS name
+    naming another region keeps its public addresses."""
+    if dst.kind != "service" or src.vpc is None:
+        return None, []
+    named = SERVICE_NAME.match(dst.name.lower())
+    for view in net.graph.of_kind("vpc_endpoint"):
+        service = str(view.get("service") or "")
+        if (view.get("type") == "interface" and view.get("private_dns") is True
+                and getattr(view.get("vpc"), "address", None) == src.vpc and service.rsplit(".", 1)[-1] == dst.service
+                and (named is None or f".{named.group(2)}." in f".{service}.")):
+            return view, of_resource(net, view)
+    return None, []

@@ -6,6 +6,7 @@ each security group."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Graph, View
@@ -21,9 +22,22 @@ def _ref(x) -> str | None:
     return x.address if isinstance(x, v.ResourceRef) else None
 
 
+@dataclass(frozen=True)
+class HeldRoute:
+    """A route as the modeled cloud holds it now (a `sim set` may have changed the table)."""
+
+    destination: v.Cidr
+    target: v.ResourceRef
+
+
 class Network:
-    def __init__(self, graph: Graph):
+    """`routes`: the routes the modeled cloud holds now, by route table address, for a run that
+    must obey the cloud as it is (drifted) rather than the design; tables not named keep the
+    design's routes."""
+
+    def __init__(self, graph: Graph, routes: dict[str, list[HeldRoute]] | None = None):
         self.graph = graph
+        self.held = dict(routes or {})
         self.nacl_of: dict[str, View] = {}
         self.table_of: dict[str, View] = {}
         self.gateway_endpoints: dict[str, list[View]] = defaultdict(list)
@@ -49,6 +63,10 @@ class Network:
                                         if isinstance(b, v.Cidr)]
         self._wearers: dict[str, list[str]] | None = None
         self.endpoints: dict[str, list] = {}  # address -> its endpoints, as endpoints.of_resource found them
+
+    def routes_of(self, table: View) -> list:
+        """A route table's routes: as the cloud holds them when known, else as designed."""
+        return self.held.get(table.address, table.model.route)
 
     def get(self, address: str | None) -> View | None:
         return self.graph.get(address) if address else None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from archform.dsl import values as v
 from archform.stdlib.schema import Related, View
 
+from .databases import database_cuts
 from .endpoints import internet, of_address, of_resource
 from .flow import BLOCK, PASS, Endpoint, Flow, Hop
 from .index import Network
@@ -137,15 +138,19 @@ class TargetReach:
     target resource) pair whose health checks cannot reach the target, and each whose traffic
     cannot, the blocking hop's sentence; and the target groups with no target at all. A load
     balancer forwarding straight to an Auto Scaling group has that group's address as its
-    target group's."""
+    target group's; a target that cannot reach a database it is admitted to is one whose traffic
+    fails (stdlib/reach/databases.py). `consumers`: the queue workloads whose consumers cannot reach their queue
+    (stdlib/reach/workloads.py)."""
 
     health: dict = field(default_factory=dict)  # (group address, target address) -> why
     traffic: dict = field(default_factory=dict)
     empty: frozenset = frozenset()
+    consumers: dict = field(default_factory=dict)  # workload address -> workloads.Cut (its consumers' queue flow)
 
 
 def target_reach(net: Network) -> TargetReach:
     health, traffic, empty = {}, {}, set()
+    cut = database_cuts(net)  # targets that cannot reach their database answer with errors
     for lb in sorted(net.graph.of_kind("load_balancer"), key=lambda x: x.address):
         nodes = of_resource(net, lb)
         for _, listener, forward in forwards(lb):
@@ -165,6 +170,8 @@ def target_reach(net: Network) -> TargetReach:
                     why = _first_block(net, lb, nodes, ends, wanted)
                     if why:
                         found[(group, name)] = why
+                if name in cut and (group, name) not in traffic:
+                    traffic[(group, name)] = cut[name]
     return TargetReach(health, traffic, frozenset(empty))
 
 

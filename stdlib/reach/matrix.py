@@ -17,7 +17,8 @@ from .load_balancers import forwards, registered
 from .trace import paths
 
 SERVED_PORT = {"efs": 2049, "vpc_endpoint": 443,  # NFS (notes §5.4), HTTPS to an interface endpoint
-               "opensearch_domain": 443, "eks_cluster": 443}  # HTTPS: the domain's and the Kubernetes API's
+               "opensearch_domain": 443, "eks_cluster": 443,  # HTTPS: the domain's and the Kubernetes API's
+               "sqs_queue": 443}  # SQS's API is HTTPS
 PORTED = ("rds", "aurora", "elasticache", "documentdb_cluster", "neptune_cluster", "redshift_cluster",
           "redshift_serverless")  # kinds with a `port` attribute
 PROXY_PORTS = {"mysql": 3306, "postgresql": 5432, "sqlserver": 1433}

@@ -35,7 +35,7 @@ def routes(net: Network, subnet: str) -> tuple[str | None, list[tuple[object, Ro
              for block in net.blocks.get(vpc, [])]
     if table is None:
         return None, found
-    for i, route in enumerate(table.model.route):
+    for i, route in enumerate(net.routes_of(table)):
         target = route.target
         if isinstance(route.destination, v.Cidr) and isinstance(target, v.ResourceRef):
             block = route.destination.network
@@ -46,7 +46,29 @@ def routes(net: Network, subnet: str) -> tuple[str | None, list[tuple[object, Ro
         index = next(i for i, r in enumerate(endpoint.model.route_tables) if getattr(r, "address", None) == table.address)
         found.append((service, Route(f"the {service} prefix list", 129, "gateway_endpoint", endpoint.address,
                                      Related(endpoint.address, ("route_tables", index), "gateway endpoint"))))
+    for gateway in net.graph.of_kind("vpn_gateway"):
+        if table.address in {getattr(r, "address", None) for r in gateway.get("propagate_to") or []}:
+            found.extend(_propagated(net, table.address, gateway))
     return table.address, found
+
+
+def _propagated(net: Network, table: str, gateway) -> list:
+    """The routes a virtual private gateway propagates into a table it names (notes §24.8.1): a
+    static VPN's ranges, and for BGP (a VPN or Direct Connect) whatever on-premises advertises —
+    ranges the design does not hold, ranked above only a default route."""
+    from .hybrid import ways
+    index = next(i for i, r in enumerate(gateway.get("propagate_to")) if getattr(r, "address", None) == table)
+    at = Related(gateway.address, ("propagate_to", index), "route propagation")
+    out = []
+    for way in ways(net, gateway.address):
+        for block in way.on_premises or ():
+            out.append((block, Route(str(block), block.prefixlen, "vpn_gateway", gateway.address, at)))
+        if way.on_premises is None:
+            out.append((PREMISES, Route("what on-premises advertises over BGP", 1, "vpn_gateway", gateway.address, at)))
+    return out
+
+
+PREMISES = "on-premises"  # the key of a route learned over BGP from on-premises
 
 
 def lookup(net: Network, subnet: str, dst: Endpoint) -> tuple[Route | None, Hop]:
@@ -55,7 +77,9 @@ def lookup(net: Network, subnet: str, dst: Endpoint) -> tuple[Route | None, Hop]
     named = f"route table '{table}'" if table else f"the main route table of '{net.subnet_vpc(subnet)}'"
     best = None
     for key, route in found:
-        if isinstance(key, str):
+        if key == PREMISES:
+            hit = not dst.in_vpc and dst.kind == "address" and not dst.network.is_global
+        elif isinstance(key, str):
             hit = dst.service == key
         else:
             hit = key.version == dst.network.version and dst.network.subnet_of(key)

@@ -4,7 +4,9 @@ path between them (one per pair of their interfaces, on through a load balancer'
 from __future__ import annotations
 
 from . import endpoints
-from .flow import Answer, Flow, Path
+from archform.stdlib.schema import Related
+
+from .flow import BLOCK, NOTE, Answer, Flow, Hop, Path
 from .index import Network
 from .load_balancers import onward
 from .walk import walk
@@ -22,6 +24,10 @@ def paths(net: Network, srcs, dsts, flow: Flow) -> list[Path]:
     out = []
     for src in srcs:
         for dst in dsts:
+            endpoint, inside = endpoints.private_endpoint(net, src, dst)
+            if endpoint is not None:
+                out.extend(_through_endpoint(net, src, dst, endpoint, inside, flow))
+                continue
             hops = walk(net, src, dst, flow)
             lb = net.get(dst.name) if dst.kind == "load_balancer" else None
             if lb is None or any(h.verdict == "block" for h in hops):
@@ -30,3 +36,17 @@ def paths(net: Network, srcs, dsts, flow: Flow) -> list[Path]:
             for more in onward(net, dst, lb, flow, src):
                 out.append(Path(src, dst, hops + more))
     return out
+
+
+def _through_endpoint(net: Network, src, dst, endpoint, inside, flow: Flow) -> list[Path]:
+    """A service the source's VPC has an interface endpoint for: its name resolves to the
+    endpoint's addresses (private DNS), so the flow goes to the endpoint's interfaces."""
+    near = [e for e in inside if e.subnet == src.subnet] or inside
+    if not near:
+        return [Path(src, dst, (Hop("DNS", BLOCK, f"interface endpoint '{endpoint.address}' for {dst.service} has no "
+                                                  "subnet: its private DNS name answers with no address",
+                                    Related(endpoint.address, ("subnets",))),))]
+    note = Hop("DNS", NOTE, f"{dst.name if dst.name != dst.service else dst.service} resolves to the addresses of "
+                            f"interface endpoint '{endpoint.address}' in VPC '{src.vpc}' (private DNS, notes §24.6)",
+               Related(endpoint.address, ("private_dns",)))
+    return [Path(src, end, (note, *walk(net, src, end, flow))) for end in near[:1]]

@@ -49,9 +49,10 @@ def carry(w, src: Endpoint, dst: Endpoint, route: routes.Route) -> Endpoint | No
                                    f"{dst.describe()}: the hub drops it (notes §24.10)", Related(mine.address))
         return None
     if not dst.in_vpc:
-        w.note("transit gateway", f"transit gateway '{tgw}' sends {dst.describe()} on to on-premises (a VPN or Direct "
-                                  "Connect route of its table)", Related(tgw))
-        return None
+        w.note("transit gateway", f"transit gateway '{tgw}' sends {dst.describe()} on toward on-premises (a VPN or "
+                                  "Direct Connect route of its table)", Related(tgw))
+        from . import hybrid
+        return hybrid.leave(w, w.net.get(tgw), src, dst)
     theirs = _attachment(w.net, tgw, dst.vpc)
     if theirs is None:
         w.block("transit gateway", f"VPC '{dst.vpc}' has no attachment to transit gateway '{tgw}'", Related(tgw))

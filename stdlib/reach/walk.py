@@ -2,24 +2,26 @@
 
     source interface → its security groups' egress → its subnet's network ACL outbound →
     its route table (longest prefix) → the carrier (local, internet gateway, NAT gateway,
-    peering, gateway endpoint) → the far subnet's network ACL inbound → the far security
+    Network Firewall endpoint, peering, gateway endpoint, transit gateway, virtual private
+    gateway) → the far subnet's network ACL inbound → the far security
     groups' ingress → and back: security groups let the reply through (stateful); every
     network ACL crossed is crossed again by the reply, to the client's ephemeral ports.
 
 A carrier is one entry of `CARRIERS`, keyed by the route target's kind: it takes the flow
 across and returns the endpoint the far side sees as the source (the source itself inside a
 network; the internet once the flow has left through a gateway), or None when the flow ends
-there (it reached the internet or a service). A new route target is one more entry.
+there (it reached the internet, a service or on-premises). A new route target is one more
+entry. A flow from a private address outside every VPC comes from on-premises (`hybrid.enter`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from archform.stdlib.schema import Related
 
-from . import nacls, routes, security_groups, transit
+from . import firewalls, hybrid, nacls, routes, security_groups, transit
 from .endpoints import internet, of_resource
 from .flow import BLOCK, EPHEMERAL, NOTE, PASS, Endpoint, Flow, Hop, Trail
 from .index import Network
@@ -117,9 +119,7 @@ def enter(w: Walk, src: Endpoint, dst: Endpoint) -> Endpoint | None:
         w.block("destination", f"neither {src.describe()} nor {dst.describe()} is inside a VPC of this architecture")
         return None
     if not src.public:
-        w.block("internet", f"{src.describe()} is a private address outside every VPC: nothing routes it here "
-                            "(a VPN or Direct Connect would)")
-        return None
+        return hybrid.enter(w, src, dst)  # on-premises, over a VPN or Direct Connect
     if not dst.public:
         w.block("public address", f"'{dst.name}' has no public IPv4 address ({dst.public_why}), so the internet "
                                   "cannot reach it (notes §24.1.2)", dst.declared)
@@ -189,6 +189,27 @@ def _nat_gateway(w: Walk, src: Endpoint, dst: Endpoint, route: routes.Route) -> 
     return leave(w, gateway, dst)
 
 
+def _network_firewall(w: Walk, src: Endpoint, dst: Endpoint, route: routes.Route) -> Endpoint | None:
+    """The firewall's endpoint in the source's AZ inspects the flow and, keeping its source
+    address, sends it on by the endpoint subnet's own route."""
+    fw = w.net.get(route.target)
+    here = w.net.get(src.subnet)
+    az = here.get("az") if here is not None else None
+    subnet = firewalls.endpoint_subnet(w.net, fw, az) if fw is not None else None
+    if subnet is None:
+        w.block(firewalls.STEP, f"firewall '{route.target}' has no endpoint in {az}, where subnet '{src.subnet}' is",
+                Related(route.target, ("subnets",), "its endpoint subnets"))
+        return None
+    w.note(firewalls.STEP, f"firewall '{fw.address}' takes the flow at its endpoint in {az} (subnet '{subnet}')",
+           Related(fw.address, ("subnets",)))
+    for hop in firewalls.inspect(w.net, fw, w.flow, src, dst):
+        if not w.add(hop):
+            return None
+    if not w.cross(subnet, "ingress", src.network) or not w.cross(subnet, "egress", dst.network):
+        return None
+    return leave(w, replace(src, subnet=subnet), dst)
+
+
 def _egress_only(w: Walk, src: Endpoint, dst: Endpoint, route: routes.Route) -> Endpoint | None:
     if dst.network.version != 6:
         w.block("egress-only internet gateway", f"egress-only internet gateway '{route.target}' carries IPv6 only "
@@ -243,10 +264,12 @@ CARRIERS: dict[str, Callable[[Walk, Endpoint, Endpoint, routes.Route], Endpoint 
     "local": _local,
     "internet_gateway": _internet_gateway,
     "nat_gateway": _nat_gateway,
+    "network_firewall": _network_firewall,
     "egress_only_internet_gateway": _egress_only,
     "vpc_peering": _peering,
     "gateway_endpoint": _gateway_endpoint,
     "instance": _appliance,
     "network_interface": _appliance,
     "transit_gateway": transit.carry,
+    "vpn_gateway": hybrid.vpn_gateway,
 }

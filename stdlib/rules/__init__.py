@@ -29,6 +29,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "elastic_ip_limit": ("elastic_ip", "nat_gateway"),
     "internet_gateway_per_vpc": ("internet_gateway",),
     "network_acl_association": ("network_acl",),
+    "network_firewall_limit": ("network_firewall",),
     "placement_group_limit": ("placement_group",),
     "rds_proxy_from_vpc": ("rds_proxy", "lambda_function"),
     "route_table_association": ("route_table",),

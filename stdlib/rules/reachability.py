@@ -10,12 +10,12 @@ from typing import Iterable
 
 from archform.dsl import values as v
 from archform.stdlib.reach import Flow, Network
+from archform.stdlib.reach.databases import DATABASES
 from archform.stdlib.reach.endpoints import groups_of, internet, of_resource
 from archform.stdlib.reach.load_balancers import backends, clients, forwards, target_endpoints
 from archform.stdlib.reach.walk import walk
 from archform.stdlib.schema import Graph, Issue, Related
 
-DATABASES = ("rds", "aurora", "elasticache")
 FLEETS = ("instance", "autoscaling_group", "lambda_function", "ecs_service")  # what opens connections to a database
 
 HELP = {

@@ -169,7 +169,7 @@ def count(text: str) -> int:
 def measure(text: str, runs: int) -> dict:
     from archform.dsl.resolve import resolve_text
     from archform.planner.diagram import build_scene, items_of
-    from archform.planner.diagram.dot import to_dot
+    from archform.planner.diagram.dot import to_dot, with_imagepath
     desired, _ = resolve_text(text)
     items = items_of(desired)
     dot_bin = shutil.which("dot")
@@ -180,7 +180,7 @@ def measure(text: str, runs: int) -> dict:
         t0 = time.perf_counter()
         scene = build_scene(items, title="estate")
         t1 = time.perf_counter()
-        text_dot = to_dot(scene)
+        text_dot = with_imagepath(to_dot(scene))   # the icons are found in the package
         t2 = time.perf_counter()
         proc = subprocess.run([dot_bin, "-Tsvg"], input=text_dot.encode(), capture_output=True, check=True)
         t3 = time.perf_counter()

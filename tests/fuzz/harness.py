@@ -2,8 +2,9 @@
 
 `Harness.check(data)` writes `data` as `main.arch` in a scratch folder and forks the warmed-up
 process; the child runs what a user would — `archform validate` (one input in four with
-`--format json` instead), `fmt --check`, and when the file is valid `inspect` (and for one in
-four `cfn`) — picked by the input's hash, so a run repeats exactly; output is discarded,
+`--format json` instead), `fmt --check`, `symbols` for one in four, and when the file is
+valid `inspect` (and for one in four `cfn`) — picked by the input's hash, so a run repeats
+exactly; output is discarded,
 under an address-space limit, and reports how it ended. The parent waits at most `timeout`
 seconds and reads the child's peak memory from the kernel (wait4). An outcome is one of:
 
@@ -165,6 +166,8 @@ def run_commands(name: str):
     pick = hashlib.sha256(Path(name).read_bytes()).digest()[0]
     valid = _run(["validate", name] + (["--format", "json"] if pick % 4 == 0 else [])) == 0
     _run(["fmt", "--check", name])
+    if pick % 4 == 2:
+        _run(["symbols", name])  # binds and reads names even when the file has errors
     if valid:
         _run(["inspect", name])
         if pick % 4 == 1:

@@ -49,6 +49,13 @@ CASES = {
                    "transit_encryption = false", "transit_encryption = true"),
     "AF-SEC-011": ("load_balancer web {\n subnets = [a, b]\n security_groups = [sg]\n}\n# no web ACL yet",
                    "# no web ACL yet", "waf_web_acl shield { resources = [web] }"),
+    "AF-SEC-012": ("s3_bucket trail_logs {\n versioning = true\n access_logging = logs\n}\ns3_bucket logs { versioning = true }\n"
+                   "cloudtrail_trail audit {\n bucket = trail_logs\n multi_region = false\n}",
+                   "multi_region = false", "multi_region = true"),
+    "AF-SEC-013": ("# no flow log yet", "# no flow log yet", "log_group flows {}\nflow_log v_rejects { resource = v, "
+                   "destination = flows, traffic = REJECT }"),
+    "AF-SEC-014": ("s3_bucket trail_logs { versioning = true }\ncloudtrail_trail audit {\n bucket = trail_logs\n"
+                   " log_file_validation = false\n}", "log_file_validation = false", "log_file_validation = true"),
     "AF-REL-001": ("rds db {\n engine = postgres\n instance_class = db.t3.micro\n subnets = [a, b]\n multi_az = false\n}",
                    "multi_az = false", "multi_az = true"),
     "AF-REL-002": ("aurora db {\n engine = aurora-postgresql\n instance_class = db.r6g.large\n subnets = [a, b]\n"
@@ -124,6 +131,20 @@ def test_suppressions_need_a_reason_cover_their_resource_and_are_reported_when_s
     assert [u["rules"] for u in json.loads(data.stdout)["unused_suppressions"]] == [["AF-COST-001"]]
     assert "this suppression of AF-COST-001 suppresses nothing" in text.stdout
     assert text.exit_code == 0  # the one high finding is suppressed; --fail-on high by default
+
+
+def test_a_region_without_a_trail_is_found_once_and_a_multi_region_trail_covers_every_region(tmp_path):
+    two = ('region "us-east-1" as primary {\n  s3_bucket trail_logs { versioning = true }\n%s}\n'
+           'region "eu-west-1" as ireland {\n  sqs_queue jobs {}\n}\n')
+    found = [f for f in json.loads(_check(tmp_path, two % "").stdout)["findings"] if f["rule"] == "AF-SEC-012"]
+    assert [(f["address"], f["message"]) for f in found] == [
+        ("ireland.jobs", "no CloudTrail trail records the API calls made in eu-west-1"),
+        ("primary.trail_logs", "no CloudTrail trail records the API calls made in us-east-1")]
+    one = _check(tmp_path, two % "  cloudtrail_trail audit { bucket = trail_logs }\n")
+    assert "AF-SEC-012" not in _rules_found(one)
+    single = _check(tmp_path, two % "  cloudtrail_trail audit {\n bucket = trail_logs\n multi_region = false\n}\n")
+    found = [f["address"] for f in json.loads(single.stdout)["findings"] if f["rule"] == "AF-SEC-012"]
+    assert found == ["ireland.jobs", "primary.audit"]
 
 
 def test_the_exit_status_follows_fail_on(tmp_path):

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from archform.dsl.resolve import resolve, resolve_text
 from archform.planner.cli import main
 from archform.planner.diagram import build_scene, diagram, items_of
-from archform.planner.diagram.dot import to_dot
+from archform.planner.diagram.dot import to_dot, with_imagepath
 from workbench import Workbench
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def desired_of(name: str):
 
 def layout(dot_text: str) -> tuple[ET.Element, str]:
     """The real dot's SVG of this DOT, parsed, and what dot said on stderr."""
-    proc = subprocess.run(["dot", "-Tsvg"], input=dot_text.encode(), capture_output=True, timeout=120)
+    proc = subprocess.run(["dot", "-Tsvg"], input=with_imagepath(dot_text).encode(), capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     return ET.fromstring(proc.stdout), proc.stderr.decode()
 
@@ -171,16 +171,21 @@ def test_categories_have_their_own_colour_and_shape():
     assert len(set(colours)) == len(colours)
     assert len(set(shapes)) == len(shapes)
     text = to_dot(build_scene(items_of(desired_of("ha_web"))))
-    assert re.search(r'"primary.orders" \[[^\]]*shape="cylinder"', text)
-    assert re.search(r'"primary.web" \[[^\]]*shape="hexagon"', text)
+    # nodes are AWS icons with the name under them; a kind's category shape and colour draw it
+    # only where its icon is missing (and the legend's swatches)
+    assert re.search(r'"primary.orders" \[[^\]]*shape="plain"[^\]]*IMG SRC="database-aurora.png"', text)
+    assert re.search(r'"primary.web" \[[^\]]*IMG SRC="network-elb-application-load-balancer.png"', text)
 
 
-def test_asg_is_one_node_with_its_capacity_unless_instances():
+def test_asg_is_one_node_with_its_capacity_and_one_per_az_unless_instances():
     desired = desired_of("ha_web")
     scene = build_scene(items_of(desired))
     fleet = scene.nodes["primary.web_fleet"]
     assert "3 (min 3, max 12) × m5.large" in fleet.lines
-    assert not [n for n in scene.nodes if n.startswith("primary.web_fleet/")]
+    per_az = {n: scene.nodes[n] for n in scene.nodes if n.startswith("primary.web_fleet/")}
+    assert sorted(per_az) == [f"primary.web_fleet/us-east-1{z}" for z in "abc"]
+    assert {n.title for n in per_az.values()} == {"1 × m5.large"}
+    assert {n.frame for n in per_az.values()} == {f"cluster_subnet_primary.net.private[us-east-1{z}]" for z in "abc"}
     scene = diagram(desired, instances=True)
     members = sorted(n for n in scene.nodes if n.startswith("primary.web_fleet/"))
     assert members == [f"primary.web_fleet/instance-{i}" for i in (1, 2, 3)]
@@ -211,10 +216,14 @@ def test_plan_overlay_colours_by_action(tmp_path, snapshot):
     assert scene.nodes["shop.apex"].frame == "cluster_zone_shop"
     assert states["primary.orders"] == "replace" and "engine" in scene.nodes["primary.orders"].note
     assert states["primary.web"] == "no-op"
+    # members share their resource's action: the cluster's instances are replaced with it
+    assert scene.nodes["primary.orders/writer-1"].state == "replace"
+    assert scene.nodes["primary.web_fleet/us-east-1a"].state == "update"
     assert "Plan: 1 to add, 1 to change, 1 to replace, 1 to destroy." in scene.notes
     dot_text = to_dot(scene)
-    assert re.search(r'"primary.web_fleet" \[[^\]]*color="#0972D3"', dot_text)      # update: blue
-    assert re.search(r'"shop.apex" \[[^\]]*style="filled,dashed"', dot_text)       # delete: dashed
+    assert re.search(r'"primary.web_fleet" \[[^\]]*TABLE BORDER="2" COLOR="#0972D3"', dot_text)   # update: blue
+    assert re.search(r'"shop.apex" \[[^\]]*COLOR="#D13212" BGCOLOR="#FDECEA" STYLE="rounded,dashed"', dot_text)  # delete
+    assert re.search(r'"primary.web" \[[^\]]*TABLE BORDER="0"', dot_text)      # no change: no frame
     assert dot_text == snapshot
 
 
@@ -368,3 +377,50 @@ def test_a_hundred_resources_lay_out_cleanly():
     root, stderr = layout(text)
     assert stderr.strip() == ""
     assert set(desired.resources) <= set(svg_groups(root, "node"))
+
+
+# --- members where they live --------------------------------------------------------------------
+
+def test_database_members_sit_in_their_azs_data_subnets():
+    scene = build_scene(items_of(desired_of("ha_web")))
+    members = {n.id: n for n in scene.nodes.values() if n.id.startswith("primary.orders/")}
+    # 3 instances of Aurora: the writer in the first AZ, replicas round robin (as the modeled cloud places them)
+    assert {m: n.frame for m, n in members.items()} == {
+        "primary.orders/writer-1": "cluster_subnet_primary.net.data[us-east-1a]",
+        "primary.orders/reader-2": "cluster_subnet_primary.net.data[us-east-1b]",
+        "primary.orders/reader-3": "cluster_subnet_primary.net.data[us-east-1c]"}
+    assert members["primary.orders/writer-1"].title == "orders writer"
+    assert all(n.address == "primary.orders" and n.kind == "aurora_instance" for n in members.values())
+    edges = {(e.tail, e.head) for e in scene.edges if e.kind == "member"}
+    assert {("primary.orders", m) for m in members} <= edges
+    # the cluster keeps its place on the traffic path
+    assert ("primary.web_fleet", "primary.orders") in {(e.tail, e.head) for e in scene.edges if e.kind == "traffic"}
+
+
+def test_member_roles_follow_the_modeled_cloud():
+    from archform.planner.diagram.members import roles
+    assert roles("rds", {"multi_az": True}) == ["primary", "standby"]
+    assert roles("rds", {"deployment": "cluster"}) == ["writer", "reader", "reader"]
+    assert roles("rds", {}) == ["primary"]
+    assert roles("elasticache", {"engine": "redis", "shards": 2, "replicas_per_shard": 1}) == \
+        ["primary", "replica", "primary", "replica"]
+    assert roles("elasticache", {"engine": "memcached", "nodes": 3}) == ["node"] * 3
+    assert roles("aurora", {"instances": 2}) == ["writer", "reader"]
+
+
+def test_fleet_counts_per_az_add_up():
+    text = (EXAMPLES / "ha_web.arch").read_text().replace("desired                   = 3",
+                                                          "desired                   = 5")
+    desired, diags = resolve_text(text, EXAMPLES / "ha_web.arch")
+    assert desired is not None
+    scene = build_scene(items_of(desired))
+    counts = {n.lines[0]: n.title for n in scene.nodes.values() if n.id.startswith("primary.web_fleet/")}
+    assert counts == {"us-east-1a": "2 × m5.large", "us-east-1b": "2 × m5.large", "us-east-1c": "1 × m5.large"}
+
+
+def test_a_load_balancer_repeats_in_its_public_subnets():
+    scene = build_scene(items_of(desired_of("ha_web")))
+    nodes = {n.id: n for n in scene.nodes.values() if n.id.startswith("primary.web/")}
+    assert {i: n.frame for i, n in nodes.items()} == {
+        f"primary.web/us-east-1{z}": f"cluster_subnet_primary.net.public[us-east-1{z}]" for z in "abc"}
+    assert scene.nodes["primary.web"].frame == "cluster_vpc_primary.net.vpc"     # the balancer itself spans them

@@ -25,6 +25,8 @@ FLOWS = [
     ("queue_workers.arch", "primary.fleet", "primary.sqs", [], 0),
     ("ha_web.arch", "internet", "shop.www", ["--port", "443"], 0),  # a DNS alias answers with its target
     ("hybrid_network.arch", "primary.app_server", "primary.db_server", ["--port", "5432"], 0),  # through the hub
+    ("hybrid_network.arch", "192.168.1.10", "primary.app_server", ["--port", "443"], 0),  # on-premises over DX
+    ("hybrid_network.arch", "10.50.1.10", "primary.app_server", ["--port", "443"], 1),  # the group admits 192.168/16
 ]
 
 

@@ -40,7 +40,7 @@ class Page(HTMLParser):
             self.scripts += 1
         for name in ("src", "href", "xlink:href", "data"):
             value = a.get(name)
-            if value and not value.startswith("#"):
+            if value and not value.startswith(("#", "data:")):     # a data: URI is embedded, not fetched
                 self.fetches.append(f"{tag} {name}={value}")
         if tag not in self.VOID:
             self.stack.append(tag)

@@ -253,6 +253,25 @@ def build_world(b: Builder, primary: str = "us-east-1"):
           metric_filter=[{"name": "errors", "pattern": "ERROR", "namespace": "World", "metric": "Errors"}])
     b.add("errors_alarm", "cloudwatch_alarm", namespace="World", metric="Errors", statistic="Sum", threshold=10,
           alarm_actions=[r("events")])
+    b.add("errors_page", "composite_alarm", alarms=[r("errors_alarm")], rule="ALARM(errors_alarm)",
+          alarm_actions=[r("events")])
+    b.add("ops_board", "dashboard", name="world-ops", widget=[{"name": "errors", "alarms": [r("errors_alarm")]}])
+    b.add("audit_logs", "s3_bucket", versioning=True)
+    b.add("audit", "cloudtrail_trail", bucket=r("audit_logs"), log_group=r("app_logs"))
+    b.add("vpc_flows", "flow_log", resource=r("main"), destination=r("audit_logs"), traffic="REJECT")
+    b.add("config", "config_recorder", bucket=r("audit_logs"))
+    b.add("versioned", "config_rule", identifier="S3_BUCKET_VERSIONING_ENABLED", recorder=r("config"))
+    for i, z in enumerate("ab"):  # an endpoint subnet per AZ for the Network Firewall
+        b.add(f"fw_{z}", "subnet", vpc=r("main"), cidr=f"10.0.30.{16 * i}/28", az=f"{primary}{z}")
+    b.add("no_ssh", "firewall_rule_group", capacity=10,
+          rule=[{"name": "ssh", "action": "drop", "protocol": "tcp", "port": 22}])
+    b.add("fragments", "firewall_rule_group", type="stateless", capacity=10,
+          rule=[{"name": "dns", "priority": 1, "action": "pass", "protocol": "udp", "port": 53}])
+    b.add("fw_policy", "firewall_policy", stateless_rule_groups=[r("fragments")], stateful_rule_groups=[r("no_ssh")])
+    b.add("inspection", "network_firewall", vpc=r("main"), subnets=[r("fw_a"), r("fw_b")],
+          firewall_policy=r("fw_policy"))
+    b.add("web_shield", "shield_protection", resource=r("web"))
+    b.add("detector", "guardduty_detector", finding_publishing_frequency=dur("15m"))
     return b
 
 

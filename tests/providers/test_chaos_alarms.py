@@ -57,9 +57,24 @@ def test_a_route53_health_check_on_the_alarm_follows_its_state(doc):
     assert "in ALARM" in down["detail"]
 
 
+def test_a_composite_alarm_follows_its_rule_over_its_members_and_notifies(doc):
+    t_alarm, t_ok = _states(doc, "primary.fleet_hot")[1][0], _states(doc, "primary.fleet_hot")[2][0]
+    page = _states(doc, "primary.page_on_call")
+    assert page == [(180.0, "INSUFFICIENT_DATA", "OK"), (t_alarm, "OK", "ALARM"), (t_ok, "ALARM", "OK")]
+    detail = events(doc, "alarm.state", "primary.page_on_call")[1]["detail"]
+    assert "ALARM(fleet_hot) AND NOT ALARM(orders_errors) holds" in detail
+    assert "fleet_hot ALARM, orders_errors INSUFFICIENT_DATA" in detail
+    notes = [e["detail"] for e in events(doc, "alarm.notify", "primary.page_on_call")]
+    assert notes == ["OK: notified primary.ops", "ALARM: notified primary.ops", "OK: notified primary.ops"]
+    # AND over a member without data never holds: the other composite never leaves OK
+    assert [s[2] for s in _states(doc, "primary.meltdown")] == ["OK"]
+
+
 def test_the_secure_data_tier_example_scales_out_when_an_az_fails():
     example = chaos("secure_data_tier.arch", "az:us-east-1a", at=AT, duration=1200)
     states = _states(example, "primary.fleet_hot")
     assert [s[2] for s in states] == ["OK", "ALARM", "OK"]
     scaled = [e for e in events(example, "asg.desired", "primary.web_fleet") if "alarm" in e["detail"]]
     assert [(e["before"], e["after"]) for e in scaled] == [(6, 9)]
+    # its composite pages only when the application fails too: the hot fleet alone leaves it OK
+    assert [s[2] for s in _states(example, "primary.shop_degraded")] == ["OK"]

@@ -47,3 +47,37 @@ def test_the_same_design_with_the_path_open_serves():
 def test_a_load_balancer_without_targets_answers_nothing():
     web = service(chaos("no_targets"), "east.web")
     assert web["served_fraction"] == 0.0
+
+
+DATA_ACL = """
+  network_acl data_acl {
+    vpc     = main
+    subnets = [data_a, data_b]
+
+    ingress {
+      rule   = 100
+      action = allow
+      ports  = 5432..5432
+      cidr   = 10.0.0.0/16
+    }
+  }
+}
+"""
+
+
+def test_targets_that_cannot_reach_their_database_pass_health_checks_but_serve_nothing(tmp_path):
+    """The database's security group admits the fleet (the design says the fleet uses it), but the
+    data subnets' network ACL has no outbound rule for the reply: the instances stay healthy and
+    every request that needs the database fails (issue 18: fleet → database flows in chaos)."""
+    text = (CASES / "target_port_open.arch").read_text().rstrip().removesuffix("}") + DATA_ACL
+    (tmp_path / "main.arch").write_text(text)
+    result = CliRunner().invoke(main, ["chaos", str(tmp_path / "main.arch"), "--fail", "az:us-east-1a", "--at", "30m",
+                                       "--duration", "1h", "--format", "json"], catch_exceptions=False)
+    doc = json.loads(result.output)
+    web = service(doc, "east.web")
+    assert web["served_fraction"] == 0.0
+    assert service(doc, "east.fleet")["served_fraction"] > 0.9  # the instances run and pass their checks
+    assert not [e for e in doc["timeline"] if e["event"] == "target.unreachable"]
+    (why,) = [e for e in doc["timeline"] if e["event"] == "target.unserved"]
+    assert "cannot reach database 'east.orders' on tcp 5432" in why["detail"]
+    assert "network ACL outbound (reply)" in why["detail"]

@@ -192,7 +192,7 @@ ACCEPTED = {
     "secure_data_tier": {
         ("CKV_AWS_118", "PrimaryOrdersInstance1"), ("CKV_AWS_118", "PrimaryOrdersInstance2"),
         ("CKV_AWS_118", "StandbyOrdersInstance1"), ("CKV_AWS_162", "PrimaryOrders"), ("CKV_AWS_162", "StandbyOrders"),
-        ("CKV_AWS_91", "PrimaryWeb"),
+        ("CKV_AWS_91", "PrimaryWeb"), ("CKV_AWS_18", "PrimaryAuditLogs"),  # the trail's bucket (archform: AF-SEC-008)
     },
 }
 

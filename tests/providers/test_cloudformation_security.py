@@ -216,11 +216,12 @@ region "us-east-1" as east {
     assert "ManageMasterUserPassword" not in props
 
 
-def test_a_key_policy_lets_cloudwatch_use_the_keys_of_log_groups_and_alarm_topics(tmp_path):
+def test_a_key_policy_lets_cloudwatch_and_cloudtrail_use_the_keys_of_log_groups_trails_and_alarm_topics(tmp_path):
     result = generate(CASES / "every_kind.arch", {}, Options())
     every = {k: v for _, body in result.templates for k, v in body["Resources"].items()}
     sids = [s["Sid"] for s in every["PrimaryDataKey"]["Properties"]["KeyPolicy"]["Statement"]]
-    assert sids == ["EnableIamPolicies", "CloudWatchLogs"]  # the app log group is encrypted with it
+    # the app log group is encrypted with it, and the audit trail's log files
+    assert sids == ["EnableIamPolicies", "CloudWatchLogs", "CloudTrailEncrypt", "CloudTrailDescribe"]
     result = generate(Path(__file__).parent / "chaos_cases" / "alarms.arch", {}, Options())
     alarms = {k: v for _, body in result.templates for k, v in body["Resources"].items()}
     statements = alarms["PrimaryOpsKey"]["Properties"]["KeyPolicy"]["Statement"]

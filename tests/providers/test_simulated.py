@@ -85,6 +85,16 @@ ID_FORMAT = {
     "waf_web_acl": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/webacl/[\w-]{{1,128}}/{UUID}",
     "waf_ip_set": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/ipset/[\w-]{{1,128}}/{UUID}",
     "cloudwatch_alarm": r"[^\x00-\x1f]{1,255}", "log_group": r"[.\-_/#A-Za-z0-9]{1,512}",
+    "composite_alarm": r"[^\x00-\x1f]{1,255}", "dashboard": r"[A-Za-z0-9_-]{1,255}",
+    "cloudtrail_trail": rf"arn:aws:cloudtrail:us-east-1:{ACCT}:trail/[A-Za-z0-9][A-Za-z0-9._-]{{2,127}}",
+    "flow_log": r"fl-[0-9a-f]{17}",
+    "config_recorder": rf"arn:aws:config:us-east-1:{ACCT}:configuration-recorder/default/[0-9a-z]{{8}}",
+    "config_rule": r"config-rule-[0-9a-z]{6}",
+    "firewall_rule_group": rf"arn:aws:network-firewall:us-east-1:{ACCT}:state(ful|less)-rulegroup/[A-Za-z0-9-]{{1,128}}",
+    "firewall_policy": rf"arn:aws:network-firewall:us-east-1:{ACCT}:firewall-policy/[A-Za-z0-9-]{{1,128}}",
+    "network_firewall": rf"arn:aws:network-firewall:us-east-1:{ACCT}:firewall/[A-Za-z0-9-]{{1,128}}",
+    "shield_protection": rf"arn:aws:shield::{ACCT}:protection/{UUID}",
+    "guardduty_detector": r"[0-9a-f]{32}",
 }
 
 ARN_FORMAT = {
@@ -143,10 +153,19 @@ ARN_FORMAT = {
     "waf_web_acl": r"{id}", "waf_ip_set": r"{id}",
     "cloudwatch_alarm": rf"arn:aws:cloudwatch:us-east-1:{ACCT}:alarm:{{id}}",
     "log_group": rf"arn:aws:logs:us-east-1:{ACCT}:log-group:{{id}}",
+    "composite_alarm": rf"arn:aws:cloudwatch:us-east-1:{ACCT}:alarm:{{id}}",
+    "dashboard": rf"arn:aws:cloudwatch::{ACCT}:dashboard/{{id}}",
+    "cloudtrail_trail": r"{id}", "config_recorder": r"{id}",
+    "flow_log": rf"arn:aws:ec2:us-east-1:{ACCT}:vpc-flow-log/{{id}}",
+    "config_rule": rf"arn:aws:config:us-east-1:{ACCT}:config-rule/{{id}}",
+    "firewall_rule_group": r"{id}", "firewall_policy": r"{id}", "network_firewall": r"{id}",
+    "shield_protection": r"{id}",
+    "guardduty_detector": rf"arn:aws:guardduty:us-east-1:{ACCT}:detector/{{id}}",
 }
 
 # exports that are legitimately empty for the resource built in the world
 EMPTY_OK = {("s3_endpoint", "dns_name"), ("sqs_endpoint", "prefix_list"), ("logs", "website_endpoint"),
+            ("audit_logs", "website_endpoint"),
             ("accelerator", "dual_stack_dns_name")}
 
 

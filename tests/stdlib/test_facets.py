@@ -25,6 +25,12 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     **{(k, "failures"): NO_OWN_FAILURE for k in ("transit_gateway_route_table", "backup_vault")},
     **{(k, "failures"): ALWAYS_UP for k in ("transit_gateway", "vpn_gateway", "dx_gateway")},
     **{(k, "failures"): ALWAYS_UP for k in ("kms_key", "secret", "ssm_parameter", "waf_web_acl", "waf_ip_set", "log_group")},
+    # the audit services deliver records; chaos runs model no API calls or configuration items to record
+    **{(k, "failures"): ALWAYS_UP for k in ("cloudtrail_trail", "config_recorder")},
+    **{(k, "failures"): NO_OWN_FAILURE for k in ("flow_log", "config_rule", "dashboard")},
+    # configuration a firewall reads (its endpoints fail, per AZ), and regional managed services
+    **{(k, "failures"): NO_OWN_FAILURE for k in ("firewall_policy", "firewall_rule_group")},
+    **{(k, "failures"): ALWAYS_UP for k in ("shield_protection", "guardduty_detector")},
 }
 
 KINDS = sorted(catalogue.kinds())

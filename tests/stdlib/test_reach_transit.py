@@ -70,10 +70,10 @@ FLOWS = {
 }
 
 
-def answer_of(text, src, dst):
+def answer_of(text, src, dst, port=443):
     desired, diags = resolve_text(text)
     assert desired is not None and not [d for d in diags if d.is_error], [d.summary for d in diags if d.is_error]
-    return trace(Network(build_graph(desired)), src, dst, Flow("tcp", 443))
+    return trace(Network(build_graph(desired)), src, dst, Flow("tcp", port))
 
 
 def rendered(answer) -> str:

@@ -19,12 +19,14 @@ from . import identity_pools
 from . import backup, hybrid
 from . import ecs
 from . import keys, monitoring, secrets, waf
+from . import audit
+from . import netsec
 from . import emr, keyspaces
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
             apprunner, identity_pools, hybrid, backup, ecs, keys,
-            secrets, waf, monitoring, emr, keyspaces)
+            secrets, waf, monitoring, audit, netsec, emr, keyspaces)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

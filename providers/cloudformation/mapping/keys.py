@@ -3,7 +3,8 @@ ARN), with an `AWS::KMS::Alias` per alias.
 
 The key policy is always written: the configuration's, or AWS's default one (the account's
 root may use and administer the key, so IAM policies decide; plus CloudWatch Logs for the log
-groups encrypted with it, and CloudWatch for the alarms' topics encrypted with it), since CloudFormation requires
+groups encrypted with it, CloudTrail for the trails encrypting their log files with it, and
+CloudWatch for the alarms' topics encrypted with it), since CloudFormation requires
 it for a replica and a reviewer should see who may use a key. Rotation is written for
 symmetric keys (on unless turned off), never for the others (CloudFormation refuses it).
 The deletion policy is written, `Delete`, as a destroy here does: AWS only schedules the
@@ -39,6 +40,17 @@ def default_policy(r) -> dict:
             "Resource": "*",
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                                       sub("arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT, ":log-group:*")}}})
+    trails = [a for a in r.ctx.referrers(r.address)
+              if r.ctx.kind(a) == "cloudtrail_trail" and r.ctx.source(a).target("kms_key") == r.address]
+    if trails:  # AWS's policy for CloudTrail log file encryption (this account's trails only)
+        statements += [{
+            "Sid": "CloudTrailEncrypt", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:GenerateDataKey*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT},
+                          "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
+                                         sub("arn:", PARTITION, ":cloudtrail:*:", ACCOUNT, ":trail/*")}}},
+            {"Sid": "CloudTrailDescribe", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "kms:DescribeKey", "Resource": "*"}]
     if _alarm_topics(r):
         statements.append({"Sid": "CloudWatchAlarms", "Effect": "Allow",
                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
@@ -51,7 +63,7 @@ def _alarm_topics(r) -> list[str]:
     topics = [a for a in r.ctx.referrers(r.address)
               if r.ctx.kind(a) == "sns_topic" and r.ctx.source(a).target("kms_key") == r.address]
     return [t for t in topics if any(
-        r.ctx.kind(a) == "cloudwatch_alarm" and t in [x for f in ("alarm_actions", "ok_actions",
+        r.ctx.kind(a) in ("cloudwatch_alarm", "composite_alarm") and t in [x for f in ("alarm_actions", "ok_actions",
                                                                   "insufficient_data_actions")
                                                       for x in r.ctx.source(a).targets(f)]
         for a in r.ctx.referrers(t))]

@@ -114,7 +114,8 @@ def _nat_public_ip(src):
 _ROUTE_TARGET = {"internet_gateway": "GatewayId", "nat_gateway": "NatGatewayId", "instance": "InstanceId",
                  "vpc_peering": "VpcPeeringConnectionId", "network_interface": "NetworkInterfaceId",
                  "egress_only_internet_gateway": "EgressOnlyInternetGatewayId",
-                 "transit_gateway": "TransitGatewayId", "vpn_gateway": "GatewayId"}
+                 "transit_gateway": "TransitGatewayId", "vpn_gateway": "GatewayId",
+                 "network_firewall": "VpcEndpointId"}
 
 
 def _route_suffix(destination: str) -> str:
@@ -139,10 +140,15 @@ def route_table(r):
         if kind in ("transit_gateway", "vpn_gateway"):
             from .hybrid import route_depends
             depends = route_depends(r.ctx, r.address, target)
+        value = r.ref("route", i, "target")
+        if kind == "network_firewall":  # the firewall's endpoint in the AZ of this table's subnets
+            from .netsec import endpoint_id
+            zones = [r.ctx.source(s).model.az for s in r.targets("subnets")]
+            value = endpoint_id(r.ctx, target, zones[0] if zones else None)
         r.part("AWS::EC2::Route", {
             "RouteTableId": r.att(),
             "DestinationIpv6CidrBlock" if ipv6(destination) else "DestinationCidrBlock": r.val("route", i, "destination"),
-            field: r.ref("route", i, "target"),
+            field: value,
         }, suffix=_route_suffix(destination), depends=depends)
     _associations(r, "AWS::EC2::SubnetRouteTableAssociation", "RouteTableId")
 

@@ -91,6 +91,7 @@ def _replication(r):
 
 
 def _policy_statements(r) -> list:
+    from .audit import delivery_statements
     from .edge import distribution_arn, oac_origins
     statements = []
     user = r.val("policy")
@@ -110,6 +111,7 @@ def _policy_statements(r) -> list:
             "Resource": objects,
             "Condition": {"StringEquals" if same else "StringLike": {"AWS:SourceArn": source}},
         })
+    statements += delivery_statements(r.ctx, r.address, objects)
     sources = [b for b in r.ctx.referrers(r.address) if r.ctx.kind(b) == "s3_bucket"
                and r.ctx.source(b).target("access_logging", "target") == r.address]
     if sources:

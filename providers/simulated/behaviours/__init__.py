@@ -17,13 +17,15 @@ from . import identity_pools
 from . import backup, hybrid
 from . import ecs
 from . import keys, monitoring, secrets, waf
+from . import audit
+from . import netsec
 from . import emr, keyspaces
 from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
              apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
              apprunner, identity_pools, hybrid, backup, ecs, keys, secrets,
-             waf, monitoring, emr, keyspaces)
+             waf, monitoring, audit, netsec, emr, keyspaces)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():

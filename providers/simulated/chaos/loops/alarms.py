@@ -11,6 +11,12 @@ The metrics the run models (a datapoint is the value at the end of the period):
 Any other metric has no data: the alarm treats it as its `missing_data` says (INSUFFICIENT_DATA
 unless told otherwise).
 
+A composite alarm (`composite_alarm`) has no metric: each time one of its member alarms changes
+state, its rule is evaluated over the members' states (`stdlib/alarm_rule.py`) and it goes to
+ALARM when the rule holds, OK when it does not — so two noisy alarms can page once, when both
+fire. A composite that is itself a member passes its change on. It notifies its topics as a
+metric alarm does (its `alarm_actions` on ALARM, `ok_actions` on OK).
+
 On entering ALARM the alarm acts: `scale` runs the group's step or simple scaling policy (its
 adjustment, within min and max, once per the group's cooldown), each SNS topic of
 `alarm_actions` (and `ok_actions` on OK) is notified (a timeline entry). EC2 actions are logged
@@ -23,6 +29,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from archform.stdlib import alarm_rule
 from archform.stdlib.facets import provides
 
 from .. import units
@@ -50,17 +57,39 @@ class Alarm:
         self.source = None  # a function giving the metric's current value, or None (no data)
 
 
-@provides("failures", "cloudwatch_alarm")
+class Composite:
+    def __init__(self, rec, members: dict):
+        self.id, self.address, self.region, self.rec = rec.id, rec.address, rec.region, rec
+        self.members = members  # the name the rule uses → the member's id
+        self.tree = None
+        try:
+            self.tree = alarm_rule.parse(rec.attrs.get("rule") or alarm_rule.any_of(list(members)))
+        except alarm_rule.RuleError:  # validate and the modeled API refuse such a rule
+            pass
+        self.state = INSUFFICIENT
+
+
+@provides("failures", "cloudwatch_alarm", "composite_alarm")
 class Alarms(Loop):
     name = "alarms"
 
     def __init__(self, world):
         super().__init__(world)
         self.alarms: list[Alarm] = []
+        self.composites: list[Composite] = []
+        self.states: dict[str, str] = {}  # alarm id → its state now
 
     def load(self):
         for rec in self.world.of_kind("cloudwatch_alarm"):
             self.alarms.append(Alarm(rec))
+        for rec in self.world.of_kind("composite_alarm"):
+            members = {}
+            for member in rec.attrs.get("alarms") or []:
+                m = self.world.records.get(member)
+                members[self.world.address_of(member).rsplit(".", 1)[-1]] = member
+                if m is not None and m.name:
+                    members[m.name] = member
+            self.composites.append(Composite(rec, members))
 
     def start(self):
         for alarm in self.alarms:
@@ -99,6 +128,7 @@ class Alarms(Loop):
         before, alarm.state = alarm.state, state
         self.sim.log("alarm.state", alarm.address, f"{before} → {state}: {why}", before=before, after=state)
         self.world.route53.alarm_changed(alarm.rec.name, alarm.region, state)
+        self._members_changed(alarm.id, state)
         attrs = alarm.rec.attrs
         if state == ALARM:
             self._notify(alarm, attrs.get("alarm_actions"))
@@ -130,9 +160,28 @@ class Alarms(Loop):
             return INSUFFICIENT, "fewer datapoints than evaluation periods"
         return OK, f"{shown} not met in {len(points) - breaching} of the last {len(points)} periods"
 
+    def _members_changed(self, member: str, state: str) -> None:
+        """Re-evaluate the composite alarms `member` belongs to (and theirs, in turn)."""
+        self.states[member] = state
+        for c in self.composites:
+            if c.tree is None or member not in c.members.values():
+                continue
+            states = {name: self.states.get(mid, INSUFFICIENT) for name, mid in c.members.items()}
+            wanted = ALARM if alarm_rule.holds(c.tree, states) else OK
+            if wanted == c.state:
+                continue
+            before, c.state = c.state, wanted
+            shown = ", ".join(f"{n} {states[n]}" for n in alarm_rule.names(c.tree) if n in states)
+            rule = c.rec.attrs.get("rule") or alarm_rule.any_of(list(c.members))
+            self.sim.log("alarm.state", c.address, f"{before} → {wanted}: rule {rule} "
+                         f"{'holds' if wanted == ALARM else 'does not hold'} ({shown})", before=before, after=wanted)
+            self.world.route53.alarm_changed(c.rec.name, c.region, wanted)
+            self._notify(c, c.rec.attrs.get("alarm_actions" if wanted == ALARM else "ok_actions"))
+            self._members_changed(c.id, wanted)
+
     # --- actions ---------------------------------------------------------------------------------
 
-    def _notify(self, alarm: Alarm, topics) -> None:
+    def _notify(self, alarm: Alarm | Composite, topics) -> None:
         for topic in topics or []:
             self.sim.log("alarm.notify", alarm.address, f"{alarm.state}: notified {self.world.address_of(topic)}")
 

@@ -255,6 +255,10 @@ class Elb(Loop):
                 self.reported.add(pair)
                 self.sim.log("target.unreachable", g.address, f"health checks cannot reach '{inst.address}': "
                                                               f"{reach.health[pair]}")
+            elif not served and pair not in self.reported:
+                self.reported.add(pair)
+                self.sim.log("target.unserved", g.address, f"'{inst.address}' passes its health checks but its "
+                                                           f"requests fail: {reach.traffic[pair]}")
             g.targets[inst.id] = t
             g.account(t, +1)
             self.by_instance[inst.id].append(g)

@@ -156,6 +156,11 @@ class Workloads(Loop):
     def start(self):
         if self.flows or self.fanouts or self.intakes:  # each tick moves the messages of the interval that starts with it
             self.sim.at(0.0, self._tick)
+        for f in self.flows:
+            cut = self._cut(f)
+            if cut is not None:
+                self.sim.log("workload.unreachable", f.address, f"{cut.why} — its consumers in "
+                             f"{', '.join(sorted(cut.zones))} receive no message")
         for rec, api in self.apis:
             rate, limit = float(rec.attrs.get("rate") or 0), self._limit(api)
             if rate > limit:
@@ -259,10 +264,10 @@ class Workloads(Loop):
             return 0.0, 0.0
         if c.kind == "autoscaling_group":
             group = self.world.asg.by_id.get(c.id)
-            return (float(group.in_service() * f.per_instance) if group is not None else 0.0), 0.0
+            return (float(group.in_service() * f.per_instance) * self._reaching(f) if group is not None else 0.0), 0.0
         if c.kind == "ecs_service":
             service = self.world.ecs.by_id.get(c.id)
-            return (float(service.running() * f.per_instance) if service is not None else 0.0), 0.0
+            return (float(service.running() * f.per_instance) * self._reaching(f) if service is not None else 0.0), 0.0
         function = self.world.records.get(c.attrs.get("function") or "")
         if function is None or self.world.serverless.capacity(function.id) <= 0 or c.attrs.get("enabled") is False:
             return 0.0, 0.0
@@ -273,6 +278,20 @@ class Workloads(Loop):
         # Lambda adds pollers as the backlog grows: the arrivals, and the backlog worked off in a minute
         wanted = f.inflow * f.per_message + (f.depth() / 60.0) * f.per_message
         return min(limit, max(wanted, 1.0)), max(0.0, f.inflow * f.per_message - limit)
+
+    def _cut(self, f: Flow):
+        """Where the network keeps the consumers from their queue (stdlib/reach/workloads.py), if it does."""
+        reach = self.world.reach
+        return getattr(reach, "consumers", {}).get(f.address) if reach is not None else None
+
+    def _reaching(self, f: Flow) -> float:
+        """The share of the consumer's running workers whose network reaches the queue: those in
+        an AZ whose subnet's path is blocked receive no message."""
+        cut = self._cut(f)
+        if cut is None:
+            return 1.0
+        running = [az for az, up in self._workers(f.consumer) or [] if up]
+        return sum(1 for az in running if az not in cut.zones) / len(running) if running else 0.0
 
     def _move(self, f: Flow, now: float, dt: float):
         if not self.world.region_up(f.region):
