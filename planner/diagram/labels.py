@@ -321,6 +321,31 @@ def _crawler(a):
 
 def _athena(a):
     return [f"results {(a.get('encryption') or 'sse_s3').upper().replace('_', '-')}"]
+def _emr(a):
+    out = [f"{a.get('release_label')} · " + ", ".join(a.get("applications") or [])]
+    for role in ("master", "core", "task"):
+        g = a.get(role)
+        if g and g.get("count"):
+            out.append(f"{role} {g.get('count')} × {g.get('instance_type')}" +
+                       (" (spot)" if g.get("market") == "spot" else ""))
+    return out
+
+
+def _keyspaces_table(a):
+    capacity = "on-demand" if a.get("capacity") != "provisioned" else \
+        f"{a.get('read_capacity')} RCU / {a.get('write_capacity')} WCU"
+    return [capacity + (" · PITR" if a.get("point_in_time_recovery") else "")]
+
+
+def _keyspace(a):
+    regions = a.get("regions") or []
+    return [f"multi-Region: {', '.join(regions)}"] if regions else []
+
+
+def _timestream_table(a):
+    return [f"memory {a.get('memory_retention')} → magnetic {a.get('magnetic_retention')}"]
+
+
 def _eks_cluster(a):
     endpoint = "public + private endpoint" if a.get("endpoint_public") else "private endpoint"
     return [f"Kubernetes {a.get('version')}, {endpoint}"]
@@ -435,7 +460,8 @@ _DETAILS = {
     "mq_broker": _broker,
     "documentdb_cluster": _docdb, "neptune_cluster": _neptune, "rds_proxy": _proxy, "msk_cluster": _msk,
     "redshift_cluster": _redshift, "redshift_serverless": _redshift_serverless, "opensearch_domain": _opensearch,
-    "glue_crawler": _crawler, "athena_workgroup": _athena,
+    "glue_crawler": _crawler, "athena_workgroup": _athena, "emr_cluster": _emr, "keyspaces_table": _keyspaces_table,
+    "keyspaces_keyspace": _keyspace, "timestream_table": _timestream_table,
     "eks_cluster": _eks_cluster, "eks_node_group": _node_group, "eks_fargate_profile": _fargate_profile,
     "apprunner_service": _apprunner, "beanstalk_environment": _beanstalk_environment,
     "batch_compute_environment": _batch_environment, "batch_job_queue": _batch_queue,

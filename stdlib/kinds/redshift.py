@@ -7,7 +7,8 @@ type details"; Multi-AZ from "Multi-AZ deployment"):
 - `dc2.large` runs single-node or 2–32 nodes, `dc2.8xlarge` 2–128, `ra3.large` and
   `ra3.xlplus` single-node or 2–32, `ra3.4xlarge` 2–64, `ra3.16xlarge` 2–128.
 - Multi-AZ is offered for RA3 clusters of two nodes or more only, over subnets in at least
-  two AZs. Without it, a cluster lives in one AZ and disaster recovery is its snapshots (notes
+  two AZs ("Multi-AZ deployments support RA3 node types only", Redshift management guide,
+  "Configuring Multi-AZ when creating a new cluster"; checked December 2026). Without it, a cluster lives in one AZ and disaster recovery is its snapshots (notes
   §19.2.2): it is warned that its recovery point is bounded by the snapshot schedule.
 - Automated snapshots are taken every 8 hours or 5 GB of changes (notes §19.2.2), kept
   `snapshot_retention` days (1–35; archform does not let them be turned off). A
@@ -21,7 +22,8 @@ Safe by default: encrypted (AWS's newer default too; written explicitly), not pu
 accessible, enhanced VPC routing off but the cluster only in the VPC's subnets.
 
 Redshift Serverless (`redshift_serverless`) is a namespace (the database, its admin) and a
-workgroup (the compute, in RPUs: a base capacity of 8–512 in steps of 8) in one block.
+workgroup (the compute, in RPUs: a base capacity of 8–512 in steps of 8) in one block, in at
+least three subnets over three AZs (two in US West (N. California), where there are two).
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, der
 from archform.stdlib.types import (Bool, DurationRange, Enum, IntRange, Port, Ref, Region, Str, Tags, dur)
 
 DAY = 86400
-# node type -> (single-node allowed, most nodes), Redshift management guide "Node type details"
+# node type -> (single-node allowed, most nodes), Redshift management guide "Node type details".
+# The six node types are CreateCluster's valid NodeType values (Redshift API reference, checked
+# December 2026). The counts are the most a cluster reaches (by elastic resize: ra3.xlplus 32 and
+# ra3.4xlarge 64 are the managed-storage totals 1024 TB / 32 TB and 8192 TB / 128 TB); an older
+# copy of AWS's table gives smaller ranges at creation (ra3.xlplus 2–16, ra3.4xlarge 2–32), and
+# ra3.large's range could not be checked: the lead should confirm against the current table.
 NODE_TYPES = {
     "dc2.large": (True, 32), "dc2.8xlarge": (False, 128),
     "ra3.large": (True, 32), "ra3.xlplus": (True, 32), "ra3.4xlarge": (False, 64), "ra3.16xlarge": (False, 128),
@@ -82,6 +89,16 @@ def credential_issues(model, field: str = "master_password", managed: str = "man
     if password is None and manage is False:
         yield Issue(f"{managed} = false needs a {field} (a sensitive param)", (managed,))
     yield from password_issues(password, field)
+
+
+# Redshift management guide, "Considerations when using Amazon Redshift Serverless": at least
+# three subnets spanning three AZs, except US West (N. California), where the three subnets
+# span its two AZs (one of them holding two). Checked December 2026 (search: docs corpus).
+SERVERLESS_TWO_AZ_REGIONS = frozenset({"us-west-1"})
+
+
+def serverless_zones(region) -> int:
+    return 2 if region in SERVERLESS_TWO_AZ_REGIONS else 3
 
 
 def subnet_zones(graph: Graph, subnets: list) -> tuple[list[View], set, set]:
@@ -280,10 +297,13 @@ class RedshiftServerless(Kind):
                         f"'{self.database}'", ("database",))
         yield from credential_issues(self, "admin_password", "manage_admin_password")
         views, zones, vpcs = subnet_zones(graph, self.subnets)
-        if len(self.subnets) < 3 or (views and len(zones) < 3):
-            yield Issue(f"a Redshift Serverless workgroup needs subnets in at least three Availability Zones, "
-                        f"these cover {len(zones) if views else len(self.subnets)}", ("subnets",),
-                        help="give it a subnet in each of three AZs")
+        need = serverless_zones(me.region)
+        if len(self.subnets) < 3 or (views and len(zones) < need):
+            word = "two" if need == 2 else "three"
+            yield Issue(f"a Redshift Serverless workgroup needs at least three subnets over {word} Availability "
+                        f"Zones{' (US West (N. California) has two)' if need == 2 else ''}, these cover "
+                        f"{len(zones) if views else len(self.subnets)}", ("subnets",),
+                        help=f"give it a subnet in each of {word} AZs" + (", and a third" if need == 2 else ""))
         if len(vpcs) > 1:
             yield Issue(f"a workgroup's subnets are all of one VPC; these are of {len(vpcs)}", ("subnets",))
         if isinstance(self.port, int) and not (5431 <= self.port <= 5455 or 8191 <= self.port <= 8215):

@@ -205,6 +205,16 @@ def build_world(b: Builder, primary: str = "us-east-1"):
     b.add("crawler", "glue_crawler", database=r("catalog"), role=r("crawler_role"),
           s3=[{"bucket": r("site"), "path": "clicks/"}])
     b.add("analysts", "athena_workgroup", results=r("site"), prefix="athena/")
+    b.add("emr_service_role", "iam_role", region=None, assumed_by=["elasticmapreduce"])
+    b.add("etl", "emr_cluster", subnet=r("app_a"), applications=["spark", "hive"], log_bucket=r("site"),
+          service_role=r("emr_service_role"), instance_role=r("app_role"),
+          core={"instance_type": "m5.xlarge", "count": 2}, task={"instance_type": "m5.xlarge", "count": 2,
+                                                                 "market": "spot"})
+    b.add("telemetry", "keyspaces_keyspace")
+    b.add("readings", "keyspaces_table", keyspace=r("telemetry"), columns={"device": "text", "at": "timestamp"},
+          partition_key=["device"], clustering_key=["at"])
+    b.add("metrics", "timestream_database")
+    b.add("cpu_load", "timestream_table", database=r("metrics"))
     b.add("eks_role", "iam_role", region=None, assumed_by=["eks"])
     b.add("k8s", "eks_cluster", role=r("eks_role"), subnets=[r("app_a"), r("app_b"), r("app_c")])
     b.add("k8s_nodes", "eks_node_group", cluster=r("k8s"), role=r("app_role"), subnets=[r("app_a"), r("app_b")],

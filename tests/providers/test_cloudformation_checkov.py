@@ -84,6 +84,8 @@ REASONS = {
                   "architecture names; not expressed yet",
     "CKV_AWS_317": "the same, for OpenSearch's audit logs (which also need fine-grained access control)",
     "CKV_AWS_195": "a Glue security configuration (encrypting a crawler's CloudWatch logs) is not expressed yet",
+    "CKV_AWS_160": "Timestream encrypts every database at rest with its AWS managed key; a customer managed key "
+                   "is the architecture's choice (kms_key)",
     "CKV_AWS_366": "guests on purpose (the test of an identity pool's unauthenticated role; validate warns, "
                    "and the pool refuses guests unless allow_unauthenticated = true)",
 }
@@ -137,6 +139,7 @@ ACCEPTED = {
         ("CKV_AWS_366", "PrimaryPlayers"),
         ("CKV_AWS_166", "PrimaryVault"),
         ("CKV_AWS_91", "PrimaryTasks"),
+        ("CKV_AWS_160", "PrimaryMetricsDb"),
     },
     "edge_cases": {
         ("CKV_AWS_103", "MainGwlbListenerGeneve"), ("CKV_AWS_2", "MainGwlbListenerGeneve"),

@@ -45,7 +45,7 @@ def test_domain_nodes_spread_over_its_zones_with_a_standby_zone(three):
     ("redshift_serverless", {"base_capacity": 12, "subnets": ["a", "b", "c"]}, "ValidationException",
      "Base capacity must be between 8 and 512 RPUs, in units of 8."),
     ("redshift_serverless", {"base_capacity": 8, "subnets": ["a", "b"]}, "ValidationException",
-     "Your workgroup requires subnets in at least three Availability Zones."),
+     "Your workgroup requires at least three subnets in at least three Availability Zones."),
     ("opensearch_domain", {"instances": 3, "zones": 3, "subnets": ["a", "b"]}, "ValidationException",
      "You must specify exactly 3 subnets because you've set zone count to 3."),
     ("opensearch_domain", {"instances": 3, "zones": 2, "subnets": ["a", "b"]}, "ValidationException",

@@ -529,3 +529,21 @@ def test_masters_over_two_azs_are_warned_one_az_holds_their_majority():
     assert [(d.severity, d.summary) for d in found] == [
         ("warning", "east.search: over 2 AZs, one of them holds a majority of the dedicated masters: losing that AZ "
                     "leaves the domain without a master (red)")]
+
+
+def test_a_serverless_workgroup_in_us_west_1_takes_three_subnets_over_its_two_azs():
+    """AWS's exception (Redshift management guide, Serverless considerations): US West (N.
+    California) has two AZs, so a workgroup's three subnets span those two."""
+    text = '''region "us-west-1" as west {
+  vpc main { cidr = 10.0.0.0/16 }
+  subnet a { vpc = main, cidr = 10.0.1.0/24, az = a }
+  subnet b { vpc = main, cidr = 10.0.2.0/24, az = b }
+  subnet a2 { vpc = main, cidr = 10.0.3.0/24, az = a }
+  redshift_serverless adhoc { subnets = [a, b, a2] }
+  redshift_serverless thin { subnets = [a, b] }
+}
+'''
+    _, diags = resolve_text(text, "main.arch")
+    errors = [d for d in diags if d.is_error]
+    assert [d.summary.split(":")[0] for d in errors] == ["west.thin"]
+    assert "at least three subnets over two Availability Zones" in errors[0].summary

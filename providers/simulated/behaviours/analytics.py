@@ -26,6 +26,7 @@ from .base import Named, require
 from .common import add_node, by_az, check_groups_in_vpc, subnets_vpc
 from .database import region_hash
 
+SERVERLESS_TWO_AZ_REGIONS = frozenset({"us-west-1"})  # Redshift management guide, Serverless considerations
 NODE_LIMITS = {"dc2.large": (1, 32), "dc2.8xlarge": (2, 128), "ra3.large": (1, 32), "ra3.xlplus": (1, 32),
                "ra3.4xlarge": (2, 64), "ra3.16xlarge": (2, 128)}
 
@@ -112,8 +113,9 @@ class RedshiftServerless(Named):
                 "ValidationException")
         subnets = at.get("subnets") or []
         vpc = subnets_vpc(op, subnets, "workgroup", code="ValidationException") if subnets else None
-        require(len(by_az(op, subnets)) >= 3, "Your workgroup requires subnets in at least three Availability "
-                "Zones.", "ValidationException")
+        need = 2 if rec.region in SERVERLESS_TWO_AZ_REGIONS else 3  # us-west-1: three subnets over its two AZs
+        require(len(subnets) >= 3 and len(by_az(op, subnets)) >= need, "Your workgroup requires at least three "
+                f"subnets in at least {'two' if need == 2 else 'three'} Availability Zones.", "ValidationException")
         check_groups_in_vpc(op, at.get("security_groups") or [], vpc, "the workgroup's subnets",
                             code="ValidationException")
 

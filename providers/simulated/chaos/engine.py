@@ -42,6 +42,7 @@ from .loops.hybrid import Hybrid
 from .loops.backup import Backups
 from .loops.ecs import Ecs
 from .loops.alarms import Alarms
+from .loops.emr import Emr
 from .traffic import Traffic
 from .world import World
 
@@ -50,7 +51,7 @@ LOOPS = (("ec2", Ec2), ("elb", Elb), ("asg", Asg), ("rds", Rds), ("aurora", Auro
          ("route53", Route53), ("dr", Dr), ("mq", Brokers), ("documentdb", DocumentDb), ("neptune", Neptune),
          ("proxies", Proxies), ("msk", Kafka), ("redshift", Redshift), ("fsx", Fsx), ("dms", Dms),
          ("opensearch", OpenSearch), ("eks", Eks), ("beanstalk", Beanstalk), ("batch", Batch), ("apprunner", AppRunner),
-         ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs), ("alarms", Alarms))
+         ("hybrid", Hybrid), ("backup", Backups), ("ecs", Ecs), ("emr", Emr), ("alarms", Alarms))
 
 
 class Run:

@@ -79,6 +79,10 @@ FSX_RESTORE_SECONDS = (1200.0, 3600.0)        # model: a new file system restore
                                               # takes tens of minutes (it grows with the data)
 FSX_SERVER_REPLACE_SECONDS = (120.0, 600.0)   # notes §13.2: a persistent file system's failed file server is
                                               # "replaced within minutes"
+EMR_HDFS_REPLICATION = ((4, 1), (10, 2))       # EMR release guide ("Configure HDFS"): dfs.replication is 1
+                                              # below 4 core nodes, 2 below 10, else 3
+EMR_REPLACE_SECONDS = (60.0, 300.0)           # model: an instance group asks EC2 for a replacement of a
+                                              # lost instance (it then boots, BOOT_SECONDS)
 OPENSEARCH_STANDBY_FAILOVER_SECONDS = (0.0, 0.0)  # AWS ("Multi-AZ with Standby"): the standby zone's
                                               # nodes are promoted with no loss of availability
 OPENSEARCH_RECOVERY_SECONDS = (300.0, 900.0)  # model: replica shards re-created on the surviving nodes

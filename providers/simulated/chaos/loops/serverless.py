@@ -18,7 +18,8 @@
   taken to answer); the others return 5xx.
 - EventBridge buses and rules, Step Functions state machines, Cognito user and identity pools,
   Redshift Serverless workgroups, Glue databases and crawlers, Athena workgroups: regional, like
-  SQS. A rule delivers to the share of its targets that still answer (a bus in another region
+  SQS. So are Keyspaces keyspaces and tables and Timestream databases and tables (AWS keeps
+  their data in three AZs): an AZ's loss leaves them serving. A rule delivers to the share of its targets that still answer (a bus in another region
   keeps receiving while its region is up: cross-region routing survives the rule's targets' AZs).
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from archform.stdlib.facets import provides
+from archform.stdlib.regions import az_region
 
 from ..measure import Service
 from ..world import Loop
@@ -48,6 +50,12 @@ _MEASURES.update({"redshift_serverless": ("queries answered", "workgroup"), "glu
                   "glue_crawler": ("crawls run", "crawler"), "athena_workgroup": ("queries answered", "workgroup")})
 KINDS += ("cognito_identity_pool",)
 _MEASURES["cognito_identity_pool"] = ("credentials issued", "identity pool")
+# Serverless databases AWS replicates across three AZs (notes §18.9, §18.10): regional, like SQS
+THREE_AZ_DATA = ("keyspaces_keyspace", "keyspaces_table", "timestream_database", "timestream_table")
+KINDS += THREE_AZ_DATA
+_MEASURES.update({"keyspaces_keyspace": ("queries answered", "keyspace"), "keyspaces_table": ("reads and writes served", "table"),
+                  "timestream_database": ("queries answered", "database"),
+                  "timestream_table": ("records written", "table")})
 
 
 @provides("failures", *KINDS)
@@ -135,6 +143,9 @@ class Serverless(Loop):
 
     def zone_changed(self, az: str, up: bool):
         for rec in self.records.values():
+            if rec.kind in THREE_AZ_DATA and not up and rec.region == az_region(az):
+                self.sim.log(f"{rec.kind}.unaffected", rec.address, f"{az} is down: AWS keeps its data in three "
+                             "AZs of the region, so it keeps serving", azs=[az])
             if rec.kind != "lambda_function":
                 continue
             zones = sorted({e.az for e in self._enis(rec)})
