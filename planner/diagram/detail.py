@@ -9,7 +9,8 @@ Hidden by default, shown with `--network`:
   node that holds the address stays, unlabelled, so every VPC and subnet is findable).
 
 Traffic that ran through a hidden node still joins what it joined: an edge into a hidden node
-and one out of it of the same kind become one edge (its label the outgoing one's).
+and one out of it of the same kind become one edge (its label the outgoing one's); an edge
+to a frame's border (a DR pair's regions) drawn to a hidden node inside it is drawn to another.
 `hide_network` only changes the scene it is given.
 """
 
@@ -32,6 +33,9 @@ def hide_network(scene: Scene, keep: set[str] | frozenset[str] = frozenset()) ->
     if not hidden:
         return
     edges = list(scene.edges)
+    # an edge to a frame's border was drawn to a node inside it: if that node goes, to another
+    framed = [e for e in edges if (e.tail in hidden and e.ltail) or (e.head in hidden and e.lhead)]
+    edges = [e for e in edges if e not in framed]
     for h in sorted(hidden):
         into = [e for e in edges if e.head == h and e.kind in CARRYING]
         out = [e for e in edges if e.tail == h and e.kind in CARRYING]
@@ -48,3 +52,10 @@ def hide_network(scene: Scene, keep: set[str] | frozenset[str] = frozenset()) ->
     scene.edges = kept
     for h in hidden:
         del scene.nodes[h]
+    reps = scene.representatives()
+    for e in framed:
+        tail = reps.get(e.ltail) if e.tail in hidden else e.tail
+        head = reps.get(e.lhead) if e.head in hidden else e.head
+        if tail and head:
+            scene.edges.append(Edge(tail, head, e.kind, e.label, e.ltail, e.lhead, e.state))
+    scene.edges.sort(key=Edge.key)

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from archform.dsl.resolve import resolve, resolve_text
 from archform.planner.cli import main
 from archform.planner.diagram import build_scene, diagram, items_of
+from archform.planner.diagram.detail import NETWORK_KINDS
 from archform.planner.diagram.dot import to_dot, with_imagepath
 from workbench import Workbench
 
@@ -84,7 +85,9 @@ def test_example_renders_every_resource_and_frame(name):
     assert stderr.strip() == "", stderr            # no warning: every compound edge found its frame
     nodes = svg_groups(root, "node")
     clusters = svg_groups(root, "cluster")
-    assert set(desired.resources) <= set(nodes)    # every resource is a node, by its address
+    detail = {a for a, r in desired.resources.items() if r.kind in NETWORK_KINDS}
+    assert set(desired.resources) - detail <= set(nodes)    # every resource is a node, by its address,
+    assert not detail & set(nodes)                          # but route tables and security groups: --network
     kinds: dict[str, int] = {}
     for f in scene.frames.values():
         assert f.id in clusters, f.id              # every frame is drawn
@@ -105,7 +108,7 @@ def test_example_renders_every_resource_and_frame(name):
 def test_nesting_is_a_strict_tree(name):
     """Region > VPC > AZ > Subnet; global resources never inside a region; a node's region is its frame's."""
     desired = desired_of(name)
-    scene = build_scene(items_of(desired))
+    scene = build_scene(items_of(desired), network=True)
     order = {"global": 0, "region": 0, "vpc": 1, "az": 2, "subnet": 3, "zone": 1}
     for f in scene.frames.values():
         if f.parent is not None:
@@ -376,7 +379,8 @@ def test_a_hundred_resources_lay_out_cleanly():
     assert "ortho" not in text
     root, stderr = layout(text)
     assert stderr.strip() == ""
-    assert set(desired.resources) <= set(svg_groups(root, "node"))
+    detail = {a for a, r in desired.resources.items() if r.kind in NETWORK_KINDS}
+    assert set(desired.resources) - detail <= set(svg_groups(root, "node"))
 
 
 # --- members where they live --------------------------------------------------------------------
