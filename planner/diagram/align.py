@@ -69,15 +69,24 @@ def _local(address: str, aliases: set[str]) -> str:
 
 
 def zone_roots(scene: Scene) -> list[tuple[str, str, list[str]]]:
-    """For each VPC of two AZs or more: (an invisible node's id, the VPC's frame, the first node
-    of each AZ in zone order). Written first in the DOT with an edge to each, it is where dot's
-    first ordering of the ranks starts, so the AZ frames are installed, and stay, in zone order."""
-    reps = scene.representatives()
+    """For each VPC of two AZs or more: (an invisible node's id, the VPC's frame, the first
+    tier's subnet node of each AZ in zone order). Written first in the DOT with an edge to each,
+    it is where dot's first ordering of the ranks starts, so the AZ frames are installed, and
+    stay, in zone order."""
+    subnets = [f for f in scene.frames.values() if f.kind == "subnet" and f.address in scene.nodes]
+    tier_first: dict[str, tuple] = {}
+    for f in subnets:
+        key = TIER.sub("", f.address)
+        tier_first[key] = min(tier_first.get(key, f.order), f.order)
     out = []
     for vpc in sorted(f.id for f in scene.frames.values() if f.kind == "vpc"):
-        azs = sorted((f.label.rsplit(" ", 1)[-1], f.id) for f in scene.frames.values()
-                     if f.kind == "az" and f.parent == vpc)
-        firsts = [reps[a] for _, a in azs if a in reps]
+        firsts = []
+        for az in sorted((f for f in scene.frames.values() if f.kind == "az" and f.parent == vpc),
+                         key=lambda f: (f.label.rsplit(" ", 1)[-1], f.id)):
+            inside = sorted((tier_first[TIER.sub("", f.address)], f.order, f.address) for f in subnets
+                            if f.parent == az.id)
+            if inside:
+                firsts.append(inside[0][2])
         if len(firsts) > 1:
             out.append((f"~zones:{vpc}", vpc, firsts))
     return out
