@@ -64,13 +64,6 @@ def _cidr_key(cidr) -> tuple:
         return (9, 0, 0)
 
 
-def _zone_last(az: str) -> tuple:
-    """An AZ frame's sort key among its siblings: zones emitted last first, because dot, laying
-    ranks top to bottom, places sibling clusters right to left in the order they are written;
-    so the AZ frames read a, b, c from the left (`align.py`; tested on every example's SVG)."""
-    return tuple(-ord(c) for c in az)
-
-
 def build(items: dict[str, Item], dr_regions: list[str] = ()) -> Scene:
     """The scene's frames and nodes (no edges yet) for these resources."""
     scene = Scene(items=items)
