@@ -5,6 +5,8 @@ with invisible edges between neighbours), so every VPC reads the same way.
   region where the tier has the same name (`primary.net.public`, `standby.net.public`): each
   tier starts on the same rank in every AZ, VPC and region (tiers are ordered by
   `hints.tiers`; the AZ frames follow one another in zone order: `nesting._zone_last`).
+- Copies: what one declaration makes in each AZ (`nat_gw[us-east-1a]`, `nat_gw[us-east-1b]`…),
+  on one rank.
 - Members: a spread resource and what it runs in each AZ (`members.py`: a load balancer's
   nodes, a fleet's per-AZ count, a database's writer and replicas) on one rank, the members in
   zone order: the resource stands at the end of its tier's row, beside the AZ frames, not
@@ -47,6 +49,14 @@ def rows(scene: Scene) -> list[list[str]]:
     for _, subnets in sorted(tiers.items()):
         if len(subnets) > 1:
             out.append([a for _, _, a in sorted(subnets)])
+    copies: dict[str, list[tuple[str, str]]] = {}   # one declaration's copies per AZ (`nat_gw[us-east-1a]`…)
+    for n in scene.nodes.values():
+        if n.anchor or n.address != n.id or not TIER.search(n.id) or scene.enclosing(n.frame, "az") is None:
+            continue
+        copies.setdefault(TIER.sub("", n.id), []).append((_az(scene, n.frame), n.id))
+    for _, ns in sorted(copies.items()):
+        if len(ns) > 1 and len({az for az, _ in ns}) == len(ns):
+            out.append([n for _, n in sorted(ns)])
     first = _first_region(scene)
     members: dict[str, list[tuple[str, str]]] = {}
     for e in scene.edges:
