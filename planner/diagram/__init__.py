@@ -4,12 +4,14 @@ The desired resource graph becomes a scene (`scene.py`): a strict tree of frames
 VPC > Availability Zone > Subnet, global services outside the regions (`nesting.py`) — with
 nodes drawn as AWS Architecture Icons (`icons.py`) with their labels (`labels.py`), what a
 spread resource runs in each AZ (`members.py`), and the edges an architect reads: traffic,
-replication, DR pairs (`edges.py`). Overlays annotate a scene: the planned action of
+replication, DR pairs (`edges.py`); route tables, security groups and CIDRs only with
+`network` (`detail.py`). Overlays annotate a scene: the planned action of
 each resource (`overlays.plan`), a failure and what failed over where (`overlays.chaos`), every
-instance of a group (`overlays.instances`), hosts and racks (`physical.py`). `dot.py` writes
-DOT and runs Graphviz; `drawio.py` writes the same scene, laid out by Graphviz, as an editable
-diagrams.net file with AWS shapes (`aws_shapes.py`); `report.py` puts a diagram, the plan, the checks and a chaos run's
-timeline and capacity chart (`charts.py`) into one self-contained HTML file.
+instance of a group (`overlays.instances`), hosts and racks (`overlays.physical`). `dot.py`
+writes DOT (laid out by `hints.py` and `align.py`) and runs Graphviz; `drawio.py` writes the
+same scene, laid out by Graphviz, as an editable diagrams.net file with AWS shapes
+(`aws_shapes.py`); `report.py` puts a diagram, the plan, the checks and a chaos run's timeline
+and capacity chart (`charts.py`) into one self-contained HTML file.
 
 Every step is a function of values; nothing reads the clock, and output is sorted. The
 package is given what it draws: the commands (`planner/cli/diagram.py`) make the plan, run

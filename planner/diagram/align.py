@@ -1,18 +1,23 @@
-"""Alignment: the rows of nodes dot must put on one rank, in a given order (`rank=same` groups
-with invisible edges between neighbours), so every VPC reads the same way.
+"""Alignment: the rows of nodes dot must put on one rank (`rank=same` groups, with invisible
+edges between neighbours in the order meant), and where dot's ordering of the AZ frames
+starts, so every VPC reads the same way: AZ columns in zone order, tier rows.
 
 - Tiers: the address nodes of one tier's subnets (`net.public[…]`) in every AZ, and in every
   region where the tier has the same name (`primary.net.public`, `standby.net.public`): each
   tier starts on the same rank in every AZ, VPC and region (tiers are ordered by
-  `hints.tiers`; the AZ frames follow one another in zone order: `nesting._zone_last`).
+  `hints.tiers`).
 - Copies: what one declaration makes in each AZ (`nat_gw[us-east-1a]`, `nat_gw[us-east-1b]`…),
   on one rank.
 - Members: a spread resource and what it runs in each AZ (`members.py`: a load balancer's
-  nodes, a fleet's per-AZ count, a database's writer and replicas) on one rank, the members in
-  zone order: the resource stands at the end of its tier's row, beside the AZ frames, not
-  between them. In the first region (the DR primary) it stands after the last AZ, in the
-  others before the first, so a replication edge between two regions' resources is short and
-  straight.
+  nodes, a fleet's per-AZ count, a database's writer and replicas) on one rank, so the
+  resource stands beside the AZ frames on its tier's row, not between two rows. It is written
+  after its members in the first region (the DR primary) and before them in the others, so a
+  replication edge between two regions' resources, on one rank, is straight.
+- Zone roots (`zone_roots`): dot orders sibling clusters by crossing minimisation, and drops
+  an invisible edge between two of them on one rank, so a row's order does not order the AZ
+  frames; an invisible node written first in each VPC, with an edge to each AZ in zone order,
+  is where dot's initial ordering starts, and a low `mclimit` (`dot.py`) keeps it. This steers
+  rather than forces: the tests check the zone order of every example's diagram.
 
 Rows never hold two nodes where one is ranked before the other by `hints.py` (a spread
 resource with members has no span hints), so the constraints cannot contradict each other.

@@ -1,9 +1,12 @@
 """A scene as DOT text, and DOT rendered by Graphviz's `dot`.
 
 The text is deterministic (frames, nodes and edges sorted; no clock), so it is snapshot-tested
-as it is. Layout choices that stay fast at a thousand resources: `newrank` (global ranks, so
-frames side by side line up) with the tiers of subnets stacked inside each AZ by invisible
-edges, so a VPC reads as AZ columns and tier rows; spline edges (never
+as it is. Ranks run top to bottom, as AWS's reference diagrams read. Layout choices that stay
+fast at a thousand resources: `newrank` (global ranks, so frames side by side line up) with
+the tiers of subnets stacked inside each AZ by invisible edges (`hints.py`) and `rank=same`
+rows (`align.py`: each tier on one line in every AZ and region, a spread resource beside its
+members), so a VPC reads as AZ columns in zone order and tier rows; a low `mclimit`, so dot's
+crossing minimisation keeps the zone order it starts from; spline edges (never
 `splines=ortho`, whose router is quadratic and unusable above a few thousand nodes); edges that
 only annotate (uses, replication, DR pairs, monitors, failovers of a chaos run, members) do not constrain the ranks. Every
 node and frame carries an `id` (its address, or `cluster_…`), so the SVG can be searched and

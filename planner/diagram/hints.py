@@ -3,20 +3,21 @@ draw it, computed from the scene alone (so the DOT stays deterministic).
 
 - Tiers: inside each AZ, a subnet's address node comes first and the tiers follow one another
   (public, then private, then data: tiers ordered by their lowest CIDR), so a VPC reads as AZ
-  rows and tier columns, lined up with the traffic above them (load balancer over the public
-  tier, fleet over the private tier, database over the data tier).
-- Spans: what is spread over several subnets (a load balancer, a fleet, a database) comes just
-  before their address nodes, so the traffic above lines up with the tiers it runs in.
+  columns and tier rows, lined up with the traffic beside them (load balancer by the public
+  tier, fleet by the private tier, database by the data tier).
+- Spans: what is spread over several subnets without members of its own (an EFS file system,
+  a Fargate service) comes just before their address nodes, so the traffic lines up with the
+  tiers it runs in (a resource with members stands on their rank: `align.py`).
 - Partners: a security group sits beside what it protects; a minor resource that only
   annotates another (a certificate, an Elastic IP, a route table) beside it.
 - Packing: what is left unconnected in a frame is laid in rows of a few, not one column.
 - Regions stand side by side as dot lays ranks top to bottom, their tiers on one rank
   (`align.py`).
 
-Only plain edges, which dot may reverse to break a cycle: `rank=same` rows would align tiers
-exactly, but combined with traffic that loops back (a security group letting the fleet call
-the load balancer) they make contradictory constraints and dot gives up ("trouble in
-init_rank").
+Only plain edges, which dot may reverse to break a cycle. The `rank=same` rows are
+`align.py`'s, and hold no two nodes these hints rank one before the other (with `newrank`,
+whose ranking takes them together), so traffic that loops back (a security group letting the
+fleet call the load balancer) cannot make contradictory constraints.
 """
 
 from __future__ import annotations
