@@ -15,9 +15,12 @@ starts, so every VPC reads the same way: AZ columns in zone order, tier rows.
   replication edge between two regions' resources, on one rank, is straight.
 - Zone roots (`zone_roots`): dot orders sibling clusters by crossing minimisation, and drops
   an invisible edge between two of them on one rank, so a row's order does not order the AZ
-  frames; an invisible node written first in each VPC, with an edge to each AZ in zone order,
-  is where dot's initial ordering starts, and a low `mclimit` (`dot.py`) keeps it. This steers
-  rather than forces: the tests check the zone order of every example's diagram.
+  frames. `dot.py` puts a VPC's AZ frames in an invisible band of their own (what else the
+  VPC holds, a spread resource, an EFS file system, stands beside the band, not between two
+  AZs), with an invisible node written first and an edge from it to each AZ in zone order:
+  there dot's initial ordering starts, and a low `mclimit` keeps it. This steers rather than
+  forces: the tests check the zone order of every example's diagram, with and without
+  `--network`.
 
 Rows never hold two nodes where one is ranked before the other by `hints.py` (a spread
 resource with members has no span hints), so the constraints cannot contradict each other.

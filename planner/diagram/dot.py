@@ -5,8 +5,9 @@ as it is. Ranks run top to bottom, as AWS's reference diagrams read. Layout choi
 fast at a thousand resources: `newrank` (global ranks, so frames side by side line up) with
 the tiers of subnets stacked inside each AZ by invisible edges (`hints.py`) and `rank=same`
 rows (`align.py`: each tier on one line in every AZ and region, a spread resource beside its
-members), so a VPC reads as AZ columns in zone order and tier rows; a low `mclimit`, so dot's
-crossing minimisation keeps the zone order it starts from; spline edges (never
+members), so a VPC reads as AZ columns in zone order and tier rows (its AZ frames in an
+invisible band, `cluster_azs_…`, whose zone root sets where dot's ordering starts); a low
+`mclimit`, so dot's crossing minimisation keeps the zone order it starts from; spline edges (never
 `splines=ortho`, whose router is quadratic and unusable above a few thousand nodes); edges that
 only annotate (uses, replication, DR pairs, monitors, failovers of a chaos run, members) do not constrain the ranks. Every
 node and frame carries an `id` (its address, or `cluster_…`), so the SVG can be searched and
@@ -203,18 +204,30 @@ def to_dot(scene: Scene) -> str:
         out.append(f"  {q(root)};")
     root_in = {vpc: root for root, vpc, _ in roots}
 
+    def frame(f, depth: int):
+        pad = "  " * depth
+        out.append(f"{pad}subgraph {q(f.id)} {{")
+        out.append(f"{pad}  graph [{_attrs(frame_attrs(f))}];")
+        emit(f.id, depth + 1)
+        out.append(f"{pad}}}")
+
     def emit(parent: str | None, depth: int):
         pad = "  " * depth
-        if parent in root_in:
-            out.append(f"{pad}{q(root_in[parent])} [shape=point style=invis width=0 height=0 label=\"\"];")
         for n in nodes.get(parent, []):
             item = scene.items.get(n.address) if n.address else None
             out.append(f"{pad}{q(n.id)} [{_attrs(node_attrs(n, item.attrs if item else None, scene.network))}];")
-        for f in frames.get(parent, []):
-            out.append(f"{pad}subgraph {q(f.id)} {{")
-            out.append(f"{pad}  graph [{_attrs(frame_attrs(f))}];")
-            emit(f.id, depth + 1)
+        children = frames.get(parent, [])
+        if parent in root_in:        # a VPC's AZ frames in a band of their own, its zone root first
+            out.append(f"{pad}subgraph {q('cluster_azs_' + parent[len('cluster_'):])} {{")
+            out.append(f"{pad}  graph [style=invis label=\"\" margin=\"0\"];")
+            out.append(f"{pad}  {q(root_in[parent])} [shape=point style=invis width=0 height=0 label=\"\"];")
+            for f in children:
+                if f.kind == "az":
+                    frame(f, depth + 1)
             out.append(f"{pad}}}")
+            children = [f for f in children if f.kind != "az"]
+        for f in children:
+            frame(f, depth)
 
     emit(None, 1)
     if scene.legend:

@@ -495,12 +495,10 @@ ZONED = [n for n in NAMES if EXPECTED[n].get("az", 0) > 1]
 
 
 @needs_dot
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="dot's crossing minimisation reorders the AZ "
-                                            "frames around the VPC-wide EKS nodes (noted in issue 19)"))
-    if n == "eks_cluster" else n for n in ZONED])
-def test_az_frames_read_in_zone_order_and_tiers_line_up(name):
-    scene = build_scene(items_of(desired_of(name)), title=f"{name}.arch")
+@pytest.mark.parametrize("network", [False, True], ids=["default", "network"])
+@pytest.mark.parametrize("name", ZONED)
+def test_az_frames_read_in_zone_order_and_tiers_line_up(name, network):
+    scene = build_scene(items_of(desired_of(name)), title=f"{name}.arch", network=network)
     root, _ = layout(to_dot(scene))
     frames = _boxes(root, "cluster")
     for vpc in (f.id for f in scene.frames.values() if f.kind == "vpc"):
