@@ -47,6 +47,8 @@ def register(main: click.Group):
     @click.option("--physical", is_flag=True,
                   help="Hosts, racks and data centres per AZ, with each instance where it runs (placement groups).")
     @click.option("--instances", is_flag=True, help="Every instance of each Auto Scaling group, not one node per group.")
+    @click.option("--network", is_flag=True,
+                  help="Route tables, security groups (beside what they protect), network ACLs and CIDRs too.")
     @click.option("--title", default=None, help="The diagram's title (default: the file's name).")
     @click.option("--no-legend", is_flag=True, help="Leave the legend out.")
     @click.option("--reach", "reach", nargs=2, default=None, metavar="SRC DST",
@@ -54,8 +56,8 @@ def register(main: click.Group):
     @click.option("--port", type=click.IntRange(0, 65535), default=None,
                   help="With --reach: the destination port (default: the one DST serves).")
     @_shared
-    def diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, reach, port, params, state_path,
-                workspace, cloud_path, fails, ats, fors, duration, seed):
+    def diagram(path, out, fmt, with_plan, physical, instances, network, title, no_legend, reach, port, params,
+                state_path, workspace, cloud_path, fails, ats, fors, duration, seed):
         """Draw the architecture PATH: Region > VPC > Availability Zone > Subnet, global services
         outside the regions, traffic, replication and DR pairs between them.
 
@@ -64,10 +66,11 @@ def register(main: click.Group):
         archform diagram web.arch --plan -o plan.png          # what the next apply changes
         archform diagram dr.arch --chaos region:us-east-1 -o dr.svg
         archform diagram web.arch --physical -o hosts.svg     # where the instances run
+        archform diagram web.arch --network -o net.svg        # route tables, security groups, CIDRs
         archform diagram web.arch --reach internet primary.orders -o why.svg
         archform diagram web.arch -o web.drawio              # editable in diagrams.net"""
         run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
-                    cloud_path, fails, ats, fors, duration, seed, reach=reach, port=port)
+                    cloud_path, fails, ats, fors, duration, seed, reach=reach, port=port, network=network)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
@@ -130,7 +133,7 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
 
 
 def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
-                cloud_path, fails, ats, fors, duration, seed, reach=None, port=None):
+                cloud_path, fails, ats, fors, duration, seed, reach=None, port=None, network=False):
     from ..diagram import diagram
     from ..diagram.dot import RenderError, render, to_dot, with_imagepath
     fmt = _format(out, fmt)
@@ -139,7 +142,8 @@ def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend
         with_plan=with_plan, physical=physical)
     answer = _reach_answer(desired, reach, port) if reach else None
     scene = diagram(desired, title=title if title is not None else root.name, plan=the_plan, chaos=report,
-                    placements=rows, hosts=hosts, instances=instances, legend=not no_legend, reach=answer)
+                    placements=rows, hosts=hosts, instances=instances, legend=not no_legend, reach=answer,
+                    network=network)
     text = to_dot(scene)
     if fmt == "dot":
         data = with_imagepath(text).encode("utf-8")      # `dot -Tsvg` of the file finds the icons

@@ -4,12 +4,14 @@ The desired resource graph becomes a scene (`scene.py`): a strict tree of frames
 VPC > Availability Zone > Subnet, global services outside the regions (`nesting.py`) — with
 nodes drawn as AWS Architecture Icons (`icons.py`) with their labels (`labels.py`), what a
 spread resource runs in each AZ (`members.py`), and the edges an architect reads: traffic,
-replication, DR pairs (`edges.py`). Overlays annotate a scene: the planned action of
+replication, DR pairs (`edges.py`); route tables, security groups and CIDRs only with
+`network` (`detail.py`). Overlays annotate a scene: the planned action of
 each resource (`overlays.plan`), a failure and what failed over where (`overlays.chaos`), every
-instance of a group (`overlays.instances`), hosts and racks (`physical.py`). `dot.py` writes
-DOT and runs Graphviz; `drawio.py` writes the same scene, laid out by Graphviz, as an editable
-diagrams.net file with AWS shapes (`aws_shapes.py`); `report.py` puts a diagram, the plan, the checks and a chaos run's
-timeline and capacity chart (`charts.py`) into one self-contained HTML file.
+instance of a group (`overlays.instances`), hosts and racks (`overlays.physical`). `dot.py`
+writes DOT (laid out by `hints.py` and `align.py`) and runs Graphviz; `drawio.py` writes the
+same scene, laid out by Graphviz, as an editable diagrams.net file with AWS shapes
+(`aws_shapes.py`); `report.py` puts a diagram, the plan, the checks and a chaos run's timeline
+and capacity chart (`charts.py`) into one self-contained HTML file.
 
 Every step is a function of values; nothing reads the clock, and output is sorted. The
 package is given what it draws: the commands (`planner/cli/diagram.py`) make the plan, run
@@ -27,18 +29,22 @@ def items_of(desired) -> dict[str, Item]:
 
 
 def build_scene(items: dict[str, Item], *, title: str = "", legend: bool = True, members: bool = True,
-                fleets: bool = True) -> Scene:
+                fleets: bool = True, network: bool = False, keep: frozenset[str] = frozenset()) -> Scene:
     """Frames, nodes and edges for these resources (no overlay); with `members`, what a spread
     resource runs in each AZ (`members.py`: a database's instances, a fleet's per-AZ count
-    unless `fleets` is off)."""
+    unless `fleets` is off); with `network`, route tables, security groups and CIDR labels
+    (`detail.py`; `keep` names resources shown whatever `network` says)."""
     from . import edges, nesting
     from . import members as member_nodes
+    from .detail import hide_network
     from .legend import base_legend
     dr_regions = _dr_primaries(items)
     scene = nesting.build(items, dr_regions)
     edges.connect(scene)
     if members:
         member_nodes.add(scene, fleets=fleets)
+    if not network:
+        hide_network(scene, keep)
     scene.title = title
     if legend:
         scene.legend = base_legend(scene)
@@ -46,17 +52,25 @@ def build_scene(items: dict[str, Item], *, title: str = "", legend: bool = True,
 
 
 def diagram(desired, *, title: str = "", plan=None, chaos: dict | None = None, placements=None,
-            hosts: dict | None = None, instances: bool = False, legend: bool = True, reach=None) -> Scene:
+            hosts: dict | None = None, instances: bool = False, legend: bool = True, reach=None,
+            network: bool = False) -> Scene:
     """The scene of an architecture, with the overlays asked for: `plan` (a Plan against the
     current state), `chaos` (an `archform-chaos` report), `placements` (rows of
     `archform sim placement`, with `hosts`), `instances` (every instance of each group), `reach`
-    (an answer of `archform reach`: the flow and the rule that blocks it)."""
+    (an answer of `archform reach`: the flow and the rule that blocks it; the resource whose
+    rule blocks it is drawn even without `network`), `network` (route tables, security groups
+    and CIDR labels)."""
     from . import overlays
     items = items_of(desired)
     if plan is not None:
         items = overlays.plan_items(items, plan)
+    keep = frozenset()
+    blocked = getattr(getattr(reach, "shown", None), "blocked_at", None) if reach is not None else None
+    if blocked is not None and getattr(blocked, "at", None) is not None:
+        keep = frozenset({blocked.at.address})
     # --physical draws each instance on its host, --instances each of a fleet's instances
-    scene = build_scene(items, title=title, legend=legend, members=placements is None, fleets=not instances)
+    scene = build_scene(items, title=title, legend=legend, members=placements is None, fleets=not instances,
+                        network=network, keep=keep)
     if placements is not None:
         overlays.physical(scene, placements, hosts)
     elif instances:

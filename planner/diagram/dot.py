@@ -1,9 +1,13 @@
 """A scene as DOT text, and DOT rendered by Graphviz's `dot`.
 
 The text is deterministic (frames, nodes and edges sorted; no clock), so it is snapshot-tested
-as it is. Layout choices that stay fast at a thousand resources: `newrank` (global ranks, so
-frames side by side line up) with the tiers of subnets stacked inside each AZ by invisible
-edges, so a VPC reads as AZ columns and tier rows; spline edges (never
+as it is. Ranks run top to bottom, as AWS's reference diagrams read. Layout choices that stay
+fast at a thousand resources: `newrank` (global ranks, so frames side by side line up) with
+the tiers of subnets stacked inside each AZ by invisible edges (`hints.py`) and `rank=same`
+rows (`align.py`: each tier on one line in every AZ and region, a spread resource beside its
+members), so a VPC reads as AZ columns in zone order and tier rows (its AZ frames in an
+invisible band, `cluster_azs_…`, whose zone root sets where dot's ordering starts); a low
+`mclimit`, so dot's crossing minimisation keeps the zone order it starts from; spline edges (never
 `splines=ortho`, whose router is quadratic and unusable above a few thousand nodes); edges that
 only annotate (uses, replication, DR pairs, monitors, failovers of a chaos run, members) do not constrain the ranks. Every
 node and frame carries an `id` (its address, or `cluster_…`), so the SVG can be searched and
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 from html import escape
 
+from .align import rows, zone_roots
 from .hints import layout_hints
 from .icons import ICON_DIR, embed_svg_images, icon_of
 from .scene import Edge, Frame, Node, Scene
@@ -70,14 +75,21 @@ def icon_label(n: Node, icon: str, colour: str, fill: str, bordered: bool, dashe
     return f'<<TABLE{frame} CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
-def node_attrs(n: Node, attrs: dict | None = None) -> dict:
+def node_attrs(n: Node, attrs: dict | None = None, network: bool = True) -> dict:
     """A node's DOT attributes: an AWS icon with its name under it (`icons.py`), or, for a kind
-    without an icon file, a shape filled in its category's colour (`styles.CATEGORIES`)."""
+    without an icon file, a shape filled in its category's colour (`styles.CATEGORIES`). A VPC's
+    or subnet's anchor says its CIDR with `network` (`detail.py`), else nothing."""
     if n.anchor:
-        text = n.lines[-1] if n.kind in ("vpc", "subnet") and n.lines else n.title
+        if n.kind in ("vpc", "subnet"):
+            text = n.lines[-1] if network and n.lines else ""
+        else:
+            text = n.title
+        if not text:
+            return {"id": n.id, "shape": "plaintext", "label": "", "tooltip": n.tooltip or n.id, "width": "0.1",
+                    "height": "0.1", "margin": "0"}
         d = {"id": n.id, "shape": "plaintext", "label": f'<<FONT POINT-SIZE="8" COLOR="#545B64">{h(text)}</FONT>>',
              "tooltip": n.tooltip or n.id, "width": "0.3", "height": "0.2", "margin": "0.02"}
-        if n.state in ACTIONS and n.state != "no-op":
+        if n.state in ACTIONS and n.state != "no-op" and text:
             colour = ACTIONS[n.state][0]
             d["label"] = f'<<FONT POINT-SIZE="8" COLOR="{colour}"><B>{h(ACTIONS[n.state][2] + " " + text)}</B></FONT>>'
         return d
@@ -173,12 +185,12 @@ def to_dot(scene: Scene) -> str:
     frames, nodes = scene.children()
     big = len(scene.nodes) > 400
     out = ["digraph archform {"]
-    graph = {"compound": "true", "newrank": "true", "rankdir": "LR", "fontname": FONT, "fontsize": "12",
+    graph = {"compound": "true", "newrank": "true", "rankdir": "TB", "fontname": FONT, "fontsize": "12",
              "nodesep": "0.25", "ranksep": "0.45", "splines": "spline", "pad": "0.3", "outputorder": "edgesfirst",
              "bgcolor": "white", "labelloc": "t", "labeljust": "l", "id": "archform-diagram",
-             "forcelabels": "true"}
+             "forcelabels": "true", "mclimit": "0.1"}
     if big:
-        graph.update({"nodesep": "0.2", "ranksep": "0.35", "remincross": "false", "mclimit": "0.5"})
+        graph.update({"nodesep": "0.2", "ranksep": "0.35", "remincross": "false"})
     if scene.title:
         lines = [f'<FONT POINT-SIZE="16"><B>{h(scene.title)}</B></FONT>']
         lines += [f'<FONT POINT-SIZE="10" COLOR="#414D5C">{h(n)}</FONT>' for n in scene.notes]
@@ -187,16 +199,35 @@ def to_dot(scene: Scene) -> str:
     out.append(f"  node [{_attrs({'fontname': FONT, 'fontsize': '10', 'margin': '0.1,0.05'})}];")
     out.append(f"  edge [{_attrs({'fontname': FONT, 'fontsize': '8'})}];")
 
+    roots = zone_roots(scene)
+    for root, _, _ in roots:             # first: where dot's initial ordering starts (`align.py`)
+        out.append(f"  {q(root)};")
+    root_in = {vpc: root for root, vpc, _ in roots}
+
+    def frame(f, depth: int):
+        pad = "  " * depth
+        out.append(f"{pad}subgraph {q(f.id)} {{")
+        out.append(f"{pad}  graph [{_attrs(frame_attrs(f))}];")
+        emit(f.id, depth + 1)
+        out.append(f"{pad}}}")
+
     def emit(parent: str | None, depth: int):
         pad = "  " * depth
         for n in nodes.get(parent, []):
             item = scene.items.get(n.address) if n.address else None
-            out.append(f"{pad}{q(n.id)} [{_attrs(node_attrs(n, item.attrs if item else None))}];")
-        for f in frames.get(parent, []):
-            out.append(f"{pad}subgraph {q(f.id)} {{")
-            out.append(f"{pad}  graph [{_attrs(frame_attrs(f))}];")
-            emit(f.id, depth + 1)
+            out.append(f"{pad}{q(n.id)} [{_attrs(node_attrs(n, item.attrs if item else None, scene.network))}];")
+        children = frames.get(parent, [])
+        if parent in root_in:        # a VPC's AZ frames in a band of their own, its zone root first
+            out.append(f"{pad}subgraph {q('cluster_azs_' + parent[len('cluster_'):])} {{")
+            out.append(f"{pad}  graph [style=invis label=\"\" margin=\"0\"];")
+            out.append(f"{pad}  {q(root_in[parent])} [shape=point style=invis width=0 height=0 label=\"\"];")
+            for f in children:
+                if f.kind == "az":
+                    frame(f, depth + 1)
             out.append(f"{pad}}}")
+            children = [f for f in children if f.kind != "az"]
+        for f in children:
+            frame(f, depth)
 
     emit(None, 1)
     if scene.legend:
@@ -206,6 +237,13 @@ def to_dot(scene: Scene) -> str:
         out.append(f"  {q(node_id)} [shape=point style=invis width=0 height=0 label=\"\"];")
     for a, b, weight in hints:
         out.append(f"  {q(a)} -> {q(b)} [style=invis weight={weight}];")
+    for root, _, firsts in roots:
+        for n in firsts:
+            out.append(f"  {q(root)} -> {q(n)} [style=invis weight=0];")
+    for row in rows(scene):
+        out.append("  {rank=same; " + " ".join(q(n) + ";" for n in row) + "}")
+        for a, b in zip(row, row[1:]):
+            out.append(f"  {q(a)} -> {q(b)} [style=invis];")
     for e in sorted(scene.edges, key=Edge.key):
         out.append(f"  {q(e.tail)} -> {q(e.head)} [{_attrs(edge_attrs(e))}];")
     out.append("}")

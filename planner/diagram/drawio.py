@@ -147,8 +147,9 @@ def to_drawio(scene: Scene, layout: dict) -> str:
     ET.SubElement(root, "mxCell", id="1", parent="0")
     origin: dict[str, tuple[float, float]] = {"1": (0.0, 0.0)}
     # a VPC's or subnet's CIDR, which the SVG shows on the small anchor node, goes on its frame
+    # (with --network: `detail.py`)
     cidr = {n.frame: n.lines[-1] for n in scene.nodes.values()
-            if n.anchor and n.frame and n.kind in ("vpc", "subnet") and n.lines}
+            if n.anchor and n.frame and n.kind in ("vpc", "subnet") and n.lines and scene.network}
     cell_of: dict[str, str] = {}           # node id → the cell an edge to it joins
 
     def geometry(cell: ET.Element, x: float, y: float, w: float, h: float, parent: str):

@@ -3,21 +3,21 @@ draw it, computed from the scene alone (so the DOT stays deterministic).
 
 - Tiers: inside each AZ, a subnet's address node comes first and the tiers follow one another
   (public, then private, then data: tiers ordered by their lowest CIDR), so a VPC reads as AZ
-  rows and tier columns, lined up with the traffic above them (load balancer over the public
-  tier, fleet over the private tier, database over the data tier).
-- Spans: what is spread over several subnets (a load balancer, a fleet, a database) comes just
-  before their address nodes, so the traffic above lines up with the tiers it runs in.
+  columns and tier rows, lined up with the traffic beside them (load balancer by the public
+  tier, fleet by the private tier, database by the data tier).
+- Spans: what is spread over several subnets without members of its own (an EFS file system,
+  a Fargate service) comes just before their address nodes, so the traffic lines up with the
+  tiers it runs in (a resource with members stands on their rank: `align.py`).
 - Partners: a security group sits beside what it protects; a minor resource that only
   annotates another (a certificate, an Elastic IP, a route table) beside it.
 - Packing: what is left unconnected in a frame is laid in rows of a few, not one column.
-- Regions: the global services first, then each region after the one before it (DR primaries
-  first), so they stand side by side, in the order traffic flows, instead of one under the
-  other (up to `GATED` nodes).
+- Regions stand side by side as dot lays ranks top to bottom, their tiers on one rank
+  (`align.py`).
 
-Only plain edges, which dot may reverse to break a cycle: `rank=same` rows would align tiers
-exactly, but combined with traffic that loops back (a security group letting the fleet call
-the load balancer) they make contradictory constraints and dot gives up ("trouble in
-init_rank").
+Only plain edges, which dot may reverse to break a cycle. The `rank=same` rows are
+`align.py`'s, and hold no two nodes these hints rank one before the other (with `newrank`,
+whose ranking takes them together), so traffic that loops back (a security group letting the
+fleet call the load balancer) cannot make contradictory constraints.
 """
 
 from __future__ import annotations
@@ -30,10 +30,6 @@ from .scene import Scene
 
 # edges that order the layout (the others only annotate; see dot.UNCONSTRAINED)
 ORDERING = {"traffic", "failover", "manages"}
-# above this many nodes regions are stacked as dot likes: the edges that put them side by side
-# span many ranks, and dot's cost grows with the virtual nodes they make (1,000 resources: 3 s
-# instead of 0.4 s)
-GATED = 400
 
 
 def layout_hints(scene: Scene) -> tuple[list[tuple[str, str | None]], list[tuple[str, str, int]]]:
@@ -86,35 +82,7 @@ def layout_hints(scene: Scene) -> tuple[list[tuple[str, str | None]], list[tuple
             row = ids[start:start + width]
             hints.extend((a, b, 1) for a, b in zip(row, row[1:]))
 
-    # regions side by side
     extra: list[tuple[str, str | None]] = []
-    regions = sorted((f for f in scene.frames.values() if f.kind in ("global", "region") and f.parent is None),
-                     key=lambda f: (f.order, f.id))
-    if 1 < len(regions) and len(scene.nodes) <= GATED:
-        outgoing: dict[str, set[str]] = {}
-        incoming: dict[str, set[str]] = {}
-        for e in scene.edges:
-            if e.kind in ORDERING:
-                outgoing.setdefault(e.tail, set()).add(e.head)
-                incoming.setdefault(e.head, set()).add(e.tail)
-        for a, b, _ in hints:
-            outgoing.setdefault(a, set()).add(b)
-            incoming.setdefault(b, set()).add(a)
-        inside: dict[str, list[str]] = {}
-        for n in sorted(scene.nodes.values(), key=lambda n: n.id):
-            if top[n.id] is not None:
-                inside.setdefault(top[n.id], []).append(n.id)
-        for before, after in zip(regions, regions[1:]):
-            gate = f"~after:{before.id}"
-            extra.append((gate, None))
-            mine = set(inside.get(before.id, []))
-            theirs = set(inside.get(after.id, []))
-            for n in inside.get(before.id, []):
-                if not (outgoing.get(n, set()) & mine):
-                    hints.append((n, gate, 0))
-            for n in inside.get(after.id, []):
-                if not (incoming.get(n, set()) & theirs):
-                    hints.append((gate, n, 0))
     return extra, hints
 
 
@@ -154,11 +122,13 @@ def tiers(scene: Scene) -> list[tuple[str, str]]:
 
 
 def spans(scene: Scene) -> list[tuple[str, str]]:
+    from .align import aligned
     from .scene import refs
     out = []
+    beside = aligned(scene)        # drawn on its members' rank (`align.py`)
     for n in sorted(scene.nodes.values(), key=lambda n: n.id):
         it = scene.items.get(n.id)
-        if it is None or n.anchor or n.minor:
+        if it is None or n.anchor or n.minor or n.id in beside:
             continue
         subnets = [s for s in refs(it.attrs.get("subnets")) if s in scene.frame_of and s in scene.nodes]
         if len(subnets) > 1:

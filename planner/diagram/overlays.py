@@ -309,8 +309,8 @@ def instances(scene: Scene) -> None:
 
 def physical(scene: Scene, placements: list[dict], hosts: dict[str, dict] | None = None) -> None:
     """Hosts and racks per AZ: each instance (from `archform sim placement`'s rows) on its host,
-    in its rack and data centre, inside the AZ frame of its resource's VPC; placement groups and
-    partitions on the instance."""
+    in its rack and data centre, inside the subnet it runs in (in its AZ's frame; the AZ frame
+    itself where the subnet is not known); placement groups and partitions on the instance."""
     hosts = hosts or {}
     shown = [p for p in placements if p["address"] in scene.nodes and p.get("az")]
     if shown:
@@ -335,7 +335,7 @@ def physical(scene: Scene, placements: list[dict], hosts: dict[str, dict] | None
             parent = vpc or (region_frame(region) if region and region_frame(region) in scene.frames else None)
             az_id = f"cluster_az_{(vpc or region or '')}_{az}"
             scene.add_frame(Frame(az_id, "az", f"Availability Zone {az}", parent, order=(3, az)))
-        parent = az_id
+        parent = _subnet_in(scene, address, az) or az_id
         for kind, name, label in (("dc", p.get("data_centre"), "Data centre"), ("rack", p.get("rack"), "Rack"),
                                   ("host", p.get("host"), "Host")):
             if not name:
@@ -356,6 +356,19 @@ def physical(scene: Scene, placements: list[dict], hosts: dict[str, dict] | None
         scene.add_node(Node(p["instance"], parent, "instance", title, lines, "compute", address, minor=True,
                             tooltip=f"{p['instance']} of {address} on {p.get('host')}"))
         scene.add_edge(Edge(address, p["instance"], "manages"))
+
+
+def _subnet_in(scene: Scene, address: str, az: str) -> str | None:
+    """The frame of the subnet an instance of `address` runs in, in `az`: an instance's subnet,
+    or the first listed subnet of that AZ of a group's (as `members.py` places them)."""
+    it = scene.items.get(address)
+    if it is None:
+        return None
+    for s in refs(it.attrs.get("subnet")) + refs(it.attrs.get("subnets")):
+        sub = scene.items.get(s)
+        if sub is not None and sub.attrs.get("az") == az and s in scene.frame_of:
+            return scene.frame_of[s]
+    return None
 
 
 def _vpc_of(scene: Scene, address: str) -> str | None:

@@ -83,6 +83,7 @@ class Scene:
     title: str = ""
     legend: list[tuple[str, str, str]] = field(default_factory=list)   # (swatch kind, colour, text) rows
     notes: list[str] = field(default_factory=list)             # lines under the title
+    network: bool = True        # route tables, security groups, CIDR labels shown (`detail.py`)
 
     def add_frame(self, frame: Frame) -> Frame:
         return self.frames.setdefault(frame.id, frame)

@@ -123,8 +123,11 @@ def _vpc(v: int, vpcs: int, alias: str, records: list) -> str:
   }}""")
         if db_kind == 0:
             secondary = f"\n    global_secondary = [{standby[1]}.svc{standby[0]}_{s}_db]" if standby else ""
+            # a global database pins its version; a secondary names a KMS key of its own region
+            key = '\n    kms_key         = "alias/aws/rds"' if primary else ""
             lines.append(f"""  aurora {name}_db {{
     engine          = aurora-postgresql
+    engine_version  = "16.6"{key}
     instances       = 2
     instance_class  = db.r6g.large
     subnets         = net{v}.data

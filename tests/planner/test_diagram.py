@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from archform.dsl.resolve import resolve, resolve_text
 from archform.planner.cli import main
 from archform.planner.diagram import build_scene, diagram, items_of
+from archform.planner.diagram.detail import NETWORK_KINDS
 from archform.planner.diagram.dot import to_dot, with_imagepath
 from workbench import Workbench
 
@@ -85,7 +86,9 @@ def test_example_renders_every_resource_and_frame(name):
     assert stderr.strip() == "", stderr            # no warning: every compound edge found its frame
     nodes = svg_groups(root, "node")
     clusters = svg_groups(root, "cluster")
-    assert set(desired.resources) <= set(nodes)    # every resource is a node, by its address
+    detail = {a for a, r in desired.resources.items() if r.kind in NETWORK_KINDS}
+    assert set(desired.resources) - detail <= set(nodes)    # every resource is a node, by its address,
+    assert not detail & set(nodes)                          # but route tables and security groups: --network
     kinds: dict[str, int] = {}
     for f in scene.frames.values():
         assert f.id in clusters, f.id              # every frame is drawn
@@ -106,7 +109,7 @@ def test_example_renders_every_resource_and_frame(name):
 def test_nesting_is_a_strict_tree(name):
     """Region > VPC > AZ > Subnet; global resources never inside a region; a node's region is its frame's."""
     desired = desired_of(name)
-    scene = build_scene(items_of(desired))
+    scene = build_scene(items_of(desired), network=True)
     order = {"global": 0, "region": 0, "vpc": 1, "az": 2, "subnet": 3, "zone": 1}
     for f in scene.frames.values():
         if f.parent is not None:
@@ -377,7 +380,8 @@ def test_a_hundred_resources_lay_out_cleanly():
     assert "ortho" not in text
     root, stderr = layout(text)
     assert stderr.strip() == ""
-    assert set(desired.resources) <= set(svg_groups(root, "node"))
+    detail = {a for a, r in desired.resources.items() if r.kind in NETWORK_KINDS}
+    assert set(desired.resources) - detail <= set(svg_groups(root, "node"))
 
 
 # --- members where they live --------------------------------------------------------------------
@@ -425,3 +429,129 @@ def test_a_load_balancer_repeats_in_its_public_subnets():
     assert {i: n.frame for i, n in nodes.items()} == {
         f"primary.web/us-east-1{z}": f"cluster_subnet_primary.net.public[us-east-1{z}]" for z in "abc"}
     assert scene.nodes["primary.web"].frame == "cluster_vpc_primary.net.vpc"     # the balancer itself spans them
+
+
+# --- less clutter, zone order, regions side by side (issue 19) --------------------------------
+
+def test_network_detail_is_hidden_unless_asked_for():
+    desired = desired_of("ha_web")
+    plain = build_scene(items_of(desired))
+    kinds = {n.kind for n in plain.nodes.values()}
+    assert not kinds & {"security_group", "route_table"}
+    traffic = {(e.tail, e.head) for e in plain.edges if e.kind == "traffic"}
+    assert {("primary.web", "primary.app"), ("primary.app", "primary.web_fleet"),
+            ("primary.web_fleet", "primary.orders")} <= traffic          # the path is whole without them
+    text = to_dot(plain)
+    assert "10.0.1.0/24" not in text and "10.0.0.0/16" not in text        # no CIDR labels
+    network = build_scene(items_of(desired), network=True)
+    assert {"primary.alb_sg", "primary.db_sg", "primary.net.public_routes"} <= set(network.nodes)
+    text = to_dot(network)
+    assert "10.0.1.0/24" in text
+    # a security group sits beside what it protects
+    assert '"primary.db_sg" -> "primary.orders" [style=invis' in text
+
+
+def test_traffic_through_a_hidden_node_still_joins_its_ends():
+    from archform.planner.diagram.detail import hide_network
+    from archform.planner.diagram.scene import Edge, Node, Scene
+    scene = Scene()
+    for nid, kind in (("web", "load_balancer"), ("sg", "security_group"), ("fleet", "autoscaling_group"),
+                      ("rt", "route_table")):
+        scene.add_node(Node(nid, None, kind, nid, address=nid))
+    scene.edges = [Edge("web", "sg", "traffic", ":443"), Edge("sg", "fleet", "traffic", ":8080"),
+                   Edge("rt", "fleet", "uses")]
+    hide_network(scene)
+    assert set(scene.nodes) == {"web", "fleet"}
+    assert [(e.tail, e.head, e.kind, e.label) for e in scene.edges] == [("web", "fleet", "traffic", ":8080")]
+    assert scene.network is False
+
+
+def test_the_cli_network_flag_draws_security_groups(in_tmp):
+    web = str(EXAMPLES / "ha_web.arch")
+    plain = CliRunner().invoke(main, ["diagram", web], catch_exceptions=False).output
+    network = CliRunner().invoke(main, ["diagram", web, "--network"], catch_exceptions=False).output
+    assert '"primary.alb_sg" [' not in plain and '"primary.alb_sg" [' in network
+
+
+def _boxes(root: ET.Element, cls: str) -> dict[str, tuple[float, float, float, float]]:
+    """id → (x1, y1, x2, y2) of each SVG group's polygon (frames) or its whole drawing (nodes)."""
+    out = {}
+    for gid, g in svg_groups(root, cls).items():
+        xs, ys = [], []
+        for el in g.iter():
+            if el.tag == f"{SVG}polygon":
+                for pt in el.get("points").split():
+                    x, y = pt.split(",")
+                    xs.append(float(x))
+                    ys.append(float(y))
+            elif el.tag in (f"{SVG}image", f"{SVG}text") and el.get("x"):
+                xs.append(float(el.get("x")))
+                ys.append(float(el.get("y")))
+        if xs:
+            out[gid] = (min(xs), min(ys), max(xs), max(ys))
+    return out
+
+
+ZONED = [n for n in NAMES if EXPECTED[n].get("az", 0) > 1]
+
+
+@needs_dot
+@pytest.mark.parametrize("network", [False, True], ids=["default", "network"])
+@pytest.mark.parametrize("name", ZONED)
+def test_az_frames_read_in_zone_order_and_tiers_line_up(name, network):
+    scene = build_scene(items_of(desired_of(name)), title=f"{name}.arch", network=network)
+    root, _ = layout(to_dot(scene))
+    frames = _boxes(root, "cluster")
+    for vpc in (f.id for f in scene.frames.values() if f.kind == "vpc"):
+        azs = sorted((f for f in scene.frames.values() if f.kind == "az" and f.parent == vpc),
+                     key=lambda f: f.label)
+        lefts = [frames[f.id][0] for f in azs]
+        assert lefts == sorted(lefts), [f.label for f in azs]            # a, b, c from the left
+    # one tier's subnets start on one line, in every AZ (and region: `net.public` in both)
+    tops: dict[str, set[int]] = {}
+    for f in scene.frames.values():
+        if f.kind == "subnet" and "[" in f.address:
+            tier = re.sub(r"\[[^\]]*\]$", "", f.address).split(".", 1)[-1]
+            tops.setdefault(tier, set()).add(round(frames[f.id][1] / 8))
+    assert all(len(t) == 1 for t in tops.values()), tops
+
+
+@needs_dot
+@pytest.mark.parametrize("name", ["dr_warm_standby", "secure_data_tier"])
+def test_regions_side_by_side_with_straight_replication(name):
+    scene = build_scene(items_of(desired_of(name)), title=f"{name}.arch")
+    text = to_dot(scene)
+    root, _ = layout(text)
+    frames = _boxes(root, "cluster")
+    east, west = frames["cluster_region_us-east-1"], frames["cluster_region_eu-west-1"]
+    assert east[2] < west[0]                                  # side by side, the primary on the left
+    assert abs(east[1] - west[1]) < 40                        # tops aligned
+    # the global database's replica is drawn in the secondary region, level with its primary
+    assert scene.nodes["standby.orders"].frame.startswith("cluster_vpc_standby")
+    edge = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"
+                and (g.findtext(f"{SVG}title") or "") == "primary.orders&#45;&gt;standby.orders"
+                or (g.findtext(f"{SVG}title") or "") == "primary.orders->standby.orders")
+    path = edge.find(f"{SVG}path").get("d")
+    ys = [float(y) for y in re.findall(r"[-\d.]+,([-\d.]+)", path)]
+    assert max(ys) - min(ys) < 6, path                        # straight across
+
+
+@needs_dot
+def test_the_same_input_draws_the_same_picture():
+    from archform.planner.diagram.dot import render
+    text = to_dot(build_scene(items_of(desired_of("dr_warm_standby")), title="x"))
+    assert render(text, "svg") == render(text, "svg")
+    assert text == to_dot(build_scene(items_of(desired_of("dr_warm_standby")), title="x"))
+
+
+def test_physical_hosts_sit_in_the_subnets_they_run_in():
+    from archform.planner.diagram import overlays
+    desired, _ = resolve_text(SPREAD)
+    scene = build_scene(items_of(desired), members=False)
+    rows = [{"address": "primary.fleet", "instance": f"i-{z}", "instance_type": "m5.large", "az": f"us-east-1{z}",
+             "data_centre": f"us-east-1{z}-dc1", "rack": f"r-{z}", "host": f"h-{z}"} for z in "ab"]
+    overlays.physical(scene, rows)
+    for z in "ab":
+        path = scene.ancestors(scene.nodes[f"i-{z}"].frame)
+        assert [scene.frames[f].kind for f in path] == ["host", "rack", "dc", "subnet", "az", "vpc", "region"]
+        assert f"cluster_subnet_primary.app[{z}]" in path
