@@ -11,8 +11,8 @@ AWS's rules, each a diagnostic here:
   Lambda invocations, DynamoDB items) only for the resources `data_events` names (they are high
   volume). At most 5 trails per region (CloudTrail quotas), at most 250 data resources a trail.
 - A flow log captures the IP traffic of a VPC, a subnet or one network interface (§24.7):
-  ACCEPT, REJECT or ALL traffic, to a log group or an S3 bucket, aggregated over 60 s or 600 s
-  (AWS's default, 10 minutes).
+  ACCEPT, REJECT or ALL traffic, to a log group, an S3 bucket or a Firehose stream taking direct
+  puts, aggregated over 60 s or 600 s (AWS's default, 10 minutes).
 - AWS Config is per region (§21.3): one configuration recorder per region per account, with its
   delivery channel to an S3 bucket; a rule names an AWS managed rule by its identifier, with the
   input parameters that rule requires, and needs the region's recorder.
@@ -28,7 +28,7 @@ from pydantic import Field
 from archform.dsl import values as v
 from archform.stdlib.kinds._config_rules import FLOW_LOG_FIELDS, FREQUENCIES, MANAGED_RULES
 from archform.stdlib.kinds.keys import KmsKeyRef
-from archform.stdlib.schema import Graph, Issue, Kind, Related, View
+from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, Choice, Duration, Ref, Str, Tags, Validated, dur, fail
 
 MAX_TRAILS_PER_REGION = 5  # CloudTrail quotas: "Trails per region: 5"
@@ -115,10 +115,11 @@ class CloudtrailTrail(Kind):
 
 class FlowLog(Kind):
     """A VPC Flow Log (notes §24.7): the IP traffic of `resource` (a VPC, a subnet or a network
-    interface), `traffic` ACCEPT, REJECT or ALL, delivered to `destination` (a log group or an
-    S3 bucket) every `aggregation_interval` (60s or 600s, AWS's default), in AWS's default
-    format unless `fields` lists them (["srcaddr", "dstaddr", "dstport", "action"]). Delivery to a log group uses an IAM role
-    (generated)."""
+    interface), `traffic` ACCEPT, REJECT or ALL, delivered to `destination` (a log group, an
+    S3 bucket or a Firehose delivery stream taking direct PUTs, §24.7) every
+    `aggregation_interval` (60s or 600s, AWS's default), in AWS's default format unless `fields`
+    lists them (["srcaddr", "dstaddr", "dstport", "action"]). Delivery to a log group uses an
+    IAM role (generated)."""
 
     kind: Literal["flow_log"] = "flow_log"
     title: ClassVar[str] = "VPC flow log"
@@ -131,7 +132,7 @@ class FlowLog(Kind):
     resource: Ref["vpc", "subnet", "network_interface"]
     traffic: Choice("ALL", "ACCEPT", "REJECT", what="traffic type", aliases={
         "all": "ALL", "accept": "ACCEPT", "reject": "REJECT"}) = "ALL"
-    destination: Ref["log_group", "s3_bucket"]
+    destination: Ref["log_group", "s3_bucket", "firehose"]
     aggregation_interval: Duration = dur("600s")
     fields: list[Choice(*FLOW_LOG_FIELDS, what="flow log field")] = Field(default_factory=list)
     file_format: Choice("plain-text", "parquet", what="file format") = None
@@ -142,10 +143,17 @@ class FlowLog(Kind):
                 self.aggregation_interval.seconds not in FLOW_LOG_INTERVALS:
             yield Issue(f"a flow log aggregates over 60s or 600s, got {self.aggregation_interval}",
                         ("aggregation_interval",), help="aggregation_interval = 1m (or 10m, AWS's default)")
-        to_s3 = getattr(self.destination, "kind", None) == "s3_bucket"
-        if self.file_format is not None and not to_s3:
-            yield Issue("file_format is for flow logs delivered to S3; this one goes to a log group",
-                        ("file_format",))
+        dest_kind = getattr(self.destination, "kind", None)
+        if self.file_format is not None and dest_kind not in (None, "s3_bucket"):
+            yield Issue(f"file_format is for flow logs delivered to S3; this one goes to a "
+                        f"{'log group' if dest_kind == 'log_group' else 'Firehose delivery stream'}", ("file_format",))
+        stream = deref(graph, self.destination) if dest_kind == "firehose" else None
+        if stream is not None and stream.get("source") is not None:
+            # AWS VPC user guide, "Publish flow logs to Amazon Data Firehose": the stream takes Direct PUT
+            yield Issue(f"flow logs are put into a Firehose stream directly; '{stream.address}' reads a Kinesis "
+                        "stream and takes no direct puts", ("destination",),
+                        related=(Related(stream.address, ("source",), "its source"),),
+                        help="deliver to a Firehose stream without source, or to a log group or bucket")
         seen = set()
         for i, f in enumerate(self.fields):
             if f in seen:

@@ -38,7 +38,10 @@ COLD_MINIMUM_DAYS = 90
 CONTINUOUS_MAX_DAYS = 35
 DEFAULT_START_WINDOW = dur("8h")
 DEFAULT_COMPLETION_WINDOW = dur("7d")
-BACKED_UP = ("instance", "ebs_volume", "rds", "aurora", "dynamodb_table", "efs", "s3_bucket", "fsx_file_system")
+# What a selection may name: the services notes §25.5 lists (EC2/EBS, S3, RDS, Aurora, DynamoDB,
+# DocumentDB/Neptune, EFS; Storage Gateway is not a kind) and FSx.
+BACKED_UP = ("instance", "ebs_volume", "rds", "aurora", "dynamodb_table", "efs", "s3_bucket", "fsx_file_system",
+             "documentdb_cluster", "neptune_cluster")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{2,50}$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 

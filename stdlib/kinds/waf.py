@@ -1,9 +1,10 @@
 """AWS WAF (notes §23.6): web ACLs of layer-7 rules in front of an Application Load Balancer, an
-API Gateway REST API's stage or a CloudFront distribution, and the IP sets their rules match.
+API Gateway REST API's stage, a Cognito user pool or a CloudFront distribution (§23.6.1), and the
+IP sets their rules match.
 
 AWS's rules, each a diagnostic here:
 
-- A web ACL is `REGIONAL` (for ALBs and API Gateway, in their region) or `CLOUDFRONT`; a
+- A web ACL is `REGIONAL` (for ALBs, API Gateway and Cognito, in their region) or `CLOUDFRONT`; a
   CloudFront ACL is global, made in us-east-1 (§23.6.2: "Web ACL is regional except for
   CloudFront"), and a distribution names it with `web_acl`.
 - WAF works at layer 7: an ALB, not a Network or Gateway Load Balancer (§23.6.2); a REST API's
@@ -67,9 +68,9 @@ class WafRule(Block):
 
 class WafWebAcl(Kind):
     """A WAF web ACL (notes §23.6): `rule NAME { … }` blocks in priority order, then
-    `default_action`. `REGIONAL` (the default) protects the ALBs and REST APIs in `resources`;
-    `CLOUDFRONT` (declared in us-east-1) protects the distributions whose `web_acl` names it.
-    Its rules' capacity is at most 1,500 WCUs."""
+    `default_action`. `REGIONAL` (the default) protects the ALBs, REST APIs and Cognito user
+    pools in `resources` (notes §23.6.1); `CLOUDFRONT` (declared in us-east-1) protects the
+    distributions whose `web_acl` names it. Its rules' capacity is at most 1,500 WCUs."""
 
     kind: Literal["waf_web_acl"] = "waf_web_acl"
     title: ClassVar[str] = "WAF web ACL"
@@ -82,7 +83,7 @@ class WafWebAcl(Kind):
     acl_scope: Scope = Field("REGIONAL", alias="scope")  # `scope` is a Kind ClassVar
     default_action: Choice("allow", "block", what="default action") = "allow"
     rule: list[WafRule] = Field(default_factory=list)
-    resources: list[Ref["load_balancer", "api_gateway"]] = Field(default_factory=list)
+    resources: list[Ref["load_balancer", "api_gateway", "cognito_user_pool"]] = Field(default_factory=list)
     tags: Tags = Field(default_factory=dict)
 
     def capacity(self) -> int:

@@ -52,6 +52,23 @@ def test_a_flow_log_has_an_fl_id_and_refuses_an_interval_or_a_duplicate_aws_refu
     network.add("rejects", "flow_log", resource=r("main"), destination=r("flows"), traffic="REJECT")
 
 
+def test_a_flow_log_goes_to_a_direct_put_firehose_stream_only(network):
+    """Notes §24.7: Firehose is a flow log destination; AWS delivers to Direct PUT streams only."""
+    r = network.ref
+    network.add("delivery_role", "iam_role", region=None, assumed_by=["firehose"], inline_policies={"deliver": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kinesis:*", "s3:PutObject"],
+                                                "Resource": "*"}]}})
+    network.add("archive", "s3_bucket")
+    network.add("direct", "firehose", role=r("delivery_role"), s3={"bucket": r("archive")})
+    flow = network.add("f", "flow_log", resource=r("main"), destination=r("direct"))
+    assert flow.outputs["delivery"] == "kinesis-data-firehose"
+    network.add("clicks", "kinesis_stream")
+    network.add("from_stream", "firehose", source=r("clicks"), role=r("delivery_role"), s3={"bucket": r("archive")})
+    with pytest.raises(InvalidParameter) as e:
+        network.add("g", "flow_log", resource=r("main"), destination=r("from_stream"))
+    assert "Direct PUT" in str(e.value)
+
+
 def test_config_has_one_recorder_a_region_and_rules_need_their_parameters(builder):
     builder.add("logs", "s3_bucket")
     rec = builder.add("rec", "config_recorder", bucket=builder.ref("logs"))

@@ -115,6 +115,14 @@ def test_a_web_acl_has_a_wafv2_arn_its_capacity_and_its_associations(network, cl
     assert e.value.code == "WAFAssociatedItemException"
 
 
+def test_a_web_acl_protects_a_cognito_user_pool(network):
+    """Notes §23.6.1: a Cognito user pool is among what a regional web ACL is associated with."""
+    pool = network.add("members", "cognito_user_pool")
+    acl = network.add("acl", "waf_web_acl", resources=[network.ref("members")],
+                      rule=[{"name": "per_client", "priority": 0, "rate_limit": 100}])
+    assert acl.outputs["associations"] == [pool.id]
+
+
 def test_waf_refuses_what_its_api_refuses(network):
     r = network.ref
     _alb(network, "tcp", "network")

@@ -141,3 +141,45 @@ def test_a_composite_rule_parses_with_aws_precedence_and_evaluates_over_states()
     for bad in ("", "ALARM()", "ALARM(a) AND", "ALARM(a) ALARM(b)", "alarm(a)", "ALARM(a))", "x" * 10_241):
         with pytest.raises(alarm_rule.RuleError):
             alarm_rule.parse(bad)
+
+
+FIREHOSE = '''
+  iam_role delivery {
+    assumed_by      = [firehose]
+    inline_policies = {
+      write = {
+        Version   = "2012-10-17"
+        Statement = [{ Effect = "Allow", Action = ["s3:PutObject"], Resource = "*" }]
+      }
+    }
+  }
+
+  firehose flows_out {
+    role = delivery
+
+    s3 {
+      bucket = audit
+    }
+  }
+
+  flow_log flows {
+    resource    = main
+    destination = flows_out
+  }'''
+
+
+def test_a_flow_log_goes_to_a_direct_put_firehose_stream_without_a_role(tmp_path):
+    """Notes §24.7: flow logs go to S3, CloudWatch Logs or Firehose; a same-account Firehose
+    stream takes them by ARN, with no delivery role (as S3)."""
+    from archform.providers.cloudformation import generate
+    _, errors, _ = diagnose(FIREHOSE)
+    assert errors == [], [d.summary for d in errors]
+    source = tmp_path / "flows.arch"
+    source.write_text(BASE.replace("BODY", FIREHOSE))
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    resources = {k: v for _, body in result.templates for k, v in body["Resources"].items()}
+    (flow,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::EC2::FlowLog"]
+    assert flow["LogDestinationType"] == "kinesis-data-firehose"
+    assert flow["LogDestination"] == {"Fn::GetAtt": ["EastFlowsOut", "Arn"]}
+    assert "DeliverLogsPermissionArn" not in flow and "LogGroupName" not in flow

@@ -140,3 +140,49 @@ def test_cloudformation_writes_the_lock_the_lifecycle_the_cross_region_copy_and_
     assert east[role]["Type"] == "AWS::IAM::Role"
     assert "backup.amazonaws.com" in str(east[role]["Properties"]["AssumeRolePolicyDocument"])
     assert [t.region for t, _ in result.templates] == ["us-west-2", "us-east-1"]  # the copy's vault first
+
+
+def test_documentdb_and_neptune_clusters_are_backed_up_by_reference(tmp_path):
+    """Notes §25.5 lists DocumentDB and Neptune among the services AWS Backup covers: a selection
+    names them, and the template's selection lists their ARNs."""
+    from archform.providers.cloudformation import generate
+    clusters = """  vpc main {
+    cidr = 10.0.0.0/16
+  }
+
+  subnet a {
+    vpc  = main
+    cidr = 10.0.1.0/24
+    az   = a
+  }
+
+  subnet b {
+    vpc  = main
+    cidr = 10.0.2.0/24
+    az   = b
+  }
+
+  documentdb_cluster catalog {
+    instance_class         = db.r6g.large
+    subnets                = [a, b]
+    manage_master_password = true
+  }
+
+  neptune_cluster graph {
+    instance_class = db.r6g.large
+    subnets        = [a, b]
+  }
+
+  backup_vault vault {"""
+    text = BASE.replace("  backup_vault vault {", clusters, 1).replace("resources = [docs]",
+                                                                        "resources = [docs, catalog, graph]")
+    _, diags = resolve_text(text, "main.arch")
+    assert [d.summary for d in diags if d.is_error or d.severity == "warning"] == []
+    source = tmp_path / "backup.arch"
+    source.write_text(text)
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    east = next(b for t, b in result.templates if t.region == "us-east-1")["Resources"]
+    (selection,) = [r for r in east.values() if r["Type"] == "AWS::Backup::BackupSelection"]
+    named = str(selection["Properties"]["BackupSelection"]["Resources"])
+    assert "EastCatalog" in named and "EastGraph" in named and named.count(":rds:") == 2  # cluster ARNs

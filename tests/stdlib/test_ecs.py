@@ -459,6 +459,21 @@ def test_an_ec2_service_on_a_capacity_provider_in_cloudformation(tmp_path):
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == ("AWS/ECS", "CPUUtilization", 75)
 
 
+def test_capacity_provider_instances_without_a_role_are_warned_about(snapshot):
+    """Notes §15.2.2: on the EC2 launch type the ECS agent works with the instances' profile
+    (register, pull images, write logs); an Auto Scaling group without one never joins."""
+    _, found = diagnose(edit(*EC2_SERVICE))
+    assert [d.severity for d in found] == ["warning"]
+    assert render(found[0]) == snapshot
+    with_role = edit(*EC2_SERVICE, ("      instance_type = m5.large\n",
+                                    "      instance_type = m5.large\n      iam_role      = host_role\n"),
+                     ("iam_role task_role {", "iam_role host_role {\n  assumed_by = [ec2]\n  policies   = "
+                                              "[\"service-role/AmazonEC2ContainerServiceforEC2Role\"]\n}\n\n"
+                                              "iam_role task_role {"))
+    _, found = diagnose(with_role)
+    assert found == [], [d.summary for d in found]
+
+
 @pytest.mark.parametrize("pairs", [[], EC2_SERVICE], ids=["fargate", "ec2"])
 def test_ecs_templates_pass_cfn_lint_with_informational_rules(tmp_path, pairs):
     from cfnlint.api import ManualArgs, lint_file

@@ -139,3 +139,26 @@ def test_each_rule_is_one_diagnostic(case, snapshot):
     errors = [d for d in found if d.is_error]
     assert len(errors) == 1, [d.summary for d in found]
     assert render(errors[0]) == snapshot
+
+
+POOL = '''
+  cognito_user_pool members {
+    sign_in = [email]
+  }'''
+
+
+def test_a_regional_acl_protects_a_cognito_user_pool_and_is_associated_with_its_arn(tmp_path):
+    """Notes §23.6.1: WAF can be deployed on an ALB, API Gateway, CloudFront and a Cognito user
+    pool; a REGIONAL ACL names the pool in `resources` and the template associates it by ARN."""
+    from archform.providers.cloudformation import generate
+    east = ACL.replace("resources = [web]", "resources = [web, members]") + POOL
+    _, found = diagnose(east)
+    assert found == [], [d.summary for d in found]
+    source = tmp_path / "waf.arch"
+    source.write_text(BASE % (east, "", "east.edge_acl"))
+    result = generate(source, {})
+    assert result.ok, [d.summary for d in result.diagnostics if d.is_error]
+    resources = {k: v for _, body in result.templates for k, v in body["Resources"].items()}
+    associations = [r["Properties"]["ResourceArn"] for r in resources.values()
+                    if r["Type"] == "AWS::WAFv2::WebACLAssociation"]
+    assert {"Fn::GetAtt": ["EastMembers", "Arn"]} in associations and len(associations) == 2

@@ -128,12 +128,16 @@ def cloudtrail_trail(r):
     }, depends=[_policy_wait(r, r.target("bucket"))])
 
 
+_DESTINATION_TYPES = {"s3_bucket": "s3", "log_group": "cloud-watch-logs", "firehose": "kinesis-data-firehose"}
+
+
 def flow_log(r):
     resource = r.target("resource")
     dest = r.target("destination")
-    to_s3 = r.ctx.kind(dest) == "s3_bucket"
+    dest_type = _DESTINATION_TYPES[r.ctx.kind(dest)]
+    to_s3 = dest_type == "s3"
     role = None
-    if not to_s3:
+    if dest_type == "cloud-watch-logs":  # S3 and a same-account Firehose stream take no role
         r.part("AWS::IAM::Role", {
             "AssumeRolePolicyDocument": _assume("vpc-flow-logs.amazonaws.com"),
             "Policies": [{"PolicyName": "flow-logs", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
@@ -146,9 +150,9 @@ def flow_log(r):
         "ResourceId": r.ref("resource"),
         "ResourceType": _RESOURCE_TYPES[r.ctx.kind(resource)],
         "TrafficType": r.raw("traffic") or "ALL",
-        "LogDestinationType": "s3" if to_s3 else "cloud-watch-logs",
-        "LogDestination": r.ref("destination", export="arn") if to_s3 else None,
-        "LogGroupName": None if to_s3 else r.ref("destination", export="name"),
+        "LogDestinationType": dest_type,
+        "LogDestination": None if role else r.ref("destination", export="arn"),
+        "LogGroupName": r.ref("destination", export="name") if role else None,
         "DeliverLogsPermissionArn": role,
         "MaxAggregationInterval": int(seconds(r.get("aggregation_interval")) or 600),
         "LogFormat": " ".join("${" + f + "}" for f in r.raw("fields")) if r.raw("fields") else None,

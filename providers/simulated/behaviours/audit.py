@@ -98,10 +98,16 @@ class FlowLog(Behaviour):
                         and oa.get("destination") == at.get("destination"))
                 require(not same, "FlowLogAlreadyExists: a flow log with the same resource, traffic type and "
                         "destination already exists", "FlowLogAlreadyExists")
+        dest = op.get(at.get("destination"))
+        if dest is not None and dest.kind == "firehose":
+            require(not dest.attrs.get("source"), f"The delivery stream {dest.id} reads a Kinesis stream: flow logs "
+                    "are delivered to Direct PUT streams only", "InvalidParameter")
 
     def outputs(self, op: Op, rec: Record) -> dict:
         dest = op.get(rec.attrs.get("destination"))
-        return {"delivery": "s3" if dest is not None and dest.kind == "s3_bucket" else "cloud-watch-logs",
+        delivery = {"s3_bucket": "s3", "firehose": "kinesis-data-firehose"}.get(dest.kind if dest else "",
+                                                                               "cloud-watch-logs")
+        return {"delivery": delivery,
                 "status": "ACTIVE"}
 
 

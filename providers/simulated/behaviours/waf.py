@@ -73,7 +73,7 @@ class WafWebAcl(WafResource):
                 require((target.attrs.get("type") or "application") == "application",
                         f"AWS WAF cannot be associated with {target.id}: only Application Load Balancers are "
                         "supported", "WAFInvalidParameterException")
-            else:
+            elif target.kind == "api_gateway":
                 require(target.attrs.get("protocol") == "rest", f"AWS WAF cannot be associated with the API "
                         f"{target.id}: only REST API stages are supported", "WAFInvalidParameterException")
 
