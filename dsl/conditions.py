@@ -41,6 +41,9 @@ class _Applied:
             return obj.get(name)  # an attribute the cloud did not report reads as null
         raise fail(f"{v.type_name(obj)} has no attributes ('.{name}')", name_span)
 
+    def index(self, obj, key, span):  # pragma: no cover - evaluate handles indexing
+        raise NotImplementedError
+
     def child(self, names, decls=None):
         return _Applied({**self.names, **names}, self.meter)
 

@@ -24,6 +24,7 @@ carries it as text (dsl/conditions.py).
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import dataclass
 
 from . import ast, redact
@@ -187,16 +188,17 @@ class Policy(ResolverState):
         return found
 
     def _run_check(self, c: CheckDecl):
+        attrs = c.attrs or {}  # a malformed block is reported and never run
         block = c.block
         env = EvalEnv(self, c.scope, set(), policy=True)
         loop = {block.for_.var, block.for_.key_var} - {None} if block.for_ is not None else set()
-        inside = [c.attrs["assert"].value, c.attrs["message"].value, block.if_]
+        inside = [attrs["assert"].value, attrs["message"].value, block.if_]
         if self._unbound([block.for_.iterable] if block.for_ is not None else [], c.scope, set()) | \
                 self._unbound(inside, c.scope, loop):
             return
         severity = "high"
-        if "severity" in c.attrs:
-            expr = c.attrs["severity"].value
+        if "severity" in attrs:
+            expr = attrs["severity"].value
             val = self._eval(expr, env)
             severity = val.text if isinstance(val, v.Word) else val
             if severity not in SEVERITIES:
@@ -207,9 +209,9 @@ class Policy(ResolverState):
         for item_env, subject in items:
             if block.if_ is not None and not self._truth(block.if_, item_env, "a check's `if`", later):
                 continue
-            if self._truth(c.attrs["assert"].value, item_env, "a check's assert", later):
+            if self._truth(attrs["assert"].value, item_env, "a check's assert", later):
                 continue
-            message = self._message(c.attrs["message"].value, item_env)
+            message = self._message(attrs["message"].value, item_env)
             self._check_failed(c, severity, subject, message)
 
     def _check_items(self, clause: ast.ForClause, env: EvalEnv) -> list:
@@ -233,7 +235,8 @@ class Policy(ResolverState):
         return [(env.child({clause.var: x}, decls), x) for x in src]
 
     def _check_failed(self, c: CheckDecl, severity: str, subject, message: str):
-        assert_span = c.attrs["assert"].value.span
+        attrs = c.attrs or {}
+        assert_span = attrs["assert"].value.span
         inst = self.by_address.get(subject.address) if isinstance(subject, v.ResourceRef) else None
         if inst is not None:
             address, span = inst.address, inst.group.block.header_span
@@ -325,7 +328,7 @@ def _self_reads(expr) -> set[tuple[str, Span]]:
 def _free_names(expr) -> set[tuple[str, Span]]:
     """The names an expression reads that it does not bind itself (a list comprehension's)."""
     out: set = set()
-    todo = [(expr, frozenset())]
+    todo: list[tuple[typing.Any, frozenset]] = [(expr, frozenset())]
     while todo:
         e, bound = todo.pop()
         if e is None or isinstance(e, str):
