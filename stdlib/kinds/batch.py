@@ -34,30 +34,12 @@ from archform.stdlib.kinds.network import elsewhere, groups_outside, vpc_of
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Bool, Duration, Enum, IntRange, Number, Percent, Ref, SizeRange, Str, Tags, size
 
-TYPES = ("ec2", "spot", "fargate", "fargate_spot")
-FARGATE = ("fargate", "fargate_spot")
-STRATEGIES = ("best_fit", "best_fit_progressive", "spot_capacity_optimized", "spot_price_capacity_optimized")
-SPOT_STRATEGIES = ("spot_capacity_optimized", "spot_price_capacity_optimized")
-MAX_QUEUE_ENVIRONMENTS = 3  # CreateJobQueue: "You can associate up to three compute environments with a job queue"
-MAX_FARGATE_SUBNETS = 16  # ComputeResource.subnets: "Fargate compute resources can contain up to 16 subnets"
-MAX_FARGATE_SECURITY_GROUPS = 5  # ComputeResource.securityGroupIds, Fargate: up to 5
-# AWS Batch's `optimal`: instance types of the C4, M4 and R4 families (C5/M5/R5 where a Region
-# lacks them); the modeled cloud launches its first, in the table of the families it knows
-OPTIMAL_MODELED = "m5.large"
+from archform.stdlib.kinds._batch_facts import (FARGATE, MAX_FARGATE_SECURITY_GROUPS, MAX_FARGATE_SUBNETS,  # noqa: F401
+                                                MAX_QUEUE_ENVIRONMENTS, OPTIMAL_MODELED, SPOT_STRATEGIES, STRATEGIES,
+                                                TYPES, launch_type)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 _FAMILY = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*$")
-
-
-def launch_type(name: str) -> str:
-    """The instance type the modeled cloud launches for an entry of `instance_types`: the type
-    itself, the smallest of a family, or OPTIMAL_MODELED for `optimal`."""
-    if name == "optimal":
-        return OPTIMAL_MODELED
-    if instance_types.lookup(name) is not None:
-        return name
-    sizes = instance_types.sizes(name)
-    return sizes[0] if sizes else OPTIMAL_MODELED
 
 
 def architecture(names: list) -> str | None:

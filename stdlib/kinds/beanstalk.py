@@ -39,11 +39,8 @@ from archform.stdlib.types import Bool, Duration, Enum, IntRange, Percent, Ref, 
 POLICIES = ("all_at_once", "rolling", "rolling_with_additional_batch", "immutable", "traffic_splitting")
 # Supported deployment policies (Elastic Beanstalk developer guide): single-instance environments
 # take all at once and immutable only
-SINGLE_INSTANCE_POLICIES = ("all_at_once", "immutable")
-ROLLING = ("rolling", "rolling_with_additional_batch")
-MAX_INSTANCES = 10000  # aws:autoscaling:asg MinSize/MaxSize: 1 to 10000
-MAX_BATCH = 10000  # aws:elasticbeanstalk:command BatchSize (Fixed): 1 to 10000
-EVALUATION_MINUTES = (3, 600)  # aws:elasticbeanstalk:trafficsplitting EvaluationTime, minutes
+from archform.stdlib.kinds._beanstalk_facts import (EVALUATION_MINUTES, MAX_BATCH, MAX_INSTANCES, ROLLING,  # noqa: F401
+                                                    SINGLE_INSTANCE_POLICIES, policy_effect)
 
 _ENV_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{2,38})[A-Za-z0-9]$")
 # "64bit Amazon Linux 2023 v6.1.0 running Node.js 20", "64bit Windows Server 2022 v2.15.0 running IIS 10.0"
@@ -240,25 +237,3 @@ class BeanstalkEnvironment(Kind):
                                 ("lb_subnets" if self.lb_subnets else "subnets", i),
                                 related=(Related(s.address, ("public",), "private"),),
                                 help="lb_subnets = [your public subnets]")
-
-
-def policy_effect(policy: str, instances: int, batch_size: int | None, batch_percent: float | None) -> dict:
-    """What a deployment of `policy` does to an environment of `instances` instances: its
-    batches, the fewest instances in service meanwhile and the most running (Beanstalk's
-    "How rolling deployments work"; a percentage batch rounds up, at least one instance)."""
-    n = max(instances, 1)
-    if policy in ROLLING:
-        if batch_size is not None:
-            batch = min(batch_size, n)
-        else:
-            share = 100.0 if batch_percent is None else batch_percent
-            batch = max(1, min(n, -(-n * share // 100)))
-        batch = int(batch)
-        batches = -(-n // batch)
-        if policy == "rolling":
-            return {"policy": policy, "batches": batches, "batch": batch, "lowest_in_service": n - batch,
-                    "most_running": n}
-        return {"policy": policy, "batches": batches, "batch": batch, "lowest_in_service": n, "most_running": n + batch}
-    if policy in ("immutable", "traffic_splitting"):
-        return {"policy": policy, "batches": 1, "batch": n, "lowest_in_service": n, "most_running": 2 * n}
-    return {"policy": "all_at_once", "batches": 1, "batch": n, "lowest_in_service": 0, "most_running": n}

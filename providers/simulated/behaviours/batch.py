@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from archform.stdlib import instance_types
-from archform.stdlib.kinds.batch import FARGATE, MAX_QUEUE_ENVIRONMENTS, launch_type
+from archform.stdlib.kinds._batch_facts import FARGATE, MAX_QUEUE_ENVIRONMENTS, launch_type
 
 from .. import ids
 from ..operation import Op

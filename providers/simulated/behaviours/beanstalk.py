@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from archform.stdlib.kinds.beanstalk import ROLLING, SINGLE_INSTANCE_POLICIES, policy_effect
+from archform.stdlib.kinds._beanstalk_facts import ROLLING, SINGLE_INSTANCE_POLICIES, policy_effect
 
 from .. import ids
 from ..operation import Op

@@ -15,7 +15,7 @@ import math
 
 from archform.stdlib import instance_types
 from archform.stdlib.facets import provides
-from archform.stdlib.kinds.batch import FARGATE, launch_type
+from archform.stdlib.kinds._batch_facts import FARGATE, launch_type
 
 from ..world import Loop
 from .asg import UNDERNEATH
