@@ -34,7 +34,7 @@ class State:
 
 @dataclass(frozen=True)
 class Op:
-    op: str  # AND | OR | NOT | TRUE | FALSE
+    op: str  # AND | OR (two or more args) | NOT (one) | TRUE | FALSE (none)
     args: tuple = ()
 
 
@@ -53,6 +53,9 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
+MAX_DEPTH = 100  # nesting of NOT and parentheses this parser follows (the recursion stays shallow)
+
+
 def parse(text: str):
     """The rule's tree; RuleError for a rule AWS would refuse."""
     if len(text) > MAX_LENGTH:
@@ -60,53 +63,73 @@ def parse(text: str):
     tokens = _tokens(text)
     if not tokens:
         raise RuleError("the rule is empty", 0)
-    pos = 0
+    p = _Parser(tokens, len(text))
+    tree = p.expr_or(0)
+    if p.pos < len(tokens):
+        kind, value, at = tokens[p.pos]
+        if kind == "word" and value.upper() in ("AND", "OR"):
+            raise RuleError(f"'{value}' is written in capitals: {value.upper()}", at)
+        raise RuleError(f"expected AND or OR, got '{value}'", at)
+    return tree
 
-    def peek():
-        return tokens[pos] if pos < len(tokens) else (None, None, len(text))
 
-    def take():
-        nonlocal pos
-        tok = peek()
-        pos += 1
+class _Parser:
+    """Recursive descent over the tokens (a class, not closures: closures that call each other
+    are reference cycles, left for the cycle collector that commands run without)."""
+
+    def __init__(self, tokens: list, end: int):
+        self.tokens, self.end, self.pos = tokens, end, 0
+
+    def peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None, self.end)
+
+    def take(self):
+        tok = self.peek()
+        self.pos += 1
         return tok
 
-    def expr_or():
-        left = expr_and()
-        while peek()[0] == "word" and peek()[1] == "OR":
-            take()
-            left = Op("OR", (left, expr_and()))
-        return left
+    def keyword(self, word: str) -> bool:
+        kind, value, _ = self.peek()
+        return kind == "word" and value == word
 
-    def expr_and():
-        left = expr_not()
-        while peek()[0] == "word" and peek()[1] == "AND":
-            take()
-            left = Op("AND", (left, expr_not()))
-        return left
+    def expr_or(self, depth: int):  # a run of ORs is one node: a long rule stays shallow
+        terms = [self.expr_and(depth)]
+        while self.keyword("OR"):
+            self.take()
+            terms.append(self.expr_and(depth))
+        return terms[0] if len(terms) == 1 else Op("OR", tuple(terms))
 
-    def expr_not():
-        if peek()[0] == "word" and peek()[1] == "NOT":
-            take()
-            return Op("NOT", (expr_not(),))
-        return atom()
+    def expr_and(self, depth: int):
+        terms = [self.expr_not(depth)]
+        while self.keyword("AND"):
+            self.take()
+            terms.append(self.expr_not(depth))
+        return terms[0] if len(terms) == 1 else Op("AND", tuple(terms))
 
-    def atom():
-        kind, value, at = take()
+    def expr_not(self, depth: int):
+        if depth > MAX_DEPTH:
+            raise RuleError(f"the rule nests NOT and parentheses more than {MAX_DEPTH} deep", self.peek()[2])
+        if self.keyword("NOT"):
+            self.take()
+            return Op("NOT", (self.expr_not(depth + 1),))
+        return self.atom(depth)
+
+    def atom(self, depth: int):
+        kind, value, at = self.take()
         if kind == "open":
-            inner = expr_or()
-            if take()[0] != "close":
+            inner = self.expr_or(depth + 1)
+            if self.take()[0] != "close":
                 raise RuleError("a '(' is not closed", at)
             return inner
         if kind == "word" and value in ("TRUE", "FALSE"):
             return Op(value)
         if kind == "word" and value in STATES:
-            if take()[0] != "open":
+            if self.take()[0] != "open":
                 raise RuleError(f"{value} takes an alarm: {value}(name)", at)
-            k, name, where = take()
+            k, name, where = self.take()
             if k not in ("word", "quoted"):
                 raise RuleError(f"{value}( names an alarm", where)
-            if take()[0] != "close":
+            if self.take()[0] != "close":
                 raise RuleError(f"{value}(…) takes one alarm", where)
             return State(value, name[1:-1].replace('\\"', '"') if k == "quoted" else name)
         if kind is None:
@@ -115,27 +138,18 @@ def parse(text: str):
             raise RuleError(f"'{value}' is written in capitals: {value.upper()}", at)
         raise RuleError(f"expected ALARM(…), OK(…), INSUFFICIENT_DATA(…), TRUE, FALSE, NOT or '(', got '{value}'", at)
 
-    tree = expr_or()
-    if pos < len(tokens):
-        kind, value, at = tokens[pos]
-        if kind == "word" and value.upper() in ("AND", "OR"):
-            raise RuleError(f"'{value}' is written in capitals: {value.upper()}", at)
-        raise RuleError(f"expected AND or OR, got '{value}'", at)
-    return tree
-
 
 def names(tree) -> list[str]:
     """The alarms the rule names, in order of first mention."""
     found: list[str] = []
-
-    def walk(t):
+    todo = [tree]
+    while todo:
+        t = todo.pop()
         if isinstance(t, State):
             if t.name not in found:
                 found.append(t.name)
         else:
-            for a in t.args:
-                walk(a)
-    walk(tree)
+            todo.extend(reversed(t.args))
     return found
 
 
@@ -150,8 +164,8 @@ def holds(tree, states: dict[str, str]) -> bool:
     if tree.op == "NOT":
         return not holds(tree.args[0], states)
     if tree.op == "AND":
-        return holds(tree.args[0], states) and holds(tree.args[1], states)
-    return holds(tree.args[0], states) or holds(tree.args[1], states)
+        return all(holds(a, states) for a in tree.args)
+    return any(holds(a, states) for a in tree.args)
 
 
 def any_of(names_: list[str]) -> str:

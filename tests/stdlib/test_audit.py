@@ -143,6 +143,16 @@ def test_a_composite_rule_parses_with_aws_precedence_and_evaluates_over_states()
             alarm_rule.parse(bad)
 
 
+def test_a_long_or_deep_rule_is_a_diagnostic_or_a_flat_tree_never_a_recursion_error():
+    """The longest rule AWS takes (10,240 characters) is ~780 ANDed states: one node, evaluated
+    without recursing per term; nesting beyond MAX_DEPTH is refused where it goes too deep."""
+    long = alarm_rule.parse(" AND ".join(["ALARM(a)"] * 780))
+    assert len(long.args) == 780 and alarm_rule.holds(long, {"a": "ALARM"})
+    for deep in ("NOT " * 300 + "ALARM(a)", "(" * 300 + "ALARM(a)" + ")" * 300):
+        with pytest.raises(alarm_rule.RuleError, match="more than 100 deep"):
+            alarm_rule.parse(deep)
+
+
 FIREHOSE = '''
   iam_role delivery {
     assumed_by      = [firehose]
