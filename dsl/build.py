@@ -50,7 +50,7 @@ class Building(ResolverState):
             if "name" in cls.model_fields and "name" not in attrs:
                 attrs["name"] = inst.group.name  # a child's name is its label unless written
         inst.values = attrs
-        inst.written = set(attrs)
+        inst.written = set(attrs) | set(_nested_paths(attrs))
         try:
             inst.model = cls.model_validate(attrs, context={"region": inst.scope.region})
         except ValidationError as e:
@@ -309,3 +309,23 @@ def _inner_spans(spans: dict, path: tuple, expr) -> None:
             spans.setdefault(path + (e.key,), e.key_span.to(e.value.span))  # `Key = value`: either may be at fault
             _inner_spans(spans, path + (e.key,), e.value)
 
+
+
+def _nested_paths(attrs: dict, prefix: str = ""):
+    """The dotted paths written inside nested blocks and maps (`launch.instance_type`;
+    `ingress.port` for any item of a list of blocks): what a plan lists of a block, beside
+    the top-level names. Iterative: a generated configuration may nest deeply."""
+    todo = [(attrs, prefix)]
+    while todo:
+        value, at = todo.pop()
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict):
+                for k, x in item.items():
+                    if not isinstance(k, str):
+                        continue
+                    path = f"{at}.{k}" if at else k
+                    if at:
+                        yield path
+                    if isinstance(x, (dict, list)):
+                        todo.append((x, path))

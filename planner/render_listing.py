@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .changes import Action, Change
-from .render_values import WIDTH, Style, block_lines, pruned, unset, value_text
+from .render_values import WIDTH, Style, block_lines, is_format, is_ref, pruned, unset, value_text
 from .secrets import SHOWN
 
 INDENT = "      "
@@ -55,11 +55,30 @@ def listing(c: Change, verbose: bool) -> Listing:
         shown = sorted(values) if verbose else [n for n in sorted(values) if not unset(values[n])]
         note = _note(0, len(values) - len(shown), "unset")
     rows = []
+    written = set(c.written)
     for name in shown:
         value = values.get(name)
         hide = name in secret and value is not None
-        rows.append(Row(name, value if verbose or name not in values else pruned(value), name in unknown, hide))
+        if not verbose and name in values:
+            value = pruned(value)
+            if c.action is Action.CREATE:
+                value = as_written(value, name, written)
+        rows.append(Row(name, value, name in unknown, hide))
     return Listing(tuple(rows), note)
+
+
+def as_written(value, path: str, written: set[str]):
+    """`value` with only what the author wrote inside its blocks (`launch { instance_type = ... }`
+    lists instance_type, not the block's defaults). A plan saved before nested paths were kept
+    names none below a block: then the block shows whole."""
+    prefix = path + "."
+    if not any(w.startswith(prefix) for w in written):
+        return value
+    if isinstance(value, list):
+        return [as_written(x, path, written) for x in value]
+    if isinstance(value, dict) and not is_ref(value) and not is_format(value):
+        return {k: as_written(x, prefix + k, written) for k, x in value.items() if prefix + k in written}
+    return value
 
 
 def _note(computed: int, others: int, what: str) -> str:

@@ -28,18 +28,27 @@ RPO_SECONDS = 60
 DATA_KINDS = ("aurora", "rds", "dynamodb_table", "s3_bucket", "efs")
 
 
-def scopes(graph: Graph) -> dict[str, str]:
-    """Region scope alias → region name, read off the addresses declared in each scope."""
-    return scopes_of((view.address, view.region) for view in graph.all())
+def scopes(graph: Graph, prefix: str = "") -> dict[str, str]:
+    """Region scope alias → region name, read off the addresses declared in each scope (of the
+    module instance whose addresses start with `prefix`: a DR plan names its own file's scopes)."""
+    return scopes_of(((view.address, view.region) for view in graph.all()), prefix)
 
 
-def scopes_of(placed) -> dict[str, str]:
+def scopes_of(placed, prefix: str = "") -> dict[str, str]:
     """`scopes` from (address, region) pairs (the first resource of a scope names its region)."""
     found: dict[str, str] = {}
     for address, region in placed:
-        if region and "." in address:
-            found.setdefault(address.split(".", 1)[0], region)
+        if not address.startswith(prefix):
+            continue
+        rest = address[len(prefix):]
+        if region and "." in rest:
+            found.setdefault(rest.split(".", 1)[0], region)
     return found
+
+
+def prefix_of(address: str) -> str:
+    """The module instance prefix of a global resource's address (`shop.` of `shop.shop_dr`)."""
+    return address.rsplit(".", 1)[0] + "." if "." in address else ""
 
 
 def region_of(name, known: dict[str, str]) -> str | None:
@@ -53,9 +62,9 @@ def region_of(name, known: dict[str, str]) -> str | None:
 def sited_plans(graph: Graph) -> list[tuple[View, str, str]]:
     """(plan, primary region, secondary region) for each DR plan whose two regions are known, by
     address (the rules about what a strategy needs start here; dr_plan_regions reports the rest)."""
-    known = scopes(graph)
     out = []
     for plan in sorted(graph.of_kind("dr_plan"), key=lambda p: p.address):
+        known = scopes(graph, prefix_of(plan.address))
         primary, secondary = region_of(plan.model.primary, known), region_of(plan.model.secondary, known)
         if primary is not None and secondary is not None:
             out.append((plan, primary, secondary))

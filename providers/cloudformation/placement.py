@@ -87,7 +87,7 @@ def validation_zones(resources) -> dict[str, str]:
 
 def place(desired) -> Placement:
     resources = desired.resources
-    aliases = dr_sites.scopes_of((address, res.region) for address, res in resources.items())
+    aliases = dr_sites.scopes_of((address, res.region) for address, res in resources.items())  # the stacks' names
     placement = Placement()
     region_of: dict[str, str] = {}
     for address, res in resources.items():
@@ -96,7 +96,8 @@ def place(desired) -> Placement:
         elif res.kind in FORCED:
             region_of[address] = FORCED[res.kind]
         elif res.kind == "dr_plan":
-            region = dr_sites.region_of((res.attrs or {}).get("primary"), aliases)
+            own = dr_sites.scopes_of(((a, r.region) for a, r in resources.items()), dr_sites.prefix_of(address))
+            region = dr_sites.region_of((res.attrs or {}).get("primary"), own)
             if region is not None:
                 region_of[address] = region
     floating = sorted(a for a in resources if a not in region_of)

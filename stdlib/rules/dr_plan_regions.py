@@ -13,8 +13,8 @@ from archform.stdlib.schema import Graph, Issue
 
 
 def dr_plan_regions(graph: Graph) -> Iterable[Issue]:
-    known = dr_sites.scopes(graph)
     for plan in sorted(graph.of_kind("dr_plan"), key=lambda p: p.address):
+        known = dr_sites.scopes(graph, dr_sites.prefix_of(plan.address))
         for attr in ("primary", "secondary"):
             name = getattr(plan.model, attr)
             if not isinstance(name, str) or dr_sites.region_of(name, known) is not None:

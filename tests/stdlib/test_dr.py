@@ -63,3 +63,21 @@ def test_scope_lists_resources():
     assert [r.address for r in p.model.covers] == ["primary.orders", "primary.web"]
     assert p.model.model_dump(by_alias=True, mode="json")["scope"] == [{"$ref": "primary.orders"},
                                                                       {"$ref": "primary.web"}]
+
+
+def test_a_dr_configuration_used_as_a_module_names_its_own_region_scopes(tmp_path):
+    """`primary = primary` in a DR plan means the module's own region block, whatever the
+    instance is called (`shop.primary`): the scopes are read under the plan's own prefix."""
+    from pathlib import Path
+
+    from archform.dsl.resolve import resolve
+    from archform.stdlib import dr_sites
+    example = Path(__file__).resolve().parents[2] / "examples" / "dr_warm_standby.arch"
+    (tmp_path / "dr.arch").write_text(example.read_text())
+    (tmp_path / "main.arch").write_text('use "./dr.arch" as dr\ndr shop {}\n')
+    desired, diags = resolve(tmp_path / "main.arch")
+    assert not [d for d in diags if d.is_error], [d.summary for d in diags if d.is_error]
+    assert "shop.shop_dr" in desired.resources
+    placed = [(a, r.region) for a, r in desired.resources.items()]
+    assert dr_sites.scopes_of(placed, dr_sites.prefix_of("shop.shop_dr")) == {"primary": "us-east-1",
+                                                                               "standby": "eu-west-1"}

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from archform.stdlib import dr_sites
 from archform.stdlib.facets import provides
 
 from .. import figures, units
@@ -84,11 +85,9 @@ class Dr(Loop):
 
     def load(self):
         w = self.world
-        aliases: dict[str, str] = {}
-        for rec in w.records.values():
-            if rec.owner is None and rec.address and rec.region and "." in rec.address:
-                aliases.setdefault(rec.address.split(".", 1)[0], rec.region)
+        placed = [(rec.address, rec.region) for rec in w.records.values() if rec.owner is None and rec.address]
         for rec in w.of_kind("dr_plan"):
+            aliases = dr_sites.scopes_of(placed, dr_sites.prefix_of(rec.address or ""))
             a = rec.attrs
             primary = aliases.get(a.get("primary"), a.get("primary"))
             secondary = aliases.get(a.get("secondary"), a.get("secondary"))
