@@ -59,6 +59,8 @@ def test_without_a_dr_plan_there_is_nothing_to_breach():
     ("primary.web/node", "has no part 'node'"),
     ("rds-failover:primary.web_fleet", "rds-failover fails over an rds or aurora database"),
     ("host:h-0000000000000000", "no host 'h-0000000000000000'"),
+    ("az:us-west-2a", "nothing in this architecture is in us-west-2a's region; did you mean 'us-east-1a'?"),
+    ("region:ap-south-1", "nothing in this architecture is in ap-south-1; its regions: us-east-1"),
 ])
 def test_a_domain_that_names_nothing_is_a_mistake(domain, message):
     result = chaos(str(CASES / "fleet.arch"), "--fail", domain, "--duration", "5m")

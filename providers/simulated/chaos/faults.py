@@ -84,10 +84,18 @@ def parse(spec: FaultSpec, index: int, world: World) -> Fault:
         return make("dc", rest)
     if head == "az" and rest:
         _zone(rest)
+        used = sorted({r.az for r in world.records.values() if r.az})
+        if used and az_region(rest) not in {r.region for r in world.records.values()}:
+            raise FaultError(f"nothing in this architecture is in {rest}'s region"
+                             + (_hint(rest, used) or f"; its Availability Zones: {', '.join(used[:12])}"))
         return make("az", rest)
     if head == "region" and rest:
         if rest not in REGIONS:
             raise FaultError(f"'{rest}' is not a region" + _hint(rest, sorted(REGIONS)))
+        used = sorted({r.region for r in world.records.values() if r.region})
+        if used and rest not in used:
+            raise FaultError(f"nothing in this architecture is in {rest}"
+                             + (_hint(rest, used) or f"; its regions: {', '.join(used)}"))
         return make("region", rest)
     if head in SCENARIOS:
         if head == "spot-interruption":
