@@ -315,7 +315,7 @@ def _nested_paths(attrs: dict, prefix: str = ""):
     """The dotted paths written inside nested blocks and maps (`launch.instance_type`;
     `ingress.port` for any item of a list of blocks): what a plan lists of a block, beside
     the top-level names. Iterative: a generated configuration may nest deeply."""
-    todo = [(attrs, prefix)]
+    todo: list[tuple[dict | list, str]] = [(attrs, prefix)]
     while todo:
         value, at = todo.pop()
         items = value if isinstance(value, list) else [value]

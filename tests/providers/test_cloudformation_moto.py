@@ -129,6 +129,8 @@ MOTO_UNSUPPORTED = [
     "AWS::Glue::Crawler",
     "AWS::Glue::Database",
     "AWS::GuardDuty::Detector",  # moto has no GuardDuty, Network Firewall or Shield CloudFormation
+    "AWS::IAM::Group",  # moto has IAM's API; its CloudFormation lacks groups and additions
+    "AWS::IAM::UserToGroupAddition",
     "AWS::KMS::ReplicaKey",
     "AWS::Kinesis::StreamConsumer",
     "AWS::KinesisFirehose::DeliveryStream",  # moto has Firehose's API, not its CloudFormation
@@ -144,6 +146,7 @@ MOTO_UNSUPPORTED = [
     "AWS::NetworkFirewall::FirewallPolicy",
     "AWS::NetworkFirewall::RuleGroup",
     "AWS::OpenSearchService::Domain",
+    "AWS::Organizations::Policy",  # moto has no Organizations in CloudFormation
     "AWS::RDS::DBCluster",
     "AWS::RDS::DBProxy",
     "AWS::RDS::DBProxyTargetGroup",

@@ -196,7 +196,7 @@ _Loader.add_multi_constructor("!", _tag)
 def test_the_diagram_draws_each_endpoint_in_its_subnet_and_routes_to_it():
     desired, diags = resolve(INSPECTION)
     assert desired is not None, diags
-    scene = build_scene(items_of(desired))
+    scene = build_scene(items_of(desired), network=True)  # route tables are drawn with --network
     for az in ("a", "b"):
         node = scene.nodes[f"primary.inspection~endpoint[us-east-1{az}]"]
         assert node.frame == f"cluster_subnet_primary.fw[{az}]" and node.address == "primary.inspection"
