@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archform.providers.cloudformation import Options, generate
+from arch_text import TWO_AZ_VPC
 
 CASES = Path(__file__).parent / "test_cloudformation_cases"
 
@@ -177,22 +178,7 @@ def test_a_cloudfront_web_acl_is_named_by_the_distribution_and_lints_clean(tmp_p
 def test_a_database_reads_its_master_password_from_a_secret_at_deploy_time(tmp_path):
     text = '''
 region "us-east-1" as east {
-  vpc main {
-    cidr = 10.0.0.0/16
-  }
-
-  subnet a {
-    vpc  = main
-    cidr = 10.0.1.0/24
-    az   = a
-  }
-
-  subnet b {
-    vpc  = main
-    cidr = 10.0.2.0/24
-    az   = b
-  }
-
+''' + TWO_AZ_VPC + '''
   secret db_password {
     generate {
       template = "{\\"username\\":\\"app\\"}"

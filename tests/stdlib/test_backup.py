@@ -9,6 +9,7 @@ import pytest
 from archform.dsl.diagnostics import render
 from archform.dsl.resolve import resolve_text
 from archform.stdlib.kinds.backup import schedule_interval
+from arch_text import TWO_AZ_VPC
 
 BASE = '''region "us-east-1" as east {
   s3_bucket docs {
@@ -146,22 +147,7 @@ def test_documentdb_and_neptune_clusters_are_backed_up_by_reference(tmp_path):
     """Notes §25.5 lists DocumentDB and Neptune among the services AWS Backup covers: a selection
     names them, and the template's selection lists their ARNs."""
     from archform.providers.cloudformation import generate
-    clusters = """  vpc main {
-    cidr = 10.0.0.0/16
-  }
-
-  subnet a {
-    vpc  = main
-    cidr = 10.0.1.0/24
-    az   = a
-  }
-
-  subnet b {
-    vpc  = main
-    cidr = 10.0.2.0/24
-    az   = b
-  }
-
+    clusters = """""" + TWO_AZ_VPC + """
   documentdb_cluster catalog {
     instance_class         = db.r6g.large
     subnets                = [a, b]

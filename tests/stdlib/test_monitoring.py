@@ -9,24 +9,10 @@ import pytest
 
 from archform.dsl.diagnostics import render
 from archform.dsl.resolve import resolve_text
+from arch_text import TWO_AZ_VPC
 
 BASE = '''region "us-east-1" as east {
-  vpc main {
-    cidr = 10.0.0.0/16
-  }
-
-  subnet a {
-    vpc  = main
-    cidr = 10.0.1.0/24
-    az   = a
-  }
-
-  subnet b {
-    vpc  = main
-    cidr = 10.0.2.0/24
-    az   = b
-  }
-
+''' + TWO_AZ_VPC + '''
   instance box {
     ami           = "ami-0abcdef1234567890"
     instance_type = t3.micro

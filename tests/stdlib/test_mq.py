@@ -10,30 +10,12 @@ import pytest
 
 from archform.dsl.diagnostics import render
 from archform.dsl.resolve import resolve_text
+from arch_text import TWO_AZ_VPCS
 
 BASE = '''sensitive param mq_password: string = "correct-horse-battery"
 
 region "us-east-1" as east {
-  vpc main {
-    cidr = 10.0.0.0/16
-  }
-
-  vpc other {
-    cidr = 10.9.0.0/16
-  }
-
-  subnet a {
-    vpc  = main
-    cidr = 10.0.1.0/24
-    az   = a
-  }
-
-  subnet b {
-    vpc  = main
-    cidr = 10.0.2.0/24
-    az   = b
-  }
-
+''' + TWO_AZ_VPCS + '''
   subnet c {
     vpc  = main
     cidr = 10.0.3.0/24

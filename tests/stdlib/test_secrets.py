@@ -9,6 +9,7 @@ import pytest
 
 from archform.dsl.diagnostics import render
 from archform.dsl.resolve import resolve_text
+from arch_text import TWO_AZ_VPC
 
 BASE = '''sensitive param token: string = "a-token-from-the-vault"
 
@@ -46,22 +47,7 @@ SECRET = '''
 
 DB = SECRET + '''
 
-  vpc main {
-    cidr = 10.0.0.0/16
-  }
-
-  subnet a {
-    vpc  = main
-    cidr = 10.0.1.0/24
-    az   = a
-  }
-
-  subnet b {
-    vpc  = main
-    cidr = 10.0.2.0/24
-    az   = b
-  }
-
+''' + TWO_AZ_VPC + '''
   rds orders {
     engine                 = postgres
     instance_class         = db.t3.micro
