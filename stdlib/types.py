@@ -355,25 +355,26 @@ class _RefFactory:
     def of(self, *kinds: str, across: tuple[str, ...] = ()) -> Any:
         allowed = tuple(kinds)
         shown = " or ".join(allowed)
+        article = "an" if shown[:1] in "aeiou" else "a"  # an efs, an aurora; a vpc
 
         def check(x):
             if isinstance(x, v.ResourceRef):
                 if x.kind in allowed or "*" in allowed:
                     return x
-                raise fail(f"expected a reference to a {shown}, got {x.kind} '{x.address}'",
+                raise fail(f"expected a reference to {article} {shown}, got {x.kind} '{x.address}'",
                            _ref_hint(x, allowed))
             if isinstance(x, v.Unknown) and x.attr in ("id", "arn"):
                 # `vpc = main.id` means the same as `vpc = main`
                 if x.kind in allowed or "*" in allowed:
                     return v.ResourceRef(x.address, x.kind)
-                raise fail(f"expected a reference to a {shown}, got the {x.attr} of {x.kind} '{x.address}'")
+                raise fail(f"expected a reference to {article} {shown}, got the {x.attr} of {x.kind} '{x.address}'")
             if isinstance(x, (list, tuple)):
                 raise fail(f"expected one {shown}, got a list of {len(x)}",
                            "pick one element, e.g. with [\"key\"]" if x else "")
             if isinstance(x, (str, v.Word)):
-                raise fail(f"expected a reference to a {shown}, got {_describe(x)}",
+                raise fail(f"expected a reference to {article} {shown}, got {_describe(x)}",
                            f"refer to the resource by name without quotes, e.g. {allowed[0]} = main")
-            raise fail(f"expected a reference to a {shown}, got {_describe(x)}")
+            raise fail(f"expected a reference to {article} {shown}, got {_describe(x)}")
 
         return Annotated[Any, PlainValidator(check), _SER, RefTo(allowed, tuple(across))]
 

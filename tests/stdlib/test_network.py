@@ -128,7 +128,7 @@ def test_route_target_in_another_vpc_is_an_error():
 
 
 def test_route_target_of_the_wrong_kind_is_rejected():
-    with pytest.raises(ValidationError, match="expected a reference to a internet_gateway or nat_gateway"):
+    with pytest.raises(ValidationError, match="expected a reference to an internet_gateway or nat_gateway"):
         build("route_table", {"vpc": ref("main", "vpc"), "route": [route(net("0.0.0.0/0"), ref("db", "rds"))]})
 
 
