@@ -76,12 +76,17 @@ def covered(plan: View) -> set[str]:
 
 
 def data_stores(graph: Graph, plan: View, region: str) -> list[View]:
+    """The data stores `plan` recovers in `region`: its `scope`, or else every one its own file
+    declares there (a plan in a module instance covers that instance's, not its neighbours')."""
     scope = covered(plan)
+    own = prefix_of(plan.address)
     secondaries = {ref.address for c in graph.of_kind("aurora") for ref in c.model.global_secondary
                    if isinstance(ref, v.ResourceRef)}
     out = []
     for view in graph.all():
         if view.kind not in DATA_KINDS or view.region != region or (scope and view.address not in scope):
+            continue
+        if not scope and not view.address.startswith(own):
             continue
         if view.kind == "aurora" and view.address in secondaries:
             continue

@@ -67,14 +67,19 @@ def test_scope_lists_resources():
 
 def test_a_dr_configuration_used_as_a_module_names_its_own_region_scopes(tmp_path):
     """`primary = primary` in a DR plan means the module's own region block, whatever the
-    instance is called (`shop.primary`): the scopes are read under the plan's own prefix."""
+    instance is called (`shop.primary`): the scopes are read under the plan's own prefix, and
+    without a `scope` it covers its own file's data stores, not a neighbouring module's."""
     from pathlib import Path
 
     from archform.dsl.resolve import resolve
     from archform.stdlib import dr_sites
     example = Path(__file__).resolve().parents[2] / "examples" / "dr_warm_standby.arch"
     (tmp_path / "dr.arch").write_text(example.read_text())
-    (tmp_path / "main.arch").write_text('use "./dr.arch" as dr\ndr shop {}\n')
+    # beside it, another module's data lake in the same region, which the DR plan does not cover
+    pipeline = example.parent / "stream_pipeline.arch"
+    (tmp_path / "pipeline.arch").write_text(pipeline.read_text())
+    (tmp_path / "main.arch").write_text('use "./dr.arch" as dr\nuse "./pipeline.arch" as pipeline\n'
+                                        'dr shop {}\npipeline lake {}\n')
     desired, diags = resolve(tmp_path / "main.arch")
     assert not [d for d in diags if d.is_error], [d.summary for d in diags if d.is_error]
     assert "shop.shop_dr" in desired.resources

@@ -93,9 +93,12 @@ class Dr(Loop):
             secondary = aliases.get(a.get("secondary"), a.get("secondary"))
             plan = Plan(rec, primary, secondary)
             covered = set(a.get("scope") or [])
+            own = dr_sites.prefix_of(rec.address or "")  # without a scope: what its own file declares
             for kind in DATA_KINDS:
                 for store in w.of_kind(kind):
                     if store.region != primary or (covered and store.id not in covered):
+                        continue
+                    if not covered and not (store.address or "").startswith(own):
                         continue
                     found = self._store(store, secondary)
                     if found is not None:
