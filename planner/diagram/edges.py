@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from .nesting import endpoint_node, region_frame, zone_frame
 from .scene import Edge, Node, Scene, ref, refs
+from .wiring import WIRES, Wiring, wires
 
 USERS = "~users"
 PUBLIC_CIDRS = ("0.0.0.0/0", "::/0")
@@ -78,90 +79,11 @@ def connect(scene: Scene) -> None:
 
     # --- traffic along declared wiring
     served: set[str] = set()   # resources something else sends traffic to
+    wiring = Wiring(items, add, traffic_port, served)
     for a, it in sorted(items.items()):
-        at, k = it.attrs, it.kind
-        if k == "dns_record":
-            target = ref(at.get("alias"))
-            if target:
-                if at.get("failover") == "secondary":
-                    add(a, target, "failover", "secondary")
-                else:
-                    add(a, target, "traffic", "primary" if at.get("failover") == "primary" else "")
-                served.add(target)
-            hc = ref(at.get("health_check"))
-            if hc:
-                add(hc, a, "uses")
-        elif k == "cloudfront":
-            for origin in at.get("origin") or []:
-                target = ref(origin.get("target"))
-                if target:
-                    add(a, target, "traffic", origin.get("access") or "")
-                    served.add(target)
-        elif k == "global_accelerator":
-            for ep in at.get("endpoint") or []:
-                target = ref(ep.get("target"))
-                if target:
-                    add(a, target, "traffic")
-                    served.add(target)
-        elif k == "load_balancer":
-            for lst in at.get("listener") or []:
-                targets = refs(lst.get("forward")) + [ref(r.get("forward")) for r in lst.get("rule") or []]
-                for tg in targets:
-                    if tg:
-                        traffic_port(a, tg, lst.get("port"))
-                        served.add(tg)
-        elif k == "autoscaling_group":
-            for tg in refs(at.get("target_groups")):
-                port = items[tg].attrs.get("port") if tg in items else None
-                traffic_port(tg, a, port)
-                served.add(a)
-        elif k == "target_group":
-            for t in at.get("targets") or []:
-                target = ref(t.get("target") if isinstance(t, dict) else t)
-                if target:
-                    traffic_port(a, target, at.get("port"))
-                    served.add(target)
-        elif k in MESSAGING:
-            _messaging(a, it, add, served, items)
-        elif k in EVENTS:
-            _events(a, it, add, served)
-        elif k in HYBRID:
-            _hybrid(a, it, add, served)
-        elif k in CONTAINERS:
-            _containers(a, it, add, served, items, traffic_port)
-        elif k == "health_check":
-            target = ref(at.get("target"))
-            if target:
-                add(a, target, "monitors", at.get("path") or "")
-            for child in refs(at.get("child_checks")):
-                add(a, child, "uses")
-            if ref(at.get("alarm")):
-                add(a, ref(at.get("alarm")), "monitors", "alarm")
-        elif k == "waf_web_acl":  # the firewall filters what reaches each protected resource
-            distributions = [c for c, other in sorted(items.items())
-                             if other.kind == "cloudfront" and ref(other.attrs.get("web_acl")) == a]
-            for target in refs(at.get("resources")) + distributions:
-                add(a, target, "monitors", "WAF")
-        elif k in OPERATIONS:
-            _operations(a, it, add)
-        elif k == "network_firewall":  # its policy and rule groups → it → its endpoints in their subnets
-            for s in refs(at.get("subnets")):
-                subnet = items.get(s)
-                if subnet is not None:
-                    add(a, endpoint_node(a, subnet.attrs.get("az")), "uses", "endpoint")
-            if ref(at.get("firewall_policy")):
-                add(ref(at.get("firewall_policy")), a, "uses")
-        elif k == "firewall_policy":
-            for group in refs(at.get("stateless_rule_groups")) + refs(at.get("stateful_rule_groups")):
-                add(group, a, "uses")
-        elif k == "shield_protection" and ref(at.get("resource")):
-            add(a, ref(at.get("resource")), "monitors", "Shield Advanced")
-        elif k == "cloudwatch_alarm":
-            scale = at.get("scale")
-            if isinstance(scale, dict) and ref(scale.get("group")):
-                add(a, ref(scale.get("group")), "uses", f"scales ({scale.get('policy')})")
-            for topic in refs(at.get("alarm_actions")) + refs(at.get("ok_actions")):
-                add(a, topic, "messaging", "notifies")
+        wire = WIRES.get(it.kind)
+        if wire is not None:
+            wire(a, it, wiring)
 
     # --- traffic allowed by security groups: from the compute a rule admits to what the group
     # protects (a load balancer sends only to its target groups, drawn above; egress rules
@@ -582,3 +504,12 @@ def _containers(a, it, add, served: set, items: dict, traffic_port) -> None:
     for other in used:
         if other and other in items:
             add(other, a, "uses")
+
+
+# the families whose lines are drawn by the functions above, registered beside the single kinds
+# of wiring.py: `connect` looks each resource's kind up in WIRES
+wires(*MESSAGING)(lambda a, it, w: _messaging(a, it, w.add, w.served, w.items))
+wires(*EVENTS)(lambda a, it, w: _events(a, it, w.add, w.served))
+wires(*HYBRID)(lambda a, it, w: _hybrid(a, it, w.add, w.served))
+wires(*CONTAINERS)(lambda a, it, w: _containers(a, it, w.add, w.served, w.items, w.traffic_port))
+wires(*OPERATIONS)(lambda a, it, w: _operations(a, it, w.add))
