@@ -40,6 +40,7 @@ class OpResult:
     id: str | None = None
     error: str = ""
     skipped_because: Op | None = None  # the failed operation that kept this one from running
+    made: bool = False  # failed, yet it changed the cloud (created or updated, then a postcondition failed)
 
 
 @dataclass
@@ -58,7 +59,7 @@ class ApplyResult:
     def counts(self) -> dict[str, int]:
         out = {"added": 0, "changed": 0, "destroyed": 0}
         for r in self.results:
-            if not r.ok:
+            if not r.ok and not r.made:
                 continue
             if r.action is Action.CREATE:
                 out["added"] += 1
@@ -373,7 +374,7 @@ def _create(c: Change, op, intent: str, journal: _Journaling, provider, live: _L
     live.set(record)
     if broken:  # it exists and is recorded, as made; what depends on it is not applied
         progress("error", c.address, broken)
-        return OpResult(op, c.address, Action.CREATE, False, remote.id, error=broken)
+        return OpResult(op, c.address, Action.CREATE, False, remote.id, error=broken, made=True)
     progress("done", c.address, f"created [id={remote.id}]")
     return OpResult(op, c.address, Action.CREATE, True, remote.id)
 
@@ -395,7 +396,7 @@ def _update(c: Change, op, intent: str, journal: _Journaling, provider, live: _L
     broken = _postconditions(c, remote)
     if broken:
         progress("error", c.address, broken)
-        return OpResult(op, c.address, Action.UPDATE, False, remote.id, error=broken)
+        return OpResult(op, c.address, Action.UPDATE, False, remote.id, error=broken, made=True)
     progress("done", c.address, f"updated [id={remote.id}]")
     return OpResult(op, c.address, Action.UPDATE, True, remote.id)
 

@@ -51,6 +51,7 @@ def test_a_failing_postcondition_fails_the_apply_of_its_resource_and_skips_its_d
     assert "primary.web" in state and "primary.ip" not in state  # made, and recorded as made
     assert state["primary.web"].outputs["public_ip"] == ip
     assert state["primary.web"].lifecycle.postconditions[0].condition == "self.public_ip == null"
+    assert result.counts()["added"] == 4  # v, gw, pub, and web: made, though its postcondition failed
 
 
 def test_a_holding_postcondition_lets_the_apply_finish(bench):
