@@ -97,6 +97,10 @@ class Declaring(ResolverState):
         for item in ctx.module.items:
             t = type(item)
             if t is ast.Use:
+                if item.alias == "check":  # `check ... { }` is a policy block: the alias could never be used
+                    self.diags.append(error("'check' names policy blocks and cannot be a module's alias",
+                                            item.alias_span, help=f'use "{item.path}" as checks'))
+                    continue
                 self._bind(scope, item.alias, UseBinding(item.alias, ctx.uses.get(item.alias), item), item.alias_span)
             elif t is ast.Param:
                 continue  # bound by the caller
