@@ -26,32 +26,17 @@ NETWORK = """  vpc main {
 # The two-AZ network most catalogue tests start from, written out in full (one attribute a
 # line) as their fixtures had it, so the line numbers in their diagnostics' snapshots stay put:
 # VPC `main` with subnets `a` and `b` in two AZs (and VPC `other`, in TWO_AZ_VPCS).
-TWO_AZ_VPC = """  vpc main {
+_MAIN = """  vpc main {
     cidr = 10.0.0.0/16
-  }
-
-  subnet a {
-    vpc  = main
-    cidr = 10.0.1.0/24
-    az   = a
-  }
-
-  subnet b {
-    vpc  = main
-    cidr = 10.0.2.0/24
-    az   = b
   }
 """
 
-TWO_AZ_VPCS = """  vpc main {
-    cidr = 10.0.0.0/16
-  }
-
-  vpc other {
+_OTHER = """  vpc other {
     cidr = 10.9.0.0/16
   }
+"""
 
-  subnet a {
+_SUBNETS = """  subnet a {
     vpc  = main
     cidr = 10.0.1.0/24
     az   = a
@@ -63,3 +48,6 @@ TWO_AZ_VPCS = """  vpc main {
     az   = b
   }
 """
+
+TWO_AZ_VPC = _MAIN + "\n" + _SUBNETS
+TWO_AZ_VPCS = _MAIN + "\n" + _OTHER + "\n" + _SUBNETS
