@@ -84,6 +84,14 @@ def arn(service: str, region: str | None, resource: str, account: str = ACCOUNT)
     return f"arn:aws:{service}:{region or ''}:{account}:{resource}"
 
 
+def name_in(id: str | None) -> str | None:
+    """The name at the end of a named resource's id: `arn:aws:eks:R:A:cluster/shop` → `shop`
+    (for kinds whose names hold no `/` or `:`); any other id is returned as it is."""
+    if not id or not id.startswith("arn:"):
+        return id
+    return id.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
 def ec2_arn(kind: str, region: str | None, id: str) -> str:
     return arn("ec2", region, f"{EC2_ARN_TYPE[kind]}/{id}")
 

@@ -43,59 +43,36 @@ ID_FORMAT = {
     "iam_user": r"[\w+=,.@-]{1,64}",
     "iam_group": r"[\w+=,.@-]{1,128}",
     "instance_profile": r"[\w+=,.@-]{1,128}",
-    "scp": r"p-[0-9a-z]{8}",
-    "autoscaling_group": r"[a-z0-9-]{1,255}",
-    "rds": r"[a-z][a-z0-9-]{0,62}", "aurora": r"[a-z][a-z0-9-]{0,62}", "elasticache": r"[a-z][a-z0-9-]{0,39}",
-    "dynamodb_table": r"[a-zA-Z0-9_.-]{3,255}", "s3_bucket": r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+    "scp": r"p-[0-9a-z]{8}", "s3_bucket": r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
     "dns_zone": r"Z[0-9A-Z]{20}", "dns_record": r"Z[0-9A-Z]{20}_www\.example\.com_A", "health_check": UUID,
     "cloudfront": r"E[0-9A-Z]{13}",
     "global_accelerator": rf"arn:aws:globalaccelerator::{ACCT}:accelerator/{UUID}",
     "sqs_queue": rf"https://sqs\.us-east-1\.amazonaws\.com/{ACCT}/[A-Za-z0-9_-]{{1,80}}",
     "sns_topic": rf"arn:aws:sns:us-east-1:{ACCT}:[A-Za-z0-9_-]{{1,256}}",
-    "lambda_function": r"[A-Za-z0-9_-]{1,64}",
     "lambda_event_source": UUID,
-    "kinesis_stream": r"[A-Za-z0-9_.-]{1,128}",
     "api_gateway": r"[a-z0-9]{10}",
     "cognito_user_pool": r"us-east-1_[0-9A-Z]{9}",
     "workload": r"workload-0[0-9a-f]{16}",
-    "firehose": r"[A-Za-z0-9_.-]{1,64}",
     "event_bus": rf"arn:aws:events:us-east-1:{ACCT}:event-bus/[A-Za-z0-9_.-]{{1,256}}",
     "event_rule": rf"arn:aws:events:us-east-1:{ACCT}:rule/[A-Za-z0-9_.-]{{1,256}}/[A-Za-z0-9_.-]{{1,64}}",
     "state_machine": rf"arn:aws:states:us-east-1:{ACCT}:stateMachine:[A-Za-z0-9_-]{{1,80}}",
     "mq_broker": rf"b-{UUID}",
-    "documentdb_cluster": r"[a-z][a-z0-9-]{0,62}", "neptune_cluster": r"[a-z][a-z0-9-]{0,62}",
-    "rds_proxy": r"[a-z][a-z0-9-]{0,59}",
     "msk_cluster": rf"arn:aws:kafka:us-east-1:{ACCT}:cluster/[A-Za-z][A-Za-z0-9-]{{0,63}}/{UUID}-[0-9]{{1,2}}",
-    "fsx_file_system": r"fs-0[0-9a-f]{16}",
-    "dms_replication_instance": r"[a-z][a-z0-9-]{0,62}", "dms_endpoint": r"[a-z][a-z0-9-]{0,62}",
-    "dms_replication_task": r"[a-z][a-z0-9-]{0,62}",
-    "redshift_cluster": r"[a-z][a-z0-9-]{0,62}", "redshift_serverless": UUID, "opensearch_domain": r"[a-z][a-z0-9-]{2,27}",
-    "glue_database": r"[a-z0-9_]{1,255}", "glue_crawler": r"[a-z0-9-]{1,255}", "athena_workgroup": r"[A-Za-z0-9._-]{1,128}",
-    "emr_cluster": r"j-[0-9A-Z]{13}", "keyspaces_keyspace": r"[A-Za-z0-9][A-Za-z0-9_]{0,47}",
-    "keyspaces_table": r"[A-Za-z0-9][A-Za-z0-9_]{0,47}\|[A-Za-z0-9][A-Za-z0-9_]{0,47}",
-    "timestream_database": r"[A-Za-z0-9_.-]{3,256}", "timestream_table": r"[A-Za-z0-9_.-]{3,256}\|[A-Za-z0-9_.-]{3,256}",
-    "eks_cluster": r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", "eks_node_group": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
-    "eks_fargate_profile": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
-    "apprunner_service": r"[0-9a-f]{32}",
-    "beanstalk_application": r"[^/]{1,100}", "beanstalk_environment": r"e-[0-9a-z]{10}",
-    "batch_compute_environment": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}", "batch_job_queue": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}",
-    "batch_job_definition": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}",
+    "fsx_file_system": r"fs-0[0-9a-f]{16}", "redshift_serverless": UUID,
+    "emr_cluster": r"j-[0-9A-Z]{13}",
+    "apprunner_service": r"[0-9a-f]{32}", "beanstalk_environment": r"e-[0-9a-z]{10}",
     "cognito_identity_pool": rf"us-east-1:{UUID}",
     "transit_gateway": rf"tgw-{HEX17}", "transit_gateway_attachment": rf"tgw-attach-{HEX17}",
     "transit_gateway_route_table": rf"tgw-rtb-{HEX17}", "customer_gateway": rf"cgw-{HEX17}",
     "vpn_gateway": rf"vgw-{HEX17}", "vpn_connection": rf"vpn-{HEX17}", "dx_connection": r"dxcon-[a-z0-9]{8}",
-    "dx_gateway": UUID, "dx_virtual_interface": r"dxvif-[a-z0-9]{8}", "backup_vault": r"[A-Za-z0-9_-]{2,50}",
+    "dx_gateway": UUID, "dx_virtual_interface": r"dxvif-[a-z0-9]{8}",
     "backup_plan": UUID,
-    "ecr_repository": r"[a-z0-9][a-z0-9._/-]{1,255}", "ecs_cluster": r"[A-Za-z0-9_-]{1,255}",
     "ecs_task_definition": rf"arn:aws:ecs:us-east-1:{ACCT}:task-definition/[A-Za-z0-9_-]{{1,255}}:[0-9]+",
     "ecs_service": rf"arn:aws:ecs:us-east-1:{ACCT}:service/[A-Za-z0-9_-]{{1,255}}/[A-Za-z0-9_-]{{1,255}}",
     "kms_key": rf"arn:aws:kms:us-east-1:{ACCT}:key/{UUID}",
     "secret": rf"arn:aws:secretsmanager:us-east-1:{ACCT}:secret:[A-Za-z0-9/_+=.@-]{{1,512}}-[A-Za-z0-9]{{6}}",
-    "ssm_parameter": r"/[A-Za-z0-9_./-]{1,1010}",
     "waf_web_acl": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/webacl/[\w-]{{1,128}}/{UUID}",
-    "waf_ip_set": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/ipset/[\w-]{{1,128}}/{UUID}",
-    "cloudwatch_alarm": r"[^\x00-\x1f]{1,255}", "log_group": r"[.\-_/#A-Za-z0-9]{1,512}",
-    "composite_alarm": r"[^\x00-\x1f]{1,255}", "dashboard": r"[A-Za-z0-9_-]{1,255}",
+    "waf_ip_set": rf"arn:aws:wafv2:us-east-1:{ACCT}:regional/ipset/[\w-]{{1,128}}/{UUID}", "dashboard": r"[A-Za-z0-9_-]{1,255}",
     "cloudtrail_trail": rf"arn:aws:cloudtrail:us-east-1:{ACCT}:trail/[A-Za-z0-9][A-Za-z0-9._-]{{2,127}}",
     "flow_log": r"fl-[0-9a-f]{17}",
     "config_recorder": rf"arn:aws:config:us-east-1:{ACCT}:configuration-recorder/default/[0-9a-z]{{8}}",
@@ -105,6 +82,48 @@ ID_FORMAT = {
     "network_firewall": rf"arn:aws:network-firewall:us-east-1:{ACCT}:firewall/[A-Za-z0-9-]{{1,128}}",
     "shield_protection": rf"arn:aws:shield::{ACCT}:protection/{UUID}",
     "guardduty_detector": r"[0-9a-f]{32}",
+}
+
+# a kind whose name is unique only in its region is known by its ARN (an id is unique in the
+# account: the same name in two regions is two resources); the ARN holds a name of this shape
+REGIONAL_NAME = {
+    "autoscaling_group": r"[a-z0-9-]{1,255}",
+    "rds": r"[a-z][a-z0-9-]{0,62}",
+    "aurora": r"[a-z][a-z0-9-]{0,62}",
+    "elasticache": r"[a-z][a-z0-9-]{0,39}",
+    "dynamodb_table": r"[a-zA-Z0-9_.-]{3,255}",
+    "lambda_function": r"[A-Za-z0-9_-]{1,64}",
+    "kinesis_stream": r"[A-Za-z0-9_.-]{1,128}",
+    "firehose": r"[A-Za-z0-9_.-]{1,64}",
+    "documentdb_cluster": r"[a-z][a-z0-9-]{0,62}",
+    "neptune_cluster": r"[a-z][a-z0-9-]{0,62}",
+    "rds_proxy": r"[a-z][a-z0-9-]{0,59}",
+    "dms_replication_instance": r"[a-z][a-z0-9-]{0,62}",
+    "dms_endpoint": r"[a-z][a-z0-9-]{0,62}",
+    "dms_replication_task": r"[a-z][a-z0-9-]{0,62}",
+    "redshift_cluster": r"[a-z][a-z0-9-]{0,62}",
+    "opensearch_domain": r"[a-z][a-z0-9-]{2,27}",
+    "glue_database": r"[a-z0-9_]{1,255}",
+    "glue_crawler": r"[a-z0-9-]{1,255}",
+    "athena_workgroup": r"[A-Za-z0-9._-]{1,128}",
+    "keyspaces_keyspace": r"[A-Za-z0-9][A-Za-z0-9_]{0,47}",
+    "keyspaces_table": r"[A-Za-z0-9][A-Za-z0-9_]{0,47}",
+    "timestream_database": r"[A-Za-z0-9_.-]{3,256}",
+    "timestream_table": r"[A-Za-z0-9_.-]{3,256}",
+    "eks_cluster": r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}",
+    "eks_node_group": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
+    "eks_fargate_profile": r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}",
+    "beanstalk_application": r"[^/]{1,100}",
+    "batch_compute_environment": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}",
+    "batch_job_queue": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}",
+    "batch_job_definition": r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}",
+    "backup_vault": r"[A-Za-z0-9_-]{2,50}",
+    "ecr_repository": r"[a-z0-9][a-z0-9._/-]{1,255}",
+    "ecs_cluster": r"[A-Za-z0-9_-]{1,255}",
+    "ssm_parameter": r"/[A-Za-z0-9_./-]{1,1010}",
+    "cloudwatch_alarm": r"[^\x00-\x1f]{1,255}",
+    "log_group": r"[.\-_/#A-Za-z0-9]{1,512}",
+    "composite_alarm": r"[^\x00-\x1f]{1,255}",
 }
 
 ARN_FORMAT = {
@@ -150,7 +169,9 @@ ARN_FORMAT = {
     "athena_workgroup": rf"arn:aws:athena:us-east-1:{ACCT}:workgroup/{{id}}",
     "emr_cluster": rf"arn:aws:elasticmapreduce:us-east-1:{ACCT}:cluster/{{id}}",
     "keyspaces_keyspace": rf"arn:aws:cassandra:us-east-1:{ACCT}:/keyspace/{{id}}/",
+    "keyspaces_table": rf"arn:aws:cassandra:us-east-1:{ACCT}:/keyspace/[A-Za-z0-9_]+/table/{{id}}",
     "timestream_database": rf"arn:aws:timestream:us-east-1:{ACCT}:database/{{id}}",
+    "timestream_table": rf"arn:aws:timestream:us-east-1:{ACCT}:database/[A-Za-z0-9_.-]+/table/{{id}}",
     "eks_cluster": rf"arn:aws:eks:us-east-1:{ACCT}:cluster/{{id}}",
     "eks_node_group": rf"arn:aws:eks:us-east-1:{ACCT}:nodegroup/[A-Za-z0-9_-]+/{{id}}/{UUID}",
     "eks_fargate_profile": rf"arn:aws:eks:us-east-1:{ACCT}:fargateprofile/[A-Za-z0-9_-]+/{{id}}/{UUID}",
@@ -236,6 +257,12 @@ def test_attributes_come_back_as_sent_and_read_agrees_with_create(world, cloud):
 
 def test_ids_and_arns_have_aws_shapes(world):
     for handle, remote in world.remotes.items():
+        if remote.kind in REGIONAL_NAME:
+            pattern = ARN_FORMAT[remote.kind].replace("{id}", f"(?:{REGIONAL_NAME[remote.kind]})")
+            assert re.fullmatch(pattern, remote.outputs["arn"]), f"{handle}: {remote.outputs['arn']}"
+            # the id is the ARN (a job definition's ARN adds the revision: a submission by the id runs the latest)
+            assert remote.outputs["arn"] in (remote.id, remote.id + ":1"), f"{handle}: {remote.id}"
+            continue
         assert re.fullmatch(ID_FORMAT[remote.kind], remote.id), f"{remote.kind} {handle}: {remote.id}"
         if remote.kind in ARN_FORMAT:
             pattern = ARN_FORMAT[remote.kind].replace("{id}", re.escape(remote.id))
@@ -247,12 +274,13 @@ def test_names_endpoints_and_dns_names(world):
     assert re.fullmatch(r"web-[a-z0-9]{8}-\d{10}\.us-east-1\.elb\.amazonaws\.com", lb["dns_name"])
     assert lb["zone_id"] == "Z35SXDOTRQ7X7K"
     db = world["db"]
-    assert re.fullmatch(rf"{db.id}\.c[0-9a-z]{{11}}\.us-east-1\.rds\.amazonaws\.com", db.outputs["endpoint"])
+    assert re.fullmatch(rf"{db.id.rsplit(':', 1)[-1]}\.c[0-9a-z]{{11}}\.us-east-1\.rds\.amazonaws\.com", db.outputs["endpoint"])
     assert db.outputs["port"] == 5432
     orders = world["orders"]
     h = db.outputs["endpoint"].split(".")[1]  # one identifier per account and region, as AWS
-    assert orders.outputs["endpoint"] == f"{orders.id}.cluster-{h}.us-east-1.rds.amazonaws.com"
-    assert orders.outputs["reader_endpoint"] == f"{orders.id}.cluster-ro-{h}.us-east-1.rds.amazonaws.com"
+    name = orders.id.rsplit(":", 1)[-1]  # arn:aws:rds:REGION:ACCOUNT:cluster:NAME
+    assert orders.outputs["endpoint"] == f"{name}.cluster-{h}.us-east-1.rds.amazonaws.com"
+    assert orders.outputs["reader_endpoint"] == f"{name}.cluster-ro-{h}.us-east-1.rds.amazonaws.com"
     assert re.fullmatch(r"d[0-9a-z]{13}\.cloudfront\.net", world["cdn"].outputs["domain_name"])
     assert world["cdn"].outputs["zone_id"] == "Z2FDTNDATAQYW2"
     site = world["site"].outputs
@@ -266,7 +294,7 @@ def test_names_endpoints_and_dns_names(world):
     bastion = world["bastion"].outputs
     assert bastion["private_dns"] == "ip-" + bastion["private_ip"].replace(".", "-") + ".ec2.internal"
     assert bastion["public_dns"] == "ec2-" + bastion["public_ip"].replace(".", "-") + ".compute-1.amazonaws.com"
-    assert world["cache"].outputs["endpoint"].startswith(f"master.{world['cache'].id}.")
+    assert world["cache"].outputs["endpoint"].startswith(f"master.{world['cache'].id.rsplit(':', 1)[-1]}.")
     assert world["cache"].outputs["endpoint"].endswith(".use1.cache.amazonaws.com")
     assert world["sessions"].outputs["stream_arn"].startswith(world["sessions"].outputs["arn"] + "/stream/")
 
@@ -582,10 +610,12 @@ def test_load_balancer_has_a_node_per_az(world, cloud, builder):
 def test_aurora_places_writer_and_replicas_across_azs(world, cloud):
     orders = world["orders"]
     members = _members(cloud, orders.id, "aurora_instance")
+    name = orders.id.rsplit(":", 1)[-1]  # arn:aws:rds:REGION:ACCOUNT:cluster:NAME
+    db = f"arn:aws:rds:us-east-1:{ACCT}:db:{name}"  # each instance is a DB instance of its own, known by its ARN
     assert [(m[0], m[1], m[3]) for m in members] == [
-        (f"{orders.id}-instance-1", "us-east-1a", "writer"),
-        (f"{orders.id}-instance-2", "us-east-1b", "reader"),
-        (f"{orders.id}-instance-3", "us-east-1a", "reader")]
+        (f"{db}-instance-1", "us-east-1a", "writer"),
+        (f"{db}-instance-2", "us-east-1b", "reader"),
+        (f"{db}-instance-3", "us-east-1a", "reader")]
     cloud.update("aurora", orders.id, {**orders.attrs, "instances": 5}, ["instances"])
     assert [m[1] for m in _members(cloud, orders.id, "aurora_instance")] == \
         ["us-east-1a", "us-east-1b", "us-east-1a", "us-east-1b", "us-east-1a"]

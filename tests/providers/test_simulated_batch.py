@@ -51,7 +51,8 @@ def test_a_queue_lists_its_environments_in_order(batch):
     r = batch.ref
     q = batch.add("jobs", "batch_job_queue", name="jobs", priority=10, compute_environments=[r("ondemand")])
     assert q.outputs["arn"] == f"arn:aws:batch:us-east-1:{ACCT}:job-queue/jobs"
-    assert q.outputs["compute_environment_order"] == [{"order": 1, "compute_environment": "ondemand"}]
+    assert q.outputs["compute_environment_order"] == [
+        {"order": 1, "compute_environment": "arn:aws:batch:us-east-1:123456789012:compute-environment/ondemand"}]
 
 
 def test_what_the_batch_api_refuses(batch, cloud):

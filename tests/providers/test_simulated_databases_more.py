@@ -5,6 +5,8 @@ of the AZs, shrinking brokers or storage)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from archform.providers.base import InvalidParameter
@@ -33,13 +35,13 @@ def test_documentdb_and_neptune_have_their_own_endpoints_and_ports(net):
     docs = net.add("docs", "documentdb_cluster", instance_class="db.r6g.large", instances=3, port=27017,
                    subnets=[r("a"), r("b"), r("c")])
     graph = net.add("graph", "neptune_cluster", instance_class="db.r6g.large", port=8182, subnets=[r("a"), r("b")])
-    assert docs.outputs["endpoint"].startswith(f"{docs.id}.cluster-c")
+    assert docs.outputs["endpoint"].startswith(f"{docs.id.rsplit(':', 1)[1]}.cluster-c")
     assert docs.outputs["endpoint"].endswith(".us-east-1.docdb.amazonaws.com")
-    assert docs.outputs["reader_endpoint"].startswith(f"{docs.id}.cluster-ro-")
+    assert docs.outputs["reader_endpoint"].startswith(f"{docs.id.rsplit(':', 1)[1]}.cluster-ro-")
     assert [(i["az"], i["role"]) for i in docs.outputs["instances"]] == [
         ("us-east-1a", "writer"), ("us-east-1b", "reader"), ("us-east-1c", "reader")]
     assert graph.outputs["endpoint"].endswith(".us-east-1.neptune.amazonaws.com") and graph.outputs["port"] == 8182
-    assert docs.outputs["arn"] == f"arn:aws:rds:us-east-1:123456789012:cluster:{docs.id}"
+    assert docs.outputs["arn"] == docs.id and docs.id.startswith("arn:aws:rds:us-east-1:123456789012:cluster:docs-")
     with pytest.raises(InvalidParameter) as e:
         net.add("lone", "documentdb_cluster", instance_class="db.r6g.large", subnets=[r("a"), r("a2")])
     assert code_of(e) == "DBSubnetGroupDoesNotCoverEnoughAZs"
@@ -53,7 +55,7 @@ def test_a_proxy_is_refused_what_register_db_proxy_targets_refuses(net):
     net.add("far", "rds", engine="postgres", instance_class="db.m5.large", subnets=[r("x"), r("y")], manage_master_password=True)
     pool = net.add("pool", "rds_proxy", target=r("orders"), subnets=[r("a"), r("b")])
     assert pool.outputs["arn"].startswith("arn:aws:rds:us-east-1:123456789012:db-proxy:prx-0")
-    assert pool.outputs["endpoint"].startswith(f"{pool.id}.proxy-c")
+    assert pool.id == pool.outputs["arn"] and re.match(r"pool-[a-z0-9]{8}\.proxy-c", pool.outputs["endpoint"])
     assert pool.outputs["engine_family"] == "POSTGRESQL"
     assert [n["az"] for n in pool.outputs["nodes"]] == ["us-east-1a", "us-east-1b"]
     refusals = {

@@ -57,14 +57,15 @@ def _tasks(cloud, service) -> list:
 def test_ids_and_arns_have_aws_shapes(ecs):
     repo, cluster, task = ecs["images"], ecs["apps"], _task(ecs)
     service = _service(ecs)
-    assert repo.outputs["uri"] == f"{ACCT}.dkr.ecr.us-east-1.amazonaws.com/{repo.id}"
-    assert repo.outputs["arn"] == f"arn:aws:ecr:us-east-1:{ACCT}:repository/{repo.id}"
-    assert cluster.outputs["arn"] == f"arn:aws:ecs:us-east-1:{ACCT}:cluster/{cluster.id}"
+    assert repo.outputs["uri"] == f"{ACCT}.dkr.ecr.us-east-1.amazonaws.com/{repo.id.split('/', 1)[1]}"
+    assert repo.outputs["arn"] == repo.id and repo.id.startswith(f"arn:aws:ecr:us-east-1:{ACCT}:repository/images-")
+    assert cluster.outputs["arn"] == cluster.id and cluster.id.startswith(f"arn:aws:ecs:us-east-1:{ACCT}:cluster/")
     assert cluster.outputs["capacity_providers"] == ["FARGATE", "FARGATE_SPOT"]
     assert task.id == f"arn:aws:ecs:us-east-1:{ACCT}:task-definition/{task.outputs['family']}:1"
-    assert service.id == f"arn:aws:ecs:us-east-1:{ACCT}:service/{cluster.id}/{service.outputs['name']}"
+    cluster_name = cluster.id.rsplit("/", 1)[1]
+    assert service.id == f"arn:aws:ecs:us-east-1:{ACCT}:service/{cluster_name}/{service.outputs['name']}"
     for t in service.outputs["tasks"]:
-        assert re.fullmatch(rf"arn:aws:ecs:us-east-1:{ACCT}:task/{cluster.id}/[0-9a-f]{{32}}", t)
+        assert re.fullmatch(rf"arn:aws:ecs:us-east-1:{ACCT}:task/{cluster_name}/[0-9a-f]{{32}}", t)
 
 
 def test_fargate_tasks_spread_over_the_azs_each_with_an_address_registered_by_ip(ecs, cloud):

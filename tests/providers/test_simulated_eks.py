@@ -12,6 +12,7 @@ import pytest
 from archform.providers.base import DependencyViolation, InvalidParameter
 
 ACCT = "123456789012"
+SHOP = f"arn:aws:eks:us-east-1:{ACCT}:cluster/shop"
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def eks(network):
 
 def test_a_cluster_has_aws_shaped_endpoint_issuer_and_arn(eks):
     k = eks.remotes["k8s"]
-    assert k.id == "shop" and k.outputs["arn"] == f"arn:aws:eks:us-east-1:{ACCT}:cluster/shop"
+    assert k.id == k.outputs["arn"] == SHOP  # known by its ARN: a cluster "shop" may be in every region
     assert re.fullmatch(r"https://[0-9A-F]{32}\.gr7\.us-east-1\.eks\.amazonaws\.com", k.outputs["endpoint"])
     token = k.outputs["endpoint"][8:40]
     assert k.outputs["oidc_issuer"] == f"https://oidc.eks.us-east-1.amazonaws.com/id/{token}"
@@ -68,16 +69,16 @@ def test_a_cluster_with_a_node_group_is_not_deleted(eks, cloud):
     r = eks.ref
     eks.add("workers", "eks_node_group", cluster=r("k8s"), role=r("node_role"), subnets=[r("a")], min=1, max=2)
     with pytest.raises(DependencyViolation) as e:
-        cloud.delete("eks_cluster", "shop")
+        cloud.delete("eks_cluster", SHOP)
     assert e.value.code == "ResourceInUseException"
 
 
 def test_one_minor_version_at_a_time(eks, cloud):
     sent = eks.sent["k8s"]
     with pytest.raises(InvalidParameter) as e:
-        cloud.update("eks_cluster", "shop", {**sent, "version": "1.33"}, ["version"])
+        cloud.update("eks_cluster", SHOP, {**sent, "version": "1.33"}, ["version"])
     assert "one minor version at a time, and never down" in str(e.value)
-    assert cloud.update("eks_cluster", "shop", {**sent, "version": "1.36"}, ["version"]).outputs["version"] == "1.36"
+    assert cloud.update("eks_cluster", SHOP, {**sent, "version": "1.36"}, ["version"]).outputs["version"] == "1.36"
 
 
 @pytest.mark.parametrize("kind, data, code, message", [

@@ -41,7 +41,7 @@ def test_keyspaces_and_timestream_tables_are_named_in_their_parent(network, clou
     assert ks.outputs["arn"] == "arn:aws:cassandra:us-east-1:123456789012:/keyspace/telemetry/"
     t = network.add("t", "keyspaces_table", keyspace=r("ks"), name="readings", columns={"id": "uuid"},
                     partition_key=["id"])
-    assert t.id == "telemetry|readings" and t.outputs["capacity_mode"] == "PAY_PER_REQUEST"
+    assert t.id == "arn:aws:cassandra:us-east-1:123456789012:/keyspace/telemetry/table/readings" and t.outputs["capacity_mode"] == "PAY_PER_REQUEST"
     assert t.outputs["point_in_time_recovery"] == "ENABLED" and t.outputs["encryption"] == "AWS_OWNED_KMS_KEY"
     with pytest.raises(InvalidParameter) as e:
         network.add("lone", "keyspaces_keyspace", regions=["us-west-2", "eu-west-1"])
@@ -53,7 +53,7 @@ def test_keyspaces_and_timestream_tables_are_named_in_their_parent(network, clou
     assert db.outputs["kms_key"].endswith(":alias/aws/timestream")
     cpu = network.add("cpu", "timestream_table", database=r("db"), name="cpu", memory_retention=dur("12h"),
                       magnetic_retention=dur("30d"))
-    assert cpu.id == "metrics|cpu" and (cpu.outputs["memory_store_hours"], cpu.outputs["magnetic_store_days"]) == (12, 30)
+    assert cpu.id == "arn:aws:timestream:us-east-1:123456789012:database/metrics/table/cpu" and (cpu.outputs["memory_store_hours"], cpu.outputs["magnetic_store_days"]) == (12, 30)
     with pytest.raises(InvalidParameter) as e:
         cloud.update("timestream_table", cpu.id, {**cpu.attrs, "memory_retention": "9000h"}, ["memory_retention"])
     assert "between 1 and 8766" in str(e.value)

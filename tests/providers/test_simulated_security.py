@@ -68,7 +68,7 @@ def test_a_secret_refuses_a_replica_in_its_own_region(builder):
 
 def test_a_parameter_is_known_by_its_name_and_versions_each_change(builder, cloud):
     p = builder.add("url", "ssm_parameter", name="/shop/prod/db-url", value="postgres://a")
-    assert p.id == "/shop/prod/db-url"
+    assert p.id == "arn:aws:ssm:us-east-1:123456789012:parameter/shop/prod/db-url"  # its ARN: a name per region
     assert p.outputs["arn"] == "arn:aws:ssm:us-east-1:123456789012:parameter/shop/prod/db-url"
     assert p.outputs["version"] == 1 and p.outputs["tier"] == "Standard"
     changed = cloud.update("ssm_parameter", p.id, {"value": "postgres://b"})
@@ -143,7 +143,7 @@ def test_an_alarm_is_known_by_its_name_and_starts_without_data(builder):
     topic = builder.add("ops", "sns_topic")
     alarm = builder.add("hot", "cloudwatch_alarm", name="shop-hot", namespace="Shop", metric="Errors", threshold=1,
                         alarm_actions=[builder.ref("ops")])
-    assert alarm.id == "shop-hot" and alarm.outputs["arn"] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-hot"
+    assert alarm.id == alarm.outputs["arn"] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-hot"
     assert alarm.outputs["state"] == "INSUFFICIENT_DATA"
     assert topic.id in alarm.attrs["alarm_actions"]
 
@@ -166,7 +166,7 @@ def test_cloudwatch_refuses_what_put_metric_alarm_refuses(builder):
 def test_a_log_group_keeps_its_retention_and_refuses_a_key_of_another_region(builder):
     from archform.stdlib.types import dur
     group = builder.add("app", "log_group", name="/shop/app", retention=dur("30d"))
-    assert group.id == "/shop/app" and group.outputs["retention_days"] == 30
+    assert group.id == "arn:aws:logs:us-east-1:123456789012:log-group:/shop/app" and group.outputs["retention_days"] == 30
     assert group.outputs["arn"] == "arn:aws:logs:us-east-1:123456789012:log-group:/shop/app"
     builder.add("far_key", "kms_key", region="eu-west-1")
     with pytest.raises(NotFound):  # KMS keys are per region (notes §23.2.1)

@@ -28,7 +28,7 @@ def _function(b, policies=("service-role/AWSLambdaKinesisExecutionRole",)):
 
 def test_stream_names_arns_shards_and_encryption(builder):
     s = builder.add("s", "kinesis_stream", name="clicks")
-    assert s.id == "clicks" and s.outputs["arn"] == f"arn:aws:kinesis:us-east-1:{ACCT}:stream/clicks"
+    assert s.id == s.outputs["arn"] == f"arn:aws:kinesis:us-east-1:{ACCT}:stream/clicks"
     assert s.outputs["mode"] == "ON_DEMAND" and len(s.outputs["open_shards"]) == 4
     assert s.outputs["encryption_type"] == "KMS" and s.outputs["key_id"] == "alias/aws/kinesis"
     p = builder.add("p", "kinesis_stream", mode="provisioned", shards=3)

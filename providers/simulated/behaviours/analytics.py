@@ -72,7 +72,7 @@ class RedshiftCluster(Named):
             az = list(zones)[i % len(zones)]
             add_node(op, rec, "redshift_node", role, zones[az][0],
                      attrs={"name": role, "nodes": rec.attrs.get("nodes") or 2},
-                     id=f"{rec.name}-{role}")
+                     id=f"{rec.id}/{role}")
 
     def update(self, op: Op, rec: Record, old: Record):
         for node in op.tx.owned(rec.id, "redshift_node"):
@@ -179,9 +179,9 @@ class OpensearchDomain(Named):
                 name = f"{role}-{i + 1}"  # a chaos fault names it: primary.search/data-1
                 if subnet is not None:
                     add_node(op, rec, "opensearch_node", node_role, subnet, attrs={"name": name},
-                             id=f"{rec.name}-{name}")
+                             id=f"{rec.id}/{name}")
                 else:
-                    op.add_owned(rec, "opensearch_node", node_role, {"name": name}, az=az, id=f"{rec.name}-{name}")
+                    op.add_owned(rec, "opensearch_node", node_role, {"name": name}, az=az, id=f"{rec.id}/{name}")
 
     def update(self, op: Op, rec: Record, old: Record):
         for node in op.tx.owned(rec.id, "opensearch_node"):
@@ -205,7 +205,8 @@ class GlueDatabase(Named):
 
     def identity(self, op: Op, rec: Record) -> None:
         super().identity(op, rec)
-        rec.name = rec.id = rec.name.replace("-", "_")  # Athena reads lower case and '_' only
+        rec.name = rec.name.replace("-", "_")  # Athena reads lower case and '_' only
+        rec.id = self.regional_id(op, rec)
 
     def arn(self, rec: Record) -> str:
         return ids.arn("glue", rec.region, f"database/{rec.name}")

@@ -23,11 +23,11 @@ class BackupVault(Named):
         return rec.attrs.get("name")
 
     def arn(self, rec: Record) -> str:
-        return ids.arn("backup", rec.region, f"backup-vault:{rec.id}")
+        return ids.arn("backup", rec.region, f"backup-vault:{rec.name}")
 
     def outputs(self, op: Op, rec: Record) -> dict:
         lock = rec.attrs.get("lock")
-        return {"arn": self.arn(rec), "name": rec.id, "locked": bool(lock),
+        return {"arn": self.arn(rec), "name": rec.name, "locked": bool(lock),
                 "encryption_key": rec.attrs.get("kms_key") or "alias/aws/backup"}
 
 

@@ -62,7 +62,12 @@ class Behaviour:
 
 class Named(Behaviour):
     """A kind known by a name: generated from the address (plus a short suffix, as
-    CloudFormation does) unless `explicit_name` gives one; unique per region or globally."""
+    CloudFormation does) unless `explicit_name` gives one; unique per region or globally.
+
+    A record's id is unique in the account (the store, the state and every reference are keyed
+    by it), so a kind whose name is unique only in its region is known by its ARN, which holds
+    the region: `/shop/app` in us-east-1 and in eu-west-1 are two log groups, as in AWS. A
+    globally unique name (a bucket, a role) is the id itself."""
 
     name_max = 63
     letter_first = False
@@ -84,10 +89,20 @@ class Named(Behaviour):
         if taken is not None:
             raise Conflict(self.taken_message(name, taken), code=self.name_taken_code)
         rec.name = name
-        rec.id = name if self.id_is_name else self.make_id(op, rec, n)
+        if not self.id_is_name:
+            rec.id = self.make_id(op, rec, n)
+        elif self.name_unique == "global":
+            rec.id = name
+        else:
+            rec.id = self.regional_id(op, rec)
 
     def taken_message(self, name: str, taken: Record) -> str:
         return f"A {rec_title(taken.kind)} named '{name}' already exists"
+
+    def regional_id(self, op: Op, rec: Record) -> str:
+        """The id of a kind whose name is unique in its region: its ARN, made from the name and
+        region (a kind whose ARN changes over its life, or needs what `create` makes, overrides this)."""
+        return self.arn(rec)
 
     def make_id(self, op: Op, rec: Record, n: int) -> str:
         return ids.ec2_id(rec.kind, op.seed, n)

@@ -139,6 +139,10 @@ class BatchJobDefinition(_BatchNamed):
     """Each registration is a new revision of the name (1, 2, …); RegisterJobDefinition refuses
     a Fargate job without an execution role."""
 
+    def regional_id(self, op: Op, rec: Record) -> str:
+        # the name without a revision (what a job submitted by name runs: the latest); `arn` has it
+        return ids.arn("batch", rec.region, f"job-definition/{rec.name}")
+
     def arn(self, rec: Record) -> str:
         return ids.arn("batch", rec.region, f"job-definition/{rec.name}:{rec.outputs.get('revision', 1)}")
 

@@ -87,7 +87,7 @@ class BeanstalkEnvironment(AutoscalingGroup):
         return "e-" + ids.base36(op.seed, n, 10, "beanstalk")
 
     def arn(self, rec: Record) -> str:
-        return ids.arn("elasticbeanstalk", rec.region, f"environment/{rec.attrs.get('application')}/{rec.name}")
+        return ids.arn("elasticbeanstalk", rec.region, f"environment/{ids.name_in(rec.attrs.get('application'))}/{rec.name}")
 
     def validate(self, op: Op, rec: Record, old: Record | None):
         a = rec.attrs

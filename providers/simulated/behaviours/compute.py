@@ -119,7 +119,7 @@ class AutoscalingGroup(Named):
 
     def arn(self, rec: Record) -> str:
         return ids.arn("autoscaling", rec.region,
-                       f"autoScalingGroup:{ids.uuid(0, rec.seq, rec.id)}:autoScalingGroupName/{rec.name}")
+                       f"autoScalingGroup:{ids.uuid(0, rec.seq, rec.name)}:autoScalingGroupName/{rec.name}")
 
     def validate(self, op: Op, rec: Record, old: Record | None):
         a = rec.attrs

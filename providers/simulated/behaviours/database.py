@@ -43,6 +43,23 @@ def check_subnet_group(op: Op, rec: Record, min_azs: int, what: str):
     return vpc
 
 
+# members that are AWS resources of their own, known by their ARN (their identifier is unique in
+# the region only): `arn:aws:rds:us-east-1:ACCOUNT:db:shop-instance-1`
+_MEMBER_ARN = {"rds_instance": ("rds", "db"), "aurora_instance": ("rds", "db"), "docdb_instance": ("rds", "db"),
+               "neptune_instance": ("rds", "db"), "cache_node": ("elasticache", "cluster")}
+
+
+def member_id(owner: Record, kind: str, name: str | None) -> str | None:
+    """A named member's id, unique in the account: its ARN, or (a node AWS does not expose) its
+    owner's id and its name."""
+    if name is None:
+        return None
+    if kind in _MEMBER_ARN:
+        service, what = _MEMBER_ARN[kind]
+        return ids.arn(service, owner.region, f"{what}:{name}")
+    return f"{owner.id}/{name}"
+
+
 def place_members(op: Op, owner: Record, kind: str, roles: list[str], names: list[str] | None = None,
                   start: int = 0) -> list[Record]:
     """Owned members, the i-th in the (start+i)-th AZ of the subnets (round robin), each with an
@@ -53,12 +70,13 @@ def place_members(op: Op, owner: Record, kind: str, roles: list[str], names: lis
     for i, role in enumerate(roles):
         k = start + i
         name = names[i] if names else None
+        id = member_id(owner, kind, name)
         if zones:
             az = list(zones)[k % len(zones)]
-            node = add_node(op, owner, kind, role, zones[az][0], attrs={"name": name} if name else None, id=name)
+            node = add_node(op, owner, kind, role, zones[az][0], attrs={"name": name} if name else None, id=id)
         else:
             az = region_zones[k % len(region_zones)] if region_zones else None
-            node = op.add_owned(owner, kind, role, {"name": name} if name else {}, az=az, id=name)
+            node = op.add_owned(owner, kind, role, {"name": name} if name else {}, az=az, id=id)
         made.append(node)
     return made
 
@@ -147,7 +165,7 @@ class StorageCluster(Named):
         if have < wanted:
             roles = ["writer" if i == 0 else "reader" for i in range(have, wanted)]
             names = [f"{rec.name}-instance-{i + 1}" for i in range(have, wanted)]
-            taken = {m.id for m in members}
+            taken = {m.attrs.get("name") for m in members}
             names = [n if n not in taken else f"{n}-{ids.base36(op.seed, rec.seq, 4, n)}" for n in names]
             place_members(op, rec, self.member, roles, names, start=have)
 
@@ -158,7 +176,7 @@ class StorageCluster(Named):
         return {"endpoint": f"{rec.name}.cluster-{host}", "reader_endpoint": f"{rec.name}.cluster-ro-{host}",
                 "port": port_of(rec) or self.port,
                 "instances": [{"id": m.id, "role": m.role, "az": m.az, "private_ip": m.attrs.get("private_ip"),
-                               "endpoint": f"{m.id}.{host}"} for m in members]}
+                               "endpoint": f"{m.attrs.get('name')}.{host}"} for m in members]}
 
     def check_delete(self, op: Op, rec: Record):
         if rec.attrs.get("deletion_protection"):

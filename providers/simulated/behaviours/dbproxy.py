@@ -24,9 +24,15 @@ class RdsProxy(Named):
     letter_first = True
     name_taken_code = "DBProxyAlreadyExistsFault"
 
-    def arn(self, rec: Record) -> str | None:
-        rid = rec.outputs.get("resource_id")
-        return ids.arn("rds", rec.region, f"db-proxy:{rid}") if rid else None
+    def regional_id(self, op: Op, rec: Record) -> str:
+        return ids.arn("rds", rec.region, f"db-proxy:{self.resource_id(op, rec)}")
+
+    @staticmethod
+    def resource_id(op: Op, rec: Record) -> str:
+        return "prx-" + ids.hex17(op.seed, rec.seq)
+
+    def arn(self, rec: Record) -> str:
+        return rec.id
 
     def validate(self, op: Op, rec: Record, old: Record | None):
         at = rec.attrs
@@ -55,7 +61,7 @@ class RdsProxy(Named):
                 "InvalidParameterValue")
 
     def create(self, op: Op, rec: Record):
-        rec.outputs["resource_id"] = "prx-" + ids.hex17(op.seed, rec.seq)
+        rec.outputs["resource_id"] = self.resource_id(op, rec)
         self._nodes(op, rec)
 
     def update(self, op: Op, rec: Record, old: Record):

@@ -29,7 +29,7 @@ class _Dms(Named):
 
     def arn(self, rec: Record) -> str:
         # the resource id derives from the identifier (itself drawn from the run's seed)
-        body = ids.upper_alnum(0, rec.seq or 0, 26, f"{rec.kind}/{rec.id}")
+        body = ids.upper_alnum(0, rec.seq or 0, 26, f"{rec.kind}/{rec.name}")
         return ids.arn("dms", rec.region, f"{_ARN_TYPE[rec.kind]}:{body}")
 
 

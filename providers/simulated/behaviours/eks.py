@@ -100,8 +100,8 @@ class EksNodeGroup(AutoscalingGroup):
         return f"NodeGroup already exists with name {name} and cluster name {taken.attrs.get('cluster')}"
 
     def arn(self, rec: Record) -> str:
-        return ids.arn("eks", rec.region, f"nodegroup/{rec.attrs.get('cluster')}/{rec.name}/"
-                                          f"{ids.uuid(0, rec.seq, rec.id)}")
+        return ids.arn("eks", rec.region, f"nodegroup/{ids.name_in(rec.attrs.get('cluster'))}/{rec.name}/"
+                                          f"{ids.uuid(0, rec.seq, rec.name)}")
 
     def validate(self, op: Op, rec: Record, old: Record | None):
         a = rec.attrs
@@ -153,8 +153,8 @@ class EksFargateProfile(Named):
         return rec.attrs.get("name")
 
     def arn(self, rec: Record) -> str:
-        return ids.arn("eks", rec.region, f"fargateprofile/{rec.attrs.get('cluster')}/{rec.name}/"
-                                          f"{ids.uuid(0, rec.seq, rec.id)}")
+        return ids.arn("eks", rec.region, f"fargateprofile/{ids.name_in(rec.attrs.get('cluster'))}/{rec.name}/"
+                                          f"{ids.uuid(0, rec.seq, rec.name)}")
 
     def validate(self, op: Op, rec: Record, old: Record | None):
         a = rec.attrs

@@ -1,6 +1,6 @@
 """Amazon Keyspaces keyspaces and tables, Timestream databases and tables (notes §18.9,
 §18.10): serverless, known by name. A keyspace's name is unique in its region, a table's in
-its keyspace (or database); a table's id is `KEYSPACE|TABLE` as CloudFormation's Ref gives it.
+its keyspace (or database); a table's id is its ARN (region, keyspace and name: unique in the account).
 CreateKeyspace refuses a multi-Region keyspace without its own Region or with fewer than two;
 CreateTable refuses a table whose keyspace (database) does not exist, provisioned capacity
 without capacity units, retention outside AWS's ranges."""
@@ -31,7 +31,8 @@ class KeyspacesKeyspace(Named):
 
     def identity(self, op: Op, rec: Record) -> None:
         super().identity(op, rec)
-        rec.name = rec.id = _underscored(rec.name)  # Keyspaces names take '_', not '-'
+        rec.name = _underscored(rec.name)  # Keyspaces names take '_', not '-'
+        rec.id = self.regional_id(op, rec)
 
     def validate(self, op: Op, rec: Record, old: Record | None):
         regions = rec.attrs.get("regions") or []
@@ -65,7 +66,8 @@ class ChildTable(Named):
         name = self.explicit_name(rec) or ids.generated_name(rec.address, rec.kind, ids.base36(op.seed, n, 8, "name"),
                                                              self.name_max, letter_first=True)
         name = self.clean(name)
-        rec.name, rec.id = name, f"{parent.name}|{name}"
+        # its ARN (the region, the parent and the name) is its id: unique in the account
+        rec.name, rec.id = name, ids.arn(self.service, rec.region, self.path(parent.name, name))
         if op.tx.get(rec.id) is not None:
             raise Conflict(f"Table {name} already exists in {parent.name}", code="ConflictException")
 
@@ -73,8 +75,7 @@ class ChildTable(Named):
         return name
 
     def arn(self, rec: Record) -> str:
-        parent, name = rec.id.split("|", 1)
-        return ids.arn(self.service, rec.region, self.path(parent, name))
+        return rec.id
 
     def path(self, parent: str, name: str) -> str:
         return f"/keyspace/{parent}/table/{name}"

@@ -127,7 +127,7 @@ class Alarms(Loop):
             return
         before, alarm.state = alarm.state, state
         self.sim.log("alarm.state", alarm.address, f"{before} → {state}: {why}", before=before, after=state)
-        self.world.route53.alarm_changed(alarm.rec.name, alarm.region, state)
+        self.world.route53.alarm_changed(alarm.rec.id, alarm.region, state)
         self._members_changed(alarm.id, state)
         attrs = alarm.rec.attrs
         if state == ALARM:
@@ -175,7 +175,7 @@ class Alarms(Loop):
             rule = c.rec.attrs.get("rule") or alarm_rule.any_of(list(c.members))
             self.sim.log("alarm.state", c.address, f"{before} → {wanted}: rule {rule} "
                          f"{'holds' if wanted == ALARM else 'does not hold'} ({shown})", before=before, after=wanted)
-            self.world.route53.alarm_changed(c.rec.name, c.region, wanted)
+            self.world.route53.alarm_changed(c.rec.id, c.region, wanted)
             self._notify(c, c.rec.attrs.get("alarm_actions" if wanted == ALARM else "ok_actions"))
             self._members_changed(c.id, wanted)
 

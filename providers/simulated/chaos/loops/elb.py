@@ -266,11 +266,15 @@ class Elb(Loop):
         self.world.dirty = True
 
     def deregister(self, inst: Instance) -> None:
+        """A target leaves its groups (its instance terminated): with cross-zone off, a node whose
+        AZ has no healthy target left leaves the DNS answer, as after failed health checks."""
         for g in self.by_instance.pop(inst.id, []):
             t = g.targets.pop(inst.id, None)
             if t is not None:
                 g.account(t, -1)
                 g.moving.pop(inst.id, None)
+                for lb in g.lbs:
+                    self.refresh_dns(lb)
         self.world.dirty = True
 
     def instances_changed(self, batch: list[Instance]) -> None:

@@ -182,12 +182,12 @@ class Route53(Loop):
             found = self._targets[target] = rec.id if rec is not None else None
         return 1.0 if found is None else self.endpoint_served(found)
 
-    def alarm_changed(self, name: str, region: str | None, state: str) -> None:
-        """A CloudWatch alarm changed state (`alarms.py`): checks of type cloudwatch_alarm on it
-        are unhealthy in ALARM, healthy in OK, and as `insufficient_data` says without data."""
+    def alarm_changed(self, alarm: str, region: str | None, state: str) -> None:
+        """A CloudWatch alarm (its id) changed state (`alarms.py`): checks of type cloudwatch_alarm
+        on it are unhealthy in ALARM, healthy in OK, and as `insufficient_data` says without data."""
         for c in self.checks.values():
             a = c.rec.attrs
-            if c.type != "cloudwatch_alarm" or a.get("alarm") != name or (a.get("alarm_region") or region) != region:
+            if c.type != "cloudwatch_alarm" or a.get("alarm") != alarm or (a.get("alarm_region") or region) != region:
                 continue
             if state == "INSUFFICIENT_DATA":
                 mode = a.get("insufficient_data") or "last_known_status"
