@@ -27,7 +27,10 @@ def import_resource(store, provider, desired, address: str, id: str) -> tuple[st
             return f"error: {id} is already managed as '{other.address}'", False
     remote = provider.read(d.kind, id)
     if remote is None:
-        return f"error: the provider has no {d.kind} with id {id}", False
+        hint = _by_name(provider, d.kind, d.region, id)
+        return f"error: the provider has no {d.kind} with id {id}" + (
+            f"\n  = help: a {d.kind} whose name is unique only in its region is known by its ARN: "
+            f"`archform import {address} {hint}`" if hint else ""), False
     if remote.kind != d.kind:
         return f"error: {id} is a {remote.kind}, but '{address}' is a {d.kind}", False
     by_id = {r.id: r.address for r in snapshot.resources.values() if r.id}
@@ -36,3 +39,10 @@ def import_resource(store, provider, desired, address: str, id: str) -> tuple[st
         edit.put(StateResource(address, d.kind, remote.id, d.region, d.name, d.key, config, remote.attrs,
                                remote.outputs, d.deps, d.lifecycle, Status.OK))
     return f"Imported {id} as {address}. Run `archform plan` to see how it differs from the configuration.", True
+
+
+def _by_name(provider, kind: str, region: str | None, name: str) -> str | None:
+    """The id (an ARN) of the one resource of this kind and region whose ARN ends in `name`."""
+    found = [r.id for r in provider.list(kind)
+             if r.region == region and r.id.startswith("arn:") and r.id.endswith((f":{name}", f"/{name}"))]
+    return found[0] if len(found) == 1 else None

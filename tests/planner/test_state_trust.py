@@ -330,3 +330,90 @@ def test_moved_statements_chain_and_carry_what_refresh_found(tmp_path):
     assert plan.exit_code == 2 and "1 to add" in plan.output, plan.output
     f.apply(config)
     f.converged(config)
+
+
+SAME_NAMES = """
+use "./regional" as regional
+
+region "us-east-1" as east {
+  regional site {}
+}
+
+region "eu-west-1" as west {
+  regional site {}
+}
+"""
+
+# one module, the same explicit names in every region it is used in: what a multi-region
+# architecture does (names unique per region in AWS: two regions, two resources each)
+REGIONAL = """
+log_group app {
+  name      = "/shop/app"
+  retention = 30d
+}
+
+ssm_parameter url {
+  name  = "/shop/prod/url"
+  value = "https://shop.example.com"
+}
+
+kinesis_stream clicks {
+  name = "shop-clicks"
+}
+
+keyspaces_keyspace shop {
+  name = "shop"
+}
+
+keyspaces_table orders {
+  keyspace      = shop
+  name          = "orders"
+  columns       = { id = text, at = timestamp }
+  partition_key = [id]
+}
+
+cloudwatch_alarm hot {
+  name      = "shop-hot"
+  namespace = "Shop"
+  metric    = "Errors"
+  threshold = 10
+}
+"""
+
+
+def test_the_same_names_in_two_regions_are_two_resources_each(tmp_path):
+    """The same log group, parameter, stream, keyspace, table and alarm names in us-east-1 and
+    eu-west-1 are twelve resources (it once stopped apply half-way with an internal error: the
+    modeled cloud keyed them by name alone), and destroy removes all twelve."""
+    f = Folder(tmp_path)
+    f.write(REGIONAL, "regional.arch")
+    config = f.write(SAME_NAMES)
+    result = f.apply(config)
+    assert "12 added" in result.output
+    ids = f.records()
+    assert len(ids) == len(set(ids.values())) == 12
+    assert ids["east.site.app"] == "arn:aws:logs:us-east-1:123456789012:log-group:/shop/app"
+    assert ids["west.site.app"] == "arn:aws:logs:eu-west-1:123456789012:log-group:/shop/app"
+    f.converged(config)
+    again = f.run("apply", str(config), "--auto-approve")
+    assert again.exit_code == 0 and "No changes" in again.output
+    gone = f.run("destroy", str(config), "--auto-approve")
+    assert gone.exit_code == 0, gone.output
+    assert f.records() == {} and f.cloud() == {}
+
+
+def test_import_by_a_regional_name_suggests_the_arn(tmp_path):
+    """A log group is known by its ARN (its name is unique only in its region): importing it by
+    name is refused with the command that works, which adopts it."""
+    f = Folder(tmp_path)
+    f.write(REGIONAL, "regional.arch")
+    config = f.write(SAME_NAMES)
+    f.apply(config)
+    assert f.run("state", "rm", "west.site.app").exit_code == 0
+    by_name = f.run("import", "west.site.app", "/shop/app", str(config))
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/shop/app"
+    assert by_name.exit_code == 1
+    assert by_name.output == ("error: the provider has no log_group with id /shop/app\n  = help: a log_group whose name "
+                              f"is unique only in its region is known by its ARN: `archform import west.site.app {arn}`\n")
+    assert f.run("import", "west.site.app", arn, str(config)).exit_code == 0
+    f.converged(config)
