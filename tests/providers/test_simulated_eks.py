@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from archform.providers.base import DependencyViolation, InvalidParameter
+from archform.providers.base import Conflict, DependencyViolation, InvalidParameter
 
 ACCT = "123456789012"
 SHOP = f"arn:aws:eks:us-east-1:{ACCT}:cluster/shop"
@@ -113,3 +113,22 @@ def test_the_nodes_run_on_hosts_of_their_subnets_azs(eks, cloud):
     assert len(rows) == 4 and all(row["host"] and row["rack"] for row in rows)
     assert Counter(row["az"] for row in rows) == {"us-east-1a": 2, "us-east-1b": 2}
     assert {row["instance_type"] for row in rows} == {"c6i.large"}
+
+
+def test_node_group_and_profile_names_are_unique_in_their_cluster_not_the_region(eks, cloud):
+    """Two clusters of one region may each have a node group "general" and a Fargate profile
+    "web" (CreateNodegroup refuses a name only within its cluster); a second "general" in the
+    same cluster is refused."""
+    r = eks.ref
+    eks.add("other", "eks_cluster", name="billing", role=r("cluster_role"), subnets=[r("a"), r("b")])
+    made = [eks.add(f"ng_{c}", "eks_node_group", cluster=r(c), name="general", role=r("node_role"),
+                    subnets=[r("a"), r("b")], min=1, max=2) for c in ("k8s", "other")]
+    assert [m.outputs["arn"].split("/")[1:3] for m in made] == [["shop", "general"], ["billing", "general"]]
+    for c in ("k8s", "other"):
+        eks.add(f"fp_{c}", "eks_fargate_profile", cluster=r(c), name="web", pod_execution_role=r("pod_role"),
+                subnets=[r("a"), r("b")], selector=[{"namespace": "web"}])
+    with pytest.raises(Conflict) as e:
+        eks.add("twice", "eks_node_group", cluster=r("k8s"), name="general", role=r("node_role"),
+                subnets=[r("a")], min=1, max=2)
+    assert e.value.code == "ResourceInUseException"
+    assert "NodeGroup already exists with name general and cluster name shop" in str(e.value)

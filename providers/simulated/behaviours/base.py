@@ -85,7 +85,7 @@ class Named(Behaviour):
         if name is None:
             name = ids.generated_name(rec.address, rec.kind, ids.base36(op.seed, n, 8, "name"), self.name_max,
                                       letter_first=self.letter_first)
-        taken = op.tx.by_name(rec.kind, name, None if self.name_unique == "global" else rec.region)
+        taken = self.name_taken(op, rec, name)
         if taken is not None:
             raise Conflict(self.taken_message(name, taken), code=self.name_taken_code)
         rec.name = name
@@ -95,6 +95,10 @@ class Named(Behaviour):
             rec.id = name
         else:
             rec.id = self.regional_id(op, rec)
+
+    def name_taken(self, op: Op, rec: Record, name: str) -> Record | None:
+        """The record already holding this name where it must be unique (the region or the account)."""
+        return op.tx.by_name(rec.kind, name, None if self.name_unique == "global" else rec.region)
 
     def taken_message(self, name: str, taken: Record) -> str:
         return f"A {rec_title(taken.kind)} named '{name}' already exists"
