@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from archform.dsl import values as v
-from archform.providers.base import DependencyViolation, InvalidParameter
+from archform.providers.base import Conflict, DependencyViolation, InvalidParameter
 
 ACCT = "123456789012"
 
@@ -196,3 +196,21 @@ def test_a_cluster_with_services_is_not_deleted_and_an_asg_backs_one_capacity_pr
     with pytest.raises(InvalidParameter) as e:
         cloud.create("ecs_cluster", "second", "us-east-1", attrs, "t-second")
     assert "already being used by another capacity provider" in str(e.value)
+
+
+def test_a_service_name_is_unique_in_its_cluster_not_the_region(ecs):
+    """Two clusters may each run a service "web" (CreateService refuses a name only within its
+    cluster); a second "web" in the same cluster is refused."""
+    r = ecs.ref
+    _task(ecs)
+    ecs.add("batch", "ecs_cluster", capacity_providers=["fargate"])
+
+    def web(handle, cluster):
+        return ecs.add(handle, "ecs_service", name="web", cluster=r(cluster), task_definition=r("web_task"),
+                       launch_type="fargate", desired=1, subnets=[r("a"), r("b")], security_groups=[r("sg")])
+
+    one, two = web("web_apps", "apps"), web("web_batch", "batch")
+    assert one.id != two.id and one.id.endswith("/web") and two.id.endswith("/web")
+    with pytest.raises(Conflict) as e:
+        web("web_again", "apps")
+    assert "a service named web already exists" in str(e.value)

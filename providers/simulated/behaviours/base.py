@@ -72,6 +72,7 @@ class Named(Behaviour):
     name_max = 63
     letter_first = False
     name_unique = "region"  # or "global"
+    name_parent: str | None = None  # unique only among the records with this parent ("cluster")
     name_taken_code = "AlreadyExists"
     id_is_name = True
 
@@ -97,8 +98,13 @@ class Named(Behaviour):
             rec.id = self.regional_id(op, rec)
 
     def name_taken(self, op: Op, rec: Record, name: str) -> Record | None:
-        """The record already holding this name where it must be unique (the region or the account)."""
-        return op.tx.by_name(rec.kind, name, None if self.name_unique == "global" else rec.region)
+        """The record already holding this name where it must be unique: the account, the
+        region, or the parent (two clusters may each have a node group "general")."""
+        if self.name_parent is None:
+            return op.tx.by_name(rec.kind, name, None if self.name_unique == "global" else rec.region)
+        parent = rec.attrs.get(self.name_parent)
+        return next((r for r in op.tx.query("kind = ? AND name = ? AND region = ?", (rec.kind, name, rec.region))
+                     if r.attrs.get(self.name_parent) == parent), None)
 
     def taken_message(self, name: str, taken: Record) -> str:
         return f"A {rec_title(taken.kind)} named '{name}' already exists"

@@ -194,6 +194,7 @@ class EcsService(Named):
     service = "ecs"
     name_max = 255
     name_taken_code = "InvalidParameterException"
+    name_parent = "cluster"  # two clusters may each run a service "web"
     id_is_name = False
 
     def explicit_name(self, rec: Record) -> str | None:

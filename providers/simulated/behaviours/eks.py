@@ -85,13 +85,6 @@ class EksCluster(Named):
             raise in_use(rec, users, code="ResourceInUseException", what=" (it has node groups or Fargate profiles)")
 
 
-def in_cluster(op: Op, rec: Record, name: str) -> Record | None:
-    """A node group's or Fargate profile's name is unique in its cluster (two clusters may each
-    have a node group "general")."""
-    return next((r for r in op.tx.query("kind = ? AND name = ? AND region = ?", (rec.kind, name, rec.region))
-                 if r.attrs.get("cluster") == rec.attrs.get("cluster")), None)
-
-
 class EksNodeGroup(AutoscalingGroup):
     """The node group's own Auto Scaling group: the same launching, scaling in and AZ
     balancing as `autoscaling_group`, from the node group's first instance type."""
@@ -99,12 +92,10 @@ class EksNodeGroup(AutoscalingGroup):
     service = "eks"
     name_max = 63
     name_taken_code = "ResourceInUseException"
+    name_parent = "cluster"
 
     def explicit_name(self, rec: Record) -> str | None:
         return rec.attrs.get("name")
-
-    def name_taken(self, op: Op, rec: Record, name: str) -> Record | None:
-        return in_cluster(op, rec, name)
 
     def taken_message(self, name: str, taken: Record) -> str:
         return f"NodeGroup already exists with name {name} and cluster name {ids.name_in(taken.attrs.get('cluster'))}"
@@ -158,9 +149,7 @@ class EksFargateProfile(Named):
     service = "eks"
     name_max = 63
     name_taken_code = "ResourceInUseException"
-
-    def name_taken(self, op: Op, rec: Record, name: str) -> Record | None:
-        return in_cluster(op, rec, name)
+    name_parent = "cluster"
 
     def explicit_name(self, rec: Record) -> str | None:
         return rec.attrs.get("name")
