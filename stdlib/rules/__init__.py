@@ -41,6 +41,14 @@ KINDS: dict[str, tuple[str, ...]] = {
     "reachability": ("load_balancer", "rds", "aurora", "elasticache"),
     "dr_rpo_redshift_snapshots": ("dr_plan", "redshift_cluster"),
     "waf_cloudfront_scope": ("cloudfront",),
+    "names_unique": ("apprunner_service", "athena_workgroup", "backup_vault", "batch_compute_environment",
+                     "batch_job_definition", "batch_job_queue", "beanstalk_application", "beanstalk_environment",
+                     "cloudtrail_trail", "cloudwatch_alarm", "composite_alarm", "config_recorder", "config_rule",
+                     "ecr_repository", "ecs_cluster", "ecs_service", "eks_cluster", "eks_fargate_profile",
+                     "eks_node_group", "event_bus", "firehose", "glue_crawler", "glue_database",
+                     "keyspaces_keyspace", "keyspaces_table", "kinesis_stream", "lambda_function", "log_group",
+                     "mq_broker", "opensearch_domain", "secret", "sns_topic", "sqs_queue", "ssm_parameter",
+                     "state_machine", "timestream_database", "timestream_table"),
 }
 
 

@@ -785,3 +785,24 @@ def test_a_store_held_by_another_process_answers_throttled(tmp_path):
         assert tx.next_number() == 1
     busy.close()
     holder.close()
+
+
+def test_validate_and_the_modeled_cloud_agree_where_a_name_is_unique():
+    """`names_unique` (validate) refuses the same explicit name where the modeled cloud's
+    behaviours do (their name_unique and name_parent, a table's parent), and nowhere else, so a
+    duplicate is found at validate rather than half-way through an apply."""
+    from archform.providers.simulated.behaviours import _TABLE
+    from archform.providers.simulated.behaviours.base import Named
+    from archform.providers.simulated.behaviours.keyspaces import ChildTable
+    from archform.providers.simulated.store import Record
+    from archform.stdlib.rules.names_unique import SCOPE
+    elsewhere = {"s3_bucket", "dashboard"}  # global: checked by s3_bucket_names_unique and the dashboard's check
+    expected = {}
+    for kind, b in _TABLE.items():
+        if not isinstance(b, Named) or kind in elsewhere:
+            continue
+        if b.explicit_name(Record("x", kind, "us-east-1", {"name": "probe"}, {})) != "probe":
+            continue  # no name of the author's: generated, never two alike
+        assert b.name_unique == "region", kind
+        expected[kind] = b.parent if isinstance(b, ChildTable) else b.name_parent
+    assert SCOPE == expected

@@ -1,0 +1,53 @@
+"""An explicit name is unique where AWS makes it unique: in its region (a log group, a function,
+a queue, ...) or in its parent (a node group in its cluster, a table in its keyspace). Two
+resources of one configuration given the same name there would have the second refused at
+apply (`ResourceAlreadyExists` and the like), half-way through; the same name in another
+region, or under another parent, is a different resource and fine.
+
+Buckets (global: `s3_bucket_names_unique`) and dashboards (global: the dashboard's own check)
+are checked elsewhere. The modeled cloud refuses the same names (its behaviours' `name_unique`
+and `name_parent`; a test keeps this table and them in agreement).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from archform.stdlib.schema import Graph, Issue, Related
+
+# kind → the attribute naming its parent (None: unique in the region)
+SCOPE: dict[str, str | None] = {
+    "apprunner_service": None, "athena_workgroup": None, "backup_vault": None,
+    "batch_compute_environment": None, "batch_job_definition": None, "batch_job_queue": None,
+    "beanstalk_application": None, "beanstalk_environment": None, "cloudtrail_trail": None,
+    "cloudwatch_alarm": None, "composite_alarm": None, "config_recorder": None, "config_rule": None,
+    "ecr_repository": None, "ecs_cluster": None, "eks_cluster": None, "event_bus": None, "firehose": None,
+    "glue_crawler": None, "glue_database": None, "keyspaces_keyspace": None, "kinesis_stream": None,
+    "lambda_function": None, "log_group": None, "mq_broker": None, "opensearch_domain": None, "secret": None,
+    "sns_topic": None, "sqs_queue": None, "ssm_parameter": None, "state_machine": None,
+    "timestream_database": None,
+    "ecs_service": "cluster", "eks_node_group": "cluster", "eks_fargate_profile": "cluster",
+    "keyspaces_table": "keyspace", "timestream_table": "database",
+}
+
+# kinds sharing one namespace of names (PutCompositeAlarm refuses a metric alarm's name)
+NAMESPACE = {"composite_alarm": "cloudwatch_alarm"}
+
+
+def names_unique(graph: Graph) -> Iterable[Issue]:
+    first: dict[tuple, str] = {}
+    for view in graph.of_kind(*SCOPE):  # in declaration order: the first one written keeps its name
+        name = view.get("name")
+        if not isinstance(name, str):
+            continue  # generated, or known only after apply
+        parent_attr = SCOPE[view.kind]
+        parent = view.get(parent_attr) if parent_attr else None
+        key = (NAMESPACE.get(view.kind, view.kind), view.region, getattr(parent, "address", parent), name)
+        if key not in first:
+            first[key] = view.address
+            continue
+        where = f"{parent_attr} '{key[2]}'" if parent_attr else view.region or "its region"
+        yield Issue(f"the name '{name}' is already taken in {where} by '{first[key]}'", ("name",),
+                    address=view.address, related=(Related(first[key], ("name",), "first named here"),),
+                    help=f"names are unique in {'their ' + parent_attr if parent_attr else 'a region'}: give each "
+                         f"its own (the same name in another {parent_attr or 'region'} is another resource)")
