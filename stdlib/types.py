@@ -488,12 +488,12 @@ def validator_of(t):
     return _validator_fn(t)
 
 
-def Validated(func, word: bool = False, refs: tuple[str, ...] = ()):
+def Validated(func, word: bool = False, refs: tuple[str, ...] = (), across: tuple[str, ...] = ()):
     """An attribute type from a one-argument validator function (raising `fail(...)`).
 
     `word`: a bare name written there is a word (`db.m5.large`), as for Enum; `refs`: the
-    kinds of resource it may reference."""
-    meta = ([WORD] if word else []) + ([RefTo(tuple(refs))] if refs else [])
+    kinds of resource it may reference (`across`: those of them that may be in another region)."""
+    meta = ([WORD] if word else []) + ([RefTo(tuple(refs), tuple(across))] if refs else [])
     return Annotated[(Any, PlainValidator(func), _SER, *meta)]
 
 
@@ -519,8 +519,9 @@ def OneOf(*types, what: str):
         raise specific or fail(f"expected {what}, got {_describe(x)}")
 
     kinds = tuple(k for t in types for m in _metadata(t, RefTo) for k in m.kinds)
+    across = tuple(k for t in types for m in _metadata(t, RefTo) for k in m.across)
     word = not kinds and any(_metadata(t, WordLike) for t in types)
-    return Validated(check, word=word, refs=kinds)
+    return Validated(check, word=word, refs=kinds, across=across)
 
 
 def ListOf(t):
@@ -533,7 +534,8 @@ def ListOf(t):
         return [inner(e) for e in x]
 
     kinds = tuple(k for m in _metadata(t, RefTo) for k in m.kinds)
-    return Validated(check, word=bool(_metadata(t, WordLike)) and not kinds, refs=kinds)
+    across = tuple(k for m in _metadata(t, RefTo) for k in m.across)
+    return Validated(check, word=bool(_metadata(t, WordLike)) and not kinds, refs=kinds, across=across)
 
 
 def Choice(*choices: str, aliases: dict[str, str] | None = None, what: str = "value"):

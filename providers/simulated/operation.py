@@ -12,13 +12,6 @@ from .errors import not_found
 from .store import Record, Tx
 
 # (referring kind, top-level attribute) pairs that may name a resource of another region
-CROSS_REGION = {("vpc_peering", "peer_vpc"), ("aurora", "global_secondary"), ("rds", "replica_of"),
-                ("s3_bucket", "replication"),
-                ("sns_topic", "subscription"),
-                ("event_rule", "target"),
-                ("backup_plan", "rule"),
-                ("kms_key", "replica_of")}
-
 # How ids of a kind start, to tell a missing id from a literal value at a site that takes both
 _ARN_PREFIX = {
     "load_balancer": "arn:aws:elasticloadbalancing:", "target_group": "arn:aws:elasticloadbalancing:",
@@ -111,8 +104,9 @@ class Op:
                 raise not_found(site.kinds, value, where=where)
             if "*" not in site.kinds and target.kind not in site.kinds:
                 raise not_found(site.kinds, value, where=where, actual=target.kind)
+            # in another region only where the catalogue says so (`Ref.anywhere`, `across=`)
             if (regional(rec.kind) and regional(target.kind) and target.region != rec.region
-                    and (rec.kind, path[0]) not in CROSS_REGION):
+                    and target.kind not in site.across):
                 raise not_found(site.kinds if "*" not in site.kinds else target.kind, value, where=where,
                                 region=rec.region)
             found.append((attributes.format_path(path), value))

@@ -10,6 +10,8 @@ AWS's rules, each a diagnostic here:
   SSE-KMS. Management events are recorded (read and write, §21.2), data events (S3 objects,
   Lambda invocations, DynamoDB items) only for the resources `data_events` names (they are high
   volume). At most 5 trails per region (CloudTrail quotas), at most 250 data resources a trail.
+  The bucket may be in another region (a central logging bucket); the KMS key must be in the
+  bucket's region, the log group in the trail's.
 - A flow log captures the IP traffic of a VPC, a subnet or one network interface (§24.7):
   ACCEPT, REJECT or ALL traffic, to a log group, an S3 bucket or a Firehose stream taking direct
   puts, aggregated over 60 s or 600 s (AWS's default, 10 minutes).
@@ -27,13 +29,14 @@ from pydantic import Field
 
 from archform.dsl import values as v
 from archform.stdlib.kinds._config_rules import FLOW_LOG_FIELDS, FREQUENCIES, MANAGED_RULES
-from archform.stdlib.kinds.keys import KmsKeyRef
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.types import Bool, Choice, Duration, Ref, Str, Tags, Validated, dur, fail
+from archform.stdlib.types import Bool, Choice, Duration, OneOf, Ref, Str, Tags, Validated, dur, fail
 
 MAX_TRAILS_PER_REGION = 5  # CloudTrail quotas: "Trails per region: 5"
 MAX_DATA_RESOURCES = 250  # CloudTrail: data resources across a trail's event selectors
 FLOW_LOG_INTERVALS = (60, 600)  # MaxAggregationInterval, seconds
+# a trail's key encrypts in the bucket's region, wherever that is
+BucketKeyRef = OneOf(Ref.anywhere["kms_key"], Str, what="a KMS key: a kms_key resource, or a key id, ARN or alias")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 _RESOURCE_TYPE = re.compile(r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
 _CONFIG_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
@@ -76,13 +79,13 @@ class CloudtrailTrail(Kind):
     force_new: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: Str | None = None
-    bucket: Ref["s3_bucket"]
+    bucket: Ref.anywhere["s3_bucket"]  # a central logging bucket may be in another region
     prefix: Str | None = None
     log_group: Ref["log_group"] | None = None
     multi_region: Bool = True
     include_global_events: Bool = True
     log_file_validation: Bool = True
-    kms_key: KmsKeyRef | None = None
+    kms_key: BucketKeyRef | None = None
     management_events: Choice("all", "read_only", "write_only", "none", what="management events") = "all"
     data_events: list[Ref["s3_bucket", "lambda_function", "dynamodb_table"]] = Field(default_factory=list)
     logging: Bool = True
@@ -98,6 +101,11 @@ class CloudtrailTrail(Kind):
             yield Issue("a multi-region trail records the global services' events (IAM, STS, CloudFront): "
                         "include_global_events cannot be false", ("include_global_events",),
                         help="remove include_global_events = false, or set multi_region = false")
+        bucket, key = deref(graph, self.bucket), deref(graph, self.kms_key)
+        if bucket is not None and key is not None and bucket.region != key.region:
+            yield Issue(f"a trail's KMS key must be in its bucket's region ({bucket.region}), but '{key.address}' is "
+                        f"in {key.region}", ("kms_key",), related=(Related(bucket.address, ("bucket",), "the bucket"),),
+                        help=f"use a key of {bucket.region} (CloudTrail encrypts where it writes)")
         if self.management_events == "none" and not self.data_events:
             yield Issue("this trail records nothing: management_events = none and no data_events",
                         ("management_events",), help="management_events = all (notes §21.2: logged by default)")

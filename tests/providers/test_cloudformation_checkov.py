@@ -176,6 +176,7 @@ ACCEPTED = {
         ("CKV_AWS_27", "IrelandCopy"), ("CKV_AWS_27", "PrimaryFailed"), ("CKV_AWS_27", "PrimaryJobs"),
     },
     "hybrid_network": set(),
+    "central_trail": {("CKV_AWS_18", "LogsArchive")},  # the trail's bucket (archform: AF-SEC-008)
     "backup_restore": {
         ("CKV_AWS_18", "PrimaryDocuments"), ("CKV_AWS_119", "PrimaryOrders"), ("CKV_AWS_166", "PrimaryVault"),
         ("CKV_AWS_166", "StandbyDrVault"),

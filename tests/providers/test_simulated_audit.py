@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from archform.providers.base import Conflict, InvalidParameter, LimitExceeded
+from archform.providers.base import Conflict, InvalidParameter, LimitExceeded, NotFound
 from archform.stdlib.types import dur
 
 
@@ -15,6 +15,17 @@ def test_a_trail_is_known_by_its_name_logs_from_the_start_in_every_region(builde
     assert trail.outputs["name"] == "org-trail"
     assert trail.id == trail.outputs["arn"] == "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail"
     assert trail.outputs["is_logging"] and trail.outputs["is_multi_region"] and trail.outputs["log_file_validation"]
+
+
+def test_a_trail_writes_to_a_central_bucket_of_another_region_but_logs_to_a_group_of_its_own(builder):
+    """A central logging bucket may be anywhere (CloudTrail writes where the bucket is); the
+    CloudWatch Logs group is delivered in the trail's home region, so one elsewhere is not found."""
+    builder.add("central", "s3_bucket", region="eu-west-1")
+    trail = builder.add("main", "cloudtrail_trail", bucket=builder.ref("central"))
+    assert trail.attrs["bucket"] == builder["central"].id
+    builder.add("far_logs", "log_group", region="eu-west-1")
+    with pytest.raises(NotFound):
+        builder.add("other", "cloudtrail_trail", bucket=builder.ref("central"), log_group=builder.ref("far_logs"))
 
 
 def test_cloudtrail_refuses_a_sixth_trail_in_a_region_and_a_multi_region_trail_without_global_events(builder):

@@ -97,4 +97,6 @@ def test_every_reference_site_says_whether_it_may_cross_regions():
         ("event_rule.target.resource", ("event_bus",)),  # cross-region routing to another region's bus
         ("backup_plan.rule.copy_to.vault", ("backup_vault",)),  # cross-region backup copies (§25.5)
         ("kms_key.replica_of", ("kms_key",)),  # a multi-region key's replica (§23.2.3)
+        # a central logging bucket, and a key of the bucket's region (the trail's own check says)
+        ("cloudtrail_trail.bucket", ("s3_bucket",)), ("cloudtrail_trail.kms_key", ("kms_key",)),
     }
