@@ -104,3 +104,34 @@ def test_a_virtual_interface_fault_fails_over_too_and_names_its_vlan():
     assert failover["t"] == pytest.approx(AT + BGP_HOLD_SECONDS)
     (back,) = events(doc, "hybrid.path", "east.hub")
     assert "Direct Connect east.line (VLAN 101)" in back["detail"]
+
+
+def _static_vpn_hub(tmp_path) -> str:
+    """A transit gateway reached over a static VPN (its route table's static route) and a
+    Direct Connect line: reach takes the VPN (a transit gateway ranks static routes first)."""
+    from tests.stdlib.test_reach_hybrid import LINE, STATIC_VPN, dxgw, hub
+    tables = """transit_gateway_attachment vpn_att { transit_gateway = hub, vpn = vpn }
+  transit_gateway_route_table home {
+    transit_gateway = hub
+    associations = [spoke_att, vpn_att]
+    propagations = [spoke_att]
+    route { destination = 192.168.0.0/16, attachment = vpn_att }
+  }"""
+    path = tmp_path / "static_vpn_hub.arch"
+    path.write_text(hub(f"{STATIC_VPN}\n  {LINE}\n  {tables}", dx=dxgw(),
+                        options="default_route_table_association = false, default_route_table_propagation = false"))
+    return str(path)
+
+
+def test_on_a_transit_gateway_a_static_vpn_carries_the_traffic_and_direct_connect_is_its_backup(tmp_path):
+    """The run takes the path reach takes: losing the line changes nothing on-premises sees; losing
+    the VPN (its customer gateway) moves to Direct Connect after dead-peer detection, and back."""
+    arch = _static_vpn_hub(tmp_path)
+    line = chaos(arch, "east.line", at=AT, duration=1800, lengths={"east.line": 600})
+    assert events(line, "hybrid.path") == events(line, "dx.failover_to_vpn") == [] and line["failovers"] == []
+    assert value_at(service(line, "east.hub", "on-premises"), AT + 1)[0] == 1.0
+    office = chaos(arch, "east.office", at=AT, duration=1800, lengths={"east.office": 600})
+    to_dx, back = events(office, "hybrid.path", "east.hub")
+    assert to_dx["t"] == AT + DPD_TIMEOUT_SECONDS and "over Direct Connect east.line" in to_dx["detail"]
+    assert back["t"] == AT + 600 and "VPN east.vpn" in back["detail"]
+    assert [(f["from"], f["to"]) for f in office["failovers"]] == [("east.vpn", "east.line"), ("east.line", "east.vpn")]

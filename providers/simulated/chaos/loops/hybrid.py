@@ -13,6 +13,10 @@
   the next path to the same AWS gateway: another DX connection, else a VPN connection to it
   (notes §24.9.5: "Site-to-Site VPN as a backup connection if the DX connection goes down"). The
   run reports the failover's time and path; when the line is back, traffic returns to it.
+- Which path an AWS gateway uses is the order `reach` follows (stdlib/reach/hybrid.py): a
+  transit gateway prefers a static VPN's routes, then Direct Connect, then a BGP VPN; a virtual
+  private gateway Direct Connect, then a static VPN, then a BGP VPN. So a static VPN on a
+  transit gateway carries the traffic and Direct Connect is its backup.
 
 Services: each attachment ("traffic through the transit gateway", interfaces up), each VPN
 connection ("tunnels up"), and each AWS gateway reached from on-premises ("on-premises
@@ -24,6 +28,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from archform.stdlib.facets import provides
+from archform.stdlib.reach.hybrid import TGW_ORDER, VGW_ORDER
 
 from ..measure import Service
 from ..world import Loop
@@ -46,6 +51,7 @@ class Vpn:
         self.id, self.address, self.region = rec.id, rec.address, rec.region
         self.cgw = rec.attrs.get("customer_gateway")
         self.gateway = rec.attrs.get("vpn_gateway") or rec.attrs.get("transit_gateway")
+        self.way = "vpn static" if rec.attrs.get("routing") == "static" else "vpn bgp"
         self.tunnels = tunnels
         self.active = tunnels[0] if tunnels else None  # the tunnel carrying traffic
         self.switching = False
@@ -70,8 +76,9 @@ class Vif:
 class Gateway:
     """An AWS gateway (virtual private or transit) as on-premises sees it: the path in use."""
 
-    def __init__(self, id, address, region):
+    def __init__(self, id, address, region, transit: bool):
         self.id, self.address, self.region = id, address, region
+        self.order = TGW_ORDER if transit else VGW_ORDER  # which way AWS prefers for the same prefixes
         self.vifs: list[Vif] = []
         self.vpns: list[Vpn] = []
         self.path: str | None = None  # "dx:<id>", "vpn:<id>" or None (unreachable)
@@ -129,7 +136,8 @@ class Hybrid(Loop):
     def _gateway(self, id: str) -> Gateway:
         if id not in self.gateways:
             rec = self.world.records.get(id)
-            self.gateways[id] = Gateway(id, rec.address if rec is not None else id, rec.region if rec else None)
+            self.gateways[id] = Gateway(id, rec.address if rec is not None else id, rec.region if rec else None,
+                                        rec is not None and rec.kind == "transit_gateway")
         return self.gateways[id]
 
     def services(self) -> Iterable[Service]:
@@ -177,12 +185,15 @@ class Hybrid(Loop):
         return (1.0 if ok else 0.0), float(paths)
 
     def _best(self, g: Gateway) -> str | None:
-        """AWS prefers Direct Connect over VPN for the same prefixes: a live line, else a VPN."""
-        vif = next((vif for vif in g.vifs if self._vif_up(vif)), None)
-        if vif is not None:
-            return "dx:" + vif.id
-        vpn = next((v for v in g.vpns if self._tunnels_up(v)), None)
-        return "vpn:" + vpn.id if vpn is not None else None
+        """The live path AWS prefers for the same prefixes (the gateway's order; the first
+        declared among equals), or None."""
+        live = [("dx:" + vif.id) for vif in g.vifs if self._vif_up(vif)]
+        live += [("vpn:" + v.id) for v in g.vpns if self._tunnels_up(v)]
+        return min(live, key=lambda path: self._rank(g, path), default=None)
+
+    def _rank(self, g: Gateway, path: str) -> int:
+        kind, _, id = path.partition(":")
+        return g.order["dx" if kind == "dx" else self.vpns[id].way]
 
     # --- faults ------------------------------------------------------------------------------------
 
@@ -295,12 +306,15 @@ class Hybrid(Loop):
             if best == g.path:
                 continue
             current_ok = g.path is not None and self._gateway_value(g)[0] == 1.0
-            if current_ok and best is not None and best.startswith("vpn:"):
-                continue  # the line in use still carries traffic; a VPN coming back changes nothing
-            delay = BGP_HOLD_SECONDS if g.path and g.path.startswith("dx:") and not current_ok else 0.0
-            self.sim.after(delay, self._rerouted, g, g.path, best, delay, why)
+            if current_ok and best is not None and self._rank(g, best) >= self._rank(g, g.path):
+                continue  # the path in use still carries traffic; one no better coming back changes nothing
+            # a dead path is noticed when its BGP session expires (DX) or dead-peer detection fires (VPN)
+            delay = 0.0 if current_ok or g.path is None else \
+                BGP_HOLD_SECONDS if g.path.startswith("dx:") else DPD_TIMEOUT_SECONDS
+            self.sim.after(delay, self._rerouted, g, g.path, best, delay, why, not current_ok)
 
-    def _rerouted(self, g: Gateway, old: str | None, new: str | None, delay: float, why: str) -> None:
+    def _rerouted(self, g: Gateway, old: str | None, new: str | None, delay: float, why: str,
+                  failed: bool = True) -> None:
         if g.path != old:
             return
         new = self._best(g)
@@ -313,7 +327,7 @@ class Hybrid(Loop):
             return
         kind, _, id = new.partition(":")
         path = self._describe(g, kind, id)
-        if old and old.startswith("dx:") and kind == "vpn":
+        if failed and old and old.startswith("dx:") and kind == "vpn":
             self.sim.log("dx.failover_to_vpn", g.address, f"BGP over the Direct Connect line timed out after "
                          f"{delay:.0f}s: on-premises reaches {g.address} over the backup VPN ({path})",
                          seconds=delay, path=path)
