@@ -127,6 +127,11 @@ class Building(ResolverState):
         sub_cls = nested_model(annotation)
         many = is_list(annotation)
         key = model_fields[field_name].alias or field_name
+        if sub_cls is None:  # `retention { … }` where retention is a value, not a block
+            self.diags.append(error(f"'{b.type}' of {kind_phrase(cls)} is an attribute, not a block", b.type_span,
+                                    help=f"write {b.type} = <value>"))
+            failed.add(key)
+            return
         if key in seen_attr:  # `selector = …` and a `selector { … }` block: the value is not a list of blocks
             self.diags.append(error(f"'{b.type}' is set as an attribute and written as a block: write one",
                                     b.header_span, labels=[Label(seen_attr[key], "set as an attribute here")]))

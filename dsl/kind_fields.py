@@ -31,6 +31,8 @@ def field_for(cls, name: str) -> str | None:
 
 
 def word_like(cls, name: str) -> bool:
+    if cls is None:
+        return False
     f = schema_of(cls).attribute(name)
     return f is not None and f.bare_word
 

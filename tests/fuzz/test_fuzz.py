@@ -65,7 +65,8 @@ FOUND_BY_FUZZING = sorted((Path(__file__).resolve().parent / "found").glob("*.ar
 def test_what_fuzzing_found_ends_cleanly(path):
     """tests/fuzz/found/: inputs the fuzzer once failed on (fmt-not-utf8: a traceback in fmt;
     did-you-mean-long-word: 50 s and more spent suggesting a name for a long misspelt word;
-    moved-to-a-broken-key: a traceback for `moved a -> b[10.0.0.1/16]`)."""
+    moved-to-a-broken-key: a traceback for `moved a -> b[10.0.0.1/16]`; attribute-written-as-block: a
+    traceback for `retention { … }` where retention is a value, found at seed 300000)."""
     outcome = harness().check(path.read_bytes())
     assert outcome.kind == "ok", f"{outcome.kind}: {outcome.detail}"
 
