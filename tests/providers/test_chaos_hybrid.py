@@ -106,17 +106,18 @@ def test_a_virtual_interface_fault_fails_over_too_and_names_its_vlan():
     assert "Direct Connect east.line (VLAN 101)" in back["detail"]
 
 
-def _static_vpn_hub(tmp_path) -> str:
+def _static_vpn_hub(tmp_path, routed: bool = True) -> str:
     """A transit gateway reached over a static VPN (its route table's static route) and a
     Direct Connect line: reach takes the VPN (a transit gateway ranks static routes first)."""
     from tests.stdlib.test_reach_hybrid import LINE, STATIC_VPN, dxgw, hub
-    tables = """transit_gateway_attachment vpn_att { transit_gateway = hub, vpn = vpn }
-  transit_gateway_route_table home {
+    route = "route { destination = 192.168.0.0/16, attachment = vpn_att }" if routed else ""
+    tables = f"""transit_gateway_attachment vpn_att {{ transit_gateway = hub, vpn = vpn }}
+  transit_gateway_route_table home {{
     transit_gateway = hub
     associations = [spoke_att, vpn_att]
     propagations = [spoke_att]
-    route { destination = 192.168.0.0/16, attachment = vpn_att }
-  }"""
+    {route}
+  }}"""
     path = tmp_path / "static_vpn_hub.arch"
     path.write_text(hub(f"{STATIC_VPN}\n  {LINE}\n  {tables}", dx=dxgw(),
                         options="default_route_table_association = false, default_route_table_propagation = false"))
@@ -135,3 +136,11 @@ def test_on_a_transit_gateway_a_static_vpn_carries_the_traffic_and_direct_connec
     assert to_dx["t"] == AT + DPD_TIMEOUT_SECONDS and "over Direct Connect east.line" in to_dx["detail"]
     assert back["t"] == AT + 600 and "VPN east.vpn" in back["detail"]
     assert [(f["from"], f["to"]) for f in office["failovers"]] == [("east.vpn", "east.line"), ("east.line", "east.vpn")]
+
+
+def test_a_static_vpn_no_route_sends_anything_to_is_no_backup(tmp_path):
+    """Without a static route to its attachment in the hub's route tables, a static VPN carries
+    nothing (reach says so too): losing the line leaves on-premises without a path."""
+    doc = chaos(_static_vpn_hub(tmp_path, routed=False), "east.line", at=AT, duration=1800)
+    (lost,) = events(doc, "hybrid.unreachable", "east.hub")
+    assert lost["t"] == AT + BGP_HOLD_SECONDS and events(doc, "dx.failover_to_vpn") == []

@@ -51,7 +51,7 @@ class Vpn:
         self.id, self.address, self.region = rec.id, rec.address, rec.region
         self.cgw = rec.attrs.get("customer_gateway")
         self.gateway = rec.attrs.get("vpn_gateway") or rec.attrs.get("transit_gateway")
-        self.way = "vpn static" if rec.attrs.get("routing") == "static" else "vpn bgp"
+        self.way: str | None = "vpn bgp"  # or "vpn static"; None: no static route sends it anything
         self.tunnels = tunnels
         self.active = tunnels[0] if tunnels else None  # the tunnel carrying traffic
         self.switching = False
@@ -107,9 +107,16 @@ class Hybrid(Loop):
             if not rec.attrs.get("vpn"):
                 parts = [Part(e.id, e.az, e.az) for e in w.owned_of(rec.id, "tgw_eni")]
                 self.attachments.append((rec, parts))
+        # a static VPN on a transit gateway carries what the hub's route tables send to its attachment
+        attachment_of = {a.attrs["vpn"]: a.id for a in w.of_kind("transit_gateway_attachment") if a.attrs.get("vpn")}
+        routed = {r.get("attachment") for t in w.of_kind("transit_gateway_route_table") for r in t.attrs.get("route") or []}
         for rec in w.of_kind("vpn_connection"):
             tunnels = [Part(t.id, t.attrs.get("name") or t.id, t.az) for t in w.owned_of(rec.id, "vpn_tunnel")]
             self.vpns[rec.id] = Vpn(rec, tunnels)
+            if rec.attrs.get("routing") == "static":
+                static = attachment_of.get(rec.id) in routed if rec.attrs.get("transit_gateway") else \
+                    bool(rec.attrs.get("static_routes"))
+                self.vpns[rec.id].way = "vpn static" if static else None
             self._gateway(rec.attrs.get("vpn_gateway") or rec.attrs.get("transit_gateway")).vpns.append(self.vpns[rec.id])
         for rec in w.of_kind("dx_connection"):
             self.lines[rec.id] = Line(rec)
@@ -177,7 +184,8 @@ class Hybrid(Loop):
         return not vif.broken and not vif.line.broken
 
     def _gateway_value(self, g: Gateway) -> tuple[float, float]:
-        paths = sum(1 for vif in g.vifs if self._vif_up(vif)) + sum(1 for v in g.vpns if self._tunnels_up(v))
+        paths = sum(1 for vif in g.vifs if self._vif_up(vif)) + \
+            sum(1 for v in g.vpns if v.way is not None and self._tunnels_up(v))
         if g.path is None:
             return 0.0, float(paths)
         kind, _, id = g.path.partition(":")
@@ -188,7 +196,7 @@ class Hybrid(Loop):
         """The live path AWS prefers for the same prefixes (the gateway's order; the first
         declared among equals), or None."""
         live = [("dx:" + vif.id) for vif in g.vifs if self._vif_up(vif)]
-        live += [("vpn:" + v.id) for v in g.vpns if self._tunnels_up(v)]
+        live += [("vpn:" + v.id) for v in g.vpns if v.way is not None and self._tunnels_up(v)]
         return min(live, key=lambda path: self._rank(g, path), default=None)
 
     def _rank(self, g: Gateway, path: str) -> int:
