@@ -98,9 +98,12 @@ class Lookup(ResolverState):
             return ModuleRef(self, inst)
         return v.ResourceRef(inst.address, inst.kind)
 
-    def _enter(self, what: str, span: Span | None):
-        if what in self.stack:
-            i = self.stack.index(what)
+    def _enter(self, what: str, span: Span | None, key=None):
+        """`what` is how a cycle report names it; `key` what it is (default: the name), so a
+        module's `param n` given its caller's `param n` is no cycle."""
+        key = what if key is None else key
+        if key in self.stack_keys:
+            i = self.stack_keys.index(key)
             path = self.stack[i:] + [what]
             labels = [Label(s, f"'{n}' is used here") for n, s in zip(self.stack[i + 1:], self.stack_spans[i + 1:])
                       if s is not None]
@@ -111,6 +114,7 @@ class Lookup(ResolverState):
             raise EvalError(exceeded(self.limits, "chain", f"more than {self.limits.chain:,} names wait on each "
                                      f"other here: {waiting} needs … '{what}'", span))
         self.stack.append(what)
+        self.stack_keys.append(key)
         self.stack_spans.append(span)
         self.deps_stack.append(set())
         if len(self.stack) > self._deepest[0] and span is not None:
@@ -122,6 +126,7 @@ class Lookup(ResolverState):
 
     def _leave(self) -> set[str]:
         self.stack.pop()
+        self.stack_keys.pop()
         self.stack_spans.pop()
         return self.deps_stack.pop()
 
@@ -131,7 +136,7 @@ class Lookup(ResolverState):
         if b.state is Cell.FAILED:
             raise EvalError(None)  # already reported where it broke
         label = f"let {b.name}"
-        self._enter(label, span)
+        self._enter(label, span, key=id(b))
         before = self.secret_reads
         try:
             b.value = self._eval(b.decl.value, EvalEnv(self, b.scope, self.current_deps()))
@@ -150,7 +155,7 @@ class Lookup(ResolverState):
         if b.state is Cell.FAILED:
             raise EvalError(None)  # reported where the value was given (or missing)
         label = f"param {b.name}"
-        self._enter(label, span)
+        self._enter(label, span, key=id(b))
         before = self.secret_reads
         try:
             raw = self._eval(b.expr, EvalEnv(self, b.expr_scope, self.current_deps()))

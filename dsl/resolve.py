@@ -55,6 +55,7 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
         self.kinds = catalogue.LAZY
         self.kind_names = set(self.kinds)
         self.stack: list[str] = []  # addresses and names being evaluated, for cycle reports
+        self.stack_keys: list = []  # what each is: a let or param binding itself (two modules' `n` differ)
         self.stack_spans: list[Span | None] = []
         self._deepest: tuple[int, Span | None] = (0, None)
         self.deps_stack: list[set[str]] = [set()]

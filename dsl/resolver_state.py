@@ -38,6 +38,7 @@ class ResolverState:
     kinds: typing.Any  # catalogue.LAZY: kind name → model class
     kind_names: set[str]
     stack: list[str]
+    stack_keys: list
     stack_spans: list[Span | None]
     _deepest: tuple[int, Span | None]
     deps_stack: list[set[str]]
@@ -103,7 +104,7 @@ class ResolverState:
 
         def ref_of(self, inst: Instance): ...
 
-        def _enter(self, what: str, span: Span | None): ...
+        def _enter(self, what: str, span: Span | None, key=None): ...
 
         def deepest_span(self) -> Span | None: ...
 

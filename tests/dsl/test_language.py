@@ -224,6 +224,35 @@ def test_modules_with_parameters_and_outputs(tmp_path):
                                           {"$ref": "primary.core.private[b]", "attr": "id"}]
 
 
+def test_a_module_passes_its_parameter_to_a_nested_module_under_the_same_name(tmp_path):
+    """`n = n` in a module calling another module: the callee's `param n` is the caller's, not a
+    cycle (it was reported as `dependency cycle: param n → param n`); lets alike."""
+    desired = ok(tmp_path, """
+    use "./mid" as mid
+    region "us-east-1" as east {
+      mid m { n = "/shop/app", days = 30d }
+    }
+    """, files={"mid.arch": """
+    use "./inner" as inner
+    param n: string
+    param days: duration
+    let l = n
+    inner i { n = n, days = days, l = l }
+    """, "inner.arch": """
+    param n: string
+    param days: duration
+    param l: string
+    let l2 = l
+    log_group logs { name = l2, retention = days }
+    """})
+    assert desired.resources["east.m.i.logs"].attrs["name"] == "/shop/app"
+    assert "dependency cycle: let a → let b → let a" in errors(tmp_path, """
+    let a = b
+    let b = a
+    output x = a
+    """)
+
+
 def test_a_ref_parameter_names_the_kinds_it_takes_or_takes_any(tmp_path):
     module = {"tag.arch": """
     param any: ref
