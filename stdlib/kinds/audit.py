@@ -102,9 +102,13 @@ class CloudtrailTrail(Kind):
                         "include_global_events cannot be false", ("include_global_events",),
                         help="remove include_global_events = false, or set multi_region = false")
         bucket, key = deref(graph, self.bucket), deref(graph, self.kms_key)
-        if bucket is not None and key is not None and bucket.region != key.region:
-            yield Issue(f"a trail's KMS key must be in its bucket's region ({bucket.region}), but '{key.address}' is "
-                        f"in {key.region}", ("kms_key",), related=(Related(bucket.address, ("bucket",), "the bucket"),),
+        # a key given by its ARN says its region too (arn:aws:kms:REGION:ACCOUNT:key/…)
+        key_region, key_name = (key.region, f"'{key.address}'") if key is not None else (
+            (self.kms_key.split(":")[3], "the key") if isinstance(self.kms_key, str) and
+            self.kms_key.startswith("arn:") and self.kms_key.count(":") >= 5 else (None, ""))
+        if bucket is not None and key_region and bucket.region != key_region:
+            yield Issue(f"a trail's KMS key must be in its bucket's region ({bucket.region}), but {key_name} is "
+                        f"in {key_region}", ("kms_key",), related=(Related(bucket.address, ("bucket",), "the bucket"),),
                         help=f"use a key of {bucket.region} (CloudTrail encrypts where it writes)")
         if self.management_events == "none" and not self.data_events:
             yield Issue("this trail records nothing: management_events = none and no data_events",
