@@ -413,7 +413,36 @@ def test_import_by_a_regional_name_suggests_the_arn(tmp_path):
     by_name = f.run("import", "west.site.app", "/shop/app", str(config))
     arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/shop/app"
     assert by_name.exit_code == 1
-    assert by_name.output == ("error: the provider has no log_group with id /shop/app\n  = help: a log_group whose name "
-                              f"is unique only in its region is known by its ARN: `archform import west.site.app {arn}`\n")
+    assert by_name.output == ("error: the provider has no log_group with id /shop/app\n  = help: a log_group is known "
+                              "by its ARN (its name is unique only in its region or parent): "
+                              f"`archform import west.site.app {arn}`\n")
+    # a parameter's name begins with '/', its ARN has 'parameter/shop/…'
+    assert f.run("state", "rm", "west.site.url").exit_code == 0
+    hint = f.run("import", "west.site.url", "/shop/prod/url", str(config)).output
+    assert "`archform import west.site.url arn:aws:ssm:eu-west-1:123456789012:parameter/shop/prod/url`" in hint
+    # the other region's log group is not this address's: refused, not recorded under the wrong region
+    east_arn = arn.replace("eu-west-1", "us-east-1")
+    assert f.run("state", "rm", "east.site.app").exit_code == 0
+    wrong = f.run("import", "west.site.app", east_arn, str(config))
+    assert wrong.exit_code == 1 and wrong.output.startswith(
+        f"error: {east_arn} is in us-east-1, but 'west.site.app' is declared in eu-west-1")
+    assert f.run("import", "east.site.app", east_arn, str(config)).exit_code == 0
     assert f.run("import", "west.site.app", arn, str(config)).exit_code == 0
+    assert f.run("import", "west.site.url", hint.split("`")[1].split()[-1], str(config)).exit_code == 0
+    f.converged(config)
+
+
+def test_a_child_imported_before_its_parent_refers_to_it_once_the_parent_is_imported(tmp_path):
+    """Importing a Keyspaces table before its keyspace recorded the keyspace's id in the table;
+    when the keyspace was imported, the table's record still held the id, not a reference, and
+    the plan replaced the table. Importing the parent now rewrites what names it."""
+    f = Folder(tmp_path)
+    f.write(REGIONAL, "regional.arch")
+    config = f.write(SAME_NAMES)
+    f.apply(config)
+    ids = f.records()
+    for address in ("west.site.orders", "west.site.shop"):
+        assert f.run("state", "rm", address).exit_code == 0
+    for address in ("west.site.orders", "west.site.shop"):  # the child first
+        assert f.run("import", address, ids[address], str(config)).exit_code == 0
     f.converged(config)
