@@ -78,7 +78,9 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         p = recorded.get(address)
         if p is not None and address in actual and actual[address] is None:
             p = None  # deleted outside archform: make it again
-        exports = cls.exports if cls else ()
+        # what apply will tell: the exports, except those the configuration sets itself (a log
+        # group's `name = "/x/y"` is known now, not after apply)
+        exports = tuple(e for e in (cls.exports if cls else ()) if e not in d.attrs)
         secret = desired.sensitive_attrs(address)
         if p is None:
             unknown_after = tuple(sorted(set(exports) | _unknown_attrs(d.attrs, pending, d.deps)))
