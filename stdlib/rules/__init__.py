@@ -48,7 +48,7 @@ KINDS: dict[str, tuple[str, ...]] = {
                      "eks_node_group", "event_bus", "firehose", "glue_crawler", "glue_database",
                      "keyspaces_keyspace", "keyspaces_table", "kinesis_stream", "lambda_function", "log_group",
                      "mq_broker", "opensearch_domain", "secret", "sns_topic", "sqs_queue", "ssm_parameter",
-                     "state_machine", "timestream_database", "timestream_table"),
+                     "state_machine", "timestream_database", "timestream_table", "instance_profile"),
 }
 
 

@@ -4,8 +4,9 @@ resources of one configuration given the same name there would have the second r
 apply (`ResourceAlreadyExists` and the like), half-way through; the same name in another
 region, or under another parent, is a different resource and fine.
 
-Buckets (global: `s3_bucket_names_unique`) and dashboards (global: the dashboard's own check)
-are checked elsewhere. The modeled cloud refuses the same names (its behaviours' `name_unique`
+An IAM name is unique in the account, across regions (an instance profile's). Buckets (global:
+`s3_bucket_names_unique`) and dashboards (global: the dashboard's own check) are checked
+elsewhere. The modeled cloud refuses the same names (its behaviours' `name_unique`
 and `name_parent`; a test keeps this table and them in agreement).
 """
 
@@ -28,7 +29,11 @@ SCOPE: dict[str, str | None] = {
     "timestream_database": None,
     "ecs_service": "cluster", "eks_node_group": "cluster", "eks_fargate_profile": "cluster",
     "keyspaces_table": "keyspace", "timestream_table": "database",
+    "instance_profile": None,
 }
+
+# kinds whose names are unique in the account, whatever the region (IAM)
+GLOBAL = {"instance_profile"}
 
 # kinds sharing one namespace of names (PutCompositeAlarm refuses a metric alarm's name)
 NAMESPACE = {"composite_alarm": "cloudwatch_alarm"}
@@ -42,9 +47,15 @@ def names_unique(graph: Graph) -> Iterable[Issue]:
             continue  # generated, or known only after apply
         parent_attr = SCOPE[view.kind]
         parent = view.get(parent_attr) if parent_attr else None
-        key = (NAMESPACE.get(view.kind, view.kind), view.region, getattr(parent, "address", parent), name)
+        region = None if view.kind in GLOBAL else view.region
+        key = (NAMESPACE.get(view.kind, view.kind), region, getattr(parent, "address", parent), name)
         if key not in first:
             first[key] = view.address
+            continue
+        if view.kind in GLOBAL:
+            yield Issue(f"the name '{name}' is already taken in the account by '{first[key]}'", ("name",),
+                        address=view.address, related=(Related(first[key], ("name",), "first named here"),),
+                        help="IAM names are unique in the account, in every region: give each its own")
             continue
         where = f"{parent_attr} '{key[2]}'" if parent_attr else view.region or "its region"
         yield Issue(f"the name '{name}' is already taken in {where} by '{first[key]}'", ("name",),

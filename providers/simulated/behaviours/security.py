@@ -99,6 +99,9 @@ class InstanceProfile(IamEntity):
     name_max = 128
     arn_type = "instance-profile"
 
+    def explicit_name(self, rec: Record) -> str | None:
+        return rec.attrs.get("name")
+
     def outputs(self, op: Op, rec: Record) -> dict:
         return {"name": rec.name, "profile_name": rec.name, "profile_arn": self.arn(rec)}
 
