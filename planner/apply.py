@@ -309,7 +309,10 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
         at = c.object_address
         result.results.append(OpResult(op, at, op.action, False, skipped_because=because))
         if because.address == at:
-            why = f"not attempted: the {because.action.value} of its old copy failed"
+            # a replacement's other half: create-before-destroy makes the new copy first, else
+            # the old one is deleted first
+            copy = "new" if because.action.value == "create" else "old"
+            why = f"not attempted: the {because.action.value} of its {copy} copy failed"
         else:
             why = f"not attempted: it depends on {because.address}, whose {because.action.value} failed"
         progress("skipped", at, why)

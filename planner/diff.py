@@ -43,6 +43,17 @@ class DiffResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def _name_held(d, p: StateResource) -> str | None:
+    """The explicit name a replacement keeps where AWS makes names unique (its region, its
+    parent): the new copy cannot be made beside the old one."""
+    from archform.stdlib.rules.names_unique import SCOPE
+    name = d.attrs.get("name")
+    if d.kind not in SCOPE or not isinstance(name, str) or p.config.get("name") != name or p.kind != d.kind:
+        return None
+    parent = SCOPE[d.kind]
+    return name if parent is None or d.attrs.get(parent) == p.config.get(parent) else None
+
+
 def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()) -> DiffResult:
     diags: list[Diagnostic] = []
     recorded: dict[str, StateResource] = dict(prior.resources)
@@ -144,6 +155,12 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         if action is Action.REPLACE:
             pending.add(address)
             unknown = unknown | set(exports)
+            held = _name_held(d, p) if d.lifecycle.create_before_destroy else None
+            if held is not None:
+                diags.append(error(
+                    f"{address}: create_before_destroy makes the new copy while the old one still has the name "
+                    f"'{held}', and AWS refuses a second {d.kind} of that name: the replacement would fail half-way",
+                    d.span, help="give the new copy another name in the same change, or drop create_before_destroy"))
         changes[address] = Change(
             address=address, kind=d.kind, action=action, name=d.name, key=d.key, region=d.region,
             previous_address=previous.get(address), before=before, after=d.attrs, changed=tuple(sorted(changed)),

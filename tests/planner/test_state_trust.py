@@ -446,3 +446,30 @@ def test_a_child_imported_before_its_parent_refers_to_it_once_the_parent_is_impo
     for address in ("west.site.orders", "west.site.shop"):  # the child first
         assert f.run("import", address, ids[address], str(config)).exit_code == 0
     f.converged(config)
+
+
+def test_create_before_destroy_keeping_a_unique_name_is_refused_at_plan(tmp_path):
+    """Replacing a log group named "/x/y" with create_before_destroy made the new copy first,
+    which AWS refuses (the old one has the name): apply failed half-way. The plan says so; giving
+    the new copy another name in the same change is fine."""
+    f = Folder(tmp_path)
+    body = '''region "us-east-1" as east {{
+  log_group a {{
+    name      = "{name}"
+    {extra}
+    lifecycle {{
+      create_before_destroy = true
+    }}
+  }}
+}}
+'''
+    config = f.write(body.format(name="/x/y", extra=""))
+    f.apply(config)
+    f.write(body.format(name="/x/y", extra="log_class = INFREQUENT_ACCESS"))
+    plan = f.run("plan", str(config))
+    assert plan.exit_code == 1
+    assert ("error: east.a: create_before_destroy makes the new copy while the old one still has the name '/x/y', "
+            "and AWS refuses a second log_group of that name") in plan.output
+    f.write(body.format(name="/x/y2", extra="log_class = INFREQUENT_ACCESS"))
+    assert "1 added, 0 changed, 1 destroyed" in f.apply(config).output
+    f.converged(config)
