@@ -121,7 +121,37 @@ def build(changes: list[Change]) -> DAG:
             elif other.action is Action.UPDATE:
                 # delete-then-create: the dependent is updated after the new copy exists
                 g.add_edge(create, theirs_update)
+    _names_freed_first(changes, ops, g)
     return g
+
+
+def _names_freed_first(changes: list[Change], ops: dict, g: DAG) -> None:
+    """A name AWS makes unique (in a region, a parent, the account) is taken only after the
+    object that had it is deleted: two log groups swapping names, or a new one taking the name of
+    one going away, would otherwise race, and the create be refused half-way."""
+    from archform.stdlib.rules.names_unique import GLOBAL, SCOPE
+
+    def where(c: Change, attrs: dict | None):
+        name = (attrs or {}).get("name")
+        if c.kind not in SCOPE or not isinstance(name, str):
+            return None
+        parent = SCOPE[c.kind]
+        return (c.kind, None if c.kind in GLOBAL else c.region, (attrs or {}).get(parent) if parent else None, name)
+
+    freed = {}
+    for c in changes:
+        if c.action in (Action.DELETE, Action.REPLACE):
+            key = where(c, c.before)
+            if key is not None:
+                freed.setdefault(repr(key), []).append(c)
+    if not freed:
+        return
+    for c in changes:
+        create = ops[id(c)][0]
+        key = where(c, c.after) if create is not None else None
+        for other in freed.get(repr(key), ()) if key is not None else ():
+            if other is not c:
+                g.add_edge(ops[id(other)][2], create)
 
 
 def cycle_diagnostic(g: DAG) -> Diagnostic | None:

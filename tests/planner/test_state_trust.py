@@ -473,3 +473,22 @@ def test_create_before_destroy_keeping_a_unique_name_is_refused_at_plan(tmp_path
     f.write(body.format(name="/x/y2", extra="log_class = INFREQUENT_ACCESS"))
     assert "1 added, 0 changed, 1 destroyed" in f.apply(config).output
     f.converged(config)
+
+
+def _log_groups(**names) -> str:
+    groups = "".join(f'  log_group {r} {{\n    name = "{n}"\n  }}\n' for r, n in names.items())
+    return f'region "us-east-1" as east {{\n{groups}}}\n'
+
+
+def test_a_name_is_taken_only_after_the_object_that_had_it_is_gone(tmp_path):
+    """Two log groups swapping names, and a new one taking the name of one removed: each create
+    waits for the delete that frees its name (they raced, and the first apply failed half-way)."""
+    f = Folder(tmp_path)
+    config = f.write(_log_groups(a="/swap/1", b="/swap/2"))
+    f.apply(config)
+    f.write(_log_groups(a="/swap/2", b="/swap/1"))
+    assert "2 added, 0 changed, 2 destroyed" in f.apply(config, "--parallelism", "10").output
+    f.converged(config)
+    f.write(_log_groups(c="/swap/1", d="/swap/2"))
+    assert "2 added, 0 changed, 2 destroyed" in f.apply(config, "--parallelism", "10").output
+    f.converged(config)
