@@ -378,6 +378,21 @@ def _deletion_policies(parts, desired):
             key = _PROTECTION.get(p.type)
             if key and not (p.type == "AWS::RDS::DBInstance" and "DBClusterIdentifier" in p.props):
                 p.props[key] = True  # an Aurora instance is protected by its cluster
+    # a key encrypting what a deleted stack keeps is kept too: deleted, it would leave that data
+    # unreadable once its waiting period ends. What is kept: a retained or snapshotted resource
+    # using the key, or writing with it into one (a trail's log files in a retained bucket).
+    by_key = {p.key: p for p in parts}
+    kept = {p.key for p in parts if p.deletion in ("Retain", "Snapshot")}
+    for p in parts:
+        found: list = []
+        walk_atts(p.props, found)
+        used = {att.key for att in found}
+        if p.key not in kept and not used & kept:
+            continue
+        for key in used:
+            q = by_key.get(key)
+            if q is not None and q.type == "AWS::KMS::Key" and q.deletion in (None, "Delete"):
+                q.deletion = "Retain"
 
 
 def _edges(parts) -> dict:

@@ -456,3 +456,40 @@ def test_help_does_not_import_the_generator():
             "assert 'cfn' in main.commands")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+def _refs(value) -> set[str]:
+    """Logical ids a property tree refers to (Ref, Fn::GetAtt, ${X} in Fn::Sub)."""
+    import re
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "Ref" and isinstance(v, str):
+                found.add(v)
+            elif k == "Fn::GetAtt":
+                found.add(v[0] if isinstance(v, list) else str(v).split(".")[0])
+            elif k == "Fn::Sub":
+                text = v[0] if isinstance(v, list) else v
+                found.update(m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text))
+            found |= _refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= _refs(v)
+    return found
+
+
+@pytest.mark.parametrize("path", ARCHITECTURES, ids=lambda p: p.stem)
+def test_a_key_outlives_the_data_a_deleted_stack_keeps(path):
+    """A KMS key used by a resource the stack keeps on deletion (Retain, Snapshot), or by one
+    writing into it, is retained: deleted, it would leave the kept data unreadable once its
+    waiting period ends (the central trail's key, a retained bucket's)."""
+    for _, body in generated(path).templates:
+        resources = body["Resources"]
+        kept = {lid for lid, r in resources.items() if r.get("DeletionPolicy") in ("Retain", "Snapshot")}
+        for lid, r in resources.items():
+            used = _refs(r.get("Properties", {}))
+            if lid not in kept and not used & kept:
+                continue
+            for key in used:
+                if resources.get(key, {}).get("Type") == "AWS::KMS::Key":
+                    assert resources[key]["DeletionPolicy"] == "Retain", f"{path.stem}: {key} (used by {lid})"

@@ -8,7 +8,9 @@ CloudWatch for the alarms' topics encrypted with it), since CloudFormation requi
 it for a replica and a reviewer should see who may use a key. Rotation is written for
 symmetric keys (on unless turned off), never for the others (CloudFormation refuses it).
 The deletion policy is written, `Delete`, as a destroy here does: AWS only schedules the
-deletion, and the key can be recovered for its `PendingWindowInDays` (7–30).
+deletion, and the key can be recovered for its `PendingWindowInDays` (7–30). A key used by
+what the stack keeps (a retained bucket, a snapshotted database, a trail writing into a
+retained bucket) is `Retain` instead (pipeline.py), or the kept data would become unreadable.
 """
 
 from __future__ import annotations
