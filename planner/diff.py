@@ -46,7 +46,7 @@ class DiffResult:
 def _name_held(d, p: StateResource) -> str | None:
     """The explicit name a replacement keeps where AWS makes names unique (its region, its
     parent): the new copy cannot be made beside the old one."""
-    from archform.stdlib.rules.names_unique import SCOPE
+    from archform.stdlib.name_scopes import SCOPE
     name = d.attrs.get("name")
     if d.kind not in SCOPE or not isinstance(name, str) or p.config.get("name") != name or p.kind != d.kind:
         return None

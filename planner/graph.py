@@ -129,7 +129,7 @@ def _names_freed_first(changes: list[Change], ops: dict, g: DAG) -> None:
     """A name AWS makes unique (in a region, a parent, the account) is taken only after the
     object that had it is deleted: two log groups swapping names, or a new one taking the name of
     one going away, would otherwise race, and the create be refused half-way."""
-    from archform.stdlib.rules.names_unique import GLOBAL, SCOPE
+    from archform.stdlib.name_scopes import GLOBAL, SCOPE
 
     def where(c: Change, attrs: dict | None):
         name = (attrs or {}).get("name")
@@ -138,7 +138,7 @@ def _names_freed_first(changes: list[Change], ops: dict, g: DAG) -> None:
         parent = SCOPE[c.kind]
         return (c.kind, None if c.kind in GLOBAL else c.region, (attrs or {}).get(parent) if parent else None, name)
 
-    freed = {}
+    freed: dict[str, list[Change]] = {}
     for c in changes:
         if c.action in (Action.DELETE, Action.REPLACE):
             key = where(c, c.before)

@@ -795,7 +795,7 @@ def test_validate_and_the_modeled_cloud_agree_where_a_name_is_unique():
     from archform.providers.simulated.behaviours.base import Named
     from archform.providers.simulated.behaviours.keyspaces import ChildTable
     from archform.providers.simulated.store import Record
-    from archform.stdlib.rules.names_unique import GLOBAL, SCOPE
+    from archform.stdlib.name_scopes import GLOBAL, SCOPE
     elsewhere = {"s3_bucket", "dashboard"}  # global: checked by s3_bucket_names_unique and the dashboard's check
     expected, global_ = {}, set()
     for kind, b in _TABLE.items():
