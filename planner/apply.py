@@ -479,3 +479,23 @@ def record_drift(plan: Plan, store: StateStore) -> int:
                 config[k] = symbolic(d.after.get(k), by_id)
             edit.put(replace(r, config=config, applied={**r.applied, **d.after}))
     return changed
+
+
+def record_lifecycles(plan: Plan, store: StateStore) -> int:
+    """Record the `lifecycle` the configuration now gives resources that need no change (a
+    `prevent_destroy = false` applied on its own): the record's is what protects a resource once
+    its block is gone, so it must follow the configuration, or nothing could ever remove it.
+    Returns the number of records changed."""
+    if plan.mode == PlanMode.DESTROY:
+        return 0
+    recorded = store.read().resources
+    stale = [c for c in plan.changes if c.action is Action.NOOP and c.deposed is None
+             and c.address in recorded and recorded[c.address].lifecycle != c.lifecycle]
+    if not stale:
+        return 0  # no edit: the serial moves only when the record does
+    with store.edit("lifecycle") as edit:
+        for c in stale:
+            r = edit.get(c.address)
+            if r is not None:
+                edit.put(replace(r, lifecycle=c.lifecycle))
+    return len(stale)

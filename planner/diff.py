@@ -12,7 +12,8 @@ Rules, in the order they decide:
   apply, so it counts as changed;
 - a recorded resource no longer configured: delete;
 - `prevent_destroy` (configured, or recorded when the block is gone) turns a planned delete
-  or replace into an error naming the resource.
+  or replace into an error naming the resource; `destroy` reads it from the configuration too,
+  and apply records a lifecycle changed on its own (`apply.record_lifecycles`).
 `--target` keeps only the named resources and what they depend on.
 """
 
@@ -189,7 +190,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         result = _targeted(result, options.targets, wanted, recorded, diags)
     for c in result:
         if c.action in (Action.DELETE, Action.REPLACE):
-            protected = _prevent_destroy(c, wanted, recorded)
+            protected = _prevent_destroy(c, desired.resources, recorded)  # destroy too: as configured now
             if protected:
                 what = "destroy" if c.action is Action.DELETE else "replace"
                 declared = desired.resources.get(c.address) if c.deposed is None else None

@@ -284,6 +284,8 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
                 return
             _print_plan(ctx, the_plan, summary=summary, verbose=verbose)
             if not the_plan.has_changes:
+                from ..apply import record_lifecycles
+                record_lifecycles(the_plan, session.store)  # a lifecycle changed alone is still recorded
                 return
             if not auto_approve and not _confirm("Do you want to perform these actions?"):
                 click.echo("Apply cancelled.")
@@ -293,6 +295,9 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
         progress = Progress()
         try:
             result = apply_plan(the_plan, session.store, session.provider, parallelism, progress, snapshot)
+            if not result.failed:
+                from ..apply import record_lifecycles
+                record_lifecycles(the_plan, session.store)
         finally:
             progress.flush()
     counts = result.counts()

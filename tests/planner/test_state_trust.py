@@ -492,3 +492,38 @@ def test_a_name_is_taken_only_after_the_object_that_had_it_is_gone(tmp_path):
     f.write(_log_groups(c="/swap/1", d="/swap/2"))
     assert "2 added, 0 changed, 2 destroyed" in f.apply(config, "--parallelism", "10").output
     f.converged(config)
+
+
+PROTECTED = """
+region "eu-west-1" as primary {{
+  sqs_queue orders {{
+    retention = 4d
+    lifecycle {{
+      prevent_destroy = {flag}
+    }}
+  }}
+}}
+"""
+
+
+def test_prevent_destroy_turned_off_lets_the_resource_go(tmp_path):
+    """Setting prevent_destroy = false was a plan of "No changes" that recorded nothing: destroy
+    and removing the block were still refused, and only --replace (losing the data) got out.
+    destroy now follows the configuration, and apply records the lifecycle changed on its own."""
+    f = Folder(tmp_path)
+    config = f.write(PROTECTED.format(flag="true"))
+    f.apply(config)
+    assert f.run("destroy", str(config), "--auto-approve").exit_code == 1
+    f.write(PROTECTED.format(flag="false"))
+    serial = StateStore(tmp_path / "state.db").read().serial
+    assert f.run("plan", str(config)).exit_code == 0
+    assert StateStore(tmp_path / "state.db").read().serial == serial  # a plan records nothing
+    assert "No changes" in f.apply(config).output
+    f.write('region "eu-west-1" as primary {\n}\n')
+    assert "1 destroyed" in f.apply(config).output
+    f.write(PROTECTED.format(flag="true"))
+    f.apply(config)
+    f.write(PROTECTED.format(flag="false"))
+    gone = f.run("destroy", str(config), "--auto-approve")
+    assert gone.exit_code == 0 and "1 destroyed" in gone.output
+    assert f.records() == {} and f.cloud() == {}
