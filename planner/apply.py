@@ -285,12 +285,22 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
             progress("error", c.object_address, msg)
             return OpResult(op, c.object_address, op.action, False, error=msg)
 
+    lock = _LockWatch(store)
     try:
         with (ThreadPoolExecutor(max_workers=width) if width > 1 else _Inline()) as pool:
             while walk or running:
                 while walk and len(running) < width:
                     op = walk.take()
+                    if lock.lost():  # another command may be changing the state: start nothing more
+                        at = g.nodes[op]["change"].object_address
+                        journal.end(intent[op])
+                        progress("error", at, LOCK_LOST)
+                        result.results.append(OpResult(op, at, op.action, False, error=LOCK_LOST))
+                        walk.failed(op)
+                        continue
                     running[pool.submit(run, op)] = op
+                if not running:
+                    continue
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in sorted(done, key=lambda f: running[f]):
                     op = running.pop(fut)
@@ -319,6 +329,24 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
     result.outputs = _record_outputs(plan, store, live)
     store.snapshot("destroy" if plan.mode == PlanMode.DESTROY else "apply")
     return result
+
+
+LOCK_LOST = ("not attempted: the state lock was taken from this apply (`archform force-unlock`); "
+             "what finished is recorded: run plan again")
+
+
+class _LockWatch:
+    """Whether the apply still holds its lock, read at most twice a second."""
+
+    def __init__(self, store):
+        self.store, self.next, self.gone = store, 0.0, False
+
+    def lost(self) -> bool:
+        if not self.gone and time.monotonic() >= self.next:
+            self.next = time.monotonic() + 0.5
+            taken = getattr(self.store, "lock_taken_away", None)
+            self.gone = bool(taken and taken())
+        return self.gone
 
 
 class _Inline:

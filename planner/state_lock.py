@@ -181,6 +181,14 @@ class Locking:
             self._release_exclusive()
             self._lock_id = None
 
+    def lock_taken_away(self) -> bool:
+        """Whether the lock this store took is no longer its own (`force-unlock` removed it, and
+        another command may hold the workspace now). False when this store took no lock."""
+        if self._lock_id is None:
+            return False
+        holder = self.lock_holder()
+        return holder is None or holder.lock_id != self._lock_id
+
     def lock_holder(self) -> LockInfo | None:
         with self._read() as conn:
             row = conn.execute(self.sql.lock_row, (self.workspace,)).fetchone()

@@ -211,3 +211,34 @@ def test_state_edits_take_the_lock_too(tmp_path):
     result = CliRunner().invoke(main, ["state", "rm", "primary.web", "--state", str(state)])
     assert result.exit_code == 1
     assert "locked by 'apply'" in result.stderr and "archform force-unlock feedc0ffee42" in result.stderr
+
+
+def test_an_apply_whose_lock_is_taken_away_starts_nothing_more(tmp_path):
+    """force-unlock on a running apply: it once went on with its plan beside the command that
+    took the workspace next, and resources were made twice and orphaned. It now notices within
+    half a second, records what finished and starts nothing more."""
+    state = tmp_path / "state.db"
+    runner = CliRunner()
+    slow = _start(tmp_path, "slow", "apply", str(EXAMPLE), "--auto-approve", "--parallelism", "1",
+                  *_where(tmp_path), latency=0.5)
+    try:
+        lock_id = _wait_for_lock(state, slow)[0]
+        time.sleep(1.5)  # a few operations done
+        taken = runner.invoke(main, ["force-unlock", lock_id, "--state", str(state)], input="yes\n")
+        assert taken.exit_code == 0, taken.output
+        assert slow.wait(timeout=30) == 1
+    finally:
+        if slow.poll() is None:
+            slow.send_signal(signal.SIGKILL)
+            slow.wait()
+    err = (tmp_path / "slow.err").read_text()
+    assert "not attempted: the state lock was taken from this apply (`archform force-unlock`)" in err
+    assert "Apply failed. Finished:" in err
+    made = re.search(r"Finished: (\d+) added", err)
+    total = len(StateStore(state).read().resources)
+    assert made and int(made.group(1)) == total and 0 < total < 30  # what finished is recorded, no more
+    done = runner.invoke(main, ["apply", str(EXAMPLE), "--auto-approve", *_where(tmp_path)])
+    assert done.exit_code == 0, done.output
+    orphans = runner.invoke(main, ["sim", "list", "--orphans", "--cloud", str(tmp_path / "cloud.db"),
+                                   "--state", str(state)])
+    assert orphans.exit_code == 0 and orphans.output.strip() in ("", "No orphans."), orphans.output
