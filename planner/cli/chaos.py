@@ -74,6 +74,11 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
         _fail(str(e))
     if length <= 0:
         _fail("--duration must be longer than 0s")
+    from archform.providers.simulated.chaos.units import span as shown
+    for s in specs:  # a fault the run never reaches measures nothing, and judges nothing either
+        if s.at >= length:
+            _fail(f"the fault on {s.domain} starts at {shown(s.at)}, after the run ends ({shown(length)}): "
+                  f"give a longer --duration (the whole run), or an earlier --at (--for is how long the fault lasts)")
     root = root_of(path)
     with tempfile.TemporaryDirectory(prefix="archform-chaos-") as folder:
         if state_path:

@@ -36,6 +36,22 @@ def test_a_breached_target_exits_3_and_json_says_why():
     assert doc["dr_plans"][0]["assessments"][0]["rto_met"] is False
 
 
+def test_a_run_too_short_to_judge_says_so_instead_of_met_or_breached():
+    """A fault the run never reached once reported "RTO 0s (met)"; a run that ended before the
+    runbook had started, "breached" (exit 3) although its 10-minute RTO had not run out."""
+    never = chaos(EXAMPLE, "--fail", "region:us-east-1", "--duration", "30s")
+    assert never.exit_code == 1
+    assert "error: the fault on region:us-east-1 starts at 1m, after the run ends (30s)" in never.output
+    short = chaos(EXAMPLE, "--fail", "region:us-east-1", "--duration", "3m", "--format", "json")
+    assert short.exit_code == 0, short.output
+    doc = json.loads(short.output)
+    (a,) = doc["dr_plans"][0]["assessments"]
+    assert (a["status"], a["rto_met"], a["rpo_met"], a["observed_seconds"]) == ("NotMeasured", None, None, 120.0)
+    assert doc["summary"]["compliance"] == "NotMeasured"
+    text = chaos(EXAMPLE, "--fail", "region:us-east-1", "--duration", "3m").output
+    assert "RTO not recovered (not measured: watched 2m, less than the target), RPO not measured" in text
+
+
 def test_at_and_for_pair_with_fail_in_order(tmp_path):
     out = tmp_path / "report.json"
     result = chaos(str(CASES / "fleet.arch"), "--fail", "az:us-east-1a", "--at", "2m", "--for", "10m",

@@ -61,6 +61,7 @@ def build(run) -> dict:
               for x in w.ledger.losses]
     plans = [_plan(run, plan, services, losses) for plan in w.dr.plans]
     breached = any(a["status"] == "PolicyBreached" for p in plans for a in p["assessments"])
+    unmeasured = any(a["status"] == "NotMeasured" for p in plans for a in p["assessments"])
     return {
         "format": FORMAT, "format_version": VERSION, "architecture": getattr(run, "architecture", None),
         "seed": sim.seed, "duration_seconds": _r(duration), "faults": faults, "timeline": timeline,
@@ -69,7 +70,8 @@ def build(run) -> dict:
         "failovers": failovers, "data_loss": losses,
         "dr_plans": plans,
         "summary": {"events": sim.processed, "timeline_entries": len(timeline),
-                    "compliance": "NoPolicy" if not plans else "PolicyBreached" if breached else "PolicyMet",
+                    "compliance": "NoPolicy" if not plans else "PolicyBreached" if breached else
+                    "NotMeasured" if unmeasured else "PolicyMet",
                     "targets_met": not breached, "exit_code": 3 if breached else 0},
     }
 
@@ -87,11 +89,18 @@ def _plan(run, plan, services: list[dict], losses: list[dict]) -> dict:
         rpo = max(lost, default=0.0)
         rto_met = recovered and rto <= plan.rto
         rpo_met = rpo <= plan.rpo
+        # not back when the run (or the next fault) ended, but the RTO had not run out yet: the run
+        # cannot say whether it would have been met
+        unmeasured = not recovered and window_end - f.start < plan.rto
+        rpo_known = bool(lost) or not unmeasured  # what a failover not yet made would lose is not known
+        status = "PolicyBreached" if not rpo_met or not (rto_met or unmeasured) else \
+            "NotMeasured" if unmeasured else "PolicyMet"
         assessments.append({
             "fault": f.id, "domain": f.domain, "disruption_type": f.disruption,
             "achieved_rto_seconds": _r(rto) if recovered else None, "recovered": recovered,
-            "achieved_rpo_seconds": _r(rpo), "rto_met": rto_met, "rpo_met": rpo_met,
-            "status": "PolicyMet" if rto_met and rpo_met else "PolicyBreached"})
+            "achieved_rpo_seconds": _r(rpo) if rpo_known else None, "rto_met": None if unmeasured else rto_met,
+            "rpo_met": rpo_met if rpo_known else None, "observed_seconds": _r(window_end - f.start),
+            "status": status})
     return {"address": plan.address, "strategy": plan.strategy, "primary_region": plan.primary,
             "secondary_region": plan.secondary,
             "policy": {"rto_seconds": _r(plan.rto), "rpo_seconds": _r(plan.rpo)},
@@ -206,13 +215,19 @@ def render_text(doc: dict) -> str:
                        f"targets: RTO {units.span(pol['rto_seconds'])}, RPO {units.span(pol['rpo_seconds'])}")
             for a in p["assessments"]:
                 rto = units.span(a["achieved_rto_seconds"]) if a["recovered"] else "not recovered"
+                judged = "met" if a["rto_met"] else "breached" if a["rto_met"] is False else \
+                    f"not measured: watched {units.span(a['observed_seconds'])}, less than the target"
                 out.append(f"    {DISRUPTION_NAMES[a['disruption_type']]:<8} {a['fault']} {a['domain']}:  "
-                           f"RTO {rto} ({'met' if a['rto_met'] else 'breached'}), "
-                           f"RPO {units.span(a['achieved_rpo_seconds'])} ({'met' if a['rpo_met'] else 'breached'})"
+                           f"RTO {rto} ({judged}), "
+                           + (f"RPO {units.span(a['achieved_rpo_seconds'])} ({'met' if a['rpo_met'] else 'breached'})"
+                              if a["rpo_met"] is not None else "RPO not measured (no failover yet)") +
                            f"  → {a['status']}")
     out.append("")
     if s["compliance"] == "NoPolicy":
         out.append("Result: no DR plan to judge (exit 0)")
+    elif s["compliance"] == "NotMeasured":
+        out.append("Result: no DR target breached, but an RTO was not measured: the run ended before the target "
+                   "had passed; give a longer --duration (exit 0)")
     elif s["targets_met"]:
         out.append("Result: every DR target met (exit 0)")
     else:
