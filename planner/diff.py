@@ -26,7 +26,7 @@ from archform.dsl.diagnostics import Diagnostic, error
 
 from .changes import Action, Change, Reason
 from .dag import DAG
-from .references import refs_in, rename_refs
+from .references import refs_in, rename_refs, symbolic
 from .state import ObjectKey, Snapshot, StateResource, Status
 
 
@@ -83,6 +83,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
     wanted = {} if options.destroy else desired.resources
     changes: dict[str, Change] = {}
     pending: set[str] = set()  # created or replaced: their ids are unknown until apply
+    by_id: dict[str, str] | None = None  # id → address, made when drift needs it
 
     for address in _dependencies_first(wanted):
         d = wanted[address]
@@ -108,10 +109,14 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
         now = actual.get(address)
         if now is not None and now != p.applied:
             before = dict(p.config)
+            if by_id is None:
+                by_id = {r.id: a for a, r in recorded.items() if r.id}
             for k in sorted(set(now) | set(p.applied)):
                 if k in p.applied and now.get(k) != p.applied.get(k):
                     drifted.append(k)
-                    before[k] = now.get(k)
+                    # in the configuration's terms: an id of a recorded resource is a reference to it,
+                    # or a drifted block would show its unchanged references as changed
+                    before[k] = symbolic(now.get(k), by_id)
         if d.attrs == p.config:  # the common case, compared in C
             changed = set(drifted)
         else:

@@ -198,8 +198,24 @@ def _drift_lines(d: Drift, style) -> list[str]:
         return [f"  {style('-', '-')} {d.address} ({d.kind}) was deleted outside archform"]
     lines = [f"  {style('~', '~')} {d.address} ({d.kind}) changed outside archform:"]
     for name in d.changed:
-        lines.append(f"      {name} = {value_text((d.before or {}).get(name))} → {value_text(d.after.get(name))}")
+        for path, old, new in _leaf_changes(name, (d.before or {}).get(name), d.after.get(name)):
+            lines.append(f"      {path} = {value_text(old)} → {value_text(new)}")
     return lines
+
+
+def _leaf_changes(path: str, old, new):
+    """Where two values differ, down to the field: `launch.instance_type`, not the whole block."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k in sorted(set(old) | set(new), key=str):
+            if old.get(k) != new.get(k):
+                yield from _leaf_changes(f"{path}.{k}", old.get(k), new.get(k))
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and \
+            all(isinstance(x, dict) for x in old + new):
+        for i, (a, b) in enumerate(zip(old, new)):
+            if a != b:
+                yield from _leaf_changes(f"{path}[{i}]", a, b)
+    else:
+        yield path, old, new
 
 
 # --- JSON ------------------------------------------------------------------------------------

@@ -527,3 +527,19 @@ def test_prevent_destroy_turned_off_lets_the_resource_go(tmp_path):
     gone = f.run("destroy", str(config), "--auto-approve")
     assert gone.exit_code == 0 and "1 destroyed" in gone.output
     assert f.records() == {} and f.cloud() == {}
+
+
+def test_drift_in_a_block_shows_the_field_that_changed_and_nothing_else(tmp_path):
+    """`sim set ASG launch.instance_type=m5.xlarge`: the drift report named the whole `launch`
+    block on one line, and the plan showed its unchanged security groups as changed (the
+    provider's ids against the configuration's references)."""
+    f = Folder(tmp_path)
+    config = tmp_path / "ha_web.arch"
+    config.write_text((EXAMPLES / "ha_web.arch").read_text())
+    f.apply(config)
+    fleet = f.records()["primary.web_fleet"]
+    assert f.run("sim", "set", fleet, "launch.instance_type=m5.xlarge").exit_code == 0
+    out = f.run("plan", str(config)).output
+    assert '      launch.instance_type = "m5.large" → "m5.xlarge"\n' in out
+    assert '~ instance_type       = "m5.xlarge" → "m5.large"' in out
+    assert "security_groups" not in out and "sg-" not in out
