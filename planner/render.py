@@ -70,7 +70,7 @@ def text(plan: Plan, colour: bool = False, summary: bool = False, verbose: bool 
             elif c.action is Action.UPDATE and c.changed:
                 note = "  (" + ", ".join(c.changed) + ")"
             out.append(f"{style(sym, sym.rjust(3))} {c.object_address.ljust(width)}  {c.kind}{note}")
-    else:
+    elif changes:  # (moves alone: their lines above are the whole plan)
         out.append("archform will perform the following actions:")
         out.append("")
         for entry in grouped(changes, verbose):
