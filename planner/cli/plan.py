@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -142,6 +143,10 @@ def register(main: click.Group):
     def import_(ctx: Context, address, id, path, params, state_path, workspace, cloud_path, lock_timeout):
         """Adopt an existing resource (provider ID) as ADDRESS of the configuration."""
         from ..importing import import_resource
+        if address.endswith(".arch") or os.path.isdir(address):  # the path first, as other commands take it
+            click.echo(f"error: '{address}' is a path, but import takes ADDRESS ID [PATH]: "
+                       f"archform import {id} {path if path != '.' else 'ID'} {address}", err=True)
+            sys.exit(1)
         desired = resolve_or_exit(ctx, path, params)
         with _session(state_path, workspace, cloud_path, f"import {address}", lock_timeout) as session:
             message, ok = import_resource(session.store, session.provider, desired, address, id)

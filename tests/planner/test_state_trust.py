@@ -543,3 +543,12 @@ def test_drift_in_a_block_shows_the_field_that_changed_and_nothing_else(tmp_path
     assert '      launch.instance_type = "m5.large" → "m5.xlarge"\n' in out
     assert '~ instance_type       = "m5.xlarge" → "m5.large"' in out
     assert "security_groups" not in out and "sg-" not in out
+
+
+def test_import_with_the_path_first_says_the_order():
+    """`archform import main.arch ADDR ID` (the path first, as other commands take it) once said
+    "no such file or directory: <ID>"."""
+    result = CliRunner().invoke(main, ["import", "main.arch", "east.site.app", "arn:aws:logs:x"])
+    assert result.exit_code == 1
+    assert result.output == ("error: 'main.arch' is a path, but import takes ADDRESS ID [PATH]: "
+                             "archform import east.site.app arn:aws:logs:x main.arch\n")
