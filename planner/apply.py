@@ -506,6 +506,18 @@ def record_drift(plan: Plan, store: StateStore) -> int:
             for k in d.changed:
                 config[k] = symbolic(d.after.get(k), by_id)
             edit.put(replace(r, config=config, applied={**r.applied, **d.after}))
+    if changed:  # the outputs read what is recorded now (a forgotten resource's: none)
+        now = store.read()
+        live = _Live(now.resources)
+        outputs = {}
+        for name, o in now.outputs.items():
+            try:
+                value = resolve_refs(o.get("config"), live.lookup)
+            except KeyError:
+                value = None
+            outputs[name] = {**o, "value": value}
+        if outputs != now.outputs:
+            store.set_outputs(outputs)
     return changed
 
 

@@ -552,3 +552,17 @@ def test_import_with_the_path_first_says_the_order():
     assert result.exit_code == 1
     assert result.output == ("error: 'main.arch' is a path, but import takes ADDRESS ID [PATH]: "
                              "archform import east.site.app arn:aws:logs:x main.arch\n")
+
+
+def test_refresh_forgets_the_outputs_of_what_it_forgets(tmp_path):
+    """A queue deleted outside archform: refresh forgot its record but `archform output` still
+    gave its URL. The outputs now read what is recorded."""
+    f = Folder(tmp_path)
+    config = tmp_path / "queue_workers.arch"
+    config.write_text((EXAMPLES / "queue_workers.arch").read_text())
+    f.apply(config)
+    assert f.run("output", "dead_letters").output.startswith("https://sqs.")
+    assert f.run("sim", "delete", f.records()["primary.failed_orders"]).exit_code == 0
+    assert f.run("refresh", str(config), input="yes\n").exit_code == 0
+    assert f.run("output", "dead_letters").output.strip() == "null"
+    assert f.run("output", "queue").output.startswith("https://sqs.")
