@@ -65,8 +65,10 @@ def check_rows(desired, diags) -> dict:
     rules = [r.__name__ for r in rules_for(kinds)]
     items = []
     for d in diags:
+        text = plain(render(d, colour=False))
+        # the heading says the first line (severity: summary); the block below shows where
         items.append({"severity": "error" if d.is_error else "warning", "summary": plain(d.summary),
-                      "text": plain(render(d, colour=False))})
+                      "text": text.split("\n", 1)[1] if "\n" in text else ""})
     errors = sum(1 for d in diags if d.is_error)
     return {"resources": len(desired.resources), "kinds": kinds, "rules": rules, "diagnostics": items,
             "errors": errors, "warnings": len(items) - errors}

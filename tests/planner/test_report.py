@@ -149,3 +149,18 @@ def test_report_plans_against_the_state(in_tmp):
 def test_counts_read_as_people_write_them():
     from archform.planner.diagram.report import number
     assert [number(x) for x in (3.0, 3, 1200.0, 1.5, 0.25, "n/a")] == ["3", "3", "1,200", "1.5", "0.25", "n/a"]
+
+
+def test_a_warning_is_listed_once_and_counted_in_the_singular(tmp_path):
+    """The checks section printed each diagnostic's first line twice (its heading, then again
+    above its snippet) and counted "1 warnings"."""
+    text = (EXAMPLES / "ha_web.arch").read_text()
+    blocked = tmp_path / "blocked.arch"
+    blocked.write_text(text.replace("port = 8080", "port = 8081", 1))
+    assert blocked.read_text() != text
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", str(blocked), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))
+    assert page.count("cannot reach target") == 1
+    assert "0 errors, 1 warning " in page
