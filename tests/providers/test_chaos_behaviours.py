@@ -158,3 +158,21 @@ def test_a_topic_keeps_delivering_to_the_regions_that_are_up():
     doc = chaos("serverless.arch", "region:eu-west-1", duration=600)
     assert value_at(service(doc, "primary.events"), AT + 1) == (0.5, 0.5)
     assert value_at(service(doc, "ireland.copy"), AT + 1) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("arch, target, down_event", [
+    ("fargate_service.arch", "primary.orders/writer", "aurora.no_replica"),  # Aurora: the writer part
+    ("fargate_service.arch", "primary.orders", "aurora.no_replica"),         # the cluster: its writer
+    ("mq_broker.arch", "primary.orders", "mq.down"),                         # a broker: its active instance
+])
+def test_the_end_of_a_fault_on_a_role_mends_the_member_it_hit(arch, target, down_event):
+    """A fault on `/writer` hit the writer; after the failover, its end mended the new writer
+    (making it -1 broken) and left the old one broken: "its writer is down (the fault ended)",
+    10 minutes without writes. The end now mends the member the start hit."""
+    doc = chaos(arch, target, duration=1800, lengths={target: 600})
+    assert events(doc, down_event) == []
+    served = service(doc, "primary.orders")
+    assert value_at(served, AT + 601)[0] == 1.0 and served["served_fraction"] > 0.99
+    if arch == "fargate_service.arch":
+        reads = service(doc, "primary.orders", "reads")
+        assert value_at(reads, AT + 601)[1] == value_at(reads, AT - 1)[1]  # the old writer back, as a reader

@@ -19,6 +19,7 @@ from archform.stdlib.facets import provides
 from .. import figures
 from ..measure import Service
 from ..world import Loop
+from .members import hit_member
 
 
 class Node:
@@ -48,6 +49,7 @@ class Caches(Loop):
 
     def __init__(self, world):
         super().__init__(world)
+        self._faulted: dict[tuple, list] = {}  # what each fault on a part hit at its start
         self.caches: list[Cache] = []
         self.by_id: dict[str, Cache] = {}
 
@@ -98,8 +100,8 @@ class Caches(Loop):
         c = self.by_id.get(rec.id)
         if c is None:
             return False
-        node = next((n for n in c.nodes if n.name == part), None) if part else \
-            next((n for n in c.nodes if n.role in ("primary", "node")), None)
+        node = hit_member(self._faulted, (rec.id, part), up, lambda: next((n for n in c.nodes if n.name == part), None)
+                          if part else next((n for n in c.nodes if n.role in ("primary", "node")), None))
         if node is not None:
             node.broken += -1 if up else 1
             if node.broken in (0, 1):

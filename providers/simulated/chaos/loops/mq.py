@@ -21,6 +21,7 @@ from archform.stdlib.facets import provides
 from .. import figures
 from ..measure import Service
 from ..world import Loop
+from .members import hit_member
 
 SERVING, FAILING_OVER, DOWN = "serving", "failing over", "down"
 
@@ -46,6 +47,7 @@ class Brokers(Loop):
 
     def __init__(self, world):
         super().__init__(world)
+        self._faulted: dict[tuple, list] = {}  # what each fault on a part hit at its start
         self.brokers: list[Broker] = []
         self.by_id: dict[str, Broker] = {}
 
@@ -93,7 +95,8 @@ class Brokers(Loop):
         b = self.by_id.get(rec.id)
         if b is None:
             return False
-        node = next((n for n in b.nodes if n.name == part), None) if part else self._active(b)
+        node = hit_member(self._faulted, (rec.id, part), up,
+                          lambda: next((n for n in b.nodes if n.name == part), None) if part else self._active(b))
         if node is not None:
             node.broken += -1 if up else 1
             self._review(b, "a fault on the instance" if not up else "the fault ended")

@@ -21,6 +21,7 @@ from archform.stdlib.facets import provides
 from .. import figures
 from ..measure import Service
 from ..world import Loop
+from .members import hit_member
 
 AVAILABLE, FAILING_OVER, DOWN, PROMOTING = "available", "failing over", "down", "promoting"
 
@@ -60,6 +61,7 @@ class Rds(Loop):
 
     def __init__(self, world):
         super().__init__(world)
+        self._faulted: dict[tuple, list] = {}  # what each fault on a part hit at its start
         self.dbs: list[Db] = []
         self.by_id: dict[str, Db] = {}
 
@@ -117,7 +119,9 @@ class Rds(Loop):
         db = self.by_id.get(rec.id)
         if db is None:
             return False
-        member = next((m for m in db.members if m.role == part), None) if part else db.primary
+        # the member it hit at its start (a role moves with a failover)
+        member = hit_member(self._faulted, (rec.id, part), up,
+                            lambda: next((m for m in db.members if m.role == part), None) if part else db.primary)
         if member is None:
             return True
         member.broken += -1 if up else 1

@@ -23,6 +23,7 @@ from archform.stdlib.facets import provides
 from .. import figures
 from ..measure import Service
 from ..world import Loop
+from .members import hit_member
 
 AVAILABLE, FAILING_OVER, DOWN, RESTORING = "available", "failing over", "down", "restoring"
 
@@ -55,6 +56,7 @@ class Redshift(Loop):
 
     def __init__(self, world):
         super().__init__(world)
+        self._faulted: dict[tuple, list] = {}  # what each fault on a part hit at its start
         self.clusters: list[Cluster] = []
         self.by_id: dict[str, Cluster] = {}
 
@@ -111,7 +113,8 @@ class Redshift(Loop):
         c = self.by_id.get(rec.id)
         if c is None:
             return False
-        m = next((m for m in c.compute if m.role == part), None) if part else c.primary
+        m = hit_member(self._faulted, (rec.id, part), up,
+                       lambda: next((m for m in c.compute if m.role == part), None) if part else c.primary)
         if m is not None:
             m.broken += -1 if up else 1
             self._review(c, "a fault on the cluster" if not up else "the fault ended")

@@ -22,6 +22,7 @@ from archform.stdlib.regions import REGIONS
 from .. import figures
 from ..measure import Service
 from ..world import Loop
+from .members import hit_member
 
 AVAILABLE, FAILING_OVER, CREATING, PROMOTING = "available", "failing over", "creating an instance", "promoting"
 
@@ -72,6 +73,7 @@ class StorageClusters(Loop):
 
     def __init__(self, world):
         super().__init__(world)
+        self._faulted: dict[tuple, list] = {}  # what each fault on a part hit at its start
         self.clusters: list[Cluster] = []
         self.by_id: dict[str, Cluster] = {}
 
@@ -143,9 +145,9 @@ class StorageClusters(Loop):
         c = self.by_id.get(rec.id)
         if c is None:
             return False
-        targets = []
-        if part is None or part == "writer":
-            targets = [c.writer] if c.writer is not None else []
+        if part is None or part == "writer":  # the writer it hit, not the writer when it ends
+            hit = hit_member(self._faulted, (rec.id, "writer"), up, lambda: c.writer)
+            targets = [hit] if hit is not None else []
         elif part.startswith("copy-"):
             targets = [k for k in c.copies if f"copy-{k.n}" == part]
         else:
