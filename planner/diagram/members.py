@@ -74,6 +74,7 @@ def _instance_type(scene: Scene, a: dict) -> str:
 def add(scene: Scene, fleets: bool = True) -> None:
     """Add the members of every spread resource of the scene (fleets' per-AZ nodes unless
     `fleets` is off, when `--instances` draws each instance)."""
+    secondaries = {s for it in scene.items.values() if it.kind == "aurora" for s in refs(it.attrs.get("global_secondary"))}
     for address, it in sorted(scene.items.items()):
         member_kind = MEMBER_KINDS.get(it.kind)
         if member_kind is None or address not in scene.nodes or it.action == "delete":
@@ -110,7 +111,10 @@ def add(scene: Scene, fleets: bool = True) -> None:
                 scene.add_edge(Edge(address, nid, "member"))
             continue
         size = a.get("instance_class") or a.get("node_type") or ""
-        for i, role in enumerate(roles(it.kind, a)):
+        members = roles(it.kind, a)
+        if address in secondaries:  # a global secondary is read-only: its instances are readers
+            members = ["reader"] * len(members)
+        for i, role in enumerate(members):
             az, subnet = azs[i % len(azs)]
             nid = f"{address}/{role}-{i + 1}"
             scene.add_node(Node(nid, scene.frame_of[subnet], member_kind, f"{parent.title} {role}",

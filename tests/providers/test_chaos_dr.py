@@ -84,3 +84,17 @@ def test_az_loss_timeline_of_a_fleet(snapshot):
     doc = chaos("fleet.arch", FaultSpec("az:us-east-1a", 60.0, 900.0), duration=1800)
     assert [f"{e['at']} {e['event']} {e['subject']}: {e['detail']}" for e in doc["timeline"]] == snapshot
     assert json.dumps(service(doc, "primary.web"), indent=2, sort_keys=True) == snapshot(name="web_service")
+
+
+def test_a_global_secondary_whose_reader_is_lost_gets_a_new_instance():
+    """The secure data tier's standby cluster has one instance, in eu-west-1a: losing that AZ
+    silently stopped its reads for the whole fault. Like a primary without a replica, it now
+    gets a new instance in a live AZ after AURORA_NEW_INSTANCE_SECONDS, and says so."""
+    from archform.providers.simulated.chaos import figures
+    doc = chaos("secure_data_tier.arch", "az:eu-west-1a", duration=3600, lengths={"az:eu-west-1a": 1200})
+    (lost,) = events(doc, "aurora.no_reader", "standby.orders")
+    (made,) = events(doc, "aurora.instance_created", "standby.orders")
+    assert lost["t"] == 60.0 and made["t"] == 60.0 + figures.AURORA_NEW_INSTANCE_SECONDS
+    assert "new reader instance in eu-west-1b" in made["detail"]
+    reads = service(doc, "standby.orders", "reads")
+    assert value_at(reads, 61)[0] == 0.0 and value_at(reads, made["t"] + 1)[0] == 1.0

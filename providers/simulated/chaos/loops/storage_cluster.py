@@ -181,6 +181,14 @@ class StorageClusters(Loop):
                 self.sim.log(f"{self.name}.no_replica", c.address, f"its writer in {w.az} is down ({why}) and no "
                              f"replica is healthy: creating a new instance (minutes; facts)")
                 self.sim.after(figures.AURORA_NEW_INSTANCE_SECONDS, self._created, c, w)
+        elif c.state == AVAILABLE and c.is_secondary and c.nodes and not any(self._up(n) for n in c.nodes):
+            # a global secondary whose readers are all down answers no reads: as for a writer
+            # without a replica, a new instance is made (minutes)
+            lost = c.nodes[0]
+            c.state = CREATING
+            self.sim.log(f"{self.name}.no_reader", c.address, f"no reader of this secondary is up (its instance in "
+                         f"{lost.az}: {why}): creating a new instance (minutes; facts)")
+            self.sim.after(figures.AURORA_NEW_INSTANCE_SECONDS, self._created, c, lost)
         copies = int(self._copies(c))
         if copies != c.live_copies:
             c.live_copies = copies
@@ -219,10 +227,11 @@ class StorageClusters(Loop):
         if not zones:
             self.sim.after(figures.AURORA_NEW_INSTANCE_SECONDS, self._created, c, old)
             return
+        role = "reader" if c.is_secondary else "writer"
         old.role = "reader"
-        new = Node(f"{old.id}-new", f"{old.name}-new", "writer", zones[0])
+        new = Node(f"{old.id}-new", f"{old.name}-new", role, zones[0])
         c.nodes.append(new)
         c.state = AVAILABLE
-        self.sim.log(f"{self.name}.instance_created", c.address, f"new writer instance in {new.az}", target=new.az)
-        self.world.ledger.failed_over(self.sim.now, c.address, "writer (new instance)", old.az, new.az)
+        self.sim.log(f"{self.name}.instance_created", c.address, f"new {role} instance in {new.az}", target=new.az)
+        self.world.ledger.failed_over(self.sim.now, c.address, f"{role} (new instance)", old.az, new.az)
         self._review(c, "new instance")
