@@ -76,6 +76,9 @@ def run_chaos(path, fails, ats, fors, duration, seed, fmt, out, state_path, work
         _fail("--duration must be longer than 0s")
     from archform.providers.simulated.chaos.units import span as shown
     for s in specs:  # a fault the run never reaches measures nothing, and judges nothing either
+        if s.duration is not None and s.duration <= 0:
+            _fail(f"--for must be longer than 0s (the fault on {s.domain}); leave it out for a fault that lasts "
+                  f"to the end of the run")
         if s.at >= length:
             _fail(f"the fault on {s.domain} starts at {shown(s.at)}, after the run ends ({shown(length)}): "
                   f"give a longer --duration (the whole run), or an earlier --at (--for is how long the fault lasts)")

@@ -41,6 +41,8 @@ def test_a_run_too_short_to_judge_says_so_instead_of_met_or_breached():
     runbook had started, "breached" (exit 3) although its 10-minute RTO had not run out."""
     never = chaos(EXAMPLE, "--fail", "region:us-east-1", "--duration", "30s")
     assert never.exit_code == 1
+    zero = chaos(EXAMPLE, "--fail", "region:us-east-1", "--for", "0s")
+    assert zero.exit_code == 1 and "error: --for must be longer than 0s" in zero.output
     assert "error: the fault on region:us-east-1 starts at 1m, after the run ends (30s)" in never.output
     short = chaos(EXAMPLE, "--fail", "region:us-east-1", "--duration", "3m", "--format", "json")
     assert short.exit_code == 0, short.output

@@ -98,3 +98,9 @@ def test_a_global_secondary_whose_reader_is_lost_gets_a_new_instance():
     assert "new reader instance in eu-west-1b" in made["detail"]
     reads = service(doc, "standby.orders", "reads")
     assert value_at(reads, 61)[0] == 0.0 and value_at(reads, made["t"] + 1)[0] == 1.0
+
+
+def test_one_of_a_unit_is_said_in_the_singular():
+    """The services table said "1 instances", "1 copies", "1 subscriptions"."""
+    text = render_text(chaos("secure_data_tier.arch", "az:eu-west-1a", duration=1800))
+    assert "1 instance → " in text and " 1 instances" not in text and " 1 copies" not in text

@@ -166,7 +166,8 @@ def render_text(doc: dict) -> str:
         more = " …" if len(steps) > 8 else ""
         rows.append((name, svc["kind"], f"{svc['served_fraction'] * 100:.2f}%",
                      f"down {units.span(svc['outage_seconds'])}" if svc["outage_seconds"] else "",
-                     f"{_num(svc['nominal_capacity'])} {svc['capacity_unit']}" + (f" → {changes}{more}" if changes else "")))
+                     f"{_num(svc['nominal_capacity'])} {_unit(svc['capacity_unit'], svc['nominal_capacity'])}"
+                     + (f" → {changes}{more}" if changes else "")))
     out.extend(_columns(rows))
     if subnets:
         out.append(f"  {subnets}")
@@ -233,6 +234,15 @@ def render_text(doc: dict) -> str:
     else:
         out.append("Result: a DR target was breached (exit 3)")
     return "\n".join(out) + "\n"
+
+
+def _unit(unit: str, n: float) -> str:
+    """`1 instance`, `1 storage copy`, `1 subnet AZ`: the unit's last word in the singular for one."""
+    if n != 1 or not unit.endswith("s"):
+        return unit
+    head, _, last = unit.rpartition(" ")
+    one = last[:-3] + "y" if last.endswith("ies") else last[:-1]
+    return f"{head} {one}" if head else one
 
 
 def _reader_lines(readers: list[dict]) -> list[str]:
