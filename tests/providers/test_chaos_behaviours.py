@@ -176,3 +176,19 @@ def test_the_end_of_a_fault_on_a_role_mends_the_member_it_hit(arch, target, down
     if arch == "fargate_service.arch":
         reads = service(doc, "primary.orders", "reads")
         assert value_at(reads, AT + 601)[1] == value_at(reads, AT - 1)[1]  # the old writer back, as a reader
+
+
+def test_a_standalone_instance_on_failed_hardware_is_recovered_onto_another_host():
+    """Simplified automatic recovery is on by default for EBS-only instance types: a standalone
+    instance whose host loses power moves to new hardware in its AZ after two failed system
+    status checks and reboots there (it waited for the same host to come back). A fault on the
+    instance itself is not a hardware failure: nothing moves it."""
+    rack = "rack:us-east-1a-dc1-t3-r01"  # both of the example's instances
+    doc = chaos("hybrid_network.arch", rack, duration=1800, lengths={rack: 600})
+    recovered = {e["subject"]: e for e in events(doc, "instance.recovered")}
+    assert set(recovered) == {"primary.app_server", "primary.db_server"}
+    assert all(e["t"] == AT + figures.AUTO_RECOVERY_SECONDS for e in recovered.values())
+    app = service(doc, "primary.app_server")
+    assert app["outage_seconds"] == figures.AUTO_RECOVERY_SECONDS + figures.BOOT_SECONDS  # not the 10 minutes
+    itself = chaos("hybrid_network.arch", "primary.app_server", duration=1800)
+    assert events(itself, "instance.recovered") == []

@@ -13,6 +13,10 @@ from __future__ import annotations
 BOOT_SECONDS = 90.0                 # model: launch request to a running OS (notes §6.4.3: a ready AMI boots quicker)
 STATUS_CHECK_SECONDS = 60.0         # model: EC2 reports instance status checks once a minute; ASGs with
                                     # health_check_type = ec2 act on them
+# model: simplified automatic recovery (on by default for instance types without instance store,
+# not for Spot) moves a standalone instance whose system status check fails to new hardware in its
+# AZ ("usually within a few minutes"): two failed checks, then it reboots there
+AUTO_RECOVERY_SECONDS = 2 * STATUS_CHECK_SECONDS
 ASG_RETRY_SECONDS = 60.0            # model: an ASG whose launch failed tries again after this
 SCALING_EVALUATION_SECONDS = 60.0   # model: target tracking reads its metric once a minute
 REBALANCE_OVERSHOOT = 0.10          # facts: while rebalancing an ASG may exceed max by up to 10%

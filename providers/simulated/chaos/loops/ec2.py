@@ -105,6 +105,8 @@ class Ec2(Loop):
                     batch.append(inst)
                     if inst.store_gb:
                         lost[inst.address].append(inst)
+                    elif inst.group is None and not inst.spot:  # an Auto Scaling group replaces its own
+                        self.sim.after(figures.AUTO_RECOVERY_SECONDS, self._recover, inst, h)
                 elif up and inst.state == IMPAIRED and not inst.broken:
                     self._boot(inst)
                     batch.append(inst)
@@ -115,6 +117,27 @@ class Ec2(Loop):
                                    fraction=1.0, gigabytes=float(gb))
         self._log_states(batch, "stopped: its hardware lost power" if not up else "starting again: power is back")
         self._changed(batch)
+
+    def _recover(self, inst: Instance, host: Host) -> None:
+        """Simplified automatic recovery: the system status check of an instance whose hardware
+        failed has failed twice; EC2 moves it to a healthy host of its AZ (same id, private IP,
+        volumes and metadata) and it reboots there. Nothing to do if it is back, or its AZ is down."""
+        if inst.state != IMPAIRED or inst.host is not host or host.up or inst.broken or not self.world.zone_up(inst.az):
+            return
+        try:
+            new, _ = self.world.hosts.place(inst.id, inst.region, inst.az, inst.itype or "")
+        except NoCapacity:
+            self.sim.log("instance.recovery_failed", inst.address, f"simplified automatic recovery found no capacity "
+                         f"for {inst.itype} in {inst.az}: it waits for its host")
+            return
+        self.world.hosts.release(host, inst.id, inst.vcpus, inst.memory)
+        inst.host = new
+        self.sim.log("instance.recovered", inst.address, f"its system status check failed "
+                     f"{figures.AUTO_RECOVERY_SECONDS / figures.STATUS_CHECK_SECONDS:.0f} times: simplified automatic "
+                     f"recovery moves it to new hardware in {inst.az} (same private IP and volumes) and reboots it",
+                     azs=[inst.az])
+        self._boot(inst)
+        self._changed([inst])
 
     def zone_changed(self, az: str, up: bool):
         # instances without a host record (launched before the cloud modeled hosts) follow their AZ
