@@ -79,6 +79,9 @@ def test_without_a_dr_plan_there_is_nothing_to_breach():
     ("host:h-0000000000000000", "no host 'h-0000000000000000'"),
     ("az:us-west-2a", "nothing in this architecture is in us-west-2a's region; did you mean 'us-east-1a'?"),
     ("region:ap-south-1", "nothing in this architecture is in ap-south-1; its regions: us-east-1"),
+    # a rack or data centre of the modeled world that holds nothing of the architecture fails nothing
+    ("rack:us-east-1a-dc1-zz-r99", "no rack 'us-east-1a-dc1-zz-r99' holds anything of this architecture; "),
+    ("dc:us-east-1f-dc9", "no data centre 'us-east-1f-dc9' holds anything of this architecture; "),
 ])
 def test_a_domain_that_names_nothing_is_a_mistake(domain, message):
     result = chaos(str(CASES / "fleet.arch"), "--fail", domain, "--duration", "5m")

@@ -74,14 +74,15 @@ def parse(spec: FaultSpec, index: int, world: World) -> Fault:
             raise FaultError(f"no host '{rest}' holds anything in this architecture"
                              + _hint(rest, sorted(h.id for h in world.hosts.by_id.values() if h.instances)))
         return make("host", rest)
-    if head == "rack" and rest:
-        if rest not in world.hosts.by_rack:
-            raise FaultError(f"no rack '{rest}'" + _hint(rest, sorted(world.hosts.by_rack)))
-        return make("rack", rest)
-    if head == "dc" and rest:
-        if rest not in world.hosts.by_dc:
-            raise FaultError(f"no data centre '{rest}'" + _hint(rest, sorted(world.hosts.by_dc)))
-        return make("dc", rest)
+    if head in ("rack", "dc") and rest:
+        # a rack or data centre holding nothing of this architecture would fail nothing: a mistake
+        groups = world.hosts.by_rack if head == "rack" else world.hosts.by_dc
+        used = sorted(k for k, hosts in groups.items() if any(h.instances for h in hosts))
+        if rest not in used:
+            what = "rack" if head == "rack" else "data centre"
+            raise FaultError(f"no {what} '{rest}' holds anything of this architecture"
+                             + (_hint(rest, used) or f"; its {what}s: {', '.join(used[:8])}" if used else ""))
+        return make(head, rest)
     if head == "az" and rest:
         _zone(rest)
         used = sorted({r.az for r in world.records.values() if r.az})
