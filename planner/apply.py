@@ -327,6 +327,8 @@ def apply_plan(plan: Plan, store: StateStore, provider, parallelism: int = 10,
             why = f"not attempted: it depends on {because.address}, whose {because.action.value} failed"
         progress("skipped", at, why)
     result.outputs = _record_outputs(plan, store, live)
+    if not result.failed:
+        record_lifecycles(plan, store, live.resources)
     store.snapshot("destroy" if plan.mode == PlanMode.DESTROY else "apply")
     return result
 
@@ -464,71 +466,68 @@ def _delete(c: Change, op, intent: str, journal: _Journaling, provider, live: _L
     return OpResult(op, at, Action.DELETE, True, current.id)
 
 
+def _value(config, live: _Live):
+    """An output's value from its configuration, over the records as they are now (none when
+    something it reads is not recorded)."""
+    try:
+        return resolve_refs(config, live.lookup)
+    except KeyError:
+        return None
+
+
 def _record_outputs(plan: Plan, store: StateStore, live: _Live) -> dict:
     outputs = {}
     for name, (_, after) in plan.outputs.items():
         if after is None:
             continue
-        try:
-            value = resolve_refs(after, live.lookup)
-        except KeyError:
-            value = None
-        outputs[name] = {"config": after, "value": value}
+        outputs[name] = {"config": after, "value": _value(after, live)}
         if name in plan.sensitive_outputs:
             outputs[name]["sensitive"] = True
     store.set_outputs(outputs)
     return outputs
 
 
-def record_drift(plan: Plan, store: StateStore) -> int:
+def record_drift(plan: Plan, store: StateStore, snapshot: Snapshot) -> int:
     """A refresh-only apply: record what the provider holds now, in one state edit. A drifted
     attribute's record takes the provider's value both as applied and, in the configuration's
     terms, as what the record was made from — so the next plan compares the configuration with
     what really exists and still reverts the drift (unless `ignore_changes` covers it). A
-    resource gone from the provider is forgotten (the next plan makes it again). Returns the
-    number of records changed."""
+    resource gone from the provider is forgotten (the next plan makes it again), and the outputs
+    read what is recorded now (a forgotten resource's: none). `snapshot` is the state the plan
+    was made from, read under the lock the caller holds. Returns the number of records changed."""
+    recorded = dict(snapshot.resources)
+    by_id = {r.id: address for address, r in recorded.items() if r.id}
     changed = 0
     with store.edit("refresh") as edit:
-        by_id = {}
-        for address in edit.addresses():
-            r = edit.get(address)
-            if r is not None and r.id:
-                by_id[r.id] = address
         for d in plan.drift:
-            r = edit.get(d.address)
+            r = recorded.get(d.address)
             if r is None:
                 continue
             changed += 1
             if d.after is None:
+                del recorded[d.address]
                 edit.remove(d.address)
                 continue
             config = dict(r.config)
             for k in d.changed:
                 config[k] = symbolic(d.after.get(k), by_id)
-            edit.put(replace(r, config=config, applied={**r.applied, **d.after}))
-    if changed:  # the outputs read what is recorded now (a forgotten resource's: none)
-        now = store.read()
-        live = _Live(now.resources)
-        outputs = {}
-        for name, o in now.outputs.items():
-            try:
-                value = resolve_refs(o.get("config"), live.lookup)
-            except KeyError:
-                value = None
-            outputs[name] = {**o, "value": value}
-        if outputs != now.outputs:
-            store.set_outputs(outputs)
+            recorded[d.address] = replace(r, config=config, applied={**r.applied, **d.after})
+            edit.put(recorded[d.address])
+        live = _Live(recorded)
+        outputs = {name: {**o, "value": _value(o.get("config"), live)} for name, o in snapshot.outputs.items()}
+        if outputs != snapshot.outputs:
+            edit.set_outputs(outputs)
     return changed
 
 
-def record_lifecycles(plan: Plan, store: StateStore) -> int:
+def record_lifecycles(plan: Plan, store: StateStore, recorded: dict[str, StateResource]) -> int:
     """Record the `lifecycle` the configuration now gives resources that need no change (a
     `prevent_destroy = false` applied on its own): the record's is what protects a resource once
     its block is gone, so it must follow the configuration, or nothing could ever remove it.
-    Returns the number of records changed."""
+    `recorded` is the state the caller holds under its lock (an apply's, as it ends). Returns the
+    number of records changed."""
     if plan.mode == PlanMode.DESTROY:
         return 0
-    recorded = store.read().resources
     stale = [c for c in plan.changes if c.action is Action.NOOP and c.deposed is None
              and c.address in recorded and recorded[c.address].lifecycle != c.lifecycle]
     if not stale:

@@ -284,13 +284,13 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
                 _print_plan(ctx, the_plan, verbose=verbose)
                 if the_plan.drift and (auto_approve or _confirm("Record these changes in the state?")):
                     from ..apply import record_drift
-                    record_drift(the_plan, session.store)
+                    record_drift(the_plan, session.store, snapshot)
                     click.echo(f"Refresh complete: {len(the_plan.drift)} resource(s) updated in the state.")
                 return
             _print_plan(ctx, the_plan, summary=summary, verbose=verbose)
             if not the_plan.has_changes:
                 from ..apply import record_lifecycles
-                record_lifecycles(the_plan, session.store)  # a lifecycle changed alone is still recorded
+                record_lifecycles(the_plan, session.store, snapshot.resources)  # changed on its own
                 return
             if not auto_approve and not _confirm("Do you want to perform these actions?"):
                 click.echo("Apply cancelled.")
@@ -300,9 +300,6 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
         progress = Progress()
         try:
             result = apply_plan(the_plan, session.store, session.provider, parallelism, progress, snapshot)
-            if not result.failed:
-                from ..apply import record_lifecycles
-                record_lifecycles(the_plan, session.store)
         finally:
             progress.flush()
     counts = result.counts()

@@ -529,6 +529,19 @@ def test_prevent_destroy_turned_off_lets_the_resource_go(tmp_path):
     assert f.records() == {} and f.cloud() == {}
 
 
+def test_a_lifecycle_changed_beside_other_changes_is_recorded_too(tmp_path):
+    """The same `prevent_destroy = false`, applied in one apply with an unrelated change: the
+    apply records the lifecycle as it ends, so removing the block afterwards destroys it."""
+    f = Folder(tmp_path)
+    config = f.write(PROTECTED.format(flag="true"))
+    f.apply(config)
+    f.write(PROTECTED.format(flag="false").replace("  sqs_queue orders", "  sqs_queue audit {}\n  sqs_queue orders"))
+    assert "1 added, 0 changed, 0 destroyed" in f.apply(config).output
+    f.write('region "eu-west-1" as primary {\n}\n')
+    assert "2 destroyed" in f.apply(config).output
+    assert f.records() == {} and f.cloud() == {}
+
+
 def test_drift_in_a_block_shows_the_field_that_changed_and_nothing_else(tmp_path):
     """`sim set ASG launch.instance_type=m5.xlarge`: the drift report named the whole `launch`
     block on one line, and the plan showed its unchanged security groups as changed (the

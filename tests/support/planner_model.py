@@ -663,10 +663,11 @@ class PlannerModel(RuleBasedStateMachine):
         snapshot = self.store.read()
         if snapshot.pending:
             persist_reconcile(self.store, reconcile(snapshot, self.cloud))
-        plan, _ = make_plan(desired, self.store.read(), self.cloud, PlanRequest(refresh_only=True))
+        snapshot = self.store.read()
+        plan, _ = make_plan(desired, snapshot, self.cloud, PlanRequest(refresh_only=True))
         if plan.drift:
             LOG.append(f"refresh: {sorted(d.address for d in plan.drift)}")
-            record_drift(plan, self.store)
+            record_drift(plan, self.store, snapshot)
         self.drifted = {a for a in self.drifted if self._model_of(a) is not None}
         self._drift_is_reverted()
 
