@@ -126,17 +126,19 @@ def build(changes: list[Change]) -> DAG:
 
 
 def _names_freed_first(changes: list[Change], ops: dict, g: DAG) -> None:
-    """A name AWS makes unique (in a region, a parent, the account) is taken only after the
-    object that had it is deleted: two log groups swapping names, or a new one taking the name of
-    one going away, would otherwise race, and the create be refused half-way."""
-    from archform.stdlib.name_scopes import GLOBAL, SCOPE
+    """A name AWS makes unique (in a region, a parent, the account, a namespace two kinds share)
+    is taken only after the object that had it is deleted: two log groups swapping names, or a
+    new one taking the name of one going away (a composite alarm a metric alarm's), would
+    otherwise race, and the create be refused half-way."""
+    from archform.stdlib.name_scopes import GLOBAL, NAMESPACE, SCOPE
 
     def where(c: Change, attrs: dict | None):
         name = (attrs or {}).get("name")
         if c.kind not in SCOPE or not isinstance(name, str):
             return None
         parent = SCOPE[c.kind]
-        return (c.kind, None if c.kind in GLOBAL else c.region, (attrs or {}).get(parent) if parent else None, name)
+        return (NAMESPACE.get(c.kind, c.kind), None if c.kind in GLOBAL else c.region,
+                (attrs or {}).get(parent) if parent else None, name)
 
     freed: dict[str, list[Change]] = {}
     for c in changes:

@@ -579,3 +579,35 @@ def test_refresh_forgets_the_outputs_of_what_it_forgets(tmp_path):
     assert f.run("refresh", str(config), input="yes\n").exit_code == 0
     assert f.run("output", "dead_letters").output.strip() == "null"
     assert f.run("output", "queue").output.startswith("https://sqs.")
+
+
+_ALARMS = '''region "us-east-1" as east {{
+  cloudwatch_alarm errors {{
+    name      = "shop-errors"
+    metric    = "Errors"
+    namespace = "Shop"
+    threshold = 1
+  }}
+{more}}}
+'''
+
+
+def test_a_composite_alarm_takes_the_name_of_a_metric_alarm_only_after_it_is_gone(tmp_path):
+    """Metric and composite alarms share one namespace of names: a composite alarm given the name
+    of a metric alarm removed in the same apply waited for nothing, and was refused half-way."""
+    f = Folder(tmp_path)
+    config = f.write(_ALARMS.format(more='''  cloudwatch_alarm a_hot {
+    name      = "shop-hot"
+    metric    = "Latency"
+    namespace = "Shop"
+    threshold = 1
+  }
+'''))
+    f.apply(config)
+    f.write(_ALARMS.format(more='''  composite_alarm a_hot_and_failing {
+    name   = "shop-hot"
+    alarms = [errors]
+  }
+'''))
+    assert "1 added, 0 changed, 1 destroyed" in f.apply(config, "--parallelism", "10").output
+    f.converged(config)
