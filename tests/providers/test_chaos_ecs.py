@@ -29,9 +29,12 @@ def test_fargate_tasks_of_the_lost_az_are_replaced_in_the_surviving_ones(doc):
     # noticed when the target group marks them unhealthy (2 checks), before the scheduler's own minute
     (unhealthy,) = events(doc, "target.unhealthy", "primary.web_tg")
     assert started["t"] == unhealthy["t"] and started["t"] - AT <= figures.ECS_TASK_LOST_SECONDS
+    # steady once the replacements run (the image pulled) and pass their target group's checks
     (steady,) = events(doc, "ecs.steady_state", "primary.web")
+    healthy = events(doc, "target.healthy", "primary.web_tg")
     low, high = figures.ECS_TASK_START_SECONDS
-    assert low <= steady["t"] - started["t"] <= high
+    assert healthy and steady["t"] == healthy[-1]["t"] and steady["t"] - started["t"] >= low + high
+    assert "6 of 6 tasks running and healthy in their target groups" in steady["detail"]
     assert steady["seconds"] == pytest.approx(steady["t"] - AT)
     assert value_at(web, steady["t"]) == (1.0, 6.0)
     assert web["min_capacity"] == 4.0

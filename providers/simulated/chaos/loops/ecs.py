@@ -16,8 +16,8 @@
   already starting.
 - A replacement runs `ECS_TASK_START_SECONDS` later (provisioning and the image pull), and is
   registered with the service's target groups, which take it into service once healthy.
-- When every task is back the service logs AWS's "has reached a steady state", with the time
-  since the first task stopped. An AZ that returns gets no tasks back (no rebalancing).
+- When every task is back, and healthy in the service's target groups, the service logs AWS's
+  "has reached a steady state", with the time since the first task stopped. An AZ that returns gets no tasks back (no rebalancing).
 - Service auto scaling on a queue's backlog (`metric = queue_backlog`): once a minute, the
   visible messages per running task against the target set the desired count, within
   `min_tasks` and `max_tasks`, each direction after its cooldown (notes §15.2.3, §15.2.4).
@@ -146,6 +146,7 @@ class Ecs(Loop):
                 w.elb.register(task, s.target_groups, HEALTHY if task.state == RUNNING else UNHEALTHY)
         w.ec2.watch(self.instances_changed)
         w.elb.unhealthy_watchers.append(self.targets_unhealthy)
+        w.elb.healthy_watchers.append(self.targets_healthy)
 
     def start(self):
         for s in self.services_:
@@ -246,6 +247,11 @@ class Ecs(Loop):
                 ids = [i.id for i in instances if i.id in s.lost]
                 if ids:
                     self._noticed(s, ids)
+
+    def targets_healthy(self, tg, instances) -> None:
+        for s in self.services_:
+            if s.since is not None and tg in s.target_groups and any(i.id in s.tasks for i in instances):
+                self._maybe_steady(s)
 
     def _noticed(self, s: EcsService, ids: list[str]) -> None:
         """The scheduler sees these tasks stopped: out of the target groups, replaced."""
@@ -389,11 +395,24 @@ class Ecs(Loop):
         task.state = RUNNING
         self.world.elb.register(task, s.target_groups)
         self.world.dirty = True
-        if s.running() >= s.desired and s.since is not None:
-            took = self.sim.now - s.since
-            self.sim.log("ecs.steady_state", s.address, f"service {s.name} has reached a steady state: {s.running()} "
-                         f"of {s.desired} tasks running, {took:.0f}s after {s.since_what}", seconds=took)
-            s.since = None
+        self._maybe_steady(s)
+
+    def _maybe_steady(self, s: EcsService) -> None:
+        """Every desired task runs and, behind a load balancer, is healthy in each of the
+        service's target groups (ECS counts a task in service only once its targets pass their
+        health checks): the service has reached a steady state."""
+        if s.since is None or s.running() < s.desired:
+            return
+        for g in s.target_groups:
+            for t in s.tasks.values():
+                target = g.targets.get(t.id) if t.state == RUNNING else None
+                if t.state == RUNNING and (target is None or target.believed != HEALTHY):
+                    return
+        took = self.sim.now - s.since
+        behind = " and healthy in their target groups" if s.target_groups else ""
+        self.sim.log("ecs.steady_state", s.address, f"service {s.name} has reached a steady state: {s.running()} "
+                     f"of {s.desired} tasks running{behind}, {took:.0f}s after {s.since_what}", seconds=took)
+        s.since = None
 
     def _instance_up(self, iid: str) -> bool:
         inst = self.world.ec2.instances.get(iid)
