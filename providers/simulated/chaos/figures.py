@@ -24,6 +24,11 @@ REBALANCE_OVERSHOOT = 0.10          # facts: while rebalancing an ASG may exceed
 # record written by hand may lack it)
 ASSUMED_INSTANCE_TYPE = "m5.large"
 DEFAULT_TARGET_UTILISATION = 0.5    # model: the load per instance of a group without a target-tracking policy
+# Elastic Beanstalk enhanced health: each instance's health is updated every 10 s; the environment's
+# is lowered only once an instance fails its checks three times within a minute (AWS's "Health
+# colors and statuses"); it is raised at the first check that passes
+BEANSTALK_HEALTH_CHECK_SECONDS = 10.0
+BEANSTALK_FAILED_CHECKS = 3
 SPOT_NOTICE_SECONDS = 120.0         # notes §3.7.3: a 2 minute grace period before a spot instance goes
 
 # --- Elastic Load Balancing -----------------------------------------------------------------------
