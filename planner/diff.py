@@ -1,7 +1,8 @@
 """Diff: desired graph × recorded state → changes. A pure function.
 
 Rules, in the order they decide:
-- a `moved` statement renames a recorded resource, so it is compared, not destroyed and made;
+- a `moved` statement renames a recorded resource, so it is compared, not destroyed and made
+  (one naming a module instance or a `for` collection renames each resource under it);
 - a resource deleted outside archform (refresh found it gone) is created again;
 - a recorded kind that differs, a tainted resource, `--replace`, or `replace_triggered_by`
   naming something that changes: replace;
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace as dc_replace
 
-from archform.dsl.desired import Desired
+from archform.dsl.desired import Desired, Moved
 from archform.dsl.diagnostics import Diagnostic, error
 
 from .changes import Action, Change, Reason
@@ -61,7 +62,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
     previous: dict[str, str] = {}
     actual = dict(options.actual or {})
 
-    for m, final in _chains(desired.moved, diags):
+    for m, final in _chains(_each_moved(desired.moved, recorded), diags):
         if m.from_ in recorded and final in recorded:
             diags.append(error(f"cannot move '{m.from_}' to '{final}': both are in the state", m.span,
                                help="remove one of them with `archform state rm`, or drop the moved statement"))
@@ -232,6 +233,33 @@ def _set(value):
     if isinstance(value, list):
         return [_set(x) for x in value]
     return value
+
+
+def _each_moved(moved, recorded) -> list[Moved]:
+    """The `moved` statements, one per recorded resource: one naming a whole module instance
+    (`moved standby.stack -> standby.core`) or a whole `for` collection (`moved primary.app ->
+    primary.web`) moves each recorded resource under it, its key or path kept (Terraform's moves
+    of modules and of `count`/`for_each` resources). A statement naming a recorded resource
+    itself moves just that one."""
+    known = set(recorded)
+    out: list[Moved] = []
+    done: set[tuple[str, str]] = set()
+    prefixed = []
+    for m in moved:
+        (out if m.from_ in known else prefixed).append(m)
+    for _ in range(len(prefixed)):  # chained moves of prefixes see what the one before moved
+        grew = False
+        for m in prefixed:
+            for address in sorted(known):
+                rest = address[len(m.from_):]
+                if address.startswith(m.from_) and rest[:1] in (".", "[") and (address, m.to) not in done:
+                    done.add((address, m.to))
+                    out.append(Moved(address, m.to + rest, m.span))
+                    known.add(m.to + rest)
+                    grew = True
+        if not grew:
+            break
+    return out
 
 
 def _chains(moved, diags: list[Diagnostic]):

@@ -611,3 +611,47 @@ def test_a_composite_alarm_takes_the_name_of_a_metric_alarm_only_after_it_is_gon
 '''))
     assert "1 added, 0 changed, 1 destroyed" in f.apply(config, "--parallelism", "10").output
     f.converged(config)
+
+
+_STACKS = '''use "./stack" as stack
+
+region "eu-west-1" as standby {{
+  stack {name} {{ cidr = 10.1.0.0/16 }}
+  queue {queues} for q in ["orders", "refunds"] {{
+    retention = 4d
+  }}
+}}
+{moved}'''
+
+
+def test_moving_a_whole_module_instance_or_for_collection_moves_what_is_under_it(tmp_path):
+    """`moved standby.stack -> standby.core` (a module instance renamed) and `moved standby.jobs
+    -> standby.work` (a `for` collection renamed) matched no recorded address and were ignored:
+    the plan destroyed and made again everything under them, a database among them. Each
+    resource under the old name now moves, its path or key kept; a chain of such moves too."""
+    f = Folder(tmp_path)
+    f.write('param cidr: cidr\nvpc net { cidr = cidr }\nsqs_queue inbox { retention = 4d }\n', "stack.arch")
+    config = f.write(_STACKS.format(name="stack", queues="jobs", moved="").replace("queue ", "sqs_queue "))
+    f.apply(config)
+    before = f.records()
+    assert {"standby.stack.net", "standby.stack.inbox", 'standby.jobs[orders]'} <= set(before)
+    f.write(_STACKS.format(name="core", queues="work", moved="moved standby.stack -> standby.core\n"
+                           "moved standby.jobs -> standby.work\n").replace("queue ", "sqs_queue "))
+    plan = f.run("plan", str(config))
+    assert plan.exit_code == 0, plan.output
+    assert "# standby.stack.net has moved to standby.core.net" in plan.output
+    assert '# standby.jobs[refunds] has moved to standby.work[refunds]' in plan.output
+    assert "0 to add, 0 to change, 0 to replace, 0 to destroy" in plan.output
+    f.apply(config)
+    after = f.records()
+    assert sorted(after.values()) == sorted(before.values())  # the same objects, under their new names
+    assert after["standby.core.net"] == before["standby.stack.net"]
+    assert sorted(f.records().values()) == sorted(f.cloud().values())
+    assert f.run("plan", str(config), "--detailed-exitcode").exit_code == 0
+    # renamed again, with the old statements kept beside the new (a chain)
+    f.write(_STACKS.format(name="edge", queues="work", moved="moved standby.stack -> standby.core\n"
+                           "moved standby.core -> standby.edge\n").replace("queue ", "sqs_queue "))
+    assert "0 added, 0 changed, 0 destroyed" in f.apply(config).output
+    assert f.records()["standby.edge.inbox"] == before["standby.stack.inbox"]
+    assert sorted(f.records().values()) == sorted(f.cloud().values())
+    assert f.run("plan", str(config), "--detailed-exitcode").exit_code == 0
