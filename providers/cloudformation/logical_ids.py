@@ -13,6 +13,11 @@ part is kept, and only the newcomer takes a short hash of its address; without a
 manifest the plain ID goes to the part with the deeper address (`primary.web` before
 `primary_web`), then to a part of a larger resource (`PrimaryIgwAttachment` stays the
 gateway's), and the others take hashes.
+
+A `moved` statement keeps the ID too (`moved_ids`): the resource at its new address takes the
+ID its old address had in the previous manifest — or, with none, the plain ID the old address
+gives — so a refactor into a module is not a replacement of everything moved (a new database,
+a bucket whose name is still taken).
 """
 
 from __future__ import annotations
@@ -80,6 +85,54 @@ def _hashed(address: str, suffix: str) -> str:
 def _precedence(key) -> tuple:
     address, suffix = key
     return (-address.count("."), 0 if suffix else 1, address, suffix)
+
+
+def _under(address: str, prefix: str) -> str | None:
+    """What follows `prefix` in `address` when the address is it or under it (a module
+    instance's resources, a `for` collection's members), else None."""
+    rest = address[len(prefix):]
+    return rest if address.startswith(prefix) and rest[:1] in ("", ".", "[") else None
+
+
+def moved_ids(keys, previous: dict | None, moved) -> dict:
+    """`previous` (`"address#suffix"` → ID) with each ID also under the address its resource
+    was moved to by `moved` (`(from, to)` pairs, a module instance or `for` collection moving
+    what is under it, chains followed): what `assign` keeps. With no previous manifest, a part
+    at a moved-to address keeps the plain ID of its old address."""
+    ids = dict(previous or {})
+    moved = list(moved)
+    if not moved:
+        return ids
+    for _ in range(len(moved)):  # a chain (a -> b, b -> c) moves what the move before moved
+        grew = False
+        for old, new in moved:
+            for key, lid in list(ids.items()):
+                address, _, suffix = key.partition("#")
+                rest = _under(address, old)
+                target = f"{new}{rest}#{suffix}" if rest is not None else None
+                if target is not None and target not in ids:
+                    ids[target] = lid
+                    grew = True
+        if not grew:
+            break
+    if previous:
+        return ids
+    for address, suffix in sorted(keys):
+        origin = _origin(address, moved)
+        if origin != address and f"{address}#{suffix}" not in ids:
+            ids[f"{address}#{suffix}"] = _plain(origin, suffix)
+    return ids
+
+
+def _origin(address: str, moved: list) -> str:
+    """The address a resource had before the `moved` statements that lead to `address`."""
+    for _ in range(len(moved)):
+        back = next((old + rest for old, new in moved
+                     if (rest := _under(address, new)) is not None and old + rest != address), None)
+        if back is None:
+            break
+        address = back
+    return address
 
 
 def assign(keys, previous: dict | None = None) -> dict:

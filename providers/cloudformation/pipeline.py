@@ -24,7 +24,7 @@ from archform.planner.dag import DAG, CycleError
 from . import params as params_mod
 from .context import Context
 from .intrinsics import Att, walk_atts
-from .logical_ids import assign
+from .logical_ids import assign, moved_ids
 from .mapping import EXPORTS, MAPPERS, missing_kinds
 from .placement import GLOBAL, GLOBAL_BASE, place
 from . import sizes
@@ -118,7 +118,7 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
     if any(d.is_error for d in diagnostics):
         return Result(diagnostics=diagnostics)
 
-    lids = _logical_ids(parts, options.previous)
+    lids = _logical_ids(parts, options.previous, desired.moved)
     _deletion_policies(parts, desired)
     edges = _edges(parts)
     _implicit_depends(parts, edges, desired, placement)
@@ -361,8 +361,9 @@ def _unique_param_names(specs: dict, lids: dict):
         taken.add(name)
 
 
-def _logical_ids(parts, previous: dict | None) -> dict:
-    return assign([p.key for p in parts], (previous or {}).get("logical_ids"))
+def _logical_ids(parts, previous: dict | None, moved=()) -> dict:
+    keys = [p.key for p in parts]
+    return assign(keys, moved_ids(keys, (previous or {}).get("logical_ids"), [(m.from_, m.to) for m in moved]))
 
 
 # where a resource type turns on deletion protection (`prevent_destroy`: nobody deletes it by

@@ -170,6 +170,58 @@ def test_the_command_keeps_the_ids_of_the_manifest_in_its_folder(tmp_path):
     assert "TheShopAlb:" in (out / "ha-web-us-east-1.yaml").read_text()
 
 
+_FLAT = """region "us-east-1" as primary {
+  vpc main { cidr = 10.0.0.0/16 }
+  subnet app for az in ["us-east-1a", "us-east-1b"] {
+    vpc  = main
+    cidr = cidrsubnet(10.0.0.0/16, 8, index(["us-east-1a", "us-east-1b"], az))
+    az   = az
+  }
+  s3_bucket logs {}
+}
+"""
+
+_MODULE = """param cidr: cidr
+vpc main { cidr = cidr }
+subnet app for az in ["us-east-1a", "us-east-1b"] {
+  vpc  = main
+  cidr = cidrsubnet(cidr, 8, index(["us-east-1a", "us-east-1b"], az))
+  az   = az
+}
+s3_bucket logs {}
+"""
+
+_REFACTORED = """use "./stack" as stack
+region "us-east-1" as primary {
+  stack core { cidr = 10.0.0.0/16 }
+}
+moved primary.main -> primary.core.main
+moved primary.app -> primary.core.app
+moved primary.logs -> primary.stack.logs
+moved primary.stack -> primary.core
+"""
+
+
+def test_moved_resources_keep_their_logical_ids(tmp_path):
+    """Refactoring resources into a module with `moved` renamed every logical ID, so a stack
+    update would have replaced them all: a new bucket (its name still taken by the retained old
+    one), new subnets. The moved resources keep the IDs of their old addresses: from the
+    previous manifest, or the plain IDs of the old addresses when there is none (chains and
+    whole `for` collections too)."""
+    (tmp_path / "main.arch").write_text(_FLAT)
+    before = generated(tmp_path / "main.arch")
+    (tmp_path / "stack.arch").write_text(_MODULE)
+    (tmp_path / "main.arch").write_text(_REFACTORED)
+    ids = set(before.manifest["logical_ids"].values())
+    assert ids == {"PrimaryMain", "PrimaryAppUsEast1a", "PrimaryAppUsEast1b", "PrimaryLogs"}
+    for previous in (before.manifest, None):
+        after = generated(tmp_path / "main.arch", previous=previous)
+        assert after.manifest["logical_ids"] == {
+            "primary.core.app[us-east-1a]#": "PrimaryAppUsEast1a", "primary.core.app[us-east-1b]#": "PrimaryAppUsEast1b",
+            "primary.core.logs#": "PrimaryLogs", "primary.core.main#": "PrimaryMain"}
+        assert set(resources(after)) == ids
+
+
 # --- safe by default -------------------------------------------------------------------------------
 
 def test_safe_defaults_are_written():
