@@ -166,13 +166,21 @@ def _candidates(decl, value) -> list:
         words = [a.name for a in decl.type.args]
         return [w for w in words if w != value][:1]
     if kind == "cidr" and isinstance(value, str):
-        net = ipaddress.ip_network(value)
-        try:
-            nxt = ipaddress.ip_network(f"{net.network_address + net.num_addresses}/{net.prefixlen}")
-        except ValueError:
-            return []
-        return [str(nxt)]
+        return _other_networks(ipaddress.ip_network(value))[:1]
     return []
+
+
+def _other_networks(net) -> list[str]:
+    """Another network of the same size (the next, else the one before), or, for the whole
+    address space (`0.0.0.0/0`, which has neither), a documentation network."""
+    out = []
+    cls = type(net.network_address)
+    for address in (int(net.network_address) + net.num_addresses, int(net.network_address) - net.num_addresses):
+        if 0 <= address < 2 ** net.max_prefixlen and net.prefixlen > 0:
+            out.append(str(ipaddress.ip_network(f"{cls(address)}/{net.prefixlen}")))
+    if net.prefixlen == 0:
+        out.append("192.0.2.0/24" if net.version == 4 else "2001:db8::/32")
+    return out
 
 
 def _compare(base, other, value, candidate, param: Param):

@@ -233,6 +233,24 @@ def test_a_param_that_shapes_the_architecture_is_fixed_and_recorded(tmp_path):
     assert fixed == {"count": {"value": 2, "why": "it changes which resources exist"}}
 
 
+@pytest.mark.parametrize("default", ["0.0.0.0/0", "203.0.113.0/24"])
+def test_a_cidr_param_of_a_rule_stays_a_parameter(tmp_path, default):
+    """`param allowed: cidr = 0.0.0.0/0` used by an ingress rule was written as a literal, fixed
+    "because no other value of it passes the checks" (untrue: the whole space has no next
+    network to try), and any CIDR was fixed because the rule's description quoted it: a
+    deployer could not narrow SSH to their office. It is a parameter."""
+    source = tmp_path / "ssh.arch"
+    source.write_text(f'param allowed: cidr = {default}\n'
+                      'region "us-east-1" as r {\n  vpc v { cidr = 10.0.0.0/16 }\n'
+                      '  security_group ssh {\n    vpc = v\n    ingress { port = 22, from = allowed }\n  }\n}\n')
+    result = generate(source, {}, Options())
+    body = result.templates[0][1]
+    assert "parameters_fixed_at_generation" not in body["Metadata"]["archform"]
+    assert body["Parameters"]["Allowed"]["Default"] == default
+    (rule,) = body["Resources"]["RSsh"]["Properties"]["SecurityGroupIngress"]
+    assert rule["CidrIp"] == {"Ref": "Allowed"} and rule["Description"] == {"Fn::Sub": "tcp 22 from ${Allowed}"}
+
+
 def test_a_value_made_of_two_params_carries_the_first(tmp_path):
     """`"${app}-${env}"`: one parameter per value; the other is fixed everywhere, so a deploy-time
     override never leaves a stale literal behind."""

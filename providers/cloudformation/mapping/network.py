@@ -213,37 +213,46 @@ def _rule_suffix(direction: str, rule: dict, peer: str, own: str) -> str:
     return f"{direction.capitalize()}{proto}{ports}{word}{name}"
 
 
-def _description(r, direction: str, i: int, peer: str):
+def _description(r, direction: str, i: int, peer):
     """The rule's `description`, or one that says what it allows (`tcp 443 from 0.0.0.0/0`,
-    `tcp 5432 from primary.app_sg`): a reviewer reads every rule's purpose in the console."""
+    `tcp 5432 from primary.app_sg`, `tcp 22 from ${AdminCidr}` for a parameter's CIDR): a
+    reviewer reads every rule's purpose in the console."""
     written = r.val(direction, i, "description")
     if written:
         return written
-    rule = r.raw(direction, i)
+    rule = _written_fields(r, direction, i)
     protocol = rule.get("protocol")
     ports = ""
     if protocol not in ("all", "icmp"):
         low, high = port_range(rule.get("port") if rule.get("port") is not None else rule.get("ports"))
         ports = f" {low}" if low == high else f" {low}-{high}"
     what = "all traffic" if protocol == "all" else f"{protocol}{ports}"
-    return f"{what} {'from' if direction == 'ingress' else 'to'} {peer}"
+    return sub(f"{what} {'from' if direction == 'ingress' else 'to'} ", peer)
+
+
+def _written_fields(r, direction: str, i: int) -> dict:
+    """The protocol and ports of a rule, as written (a parameter in them is fixed); its peer is
+    read on its own, so a CIDR parameter stays a parameter."""
+    return {k: r.raw(direction, i, k) for k in ("protocol", "port", "ports")}
 
 
 def security_group(r):
     inline: dict[str, list] = {"ingress": [], "egress": []}
     separate: list[tuple[str, int, str]] = []
     for direction, peer_key in (("ingress", "from"), ("egress", "to")):
-        rules = r.raw(direction) or []
+        # the rules' shape (how many, to what); egress as written, whether it is AWS's default
+        rules = r.peek(direction) or [] if direction == "ingress" else r.raw(direction) or []
         if direction == "egress" and _is_default_egress(rules):
             continue
         for i, rule in enumerate(rules):
-            peer = rule.get(peer_key)
+            peer = r.peek(direction, i, peer_key)
             if type(peer) is dict:
                 separate.append((direction, i, peer["$ref"]))
                 continue
-            entry = _rule_ports(rule)
-            entry["CidrIpv6" if ipv6(peer) else "CidrIp"] = r.val(direction, i, peer_key)
-            entry["Description"] = _description(r, direction, i, str(r.peek(direction, i, peer_key)))
+            entry = _rule_ports(_written_fields(r, direction, i))
+            cidr = r.val(direction, i, peer_key)
+            entry["CidrIpv6" if ipv6(peer) else "CidrIp"] = cidr
+            entry["Description"] = _description(r, direction, i, cidr)
             inline[direction].append(entry)
     egress_written = not _is_default_egress(r.raw("egress") or [])
     if egress_written and not inline["egress"]:
