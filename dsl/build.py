@@ -10,7 +10,7 @@ from . import ast, redact
 from . import values as v
 from .desired import Lifecycle
 from .policy import CONDITION_BLOCKS
-from .diagnostics import Label, Span, error
+from .diagnostics import Label, Span, error, with_callers
 from .evaluate import EvalError, fail
 from .kind_fields import (attr_help, entry_key, field_for, is_list, nested_model, owner_of, short, user_names,
                           value_at, kind_phrase, word_like)
@@ -54,10 +54,11 @@ class Building(ResolverState):
         try:
             inst.model = cls.model_validate(attrs, context={"region": inst.scope.region})
         except ValidationError as e:
+            callers = self.callers_of(inst) if self.module_of_scope else ()
             for d, key in self._validation_diagnostics(e, inst, cls, attrs, failed):
                 if key in inst.sensitive or key in cls.sensitive:
                     d = redact.quoted_hidden(d)
-                self.diags.append(d)
+                self.diags.append(with_callers(d, callers))
             inst.broken = True
         except Exception as e:  # a bug in a validator must not hide the user's other problems
             self.diags.append(error(f"internal error while checking {inst.address}: {type(e).__name__}: {e}",

@@ -13,7 +13,7 @@ from archform.stdlib.rules import rules_for
 from archform.stdlib.schema import Issue, View, ViewGraph
 
 from .desired import Desired
-from .diagnostics import Diagnostic, Label, Span, error, warning
+from .diagnostics import Diagnostic, Label, Span, caller_labels, error, warning
 
 
 def build_graph(desired: Desired) -> ViewGraph:
@@ -26,8 +26,10 @@ class SpanIndex:
     its block's header. What resolution hands to the checks (and, later, to an editor)."""
 
     def __init__(self, spans: dict[str, dict[tuple, Span]], headers: dict[str, Span], symbols=None,
-                 check_failures=()):
+                 check_failures=(), callers=None):
         self.spans, self.headers = spans, headers
+        # address → the module instances it is declared in, innermost first: (address, call's span)
+        self.callers: dict[str, tuple] = callers or {}
         self.symbols = symbols  # the resolution's SymbolTable (dsl/symbols.py), when kept
         self.check_failures = list(check_failures)  # the `check` blocks that failed (dsl/policy.CheckFailure)
 
@@ -46,10 +48,15 @@ class SpanIndex:
 
 
 def run_checks(desired: Desired, index: SpanIndex) -> list[Diagnostic]:
-    return check_graph(build_graph(desired), index.span_of)
+    return check_graph(build_graph(desired), index.span_of, index.callers)
 
 
-def check_graph(graph: ViewGraph, span_of: Callable[[str, tuple], Span | None]) -> list[Diagnostic]:
+def check_graph(graph: ViewGraph, span_of: Callable[[str, tuple], Span | None],
+                callers: dict | None = None) -> list[Diagnostic]:
+    """Each kind's checks and the rules, as diagnostics. A diagnostic in a module's file also
+    points at each module instance it is declared in (`callers`): where the fix may go, and
+    which of several uses it is."""
+    callers = callers or {}
     out: list[Diagnostic] = []
     for view in graph.all():
         try:
@@ -60,7 +67,7 @@ def check_graph(graph: ViewGraph, span_of: Callable[[str, tuple], Span | None]) 
                              help="please report this; the other checks still ran"))
             continue
         for issue in issues:
-            out.append(_diagnostic(issue, view.address, span_of))
+            out.append(_diagnostic(issue, view.address, span_of, callers))
     for rule in rules_for({v.kind for v in graph.all()}):
         try:
             issues = list(rule(graph))
@@ -69,17 +76,18 @@ def check_graph(graph: ViewGraph, span_of: Callable[[str, tuple], Span | None]) 
                              help="please report this; the other checks still ran"))
             continue
         for issue in issues:
-            out.append(_diagnostic(issue, issue.address, span_of))
+            out.append(_diagnostic(issue, issue.address, span_of, callers))
     return out
 
 
-def _diagnostic(issue: Issue, address: str, span_of) -> Diagnostic:
+def _diagnostic(issue: Issue, address: str, span_of, callers: dict) -> Diagnostic:
     span = span_of(address, issue.path) if address else None
     labels = []
     for rel in issue.related:
         s = span_of(rel.address, rel.path)
         if s is not None and s != span:
             labels.append(Label(s, rel.label or rel.address))
+    labels += caller_labels(span, callers.get(address, ()))
     where = f"{address}: " if address else ""
     make = warning if issue.severity == "warning" else error
     return make(f"{where}{issue.message}", span, detail=issue.detail, help=issue.help, labels=labels)

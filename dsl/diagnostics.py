@@ -9,7 +9,7 @@ boundary turns them into an exit code. Rendering is deterministic: no colour unl
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 ERROR = "error"
@@ -177,6 +177,20 @@ class EvalError(Exception):
     def __init__(self, diagnostic: Diagnostic | None):
         super().__init__(diagnostic.summary if diagnostic else "reported elsewhere")
         self.diagnostic = diagnostic
+
+
+def caller_labels(span: Span | None, callers: tuple) -> list[Label]:
+    """A label at each module instance (innermost first) whose block is in another file than
+    `span`: the use of the module that made the resource the diagnostic is about."""
+    if span is None:
+        return []
+    return [Label(call, f"in module instance {instance}") for instance, call in callers
+            if call is not None and call.file != span.file]
+
+
+def with_callers(d: Diagnostic, callers: tuple) -> Diagnostic:
+    labels = caller_labels(d.span, callers)
+    return replace(d, labels=(*d.labels, *labels)) if labels else d
 
 
 class DiagnosticError(Exception):

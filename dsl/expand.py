@@ -129,6 +129,7 @@ class Expanding(ResolverState):
         mscope = Scope(None, region=group.scope.region, region_alias=group.scope.region_alias, prefix=prefix,
                        module=ctx)
         inst.module_scope = mscope
+        self.module_of_scope[id(mscope)] = inst
         inst.module_ctx = ModuleCtx(ctx.module, ctx.path, ctx.uses)
         params = {p.name: p for p in ctx.module.items if type(p) is ast.Param}
         given = {}

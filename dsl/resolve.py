@@ -74,12 +74,33 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
         self.symbols = SymbolTable()  # what is declared where, and its uses: kept after dispose()
         self.checks = []  # the `check` blocks declared (dsl/policy.py)
         self.check_failures = []  # and those that failed
+        self.module_of_scope: dict[int, Instance] = {}  # a module instance's top scope → the instance
+
+    def callers_of(self, inst: Instance) -> tuple:
+        """The module instances `inst` is declared in, innermost first: (address, the span of the
+        block that uses the module) — where a mistake inside a module may be fixed."""
+        chain, scope = [], inst.group.scope
+        for _ in range(len(self.module_of_scope)):
+            while scope.parent is not None:
+                scope = scope.parent
+            outer = self.module_of_scope.get(id(scope))
+            if outer is None:
+                break
+            chain.append((outer.address, outer.group.block.header_span))
+            scope = outer.group.scope
+        return tuple(chain)
 
     def span_index(self) -> SpanIndex:
         """Where each resource's attributes were written (for the checks)."""
+        callers = {}
+        if self.module_of_scope:
+            for a, inst in self.by_address.items():
+                chain = self.callers_of(inst)
+                if chain:
+                    callers[a] = chain
         return SpanIndex({a: inst.spans for a, inst in self.by_address.items()},
                          {a: inst.group.block.header_span for a, inst in self.by_address.items()}, self.symbols,
-                         [f.scrubbed(self.secrets()) for f in self.check_failures])
+                         [f.scrubbed(self.secrets()) for f in self.check_failures], callers)
 
     def dispose(self):
         """Break the reference cycles of a finished resolution (groups and their instances,

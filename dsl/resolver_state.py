@@ -54,8 +54,11 @@ class ResolverState:
     sensitive_outputs: set[str]
     checks: list  # dsl/policy.CheckDecl
     check_failures: list  # dsl/policy.CheckFailure
+    module_of_scope: dict[int, Instance]
 
     if typing.TYPE_CHECKING:
+        def callers_of(self, inst: Instance) -> tuple: ...
+
         def declare_check(self, block: ast.Block, scope: Scope): ...
 
         def condition_block(self, b: ast.Block) -> bool: ...

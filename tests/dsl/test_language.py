@@ -253,6 +253,44 @@ def test_a_module_passes_its_parameter_to_a_nested_module_under_the_same_name(tm
     """)
 
 
+def test_a_mistake_inside_a_module_points_at_each_use_of_it_that_made_it(tmp_path):
+    """An error in a module's file (a zone of another region, a bucket name taken twice) pointed
+    only at the module's line: with the module used twice, or nested, nothing said which use to
+    fix. Each module instance it is declared in is labelled, innermost first."""
+    out = errors(tmp_path, """
+    use "./site" as site
+    region "us-east-1" as east {
+      site one { zone = "us-east-1a" }
+    }
+    region "eu-west-1" as west {
+      site two { zone = "us-east-1a" }
+    }
+    """, files={"site.arch": """
+    use "./net" as net
+    param zone: string
+    net n { zone = zone }
+    """, "net.arch": """
+    param zone: string
+    vpc v { cidr = 10.0.0.0/16 }
+    subnet s {
+      vpc  = v
+      cidr = 10.0.1.0/24
+      az   = zone
+    }
+    s3_bucket logs { bucket = "shop-logs-7f3a" }
+    """})
+    assert out.count("error:") == 2, out
+    assert "west.two.n.s: az: Availability Zone 'us-east-1a' is in us-east-1" in out
+    assert "east.one.n.s" not in out
+    # the zone: net.arch, then the use in site.arch (west.two.n), then the use in main.arch (west.two)
+    zone = out[out.index("west.two.n.s: az"):]
+    assert zone.index("net.arch:") < zone.index("in module instance west.two.n\n") \
+        < zone.index("in module instance west.two\n")
+    assert "site two { zone" in zone and "-------- in module instance west.two\n" in zone
+    # the bucket name: the second use is labelled
+    assert "west.two.n.logs: bucket name 'shop-logs-7f3a' is already taken by 'east.one.n.logs'" in out
+
+
 def test_a_ref_parameter_names_the_kinds_it_takes_or_takes_any(tmp_path):
     module = {"tag.arch": """
     param any: ref
