@@ -42,7 +42,7 @@ def register(main: click.Group):
     def can(ctx: Context, path, principal, action, resource, context, fmt, params):
         """May PRINCIPAL make ACTION on RESOURCE? Prints allowed or denied and the statement that
         decided (exit 0 allowed, 1 denied, 2 usage error)."""
-        if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9]+", action):
+        if not re.fullmatch(r"[A-Za-z0-9-]+:[A-Za-z0-9]+", action):
             raise click.UsageError(f"'{action}' is not an action: write service:Action, e.g. sqs:ReceiveMessage")
         extra = {}
         for item in context:

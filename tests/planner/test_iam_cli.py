@@ -83,3 +83,9 @@ def test_a_configuration_with_errors_exits_1(tmp_path):
     result = can(str(bad), "r", "s3:GetObject", "arn:aws:s3:::b/k")
     assert result.exit_code == 1
     assert "max_session" in result.output
+
+
+def test_an_action_matches_case_insensitively_as_in_aws():
+    result = can(CASE, "worker_role", "SQS:receivemessage", "primary.jobs")
+    assert result.exit_code == 0, result.output
+    assert "allowed by the inline policy work of iam_role worker_role" in result.output
