@@ -168,6 +168,15 @@ def test_the_exit_status_follows_fail_on(tmp_path):
     assert broken.exit_code == 1 and "error" in broken.stderr
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_a_configuration_that_does_not_parse_prints_only_its_errors(tmp_path, fmt):
+    (tmp_path / "main.arch").write_text('region "us-east-1" as p {\n  vpc main { cidr = \n}\n')
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "main.arch"), "--format", fmt])
+    assert result.exit_code == 1
+    assert "is not closed" in result.stderr
+    assert result.stdout == ""  # no "0 findings" report as if the file had been checked
+
+
 def test_no_example_has_a_high_finding():
     result = CliRunner().invoke(main, ["check", str(EXAMPLES), "--format", "json", "--fail-on", "high"])
     assert result.exit_code == 0, result.output
