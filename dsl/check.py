@@ -26,8 +26,9 @@ class SpanIndex:
     its block's header. What resolution hands to the checks (and, later, to an editor)."""
 
     def __init__(self, spans: dict[str, dict[tuple, Span]], headers: dict[str, Span], symbols=None,
-                 check_failures=()):
+                 check_failures=(), regions: dict[str, Span] | None = None):
         self.spans, self.headers = spans, headers
+        self.regions = regions or {}  # region name -> the first `region "..." as alias` that opens it
         self.symbols = symbols  # the resolution's SymbolTable (dsl/symbols.py), when kept
         self.check_failures = list(check_failures)  # the `check` blocks that failed (dsl/policy.CheckFailure)
 

@@ -74,12 +74,13 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
         self.symbols = SymbolTable()  # what is declared where, and its uses: kept after dispose()
         self.checks = []  # the `check` blocks declared (dsl/policy.py)
         self.check_failures = []  # and those that failed
+        self.region_spans: dict = {}  # region name -> its first block's `region "..." as alias` (account-level findings)
 
     def span_index(self) -> SpanIndex:
         """Where each resource's attributes were written (for the checks)."""
         return SpanIndex({a: inst.spans for a, inst in self.by_address.items()},
                          {a: inst.group.block.header_span for a, inst in self.by_address.items()}, self.symbols,
-                         [f.scrubbed(self.secrets()) for f in self.check_failures])
+                         [f.scrubbed(self.secrets()) for f in self.check_failures], dict(self.region_spans))
 
     def dispose(self):
         """Break the reference cycles of a finished resolution (groups and their instances,

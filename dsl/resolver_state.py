@@ -54,6 +54,7 @@ class ResolverState:
     sensitive_outputs: set[str]
     checks: list  # dsl/policy.CheckDecl
     check_failures: list  # dsl/policy.CheckFailure
+    region_spans: dict  # region name -> Span of its first `region "..." as alias`
 
     if typing.TYPE_CHECKING:
         def declare_check(self, block: ast.Block, scope: Scope): ...

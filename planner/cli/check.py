@@ -90,7 +90,7 @@ def _run(ctx: Context, paths, params):
                 broken.append(what)
         policy, placed = fx.policy_findings(index.check_failures)
         found, stale = fx.locate(sorted(evaluation.findings + policy, key=lambda f: f.sort_key()),
-                                 index.span_of, index.headers.get, sups, placed)
+                                 index.span_of, index.headers.get, sups, placed, index.regions)
         located += found
         unused += stale
     for what in broken:  # a plugin that failed: said once, and the check fails

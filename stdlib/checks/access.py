@@ -65,4 +65,5 @@ def pass_any_role(graph):
         if d.allowed and d.decided_by is not None:
             yield d.decided_by.address, d.decided_by.path, (
                 f"{principal.kind.replace('_', ' ')} {principal.address} may pass any role to a service "
-                f"(iam:PassRole on *, {d.decided_by.what}): it can act with the permissions of every role")
+                f"(iam:PassRole on *, {d.decided_by.what}): it can act with the permissions of every role"), \
+                f"passrole:{principal.address}"
