@@ -133,7 +133,12 @@ def can(graph: Graph, principal: View, action: str, target: Target, context: dic
     if granted is not None:
         decision.steps.append(Step("resource policy", "pass", f"allowed by the {granted.where.what}", granted.where))
         if principal.kind == "iam_user" or within:
-            if identity.boundary is not None:
+            if identity.boundary is not None and not within:
+                decision.steps.append(Step(
+                    "permissions boundary", "note", f"the permissions boundary of {principal.address} does not "
+                    "allow it, but AWS does not apply a user's boundary to what a resource-based policy grants "
+                    "the user's ARN in the same account", identity.boundary_at))
+            elif identity.boundary is not None:
                 decision.steps.append(_boundary_step(identity, boundary_hit, principal))
             return done(True, "allowed by the resource's policy", granted.where)
         decision.steps.append(_boundary_step(identity, boundary_hit, principal))

@@ -89,3 +89,15 @@ def test_an_action_matches_case_insensitively_as_in_aws():
     result = can(CASE, "worker_role", "SQS:receivemessage", "primary.jobs")
     assert result.exit_code == 0, result.output
     assert "allowed by the inline policy work of iam_role worker_role" in result.output
+
+
+def test_a_users_boundary_that_does_not_apply_says_why():
+    result = can(CASE, "analyst", "s3:PutObject", "arn:aws:s3:::acme-reports/a.csv", "--context",
+                 "aws:SourceVpce=vpce-0a1b2c3d")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("allowed: analyst s3:PutObject")
+    step = next(line for line in lines if "permissions boundary:" in line)
+    assert step.startswith("  4     permissions boundary: the permissions boundary of analyst does not allow it, but "
+                           "AWS does not apply a user's boundary to what a resource-based policy grants"), step
+    assert " NO " not in result.output
