@@ -26,10 +26,11 @@ class SpanIndex:
     its block's header. What resolution hands to the checks (and, later, to an editor)."""
 
     def __init__(self, spans: dict[str, dict[tuple, Span]], headers: dict[str, Span], symbols=None,
-                 check_failures=(), callers=None):
+                 check_failures=(), callers=None, regions: dict[str, Span] | None = None):
         self.spans, self.headers = spans, headers
         # address → the module instances it is declared in, innermost first: (address, call's span)
         self.callers: dict[str, tuple] = callers or {}
+        self.regions = regions or {}  # region name -> the first `region "..." as alias` that opens it
         self.symbols = symbols  # the resolution's SymbolTable (dsl/symbols.py), when kept
         self.check_failures = list(check_failures)  # the `check` blocks that failed (dsl/policy.CheckFailure)
 

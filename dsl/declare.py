@@ -149,6 +149,7 @@ class Declaring(ResolverState):
         if name not in REGIONS:
             self.diags.append(error(f"unknown region '{name}'", item.name.span,
                                     help=did_you_mean(name, REGIONS, quote='"') or "see `archform regions`"))
+        self.region_spans.setdefault(name, Span(item.span.source, item.span.start_pos, item.alias_span.end_pos))
         prefix = scope.prefix + item.alias + "."
         rscope = Scope(scope, region=name, region_alias=item.alias, prefix=prefix)
         self._bind(scope, item.alias, RegionBinding(item.alias, rscope, item), item.alias_span)

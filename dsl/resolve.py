@@ -75,6 +75,7 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
         self.checks = []  # the `check` blocks declared (dsl/policy.py)
         self.check_failures = []  # and those that failed
         self.module_of_scope: dict[int, Instance] = {}  # a module instance's top scope → the instance
+        self.region_spans: dict = {}  # region name -> its first block's `region "..." as alias` (account-level findings)
 
     def callers_of(self, inst: Instance) -> tuple:
         """The module instances `inst` is declared in, innermost first: (address, the span of the
@@ -100,7 +101,8 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
                     callers[a] = chain
         return SpanIndex({a: inst.spans for a, inst in self.by_address.items()},
                          {a: inst.group.block.header_span for a, inst in self.by_address.items()}, self.symbols,
-                         [f.scrubbed(self.secrets()) for f in self.check_failures], callers)
+                         [f.scrubbed(self.secrets()) for f in self.check_failures], callers,
+                         dict(self.region_spans))
 
     def dispose(self):
         """Break the reference cycles of a finished resolution (groups and their instances,

@@ -55,6 +55,7 @@ class ResolverState:
     checks: list  # dsl/policy.CheckDecl
     check_failures: list  # dsl/policy.CheckFailure
     module_of_scope: dict[int, Instance]
+    region_spans: dict  # region name -> Span of its first `region "..." as alias`
 
     if typing.TYPE_CHECKING:
         def callers_of(self, inst: Instance) -> tuple: ...

@@ -85,17 +85,26 @@ def suppression_id(rule_id: str) -> str:
 
 
 def locate(findings: list[Finding], span_of, header_of, sups: list[Suppression],
-           placed: dict | None = None) -> tuple[list[Located], list]:
+           placed: dict | None = None, regions: dict | None = None) -> tuple[list[Located], list]:
     """Each finding with its span and the suppression that covers it; and the unused suppressions.
-    `placed`: spans known already, by the finding's id() (a check block's findings)."""
+    `placed`: spans known already, by the finding's id() (a check block's findings); `regions`:
+    the `region "..." as alias` span of each region, where a finding about a region (address "",
+    path ("region", name)) is placed — or, another account-level finding, at the first region."""
     placed = placed or {}
+    regions = regions or {}
+    first = min(regions.values(), key=lambda s: (s.file, s.start_pos), default=None)
     by_place: dict[tuple[str, int], list[Suppression]] = {}
     for s in sups:
         by_place.setdefault((s.span.file, s.line), []).append(s)
     used: set[int] = set()
     out = []
     for f in findings:
-        span = placed[id(f)] if id(f) in placed else span_of(f.address, f.path)
+        if id(f) in placed:
+            span = placed[id(f)]
+        elif not f.address:
+            span = regions.get(f.path[1], first) if f.path[:1] == ("region",) and len(f.path) > 1 else first
+        else:
+            span = span_of(f.address, f.path)
         header = header_of(f.address) if f.address else None
         covering = None
         for where in (span, header):
@@ -208,12 +217,14 @@ def sarif(located: list[Located], rules: list[Rule], version: str) -> dict:
                                   {r.id for r in rules}}, key=lambda r: r.id)  # check blocks' rules
     index = {r.id: i for i, r in enumerate(rules)}
     results = []
-    for x in located:
+    prints = [x.finding.fingerprint() for x in located]
+    twice = {p for p in prints if prints.count(p) > 1}  # a plugin's findings without a key: the message tells apart
+    for x, fp in zip(located, prints):
         f = x.finding
         result = {
             "ruleId": f.rule.id, "ruleIndex": index[f.rule.id], "level": SARIF_LEVEL[f.rule.severity],
             "message": {"text": _said(f)},
-            "partialFingerprints": {"archformAddress/v1": f"{f.rule.id}:{f.address}:{'.'.join(map(str, f.path))}"},
+            "partialFingerprints": {"archformAddress/v1": f"{fp}:{f.message}" if fp in twice else fp},
         }
         if x.span is not None:
             result["locations"] = [{"physicalLocation": {

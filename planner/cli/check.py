@@ -3,7 +3,8 @@ configuration's own `check` blocks (dsl/policy.py, findings `ARCH-CHECK:<name>`)
 configuration, as text, JSON or SARIF 2.1.0; `archform check --list` shows the rules.
 
 Exit status: 0 when no finding at the `--fail-on` severity or above remains (suppressed findings
-do not count), 1 when one does or a configuration has errors, 2 on a usage error.
+do not count), 1 when one does or a configuration has errors, 2 on a usage error. When no
+configuration could be checked (they all have errors) only the errors are printed, no report.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ def register(main: click.Group):
             for what in checks.evaluate_plugins():
                 click.echo(f"error: {what}", err=True)
             return
-        located, unused, problems, failed = _run(ctx, paths or (".",), params)
+        located, unused, problems, failed, checked = _run(ctx, paths or (".",), params)
         from .. import findings as fx
         if problems:
             echo_diagnostics(ctx, problems, summary=False)
+        if failed and not checked:  # nothing could be checked: the errors are the answer, not "0 findings"
+            sys.exit(1)
         if fmt == "text":
             report = fx.text(located, unused, colour=ctx.colour and not out)
         elif fmt == "json":
@@ -65,6 +68,7 @@ def _run(ctx: Context, paths, params):
     from .. import findings as fx
     roots, problems = find_roots([Path(p) for p in paths])
     located, unused, failed = [], [], bool(problems)
+    checked = 0
     broken: list[str] = []
     problems = list(problems)
     for root in roots:
@@ -75,6 +79,7 @@ def _run(ctx: Context, paths, params):
             echo_diagnostics(ctx, diags)
             failed = True
             continue
+        checked += 1
         sources = {s.source for spans in index.spans.values() for s in spans.values()}
         sources |= {s.source for s in index.headers.values()}
         sups, bad = fx.suppressions(sources)
@@ -85,12 +90,12 @@ def _run(ctx: Context, paths, params):
                 broken.append(what)
         policy, placed = fx.policy_findings(index.check_failures)
         found, stale = fx.locate(sorted(evaluation.findings + policy, key=lambda f: f.sort_key()),
-                                 index.span_of, index.headers.get, sups, placed)
+                                 index.span_of, index.headers.get, sups, placed, index.regions)
         located += found
         unused += stale
     for what in broken:  # a plugin that failed: said once, and the check fails
         click.echo(f"error: {what}", err=True)
-    return located, unused, problems, failed or bool(broken)
+    return located, unused, problems, failed or bool(broken), checked
 
 
 def _list(rules, fmt):

@@ -2,7 +2,10 @@
 architecture, before anything exists.
 
 A rule is a function of the typed graph (the view the catalogue's own checks receive) that
-yields `(address, path, message)` for each place it finds; `@rule` gives it a stable id
+yields `(address, path, message)` for each place it finds — or `(address, path, message, key)`,
+`key` naming what it found on that resource in words that do not shift when the file changes
+(`ingress:tcp:22-22:0.0.0.0/0:22`), for the SARIF fingerprint. A finding about the account or a
+region rather than one resource has the address "" and the path `("region", name)`; `@rule` gives it a stable id
 (`AF-SEC-001`…), a severity (high, medium, low), where the advice comes from (the notes' section
 or AWS's guidance), the Checkov ids that check the same thing in a CloudFormation template (so a
 team's suppressions map across), and the fix. One module per category: `security`,
@@ -38,9 +41,15 @@ class Rule:
 @dataclass(frozen=True)
 class Finding:
     rule: Rule
-    address: str
+    address: str  # "" for a finding about the account or a region (path ("region", name))
     path: tuple
     message: str
+    key: str = ""  # what was found on the resource, stable as the file changes (the fingerprint); "" the path
+
+    def fingerprint(self) -> str:
+        """Rule, resource (or `account`) and what was found: the same finding keeps it when other
+        resources, rules or statements are added around it."""
+        return f"{self.rule.id}:{self.address or 'account'}:{self.key or '.'.join(map(str, self.path))}"
 
     def sort_key(self):
         return (self.address, self.rule.id, tuple(str(p) for p in self.path), self.message)
@@ -86,7 +95,8 @@ def evaluate(graph) -> Evaluation:
     found = []
     for r in RULES.values():
         try:
-            found += [Finding(r, address, tuple(path), message) for address, path, message in r.fn(graph)]
+            found += [Finding(r, got[0], tuple(got[1]), got[2], str(got[3]) if len(got) > 3 else "")
+                      for got in r.fn(graph)]
         except Exception as e:  # a plugin's bug must not hide the other rules' findings
             broken.append(f"rule {r.id} failed: {type(e).__name__}: {e}")
     return Evaluation(sorted(found, key=Finding.sort_key), broken)

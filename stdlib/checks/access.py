@@ -1,7 +1,8 @@
 """Security rules that ask the IAM evaluator (`stdlib/iam`): what a principal may actually do once
 identity policies, resource policies, permissions boundaries and SCPs are combined, rather than
 what one statement says. A rule reports only what is certain: an answer a policy outside the
-configuration could change (a managed policy archform cannot read) is left alone."""
+configuration could change (a managed policy archform cannot read, a condition it cannot decide)
+is left alone."""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ def event_source_unreadable(graph):
 def pass_any_role(graph):
     for principal in sorted(graph.of_kind("iam_role", "iam_user"), key=lambda v: v.address):
         d = can(graph, principal, "iam:PassRole", Target(None, ANY_ROLE))
-        if d.allowed and d.decided_by is not None:
+        if d.allowed and d.complete and d.decided_by is not None:
             yield d.decided_by.address, d.decided_by.path, (
                 f"{principal.kind.replace('_', ' ')} {principal.address} may pass any role to a service "
-                f"(iam:PassRole on *, {d.decided_by.what}): it can act with the permissions of every role")
+                f"(iam:PassRole on *, {d.decided_by.what}): it can act with the permissions of every role"), \
+                f"passrole:{principal.address}"

@@ -40,7 +40,8 @@ def admin_ports_open(graph):
                 continue
             for port, name in ADMIN_PORTS.items():
                 if span[0] <= port <= span[1]:
-                    yield sg.address, ("ingress", i), f"{name} (port {port}) is open to the whole internet ({src})"
+                    yield sg.address, ("ingress", i), f"{name} (port {port}) is open to the whole internet ({src})", \
+                        f"ingress:{r.protocol}:{span[0]}-{span[1]}:{src}:{port}"
 
 
 @rule("AF-SEC-002", "high", "Database reachable from the internet",
@@ -117,7 +118,10 @@ def _wildcards(address: str, path: tuple, doc):
             resources = st.get("Resource", [])
             resources = [resources] if isinstance(resources, str) else resources
             what = "on every resource: full administrator" if "*" in resources else "(Action = \"*\")"
-            yield address, (*path, "Statement", i, "Action"), f"statement {i} allows every action {what}"
+            sid = st.get("Sid")
+            yield address, (*path, "Statement", i, "Action"), f"statement {i} allows every action {what}", \
+                ".".join(map(str, path)) + (f":Sid={sid}" if isinstance(sid, str) and sid else
+                                            f":Resource={','.join(sorted(map(str, resources)))}")
 
 
 @rule("AF-SEC-007", "low", "Bucket without versioning",
@@ -154,7 +158,8 @@ def plain_http(graph):
             continue
         for i, listener in enumerate(lb.model.listener):
             if listener.protocol == "HTTP" and listener.redirect is None:
-                yield lb.address, ("listener", i), f"listener '{listener.name}' serves HTTP without redirecting to HTTPS"
+                yield lb.address, ("listener", i), \
+                    f"listener '{listener.name}' serves HTTP without redirecting to HTTPS", f"listener:{listener.name}"
 
 
 @rule("AF-SEC-010", "medium", "Cache without encryption in transit",
@@ -218,7 +223,10 @@ def no_trail(graph):
             by_region.setdefault(r.region, []).append(r.address)
     for region, addresses in sorted(by_region.items()):
         if region not in covered:
-            yield min(addresses), (), f"no CloudTrail trail records the API calls made in {region}"
+            # about the account's region, not a resource: placed on the region's block, its
+            # fingerprint the region's alone (not the first resource's, which changes as resources come)
+            yield "", ("region", region), f"no CloudTrail trail records the API calls made in {region}", \
+                f"region:{region}"
 
 
 @rule("AF-SEC-013", "low", "VPC without flow logs",

@@ -2,7 +2,8 @@
 identity policies (a role's, or a user's and its groups'), its permissions boundary, the target
 resource's own policy (bucket, queue, topic and key policies), the organisation's SCPs, and the
 request context the design implies (aws:SourceVpc and aws:SourceVpce when the principal runs in
-a VPC with an endpoint for the target's service).
+a VPC with an endpoint for the target's service; the evaluator adds aws:PrincipalArn and
+aws:RequestedRegion).
 
 Resources have no ARN before they exist: each gets a stand-in ARN of AWS's shape with the
 modeled cloud's account (123456789012) and its name (its `name` when written, else its

@@ -6,12 +6,15 @@ the architecture (`Resource = primary.jobs.arn`) matches that resource; text mat
 wildcards (`*` any run of characters, `?` one), case-insensitively for actions and exactly for
 ARNs, as AWS does.
 
-Conditions: the operators StringEquals, StringNotEquals, StringLike, StringNotLike, Bool (and
-their `...IfExists` forms, and `ForAnyValue:`/`ForAllValues:` on one-valued keys) on the keys
-the request context holds (`CONDITION_KEYS`: aws:SourceVpc, aws:SourceVpce, aws:SecureTransport,
-aws:PrincipalOrgID, aws:PrincipalAccount). Any other operator or key cannot be decided here: the
-condition is treated as not matched (an Allow does not allow, a Deny does not deny) and the
-answer says so in its notes.
+Conditions: the operators StringEquals, StringNotEquals, StringLike, StringNotLike, Bool, ArnEquals,
+ArnLike, ArnNotEquals, ArnNotLike (and their `...IfExists` forms, and `ForAnyValue:`/`ForAllValues:`
+on one-valued keys) on the keys the request context holds: those the design implies
+(`CONDITION_KEYS`: aws:SourceVpc, aws:SourceVpce, aws:SecureTransport, aws:PrincipalOrgID,
+aws:PrincipalAccount, aws:PrincipalArn — absent means absent), aws:RequestedRegion when the
+resource's region is known, and any key given with --context. Any other operator or key cannot be
+decided here (`condition_state` says None, and which): the default answer treats the condition as
+not matched (an Allow does not allow, a Deny does not deny), and the evaluator says whether the
+answer would change if it matched (then it is not certain).
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from dataclasses import dataclass, field
 from archform.dsl import values as v
 
 CONDITION_KEYS = ("aws:SourceVpc", "aws:SourceVpce", "aws:SecureTransport", "aws:PrincipalOrgID",
-                  "aws:PrincipalAccount")
+                  "aws:PrincipalAccount", "aws:PrincipalArn")
 _STRING_OPS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIgnoreCase",
-               "StringNotEqualsIgnoreCase", "Bool")
+               "StringNotEqualsIgnoreCase", "Bool", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike")
 
 
 @dataclass(frozen=True)
@@ -144,25 +147,44 @@ def applies(st: Statement, action: str, target: Target, arn_of) -> bool:
 def conditions_hold(st: Statement, context: dict, notes: list) -> bool:
     """Whether every condition of the statement holds in the request context; a condition this
     evaluator cannot decide is not matched, and a note says which."""
+    state, why = condition_state(st, context)
+    notes += why
+    return state is True
+
+
+def condition_state(st: Statement, context: dict) -> tuple[bool | None, list[str]]:
+    """True when every condition of the statement holds in the request context, False when one
+    does not, None when one cannot be decided here (an operator not evaluated, or a key neither
+    the design nor --context gives) and none is known to fail; and a note for each undecided one."""
+    undecided: list[str] = []
     for op, block in sorted(st.conditions.items()):
         base = op.split(":", 1)[-1]
         if_exists = base.endswith("IfExists")
         base = base[:-len("IfExists")] if if_exists else base
         if base not in _STRING_OPS or not isinstance(block, dict):
-            notes.append(f"condition operator {op} is not evaluated: treated as not matched")
-            return False
+            undecided.append(f"condition operator {op} is not evaluated: treated as not matched")
+            continue
         for key, expected in sorted(block.items()):
-            if key not in CONDITION_KEYS:
-                notes.append(f"condition key {key} is not known to the catalogue: treated as not matched")
-                return False
-            actual = context.get(key)
+            actual = _lookup(context, key)
+            if actual is None and key not in CONDITION_KEYS:
+                undecided.append(f"condition key {key} is not known to the catalogue: treated as not matched "
+                                 f"(give its value with --context {key}=VALUE)")
+                continue
             if actual is None:
-                if if_exists or base.startswith("StringNot"):
+                if if_exists or "Not" in base:
                     continue  # AWS: a negated operator on a missing key matches
-                return False
+                return False, []
             if not _compare(base, actual, [_token(e) for e in _items(expected)]):
-                return False
-    return True
+                return False, []
+    return (None, undecided) if undecided else (True, [])
+
+
+def _lookup(context: dict, key: str):
+    """A context value by its key: AWS's global keys (aws:...) are not case-sensitive."""
+    if key in context:
+        return context[key]
+    low = key.lower()
+    return next((value for k, value in context.items() if k.lower() == low), None)
 
 
 def _token(x) -> str:
@@ -179,6 +201,8 @@ def _compare(op: str, actual: str, expected: list[str]) -> bool:
         return actual.lower() in [e.lower() for e in expected]
     if op in ("StringEquals", "StringNotEquals"):
         hit = actual in expected
+    elif op.startswith("Arn"):  # ArnEquals and ArnLike both take IAM's wildcards
+        hit = any(_wild(e, actual) for e in expected)
     elif op in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
         hit = actual.lower() in [e.lower() for e in expected]
     else:

@@ -85,7 +85,9 @@ _TOP_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
                    "NotResource", "Condition")
 _VERSIONS = ("2012-10-17", "2008-10-17")
-_ACTION = re.compile(r"^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$")
+# AWS matches actions case-insensitively ("S3:getobject" is s3:GetObject); prefixes are written in
+# lower case, which a warning suggests
+_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
 
 
 def _text(x) -> str | None:
@@ -165,6 +167,11 @@ def _statement_problems(st, kind: str) -> list[tuple[tuple, str, str]]:
                 if isinstance(a, str) and not _ACTION.match(a):
                     found.append(((name,), f"an action is \"service:Action\" (e.g. \"s3:GetObject\") or \"*\", "
                                            f"got {a!r}", "error"))
+                elif isinstance(a, str) and a != "*" and not a.split(":", 1)[0].islower():
+                    service, _, verb = a.partition(":")
+                    found.append(((name,), f"{a!r} matches as {service.lower()}:{verb} does (actions are not "
+                                           f"case-sensitive), but service prefixes are written in lower case: "
+                                           f"write \"{service.lower()}:{verb}\"", "warning"))
     if kind == "trust":
         found += [((k,), f"a trust policy says who may assume the role; it has no {k}", "error")
                   for k in ("Resource", "NotResource") if k in st]

@@ -147,14 +147,15 @@ def test_a_region_without_a_trail_is_found_once_and_a_multi_region_trail_covers_
     two = ('region "us-east-1" as primary {\n  s3_bucket trail_logs { versioning = true }\n%s}\n'
            'region "eu-west-1" as ireland {\n  sqs_queue jobs {}\n}\n')
     found = [f for f in json.loads(_check(tmp_path, two % "").stdout)["findings"] if f["rule"] == "AF-SEC-012"]
-    assert [(f["address"], f["message"]) for f in found] == [
-        ("ireland.jobs", "no CloudTrail trail records the API calls made in eu-west-1"),
-        ("primary.trail_logs", "no CloudTrail trail records the API calls made in us-east-1")]
+    # about the region, not a resource in it: placed on the region's block
+    assert [(f["address"], f["message"], f["location"]["line"]) for f in found] == [
+        ("", "no CloudTrail trail records the API calls made in eu-west-1", 4),
+        ("", "no CloudTrail trail records the API calls made in us-east-1", 1)]
     one = _check(tmp_path, two % "  cloudtrail_trail audit { bucket = trail_logs }\n")
     assert "AF-SEC-012" not in _rules_found(one)
     single = _check(tmp_path, two % "  cloudtrail_trail audit {\n bucket = trail_logs\n multi_region = false\n}\n")
     found = [f["address"] for f in json.loads(single.stdout)["findings"] if f["rule"] == "AF-SEC-012"]
-    assert found == ["ireland.jobs", "primary.audit"]
+    assert found == ["", "primary.audit"]
 
 
 def test_the_exit_status_follows_fail_on(tmp_path):
@@ -166,6 +167,15 @@ def test_the_exit_status_follows_fail_on(tmp_path):
     assert _check(tmp_path, _arch(CASES["AF-SEC-002"][0]), "--fail-on", "none").exit_code == 0
     broken = _check(tmp_path, 'region "us-east-1" as p {\n  vpc v { cidr = 10.0.0.0/33 }\n}\n')
     assert broken.exit_code == 1 and "error" in broken.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_a_configuration_that_does_not_parse_prints_only_its_errors(tmp_path, fmt):
+    (tmp_path / "main.arch").write_text('region "us-east-1" as p {\n  vpc main { cidr = \n}\n')
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "main.arch"), "--format", fmt])
+    assert result.exit_code == 1
+    assert "is not closed" in result.stderr
+    assert result.stdout == ""  # no "0 findings" report as if the file had been checked
 
 
 def test_no_example_has_a_high_finding():
@@ -202,6 +212,31 @@ def test_the_sarif_is_valid_against_the_sarif_2_1_0_schema(tmp_path):
     run["results"][0]["severity"] = "high"
     run["results"][0]["level"] = "fatal"
     assert len(list(validator.iter_errors(data))) == 2
+
+
+def _fingerprints(tmp_path: Path, text: str) -> dict[str, str]:
+    (tmp_path / "main.arch").write_text(text)
+    out = tmp_path / "check.sarif"
+    CliRunner().invoke(main, ["check", str(tmp_path / "main.arch"), "--format", "sarif", "-o", str(out)])
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["archformAddress/v1"] for r in results]
+    assert len(prints) == len(set(prints)), prints  # code scanning merges results that share one
+    return {r["message"]["text"]: p for r, p in zip(results, prints)}
+
+
+def test_sarif_fingerprints_are_unique_and_stay_when_resources_are_added(tmp_path):
+    body = "security_group open {\n vpc = v\n ingress { protocol = all, from = internet }\n}\n"
+    before = _fingerprints(tmp_path, _arch(body))
+    ssh = "primary.open: SSH (port 22) is open to the whole internet (0.0.0.0/0)"
+    rdp = "primary.open: RDP (port 3389) is open to the whole internet (0.0.0.0/0)"
+    trail = "no CloudTrail trail records the API calls made in us-east-1"
+    assert before[ssh] != before[rdp]
+    # a rule before the open one, and resources whose addresses sort first
+    more = body.replace(" ingress {", " ingress { port = 443, from = 10.0.0.0/8 }\n ingress {") \
+        + "s3_bucket aaa { versioning = true }\nsqs_queue aab {}\n"
+    after = _fingerprints(tmp_path, _arch(more))
+    assert {k: after[k] for k in (ssh, rdp, trail)} == {k: before[k] for k in (ssh, rdp, trail)}
+    assert "primary" not in before[trail]  # the region's, not a resource's
 
 
 PLUGIN = '''

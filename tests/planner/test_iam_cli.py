@@ -50,7 +50,7 @@ def test_context_values_and_an_unknown_condition_are_reported():
     assert denied.exit_code == 1 and "queue policy of primary.jobs" in denied.output
     unknown = can(CASE, "analyst", "sns:Publish", "arn:aws:sns:eu-west-1:123456789012:x")
     assert unknown.exit_code == 1
-    assert ("note: condition key aws:RequestedRegion is not known to the catalogue: treated as not matched"
+    assert ("note: condition key aws:ResourceTag/team is not known to the catalogue: treated as not matched"
             in unknown.output)
 
 
@@ -83,3 +83,56 @@ def test_a_configuration_with_errors_exits_1(tmp_path):
     result = can(str(bad), "r", "s3:GetObject", "arn:aws:s3:::b/k")
     assert result.exit_code == 1
     assert "max_session" in result.output
+
+
+def test_an_action_matches_case_insensitively_as_in_aws():
+    result = can(CASE, "worker_role", "SQS:receivemessage", "primary.jobs")
+    assert result.exit_code == 0, result.output
+    assert "allowed by the inline policy work of iam_role worker_role" in result.output
+
+
+def test_a_users_boundary_that_does_not_apply_says_why():
+    result = can(CASE, "analyst", "s3:PutObject", "arn:aws:s3:::acme-reports/a.csv", "--context",
+                 "aws:SourceVpce=vpce-0a1b2c3d")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("allowed: analyst s3:PutObject")
+    step = next(line for line in lines if "permissions boundary:" in line)
+    assert step.startswith("  4     permissions boundary: the permissions boundary of analyst does not allow it, but "
+                           "AWS does not apply a user's boundary to what a resource-based policy grants"), step
+    assert " NO " not in result.output
+
+
+OUTSIDE = "tests/stdlib/iam_cases/outside.arch"
+
+
+def test_a_deny_that_may_apply_makes_an_allow_not_certain_and_context_decides_it():
+    open_ = can(OUTSIDE, "ops", "ec2:RunInstances", "arn:aws:ec2:*:123456789012:instance/*")
+    assert open_.exit_code == 3, open_.output
+    lines = open_.output.splitlines()
+    assert lines[0] == ("not certain: ops ec2:RunInstances on arn:aws:ec2:*:123456789012:instance/*: "
+                        "allowed by an identity policy")
+    assert any(line.startswith("  3 ??  explicit deny: the scp region_lock denies it when its condition holds")
+               and "--context aws:RequestedRegion=VALUE" in line for line in lines), lines
+    given = can(OUTSIDE, "ops", "ec2:RunInstances", "arn:aws:ec2:*:123456789012:instance/*",
+                "--context", "aws:RequestedRegion=us-east-1")
+    assert given.exit_code == 1 and "denied by a statement of the scp region_lock" in given.output
+    data = json.loads(can(OUTSIDE, "ops", "ec2:RunInstances", "arn:aws:ec2:*:123456789012:instance/*",
+                          "--format", "json").output)
+    assert (data["decision"], data["complete"]) == ("not certain", False)
+
+
+def test_another_accounts_role_is_asked_about_by_arn():
+    allowed = can(OUTSIDE, "arn:aws:iam::222233334444:role/partner", "s3:GetObject", "arn:aws:s3:::acme-data/x")
+    assert allowed.exit_code == 3, allowed.output
+    assert "ok  resource policy: allowed by the bucket policy of primary.data" in allowed.output
+    assert "??  identity policy: the role is not in the configuration" in allowed.output
+    refused = can(OUTSIDE, "arn:aws:iam::222233334444:role/partner", "s3:PutObject", "arn:aws:s3:::acme-data/x")
+    assert refused.exit_code == 1, refused.output
+
+
+def test_a_bucket_outside_the_configuration_is_not_certain():
+    result = can(OUTSIDE, "app_role", "s3:GetObject", "arn:aws:s3:::partner-bucket/x",
+                 "--context", "aws:RequestedRegion=eu-west-1")
+    assert result.exit_code == 3, result.output
+    assert "is not in the configuration and is perhaps in another account" in result.output

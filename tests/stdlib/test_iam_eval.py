@@ -89,7 +89,9 @@ def test_evaluation_table(graph, why, principal, action, resource, context, allo
 
 def test_an_unknown_condition_is_said_to_be_treated_as_not_matched(graph):
     d = ask(graph, "analyst", "sns:Publish", "arn:aws:sns:eu-west-1:1:x")
-    assert d.notes == ["condition key aws:RequestedRegion is not known to the catalogue: treated as not matched"]
+    assert d.notes == ["condition key aws:ResourceTag/team is not known to the catalogue: treated as not matched "
+                       "(give its value with --context aws:ResourceTag/team=VALUE)"]
+    assert d.complete  # matched, the group's Allow would still be outside analyst's boundary
     notes: list = []
     st = Statement("Allow", Where("x", (), ""), conditions={"DateGreaterThan": {"aws:CurrentTime": "2026-01-01"}})
     assert conditions_hold(st, {}, notes) is False
@@ -125,3 +127,70 @@ def test_a_fleet_asks_as_the_role_of_its_launch_settings():
     g = build_graph(desired)
     fleet = next(v for v in g.of_kind("autoscaling_group"))
     assert principal_of(g, fleet).address == "worker_role"
+
+
+OUTSIDE = Path(__file__).parent / "iam_cases" / "outside.arch"
+PARTNER = "arn:aws:iam::222233334444:role/partner"
+
+
+@pytest.fixture(scope="module")
+def outside():
+    desired, diags, _ = resolve_with_spans(OUTSIDE, {})
+    assert not [d for d in diags if d.is_error], diags
+    return build_graph(desired)
+
+
+def ask_any(graph, principal, action, resource, context=None):
+    from archform.stdlib.iam.evaluate import principal_by_arn
+    who = principal_by_arn(principal) if principal.startswith("arn:") else principal_of(graph, find(graph, principal))
+    return can(graph, who, action, target_of(graph, resource), context or {})
+
+
+def _open(d):
+    return [(s.layer, s.at.address if s.at else None) for s in d.steps if s.verdict == "open"]
+
+
+# (why, principal, action, resource, context, allowed, certain, reason, what is open)
+OUTSIDE_TABLE = [
+    ("the region lock denies a request to us-east-1 (aws:RequestedRegion from the ARN)", "ops", "ec2:RunInstances",
+     "arn:aws:ec2:us-east-1:123456789012:instance/*", {}, False, True, "explicit deny", []),
+    ("--context gives aws:RequestedRegion", "ops", "ec2:RunInstances", "arn:aws:ec2:*:123456789012:instance/*",
+     {"aws:RequestedRegion": "us-east-1"}, False, True, "explicit deny", []),
+    ("in eu-west-1 the lock does not apply", "ops", "ec2:RunInstances", "arn:aws:ec2:eu-west-1:123456789012:instance/*",
+     {}, True, True, "allowed by an identity policy", []),
+    ("no region known: the lock's Deny could reverse the Allow", "ops", "ec2:RunInstances",
+     "arn:aws:ec2:*:123456789012:instance/*", {}, True, False, "allowed by an identity policy",
+     [("explicit deny", "region_lock")]),
+    ("an undecided Allow could reverse a denial", "app_role", "s3:ListBucket", "primary.data", {}, False, False,
+     "no policy allows it (implicit deny)", [("identity policy", "app_role")]),
+    ("aws:PrincipalArn: the bucket denies a user", "analyst", "s3:PutObject", "arn:aws:s3:::acme-data/x", {}, False,
+     True, "explicit deny", []),
+    ("another account's role the bucket allows: its own policies are not known", PARTNER, "s3:GetObject",
+     "arn:aws:s3:::acme-data/x", {}, False, False,
+     "allowed by the resource's policy, if the principal's own policies allow it too", [("identity policy", None)]),
+    ("another account's role the bucket does not allow", PARTNER, "s3:PutObject", "arn:aws:s3:::acme-data/x", {},
+     False, True, "the resource's policy does not allow the other account", []),
+    ("a bucket outside the configuration may be another account's", "app_role", "s3:GetObject",
+     "arn:aws:s3:::partner-bucket/x", {"aws:RequestedRegion": "eu-west-1"}, True, False,
+     "allowed by an identity policy", [("resource policy", None)]),
+    ("a queue of another account", "app_role", "sqs:SendMessage", "arn:aws:sqs:eu-west-1:222233334444:inbox", {}, True,
+     False, "allowed by an identity policy", [("resource policy", None)]),
+    ("a queue of the account outside the configuration", "app_role", "sqs:SendMessage",
+     "arn:aws:sqs:eu-west-1:123456789012:other", {}, True, True, "allowed by an identity policy", []),
+]
+
+
+@pytest.mark.parametrize("why,principal,action,resource,context,allowed,certain,reason,open_", OUTSIDE_TABLE,
+                         ids=[t[0] for t in OUTSIDE_TABLE])
+def test_what_the_configuration_cannot_decide(outside, why, principal, action, resource, context, allowed, certain,
+                                              reason, open_):
+    d = ask_any(outside, principal, action, resource, context)
+    assert (d.allowed, d.complete, d.reason) == (allowed, certain, reason), d.steps
+    assert _open(d) == open_
+
+
+def test_the_undecided_deny_names_its_key(outside):
+    d = ask_any(outside, "ops", "ec2:RunInstances", "arn:aws:ec2:*:123456789012:instance/*")
+    step, = [s for s in d.steps if s.verdict == "open"]
+    assert "scp region_lock denies it when its condition holds" in step.text
+    assert "--context aws:RequestedRegion=VALUE" in step.text

@@ -83,6 +83,14 @@ def test_action_format_and_unknown_elements():
     assert any("'Resources' is not a statement element" in m and "did you mean 'Resource'" in m for m in found)
 
 
+def test_actions_are_case_insensitive_and_a_capitalised_prefix_is_a_warning():
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:getobject", "S3:getobject"],
+                                                   "Resource": "*"}]}
+    (path, message, severity), = policy_problems(doc)
+    assert severity == "warning" and path == ("Statement", 0, "Action")
+    assert "'S3:getobject'" in message and 'write "s3:getobject"' in message
+
+
 def test_principal_belongs_to_resource_policies():
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                                    "Resource": "*"}]}
