@@ -87,9 +87,30 @@ class Resource:
 
 @dataclass(frozen=True)
 class Moved:
+    """`moved FROM -> TO`: a resource, a module instance or a `for` collection renamed (one of
+    the last two moves every resource under it, its path or key kept)."""
     from_: str
     to: str
     span: Span | None = field(default=None, compare=False)
+
+
+def under(address: str, prefix: str) -> str | None:
+    """What follows `prefix` in `address` when the address is it or under it (a module
+    instance's resources, a `for` collection's members): "" for the address itself, None when
+    it is not under it."""
+    rest = address[len(prefix):]
+    return rest if address.startswith(prefix) and rest[:1] in ("", ".", "[") else None
+
+
+def moved_to(address: str, moved) -> str:
+    """Where the `moved` statements take `address` in the end (a chain `a -> b`, `b -> c` ends
+    at `c`; a statement naming a module instance or collection takes what is under it)."""
+    for _ in range(len(moved)):
+        step = next((m.to + rest for m in moved if (rest := under(address, m.from_)) is not None), None)
+        if step is None or step == address:
+            break
+        address = step
+    return address
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from . import values as v
 from .build import Building
 from .check import SpanIndex
 from .declare import Declaring
-from .desired import Desired, KindFacts, Moved, Resource
+from .desired import Desired, KindFacts, Moved, Resource, moved_to
 from .diagnostics import Diagnostic, Label, Span, error, sort_diagnostics
 from .evaluate import EvalError
 from .expand import Expanding
@@ -90,6 +90,26 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
             chain.append((outer.address, outer.group.block.header_span))
             scope = outer.group.scope
         return tuple(chain)
+
+    def _check_moved(self):
+        """Each `moved` statement ends (its chain followed) at what this configuration declares —
+        a resource, a module instance or a `for` collection — and moves away from what it no
+        longer declares: else the plan would refuse it, or make it again and destroy it."""
+        declared = set(self.by_address)
+        groups = {g.base for g in self.groups} | {i.address for g in self.groups for i in g.instances.values()}
+        for m in self.moved:
+            if m.from_ in declared or m.from_ in groups:
+                self.diags.append(error(f"cannot move '{m.from_}': it is still declared", m.span,
+                                        help=f"remove or rename its block: moved records what '{m.from_}' "
+                                             f"became ({m.to})"))
+                continue
+            final = moved_to(m.to, self.moved)
+            if final != m.to or final in declared or final in groups:
+                continue  # a chain is reported once, at the statement that ends it
+            hint = did_you_mean(final, declared | groups)
+            self.diags.append(error(f"moved target '{final}' is not declared", m.span,
+                                    help=hint or "the address after -> must name a resource, a module instance "
+                                                 "or a `for` collection of this configuration"))
 
     def span_index(self) -> SpanIndex:
         """Where each resource's attributes were written (for the checks)."""
@@ -187,6 +207,7 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
                 span=inst.group.block.header_span, model=inst.model, written=frozenset(inst.written),
                 sensitive=frozenset(n for n in inst.sensitive if n in dumped))
         self._check_dependency_cycles(resources)
+        self._check_moved()
         digest = hashlib.sha256()
         for f in sorted(self.files):
             digest.update(f.encode())

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace as dc_replace
 
-from archform.dsl.desired import Desired, Moved
+from archform.dsl.desired import Desired, Moved, under
 from archform.dsl.diagnostics import Diagnostic, error
 
 from .changes import Action, Change, Reason
@@ -246,13 +246,15 @@ def _each_moved(moved, recorded) -> list[Moved]:
     done: set[tuple[str, str]] = set()
     prefixed = []
     for m in moved:
-        (out if m.from_ in known else prefixed).append(m)
+        out.append(m)  # as written: a chain (a -> b, b -> c) goes on through it
+        if m.from_ not in known:
+            prefixed.append(m)
     for _ in range(len(prefixed)):  # chained moves of prefixes see what the one before moved
         grew = False
         for m in prefixed:
             for address in sorted(known):
-                rest = address[len(m.from_):]
-                if address.startswith(m.from_) and rest[:1] in (".", "[") and (address, m.to) not in done:
+                rest = under(address, m.from_)
+                if rest and (address, m.to) not in done:
                     done.add((address, m.to))
                     out.append(Moved(address, m.to + rest, m.span))
                     known.add(m.to + rest)

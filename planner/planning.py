@@ -18,6 +18,7 @@ from archform.dsl.desired import Desired
 from . import graph as change_graph, intents
 from .changes import Action, Drift, Plan, PlanMode
 from .diff import DiffOptions, diff
+from .references import rename_refs
 from .state import ObjectKey, Snapshot, StateResource, Status
 
 
@@ -167,10 +168,13 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
     plan.changes = [changes[i] for _, _, i in keyed]
     plan.order = change_graph.waves(g)
     plan.errored = any(d.is_error for d in diags)
-    # outputs: before is what the state recorded, after what the configuration says
+    # outputs: before is what the state recorded (its references following `moved`: an output
+    # of a moved resource is not a change), after what the configuration says
     after = {} if request.destroy else dict(desired.outputs)
     names = set(snapshot.outputs) | set(after)
-    plan.outputs = {n: ((snapshot.outputs.get(n) or {}).get("config"), after.get(n)) for n in sorted(names)}
+    renamed = {c.previous_address: c.address for c in changes if c.previous_address}
+    plan.outputs = {n: (rename_refs((snapshot.outputs.get(n) or {}).get("config"), renamed), after.get(n))
+                    for n in sorted(names)}
     return plan, diags
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from archform.dsl.desired import under
+
 MAX_LENGTH = 255
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 
@@ -87,13 +89,6 @@ def _precedence(key) -> tuple:
     return (-address.count("."), 0 if suffix else 1, address, suffix)
 
 
-def _under(address: str, prefix: str) -> str | None:
-    """What follows `prefix` in `address` when the address is it or under it (a module
-    instance's resources, a `for` collection's members), else None."""
-    rest = address[len(prefix):]
-    return rest if address.startswith(prefix) and rest[:1] in ("", ".", "[") else None
-
-
 def moved_ids(keys, previous: dict | None, moved) -> dict:
     """`previous` (`"address#suffix"` → ID) with each ID also under the address its resource
     was moved to by `moved` (`(from, to)` pairs, a module instance or `for` collection moving
@@ -108,7 +103,7 @@ def moved_ids(keys, previous: dict | None, moved) -> dict:
         for old, new in moved:
             for key, lid in list(ids.items()):
                 address, _, suffix = key.partition("#")
-                rest = _under(address, old)
+                rest = under(address, old)
                 target = f"{new}{rest}#{suffix}" if rest is not None else None
                 if target is not None and target not in ids:
                     ids[target] = lid
@@ -128,7 +123,7 @@ def _origin(address: str, moved: list) -> str:
     """The address a resource had before the `moved` statements that lead to `address`."""
     for _ in range(len(moved)):
         back = next((old + rest for old, new in moved
-                     if (rest := _under(address, new)) is not None and old + rest != address), None)
+                     if (rest := under(address, new)) is not None and old + rest != address), None)
         if back is None:
             break
         address = back

@@ -621,6 +621,7 @@ region "eu-west-1" as standby {{
     retention = 4d
   }}
 }}
+output orders = standby.{queues}["orders"].arn
 {moved}'''
 
 
@@ -642,6 +643,7 @@ def test_moving_a_whole_module_instance_or_for_collection_moves_what_is_under_it
     assert "# standby.stack.net has moved to standby.core.net" in plan.output
     assert '# standby.jobs[refunds] has moved to standby.work[refunds]' in plan.output
     assert "0 to add, 0 to change, 0 to replace, 0 to destroy" in plan.output
+    assert "Changes to outputs" not in plan.output  # the output reads the same queue, moved
     f.apply(config)
     after = f.records()
     assert sorted(after.values()) == sorted(before.values())  # the same objects, under their new names
