@@ -16,7 +16,7 @@ import re
 from archform.dsl import values as v
 from archform.stdlib.schema import Related, View
 
-from .flow import Endpoint
+from .flow import Endpoint, on_the_internet
 from .index import Network
 
 INTERNET = ipaddress.ip_network("0.0.0.0/0")
@@ -124,7 +124,7 @@ def of_address(net: Network, text: str, network) -> Endpoint:
     if subnet is not None:
         return Endpoint(text, "address", network, subnet.address, net.subnet_vpc(subnet.address),
                         public_why="the design declares no public address for it")
-    if network.is_global:
+    if on_the_internet(network):
         return Endpoint(text, "address", network, public=True, public_why="a public address")
     return Endpoint(text, "address", network)
 

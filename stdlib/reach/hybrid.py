@@ -296,7 +296,7 @@ def vpn_gateway(w, src: Endpoint, dst: Endpoint, route: routes.Route) -> Endpoin
         w.block("virtual private gateway", f"virtual private gateway '{route.target}' is not attached to VPC "
                                            f"'{src.vpc}'", route.at)
         return None
-    if dst.in_vpc or dst.network.is_global:
+    if not dst.on_premises:
         w.block("virtual private gateway", f"virtual private gateway '{route.target}' leads on-premises, and "
                                            f"{dst.describe()} is not there", route.at)
         return None

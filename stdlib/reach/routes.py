@@ -78,7 +78,7 @@ def lookup(net: Network, subnet: str, dst: Endpoint) -> tuple[Route | None, Hop]
     best = None
     for key, route in found:
         if key == PREMISES:
-            hit = not dst.in_vpc and dst.kind == "address" and not dst.network.is_global
+            hit = dst.on_premises
         elif isinstance(key, str):
             hit = dst.service == key
         else:

@@ -197,8 +197,7 @@ def carry(w, src: Endpoint, dst: Endpoint, route: routes.Route) -> Endpoint | No
     if not _in_az(w, mine, src.subnet, "source"):
         return None
     table, name, found = hub_table(w.net, hub, mine)
-    outside = not dst.in_vpc and dst.kind == "address" and not dst.public
-    decided = decide(found, dst.network, outside)
+    decided = decide(found, dst.network, dst.on_premises)
     target = None
     for piece, chosen in decided:
         what = _part(piece, dst)

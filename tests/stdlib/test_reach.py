@@ -174,6 +174,19 @@ LAMBDA_LB = '''
 
 peered = lambda c_cidr="10.3.0.0/16", c_subnet="10.3.1.0/24": PEERED % (c_cidr, c_subnet, c_cidr)
 
+# A bastion with a public address, SSH admitted from an office's block.
+BASTION = BASE % '''security_group bastion_sg {
+    vpc = main
+    ingress { port = 22, from = %s }
+  }
+  instance bastion {
+    ami = "ami-1"
+    instance_type = t3.micro
+    subnet = public
+    associate_public_ip = true
+    security_groups = [bastion_sg]
+  }'''
+
 #          name: (architecture, source, destination, protocol, port, reachable)
 FLOWS = {
     "sg_stateful_reply": (BASE % "", "east.client", "east.server", "tcp", 80, True),
@@ -255,6 +268,11 @@ FLOWS = {
     "lb_target_port_not_admitted": (BASE % (LB % "9090"), "internet", "east.web", "tcp", 80, False),
     "lb_lambda_target": (BASE % LAMBDA_LB, "internet", "east.web", "tcp", 80, True),
     "lb_no_listener": (BASE % (LB % "8080"), "internet", "east.web", "tcp", 443, False),
+    # a documentation range (TEST-NET-3, RFC 5737) is a public address, as AWS's docs use it
+    "documentation_range_comes_over_the_internet": (BASTION % "203.0.113.0/24", "203.0.113.5", "east.bastion",
+                                                    "tcp", 22, True),
+    "rfc1918_outside_every_vpc_is_on_premises": (BASTION % "192.168.0.0/16", "192.168.1.5", "east.bastion",
+                                                 "tcp", 22, False),
 }
 
 
@@ -298,3 +316,15 @@ def test_a_resource_in_several_subnets_is_asked_from_each():
 def test_unknown_names_are_a_problem_not_a_crash():
     answer = answer_of(BASE % "", "east.nope", "internet", "tcp", 80)
     assert answer.problem == "no resource 'east.nope' in this architecture" and not answer.reachable
+
+
+@pytest.mark.parametrize("address, public", [
+    ("203.0.113.5/32", True), ("198.51.100.0/24", True), ("192.0.2.1/32", True), ("198.18.0.1/32", True),
+    ("8.8.8.8/32", True), ("0.0.0.0/0", True), ("2001:db8::1/128", True),
+    ("10.1.2.3/32", False), ("172.16.0.0/12", False), ("192.168.1.10/32", False), ("100.64.0.9/32", False),
+    ("169.254.10.1/32", False), ("fd00::1/128", False),
+])
+def test_which_addresses_outside_every_vpc_are_on_the_internet(address, public):
+    import ipaddress
+    from archform.stdlib.reach.flow import on_the_internet
+    assert on_the_internet(ipaddress.ip_network(address)) is public
