@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Iterable, Literal
 
 from pydantic import Field
@@ -185,6 +186,21 @@ class VpcPeering(Kind):
 
 def _blocks(vpc: View) -> list:
     return [b.network for b in [vpc.get("cidr"), *(vpc.get("secondary_cidrs") or [])] if isinstance(b, v.Cidr)]
+
+
+# an endpoint's service as AWS names it: com.amazonaws.REGION.NAME (NAME may hold dots:
+# ecr.api), or com.amazonaws.NAME for a global service (iam, route53)
+ENDPOINT_SERVICE = re.compile(r"^com\.amazonaws\.(?:([a-z]{2}(?:-[a-z]+)+-[0-9])\.)?([a-z0-9.-]+)$")
+
+
+def endpoint_service(service: str, region: str | None) -> tuple[str, str | None]:
+    """The service an endpoint's `service` names, and its region: the short form (`s3`, `sqs`)
+    is the service of the endpoint's own region, the long one (`com.amazonaws.us-east-1.s3`)
+    says its region."""
+    named = ENDPOINT_SERVICE.match(service)
+    if named is None:
+        return service, region
+    return named.group(2), named.group(1)
 
 
 class VpcEndpoint(Kind):

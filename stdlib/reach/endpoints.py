@@ -88,7 +88,7 @@ def of_resource(net: Network, view: View) -> list[Endpoint]:
 
 def _of_resource(net: Network, view: View) -> list[Endpoint]:
     if view.kind in SERVICES:
-        return [Endpoint(view.address, "service", INTERNET, service=SERVICES[view.kind],
+        return [Endpoint(view.address, "service", INTERNET, service=SERVICES[view.kind], region=view.region,
                          declared=Related(view.address))]
     if view.kind == "subnet":
         return [_whole_subnet(view)] if isinstance(view.get("cidr"), v.Cidr) else []
@@ -143,7 +143,7 @@ def resolve(net: Network, spec: str, depth: int = 0) -> tuple[list[Endpoint], st
         return [of_address(net, text, network)], ""
     named = SERVICE_NAME.match(text.lower())
     if named is not None:
-        return [Endpoint(text, "service", INTERNET, service=named.group(1))], ""
+        return [Endpoint(text, "service", INTERNET, service=named.group(1), region=named.group(2))], ""
     view = net.get(text)
     if view is None:
         if text and all(c in "0123456789abcdefABCDEF.:/" for c in text):

@@ -64,6 +64,7 @@ class Endpoint:
     public_why: str = ""
     approximate: bool = False  # `network` is the subnet's whole range, no address being declared
     service: str | None = None  # "s3" or "dynamodb" for a service reached by a gateway endpoint
+    region: str | None = None  # a service's region (None: not known)
     declared: Related | None = None
 
     @property

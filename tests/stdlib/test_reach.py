@@ -249,6 +249,22 @@ FLOWS = {
   security_group out_sg { vpc = main }
   instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }
   s3_bucket data { bucket = "reach-test-data" }''', "east.worker", "east.data", "tcp", 443, True),
+    # a gateway endpoint serves its own region's prefix list only
+    "gateway_endpoint_not_to_another_regions_s3": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % '''
+  vpc_endpoint s3 { vpc = main, service = "s3", type = gateway, route_tables = [private_rt] }
+  security_group out_sg { vpc = main }
+  instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }''',
+        "east.worker", "s3.us-west-2.amazonaws.com", "tcp", 443, False),
+    "gateway_endpoint_not_to_a_bucket_of_another_region": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % '''
+  vpc_endpoint s3 { vpc = main, service = "com.amazonaws.us-east-1.s3", type = gateway, route_tables = [private_rt] }
+  security_group out_sg { vpc = main }
+  instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }'''
+        + '''
+region "us-west-2" as west {
+  s3_bucket far { bucket = "reach-test-far" }
+}''', "east.worker", "west.far", "tcp", 443, False),
     "no_route_to_s3_without_endpoint": (BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % '''
   security_group out_sg { vpc = main }
   instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }
