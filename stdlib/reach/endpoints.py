@@ -14,6 +14,7 @@ import ipaddress
 import re
 
 from archform.dsl import values as v
+from archform.stdlib.kinds.routing import endpoint_service
 from archform.stdlib.schema import Related, View
 
 from .flow import Endpoint, on_the_internet
@@ -164,15 +165,22 @@ def resolve(net: Network, spec: str, depth: int = 0) -> tuple[list[Endpoint], st
 def private_endpoint(net: Network, src: Endpoint, dst: Endpoint) -> tuple[View | None, list[Endpoint]]:
     """Where `src` reaches service `dst` when its VPC has an interface endpoint for it with
     private DNS on: the service's name then resolves to the endpoint's addresses in the VPC
-    (notes §24.6), and the flow goes there instead of out to the public endpoint. A DNS name
-    naming another region keeps its public addresses."""
+    (notes §24.6), and the flow goes there instead of out to the public endpoint. An endpoint
+    names its service as validate accepts it (`sqs`: its own region's; or
+    `com.amazonaws.us-east-1.sqs`); a service of another region keeps its public addresses."""
+    view = next((e for e in interface_endpoints(net, src, dst) if e.get("private_dns") is True), None)
+    return (view, of_resource(net, view)) if view is not None else (None, [])
+
+
+def interface_endpoints(net: Network, src: Endpoint, dst: Endpoint) -> list[View]:
+    """The interface endpoints of `src`'s VPC for service `dst` (its region's), private DNS on or off."""
     if dst.kind != "service" or src.vpc is None:
-        return None, []
-    named = SERVICE_NAME.match(dst.name.lower())
+        return []
+    out = []
     for view in net.graph.of_kind("vpc_endpoint"):
-        service = str(view.get("service") or "")
-        if (view.get("type") == "interface" and view.get("private_dns") is True
-                and getattr(view.get("vpc"), "address", None) == src.vpc and service.rsplit(".", 1)[-1] == dst.service
-                and (named is None or f".{named.group(2)}." in f".{service}.")):
-            return view, of_resource(net, view)
-    return None, []
+        if view.get("type") != "interface" or getattr(view.get("vpc"), "address", None) != src.vpc:
+            continue
+        service, region = endpoint_service(str(view.get("service") or ""), view.region)
+        if service == dst.service and (dst.region is None or region is None or region == dst.region):
+            out.append(view)
+    return out

@@ -174,6 +174,15 @@ LAMBDA_LB = '''
 
 peered = lambda c_cidr="10.3.0.0/16", c_subnet="10.3.1.0/24": PEERED % (c_cidr, c_subnet, c_cidr)
 
+# An interface endpoint (service, private_dns) in the private subnet, and a worker there.
+ENDPOINT = '''security_group ep_sg {
+    vpc = main
+    ingress { port = 443, from = 10.0.0.0/16 }
+  }
+  vpc_endpoint ep { vpc = main, service = "%s", subnets = [private], security_groups = [ep_sg], private_dns = %s }
+  security_group out_sg { vpc = main }
+  instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }'''
+
 # A bastion with a public address, SSH admitted from an office's block.
 BASTION = BASE % '''security_group bastion_sg {
     vpc = main
@@ -265,6 +274,17 @@ FLOWS = {
 region "us-west-2" as west {
   s3_bucket far { bucket = "reach-test-far" }
 }''', "east.worker", "west.far", "tcp", 443, False),
+    # an interface endpoint named as validate accepts it ("sqs": its own region's) takes the
+    # service's name by private DNS; with private_dns = false the name stays public, and says so
+    "interface_endpoint_by_its_short_service_name": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % ENDPOINT % ("sqs", "true"),
+        "east.worker", "sqs.us-east-1.amazonaws.com", "tcp", 443, True),
+    "interface_endpoint_not_for_another_regions_service": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % ENDPOINT % ("sqs", "true"),
+        "east.worker", "sqs.us-west-2.amazonaws.com", "tcp", 443, False),
+    "interface_endpoint_without_private_dns": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % ENDPOINT % ("kms", "false"),
+        "east.worker", "kms.us-east-1.amazonaws.com", "tcp", 443, False),
     "no_route_to_s3_without_endpoint": (BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % '''
   security_group out_sg { vpc = main }
   instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }
