@@ -196,6 +196,17 @@ BASTION = BASE % '''security_group bastion_sg {
     security_groups = [bastion_sg]
   }'''
 
+# The bastion open to all, its subnet's ACL denying SSH from 5.6.7.0/24 only (rule 100) and
+# allowing everything else (rule 200).
+OPEN_NACL_BASTION = (BASTION % "0.0.0.0/0").replace("  instance bastion {", '''network_acl public_acl {
+    vpc = main
+    subnets = [public]
+    ingress { rule = 200, protocol = all, cidr = 0.0.0.0/0 }
+    ingress { rule = 100, action = deny, cidr = 5.6.7.0/24, ports = 22 }
+    egress  { rule = 100, cidr = 0.0.0.0/0, ports = 1024..65535 }
+  }
+  instance bastion {''')
+
 #          name: (architecture, source, destination, protocol, port, reachable)
 FLOWS = {
     "sg_stateful_reply": (BASE % "", "east.client", "east.server", "tcp", 80, True),
@@ -307,6 +318,11 @@ region "us-west-2" as west {
     # a documentation range (TEST-NET-3, RFC 5737) is a public address, as AWS's docs use it
     "documentation_range_comes_over_the_internet": (BASTION % "203.0.113.0/24", "203.0.113.5", "east.bastion",
                                                     "tcp", 22, True),
+    # a CIDR source stands for every address of it: the hop names the part a rule denies, and
+    # what becomes of the rest
+    "nacl_denies_part_of_a_cidr_source": (OPEN_NACL_BASTION, "5.6.0.0/16", "east.bastion", "tcp", 22, False),
+    "nacl_allows_a_cidr_source_beside_the_denied_part": (OPEN_NACL_BASTION, "5.6.8.0/24", "east.bastion", "tcp",
+                                                          22, True),
     "rfc1918_outside_every_vpc_is_on_premises": (BASTION % "192.168.0.0/16", "192.168.1.5", "east.bastion",
                                                  "tcp", 22, False),
 }
