@@ -43,6 +43,13 @@ def on_the_internet(network) -> bool:
 # Clients expect the reply on a temporary port; AWS's load balancers and NAT gateways use
 # 1024-65535, and a network ACL must let the reply through on that range (notes §24.4.3).
 EPHEMERAL = (1024, 65535)
+# Which ephemeral ports a client picks depends on it (Amazon VPC guide, "Network ACLs" ›
+# "Ephemeral ports"): Linux 32768-60999 (net.ipv4.ip_local_port_range; AWS's guide rounds it to
+# 61000), Windows Server 2008 and later 49152-65535, a NAT gateway, Elastic Load Balancing and
+# Lambda 1024-65535. The walk asks the reply to reach all of EPHEMERAL, any client's; a network
+# ACL that lets through only some of it says which clients the reply still reaches.
+CLIENT_PORTS = (("Linux clients", (32768, 60999)), ("Windows clients", (49152, 65535)),
+                ("NAT gateways, load balancers and Lambda functions", EPHEMERAL))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ Rules are read lowest number first and the first that matches decides; nothing m
 the final `*` rule, which denies. A subnet associated with no ACL uses its VPC's default ACL,
 which allows everything (§24.4.2). Being stateless, an ACL judges the reply as a flow of its
 own: back to the client's ephemeral ports, 1024-65535 (§24.4.3), so every port of that range
-must be allowed. Traffic between two interfaces of one subnet crosses no ACL.
+must be allowed; a reply let through on only part of it is blocked, and the hop says which
+clients the part serves (Linux 32768-60999, Windows 49152-65535; NAT gateways, load balancers
+and Lambda use all of 1024-65535). Traffic between two interfaces of one subnet crosses no ACL.
 
 The other end is a block of addresses (an interface stands for any address of its subnet, and
 a CIDR given to `reach` for every address of it), and the flow gets through only when it does
@@ -20,7 +22,7 @@ import ipaddress
 
 from archform.stdlib.schema import Related, View
 
-from .flow import BLOCK, EPHEMERAL, PASS, Hop
+from .flow import BLOCK, CLIENT_PORTS, EPHEMERAL, PASS, Hop
 from .index import Network
 
 
@@ -93,7 +95,24 @@ def _span(low: int, high: int) -> str:
 
 def check(net: Network, subnet: str, direction: str, peer, protocol: str, ports: tuple[int, int] | None,
           reply: bool = False) -> Hop:
-    """The hop for `subnet`'s ACL on traffic in (`ingress`) from or out (`egress`) to `peer`."""
+    """The hop for `subnet`'s ACL on traffic in (`ingress`) from or out (`egress`) to `peer`; for
+    a reply blocked on part of the ephemeral ports, which clients it still reaches."""
+    hop = _check(net, subnet, direction, peer, protocol, ports, reply)
+    if not reply or ports is None or hop.verdict != BLOCK:
+        return hop
+    works = [who for who, span in CLIENT_PORTS
+             if _check(net, subnet, direction, peer, protocol, span, reply).verdict == PASS]
+    if not works:
+        return hop
+    fails = [f"{who} ({_span(*span)})" for who, span in CLIENT_PORTS if who not in works]
+    shown = " and ".join(f"{who} ({_span(*span)})" for who, span in CLIENT_PORTS if who in works)
+    return Hop(hop.step, hop.verdict, f"{hop.text}. As written, the reply does reach {shown}, not {' or '.join(fails)}: "
+                                      "the client's operating system picks the port, and reach asks for any client's "
+                                      f"({EPHEMERAL[0]}-{EPHEMERAL[1]})", hop.at)
+
+
+def _check(net: Network, subnet: str, direction: str, peer, protocol: str, ports: tuple[int, int] | None,
+           reply: bool = False) -> Hop:
     word = "inbound" if direction == "ingress" else "outbound"
     step = f"network ACL {word}" + (" (reply)" if reply else "")
     way = "from" if direction == "ingress" else "to"

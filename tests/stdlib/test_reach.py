@@ -230,6 +230,11 @@ FLOWS = {
     ingress { rule = 100, action = allow, ports = 80..80, cidr = 10.0.0.0/16 }
     egress  { rule = 100, action = allow, ports = 32768..65535, cidr = 10.0.0.0/16 }'''),
         "east.client", "east.server", "tcp", 80, False),
+    # Linux's ephemeral ports only: the reply reaches Linux clients, not Windows' nor a load balancer's
+    "nacl_reply_to_linux_ephemeral_ports_only": (BASE % (NACL % '''
+    ingress { rule = 100, action = allow, ports = 80..80, cidr = 10.0.0.0/16 }
+    egress  { rule = 100, action = allow, ports = 32768..60999, cidr = 10.0.0.0/16 }'''),
+        "east.client", "east.server", "tcp", 80, False),
     "nacl_unmatched_is_denied": (BASE % (NACL % '''
     egress  { rule = 100, action = allow, ports = 1024..65535, cidr = 10.0.0.0/16 }'''),
         "east.client", "east.server", "tcp", 80, False),
