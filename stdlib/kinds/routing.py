@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Iterable, Literal
 
 from pydantic import Field
@@ -187,6 +188,28 @@ def _blocks(vpc: View) -> list:
     return [b.network for b in [vpc.get("cidr"), *(vpc.get("secondary_cidrs") or [])] if isinstance(b, v.Cidr)]
 
 
+# The AWS services an interface endpoint can reach in another region (cross-region PrivateLink,
+# November 2024): the service names of "Cross-region enabled AWS services", AWS PrivateLink
+# guide (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html).
+# Any other service's endpoint is for its own region only, and AWS refuses the service name.
+CROSS_REGION_SERVICES = frozenset({"s3", "ecr.api", "ecr.dkr", "kms", "kms-fips", "ecs", "lambda",
+                                   "kinesis-firehose", "kinesisanalytics", "kinesisanalytics-fips"})
+
+# an endpoint's service as AWS names it: com.amazonaws.REGION.NAME (NAME may hold dots:
+# ecr.api), or com.amazonaws.NAME for a global service (iam, route53)
+ENDPOINT_SERVICE = re.compile(r"^com\.amazonaws\.(?:([a-z]{2}(?:-[a-z]+)+-[0-9])\.)?([a-z0-9.-]+)$")
+
+
+def endpoint_service(service: str, region: str | None) -> tuple[str, str | None]:
+    """The service an endpoint's `service` names, and its region: the short form (`s3`, `sqs`)
+    is the service of the endpoint's own region, the long one (`com.amazonaws.us-east-1.s3`)
+    says its region."""
+    named = ENDPOINT_SERVICE.match(service)
+    if named is None:
+        return service, region
+    return named.group(2), named.group(1)
+
+
 class VpcEndpoint(Kind):
     """Private access to an AWS service (notes §24.6): a gateway endpoint (S3 and DynamoDB only,
     a route-table target, free) or an interface endpoint (an ENI in each subnet, with security
@@ -208,7 +231,9 @@ class VpcEndpoint(Kind):
     tags: Tags = Field(default_factory=dict)
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
-        service = self.service.rsplit(".", 1)[-1] if isinstance(self.service, str) else None
+        service, region = endpoint_service(self.service, me.region) if isinstance(self.service, str) else (None, None)
+        if service is not None and region and me.region and region != me.region:
+            yield from self._other_region(service, region, me.region)
         if self.type == "gateway":
             if service is not None and service not in ("s3", "dynamodb"):
                 yield Issue(f"gateway endpoints exist only for s3 and dynamodb, not '{service}'", ("type",),
@@ -232,3 +257,19 @@ class VpcEndpoint(Kind):
                 if theirs and mine and theirs != mine:
                     yield Issue(f"{other.kind} '{other.address}' belongs to VPC '{theirs}', this endpoint to '{mine}'",
                                 (field, i), related=(Related(other.address, ("vpc",), "its VPC"),))
+
+    def _other_region(self, service: str, region: str, here: str) -> Iterable[Issue]:
+        """A service of another region: a gateway endpoint never; an interface endpoint only
+        for the services of cross-region PrivateLink."""
+        if self.type == "gateway":
+            yield Issue(f"a gateway endpoint serves its own region's {service} only: the service is in {region}, the "
+                        f"endpoint's VPC in {here}", ("service",), help=f'service = "{service}"  (its own region\'s)')
+        elif service not in CROSS_REGION_SERVICES:
+            yield Issue(f"an interface endpoint for {service} is for its own region ({here}), not {region}: AWS "
+                        f"reaches {service} across regions through no endpoint (cross-region PrivateLink takes "
+                        f"{', '.join(sorted(CROSS_REGION_SERVICES))})", ("service",),
+                        help=f'service = "{service}"  (its own region\'s), or an endpoint in a VPC of {region}')
+        else:
+            yield Issue(f"an interface endpoint in {here} for {service} in {region} is cross-region PrivateLink "
+                        f"(AWS, since November 2024): both {here} and {region} must offer it, and the service region "
+                        "be enabled for the account", ("service",), severity="warning")

@@ -14,9 +14,10 @@ import ipaddress
 import re
 
 from archform.dsl import values as v
+from archform.stdlib.kinds.routing import endpoint_service
 from archform.stdlib.schema import Related, View
 
-from .flow import Endpoint
+from .flow import Endpoint, on_the_internet
 from .index import Network
 
 INTERNET = ipaddress.ip_network("0.0.0.0/0")
@@ -88,7 +89,7 @@ def of_resource(net: Network, view: View) -> list[Endpoint]:
 
 def _of_resource(net: Network, view: View) -> list[Endpoint]:
     if view.kind in SERVICES:
-        return [Endpoint(view.address, "service", INTERNET, service=SERVICES[view.kind],
+        return [Endpoint(view.address, "service", INTERNET, service=SERVICES[view.kind], region=view.region,
                          declared=Related(view.address))]
     if view.kind == "subnet":
         return [_whole_subnet(view)] if isinstance(view.get("cidr"), v.Cidr) else []
@@ -124,7 +125,7 @@ def of_address(net: Network, text: str, network) -> Endpoint:
     if subnet is not None:
         return Endpoint(text, "address", network, subnet.address, net.subnet_vpc(subnet.address),
                         public_why="the design declares no public address for it")
-    if network.is_global:
+    if on_the_internet(network):
         return Endpoint(text, "address", network, public=True, public_why="a public address")
     return Endpoint(text, "address", network)
 
@@ -143,7 +144,7 @@ def resolve(net: Network, spec: str, depth: int = 0) -> tuple[list[Endpoint], st
         return [of_address(net, text, network)], ""
     named = SERVICE_NAME.match(text.lower())
     if named is not None:
-        return [Endpoint(text, "service", INTERNET, service=named.group(1))], ""
+        return [Endpoint(text, "service", INTERNET, service=named.group(1), region=named.group(2))], ""
     view = net.get(text)
     if view is None:
         if text and all(c in "0123456789abcdefABCDEF.:/" for c in text):
@@ -164,15 +165,22 @@ def resolve(net: Network, spec: str, depth: int = 0) -> tuple[list[Endpoint], st
 def private_endpoint(net: Network, src: Endpoint, dst: Endpoint) -> tuple[View | None, list[Endpoint]]:
     """Where `src` reaches service `dst` when its VPC has an interface endpoint for it with
     private DNS on: the service's name then resolves to the endpoint's addresses in the VPC
-    (notes §24.6), and the flow goes there instead of out to the public endpoint. A DNS name
-    naming another region keeps its public addresses."""
+    (notes §24.6), and the flow goes there instead of out to the public endpoint. An endpoint
+    names its service as validate accepts it (`sqs`: its own region's; or
+    `com.amazonaws.us-east-1.sqs`); a service of another region keeps its public addresses."""
+    view = next((e for e in interface_endpoints(net, src, dst) if e.get("private_dns") is True), None)
+    return (view, of_resource(net, view)) if view is not None else (None, [])
+
+
+def interface_endpoints(net: Network, src: Endpoint, dst: Endpoint) -> list[View]:
+    """The interface endpoints of `src`'s VPC for service `dst` (its region's), private DNS on or off."""
     if dst.kind != "service" or src.vpc is None:
-        return None, []
-    named = SERVICE_NAME.match(dst.name.lower())
+        return []
+    out = []
     for view in net.graph.of_kind("vpc_endpoint"):
-        service = str(view.get("service") or "")
-        if (view.get("type") == "interface" and view.get("private_dns") is True
-                and getattr(view.get("vpc"), "address", None) == src.vpc and service.rsplit(".", 1)[-1] == dst.service
-                and (named is None or f".{named.group(2)}." in f".{service}.")):
-            return view, of_resource(net, view)
-    return None, []
+        if view.get("type") != "interface" or getattr(view.get("vpc"), "address", None) != src.vpc:
+            continue
+        service, region = endpoint_service(str(view.get("service") or ""), view.region)
+        if service == dst.service and (dst.region is None or region is None or region == dst.region):
+            out.append(view)
+    return out

@@ -28,11 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archform.dsl import values as v
-from archform.stdlib.kinds.transit import reachable
 from archform.stdlib.schema import Related, View
 
 from . import routes
-from .transit import _in_az
+from .transit import _in_az, _why_static, decide, hub_table
 from .flow import NOTE, Endpoint
 
 TGW_ORDER = {"vpn static": 0, "dx": 1, "vpn bgp": 2}
@@ -184,59 +183,44 @@ def _missing(net, vpc) -> str:
             "advertises to on-premises)")
 
 
-def _hub_table(net, tgw: View, way: Way) -> tuple[View | None, list]:
-    """The transit gateway route table a way's attachment is associated with, and its routes
-    as (network, attachment address or None for a blackhole, Related)."""
-    att = next((a for a in net.graph.of_kind("transit_gateway_attachment")
-                if _ref(a.get("vpn")) == way.address and _ref(a.get("transit_gateway")) == tgw.address), None)
-    table = next((t for t in net.graph.of_kind("transit_gateway_route_table") if att is not None
-                  and att.address in {_ref(r) for r in t.get("associations") or []}), None)
-    vpc_atts = [a for a in net.graph.of_kind("transit_gateway_attachment")
-                if _ref(a.get("transit_gateway")) == tgw.address and _ref(a.get("vpc"))]
-    if table is None:
-        if tgw.get("default_route_table_association") is not True:
-            return None, []
-        if tgw.get("default_route_table_propagation") is not True:
-            return None, []
-        return None, [(b, a.address, Related(a.address, ("vpc",), "propagated"))
-                      for a in vpc_atts for b in net.blocks.get(_ref(a.get("vpc")), [])]
-    found = []
-    for ref in table.get("propagations") or []:
-        a = net.get(_ref(ref))
-        if a is not None and _ref(a.get("vpc")):
-            found.extend((b, a.address, Related(table.address, ("propagations",), "propagated"))
-                         for b in net.blocks.get(_ref(a.get("vpc")), []))
-    for i, r in enumerate(table.get("route") or []):
-        if isinstance(r.destination, v.Cidr):
-            target = None if r.blackhole is True else _ref(r.attachment)
-            found.append((r.destination.network, target, Related(table.address, ("route", i), "route")))
-    return table, found
+def _vpn_attachment(net, tgw: View, way: Way) -> View | None:
+    """The declared attachment a VPN way makes on the transit gateway (None: AWS's own, or a
+    Direct Connect gateway's association, which the default route table takes)."""
+    return next((a for a in net.graph.of_kind("transit_gateway_attachment")
+                 if _ref(a.get("vpn")) == way.address and _ref(a.get("transit_gateway")) == tgw.address), None)
 
 
 def _into_hub(w, tgw: View, way: Way, src: Endpoint, dst: Endpoint) -> Endpoint | None:
-    table, found = _hub_table(w.net, tgw, way)
-    named = f"route table '{table.address}'" if table else "the default route table"
-    hits = [(n, t, at) for n, t, at in found if n.version == dst.network.version and dst.network.subnet_of(n)]
-    if not hits:
-        w.block("transit gateway", f"{named} of transit gateway '{tgw.address}' (where '{way.address}' arrives) has "
-                                   f"no route to {dst.describe()}: the hub drops it (notes §24.10)",
-                Related(table.address if table else tgw.address))
-        return None
-    block, target, at = max(hits, key=lambda h: h[0].prefixlen)
-    if target is None:
-        w.block("transit gateway", f"{named} of transit gateway '{tgw.address}' blackholes {block}", at)
-        return None
-    att = w.net.get(target)
-    if att is None or _ref(att.get("vpc")) != dst.vpc:
-        w.block("transit gateway", f"{named} of transit gateway '{tgw.address}' sends {dst.describe()} to "
-                                   f"attachment '{target}', not to VPC '{dst.vpc}' (longest match {block})", at)
-        return None
+    mine = _vpn_attachment(w.net, tgw, way)
+    table, named, found = hub_table(w.net, tgw, mine)
+    target = None
+    for piece, chosen in decide(found, dst.network, False):
+        what = dst.describe() if piece == dst.network else f"{piece} (part of {dst.describe()})"
+        if chosen is None:
+            w.block("transit gateway", f"{named} of transit gateway '{tgw.address}' (where '{way.address}' arrives) "
+                                       f"has no route to {what}: the hub drops it (notes §24.10)",
+                    Related(table.address if table else tgw.address))
+            return None
+        if chosen.blackhole:
+            w.block("transit gateway", f"{chosen.describe()} of {named} of transit gateway '{tgw.address}' (where "
+                                       f"'{way.address}' arrives) drops it: {what} matches it (longest match "
+                                       f"{chosen.network}{_why_static(found, chosen)})", chosen.at)
+            return None
+        att = w.net.get(chosen.target)
+        if att is None or _ref(att.get("vpc")) != dst.vpc:
+            w.block("transit gateway", f"{named} of transit gateway '{tgw.address}' sends {what} to "
+                                       f"attachment '{chosen.target}', not to VPC '{dst.vpc}' (longest match "
+                                       f"{chosen.network}{_why_static(found, chosen)})", chosen.at)
+            return None
+        target = target or chosen
+    att = w.net.get(target.target)
     w.note("transit gateway", f"{named} of transit gateway '{tgw.address}' sends {dst.describe()} to attachment "
-                              f"'{target}' (longest match {block})", at)
+                              f"'{att.address}' (longest match {target.network}{_why_static(found, target)})",
+           target.at)
     if not _in_az(w, att, dst.subnet, "destination"):
         return None
-    w.note("attachment", f"attachment '{target}' hands it to VPC '{dst.vpc}' through its interface in "
-                         f"{w.net.get(dst.subnet).get('az')}", Related(target, ("subnets",)))
+    w.note("attachment", f"attachment '{att.address}' hands it to VPC '{dst.vpc}' through its interface in "
+                         f"{w.net.get(dst.subnet).get('az')}", Related(att.address, ("subnets",)))
     return _return_route(w, tgw, way, src, dst, att)
 
 
@@ -252,11 +236,9 @@ def _return_route(w, gateway: View, way: Way, src: Endpoint, dst: Endpoint,
                                 f"range to '{gateway.address}'" + (" (or propagate_to on the virtual private gateway)"
                                                                    if gateway.kind == "vpn_gateway" else ""), hop.at)
         return None
-    if att is not None and not _holds(reachable(w.net.graph, att), src.network):
-        w.block("return route", f"the transit gateway route table of '{att.address}' has no route back to "
-                                f"{src.network}", Related(att.address))
-        return None
     w.note("return route", hop.text, hop.at)
+    if att is not None and not _hub_home(w, gateway, att, src):
+        return None
     back_way, _ = choose(w.net, gateway, src.network, dst.network, outbound=True)
     if back_way is not None and back_way.address != way.address:
         w.note("reply", f"the reply leaves over '{back_way.address}', not '{way.address}' the request came in by: "
@@ -266,6 +248,29 @@ def _return_route(w, gateway: View, way: Way, src: Endpoint, dst: Endpoint,
         w.note("reply", f"the reply leaves over '{back_way.address}', the way the request came in",
                Related(back_way.address))
     return src
+
+
+def _hub_home(w, tgw: View, att: View, src: Endpoint) -> bool:
+    """The reply through the hub: the route table of the destination's attachment must send
+    on-premises `src` to a VPN or Direct Connect way (a route on-premises advertises over BGP, or
+    a static route to a VPN attachment)."""
+    table, named, found = hub_table(w.net, tgw, att)
+    for piece, chosen in decide(found, src.network, True):
+        lead = f"{named} of transit gateway '{tgw.address}' (associated with '{att.address}')"
+        if chosen is None:
+            w.block("return route", f"{lead} has no route back to {piece}: the hub drops the reply (notes §24.10)",
+                    Related(table.address if table else att.address))
+            return False
+        if chosen.blackhole:
+            w.block("return route", f"{chosen.describe()} of {lead} drops the reply to {piece} (longest match "
+                                    f"{chosen.network}{_why_static(found, chosen)})", chosen.at)
+            return False
+        way = w.net.get(chosen.target)
+        if not chosen.on_premises and (way is None or _ref(way.get("vpn")) is None):
+            w.block("return route", f"{lead} sends the reply to {piece} to attachment '{chosen.target}', not to "
+                                    f"on-premises (longest match {chosen.network})", chosen.at)
+            return False
+    return True  # the "reply" hop says which way it leaves by
 
 
 # --- a VPC → on-premises ---------------------------------------------------------------------------
@@ -291,7 +296,7 @@ def vpn_gateway(w, src: Endpoint, dst: Endpoint, route: routes.Route) -> Endpoin
         w.block("virtual private gateway", f"virtual private gateway '{route.target}' is not attached to VPC "
                                            f"'{src.vpc}'", route.at)
         return None
-    if dst.in_vpc or dst.network.is_global:
+    if not dst.on_premises:
         w.block("virtual private gateway", f"virtual private gateway '{route.target}' leads on-premises, and "
                                            f"{dst.describe()} is not there", route.at)
         return None

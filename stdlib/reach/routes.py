@@ -2,9 +2,10 @@
 
 A subnet uses the route table that lists it, else its VPC's main table, which holds only the
 local route. Every table routes the VPC's own blocks locally. A gateway endpoint adds a route
-for its service's prefix list to each table it names; for that service it wins over any CIDR
-route, as AWS's prefix-list routes do. Otherwise the longest prefix holding every address of
-the destination wins.
+for its service's prefix list to each table it names — its own region's only: S3 or DynamoDB
+of another region is not on it —; for that service it wins over any CIDR route, as AWS's
+prefix-list routes do. Otherwise the longest prefix holding every address of the destination
+wins.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archform.dsl import values as v
+from archform.stdlib.kinds.routing import endpoint_service
 from archform.stdlib.schema import Related
 
 from .flow import BLOCK, PASS, Endpoint, Hop
@@ -42,10 +44,10 @@ def routes(net: Network, subnet: str) -> tuple[str | None, list[tuple[object, Ro
             found.append((block, Route(str(block), block.prefixlen, target.kind, target.address,
                                        Related(table.address, ("route", i), "route"))))
     for endpoint in net.gateway_endpoints.get(table.address, []):
-        service = str(endpoint.get("service")).rsplit(".", 1)[-1]
+        service, region = endpoint_service(str(endpoint.get("service")), endpoint.region)
         index = next(i for i, r in enumerate(endpoint.model.route_tables) if getattr(r, "address", None) == table.address)
-        found.append((service, Route(f"the {service} prefix list", 129, "gateway_endpoint", endpoint.address,
-                                     Related(endpoint.address, ("route_tables", index), "gateway endpoint"))))
+        found.append(((service, region), Route(f"the {service} prefix list", 129, "gateway_endpoint", endpoint.address,
+                                               Related(endpoint.address, ("route_tables", index), "gateway endpoint"))))
     for gateway in net.graph.of_kind("vpn_gateway"):
         if table.address in {getattr(r, "address", None) for r in gateway.get("propagate_to") or []}:
             found.extend(_propagated(net, table.address, gateway))
@@ -71,6 +73,15 @@ def _propagated(net: Network, table: str, gateway) -> list:
 PREMISES = "on-premises"  # the key of a route learned over BGP from on-premises
 
 
+def _elsewhere(found, dst: Endpoint) -> str:
+    """Why a gateway endpoint of the table for the same service does not take `dst`."""
+    for key, route in found:
+        if isinstance(key, tuple) and key[0] == dst.service and dst.region != key[1]:
+            return (f": gateway endpoint '{route.target}' carries only {dst.service} of its own region, {key[1]}, not "
+                    f"of {dst.region} (a gateway endpoint serves its region's prefix list, notes §24.6)")
+    return ""
+
+
 def lookup(net: Network, subnet: str, dst: Endpoint) -> tuple[Route | None, Hop]:
     """The route `subnet` takes toward `dst`, and the hop that says so."""
     table, found = routes(net, subnet)
@@ -78,16 +89,17 @@ def lookup(net: Network, subnet: str, dst: Endpoint) -> tuple[Route | None, Hop]
     best = None
     for key, route in found:
         if key == PREMISES:
-            hit = not dst.in_vpc and dst.kind == "address" and not dst.network.is_global
-        elif isinstance(key, str):
-            hit = dst.service == key
+            hit = dst.on_premises
+        elif isinstance(key, tuple):  # a gateway endpoint: its service's prefix list of its own region only
+            hit = dst.service == key[0] and (dst.region is None or dst.region == key[1])
         else:
             hit = key.version == dst.network.version and dst.network.subnet_of(key)
         if hit and (best is None or route.prefix > best.prefix):
             best = route
     if best is None:
         at = Related(table, ("route",), "routes") if table else Related(subnet, (), "uses the main route table")
-        return None, Hop("route", BLOCK, f"{named} of subnet '{subnet}' has no route to {dst.describe()}", at)
+        return None, Hop("route", BLOCK, f"{named} of subnet '{subnet}' has no route to {dst.describe()}"
+                                         + _elsewhere(found, dst), at)
     to = "local (inside the VPC)" if best.kind == "local" else f"{best.kind.replace('_', ' ')} '{best.target}'"
     return best, Hop("route", PASS, f"{named} sends {dst.describe()} to {to} (longest match {best.destination})",
                      best.at)

@@ -29,6 +29,9 @@ def paths(net: Network, srcs, dsts, flow: Flow) -> list[Path]:
                 out.extend(_through_endpoint(net, src, dst, endpoint, inside, flow))
                 continue
             hops = walk(net, src, dst, flow)
+            off = next(iter(endpoints.interface_endpoints(net, src, dst)), None)
+            if off is not None:  # an endpoint the name does not resolve to: say so, and why
+                hops = _private_dns_off(hops, off, dst)
             lb = net.get(dst.name) if dst.kind == "load_balancer" else None
             if lb is None or any(h.verdict == "block" for h in hops):
                 out.append(Path(src, dst, hops))
@@ -50,3 +53,20 @@ def _through_endpoint(net: Network, src, dst, endpoint, inside, flow: Flow) -> l
                             f"interface endpoint '{endpoint.address}' in VPC '{src.vpc}' (private DNS, notes §24.6)",
                Related(endpoint.address, ("private_dns",)))
     return [Path(src, end, (note, *walk(net, src, end, flow))) for end in near[:1]]
+
+
+def _private_dns_off(hops: tuple, endpoint, dst) -> tuple:
+    """The hops of a flow to a service whose interface endpoint in the source's VPC has
+    private_dns = false: the service's name resolves to its public addresses, not to the
+    endpoint; a blocked hop says the endpoint would have carried it."""
+    why = (f"interface endpoint '{endpoint.address}' for {dst.service} has private_dns = false, so "
+           f"{dst.name if dst.name != dst.service else dst.service} resolves to the service's public addresses, not "
+           "to the endpoint's (notes §24.6)")
+    at = Related(endpoint.address, ("private_dns",), "private_dns = false")
+    out = [*hops[:1], Hop("DNS", NOTE, why, at)]
+    for hop in hops[1:]:
+        if hop.verdict == BLOCK and hop.step == "route":
+            hop = Hop(hop.step, hop.verdict, f"{hop.text}; {why}: set private_dns = true to reach it through the "
+                                             "endpoint", hop.at)
+        out.append(hop)
+    return tuple(out)

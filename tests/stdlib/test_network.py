@@ -343,6 +343,31 @@ def test_gateway_endpoint_only_for_s3_and_dynamodb():
     assert messages(base() + [bad]) == ["gateway endpoints exist only for s3 and dynamodb, not 'sqs'"]
 
 
+def test_an_endpoint_is_for_a_service_of_its_own_region():
+    subnets = [ref("main_priv_a", "subnet")]
+    own = view("sqs", "vpc_endpoint", {"vpc": ref("main", "vpc"), "service": "com.amazonaws.us-east-1.sqs",
+                                       "subnets": subnets})
+    assert messages(base() + [own]) == []
+    far = view("sqs", "vpc_endpoint", {"vpc": ref("main", "vpc"), "service": "com.amazonaws.us-west-2.sqs",
+                                       "subnets": subnets})
+    assert messages(base() + [far], "error") == [
+        "an interface endpoint for sqs is for its own region (us-east-1), not us-west-2: AWS reaches sqs across "
+        "regions through no endpoint (cross-region PrivateLink takes ecr.api, ecr.dkr, ecs, kinesis-firehose, "
+        "kinesisanalytics, kinesisanalytics-fips, kms, kms-fips, lambda, s3)"]
+    # cross-region PrivateLink (AWS, November 2024) serves a few services: a warning naming both regions
+    kms = view("kms", "vpc_endpoint", {"vpc": ref("main", "vpc"), "service": "com.amazonaws.us-west-2.kms",
+                                       "subnets": subnets})
+    assert messages(base() + [kms], "error") == []
+    assert [m for m in messages(base() + [kms], "warning") if "cross-region" in m] == [
+        "an interface endpoint in us-east-1 for kms in us-west-2 is cross-region PrivateLink (AWS, since November "
+        "2024): both us-east-1 and us-west-2 must offer it, and the service region be enabled for the account"]
+    gateway = view("s3", "vpc_endpoint", {"vpc": ref("main", "vpc"), "service": "com.amazonaws.us-west-2.s3",
+                                          "type": w("gateway")})
+    assert messages(base() + [gateway]) == [
+        "a gateway endpoint serves its own region's s3 only: the service is in us-west-2, the endpoint's VPC in "
+        "us-east-1"]
+
+
 def test_interface_endpoint_needs_subnets():
     bad = view("sqs", "vpc_endpoint", {"vpc": ref("main", "vpc"), "service": "sqs"})
     assert messages(base() + [bad]) == ["an interface endpoint needs subnets to place its network interfaces in"]

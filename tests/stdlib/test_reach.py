@@ -174,6 +174,39 @@ LAMBDA_LB = '''
 
 peered = lambda c_cidr="10.3.0.0/16", c_subnet="10.3.1.0/24": PEERED % (c_cidr, c_subnet, c_cidr)
 
+# An interface endpoint (service, private_dns) in the private subnet, and a worker there.
+ENDPOINT = '''security_group ep_sg {
+    vpc = main
+    ingress { port = 443, from = 10.0.0.0/16 }
+  }
+  vpc_endpoint ep { vpc = main, service = "%s", subnets = [private], security_groups = [ep_sg], private_dns = %s }
+  security_group out_sg { vpc = main }
+  instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }'''
+
+# A bastion with a public address, SSH admitted from an office's block.
+BASTION = BASE % '''security_group bastion_sg {
+    vpc = main
+    ingress { port = 22, from = %s }
+  }
+  instance bastion {
+    ami = "ami-1"
+    instance_type = t3.micro
+    subnet = public
+    associate_public_ip = true
+    security_groups = [bastion_sg]
+  }'''
+
+# The bastion open to all, its subnet's ACL denying SSH from 5.6.7.0/24 only (rule 100) and
+# allowing everything else (rule 200).
+OPEN_NACL_BASTION = (BASTION % "0.0.0.0/0").replace("  instance bastion {", '''network_acl public_acl {
+    vpc = main
+    subnets = [public]
+    ingress { rule = 200, protocol = all, cidr = 0.0.0.0/0 }
+    ingress { rule = 100, action = deny, cidr = 5.6.7.0/24, ports = 22 }
+    egress  { rule = 100, cidr = 0.0.0.0/0, ports = 1024..65535 }
+  }
+  instance bastion {''')
+
 #          name: (architecture, source, destination, protocol, port, reachable)
 FLOWS = {
     "sg_stateful_reply": (BASE % "", "east.client", "east.server", "tcp", 80, True),
@@ -196,6 +229,11 @@ FLOWS = {
     "nacl_reply_partly_denied": (BASE % (NACL % '''
     ingress { rule = 100, action = allow, ports = 80..80, cidr = 10.0.0.0/16 }
     egress  { rule = 100, action = allow, ports = 32768..65535, cidr = 10.0.0.0/16 }'''),
+        "east.client", "east.server", "tcp", 80, False),
+    # Linux's ephemeral ports only: the reply reaches Linux clients, not Windows' nor a load balancer's
+    "nacl_reply_to_linux_ephemeral_ports_only": (BASE % (NACL % '''
+    ingress { rule = 100, action = allow, ports = 80..80, cidr = 10.0.0.0/16 }
+    egress  { rule = 100, action = allow, ports = 32768..60999, cidr = 10.0.0.0/16 }'''),
         "east.client", "east.server", "tcp", 80, False),
     "nacl_unmatched_is_denied": (BASE % (NACL % '''
     egress  { rule = 100, action = allow, ports = 1024..65535, cidr = 10.0.0.0/16 }'''),
@@ -236,6 +274,33 @@ FLOWS = {
   security_group out_sg { vpc = main }
   instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }
   s3_bucket data { bucket = "reach-test-data" }''', "east.worker", "east.data", "tcp", 443, True),
+    # a gateway endpoint serves its own region's prefix list only
+    "gateway_endpoint_not_to_another_regions_s3": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % '''
+  vpc_endpoint s3 { vpc = main, service = "s3", type = gateway, route_tables = [private_rt] }
+  security_group out_sg { vpc = main }
+  instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }''',
+        "east.worker", "s3.us-west-2.amazonaws.com", "tcp", 443, False),
+    "gateway_endpoint_not_to_a_bucket_of_another_region": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % '''
+  vpc_endpoint s3 { vpc = main, service = "com.amazonaws.us-east-1.s3", type = gateway, route_tables = [private_rt] }
+  security_group out_sg { vpc = main }
+  instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }'''
+        + '''
+region "us-west-2" as west {
+  s3_bucket far { bucket = "reach-test-far" }
+}''', "east.worker", "west.far", "tcp", 443, False),
+    # an interface endpoint named as validate accepts it ("sqs": its own region's) takes the
+    # service's name by private DNS; with private_dns = false the name stays public, and says so
+    "interface_endpoint_by_its_short_service_name": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % ENDPOINT % ("sqs", "true"),
+        "east.worker", "sqs.us-east-1.amazonaws.com", "tcp", 443, True),
+    "interface_endpoint_not_for_another_regions_service": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % ENDPOINT % ("sqs", "true"),
+        "east.worker", "sqs.us-west-2.amazonaws.com", "tcp", 443, False),
+    "interface_endpoint_without_private_dns": (
+        BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % ENDPOINT % ("kms", "false"),
+        "east.worker", "kms.us-east-1.amazonaws.com", "tcp", 443, False),
     "no_route_to_s3_without_endpoint": (BASE.replace("route { destination = 0.0.0.0/0, target = nat }", "") % '''
   security_group out_sg { vpc = main }
   instance worker { ami = "ami-1", instance_type = t3.micro, subnet = private, security_groups = [out_sg] }
@@ -255,6 +320,16 @@ FLOWS = {
     "lb_target_port_not_admitted": (BASE % (LB % "9090"), "internet", "east.web", "tcp", 80, False),
     "lb_lambda_target": (BASE % LAMBDA_LB, "internet", "east.web", "tcp", 80, True),
     "lb_no_listener": (BASE % (LB % "8080"), "internet", "east.web", "tcp", 443, False),
+    # a documentation range (TEST-NET-3, RFC 5737) is a public address, as AWS's docs use it
+    "documentation_range_comes_over_the_internet": (BASTION % "203.0.113.0/24", "203.0.113.5", "east.bastion",
+                                                    "tcp", 22, True),
+    # a CIDR source stands for every address of it: the hop names the part a rule denies, and
+    # what becomes of the rest
+    "nacl_denies_part_of_a_cidr_source": (OPEN_NACL_BASTION, "5.6.0.0/16", "east.bastion", "tcp", 22, False),
+    "nacl_allows_a_cidr_source_beside_the_denied_part": (OPEN_NACL_BASTION, "5.6.8.0/24", "east.bastion", "tcp",
+                                                          22, True),
+    "rfc1918_outside_every_vpc_is_on_premises": (BASTION % "192.168.0.0/16", "192.168.1.5", "east.bastion",
+                                                 "tcp", 22, False),
 }
 
 
@@ -298,3 +373,15 @@ def test_a_resource_in_several_subnets_is_asked_from_each():
 def test_unknown_names_are_a_problem_not_a_crash():
     answer = answer_of(BASE % "", "east.nope", "internet", "tcp", 80)
     assert answer.problem == "no resource 'east.nope' in this architecture" and not answer.reachable
+
+
+@pytest.mark.parametrize("address, public", [
+    ("203.0.113.5/32", True), ("198.51.100.0/24", True), ("192.0.2.1/32", True), ("198.18.0.1/32", True),
+    ("8.8.8.8/32", True), ("0.0.0.0/0", True), ("2001:db8::1/128", True),
+    ("10.1.2.3/32", False), ("172.16.0.0/12", False), ("192.168.1.10/32", False), ("100.64.0.9/32", False),
+    ("169.254.10.1/32", False), ("fd00::1/128", False),
+])
+def test_which_addresses_outside_every_vpc_are_on_the_internet(address, public):
+    import ipaddress
+    from archform.stdlib.reach.flow import on_the_internet
+    assert on_the_internet(ipaddress.ip_network(address)) is public

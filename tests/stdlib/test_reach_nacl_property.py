@@ -1,6 +1,7 @@
-"""A network ACL judges a range of ports (a reply's ephemeral ports) by cutting it where rules
-start and end; property: that answer is the one port-by-port first-match evaluation gives —
-allowed only when every port's lowest-numbered matching rule allows it."""
+"""A network ACL judges a range of ports (a reply's ephemeral ports) and a block of addresses by
+cutting them where rules start and end; property: that answer is the one address-by-address,
+port-by-port first-match evaluation gives — allowed only when, for every address and port, the
+lowest-numbered matching rule allows it."""
 
 from __future__ import annotations
 
@@ -22,12 +23,17 @@ rule = st.builds(
     st.sampled_from(BLOCKS))
 
 
+# one address of each class the blocks draw in PEER: 10.0.2.0/25 and the rest of it
+ADDRESSES = [ipaddress.ip_network("10.0.2.1/32"), ipaddress.ip_network("10.0.2.200/32")]
+
+
 def brute_force(rules, low: int, high: int) -> bool:
     ordered = sorted(enumerate(rules), key=lambda t: (t[1].rule, t[0]))
-    for port in range(low, high + 1):
-        first = next((r for _, r in ordered if nacls._matches(r, "tcp", port, port, PEER)), None)
-        if first is None or first.action == "deny":
-            return False
+    for address in ADDRESSES:
+        for port in range(low, high + 1):
+            first = next((r for _, r in ordered if nacls._matches(r, "tcp", port, port, address)), None)
+            if first is None or first.action == "deny":
+                return False
     return True
 
 

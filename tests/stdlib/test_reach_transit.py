@@ -60,6 +60,22 @@ SEGMENTED = '''transit_gateway_route_table spokes {
 
 hub = lambda options="", subnets="sa, sa2", extra="": HUB % (options, subnets, extra)
 
+# Two route tables of one hub: `from_a` (att_a's) propagates VPC c and holds ROUTE; `from_c`
+# (att_c's) propagates BACK.
+TABLES = '''transit_gateway_route_table from_a {
+    transit_gateway = hub
+    associations    = [att_a]
+    propagations    = [att_c]
+    %s
+  }
+  transit_gateway_route_table from_c {
+    transit_gateway = hub
+    associations    = [att_c]
+    propagations    = [%s]
+  }'''
+OWN = "default_route_table_association = false\n    default_route_table_propagation = false"
+tables = lambda route="", back="att_a": hub(OWN, extra=TABLES % (route, back))
+
 #          name: (architecture, source, destination, reachable)
 FLOWS = {
     "transitive_through_the_hub": (hub(), "east.ia", "east.ic", True),
@@ -67,6 +83,23 @@ FLOWS = {
                                   "east.ia", "east.ic", False),
     "source_az_without_an_attachment_subnet": (hub(subnets="sa"), "east.ia2", "east.ic", False),
     "on_premises_over_the_vpn": (hub(), "east.ia", "192.168.1.10", True),
+    "own_tables_propagating_both_ways": (tables(), "east.ia", "east.ic", True),
+    # the longest prefix wins, and for equal prefixes a static route (a blackhole too) beats a
+    # propagated one (AWS's route evaluation order); a blackhole drops what it takes
+    "blackhole_more_specific_than_the_propagated_route": (
+        tables("route { destination = 10.3.1.0/24, blackhole = true }"), "east.ia", "east.ic", False),
+    "blackhole_equal_to_the_propagated_route": (
+        tables("route { destination = 10.3.0.0/16, blackhole = true }"), "east.ia", "east.ic", False),
+    "blackhole_elsewhere_leaves_the_propagated_route": (
+        tables("route { destination = 10.3.99.0/24, blackhole = true }"), "east.ia", "east.ic", True),
+    "static_route_to_another_attachment_beats_the_propagated_route": (
+        tables("route { destination = 10.3.0.0/16, attachment = att_b }"), "east.ia", "east.ic", False),
+    "static_route_to_another_attachment_for_part_of_the_subnet": (
+        tables("route { destination = 10.3.1.0/25, attachment = att_b }"), "east.ia", "east.ic", False),
+    "static_route_instead_of_a_propagation": (
+        hub(OWN, extra=TABLES.replace("propagations    = [att_c]", "") % (
+            "route { destination = 10.3.0.0/16, attachment = att_c }", "att_a")), "east.ia", "east.ic", True),
+    "no_route_back_in_the_destination_attachments_table": (tables(back="att_b"), "east.ia", "east.ic", False),
 }
 
 
