@@ -43,9 +43,12 @@ class FieldSchema:
         try:
             return v.to_json(self.default)
         except TypeError:
-            if isinstance(self.default, BaseModel):
-                return self.default.model_dump(mode="json", by_alias=True)
-            return str(self.default)
+            pass
+        if isinstance(self.default, BaseModel):
+            return self.default.model_dump(mode="json", by_alias=True)
+        if isinstance(self.default, (list, tuple)) and all(isinstance(x, BaseModel) for x in self.default):
+            return [x.model_dump(mode="json", by_alias=True) for x in self.default]  # a list of blocks
+        return str(self.default)
 
     def to_json(self) -> dict:
         out: dict[str, typing.Any] = {"required": self.required, "list": self.is_list}

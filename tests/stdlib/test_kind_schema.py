@@ -52,3 +52,6 @@ def test_kinds_json():
     assert doc["attributes"]["egress"]["block"]["attributes"]["protocol"] == {
         "choices": ["tcp", "udp", "icmp", "all"], "default": "tcp", "list": False, "required": False}
     assert doc["attributes"]["vpc"]["references"] == ["vpc"]
+    # a default list of blocks is JSON, not Python's repr of the models (it was a string)
+    assert doc["attributes"]["egress"]["default"] == [
+        {"description": None, "port": None, "ports": None, "protocol": "all", "to": "0.0.0.0/0"}]
