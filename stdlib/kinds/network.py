@@ -270,7 +270,8 @@ class NatGateway(Kind):
 
     def _public_issues(self, subnet: View, graph: Graph) -> Iterable[Issue]:
         if subnet.get("public") is False:
-            yield Issue(f"a public NAT gateway belongs in a public subnet; '{subnet.address}' has public = false",
+            said = "has public = false" if "public" in subnet.written else "is private (public = false, the default)"
+            yield Issue(f"a public NAT gateway belongs in a public subnet; '{subnet.address}' {said}",
                         ("subnet",), severity="warning",
                         related=(Related(subnet.address, ("public",), "declared private here"),),
                         help="place it in a public subnet (one whose route table sends 0.0.0.0/0 to the internet gateway)")

@@ -84,7 +84,8 @@ def test_nat_gateway_in_public_subnet_is_fine():
 def test_public_nat_gateway_in_private_subnet_warns():
     views = base() + [igw(), view("nat", "nat_gateway", {"subnet": ref("main_priv_a", "subnet")})]
     assert problems(views, "warning") == [
-        ("nat", "a public NAT gateway belongs in a public subnet; 'main_priv_a' has public = false")]
+        ("nat", "a public NAT gateway belongs in a public subnet; 'main_priv_a' is private (public = false, "
+                "the default)")]
     assert problems(views, "error") == []
 
 
