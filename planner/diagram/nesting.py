@@ -12,6 +12,8 @@ A resource goes into the smallest frame that holds everything it lives in:
   the VPC (a VPC spans AZs; nothing else crosses a frame);
 - something of a VPC but of no subnet (security groups, target groups, gateways) sits in the VPC;
 - an EBS volume sits in the AZ of the instance it is attached to;
+- a customer gateway (the customer's own VPN device) sits in an on-premises frame outside
+  every AWS frame;
 - everything else regional sits in its region.
 """
 
@@ -25,6 +27,10 @@ from .scene import Frame, Item, Node, Scene, ref, refs
 from .styles import kind_info
 
 GLOBAL = "cluster_global"
+ON_PREMISES = "cluster_on_premises"
+# what stands for equipment in the customer's own data center (an AWS resource records it, but
+# it is not in any Region): drawn outside the AWS frames, as architects draw it
+OUTSIDE_AWS = {"customer_gateway"}
 
 
 def region_frame(region: str) -> str:
@@ -139,6 +145,10 @@ def build(items: dict[str, Item], dr_regions: list[str] = ()) -> Scene:
 
     def where(it: Item) -> str:
         a, k = it.attrs, it.kind
+        if k in OUTSIDE_AWS:
+            if ON_PREMISES not in scene.frames:
+                scene.add_frame(Frame(ON_PREMISES, "dc", "On-premises (corporate data center)", None, order=(3,)))
+            return ON_PREMISES
         if k in ("vpc", "subnet", "dns_zone"):
             return scene.frame_of[it.address]
         if k == "dns_record":

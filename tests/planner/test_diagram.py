@@ -41,7 +41,7 @@ EXPECTED = {
     "eks_cluster": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9},
     "beanstalk_web": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9},
     "mq_broker": {"region": 1, "vpc": 1, "az": 2, "subnet": 4},
-    "hybrid_network": {"global": 1, "region": 1, "vpc": 3, "az": 6, "subnet": 8},
+    "hybrid_network": {"global": 1, "region": 1, "vpc": 3, "az": 6, "subnet": 8, "dc": 1},
     "backup_restore": {"global": 1, "region": 2},
     "fargate_service": {"global": 1, "region": 1, "vpc": 1, "az": 3, "subnet": 9, "zone": 1},
     "secure_data_tier": {"region": 2, "vpc": 2, "az": 6, "subnet": 18},
@@ -107,7 +107,8 @@ def test_example_renders_every_resource_and_frame(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_nesting_is_a_strict_tree(name):
-    """Region > VPC > AZ > Subnet; global resources never inside a region; a node's region is its frame's."""
+    """Region > VPC > AZ > Subnet; global resources never inside a region; a node's region is its frame's,
+    but for the customer's own equipment (a customer gateway), drawn on premises outside every region."""
     desired = desired_of(name)
     scene = build_scene(items_of(desired), network=True)
     order = {"global": 0, "region": 0, "vpc": 1, "az": 2, "subnet": 3, "zone": 1}
@@ -122,7 +123,9 @@ def test_nesting_is_a_strict_tree(name):
     for address, r in desired.resources.items():
         path = [scene.frames[f] for f in scene.ancestors(scene.nodes[address].frame)]
         regions = [f for f in path if f.kind == "region"]
-        if r.region is None:
+        if r.kind == "customer_gateway":
+            assert [f.id for f in path] == ["cluster_on_premises"], address
+        elif r.region is None:
             assert not regions and path[-1].kind == "global", address
         else:
             assert regions and regions[0].id == f"cluster_region_{r.region}", address
