@@ -143,14 +143,18 @@ def chaos(scene: Scene, report: dict) -> None:
             states.add(node.state)
             unit = svc.get("capacity_unit") or ""
             node.note = node.note or f"{_num(low)}/{_num(nominal)} {unit} at worst"
-    # failovers: from where to where
+    # failovers: from where to where; several between the same two places (two databases' AZ
+    # failovers) are one edge with a line each, naming what moved, not edges drawn over each other
+    moves: dict[tuple, list[str]] = {}
     for fo in report.get("failovers", []):
         label = f"{fo.get('at', '')} {fo.get('what', '')}".strip()
         resource = fo.get("resource")
         pairs = _failover_ends(scene, fo, reps)
         for (tail, ltail), (head, lhead) in pairs:
             if tail and head and (tail != head or ltail or lhead):
-                scene.add_edge(Edge(tail, head, "chaos", label, ltail, lhead))
+                whose = scene.nodes[resource].title if (ltail or lhead) and resource in scene.nodes else ""
+                moves.setdefault((tail, head, ltail, lhead), []).append(
+                    f"{fo.get('at', '')} {whose}: {fo.get('what', '')}" if whose else label)
                 node = scene.nodes.get(head)
                 if node is not None and node.state not in ("failed",) and not lhead:
                     node.state = "took_over"
@@ -159,6 +163,8 @@ def chaos(scene: Scene, report: dict) -> None:
         if resource in scene.nodes and not pairs:
             node = scene.nodes[resource]
             node.note = f"{fo.get('what')}: {fo.get('from')} → {fo.get('to')} at {fo.get('at')}"
+    for (tail, head, ltail, lhead), lines in moves.items():
+        scene.add_edge(Edge(tail, head, "chaos", "\n".join(lines), ltail, lhead))
     # DR plans: measured against their targets
     for p in report.get("dr_plans", []):
         node = scene.nodes.get(p.get("address"))

@@ -266,6 +266,8 @@ def test_chaos_overlay_of_an_az_marks_the_az_and_the_writer_move():
                       "capacity_unit": "instances", "nominal_capacity": 3.0, "series": [[0.0, 1.0, 3.0],
                                                                                         [60.0, 0.67, 2.0]]}],
         "failovers": [{"t": 88.1, "at": "00:01:28.1", "resource": "primary.orders", "what": "writer",
+                       "from": "us-east-1a", "to": "us-east-1b", "fault": "f1"},
+                      {"t": 95.0, "at": "00:01:35.0", "resource": "primary.web", "what": "load balancer node",
                        "from": "us-east-1a", "to": "us-east-1b", "fault": "f1"}],
         "dr_plans": [], "seed": 0, "duration_seconds": 600.0, "summary": {"compliance": "NoPolicy"},
     }
@@ -274,9 +276,11 @@ def test_chaos_overlay_of_an_az_marks_the_az_and_the_writer_move():
     assert az.state == "failed"
     assert scene.nodes["primary.net.private[us-east-1a]"].state == "failed"     # inside the failed AZ
     assert scene.nodes["primary.web_fleet"].state == "impaired"                 # spans AZs: lost a third
+    # two failovers between the same AZs: one edge, a line each naming what moved (two edges drew
+    # over each other, their labels apart from them)
     (edge,) = [e for e in scene.edges if e.kind == "chaos"]
     assert (edge.ltail, edge.lhead) == ("cluster_az_primary.net.vpc_us-east-1a", "cluster_az_primary.net.vpc_us-east-1b")
-    assert "writer" in edge.label
+    assert edge.label == "00:01:28.1 orders: writer\n00:01:35.0 web: load balancer node"
 
 
 # --- physical -----------------------------------------------------------------------------------
