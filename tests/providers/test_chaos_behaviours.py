@@ -127,6 +127,18 @@ def test_insufficient_capacity_in_an_az_sends_launches_elsewhere():
     assert value_at(service(doc, "primary.web_fleet"), 899)[1] == 6.0
 
 
+def test_a_launch_that_finds_no_az_says_which_are_down_and_which_are_out_of_capacity():
+    """With us-east-1a down and 1b and 1c out of capacity, the failed launch said
+    "InsufficientInstanceCapacity in us-east-1a, us-east-1b, us-east-1c": the down AZ was
+    blamed on capacity."""
+    doc = chaos("fleet.arch", FaultSpec("insufficient-capacity:us-east-1b", 30.0),
+                FaultSpec("insufficient-capacity:us-east-1c", 30.0), FaultSpec("az:us-east-1a", AT), duration=300)
+    (failed,) = events(doc, "asg.launch_failed", "primary.web_fleet")
+    assert ": InsufficientInstanceCapacity in us-east-1b, us-east-1c; us-east-1a is down; trying again" \
+        in failed["detail"]
+    assert failed["azs"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
 def test_a_resource_fault_can_end():
     doc = chaos("rds_multi_az.arch", FaultSpec("primary.reports", AT, 300.0), duration=1200)
     reports = service(doc, "primary.reports")

@@ -290,9 +290,13 @@ class Asg(Loop):
             where = sorted(set(refused) | set(unavailable))
             if (short, where) != g.last_failure:  # the same failure again a minute later is not news
                 g.last_failure = (short, where)
+                down = sorted(z for z in unavailable if not self.world.zone_up(z))
+                full = sorted(set(refused) | (set(unavailable) - set(down)))  # out of capacity (EC2 says so)
+                why_not = [f"InsufficientInstanceCapacity in {', '.join(full)}"] if full else []
+                why_not += [f"{', '.join(down)} {'is' if len(down) == 1 else 'are'} down"] if down else []
                 self.sim.log("asg.launch_failed", g.address, f"could not launch {short} instance{'s' if short != 1 else ''}:"
-                             f" InsufficientInstanceCapacity in {', '.join(where) or 'every AZ'}; trying again every "
-                             f"{figures.ASG_RETRY_SECONDS:.0f}s", short, azs=where)
+                             f" {'; '.join(why_not) or 'no Availability Zone of its subnets can launch'}; trying "
+                             f"again every {figures.ASG_RETRY_SECONDS:.0f}s", short, azs=where)
             if not g.retrying:
                 g.retrying = True
                 self.sim.after(figures.ASG_RETRY_SECONDS, self._retry, g)
