@@ -15,7 +15,8 @@ Rules, in the order they decide:
 - `prevent_destroy` (configured, or recorded when the block is gone) turns a planned delete
   or replace into an error naming the resource; `destroy` reads it from the configuration too,
   and apply records a lifecycle changed on its own (`apply.record_lifecycles`).
-`--target` keeps only the named resources and what they depend on.
+`--target` keeps only the named resources and what they depend on (with `destroy`, what depends
+on them).
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ def diff(desired: Desired, prior: Snapshot, options: DiffOptions = DiffOptions()
     result = list(changes.values())
     _check_replace_requests(options.replace, set(wanted) | set(recorded), diags)
     if options.targets:
-        result = _targeted(result, options.targets, wanted, recorded, diags)
+        result = _targeted(result, options.targets, wanted, recorded, diags, options.destroy)
     for c in result:
         if c.action in (Action.DELETE, Action.REPLACE):
             protected = _prevent_destroy(c, desired.resources, recorded)  # destroy too: as configured now
@@ -384,7 +385,10 @@ def _check_replace_requests(requests, known: set[str], diags: list[Diagnostic]):
             diags.append(error(f"--replace {t}: no such resource", help=did_you_mean(t, known)))
 
 
-def _targeted(changes: list[Change], targets, wanted, recorded, diags) -> list[Change]:
+def _targeted(changes: list[Change], targets, wanted, recorded, diags, destroy: bool = False) -> list[Change]:
+    """Only the targets' changes and what they need: what they depend on (made first), or — for
+    a destroy — what depends on them (destroyed first: a VPC goes with its subnets, never the VPC
+    a targeted subnet is in), as Terraform's `-target` does."""
     known = set(wanted) | set(recorded)
     keep: set[str] = set()
     for t in targets:
@@ -393,11 +397,18 @@ def _targeted(changes: list[Change], targets, wanted, recorded, diags) -> list[C
             from archform.dsl.suggest import did_you_mean
             diags.append(error(f"--target {t}: no such resource", help=did_you_mean(t, known)))
         keep |= hits
+    if destroy:
+        dependents: dict[str, set[str]] = {}
+        for a, r in recorded.items():
+            for d in r.deps:
+                dependents.setdefault(d, set()).add(a)
+        step = lambda a: dependents.get(a, ())  # noqa: E731
+    else:
+        step = lambda a: wanted[a].deps if a in wanted else recorded[a].deps if a in recorded else ()  # noqa: E731
     stack = list(keep)
-    while stack:  # what targets depend on comes along
+    while stack:
         a = stack.pop()
-        deps = wanted[a].deps if a in wanted else recorded[a].deps if a in recorded else ()
-        for d in deps:
+        for d in step(a):
             if d not in keep:
                 keep.add(d)
                 stack.append(d)

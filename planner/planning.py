@@ -170,7 +170,8 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
     plan.errored = any(d.is_error for d in diags)
     # outputs: before is what the state recorded (its references following `moved`: an output
     # of a moved resource is not a change), after what the configuration says
-    after = {} if request.destroy else dict(desired.outputs)
+    after = {} if request.destroy and not request.targets else dict(desired.outputs)  # a targeted destroy
+    # keeps the outputs (one that reads what it destroys is recorded without a value)
     names = set(snapshot.outputs) | set(after)
     renamed = {c.previous_address: c.address for c in changes if c.previous_address}
     plan.outputs = {n: (rename_refs((snapshot.outputs.get(n) or {}).get("config"), renamed), after.get(n))

@@ -8,6 +8,7 @@ permanent, `--replace` with a typo silently ignored.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -657,3 +658,37 @@ def test_moving_a_whole_module_instance_or_for_collection_moves_what_is_under_it
     assert f.records()["standby.edge.inbox"] == before["standby.stack.inbox"]
     assert sorted(f.records().values()) == sorted(f.cloud().values())
     assert f.run("plan", str(config), "--detailed-exitcode").exit_code == 0
+
+
+_TARGETED = '''region "us-east-1" as p {
+  vpc main { cidr = 10.0.0.0/16 }
+  subnet a { vpc = main, cidr = 10.0.1.0/24, az = "us-east-1a" }
+  security_group sg { vpc = main }
+  s3_bucket logs { bucket = "acme-tgt-logs" }
+}
+output vpc_id = p.main.id
+output bucket = p.logs.id
+'''
+
+
+def test_a_targeted_destroy_takes_what_depends_on_the_target_never_what_it_depends_on(tmp_path):
+    """`destroy --target p.a` (a subnet) also destroyed the VPC it is in; `--target p.main` (the
+    VPC) left its subnet and security group, and the cloud refused (DependencyViolation); and a
+    targeted destroy dropped every output. Terraform's `destroy -target X` destroys X and what
+    depends on X, and keeps the outputs."""
+    f = Folder(tmp_path)
+    config = f.write(_TARGETED)
+    f.apply(config)
+    gone = f.run("destroy", str(config), "--target", "p.a", "--auto-approve")
+    assert gone.exit_code == 0 and "1 destroyed" in gone.output, gone.output
+    assert set(f.records()) == {"p.main", "p.sg", "p.logs"}
+    plan = f.run("plan", str(config), "--destroy", "--target", "p.main")
+    assert "0 to add, 0 to change, 0 to replace, 2 to destroy" in plan.output  # the VPC and its group
+    gone = f.run("destroy", str(config), "--target", "p.logs", "--auto-approve")
+    assert gone.exit_code == 0 and "1 destroyed" in gone.output, gone.output
+    assert set(f.records()) == {"p.main", "p.sg"} and sorted(f.records().values()) == sorted(f.cloud().values())
+    outputs = json.loads(f.run("output", "--json").output)
+    assert outputs["vpc_id"].startswith("vpc-") and outputs["bucket"] is None
+    gone = f.run("destroy", str(config), "--target", "p.main", "--auto-approve")
+    assert gone.exit_code == 0 and "2 destroyed" in gone.output, gone.output
+    assert f.records() == {} and f.cloud() == {}
