@@ -27,6 +27,12 @@ def import_resource(store, provider, desired, address: str, id: str) -> tuple[st
     for other in snapshot.resources.values():
         if other.id == id:
             return f"error: {id} is already managed as '{other.address}'", False
+    held = store.held_elsewhere(id)
+    if held:  # one object, one owner: that workspace's next apply or this one's would undo the other's
+        ws, at = held[0]
+        return (f"error: {id} is already managed by workspace '{ws}' as '{at}'"
+                f"\n  = help: a resource has one owner: import it in '{ws}' (or first `archform state rm {at} -w {ws}`)"
+                ), False
     remote = provider.read(d.kind, id)
     if remote is None:
         hint = _by_name(provider, d.kind, d.region, id)

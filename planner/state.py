@@ -289,6 +289,11 @@ class StateStore(Locking):
         with self._read() as conn:
             return [r[0] for r in conn.execute(self.sql.workspace_names)]
 
+    def held_elsewhere(self, provider_id: str) -> list[tuple[str, str]]:
+        """(workspace, address) of each other workspace of this state that records `provider_id`."""
+        with self._read() as conn:
+            return [(r[0], r[1]) for r in conn.execute(self.sql.held_elsewhere, (provider_id, self.workspace))]
+
     def read(self, unsealed: bool = True) -> Snapshot:
         """The whole state of this workspace, read in one transaction and checked against its
         checksums (a damaged state raises StateDamaged, naming what is wrong). `unsealed`:

@@ -30,6 +30,8 @@ class Dialect:
         self.resource_docs = f"SELECT address, kind, provider_id, status, doc FROM resources WHERE workspace={p}"
         self.resource = f"SELECT kind, provider_id, status, doc FROM resources WHERE workspace={p} AND address={p}"
         self.addresses = f"SELECT address FROM resources WHERE workspace={p} ORDER BY address"
+        self.held_elsewhere = (f"SELECT workspace, address FROM resources WHERE provider_id={p} AND workspace<>{p} "
+                               "ORDER BY workspace, address")
         self.remove_resource = f"DELETE FROM resources WHERE workspace={p} AND address={p}"
         self.put_resource = self._upsert_resource()
         self.mentioning = f"SELECT address FROM resources WHERE workspace={p} AND {self.contains('doc', p)}"

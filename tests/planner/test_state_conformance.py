@@ -115,6 +115,16 @@ def test_a_new_state_is_empty_and_has_a_lineage(backend):
 
 # --- records ---------------------------------------------------------------------------------
 
+def test_which_other_workspaces_record_an_object(backend):
+    """What `import` reads to refuse an object another workspace already manages."""
+    staging, prod = backend.open("staging"), backend.open("prod")
+    staging.put(_record("primary.data", id="bucket-1"))
+    prod.put(_record("primary.data", id="bucket-2"))
+    default = backend.open()
+    assert default.held_elsewhere("bucket-1") == [("staging", "primary.data")]
+    assert staging.held_elsewhere("bucket-1") == [] and default.held_elsewhere("bucket-3") == []
+
+
 def test_records_read_back_exactly_as_written(backend):
     store = backend.open()
     vpc = _record("prod.vpc", kind="vpc", deps=(), ref_ids=(), lifecycle=Lifecycle(), config={"cidr": "10.0.0.0/16"})

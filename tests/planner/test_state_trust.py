@@ -49,7 +49,10 @@ class Folder:
         return result
 
     def records(self) -> dict[str, str]:
-        store = StateStore(self.path / "state.db")
+        return self.records_of("default")
+
+    def records_of(self, workspace: str) -> dict[str, str]:
+        store = StateStore(self.path / "state.db", workspace)
         try:
             return {a: r.id for a, r in store.read().resources.items()}
         finally:
@@ -692,3 +695,21 @@ def test_a_targeted_destroy_takes_what_depends_on_the_target_never_what_it_depen
     gone = f.run("destroy", str(config), "--target", "p.main", "--auto-approve")
     assert gone.exit_code == 0 and "2 destroyed" in gone.output, gone.output
     assert f.records() == {} and f.cloud() == {}
+
+
+def test_import_refuses_what_another_workspace_manages(tmp_path):
+    """`archform import` in `default` of a bucket the `staging` workspace manages succeeded, and
+    default's next apply replaced it: staging's bucket was deleted while staging still recorded
+    it. One object has one owner."""
+    f = Folder(tmp_path)
+    config = f.write('region "us-east-1" as primary {\n  s3_bucket data { bucket = "acme-staging-data" }\n}\n')
+    f.apply(config, "-w", "staging")
+    (bucket,) = f.records_of("staging").values()
+    other = tmp_path / "other.arch"
+    other.write_text('region "us-east-1" as extra {\n  s3_bucket copy { bucket = "acme-other-data" }\n}\n')
+    imported = f.run("import", "extra.copy", bucket, str(other))
+    assert imported.exit_code == 1
+    assert imported.output == (f"error: {bucket} is already managed by workspace 'staging' as 'primary.data'\n"
+                               "  = help: a resource has one owner: import it in 'staging' (or first "
+                               "`archform state rm primary.data -w staging`)\n")
+    assert f.records() == {} and list(f.cloud().values()) == [bucket]
