@@ -247,6 +247,29 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
     from ..apply import apply_plan
     from ..planning import persist_reconcile, reconcile
     saved = _is_plan_file(path)
+    if saved:
+        given = [flag for flag, on in (("-p/--param", params), ("--target", targets), ("--replace", replace),
+                                       ("--no-refresh", not refresh), ("--refresh-only", refresh_only))
+                 if on]
+        if given:  # the saved plan is what was reviewed: nothing may change it now (as Terraform)
+            click.echo(f"error: {', '.join(given)} cannot be given with a saved plan: it is applied exactly as "
+                       "it was planned", err=True)
+            click.echo(f"  make a new plan with them: archform plan PATH {' '.join(given)} --out FILE", err=True)
+            sys.exit(1)
+        if destroy:
+            click.echo("error: a saved plan is applied with `archform apply FILE` (a destroy plan too: "
+                       "`archform plan --destroy --out FILE`)", err=True)
+            sys.exit(1)
+        from ..planfile import PlanFileError, load
+        try:  # read, and checked against the workspace, before the state is opened (or made)
+            the_plan = load(path)
+        except PlanFileError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+        if the_plan.workspace != workspace:
+            click.echo(f"error: the plan is for workspace '{the_plan.workspace}', not '{workspace}'", err=True)
+            click.echo(f"  apply it there: archform apply {path} -w {the_plan.workspace}", err=True)
+            sys.exit(1)
     desired = None if saved else resolve_or_exit(ctx, path, params, defer=True)
     with _session(state_path, workspace, cloud_path, "destroy" if destroy else "apply", lock_timeout) as session:
         snapshot = session.store.read()
@@ -259,15 +282,7 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
                 click.echo(f"note: {a} was destroyed by an interrupted apply; it is now forgotten", err=True)
             snapshot = session.store.read()
         if saved:
-            from ..planfile import PlanFileError, load, stale_reason
-            try:
-                the_plan = load(path)
-            except PlanFileError as e:
-                click.echo(f"error: {e}", err=True)
-                sys.exit(1)
-            if the_plan.workspace != workspace:
-                click.echo(f"error: the plan is for workspace '{the_plan.workspace}', not '{workspace}'", err=True)
-                sys.exit(1)
+            from ..planfile import stale_reason
             why = stale_reason(the_plan, snapshot.lineage, snapshot.serial)
             if why:
                 click.echo(f"error: saved plan is stale: {why}", err=True)

@@ -713,3 +713,27 @@ def test_import_refuses_what_another_workspace_manages(tmp_path):
                                "  = help: a resource has one owner: import it in 'staging' (or first "
                                "`archform state rm primary.data -w staging`)\n")
     assert f.records() == {} and list(f.cloud().values()) == [bucket]
+
+
+def test_a_saved_plan_is_applied_as_planned_or_not_at_all(tmp_path):
+    """`apply PLANFILE -p env=prod --target X` applied the whole saved plan and said nothing: a
+    CI script believed it had applied something else. Flags that would change a plan are
+    refused with a saved one, as Terraform does; a plan for another workspace names the flag
+    that applies it there, and neither touches (or makes) the state."""
+    f = Folder(tmp_path)
+    config = f.write(_TARGETED)
+    saved = tmp_path / "st.plan"
+    assert f.run("plan", str(config), "-w", "staging", "--out", str(saved)).exit_code == 0
+    for extra in (["-p", "env=prod"], ["--target", "p.main"], ["--replace", "p.main"], ["--no-refresh"]):
+        refused = f.run("apply", str(saved), "-w", "staging", "--auto-approve", *extra)
+        assert refused.exit_code == 1 and "cannot be given with a saved plan" in refused.output, refused.output
+    refused = f.run("destroy", str(saved), "-w", "staging", "--auto-approve")
+    assert refused.exit_code == 1 and "a saved plan is applied with `archform apply FILE`" in refused.output
+    fresh = tmp_path / "fresh.db"
+    wrong = CliRunner().invoke(main, ["apply", str(saved), "--auto-approve", "--state", str(fresh)])
+    assert wrong.exit_code == 1 and wrong.output.endswith(
+        f"error: the plan is for workspace 'staging', not 'default'\n  apply it there: archform apply {saved} "
+        "-w staging\n")
+    assert not fresh.exists()
+    assert f.records_of("staging") == {} and f.cloud() == {}
+    assert "4 added" in f.run("apply", str(saved), "-w", "staging", "--auto-approve").output
