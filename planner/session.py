@@ -66,9 +66,21 @@ def open_session(state_path, workspace: str = "default", cloud=None, *, command:
     try:
         if command is not None:
             session.lock(command, lock_timeout, notify)
+            _note_if_new(session.store, workspace, notify)
         yield session
     finally:
         session.close()
+
+
+def _note_if_new(store, workspace: str, notify) -> None:
+    """A workspace this command is about to make, in a state that has others: said, with the
+    closest existing name (`-w prdo` would otherwise quietly plan everything anew in a new
+    workspace)."""
+    names = store.workspaces()
+    if names and workspace not in names:
+        from archform.dsl.suggest import did_you_mean
+        hint = did_you_mean(workspace, names)
+        notify(f"note: workspace '{workspace}' is new: this state has {', '.join(names)}" + (f"; {hint}" if hint else ""))
 
 
 class _OnFirstUse:

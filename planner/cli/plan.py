@@ -166,6 +166,8 @@ def register(main: click.Group):
             click.echo("No outputs: nothing has been applied yet.", err=True)
             sys.exit(1)
         store = open_state(state_path, workspace, readonly=True)
+        from .state import _existing
+        _existing(store, state_path, workspace)
         try:
             recorded = store.read(unsealed=False).outputs
         finally:

@@ -24,6 +24,20 @@ def _store(state_path, workspace, readonly=False):
     return open_state(state_path, workspace, readonly=readonly)
 
 
+def _existing(store, state_path, workspace):
+    """A command that only reads names a workspace the state has (a typo is not an empty one)."""
+    names = store.workspaces()
+    if workspace in names:
+        return
+    store.close()
+    from archform.dsl.suggest import did_you_mean
+    hint = did_you_mean(workspace, names)
+    click.echo(f"error: the state at {state_path} has no workspace '{workspace}'" + (f"; {hint}" if hint else ""),
+               err=True)
+    click.echo(f"  its workspaces: {', '.join(names) or 'none yet'} (archform workspace list)", err=True)
+    sys.exit(1)
+
+
 def _locked(store, command, timeout=0.0):
     from ..session import take_lock
     take_lock(store, command, timeout, notify=note)
@@ -43,6 +57,7 @@ def register(main: click.Group):
     def list_(state_path, workspace):
         """Every recorded address, with its kind and id."""
         store = _store(state_path, workspace, readonly=True)
+        _existing(store, state_path, workspace)
         try:
             snap = store.read(unsealed=False)
         finally:
@@ -59,6 +74,7 @@ def register(main: click.Group):
     def show(address, state_path, workspace):
         """One resource's record as JSON."""
         store = _store(state_path, workspace, readonly=True)
+        _existing(store, state_path, workspace)
         try:
             snap = store.read(unsealed=False)
         finally:
@@ -131,6 +147,7 @@ def register(main: click.Group):
     def history(state_path, workspace):
         """The snapshots kept after each apply or edit (the newest $ARCHFORM_STATE_HISTORY)."""
         store = _store(state_path, workspace, readonly=True)
+        _existing(store, state_path, workspace)
         try:
             for serial, lineage, reason in store.history():
                 click.echo(f"{serial}\t{reason}\t{lineage}")
@@ -144,6 +161,7 @@ def register(main: click.Group):
     def pull(serial, state_path, workspace):
         """The whole state (or a past snapshot) as JSON."""
         store = _store(state_path, workspace, readonly=True)
+        _existing(store, state_path, workspace)
         try:
             doc = store.history_snapshot(serial) if serial is not None else store.read(unsealed=False).json()
         finally:

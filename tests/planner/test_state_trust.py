@@ -709,9 +709,10 @@ def test_import_refuses_what_another_workspace_manages(tmp_path):
     other.write_text('region "us-east-1" as extra {\n  s3_bucket copy { bucket = "acme-other-data" }\n}\n')
     imported = f.run("import", "extra.copy", bucket, str(other))
     assert imported.exit_code == 1
-    assert imported.output == (f"error: {bucket} is already managed by workspace 'staging' as 'primary.data'\n"
+    assert imported.output.endswith(f"error: {bucket} is already managed by workspace 'staging' as 'primary.data'\n"
                                "  = help: a resource has one owner: import it in 'staging' (or first "
                                "`archform state rm primary.data -w staging`)\n")
+    assert "note: workspace 'default' is new: this state has staging" in imported.output  # no -w: said
     assert f.records() == {} and list(f.cloud().values()) == [bucket]
 
 
@@ -737,3 +738,19 @@ def test_a_saved_plan_is_applied_as_planned_or_not_at_all(tmp_path):
     assert not fresh.exists()
     assert f.records_of("staging") == {} and f.cloud() == {}
     assert "4 added" in f.run("apply", str(saved), "-w", "staging", "--auto-approve").output
+
+
+def test_a_mistyped_workspace_is_said_and_reading_one_that_does_not_exist_is_an_error(tmp_path):
+    """`plan -w prdo` quietly planned everything anew, and `state list -w nosuch` and `output -w
+    nosuch` printed nothing with exit 0: a CI script could not tell a typo from an empty state."""
+    f = Folder(tmp_path)
+    config = f.write(_TARGETED)
+    f.apply(config, "-w", "prod")
+    typo = f.run("plan", str(config), "-w", "prdo")
+    assert "note: workspace 'prdo' is new: this state has prod; did you mean 'prod'?\n" in typo.output
+    assert "note: workspace" not in f.run("plan", str(config), "-w", "prod").output
+    for command in (["state", "list"], ["state", "history"], ["state", "pull"], ["output"]):
+        missing = f.run(*command, "-w", "nosuch")
+        assert missing.exit_code == 1, (command, missing.output)
+        assert "has no workspace 'nosuch'" in missing.output and "its workspaces: prdo, prod" in missing.output
+    assert f.run("state", "list", "-w", "prod").exit_code == 0
