@@ -128,7 +128,8 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
     rec = reconcile(snapshot, provider) if snapshot.pending else Reconciled(snapshot)
     snapshot = rec.snapshot
     for a in rec.adopted:
-        diags.append(warning(f"{a}: an interrupted apply had created this; it is now recorded"))
+        diags.append(warning(f"{a}: an interrupted apply created this; the next apply records it (a plan records "
+                             "nothing)"))
     actual, drift = (refresh(snapshot, provider) if request.refresh or request.refresh_only else ({}, []))
     mode = PlanMode.DESTROY if request.destroy else PlanMode.REFRESH_ONLY if request.refresh_only else PlanMode.NORMAL
     if desired is None:

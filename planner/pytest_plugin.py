@@ -127,9 +127,12 @@ def _resolve(path: Path, params, root: Path):
     return desired, diags, tuple(render(d) for d in diags)
 
 
-def _stable_json(plan) -> dict:
+def _stable_json(plan, diags=()) -> dict:
+    from archform.dsl.diagnostics import sort_diagnostics, to_json
     from archform.planner import render
     doc = json.loads(render.json_text(plan))
+    if diags:  # as the command line's: the warnings, when there are some
+        doc["diagnostics"] = [to_json(d) for d in sort_diagnostics(diags)]
     if isinstance(doc.get("prior_state"), dict) and "lineage" in doc["prior_state"]:
         doc["prior_state"]["lineage"] = LINEAGE_PLACEHOLDER
     return doc
@@ -157,7 +160,7 @@ def plan(path, where: ArchformState, root: Path, params=None, destroy: bool = Fa
     if the_plan is None or the_plan.errored:
         return _errored(rendered)
     return PlanResult(text=render.text(the_plan), summary=render.text(the_plan, summary=True),
-                      json=_stable_json(the_plan), counts=the_plan.summary.json(),
+                      json=_stable_json(the_plan, [*diags, *plan_diags]), counts=the_plan.summary.json(),
                       has_changes=the_plan.has_changes, diagnostics=rendered)
 
 

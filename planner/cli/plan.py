@@ -11,8 +11,8 @@ import click
 
 from .common import Context, echo_deferred, echo_diagnostics, note, pass_ctx, resolve_or_exit
 from .progress import Progress
-from .options import (allow_path_option, cloud_option, lock_timeout_option, param_option, stack, state_option,
-                      workspace_option)
+from .options import (allow_path_option, cloud_option, format_option, lock_timeout_option, param_option, stack,
+                      state_option, workspace_option)
 
 
 _common = stack(param_option(), state_option(), workspace_option(), cloud_option(), lock_timeout_option(),
@@ -34,13 +34,15 @@ def _session(state_path, workspace, cloud_path, command: str, lock_timeout: floa
 
 
 def _make_plan(ctx, session, desired, targets=(), replace=(), destroy=False, refresh=True,
-               refresh_only=False, snapshot=None):
+               refresh_only=False, snapshot=None, fmt="text"):
     from ..planning import PlanRequest, make_plan
     if snapshot is None:
         snapshot = session.store.read()
     plan, diags = make_plan(desired, snapshot, session.provider,
                             PlanRequest(tuple(targets), tuple(replace), destroy, refresh, refresh_only))
     if plan is None or plan.errored:
+        if fmt == "json":
+            _json_errors(ctx.deferred + list(diags))
         echo_diagnostics(ctx, ctx.deferred + list(diags))
         sys.exit(1)
     ctx.deferred = ctx.deferred + list(diags)  # printed after the plan
@@ -52,10 +54,28 @@ _verbose_option = click.option("--verbose", is_flag=True,
                                     "computed ones too), each instance of a `for` on its own.")
 
 
+def _diagnostics_json(diags) -> list[dict]:
+    from archform.dsl.diagnostics import sort_diagnostics, to_json
+    return [to_json(d) for d in sort_diagnostics(diags)]
+
+
+def _json_errors(diags):
+    """`plan --format json` that cannot plan: the errors as JSON on stdout (what a CI script
+    parses), as `validate --format json` gives them; exit 1."""
+    from ..render import FORMAT_VERSION
+    doc = {"format_version": FORMAT_VERSION, "applyable": False, "complete": False, "errored": True,
+           "diagnostics": _diagnostics_json(diags), "error_count": sum(1 for d in diags if d.is_error)}
+    click.echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
+    sys.exit(1)
+
+
 def _print_plan(ctx, plan, fmt="text", summary=False, verbose=False):
     from .. import render
-    if fmt == "json":
-        click.echo(render.json_text(plan), nl=False)
+    if fmt == "json":  # the warnings in the document too (when there are some), not only on stderr
+        doc = render.to_json(plan)
+        if ctx.deferred:
+            doc["diagnostics"] = _diagnostics_json(ctx.deferred)
+        click.echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
     else:
         click.echo(render.text(plan, colour=ctx.colour, summary=summary, verbose=verbose,
                                warnings=len(ctx.deferred)), nl=False)
@@ -79,9 +99,17 @@ def register(main: click.Group):
     def plan(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
              out, fmt, summary, verbose, destroy, refresh_only, detailed_exitcode):
         """Show what apply would change, and why."""
-        desired = resolve_or_exit(ctx, path, params, defer=True)
+        if fmt == "json":
+            from archform.dsl.resolved_cache import resolve_reusing
+            from .common import allowed_paths, parse_params, root_of
+            desired, diags = resolve_reusing(root_of(path), parse_params(params), allow=allowed_paths())
+            if desired is None or any(d.is_error for d in diags):
+                _json_errors(diags)
+            ctx.deferred = list(diags)
+        else:
+            desired = resolve_or_exit(ctx, path, params, defer=True)
         with _session(state_path, workspace, cloud_path, "plan", lock_timeout) as session:
-            the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only)
+            the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only, fmt=fmt)
         _print_plan(ctx, the_plan, fmt, summary, verbose)
         if out:
             from ..planfile import save
@@ -155,12 +183,14 @@ def register(main: click.Group):
 
     @main.command()
     @click.argument("name", required=False)
-    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+    @format_option()
     @click.option("--raw", is_flag=True, help="Show sensitive outputs' values (decrypted with the state key).")
     @state_option()
     @workspace_option(show_default=None)
-    def output(name, as_json, raw, state_path, workspace):
+    def output(name, as_json, fmt, raw, state_path, workspace):
         """Show the outputs recorded by the last apply (a sensitive one as (sensitive), unless --raw)."""
+        as_json = as_json or fmt == "json"  # `--format json`, as plan, validate and check take it
         from ..state import exists, open_state
         if not exists(state_path):
             click.echo("No outputs: nothing has been applied yet.", err=True)

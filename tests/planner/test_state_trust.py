@@ -754,3 +754,24 @@ def test_a_mistyped_workspace_is_said_and_reading_one_that_does_not_exist_is_an_
         assert missing.exit_code == 1, (command, missing.output)
         assert "has no workspace 'nosuch'" in missing.output and "its workspaces: prdo, prod" in missing.output
     assert f.run("state", "list", "-w", "prod").exit_code == 0
+
+
+def test_plan_format_json_gives_its_errors_and_warnings_as_json(tmp_path):
+    """`plan --format json` printed its errors as text on stderr and nothing on stdout: a CI
+    script parsing stdout got nothing to parse. The errors are JSON on stdout (exit 1), as
+    `validate --format json` gives them; the warnings of a plan are in its document."""
+    f = Folder(tmp_path)
+    config = f.write(_TARGETED + "moved p.old -> p.mian\n")
+    broken = f.run("plan", str(config), "--format", "json")
+    assert broken.exit_code == 1
+    doc = json.loads(broken.stdout)
+    assert doc["errored"] is True and doc["error_count"] == 1 and doc["applyable"] is False
+    assert [d["summary"] for d in doc["diagnostics"]] == ["moved target 'p.mian' is not declared"]
+    assert doc["diagnostics"][0]["help"] == "did you mean 'p.main'?"
+    f.write(_TARGETED.replace('vpc main { cidr = 10.0.0.0/16 }', 'vpc main { cidr = 10.0.0.0/16 }\n'
+                              '  timestream_database metrics {}'))
+    fine = f.run("plan", str(config), "--format", "json")
+    doc = json.loads(fine.stdout)
+    assert fine.exit_code == 0 and doc["errored"] is False
+    assert [d["severity"] for d in doc["diagnostics"]] == ["warning"]
+    assert "Timestream for LiveAnalytics is in maintenance mode" in doc["diagnostics"][0]["summary"]
