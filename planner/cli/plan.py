@@ -302,6 +302,12 @@ def _apply(ctx, path, params, state_path, workspace, cloud_path, targets, replac
             click.echo(f"error: the plan is for workspace '{the_plan.workspace}', not '{workspace}'", err=True)
             click.echo(f"  apply it there: archform apply {path} -w {the_plan.workspace}", err=True)
             sys.exit(1)
+        from ..state import exists
+        if not exists(state_path):  # a state made now would have another lineage: stale, and left behind
+            click.echo(f"error: saved plan is stale: there is no state at {state_path} (the plan was made for "
+                       f"state lineage {the_plan.lineage})", err=True)
+            click.echo("  apply it with the --state it was planned against, or make a new plan", err=True)
+            sys.exit(1)
     desired = None if saved else resolve_or_exit(ctx, path, params, defer=True)
     with _session(state_path, workspace, cloud_path, "destroy" if destroy else "apply", lock_timeout) as session:
         snapshot = session.store.read()

@@ -736,6 +736,9 @@ def test_a_saved_plan_is_applied_as_planned_or_not_at_all(tmp_path):
         f"error: the plan is for workspace 'staging', not 'default'\n  apply it there: archform apply {saved} "
         "-w staging\n")
     assert not fresh.exists()
+    stale = CliRunner().invoke(main, ["apply", str(saved), "-w", "staging", "--auto-approve", "--state", str(fresh)])
+    assert stale.exit_code == 1 and f"error: saved plan is stale: there is no state at {fresh}" in stale.output
+    assert not fresh.exists()  # a refused plan leaves no state behind
     assert f.records_of("staging") == {} and f.cloud() == {}
     assert "4 added" in f.run("apply", str(saved), "-w", "staging", "--auto-approve").output
 
