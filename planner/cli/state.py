@@ -13,7 +13,7 @@ import sys
 import click
 
 from .common import note
-from .options import lock_timeout_option, state_option, workspace_option
+from .options import format_option, lock_timeout_option, state_option, workspace_option
 
 
 def _store(state_path, workspace, readonly=False):
@@ -54,7 +54,8 @@ def register(main: click.Group):
     @state.command(name="list")
     @state_opt
     @ws_opt
-    def list_(state_path, workspace):
+    @format_option()
+    def list_(state_path, workspace, fmt):
         """Every recorded address, with its kind and id."""
         store = _store(state_path, workspace, readonly=True)
         _existing(store, state_path, workspace)
@@ -62,6 +63,10 @@ def register(main: click.Group):
             snap = store.read(unsealed=False)
         finally:
             store.close()
+        if fmt == "json":
+            click.echo(json.dumps([{"address": a, "kind": r.kind, "id": r.id, "status": str(r.status)}
+                                   for a, r in sorted(snap.resources.items())], indent=2))
+            return
         for a in sorted(snap.resources):
             r = snap.resources[a]
             extra = f" ({r.status})" if r.status != "ok" else ""
@@ -144,15 +149,21 @@ def register(main: click.Group):
     @state.command()
     @state_opt
     @ws_opt
-    def history(state_path, workspace):
+    @format_option()
+    def history(state_path, workspace, fmt):
         """The snapshots kept after each apply or edit (the newest $ARCHFORM_STATE_HISTORY)."""
         store = _store(state_path, workspace, readonly=True)
         _existing(store, state_path, workspace)
         try:
-            for serial, lineage, reason in store.history():
-                click.echo(f"{serial}\t{reason}\t{lineage}")
+            kept = store.history()
         finally:
             store.close()
+        if fmt == "json":
+            click.echo(json.dumps([{"serial": serial, "reason": reason, "lineage": lineage}
+                                   for serial, lineage, reason in kept], indent=2))
+            return
+        for serial, lineage, reason in kept:
+            click.echo(f"{serial}\t{reason}\t{lineage}")
 
     @state.command()
     @click.option("--serial", type=int, help="A snapshot from the history instead of the current state.")
@@ -194,10 +205,12 @@ def register(main: click.Group):
 
     @workspace.command(name="list")
     @state_opt
-    def ws_list(state_path):
+    @format_option()
+    def ws_list(state_path, fmt):
+        """The workspaces of the state."""
         store = _store(state_path, "default", readonly=True)
         try:
-            for name in store.workspaces():
-                click.echo(name)
+            names = store.workspaces()
         finally:
             store.close()
+        click.echo(json.dumps(names, indent=2) if fmt == "json" else "\n".join(names), nl=fmt == "json" or bool(names))

@@ -778,3 +778,18 @@ def test_plan_format_json_gives_its_errors_and_warnings_as_json(tmp_path):
     assert fine.exit_code == 0 and doc["errored"] is False
     assert [d["severity"] for d in doc["diagnostics"]] == ["warning"]
     assert "Timestream for LiveAnalytics is in maintenance mode" in doc["diagnostics"][0]["summary"]
+
+
+def test_state_list_history_and_workspace_list_speak_json_for_scripts(tmp_path):
+    """`state list`, `state history` and `workspace list` had only tab-separated text."""
+    f = Folder(tmp_path)
+    config = f.write(_TARGETED)
+    f.apply(config, "-w", "prod")
+    listed = json.loads(f.run("state", "list", "-w", "prod", "--format", "json").output)
+    assert [(r["address"], r["kind"], r["status"]) for r in listed] == [
+        ("p.a", "subnet", "ok"), ("p.logs", "s3_bucket", "ok"), ("p.main", "vpc", "ok"), ("p.sg", "security_group", "ok")]
+    assert sorted(r["id"] for r in listed) == sorted(f.cloud().values())
+    history = json.loads(f.run("state", "history", "-w", "prod", "--format", "json").output)
+    assert [(h["serial"], h["reason"]) for h in history] == [(1, "apply")]
+    names = f.run("workspace", "list", "--format", "json", where=False, *["--state", str(tmp_path / "state.db")])
+    assert json.loads(names.output) == ["prod"]
