@@ -41,7 +41,7 @@ from .state_schema import NEWER, SCHEMA, SCHEMA_VERSION, add_checksums, _migrate
 from .state_sql import SQLITE, Dialect
 from .state_records import (DEPOSED, LockInfo, ObjectKey, Pending, Snapshot, StateLocked,  # noqa: F401 (re-exported)
                             StateResource, Status)
-from .state_backup import history_keep, newest_backup_with_resources, write_backup
+from .state_backup import history_keep, newest_backup_with_resources, remove_backups, write_backup
 from .state_integrity import (APPLICATION_ID, StateDamaged, StateError, check_file, damaged_records,
                               restore_hint, row_digest, sqlite_error)
 from .state_lock import FileLock, Locking
@@ -288,6 +288,19 @@ class StateStore(Locking):
     def workspaces(self) -> list[str]:
         with self._read() as conn:
             return [r[0] for r in conn.execute(self.sql.workspace_names)]
+
+    def delete_workspace(self) -> None:
+        """Remove this workspace — it must record nothing (no resource, no operation under way)
+        — with its history, its outputs and its backup files. The caller holds its lock."""
+        with self._tx() as conn:
+            if conn.execute(self.sql.addresses, (self.workspace,)).fetchone() is not None or \
+                    conn.execute(self.sql.pending, (self.workspace,)).fetchone() is not None:
+                raise StateError(f"workspace '{self.workspace}' still records resources",
+                                 f"destroy them (archform destroy PATH -w {self.workspace}) or forget them "
+                                 f"(archform state rm ADDR -w {self.workspace}) first")
+            for statement in self.sql.drop_workspace:
+                conn.execute(statement, (self.workspace,))
+        remove_backups(self.path, self.workspace)
 
     def held_elsewhere(self, provider_id: str) -> list[tuple[str, str]]:
         """(workspace, address) of each other workspace of this state that records `provider_id`."""

@@ -89,6 +89,16 @@ def list_backups(state_path, workspace: str) -> list[tuple[int, Path]]:
     return sorted(out)
 
 
+def remove_backups(state_path, workspace: str) -> None:
+    """A deleted workspace's backup files (a workspace made again under its name is another
+    state, with another lineage)."""
+    for _, path in list_backups(state_path, workspace):
+        path.unlink(missing_ok=True)
+    folder = _workspace_folder(state_path, workspace)
+    if folder is not None and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def backed_up_workspaces(state_path) -> list[str]:
     folder = backups_folder(state_path)
     if folder is None or not folder.is_dir():

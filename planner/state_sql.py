@@ -22,6 +22,10 @@ class Dialect:
         self.workspace_names = "SELECT name FROM workspaces ORDER BY name"
         self.set_serial = f"UPDATE workspaces SET serial={p} WHERE name={p}"
         self.set_identity = f"UPDATE workspaces SET lineage={p}, serial={p} WHERE name={p}"
+        # a workspace removed (its lock row goes when its holder unlocks)
+        self.drop_workspace = (f"DELETE FROM outputs WHERE workspace={p}", f"DELETE FROM pending WHERE workspace={p}",
+                               f"DELETE FROM history WHERE workspace={p}", f"DELETE FROM resources WHERE workspace={p}",
+                               f"DELETE FROM workspaces WHERE name={p}")
         self.checksums = f"SELECT records, digest FROM workspaces WHERE name={p}"
         self.set_checksums = f"UPDATE workspaces SET records={p}, digest={p} WHERE name={p}"
         # resources

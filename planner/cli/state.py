@@ -203,6 +203,22 @@ def register(main: click.Group):
     def workspace():
         """Workspaces: independent states in one database."""
 
+    @workspace.command(name="delete")
+    @click.argument("name")
+    @state_opt
+    @lock_timeout_option()
+    def ws_delete(name, state_path, lock_timeout):
+        """Remove an empty workspace (a mistyped -w made it): its records must be gone first."""
+        store = _store(state_path, name)
+        _existing(store, state_path, name)
+        _locked(store, "workspace delete", lock_timeout)
+        try:
+            store.delete_workspace()
+        finally:
+            store.unlock()
+            store.close()
+        click.echo(f"Deleted workspace '{name}'.")
+
     @workspace.command(name="list")
     @state_opt
     @format_option()

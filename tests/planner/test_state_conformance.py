@@ -420,3 +420,15 @@ def test_read_only_never_makes_a_workspace(backend):
     else:
         assert nobodys.workspaces() == [] and nobodys.read().lineage == ""
         assert nobodys.workspaces() == []
+
+
+def test_an_empty_workspace_can_be_deleted_and_one_with_records_cannot(backend):
+    from archform.planner.state import StateError
+    keep, empty = backend.open("prod"), backend.open("prdo")
+    keep.put(_record())
+    empty.read()  # made by a command that wrote it
+    with pytest.raises(StateError, match="still records resources"):
+        keep.delete_workspace()
+    empty.delete_workspace()
+    assert backend.open().workspaces() == ["prod"]
+    assert keep.read().resources.keys() == {"prod.db"}

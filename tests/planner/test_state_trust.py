@@ -757,6 +757,13 @@ def test_a_mistyped_workspace_is_said_and_reading_one_that_does_not_exist_is_an_
         assert missing.exit_code == 1, (command, missing.output)
         assert "has no workspace 'nosuch'" in missing.output and "its workspaces: prdo, prod" in missing.output
     assert f.run("state", "list", "-w", "prod").exit_code == 0
+    # the workspace the typo made goes; one that still records resources stays
+    state = ["--state", str(tmp_path / "state.db")]
+    assert f.run("workspace", "delete", "prdo", *state, where=False).output == "Deleted workspace 'prdo'.\n"
+    assert f.run("workspace", "list", *state, where=False).output == "prod\n"
+    refused = f.run("workspace", "delete", "prod", *state, where=False)
+    assert refused.exit_code == 1 and "workspace 'prod' still records resources" in refused.output
+    assert len(f.records_of("prod")) == 4
 
 
 def test_plan_format_json_gives_its_errors_and_warnings_as_json(tmp_path):
