@@ -24,8 +24,15 @@ from .scene import Item, Scene
 
 
 def items_of(desired) -> dict[str, Item]:
-    """The resources of a Desired graph as the diagram reads them."""
-    return {a: Item(a, r.kind, r.region, r.attrs) for a, r in sorted(desired.resources.items())}
+    """The resources of a Desired graph as the diagram reads them, without their secrets: an
+    attribute that is a secret, or was made from one (`tags = { Name = "vpc-${pw}" }` of a
+    sensitive `pw`), is left out, so no label, tooltip or report quotes it."""
+    out = {}
+    for a, r in sorted(desired.resources.items()):
+        secret = desired.sensitive_attrs(a)
+        attrs = {k: v for k, v in r.attrs.items() if k not in secret} if secret else r.attrs
+        out[a] = Item(a, r.kind, r.region, attrs)
+    return out
 
 
 def build_scene(items: dict[str, Item], *, title: str = "", legend: bool = True, members: bool = True,

@@ -37,7 +37,8 @@ def plan_items(items: dict[str, Item], plan) -> dict[str, Item]:
             it = out[c.object_address]
             out[c.object_address] = Item(it.address, it.kind, it.region, it.attrs, action, tuple(c.changed))
         elif action == "delete" and not getattr(c, "deposed", False):
-            out[c.address] = Item(c.address, c.kind, c.region, dict(c.before or {}), "delete")
+            before = {k: v for k, v in (c.before or {}).items() if k not in set(c.sensitive)}  # no secret shown
+            out[c.address] = Item(c.address, c.kind, c.region, before, "delete")
     for a, it in out.items():
         if it.action is None:
             out[a] = Item(it.address, it.kind, it.region, it.attrs, "no-op")

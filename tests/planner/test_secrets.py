@@ -92,6 +92,8 @@ def test_a_planted_secret_appears_in_no_output_and_no_file(folder):
     run("plan", "main.arch", "--detailed-exitcode", *p)
     run("diagram", "main.arch", "-o", "d.svg", *p)
     run("diagram", "main.arch", "-o", "d.dot", *p)
+    run("diagram", "main.arch", "-o", "d.drawio", *p)
+    run("diagram", "main.arch", "--network", "-o", "n.dot", *p)
     run("report", "main.arch", "-o", "r.html", *p)
     run("cfn", "main.arch", "-o", "cfn", *p)
     run("chaos", "main.arch", "--fail", "az:us-east-1a", "--duration", "10m", *p, ok=(0, 3))
@@ -112,6 +114,38 @@ def test_a_planted_secret_appears_in_no_output_and_no_file(folder):
     assert again.exit_code == 0, again.output
     changed = _run("plan", "main.arch", "--detailed-exitcode", "-p", "db_password=Another-S3cret-0815")
     assert changed.exit_code == 2 and "master_password = (sensitive)" in changed.output, changed.output
+
+
+TAGGED = """
+sensitive param pw: string
+region "us-east-1" as primary {
+  vpc main {
+    cidr = 10.0.0.0/16
+    tags = { Name = "vpc-${pw}" }
+  }
+  subnet a { vpc = main, cidr = 10.0.1.0/24, az = "us-east-1a" }
+  security_group sg {
+    vpc         = main
+    description = "token ${pw}"
+  }
+}
+"""
+
+
+def test_what_is_made_from_a_secret_is_drawn_and_reported_without_it(folder):
+    """A VPC tagged `Name = "vpc-${pw}"` of a sensitive pw: the diagram's frame title (SVG, PNG,
+    draw.io, DOT) and the HTML report quoted the secret, where the plan shows (sensitive)."""
+    (folder / "tagged.arch").write_text(TAGGED)
+    p = ["-p", f"pw={SECRET}"]
+    for out in ("t.svg", "t.dot", "t.drawio", "t.png", "n.dot"):
+        extra = ["--network"] if out == "n.dot" else []
+        assert _run("diagram", "tagged.arch", "-o", out, *extra, *p).exit_code == 0
+        assert SECRET.encode() not in (folder / out).read_bytes(), out
+    assert _run("diagram", "tagged.arch", "--plan", "-o", "plan.dot", *p).exit_code == 0
+    assert SECRET not in (folder / "plan.dot").read_text()
+    assert _run("report", "tagged.arch", "-o", "r.html", *p).exit_code == 0
+    assert SECRET not in (folder / "r.html").read_text()
+    assert "VPC main" in (folder / "t.dot").read_text()  # the VPC is still drawn, by its address
 
 
 def test_files_are_private(folder):
