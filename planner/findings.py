@@ -137,6 +137,31 @@ def policy_findings(failures) -> tuple[list[Finding], dict]:
     return found, placed
 
 
+@dataclass
+class Checked:
+    """The findings of one configuration: placed (and suppressed where its comments say why),
+    the suppressions that matched nothing, suppressions refused, and plugins that failed."""
+    located: list[Located]
+    unused: list[Suppression]
+    problems: list[Diagnostic]
+    broken: list[str]
+
+
+def check(desired, index) -> Checked:
+    """Every rule of `archform check` over a resolved configuration and its span index (what
+    `archform check` and the HTML report show alike)."""
+    from archform.dsl.check import build_graph
+    from archform.stdlib import checks
+    sources = {s.source for spans in index.spans.values() for s in spans.values()}
+    sources |= {s.source for s in index.headers.values()}
+    sups, problems = suppressions(sources)
+    evaluation = checks.evaluate(build_graph(desired))
+    policy, placed = policy_findings(index.check_failures)
+    located, unused = locate(sorted(evaluation.findings + policy, key=lambda f: f.sort_key()),
+                             index.span_of, index.headers.get, sups, placed, index.regions)
+    return Checked(located, unused, problems, list(evaluation.broken))
+
+
 def counts(located: list[Located]) -> dict[str, int]:
     live = [x for x in located if x.suppressed is None]
     return {sev: sum(1 for x in live if x.finding.rule.severity == sev) for sev in SEVERITIES}

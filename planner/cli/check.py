@@ -59,11 +59,9 @@ def register(main: click.Group):
 
 def _run(ctx: Context, paths, params):
     """Findings of every configuration the paths name (a folder: each root `.arch` in it)."""
-    from archform.dsl.check import build_graph
     from archform.dsl.policy import CHECK_ID
     from archform.dsl.resolve import resolve_with_spans
     from archform.dsl.roots import find_roots
-    from archform.stdlib import checks
 
     from .. import findings as fx
     roots, problems = find_roots([Path(p) for p in paths])
@@ -80,19 +78,11 @@ def _run(ctx: Context, paths, params):
             failed = True
             continue
         checked += 1
-        sources = {s.source for spans in index.spans.values() for s in spans.values()}
-        sources |= {s.source for s in index.headers.values()}
-        sups, bad = fx.suppressions(sources)
-        problems += bad
-        evaluation = checks.evaluate(build_graph(desired))
-        for what in evaluation.broken:
-            if what not in broken:
-                broken.append(what)
-        policy, placed = fx.policy_findings(index.check_failures)
-        found, stale = fx.locate(sorted(evaluation.findings + policy, key=lambda f: f.sort_key()),
-                                 index.span_of, index.headers.get, sups, placed, index.regions)
-        located += found
-        unused += stale
+        result = fx.check(desired, index)
+        problems += result.problems
+        broken += [what for what in result.broken if what not in broken]
+        located += result.located
+        unused += result.unused
     for what in broken:  # a plugin that failed: said once, and the check fails
         click.echo(f"error: {what}", err=True)
     return located, unused, problems, failed or bool(broken), checked

@@ -103,13 +103,18 @@ def _format(out, fmt) -> str:
 
 
 def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed, *, with_plan=False,
-           physical=False):
-    """What the overlays need: (root, desired, diagnostics, plan, chaos report, placements, hosts)."""
-    from archform.dsl.resolve import resolve
+           physical=False, spans: list | None = None):
+    """What the overlays need: (root, desired, diagnostics, plan, chaos report, placements, hosts);
+    with `spans`, the span index appended to it (where each attribute was written)."""
+    from archform.dsl.resolve import resolve, resolve_with_spans
     from ..state import exists as state_exists
     from .diagram_sources import SourceError, applied_cloud, chaos_report, fresh_cloud, make_plan, placements
     root = root_of(path)
-    desired, diags = resolve(root, parse_params(params), allow=allowed_paths())
+    if spans is None:
+        desired, diags = resolve(root, parse_params(params), allow=allowed_paths())
+    else:
+        desired, diags, index = resolve_with_spans(root, parse_params(params), allow=allowed_paths())
+        spans.append(index)
     if desired is None or any(d.is_error for d in diags):
         echo_diagnostics(Context(), diags)
         sys.exit(1)
@@ -165,12 +170,18 @@ def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend
 
 
 def run_report(path, out, params, state_path, workspace, cloud_path, fails, ats, fors, duration, seed):
+    from archform.dsl.policy import CHECK_ID
+    from .. import findings
     from ..diagram.dot import RenderError
     from ..diagram.report import build_report
+    spans: list = []
     root, desired, diags, the_plan, report, _, _ = gather(path, params, state_path, workspace, cloud_path, fails, ats,
-                                                          fors, duration, seed, with_plan=True)
+                                                          fors, duration, seed, with_plan=True, spans=spans)
+    # `archform check`'s findings too (a failed `check` block is one of them, not a diagnostic)
+    checked = findings.check(desired, spans[0]) if spans and spans[0] is not None else None
+    diags = [d for d in diags if not d.code.startswith(CHECK_ID)] if checked is not None else diags
     try:
-        html = build_report(root, desired, diags, the_plan, report)
+        html = build_report(root, desired, diags, the_plan, report, checked)
     except RenderError as e:
         _fail(str(e))
     write_output(out, html)

@@ -3,8 +3,8 @@ CSS and SVG; no script, no font, nothing fetched).
 
 Sections: a summary (resources, regions, the plan's counts, the checks, the chaos verdict);
 the plan against the state (each change with its attributes and reason); the diagram, inline
-SVG coloured by the plan and marked by the failure; the checks (every rule that ran and every
-diagnostic); and with `--chaos` the faults, the timeline and the capacity-over-time chart
+SVG coloured by the plan and marked by the failure; the checks (every rule that ran, every
+diagnostic, and `archform check`'s findings with their places and suppressions); and with `--chaos` the faults, the timeline and the capacity-over-time chart
 (`charts.py`), failovers, data lost and each DR plan's measured RTO and RPO against its
 targets. The page is rendered from `templates/report.html.j2` with jinja2 (autoescaped).
 """
@@ -83,9 +83,28 @@ def categories(desired) -> list[dict]:
             for c in CATEGORIES if c in counts]
 
 
-def build_report(root, desired, diags, plan, chaos: dict | None) -> str:
+def finding_rows(checked) -> dict:
+    """`archform check`'s findings for the page: each with its rule, severity, where, and the
+    reason of a suppression; the counts of those not suppressed."""
+    from archform.dsl.citations import plain
+    from archform.stdlib.checks import SEVERITIES
+    from ..findings import counts
+    rows = []
+    for x in checked.located if checked is not None else []:
+        f, rule = x.finding, x.finding.rule
+        rows.append({"rule": rule.id, "severity": rule.severity, "title": rule.title,
+                     "said": plain(f"{f.address}: {f.message}" if f.address else f.message),
+                     "where": f"{x.span.file}:{x.span.start_line}:{x.span.start_col}" if x.span else "",
+                     "fix": plain(rule.fix or ""), "suppressed": x.suppressed.reason if x.suppressed else None})
+    c = counts(checked.located) if checked is not None else {s: 0 for s in SEVERITIES}
+    return {"rows": rows, "counts": c, "live": sum(c.values()), "suppressed": sum(1 for r in rows if r["suppressed"]),
+            "line": ", ".join(f"{c[s]} {s}" for s in SEVERITIES), "ran": checked is not None}
+
+
+def build_report(root, desired, diags, plan, chaos: dict | None, checked=None) -> str:
     """The page for the architecture at `root` (its Desired graph and diagnostics, the plan
-    against the state, and a chaos report or None)."""
+    against the state, a chaos report or None, and `archform check`'s findings: a
+    `findings.Checked`)."""
     from . import diagram
     from .charts import capacity_chart, chart_services, timeline_chart
     from .dot import render, to_dot
@@ -108,7 +127,7 @@ def build_report(root, desired, diags, plan, chaos: dict | None) -> str:
         "plan": plan, "plan_line": plan.summary.line() if plan is not None else "",
         "plan_rows": plan_rows(plan) if plan is not None else [],
         "plan_counts": plan.summary.json() if plan is not None else {},
-        "checks": check_rows(desired, diags), "chaos": chaos, "span": _span,
+        "checks": check_rows(desired, diags), "findings": finding_rows(checked), "chaos": chaos, "span": _span,
     }
     if chaos is not None:
         from archform.providers.simulated.chaos.report import services_listed

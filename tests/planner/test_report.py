@@ -3,6 +3,7 @@ diagram inline, the checks, and with --chaos the timeline and capacity chart as 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -164,3 +165,31 @@ def test_a_warning_is_listed_once_and_counted_in_the_singular(tmp_path):
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))
     assert page.count("cannot reach target") == 1
     assert "0 errors, 1 warning " in page
+
+
+def test_the_report_gives_the_findings_archform_check_gives(tmp_path):
+    """A security group open to SSH from the internet: `archform check` found it (high), while
+    the report's summary read "0 errors, 0 warnings" and its checks "Every check passed". The
+    report lists every finding `check` gives, with its rule and place, and a suppression's
+    reason."""
+    arch = tmp_path / "ssh.arch"
+    arch.write_text('region "us-east-1" as primary {\n  vpc main { cidr = 10.0.0.0/16 }\n'
+                    '  security_group admin {\n    vpc = main\n    ingress { port = 22, from = internet }\n  }\n}\n')
+    checked = CliRunner().invoke(main, ["check", str(arch), "--format", "json"])
+    expected = sorted((f["rule"], f["severity"]) for f in json.loads(checked.output)["findings"])
+    assert ("AF-SEC-001", "high") in expected
+    out = tmp_path / "report.html"
+    assert CliRunner().invoke(main, ["report", str(arch), "-o", str(out)]).exit_code == 0
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))
+    assert f"{len(expected)} findings 1 high, 1 medium, 1 low (archform check)" in page
+    assert "Every check passed" not in page
+    for rule, severity in expected:
+        assert f"{severity} {rule} " in page
+    assert "primary.admin: SSH (port 22) is open to the whole internet" in page and "ssh.arch:5:" in page
+    # a suppression is shown with its reason, and not counted
+    arch.write_text(arch.read_text().replace("  security_group admin", '  # archform:ignore AF-SEC-001 "a lab, '
+                                             'torn down nightly"\n  security_group admin'))
+    assert CliRunner().invoke(main, ["report", str(arch), "-o", str(out)]).exit_code == 0
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))
+    assert "0 high, 1 medium, 1 low; 1 suppressed with a reason" in page
+    assert "suppressed: a lab, torn down nightly" in page
