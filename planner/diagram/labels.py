@@ -263,8 +263,11 @@ def _stream(a):
     return [f"{mode}, kept {a.get('retention')}"]
 
 
+_FIREHOSE_TARGETS = (("s3", "S3"), ("redshift", "Redshift"), ("opensearch", "OpenSearch"), ("http", "HTTP endpoint"))
+
+
 def _firehose(a):
-    target = "S3" if a.get("s3") else "HTTP endpoint"
+    target = next((name for key, name in _FIREHOSE_TARGETS if a.get(key)), "its destination")
     return [f"→ {target}" + (", transformed" if a.get("transform") else "")]
 
 

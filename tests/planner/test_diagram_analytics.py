@@ -31,6 +31,7 @@ def test_firehose_deliveries_to_a_cluster_and_a_domain_are_traffic():
     arch = (CASES / "analytics_delivery.arch").read_text()
     text = _dot(arch)
     assert '"primary.to_search" -> "primary.search"' in text and 'xlabel="documents"' in text
+    assert "→ OpenSearch" in text  # its label named an HTTP endpoint for every destination but S3
     warehouse = arch.replace("  s3_bucket failed {}", '''  s3_bucket failed {}
 
   s3_bucket staging {}
@@ -59,3 +60,4 @@ def test_firehose_deliveries_to_a_cluster_and_a_domain_are_traffic():
     text = _dot(warehouse)
     assert '"primary.to_wh" -> "primary.staging"' in text
     assert '"primary.staging" -> "primary.wh"' in text and 'xlabel="COPY"' in text
+    assert "→ Redshift" in text
