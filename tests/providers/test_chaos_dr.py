@@ -4,6 +4,7 @@ primary region, read the achieved RTO and RPO off the plan's service; reports sn
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -33,6 +34,11 @@ def test_warm_standby_meets_an_rto_of_ten_minutes(seed):
     assert promoted and promoted[0]["t"] - started[0]["t"] < 60  # promoted in under a minute
     # the scaled-down copy grows to the primary's size
     assert value_at(service(doc, "standby.web_fleet"), 3599)[1] >= 3
+    # a health check's verdict is said with the numbers that decided it: "4 of 15 checkers see it
+    # healthy" for an unhealthy check (27%, above the 18% it names) counted the failed region's
+    for e in events(doc, "route53.health_check_unhealthy") + events(doc, "route53.health_check_healthy"):
+        seeing, of = re.match(r"(\d+) of (\d+) checkers see it healthy", e["detail"]).groups()
+        assert (int(seeing) / int(of) > 0.18) == (e["event"] == "route53.health_check_healthy"), e["detail"]
 
 
 def test_backup_and_restore_does_not_meet_an_rto_of_ten_minutes():

@@ -213,10 +213,14 @@ class Route53(Loop):
         if healthy == c.healthy:
             return
         c.healthy = healthy
-        reporting = sum(1 for k in c.checkers if k.healthy)
+        # said as decided: of the checkers that run (those of a failed region report nothing)
+        live = [k for k in c.checkers if self.world.region_up(k.region)]
+        reporting = sum(1 for k in live if k.healthy)
+        silent = len(c.checkers) - len(live)
         self.sim.log("route53.health_check_" + ("healthy" if healthy else "unhealthy"), c.address,
-                     f"{reporting} of {len(c.checkers)} checkers see it healthy (healthy above 18%; "
-                     f"{c.threshold} probes {c.interval:g}s apart decide each checker)"
+                     f"{reporting} of {len(live)} checkers see it healthy"
+                     + (f" ({silent} more in failed regions report nothing)" if silent else "")
+                     + f" (healthy above 18%; {c.threshold} probes {c.interval:g}s apart decide each checker)"
                      if c.type not in ("calculated", "cloudwatch_alarm") else
                      "its children changed" if c.type == "calculated" else f"its alarm {c.rec.attrs.get('alarm')} "
                      f"is {'OK' if healthy else 'in ALARM'}", healthy=healthy)
