@@ -188,13 +188,32 @@ def chaos(scene: Scene, report: dict) -> None:
     scene.legend = chaos_legend(states, bool(report.get("failovers"))) + scene.legend
 
 
+def _reach_end(scene: Scene, end: str) -> str:
+    """The node an end of a `reach` flow is drawn at: a resource's; the internet's users for
+    `internet` (added when the diagram has none); else a node of its own for an address outside
+    every VPC (`203.0.113.5`, an on-premises host)."""
+    if end in scene.nodes:
+        return end
+    if end == "internet":
+        from .edges import USERS
+        if USERS not in scene.nodes:
+            scene.add_node(Node(USERS, None, "users", "Users", ["internet"], "other", minor=False,
+                                tooltip="Users on the internet"))
+        return USERS
+    node = f"~address:{end}"
+    if node not in scene.nodes:
+        scene.add_node(Node(node, None, "host", end, ["outside every VPC"], "other", minor=False,
+                            tooltip=f"{end}: an address outside every VPC"))
+    return node
+
+
 def reach(scene: Scene, answer) -> None:
     """Draw a `reach` answer (`stdlib.reach.Answer`): the flow as an edge from its source to its
     destination, green when every path gets through, dashed red when one is blocked; the ends
     marked, and the resource whose rule blocks the path shown marked red with the rule's step."""
     path = answer.shown
     states: set[str] = set()
-    ends = [answer.source, answer.destination]
+    ends = [_reach_end(scene, answer.source), _reach_end(scene, answer.destination)]
     for address in ends:
         node = scene.nodes.get(address)
         if node is not None and node.state is None:

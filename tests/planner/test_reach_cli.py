@@ -109,3 +109,18 @@ def test_a_diagram_draws_the_flow_and_marks_the_rule_that_blocks_it(tmp_path):
     wrong = runner.invoke(main, ["diagram", str(cases / "target_port_open.arch"), "--reach", "east.webb",
                                  "east.fleet", "--format", "dot"])
     assert wrong.exit_code == 2 and "did you mean 'east.web'" in wrong.output
+
+
+def test_a_diagram_draws_a_flow_from_the_internet_or_an_address_outside_every_vpc():
+    """`diagram --reach internet primary.orders` drew no flow (the internet was no node), though
+    the README promises the flow and the rule that blocks it."""
+    runner = CliRunner()
+    example = Path(__file__).resolve().parents[2] / "examples" / "ha_web.arch"
+    blocked = runner.invoke(main, ["diagram", str(example), "--reach", "internet", "primary.orders", "--format", "dot"])
+    assert blocked.exit_code == 0, blocked.output
+    assert '"~users" -> "primary.orders"' in blocked.stdout
+    assert "tcp 5432: no (blocked at public address)" in blocked.stdout
+    office = runner.invoke(main, ["diagram", str(example), "--reach", "203.0.113.5", "primary.web", "--port", "443",
+                                  "--format", "dot"])
+    assert office.exit_code == 0, office.output
+    assert '"~address:203.0.113.5" -> "primary.web"' in office.stdout and "tcp 443: yes" in office.stdout
