@@ -104,6 +104,8 @@ def add(scene: Scene, fleets: bool = True) -> None:
             itype = _instance_type(scene, a)
             for i, (az, subnet) in enumerate(azs):
                 n = count // len(azs) + (1 if i < count % len(azs) else 0)
+                if n == 0:  # a scaled-down standby's empty AZ holds no instance: nothing drawn there
+                    continue
                 nid = f"{address}/{az}"
                 scene.add_node(Node(nid, scene.frame_of[subnet], member_kind, f"{n} × {itype}", [az],
                                     "compute", address, minor=True,
