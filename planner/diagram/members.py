@@ -107,9 +107,9 @@ def add(scene: Scene, fleets: bool = True) -> None:
                 if n == 0:  # a scaled-down standby's empty AZ holds no instance: nothing drawn there
                     continue
                 nid = f"{address}/{az}"
+                some = f"{count} instance{'s' if count != 1 else ''}"
                 scene.add_node(Node(nid, scene.frame_of[subnet], member_kind, f"{n} × {itype}", [az],
-                                    "compute", address, minor=True,
-                                    tooltip=f"{address}: {n} of its {count} instances in {az}"))
+                                    "compute", address, minor=True, tooltip=f"{address}: {n} of its {some} in {az}"))
                 scene.add_edge(Edge(address, nid, "member"))
             continue
         size = a.get("instance_class") or a.get("node_type") or ""
