@@ -226,6 +226,14 @@ def connect(scene: Scene) -> None:
             incoming += refs(at.get("permissions_boundary"))
         if k == "iam_role" and isinstance(at.get("web_identity"), dict):  # a role the pool hands out
             outgoing += refs(at["web_identity"].get("identity_pool"))
+        if isinstance(at.get("environment"), dict):  # what its code is told to call (`TABLE = orders.name`)
+            called: dict[str, list[str]] = {}
+            for var, value in sorted(at["environment"].items()):
+                for other in refs(value if isinstance(value, list) else [value]):
+                    called.setdefault(other, []).append(var)
+            for other, names in called.items():
+                if other != a and other in scene.nodes:
+                    add(a, other, "traffic", ", ".join(names))
         for other in outgoing:
             if other != a and other in scene.nodes:
                 framed = scene.frame_of.get(other)

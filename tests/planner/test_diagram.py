@@ -562,3 +562,12 @@ def test_physical_hosts_sit_in_the_subnets_they_run_in():
         path = scene.ancestors(scene.nodes[f"i-{z}"].frame)
         assert [scene.frames[f].kind for f in path] == ["host", "rack", "dc", "subnet", "az", "vpc", "region"]
         assert f"cluster_subnet_primary.app[{z}]" in path
+
+
+def test_a_function_draws_what_its_environment_tells_it_to_call():
+    """serverless_api: the functions' table floated unconnected (`environment = { TABLE =
+    orders.name }` drew nothing); each function now has a traffic edge to it, named by the
+    variable."""
+    scene = build_scene(items_of(desired_of("serverless_api")))
+    calls = {(e.tail, e.head, e.label) for e in scene.edges if e.kind == "traffic" and e.head == "primary.orders"}
+    assert calls == {("primary.read_orders", "primary.orders", "TABLE"), ("primary.write_orders", "primary.orders", "TABLE")}
