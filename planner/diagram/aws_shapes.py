@@ -138,6 +138,7 @@ SHAPES: dict[str, tuple[str, str]] = {
     "rds_instance": ("shape", "rds_instance"),
     "cache_node": ("shape", "cache_node"),
     "instances": ("shape", "instances"),
+    "ecs_tasks": ("shape", "ecs_task"),
     "load_balancer_node": ("shape", "application_load_balancer"),
     # nodes that stand for no resource: the internet's users, a host
     "users": ("shape", "users"),

@@ -139,6 +139,7 @@ ICONS: dict[str, str] = {
     "rds_instance": "database-rds-instance.png",
     "cache_node": "database-elasticache-cache-node.png",
     "instances": "compute-ec2-instances.png",
+    "ecs_tasks": "compute-elastic-container-service-task.png",
     "load_balancer_node": "network-elb-application-load-balancer.png",
     "users": "general-users.png",
     "host": "general-traditional-server.png",

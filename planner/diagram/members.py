@@ -4,8 +4,8 @@ drawn in the subnet of that AZ.
 - a database cluster's instances (Aurora, DocumentDB, Neptune: the writer and its replicas; an
   RDS instance's primary and Multi-AZ standby, or a Multi-AZ DB cluster's writer and two
   readers; an ElastiCache cluster's nodes, primaries and replicas per shard): one node each;
-- an Auto Scaling group's (or EKS node group's) instances: one node per AZ with its count
-  (`--instances` draws every instance instead, `overlays.instances`);
+- an Auto Scaling group's (or EKS node group's) instances, an ECS service's tasks: one node per
+  AZ with its count (`--instances` draws every instance instead, `overlays.instances`);
 - a load balancer's nodes: one in the subnet it is given in each AZ, as the modeled cloud
   keeps them (providers/simulated/behaviours/loadbalancing.py; an NLB has one static IP per
   AZ, notes §6.2.4), so the balancer repeats in its public subnets.
@@ -26,8 +26,10 @@ from .scene import Edge, Node, Scene, ref, refs
 # resource kind → the kind its member nodes are drawn as (an icon of its own: `icons.py`)
 MEMBER_KINDS = {"aurora": "aurora_instance", "documentdb_cluster": "db_instance", "neptune_cluster": "db_instance",
                 "rds": "rds_instance", "elasticache": "cache_node",
-                "autoscaling_group": "instances", "eks_node_group": "instances",
+                "autoscaling_group": "instances", "eks_node_group": "instances", "ecs_service": "ecs_tasks",
                 "load_balancer": "load_balancer_node"}
+# what a fleet's per-AZ node counts: its members' word (None: instances, "n × instance type")
+FLEETS = {"autoscaling_group": None, "eks_node_group": None, "ecs_service": ("tasks", "task")}
 
 
 def _azs(scene: Scene, subnets: list[str]) -> list[tuple[str, str]]:
@@ -83,7 +85,7 @@ def add(scene: Scene, fleets: bool = True) -> None:
         if it.kind == "aurora" and a.get("serverless"):
             continue                                   # Aurora Serverless: capacity, not instances
         azs = _azs(scene, refs(a.get("subnets")))
-        if len(azs) < 2 and it.kind not in ("autoscaling_group", "eks_node_group"):
+        if len(azs) < 2 and it.kind not in FLEETS:
             continue                                   # in one subnet: the resource's node is there already
         parent = scene.nodes[address]
         if it.kind == "load_balancer":
@@ -94,21 +96,24 @@ def add(scene: Scene, fleets: bool = True) -> None:
                                     tooltip=f"{address}: its node in {az}"))
                 scene.add_edge(Edge(address, nid, "member"))
             continue
-        if it.kind in ("autoscaling_group", "eks_node_group"):
+        if it.kind in FLEETS:
             if not fleets or not azs:
                 continue
             desired = a.get("desired")
             if desired is None:
                 desired = a.get("min") or 0
             count = int(desired)
+            words = FLEETS[it.kind]
             itype = _instance_type(scene, a)
             for i, (az, subnet) in enumerate(azs):
                 n = count // len(azs) + (1 if i < count % len(azs) else 0)
                 if n == 0:  # a scaled-down standby's empty AZ holds no instance: nothing drawn there
                     continue
                 nid = f"{address}/{az}"
-                some = f"{count} instance{'s' if count != 1 else ''}"
-                scene.add_node(Node(nid, scene.frame_of[subnet], member_kind, f"{n} × {itype}", [az],
+                one = words[1] if words else "instance"
+                some = f"{count} {one}{'s' if count != 1 else ''}"
+                title = f"{n} {one}{'s' if n != 1 else ''}" if words else f"{n} × {itype}"  # "2 tasks"
+                scene.add_node(Node(nid, scene.frame_of[subnet], member_kind, title, [az],
                                     "compute", address, minor=True, tooltip=f"{address}: {n} of its {some} in {az}"))
                 scene.add_edge(Edge(address, nid, "member"))
             continue

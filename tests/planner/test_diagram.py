@@ -571,3 +571,12 @@ def test_a_function_draws_what_its_environment_tells_it_to_call():
     scene = build_scene(items_of(desired_of("serverless_api")))
     calls = {(e.tail, e.head, e.label) for e in scene.edges if e.kind == "traffic" and e.head == "primary.orders"}
     assert calls == {("primary.read_orders", "primary.orders", "TABLE"), ("primary.write_orders", "primary.orders", "TABLE")}
+
+
+def test_an_ecs_service_draws_its_tasks_in_the_azs_they_run_in():
+    """fargate_service: the private subnets were empty, the service's three tasks drawn nowhere
+    (an Auto Scaling group's instances were); one node per AZ with its count, as the modeled
+    cloud spreads them."""
+    scene = build_scene(items_of(desired_of("fargate_service")))
+    tasks = {n.frame: n.title for n in scene.nodes.values() if n.kind == "ecs_tasks"}
+    assert tasks == {f"cluster_subnet_primary.net.private[us-east-1{z}]": "1 task" for z in "abc"}
