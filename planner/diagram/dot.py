@@ -175,6 +175,11 @@ def legend_label(scene: Scene) -> str:
             mark = f'<FONT COLOR="{colour}"><B>───▶</B></FONT>'
         elif swatch == "edge-dashed":
             mark = f'<FONT COLOR="{colour}"><B>- - ▶</B></FONT>'
+        elif swatch.startswith("icon:"):  # a category: the icon the diagram draws for it
+            mark = f'<IMG SRC="{icon_of(swatch[5:])}" SCALE="TRUE"/>'
+            rows.append(f'<TR><TD FIXEDSIZE="TRUE" WIDTH="16" HEIGHT="16">{mark}</TD><TD ALIGN="LEFT">'
+                        f'<FONT POINT-SIZE="9">{h(text)}</FONT></TD></TR>')
+            continue
         else:
             mark = f'<FONT COLOR="{colour}">■</FONT>'
         rows.append(f'<TR><TD ALIGN="CENTER">{mark}</TD><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{h(text)}</FONT></TD></TR>')

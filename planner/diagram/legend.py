@@ -3,13 +3,26 @@ colours mean. Rows are (swatch, colour, text); only what appears in the scene is
 
 from __future__ import annotations
 
+from collections import Counter
+
 from .scene import Scene
 from .styles import ACTIONS, CATEGORIES, CATEGORY_ORDER, CHAOS, EDGE_LEGEND, EDGES
 
 
 def base_legend(scene: Scene) -> list[tuple[str, str, str]]:
-    used = {n.category for n in scene.nodes.values() if not n.anchor and n.kind not in ("users", "placeholder")}
-    rows = [("box", CATEGORIES[c][0], CATEGORIES[c][4]) for c in CATEGORY_ORDER if c in used]
+    """A row per category the scene draws — its swatch the icon of the kind it draws most of that
+    category (`icon:KIND`: the icons carry AWS's colours; a colour square matched none of them) —
+    then a row per kind of edge it draws."""
+    from .icons import icon_of
+    drawn: dict[str, Counter] = {}
+    for n in scene.nodes.values():
+        if not n.anchor and n.kind not in ("users", "placeholder"):  # a resource's own node before its members'
+            drawn.setdefault(n.category, Counter())[n.kind] += 1 if n.minor else 1000
+    rows = []
+    for c in CATEGORY_ORDER:
+        if c in drawn:
+            kind = min(drawn[c], key=lambda k: (-drawn[c][k], k))
+            rows.append((f"icon:{kind}" if icon_of(kind) else "box", CATEGORIES[c][0], CATEGORIES[c][4]))
     kinds = {e.kind for e in scene.edges}
     for kind, text in EDGE_LEGEND:
         if kind in kinds:

@@ -72,7 +72,7 @@ def plan(scene: Scene, the_plan) -> None:
             node.state = scene.items[node.address].action or "no-op"
     s = the_plan.summary
     scene.notes.append(s.line())
-    scene.legend = plan_legend(counts) + [r for r in scene.legend if r[0] != "box"]
+    scene.legend = plan_legend(counts) + [r for r in scene.legend if r[0] != "box" and not r[0].startswith("icon:")]
 
 
 # --- chaos -------------------------------------------------------------------------------------

@@ -76,9 +76,12 @@ def test_the_svg_of_an_example_draws_its_icons_embedded():
                          r'xlink:href="data:image/png;base64,', svg)
     assert sorted(symbols) == sorted(used)                 # each icon embedded once, every one used
     assert not re.search(r'xlink:href="[^"#d][^"]*\.png"', svg)   # no reference to a file
-    # one icon per drawn resource: every non-anchor node of the scene uses one
+    # one icon per drawn resource (every non-anchor node of the scene uses one), and one per
+    # category row of the legend: the icon it stands for, not a colour square no icon has
     drawn = [n for n in scene.nodes.values() if not n.anchor and n.kind != "placeholder"]
-    assert svg.count("<use xlink:href=") == len(drawn)
+    categories = [row for row in scene.legend if row[0].startswith("icon:")]
+    assert len(categories) == 6
+    assert svg.count("<use xlink:href=") == len(drawn) + len(categories)
     assert render(to_dot(scene), "svg") == render(to_dot(scene), "svg")
 
 
