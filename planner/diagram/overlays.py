@@ -132,6 +132,11 @@ def chaos(scene: Scene, report: dict) -> None:
                 node.state = "impaired"
                 node.note = node.note or f"hit at {when}"
                 states.add("impaired")
+    # what a spread resource runs in a failed AZ (a database's writer, a fleet's instances there)
+    for node in scene.nodes.values():
+        if node.minor and node.state is None and any(f in failed_frames for f in scene.ancestors(node.frame)):
+            node.state = "failed"
+            states.add("failed")
     # capacity lost somewhere in the run
     for svc in report.get("services", []):
         node = scene.nodes.get(svc.get("address"))
@@ -143,7 +148,8 @@ def chaos(scene: Scene, report: dict) -> None:
             node.state = "impaired" if _plain(node) else node.state
             states.add(node.state)
             unit = svc.get("capacity_unit") or ""
-            node.note = node.note or f"{_num(low)}/{_num(nominal)} {unit} at worst"
+            worst = f"{_num(low)}/{_num(nominal)} {unit} at worst"
+            node.note = f"{node.note}; {worst}" if node.note.startswith("hit at") else node.note or worst
     # failovers: from where to where; several between the same two places (two databases' AZ
     # failovers) are one edge with a line each, naming what moved, not edges drawn over each other
     moves: dict[tuple, list[str]] = {}

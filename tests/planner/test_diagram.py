@@ -276,6 +276,11 @@ def test_chaos_overlay_of_an_az_marks_the_az_and_the_writer_move():
     assert az.state == "failed"
     assert scene.nodes["primary.net.private[us-east-1a]"].state == "failed"     # inside the failed AZ
     assert scene.nodes["primary.web_fleet"].state == "impaired"                 # spans AZs: lost a third
+    assert scene.nodes["primary.web_fleet"].note == "hit at 00:01:00.0; 2/3 instances at worst"
+    # what the spread resources ran in the failed AZ is failed with it (the writer stayed unmarked)
+    inside = {n.id: n.state for n in scene.nodes.values() if n.minor and n.frame.endswith("[us-east-1a]")}
+    assert inside and set(inside.values()) == {"failed"}, inside
+    assert all(n.state != "failed" for n in scene.nodes.values() if n.minor and n.frame.endswith("[us-east-1b]"))
     # two failovers between the same AZs: one edge, a line each naming what moved (two edges drew
     # over each other, their labels apart from them)
     (edge,) = [e for e in scene.edges if e.kind == "chaos"]
