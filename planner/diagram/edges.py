@@ -521,3 +521,14 @@ wires(*EVENTS)(lambda a, it, w: _events(a, it, w.add, w.served))
 wires(*HYBRID)(lambda a, it, w: _hybrid(a, it, w.add, w.served))
 wires(*CONTAINERS)(lambda a, it, w: _containers(a, it, w.add, w.served, w.items, w.traffic_port))
 wires(*OPERATIONS)(lambda a, it, w: _operations(a, it, w.add))
+
+
+@wires("dx_connection")
+def _dx_line(a, it, w: Wiring) -> None:
+    """A Direct Connect line is the customer's router cross-connected to AWS at a DX location:
+    drawn from on-premises (where the customer gateways stand) to the line."""
+    from .nesting import ON_PREMISES
+    onsite = sorted(x for x, other in w.items.items() if other.kind == "customer_gateway")
+    if onsite:
+        where = it.attrs.get("location")
+        w.add(onsite[0], a, "traffic", f"cross-connect at {where}" if where else "cross-connect", ltail=ON_PREMISES)

@@ -585,3 +585,11 @@ def test_an_ecs_service_draws_its_tasks_in_the_azs_they_run_in():
     scene = build_scene(items_of(desired_of("fargate_service")))
     tasks = {n.frame: n.title for n in scene.nodes.values() if n.kind == "ecs_tasks"}
     assert tasks == {f"cluster_subnet_primary.net.private[us-east-1{z}]": "1 task" for z in "abc"}
+
+
+def test_a_direct_connect_line_is_drawn_from_on_premises():
+    """hybrid_network: nothing joined on-premises to the Direct Connect line (only the VPN was
+    drawn from the customer gateway)."""
+    scene = build_scene(items_of(desired_of("hybrid_network")))
+    (line,) = [e for e in scene.edges if e.head == "primary.line" and e.kind == "traffic"]
+    assert (line.tail, line.ltail, line.label) == ("primary.office", "cluster_on_premises", "cross-connect at EqDC2")
