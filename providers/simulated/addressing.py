@@ -3,7 +3,8 @@
 Private addresses come from the subnet's CIDR in order, lowest free first, skipping the five
 AWS reserves (notes §24.2.3: the first four — network, VPC router, DNS, future use — and the
 last, broadcast). They are released when their holder goes. Public addresses come from the
-documentation ranges (RFC 5737), so nothing here is anyone's real address.
+documentation ranges (RFC 5737), then the benchmarking range (RFC 2544), so nothing here is
+anyone's real address.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ RESERVED_LOW = 4   # network address, VPC router, Amazon DNS, future use
 RESERVED_HIGH = 1  # broadcast
 RESERVED = RESERVED_LOW + RESERVED_HIGH
 
-PUBLIC_RANGES = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
+# the documentation ranges first (RFC 5737: what examples show), then the benchmarking range
+# (RFC 2544's 198.18.0.0/15, 131,070 addresses): none of them is anyone's real address, and
+# together they hold an estate's load balancers and NAT gateways (762 ran out at 10,000 resources)
+PUBLIC_RANGES = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                                                   "198.18.0.0/15")]
 
 
 def network(cidr, what: str = "cidrBlock"):
@@ -51,13 +56,13 @@ def allocate_private(tx: Tx, subnet_id: str, cidr: str, holder: str) -> str:
 
 
 def allocate_public(tx: Tx, holder: str, region: str | None, *, elastic: bool = False, vpc: str | None = None) -> str:
-    taken = set(tx.public_ips())
+    """The lowest free address of the pool, now held by `holder`."""
     for net in PUBLIC_RANGES:
-        for host in net.hosts():
-            n = int(host)
-            if n not in taken:
-                tx.take_public_ip(n, holder, region, elastic, vpc)
-                return str(host)
+        first, last = int(net.network_address) + 1, int(net.broadcast_address) - 1  # its hosts
+        n = tx.lowest_free_public_ip(first)
+        if n <= last:
+            tx.take_public_ip(n, holder, region, elastic, vpc)
+            return str(ipaddress.ip_address(n))
     raise InsufficientAddresses("There are no public IPv4 addresses left in the modeled cloud's pool.",
                                 code="InsufficientAddressCapacity")
 
