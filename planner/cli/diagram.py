@@ -55,8 +55,11 @@ def register(main: click.Group):
                   help="Draw the flow from SRC to DST as `archform reach` answers it, and mark the rule that blocks it.")
     @click.option("--port", type=click.IntRange(0, 65535), default=None,
                   help="With --reach: the destination port (default: the one DST serves).")
+    @click.option("--full", is_flag=True,
+                  help="Draw every resource even past 1,500 nodes (drawn by kind per VPC otherwise: a layout of "
+                       "thousands takes Graphviz minutes).")
     @_shared
-    def diagram(path, out, fmt, with_plan, physical, instances, network, title, no_legend, reach, port, params,
+    def diagram(path, out, fmt, with_plan, physical, instances, network, title, no_legend, reach, port, full, params,
                 state_path, workspace, cloud_path, fails, ats, fors, duration, seed):
         """Draw the architecture PATH: Region > VPC > Availability Zone > Subnet, global services
         outside the regions, traffic, replication and DR pairs between them.
@@ -70,7 +73,7 @@ def register(main: click.Group):
         archform diagram web.arch --reach internet primary.orders -o why.svg
         archform diagram web.arch -o web.drawio              # editable in diagrams.net"""
         run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
-                    cloud_path, fails, ats, fors, duration, seed, reach=reach, port=port, network=network)
+                    cloud_path, fails, ats, fors, duration, seed, reach=reach, port=port, network=network, full=full)
 
     @main.command()
     @click.argument("path", default=".", type=click.Path())
@@ -138,7 +141,7 @@ def gather(path, params, state_path, workspace, cloud_path, fails, ats, fors, du
 
 
 def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend, params, state_path, workspace,
-                cloud_path, fails, ats, fors, duration, seed, reach=None, port=None, network=False):
+                cloud_path, fails, ats, fors, duration, seed, reach=None, port=None, network=False, full=False):
     from ..diagram import diagram
     from ..diagram.dot import RenderError, render, to_dot, with_imagepath
     fmt = _format(out, fmt)
@@ -148,7 +151,7 @@ def run_diagram(path, out, fmt, with_plan, physical, instances, title, no_legend
     answer = _reach_answer(desired, reach, port) if reach else None
     scene = diagram(desired, title=title if title is not None else root.name, plan=the_plan, chaos=report,
                     placements=rows, hosts=hosts, instances=instances, legend=not no_legend, reach=answer,
-                    network=network)
+                    network=network, full=full)
     text = to_dot(scene)
     if fmt == "dot":
         data = with_imagepath(text).encode("utf-8")      # `dot -Tsvg` of the file finds the icons

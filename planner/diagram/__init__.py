@@ -60,14 +60,17 @@ def build_scene(items: dict[str, Item], *, title: str = "", legend: bool = True,
 
 def diagram(desired, *, title: str = "", plan=None, chaos: dict | None = None, placements=None,
             hosts: dict | None = None, instances: bool = False, legend: bool = True, reach=None,
-            network: bool = False) -> Scene:
+            network: bool = False, full: bool = False) -> Scene:
     """The scene of an architecture, with the overlays asked for: `plan` (a Plan against the
     current state), `chaos` (an `archform-chaos` report), `placements` (rows of
     `archform sim placement`, with `hosts`), `instances` (every instance of each group), `reach`
     (an answer of `archform reach`: the flow and the rule that blocks it; the resource whose
     rule blocks it is drawn even without `network`), `network` (route tables, security groups
-    and CIDR labels)."""
+    and CIDR labels). A scene of more than `condense.LIMIT` nodes is condensed to each VPC's
+    resources by kind (Graphviz would take minutes, and the picture be unreadable), unless
+    `full`."""
     from . import overlays
+    from .condense import LIMIT, condense
     items = items_of(desired)
     if plan is not None:
         items = overlays.plan_items(items, plan)
@@ -90,6 +93,8 @@ def diagram(desired, *, title: str = "", plan=None, chaos: dict | None = None, p
         overlays.reach(scene, reach)
     if not legend:
         scene.legend = []
+    if not full and len(scene.nodes) > LIMIT:
+        scene = condense(scene)
     return scene
 
 

@@ -593,3 +593,27 @@ def test_a_direct_connect_line_is_drawn_from_on_premises():
     scene = build_scene(items_of(desired_of("hybrid_network")))
     (line,) = [e for e in scene.edges if e.head == "primary.line" and e.kind == "traffic"]
     assert (line.tail, line.ltail, line.label) == ("primary.office", "cluster_on_premises", "cross-connect at EqDC2")
+
+
+def test_a_diagram_of_thousands_is_condensed_to_each_vpcs_resources_by_kind(monkeypatch):
+    """A 10,000-resource estate's diagram was still in Graphviz after ten minutes (and its report
+    too). Past `condense.LIMIT` nodes each VPC keeps one node per kind with its count, the AZ and
+    subnet frames go, the edges join the groups; `full` draws every resource anyway."""
+    from archform.planner.diagram import condense as condensing
+    from archform.planner.diagram import diagram
+    desired = desired_of("ha_web")
+    full = diagram(desired)
+    monkeypatch.setattr(condensing, "LIMIT", 10)
+    small = diagram(desired)
+    assert {f.kind for f in small.frames.values()} == {"global", "region", "vpc", "zone"}
+    assert len(small.nodes) < len(full.nodes)
+    by_title = {n.title: n for n in small.nodes.values()}
+    assert by_title["9 × Subnet"].frame == "cluster_vpc_primary.net.vpc"  # three tiers in three AZs
+    assert by_title["3 × NAT gateway"].lines == ["net.nat_gw[us-east-1a], net.nat_gw[us-east-1b], net.nat_gw[us-east-1c]"]
+    assert all(e.tail in small.nodes and e.head in small.nodes for e in small.edges)
+    assert len({(e.tail, e.head, e.kind, e.ltail, e.lhead) for e in small.edges}) == len(small.edges)
+    assert not [e for e in small.edges if e.kind == "member"]
+    assert small.notes[-1].startswith(f"{len(full.nodes):,} nodes: drawn as each VPC's resources by kind")
+    assert len(diagram(desired, full=True).nodes) == len(full.nodes)
+    from archform.planner.diagram.dot import render
+    render(to_dot(small), "svg")  # it lays out
