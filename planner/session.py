@@ -67,6 +67,7 @@ def open_session(state_path, workspace: str = "default", cloud=None, *, command:
         if command is not None:
             session.lock(command, lock_timeout, notify)
             _note_if_new(session.store, workspace, notify)
+            _note_foreign_backups(session.store, state_path, workspace, notify)
         yield session
     finally:
         session.close()
@@ -81,6 +82,19 @@ def _note_if_new(store, workspace: str, notify) -> None:
         from archform.dsl.suggest import did_you_mean
         hint = did_you_mean(workspace, names)
         notify(f"note: workspace '{workspace}' is new: this state has {', '.join(names)}" + (f"; {hint}" if hint else ""))
+
+
+def _note_foreign_backups(store, state_path, workspace: str, notify) -> None:
+    """A state whose lineage is not its backups' (another state's file copied over this one's):
+    said before anything is planned against it, with how to get this folder's state back."""
+    from .state_backup import backups_lineage, list_backups
+    kept = backups_lineage(state_path, workspace)
+    mine = store.identity()
+    if kept and mine and mine[0] != kept:
+        newest = list_backups(state_path, workspace)[-1][0]
+        notify(f"warning: the state at {state_path} (lineage {mine[0]}) is not the one its backups beside it "
+               f"keep (lineage {kept}): was it replaced by another state's file? To get this folder's state "
+               f"back: move it aside, then `archform state restore --serial {newest}`")
 
 
 class _OnFirstUse:

@@ -302,6 +302,12 @@ class StateStore(Locking):
                 conn.execute(statement, (self.workspace,))
         remove_backups(self.path, self.workspace)
 
+    def identity(self) -> tuple[str, int] | None:
+        """This workspace's (lineage, serial), None before anything made it."""
+        with self._read() as conn:
+            row = conn.execute(self.sql.workspace, (self.workspace,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def held_elsewhere(self, provider_id: str) -> list[tuple[str, str]]:
         """(workspace, address) of each other workspace of this state that records `provider_id`."""
         with self._read() as conn:

@@ -89,6 +89,21 @@ def list_backups(state_path, workspace: str) -> list[tuple[int, Path]]:
     return sorted(out)
 
 
+def backups_lineage(state_path, workspace: str) -> str | None:
+    """The lineage of the newest backup file of `workspace` (read from the file's start, where
+    a snapshot writes it first), None without one."""
+    found = list_backups(state_path, workspace)
+    if not found:
+        return None
+    try:
+        with open(found[-1][1], "rb") as f:
+            head = f.read(200)
+    except OSError:
+        return None
+    m = re.match(rb'\{"lineage":\s*"([0-9A-Za-z-]+)"', head)
+    return m.group(1).decode() if m else None
+
+
 def remove_backups(state_path, workspace: str) -> None:
     """A deleted workspace's backup files (a workspace made again under its name is another
     state, with another lineage)."""

@@ -800,3 +800,22 @@ def test_state_list_history_and_workspace_list_speak_json_for_scripts(tmp_path):
     assert [(h["serial"], h["reason"]) for h in history] == [(1, "apply")]
     names = f.run("workspace", "list", "--format", "json", where=False, *["--state", str(tmp_path / "state.db")])
     assert json.loads(names.output) == ["prod"]
+
+
+def test_a_state_file_that_is_not_its_backups_lineage_is_said_with_the_way_back(tmp_path):
+    """Another state's state.db copied over this folder's, its backups still beside it: plan ran
+    in silence and planned to replace the other state's VPC. It is said first, with the way back
+    (move the file aside, restore the newest backup), which then plans no change."""
+    mine, theirs = Folder(tmp_path / "mine"), Folder(tmp_path / "theirs")
+    for f, bucket in ((mine, "acme-mine-logs"), (theirs, "acme-their-logs")):
+        f.path.mkdir()
+        f.apply(f.write(_TARGETED.replace("acme-tgt-logs", bucket)))
+    (mine.path / "state.db").write_bytes((theirs.path / "state.db").read_bytes())
+    plan = mine.run("plan", str(mine.path / "main.arch"))
+    assert "is not the one its backups beside it keep" in plan.output
+    assert "move it aside, then `archform state restore --serial 1`" in plan.output
+    (mine.path / "state.db").rename(tmp_path / "aside.db")
+    restored = CliRunner().invoke(main, ["state", "restore", "--serial", "1", "--state", str(mine.path / "state.db")])
+    assert restored.exit_code == 0, restored.output
+    again = mine.run("plan", str(mine.path / "main.arch"), "--detailed-exitcode")
+    assert again.exit_code == 0 and "backups beside it" not in again.output
