@@ -242,12 +242,12 @@ class PlannerModel(RuleBasedStateMachine):
         assert desired is not None and not errors, (text, [d.summary for d in errors])
         return desired
 
-    def _plan(self, desired=None, destroy=False):
+    def _plan(self, desired=None, destroy=False, targets=()):
         snapshot = self.store.read()
         if snapshot.pending:
             persist_reconcile(self.store, reconcile(snapshot, self.cloud))
             snapshot = self.store.read()
-        return make_plan(desired, snapshot, self.cloud, PlanRequest(destroy=destroy))
+        return make_plan(desired, snapshot, self.cloud, PlanRequest(targets=tuple(targets), destroy=destroy))
 
     def _edited(self):
         pass  # the configuration changed: the next plan may have changes
@@ -598,6 +598,43 @@ class PlannerModel(RuleBasedStateMachine):
         snapshot = self.store.read()
         check(not snapshot.resources, f"after destroy the state still records {sorted(snapshot.resources)}")
         self.model.moved = []
+
+    @rule(data=st.data())
+    def destroy_targeted(self, data):
+        """`destroy --target X`: X and what depends on it go, nothing X depends on, nothing else."""
+        if self.model.moved:  # a rename not applied yet: the record's address is not the target's
+            return
+        before = self.store.read().resources
+        pool = sorted(a for a, r in before.items() if r.status == "ok" and "~" not in a)
+        if not pool:
+            return
+        RULES["destroy_targeted"] += 1
+        target = data.draw(st.sampled_from(pool))
+        doomed, todo = {target}, [target]
+        while todo:  # what depends on the target, as recorded
+            a = todo.pop()
+            for other, r in before.items():
+                if a in r.deps and other not in doomed:
+                    doomed.add(other)
+                    todo.append(other)
+        plan, diags = self._plan(self._desired(), destroy=True, targets=(target,))
+        if plan is None or plan.errored:
+            check(any("prevent_destroy" in d.summary for d in diags), f"plan failed: {[d.summary for d in diags]}")
+            return
+        planned = {c.object_address for c in plan.changes if c.action is not Action.NOOP}
+        check(planned <= {a for a in doomed} | {f"{a}~deposed" for a in doomed},
+              f"destroy --target {target} plans {sorted(planned - doomed)}, which do not depend on it")
+        LOG.append(f"  destroy --target {target}: {sorted(planned)}")
+        result = apply_plan(plan, self.store, self.cloud, 10)
+        if result.failed or result.skipped:
+            self.last_errors = [f"{r.action} {r.address}: {r.error}" for r in result.failed]
+            LOG.append(f"    failed: {self.last_errors}")
+            return
+        after = self.store.read().resources
+        gone = set(before) - set(after)
+        check(gone <= doomed, f"destroy --target {target} removed {sorted(gone - doomed)}")
+        self.state_and_cloud_agree()
+        self._converge()
 
     # --- outside archform --------------------------------------------------------------------
     def _recorded(self, kinds) -> list:
