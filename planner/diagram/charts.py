@@ -156,12 +156,17 @@ def capacity_chart(report: dict) -> str:
         out.append(f'<g class="service-row" data-service="{escape(name)}">')
         if i % 2 == 0:
             out.append(f'<rect x="0" y="{_f(y0)}" width="{LEFT - 6}" height="{ROW}" fill="#F8F9FA"/>')
+        shown = name if len(name) <= 34 else name[:33] + "…"  # cut where it shows, the whole name in the title
         out.append(f'<text x="8" y="{_f(y0 + 18)}" font-size="12" font-weight="600" fill="#16191F">'
-                   f'{escape(name[:34])}</text>')
-        detail = f"{_f(s.get('nominal_capacity') or 0)} {unit} → min {_f(low)}, end {_f(end)}"
+                   f'<title>{escape(name)}</title>{escape(shown)}</text>')
+        # the numbers in the room the label column has: the capacity line, then what was served (it
+        # was cut at 46 characters, "served 95.3" without its %)
+        from archform.providers.simulated.chaos.report import unit_for
+        nominal = s.get("nominal_capacity") or 0
+        detail = f"{_f(nominal)} {unit_for(unit, nominal)} → min {_f(low)}, end {_f(end)}"
         if served is not None:
-            detail += f" · served {served * 100:.1f}%"
-        out.append(f'<text x="8" y="{_f(y0 + 33)}" font-size="10" fill="#545B64">{escape(detail[:46])}</text>')
+            detail += f" · {served * 100:.1f}% served" if len(detail) <= 30 else f" · {served * 100:.0f}%"
+        out.append(f'<text x="8" y="{_f(y0 + 33)}" font-size="10" fill="#545B64">{escape(detail)}</text>')
         out.append(f'<line x1="{LEFT}" y1="{_f(base)}" x2="{WIDTH - RIGHT}" y2="{_f(base)}" stroke="#D5DBDB"/>')
         area = points + [f"{_f(_x(duration, duration))},{_f(base)}", f"{_f(_x(series[0][0], duration))},{_f(base)}"]
         out.append(f'<polygon points="{" ".join(area)}" fill="{colour}" fill-opacity="0.12"/>')

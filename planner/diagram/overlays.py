@@ -148,7 +148,8 @@ def chaos(scene: Scene, report: dict) -> None:
             node.state = "impaired" if _plain(node) else node.state
             states.add(node.state)
             unit = svc.get("capacity_unit") or ""
-            worst = f"{_num(low)}/{_num(nominal)} {unit} at worst"
+            from archform.providers.simulated.chaos.report import unit_for
+            worst = f"{_num(low)}/{_num(nominal)} {unit_for(unit, nominal)} at worst"
             node.note = f"{node.note}; {worst}" if node.note.startswith("hit at") else node.note or worst
     # failovers: from where to where; several between the same two places (two databases' AZ
     # failovers) are one edge with a line each, naming what moved, not edges drawn over each other

@@ -193,3 +193,14 @@ def test_the_report_gives_the_findings_archform_check_gives(tmp_path):
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))
     assert "0 high, 1 medium, 1 low; 1 suppressed with a reason" in page
     assert "suppressed: a lab, torn down nightly" in page
+
+
+def test_the_capacity_chart_says_what_was_served_whole_and_one_unit_in_the_singular(in_tmp):
+    """The chart's row labels were cut at 46 characters ("served 95.3", its % lost) and said
+    "1 instances"."""
+    html, _ = make_report(in_tmp, "dr_warm_standby", "--chaos", "region:us-east-1")
+    chart = re.search(r'<svg[^>]*id="capacity-chart".*?</svg>', html, re.S).group(0)
+    details = re.findall(r'fill="#545B64">([^<]*→[^<]*)<', chart)
+    assert details and all(re.search(r"· \d+(\.\d)?%( served)?$", d) for d in details), details
+    assert "1 instance → min 1, end 3 · 98.3% served" in details
+    assert not [d for d in details if d.startswith("1 ") and d.split(" →")[0].endswith("s")]

@@ -166,7 +166,7 @@ def render_text(doc: dict) -> str:
         more = " …" if len(steps) > 8 else ""
         rows.append((name, svc["kind"], f"{svc['served_fraction'] * 100:.2f}%",
                      f"down {units.span(svc['outage_seconds'])}" if svc["outage_seconds"] else "",
-                     f"{_num(svc['nominal_capacity'])} {_unit(svc['capacity_unit'], svc['nominal_capacity'])}"
+                     f"{_num(svc['nominal_capacity'])} {unit_for(svc['capacity_unit'], svc['nominal_capacity'])}"
                      + (f" → {changes}{more}" if changes else "")))
     out.extend(_columns(rows))
     if subnets:
@@ -236,7 +236,7 @@ def render_text(doc: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def _unit(unit: str, n: float) -> str:
+def unit_for(unit: str, n: float) -> str:
     """`1 instance`, `1 storage copy`, `1 subnet AZ`: the unit's last word in the singular for one."""
     if n != 1 or not unit.endswith("s"):
         return unit
