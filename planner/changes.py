@@ -224,6 +224,8 @@ class Plan:
     targets: tuple[str, ...] = ()
     sensitive_outputs: frozenset = frozenset()            # outputs made from a secret
     sensitive_params: frozenset = frozenset()             # params declared sensitive
+    output_values: dict = field(default_factory=dict)     # name -> (recorded, after, known now);
+    # what `plan` shows (not saved in a plan file: `apply` records what the configuration says)
 
     @property
     def summary(self) -> Summary:

@@ -18,7 +18,7 @@ from archform.dsl.desired import Desired
 from . import graph as change_graph, intents
 from .changes import Action, Drift, Plan, PlanMode
 from .diff import DiffOptions, diff
-from .references import rename_refs
+from .references import is_format, refs_in, rename_refs, resolve
 from .state import ObjectKey, Snapshot, StateResource, Status
 
 
@@ -177,7 +177,55 @@ def make_plan(desired: Desired | None, snapshot: Snapshot, provider, request: Pl
     renamed = {c.previous_address: c.address for c in changes if c.previous_address}
     plan.outputs = {n: (rename_refs((snapshot.outputs.get(n) or {}).get("config"), renamed), after.get(n))
                     for n in sorted(names)}
+    plan.output_values = output_values(plan.outputs, snapshot, changes)
     return plan, diags
+
+
+class _Later(Exception):
+    """A value the apply makes or changes: known only after it."""
+
+
+def output_values(outputs: dict, snapshot: Snapshot, changes) -> dict:
+    """name -> (the value recorded, the value after the apply, whether that is known now): an
+    output reads what exists as the state records it (refreshed), or what an update sets; what
+    is created or replaced, or an attribute an update changes without saying to what, is known
+    after apply."""
+    planned = {c.address: c for c in changes if c.deposed is None}
+
+    def lookup(address: str, attr: str | None):
+        c = planned.get(address)
+        r = snapshot.resources.get(c.previous_address or address) if c is not None else snapshot.resources.get(address)
+        if c is not None and c.action is not Action.NOOP:
+            if c.action is not Action.UPDATE:
+                raise _Later(address)
+            if attr not in (None, "id"):
+                if attr in c.after_unknown:
+                    raise _Later(address)
+                if attr in (c.after or {}):
+                    value = (c.after or {})[attr]
+                    if refs_in(value) or is_format(value):
+                        raise _Later(address)
+                    return value
+        if r is None:
+            raise _Later(address)
+        if attr is None or attr == "id":
+            return r.id
+        for where in (r.outputs or {}, r.applied or {}):
+            if attr in where:
+                return where[attr]
+        raise _Later(address)
+
+    out = {}
+    for name, (_, config) in outputs.items():
+        before = (snapshot.outputs.get(name) or {}).get("value")
+        if config is None:
+            out[name] = (before, None, True)
+            continue
+        try:
+            out[name] = (before, resolve(config, lookup), True)
+        except _Later:
+            out[name] = (before, None, False)
+    return out
 
 
 def _postconditions_held(changes, snapshot: Snapshot) -> list[Diagnostic]:

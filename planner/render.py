@@ -79,24 +79,27 @@ def text(plan: Plan, colour: bool = False, summary: bool = False, verbose: bool 
             else:
                 out.extend(_change_lines(entry, style, verbose))
             out.append("")
-    if plan.output_changes():
+    rows = _output_rows(plan)
+    if any(action != "no-op" for action, *_ in rows.values()):
         if not summary:
             out.append("Changes to outputs:")
-        for name, (before, after) in sorted(plan.outputs.items()):
-            if before == after:
+        for name, (action, before, after, known) in rows.items():
+            if action == "no-op":
                 continue
+            sign = {"create": "+", "delete": "-", "update": "~"}[action]
             if name in plan.sensitive_outputs:
-                before = SHOWN if before is not None else None
-                after = SHOWN if after is not None else None
-                sign = "+" if before is None else "-" if after is None else "~"
                 out.append(f"  {style(sign, sign)} {name} = (sensitive)")
                 continue
-            if before is None:
-                out.append(f"  {style('+', '+')} {name} = {value_text(after)}")
-            elif after is None:
+            # an output made from what the apply makes says so, as a resource's attribute does
+            shown = value_text(after) if known else value_text(plan.outputs[name][1], True)
+            if action == "create":
+                out.append(f"  {style('+', '+')} {name} = {shown}")
+            elif action == "delete":
                 out.append(f"  {style('-', '-')} {name} = {value_text(before)}")
+            elif known and before == after:  # what changed is how it is written
+                out.append(f"  {style('~', '~')} {name} = {shown} (the same value, from a new expression)")
             else:
-                out.append(f"  {style('~', '~')} {name} = {value_text(before)} → {value_text(after)}")
+                out.append(f"  {style('~', '~')} {name} = {value_text(before)} → {shown}")
         out.append("")
     destroys = [c for c in changes if c.action in (Action.DELETE, Action.REPLACE)]
     if destroys and not summary and len(changes) > 1:
@@ -249,19 +252,11 @@ def to_json(plan: Plan) -> dict:
               "change": {"actions": ["delete"] if d.after is None else ["update"], "before": d.before,
                          "after": d.after, "changed": list(d.changed)}} for d in plan.drift]
     outputs = {}
-    for name, (before, after) in sorted(plan.outputs.items()):
-        if before is None and after is not None:
-            actions = ["create"]
-        elif after is None and before is not None:
-            actions = ["delete"]
-        elif before == after:
-            actions = ["no-op"]
-        else:
-            actions = ["update"]
-        outputs[name] = {"actions": actions, "before": before, "after": after}
+    for name, (action, before, after, known) in _output_rows(plan).items():
+        outputs[name] = {"actions": [action], "before": before, "after": after, "after_unknown": not known}
         if name in plan.sensitive_outputs:
             outputs[name].update(before=None, after=None, before_sensitive=before is not None,
-                                 after_sensitive=after is not None)
+                                 after_sensitive=after is not None or not known)
     return {
         "format_version": FORMAT_VERSION,
         "plan_mode": plan.mode,
@@ -277,6 +272,28 @@ def to_json(plan: Plan) -> dict:
         "order": [[str(op) for op in wave] for wave in plan.order],
         "summary": plan.summary.json(),
     }
+
+
+def _output_rows(plan: Plan) -> dict:
+    """name -> (action, value before, value after, whether that is known now), in name order.
+    An output changes when its configuration does, or when what it reads does (a replaced
+    resource's id is known after apply; refreshed drift changes its value). A plan without
+    values (one read from a file) compares the configurations."""
+    rows = {}
+    for name, (was, will) in sorted(plan.outputs.items()):
+        before, after, known = plan.output_values.get(name, (was, will, True))
+        if was is None and will is None:
+            continue
+        if was is None:
+            action = "create"
+        elif will is None:
+            action = "delete"
+        elif was != will or not known or before != after:
+            action = "update"
+        else:
+            action = "no-op"
+        rows[name] = (action, before, after, known)
+    return rows
 
 
 def _configuration(plan: Plan) -> dict:

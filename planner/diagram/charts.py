@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from html import escape
 
+from archform.providers.simulated.chaos.report import unit_for
+
 FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
 WIDTH = 960
 LEFT = 250          # room for the row labels
@@ -161,7 +163,6 @@ def capacity_chart(report: dict) -> str:
                    f'<title>{escape(name)}</title>{escape(shown)}</text>')
         # the numbers in the room the label column has: the capacity line, then what was served (it
         # was cut at 46 characters, "served 95.3" without its %)
-        from archform.providers.simulated.chaos.report import unit_for
         nominal = s.get("nominal_capacity") or 0
         detail = f"{_f(nominal)} {unit_for(unit, nominal)} → min {_f(low)}, end {_f(end)}"
         if served is not None:

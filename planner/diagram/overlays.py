@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from archform.providers.simulated.chaos.report import unit_for
+
 from .legend import chaos_legend, plan_legend
 from .nesting import region_frame
 from .scene import Edge, Frame, Item, Node, Scene, ref, refs
@@ -148,7 +150,6 @@ def chaos(scene: Scene, report: dict) -> None:
             node.state = "impaired" if _plain(node) else node.state
             states.add(node.state)
             unit = svc.get("capacity_unit") or ""
-            from archform.providers.simulated.chaos.report import unit_for
             worst = f"{_num(low)}/{_num(nominal)} {unit_for(unit, nominal)} at worst"
             node.note = f"{node.note}; {worst}" if node.note.startswith("hit at") else node.note or worst
     # failovers: from where to where; several between the same two places (two databases' AZ

@@ -143,3 +143,35 @@ def test_a_plan_of_a_hundred_resources_reads_in_under_seven_hundred_lines(tmp_pa
     print(f"{added} resources: {len(lines)} lines")
     assert added > 100 and len(lines) < 700
     assert "      + launch" in r.output and "hibernation" not in r.output  # a block lists what was written
+
+
+def test_outputs_are_planned_as_values_and_what_the_apply_makes_is_known_after_apply(bench):
+    """An output of a resource's id is not known until the apply: the text says so as it does
+    for a resource's attribute, and the JSON marks it after_unknown (it gave an internal
+    `{"$ref": ...}` as its value, before and after). Once applied the JSON gives the values; an
+    output whose resource is replaced changes, to a value known after apply."""
+    src = NETWORK + 'output vpc_id = primary.main.id\noutput cidr = primary.main.cidr\n'
+    plan = bench.plan(src)
+    text = render.text(plan).splitlines()
+    assert "  + vpc_id = primary.main.id (known after apply)" in text
+    assert '  + cidr = "10.0.0.0/16"' in text
+    outputs = render.to_json(plan)["output_changes"]
+    assert outputs["vpc_id"] == {"actions": ["create"], "before": None, "after": None, "after_unknown": True}
+    assert outputs["cidr"] == {"actions": ["create"], "before": None, "after": "10.0.0.0/16",
+                               "after_unknown": False}
+    bench.apply(src)
+    again = render.to_json(bench.plan(src))["output_changes"]
+    vpc_id = again["vpc_id"]["before"]
+    assert vpc_id.startswith("vpc-")
+    assert again["vpc_id"] == {"actions": ["no-op"], "before": vpc_id, "after": vpc_id, "after_unknown": False}
+    # a new CIDR replaces the VPC: both outputs change, the id to what the apply makes
+    moved = src.replace('cidr = "10.0.0.0/16"', 'cidr = "10.1.0.0/16"').replace('"10.0.', '"10.1.')
+    plan = bench.plan(moved)
+    outputs = render.to_json(plan)["output_changes"]
+    assert outputs["vpc_id"] == {"actions": ["update"], "before": vpc_id, "after": None, "after_unknown": True}
+    text = render.text(plan).splitlines()
+    assert f'  ~ vpc_id = "{vpc_id}" → primary.main.id (known after apply)' in text
+    # the same value written another way is said to be the same
+    literal = src.replace("output vpc_id = primary.main.id", f'output vpc_id = "{vpc_id}"')
+    text = render.text(bench.plan(literal)).splitlines()
+    assert f'  ~ vpc_id = "{vpc_id}" (the same value, from a new expression)' in text
