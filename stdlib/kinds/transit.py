@@ -338,6 +338,25 @@ def route_issues(graph: Graph, vpc: str, path: tuple, destination, tgw: View) ->
                     related=(Related(mine[0].address, (), "the VPC's attachment"),),
                     help="propagate the destination's attachment to the route table associated with this one, or "
                          "add a static route there (notes §24.10)")
+        return
+    # a blackhole as specific as the best route on (or more) drops it: the longest prefix wins,
+    # and a static route (a blackhole is one) wins over a propagated one of the same length
+    best = max((n.prefixlen for n in ahead if dest.version == n.version and dest.subnet_of(n)), default=-1)
+    holes = [(b, t) for b, t in _blackholes(graph, mine[0]) if dest.version == b.version and dest.subnet_of(b)
+             and b.prefixlen >= best]
+    if holes:
+        hole, table = max(holes, key=lambda h: h[0].prefixlen)
+        yield Issue(f"transit gateway route table '{table.address}' blackholes {hole}, so the hub drops "
+                    f"what this route sends to {dest}", path, severity="warning",
+                    related=(Related(table.address, (), "the blackhole route"),),
+                    help="remove the blackhole route, or make this route's destination one the hub forwards")
+
+
+def _blackholes(graph: Graph, attachment: View) -> list:
+    """The blackhole routes of the route tables an attachment is associated with: (range, table)."""
+    return [(r.destination.network, t) for t in graph.of_kind("transit_gateway_route_table")
+            if attachment.address in {getattr(a, "address", None) for a in t.get("associations") or []}
+            for r in t.get("route") or [] if isinstance(r.destination, v.Cidr) and r.blackhole is True]
 
 
 def _implicit(graph: Graph, tgw: str) -> list:

@@ -124,3 +124,25 @@ def test_flow(case, snapshot):
     answer = answer_of(text, src, dst)
     assert answer.reachable is expected, rendered(answer)
     assert rendered(answer) == snapshot
+
+
+@pytest.mark.parametrize("blackhole, warned", [
+    ("10.3.0.0/16", True),     # as wide as the propagated route, and static: it wins
+    ("10.3.1.0/24", True),     # more specific: it wins
+    ("10.3.1.0/25", False),    # inside the destination: part of it is dropped, reach says which
+    ("10.3.99.0/24", False),   # elsewhere
+])
+def test_validate_says_a_route_into_a_transit_gateway_blackhole_is_dropped(blackhole, warned):
+    """validate's transit gateway route check followed the hub's forwarding routes and ignored its
+    blackholes: a VPC route to a range the hub's table blackholes was said to go on (reach was
+    right: the hub drops it)."""
+    extra = TABLES % (f"route {{ destination = {blackhole}, blackhole = true }}", "att_a") + '''
+  route_table rta_c {
+    vpc = a
+    route { destination = 10.3.1.0/24, target = hub }
+  }'''
+    _, diags = resolve_text(hub(OWN, extra=extra), "main.arch")
+    said = [d.summary for d in diags if "blackholes" in d.summary]
+    assert said == ([f"east.rta_c: transit gateway route table 'east.from_a' blackholes {blackhole}, so the hub "
+                     "drops what this route sends to 10.3.1.0/24"] if warned else [])
+    assert not any(d.is_error for d in diags)
