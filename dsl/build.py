@@ -10,7 +10,7 @@ from . import ast, redact
 from . import values as v
 from .desired import Lifecycle
 from .policy import CONDITION_BLOCKS
-from .diagnostics import Label, Span, error, with_callers
+from .diagnostics import Label, Span, error, warning, with_callers
 from .evaluate import EvalError, fail
 from .kind_fields import (attr_help, entry_key, field_for, is_list, nested_model, owner_of, short, user_names,
                           value_at, kind_phrase, word_like)
@@ -53,6 +53,7 @@ class Building(ResolverState):
         inst.written = set(attrs) | set(_nested_paths(attrs))
         try:
             inst.model = cls.model_validate(attrs, context={"region": inst.scope.region})
+            self._secret_in_plain_text(inst, cls)
         except ValidationError as e:
             callers = self.callers_of(inst) if self.module_of_scope else ()
             for d, key in self._validation_diagnostics(e, inst, cls, attrs, failed):
@@ -64,6 +65,24 @@ class Building(ResolverState):
             self.diags.append(error(f"internal error while checking {inst.address}: {type(e).__name__}: {e}",
                                     inst.group.block.header_span, help="please report this"))
             inst.broken = True
+
+    def _secret_in_plain_text(self, inst: Instance, cls):
+        """A secret written into what AWS keeps in plain text (a tag, a description, user data, a
+        function's environment): anyone allowed to describe the resource reads it, and so does
+        the modeled cloud's store. The kind's own secret attributes (a master password) are kept
+        apart, by AWS and by archform; only they should carry one."""
+        plain = sorted(inst.sensitive - set(getattr(cls, "sensitive", ()) or ()))
+        if not plain:
+            return
+        body = inst.group.block.body
+        callers = self.callers_of(inst) if self.module_of_scope else ()
+        for key in plain:
+            span = next((e.span for e in body if entry_key(e, cls) == key), inst.group.block.header_span)
+            self.diags.append(with_callers(warning(
+                f"{inst.address}: '{key}' is made from a secret, and AWS keeps it in plain text "
+                "(anyone allowed to describe the resource reads it)", span,
+                help="keep the secret in a `secret` (Secrets Manager) and pass its ARN; if the value is not "
+                     "secret, say so with nonsensitive(...)"), callers))
 
     def _evaluate_entries(self, body, env: EvalEnv, cls, inst: Instance, path: tuple, top: bool):
         """Evaluate the attributes and nested blocks of a block body into a dict."""

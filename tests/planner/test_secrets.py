@@ -231,6 +231,42 @@ def test_secrets_are_followed_through_lets_attributes_modules_and_outputs(tmp_pa
     assert tags["attributes"]["tags"] is None and tags["sensitive"] == ["tags"]
 
 
+def test_a_secret_written_where_aws_keeps_plain_text_is_a_warning_at_its_place(tmp_path):
+    """A tag made from a secret is kept in plain text by AWS (and by the modeled cloud, which
+    keeps only the kind's own secrets as fingerprints): validate said nothing. Now a warning on
+    the attribute, inside a module with the use that made it; a master password (the kind's own
+    secret) and a nonsensitive() value are not warned."""
+    (tmp_path / "tagged.arch").write_text('param label: string\nvpc main { cidr = 10.0.0.0/16, tags = { n = label } }\n')
+    (tmp_path / "main.arch").write_text('''use "./tagged.arch" as tagged
+sensitive param pw: string
+region "us-east-1" as primary {
+  vpc main { cidr = 10.0.0.0/16, tags = { secret = "x-${pw}" } }
+  vpc fine { cidr = 10.1.0.0/16, tags = { size = nonsensitive(length(pw)) } }
+  tagged inner { label = pw }
+  subnet a { vpc = fine, cidr = 10.1.1.0/24, az = "us-east-1a" }
+  subnet b { vpc = fine, cidr = 10.1.2.0/24, az = "us-east-1b" }
+  rds db {
+    engine = postgres
+    instance_class = db.m5.large
+    subnets = [a, b]
+    master_password = pw
+    manage_master_password = false
+  }
+}
+''')
+    desired, diags = resolve(tmp_path / "main.arch", {"pw": SECRET})
+    assert not [d for d in diags if d.is_error], diags
+    said = sorted((d.summary, d.span.start_line, [c.span.start_line for c in d.labels])
+                  for d in diags if "plain text" in d.summary)
+    assert said == [
+        ("primary.inner.main: 'tags' is made from a secret, and AWS keeps it in plain text (anyone allowed to "
+         "describe the resource reads it)", 2, [6]),
+        ("primary.main: 'tags' is made from a secret, and AWS keeps it in plain text (anyone allowed to "
+         "describe the resource reads it)", 4, []),
+    ]
+    assert all(SECRET not in d.summary + d.help for d in diags)
+
+
 LEAKY = """
 sensitive param pw: string
 sensitive param n: number
