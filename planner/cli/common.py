@@ -137,20 +137,39 @@ def root_of(path: str) -> Path:
     return roots[0]
 
 
-def resolve_or_exit(ctx: Context, path: str, params, defer: bool = False) -> object:
+def resolve_or_exit(ctx: Context, path: str, params, defer: bool = False, on_error=None) -> object:
     """The resolved configuration PATH names (reusing a cached resolution when its sources
     are unchanged), its warnings printed (or, with `defer`, kept in ctx.deferred for after the
-    plan: `echo_deferred`); errors printed, and exit 1."""
+    plan: `echo_deferred`); errors printed (by `on_error(diags)` if given: `plan --format json`
+    gives them as JSON), and exit 1."""
     from archform.dsl.resolved_cache import resolve_reusing
     desired, diags = resolve_reusing(root_of(path), parse_params(params), allow=allowed_paths())
     if any(d.is_error for d in diags) or desired is None:
-        echo_diagnostics(ctx, diags)
+        if on_error is not None:
+            on_error(diags)
+        else:
+            echo_diagnostics(ctx, diags)
         sys.exit(1)
     if defer:
         ctx.deferred = list(diags)
     else:
         echo_diagnostics(ctx, diags, summary=False)
     return desired
+
+
+def existing_workspace(store, state_path, workspace):
+    """A command that only reads names a workspace the state has (a typo is not an empty one):
+    else one line with the closest name and the workspaces there are, and exit 1."""
+    names = store.workspaces()
+    if workspace in names:
+        return
+    store.close()
+    from archform.dsl.suggest import did_you_mean
+    hint = did_you_mean(workspace, names)
+    click.echo(f"error: the state at {state_path} has no workspace '{workspace}'" + (f"; {hint}" if hint else ""),
+               err=True)
+    click.echo(f"  its workspaces: {', '.join(names) or 'none yet'} (archform workspace list)", err=True)
+    sys.exit(1)
 
 
 def write_output(path, data: bytes | str) -> None:

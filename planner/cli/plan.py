@@ -99,15 +99,7 @@ def register(main: click.Group):
     def plan(ctx: Context, path, params, state_path, workspace, cloud_path, lock_timeout, targets, replace, refresh,
              out, fmt, summary, verbose, destroy, refresh_only, detailed_exitcode):
         """Show what apply would change, and why."""
-        if fmt == "json":
-            from archform.dsl.resolved_cache import resolve_reusing
-            from .common import allowed_paths, parse_params, root_of
-            desired, diags = resolve_reusing(root_of(path), parse_params(params), allow=allowed_paths())
-            if desired is None or any(d.is_error for d in diags):
-                _json_errors(diags)
-            ctx.deferred = list(diags)
-        else:
-            desired = resolve_or_exit(ctx, path, params, defer=True)
+        desired = resolve_or_exit(ctx, path, params, defer=True, on_error=_json_errors if fmt == "json" else None)
         with _session(state_path, workspace, cloud_path, "plan", lock_timeout) as session:
             the_plan = _make_plan(ctx, session, desired, targets, replace, destroy, refresh, refresh_only, fmt=fmt)
         _print_plan(ctx, the_plan, fmt, summary, verbose)
@@ -196,8 +188,8 @@ def register(main: click.Group):
             click.echo("No outputs: nothing has been applied yet.", err=True)
             sys.exit(1)
         store = open_state(state_path, workspace, readonly=True)
-        from .state import _existing
-        _existing(store, state_path, workspace)
+        from .common import existing_workspace
+        existing_workspace(store, state_path, workspace)
         try:
             recorded = store.read(unsealed=False).outputs
         finally:

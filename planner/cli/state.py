@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .common import note
+from .common import existing_workspace, note
 from .options import format_option, lock_timeout_option, state_option, workspace_option
 
 
@@ -22,20 +22,6 @@ def _store(state_path, workspace, readonly=False):
         click.echo(f"error: no state at {state_path}", err=True)
         sys.exit(1)
     return open_state(state_path, workspace, readonly=readonly)
-
-
-def _existing(store, state_path, workspace):
-    """A command that only reads names a workspace the state has (a typo is not an empty one)."""
-    names = store.workspaces()
-    if workspace in names:
-        return
-    store.close()
-    from archform.dsl.suggest import did_you_mean
-    hint = did_you_mean(workspace, names)
-    click.echo(f"error: the state at {state_path} has no workspace '{workspace}'" + (f"; {hint}" if hint else ""),
-               err=True)
-    click.echo(f"  its workspaces: {', '.join(names) or 'none yet'} (archform workspace list)", err=True)
-    sys.exit(1)
 
 
 def _locked(store, command, timeout=0.0):
@@ -58,7 +44,7 @@ def register(main: click.Group):
     def list_(state_path, workspace, fmt):
         """Every recorded address, with its kind and id."""
         store = _store(state_path, workspace, readonly=True)
-        _existing(store, state_path, workspace)
+        existing_workspace(store, state_path, workspace)
         try:
             snap = store.read(unsealed=False)
         finally:
@@ -79,7 +65,7 @@ def register(main: click.Group):
     def show(address, state_path, workspace):
         """One resource's record as JSON."""
         store = _store(state_path, workspace, readonly=True)
-        _existing(store, state_path, workspace)
+        existing_workspace(store, state_path, workspace)
         try:
             snap = store.read(unsealed=False)
         finally:
@@ -153,7 +139,7 @@ def register(main: click.Group):
     def history(state_path, workspace, fmt):
         """The snapshots kept after each apply or edit (the newest $ARCHFORM_STATE_HISTORY)."""
         store = _store(state_path, workspace, readonly=True)
-        _existing(store, state_path, workspace)
+        existing_workspace(store, state_path, workspace)
         try:
             kept = store.history()
         finally:
@@ -172,7 +158,7 @@ def register(main: click.Group):
     def pull(serial, state_path, workspace):
         """The whole state (or a past snapshot) as JSON."""
         store = _store(state_path, workspace, readonly=True)
-        _existing(store, state_path, workspace)
+        existing_workspace(store, state_path, workspace)
         try:
             doc = store.history_snapshot(serial) if serial is not None else store.read(unsealed=False).json()
         finally:
@@ -210,7 +196,7 @@ def register(main: click.Group):
     def ws_delete(name, state_path, lock_timeout):
         """Remove an empty workspace (a mistyped -w made it): its records must be gone first."""
         store = _store(state_path, name)
-        _existing(store, state_path, name)
+        existing_workspace(store, state_path, name)
         _locked(store, "workspace delete", lock_timeout)
         try:
             store.delete_workspace()
