@@ -77,6 +77,18 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
         self.module_of_scope: dict[int, Instance] = {}  # a module instance's top scope → the instance
         self.region_spans: dict = {}  # region name -> its first block's `region "..." as alias` (account-level findings)
 
+    def _made_first(self) -> dict:
+        """(region, kind) -> the resources made before every resource of that kind in that
+        region though none refers to them (`Kind.orders_before`: a quota increase before what
+        counts against it)."""
+        out: dict = {}
+        for inst in self.resources:
+            if inst.model is None:
+                continue
+            for kind in inst.model.orders_before():
+                out.setdefault((inst.scope.region, kind), set()).add(inst.address)
+        return out
+
     def callers_of(self, inst: Instance) -> tuple:
         """The module instances `inst` is declared in, innermost first: (address, the span of the
         block that uses the module) — where a mistake inside a module may be fixed."""
@@ -195,12 +207,14 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
         self.run_policy()
         outputs = self._outputs(ctx)
         resources = {}
+        first = self._made_first()
         for inst in self.resources:
             if inst.model is None:
                 continue
             dumped = inst.model.model_dump(mode="json", by_alias=True)
             dumped.pop("kind", None)
-            deps = tuple(sorted(d for d in inst.deps if d in self.by_address and d != inst.address))
+            deps = tuple(sorted({d for d in inst.deps if d in self.by_address and d != inst.address}
+                                | first.get((inst.scope.region, inst.kind), set())))
             resources[inst.address] = Resource(
                 address=inst.address, kind=inst.kind, name=inst.group.name, key=inst.key,
                 region=inst.scope.region, attrs=dumped, deps=deps, lifecycle=inst.lifecycle,

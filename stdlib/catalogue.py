@@ -134,6 +134,7 @@ INDEX: dict[str, str] = {
     "dms_replication_instance": "dms",
     "dms_endpoint": "dms",
     "dms_replication_task": "dms",
+    "service_quota": "quotas",
 }
 
 

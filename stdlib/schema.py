@@ -88,6 +88,11 @@ class Kind(BaseModel):
     def check(self, me: "View", graph: "Graph") -> Iterable[Issue]:
         return ()
 
+    def orders_before(self) -> tuple[str, ...]:
+        """Kinds whose resources in this one's region are made after it, though none refers
+        to it (a quota increase before what counts against it)."""
+        return ()
+
     @classmethod
     def kind_name(cls) -> str:
         return cls.model_fields["kind"].default

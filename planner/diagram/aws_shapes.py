@@ -110,6 +110,7 @@ SHAPES: dict[str, tuple[str, str]] = {
     "route_table": ("shape", "route_table"),
     "s3_bucket": ("shape", "bucket"),
     "scp": ("shape", "organizations_organizational_unit"),
+    "service_quota": ("resIcon", "trusted_advisor"),  # the library has no Service Quotas icon
     "secret": ("resIcon", "secrets_manager"),
     "security_group": ("shape", "generic_firewall"),
     "shield_protection": ("shape", "shield_shield_advanced"),

@@ -43,6 +43,7 @@ ICONS: dict[str, str] = {
     "config_rule": "management-cloudwatch-rule.png",
     "customer_gateway": "network-vpc-customer-gateway.png",
     "dashboard": "management-cloudwatch.png",
+    "service_quota": "management-trusted-advisor-checklist-fault-tolerant.png",  # Trusted Advisor checks service limits
     "dms_endpoint": "database-database-migration-service.png",
     "dms_replication_instance": "database-database-migration-service.png",
     "dms_replication_task": "database-database-migration-service.png",

@@ -212,6 +212,12 @@ def _scp(a):
     return [f"on {', '.join(str(t) for t in targets)}" if targets else "attached to nothing"]
 
 
+def _quota(a):
+    from archform.stdlib.kinds.quotas import QUOTAS
+    q = QUOTAS.get(a.get("quota"))
+    return [f"{q.title}: {a.get('value')} (default {q.default})" if q else str(a.get("quota"))]
+
+
 def _nacl(a):
     return [f"{len(a.get('ingress') or [])} in / {len(a.get('egress') or [])} out rules"]
 
@@ -456,7 +462,7 @@ _DETAILS = {
     "dynamodb_table": _dynamo, "s3_bucket": _s3, "dns_record": _record, "cloudfront": _cdn,
     "global_accelerator": _ga, "security_group": _sg, "target_group": _tg, "instance": _instance,
     "dr_plan": _dr, "health_check": _health, "certificate": _cert, "ebs_volume": _ebs, "efs": _efs,
-    "vpc_endpoint": _endpoint, "placement_group": _placement, "iam_role": _role, "iam_user": _user, "iam_group": _group, "scp": _scp, "network_acl": _nacl,
+    "vpc_endpoint": _endpoint, "placement_group": _placement, "iam_role": _role, "iam_user": _user, "iam_group": _group, "scp": _scp, "service_quota": _quota, "network_acl": _nacl,
     "route_table": _routes, "nat_gateway": _nat, "dns_zone": _zone, "subnet": _cidr, "vpc": _cidr,
     "launch_template": _instance, "sqs_queue": _queue, "sns_topic": _topic, "lambda_function": _function,
     "lambda_event_source": _mapping, "kinesis_stream": _stream, "firehose": _firehose,

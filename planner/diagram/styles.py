@@ -143,6 +143,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "flow_log": ("management", "VPC flow log", True),
     "config_recorder": ("management", "AWS Config recorder", False),
     "config_rule": ("management", "AWS Config rule", True),
+    "service_quota": ("management", "Service quota", True),
     "network_firewall": ("security", "Network Firewall", False),
     "firewall_policy": ("security", "Firewall policy", True),
     "firewall_rule_group": ("security", "Firewall rule group", True),

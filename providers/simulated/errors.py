@@ -22,6 +22,7 @@ NOT_FOUND_CODE = {
     "vpc_endpoint": "InvalidVpcEndpointId.NotFound",
     "network_interface": "InvalidNetworkInterfaceID.NotFound",
     "placement_group": "InvalidPlacementGroup.Unknown",
+    "service_quota": "NoSuchResourceException",
     "autoscaling_group": "ValidationError",
     "load_balancer": "LoadBalancerNotFound",
     "target_group": "TargetGroupNotFound",

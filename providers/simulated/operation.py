@@ -48,6 +48,12 @@ class Op:
     def seed(self) -> int:
         return self.tx.seed
 
+    def limit(self, name: str, region: str | None) -> int:
+        """An account quota in `region`: what the account raised it to (a `service_quota`
+        applied), else the provider's value (AWS's default unless opened with others)."""
+        raised = self.tx.quota(region, name)
+        return max(self.limits[name], raised) if raised is not None else self.limits[name]
+
     def number(self) -> int:
         return self.tx.next_number()
 

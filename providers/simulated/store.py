@@ -278,6 +278,17 @@ class Tx:
         if self._counter is not None and self._counter != self._counter_read:
             self.conn.execute("UPDATE meta SET value = ? WHERE key = 'counter'", (str(self._counter),))
 
+    # --- the account's raised quotas ---------------------------------------------------------------
+
+    def quota(self, region: str | None, name: str) -> int | None:
+        """A quota the account had raised in `region` (a `service_quota` applied), or None."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (f"quota:{region}:{name}",)).fetchone()
+        return int(row[0]) if row else None
+
+    def set_quota(self, region: str | None, name: str, value: int):
+        self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                          (f"quota:{region}:{name}", str(int(value))))
+
     # --- records ----------------------------------------------------------------------------------
 
     def get(self, id: str) -> Record | None:

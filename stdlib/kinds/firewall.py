@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from archform.dsl import values as v
 from archform.stdlib.kinds.network import INTERNET, duplicates, subnet_issues, vpc_of
+from archform.stdlib.kinds.quotas import increase_hint, quota
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Enum, IntRange, Port, PortRange, Ref, Str, Tags, Validated, fail
 
@@ -148,9 +149,11 @@ class SecurityGroup(Kind):
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         for direction in ("ingress", "egress"):
             rules = getattr(self, direction)
-            if len(rules) > 60:
-                yield Issue(f"a security group has at most 60 {direction} rules by default, this one has {len(rules)}",
-                            (direction,), severity="warning", help="request a quota increase or split the rules over several groups")
+            limit = quota(graph, me.region, "rules_per_security_group")
+            if len(rules) > limit:
+                yield Issue(f"a security group has at most {limit} {direction} rules" + (" by default" if limit == 60 else "")
+                            + f", this one has {len(rules)}", (direction,), severity="warning",
+                            help="split the rules over several groups, " + increase_hint("rules_per_security_group"))
             for i, rule in enumerate(rules):
                 yield from self._peer_issues(me, graph, direction, i, rule)
         for i, rule in enumerate(self.ingress):

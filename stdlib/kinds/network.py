@@ -17,6 +17,7 @@ from pydantic import Field
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
+from archform.stdlib.kinds.quotas import increase_hint, quota
 from archform.stdlib.types import AZ, Bool, Cidr, Enum, IntRange, Ref, Str, Tags, cidr
 
 # RFC 1918 private ranges (notes §24.2.2: "only IP addresses in the Private IPv4 ranges are
@@ -46,9 +47,12 @@ class Vpc(Kind):
 
     def check(self, me: View, graph: Graph) -> Iterable[Issue]:
         blocks = [("cidr", self.cidr)] + [(("secondary_cidrs", i), c) for i, c in enumerate(self.secondary_cidrs)]
-        if len(blocks) > 5:
-            yield Issue(f"a VPC has at most 5 CIDR blocks, this one has {len(blocks)}",
-                        ("secondary_cidrs",), help="remove blocks or split the network into several VPCs")
+        limit = quota(graph, me.region, "cidr_blocks_per_vpc")
+        if len(blocks) > limit:
+            yield Issue(f"a VPC has at most {limit} CIDR blocks" + (" by default" if limit == 5 else " (the quota)")
+                        + f", this one has {len(blocks)}", ("secondary_cidrs",),
+                        help="remove blocks or split the network into several VPCs, "
+                             + increase_hint("cidr_blocks_per_vpc"))
         seen: list[tuple] = []
         for path, block in blocks:
             if not isinstance(block, v.Cidr):
@@ -341,9 +345,11 @@ def security_group_vpc_issues(graph: Graph, groups: list, vpc: str | None, subne
                         f"subnet '{subnet}' is in VPC '{vpc}'", (*path, i),
                         related=(Related(group.address, ("vpc",), "the group's VPC"),),
                         help=f"use a security group of '{vpc}' (notes §3.4)")
-    if len(groups) > 5:
-        yield Issue(f"a network interface takes at most 5 security groups by default, this has {len(groups)}", path,
-                    severity="warning", help="merge rules into fewer groups, or request a quota increase (up to 16)")
+    limit = quota(graph, me.region, "security_groups_per_interface")
+    if len(groups) > limit:
+        yield Issue(f"a network interface takes at most {limit} security groups" + (" by default" if limit == 5 else "")
+                    + f", this has {len(groups)}", path, severity="warning",
+                    help="merge rules into fewer groups, " + increase_hint("security_groups_per_interface"))
 
 
 # --- associations (used by the rules route_table_association and network_acl_association) ----------

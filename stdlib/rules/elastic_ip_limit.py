@@ -1,4 +1,5 @@
-"""At most 5 Elastic IP addresses per region per account (notes §4.2).
+"""At most 5 Elastic IP addresses per region per account (notes §4.2), unless a
+`service_quota { quota = elastic_ips }` raises it there.
 
 A public NAT gateway written without `elastic_ip` gets an address allocated for it, so it
 counts too."""
@@ -8,9 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
+from archform.stdlib.kinds.quotas import increase_hint, quota, raised_by
 from archform.stdlib.schema import Graph, Issue, Related
-
-LIMIT = 5
 
 
 def elastic_ip_limit(graph: Graph) -> Iterable[Issue]:
@@ -21,15 +21,19 @@ def elastic_ip_limit(graph: Graph) -> Iterable[Issue]:
         if nat.model.connectivity == "public" and nat.model.elastic_ip is None:
             by_region[nat.region].append(nat)
     for region, holders in sorted(by_region.items(), key=lambda kv: str(kv[0])):
-        if len(holders) <= LIMIT:
+        limit = quota(graph, region, "elastic_ips")
+        if len(holders) <= limit:
             continue
+        raised = raised_by(graph, region, "elastic_ips")
         holders = sorted(holders, key=lambda h: h.address)
         where = f"in {region}" if region else "in one region"
         names = ", ".join(f"'{h.address}'" for h in holders)
-        for extra in holders[LIMIT:]:
+        said = (f"the account's Elastic IP quota is raised to {limit} {where}" if raised is not None else
+                f"an account has at most {limit} Elastic IP addresses per region")
+        for extra in holders[limit:]:
             path = ("elastic_ip",) if extra.kind == "nat_gateway" else ()
-            yield Issue(f"an account has at most {LIMIT} Elastic IP addresses per region; {len(holders)} are allocated "
-                        f"{where}: {names}", path, address=extra.address,
-                        related=tuple(Related(h.address, (), "allocated here") for h in holders[:LIMIT]),
+            yield Issue(f"{said}; {len(holders)} are allocated {where}: {names}", path, address=extra.address,
+                        related=tuple(Related(h.address, (), "allocated here") for h in holders[:5])
+                        + ((Related(raised.address, ("value",), "the quota"),) if raised is not None else ()),
                         help="put instances behind a load balancer or give them DNS names instead of fixed "
-                             "addresses (notes §4.2), or request a quota increase")
+                             "addresses (notes §4.2), " + increase_hint("elastic_ips"))

@@ -1,13 +1,13 @@
-"""At most 5 VPCs per region by default, a soft limit (notes §24.2.2): a warning."""
+"""At most 5 VPCs per region by default, a soft limit (notes §24.2.2): a warning, unless a
+`service_quota { quota = vpcs }` raises it there."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Iterable
 
+from archform.stdlib.kinds.quotas import increase_hint, quota
 from archform.stdlib.schema import Graph, Issue
-
-LIMIT = 5
 
 
 def vpc_limit(graph: Graph) -> Iterable[Issue]:
@@ -15,9 +15,10 @@ def vpc_limit(graph: Graph) -> Iterable[Issue]:
     for vpc in graph.of_kind("vpc"):
         by_region[vpc.region].append(vpc.address)
     for region, vpcs in sorted(by_region.items(), key=lambda kv: str(kv[0])):
-        if len(vpcs) <= LIMIT:
+        limit = quota(graph, region, "vpcs")
+        if len(vpcs) <= limit:
             continue
-        for address in sorted(vpcs)[LIMIT:]:
-            yield Issue(f"an account has at most {LIMIT} VPCs per region by default; {len(vpcs)} are declared in "
-                        f"{region or 'one region'}", (), severity="warning", address=address,
-                        help="request a quota increase (it is a soft limit), or share VPCs between workloads")
+        for address in sorted(vpcs)[limit:]:
+            yield Issue(f"an account has at most {limit} VPCs per region" + (" by default" if limit == 5 else "") +
+                        f"; {len(vpcs)} are declared in {region or 'one region'}", (), severity="warning",
+                        address=address, help="share VPCs between workloads, " + increase_hint("vpcs"))

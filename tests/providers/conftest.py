@@ -77,6 +77,7 @@ class Builder:
 # with everything that hangs off it, plus a bucket in eu-west-1.
 def build_world(b: Builder, primary: str = "us-east-1"):
     r, o = b.ref, b.out
+    b.add("eip_quota", "service_quota", quota="elastic_ips", value=10)
     b.add("main", "vpc", cidr="10.0.0.0/16", ipv6=True)
     b.add("peer", "vpc", cidr="10.1.0.0/16")
     for i, z in enumerate("abc"):

@@ -82,6 +82,7 @@ ID_FORMAT = {
     "network_firewall": rf"arn:aws:network-firewall:us-east-1:{ACCT}:firewall/[A-Za-z0-9-]{{1,128}}",
     "shield_protection": rf"arn:aws:shield::{ACCT}:protection/{UUID}",
     "guardduty_detector": r"[0-9a-f]{32}",
+    "service_quota": rf"arn:aws:servicequotas:us-east-1:{ACCT}:(ec2|vpc)/L-[0-9A-F]{{8}}",
 }
 
 # a kind whose name is unique only in its region is known by its ARN (an id is unique in the
@@ -204,6 +205,7 @@ ARN_FORMAT = {
     "config_rule": rf"arn:aws:config:us-east-1:{ACCT}:config-rule/{{id}}",
     "firewall_rule_group": r"{id}", "firewall_policy": r"{id}", "network_firewall": r"{id}",
     "shield_protection": r"{id}",
+    "service_quota": r"{id}",
     "guardduty_detector": rf"arn:aws:guardduty:us-east-1:{ACCT}:detector/{{id}}",
 }
 

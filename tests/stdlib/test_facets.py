@@ -35,6 +35,7 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     # configuration a firewall reads (its endpoints fail, per AZ), and regional managed services
     **{(k, "failures"): NO_OWN_FAILURE for k in ("firewall_policy", "firewall_rule_group")},
     **{(k, "failures"): ALWAYS_UP for k in ("shield_protection", "guardduty_detector")},
+    ("service_quota", "failures"): "an account's limit, not something that runs: nothing of it fails",
 }
 
 KINDS = sorted(catalogue.kinds())

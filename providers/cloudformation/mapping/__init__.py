@@ -22,11 +22,12 @@ from . import keys, monitoring, secrets, waf
 from . import audit
 from . import netsec
 from . import dms, emr, fsx, keyspaces
+from . import quotas
 
 FAMILIES = (compute, database, dns, dr, edge, loadbalancing, messaging, network, security, serverless, storage,
             apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
             apprunner, batch, beanstalk, identity_pools, hybrid, backup, ecs, keys,
-            secrets, waf, monitoring, audit, netsec, fsx, dms, emr, keyspaces)
+            secrets, waf, monitoring, audit, netsec, fsx, dms, emr, keyspaces, quotas)
 
 MAPPERS: dict = {}
 EXPORTS: dict = {}

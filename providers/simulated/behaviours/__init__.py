@@ -20,12 +20,13 @@ from . import keys, monitoring, secrets, waf
 from . import audit
 from . import netsec
 from . import dms, emr, fsx, keyspaces
+from . import quotas
 from .base import Behaviour
 
 _FAMILIES = (network, compute, loadbalancing, security, database, storage, dns, edge, dr, messaging, serverless,
              apigateway, streaming, workload, events, identity, mq, clusterdb, dbproxy, kafka, analytics, eks,
              apprunner, batch, beanstalk, identity_pools, hybrid, backup, ecs, keys, secrets,
-             waf, monitoring, audit, netsec, fsx, dms, emr, keyspaces)
+             waf, monitoring, audit, netsec, fsx, dms, emr, keyspaces, quotas)
 _TABLE: dict[str, Behaviour] = {kind: b for family in _FAMILIES for kind, b in family.BEHAVIOURS.items()}
 _PLAIN = Behaviour()
 for _kind, _behaviour in _TABLE.items():

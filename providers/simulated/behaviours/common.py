@@ -120,7 +120,7 @@ def detach_from_users(op: Op, rec: Record, kinds: tuple[str, ...]):
 
 
 def check_elastic_ip_quota(op: Op, region: str | None):
-    limit = op.limits["elastic_ips_per_region"]
+    limit = op.limit("elastic_ips_per_region", region)
     if op.tx.count_elastic_ips(region) >= limit:
         raise LimitExceeded(f"The maximum number of addresses has been reached: {limit} Elastic IPs in {region} "
                             "(a public NAT gateway without an Elastic IP allocates one)", code="AddressLimitExceeded")

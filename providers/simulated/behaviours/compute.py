@@ -50,7 +50,7 @@ class Instance(Behaviour):
         subnet = op.the(rec.attrs["subnet"])
         groups = rec.attrs.get("security_groups") or []
         check_groups_in_vpc(op, groups, subnet.attrs.get("vpc"), f"subnet {subnet.id}")
-        limit = op.limits["security_groups_per_interface"]
+        limit = op.limit("security_groups_per_interface", rec.region)
         if len(groups) > limit:
             raise LimitExceeded(f"An instance's network interface takes at most {limit} security groups, "
                                 f"got {len(groups)}", code="SecurityGroupsPerInterfaceLimitExceeded")

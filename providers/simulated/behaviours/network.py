@@ -38,12 +38,12 @@ class Vpc(Behaviour):
                 require(not net.overlaps(other), f"The CIDR '{block}' overlaps '{other}' of the same VPC",
                         "InvalidVpc.Range")
             nets.append(net)
-        if len(blocks) > op.limits["cidr_blocks_per_vpc"]:
-            raise LimitExceeded(f"A VPC has at most {op.limits['cidr_blocks_per_vpc']} CIDR blocks, got {len(blocks)}",
+        if len(blocks) > op.limit("cidr_blocks_per_vpc", rec.region):
+            raise LimitExceeded(f"A VPC has at most {op.limit('cidr_blocks_per_vpc', rec.region)} CIDR blocks, got {len(blocks)}",
                                 code="CidrLimitExceeded")
         if old is None:
             count = len(op.tx.query("kind = 'vpc' AND owner IS NULL AND region IS ?", (rec.region,)))
-            if count >= op.limits["vpcs_per_region"]:
+            if count >= op.limit("vpcs_per_region", rec.region):
                 raise LimitExceeded(f"The maximum number of VPCs has been reached: {count} in {rec.region}",
                                     code="VpcLimitExceeded")
         else:
@@ -241,7 +241,7 @@ class SecurityGroup(Named):
     name_taken_code = "InvalidGroup.Duplicate"
 
     def validate(self, op: Op, rec: Record, old: Record | None):
-        limit = op.limits["rules_per_security_group"]
+        limit = op.limit("rules_per_security_group", rec.region)
         for direction, key in (("ingress", "from"), ("egress", "to")):
             rules = rec.attrs.get(direction) or []
             if len(rules) > limit:
@@ -354,7 +354,7 @@ class NetworkInterface(Behaviour):
         subnet = op.the(rec.attrs["subnet"])
         groups = rec.attrs.get("security_groups") or []
         check_groups_in_vpc(op, groups, subnet.attrs.get("vpc"), f"subnet {subnet.id}")
-        limit = op.limits["security_groups_per_interface"]
+        limit = op.limit("security_groups_per_interface", rec.region)
         if len(groups) > limit:
             raise LimitExceeded(f"A network interface takes at most {limit} security groups, got {len(groups)}",
                                 code="SecurityGroupsPerInterfaceLimitExceeded")
