@@ -213,7 +213,7 @@ def _scp(a):
 
 
 def _quota(a):
-    from archform.stdlib.kinds.quotas import QUOTAS
+    from archform.stdlib.quota_facts import QUOTAS
     q = QUOTAS.get(a.get("quota"))
     return [f"{q.title}: {a.get('value')} (default {q.default})" if q else str(a.get("quota"))]
 

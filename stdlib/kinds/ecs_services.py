@@ -77,8 +77,9 @@ _POLICY_EXAMPLES = {
 class EcsService(Kind):
     """An ECS service (notes §15.2): keeps `desired` tasks of its task definition running on its
     cluster — Fargate or EC2 (`launch_type`) or by a `capacity_provider_strategy` — spread over
-    its subnets' AZs, registered with its target groups, replaced when they stop. Application
-    Auto Scaling keeps it between `min_tasks` and `max_tasks` (notes §15.2.3)."""
+    its subnets' AZs, registered with its target groups, replaced when they stop, and moved back
+    when an AZ returns (`az_rebalancing`, on for `placement = spread` as AWS sets it for new
+    services). Application Auto Scaling keeps it between `min_tasks` and `max_tasks` (notes §15.2.3)."""
 
     kind: Literal["ecs_service"] = "ecs_service"
     title: ClassVar[str] = "ECS service"
@@ -99,6 +100,10 @@ class EcsService(Kind):
     health_check_grace_period: DurationRange("0s", "2147483647s", what="health_check_grace_period") | None = None
     deployment: Deployment = Field(default_factory=Deployment)
     placement: Enum("spread", "binpack", "random", what="placement strategy") = "spread"
+    # Availability Zone rebalancing: after an AZ disruption ECS starts tasks in the AZs with the
+    # fewest and stops them in those with the most. AWS turns it on for new services it suits
+    # (spread across AZs) since June 2025; unset here means the same: on for spread, off else
+    az_rebalancing: Bool | None = None
     min_tasks: IntRange(0, TASKS_PER_SERVICE, what="min_tasks (ECS quota: tasks per service)") | None = None
     max_tasks: IntRange(0, TASKS_PER_SERVICE, what="max_tasks (ECS quota: tasks per service)") | None = None
     scaling_policy: list[ServiceScalingPolicy] = Field(default_factory=list)
@@ -128,6 +133,14 @@ class EcsService(Kind):
             yield from self._balancer_issues(task, graph)
         yield from self._deployment_issues()
         yield from self._scaling_issues()
+        if self.az_rebalancing is True and self.placement != "spread":
+            yield Issue(f"Availability Zone rebalancing needs tasks spread across AZs; placement = {self.placement} "
+                        "does not spread them (AWS refuses it)", ("az_rebalancing",),
+                        help="placement = spread, or az_rebalancing = false")
+
+    def rebalances(self) -> bool:
+        """Whether ECS rebalances this service's tasks across AZs (unset: when it spreads them)."""
+        return self.az_rebalancing if isinstance(self.az_rebalancing, bool) else self.placement == "spread"
 
     def _launch_issues(self, cluster: View | None, task: View | None, graph: Graph) -> Iterable[Issue]:
         if self.launch_type is not None and self.capacity_provider_strategy:

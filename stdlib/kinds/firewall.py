@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from archform.dsl import values as v
 from archform.stdlib.kinds.network import INTERNET, duplicates, subnet_issues, vpc_of
-from archform.stdlib.kinds.quotas import increase_hint, quota
+from archform.stdlib.quota_facts import increase_hint, quota
 from archform.stdlib.schema import Block, Graph, Issue, Kind, Related, View, deref
 from archform.stdlib.types import Enum, IntRange, Port, PortRange, Ref, Str, Tags, Validated, fail
 

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from archform.dsl import values as v
 from archform.stdlib.schema import Graph, Issue, Kind, Related, View, deref
-from archform.stdlib.kinds.quotas import increase_hint, quota
+from archform.stdlib.quota_facts import increase_hint, quota
 from archform.stdlib.types import AZ, Bool, Cidr, Enum, IntRange, Ref, Str, Tags, cidr
 
 # RFC 1918 private ranges (notes §24.2.2: "only IP addresses in the Private IPv4 ranges are

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from archform.stdlib.kinds.quotas import increase_hint, quota, raised_by
+from archform.stdlib.quota_facts import increase_hint, quota, raised_by
 from archform.stdlib.schema import Graph, Issue, Related
 
 

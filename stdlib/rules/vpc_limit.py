@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from archform.stdlib.kinds.quotas import increase_hint, quota
+from archform.stdlib.quota_facts import increase_hint, quota
 from archform.stdlib.schema import Graph, Issue
 
 

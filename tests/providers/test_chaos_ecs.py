@@ -33,15 +33,46 @@ def test_fargate_tasks_of_the_lost_az_are_replaced_in_the_surviving_ones(doc):
     (steady,) = events(doc, "ecs.steady_state", "primary.web")
     healthy = events(doc, "target.healthy", "primary.web_tg")
     low, high = figures.ECS_TASK_START_SECONDS
-    assert healthy and steady["t"] == healthy[-1]["t"] and steady["t"] - started["t"] >= low + high
+    assert healthy and steady["t"] == healthy[0]["t"] and steady["t"] - started["t"] >= low + high
     assert "6 of 6 tasks running and healthy in their target groups" in steady["detail"]
     assert steady["seconds"] == pytest.approx(steady["t"] - AT)
     assert value_at(web, steady["t"]) == (1.0, 6.0)
     assert web["min_capacity"] == 4.0
 
 
+def test_tasks_go_back_to_an_az_that_returns_each_old_one_stopping_once_its_replacement_is_in_service(doc):
+    """Availability Zone rebalancing (AWS's default for new services that spread since June 2025):
+    the model said an AZ that returns gets no tasks back, leaving 3 + 3 tasks in two AZs for good."""
+    (uneven,) = events(doc, "ecs.rebalancing", "primary.web")
+    back = AT + LENGTH
+    assert uneven["t"] == back + figures.ECS_REBALANCE_CHECK_SECONDS
+    assert uneven["detail"].endswith("is not AZ balanced with 0 tasks in us-east-1a, 3 tasks in us-east-1b, and "
+                                     "3 tasks in us-east-1c. AZ Rebalancing in progress.")
+    (started,) = events(doc, "ecs.rebalance_started", "primary.web")
+    assert started["azs"] == ["us-east-1a"] and started["count"] == 2 and started["t"] == uneven["t"]
+    # each old task stops when its replacement passes the target group's checks: never fewer than 6 in service
+    healthy = [e for e in events(doc, "target.healthy", "primary.web_tg") if e["t"] > back]
+    stopped = events(doc, "ecs.rebalance_stopped", "primary.web")
+    assert sorted(a for e in stopped for a in e["azs"]) == ["us-east-1b", "us-east-1c"]
+    assert all(e["t"] == healthy[0]["t"] for e in stopped)
+    (balanced,) = events(doc, "ecs.rebalanced", "primary.web")
+    assert balanced["detail"].endswith("is AZ balanced with 2 tasks in us-east-1a, 2 tasks in us-east-1b, and 2 "
+                                       "tasks in us-east-1c.")
+    web = service(doc, "primary.web")
+    assert min(c for t, _, c in web["series"] if t >= back) == 6.0
+    assert events(doc, "ecs.rebalancing", "primary.workers") == []  # its AZs are even again by its instances
+
+
+def test_without_az_rebalancing_the_returned_az_stays_empty():
+    doc = chaos("ecs_services.arch", "az:us-east-1a", at=AT, duration=1800, lengths={"az:us-east-1a": LENGTH},
+                params={"rebalance": "false"})
+    assert events(doc, "ecs.rebalancing") == [] and events(doc, "ecs.rebalance_started") == []
+    assert value_at(service(doc, "primary.web"), 1799.0) == (1.0, 6.0)
+
+
 def test_the_replacements_are_taken_into_service_by_the_target_group(doc):
-    (healthy,) = events(doc, "target.healthy", "primary.web_tg")
+    healthy, *rebalanced = events(doc, "target.healthy", "primary.web_tg")
+    assert all(e["azs"] == ["us-east-1a"] for e in rebalanced)  # the tasks AZ rebalancing starts there
     assert healthy["count"] == 2 and "us-east-1a" not in healthy["azs"]
     front = service(doc, "primary.front")
     assert value_at(front, healthy["t"])[1] == value_at(front, healthy["t"] - 0.1)[1] + 2

@@ -207,6 +207,17 @@ PROVIDER = "    default_strategy fargate {"
 STRATEGY = "      base   = 1\n      weight = 1\n    }"
 
 
+def test_az_rebalancing_is_on_for_a_spread_service_and_refused_beside_binpack():
+    desired, _ = diagnose(BASE)
+    assert desired.resources["east.web"].model.rebalances() is True
+    _, found = diagnose(edit((SERVICE_NET, "    placement       = binpack\n    az_rebalancing  = true\n" + SERVICE_NET)))
+    assert [(d.severity, d.summary) for d in found] == [
+        ("error", "east.web: Availability Zone rebalancing needs tasks spread across AZs; placement = binpack does "
+                  "not spread them (AWS refuses it)")]
+    desired, found = diagnose(edit((SERVICE_NET, "    placement       = binpack\n" + SERVICE_NET)))
+    assert found == [] and desired.resources["east.web"].model.rebalances() is False
+
+
 def test_a_service_in_one_az_is_warned_about():
     _, found = diagnose(edit((SERVICE_NET, "    subnets         = [a]\n    security_groups = [app_sg]\n    min_tasks")))
     assert [d.severity for d in found] == ["warning"]
@@ -436,6 +447,9 @@ def test_an_ec2_service_on_a_capacity_provider_in_cloudformation(tmp_path):
     assert workers["Properties"]["CapacityProviderStrategy"] == [
         {"CapacityProvider": {"Ref": "EastAppsProviderFleet"}, "Weight": 1}]
     assert workers["Properties"]["PlacementStrategies"] == [{"Type": "binpack", "Field": "memory"}]
+    # CloudFormation's default (ENABLED) is refused beside binpack: the template says DISABLED
+    assert workers["Properties"]["AvailabilityZoneRebalancing"] == "DISABLED"
+    assert services["EastWeb"]["Properties"]["AvailabilityZoneRebalancing"] == "ENABLED"
     assert "NetworkConfiguration" not in workers["Properties"]
     (target,) = [r["Properties"] for lid, r in _parts(result, "AWS::ApplicationAutoScaling::ScalableTarget").items()
                  if lid.startswith("EastWorkers")]

@@ -224,6 +224,11 @@ def _resource_label(r):
     return None
 
 
+def _rebalances(r, placement) -> bool:
+    written = r.raw("az_rebalancing")
+    return written if isinstance(written, bool) else placement == "spread"
+
+
 def ecs_service(r):
     launch = r.raw("launch_type")
     task = r.target("task_definition")
@@ -267,6 +272,8 @@ def ecs_service(r):
                                          "Rollback": deployment.get("rollback") is not False
                                          and deployment.get("circuit_breaker") is not False}},
         "PlacementStrategies": strategies,
+        # explicit: CloudFormation's default (ENABLED) is refused with binpack or random
+        "AvailabilityZoneRebalancing": "ENABLED" if _rebalances(r, placement) else "DISABLED",
         "EnableExecuteCommand": True if r.raw("enable_execute_command") else None,
         "PropagateTags": "SERVICE",
         "Tags": r.tags(),

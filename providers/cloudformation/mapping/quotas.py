@@ -5,7 +5,7 @@ known without AWS: its ARN, its codes and the value asked for."""
 
 from __future__ import annotations
 
-from archform.stdlib.kinds.quotas import QUOTAS
+from archform.stdlib.quota_facts import QUOTAS
 
 from ..intrinsics import arn
 

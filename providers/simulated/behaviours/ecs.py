@@ -159,6 +159,13 @@ class EcsTaskDefinition(Behaviour):
 
 # --- service ------------------------------------------------------------------------------------------
 
+def rebalances(attrs: dict) -> bool:
+    """AvailabilityZoneRebalancing as ECS sets it for a new service: as written, else on when the
+    service spreads its tasks across AZs."""
+    written = attrs.get("az_rebalancing")
+    return written if isinstance(written, bool) else (attrs.get("placement") or "spread") == "spread"
+
+
 class Needs:
     """What one task of a service needs from the cluster."""
 
@@ -229,6 +236,9 @@ class EcsService(Named):
                     bad)
             vpc = subnets_vpc(op, subnets, "service", code=bad)
             check_groups_in_vpc(op, a.get("security_groups") or [], vpc, "the service's subnets", code=bad)
+        require(not (a.get("az_rebalancing") is True and (a.get("placement") or "spread") != "spread"),
+                "AvailabilityZoneRebalancing is not supported for services whose first placement strategy does not "
+                "spread tasks across Availability Zones.", bad)
         names = {c.get("name") for c in needs.task.attrs.get("container") or []}
         for lb in a.get("load_balancer") or []:
             group = op.the(lb["target_group"])
@@ -373,7 +383,8 @@ class EcsService(Named):
 
     def outputs(self, op: Op, rec: Record) -> dict:
         out = {k: rec.outputs.get(k) for k in ("running_count", "desired_count", "launch_type", "tasks", "events")}
-        return {"name": rec.name, "status": "ACTIVE", **out}
+        return {"name": rec.name, "status": "ACTIVE", **out,
+                "availability_zone_rebalancing": "ENABLED" if rebalances(rec.attrs) else "DISABLED"}
 
 
 BEHAVIOURS = {"ecr_repository": EcrRepository(), "ecs_cluster": EcsCluster(), "ecs_task_definition": EcsTaskDefinition(),

@@ -10,7 +10,7 @@ where it is.
 from __future__ import annotations
 
 from archform.providers.base import Conflict, InvalidParameter
-from archform.stdlib.kinds.quotas import QUOTAS
+from archform.stdlib.quota_facts import QUOTAS
 
 from .. import ids
 from ..operation import Op

@@ -146,3 +146,5 @@ ECS_TASK_START_SECONDS = (30.0, 60.0)  # model: a replacement task runs after pr
 ECS_RETRY_SECONDS = 60.0              # model: a service that could not place a task tries again after this
 ECS_MANAGED_SCALING_SECONDS = 60.0    # model: managed scaling's CloudWatch alarm on the capacity provider
                                       # reservation reads one-minute data points
+ECS_REBALANCE_CHECK_SECONDS = 60.0    # model: how soon a steady service with AZ rebalancing acts on an
+                                      # uneven spread (AWS: it "continuously monitors" a steady service)

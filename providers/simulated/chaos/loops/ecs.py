@@ -17,7 +17,14 @@
 - A replacement runs `ECS_TASK_START_SECONDS` later (provisioning and the image pull), and is
   registered with the service's target groups, which take it into service once healthy.
 - When every task is back, and healthy in the service's target groups, the service logs AWS's
-  "has reached a steady state", with the time since the first task stopped. An AZ that returns gets no tasks back (no rebalancing).
+  "has reached a steady state", with the time since the first task stopped.
+- Availability Zone rebalancing (on for services that spread their tasks, as AWS sets it for new
+  services since June 2025; `az_rebalancing = false` turns it off): a steady service whose tasks
+  are uneven over the AZs it can place in — an AZ that returned after a loss —
+  `ECS_REBALANCE_CHECK_SECONDS` later logs AWS's "is not AZ balanced", starts tasks in the AZs
+  with the fewest, stops one in the AZ with the most as each is in service (running, and healthy
+  in the service's target groups), and logs "is AZ balanced".
+  Without it an AZ that returns gets no tasks back.
 - Service auto scaling on a queue's backlog (`metric = queue_backlog`): once a minute, the
   visible messages per running task against the target set the desired count, within
   `min_tasks` and `max_tasks`, each direction after its cooldown (notes §15.2.3, §15.2.4).
@@ -109,6 +116,12 @@ class EcsService:
         self.scaling = False  # a managed scale-out is on its way
         self.last_failure = None
         self.serial = 0
+        written = a.get("az_rebalancing")
+        shown = rec.outputs.get("availability_zone_rebalancing")  # as describe-services gives it
+        self.rebalance = shown == "ENABLED" if shown else (written if isinstance(written, bool)
+                                                            else self.placement == "spread")
+        self.moving: dict[str, str] = {}  # a rebalancing task starting → the AZ it takes a task from
+        self.checking = False  # a rebalancing check is on its way
 
     def running(self) -> int:
         return sum(1 for t in self.tasks.values() if t.state == RUNNING)
@@ -208,6 +221,8 @@ class Ecs(Loop):
             for s in self.services_:
                 if s.running() < s.desired and az in s.subnets:
                     self.reconcile(s)
+                elif s.since is None and (az in s.subnets or not s.subnets):
+                    self._balance_later(s)
             return
         for s in self.services_:
             self._stop(s, [t for t in s.tasks.values() if t.az == az and t.state in (RUNNING, PENDING)],
@@ -224,6 +239,8 @@ class Ecs(Loop):
                 self._stop(s, stopped, "its container instance stopped")
             if started and len(self._live(s)) < s.desired:
                 self.reconcile(s)  # an instance came up: there may be room now
+            elif started and s.since is None:
+                self._balance_later(s)  # and perhaps in an AZ the service has too few tasks in
 
     def _stop(self, s: EcsService, tasks: list[Task], why: str) -> None:
         if not tasks:
@@ -250,8 +267,20 @@ class Ecs(Loop):
 
     def targets_healthy(self, tg, instances) -> None:
         for s in self.services_:
-            if s.since is not None and tg in s.target_groups and any(i.id in s.tasks for i in instances):
+            if tg not in s.target_groups:
+                continue
+            for i in instances:  # a rebalancing task in service: one of the AZ it relieves stops
+                task = s.tasks.get(i.id)
+                if i.id in s.moving and task is not None and task.state == RUNNING and self._in_service(s, task):
+                    self._moved(s, task)
+            if s.since is not None and any(i.id in s.tasks for i in instances):
                 self._maybe_steady(s)
+
+    @staticmethod
+    def _in_service(s: EcsService, task: Task) -> bool:
+        """Healthy in every target group of the service (at once, without one)."""
+        return all((g.targets.get(task.id) is not None and g.targets[task.id].believed == HEALTHY)
+                   for g in s.target_groups)
 
     def _noticed(self, s: EcsService, ids: list[str]) -> None:
         """The scheduler sees these tasks stopped: out of the target groups, replaced."""
@@ -329,10 +358,11 @@ class Ecs(Loop):
         s.retrying = False
         self.reconcile(s)
 
-    def _place(self, s: EcsService) -> tuple[Task | None, str]:
+    def _place(self, s: EcsService, only: str | None = None) -> tuple[Task | None, str]:
+        """A task started where the service's placement puts it (in AZ `only`, if given)."""
         counts = Counter(t.az for t in self._live(s))
         if s.launch == "FARGATE":
-            up = [z for z in s.subnets if self.world.can_launch(z)]
+            up = [z for z in s.subnets if self.world.can_launch(z) and only in (None, z)]
             zones = [z for z in up if self.fargate[z] + s.cpu / 1024 <= figures.FARGATE_VCPUS_PER_AZ + 1e-9]
             if not zones:
                 return None, ("because no Availability Zone of its subnets can launch a task" if not up else
@@ -342,7 +372,7 @@ class Ecs(Loop):
             return self._start(s, az, s.subnets[az][0], None), ""
         w = self.world
         instances = [i for i in w.ec2.instances.values() if i.group in s.groups and i.state == RUNNING
-                     and (not s.subnets or i.az in s.subnets)]
+                     and (not s.subnets or i.az in s.subnets) and only in (None, i.az)]
         if not instances:
             return None, ("because no container instance met all of its requirements. Reason: No Container "
                           "Instances were found in your cluster.")
@@ -389,12 +419,15 @@ class Ecs(Loop):
         if task.state != PENDING:
             return
         if not self.world.zone_up(task.az) or (task.instance and not self._instance_up(task.instance)):
+            s.moving.pop(task.id, None)
             self._gone(s, task)  # its AZ or instance went while it started
             self.reconcile(s)
             return
         task.state = RUNNING
         self.world.elb.register(task, s.target_groups)
         self.world.dirty = True
+        if task.id in s.moving and self._in_service(s, task):
+            self._moved(s, task)  # else when its target groups take it into service
         self._maybe_steady(s)
 
     def _maybe_steady(self, s: EcsService) -> None:
@@ -413,6 +446,84 @@ class Ecs(Loop):
         self.sim.log("ecs.steady_state", s.address, f"service {s.name} has reached a steady state: {s.running()} "
                      f"of {s.desired} tasks running{behind}, {took:.0f}s after {s.since_what}", seconds=took)
         s.since = None
+        self._balance_later(s)
+
+    # --- Availability Zone rebalancing -------------------------------------------------------------
+
+    def _balance_later(self, s: EcsService) -> None:
+        if s.rebalance and not s.checking and not s.moving:
+            s.checking = True
+            self.sim.after(figures.ECS_REBALANCE_CHECK_SECONDS, self._rebalance, s)
+
+    def _zones(self, s: EcsService) -> list[str]:
+        """The AZs the service can place a task in now."""
+        if s.launch == "FARGATE":
+            return sorted(z for z in s.subnets if self.world.can_launch(z))
+        return sorted({i.az for i in self.world.ec2.instances.values() if i.group in s.groups and i.state == RUNNING
+                       and (not s.subnets or i.az in s.subnets)})
+
+    def _spread(self, s: EcsService, zones: list[str]) -> Counter:
+        counts = Counter({z: 0 for z in zones})
+        for t in s.tasks.values():
+            if t.state == RUNNING and t.az in counts:
+                counts[t.az] += 1
+        return counts
+
+    @staticmethod
+    def _spread_text(counts: Counter) -> str:
+        parts = [f"{n} task{'s' if n != 1 else ''} in {z}" for z, n in sorted(counts.items())]
+        return ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1] if len(parts) > 1 \
+            else parts[0]
+
+    def _rebalance(self, s: EcsService) -> None:
+        """A steady service whose running tasks differ by more than one between the AZs it can place
+        in: start tasks in the AZs with the fewest; each one that runs stops one in an AZ with the
+        most (AWS starts first, then stops)."""
+        s.checking = False
+        if s.since is not None or s.moving or s.lost or s.running() != s.desired:
+            return  # not steady: the next steady state looks again
+        zones = self._zones(s)
+        counts = self._spread(s, zones)
+        if len(zones) < 2 or max(counts.values()) - min(counts.values()) <= 1:
+            return
+        plan = Counter(counts)
+        moves = []
+        while max(plan.values()) - min(plan.values()) > 1:
+            poor = min(plan, key=lambda z: (plan[z], z))
+            rich = max(plan, key=lambda z: (plan[z], z))
+            plan[poor] += 1
+            plan[rich] -= 1
+            moves.append((poor, rich))
+        self.sim.log("ecs.rebalancing", s.address, f"service {s.name} is not AZ balanced with "
+                     f"{self._spread_text(counts)}. AZ Rebalancing in progress.", len(moves), azs=sorted(zones))
+        started: dict[str, list[str]] = {}
+        for poor, rich in moves:
+            task, _ = self._place(s, only=poor)
+            if task is None:
+                continue
+            s.moving[task.id] = rich
+            started.setdefault(poor, []).append(task.id)
+        for az, ids in sorted(started.items()):
+            self.sim.log("ecs.rebalance_started", s.address, f"{s.name} has started {len(ids)} task"
+                         f"{'s' if len(ids) != 1 else ''} in {az} to AZ Rebalance", len(ids), ids=ids, azs=[az])
+        if not s.moving:
+            self.sim.log("ecs.rebalance_unplaced", s.address, f"service {s.name} is unable to place a task in "
+                         f"{', '.join(sorted({p for p, _ in moves}))} to AZ Rebalance", len(moves))
+
+    def _moved(self, s: EcsService, task: Task) -> None:
+        """A rebalancing task is in service: the newest task of the AZ it was started for stops."""
+        rich = s.moving.pop(task.id)
+        out = [t for t in s.tasks.values() if t.state == RUNNING and t.az == rich and t.id not in s.moving
+               and t is not task]
+        if out:
+            victim = max(out, key=lambda t: (t.launched, t.id))
+            self._gone(s, victim)
+            self.sim.log("ecs.rebalance_stopped", s.address, f"{s.name} has stopped 1 running task in {rich} due to AZ "
+                         f"rebalancing", 1, ids=[victim.id], azs=[rich])
+        if not s.moving:
+            counts = self._spread(s, self._zones(s))
+            self.sim.log("ecs.rebalanced", s.address, f"service {s.name} is AZ balanced with "
+                         f"{self._spread_text(counts)}.", azs=sorted(counts))
 
     def _instance_up(self, iid: str) -> bool:
         inst = self.world.ec2.instances.get(iid)
