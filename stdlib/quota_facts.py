@@ -8,8 +8,10 @@ CIDR blocks, a security group's rules) do not import another family."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from archform.stdlib.schema import Graph, View
+if TYPE_CHECKING:  # the modeled cloud reads the table without the typed catalogue (no pydantic)
+    from archform.stdlib.schema import Graph, View
 
 
 @dataclass(frozen=True)
