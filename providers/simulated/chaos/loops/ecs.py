@@ -296,6 +296,7 @@ class Ecs(Loop):
         """A task leaves the service: out of its target groups, its Fargate capacity given back."""
         task.state = TERMINATED
         s.tasks.pop(task.id, None)
+        s.moving.pop(task.id, None)  # a rebalancing task that stops relieves no AZ
         self.world.elb.deregister(task)
         if task.instance is None:
             self.fargate[task.az] -= task.cpu / 1024
@@ -419,7 +420,6 @@ class Ecs(Loop):
         if task.state != PENDING:
             return
         if not self.world.zone_up(task.az) or (task.instance and not self._instance_up(task.instance)):
-            s.moving.pop(task.id, None)
             self._gone(s, task)  # its AZ or instance went while it started
             self.reconcile(s)
             return
