@@ -24,7 +24,7 @@ CATEGORIES: dict[str, tuple[str, str, str, str, str]] = {
     "storage": ("#3F8624", "#EAF3E6", "folder", "", "Storage (S3, EBS, EFS)"),
     "network": ("#0972D3", "#E6F0FB", "ellipse", "", "Networking (gateways, routes, endpoints)"),
     "security": ("#DD344C", "#FCE9EC", "note", "", "Security and identity (security groups, IAM, ACM)"),
-    "management": ("#E7157B", "#FDE7F2", "component", "", "Resilience (DR plans)"),
+    "management": ("#E7157B", "#FDE7F2", "component", "", "Operations (monitoring, audit, backups, DR plans)"),
     "serverless": ("#D45B07", "#FEF1E6", "box3d", "", "Serverless (Lambda, API Gateway)"),
     "integration": ("#B0084D", "#FBE7EF", "tab", "", "Application integration (SQS, SNS)"),
     "analytics": ("#5A30B5", "#EFEAFB", "cds", "", "Analytics (Kinesis, Firehose)"),
