@@ -265,6 +265,9 @@ class Resolver(Declaring, Expanding, Lookup, Building, Policy):
             else:
                 self.diags.append(error(f"parameter '{name}' has no default and no value was given",
                                         decl.name_span, help=f"pass it: --param {name}=<{decl.type}>"))
+                # bound, failed: a use of it says nothing more (it read as the bare word `name`,
+                # a value made of the parameter's name, and its checks failed on that)
+                self._bind(root, name, ParamBinding(name, decl, None, root, state=Cell.FAILED), decl.name_span)
                 continue
             self._bind(root, name, b, decl.name_span)
             try:

@@ -51,6 +51,10 @@ def raised_by(graph: Graph, region, name: str) -> View | None:
     return next((q for q in graph.of_kind("service_quota") if q.region == region and q.get("quota") == name), None)
 
 
-def increase_hint(name: str) -> str:
+def increase_hint(name: str, graph: Graph | None = None, region=None) -> str:
+    """How to raise quota `name`: the declaration there is, or one to write."""
     q = QUOTAS[name]
+    declared = raised_by(graph, region, name) if graph is not None else None
+    if declared is not None:
+        return f"or raise the value of '{declared.address}' (up to {q.ceiling})"
     return f"or raise the quota: service_quota {name} {{ quota = {name}, value = ... }} (up to {q.ceiling})"

@@ -22,6 +22,7 @@ class Context:
         self.bindings = bindings or {}
         self.diagnostics: list[Diagnostic] = []
         self.unexpressed: dict[str, list[str]] = {}  # stack id -> notes for the template
+        self.before_deploy: list[str] = []  # commands to run before the stacks (manifest.json "before_deploy")
         self.fixed: dict[str, str] = {}  # param -> why it is fixed at generation time
         self.param_types: dict[str, str] = {}  # param -> a CloudFormation type the mapping asks for
         self.synthetic: dict = {}  # template parameters of the mappings' own (AMIs)

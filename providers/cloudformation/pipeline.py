@@ -152,6 +152,8 @@ def from_desired(desired, decls, resolve_again, given: dict, options: Options, s
             return Result(diagnostics=found + too_big)
     result = Result(templates=bodies, diagnostics=found, texts=texts, format=options.extension)
     result.manifest = _manifest(name, source, order, roots, tracing, texts)
+    if ctx.before_deploy:  # what CloudFormation cannot do and the stacks need (a quota increase)
+        result.manifest["before_deploy"] = sorted(set(ctx.before_deploy))
     result.manifest["logical_ids"] = {f"{k[0]}#{k[1]}": lid for k, lid in sorted(lids.items())}
     nested = {f"{p.key[0]}#{p.key[1]}": t.lid for t, _ in bodies if t.parent is not None for p in t.parts}
     if nested:  # kept by the next run (`split.keep`)

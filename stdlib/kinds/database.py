@@ -81,15 +81,13 @@ def _password_issues(password, engine, field_name="master_password", shortest=8)
     if not isinstance(password, str):
         return
     longest = PASSWORD_LENGTHS.get(str(engine), 128)
+    # a password is a secret: what is wrong with it is said without its length or its characters
     if not shortest <= len(password) <= longest:
-        yield Issue(f"{field_name} must be {shortest}–{longest} characters for {engine} (it has {len(password)})",
-                    (field_name,))
-    bad = sorted({c for c in password if c in '/"@ ' or not (32 < ord(c) < 127)})
-    if bad:
-        shown = ", ".join("space" if c == " " else repr(c) if 32 <= ord(c) < 127 else "a non-ASCII character"
-                          for c in bad)
-        yield Issue(f"{field_name} may hold printable ASCII except / \" @ and spaces; it has {shown}",
-                    (field_name,))
+        yield Issue(f"{field_name} must be {shortest}–{longest} characters for {engine}; this one is "
+                    f"{'shorter' if len(password) < shortest else 'longer'}", (field_name,))
+    if any(c in '/"@ ' or not (32 < ord(c) < 127) for c in password):
+        yield Issue(f"{field_name} may hold printable ASCII except / \" @ and spaces; this one holds one of those "
+                    "or a character outside printable ASCII", (field_name,))
 
 
 def _credentials(data):

@@ -150,10 +150,11 @@ class SecurityGroup(Kind):
         for direction in ("ingress", "egress"):
             rules = getattr(self, direction)
             limit = quota(graph, me.region, "rules_per_security_group")
-            if len(rules) > limit:
+            if len(rules) > limit:  # an error: AWS refuses the rule past the quota
                 yield Issue(f"a security group has at most {limit} {direction} rules" + (" by default" if limit == 60 else "")
-                            + f", this one has {len(rules)}", (direction,), severity="warning",
-                            help="split the rules over several groups, " + increase_hint("rules_per_security_group"))
+                            + f", this one has {len(rules)}", (direction,),
+                            help="split the rules over several groups, "
+                                 + increase_hint("rules_per_security_group", graph, me.region))
             for i, rule in enumerate(rules):
                 yield from self._peer_issues(me, graph, direction, i, rule)
         for i, rule in enumerate(self.ingress):

@@ -52,7 +52,7 @@ class Vpc(Kind):
             yield Issue(f"a VPC has at most {limit} CIDR blocks" + (" by default" if limit == 5 else " (the quota)")
                         + f", this one has {len(blocks)}", ("secondary_cidrs",),
                         help="remove blocks or split the network into several VPCs, "
-                             + increase_hint("cidr_blocks_per_vpc"))
+                             + increase_hint("cidr_blocks_per_vpc", graph, me.region))
         seen: list[tuple] = []
         for path, block in blocks:
             if not isinstance(block, v.Cidr):
@@ -348,8 +348,8 @@ def security_group_vpc_issues(graph: Graph, groups: list, vpc: str | None, subne
     limit = quota(graph, me.region, "security_groups_per_interface")
     if len(groups) > limit:
         yield Issue(f"a network interface takes at most {limit} security groups" + (" by default" if limit == 5 else "")
-                    + f", this has {len(groups)}", path, severity="warning",
-                    help="merge rules into fewer groups, " + increase_hint("security_groups_per_interface"))
+                    + f", this has {len(groups)}", path,  # an error: AWS refuses the interface
+                    help="merge rules into fewer groups, " + increase_hint("security_groups_per_interface", graph, me.region))
 
 
 # --- associations (used by the rules route_table_association and network_acl_association) ----------

@@ -12,7 +12,8 @@ modeled cloud raises the account's limit when it applies it. AWS's rules, each a
 
 - only an adjustable quota can be raised, at most to its ceiling here (a higher value is a
   request AWS support decides, not one an apply can wait for), and never lowered: a value below
-  AWS's default is refused, and the modeled cloud refuses one below the account's current value;
+  AWS's default is refused; one at or below what the account already has requests nothing (the
+  account keeps its quota, as with Terraform's resource);
 - one declaration per quota and region;
 - security groups per network interface × rules per security group is at most 1,000 (AWS
   refuses an increase of either past it).
@@ -36,9 +37,10 @@ class ServiceQuota(Kind):
     elastic_ips (5), vpcs (5), cidr_blocks_per_vpc (5), rules_per_security_group (60) or
     security_groups_per_interface (5); `value` what it becomes, up to the quota's ceiling. Validate
     counts against it, the plan orders the increase before what counts against it, and the
-    modeled cloud raises the account's limit. AWS lowers no quota: a smaller value than the
-    account has is refused at apply, and a destroyed declaration leaves the quota where it was.
-    CloudFormation has no resource for it: request it before deploying."""
+    modeled cloud raises the account's limit. AWS lowers no quota: a value at or below what the
+    account has requests nothing, and a destroyed declaration leaves the quota where it was.
+    CloudFormation has no resource for it: `archform cfn` prints the request to make before
+    deploying, and manifest.json lists it under before_deploy."""
 
     kind: Literal["service_quota"] = "service_quota"
     title: ClassVar[str] = "Service quota"

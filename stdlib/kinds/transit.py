@@ -342,21 +342,22 @@ def route_issues(graph: Graph, vpc: str, path: tuple, destination, tgw: View) ->
     # a blackhole as specific as the best route on (or more) drops it: the longest prefix wins,
     # and a static route (a blackhole is one) wins over a propagated one of the same length
     best = max((n.prefixlen for n in ahead if dest.version == n.version and dest.subnet_of(n)), default=-1)
-    holes = [(b, t) for b, t in _blackholes(graph, mine[0]) if dest.version == b.version and dest.subnet_of(b)
-             and b.prefixlen >= best]
+    holes = [(b, t, i) for b, t, i in _blackholes(graph, mine[0]) if dest.version == b.version
+             and dest.subnet_of(b) and b.prefixlen >= best]
     if holes:
-        hole, table = max(holes, key=lambda h: h[0].prefixlen)
+        hole, table, i = max(holes, key=lambda h: h[0].prefixlen)
         yield Issue(f"transit gateway route table '{table.address}' blackholes {hole}, so the hub drops "
                     f"what this route sends to {dest}", path, severity="warning",
-                    related=(Related(table.address, (), "the blackhole route"),),
+                    related=(Related(table.address, ("route", i), "the blackhole route"),),
                     help="remove the blackhole route, or make this route's destination one the hub forwards")
 
 
 def _blackholes(graph: Graph, attachment: View) -> list:
-    """The blackhole routes of the route tables an attachment is associated with: (range, table)."""
-    return [(r.destination.network, t) for t in graph.of_kind("transit_gateway_route_table")
+    """The blackhole routes of the route tables an attachment is associated with: (range, table,
+    the route's index)."""
+    return [(r.destination.network, t, i) for t in graph.of_kind("transit_gateway_route_table")
             if attachment.address in {getattr(a, "address", None) for a in t.get("associations") or []}
-            for r in t.get("route") or [] if isinstance(r.destination, v.Cidr) and r.blackhole is True]
+            for i, r in enumerate(t.get("route") or []) if isinstance(r.destination, v.Cidr) and r.blackhole is True]
 
 
 def _implicit(graph: Graph, tgw: str) -> list:

@@ -28,7 +28,7 @@ def elastic_ip_limit(graph: Graph) -> Iterable[Issue]:
         holders = sorted(holders, key=lambda h: h.address)
         where = f"in {region}" if region else "in one region"
         names = ", ".join(f"'{h.address}'" for h in holders)
-        said = (f"the account's Elastic IP quota is raised to {limit} {where}" if raised is not None else
+        said = (f"the account's Elastic IP quota is raised to {limit} {where}" if limit > 5 else
                 f"an account has at most {limit} Elastic IP addresses per region")
         for extra in holders[limit:]:
             path = ("elastic_ip",) if extra.kind == "nat_gateway" else ()
@@ -36,4 +36,4 @@ def elastic_ip_limit(graph: Graph) -> Iterable[Issue]:
                         related=tuple(Related(h.address, (), "allocated here") for h in holders[:5])
                         + ((Related(raised.address, ("value",), "the quota"),) if raised is not None else ()),
                         help="put instances behind a load balancer or give them DNS names instead of fixed "
-                             "addresses (notes §4.2), " + increase_hint("elastic_ips"))
+                             "addresses (notes §4.2), " + increase_hint("elastic_ips", graph, region))

@@ -1,5 +1,5 @@
-"""At most 5 VPCs per region by default, a soft limit (notes §24.2.2): a warning, unless a
-`service_quota { quota = vpcs }` raises it there."""
+"""At most 5 VPCs per region by default, a soft limit (notes §24.2.2) that a
+`service_quota { quota = vpcs }` raises: an error past it, as the apply would fail."""
 
 from __future__ import annotations
 
@@ -20,5 +20,5 @@ def vpc_limit(graph: Graph) -> Iterable[Issue]:
             continue
         for address in sorted(vpcs)[limit:]:
             yield Issue(f"an account has at most {limit} VPCs per region" + (" by default" if limit == 5 else "") +
-                        f"; {len(vpcs)} are declared in {region or 'one region'}", (), severity="warning",
-                        address=address, help="share VPCs between workloads, " + increase_hint("vpcs"))
+                        f"; {len(vpcs)} are declared in {region or 'one region'}", (),
+                        address=address, help="share VPCs between workloads, " + increase_hint("vpcs", graph, region))

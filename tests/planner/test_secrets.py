@@ -307,3 +307,33 @@ def test_sensitive_is_a_word_only_before_param_and_output(tmp_path):
     desired, diags = resolve(tmp_path / "main.arch", {"pw": SECRET})
     assert not [d for d in diags if d.is_error], diags
     assert "primary.sensitive" in desired.resources and desired.sensitive_outputs == {"o", "primary.q"}
+
+
+def test_a_missing_secret_is_one_error_naming_it_and_a_bad_password_is_said_without_its_length(tmp_path):
+    """A sensitive param given no value was read as the bare word of its name: a second error
+    ('master_password must be 8–128 characters (it has 5)', the name's length) followed, and the
+    first hid the name the user must pass as '(sensitive)'. A password's checks told its length
+    and which of its characters were refused."""
+    text = '''sensitive param pwabc: string
+region "us-east-1" as east {
+  vpc main { cidr = 10.0.0.0/16 }
+  subnet a { vpc = main, cidr = 10.0.1.0/24, az = "us-east-1a" }
+  subnet b { vpc = main, cidr = 10.0.2.0/24, az = "us-east-1b" }
+  rds db {
+    engine = postgres
+    instance_class = db.m5.large
+    subnets = [a, b]
+    master_password = pwabc
+    manage_master_password = false
+  }
+}
+'''
+    (tmp_path / "main.arch").write_text(text)
+    _, diags = resolve(tmp_path / "main.arch", {})
+    assert [(d.severity, d.summary) for d in diags] == [
+        ("error", "parameter 'pwabc' has no default and no value was given")]
+    _, diags = resolve(tmp_path / "main.arch", {"pwabc": "x@y"})
+    assert sorted(d.summary for d in diags) == [
+        "east.db: master_password may hold printable ASCII except / \" @ and spaces; this one holds one of those or "
+        "a character outside printable ASCII",
+        "east.db: master_password must be 8–128 characters for postgres; this one is shorter"]

@@ -386,11 +386,13 @@ def test_every_network_kind_round_trips_through_the_catalogue_adapter():
         model.vpc
 
 
-def test_more_than_five_vpcs_per_region_warns():
+def test_more_than_five_vpcs_per_region_is_an_error_as_the_apply_would_fail():
+    """It was a warning, and the apply then failed with VpcLimitExceeded; a raised quota is
+    declared with `service_quota` (tests/stdlib/test_quotas.py)."""
     vpcs = [view(f"v{i}", "vpc", {"cidr": net(f"10.{i}.0.0/16")}) for i in range(6)]
     assert messages(vpcs[:5]) == []
-    assert problems(vpcs, "warning") == [("v5", "an account has at most 5 VPCs per region by default; 6 are declared "
-                                                "in us-east-1")]
+    assert problems(vpcs, "error") == [("v5", "an account has at most 5 VPCs per region by default; 6 are declared "
+                                              "in us-east-1")]
 
 
 # --- network interfaces ----------------------------------------------------------------------------

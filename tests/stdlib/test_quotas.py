@@ -91,22 +91,39 @@ def test_the_plan_makes_the_increase_before_what_counts_against_it():
 
 
 def test_the_modeled_cloud_raises_the_limit_and_never_lowers_it(tmp_path):
+    """As Terraform's aws_servicequotas_service_quota: a value above the account's quota is
+    requested, one at or below it requests nothing (the apply goes on; it failed, and every
+    address after it was not attempted); a destroyed declaration leaves the quota raised."""
     bench = Workbench(tmp_path)
     try:
         text = arch("  service_quota eips { quota = elastic_ips, value = 8 }\n" + EIPS)
-        plan, result = bench.apply(text)
+        _, result = bench.apply(text)
         assert not result.failed, [r.error for r in result.failed]
         assert bench.plan(text).summary.empty
-        # lowering is refused by the cloud (validate cannot know what the account has)
+        quota = bench.cloud.read("service_quota", result.results[0].id)
+        assert quota.outputs["value"] == 8 and quota.outputs["default_value"] == 5
+        # asking for less requests nothing: the account keeps 8
         _, result = bench.apply(text.replace("value = 8", "value = 7"))
-        assert [r.error.split(":")[0] for r in result.failed] == ["IllegalArgumentException"]
-        # destroying the declaration forgets it, and the account keeps its quota: asking for 7 again
-        # is still asking for less than it has
+        assert not result.failed, [r.error for r in result.failed]
+        assert bench.cloud.read("service_quota", quota.id).outputs["value"] == 8
         _, result = bench.apply(None, destroy=True)
         assert not result.failed and bench.store.read().resources == {}
-        _, result = bench.apply(arch("  service_quota eips { quota = elastic_ips, value = 7 }\n"))
-        assert [r.error.split(":")[0] for r in result.failed] == ["IllegalArgumentException"]
-        _, result = bench.apply(arch("  service_quota eips { quota = elastic_ips, value = 9 }\n"))
+        _, result = bench.apply(arch("  service_quota eips { quota = elastic_ips, value = 6 }\n"))
         assert not result.failed
+        assert bench.cloud.read("service_quota", quota.id).outputs["value"] == 8
     finally:
         bench.close()
+
+
+def test_cloudformation_leaves_the_quota_out_and_the_manifest_lists_the_request(tmp_path):
+    from archform.providers.cloudformation import generate
+    (tmp_path / "main.arch").write_text('region "us-west-2" as w {\n  service_quota eips { quota = elastic_ips, '
+                                        'value = 8 }\n' + EIPS + "}\n")
+    result = generate(tmp_path / "main.arch", {})
+    command = ("aws service-quotas request-service-quota-increase --region us-west-2 --service-code ec2 "
+               "--quota-code L-0263D0A3 --desired-value 8")
+    assert result.manifest["before_deploy"] == [command]
+    (warned,) = [d for d in result.diagnostics if "service_quota" in d.summary]
+    assert warned.severity == "warning" and command in warned.help
+    assert all(r["Type"] != "AWS::ServiceQuotas::ServiceQuota" for _, body in result.templates
+               for r in body["Resources"].values())

@@ -146,3 +146,7 @@ def test_validate_says_a_route_into_a_transit_gateway_blackhole_is_dropped(black
     assert said == ([f"east.rta_c: transit gateway route table 'east.from_a' blackholes {blackhole}, so the hub "
                      "drops what this route sends to 10.3.1.0/24"] if warned else [])
     assert not any(d.is_error for d in diags)
+    if warned:  # the label is on the blackhole route, not on the table's header
+        (d,) = [d for d in diags if "blackholes" in d.summary]
+        assert d.labels[0].span.start_line == next(i for i, line in enumerate(hub(OWN, extra=extra).splitlines(), 1)
+                                                   if "blackhole = true" in line)

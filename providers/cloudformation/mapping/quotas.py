@@ -1,6 +1,7 @@
 """Service quotas: CloudFormation has no resource type that requests a quota increase, so a
 `service_quota` is left out of the template with a warning naming the request to make before
-deploying (the stack would fail on the limit otherwise). What other resources read of it is
+deploying (the stack would fail on the limit otherwise), and `manifest.json` lists that command
+under `before_deploy`. What other resources read of it is
 known without AWS: its ARN, its codes and the value asked for."""
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ def service_quota(r):
     q = QUOTAS.get(r.raw("quota"))
     if q is None:
         return
-    value = r.raw("value")
+    command = (f"aws service-quotas request-service-quota-increase --region {r.region} --service-code {q.service} "
+               f"--quota-code {q.code} --desired-value {r.raw('value')}")
     r.unsupported(f"quota = {q.name}", "a Service Quotas increase: CloudFormation has no resource type for it",
-                  help=f"request it before deploying: aws service-quotas request-service-quota-increase "
-                       f"--service-code {q.service} --quota-code {q.code} --desired-value {value}")
+                  help=f"request it before deploying (manifest.json lists it under before_deploy): {command}")
+    r.ctx.before_deploy.append(command)
 
 
 def _quota(src):

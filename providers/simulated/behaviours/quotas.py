@@ -1,15 +1,15 @@
 """Service Quotas in the modeled cloud: a `service_quota` raises the account's limit in its
 region, which every check of that limit reads (`Op.limit`).
 
-As AWS: the quota's ARN is its identity (one per quota and region: a second request while one is
-open is refused); a request must be above the quota the account has (`IllegalArgumentException`),
-so a quota is never lowered; deleting the declaration forgets it and leaves the account's quota
-where it is.
+As AWS and Terraform's `aws_servicequotas_service_quota`: the quota's ARN is its identity (one
+per quota and region: a second request while one is open is refused); a value above the quota
+the account has is requested (and granted here), one at or below it requests nothing, so a quota
+is never lowered; deleting the declaration forgets it and leaves the account's quota where it is.
 """
 
 from __future__ import annotations
 
-from archform.providers.base import Conflict, InvalidParameter
+from archform.providers.base import Conflict
 from archform.stdlib.quota_facts import QUOTAS
 
 from .. import ids
@@ -33,17 +33,11 @@ class ServiceQuota(Behaviour):
 
     def validate(self, op: Op, rec: Record, old: Record | None):
         name = rec.attrs["quota"]
-        value = int(rec.attrs["value"])
         if old is None:
             taken = op.get(_quota_arn(rec.region, name))
             if taken is not None:
                 raise Conflict(f"A request for {QUOTAS[name].title} in {rec.region} is already open "
                                f"({taken.address or taken.id})", code="ResourceAlreadyExistsException")
-        current = op.limit(LIMIT_OF[name], rec.region)
-        if value < current:
-            raise InvalidParameter(f"The requested value {value} for {QUOTAS[name].title} is less than the current "
-                                   f"value {current} in {rec.region}: a quota is never lowered",
-                                   code="IllegalArgumentException")
 
     def identity(self, op: Op, rec: Record):
         rec.seq = op.number()
