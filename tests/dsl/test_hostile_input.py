@@ -139,7 +139,8 @@ def test_lets_and_resources_used_before_they_are_declared_resolve_at_any_reasona
     lets = "".join(f"let a{i} = a{i + 1} + 1\n" for i in range(1000)) + "let a1000 = 0\noutput x = a0\n"
     assert outputs(tmp_path, lets) == {"x": 1000}
     body = "".join(f"  vpc v{i} {{ cidr = v{i + 1}.cidr }}\n" for i in range(300))
-    desired, diags = run(tmp_path, f'region "us-east-1" as r {{\n{body}  vpc v300 {{ cidr = 10.0.0.0/16 }}\n}}\n')
+    quota = "  service_quota vpcs { quota = vpcs, value = 301 }\n"  # past 5 VPCs a region is an error without it
+    desired, diags = run(tmp_path, f'region "us-east-1" as r {{\n{quota}{body}  vpc v300 {{ cidr = 10.0.0.0/16 }}\n}}\n')
     assert not [d for d in diags if d.is_error]
     assert desired.resources["r.v0"].attrs["cidr"] == "10.0.0.0/16"
 
