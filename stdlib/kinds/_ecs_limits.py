@@ -11,6 +11,12 @@ MIB = 1024 * 1024
 GIB = 1024 * MIB
 
 
+def rebalances(written, placement) -> bool:
+    """AvailabilityZoneRebalancing as ECS sets it for a new service (since June 2025): as
+    written (`az_rebalancing`), else on when the service spreads its tasks across AZs."""
+    return written if isinstance(written, bool) else (placement or "spread") == "spread"
+
+
 def _steps(lo_gib: int, hi_gib: int, step_gib: int = 1) -> tuple[int, ...]:
     return tuple(g * 1024 for g in range(lo_gib, hi_gib + 1, step_gib))
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from archform.dsl import values as v
 from archform.dsl.suggest import did_you_mean
-from archform.stdlib.kinds._ecs_limits import LOAD_BALANCERS_PER_SERVICE, TASKS_PER_SERVICE
+from archform.stdlib.kinds._ecs_limits import LOAD_BALANCERS_PER_SERVICE, TASKS_PER_SERVICE, rebalances
 from archform.stdlib.kinds.ecs import FARGATE_PROVIDERS, StrategyItem, _NAME, _percent, strategy_issues
 from archform.stdlib.kinds.ecs_tasks import EcsTaskDefinition
 from archform.stdlib.kinds.network import az_of, elsewhere, groups_outside, vpc_of
@@ -140,7 +140,7 @@ class EcsService(Kind):
 
     def rebalances(self) -> bool:
         """Whether ECS rebalances this service's tasks across AZs (unset: when it spreads them)."""
-        return self.az_rebalancing if isinstance(self.az_rebalancing, bool) else self.placement == "spread"
+        return rebalances(self.az_rebalancing, self.placement)
 
     def _launch_issues(self, cluster: View | None, task: View | None, graph: Graph) -> Iterable[Issue]:
         if self.launch_type is not None and self.capacity_provider_strategy:

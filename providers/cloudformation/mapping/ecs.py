@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 
+from archform.stdlib.kinds._ecs_limits import rebalances
+
 from ..intrinsics import Att, sub
 from ..logical_ids import camel
 from ..units import number, percent, seconds, size_bytes
@@ -224,11 +226,6 @@ def _resource_label(r):
     return None
 
 
-def _rebalances(r, placement) -> bool:
-    written = r.raw("az_rebalancing")
-    return written if isinstance(written, bool) else placement == "spread"
-
-
 def ecs_service(r):
     launch = r.raw("launch_type")
     task = r.target("task_definition")
@@ -273,7 +270,7 @@ def ecs_service(r):
                                          and deployment.get("circuit_breaker") is not False}},
         "PlacementStrategies": strategies,
         # explicit: CloudFormation's default (ENABLED) is refused with binpack or random
-        "AvailabilityZoneRebalancing": "ENABLED" if _rebalances(r, placement) else "DISABLED",
+        "AvailabilityZoneRebalancing": "ENABLED" if rebalances(r.raw("az_rebalancing"), placement) else "DISABLED",
         "EnableExecuteCommand": True if r.raw("enable_execute_command") else None,
         "PropagateTags": "SERVICE",
         "Tags": r.tags(),

@@ -22,7 +22,7 @@ from collections import Counter
 
 from archform.providers.base import DependencyViolation
 from archform.stdlib import instance_types
-from archform.stdlib.kinds._ecs_limits import FARGATE_SIZES
+from archform.stdlib.kinds._ecs_limits import FARGATE_SIZES, rebalances
 
 from .. import ids
 from ..chaos.units import size_bytes
@@ -158,13 +158,6 @@ class EcsTaskDefinition(Behaviour):
 
 
 # --- service ------------------------------------------------------------------------------------------
-
-def rebalances(attrs: dict) -> bool:
-    """AvailabilityZoneRebalancing as ECS sets it for a new service: as written, else on when the
-    service spreads its tasks across AZs."""
-    written = attrs.get("az_rebalancing")
-    return written if isinstance(written, bool) else (attrs.get("placement") or "spread") == "spread"
-
 
 class Needs:
     """What one task of a service needs from the cluster."""
@@ -384,7 +377,7 @@ class EcsService(Named):
     def outputs(self, op: Op, rec: Record) -> dict:
         out = {k: rec.outputs.get(k) for k in ("running_count", "desired_count", "launch_type", "tasks", "events")}
         return {"name": rec.name, "status": "ACTIVE", **out,
-                "availability_zone_rebalancing": "ENABLED" if rebalances(rec.attrs) else "DISABLED"}
+                "availability_zone_rebalancing": "ENABLED" if rebalances(rec.attrs.get("az_rebalancing"), rec.attrs.get("placement")) else "DISABLED"}
 
 
 BEHAVIOURS = {"ecr_repository": EcrRepository(), "ecs_cluster": EcsCluster(), "ecs_task_definition": EcsTaskDefinition(),

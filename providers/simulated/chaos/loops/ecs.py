@@ -42,6 +42,7 @@ from typing import Iterable
 
 from archform.stdlib import instance_types
 from archform.stdlib.facets import provides
+from archform.stdlib.kinds._ecs_limits import rebalances
 
 from .. import figures, units
 from ..measure import Service
@@ -116,10 +117,8 @@ class EcsService:
         self.scaling = False  # a managed scale-out is on its way
         self.last_failure = None
         self.serial = 0
-        written = a.get("az_rebalancing")
         shown = rec.outputs.get("availability_zone_rebalancing")  # as describe-services gives it
-        self.rebalance = shown == "ENABLED" if shown else (written if isinstance(written, bool)
-                                                            else self.placement == "spread")
+        self.rebalance = shown == "ENABLED" if shown else rebalances(a.get("az_rebalancing"), self.placement)
         self.moving: dict[str, str] = {}  # a rebalancing task starting → the AZ it takes a task from
         self.checking = False  # a rebalancing check is on its way
 
